@@ -1,0 +1,44 @@
+namespace ModelBaker.Core.Diagnostics;
+
+/// <summary>
+/// Every code ModelBaker reports. Codes are stable: never renumber, only add. Each one is described,
+/// with its fix, in docs/errors.md.
+/// </summary>
+public static class ErrorCodes
+{
+    // MB1xxx — the ONNX model
+    public const string ModelNotFound = "MB1001";
+    public const string ModelUnreadable = "MB1002";
+    public const string ExternalDataOutsideModelFolder = "MB1003";
+    public const string ExternalDataMissing = "MB1004";
+    public const string UnsupportedOperators = "MB1101";
+    public const string UnsupportedElementType = "MB1102";
+    public const string ShapeError = "MB1103";
+    public const string UnsupportedOperatorUsage = "MB1104";
+    public const string InvalidGraph = "MB1105";
+
+    // MB12xx — CompressedModel item metadata
+    public const string InvalidSparsity = "MB1201";
+    public const string UnknownPrecision = "MB1202";
+    public const string UnknownPruning = "MB1203";
+    public const string CalibrationNotFound = "MB1204";
+    public const string UnknownTarget = "MB1205";
+    public const string InvalidClassName = "MB1206";
+    public const string InvalidNamespace = "MB1207";
+    public const string UnknownMetadata = "MB1208";
+    public const string NotAvailableYet = "MB1209";
+    public const string DuplicateClassName = "MB1210";
+
+    // MB13xx — calibration data
+    public const string CalibrationUnreadable = "MB1301";
+    public const string CalibrationShapeMismatch = "MB1302";
+    public const string NoCalibrationData = "MB1303"; // warning
+
+    // MB2xxx — baked plans and code generation
+    public const string PlanVersionMismatch = "MB2001";
+    public const string PlanUnreadable = "MB2002";
+    public const string PlanWriteFailed = "MB2003";
+
+    // MB9xxx — bugs: an unexpected failure inside ModelBaker
+    public const string InternalError = "MB9001";
+}

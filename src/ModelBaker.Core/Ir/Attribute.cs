@@ -1,0 +1,15 @@
+using System;
+
+namespace ModelBaker.Core.Ir;
+
+/// <summary>An ONNX node attribute; exactly one of the payloads is meaningful.</summary>
+public sealed class Attribute
+{
+    public string Name { get; init; } = "";
+    public float Float { get; init; }
+    public long Int { get; init; }
+    public string? String { get; init; }
+    public float[]? Floats { get; init; }
+    public long[]? Ints { get; init; }
+    public Tensor? Tensor { get; init; }
+}

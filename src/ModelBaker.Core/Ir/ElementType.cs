@@ -1,0 +1,12 @@
+namespace ModelBaker.Core.Ir;
+
+/// <summary>Element types the graph IR carries. Numbers are ONNX's TensorProto.DataType values.</summary>
+public enum ElementType
+{
+    Float32 = 1,
+    UInt8 = 2,
+    Int8 = 3,
+    Int32 = 6,
+    Int64 = 7,
+    Bool = 9,
+}

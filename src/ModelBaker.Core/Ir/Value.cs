@@ -1,0 +1,23 @@
+namespace ModelBaker.Core.Ir;
+
+/// <summary>A named edge of the graph: a tensor with a type, a shape once inferred, and data if constant.</summary>
+public sealed class Value
+{
+    public Value(string name, ElementType type, int[]? shape = null, Tensor? constant = null)
+    {
+        Name = name;
+        Type = type;
+        Shape = shape;
+        Constant = constant;
+    }
+
+    public string Name { get; }
+    public ElementType Type { get; set; }
+    /// <summary>Static shape at batch 1; null until shape inference has run.</summary>
+    public int[]? Shape { get; set; }
+    /// <summary>Known data: an initializer, or the result of constant folding.</summary>
+    public Tensor? Constant { get; set; }
+
+    public bool IsConstant => Constant != null;
+    public override string ToString() => $"{Name}: {Type}{(Shape == null ? "[?]" : ShapeMath.Format(Shape))}";
+}

@@ -1,0 +1,25 @@
+using ModelBaker.Core.Ir;
+
+namespace ModelBaker.Core.Operators;
+
+/// <summary>
+/// One ONNX operator: its shape rules and its float32 reference semantics. Implementations live one per
+/// file in this folder and are listed in <see cref="OperatorRegistry"/>.
+/// </summary>
+public interface IOperator
+{
+    string OpType { get; }
+
+    /// <summary>
+    /// Sets <see cref="Value.Type"/> and <see cref="Value.Shape"/> of every output of <paramref name="node"/>
+    /// from its inputs (whose shapes are known). Throws <see cref="Diagnostics.BakeException"/> with
+    /// <see cref="Diagnostics.ErrorCodes.ShapeError"/> naming the node when the inputs do not fit.
+    /// </summary>
+    void InferShapes(Node node, Graph graph);
+
+    /// <summary>
+    /// The float32 reference kernel: computes the outputs from the inputs (null for an omitted optional
+    /// input). This is the executable spec; it matches ONNX Runtime within 1e-5 relative.
+    /// </summary>
+    Tensor[] Evaluate(Node node, Tensor?[] inputs);
+}
