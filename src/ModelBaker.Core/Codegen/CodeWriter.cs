@@ -1,0 +1,90 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+
+namespace ModelBaker.Core.Codegen;
+
+/// <summary>
+/// An indenting text writer for generated C#. Always "\n" line endings and invariant-culture numbers, so the
+/// same plan gives byte-identical source on every machine.
+/// </summary>
+public sealed class CodeWriter
+{
+    private readonly StringBuilder _text = new();
+    private int _indent;
+
+    public CodeWriter Line(string line = "")
+    {
+        if (line.Length > 0) _text.Append(' ', _indent * 4).Append(line);
+        _text.Append('\n');
+        return this;
+    }
+
+    public CodeWriter Open(string line)
+    {
+        Line(line);
+        Line("{");
+        _indent++;
+        return this;
+    }
+
+    public CodeWriter Close(string suffix = "")
+    {
+        _indent--;
+        return Line("}" + suffix);
+    }
+
+    /// <summary>Writes a multi-line block (e.g. a helper method kept as text), re-indented to the current level.</summary>
+    public CodeWriter Block(string text)
+    {
+        foreach (var raw in text.Replace("\r\n", "\n").Split('\n'))
+            Line(raw.TrimEnd());
+        return this;
+    }
+
+    public override string ToString() => _text.ToString();
+
+    /// <summary>A float literal that parses back to exactly the same float.</summary>
+    public static string Float(float value)
+    {
+        if (float.IsNaN(value)) return "float.NaN";
+        if (float.IsPositiveInfinity(value)) return "float.PositiveInfinity";
+        if (float.IsNegativeInfinity(value)) return "float.NegativeInfinity";
+        // G9 always round-trips a float and, unlike "R", formats the same on .NET Framework (Visual Studio's
+        // compiler host) and .NET: generated files must not depend on which one ran the generator.
+        return value.ToString("G9", CultureInfo.InvariantCulture) + "f";
+    }
+
+    /// <summary>A double literal that parses back to exactly the same double.</summary>
+    public static string Double(double value)
+    {
+        string s = value.ToString("G17", CultureInfo.InvariantCulture); // see Float for why not "R"
+        return s.Contains(".") || s.Contains("E") ? s : s + ".0";
+    }
+
+    /// <summary>Array elements, wrapped to lines of <paramref name="perLine"/> values.</summary>
+    public CodeWriter Elements<T>(IReadOnlyList<T> values, Func<T, string> format, int perLine = 16)
+    {
+        var line = new StringBuilder();
+        for (int i = 0; i < values.Count; i++)
+        {
+            line.Append(format(values[i])).Append(',');
+            if ((i + 1) % perLine == 0 || i == values.Count - 1)
+            {
+                Line(line.ToString());
+                line.Clear();
+            }
+            else line.Append(' ');
+        }
+        return this;
+    }
+
+    public static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Escapes text for a // comment or a string literal (no newlines, no quotes breaking out).</summary>
+    public static string Comment(string text) => text.Replace("\r", " ").Replace("\n", " ");
+
+    public static string StringLiteral(string text) =>
+        "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\r", "\\r").Replace("\n", "\\n") + "\"";
+}

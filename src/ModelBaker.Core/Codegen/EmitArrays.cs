@@ -1,0 +1,34 @@
+using System.Collections.Generic;
+
+namespace ModelBaker.Core.Codegen;
+
+/// <summary>
+/// Constant arrays in generated code as <c>ReadOnlySpan&lt;T&gt; Name =&gt; new T[] { … }</c> properties: the compiler
+/// turns these into views of the assembly's data section (RuntimeHelpers.CreateSpan for wider types), so reading
+/// them allocates nothing.
+/// </summary>
+public static class EmitArrays
+{
+    public static void SBytes(CodeWriter code, string name, IReadOnlyList<sbyte> values, string comment) =>
+        Emit(code, "sbyte", name, values, v => CodeWriter.Int(v), comment, perLine: 32);
+
+    public static void Ints(CodeWriter code, string name, IReadOnlyList<int> values, string comment) =>
+        Emit(code, "int", name, values, CodeWriter.Int, comment, perLine: 16);
+
+    public static void Floats(CodeWriter code, string name, IReadOnlyList<float> values, string comment) =>
+        Emit(code, "float", name, values, CodeWriter.Float, comment, perLine: 8);
+
+    private static void Emit<T>(CodeWriter code, string type, string name, IReadOnlyList<T> values,
+        System.Func<T, string> format, string comment, int perLine)
+    {
+        code.Line($"/// <summary>{comment}.</summary>");
+        if (values.Count == 0)
+        {
+            code.Line($"private static ReadOnlySpan<{type}> {name} => default;");
+            return;
+        }
+        code.Open($"private static ReadOnlySpan<{type}> {name} => new {type}[]");
+        code.Elements(values, format, perLine);
+        code.Close(";");
+    }
+}

@@ -1,0 +1,81 @@
+using System;
+
+namespace ModelBaker.Core.Kernels;
+
+/// <summary>
+/// The integer arithmetic of the int8 scheme (TensorFlow Lite's gemmlowp rounding): a real multiplier
+/// M = m × 2^shift with m in [0.5, 1) is applied to an int32 accumulator as a 32-bit fixed-point multiply
+/// and a rounding shift.
+/// <para>
+/// The part between the emit markers is copied verbatim into every generated int8 class, so the reference
+/// interpreter and the generated code run the very same instructions and agree bit for bit.
+/// </para>
+/// </summary>
+public static class FixedPoint
+{
+    /// <summary>Splits a positive real multiplier into a Q31 multiplier and a power-of-two shift.</summary>
+    public static (int Multiplier, int Shift) QuantizeMultiplier(double realMultiplier)
+    {
+        if (realMultiplier < 0 || double.IsNaN(realMultiplier) || double.IsInfinity(realMultiplier))
+            throw new ArgumentOutOfRangeException(nameof(realMultiplier), realMultiplier, "Multipliers must be finite and non-negative.");
+        if (realMultiplier == 0) return (0, 0);
+        var (fraction, exponent) = Frexp(realMultiplier);
+        long q = (long)Math.Round(fraction * (1L << 31), MidpointRounding.AwayFromZero);
+        if (q == 1L << 31) { q /= 2; exponent++; }
+        if (exponent < -31) return (0, 0); // too small to matter: the product rounds to zero
+        if (exponent > 30) throw new ArgumentOutOfRangeException(nameof(realMultiplier), realMultiplier, "Multiplier too large for the int8 scheme.");
+        return ((int)q, exponent);
+    }
+
+    /// <summary>x = fraction × 2^exponent with fraction in [0.5, 1), exactly, from the IEEE bits.</summary>
+    private static (double Fraction, int Exponent) Frexp(double x)
+    {
+        long bits = BitConverter.DoubleToInt64Bits(x);
+        int rawExponent = (int)((bits >> 52) & 0x7FF);
+        if (rawExponent == 0) // subnormal: normalise first
+        {
+            var (f, e) = Frexp(x * (1L << 54));
+            return (f, e - 54);
+        }
+        long fractionBits = (bits & ~(0x7FFL << 52)) | (1022L << 52);
+        return (BitConverter.Int64BitsToDouble(fractionBits), rawExponent - 1022);
+    }
+
+    // <emit>
+    /// <summary>(a × b × 2) / 2^32, rounded to nearest, saturating the one overflowing case.</summary>
+    public static int SaturatingRoundingDoublingHighMul(int a, int b)
+    {
+        if (a == int.MinValue && b == int.MinValue) return int.MaxValue;
+        long ab = (long)a * b;
+        long nudge = ab >= 0 ? (1L << 30) : (1L - (1L << 30));
+        return (int)((ab + nudge) / (1L << 31));
+    }
+
+    /// <summary>x / 2^exponent, rounded to nearest with ties away from zero.</summary>
+    public static int RoundingDivideByPowerOfTwo(int x, int exponent)
+    {
+        int mask = (1 << exponent) - 1;
+        int remainder = x & mask;
+        int threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+        return (x >> exponent) + (remainder > threshold ? 1 : 0);
+    }
+
+    /// <summary>x × multiplier × 2^shift, with multiplier a Q31 number from QuantizeMultiplier.</summary>
+    public static int MultiplyByQuantizedMultiplier(int x, int multiplier, int shift)
+    {
+        int leftShift = shift > 0 ? shift : 0;
+        int rightShift = shift > 0 ? 0 : -shift;
+        return RoundingDivideByPowerOfTwo(SaturatingRoundingDoublingHighMul(x * (1 << leftShift), multiplier), rightShift);
+    }
+
+    /// <summary>real → int8: round half to even, add the zero point, saturate.</summary>
+    public static sbyte Quantize(float value, double scale, int zeroPoint)
+    {
+        double q = Math.Round(value / scale) + zeroPoint;
+        return (sbyte)(q < -128 ? -128 : q > 127 ? 127 : q);
+    }
+
+    /// <summary>int8 → real.</summary>
+    public static float Dequantize(sbyte value, double scale, int zeroPoint) => (float)(scale * (value - zeroPoint));
+    // </emit>
+}

@@ -1,0 +1,92 @@
+using System;
+using System.Collections.Generic;
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Plan;
+
+namespace ModelBaker.Core.Kernels;
+
+/// <summary>
+/// output[m, n] = clamp(Σk input[m, k] · weights[n, k] + bias[n]): a Gemm or MatMul (+ bias Add, + Relu) in
+/// float32, for <c>Precision="Float32"</c> plans (pruned weights, no quantization).
+/// </summary>
+public sealed class FullyConnectedFloat : FloatKernel
+{
+    public FullyConnectedFloat(string source, ArenaSlice input, ArenaSlice output, int rows, int depth,
+        int rowStride, int columnStride, float[] weights, float[] bias, float activationMin, float activationMax) : base(source)
+    {
+        Input = input;
+        Output = output;
+        Rows = rows;
+        Depth = depth;
+        RowStride = rowStride;
+        ColumnStride = columnStride;
+        Weights = weights;
+        Bias = bias;
+        ActivationMin = activationMin;
+        ActivationMax = activationMax;
+    }
+
+    public ArenaSlice Input { get; }
+    public override ArenaSlice Output { get; }
+    public int Rows { get; }
+    public int Depth { get; }
+    public int RowStride { get; }
+    public int ColumnStride { get; }
+    /// <summary>[units, depth], row-major.</summary>
+    public float[] Weights { get; }
+    public float[] Bias { get; }
+    public float ActivationMin { get; }
+    public float ActivationMax { get; }
+    public int Units => Bias.Length;
+
+    public override KernelKind Kind => KernelKind.FullyConnectedFloat;
+    public override IEnumerable<ArenaSlice> Reads => new[] { Input };
+    public override int WeightBytes => 4 * (Weights.Length + Bias.Length);
+    public override IEnumerable<string> Helpers => new[] { nameof(FullyConnectedFloat) };
+
+    public override void Run(float[] arena) =>
+        FullyConnected(new ReadOnlySpan<float>(arena, Input.Offset, Input.Length), Rows, Depth, RowStride, ColumnStride,
+            Weights, Bias, ActivationMin, ActivationMax, new Span<float>(arena, Output.Offset, Output.Length));
+
+    // <emit>
+    /// <summary>Float fully connected layer: output = clamp(input · weightsᵀ + bias).</summary>
+    public static void FullyConnected(ReadOnlySpan<float> input, int rows, int depth, int rowStride, int columnStride,
+        ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float activationMin, float activationMax, Span<float> output)
+    {
+        int units = bias.Length;
+        for (int m = 0; m < rows; m++)
+        {
+            for (int n = 0; n < units; n++)
+            {
+                ReadOnlySpan<float> unitWeights = weights.Slice(n * depth, depth);
+                float sum = 0f;
+                int position = m * rowStride;
+                for (int k = 0; k < depth; k++, position += columnStride)
+                    sum += input[position] * unitWeights[k];
+                float value = sum + bias[n];
+                output[m * units + n] = value < activationMin ? activationMin : value > activationMax ? activationMax : value;
+            }
+        }
+    }
+    // </emit>
+
+    public override void WritePayload(PlanBinaryWriter w)
+    {
+        w.Slice(Input); w.Slice(Output);
+        w.Int(Rows); w.Int(Depth); w.Int(RowStride); w.Int(ColumnStride);
+        w.Floats(Weights); w.Floats(Bias); w.Float(ActivationMin); w.Float(ActivationMax);
+    }
+
+    public static FullyConnectedFloat Read(PlanBinaryReader r, string source) =>
+        new(source, r.Slice(), r.Slice(), r.Int(), r.Int(), r.Int(), r.Int(), r.Floats(), r.Floats(), r.Float(), r.Float());
+
+    public override void EmitCall(CodeWriter code, string name) =>
+        code.Line($"FullyConnected({Input.Expression()}, rows: {Rows}, depth: {Depth}, rowStride: {RowStride}, columnStride: {ColumnStride},")
+            .Line($"    {name}Weights, {name}Bias, activationMin: {CodeWriter.Float(ActivationMin)}, activationMax: {CodeWriter.Float(ActivationMax)}, {Output.Expression()});");
+
+    public override void EmitData(CodeWriter code, string name)
+    {
+        EmitArrays.Floats(code, $"{name}Weights", Weights, $"[{Units} units × {Depth}] float weights, one row per output unit");
+        EmitArrays.Floats(code, $"{name}Bias", Bias, "float bias");
+    }
+}

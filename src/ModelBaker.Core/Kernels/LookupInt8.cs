@@ -1,0 +1,73 @@
+using System;
+using System.Collections.Generic;
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Plan;
+
+namespace ModelBaker.Core.Kernels;
+
+/// <summary>
+/// Any element-wise int8 → int8 function (Relu, Sigmoid, Tanh, …) as a 256-entry table computed at bake time:
+/// integer-only at run time and exact by construction.
+/// </summary>
+public sealed class LookupInt8 : Int8Kernel
+{
+    public LookupInt8(string source, string function, sbyte[] table, ArenaSlice input, ArenaSlice output) : base(source)
+    {
+        if (table.Length != 256) throw new ArgumentException("A lookup table has 256 entries.", nameof(table));
+        Function = function;
+        Table = table;
+        Input = input;
+        Output = output;
+    }
+
+    /// <summary>What the table computes, for comments ("Sigmoid").</summary>
+    public string Function { get; }
+    /// <summary>Table[q + 128] is the output for input q.</summary>
+    public sbyte[] Table { get; }
+    public ArenaSlice Input { get; }
+    public override ArenaSlice Output { get; }
+
+    public override KernelKind Kind => KernelKind.LookupInt8;
+    public override IEnumerable<ArenaSlice> Reads => new[] { Input };
+    public override int WeightBytes => Table.Length;
+    public override IEnumerable<string> Helpers => new[] { nameof(LookupInt8) };
+
+    /// <summary>Tabulates <paramref name="function"/> between the given input and output quantizations.</summary>
+    public static sbyte[] Tabulate(Func<double, double> function, double inputScale, int inputZeroPoint,
+        double outputScale, int outputZeroPoint)
+    {
+        var table = new sbyte[256];
+        for (int q = -128; q <= 127; q++)
+        {
+            double y = function(inputScale * (q - inputZeroPoint));
+            double quantized = Math.Round(y / outputScale) + outputZeroPoint;
+            table[q + 128] = (sbyte)Math.Max(-128, Math.Min(127, quantized));
+        }
+        return table;
+    }
+
+    public override void Run(sbyte[] arena) =>
+        Lookup(new ReadOnlySpan<sbyte>(arena, Input.Offset, Input.Length), Table, new Span<sbyte>(arena, Output.Offset, Output.Length));
+
+    // <emit>
+    /// <summary>output[i] = table[input[i] + 128].</summary>
+    public static void Lookup(ReadOnlySpan<sbyte> input, ReadOnlySpan<sbyte> table, Span<sbyte> output)
+    {
+        for (int i = 0; i < input.Length; i++)
+            output[i] = table[input[i] + 128];
+    }
+    // </emit>
+
+    public override void WritePayload(PlanBinaryWriter w)
+    {
+        w.String(Function); w.SBytes(Table); w.Slice(Input); w.Slice(Output);
+    }
+
+    public static LookupInt8 Read(PlanBinaryReader r, string source) => new(source, r.String(), r.SBytes(), r.Slice(), r.Slice());
+
+    public override void EmitCall(CodeWriter code, string name) =>
+        code.Line($"Lookup({Input.Expression()}, {name}Table, {Output.Expression()});");
+
+    public override void EmitData(CodeWriter code, string name) =>
+        EmitArrays.SBytes(code, $"{name}Table", Table, $"{Function} tabulated: entry q + 128 is the int8 output for int8 input q");
+}

@@ -1,0 +1,61 @@
+using System;
+using System.Collections.Generic;
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Plan;
+
+namespace ModelBaker.Core.Kernels;
+
+/// <summary>The element-wise activations of float plans.</summary>
+public enum UnaryFunction { Relu = 0, Sigmoid = 1, Tanh = 2 }
+
+/// <summary>output[i] = f(input[i]) for an activation that could not be fused into the layer before it.</summary>
+public sealed class UnaryFloat : FloatKernel
+{
+    public UnaryFloat(string source, UnaryFunction function, ArenaSlice input, ArenaSlice output) : base(source)
+    {
+        Function = function;
+        Input = input;
+        Output = output;
+    }
+
+    public UnaryFunction Function { get; }
+    public ArenaSlice Input { get; }
+    public override ArenaSlice Output { get; }
+
+    public override KernelKind Kind => KernelKind.UnaryFloat;
+    public override IEnumerable<ArenaSlice> Reads => new[] { Input };
+    public override int WeightBytes => 0;
+    public override IEnumerable<string> Helpers => new[] { nameof(UnaryFloat) };
+
+    public override void Run(float[] arena) =>
+        Unary((int)Function, new ReadOnlySpan<float>(arena, Input.Offset, Input.Length), new Span<float>(arena, Output.Offset, Output.Length));
+
+    // <emit>
+    /// <summary>Element-wise activation: 0 = Relu, 1 = Sigmoid, 2 = Tanh.</summary>
+    public static void Unary(int function, ReadOnlySpan<float> input, Span<float> output)
+    {
+        for (int i = 0; i < input.Length; i++)
+        {
+            float x = input[i];
+            output[i] = function switch
+            {
+                0 => x > 0f ? x : 0f,
+                1 => (float)(1.0 / (1.0 + Math.Exp(-x))),
+                _ => (float)Math.Tanh(x),
+            };
+        }
+    }
+    // </emit>
+
+    public override void WritePayload(PlanBinaryWriter w)
+    {
+        w.Byte((byte)Function); w.Slice(Input); w.Slice(Output);
+    }
+
+    public static UnaryFloat Read(PlanBinaryReader r, string source) => new(source, (UnaryFunction)r.Byte(), r.Slice(), r.Slice());
+
+    public override void EmitCall(CodeWriter code, string name) =>
+        code.Line($"Unary({(int)Function} /* {Function} */, {Input.Expression()}, {Output.Expression()});");
+
+    public override void EmitData(CodeWriter code, string name) { }
+}

@@ -1,0 +1,52 @@
+using System.Collections.Generic;
+using ModelBaker.Core.Codegen;
+
+namespace ModelBaker.Core.Plan;
+
+/// <summary>
+/// One step of a baked plan: a fixed-shape computation with its constants baked in. Each kernel class keeps
+/// side by side its payload, its serialization, its reference implementation (the code between
+/// <c>// &lt;emit&gt;</c> markers, which the generator copies verbatim into generated classes) and the code that
+/// calls it from the generated <c>Predict</c>.
+/// </summary>
+public abstract class Kernel
+{
+    protected Kernel(string source) => Source = source;
+
+    /// <summary>The ONNX node(s) this step computes, e.g. "'fc1' (Gemm) + 'relu1' (Relu)".</summary>
+    public string Source { get; }
+
+    public abstract KernelKind Kind { get; }
+
+    /// <summary>Arena slices read and written, in that order (the memory planner needs lifetimes).</summary>
+    public abstract IEnumerable<ArenaSlice> Reads { get; }
+    public abstract ArenaSlice Output { get; }
+
+    /// <summary>Bytes of constants (weights, biases, tables) the generated code embeds for this step.</summary>
+    public abstract int WeightBytes { get; }
+
+    public abstract void WritePayload(PlanBinaryWriter writer);
+
+    /// <summary>Writes the statement(s) of <c>Predict</c> that run this step; <paramref name="name"/> prefixes its constants.</summary>
+    public abstract void EmitCall(CodeWriter code, string name);
+
+    /// <summary>Writes the class members holding this step's constants.</summary>
+    public abstract void EmitData(CodeWriter code, string name);
+
+    /// <summary>Names of the embedded reference implementations this step calls (kernel file names).</summary>
+    public abstract IEnumerable<string> Helpers { get; }
+}
+
+/// <summary>Runs on the sbyte arena of an int8 plan.</summary>
+public abstract class Int8Kernel : Kernel
+{
+    protected Int8Kernel(string source) : base(source) { }
+    public abstract void Run(sbyte[] arena);
+}
+
+/// <summary>Runs on the float arena of a float plan.</summary>
+public abstract class FloatKernel : Kernel
+{
+    protected FloatKernel(string source) : base(source) { }
+    public abstract void Run(float[] arena);
+}

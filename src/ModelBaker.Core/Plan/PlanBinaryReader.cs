@@ -1,0 +1,59 @@
+using System;
+using System.IO;
+using System.Text;
+
+namespace ModelBaker.Core.Plan;
+
+/// <summary>Reads what <see cref="PlanBinaryWriter"/> wrote; every length is checked against the bytes left.</summary>
+public sealed class PlanBinaryReader : IDisposable
+{
+    private readonly BinaryReader _reader;
+
+    public PlanBinaryReader(Stream stream) => _reader = new BinaryReader(stream, new UTF8Encoding(false), leaveOpen: true);
+
+    public byte Byte() => _reader.ReadByte();
+    public int Int() => _reader.ReadInt32();
+    public double Double() => _reader.ReadDouble();
+    public float Float() => _reader.ReadSingle();
+    public string String() => _reader.ReadString();
+
+    public ArenaSlice Slice()
+    {
+        string name = String();
+        int offset = Int();
+        int length = Int();
+        return new ArenaSlice(name, length, offset);
+    }
+
+    public int[] Ints()
+    {
+        var values = new int[Count(4)];
+        for (int i = 0; i < values.Length; i++) values[i] = _reader.ReadInt32();
+        return values;
+    }
+
+    public float[] Floats()
+    {
+        var values = new float[Count(4)];
+        for (int i = 0; i < values.Length; i++) values[i] = _reader.ReadSingle();
+        return values;
+    }
+
+    public sbyte[] SBytes()
+    {
+        var values = new sbyte[Count(1)];
+        for (int i = 0; i < values.Length; i++) values[i] = _reader.ReadSByte();
+        return values;
+    }
+
+    private int Count(int elementSize)
+    {
+        int count = _reader.ReadInt32();
+        long left = _reader.BaseStream.Length - _reader.BaseStream.Position;
+        if (count < 0 || (long)count * elementSize > left)
+            throw new InvalidDataException($"Array of {count} elements does not fit in the {left} bytes left in the plan.");
+        return count;
+    }
+
+    public void Dispose() => _reader.Dispose();
+}

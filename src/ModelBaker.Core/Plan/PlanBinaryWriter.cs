@@ -1,0 +1,46 @@
+using System;
+using System.IO;
+using System.Text;
+
+namespace ModelBaker.Core.Plan;
+
+/// <summary>Little-endian primitives of the plan format (docs/plan-format.md).</summary>
+public sealed class PlanBinaryWriter : IDisposable
+{
+    private readonly BinaryWriter _writer;
+
+    public PlanBinaryWriter(Stream stream) => _writer = new BinaryWriter(stream, new UTF8Encoding(false), leaveOpen: true);
+
+    public void Byte(byte value) => _writer.Write(value);
+    public void Int(int value) => _writer.Write(value);
+    public void Double(double value) => _writer.Write(value);
+    public void Float(float value) => _writer.Write(value);
+    public void String(string value) => _writer.Write(value); // 7-bit encoded length, then UTF-8
+
+    public void Slice(ArenaSlice slice)
+    {
+        String(slice.TensorName);
+        Int(slice.Offset);
+        Int(slice.Length);
+    }
+
+    public void Ints(int[] values)
+    {
+        Int(values.Length);
+        foreach (int v in values) _writer.Write(v);
+    }
+
+    public void Floats(float[] values)
+    {
+        Int(values.Length);
+        foreach (float v in values) _writer.Write(v);
+    }
+
+    public void SBytes(sbyte[] values)
+    {
+        Int(values.Length);
+        foreach (sbyte v in values) _writer.Write(v);
+    }
+
+    public void Dispose() => _writer.Dispose();
+}
