@@ -10,16 +10,13 @@ public enum CodeTarget { Net }
 /// Everything one bake needs, already validated: the CompressedModel item's metadata (README's table),
 /// resolved to absolute paths and typed values. <see cref="OptionsParser"/> builds it from strings.
 /// </summary>
-public sealed record BakeOptions
+public sealed record BakeOptions(string ModelPath, string ClassName, string Namespace)
 {
-    public required string ModelPath { get; init; }
     /// <summary>Fraction of each layer's weights set to zero, 0 ≤ s &lt; 1.</summary>
     public float Sparsity { get; init; }
     public PruningMode Pruning { get; init; } = PruningMode.Unstructured;
     public Precision Precision { get; init; } = Precision.Int8;
     /// <summary>A .npy file or a folder of TensorProto .pb files; null = no calibration data.</summary>
     public string? CalibrationPath { get; init; }
-    public required string ClassName { get; init; }
-    public required string Namespace { get; init; }
     public CodeTarget Target { get; init; } = CodeTarget.Net;
 }

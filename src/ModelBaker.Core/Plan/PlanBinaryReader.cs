@@ -14,6 +14,7 @@ public sealed class PlanBinaryReader : IDisposable
     public byte Byte() => _reader.ReadByte();
     public int Int() => _reader.ReadInt32();
     public double Double() => _reader.ReadDouble();
+    public long Long() => _reader.ReadInt64();
     public float Float() => _reader.ReadSingle();
     public string String() => _reader.ReadString();
 

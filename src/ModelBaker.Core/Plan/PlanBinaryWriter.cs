@@ -14,6 +14,7 @@ public sealed class PlanBinaryWriter : IDisposable
     public void Byte(byte value) => _writer.Write(value);
     public void Int(int value) => _writer.Write(value);
     public void Double(double value) => _writer.Write(value);
+    public void Long(long value) => _writer.Write(value);
     public void Float(float value) => _writer.Write(value);
     public void String(string value) => _writer.Write(value); // 7-bit encoded length, then UTF-8
 

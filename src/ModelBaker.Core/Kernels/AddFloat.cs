@@ -1,0 +1,100 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Plan;
+
+namespace ModelBaker.Core.Kernels;
+
+/// <summary>Element-wise float addition with numpy broadcasting, optionally followed by Relu.</summary>
+public sealed class AddFloat : FloatKernel
+{
+    public AddFloat(string source, int[] shape, Operand<float> a, Operand<float> b, float activationMin, float activationMax,
+        ArenaSlice output) : base(source)
+    {
+        Shape = shape;
+        A = a;
+        B = b;
+        ActivationMin = activationMin;
+        ActivationMax = activationMax;
+        Output = output;
+    }
+
+    public int[] Shape { get; }
+    public Operand<float> A { get; }
+    public Operand<float> B { get; }
+    public float ActivationMin { get; }
+    public float ActivationMax { get; }
+    public override ArenaSlice Output { get; }
+
+    public override KernelKind Kind => KernelKind.AddFloat;
+    public override IEnumerable<ArenaSlice> Reads => new[] { A.Slice, B.Slice }.Where(s => s != null)!;
+    public override int WeightBytes => 4 * ((A.Constant?.Length ?? 0) + (B.Constant?.Length ?? 0) + 3 * Shape.Length);
+    public override IEnumerable<string> Helpers => new[] { nameof(AddFloat) };
+
+    public override void Run(float[] arena) =>
+        Add(Data(A, arena), A.Strides, Data(B, arena), B.Strides, Shape, ActivationMin, ActivationMax,
+            new Span<float>(arena, Output.Offset, Output.Length));
+
+    private static ReadOnlySpan<float> Data(Operand<float> operand, float[] arena) =>
+        operand.Constant ?? new ReadOnlySpan<float>(arena, operand.Slice!.Offset, operand.Slice.Length);
+
+    // <emit>
+    /// <summary>Float element-wise addition with broadcasting (strides are 0 along broadcast dimensions).</summary>
+    public static void Add(ReadOnlySpan<float> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<float> b, ReadOnlySpan<int> bStrides,
+        ReadOnlySpan<int> shape, float activationMin, float activationMax, Span<float> output)
+    {
+        for (int i = 0; i < output.Length; i++)
+        {
+            int aIndex = 0, bIndex = 0, rest = i;
+            for (int d = shape.Length - 1; d >= 0; d--)
+            {
+                int coordinate = rest % shape[d];
+                rest /= shape[d];
+                aIndex += coordinate * aStrides[d];
+                bIndex += coordinate * bStrides[d];
+            }
+            float value = a[aIndex] + b[bIndex];
+            output[i] = value < activationMin ? activationMin : value > activationMax ? activationMax : value;
+        }
+    }
+    // </emit>
+
+    public override void WritePayload(PlanBinaryWriter w)
+    {
+        w.Ints(Shape);
+        WriteOperand(w, A);
+        WriteOperand(w, B);
+        w.Float(ActivationMin); w.Float(ActivationMax);
+        w.Slice(Output);
+    }
+
+    private static void WriteOperand(PlanBinaryWriter w, Operand<float> operand)
+    {
+        w.Byte(operand.IsConstant ? (byte)1 : (byte)0);
+        if (operand.IsConstant) w.Floats(operand.Constant!); else w.Slice(operand.Slice!);
+        w.Ints(operand.Strides);
+    }
+
+    public static AddFloat Read(PlanBinaryReader r, string source) =>
+        new(source, r.Ints(), ReadOperand(r), ReadOperand(r), r.Float(), r.Float(), r.Slice());
+
+    private static Operand<float> ReadOperand(PlanBinaryReader r) =>
+        r.Byte() == 1 ? new Operand<float>(null, r.Floats(), r.Ints()) : new Operand<float>(r.Slice(), null, r.Ints());
+
+    public override void EmitCall(CodeWriter code, string name) =>
+        code.Line($"Add({Expression(A, name + "A")}, {name}AStrides, {Expression(B, name + "B")}, {name}BStrides, {name}Shape,")
+            .Line($"    activationMin: {CodeWriter.Float(ActivationMin)}, activationMax: {CodeWriter.Float(ActivationMax)}, {Output.Expression()});");
+
+    private static string Expression(Operand<float> operand, string constantName) =>
+        operand.IsConstant ? constantName : operand.Slice!.Expression();
+
+    public override void EmitData(CodeWriter code, string name)
+    {
+        EmitArrays.Ints(code, $"{name}Shape", Shape, "output shape");
+        EmitArrays.Ints(code, $"{name}AStrides", A.Strides, "strides of the first input over the output shape");
+        EmitArrays.Ints(code, $"{name}BStrides", B.Strides, "strides of the second input over the output shape");
+        if (A.IsConstant) EmitArrays.Floats(code, $"{name}A", A.Constant!, "constant first input");
+        if (B.IsConstant) EmitArrays.Floats(code, $"{name}B", B.Constant!, "constant second input");
+    }
+}

@@ -1,0 +1,48 @@
+using System.Linq;
+using System.Text;
+
+namespace ModelBaker.Core.Pipeline;
+
+/// <summary>C# names made from file and ONNX names: `digits_cnn.onnx` → `DigitsCnn`, "/net.0/Gemm" → `Net0Gemm`.</summary>
+public static class Names
+{
+    /// <summary>PascalCase identifier from any text: words split at non-alphanumerics, each capitalised.</summary>
+    public static string Pascal(string text)
+    {
+        var result = new StringBuilder();
+        bool upperNext = true;
+        foreach (char c in text)
+        {
+            if (!char.IsLetterOrDigit(c) || c > 127) { upperNext = true; continue; }
+            result.Append(upperNext ? char.ToUpperInvariant(c) : c);
+            upperNext = false;
+        }
+        if (result.Length == 0 || char.IsDigit(result[0])) result.Insert(0, '_');
+        return result.ToString();
+    }
+
+    /// <summary>camelCase identifier (parameter names), escaped with @ when it is a C# keyword.</summary>
+    public static string Camel(string text)
+    {
+        string pascal = Pascal(text);
+        string camel = pascal[0] == '_' ? pascal : char.ToLowerInvariant(pascal[0]) + pascal.Substring(1);
+        return Keywords.Contains(camel) ? "@" + camel : camel;
+    }
+
+    public static bool IsValidIdentifier(string name) =>
+        name.Length > 0 && (char.IsLetter(name[0]) || name[0] == '_') && name.All(c => char.IsLetterOrDigit(c) || c == '_')
+        && !Keywords.Contains(name);
+
+    public static bool IsValidNamespace(string name) => name.Split('.').All(IsValidIdentifier);
+
+    private static readonly string[] Keywords =
+    {
+        "abstract", "as", "base", "bool", "break", "byte", "case", "catch", "char", "checked", "class", "const", "continue",
+        "decimal", "default", "delegate", "do", "double", "else", "enum", "event", "explicit", "extern", "false", "finally",
+        "fixed", "float", "for", "foreach", "goto", "if", "implicit", "in", "int", "interface", "internal", "is", "lock",
+        "long", "namespace", "new", "null", "object", "operator", "out", "override", "params", "private", "protected",
+        "public", "readonly", "ref", "return", "sbyte", "sealed", "short", "sizeof", "stackalloc", "static", "string",
+        "struct", "switch", "this", "throw", "true", "try", "typeof", "uint", "ulong", "unchecked", "unsafe", "ushort",
+        "using", "virtual", "void", "volatile", "while",
+    };
+}

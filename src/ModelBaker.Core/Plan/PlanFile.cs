@@ -1,0 +1,136 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Pipeline;
+
+namespace ModelBaker.Core.Plan;
+
+/// <summary>
+/// Reads and writes baked plans (docs/plan-format.md): the magic "MBPLAN", a format version, the header,
+/// inputs, outputs, arena length and tagged kernels. Everything is little-endian and written in a fixed
+/// order, so the same bake gives byte-identical files.
+/// </summary>
+public static class PlanFile
+{
+    /// <summary>Bump on any change of the layout; readers refuse other versions rather than misread them.</summary>
+    public const int FormatVersion = 1;
+    private static readonly byte[] Magic = Encoding.ASCII.GetBytes("MBPLAN");
+
+    public static byte[] ToBytes(BakedPlan plan)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new PlanBinaryWriter(stream))
+        {
+            foreach (byte b in Magic) w.Byte(b);
+            w.Int(FormatVersion);
+            var h = plan.Header;
+            w.String(h.ProducerVersion); w.String(h.ModelFileName); w.String(h.ModelSha256);
+            w.String(h.Namespace); w.String(h.ClassName);
+            w.Byte((byte)h.Precision); w.Float(h.Sparsity); w.Long(h.FloatWeightBytes);
+            WriteTensors(w, plan.Inputs);
+            WriteTensors(w, plan.Outputs);
+            w.Int(plan.ArenaLength);
+            w.Int(plan.Kernels.Count);
+            foreach (var kernel in plan.Kernels)
+            {
+                w.Byte((byte)kernel.Kind);
+                w.String(kernel.Source);
+                kernel.WritePayload(w);
+            }
+        }
+        return stream.ToArray();
+    }
+
+    /// <summary>
+    /// Writes the plan so that readers never see a half-written file: a temporary file in the same folder,
+    /// then a rename over the target.
+    /// </summary>
+    public static void WriteAtomically(BakedPlan plan, string path)
+    {
+        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        string temporary = Path.Combine(directory, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        try
+        {
+            File.WriteAllBytes(temporary, ToBytes(plan));
+            if (File.Exists(path)) File.Replace(temporary, path, null);
+            else File.Move(temporary, path);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+
+    /// <exception cref="PlanFormatException">Not a plan, a plan of another format version, or truncated.</exception>
+    public static BakedPlan Read(byte[] bytes)
+    {
+        using var stream = new MemoryStream(bytes, writable: false);
+        using var r = new PlanBinaryReader(stream);
+        try
+        {
+            foreach (byte b in Magic)
+                if (r.Byte() != b) throw new PlanFormatException("not a ModelBaker plan (bad magic)");
+            int version = r.Int();
+            if (version != FormatVersion)
+                throw new PlanFormatException($"plan format version {version}, but this generator reads version {FormatVersion}; rebuild so the plan is baked again by the same ModelBaker version", versionMismatch: true);
+            var header = new PlanHeader(r.String(), r.String(), r.String(), r.String(), r.String(),
+                (Precision)r.Byte(), r.Float(), r.Long());
+            var inputs = ReadTensors(r);
+            var outputs = ReadTensors(r);
+            int arenaLength = r.Int();
+            int count = r.Int();
+            var kernels = new List<Kernel>(Math.Min(count, 4096));
+            for (int i = 0; i < count; i++) kernels.Add(ReadKernel(r));
+            if (stream.Position != stream.Length) throw new PlanFormatException("unexpected bytes after the last kernel");
+            return new BakedPlan(header, inputs, outputs, arenaLength, kernels);
+        }
+        catch (EndOfStreamException) { throw new PlanFormatException("the file is truncated"); }
+        catch (InvalidDataException e) { throw new PlanFormatException(e.Message); }
+    }
+
+    private static Kernel ReadKernel(PlanBinaryReader r)
+    {
+        var kind = (KernelKind)r.Byte();
+        string source = r.String();
+        return kind switch
+        {
+            KernelKind.FullyConnectedInt8 => FullyConnectedInt8.Read(r, source),
+            KernelKind.AddInt8 => AddInt8.Read(r, source),
+            KernelKind.LookupInt8 => LookupInt8.Read(r, source),
+            KernelKind.SoftmaxInt8 => SoftmaxInt8.Read(r, source),
+            KernelKind.FullyConnectedFloat => FullyConnectedFloat.Read(r, source),
+            KernelKind.AddFloat => AddFloat.Read(r, source),
+            KernelKind.UnaryFloat => UnaryFloat.Read(r, source),
+            KernelKind.SoftmaxFloat => SoftmaxFloat.Read(r, source),
+            _ => throw new PlanFormatException($"unknown kernel tag {(byte)kind}"),
+        };
+    }
+
+    private static void WriteTensors(PlanBinaryWriter w, IReadOnlyList<PlanTensor> tensors)
+    {
+        w.Int(tensors.Count);
+        foreach (var t in tensors)
+        {
+            w.String(t.Name); w.Ints(t.Shape); w.Slice(t.Slice); w.Double(t.Scale); w.Int(t.ZeroPoint);
+        }
+    }
+
+    private static List<PlanTensor> ReadTensors(PlanBinaryReader r)
+    {
+        int count = r.Int();
+        var tensors = new List<PlanTensor>();
+        for (int i = 0; i < count; i++)
+            tensors.Add(new PlanTensor(r.String(), r.Ints(), r.Slice(), r.Double(), r.Int()));
+        return tensors;
+    }
+}
+
+/// <summary>A plan file that cannot be read; the generator reports it as MB2001/MB2002.</summary>
+public sealed class PlanFormatException : Exception
+{
+    public PlanFormatException(string message, bool versionMismatch = false) : base(message) => VersionMismatch = versionMismatch;
+    public bool VersionMismatch { get; }
+}
