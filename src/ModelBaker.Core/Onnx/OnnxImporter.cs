@@ -37,8 +37,10 @@ internal static class OnnxImporter
             graph.Inputs.Add(input.Name);
         }
 
+        // Some exporters write value_info with a shape but no element type; such entries say too little to
+        // use, so those values are left to the node-output placeholders below.
         foreach (var info in g.ValueInfo)
-            if (!graph.Values.ContainsKey(info.Name)) graph.Add(ToValue(info, "value"));
+            if (!graph.Values.ContainsKey(info.Name) && info.Type?.TensorType?.ElemType != 0) graph.Add(ToValue(info, "value"));
 
         foreach (var output in g.Output)
         {
@@ -105,10 +107,13 @@ internal static class OnnxImporter
                 $"The model's {role} '{info.Name}' is not a tensor (sequences, maps and optionals are not supported). Change the model so that it passes plain tensors.");
         var type = TensorConverter.ToElementType(tensorType.ElemType, $"'{info.Name}'");
         int[]? shape = tensorType.Shape?.Dim
-            .Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && d.DimValue > 0 ? checked((int)d.DimValue) : 1)
+            .Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && d.DimValue > 0 ? ToDim(d.DimValue, info.Name) : 1)
             .ToArray();
         return new Value(info.Name, type, shape);
     }
+
+    private static int ToDim(long d, string name) => d <= int.MaxValue ? (int)d
+        : throw new BakeException(ErrorCodes.ModelUnreadable, $"'{name}' has a dimension of {d}, more than ModelBaker can hold; the model is damaged or far too large.");
 
     /// <summary>Null for subgraph attributes, which ModelBaker never needs (their ops are unsupported anyway).</summary>
     private static IrAttribute? ToAttribute(AttributeProto a, string nodeName, string modelDirectory)

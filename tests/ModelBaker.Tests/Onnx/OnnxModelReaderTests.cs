@@ -129,6 +129,17 @@ public class OnnxModelReaderTests
     }
 
     [Fact]
+    public void Value_info_without_an_element_type_is_left_to_shape_inference()
+    {
+        var m = AddModel(FloatTensor("W", 1, 2));
+        m.Graph.Node[0].Output[0] = "h";
+        m.Graph.Node.Add(Node("Relu", "relu", new[] { "h" }, new[] { "Y" }));
+        m.Graph.ValueInfo.Add(Info("h", 0, 2));
+        var g = OnnxModelReader.Load(m.ToByteArray(), ".");
+        Assert.Null(g["h"].Shape);
+    }
+
+    [Fact]
     public void Unnamed_nodes_get_stable_unique_names()
     {
         var m = AddModel(FloatTensor("W", 1, 2));
