@@ -25,7 +25,7 @@ public static class CalibrationSet
         if (File.Exists(path))
         {
             RequireSingleInput(path, inputs);
-            return Split(NpyReader.Read(path), inputs[0], path);
+            return Split(NpyReader.Read(path), inputs[0], path).ToList();
         }
         if (!Directory.Exists(path))
             throw new BakeException(ErrorCodes.CalibrationNotFound, $"Calibration data '{path}' does not exist. Give a .npy file or a folder of TensorProto .pb files.");
