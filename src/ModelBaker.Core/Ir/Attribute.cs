@@ -6,10 +6,13 @@ namespace ModelBaker.Core.Ir;
 public sealed class Attribute
 {
     public string Name { get; init; } = "";
+    /// <summary>Which payload is meaningful; the ONNX importer always sets it.</summary>
+    public AttributeKind Kind { get; init; }
     public float Float { get; init; }
     public long Int { get; init; }
     public string? String { get; init; }
     public float[]? Floats { get; init; }
     public long[]? Ints { get; init; }
+    public string[]? Strings { get; init; }
     public Tensor? Tensor { get; init; }
 }

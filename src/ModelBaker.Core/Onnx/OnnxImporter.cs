@@ -1,0 +1,149 @@
+using System.Collections.Generic;
+using System.Linq;
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Onnx.Protos;
+using IrAttribute = ModelBaker.Core.Ir.Attribute;
+
+namespace ModelBaker.Core.Onnx;
+
+/// <summary>
+/// Maps a parsed ModelProto onto the graph IR. It only translates: which operators are supported is the
+/// OperatorRegistry's question, and shapes are shape inference's, so op types are kept exactly as written.
+/// </summary>
+internal static class OnnxImporter
+{
+    /// <summary>Marks an operator from a non-default domain: "com.microsoft:Gelu". No ONNX op type has a ':',
+    /// so such nodes can never be mistaken for a supported standard operator.</summary>
+    public const char DomainSeparator = ':';
+
+    public static Graph Import(ModelProto model, string modelDirectory)
+    {
+        var g = model.Graph;
+        var graph = new Graph { Name = g.Name, Opset = DefaultOpset(model) };
+
+        foreach (var init in g.Initializer)
+        {
+            var tensor = TensorConverter.ToTensor(init, modelDirectory);
+            graph.Add(new Value(init.Name, tensor.Type, tensor.Shape, tensor));
+        }
+
+        // Since IR version 4, initializers need not be listed as inputs; when they are, they are constants
+        // with an overridable default, and ModelBaker bakes them as constants.
+        foreach (var input in g.Input)
+        {
+            if (graph.Values.TryGetValue(input.Name, out var known) && known.IsConstant) continue;
+            graph.Add(ToValue(input, "input"));
+            graph.Inputs.Add(input.Name);
+        }
+
+        foreach (var info in g.ValueInfo)
+            if (!graph.Values.ContainsKey(info.Name)) graph.Add(ToValue(info, "value"));
+
+        foreach (var output in g.Output)
+        {
+            // An output's ValueInfo is authoritative unless the value is an input or a constant already.
+            if (!graph.Values.TryGetValue(output.Name, out var known) || !(known.IsConstant || graph.Inputs.Contains(output.Name)))
+                graph.Add(ToValue(output, "output"));
+            graph.Outputs.Add(output.Name);
+        }
+
+        ImportNodes(g, graph, modelDirectory);
+        return graph;
+    }
+
+    /// <summary>The default domain's opset; models from before IR version 3 have no opset_import and mean opset 1.</summary>
+    private static long DefaultOpset(ModelProto model)
+    {
+        var ops = model.OpsetImport.Where(o => IsDefaultDomain(o.Domain)).ToList();
+        return ops.Count == 0 ? 1 : ops.Max(o => o.Version);
+    }
+
+    public static bool IsDefaultDomain(string domain) => domain.Length == 0 || domain == "ai.onnx";
+
+    private static void ImportNodes(GraphProto g, Graph graph, string modelDirectory)
+    {
+        // Names given in the model are kept; only unnamed (or duplicate) nodes get "OpType_index", so names
+        // stay stable across runs and readable in errors and generated comments.
+        var used = new HashSet<string>(g.Node.Where(n => n.Name.Length > 0).Select(n => n.Name));
+        var taken = new HashSet<string>();
+        for (int i = 0; i < g.Node.Count; i++)
+        {
+            var n = g.Node[i];
+            string opType = IsDefaultDomain(n.Domain) ? n.OpType : n.Domain + DomainSeparator + n.OpType;
+            string name = n.Name;
+            if (name.Length == 0 || taken.Contains(name))
+            {
+                string stem = name.Length == 0 ? $"{n.OpType}_{i}" : name;
+                name = stem;
+                for (int k = 2; used.Contains(name) || taken.Contains(name); k++) name = $"{stem}_{k}";
+            }
+            taken.Add(name);
+
+            var attributes = new Dictionary<string, IrAttribute>();
+            foreach (var a in n.Attribute)
+            {
+                var converted = ToAttribute(a, name, modelDirectory);
+                if (converted != null) attributes[a.Name] = converted;
+            }
+            graph.Nodes.Add(new Node(name, opType, n.Input.ToArray(), n.Output.ToArray(), attributes));
+
+            // Every edge gets a Value so passes can look any name up. Types and shapes not stated in the model
+            // are unknown until shape inference: Float32 is a placeholder and Shape stays null.
+            foreach (var output in n.Output)
+                if (output.Length > 0 && !graph.Values.ContainsKey(output))
+                    graph.Add(new Value(output, ElementType.Float32));
+        }
+    }
+
+    /// <summary>A graph input/output/value_info as a Value; dynamic dimensions are taken as 1 (batch 1).</summary>
+    private static Value ToValue(ValueInfoProto info, string role)
+    {
+        var tensorType = info.Type?.TensorType;
+        if (tensorType == null)
+            throw new BakeException(ErrorCodes.UnsupportedElementType,
+                $"The model's {role} '{info.Name}' is not a tensor (sequences, maps and optionals are not supported). Change the model so that it passes plain tensors.");
+        var type = TensorConverter.ToElementType(tensorType.ElemType, $"'{info.Name}'");
+        int[]? shape = tensorType.Shape?.Dim
+            .Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && d.DimValue > 0 ? checked((int)d.DimValue) : 1)
+            .ToArray();
+        return new Value(info.Name, type, shape);
+    }
+
+    /// <summary>Null for subgraph attributes, which ModelBaker never needs (their ops are unsupported anyway).</summary>
+    private static IrAttribute? ToAttribute(AttributeProto a, string nodeName, string modelDirectory)
+    {
+        var kind = a.HasType ? a.Type : InferType(a);
+        switch (kind)
+        {
+            case AttributeProto.Types.AttributeType.Float:
+                return new IrAttribute { Name = a.Name, Kind = AttributeKind.Float, Float = a.F };
+            case AttributeProto.Types.AttributeType.Int:
+                return new IrAttribute { Name = a.Name, Kind = AttributeKind.Int, Int = a.I };
+            case AttributeProto.Types.AttributeType.String:
+                return new IrAttribute { Name = a.Name, Kind = AttributeKind.String, String = a.S.ToStringUtf8() };
+            case AttributeProto.Types.AttributeType.Tensor:
+                if (a.T.Name.Length == 0) a.T.Name = $"{nodeName}.{a.Name}"; // so errors can name it
+                return new IrAttribute { Name = a.Name, Kind = AttributeKind.Tensor, Tensor = TensorConverter.ToTensor(a.T, modelDirectory) };
+            case AttributeProto.Types.AttributeType.Floats:
+                return new IrAttribute { Name = a.Name, Kind = AttributeKind.Floats, Floats = a.Floats.ToArray() };
+            case AttributeProto.Types.AttributeType.Ints:
+                return new IrAttribute { Name = a.Name, Kind = AttributeKind.Ints, Ints = a.Ints.ToArray() };
+            case AttributeProto.Types.AttributeType.Strings:
+                return new IrAttribute { Name = a.Name, Kind = AttributeKind.Strings, Strings = a.Strings.Select(s => s.ToStringUtf8()).ToArray() };
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>IR version 1 files have no type discriminator: the payload that is present tells.</summary>
+    private static AttributeProto.Types.AttributeType InferType(AttributeProto a) =>
+        a.HasF ? AttributeProto.Types.AttributeType.Float
+        : a.HasI ? AttributeProto.Types.AttributeType.Int
+        : a.HasS ? AttributeProto.Types.AttributeType.String
+        : a.T != null ? AttributeProto.Types.AttributeType.Tensor
+        : a.Floats.Count > 0 ? AttributeProto.Types.AttributeType.Floats
+        : a.Ints.Count > 0 ? AttributeProto.Types.AttributeType.Ints
+        : a.Strings.Count > 0 ? AttributeProto.Types.AttributeType.Strings
+        : AttributeProto.Types.AttributeType.Undefined;
+}

@@ -1,0 +1,176 @@
+using System;
+using System.IO;
+using System.Linq;
+using Google.Protobuf;
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Onnx.Protos;
+
+namespace ModelBaker.Core.Onnx;
+
+/// <summary>
+/// Converts between ONNX TensorProto and <see cref="Tensor"/>: float32 stays float, every integer type and
+/// bool is widened to Int64s (the IR's one integer representation), anything else is refused by name.
+/// </summary>
+public static class TensorConverter
+{
+    /// <summary>
+    /// Reads an ONNX test-data or calibration file: one serialized TensorProto (`input_0.pb`, `output_0.pb`).
+    /// Throws <see cref="BakeException"/> with <see cref="ErrorCodes.ModelNotFound"/> for a missing file and
+    /// <see cref="ErrorCodes.ModelUnreadable"/> for one that is not a tensor; callers that read calibration
+    /// data may re-throw with their own code.
+    /// </summary>
+    public static Tensor ReadTensorFile(string pbPath)
+    {
+        if (!File.Exists(pbPath))
+            throw new BakeException(ErrorCodes.ModelNotFound, $"Tensor file '{pbPath}' does not exist.");
+        TensorProto proto;
+        try
+        {
+            proto = TensorProto.Parser.ParseFrom(File.ReadAllBytes(pbPath));
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw NotATensor(pbPath, e.Message);
+        }
+        // Protobuf happily parses many byte strings as "only unknown fields"; a real tensor states its type.
+        if (!proto.HasDataType) throw NotATensor(pbPath, "it has no data_type");
+        return ToTensor(proto, Path.GetDirectoryName(Path.GetFullPath(pbPath)) ?? ".");
+    }
+
+    /// <summary>Writes <paramref name="tensor"/> as a serialized TensorProto, the format ReadTensorFile reads.</summary>
+    public static void WriteTensorFile(Tensor tensor, string pbPath, string name = "")
+        => File.WriteAllBytes(pbPath, ToProto(tensor, name).ToByteArray());
+
+    private static BakeException NotATensor(string path, string why) => new(ErrorCodes.ModelUnreadable,
+        $"'{path}' is not a serialized ONNX TensorProto ({why}). Test-data and calibration files must be written with onnx.numpy_helper.from_array(array).SerializeToString().");
+
+    /// <summary>"'conv1.weight'", or a placeholder for unnamed tensors, for error messages.</summary>
+    internal static string Describe(TensorProto proto) => proto.Name.Length > 0 ? $"'{proto.Name}'" : "(unnamed)";
+
+    /// <summary>The IR element type for an ONNX data type; <paramref name="what"/> names the tensor in errors.</summary>
+    internal static ElementType ToElementType(int dataType, string what)
+    {
+        switch (dataType)
+        {
+            case (int)ElementType.Float32:
+            case (int)ElementType.UInt8:
+            case (int)ElementType.Int8:
+            case (int)ElementType.Int32:
+            case (int)ElementType.Int64:
+            case (int)ElementType.Bool:
+                return (ElementType)dataType;
+            default:
+                string typeName = Enum.IsDefined(typeof(TensorProto.Types.DataType), dataType)
+                    ? ((TensorProto.Types.DataType)dataType).ToString().ToLowerInvariant()
+                    : $"data type {dataType}";
+                throw new BakeException(ErrorCodes.UnsupportedElementType,
+                    $"Tensor {what} has element type {typeName}; ModelBaker supports float32, int8, uint8, int32, int64 and bool. Convert the model to float32 (for example with onnxconverter_common's float16/float64 conversion helpers) and try again.");
+        }
+    }
+
+    /// <summary>
+    /// Decodes a TensorProto. <paramref name="directory"/> is the folder that external data is resolved against
+    /// (the model's folder).
+    /// </summary>
+    internal static Tensor ToTensor(TensorProto proto, string directory)
+    {
+        string name = Describe(proto);
+        var type = ToElementType(proto.DataType, name);
+        int[] shape = new int[proto.Dims.Count];
+        for (int i = 0; i < shape.Length; i++)
+        {
+            long d = proto.Dims[i];
+            if (d < 0 || d > int.MaxValue) throw Damaged(name, $"dimension {i} is {d}");
+            shape[i] = (int)d;
+        }
+        int length;
+        try { length = ShapeMath.Length(shape); }
+        catch (OverflowException) { throw Damaged(name, "it has more than 2^31 elements"); }
+
+        byte[]? raw = proto.HasDataLocation && proto.DataLocation == TensorProto.Types.DataLocation.External
+            ? ExternalData.Read(proto, directory)
+            : proto.HasRawData ? proto.RawData.ToByteArray() : null;
+
+        if (type == ElementType.Float32)
+        {
+            float[] floats = raw != null ? DecodeFloats(raw, length, name) : proto.FloatData.ToArray();
+            CheckCount(floats.Length, length, name);
+            return Tensor.FromFloats(shape, floats);
+        }
+
+        long[] values = raw != null ? DecodeIntegers(raw, type, length, name)
+            : type == ElementType.Int64 ? proto.Int64Data.ToArray()
+            : proto.Int32Data.Select(v => type == ElementType.Bool ? (v != 0 ? 1L : 0L) : (long)v).ToArray();
+        CheckCount(values.Length, length, name);
+        return Tensor.FromInt64s(shape, values, type);
+    }
+
+    /// <summary>Encodes a tensor as raw little-endian data in its own element width (what ONNX Runtime expects).</summary>
+    internal static TensorProto ToProto(Tensor tensor, string name)
+    {
+        var proto = new TensorProto { Name = name, DataType = (int)tensor.Type };
+        proto.Dims.AddRange(tensor.Shape.Select(d => (long)d));
+        byte[] raw;
+        if (tensor.Floats != null)
+        {
+            raw = new byte[tensor.Floats.Length * 4];
+            Buffer.BlockCopy(tensor.Floats, 0, raw, 0, raw.Length);
+            if (!BitConverter.IsLittleEndian) SwapEach(raw, 4);
+        }
+        else
+        {
+            long[] v = tensor.Int64s!;
+            int width = tensor.Type switch { ElementType.Int64 => 8, ElementType.Int32 => 4, _ => 1 };
+            raw = new byte[v.Length * width];
+            for (int i = 0; i < v.Length; i++)
+                for (int b = 0; b < width; b++)
+                    raw[i * width + b] = (byte)(v[i] >> (8 * b));
+        }
+        proto.RawData = ByteString.CopyFrom(raw);
+        return proto;
+    }
+
+    private static float[] DecodeFloats(byte[] raw, int length, string name)
+    {
+        CheckCount(raw.Length, length * 4L, name, "bytes");
+        if (!BitConverter.IsLittleEndian) SwapEach(raw, 4);
+        var floats = new float[length];
+        Buffer.BlockCopy(raw, 0, floats, 0, raw.Length);
+        return floats;
+    }
+
+    private static long[] DecodeIntegers(byte[] raw, ElementType type, int length, string name)
+    {
+        int width = type switch { ElementType.Int64 => 8, ElementType.Int32 => 4, _ => 1 };
+        CheckCount(raw.Length, (long)length * width, name, "bytes");
+        var values = new long[length];
+        for (int i = 0; i < length; i++)
+        {
+            int p = i * width;
+            values[i] = type switch
+            {
+                ElementType.UInt8 => raw[p],
+                ElementType.Int8 => (sbyte)raw[p],
+                ElementType.Bool => raw[p] != 0 ? 1 : 0,
+                ElementType.Int32 => raw[p] | raw[p + 1] << 8 | raw[p + 2] << 16 | raw[p + 3] << 24,
+                _ => (long)(raw[p] | (ulong)raw[p + 1] << 8 | (ulong)raw[p + 2] << 16 | (ulong)raw[p + 3] << 24
+                    | (ulong)raw[p + 4] << 32 | (ulong)raw[p + 5] << 40 | (ulong)raw[p + 6] << 48 | (ulong)raw[p + 7] << 56),
+            };
+        }
+        return values;
+    }
+
+    private static void SwapEach(byte[] bytes, int width)
+    {
+        for (int i = 0; i < bytes.Length; i += width) Array.Reverse(bytes, i, width);
+    }
+
+    private static void CheckCount(long actual, long expected, string name, string unit = "elements")
+    {
+        if (actual != expected) throw Damaged(name, $"its shape needs {expected} {unit} of data but it holds {actual}");
+    }
+
+    private static BakeException Damaged(string name, string why) => new(ErrorCodes.ModelUnreadable,
+        $"Tensor {name} is damaged: {why}. Check the model with onnx.checker.check_model(path, full_check=True) and re-export it.");
+}
