@@ -18,8 +18,10 @@ public interface IOperator
     void InferShapes(Node node, Graph graph);
 
     /// <summary>
-    /// The float32 reference kernel: computes the outputs from the inputs (null for an omitted optional
-    /// input). This is the executable spec; it matches ONNX Runtime within 1e-5 relative.
+    /// The float32 reference kernel: computes one tensor per entry of <see cref="Node.Outputs"/> from the
+    /// inputs (null for an omitted optional input). This is the executable spec; it matches ONNX Runtime
+    /// within 1e-5 relative. <paramref name="opset"/> is <see cref="Graph.Opset"/>: some operators changed
+    /// meaning between opsets (Softmax at 13, Dropout's mask at 10) and a kernel must not guess.
     /// </summary>
-    Tensor[] Evaluate(Node node, Tensor?[] inputs);
+    Tensor[] Evaluate(Node node, Tensor?[] inputs, long opset);
 }

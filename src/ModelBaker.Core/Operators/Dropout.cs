@@ -1,0 +1,57 @@
+using System.Linq;
+using ModelBaker.Core.Ir;
+using static ModelBaker.Core.Operators.OperatorHelpers;
+
+namespace ModelBaker.Core.Operators;
+
+/// <summary>
+/// Inference-mode Dropout: the output is the input, and the optional mask output is all true (bool from
+/// opset 10; before that it had the input's type, so all 1). Training mode cannot be baked.
+/// </summary>
+public sealed class Dropout : IOperator
+{
+    public string OpType => "Dropout";
+
+    public void InferShapes(Node node, Graph graph)
+    {
+        RequireInputCount(node, 1, 3); // data, then ratio and training_mode as inputs from opset 12
+        var data = Input(node, graph, 0);
+        string? trainingMode = OptionalInput(node, 2);
+        if (trainingMode != null)
+        {
+            var constant = graph.Values[trainingMode].Constant;
+            if (constant == null || graph.Inputs.Contains(trainingMode))
+                throw UnsupportedUsage(node, $"its training_mode '{trainingMode}' is decided at run time; ModelBaker bakes inference only.",
+                    "Export the model in evaluation mode (model.eval() in PyTorch) or remove the training_mode input.");
+            CheckInferenceMode(node, constant);
+        }
+        var shape = InputShape(node, graph, 0);
+        SetOutput(node, graph, 0, data.Type, shape);
+        SetOutput(node, graph, 1, MaskType(data.Type, graph.Opset), shape);
+    }
+
+    public Tensor[] Evaluate(Node node, Tensor?[] inputs, long opset)
+    {
+        var x = Required(node, inputs, 0);
+        if (inputs.Length > 2 && inputs[2] != null) CheckInferenceMode(node, inputs[2]!);
+        var outputs = new Tensor[node.Outputs.Count];
+        outputs[0] = WithShape(x, x.Shape);
+        if (outputs.Length > 1)
+        {
+            var type = MaskType(x.Type, opset);
+            outputs[1] = type == ElementType.Float32
+                ? Tensor.FromFloats(x.Shape, Enumerable.Repeat(1f, x.Length).ToArray())
+                : Tensor.FromInt64s(x.Shape, Enumerable.Repeat(1L, x.Length).ToArray(), type);
+        }
+        return outputs;
+    }
+
+    private static ElementType MaskType(ElementType dataType, long opset) => opset >= 10 ? ElementType.Bool : dataType;
+
+    private static void CheckInferenceMode(Node node, Tensor trainingMode)
+    {
+        if (trainingMode.AsFloats().Any(v => v != 0))
+            throw UnsupportedUsage(node, "its training_mode is true, so it would drop random elements.",
+                "Export the model in evaluation mode (model.eval() in PyTorch) or set training_mode to false.");
+    }
+}

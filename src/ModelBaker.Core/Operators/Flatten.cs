@@ -1,0 +1,31 @@
+using ModelBaker.Core.Ir;
+using static ModelBaker.Core.Operators.OperatorHelpers;
+
+namespace ModelBaker.Core.Operators;
+
+/// <summary>
+/// Reshapes to 2-D [prod(d[..axis]), prod(d[axis..])]; axis (default 1) may be negative and may equal the
+/// rank (then the result is [n, 1]).
+/// </summary>
+public sealed class Flatten : IOperator
+{
+    public string OpType => "Flatten";
+
+    public void InferShapes(Node node, Graph graph)
+    {
+        RequireInputCount(node, 1, 1);
+        SetOutput(node, graph, 0, Input(node, graph, 0).Type, OutputShape(node, InputShape(node, graph, 0)));
+    }
+
+    public Tensor[] Evaluate(Node node, Tensor?[] inputs, long opset)
+    {
+        var x = Required(node, inputs, 0);
+        return new[] { WithShape(x, OutputShape(node, x.Shape)) };
+    }
+
+    private static int[] OutputShape(Node node, int[] shape)
+    {
+        int axis = NormalizeAxis(node, node.GetInt("axis", 1), shape.Length, inclusiveEnd: true);
+        return new[] { Product(shape, 0, axis), Product(shape, axis, shape.Length) };
+    }
+}

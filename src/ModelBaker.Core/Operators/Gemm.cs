@@ -1,0 +1,75 @@
+using ModelBaker.Core.Ir;
+using static ModelBaker.Core.Operators.OperatorHelpers;
+
+namespace ModelBaker.Core.Operators;
+
+/// <summary>
+/// Y = alpha · A' · B' + beta · C, where A' is A ([M,K]) or its transpose (transA), B' is B ([K,N]) or its
+/// transpose (transB), and the optional C broadcasts one way to [M,N].
+/// </summary>
+public sealed class Gemm : IOperator
+{
+    public string OpType => "Gemm";
+
+    public void InferShapes(Node node, Graph graph)
+    {
+        RequireInputCount(node, 2, 3);
+        for (int i = 0; i < node.Inputs.Count; i++)
+            if (OptionalInput(node, i) != null) RequireFloat(node, graph, i);
+        int[]? c = OptionalInput(node, 2) != null ? InputShape(node, graph, 2) : null;
+        var (m, _, n) = Dimensions(node, InputShape(node, graph, 0), InputShape(node, graph, 1), c);
+        SetOutput(node, graph, 0, ElementType.Float32, new[] { m, n });
+    }
+
+    public Tensor[] Evaluate(Node node, Tensor?[] inputs, long opset)
+    {
+        var a = Required(node, inputs, 0);
+        var b = Required(node, inputs, 1);
+        var c = inputs.Length > 2 ? inputs[2] : null;
+        var (m, k, n) = Dimensions(node, a.Shape, b.Shape, c?.Shape);
+        float[] av = Floats(node, a, 0), bv = Floats(node, b, 1);
+        float[]? cv = c == null ? null : Floats(node, c, 2);
+        bool transA = node.GetInt("transA", 0) != 0, transB = node.GetInt("transB", 0) != 0;
+        float alpha = node.GetFloat("alpha", 1f), beta = node.GetFloat("beta", 1f);
+
+        // Element strides of A' and B' so one loop serves all four transpose combinations.
+        int aRow = transA ? 1 : k, aCol = transA ? m : 1;
+        int bRow = transB ? 1 : n, bCol = transB ? k : 1;
+        // C is read through broadcast strides (0 along a broadcast dimension).
+        int[] cStrides = c == null ? new int[2] : ShapeMath.BroadcastStrides(c.Shape, new[] { m, n });
+
+        var y = new float[m * n];
+        for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++)
+        {
+            // Float accumulation in plain k order: what ONNX Runtime's kernels round like.
+            float sum = 0f;
+            for (int p = 0; p < k; p++) sum += av[i * aRow + p * aCol] * bv[p * bRow + j * bCol];
+            float result = alpha * sum;
+            if (cv != null) result += beta * cv[i * cStrides[0] + j * cStrides[1]];
+            y[i * n + j] = result;
+        }
+        return new[] { Tensor.FromFloats(new[] { m, n }, y) };
+    }
+
+    /// <summary>M, K, N from the shapes, after checking that A, B and C fit together.</summary>
+    private static (int M, int K, int N) Dimensions(Node node, int[] a, int[] b, int[]? c)
+    {
+        if (a.Length != 2 || b.Length != 2)
+            throw ShapeError(node, $"A {ShapeMath.Format(a)} and B {ShapeMath.Format(b)} must both be 2-D matrices.");
+        bool transA = node.GetInt("transA", 0) != 0, transB = node.GetInt("transB", 0) != 0;
+        int m = transA ? a[1] : a[0], k = transA ? a[0] : a[1];
+        int kb = transB ? b[1] : b[0], n = transB ? b[0] : b[1];
+        if (k != kb)
+            throw ShapeError(node,
+                $"A {ShapeMath.Format(a)} (transA={(transA ? 1 : 0)}) has {k} columns but B {ShapeMath.Format(b)} " +
+                $"(transB={(transB ? 1 : 0)}) has {kb} rows; they must be equal.");
+        if (c != null)
+        {
+            var broadcast = c.Length <= 2 ? ShapeMath.Broadcast(c, new[] { m, n }) : null;
+            if (broadcast == null || broadcast[0] != m || broadcast[1] != n)
+                throw ShapeError(node, $"C {ShapeMath.Format(c)} does not broadcast to the result shape [{m},{n}].");
+        }
+        return (m, k, n);
+    }
+}

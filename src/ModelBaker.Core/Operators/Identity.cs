@@ -1,0 +1,22 @@
+using ModelBaker.Core.Ir;
+using static ModelBaker.Core.Operators.OperatorHelpers;
+
+namespace ModelBaker.Core.Operators;
+
+/// <summary>Y = X, any element type.</summary>
+public sealed class Identity : IOperator
+{
+    public string OpType => "Identity";
+
+    public void InferShapes(Node node, Graph graph)
+    {
+        RequireInputCount(node, 1, 1);
+        SetOutput(node, graph, 0, Input(node, graph, 0).Type, InputShape(node, graph, 0));
+    }
+
+    public Tensor[] Evaluate(Node node, Tensor?[] inputs, long opset)
+    {
+        var x = Required(node, inputs, 0);
+        return new[] { WithShape(x, x.Shape) };
+    }
+}

@@ -1,0 +1,39 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Ir;
+
+namespace ModelBaker.Core.Operators;
+
+/// <summary>Every operator ModelBaker can bake, by ONNX op type.</summary>
+public static class OperatorRegistry
+{
+    private static readonly Dictionary<string, IOperator> ByOpType = new IOperator[]
+    {
+        new Add(), new Dropout(), new Flatten(), new Gemm(), new Identity(), new MatMul(),
+        new Relu(), new Reshape(), new Sigmoid(), new Softmax(), new Tanh(),
+    }.ToDictionary(op => op.OpType, StringComparer.Ordinal);
+
+    /// <summary>Supported op types, sorted (for messages and docs).</summary>
+    public static IReadOnlyList<string> SupportedOpTypes { get; } = ByOpType.Keys.OrderBy(k => k, StringComparer.Ordinal).ToArray();
+
+    public static IOperator? Find(string opType) => ByOpType.TryGetValue(opType, out var op) ? op : null;
+
+    /// <summary>
+    /// Throws <see cref="ErrorCodes.UnsupportedOperators"/> listing every unsupported node at once, so a user
+    /// sees the whole gap in one build instead of one node per attempt.
+    /// </summary>
+    public static void EnsureSupported(Graph graph)
+    {
+        var unsupported = graph.Nodes.Where(n => Find(n.OpType) == null).ToList();
+        if (unsupported.Count == 0) return;
+        var opTypes = unsupported.Select(n => n.OpType).Distinct().OrderBy(t => t, StringComparer.Ordinal);
+        throw new BakeException(ErrorCodes.UnsupportedOperators,
+            $"The model uses {unsupported.Count} node(s) with operators ModelBaker does not support yet " +
+            $"({string.Join(", ", opTypes)}):" + Environment.NewLine +
+            string.Join(Environment.NewLine, unsupported.Select(n => "  " + n.Describe())) + Environment.NewLine +
+            $"Supported operators: {string.Join(", ", SupportedOpTypes)}. " +
+            "Replace those layers with supported ones and re-export the model, or ask for the operators in an issue.");
+    }
+}

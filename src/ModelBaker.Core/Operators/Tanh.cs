@@ -1,0 +1,10 @@
+using System;
+
+namespace ModelBaker.Core.Operators;
+
+/// <summary>Y = tanh(X).</summary>
+public sealed class Tanh : UnaryFloatOperator
+{
+    public override string OpType => "Tanh";
+    public override float Apply(float x) => (float)Math.Tanh(x);
+}

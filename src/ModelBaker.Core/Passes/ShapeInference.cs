@@ -1,0 +1,72 @@
+using System.Collections.Generic;
+using System.Linq;
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Operators;
+
+namespace ModelBaker.Core.Passes;
+
+/// <summary>
+/// Gives every value its element type and static shape, walking the nodes in order. Graph input shapes
+/// come from the importer (dynamic dimensions already 1); constants take the shape of their data.
+/// </summary>
+public static class ShapeInference
+{
+    public static void Run(Graph graph)
+    {
+        OperatorRegistry.EnsureSupported(graph);
+        var available = AvailableBeforeNodes(graph);
+        foreach (var node in graph.Nodes)
+        {
+            foreach (string input in node.Inputs)
+                if (input.Length > 0 && !available.Contains(input)) throw Unproduced(graph, node, input);
+
+            OperatorRegistry.Find(node.OpType)!.InferShapes(node, graph);
+
+            foreach (string output in node.Outputs)
+            {
+                if (output.Length == 0) continue;
+                if (!available.Add(output))
+                    throw new BakeException(ErrorCodes.InvalidGraph,
+                        $"Node {node.Describe()} writes '{output}', which is already a graph input, an initializer or another node's output. " +
+                        "Every value must have exactly one producer; re-export the model or check it with onnx.checker.");
+            }
+        }
+
+        foreach (string output in graph.Outputs)
+            if (!available.Contains(output))
+                throw new BakeException(ErrorCodes.InvalidGraph,
+                    $"Graph output '{output}' is produced by no node. Re-export the model or check it with onnx.checker.");
+    }
+
+    /// <summary>Graph inputs and constants: the values that exist before the first node runs.</summary>
+    private static HashSet<string> AvailableBeforeNodes(Graph graph)
+    {
+        var available = new HashSet<string>();
+        foreach (string name in graph.Inputs)
+        {
+            if (!graph.Values.TryGetValue(name, out var value) || value.Shape == null)
+                throw new BakeException(ErrorCodes.InvalidGraph,
+                    $"Graph input '{name}' has no declared shape. Give the input a shape when exporting the model.");
+            available.Add(name);
+        }
+        foreach (var value in graph.Values.Values.Where(v => v.Constant != null))
+        {
+            // The data is the truth for a constant; an initializer may also be declared as an input with a shape.
+            value.Type = value.Constant!.Type;
+            value.Shape = value.Constant.Shape;
+            available.Add(value.Name);
+        }
+        return available;
+    }
+
+    private static BakeException Unproduced(Graph graph, Node node, string input)
+    {
+        var laterProducer = graph.Producer(input);
+        string why = laterProducer != null
+            ? $"which is only produced later by {laterProducer.Describe()}: the nodes are not in topological order."
+            : "which is not a graph input, an initializer, or any node's output.";
+        return new BakeException(ErrorCodes.InvalidGraph,
+            $"Node {node.Describe()} reads '{input}', {why} Re-export the model or check it with onnx.checker.");
+    }
+}
