@@ -1,0 +1,37 @@
+using System;
+
+namespace ModelBaker.Core.Compression;
+
+/// <summary>real = Scale × (q − ZeroPoint), q in [−128, 127].</summary>
+public readonly struct QuantizationParameters
+{
+    public QuantizationParameters(double scale, int zeroPoint)
+    {
+        Scale = scale;
+        ZeroPoint = zeroPoint;
+    }
+
+    public double Scale { get; }
+    public int ZeroPoint { get; }
+
+    /// <summary>
+    /// Asymmetric int8 parameters covering [min, max] widened to include 0, so that 0 is exactly representable
+    /// (zero padding and Relu need it). The scale is computed in float32, as TensorFlow Lite does.
+    /// </summary>
+    public static QuantizationParameters FromRange(float min, float max)
+    {
+        min = Math.Min(min, 0f);
+        max = Math.Max(max, 0f);
+        if (float.IsInfinity(min) || float.IsInfinity(max) || float.IsNaN(min) || float.IsNaN(max))
+            throw new ArgumentException($"Calibration range [{min}, {max}] is not finite.");
+        if (max == min) return new QuantizationParameters(1.0, 0); // the tensor is always 0
+        float scale = (max - min) / 255f;
+        double zeroPoint = Math.Round(-128 - min / (double)scale);
+        return new QuantizationParameters(scale, (int)Math.Max(-128, Math.Min(127, zeroPoint)));
+    }
+
+    /// <summary>Symmetric per-channel weight scale: the largest magnitude maps to 127.</summary>
+    public static double WeightScale(float maxAbs) => maxAbs == 0 ? 1.0 : maxAbs / 127.0;
+
+    public override string ToString() => $"scale {Scale}, zero point {ZeroPoint}";
+}
