@@ -14,8 +14,9 @@ public static class PlanInterpreter
     /// <summary>Runs one sample: one float array per plan input, returns one per plan output.</summary>
     /// <param name="afterStep">Called after each step with the arena (calibration watches the tensors).</param>
     /// <param name="afterInputs">Called once the inputs are in the arena.</param>
+    /// <param name="beforeStep">Called before each step with the arena (reconstruction reads layer inputs).</param>
     public static float[][] Run(BakedPlan plan, IReadOnlyList<float[]> inputs, Action<Kernel, Array>? afterStep = null,
-        Action<Array>? afterInputs = null)
+        Action<Array>? afterInputs = null, Action<Kernel, Array>? beforeStep = null)
     {
         if (inputs.Count != plan.Inputs.Count)
             throw new ArgumentException($"The plan has {plan.Inputs.Count} inputs, got {inputs.Count}.", nameof(inputs));
@@ -23,10 +24,10 @@ public static class PlanInterpreter
             if (inputs[i].Length != plan.Inputs[i].Length)
                 throw new ArgumentException($"Input '{plan.Inputs[i].Name}' has {plan.Inputs[i].Length} elements, got {inputs[i].Length}.", nameof(inputs));
 
-        return plan.Header.Precision == Precision.Int8 ? RunInt8(plan, inputs, afterStep, afterInputs) : RunFloat(plan, inputs, afterStep, afterInputs);
+        return plan.Header.Precision == Precision.Int8 ? RunInt8(plan, inputs, afterStep, afterInputs, beforeStep) : RunFloat(plan, inputs, afterStep, afterInputs, beforeStep);
     }
 
-    private static float[][] RunInt8(BakedPlan plan, IReadOnlyList<float[]> inputs, Action<Kernel, Array>? afterStep, Action<Array>? afterInputs)
+    private static float[][] RunInt8(BakedPlan plan, IReadOnlyList<float[]> inputs, Action<Kernel, Array>? afterStep, Action<Array>? afterInputs, Action<Kernel, Array>? beforeStep)
     {
         var arena = new sbyte[plan.ArenaLength];
         for (int t = 0; t < inputs.Count; t++)
@@ -38,6 +39,7 @@ public static class PlanInterpreter
         afterInputs?.Invoke(arena);
         foreach (var kernel in plan.Kernels)
         {
+            beforeStep?.Invoke(kernel, arena);
             ((Int8Kernel)kernel).Run(arena);
             afterStep?.Invoke(kernel, arena);
         }
@@ -52,7 +54,7 @@ public static class PlanInterpreter
         return outputs;
     }
 
-    private static float[][] RunFloat(BakedPlan plan, IReadOnlyList<float[]> inputs, Action<Kernel, Array>? afterStep, Action<Array>? afterInputs)
+    private static float[][] RunFloat(BakedPlan plan, IReadOnlyList<float[]> inputs, Action<Kernel, Array>? afterStep, Action<Array>? afterInputs, Action<Kernel, Array>? beforeStep)
     {
         var arena = new float[plan.ArenaLength];
         for (int t = 0; t < inputs.Count; t++)
@@ -60,6 +62,7 @@ public static class PlanInterpreter
         afterInputs?.Invoke(arena);
         foreach (var kernel in plan.Kernels)
         {
+            beforeStep?.Invoke(kernel, arena);
             ((FloatKernel)kernel).Run(arena);
             afterStep?.Invoke(kernel, arena);
         }
