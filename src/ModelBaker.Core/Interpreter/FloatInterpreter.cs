@@ -32,7 +32,14 @@ public static class FloatInterpreter
             var args = node.Inputs.Select(name => name.Length == 0 ? null : Lookup(graph, computed, node, name)).ToArray();
             var results = OperatorRegistry.Find(node.OpType)!.Evaluate(node, args, graph.Opset);
             for (int i = 0; i < node.Outputs.Count; i++)
-                if (node.Outputs[i].Length > 0) computed[node.Outputs[i]] = results[i];
+            {
+                if (node.Outputs[i].Length == 0) continue;
+                if (i >= results.Length)
+                    throw new BakeException(ErrorCodes.InvalidGraph,
+                        $"Node {node.Describe()} has {node.Outputs.Count} outputs, more than {node.OpType} defines. " +
+                        "Re-export the model or check it with onnx.checker.");
+                computed[node.Outputs[i]] = results[i];
+            }
         }
 
         var outputs = keepIntermediates ? computed : new Dictionary<string, Tensor>();

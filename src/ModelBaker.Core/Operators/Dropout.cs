@@ -7,6 +7,8 @@ namespace ModelBaker.Core.Operators;
 /// <summary>
 /// Inference-mode Dropout: the output is the input, and the optional mask output is all true (bool from
 /// opset 10; before that it had the input's type, so all 1). Training mode cannot be baked.
+/// Known difference: ONNX Runtime fills the mask with false/0 for opsets 7-11; we follow the ONNX reference
+/// implementation (true: nothing was dropped), which ONNX Runtime also matches from opset 12.
 /// </summary>
 public sealed class Dropout : IOperator
 {

@@ -21,15 +21,28 @@ public static class ShapeInference
             foreach (string input in node.Inputs)
                 if (input.Length > 0 && !available.Contains(input)) throw Unproduced(graph, node, input);
 
+            foreach (string output in node.Outputs)
+            {
+                if (output.Length == 0) continue;
+                if (available.Contains(output))
+                    throw new BakeException(ErrorCodes.InvalidGraph,
+                        $"Node {node.Describe()} writes '{output}', which is already a graph input, an initializer or another node's output. " +
+                        "Every value must have exactly one producer; re-export the model or check it with onnx.checker.");
+                // Forget a shape the importer declared: the operator's rules decide, and an output the operator
+                // does not define stays null, which is how an extra output is caught below.
+                if (graph.Values.TryGetValue(output, out var declared)) declared.Shape = null;
+            }
+
             OperatorRegistry.Find(node.OpType)!.InferShapes(node, graph);
 
             foreach (string output in node.Outputs)
             {
                 if (output.Length == 0) continue;
-                if (!available.Add(output))
+                if (!graph.Values.TryGetValue(output, out var value) || value.Shape == null)
                     throw new BakeException(ErrorCodes.InvalidGraph,
-                        $"Node {node.Describe()} writes '{output}', which is already a graph input, an initializer or another node's output. " +
-                        "Every value must have exactly one producer; re-export the model or check it with onnx.checker.");
+                        $"Node {node.Describe()} has {node.Outputs.Count} outputs, more than {node.OpType} defines. " +
+                        "Re-export the model or check it with onnx.checker.");
+                available.Add(output);
             }
         }
 

@@ -40,8 +40,8 @@ internal sealed class GraphBuilder
         return this;
     }
 
-    public static Attribute Int(string name, long value) => new() { Name = name, Int = value };
-    public static Attribute Float(string name, float value) => new() { Name = name, Float = value };
+    public static Attribute Int(string name, long value) => new() { Name = name, Kind = AttributeKind.Int, Int = value };
+    public static Attribute Float(string name, float value) => new() { Name = name, Kind = AttributeKind.Float, Float = value };
 }
 
 /// <summary>Tensor shorthands for tests.</summary>

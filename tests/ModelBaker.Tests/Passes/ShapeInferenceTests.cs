@@ -78,4 +78,23 @@ public class ShapeInferenceTests
         Assert.Contains("[2,5]", e.Message);
         Assert.Contains("[4,3]", e.Message);
     }
+
+    [Fact]
+    public void More_outputs_than_the_operator_defines_is_an_invalid_graph()
+    {
+        var graph = new GraphBuilder().Input("x", 2).Node("Relu", new[] { "x" }, new[] { "y", "extra" }).Output("y").Graph;
+        var e = Assert.Throws<BakeException>(() => ShapeInference.Run(graph));
+        Assert.Equal(ErrorCodes.InvalidGraph, e.Code);
+        Assert.Contains("'Relu_0' (Relu)", e.Message);
+    }
+
+    [Fact]
+    public void Two_producers_of_one_value_are_an_invalid_graph()
+    {
+        var graph = new GraphBuilder().Input("x", 2)
+            .Node("Relu", new[] { "x" }, new[] { "y" }).Node("Tanh", new[] { "x" }, new[] { "y" }).Output("y").Graph;
+        var e = Assert.Throws<BakeException>(() => ShapeInference.Run(graph));
+        Assert.Equal(ErrorCodes.InvalidGraph, e.Code);
+        Assert.Contains("'Tanh_1' (Tanh)", e.Message);
+    }
 }
