@@ -19,4 +19,6 @@ public sealed record BakeOptions(string ModelPath, string ClassName, string Name
     /// <summary>A .npy file or a folder of TensorProto .pb files; null = no calibration data.</summary>
     public string? CalibrationPath { get; init; }
     public CodeTarget Target { get; init; } = CodeTarget.Net;
+    /// <summary>After pruning, refit each layer's kept weights on the calibration data (docs/compression.md).</summary>
+    public bool Reconstruction { get; init; } = true;
 }

@@ -33,16 +33,23 @@ public static class Baker
         ConstantFolding.Run(graph);
 
         var lowered = FloatLowering.Lower(graph);
-        MagnitudePruning.Apply(lowered.Kernels.OfType<FullyConnectedFloat>(), options.Sparsity);
-
         var header = new PlanHeader(Version, Path.GetFileName(options.ModelPath), Sha256(options.ModelPath),
             options.Namespace, options.ClassName, Precision.Float32, options.Sparsity, floatWeightBytes);
         var floatPlan = Assemble(header, lowered.Inputs, lowered.Outputs, lowered.Kernels);
+        var calibration = options.CalibrationPath != null ? CalibrationSet.Load(options.CalibrationPath, floatPlan.Inputs) : null;
+
+        var layers = lowered.Kernels.OfType<FullyConnectedFloat>().ToList();
+        var unpruned = layers.ToDictionary(l => l, l => (float[])l.Weights.Clone());
+        MagnitudePruning.Apply(layers, options.Sparsity);
+        if (options.Sparsity > 0 && options.Reconstruction)
+        {
+            // Refitting on made-up inputs would fit the wrong distribution: only real calibration data is used.
+            if (calibration != null) LayerReconstruction.Apply(floatPlan, unpruned, calibration);
+            else log.Info($"{header.ModelFileName}: no calibration data, so pruned layers are not reconstructed.");
+        }
         if (options.Precision == Precision.Float32) return floatPlan;
 
-        var samples = options.CalibrationPath != null
-            ? CalibrationSet.Load(options.CalibrationPath, floatPlan.Inputs)
-            : Fallback(options, floatPlan, log);
+        var samples = calibration ?? Fallback(options, floatPlan, log);
         log.Info($"Calibrating {header.ModelFileName} on {samples.Count} samples.");
         var ranges = RangeObserver.Observe(floatPlan, samples);
         var quantized = Int8Quantizer.Quantize(floatPlan, ranges);

@@ -1,0 +1,79 @@
+using System.Threading.Tasks;
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Pipeline;
+using ModelBaker.Core.Plan;
+using ModelBaker.Tests.Support;
+
+namespace ModelBaker.Tests.Codegen;
+
+/// <summary>The generated class is the product: it must agree with the reference interpreter bit for bit and allocate nothing.</summary>
+public sealed class GeneratedCodeTests
+{
+    private static readonly Lazy<GeneratedAssembly> Int8Digits = new(() =>
+        GeneratedAssembly.Compile(ClassEmitter.Emit(SampleModels.Digits(0.5f)), "Samples.DigitsMlp"));
+
+    private static readonly Lazy<GeneratedAssembly> FloatDigits = new(() =>
+        GeneratedAssembly.Compile(ClassEmitter.Emit(SampleModels.Digits(0.5f, Precision.Float32)), "Samples.DigitsMlp"));
+
+    [Theory]
+    [InlineData(Precision.Int8)]
+    [InlineData(Precision.Float32)]
+    public void GeneratedPredictIsBitIdenticalToThePlanInterpreterOnEveryTestDigit(Precision precision)
+    {
+        var plan = SampleModels.Digits(0.5f, precision);
+        var generated = precision == Precision.Int8 ? Int8Digits.Value : FloatDigits.Value;
+        foreach (var input in SampleModels.DigitsTestInputs())
+        {
+            var expected = PlanInterpreter.Run(plan, new[] { input })[0];
+            var actual = generated.Predict(input, expected.Length);
+            Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
+        }
+    }
+
+    [Theory]
+    [InlineData(Precision.Int8)]
+    [InlineData(Precision.Float32)]
+    public void PredictAllocatesNothing(Precision precision)
+    {
+        var generated = precision == Precision.Int8 ? Int8Digits.Value : FloatDigits.Value;
+        var input = SampleModels.DigitsTestInputs()[0];
+        Assert.Equal(0, generated.AllocatedBytes(input, new float[10], calls: 1000));
+    }
+
+    [Theory]
+    [InlineData(63, 10)]
+    [InlineData(65, 10)]
+    [InlineData(64, 9)]
+    [InlineData(64, 11)]
+    public void WrongLengthsThrowArgumentException(int inputLength, int outputLength)
+    {
+        var e = Assert.Throws<ArgumentException>(() => Int8Digits.Value.Predict(new float[inputLength], new float[outputLength]));
+        Assert.Contains(inputLength != 64 ? "'pixels'" : "'logits'", e.Message);
+    }
+
+    [Fact]
+    public void GeneratedSourceIsDeterministic()
+    {
+        var a = ClassEmitter.Emit(Baker.Bake(SampleModels.DigitsOptions(), new RecordingLog()));
+        var b = ClassEmitter.Emit(Baker.Bake(SampleModels.DigitsOptions(), new RecordingLog()));
+        Assert.Equal(a, b);
+    }
+
+    [Fact]
+    public void PredictIsThreadSafe()
+    {
+        var inputs = SampleModels.DigitsTestInputs();
+        var plan = SampleModels.Digits(0.5f);
+        var expected = inputs.Select(i => PlanInterpreter.Run(plan, new[] { i })[0]).ToArray();
+        Parallel.For(0, 8, worker =>
+        {
+            var output = new float[10];
+            for (int round = 0; round < 20; round++)
+                for (int i = worker; i < inputs.Length; i += 8)
+                {
+                    Int8Digits.Value.Predict(inputs[i], output);
+                    Assert.Equal(expected[i], output);
+                }
+        });
+    }
+}

@@ -1,0 +1,71 @@
+using System.Reflection;
+using System.Runtime.Loader;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace ModelBaker.Tests.Support;
+
+/// <summary>
+/// Compiles a generated model class with Roslyn, in memory, together with a small harness that calls its
+/// span-based Predict from arrays (spans cannot cross reflection), and loads it into a collectible context.
+/// </summary>
+public sealed class GeneratedAssembly
+{
+    private readonly Action<float[], float[]> _predict;
+    private readonly Func<float[], float[], int, long> _allocatedBytes;
+
+    private GeneratedAssembly(Assembly assembly)
+    {
+        var harness = assembly.GetType("Harness")!;
+        _predict = harness.GetMethod("Predict")!.CreateDelegate<Action<float[], float[]>>();
+        _allocatedBytes = harness.GetMethod("AllocatedBytes")!.CreateDelegate<Func<float[], float[], int, long>>();
+    }
+
+    /// <summary>Compiles <paramref name="source"/>; fails the test with the compiler's errors if it does not build.</summary>
+    public static GeneratedAssembly Compile(string source, string fullClassName)
+    {
+        string harness = $$"""
+            public static class Harness
+            {
+                public static void Predict(float[] input, float[] output) => {{fullClassName}}.Predict(input, output);
+
+                /// <summary>Bytes this thread allocated over <paramref name="calls"/> calls, after one warm-up call.</summary>
+                public static long AllocatedBytes(float[] input, float[] output, int calls)
+                {
+                    {{fullClassName}}.Predict(input, output);
+                    long before = System.GC.GetAllocatedBytesForCurrentThread();
+                    for (int i = 0; i < calls; i++) {{fullClassName}}.Predict(input, output);
+                    return System.GC.GetAllocatedBytesForCurrentThread() - before;
+                }
+            }
+            """;
+        var parse = new CSharpParseOptions(LanguageVersion.CSharp12);
+        var compilation = CSharpCompilation.Create("Generated" + Guid.NewGuid().ToString("N"),
+            new[] { CSharpSyntaxTree.ParseText(source, parse), CSharpSyntaxTree.ParseText(harness, parse) },
+            References.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release, nullableContextOptions: NullableContextOptions.Enable));
+        using var image = new MemoryStream();
+        var result = compilation.Emit(image);
+        var problems = result.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()).ToList();
+        Assert.True(result.Success && problems.Count == 0, "Generated code does not compile cleanly:\n" + string.Join("\n", problems));
+        image.Position = 0;
+        var context = new AssemblyLoadContext("generated", isCollectible: true);
+        return new GeneratedAssembly(context.LoadFromStream(image));
+    }
+
+    public float[] Predict(float[] input, int outputLength)
+    {
+        var output = new float[outputLength];
+        _predict(input, output);
+        return output;
+    }
+
+    public void Predict(float[] input, float[] output) => _predict(input, output);
+
+    public long AllocatedBytes(float[] input, float[] output, int calls) => _allocatedBytes(input, output, calls);
+
+    private static readonly Lazy<MetadataReference[]> References = new(() =>
+        ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+        .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
+        .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToArray());
+}
