@@ -1,0 +1,50 @@
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Onnx;
+using ModelBaker.Core.Pipeline;
+using ModelBaker.Tests.Operators;
+using ModelBaker.Tests.Support;
+
+namespace ModelBaker.Tests.Codegen;
+
+/// <summary>
+/// The generated source of a small model, pinned: any change to what users get in their obj/ folder shows up
+/// as a reviewed diff of the approved file.
+/// </summary>
+public sealed class GeneratedSourceSnapshotTests
+{
+    /// <summary>Gemm(4→3, transB) + Relu, MatMul(3→2) + bias Add, Softmax: every fusion and a standalone step.</summary>
+    private static string TinyModel()
+    {
+        var graph = new GraphBuilder()
+            .Input("features", 1, 4)
+            .Constant("w1", T.F(T.S(3, 4), 0.5f, -0.25f, 0.125f, 1f, -0.5f, 0.75f, 0.25f, -1f, 0.3f, 0.2f, -0.1f, 0.6f))
+            .Constant("b1", T.F(T.S(3), 0.1f, -0.2f, 0.05f))
+            .Constant("w2", T.F(T.S(3, 2), 1f, -1f, 0.5f, 0.25f, -0.75f, 0.5f))
+            .Constant("b2", T.F(T.S(2), 0.01f, -0.01f))
+            .Node("Gemm", new[] { "features", "w1", "b1" }, new[] { "hidden" }, GraphBuilder.Int("transB", 1))
+            .Node("Relu", new[] { "hidden" }, new[] { "activated" })
+            .Node("MatMul", new[] { "activated", "w2" }, new[] { "scores" })
+            .Node("Add", new[] { "scores", "b2" }, new[] { "logits" })
+            .Node("Softmax", new[] { "logits" }, new[] { "probabilities" })
+            .Output("probabilities")
+            .Graph;
+        string folder = Path.Combine(Path.GetTempPath(), "modelbaker-snapshot-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        string path = Path.Combine(folder, "tiny_classifier.onnx");
+        OnnxModelWriter.Save(graph, path);
+        return path;
+    }
+
+    [Theory]
+    [InlineData(Precision.Int8)]
+    [InlineData(Precision.Float32)]
+    public void GeneratedSourceMatchesApprovedFile(Precision precision)
+    {
+        var options = new BakeOptions(TinyModel(), "TinyClassifier", "Snapshots") { Precision = precision };
+        var log = new RecordingLog();
+        string source = ClassEmitter.Emit(Baker.Bake(options, log));
+        Snapshot.Match($"TinyClassifier.{precision}", source);
+        GeneratedAssembly.Compile(source, "Snapshots.TinyClassifier");
+    }
+}

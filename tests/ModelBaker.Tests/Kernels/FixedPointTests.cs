@@ -1,0 +1,81 @@
+using ModelBaker.Core.Kernels;
+
+namespace ModelBaker.Tests.Kernels;
+
+/// <summary>The requantization arithmetic, against cases computed by hand (and TensorFlow Lite's reference results).</summary>
+public sealed class FixedPointTests
+{
+    [Theory]
+    [InlineData(0.5, 1 << 30, 0)]          // 0.5 = 0.5 × 2^0
+    [InlineData(0.25, 1 << 30, -1)]        // 0.25 = 0.5 × 2^-1
+    [InlineData(1.0, 1 << 30, 1)]          // 1 = 0.5 × 2^1
+    [InlineData(0.75, 1610612736, 0)]      // 0.75 × 2^31
+    [InlineData(3.0, 1610612736, 2)]       // 3 = 0.75 × 2^2
+    [InlineData(0.0, 0, 0)]
+    public void QuantizeMultiplierSplitsIntoQ31AndShift(double real, int multiplier, int shift)
+    {
+        Assert.Equal((multiplier, shift), FixedPoint.QuantizeMultiplier(real));
+    }
+
+    [Fact]
+    public void QuantizeMultiplierRoundingUpToOneMovesTheShift()
+    {
+        // Just below 1.0 × 2^0: the fraction rounds to 2^31, which must become 2^30 with shift + 1.
+        Assert.Equal((1 << 30, 1), FixedPoint.QuantizeMultiplier(1.0 - 1e-12));
+    }
+
+    [Theory]
+    [InlineData(100, 1 << 30, 0, 50)]        // 100 × 0.5
+    [InlineData(101, 1 << 30, 0, 51)]        // 50.5 rounds away from zero
+    [InlineData(-101, 1 << 30, 0, -50)]      // −50.5: gemmlowp's nudge (1 − 2^30) rounds negative halves up, as TFLM does
+    [InlineData(1000, 1610612736, -3, 94)]   // 1000 × 0.75 / 8 = 93.75
+    [InlineData(7, 1 << 30, 2, 14)]          // 7 × 0.5 × 4
+    [InlineData(int.MaxValue, int.MaxValue, 0, int.MaxValue - 1)] // (2^31 − 1)² / 2^31 = 2^31 − 2 + 2^-31
+    public void MultiplyByQuantizedMultiplierRoundsToNearest(int x, int multiplier, int shift, int expected)
+    {
+        Assert.Equal(expected, FixedPoint.MultiplyByQuantizedMultiplier(x, multiplier, shift));
+    }
+
+    [Fact]
+    public void SaturatingRoundingDoublingHighMulSaturatesTheOnlyOverflow()
+    {
+        Assert.Equal(int.MaxValue, FixedPoint.SaturatingRoundingDoublingHighMul(int.MinValue, int.MinValue));
+        Assert.Equal(-(1 << 30), FixedPoint.SaturatingRoundingDoublingHighMul(int.MinValue, 1 << 30));
+    }
+
+    [Theory]
+    [InlineData(5, 1, 3)]    // 2.5 → 3
+    [InlineData(-5, 1, -3)]  // −2.5 → −3
+    [InlineData(6, 2, 2)]    // 1.5 → 2
+    [InlineData(-6, 2, -2)]  // −1.5 → −2
+    [InlineData(-7, 2, -2)]  // −1.75 → −2
+    public void RoundingDivideByPowerOfTwoRoundsHalfAwayFromZero(int x, int exponent, int expected)
+    {
+        Assert.Equal(expected, FixedPoint.RoundingDivideByPowerOfTwo(x, exponent));
+    }
+
+    [Fact]
+    public void RequantizationMatchesRealArithmeticWithinHalfAStep()
+    {
+        var random = new Random(7);
+        for (int i = 0; i < 10_000; i++)
+        {
+            double real = Math.Pow(2, random.NextDouble() * 20 - 16);
+            int x = random.Next(-1 << 20, 1 << 20);
+            var (m, s) = FixedPoint.QuantizeMultiplier(real);
+            double exact = x * real;
+            Assert.InRange(FixedPoint.MultiplyByQuantizedMultiplier(x, m, s), exact - 0.5 - 1e-6 * Math.Abs(exact) - 1, exact + 0.5 + 1e-6 * Math.Abs(exact) + 1);
+        }
+    }
+
+    [Theory]
+    [InlineData(0f, 0.1, -128, -128)]
+    [InlineData(1.25f, 0.1, 0, 12)]     // 12.5 → 12 (half to even)
+    [InlineData(1.35f, 0.1, 0, 14)]     // 13.5 → 14
+    [InlineData(100f, 0.1, 0, 127)]     // saturates
+    [InlineData(-100f, 0.1, 0, -128)]
+    public void QuantizeRoundsHalfToEvenAndSaturates(float value, double scale, int zeroPoint, int expected)
+    {
+        Assert.Equal(expected, FixedPoint.Quantize(value, scale, zeroPoint));
+    }
+}

@@ -1,0 +1,60 @@
+using ModelBaker.Core.Compression;
+using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Pipeline;
+using ModelBaker.Tests.Support;
+
+namespace ModelBaker.Tests.Pipeline;
+
+public sealed class PruningTests
+{
+    [Theory]
+    [InlineData(0.5f, 1000)]
+    [InlineData(0.3f, 777)]
+    [InlineData(0.9f, 64)]
+    [InlineData(0.0f, 10)]
+    public void PruneZeroesExactlyTheRequestedShareOfSmallestWeights(float sparsity, int count)
+    {
+        var random = new Random(count);
+        var weights = Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        var original = (float[])weights.Clone();
+        MagnitudePruning.Prune(weights, sparsity);
+
+        int zeros = weights.Count(w => w == 0f);
+        Assert.InRange(zeros, sparsity * count - 1, sparsity * count + 1);
+        float largestPruned = original.Where((_, i) => weights[i] == 0f).Select(Math.Abs).DefaultIfEmpty(0f).Max();
+        float smallestKept = weights.Where(w => w != 0f).Select(Math.Abs).DefaultIfEmpty(float.MaxValue).Min();
+        Assert.True(largestPruned <= smallestKept);
+        Assert.All(weights.Where(w => w != 0f), w => Assert.Contains(w, original));
+    }
+
+    [Theory]
+    [InlineData(0.5f)]
+    [InlineData(0.75f)]
+    public void EveryLayerOfTheBakedDigitsModelReachesTheSparsity(float sparsity)
+    {
+        var plan = Baker.Bake(SampleModels.DigitsOptions(sparsity, Precision.Float32), new RecordingLog());
+        foreach (var layer in plan.Kernels.OfType<FullyConnectedFloat>())
+        {
+            int zeros = layer.Weights.Count(w => w == 0f);
+            Assert.InRange(zeros, sparsity * layer.Weights.Length - 1, sparsity * layer.Weights.Length + 1);
+        }
+    }
+
+    [Fact]
+    public void ReconstructionNeverMakesTheCalibrationErrorWorse()
+    {
+        var calibration = ModelBaker.Core.Calibration.NpyReader.Read(SampleModels.DigitsCalibration);
+        var samples = Enumerable.Range(0, calibration.Shape[0]).Select(i => calibration.AsFloats().Skip(i * 64).Take(64).ToArray()).ToList();
+        var reference = Baker.Bake(SampleModels.DigitsOptions(0f, Precision.Float32), new RecordingLog());
+        var plain = Baker.Bake(SampleModels.DigitsOptions(0.75f, Precision.Float32) with { Reconstruction = false }, new RecordingLog());
+        var refit = Baker.Bake(SampleModels.DigitsOptions(0.75f, Precision.Float32), new RecordingLog());
+
+        double Error(ModelBaker.Core.Plan.BakedPlan plan) => samples.Sum(s =>
+        {
+            var expected = ModelBaker.Core.Plan.PlanInterpreter.Run(reference, new[] { s })[0];
+            var actual = ModelBaker.Core.Plan.PlanInterpreter.Run(plan, new[] { s })[0];
+            return expected.Zip(actual, (e, a) => (double)(e - a) * (e - a)).Sum();
+        });
+        Assert.True(Error(refit) < Error(plain), $"refit {Error(refit)} vs plain {Error(plain)}");
+    }
+}
