@@ -1,0 +1,50 @@
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Plan;
+using ModelBaker.Tests.Support;
+
+namespace ModelBaker.Tests.Plan;
+
+public sealed class PlanFileTests
+{
+    [Theory]
+    [InlineData(ModelBaker.Core.Pipeline.Precision.Int8)]
+    [InlineData(ModelBaker.Core.Pipeline.Precision.Float32)]
+    public void PlansRoundTripByteForByteAndGenerateTheSameCode(ModelBaker.Core.Pipeline.Precision precision)
+    {
+        var plan = SampleModels.Digits(0.5f, precision);
+        byte[] bytes = PlanFile.ToBytes(plan);
+        var read = PlanFile.Read(bytes);
+        Assert.Equal(bytes, PlanFile.ToBytes(read));
+        Assert.Equal(ClassEmitter.Emit(plan), ClassEmitter.Emit(read));
+    }
+
+    [Fact]
+    public void AnotherFormatVersionIsRefusedAsAVersionMismatch()
+    {
+        byte[] bytes = PlanFile.ToBytes(SampleModels.Digits());
+        bytes[6] = PlanFile.FormatVersion + 1; // the int32 after the 6-byte magic
+        var e = Assert.Throws<PlanFormatException>(() => PlanFile.Read(bytes));
+        Assert.True(e.VersionMismatch);
+        Assert.Contains($"version {PlanFile.FormatVersion + 1}", e.Message);
+    }
+
+    [Fact]
+    public void TruncatedOrForeignFilesAreRefused()
+    {
+        byte[] bytes = PlanFile.ToBytes(SampleModels.Digits());
+        Assert.Contains("truncated", Assert.Throws<PlanFormatException>(() => PlanFile.Read(bytes.Take(bytes.Length - 5).ToArray())).Message);
+        Assert.Contains("magic", Assert.Throws<PlanFormatException>(() => PlanFile.Read(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 })).Message);
+    }
+
+    [Fact]
+    public void WriteAtomicallyReplacesAnExistingPlanAndLeavesNoTemporaryFiles()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "modelbaker-plan-" + Guid.NewGuid().ToString("N"));
+        string path = Path.Combine(folder, "digits.mbake");
+        PlanFile.WriteAtomically(SampleModels.Digits(0.5f), path);
+        PlanFile.WriteAtomically(SampleModels.Digits(0.5f, ModelBaker.Core.Pipeline.Precision.Float32), path);
+        Assert.Equal(PlanFile.ToBytes(SampleModels.Digits(0.5f, ModelBaker.Core.Pipeline.Precision.Float32)), File.ReadAllBytes(path));
+        Assert.Equal(new[] { path }, Directory.GetFiles(folder));
+        Directory.Delete(folder, true);
+    }
+}
