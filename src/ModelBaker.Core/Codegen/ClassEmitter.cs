@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
@@ -16,6 +17,16 @@ public static class ClassEmitter
     public const int MaxStackArenaBytes = 16 * 1024;
 
     public static string Emit(BakedPlan plan)
+    {
+        // Every number in the file (including those the kernels interpolate) must not depend on the machine's
+        // locale: a German culture would write "18.842", some cultures a Unicode minus sign.
+        var culture = CultureInfo.CurrentCulture;
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        try { return EmitInvariant(plan); }
+        finally { CultureInfo.CurrentCulture = culture; }
+    }
+
+    private static string EmitInvariant(BakedPlan plan)
     {
         var h = plan.Header;
         bool int8 = h.Precision == Precision.Int8;

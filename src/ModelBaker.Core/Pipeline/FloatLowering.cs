@@ -28,6 +28,10 @@ public sealed class FloatLowering
 
     private Result Run()
     {
+        foreach (string name in _graph.Inputs.Concat(_graph.Outputs))
+            if (_graph[name].Type != ElementType.Float32)
+                throw new BakeException(ErrorCodes.UnsupportedElementType,
+                    $"Graph {(_graph.Inputs.Contains(name) ? "input" : "output")} '{name}' is {_graph[name].Type}; the generated Predict takes and returns float32 tensors. Cast at the model's edges in the exporter.");
         var inputs = _graph.Inputs.Select(name => new PlanTensor(name, Shape(name), Slice(name))).ToList();
         foreach (var node in _graph.Nodes) LowerNode(node);
         var outputs = _graph.Outputs.Select(name =>
@@ -50,6 +54,9 @@ public sealed class FloatLowering
             case "Sigmoid": LowerActivation(node, UnaryFunction.Sigmoid); break;
             case "Tanh": LowerActivation(node, UnaryFunction.Tanh); break;
             case "Softmax": LowerSoftmax(node); break;
+            case "Dropout" when node.Outputs.Count > 1 && node.Outputs[1].Length > 0 && IsUsed(node.Outputs[1]):
+                throw new BakeException(ErrorCodes.UnsupportedOperatorUsage,
+                    $"Node {node.Describe()}: its mask output '{node.Outputs[1]}' is used, but at inference a Dropout mask carries no information and is not supported. Remove the mask from the graph's outputs.");
             case "Reshape":
             case "Flatten":
             case "Identity":
@@ -167,6 +174,8 @@ public sealed class FloatLowering
         int columns = ShapeMath.Length(shape) / Math.Max(rows, 1);
         _kernels.Add(new SoftmaxFloat(node.Describe(), rows, columns, Slice(node.Inputs[0]), Slice(node.Outputs[0])));
     }
+
+    private bool IsUsed(string value) => _graph.Outputs.Contains(value) || _graph.Consumers(value).Any();
 
     /// <summary>The step writing <paramref name="value"/>, if this node is its only reader and it is not a graph output.</summary>
     private FloatKernel? FusableProducer(string value)

@@ -60,6 +60,22 @@ public sealed class GeneratedCodeTests
     }
 
     [Fact]
+    public void GeneratedSourceDoesNotDependOnTheMachineCulture()
+    {
+        var plan = SampleModels.Digits(0.5f);
+        string invariant = ClassEmitter.Emit(plan);
+        var saved = System.Globalization.CultureInfo.CurrentCulture;
+        try
+        {
+            var odd = (System.Globalization.CultureInfo)System.Globalization.CultureInfo.GetCultureInfo("de-DE").Clone();
+            odd.NumberFormat.NegativeSign = "\u2212";
+            System.Globalization.CultureInfo.CurrentCulture = odd;
+            Assert.Equal(invariant, ClassEmitter.Emit(plan));
+        }
+        finally { System.Globalization.CultureInfo.CurrentCulture = saved; }
+    }
+
+    [Fact]
     public void PredictIsThreadSafe()
     {
         var inputs = SampleModels.DigitsTestInputs();
