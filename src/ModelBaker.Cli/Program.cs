@@ -37,7 +37,10 @@ public static class Program
     }
 
     /// <summary>Runs one command line, writing to the given writers instead of the console (tests call this).</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, Commands);
+
+    /// <summary>Runs one command line against the given commands (tests pass stand-ins for the real ones).</summary>
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, IReadOnlyList<ICommand> commands)
     {
         // --verbose may come before the command too; after it, the command's parser reads it.
         var rest = args.ToList();
@@ -49,9 +52,9 @@ public static class Program
             if (rest.Count == 0 || rest[0] == "help" || rest[0] == Help.Name || rest[0] == Help.ShortName)
             {
                 var topic = rest.Skip(1).FirstOrDefault();
-                if (topic == null) { WriteUsage(stdout); return Success; }
-                command = Find(topic) ?? throw new UsageException($"unknown command '{topic}'.");
-                WriteUsage(stdout, command);
+                if (topic == null) { WriteUsage(stdout, commands, null); return Success; }
+                command = commands.FirstOrDefault(c => c.Name == topic) ?? throw new UsageException($"unknown command '{topic}'.");
+                WriteUsage(stdout, commands, command);
                 return Success;
             }
             if (rest[0] == VersionOption.Name)
@@ -61,12 +64,12 @@ public static class Program
             }
             if (rest[0].StartsWith("-", StringComparison.Ordinal))
                 throw new UsageException($"unknown option '{rest[0]}' (options follow the command, e.g. 'modelbaker bake model.onnx --sparsity 0.5').");
-            command = Find(rest[0]) ?? throw new UsageException($"unknown command '{rest[0]}'.");
+            command = commands.FirstOrDefault(c => c.Name == rest[0]) ?? throw new UsageException($"unknown command '{rest[0]}'.");
 
             var commandArgs = rest.Skip(1).ToList();
             if (commandArgs.Contains(Help.Name) || commandArgs.Contains(Help.ShortName!))
             {
-                WriteUsage(stdout, command);
+                WriteUsage(stdout, commands, command);
                 return Success;
             }
             var parsed = ArgumentParser.Parse(commandArgs, command.Options.Append(Verbose).ToList());
@@ -79,7 +82,7 @@ public static class Program
             if (e.ShowUsage)
             {
                 stderr.WriteLine();
-                WriteUsage(stderr, command);
+                WriteUsage(stderr, commands, command);
             }
             else
             {
@@ -103,12 +106,12 @@ public static class Program
         }
     }
 
-    private static ICommand? Find(string name) => Commands.FirstOrDefault(c => c.Name == name);
-
     /// <summary>The whole usage text, or one command's when <paramref name="only"/> is given.</summary>
-    public static void WriteUsage(TextWriter writer, ICommand? only = null)
+    public static void WriteUsage(TextWriter writer, ICommand? only = null) => WriteUsage(writer, Commands, only);
+
+    private static void WriteUsage(TextWriter writer, IReadOnlyList<ICommand> all, ICommand? only)
     {
-        var commands = only != null ? new[] { only } : Commands;
+        var commands = only != null ? new[] { only } : all;
         var usage = commands.Select(c => ($"modelbaker {c.Name} {c.ArgumentsSyntax} [options]", c.Summary)).ToList();
         if (only == null)
         {

@@ -108,3 +108,46 @@ public class UsageTests
         Assert.StartsWith("error MB1002: ", result.Error);
     }
 }
+
+public class InternalErrorTests
+{
+    private sealed class Crashing : ModelBaker.Cli.Commands.ICommand
+    {
+        public string Name => "crash";
+        public string ArgumentsSyntax => "";
+        public string Summary => "Throws.";
+        public IReadOnlyList<OptionSpec> Options { get; } = Array.Empty<OptionSpec>();
+        public int Execute(ParsedArguments args, ModelBaker.Cli.Commands.CliContext context) => throw new InvalidOperationException("boom");
+    }
+
+    private static CliResult Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = Program.Run(args, stdout, stderr, new[] { new Crashing() });
+        return new CliResult(code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void An_unexpected_exception_is_MB9001_with_exit_code_3_and_no_stack_trace()
+    {
+        var result = Run("crash");
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.StartsWith("error MB9001: internal error: boom", result.Error);
+        Assert.DoesNotContain(" at ", result.Error);
+        Assert.Contains("--verbose", result.Error);
+    }
+
+    [Theory]
+    [InlineData("--verbose", "crash")]
+    [InlineData("crash", "--verbose")]
+    public void Verbose_shows_the_stack_trace(params string[] args)
+    {
+        var result = Run(args);
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("System.InvalidOperationException: boom", result.Error);
+        Assert.Contains(" at ", result.Error);
+    }
+}
