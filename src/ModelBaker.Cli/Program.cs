@@ -123,11 +123,13 @@ public static class Program
             sections.Add(($"Options of {c.Name}:", c.Options.Select(o => (o.Syntax, o.Description)).ToList()));
         sections.Add(("Global options:", new[] { Verbose, Help }.Select(o => (o.Syntax, o.Description)).ToList()));
 
-        // One column width for every section, so the descriptions line up down the whole text.
-        int width = sections.SelectMany(s => s.Lines).Max(l => l.Left.Length);
+        // The option sections share one column width, so their descriptions line up down the text.
+        int optionWidth = sections.Skip(1).SelectMany(s => s.Lines).Max(l => l.Left.Length);
         writer.WriteLine($"modelbaker {Version} - bakes ONNX neural networks into plain C#");
-        foreach (var (title, lines) in sections)
+        for (int i = 0; i < sections.Count; i++)
         {
+            var (title, lines) = sections[i];
+            int width = i == 0 ? lines.Max(l => l.Left.Length) : optionWidth;
             writer.WriteLine();
             writer.WriteLine(title);
             foreach (var (left, right) in lines) writer.WriteLine($"  {left.PadRight(width)}  {right}");
