@@ -1,0 +1,70 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Pipeline;
+
+namespace ModelBaker.Cli.Commands;
+
+/// <summary>
+/// The bake options shared by `bake` and `inspect`, turned from strings into a <see cref="BakeOptions"/> with the
+/// same rules (and MB12xx codes) as the CompressedModel item's metadata.
+/// </summary>
+public static class BakeArguments
+{
+    public const string DefaultNamespace = "ModelBaker.Generated";
+
+    public static readonly OptionSpec Sparsity = new("--sparsity", "S", "Fraction of each layer's weights pruned to zero, 0 <= S < 1 (default 0).");
+    public static readonly OptionSpec Precision = new("--precision", "P", "Int8 or Float32 (default Int8).");
+    public static readonly OptionSpec Calibration = new("--calibration", "F", "Representative inputs for int8: a .npy file or a folder of TensorProto .pb files.");
+    public static readonly OptionSpec ClassName = new("--class-name", "N", "Generated class name (default: the model file name in PascalCase).");
+    public static readonly OptionSpec Namespace = new("--namespace", "NS", $"Generated namespace (default {DefaultNamespace}).");
+
+    public static IReadOnlyList<OptionSpec> Compression { get; } = new[] { Sparsity, Precision, Calibration };
+
+    /// <summary>The single MODEL.onnx argument, as a full path.</summary>
+    public static string ModelPath(ParsedArguments args, string command)
+    {
+        if (args.Positionals.Count == 0) throw new UsageException($"'{command}' needs the path of an ONNX model.");
+        if (args.Positionals.Count > 1) throw new UsageException($"'{command}' takes one model, but got {args.Positionals.Count} arguments: {string.Join(" ", args.Positionals)}.");
+        return Path.GetFullPath(args.Positionals[0]);
+    }
+
+    public static BakeOptions ToOptions(ParsedArguments args, string modelPath)
+    {
+        string className = args.Value(ClassName.Name) ?? Names.Pascal(Path.GetFileNameWithoutExtension(modelPath));
+        if (!Names.IsValidIdentifier(className))
+            throw new UsageException($"--class-name '{className}' is not a valid C# identifier.", ErrorCodes.InvalidClassName, showUsage: false);
+        string ns = args.Value(Namespace.Name) ?? DefaultNamespace;
+        if (!Names.IsValidNamespace(ns))
+            throw new UsageException($"--namespace '{ns}' is not a valid C# namespace (identifiers separated by dots).", ErrorCodes.InvalidNamespace, showUsage: false);
+
+        string? calibration = args.Value(Calibration.Name);
+        return new BakeOptions(modelPath, className, ns)
+        {
+            Sparsity = ParseSparsity(args.Value(Sparsity.Name)),
+            Precision = ParsePrecision(args.Value(Precision.Name)),
+            CalibrationPath = calibration == null ? null : Path.GetFullPath(calibration),
+        };
+    }
+
+    private static float ParseSparsity(string? text)
+    {
+        if (text == null) return 0;
+        if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float s) || float.IsNaN(s))
+            throw new UsageException($"--sparsity '{text}' is not a number; give a fraction such as 0.5.", ErrorCodes.InvalidSparsity, showUsage: false);
+        if (s < 0 || s >= 1)
+            throw new UsageException($"--sparsity {text} is out of range: it is the fraction of weights pruned, at least 0 and less than 1 (e.g. 0.5).",
+                ErrorCodes.InvalidSparsity, showUsage: false);
+        return s;
+    }
+
+    private static Core.Pipeline.Precision ParsePrecision(string? text)
+    {
+        if (text == null) return Core.Pipeline.Precision.Int8;
+        if (string.Equals(text, "Int8", StringComparison.OrdinalIgnoreCase)) return Core.Pipeline.Precision.Int8;
+        if (string.Equals(text, "Float32", StringComparison.OrdinalIgnoreCase)) return Core.Pipeline.Precision.Float32;
+        throw new UsageException($"--precision '{text}' is unknown; use Int8 or Float32.", ErrorCodes.UnknownPrecision, showUsage: false);
+    }
+}

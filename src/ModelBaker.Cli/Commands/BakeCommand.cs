@@ -1,0 +1,84 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Pipeline;
+using ModelBaker.Core.Plan;
+
+namespace ModelBaker.Cli.Commands;
+
+/// <summary>
+/// `modelbaker bake MODEL.onnx`: the MSBuild task's bake, writing the plan (`MODEL.mbake`) and the generated C#
+/// (`ClassName.g.cs`) into a folder, for projects that cannot run the task (nanoFramework) or to look at the code.
+/// </summary>
+public sealed class BakeCommand : ICommand
+{
+    public static readonly OptionSpec Output = new("--output", "DIR", "Folder for the .mbake and .g.cs files (default: the current folder).", "-o");
+
+    public string Name => "bake";
+    public string ArgumentsSyntax => "MODEL.onnx";
+    public string Summary => "Bake a model into a plan (.mbake) and plain C# (.g.cs).";
+
+    public IReadOnlyList<OptionSpec> Options { get; } = BakeArguments.Compression
+        .Concat(new[] { BakeArguments.ClassName, BakeArguments.Namespace, Output }).ToArray();
+
+    public int Execute(ParsedArguments args, CliContext context)
+    {
+        string modelPath = BakeArguments.ModelPath(args, Name);
+        var options = BakeArguments.ToOptions(args, modelPath);
+        string directory = Path.GetFullPath(args.Value(Output.Name) ?? Directory.GetCurrentDirectory());
+
+        var plan = Baker.Bake(options, new ConsoleBakeLog(context.Out, context.Error));
+        string code = ClassEmitter.Emit(plan);
+
+        string planPath = Path.Combine(directory, Path.GetFileNameWithoutExtension(modelPath) + ".mbake");
+        string codePath = Path.Combine(directory, options.ClassName + ".g.cs");
+        Write(planPath, () => PlanFile.WriteAtomically(plan, planPath));
+        Write(codePath, () => WriteTextAtomically(codePath, code));
+
+        var h = plan.Header;
+        context.Out.WriteLine($"Baked {h.ModelFileName} into {h.Namespace}.{h.ClassName}");
+        context.Out.WriteLine($"  precision  {h.Precision}");
+        context.Out.WriteLine($"  sparsity   {Format.Fraction(h.Sparsity)}");
+        context.Out.WriteLine($"  weights    {Format.BeforeAfter(h.FloatWeightBytes, plan.WeightBytes)}");
+        context.Out.WriteLine($"  arena      {Format.Bytes(plan.ArenaBytes)}");
+        context.Out.WriteLine($"  steps      {plan.Kernels.Count}");
+        context.Out.WriteLine($"  inputs     {string.Join(", ", plan.Inputs.Select(Format.Tensor))}");
+        context.Out.WriteLine($"  outputs    {string.Join(", ", plan.Outputs.Select(Format.Tensor))}");
+        context.Out.WriteLine($"Wrote {planPath}");
+        context.Out.WriteLine($"Wrote {codePath}");
+        return 0;
+    }
+
+    private static void Write(string path, Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+        {
+            throw new BakeException(ErrorCodes.PlanWriteFailed, $"Could not write '{path}': {e.Message}");
+        }
+    }
+
+    /// <summary>Like <see cref="PlanFile.WriteAtomically"/>: a build reading the file never sees half of it.</summary>
+    private static void WriteTextAtomically(string path, string text)
+    {
+        string directory = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(directory);
+        string temporary = Path.Combine(directory, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        try
+        {
+            File.WriteAllText(temporary, text, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+}

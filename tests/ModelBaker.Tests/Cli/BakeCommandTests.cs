@@ -1,0 +1,109 @@
+using ModelBaker.Core.Pipeline;
+using ModelBaker.Core.Plan;
+
+namespace ModelBaker.Tests.Cli;
+
+public class BakeCommandTests
+{
+    [Fact]
+    public void Bake_writes_the_plan_and_the_generated_class()
+    {
+        using var folder = new TempFolder();
+        var result = CliResult.Run("bake", SampleModel.Onnx, "--calibration", SampleModel.Calibration, "--sparsity", "0.5", "-o", folder.Path);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("", result.Error);
+        string planPath = Path.Combine(folder.Path, "digits_mlp.mbake");
+        string codePath = Path.Combine(folder.Path, "DigitsMlp.g.cs");
+        string code = File.ReadAllText(codePath);
+        Assert.Contains("namespace ModelBaker.Generated", code);
+        Assert.Contains("public static partial class DigitsMlp", code);
+        Assert.Contains("public static void Predict(ReadOnlySpan<float> input, Span<float> output)", code);
+
+        var plan = PlanFile.Read(File.ReadAllBytes(planPath));
+        Assert.Equal("DigitsMlp", plan.Header.ClassName);
+        Assert.Equal(Precision.Int8, plan.Header.Precision);
+        Assert.Equal(0.5f, plan.Header.Sparsity);
+
+        Assert.Contains("Baked digits_mlp.onnx into ModelBaker.Generated.DigitsMlp", result.Out);
+        Assert.Contains("precision  Int8", result.Out);
+        Assert.Contains("sparsity   0.5", result.Out);
+        Assert.Contains($"weights    68,904 B -> {plan.WeightBytes:N0} B (", result.Out.Replace("\u00a0", ","));
+        Assert.Contains($"steps      {plan.Kernels.Count}", result.Out);
+        Assert.Contains("Wrote " + codePath, result.Out);
+    }
+
+    [Fact]
+    public void Bake_honours_class_name_namespace_and_float_precision()
+    {
+        using var folder = new TempFolder();
+        var result = CliResult.Run("bake", SampleModel.Onnx, "--precision", "float32", "--class-name", "Digits",
+            "--namespace", "My.App", "--output=" + folder.Path);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        string code = File.ReadAllText(Path.Combine(folder.Path, "Digits.g.cs"));
+        Assert.Contains("namespace My.App", code);
+        Assert.Contains("public static partial class Digits", code);
+        var plan = PlanFile.Read(File.ReadAllBytes(Path.Combine(folder.Path, "digits_mlp.mbake")));
+        Assert.Equal(Precision.Float32, plan.Header.Precision);
+        Assert.Contains("precision  Float32", result.Out);
+    }
+
+    [Fact]
+    public void Bake_without_calibration_warns_on_stderr_and_succeeds()
+    {
+        using var folder = new TempFolder();
+        var result = CliResult.Run("bake", SampleModel.Onnx, "-o", folder.Path);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.StartsWith("warning MB1303: ", result.Error);
+        Assert.True(File.Exists(Path.Combine(folder.Path, "DigitsMlp.g.cs")));
+    }
+
+    [Fact]
+    public void Bake_rebakes_over_existing_files()
+    {
+        using var folder = new TempFolder();
+        string[] args = { "bake", SampleModel.Onnx, "--precision", "Float32", "-o", folder.Path };
+        Assert.Equal(0, CliResult.Run(args).ExitCode);
+        byte[] first = File.ReadAllBytes(Path.Combine(folder.Path, "digits_mlp.mbake"));
+        Assert.Equal(0, CliResult.Run(args).ExitCode);
+        Assert.Equal(first, File.ReadAllBytes(Path.Combine(folder.Path, "digits_mlp.mbake")));
+        Assert.Equal(new[] { "DigitsMlp.g.cs", "digits_mlp.mbake" },
+            Directory.GetFiles(folder.Path).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_missing_model_is_MB1001_with_exit_code_1()
+    {
+        using var folder = new TempFolder();
+        var result = CliResult.Run("bake", Path.Combine(folder.Path, "nope.onnx"), "-o", folder.Path);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("error MB1001: ", result.Error);
+        Assert.Contains("nope.onnx", result.Error);
+        Assert.Empty(Directory.GetFiles(folder.Path));
+    }
+
+    [Fact]
+    public void Missing_calibration_data_is_MB1204()
+    {
+        using var folder = new TempFolder();
+        var result = CliResult.Run("bake", SampleModel.Onnx, "--calibration", Path.Combine(folder.Path, "none.npy"), "-o", folder.Path);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("error MB1204: ", result.Error);
+    }
+
+    [Fact]
+    public void An_output_folder_that_is_a_file_is_MB2003()
+    {
+        using var folder = new TempFolder();
+        string file = Path.Combine(folder.Path, "file");
+        File.WriteAllText(file, "");
+        var result = CliResult.Run("bake", SampleModel.Onnx, "--precision", "Float32", "-o", file);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("error MB2003: ", result.Error);
+    }
+}

@@ -1,0 +1,63 @@
+namespace ModelBaker.Tests.Cli;
+
+public class InspectCommandTests
+{
+    [Fact]
+    public void Inspect_prints_the_node_table_the_steps_and_the_totals()
+    {
+        var result = CliResult.Run("inspect", SampleModel.Onnx, "--calibration", SampleModel.Calibration);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("", result.Error);
+        var lines = result.Out.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+
+        Assert.Contains("  input   'pixels' float32[1,64]", lines);
+        Assert.Contains(lines, l => l.StartsWith("node ", StringComparison.Ordinal) && l.Contains("parameters") && l.Contains("bytes (float32)"));
+        // 64×128 + 128, 128×64 + 64, 64×10 + 10 float parameters.
+        Assert.Contains(lines, l => l.StartsWith("/net/net.0/Gemm  Gemm  [1,64]   [1,128]", StringComparison.Ordinal) && l.EndsWith("8,320           33,280", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("/net/net.2/Gemm  Gemm", StringComparison.Ordinal) && l.Contains("8,256"));
+        Assert.Contains(lines, l => l.StartsWith("/net/net.4/Gemm  Gemm", StringComparison.Ordinal) && l.Contains("650"));
+        Assert.Contains(lines, l => l.StartsWith("total ", StringComparison.Ordinal) && l.EndsWith("17,226           68,904", StringComparison.Ordinal));
+
+        Assert.Contains("Baked plan: Int8, sparsity 0, 3 steps", lines);
+        Assert.Contains(lines, l => l.StartsWith("1  '/net/net.0/Gemm' (Gemm) + '/net/net.1/Relu' (Relu)", StringComparison.Ordinal) && l.Contains("FullyConnectedInt8"));
+        Assert.Contains(lines, l => l.StartsWith("Weights  68,904 B -> ", StringComparison.Ordinal) && l.EndsWith("x smaller)", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("Arena    ", StringComparison.Ordinal) && l.EndsWith("x sbyte)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Inspect_columns_line_up()
+    {
+        var result = CliResult.Run("inspect", SampleModel.Onnx, "--precision", "Float32");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = result.Out.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        int header = lines.FindIndex(l => l.StartsWith("node ", StringComparison.Ordinal));
+        string rule = lines[header + 1];
+        Assert.Matches("^-+(  -+)+$", rule);
+        // Right-aligned numbers end exactly where the rule does.
+        foreach (string row in lines.Skip(header + 2).TakeWhile(l => l.Length > 0 && !l.StartsWith("-", StringComparison.Ordinal)))
+            Assert.Equal(rule.Length, row.Length);
+        Assert.Contains("Baked plan: Float32, sparsity 0, 3 steps", lines);
+        Assert.Contains(lines, l => l.Contains("FullyConnectedFloat"));
+    }
+
+    [Fact]
+    public void Inspect_runs_on_the_sine_model_with_sparsity()
+    {
+        var result = CliResult.Run("inspect", TestData.Path("models", "sine", "model.onnx"), "--sparsity", "0.3", "--precision", "Float32");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("dense_3  MatMul", result.Out);
+        Assert.Contains("Baked plan: Float32, sparsity 0.3", result.Out);
+    }
+
+    [Fact]
+    public void Inspect_reports_unsupported_operators_as_MB1101()
+    {
+        var result = CliResult.Run("inspect", TestData.Path("models", "mnist8", "model.onnx"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("error MB1101: ", result.Error);
+    }
+}
