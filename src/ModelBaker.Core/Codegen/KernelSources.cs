@@ -15,6 +15,14 @@ public static class KernelSources
     private const string Begin = "// <emit>";
     private const string End = "// </emit>";
 
+    /// <summary>Removes up to <paramref name="indent"/> leading spaces (preprocessor lines start in column 0).</summary>
+    private static string Dedent(string line, int indent)
+    {
+        int spaces = 0;
+        while (spaces < indent && spaces < line.Length && line[spaces] == ' ') spaces++;
+        return line.Substring(spaces);
+    }
+
     public static string Get(string kernelFileName)
     {
         string resource = "ModelBaker.Kernels." + kernelFileName + ".cs";
@@ -27,7 +35,7 @@ public static class KernelSources
         if (begin < 0 || end < begin) throw new InvalidOperationException($"Kernel source '{resource}' has no emit markers.");
         int indent = lines[begin].Length - lines[begin].TrimStart().Length;
         return string.Join("\n", lines.Skip(begin + 1).Take(end - begin - 1)
-            .Select(l => l.Length >= indent ? l.Substring(indent) : l.TrimStart())
+            .Select(l => Dedent(l, indent))
             .Select(l => l.StartsWith("public static ", StringComparison.Ordinal) ? "private static " + l.Substring("public static ".Length) : l));
     }
 }

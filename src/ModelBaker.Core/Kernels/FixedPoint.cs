@@ -43,6 +43,7 @@ public static class FixedPoint
 
     // <emit>
     /// <summary>(a × b × 2) / 2^32, rounded to nearest, saturating the one overflowing case.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static int SaturatingRoundingDoublingHighMul(int a, int b)
     {
         if (a == int.MinValue && b == int.MinValue) return int.MaxValue;
@@ -52,6 +53,7 @@ public static class FixedPoint
     }
 
     /// <summary>x / 2^exponent, rounded to nearest with ties away from zero.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static int RoundingDivideByPowerOfTwo(int x, int exponent)
     {
         int mask = (1 << exponent) - 1;
@@ -61,6 +63,7 @@ public static class FixedPoint
     }
 
     /// <summary>x × multiplier × 2^shift, with multiplier a Q31 number from QuantizeMultiplier.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static int MultiplyByQuantizedMultiplier(int x, int multiplier, int shift)
     {
         int leftShift = shift > 0 ? shift : 0;
@@ -69,6 +72,7 @@ public static class FixedPoint
     }
 
     /// <summary>real → int8: round half to even, add the zero point, saturate.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static sbyte Quantize(float value, double scale, int zeroPoint)
     {
         double q = Math.Round(value / scale) + zeroPoint;
@@ -76,6 +80,7 @@ public static class FixedPoint
     }
 
     /// <summary>int8 → real.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static float Dequantize(sbyte value, double scale, int zeroPoint) => (float)(scale * (value - zeroPoint));
     // </emit>
 }
