@@ -30,6 +30,15 @@ public sealed class GeneratedCodeTests
         }
     }
 
+    [Fact]
+    public void ScalarAndVectorisedBuildsOfTheGeneratedCodeAgreeBitForBit()
+    {
+        var plan = SampleModels.Digits(0.5f);
+        var scalar = GeneratedAssembly.Compile(ClassEmitter.Emit(plan), "Samples.DigitsMlp", vectorized: false);
+        foreach (var input in SampleModels.DigitsTestInputs().Take(50))
+            Assert.Equal(scalar.Predict(input, 10), Int8Digits.Value.Predict(input, 10));
+    }
+
     [Theory]
     [InlineData(Precision.Int8)]
     [InlineData(Precision.Float32)]

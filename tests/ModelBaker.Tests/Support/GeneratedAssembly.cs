@@ -22,7 +22,11 @@ public sealed class GeneratedAssembly
     }
 
     /// <summary>Compiles <paramref name="source"/>; fails the test with the compiler's errors if it does not build.</summary>
-    public static GeneratedAssembly Compile(string source, string fullClassName)
+    /// <param name="vectorized">
+    /// Define NET8_0_OR_GREATER as a .NET 8+ consumer's build does, so the vectorised kernel paths are compiled;
+    /// false compiles the portable scalar paths (what older targets get).
+    /// </param>
+    public static GeneratedAssembly Compile(string source, string fullClassName, bool vectorized = true)
     {
         string harness = $$"""
             public static class Harness
@@ -39,7 +43,8 @@ public sealed class GeneratedAssembly
                 }
             }
             """;
-        var parse = new CSharpParseOptions(LanguageVersion.CSharp12);
+        var parse = new CSharpParseOptions(LanguageVersion.CSharp12,
+            preprocessorSymbols: vectorized ? new[] { "NET", "NET8_0_OR_GREATER", "NET10_0_OR_GREATER" } : Array.Empty<string>());
         var compilation = CSharpCompilation.Create("Generated" + Guid.NewGuid().ToString("N"),
             new[] { CSharpSyntaxTree.ParseText(source, parse), CSharpSyntaxTree.ParseText(harness, parse) },
             References.Value,
