@@ -14,24 +14,45 @@ public sealed class DigitsBakeTests
     private readonly ITestOutputHelper _output;
     public DigitsBakeTests(ITestOutputHelper output) => _output = output;
 
-    [Fact]
-    public void Int8AtHalfSparsityKeepsTop1WithinOnePointOfFloat()
+    private static readonly Lazy<double> FloatAccuracy = new(() =>
+    {
+        var graph = OnnxModelReader.Load(SampleModels.DigitsModel);
+        return Accuracy(input => FloatInterpreter.Run(graph, new Dictionary<string, Tensor> { ["pixels"] = Tensor.FromFloats(new[] { 1, 64 }, input) })["logits"].AsFloats());
+    });
+
+    private static double Accuracy(Func<float[], float[]> predict)
     {
         var inputs = SampleModels.DigitsTestInputs();
         var labels = SampleModels.DigitsTestLabels();
-        var graph = OnnxModelReader.Load(SampleModels.DigitsModel);
-        var plan = SampleModels.Digits(0.5f);
+        return 100.0 * inputs.Where((input, i) => SampleModels.ArgMax(predict(input)) == labels[i]).Count() / inputs.Length;
+    }
 
-        int floatCorrect = 0, bakedCorrect = 0;
-        for (int i = 0; i < inputs.Length; i++)
-        {
-            var reference = FloatInterpreter.Run(graph, new Dictionary<string, Tensor> { ["pixels"] = Tensor.FromFloats(new[] { 1, 64 }, inputs[i]) });
-            if (SampleModels.ArgMax(reference["logits"].AsFloats()) == labels[i]) floatCorrect++;
-            if (SampleModels.ArgMax(PlanInterpreter.Run(plan, new[] { inputs[i] })[0]) == labels[i]) bakedCorrect++;
-        }
-        double floatAccuracy = 100.0 * floatCorrect / inputs.Length, bakedAccuracy = 100.0 * bakedCorrect / inputs.Length;
-        _output.WriteLine($"float {floatAccuracy:F2}%  int8 sparsity 0.5 {bakedAccuracy:F2}%  weights {plan.Header.FloatWeightBytes} -> {plan.WeightBytes} bytes, arena {plan.ArenaBytes}");
-        Assert.True(floatAccuracy - bakedAccuracy <= 1.0, $"float {floatAccuracy:F2}% vs baked {bakedAccuracy:F2}%");
+    /// <summary>
+    /// Top-1 on the 359 held-out digits against the float model (98.61 %). The bar is Sparsity 0.5 + int8
+    /// within 1 point; the other rows guard the measured sweep in docs/quantization.md against regressions.
+    /// </summary>
+    [Theory]
+    [InlineData(0.0f, Precision.Int8, 0.3)]
+    [InlineData(0.5f, Precision.Int8, 1.0)]
+    [InlineData(0.5f, Precision.Float32, 0.5)]
+    [InlineData(0.75f, Precision.Int8, 1.5)]
+    [InlineData(0.9f, Precision.Int8, 8.0)]
+    public void TopOneDropStaysWithinBound(float sparsity, Precision precision, double maxDrop)
+    {
+        var plan = SampleModels.Digits(sparsity, precision);
+        double baked = Accuracy(input => PlanInterpreter.Run(plan, new[] { input })[0]);
+        _output.WriteLine($"{precision} sparsity {sparsity}: float {FloatAccuracy.Value:F2}%  baked {baked:F2}%  weights {plan.Header.FloatWeightBytes} -> {plan.WeightBytes} bytes, arena {plan.ArenaBytes}");
+        Assert.True(FloatAccuracy.Value - baked <= maxDrop, $"float {FloatAccuracy.Value:F2}% vs baked {baked:F2}%");
+    }
+
+    [Fact]
+    public void ReconstructionIsWhatKeepsHalfSparsityWithinOnePoint()
+    {
+        var plain = Baker.Bake(SampleModels.DigitsOptions(0.5f) with { Reconstruction = false }, new RecordingLog());
+        double withReconstruction = Accuracy(input => PlanInterpreter.Run(SampleModels.Digits(0.5f), new[] { input })[0]);
+        double without = Accuracy(input => PlanInterpreter.Run(plain, new[] { input })[0]);
+        _output.WriteLine($"int8 sparsity 0.5: {without:F2}% plain magnitude pruning, {withReconstruction:F2}% with layer reconstruction");
+        Assert.True(withReconstruction > without);
     }
 
     [Fact]
