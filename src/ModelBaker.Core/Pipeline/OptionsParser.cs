@@ -14,9 +14,12 @@ namespace ModelBaker.Core.Pipeline;
 /// </summary>
 public static class OptionsParser
 {
-    /// <summary>The metadata a CompressedModel item may carry (README's table). Anything else is MB1208.</summary>
+    /// <summary>
+    /// The metadata a CompressedModel item may carry (README's table). Anything else is MB1208. The target platform is
+    /// <c>CodeTarget</c>, not <c>Target</c>: MSBuild reserves "Target" and rejects it as item metadata (MSB4066, MSB4118).
+    /// </summary>
     public static IReadOnlyList<string> MetadataNames { get; } =
-        new[] { "Sparsity", "Pruning", "Precision", "Calibration", "ClassName", "Namespace", "Target" };
+        new[] { "Sparsity", "Pruning", "Precision", "Calibration", "ClassName", "Namespace", "CodeTarget" };
 
     /// <summary>
     /// Metadata that MSBuild, the SDK or an IDE attach to items of any type (Solution Explorer's Link/Visible,
@@ -99,15 +102,15 @@ public static class OptionsParser
         }
 
         var target = CodeTarget.Net;
-        switch (Value("Target"))
+        switch (Value("CodeTarget"))
         {
             case null: break;
             case var t when Is(t, "Net"): target = CodeTarget.Net; break;
             case var t when Is(t, "NanoFramework"):
-                Fail(ErrorCodes.NotAvailableYet, $"{item} has Target=\"{t}\": the nanoFramework target is not available in this version of ModelBaker. Use Target=\"Net\" (the default).");
+                Fail(ErrorCodes.NotAvailableYet, $"{item} has CodeTarget=\"{t}\": the nanoFramework target is not available in this version of ModelBaker. Use CodeTarget=\"Net\" (the default).");
                 break;
             case var t:
-                Fail(ErrorCodes.UnknownTarget, $"{item} has Target=\"{t}\"; the allowed values are Net (the default) and NanoFramework.");
+                Fail(ErrorCodes.UnknownTarget, $"{item} has CodeTarget=\"{t}\"; the allowed values are Net (the default) and NanoFramework.");
                 break;
         }
 

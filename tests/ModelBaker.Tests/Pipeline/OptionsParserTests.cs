@@ -44,7 +44,7 @@ public sealed class OptionsParserTests : IDisposable
     public void Every_metadata_is_read_case_insensitively()
     {
         var options = Parse(("Sparsity", "0.75"), ("pruning", "unstructured"), ("Precision", "float32"), ("Calibration", "calib.npy"),
-            ("ClassName", "Digits"), ("Namespace", "Other.Models"), ("Target", "Net")).Options!;
+            ("ClassName", "Digits"), ("Namespace", "Other.Models"), ("CodeTarget", "Net")).Options!;
         Assert.Equal(0.75f, options.Sparsity);
         Assert.Equal(Precision.Float32, options.Precision);
         Assert.Equal(Path.Combine(_project, "calib.npy"), options.CalibrationPath);
@@ -92,8 +92,8 @@ public sealed class OptionsParserTests : IDisposable
     [InlineData("ClassName", "class", ErrorCodes.InvalidClassName)]
     [InlineData("ClassName", "9Lives", ErrorCodes.InvalidClassName)]
     [InlineData("Namespace", "My..App", ErrorCodes.InvalidNamespace)]
-    [InlineData("Target", "NanoFramework", ErrorCodes.NotAvailableYet)]
-    [InlineData("Target", "Arduino", ErrorCodes.UnknownTarget)]
+    [InlineData("CodeTarget", "NanoFramework", ErrorCodes.NotAvailableYet)]
+    [InlineData("CodeTarget", "Arduino", ErrorCodes.UnknownTarget)]
     [InlineData("Sparsty", "0.5", ErrorCodes.UnknownMetadata)]
     public void Bad_metadata_gets_its_code(string name, string value, string code)
     {
