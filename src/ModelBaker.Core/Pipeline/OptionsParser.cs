@@ -1,0 +1,152 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using ModelBaker.Core.Diagnostics;
+
+namespace ModelBaker.Core.Pipeline;
+
+/// <summary>
+/// Turns one <c>CompressedModel</c> item's metadata (plain strings, as MSBuild or the CLI has them) into
+/// <see cref="BakeOptions"/>, or into every problem found, each with its stable code. Pure apart from checking
+/// that the model and calibration paths exist, so the MSBuild task and the CLI report the same errors.
+/// </summary>
+public static class OptionsParser
+{
+    /// <summary>
+    /// The metadata a CompressedModel item may carry (README's table). Anything else is MB1208. The target platform is
+    /// <c>CodeTarget</c>, not <c>Target</c>: MSBuild reserves "Target" and rejects it as item metadata (MSB4066, MSB4118).
+    /// </summary>
+    public static IReadOnlyList<string> MetadataNames { get; } =
+        new[] { "Sparsity", "Pruning", "Precision", "Calibration", "ClassName", "Namespace", "CodeTarget" };
+
+    /// <summary>
+    /// Metadata that MSBuild, the SDK or an IDE attach to items of any type (Solution Explorer's Link/Visible,
+    /// copy-to-output settings, …): never reported as unknown, whatever the item.
+    /// </summary>
+    private static readonly HashSet<string> IgnoredMetadata = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Link", "LinkBase", "Visible", "DependentUpon", "SubType", "Generator", "LastGenOutput", "CustomToolNamespace",
+        "DesignTime", "AutoGen", "DesignTimeSharedInput", "CopyToOutputDirectory", "CopyToPublishDirectory",
+        "ExcludeFromSingleFile", "TargetPath", "IsImplicitlyDefined", "OriginalItemSpec", "MSBuildSourceProjectFile",
+        "MSBuildSourceTargetName",
+    };
+
+    public sealed record Problem(string Code, string Message);
+
+    public sealed record Result(BakeOptions? Options, IReadOnlyList<Problem> Problems)
+    {
+        public bool Succeeded => Options != null;
+    }
+
+    /// <param name="model">The item as written (e.g. "models/net.onnx"), relative to <paramref name="projectDirectory"/>.</param>
+    /// <param name="metadata">The item's custom metadata; missing or empty values mean "use the default".</param>
+    /// <param name="defaultNamespace">The project's RootNamespace (or its assembly name when that is empty).</param>
+    public static Result Parse(string model, IReadOnlyDictionary<string, string> metadata, string projectDirectory, string defaultNamespace)
+    {
+        var problems = new List<Problem>();
+        void Fail(string code, string message) => problems.Add(new Problem(code, message));
+        string? Value(string name) =>
+            metadata.FirstOrDefault(p => string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase)).Value is { Length: > 0 } v ? v.Trim() : null;
+        string item = $"CompressedModel '{model}'";
+
+        var unknown = metadata.Keys
+            .Where(k => !MetadataNames.Contains(k, StringComparer.OrdinalIgnoreCase) && !IgnoredMetadata.Contains(k))
+            .OrderBy(k => k, StringComparer.Ordinal).ToList();
+        if (unknown.Count > 0)
+            Fail(ErrorCodes.UnknownMetadata,
+                $"{item} has unknown metadata {string.Join(", ", unknown.Select(k => $"'{k}'"))}. Allowed: {string.Join(", ", MetadataNames)}. Check the spelling or remove it.");
+
+        string modelPath = Path.GetFullPath(Path.Combine(projectDirectory, model));
+        if (!File.Exists(modelPath))
+            Fail(ErrorCodes.ModelNotFound, $"{item}: the model file '{modelPath}' does not exist. Fix the Include path (it is relative to the project folder).");
+
+        float sparsity = 0;
+        if (Value("Sparsity") is { } sparsityText
+            && (!float.TryParse(sparsityText, NumberStyles.Float, CultureInfo.InvariantCulture, out sparsity) || !(sparsity >= 0 && sparsity < 1)))
+            Fail(ErrorCodes.InvalidSparsity,
+                $"{item} has Sparsity=\"{sparsityText}\"; it must be a number with 0 <= Sparsity < 1 and '.' as decimal separator (e.g. 0.5 prunes half of each layer's weights).");
+
+        var pruning = PruningMode.Unstructured;
+        switch (Value("Pruning"))
+        {
+            case null: break;
+            case var p when Is(p, "Unstructured"): pruning = PruningMode.Unstructured; break;
+            case var p when Is(p, "Structured"):
+                Fail(ErrorCodes.NotAvailableYet, $"{item} has Pruning=\"{p}\": structured pruning is not available in this version of ModelBaker. Use Pruning=\"Unstructured\" (the default).");
+                break;
+            case var p:
+                Fail(ErrorCodes.UnknownPruning, $"{item} has Pruning=\"{p}\"; the allowed values are Unstructured (the default) and Structured.");
+                break;
+        }
+
+        var precision = Precision.Int8;
+        switch (Value("Precision"))
+        {
+            case null: break;
+            case var p when Is(p, "Int8"): precision = Precision.Int8; break;
+            case var p when Is(p, "Float32"): precision = Precision.Float32; break;
+            case var p:
+                Fail(ErrorCodes.UnknownPrecision, $"{item} has Precision=\"{p}\"; the allowed values are Int8 (the default) and Float32.");
+                break;
+        }
+
+        string? calibrationPath = null;
+        if (Value("Calibration") is { } calibration)
+        {
+            calibrationPath = Path.GetFullPath(Path.Combine(projectDirectory, calibration));
+            if (!File.Exists(calibrationPath) && !Directory.Exists(calibrationPath))
+                Fail(ErrorCodes.CalibrationNotFound,
+                    $"{item} has Calibration=\"{calibration}\", but '{calibrationPath}' does not exist. Give a .npy file or a folder of TensorProto .pb files, relative to the project folder.");
+        }
+
+        var target = CodeTarget.Net;
+        switch (Value("CodeTarget"))
+        {
+            case null: break;
+            case var t when Is(t, "Net"): target = CodeTarget.Net; break;
+            case var t when Is(t, "NanoFramework"):
+                Fail(ErrorCodes.NotAvailableYet, $"{item} has CodeTarget=\"{t}\": the nanoFramework target is not available in this version of ModelBaker. Use CodeTarget=\"Net\" (the default).");
+                break;
+            case var t:
+                Fail(ErrorCodes.UnknownTarget, $"{item} has CodeTarget=\"{t}\"; the allowed values are Net (the default) and NanoFramework.");
+                break;
+        }
+
+        string className = Value("ClassName") ?? Names.Pascal(Path.GetFileNameWithoutExtension(model));
+        if (!Names.IsValidIdentifier(className))
+            Fail(ErrorCodes.InvalidClassName, $"{item} has ClassName=\"{className}\", which is not a valid C# class name. Use letters, digits and '_', not starting with a digit, and not a C# keyword.");
+
+        string? explicitNamespace = Value("Namespace");
+        string ns = explicitNamespace ?? defaultNamespace.Trim();
+        if (!Names.IsValidNamespace(ns))
+            Fail(ErrorCodes.InvalidNamespace, explicitNamespace != null
+                ? $"{item} has Namespace=\"{ns}\", which is not a valid C# namespace. Use dot-separated identifiers, e.g. MyApp.Models."
+                : $"{item}: the project's root namespace \"{ns}\" is not a valid C# namespace, and the item sets none. Set Namespace=\"MyApp.Models\" on the item or fix RootNamespace.");
+
+        if (problems.Count > 0) return new Result(null, problems);
+        var options = new BakeOptions(modelPath, className, ns)
+        {
+            Sparsity = sparsity,
+            Pruning = pruning,
+            Precision = precision,
+            CalibrationPath = calibrationPath,
+            Target = target,
+        };
+        return new Result(options, problems);
+    }
+
+    /// <summary>
+    /// MB1210 for every generated class that two or more items would produce: the second one would not compile.
+    /// Reported once per clashing name, naming all the items involved.
+    /// </summary>
+    public static IReadOnlyList<Problem> FindDuplicateClasses(IEnumerable<(string Model, BakeOptions Options)> items) =>
+        items.GroupBy(i => $"{i.Options.Namespace}.{i.Options.ClassName}", StringComparer.Ordinal)
+            .Where(g => g.Count() > 1)
+            .Select(g => new Problem(ErrorCodes.DuplicateClassName,
+                $"CompressedModel items {string.Join(", ", g.Select(i => $"'{i.Model}'"))} would all generate the class {g.Key}. Give each a distinct ClassName or Namespace."))
+            .ToList();
+
+    private static bool Is(string value, string expected) => string.Equals(value, expected, StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,117 @@
+using System.Globalization;
+using System.IO.Compression;
+using ModelBaker.Core.Calibration;
+using ModelBaker.Core.Plan;
+
+namespace ModelBaker.EndToEndTests;
+
+/// <summary>A user's first experience: add the package and a CompressedModel item, build, run, build again.</summary>
+[Collection(PackageCollection.Name)]
+public sealed class PackageBuildTests
+{
+    private const int Samples = 10;
+    private readonly PackageFixture _package;
+
+    public PackageBuildTests(PackageFixture package) => _package = package;
+
+    [Fact]
+    public void Package_holds_task_generator_and_build_files_but_no_lib_or_dependencies()
+    {
+        using var zip = ZipFile.OpenRead(_package.Package);
+        var entries = zip.Entries.Select(e => e.FullName).ToList();
+        Assert.Contains("tasks/netstandard2.0/ModelBaker.Tasks.dll", entries);
+        Assert.Contains("tasks/netstandard2.0/ModelBaker.Core.dll", entries);
+        Assert.Contains("tasks/netstandard2.0/Google.Protobuf.dll", entries);
+        Assert.Contains("analyzers/dotnet/cs/ModelBaker.Generators.dll", entries);
+        Assert.Contains("build/ModelBaker.props", entries);
+        Assert.Contains("build/ModelBaker.targets", entries);
+        Assert.Contains("README.md", entries);
+        Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal));
+        Assert.DoesNotContain(entries, e => e.Contains("Microsoft.Build", StringComparison.OrdinalIgnoreCase));
+        using var nuspec = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
+        Assert.DoesNotContain("<dependenc", nuspec.ReadToEnd());
+    }
+
+    [Fact]
+    public void Baked_class_matches_the_reference_interpreter_and_a_second_build_skips_the_bake()
+    {
+        var pixels = NpyReader.Read(_package.SampleData("digits_test_x.npy")).AsFloats();
+        var labels = NpyReader.Read(_package.SampleData("digits_test_y.npy")).AsFloats();
+        var samples = Enumerable.Range(0, Samples).Select(i => pixels.Skip(i * 64).Take(64).ToArray()).ToArray();
+
+        string project = _package.CreateProject("E2EApp",
+            """<CompressedModel Include="digits_mlp.onnx" Sparsity="0.5" Calibration="digits_calibration.npy" />""",
+            Program(samples));
+        File.Copy(_package.SampleModel, Path.Combine(project, "digits_mlp.onnx"));
+        File.Copy(_package.SampleData("digits_calibration.npy"), Path.Combine(project, "digits_calibration.npy"));
+
+        var build = _package.Build(project, "-v:n");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains("ModelBaker: digits_mlp.onnx → E2EApp.DigitsMlp (Int8, sparsity 0.5,", build.Output);
+
+        string planPath = Directory.GetFiles(Path.Combine(project, "obj"), "digits_mlp.mbake", SearchOption.AllDirectories).Single();
+        var plan = PlanFile.Read(File.ReadAllBytes(planPath));
+        var run = DotNet.Run(project, _package.Environment, PackageFixture.Timeout, "run", "--no-build");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(Samples, lines.Length);
+        int correct = 0;
+        for (int i = 0; i < Samples; i++)
+        {
+            var expected = PlanInterpreter.Run(plan, new[] { samples[i] })[0];
+            Assert.Equal(Bits(expected), lines[i]); // bit for bit, as the int8 scheme promises
+            correct += ArgMax(expected) == (int)labels[i] ? 1 : 0;
+        }
+        Assert.True(correct >= Samples - 1, $"Only {correct} of {Samples} test digits classified correctly.");
+
+        // Nothing changed: the bake target is skipped and the plan is left alone.
+        var writtenAt = File.GetLastWriteTimeUtc(planPath);
+        var again = _package.Build(project, "--no-restore", "-v:d");
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("Skipping target \"ModelBakerBake\" because all output files are up-to-date", again.Output);
+        Assert.DoesNotContain("ModelBaker: digits_mlp.onnx →", again.Output);
+        Assert.Equal(writtenAt, File.GetLastWriteTimeUtc(planPath));
+    }
+
+    [Fact]
+    public void Bad_sparsity_fails_the_build_with_MB1201_on_the_item()
+    {
+        string project = _package.CreateProject("BadSparsity",
+            """<CompressedModel Include="digits_mlp.onnx" Sparsity="1.5" />""",
+            "System.Console.WriteLine();");
+        File.Copy(_package.SampleModel, Path.Combine(project, "digits_mlp.onnx"));
+
+        var build = _package.Build(project);
+        Assert.True(build.ExitCode != 0, build.ToString());
+        Assert.Contains("BadSparsity.csproj(", build.Output);
+        Assert.Contains("error MB1201", build.Output);
+        Assert.Contains("'digits_mlp.onnx'", build.Output);
+        Assert.Contains("\"1.5\"", build.Output);
+        Assert.DoesNotContain("   at ", build.Output); // no stack trace
+    }
+
+    /// <summary>A program that prints the baked model's outputs for the given samples, one line of float bits each.</summary>
+    private static string Program(float[][] samples)
+    {
+        string Literal(float[] sample) => "new float[] { " + string.Join(", ", sample.Select(v => v.ToString("R", CultureInfo.InvariantCulture) + "f")) + " }";
+        return $$"""
+            using System;
+            using System.Linq;
+
+            float[][] samples =
+            {
+                {{string.Join(",\n    ", samples.Select(Literal))}}
+            };
+            var output = new float[E2EApp.DigitsMlp.OutputLength];
+            foreach (var sample in samples)
+            {
+                E2EApp.DigitsMlp.Predict(sample, output);
+                Console.WriteLine(string.Join(" ", output.Select(v => BitConverter.SingleToInt32Bits(v).ToString("X8"))));
+            }
+            """;
+    }
+
+    private static string Bits(float[] values) => string.Join(" ", values.Select(v => BitConverter.SingleToInt32Bits(v).ToString("X8")));
+
+    private static int ArgMax(float[] values) => Array.IndexOf(values, values.Max());
+}
