@@ -25,7 +25,7 @@ public class PredictBenchmarks
     {
         // A real held-out digit, so activations are realistic (the Relus zero as many units as in use).
         string folder = AppContext.BaseDirectory;
-        var digits = ModelBaker.Benchmarks.Npy.ReadFloats(Path.Combine(folder, "digits_test_x.npy"));
+        var digits = Npy.ReadFloats(Path.Combine(folder, "digits_test_x.npy"));
         Array.Copy(digits, _input, _input.Length);
 
         var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
@@ -39,7 +39,7 @@ public class PredictBenchmarks
     public void OnnxRuntime() => _session.Run(_runOptions, _inputNames, _ortInputs, _outputNames, _ortOutputs);
 
     [Benchmark(Description = "ModelBaker (int8, sparsity 0.5)")]
-    public void ModelBaker() => DigitsMlp.Predict(_input, _output);
+    public void Baked() => DigitsMlp.Predict(_input, _output);
 
     [GlobalCleanup]
     public void Cleanup()
