@@ -71,6 +71,19 @@ public sealed class PackageBuildTests
         Assert.Contains("Skipping target \"ModelBakerBake\" because all output files are up-to-date", again.Output);
         Assert.DoesNotContain("ModelBaker: digits_mlp.onnx →", again.Output);
         Assert.Equal(writtenAt, File.GetLastWriteTimeUtc(planPath));
+
+        // Changed metadata bakes again, with the new options in the plan.
+        string projectFile = Path.Combine(project, "E2EApp.csproj");
+        File.WriteAllText(projectFile, File.ReadAllText(projectFile).Replace("Sparsity=\"0.5\"", "Sparsity=\"0.25\""));
+        var changed = _package.Build(project, "--no-restore", "-v:n");
+        Assert.True(changed.ExitCode == 0, changed.ToString());
+        Assert.Contains("ModelBaker: digits_mlp.onnx → E2EApp.DigitsMlp (Int8, sparsity 0.25,", changed.Output);
+        Assert.Equal(0.25f, PlanFile.Read(File.ReadAllBytes(planPath)).Header.Sparsity);
+
+        // `dotnet clean` removes the plan.
+        var clean = DotNet.Run(project, _package.Environment, PackageFixture.Timeout, "clean", "--nologo");
+        Assert.True(clean.ExitCode == 0, clean.ToString());
+        Assert.False(File.Exists(planPath), "dotnet clean left the plan behind");
     }
 
     [Fact]

@@ -1,0 +1,91 @@
+extern alias generators;
+using System.Collections.Immutable;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Plan;
+using ModelBaker.Tests.Support;
+using PlanGenerator = generators::ModelBaker.Generators.PlanGenerator;
+
+namespace ModelBaker.Tests.Generators;
+
+/// <summary>The source generator as the compiler runs it: AdditionalFiles with ModelBakerPlan metadata in, classes out.</summary>
+public sealed class PlanGeneratorTests
+{
+    [Fact]
+    public void EmitsTheClassOfEveryMarkedPlanAndIgnoresOtherAdditionalFiles()
+    {
+        string plan = WritePlan(PlanFile.ToBytes(SampleModels.Digits(0.5f)));
+        string other = WritePlan(new byte[] { 1, 2, 3 });
+        var result = Run((plan, true), (other, false));
+
+        Assert.Empty(result.Diagnostics);
+        var generated = Assert.Single(result.GeneratedTrees);
+        Assert.EndsWith("Samples.DigitsMlp.g.cs", generated.FilePath);
+        Assert.Equal(ClassEmitter.Emit(SampleModels.Digits(0.5f)), generated.GetText().ToString());
+    }
+
+    [Fact]
+    public void AnUnreadablePlanIsErrorMB2002()
+    {
+        var result = Run((WritePlan(new byte[] { 1, 2, 3 }), true));
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal(("MB2002", DiagnosticSeverity.Error), (diagnostic.Id, diagnostic.Severity));
+        Assert.Contains("Rebuild", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void APlanOfAnotherFormatVersionIsErrorMB2001()
+    {
+        byte[] bytes = PlanFile.ToBytes(SampleModels.Digits(0.5f));
+        bytes[6] = 99;
+        var diagnostic = Assert.Single(Run((WritePlan(bytes), true)).Diagnostics);
+        Assert.Equal("MB2001", diagnostic.Id);
+        Assert.Contains("version 99", diagnostic.GetMessage());
+    }
+
+    private static GeneratorDriverRunResult Run(params (string Path, bool IsPlan)[] files)
+    {
+        var texts = files.Select(f => (AdditionalText)new FileText(f.Path)).ToImmutableArray();
+        var options = new Options(files.Where(f => f.IsPlan).Select(f => f.Path).ToHashSet());
+        var compilation = CSharpCompilation.Create("Consumer", Array.Empty<SyntaxTree>(), Array.Empty<MetadataReference>(),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(new[] { new PlanGenerator().AsSourceGenerator() }, texts, optionsProvider: options);
+        return driver.RunGenerators(compilation).GetRunResult();
+    }
+
+    private static string WritePlan(byte[] bytes)
+    {
+        string path = Path.Combine(Path.GetTempPath(), "modelbaker-generator-" + Guid.NewGuid().ToString("N") + ".mbake");
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    private sealed class FileText : AdditionalText
+    {
+        public FileText(string path) => Path = path;
+        public override string Path { get; }
+        public override SourceText? GetText(CancellationToken cancellationToken = default) => SourceText.From("");
+    }
+
+    /// <summary>What MSBuild's editorconfig gives the generator: ModelBakerPlan=true on plan files.</summary>
+    private sealed class Options : AnalyzerConfigOptionsProvider
+    {
+        private readonly HashSet<string> _plans;
+        public Options(HashSet<string> plans) => _plans = plans;
+        public override AnalyzerConfigOptions GlobalOptions => new Values(new Dictionary<string, string>());
+        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Values(new Dictionary<string, string>());
+        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) =>
+            new Values(_plans.Contains(textFile.Path) ? new Dictionary<string, string> { ["build_metadata.AdditionalFiles.ModelBakerPlan"] = "true" } : new());
+    }
+
+    private sealed class Values : AnalyzerConfigOptions
+    {
+        private readonly Dictionary<string, string> _values;
+        public Values(Dictionary<string, string> values) => _values = values;
+        public override bool TryGetValue(string key, out string value) => _values.TryGetValue(key, out value!);
+    }
+}
