@@ -66,7 +66,8 @@ public sealed class InspectCommand : ICommand
         output.WriteLine();
 
         output.WriteLine($"Weights  {Format.BeforeAfter(plan.Header.FloatWeightBytes, plan.WeightBytes)}");
-        output.WriteLine($"Arena    {Format.Bytes(plan.ArenaBytes)} ({Format.Count(plan.ArenaLength)} x {(plan.ElementBytes == 1 ? "sbyte" : "float")})");
+        string arenas = string.Join(" + ", plan.ArenaLengths.Select(a => $"{Format.Count(a.Value)} x {ModelBaker.Core.Plan.Arenas.CSharpType(a.Key)}"));
+        output.WriteLine($"Arena    {Format.Bytes(plan.ArenaBytes)} ({arenas})");
         return 0;
     }
 

@@ -20,7 +20,7 @@ public static class CalibrationSet
     /// <summary>Samples the fallback makes when no calibration data is given (see docs/quantization.md).</summary>
     public const int FallbackSamples = 128;
 
-    public static IReadOnlyList<float[][]> Load(string path, IReadOnlyList<PlanTensor> inputs)
+    public static IReadOnlyList<Array[]> Load(string path, IReadOnlyList<PlanTensor> inputs)
     {
         if (File.Exists(path))
         {
@@ -31,7 +31,7 @@ public static class CalibrationSet
             throw new BakeException(ErrorCodes.CalibrationNotFound, $"Calibration data '{path}' does not exist. Give a .npy file or a folder of TensorProto .pb files.");
 
         var files = Directory.GetFiles(path, "*.pb").OrderBy(f => f, StringComparer.Ordinal).ToList();
-        var samples = new List<float[][]>();
+        var samples = new List<Array[]>();
         if (files.Count > 0)
         {
             RequireSingleInput(path, inputs);
@@ -41,14 +41,14 @@ public static class CalibrationSet
         {
             foreach (var folder in Directory.GetDirectories(path).OrderBy(f => f, StringComparer.Ordinal))
             {
-                var sample = new float[inputs.Count][];
+                var sample = new Array[inputs.Count];
                 for (int i = 0; i < inputs.Count; i++)
                 {
                     string file = Path.Combine(folder, $"input_{i}.pb");
                     if (!File.Exists(file)) throw Mismatch($"'{folder}' has no input_{i}.pb; each sample folder needs one file per model input");
                     var tensor = ReadPb(file);
                     if (tensor.Length != inputs[i].Length) throw Mismatch($"'{file}' has {tensor.Length} elements; input '{inputs[i].Name}' needs {inputs[i].Length}");
-                    sample[i] = tensor.AsFloats();
+                    sample[i] = TensorArrays.ToArray(tensor, inputs[i].Type);
                 }
                 samples.Add(sample);
             }
@@ -58,13 +58,17 @@ public static class CalibrationSet
         return samples;
     }
 
-    /// <summary>The documented fallback: <see cref="FallbackSamples"/> inputs uniform in [−1, 1] from a fixed seed.</summary>
-    public static IReadOnlyList<float[][]> Fallback(IReadOnlyList<PlanTensor> inputs)
+    /// <summary>
+    /// The documented fallback: <see cref="FallbackSamples"/> samples, float inputs uniform in [−1, 1] from a fixed
+    /// seed, other inputs zero.
+    /// </summary>
+    public static IReadOnlyList<Array[]> Fallback(IReadOnlyList<PlanTensor> inputs)
     {
         var random = new Random(0);
-        return Enumerable.Range(0, FallbackSamples)
-            .Select(_ => inputs.Select(t => Enumerable.Range(0, t.Length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray()).ToArray())
-            .ToList();
+        Array Sample(PlanTensor t) => t.Type == ElementType.Float32
+            ? Enumerable.Range(0, t.Length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray()
+            : Array.CreateInstance(TensorArrays.ClrType(t.Type), t.Length);
+        return Enumerable.Range(0, FallbackSamples).Select(_ => inputs.Select(Sample).ToArray()).ToList();
     }
 
     private static Tensor ReadPb(string file)
@@ -73,14 +77,14 @@ public static class CalibrationSet
         catch (BakeException e) { throw new BakeException(ErrorCodes.CalibrationUnreadable, $"Calibration file '{file}' is not a readable TensorProto: {e.Message}"); }
     }
 
-    private static IEnumerable<float[][]> Split(Tensor tensor, PlanTensor input, string file)
+    private static IEnumerable<Array[]> Split(Tensor tensor, PlanTensor input, string file)
     {
         if (tensor.Length == 0 || tensor.Length % input.Length != 0)
             throw Mismatch($"'{file}' has {tensor.Length} elements (shape {ShapeMath.Format(tensor.Shape)}), not a whole number of samples of input '{input.Name}' ({input.Length} elements, shape {ShapeMath.Format(input.Shape)})");
-        var data = tensor.AsFloats();
+        var data = TensorArrays.ToArray(tensor, input.Type);
         for (int offset = 0; offset < data.Length; offset += input.Length)
         {
-            var sample = new float[input.Length];
+            var sample = Array.CreateInstance(data.GetType().GetElementType()!, input.Length);
             Array.Copy(data, offset, sample, 0, input.Length);
             yield return new[] { sample };
         }

@@ -10,11 +10,13 @@ namespace ModelBaker.Core.Calibration;
 /// </summary>
 public static class RangeObserver
 {
-    public static Dictionary<ArenaSlice, (float Min, float Max)> Observe(BakedPlan floatPlan, IEnumerable<float[][]> samples)
+    public static Dictionary<ArenaSlice, (float Min, float Max)> Observe(BakedPlan floatPlan, IEnumerable<Array[]> samples)
     {
         var ranges = new Dictionary<ArenaSlice, (float Min, float Max)>();
-        void Record(ArenaSlice slice, float[] arena)
+        void Record(ArenaSlice slice, PlanArena arenas)
         {
+            if (slice.Type != ModelBaker.Core.Ir.ElementType.Float32) return; // only float tensors are quantized
+            var arena = arenas.Float;
             var (min, max) = ranges.TryGetValue(slice, out var r) ? r : (float.PositiveInfinity, float.NegativeInfinity);
             for (int i = slice.Offset; i < slice.End; i++)
             {
@@ -27,8 +29,8 @@ public static class RangeObserver
 
         foreach (var sample in samples)
         {
-            PlanInterpreter.Run(floatPlan, sample, (kernel, arena) => Record(kernel.Output, (float[])arena),
-                arena => { foreach (var input in floatPlan.Inputs) Record(input.Slice, (float[])arena); });
+            PlanInterpreter.RunTensors(floatPlan, sample, (kernel, arena) => Record(kernel.Output, arena),
+                arena => { foreach (var input in floatPlan.Inputs) Record(input.Slice, arena); });
         }
         return ranges;
     }

@@ -30,7 +30,6 @@ public static class ClassEmitter
     {
         var h = plan.Header;
         bool int8 = h.Precision == Precision.Int8;
-        string element = int8 ? "sbyte" : "float";
         var inputs = Parameters(plan.Inputs, "input");
         var outputs = Parameters(plan.Outputs, "output");
         var stepNames = StepNames(plan.Kernels);
@@ -62,15 +61,17 @@ public static class ClassEmitter
             .Line($"public const int WeightBytes = {plan.WeightBytes};")
             .Line();
 
-        EmitPredict(code, plan, inputs, outputs, stepNames, element, int8);
-        EmitArena(code, plan, element);
+        EmitPredict(code, plan, inputs, outputs, stepNames);
+        EmitArenas(code, plan);
 
         for (int i = 0; i < plan.Kernels.Count; i++)
         {
             plan.Kernels[i].EmitData(code, stepNames[i]);
         }
 
-        foreach (string helper in plan.Kernels.SelectMany(k => k.Helpers).Distinct().OrderBy(n => n, System.StringComparer.Ordinal))
+        var helpers = plan.Kernels.SelectMany(k => k.Helpers);
+        if (plan.Inputs.Concat(plan.Outputs).Any(t => t.IsQuantized)) helpers = helpers.Append(nameof(Kernels.FixedPoint));
+        foreach (string helper in helpers.Distinct().OrderBy(n => n, System.StringComparer.Ordinal))
         {
             code.Line().Line($"// Reference implementation from ModelBaker's Kernels/{helper}.cs.");
             code.Block(KernelSources.Get(helper));
@@ -80,31 +81,36 @@ public static class ClassEmitter
         return code.ToString();
     }
 
-    private static void EmitPredict(CodeWriter code, BakedPlan plan, List<Parameter> inputs, List<Parameter> outputs,
-        string[] stepNames, string element, bool int8)
+    private static void EmitPredict(CodeWriter code, BakedPlan plan, List<Parameter> inputs, List<Parameter> outputs, string[] stepNames)
     {
         code.Line("/// <summary>")
             .Line("/// Runs the model on one sample. Allocates nothing and is safe to call from several threads at once.")
             .Line("/// </summary>");
         foreach (var p in inputs.Concat(outputs))
-            code.Line($"/// <param name=\"{p.Name.TrimStart('@')}\">{(p.IsInput ? "Input" : "Output")} '{Xml(p.Tensor.Name)}', {ShapeText(p.Tensor.Shape)}, row-major: {p.LengthConstant} floats.</param>");
+            code.Line($"/// <param name=\"{p.Name.TrimStart('@')}\">{(p.IsInput ? "Input" : "Output")} '{Xml(p.Tensor.Name)}', {ShapeText(p.Tensor.Shape)}, row-major: {p.LengthConstant} values.</param>");
         code.Line("/// <exception cref=\"ArgumentException\">A span's length differs from its length constant.</exception>");
-        string parameters = string.Join(", ", inputs.Select(p => $"ReadOnlySpan<float> {p.Name}").Concat(outputs.Select(p => $"Span<float> {p.Name}")));
+        string parameters = string.Join(", ", inputs.Select(p => $"ReadOnlySpan<{Arenas.CSharpType(p.Tensor.Type)}> {p.Name}")
+            .Concat(outputs.Select(p => $"Span<{Arenas.CSharpType(p.Tensor.Type)}> {p.Name}")));
         code.Open($"public static void Predict({parameters})");
         foreach (var p in inputs.Concat(outputs))
             code.Line($"if ({p.Name}.Length != {p.LengthConstant}) throw new ArgumentException($\"Expected {{{p.LengthConstant}}} values for '{p.Tensor.Name.Replace("\"", "'").Replace("{", "(").Replace("}", ")")}', got {{{p.Name}.Length}}.\", nameof({p.Name}));");
-        code.Line($"Span<{element}> arena = {(plan.ArenaBytes <= MaxStackArenaBytes ? $"stackalloc {element}[{plan.ArenaLength}]" : "Arena()")};");
+        bool onStack = plan.ArenaBytes <= MaxStackArenaBytes;
+        foreach (var arena in plan.ArenaLengths)
+        {
+            string type = Arenas.CSharpType(arena.Key);
+            code.Line($"Span<{type}> {Arenas.Name(arena.Key)} = {(onStack ? $"stackalloc {type}[{arena.Value}]" : $"{Arenas.Name(arena.Key).Substring(0, 1).ToUpperInvariant()}{Arenas.Name(arena.Key).Substring(1)}Arena()")};");
+        }
         code.Line();
 
         foreach (var p in inputs)
         {
-            var slice = p.Tensor.Slice;
-            if (int8)
-                code.Line($"// Input '{CodeWriter.Comment(p.Tensor.Name)}' to int8: scale {CodeWriter.Double(p.Tensor.Scale)}, zero point {p.Tensor.ZeroPoint}.")
-                    .Line($"for (int i = 0; i < {p.LengthConstant}; i++) arena[{slice.Offset} + i] = Quantize({p.Name}[i], {CodeWriter.Double(p.Tensor.Scale)}, {p.Tensor.ZeroPoint});");
+            var t = p.Tensor;
+            if (t.IsQuantized)
+                code.Line($"// Input '{CodeWriter.Comment(t.Name)}' to int8: scale {CodeWriter.Double(t.Scale)}, zero point {t.ZeroPoint}.")
+                    .Line($"for (int i = 0; i < {p.LengthConstant}; i++) {Arenas.Name(t.Slice.Type)}[{t.Slice.Offset} + i] = Quantize({p.Name}[i], {CodeWriter.Double(t.Scale)}, {t.ZeroPoint});");
             else
-                code.Line($"// Input '{CodeWriter.Comment(p.Tensor.Name)}'.")
-                    .Line($"{p.Name}.CopyTo({slice.Expression()});");
+                code.Line($"// Input '{CodeWriter.Comment(t.Name)}'.")
+                    .Line($"{p.Name}.CopyTo({t.Slice.Expression()});");
         }
 
         for (int i = 0; i < plan.Kernels.Count; i++)
@@ -117,25 +123,31 @@ public static class ClassEmitter
 
         foreach (var p in outputs)
         {
-            var slice = p.Tensor.Slice;
-            if (int8)
-                code.Line($"// Output '{CodeWriter.Comment(p.Tensor.Name)}' from int8: scale {CodeWriter.Double(p.Tensor.Scale)}, zero point {p.Tensor.ZeroPoint}.")
-                    .Line($"for (int i = 0; i < {p.LengthConstant}; i++) {p.Name}[i] = Dequantize(arena[{slice.Offset} + i], {CodeWriter.Double(p.Tensor.Scale)}, {p.Tensor.ZeroPoint});");
+            var t = p.Tensor;
+            if (t.IsQuantized)
+                code.Line($"// Output '{CodeWriter.Comment(t.Name)}' from int8: scale {CodeWriter.Double(t.Scale)}, zero point {t.ZeroPoint}.")
+                    .Line($"for (int i = 0; i < {p.LengthConstant}; i++) {p.Name}[i] = Dequantize({Arenas.Name(t.Slice.Type)}[{t.Slice.Offset} + i], {CodeWriter.Double(t.Scale)}, {t.ZeroPoint});");
             else
-                code.Line($"// Output '{CodeWriter.Comment(p.Tensor.Name)}'.")
-                    .Line($"{slice.Expression()}.CopyTo({p.Name});");
+                code.Line($"// Output '{CodeWriter.Comment(t.Name)}'.")
+                    .Line($"{t.Slice.Expression()}.CopyTo({p.Name});");
         }
         code.Close().Line();
     }
 
-    private static void EmitArena(CodeWriter code, BakedPlan plan, string element)
+    /// <summary>Arenas too large for the stack: one array per thread and element type, allocated on first use.</summary>
+    private static void EmitArenas(CodeWriter code, BakedPlan plan)
     {
         if (plan.ArenaBytes <= MaxStackArenaBytes) return;
-        code.Line("[ThreadStatic] private static " + element + "[]? _arena;")
-            .Line()
-            .Line("/// <summary>The calling thread's arena, allocated on its first call only (too large for the stack).</summary>")
-            .Line($"private static Span<{element}> Arena() => _arena ??= new {element}[{plan.ArenaLength}];")
-            .Line();
+        foreach (var arena in plan.ArenaLengths)
+        {
+            string type = Arenas.CSharpType(arena.Key), name = Arenas.Name(arena.Key);
+            string method = char.ToUpperInvariant(name[0]) + name.Substring(1) + "Arena";
+            code.Line($"[ThreadStatic] private static {type}[]? _{name};")
+                .Line()
+                .Line($"/// <summary>The calling thread's {type} arena, allocated on its first call only (too large for the stack).</summary>")
+                .Line($"private static Span<{type}> {method}() => _{name} ??= new {type}[{arena.Value}];")
+                .Line();
+        }
     }
 
     private sealed class Parameter

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Ir;
 using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Plan;
 
@@ -34,8 +35,9 @@ public sealed class Int8Quantizer
 
     private PlanTensor Tensor(PlanTensor t)
     {
+        if (t.Slice.Type != ElementType.Float32) return t; // integer tensors are not quantized
         var p = Parameters(t.Slice);
-        return new PlanTensor(t.Name, t.Shape, Slice(t.Slice), p.Scale, p.ZeroPoint);
+        return new PlanTensor(t.Name, t.Type, t.Shape, Slice(t.Slice), p.Scale, p.ZeroPoint);
     }
 
     private Int8Kernel Quantize(Kernel kernel) => kernel switch
@@ -147,10 +149,12 @@ public sealed class Int8Quantizer
         return _parameters[slice] = QuantizationParameters.FromRange(range.Min, range.Max);
     }
 
+    /// <summary>The int8 slice standing for a float slice; slices of other types stay as they are.</summary>
     private ArenaSlice Slice(ArenaSlice floatSlice)
     {
+        if (floatSlice.Type != ElementType.Float32) return floatSlice;
         if (!_slices.TryGetValue(floatSlice, out var slice))
-            _slices[floatSlice] = slice = new ArenaSlice(floatSlice.TensorName, floatSlice.Length);
+            _slices[floatSlice] = slice = new ArenaSlice(floatSlice.TensorName, ElementType.Int8, floatSlice.Length);
         return slice;
     }
 

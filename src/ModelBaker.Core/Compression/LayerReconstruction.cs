@@ -20,7 +20,7 @@ public static class LayerReconstruction
 
     /// <param name="plan">The float plan whose fully connected weights were just pruned (placed in the arena).</param>
     /// <param name="original">Each layer's weights before pruning, by layer.</param>
-    public static void Apply(BakedPlan plan, IReadOnlyDictionary<FullyConnectedFloat, float[]> original, IReadOnlyList<float[][]> samples)
+    public static void Apply(BakedPlan plan, IReadOnlyDictionary<FullyConnectedFloat, float[]> original, IReadOnlyList<Array[]> samples)
     {
         var layers = plan.Kernels.OfType<FullyConnectedFloat>().ToList();
         // Targets come from the unpruned network: swap the original weights in, record every layer's inputs.
@@ -33,7 +33,7 @@ public static class LayerReconstruction
     }
 
     private static Dictionary<FullyConnectedFloat, List<double[]>> CaptureInputs(BakedPlan plan, IReadOnlyList<FullyConnectedFloat> layers,
-        IReadOnlyList<float[][]> samples, IReadOnlyDictionary<FullyConnectedFloat, float[]>? swapIn)
+        IReadOnlyList<Array[]> samples, IReadOnlyDictionary<FullyConnectedFloat, float[]>? swapIn)
     {
         var saved = new Dictionary<FullyConnectedFloat, float[]>();
         if (swapIn != null)
@@ -42,11 +42,11 @@ public static class LayerReconstruction
         try
         {
             foreach (var sample in samples)
-                PlanInterpreter.Run(plan, sample, beforeStep: (kernel, arena) =>
+                PlanInterpreter.RunTensors(plan, sample, beforeStep: (kernel, arena) =>
                 {
                     if (kernel is FullyConnectedFloat fc && captured.TryGetValue(fc, out var rows))
                         for (int m = 0; m < fc.Rows; m++)
-                            rows.Add(Enumerable.Range(0, fc.Depth).Select(k => (double)((float[])arena)[fc.Input.Offset + m * fc.RowStride + k * fc.ColumnStride]).ToArray());
+                            rows.Add(Enumerable.Range(0, fc.Depth).Select(k => (double)arena.Float[fc.Input.Offset + m * fc.RowStride + k * fc.ColumnStride]).ToArray());
                 });
         }
         finally

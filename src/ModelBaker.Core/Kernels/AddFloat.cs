@@ -32,12 +32,12 @@ public sealed class AddFloat : FloatKernel
     public override int WeightBytes => 4 * ((A.Constant?.Length ?? 0) + (B.Constant?.Length ?? 0) + 3 * Shape.Length);
     public override IEnumerable<string> Helpers => new[] { nameof(AddFloat) };
 
-    public override void Run(float[] arena) =>
+    public override void Run(PlanArena arena) =>
         Add(Data(A, arena), A.Strides, Data(B, arena), B.Strides, Shape, ActivationMin, ActivationMax,
-            new Span<float>(arena, Output.Offset, Output.Length));
+            arena.Floats(Output));
 
-    private static ReadOnlySpan<float> Data(Operand<float> operand, float[] arena) =>
-        operand.Constant ?? new ReadOnlySpan<float>(arena, operand.Slice!.Offset, operand.Slice.Length);
+    private static ReadOnlySpan<float> Data(Operand<float> operand, PlanArena arena) =>
+        operand.Constant ?? arena.Floats(operand.Slice!);
 
     // <emit>
     /// <summary>Float element-wise addition with broadcasting (strides are 0 along broadcast dimensions).</summary>

@@ -50,14 +50,14 @@ public sealed class AddInt8 : Int8Kernel
     public override int WeightBytes => (A.Constant?.Length ?? 0) + (B.Constant?.Length ?? 0) + 4 * 3 * Shape.Length;
     public override IEnumerable<string> Helpers => new[] { nameof(AddInt8), nameof(FixedPoint) };
 
-    public override void Run(sbyte[] arena) =>
+    public override void Run(PlanArena arena) =>
         Add(Data(A, arena), A.Strides, ATerm.ZeroPoint, ATerm.Multiplier, ATerm.Shift,
             Data(B, arena), B.Strides, BTerm.ZeroPoint, BTerm.Multiplier, BTerm.Shift,
             Shape, OutputMultiplier, OutputShift, OutputZeroPoint, ActivationMin, ActivationMax,
-            new Span<sbyte>(arena, Output.Offset, Output.Length));
+            arena.Int8s(Output));
 
-    private static ReadOnlySpan<sbyte> Data(Operand<sbyte> operand, sbyte[] arena) =>
-        operand.Constant ?? new ReadOnlySpan<sbyte>(arena, operand.Slice!.Offset, operand.Slice.Length);
+    private static ReadOnlySpan<sbyte> Data(Operand<sbyte> operand, PlanArena arena) =>
+        operand.Constant ?? arena.Int8s(operand.Slice!);
 
     // <emit>
     /// <summary>Int8 element-wise addition with broadcasting (strides are 0 along broadcast dimensions).</summary>

@@ -44,9 +44,9 @@ public sealed class FullyConnectedFloat : FloatKernel
     public override int WeightBytes => 4 * (Weights.Length + Bias.Length);
     public override IEnumerable<string> Helpers => new[] { nameof(FullyConnectedFloat) };
 
-    public override void Run(float[] arena) =>
-        FullyConnected(new ReadOnlySpan<float>(arena, Input.Offset, Input.Length), Rows, Depth, RowStride, ColumnStride,
-            Weights, Bias, ActivationMin, ActivationMax, new Span<float>(arena, Output.Offset, Output.Length));
+    public override void Run(PlanArena arena) =>
+        FullyConnected(arena.Floats(Input), Rows, Depth, RowStride, ColumnStride,
+            Weights, Bias, ActivationMin, ActivationMax, arena.Floats(Output));
 
     // <emit>
     /// <summary>Float fully connected layer: output = clamp(input · weightsᵀ + bias).</summary>

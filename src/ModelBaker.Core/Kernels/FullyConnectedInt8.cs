@@ -55,10 +55,10 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     public override int WeightBytes => Weights.Length + 4 * (Bias.Length + Multipliers.Length) + Shifts.Length;
     public override IEnumerable<string> Helpers => new[] { nameof(FullyConnectedInt8), nameof(FixedPoint) };
 
-    public override void Run(sbyte[] arena) =>
-        FullyConnected(new ReadOnlySpan<sbyte>(arena, Input.Offset, Input.Length), Rows, Depth, RowStride, ColumnStride,
+    public override void Run(PlanArena arena) =>
+        FullyConnected(arena.Int8s(Input), Rows, Depth, RowStride, ColumnStride,
             Weights, Bias, Multipliers, Shifts, OutputZeroPoint, ActivationMin, ActivationMax,
-            new Span<sbyte>(arena, Output.Offset, Output.Length));
+            arena.Int8s(Output));
 
     // <emit>
     /// <summary>Int8 fully connected layer with per-unit requantization (see the ModelBaker docs).</summary>

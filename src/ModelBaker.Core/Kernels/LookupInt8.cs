@@ -46,8 +46,8 @@ public sealed class LookupInt8 : Int8Kernel
         return table;
     }
 
-    public override void Run(sbyte[] arena) =>
-        Lookup(new ReadOnlySpan<sbyte>(arena, Input.Offset, Input.Length), Table, new Span<sbyte>(arena, Output.Offset, Output.Length));
+    public override void Run(PlanArena arena) =>
+        Lookup(arena.Int8s(Input), Table, arena.Int8s(Output));
 
     // <emit>
     /// <summary>output[i] = table[input[i] + 128].</summary>

@@ -26,8 +26,8 @@ public sealed class SoftmaxFloat : FloatKernel
     public override int WeightBytes => 0;
     public override IEnumerable<string> Helpers => new[] { nameof(SoftmaxFloat) };
 
-    public override void Run(float[] arena) =>
-        Softmax(new ReadOnlySpan<float>(arena, Input.Offset, Input.Length), Rows, Columns, new Span<float>(arena, Output.Offset, Output.Length));
+    public override void Run(PlanArena arena) =>
+        Softmax(arena.Floats(Input), Rows, Columns, arena.Floats(Output));
 
     // <emit>
     /// <summary>Float softmax of each row.</summary>

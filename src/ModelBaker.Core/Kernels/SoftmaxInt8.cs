@@ -44,9 +44,9 @@ public sealed class SoftmaxInt8 : Int8Kernel
         return table;
     }
 
-    public override void Run(sbyte[] arena) =>
-        Softmax(new ReadOnlySpan<sbyte>(arena, Input.Offset, Input.Length), Rows, Columns, ExpTable,
-            new Span<sbyte>(arena, Output.Offset, Output.Length));
+    public override void Run(PlanArena arena) =>
+        Softmax(arena.Int8s(Input), Rows, Columns, ExpTable,
+            arena.Int8s(Output));
 
     // <emit>
     /// <summary>Int8 softmax of each row; output scale 1/256, zero point −128.</summary>

@@ -27,8 +27,8 @@ public sealed class UnaryFloat : FloatKernel
     public override int WeightBytes => 0;
     public override IEnumerable<string> Helpers => new[] { nameof(UnaryFloat) };
 
-    public override void Run(float[] arena) =>
-        Unary((int)Function, new ReadOnlySpan<float>(arena, Input.Offset, Input.Length), new Span<float>(arena, Output.Offset, Output.Length));
+    public override void Run(PlanArena arena) =>
+        Unary((int)Function, arena.Floats(Input), arena.Floats(Output));
 
     // <emit>
     /// <summary>Element-wise activation: 0 = Relu, 1 = Sigmoid, 2 = Tanh.</summary>

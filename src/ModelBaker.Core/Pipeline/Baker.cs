@@ -56,7 +56,7 @@ public static class Baker
         return Assemble(header with { Precision = Precision.Int8 }, quantized.Inputs, quantized.Outputs, quantized.Kernels);
     }
 
-    private static System.Collections.Generic.IReadOnlyList<float[][]> Fallback(BakeOptions options, BakedPlan plan, IBakeLog log)
+    private static System.Collections.Generic.IReadOnlyList<Array[]> Fallback(BakeOptions options, BakedPlan plan, IBakeLog log)
     {
         log.Warning(ErrorCodes.NoCalibrationData,
             $"{Path.GetFileName(options.ModelPath)} is quantized to int8 without calibration data: activation ranges come from " +
@@ -69,8 +69,8 @@ public static class Baker
         System.Collections.Generic.IReadOnlyList<PlanTensor> outputs, System.Collections.Generic.IEnumerable<Kernel> kernels)
     {
         var list = kernels.ToList();
-        int arenaLength = MemoryPlanner.Place(inputs, outputs, list);
-        return new BakedPlan(header, inputs, outputs, arenaLength, list);
+        var arenaLengths = MemoryPlanner.Place(inputs, outputs, list);
+        return new BakedPlan(header, inputs, outputs, arenaLengths, list);
     }
 
     private static string Sha256(string path)

@@ -32,13 +32,13 @@ public sealed class FloatLowering
             if (_graph[name].Type != ElementType.Float32)
                 throw new BakeException(ErrorCodes.UnsupportedElementType,
                     $"Graph {(_graph.Inputs.Contains(name) ? "input" : "output")} '{name}' is {_graph[name].Type}; the generated Predict takes and returns float32 tensors. Cast at the model's edges in the exporter.");
-        var inputs = _graph.Inputs.Select(name => new PlanTensor(name, Shape(name), Slice(name))).ToList();
+        var inputs = _graph.Inputs.Select(name => new PlanTensor(name, _graph[name].Type, Shape(name), Slice(name))).ToList();
         foreach (var node in _graph.Nodes) LowerNode(node);
         var outputs = _graph.Outputs.Select(name =>
         {
             if (_graph[name].IsConstant)
                 throw new BakeException(ErrorCodes.InvalidGraph, $"Graph output '{name}' does not depend on any input: it is a constant. Remove it from the model's outputs.");
-            return new PlanTensor(name, Shape(name), Slice(name));
+            return new PlanTensor(name, _graph[name].Type, Shape(name), Slice(name));
         }).ToList();
         return new Result(inputs, outputs, _kernels);
     }
@@ -235,7 +235,7 @@ public sealed class FloatLowering
     private ArenaSlice Slice(string name)
     {
         if (!_slices.TryGetValue(name, out var slice))
-            _slices[name] = slice = new ArenaSlice(name, ShapeMath.Length(Shape(name)));
+            _slices[name] = slice = new ArenaSlice(name, _graph[name].Type, ShapeMath.Length(Shape(name)));
         return slice;
     }
 }

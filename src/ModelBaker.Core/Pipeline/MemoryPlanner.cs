@@ -1,20 +1,21 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using ModelBaker.Core.Ir;
 using ModelBaker.Core.Plan;
 
 namespace ModelBaker.Core.Pipeline;
 
 /// <summary>
-/// Places every tensor of a kernel list in one arena, TensorFlow Lite Micro's greedy way: tensors sorted by
-/// size, largest first, each at the lowest offset that overlaps no already-placed tensor alive at the same time.
-/// A tensor lives from the step that writes it (inputs: before the first step) to the last step that reads it
-/// (outputs: after the last step).
+/// Places every tensor of a kernel list in its arena (one per element type), TensorFlow Lite Micro's greedy way:
+/// tensors sorted by size, largest first, each at the lowest offset that overlaps no already-placed tensor alive at
+/// the same time. A tensor lives from the step that writes it (inputs: before the first step) to the last step that
+/// reads it (outputs: after the last step).
 /// </summary>
 public static class MemoryPlanner
 {
-    /// <summary>Sets every slice's offset; returns the arena length in elements.</summary>
-    public static int Place(IReadOnlyList<PlanTensor> inputs, IReadOnlyList<PlanTensor> outputs, IReadOnlyList<Kernel> kernels)
+    /// <summary>Sets every slice's offset; returns each arena's length in elements.</summary>
+    public static Dictionary<ElementType, int> Place(IReadOnlyList<PlanTensor> inputs, IReadOnlyList<PlanTensor> outputs, IReadOnlyList<Kernel> kernels)
     {
         var lifetimes = new Dictionary<ArenaSlice, (int First, int Last)>();
         void Touch(ArenaSlice slice, int step)
@@ -32,10 +33,15 @@ public static class MemoryPlanner
         }
         foreach (var output in outputs) Touch(output.Slice, kernels.Count);
 
+        return lifetimes.Keys.GroupBy(s => s.Type).ToDictionary(g => g.Key, g => PlaceArena(g, lifetimes));
+    }
+
+    private static int PlaceArena(IEnumerable<ArenaSlice> slices, Dictionary<ArenaSlice, (int First, int Last)> lifetimes)
+    {
         var placed = new List<ArenaSlice>();
         int arenaLength = 0;
         // Order: size descending, then first use, then name — deterministic for equal sizes.
-        foreach (var slice in lifetimes.Keys.OrderByDescending(s => s.Length).ThenBy(s => lifetimes[s].First)
+        foreach (var slice in slices.OrderByDescending(s => s.Length).ThenBy(s => lifetimes[s].First)
                      .ThenBy(s => s.TensorName, StringComparer.Ordinal))
         {
             var life = lifetimes[slice];

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using ModelBaker.Core.Ir;
 using ModelBaker.Core.Pipeline;
 
 namespace ModelBaker.Core.Plan;
@@ -12,24 +13,23 @@ namespace ModelBaker.Core.Plan;
 public sealed class BakedPlan
 {
     public BakedPlan(PlanHeader header, IReadOnlyList<PlanTensor> inputs, IReadOnlyList<PlanTensor> outputs,
-        int arenaLength, IReadOnlyList<Kernel> kernels)
+        IReadOnlyDictionary<ElementType, int> arenaLengths, IReadOnlyList<Kernel> kernels)
     {
         Header = header;
         Inputs = inputs;
         Outputs = outputs;
-        ArenaLength = arenaLength;
+        ArenaLengths = arenaLengths.Where(p => p.Value > 0).OrderBy(p => p.Key).ToDictionary(p => p.Key, p => p.Value);
         Kernels = kernels;
     }
 
     public PlanHeader Header { get; }
     public IReadOnlyList<PlanTensor> Inputs { get; }
     public IReadOnlyList<PlanTensor> Outputs { get; }
-    /// <summary>Elements of the activation arena (sbyte in int8 plans, float in float plans).</summary>
-    public int ArenaLength { get; }
+    /// <summary>Elements of each arena in use (one per element type), in element-type order.</summary>
+    public IReadOnlyDictionary<ElementType, int> ArenaLengths { get; }
     public IReadOnlyList<Kernel> Kernels { get; }
 
-    public int ElementBytes => Header.Precision == Precision.Int8 ? 1 : 4;
-    public int ArenaBytes => ArenaLength * ElementBytes;
+    public int ArenaBytes => ArenaLengths.Sum(p => p.Value * Arenas.Size(p.Key));
     public int WeightBytes => Kernels.Sum(k => k.WeightBytes);
 }
 

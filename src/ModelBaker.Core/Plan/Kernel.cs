@@ -35,18 +35,19 @@ public abstract class Kernel
 
     /// <summary>Names of the embedded reference implementations this step calls (kernel file names).</summary>
     public abstract IEnumerable<string> Helpers { get; }
+
+    /// <summary>The reference implementation, on the interpreter's arenas.</summary>
+    public abstract void Run(PlanArena arena);
 }
 
-/// <summary>Runs on the sbyte arena of an int8 plan.</summary>
+/// <summary>A step of int8 arithmetic (the quantizer's output).</summary>
 public abstract class Int8Kernel : Kernel
 {
     protected Int8Kernel(string source) : base(source) { }
-    public abstract void Run(sbyte[] arena);
 }
 
-/// <summary>Runs on the float arena of a float plan.</summary>
+/// <summary>A step of float arithmetic (lowering's output, and float plans).</summary>
 public abstract class FloatKernel : Kernel
 {
     protected FloatKernel(string source) : base(source) { }
-    public abstract void Run(float[] arena);
 }

@@ -21,9 +21,10 @@ public sealed class PlanBinaryReader : IDisposable
     public ArenaSlice Slice()
     {
         string name = String();
+        var type = (ModelBaker.Core.Ir.ElementType)Byte();
         int offset = Int();
         int length = Int();
-        return new ArenaSlice(name, length, offset);
+        return new ArenaSlice(name, type, length, offset);
     }
 
     public int[] Ints()

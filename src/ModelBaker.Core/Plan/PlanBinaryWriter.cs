@@ -21,6 +21,7 @@ public sealed class PlanBinaryWriter : IDisposable
     public void Slice(ArenaSlice slice)
     {
         String(slice.TensorName);
+        Byte((byte)slice.Type);
         Int(slice.Offset);
         Int(slice.Length);
     }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
+using ModelBaker.Core.Ir;
 using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Pipeline;
 
@@ -15,7 +16,7 @@ namespace ModelBaker.Core.Plan;
 public static class PlanFile
 {
     /// <summary>Bump on any change of the layout; readers refuse other versions rather than misread them.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
     private static readonly byte[] Magic = Encoding.ASCII.GetBytes("MBPLAN");
 
     public static byte[] ToBytes(BakedPlan plan)
@@ -31,7 +32,12 @@ public static class PlanFile
             w.Byte((byte)h.Precision); w.Float(h.Sparsity); w.Long(h.FloatWeightBytes);
             WriteTensors(w, plan.Inputs);
             WriteTensors(w, plan.Outputs);
-            w.Int(plan.ArenaLength);
+            w.Int(plan.ArenaLengths.Count);
+            foreach (var arena in plan.ArenaLengths)
+            {
+                w.Byte((byte)arena.Key);
+                w.Int(arena.Value);
+            }
             w.Int(plan.Kernels.Count);
             foreach (var kernel in plan.Kernels)
             {
@@ -80,12 +86,14 @@ public static class PlanFile
                 (Precision)r.Byte(), r.Float(), r.Long());
             var inputs = ReadTensors(r);
             var outputs = ReadTensors(r);
-            int arenaLength = r.Int();
+            int arenas = r.Int();
+            var arenaLengths = new Dictionary<ElementType, int>();
+            for (int i = 0; i < arenas; i++) arenaLengths[(ElementType)r.Byte()] = r.Int();
             int count = r.Int();
             var kernels = new List<Kernel>(Math.Min(count, 4096));
             for (int i = 0; i < count; i++) kernels.Add(ReadKernel(r));
             if (stream.Position != stream.Length) throw new PlanFormatException("unexpected bytes after the last kernel");
-            return new BakedPlan(header, inputs, outputs, arenaLength, kernels);
+            return new BakedPlan(header, inputs, outputs, arenaLengths, kernels);
         }
         catch (EndOfStreamException) { throw new PlanFormatException("the file is truncated"); }
         catch (InvalidDataException e) { throw new PlanFormatException(e.Message); }
@@ -114,7 +122,7 @@ public static class PlanFile
         w.Int(tensors.Count);
         foreach (var t in tensors)
         {
-            w.String(t.Name); w.Ints(t.Shape); w.Slice(t.Slice); w.Double(t.Scale); w.Int(t.ZeroPoint);
+            w.String(t.Name); w.Byte((byte)t.Type); w.Ints(t.Shape); w.Slice(t.Slice); w.Double(t.Scale); w.Int(t.ZeroPoint);
         }
     }
 
@@ -123,7 +131,7 @@ public static class PlanFile
         int count = r.Int();
         var tensors = new List<PlanTensor>();
         for (int i = 0; i < count; i++)
-            tensors.Add(new PlanTensor(r.String(), r.Ints(), r.Slice(), r.Double(), r.Int()));
+            tensors.Add(new PlanTensor(r.String(), (ElementType)r.Byte(), r.Ints(), r.Slice(), r.Double(), r.Int()));
         return tensors;
     }
 }

@@ -1,14 +1,17 @@
+using ModelBaker.Core.Ir;
+
 namespace ModelBaker.Core.Plan;
 
 /// <summary>
-/// A graph input or output of a baked plan: its ONNX name and shape (batch 1), its place in the arena and,
-/// in int8 plans, how its reals map to int8 (real = Scale × (q − ZeroPoint)).
+/// A graph input or output of a baked plan: its ONNX name, element type and shape (batch 1), and its place in the
+/// arenas. A float tensor stored as int8 (in int8 plans) maps its reals as real = Scale × (q − ZeroPoint).
 /// </summary>
 public sealed class PlanTensor
 {
-    public PlanTensor(string name, int[] shape, ArenaSlice slice, double scale = 1, int zeroPoint = 0)
+    public PlanTensor(string name, ElementType type, int[] shape, ArenaSlice slice, double scale = 1, int zeroPoint = 0)
     {
         Name = name;
+        Type = type;
         Shape = shape;
         Slice = slice;
         Scale = scale;
@@ -16,9 +19,14 @@ public sealed class PlanTensor
     }
 
     public string Name { get; }
+    /// <summary>The element type Predict takes or returns for this tensor.</summary>
+    public ElementType Type { get; }
     public int[] Shape { get; }
     public ArenaSlice Slice { get; }
     public double Scale { get; }
     public int ZeroPoint { get; }
     public int Length => Slice.Length;
+
+    /// <summary>A float tensor that lives quantized in the int8 arena.</summary>
+    public bool IsQuantized => Type == ElementType.Float32 && Slice.Type == ElementType.Int8;
 }

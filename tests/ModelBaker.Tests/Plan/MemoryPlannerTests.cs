@@ -1,3 +1,4 @@
+using ModelBaker.Core.Ir;
 using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
@@ -13,10 +14,12 @@ public sealed class MemoryPlannerTests
     public void ChainReusesMemoryDownToTheLargestPairOfLiveTensors()
     {
         // a(100) → b(300) → c(50) → d(200): the live pairs are 400, 350, 250; the plan needs the largest.
-        var a = new ArenaSlice("a", 100); var b = new ArenaSlice("b", 300); var c = new ArenaSlice("c", 50); var d = new ArenaSlice("d", 200);
+        ArenaSlice Slice(string name, int length) => new(name, ElementType.Float32, length);
+        var a = Slice("a", 100); var b = Slice("b", 300); var c = Slice("c", 50); var d = Slice("d", 200);
         var kernels = new Kernel[] { Step(a, b), Step(b, c), Step(c, d) };
-        int length = MemoryPlanner.Place(new[] { new PlanTensor("a", new[] { 100 }, a) }, new[] { new PlanTensor("d", new[] { 200 }, d) }, kernels);
-        Assert.Equal(400, length);
+        var lengths = MemoryPlanner.Place(new[] { new PlanTensor("a", ElementType.Float32, new[] { 100 }, a) },
+            new[] { new PlanTensor("d", ElementType.Float32, new[] { 200 }, d) }, kernels);
+        Assert.Equal(400, lengths[ElementType.Float32]);
         AssertNoLiveOverlap(kernels);
     }
 
@@ -26,7 +29,8 @@ public sealed class MemoryPlannerTests
         var plan = SampleModels.Digits(0.5f);
         // Largest sum of a step's input and output: 64 + 128 = 192 int8 values.
         int lowerBound = plan.Kernels.Max(k => k.Reads.Sum(r => r.Length) + k.Output.Length);
-        Assert.Equal(lowerBound, plan.ArenaLength);
+        Assert.Equal(lowerBound, plan.ArenaLengths[ElementType.Int8]);
+        Assert.Equal(new[] { ElementType.Int8 }, plan.ArenaLengths.Keys);
         AssertNoLiveOverlap(plan.Kernels);
     }
 

@@ -1,0 +1,39 @@
+using System;
+using ModelBaker.Core.Ir;
+
+namespace ModelBaker.Core.Plan;
+
+/// <summary>The arenas of generated code: one span per element type, named and typed as below.</summary>
+public static class Arenas
+{
+    /// <summary>Variable name of the arena of <paramref name="type"/> in generated code.</summary>
+    public static string Name(ElementType type) => type switch
+    {
+        ElementType.Float32 => "floats",
+        ElementType.Int8 => "int8s",
+        ElementType.UInt8 => "uint8s",
+        ElementType.Int32 => "int32s",
+        ElementType.Int64 => "int64s",
+        ElementType.Bool => "bools",
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
+    };
+
+    /// <summary>The C# element type.</summary>
+    public static string CSharpType(ElementType type) => type switch
+    {
+        ElementType.Float32 => "float",
+        ElementType.Int8 => "sbyte",
+        ElementType.UInt8 => "byte",
+        ElementType.Int32 => "int",
+        ElementType.Int64 => "long",
+        ElementType.Bool => "bool",
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
+    };
+
+    public static int Size(ElementType type) => type switch
+    {
+        ElementType.Float32 or ElementType.Int32 => 4,
+        ElementType.Int64 => 8,
+        _ => 1,
+    };
+}
