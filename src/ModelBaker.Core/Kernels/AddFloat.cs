@@ -27,6 +27,9 @@ public sealed class AddFloat : FloatKernel
     public float ActivationMax { get; }
     public override ArenaSlice Output { get; }
 
+    public override FloatKernel? WithActivation(string source, ArenaSlice output, float min, float max) =>
+        new AddFloat(source, Shape, A, B, Math.Max(ActivationMin, min), Math.Min(ActivationMax, max), output);
+
     public override KernelKind Kind => KernelKind.AddFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { A.Slice, B.Slice }.Where(s => s != null)!;
     public override int WeightBytes => 4 * ((A.Constant?.Length ?? 0) + (B.Constant?.Length ?? 0) + 3 * Shape.Length);

@@ -39,6 +39,9 @@ public sealed class FullyConnectedFloat : FloatKernel
     public float ActivationMax { get; }
     public int Units => Bias.Length;
 
+    public override FloatKernel? WithActivation(string source, ArenaSlice output, float min, float max) =>
+        new FullyConnectedFloat(source, Input, output, Rows, Depth, RowStride, ColumnStride, Weights, Bias, Math.Max(ActivationMin, min), Math.Min(ActivationMax, max));
+
     public override KernelKind Kind => KernelKind.FullyConnectedFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
     public override int WeightBytes => 4 * (Weights.Length + Bias.Length);

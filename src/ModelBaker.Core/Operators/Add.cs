@@ -1,3 +1,6 @@
+using ModelBaker.Core.Plan;
+using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Lowering;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Ir;
 using static ModelBaker.Core.Operators.OperatorHelpers;
@@ -54,5 +57,27 @@ public sealed class Add : IOperator
             throw new BakeException(ErrorCodes.UnsupportedElementType,
                 $"Node {node.Describe()}: Add on {a} is not supported; ModelBaker adds Float32, Int64 and Int32. " +
                 "Convert the model to float32 before baking.");
+    }
+
+    public void Lower(Node node, LoweringContext context)
+    {
+        // A constant addend after a fully connected step is a bias: fold it in.
+        for (int side = 0; side < 2; side++)
+        {
+            var other = context.Graph[node.Inputs[1 - side]];
+            if (other.IsConstant && FullyConnectedLowering.TryFuseBias(context, node, node.Inputs[side], other.Constant!)) return;
+        }
+        int[] shape = context.Shape(node.Outputs[0]);
+        context.Add(new AddFloat(node.Describe(), shape, Operand(context, node.Inputs[0], shape), Operand(context, node.Inputs[1], shape),
+            float.NegativeInfinity, float.PositiveInfinity, context.Slice(node.Outputs[0])));
+    }
+
+    private static Operand<float> Operand(LoweringContext context, string name, int[] outShape)
+    {
+        var value = context.Graph[name];
+        int[] strides = ShapeMath.BroadcastStrides(context.Shape(name), outShape);
+        return value.IsConstant
+            ? new Operand<float>(null, value.Constant!.AsFloats(), strides)
+            : new Operand<float>(context.Slice(name), null, strides);
     }
 }

@@ -1,3 +1,4 @@
+using ModelBaker.Core.Lowering;
 using System.Linq;
 using ModelBaker.Core.Ir;
 using static ModelBaker.Core.Operators.OperatorHelpers;
@@ -55,5 +56,14 @@ public sealed class Dropout : IOperator
         if (trainingMode.AsFloats().Any(v => v != 0))
             throw UnsupportedUsage(node, "its training_mode is true, so it would drop random elements.",
                 "Export the model in evaluation mode (model.eval() in PyTorch) or set training_mode to false.");
+    }
+
+    /// <summary>Inference: the identity. The output shares the input's storage; a used mask is refused.</summary>
+    public void Lower(Node node, LoweringContext context)
+    {
+        if (node.Outputs.Count > 1 && node.Outputs[1].Length > 0 && context.IsUsed(node.Outputs[1]))
+            throw UnsupportedUsage(node, $"its mask output '{node.Outputs[1]}' is used, but at inference a Dropout mask carries no information.",
+                "Remove the mask from the graph's outputs.");
+        context.Alias(node.Outputs[0], node.Inputs[0]);
     }
 }

@@ -1,3 +1,4 @@
+using ModelBaker.Core.Lowering;
 using ModelBaker.Core.Ir;
 using static ModelBaker.Core.Operators.OperatorHelpers;
 
@@ -28,4 +29,7 @@ public sealed class Flatten : IOperator
         int axis = NormalizeAxis(node, node.GetInt("axis", 1), shape.Length, inclusiveEnd: true);
         return new[] { Product(shape, 0, axis), Product(shape, axis, shape.Length) };
     }
+
+    /// <summary>Same elements in the same order: the output shares the input's storage, no step.</summary>
+    public void Lower(Node node, LoweringContext context) => context.Alias(node.Outputs[0], node.Inputs[0]);
 }

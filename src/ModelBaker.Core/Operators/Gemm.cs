@@ -1,3 +1,4 @@
+using ModelBaker.Core.Lowering;
 using ModelBaker.Core.Ir;
 using static ModelBaker.Core.Operators.OperatorHelpers;
 
@@ -71,5 +72,34 @@ public sealed class Gemm : IOperator
                 throw ShapeError(node, $"C {ShapeMath.Format(c)} does not broadcast to the result shape [{m},{n}].");
         }
         return (m, k, n);
+    }
+
+    public void Lower(Node node, LoweringContext context)
+    {
+        var a = context.Activation(node, 0, "A");
+        var b = context.Constant(node, 1, "B");
+        float alpha = node.GetFloat("alpha", 1f), beta = node.GetFloat("beta", 1f);
+        bool transA = node.GetInt("transA", 0) != 0, transB = node.GetInt("transB", 0) != 0;
+        int[] aShape = context.Shape(a.Name);
+        int m = transA ? aShape[1] : aShape[0], k = transA ? aShape[0] : aShape[1];
+        int n = transB ? b.Shape[0] : b.Shape[1];
+        // Weights as [units, depth] with alpha applied: the kernel then computes x · Wᵀ + bias for every form.
+        var bData = b.AsFloats();
+        var weights = new float[n * k];
+        for (int unit = 0; unit < n; unit++)
+            for (int d = 0; d < k; d++)
+                weights[unit * k + d] = alpha * (transB ? bData[unit * k + d] : bData[d * n + unit]);
+
+        var bias = new float[n];
+        if (context.HasInput(node, 2))
+        {
+            var c = context.Constant(node, 2, "C");
+            var perUnit = FullyConnectedLowering.PerUnitBias(c, m, n)
+                ?? throw UnsupportedUsage(node, $"input C of shape {ShapeMath.Format(c.Shape)} differs between rows.",
+                    $"Only a C that broadcasts as [{n}] (one value per output unit) is supported.");
+            for (int unit = 0; unit < n; unit++) bias[unit] = beta * perUnit[unit];
+        }
+        // A transposed input is read with swapped strides rather than copied.
+        FullyConnectedLowering.Add(context, node, a.Name, m, k, transA ? 1 : k, transA ? m : 1, weights, bias);
     }
 }

@@ -1,4 +1,5 @@
 using ModelBaker.Core.Ir;
+using ModelBaker.Core.Lowering;
 
 namespace ModelBaker.Core.Operators;
 
@@ -24,4 +25,11 @@ public interface IOperator
     /// meaning between opsets (Softmax at 13, Dropout's mask at 10) and a kernel must not guess.
     /// </summary>
     Tensor[] Evaluate(Node node, Tensor?[] inputs, long opset);
+
+    /// <summary>
+    /// Turns a node whose inputs are not all constant into float plan steps (or into an alias of its input), fusing
+    /// into the step before it where that is exact. Throws <see cref="Diagnostics.ErrorCodes.UnsupportedOperatorUsage"/>
+    /// for attribute combinations the kernels cannot run.
+    /// </summary>
+    void Lower(Node node, LoweringContext context);
 }

@@ -1,3 +1,4 @@
+using ModelBaker.Core.Lowering;
 using ModelBaker.Core.Ir;
 using static ModelBaker.Core.Operators.OperatorHelpers;
 
@@ -19,4 +20,7 @@ public sealed class Identity : IOperator
         var x = Required(node, inputs, 0);
         return new[] { WithShape(x, x.Shape) };
     }
+
+    /// <summary>Same elements in the same order: the output shares the input's storage, no step.</summary>
+    public void Lower(Node node, LoweringContext context) => context.Alias(node.Outputs[0], node.Inputs[0]);
 }

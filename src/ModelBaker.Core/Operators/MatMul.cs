@@ -1,3 +1,4 @@
+using ModelBaker.Core.Lowering;
 using System;
 using System.Linq;
 using ModelBaker.Core.Ir;
@@ -79,5 +80,21 @@ public sealed class MatMul : IOperator
         if (a.Length > 1) output.Add(m);
         if (b.Length > 1) output.Add(n);
         return new MatMulPlan(m, k, n, batchA, batchB, batch, output.ToArray());
+    }
+
+    public void Lower(Node node, LoweringContext context)
+    {
+        var a = context.Activation(node, 0, "A");
+        var b = context.Constant(node, 1, "B");
+        if (b.Shape.Length != 2)
+            throw UnsupportedUsage(node, $"the constant B has shape {ShapeMath.Format(b.Shape)}.", "Only a 2-D B ([depth, units]) is supported.");
+        int k = b.Shape[0], n = b.Shape[1];
+        int rows = ShapeMath.Length(context.Shape(a.Name)) / k; // leading dimensions of A are rows
+        var bData = b.AsFloats();
+        var weights = new float[n * k];
+        for (int unit = 0; unit < n; unit++)
+            for (int d = 0; d < k; d++)
+                weights[unit * k + d] = bData[d * n + unit];
+        FullyConnectedLowering.Add(context, node, a.Name, rows, k, k, 1, weights, new float[n]);
     }
 }

@@ -1,3 +1,4 @@
+using ModelBaker.Core.Lowering;
 using System.Linq;
 using ModelBaker.Core.Ir;
 using static ModelBaker.Core.Operators.OperatorHelpers;
@@ -76,4 +77,7 @@ public sealed class Reshape : IOperator
         }
         return output;
     }
+
+    /// <summary>Same elements in the same order: the output shares the input's storage, no step.</summary>
+    public void Lower(Node node, LoweringContext context) => context.Alias(node.Outputs[0], node.Inputs[0]);
 }

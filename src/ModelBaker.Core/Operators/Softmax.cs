@@ -1,3 +1,5 @@
+using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Lowering;
 using System;
 using ModelBaker.Core.Ir;
 using static ModelBaker.Core.Operators.OperatorHelpers;
@@ -58,5 +60,19 @@ public sealed class Softmax : IOperator
         return coerceTo2D
             ? (Product(shape, 0, axis), Product(shape, axis, shape.Length), 1)
             : (Product(shape, 0, axis), shape[axis], Product(shape, axis + 1, shape.Length));
+    }
+
+    public void Lower(Node node, LoweringContext context)
+    {
+        int[] shape = context.Shape(node.Inputs[0]);
+        int rank = shape.Length;
+        long opset = context.Graph.Opset;
+        int axis = NormalizeAxis(node, node.GetInt("axis", opset >= 13 ? -1 : 1), rank);
+        if (opset >= 13 && axis != rank - 1)
+            throw UnsupportedUsage(node, $"softmax along axis {axis} of a rank-{rank} tensor.", "Only the last axis is supported: transpose before the softmax or export with axis=-1.");
+        // Before opset 13 the input is coerced to 2-D at `axis`: rows = dims before it, columns = the rest.
+        int rows = Product(shape, 0, axis);
+        int columns = ShapeMath.Length(shape) / System.Math.Max(rows, 1);
+        context.Add(new SoftmaxFloat(node.Describe(), rows, columns, context.Slice(node.Inputs[0]), context.Slice(node.Outputs[0])));
     }
 }

@@ -6,5 +6,6 @@ namespace ModelBaker.Core.Operators;
 public sealed class Tanh : UnaryFloatOperator
 {
     public override string OpType => "Tanh";
+    protected override Kernels.UnaryFunction Function => Kernels.UnaryFunction.Tanh;
     public override float Apply(float x) => (float)Math.Tanh(x);
 }

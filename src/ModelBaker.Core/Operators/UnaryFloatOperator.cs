@@ -1,3 +1,5 @@
+using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Lowering;
 using ModelBaker.Core.Ir;
 using static ModelBaker.Core.Operators.OperatorHelpers;
 
@@ -10,6 +12,16 @@ public abstract class UnaryFloatOperator : IOperator
 
     /// <summary>The function applied to every element.</summary>
     public abstract float Apply(float x);
+
+    /// <summary>The plan kernel's code for this function.</summary>
+    protected abstract UnaryFunction Function { get; }
+
+    /// <summary>Relu folds into the step before it as a clamp when it can; otherwise one element-wise step.</summary>
+    public void Lower(Node node, LoweringContext context)
+    {
+        if (Function == UnaryFunction.Relu && ActivationFusion.TryFuse(context, node, 0f, float.PositiveInfinity)) return;
+        context.Add(new UnaryFloat(node.Describe(), Function, context.Slice(node.Inputs[0]), context.Slice(node.Outputs[0])));
+    }
 
     public void InferShapes(Node node, Graph graph)
     {

@@ -7,6 +7,7 @@ using ModelBaker.Core.Compression;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Lowering;
 using ModelBaker.Core.Onnx;
 using ModelBaker.Core.Operators;
 using ModelBaker.Core.Passes;
@@ -32,7 +33,7 @@ public static class Baker
         ShapeInference.Run(graph);
         ConstantFolding.Run(graph);
 
-        var lowered = FloatLowering.Lower(graph);
+        var lowered = GraphLowering.Lower(graph);
         var header = new PlanHeader(Version, Path.GetFileName(options.ModelPath), Sha256(options.ModelPath),
             options.Namespace, options.ClassName, Precision.Float32, options.Sparsity, floatWeightBytes);
         var floatPlan = Assemble(header, lowered.Inputs, lowered.Outputs, lowered.Kernels);

@@ -50,4 +50,10 @@ public abstract class Int8Kernel : Kernel
 public abstract class FloatKernel : Kernel
 {
     protected FloatKernel(string source) : base(source) { }
+
+    /// <summary>
+    /// This step with its output clamped to [min, max] (intersected with any clamp it has) and written to
+    /// <paramref name="output"/>; null when this kind of step cannot clamp.
+    /// </summary>
+    public virtual FloatKernel? WithActivation(string source, ArenaSlice output, float min, float max) => null;
 }
