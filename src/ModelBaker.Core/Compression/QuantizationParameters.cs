@@ -33,5 +33,7 @@ public readonly struct QuantizationParameters
     /// <summary>Symmetric per-channel weight scale: the largest magnitude maps to 127.</summary>
     public static double WeightScale(float maxAbs) => maxAbs == 0 ? 1.0 : maxAbs / 127.0;
 
+    public static int SaturateInt32(double value) => (int)Math.Max(int.MinValue, Math.Min(int.MaxValue, value));
+
     public override string ToString() => $"scale {Scale}, zero point {ZeroPoint}";
 }

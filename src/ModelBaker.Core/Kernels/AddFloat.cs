@@ -30,6 +30,8 @@ public sealed class AddFloat : FloatKernel
     public override FloatKernel? WithActivation(string source, ArenaSlice output, float min, float max) =>
         new AddFloat(source, Shape, A, B, Math.Max(ActivationMin, min), Math.Min(ActivationMax, max), output);
 
+    public override Kernel Quantize(Compression.QuantizationContext context) => AddInt8.From(this, context);
+
     public override KernelKind Kind => KernelKind.AddFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { A.Slice, B.Slice }.Where(s => s != null)!;
     public override int WeightBytes => 4 * ((A.Constant?.Length ?? 0) + (B.Constant?.Length ?? 0) + 3 * Shape.Length);

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Compression;
 using ModelBaker.Core.Plan;
 using static ModelBaker.Core.Kernels.FixedPoint;
 
@@ -44,6 +45,34 @@ public sealed class AddInt8 : Int8Kernel
     public int ActivationMin { get; }
     public int ActivationMax { get; }
     public override ArenaSlice Output { get; }
+
+    /// <summary>TensorFlow Lite's int8 add: both inputs rescaled to twice the larger input scale, then requantized.</summary>
+    public static AddInt8 From(AddFloat add, QuantizationContext q)
+    {
+        var (a, aParameters) = Operand(add.A, q);
+        var (b, bParameters) = Operand(add.B, q);
+        var output = q.Parameters(add.Output);
+        double twiceMaxScale = 2 * Math.Max(aParameters.Scale, bParameters.Scale);
+        QuantizedTerm Term(QuantizationParameters p)
+        {
+            var (m, s) = QuantizeMultiplier(p.Scale / twiceMaxScale);
+            return new QuantizedTerm(p.ZeroPoint, m, s);
+        }
+        var (outMultiplier, outShift) = QuantizeMultiplier(twiceMaxScale / ((1 << LeftShift) * output.Scale));
+        var (min, max) = QuantizationContext.ActivationRange(add.ActivationMin, add.ActivationMax, output);
+        return new AddInt8(add.Source, add.Shape, a, Term(aParameters), b, Term(bParameters),
+            outMultiplier, outShift, output.ZeroPoint, min, max, q.Slice(add.Output));
+    }
+
+    /// <summary>A tensor operand keeps its calibrated parameters; a constant one is quantized over its own range.</summary>
+    private static (Operand<sbyte>, QuantizationParameters) Operand(Operand<float> operand, QuantizationContext q)
+    {
+        if (operand.Slice != null) return (new Operand<sbyte>(q.Slice(operand.Slice), null, operand.Strides), q.Parameters(operand.Slice));
+        var data = operand.Constant!;
+        var p = QuantizationParameters.FromRange(data.Min(), data.Max());
+        var quantized = data.Select(v => Quantize(v, p.Scale, p.ZeroPoint)).ToArray();
+        return (new Operand<sbyte>(null, quantized, operand.Strides), p);
+    }
 
     public override KernelKind Kind => KernelKind.AddInt8;
     public override IEnumerable<ArenaSlice> Reads => new[] { A.Slice, B.Slice }.Where(s => s != null)!;

@@ -42,6 +42,8 @@ public sealed class FullyConnectedFloat : FloatKernel
     public override FloatKernel? WithActivation(string source, ArenaSlice output, float min, float max) =>
         new FullyConnectedFloat(source, Input, output, Rows, Depth, RowStride, ColumnStride, Weights, Bias, Math.Max(ActivationMin, min), Math.Min(ActivationMax, max));
 
+    public override Kernel Quantize(Compression.QuantizationContext context) => FullyConnectedInt8.From(this, context);
+
     public override KernelKind Kind => KernelKind.FullyConnectedFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
     public override int WeightBytes => 4 * (Weights.Length + Bias.Length);

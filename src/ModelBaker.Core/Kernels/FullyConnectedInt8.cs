@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Compression;
 using ModelBaker.Core.Plan;
 using static ModelBaker.Core.Kernels.FixedPoint;
 
@@ -49,6 +50,40 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     public int ActivationMin { get; }
     public int ActivationMax { get; }
     public int Units => Bias.Length;
+
+    /// <summary>
+    /// Weights symmetric per output unit in [−127, 127]; bias int32 at input scale × weight scale with the input zero
+    /// point folded in; requantization multiplier input scale × weight scale / output scale as Q31 and shift.
+    /// </summary>
+    public static FullyConnectedInt8 From(FullyConnectedFloat fc, QuantizationContext q)
+    {
+        var input = q.Parameters(fc.Input);
+        var output = q.Parameters(fc.Output);
+        int units = fc.Units, depth = fc.Depth;
+        var weights = new sbyte[units * depth];
+        var bias = new int[units];
+        var multipliers = new int[units];
+        var shifts = new int[units];
+        for (int n = 0; n < units; n++)
+        {
+            float maxAbs = 0;
+            for (int k = 0; k < depth; k++) maxAbs = Math.Max(maxAbs, Math.Abs(fc.Weights[n * depth + k]));
+            double weightScale = QuantizationParameters.WeightScale(maxAbs);
+            int weightSum = 0;
+            for (int k = 0; k < depth; k++)
+            {
+                double w = Math.Round(fc.Weights[n * depth + k] / weightScale);
+                weights[n * depth + k] = (sbyte)Math.Max(-127, Math.Min(127, w));
+                weightSum += weights[n * depth + k];
+            }
+            double accumulatorScale = input.Scale * weightScale;
+            bias[n] = QuantizationParameters.SaturateInt32(Math.Round(fc.Bias[n] / accumulatorScale)) - input.ZeroPoint * weightSum;
+            (multipliers[n], shifts[n]) = QuantizeMultiplier(accumulatorScale / output.Scale);
+        }
+        var (min, max) = QuantizationContext.ActivationRange(fc.ActivationMin, fc.ActivationMax, output);
+        return new FullyConnectedInt8(fc.Source, q.Slice(fc.Input), q.Slice(fc.Output), fc.Rows, depth, fc.RowStride, fc.ColumnStride,
+            weights, bias, multipliers, shifts, output.ZeroPoint, min, max);
+    }
 
     public override KernelKind Kind => KernelKind.FullyConnectedInt8;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

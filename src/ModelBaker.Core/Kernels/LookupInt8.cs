@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Compression;
 using ModelBaker.Core.Plan;
 
 namespace ModelBaker.Core.Kernels;
@@ -31,6 +32,19 @@ public sealed class LookupInt8 : Int8Kernel
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
     public override int WeightBytes => Table.Length;
     public override IEnumerable<string> Helpers => new[] { nameof(LookupInt8) };
+
+    /// <summary>
+    /// An element-wise float function as a table between the input's calibrated parameters and the output's:
+    /// calibrated too, or fixed as TensorFlow Lite fixes them (Sigmoid 1/256 and −128, Tanh 1/128 and 0).
+    /// </summary>
+    public static LookupInt8 From(string source, string name, Func<double, double> function, ArenaSlice input, ArenaSlice output,
+        QuantizationContext q, QuantizationParameters? fixedOutput = null)
+    {
+        var inputParameters = q.Parameters(input);
+        var outputParameters = fixedOutput is { } p ? q.Fix(output, p) : q.Parameters(output);
+        var table = Tabulate(function, inputParameters.Scale, inputParameters.ZeroPoint, outputParameters.Scale, outputParameters.ZeroPoint);
+        return new LookupInt8(source, name, table, q.Slice(input), q.Slice(output));
+    }
 
     /// <summary>Tabulates <paramref name="function"/> between the given input and output quantizations.</summary>
     public static sbyte[] Tabulate(Func<double, double> function, double inputScale, int inputZeroPoint,

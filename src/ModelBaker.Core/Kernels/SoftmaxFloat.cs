@@ -21,6 +21,8 @@ public sealed class SoftmaxFloat : FloatKernel
     public ArenaSlice Input { get; }
     public override ArenaSlice Output { get; }
 
+    public override Kernel Quantize(Compression.QuantizationContext context) => SoftmaxInt8.From(this, context);
+
     public override KernelKind Kind => KernelKind.SoftmaxFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
     public override int WeightBytes => 0;

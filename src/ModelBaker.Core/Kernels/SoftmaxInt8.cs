@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Compression;
 using ModelBaker.Core.Plan;
 
 namespace ModelBaker.Core.Kernels;
@@ -36,6 +37,13 @@ public sealed class SoftmaxInt8 : Int8Kernel
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
     public override int WeightBytes => 4 * ExpTable.Length;
     public override IEnumerable<string> Helpers => new[] { nameof(SoftmaxInt8) };
+
+    public static SoftmaxInt8 From(SoftmaxFloat softmax, QuantizationContext q)
+    {
+        var input = q.Parameters(softmax.Input);
+        q.Fix(softmax.Output, new QuantizationParameters(OutputScale, OutputZeroPoint));
+        return new SoftmaxInt8(softmax.Source, softmax.Rows, softmax.Columns, Tabulate(input.Scale), q.Slice(softmax.Input), q.Slice(softmax.Output));
+    }
 
     public static int[] Tabulate(double inputScale)
     {

@@ -22,6 +22,15 @@ public sealed class UnaryFloat : FloatKernel
     public ArenaSlice Input { get; }
     public override ArenaSlice Output { get; }
 
+    /// <summary>Every function becomes a 256-entry table; Sigmoid and Tanh get TensorFlow Lite's fixed output scales.</summary>
+    public override Kernel Quantize(Compression.QuantizationContext context) => Function switch
+    {
+        UnaryFunction.Relu => LookupInt8.From(Source, "Relu", x => Math.Max(0, x), Input, Output, context),
+        UnaryFunction.Sigmoid => LookupInt8.From(Source, "Sigmoid", x => 1 / (1 + Math.Exp(-x)), Input, Output, context,
+            new Compression.QuantizationParameters(1.0 / 256, -128)),
+        _ => LookupInt8.From(Source, "Tanh", Math.Tanh, Input, Output, context, new Compression.QuantizationParameters(1.0 / 128, 0)),
+    };
+
     public override KernelKind Kind => KernelKind.UnaryFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
     public override int WeightBytes => 0;

@@ -56,4 +56,7 @@ public abstract class FloatKernel : Kernel
     /// <paramref name="output"/>; null when this kind of step cannot clamp.
     /// </summary>
     public virtual FloatKernel? WithActivation(string source, ArenaSlice output, float min, float max) => null;
+
+    /// <summary>The int8 step computing the same thing on quantized tensors (docs/quantization.md).</summary>
+    public abstract Kernel Quantize(Compression.QuantizationContext context);
 }
