@@ -1,3 +1,4 @@
+using System.Linq;
 using System;
 using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
@@ -41,6 +42,31 @@ public sealed class FullyConnectedFloat : FloatKernel
 
     public override FloatKernel? WithActivation(string source, ArenaSlice output, float min, float max) =>
         new FullyConnectedFloat(source, Input, output, Rows, Depth, RowStride, ColumnStride, Weights, Bias, Math.Max(ActivationMin, min), Math.Min(ActivationMax, max));
+
+    /// <summary>A constant per-unit addend (a bias Add after a MatMul) folds into the bias.</summary>
+    public override FloatKernel? WithBias(string source, ArenaSlice output, int[] outputShape, Ir.Tensor addend)
+    {
+        if (output.Length != Output.Length) return null; // the Add broadcasts wider than this step's output
+        var extra = PerUnitBias(addend, Rows, Units);
+        if (extra == null) return null;
+        var bias = new float[Units];
+        for (int n = 0; n < Units; n++) bias[n] = Bias[n] + extra[n];
+        return new FullyConnectedFloat(source, Input, output, Rows, Depth, RowStride, ColumnStride, Weights, bias, ActivationMin, ActivationMax);
+    }
+
+    /// <summary>
+    /// C's values as one per unit when C broadcasts to [rows, units] without varying along rows (or there is one row);
+    /// null otherwise.
+    /// </summary>
+    public static float[]? PerUnitBias(Ir.Tensor c, int rows, int units)
+    {
+        int[] shape = c.Shape;
+        bool perUnit = shape.Length == 0 || shape.Take(shape.Length - 1).All(d => d == 1) && (shape[shape.Length - 1] == units || shape[shape.Length - 1] == 1);
+        bool wholeSingleRow = rows == 1 && c.Length == units;
+        if (!perUnit && !wholeSingleRow) return null;
+        var data = c.AsFloats();
+        return data.Length == units ? data : Enumerable.Repeat(data[0], units).ToArray();
+    }
 
     public override Kernel Quantize(Compression.QuantizationContext context) => FullyConnectedInt8.From(this, context);
 

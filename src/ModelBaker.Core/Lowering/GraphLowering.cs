@@ -18,11 +18,6 @@ public static class GraphLowering
 
     public static Result Lower(Graph graph)
     {
-        foreach (string name in graph.Inputs.Concat(graph.Outputs))
-            if (graph[name].Type != ElementType.Float32)
-                throw new BakeException(ErrorCodes.UnsupportedElementType,
-                    $"Graph {(graph.Inputs.Contains(name) ? "input" : "output")} '{name}' is {graph[name].Type}; the generated Predict takes and returns float32 tensors. Cast at the model's edges in the exporter.");
-
         var context = new LoweringContext(graph);
         var inputs = graph.Inputs.Select(name => Tensor(context, name)).ToList();
         foreach (var node in graph.Nodes)

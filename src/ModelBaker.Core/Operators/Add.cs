@@ -65,7 +65,7 @@ public sealed class Add : IOperator
         for (int side = 0; side < 2; side++)
         {
             var other = context.Graph[node.Inputs[1 - side]];
-            if (other.IsConstant && FullyConnectedLowering.TryFuseBias(context, node, node.Inputs[side], other.Constant!)) return;
+            if (other.IsConstant && BiasFusion.TryFuse(context, node, node.Inputs[side], other.Constant!)) return;
         }
         int[] shape = context.Shape(node.Outputs[0]);
         context.Add(new AddFloat(node.Describe(), shape, Operand(context, node.Inputs[0], shape), Operand(context, node.Inputs[1], shape),

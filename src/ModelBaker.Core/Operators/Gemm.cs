@@ -94,7 +94,7 @@ public sealed class Gemm : IOperator
         if (context.HasInput(node, 2))
         {
             var c = context.Constant(node, 2, "C");
-            var perUnit = FullyConnectedLowering.PerUnitBias(c, m, n)
+            var perUnit = Kernels.FullyConnectedFloat.PerUnitBias(c, m, n)
                 ?? throw UnsupportedUsage(node, $"input C of shape {ShapeMath.Format(c.Shape)} differs between rows.",
                     $"Only a C that broadcasts as [{n}] (one value per output unit) is supported.");
             for (int unit = 0; unit < n; unit++) bias[unit] = beta * perUnit[unit];

@@ -25,16 +25,20 @@ public static class Baker
     public static string Version { get; } =
         typeof(Baker).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "0.0.0";
 
-    public static BakedPlan Bake(BakeOptions options, IBakeLog log)
+    public static BakedPlan Bake(BakeOptions options, IBakeLog log) =>
+        Bake(OnnxModelReader.Load(options.ModelPath), Sha256(options.ModelPath), options, log);
+
+    /// <summary>Bakes a graph already in memory (the conformance runner binds some inputs first).</summary>
+    /// <param name="modelSha256">Digest of the model file, recorded in the plan and the generated header.</param>
+    public static BakedPlan Bake(Graph graph, string modelSha256, BakeOptions options, IBakeLog log)
     {
-        var graph = OnnxModelReader.Load(options.ModelPath);
         long floatWeightBytes = graph.Initializers.Where(v => v.Type == ElementType.Float32).Sum(v => 4L * v.Constant!.Length);
         OperatorRegistry.EnsureSupported(graph);
         ShapeInference.Run(graph);
         ConstantFolding.Run(graph);
 
         var lowered = GraphLowering.Lower(graph);
-        var header = new PlanHeader(Version, Path.GetFileName(options.ModelPath), Sha256(options.ModelPath),
+        var header = new PlanHeader(Version, Path.GetFileName(options.ModelPath), modelSha256,
             options.Namespace, options.ClassName, Precision.Float32, options.Sparsity, floatWeightBytes);
         var floatPlan = Assemble(header, lowered.Inputs, lowered.Outputs, lowered.Kernels);
         var calibration = options.CalibrationPath != null ? CalibrationSet.Load(options.CalibrationPath, floatPlan.Inputs) : null;
@@ -74,7 +78,7 @@ public static class Baker
         return new BakedPlan(header, inputs, outputs, arenaLengths, list);
     }
 
-    private static string Sha256(string path)
+    public static string Sha256(string path)
     {
         using var sha = SHA256.Create();
         using var stream = File.OpenRead(path);

@@ -18,7 +18,7 @@ public sealed class BakedPlan
         Header = header;
         Inputs = inputs;
         Outputs = outputs;
-        ArenaLengths = arenaLengths.Where(p => p.Value > 0).OrderBy(p => p.Key).ToDictionary(p => p.Key, p => p.Value);
+        ArenaLengths = arenaLengths.OrderBy(p => p.Key).ToDictionary(p => p.Key, p => p.Value);
         Kernels = kernels;
     }
 

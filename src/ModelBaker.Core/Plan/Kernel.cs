@@ -57,6 +57,12 @@ public abstract class FloatKernel : Kernel
     /// </summary>
     public virtual FloatKernel? WithActivation(string source, ArenaSlice output, float min, float max) => null;
 
+    /// <summary>
+    /// This step with <paramref name="addend"/> added to its output (written to <paramref name="output"/>) when the
+    /// addend is one value per output channel and the step has a bias to fold it into; null otherwise.
+    /// </summary>
+    public virtual FloatKernel? WithBias(string source, ArenaSlice output, int[] outputShape, Ir.Tensor addend) => null;
+
     /// <summary>The int8 step computing the same thing on quantized tensors (docs/quantization.md).</summary>
     public abstract Kernel Quantize(Compression.QuantizationContext context);
 }

@@ -39,8 +39,8 @@ public sealed class RandomGraphTests
             catch (BakeException e) when (e.Code is ErrorCodes.UnsupportedOperatorUsage or ErrorCodes.UnsupportedElementType)
             {
                 // Documented limits of this version (a Gemm bias that differs between rows, a Dropout mask or other
-                // non-float tensor as graph output); nothing else may fail.
-                Assert.True(e.Message.Contains("supported") || e.Message.Contains("float32"), e.Message);
+                // used Dropout mask); nothing else may fail.
+                Assert.StartsWith("Node '", e.Message);
                 return;
             }
 

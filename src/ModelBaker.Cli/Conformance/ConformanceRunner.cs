@@ -1,0 +1,142 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Onnx;
+using ModelBaker.Core.Operators;
+using ModelBaker.Core.Pipeline;
+
+namespace ModelBaker.Cli.Conformance;
+
+public enum Outcome { Pass, Fail, Skip }
+
+/// <summary>What one case gave: PASS, FAIL with the first difference, or SKIP with the unsupported operator or type.</summary>
+public sealed record CaseResult(string Name, Outcome Outcome, string? Reason)
+{
+    public override string ToString() => Outcome switch
+    {
+        Outcome.Pass => $"PASS {Name}",
+        Outcome.Fail => $"FAIL {Name}: {Reason}",
+        _ => $"SKIP {Name}: {Reason}",
+    };
+}
+
+/// <summary>
+/// Runs an ONNX backend test case through the generated C#, as users get it: bake in float mode
+/// (Precision=Float32, no pruning), emit the class, compile it in memory, call Predict on every test data set and
+/// compare with the expected outputs like numpy's allclose (rtol 1e-4, atol 1e-5; integers and booleans exactly).
+/// </summary>
+public static class ConformanceRunner
+{
+    public const double RelativeTolerance = 1e-4, AbsoluteTolerance = 1e-5;
+
+    private static readonly HashSet<ElementType> SupportedTypes = new((ElementType[])Enum.GetValues(typeof(ElementType)));
+
+    public static CaseResult Run(ConformanceCase testCase)
+    {
+        try
+        {
+            var graph = OnnxModelReader.Load(testCase.ModelPath);
+            var unsupported = graph.Nodes.Select(n => n.OpType).Where(op => OperatorRegistry.Find(op) == null).Distinct().ToList();
+            if (unsupported.Count > 0) return Skip(testCase, "operator " + string.Join(", ", unsupported) + " not supported");
+            foreach (var dataSet in testCase.DataSets)
+            {
+                string? difference = RunDataSet(testCase, dataSet);
+                if (difference != null) return new CaseResult(testCase.Name, Outcome.Fail, $"{System.IO.Path.GetFileName(dataSet)}: {difference}");
+            }
+            return new CaseResult(testCase.Name, Outcome.Pass, null);
+        }
+        catch (BakeException e) when (e.Code == ErrorCodes.UnsupportedElementType)
+        {
+            return Skip(testCase, e.Message);
+        }
+        catch (BakeException e)
+        {
+            return new CaseResult(testCase.Name, Outcome.Fail, $"{e.Code}: {e.Message}");
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or InvalidCastException)
+        {
+            return new CaseResult(testCase.Name, Outcome.Fail, $"{e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    private static CaseResult Skip(ConformanceCase testCase, string reason) => new(testCase.Name, Outcome.Skip, reason);
+
+    /// <summary>Bakes (with this data set's bake-time inputs bound), compiles, runs and compares; null when equal.</summary>
+    private static string? RunDataSet(ConformanceCase testCase, string dataSet)
+    {
+        var graph = OnnxModelReader.Load(testCase.ModelPath);
+        var inputFiles = ConformanceCase.Files(dataSet, "input");
+        var outputFiles = ConformanceCase.Files(dataSet, "output");
+        // Test data gives inputs in graph-input order; an omitted optional input has no file.
+        var inputs = graph.Inputs.Zip(inputFiles, (name, file) => (Name: name, Tensor: TensorConverter.ReadTensorFile(file))).ToList();
+        foreach (string name in BakeTimeInputs.Find(graph))
+        {
+            var tensor = inputs.First(i => i.Name == name).Tensor;
+            graph[name].Constant = tensor;
+            graph[name].Shape = tensor.Shape;
+            graph.Inputs.Remove(name);
+        }
+        foreach (var (name, tensor) in inputs.Where(i => graph.Inputs.Contains(i.Name)))
+            graph[name].Shape = tensor.Shape; // test data may use a batch the model leaves dynamic
+
+        var options = new BakeOptions(testCase.ModelPath, "Model", "Conformance") { Precision = Precision.Float32 };
+        var plan = Baker.Bake(graph, "conformance", options, new SilentLog());
+        var predict = InMemoryCompiler.Compile(ClassEmitter.Emit(plan), plan);
+
+        var inputArrays = plan.Inputs.Select(t => (object)TensorArrays.ToArray(inputs.First(i => i.Name == t.Name).Tensor, t.Type)).ToArray();
+        var outputArrays = plan.Outputs.Select(t => (object)Array.CreateInstance(TensorArrays.ClrType(t.Type), t.Length)).ToArray();
+        predict(inputArrays, outputArrays);
+
+        for (int o = 0; o < plan.Outputs.Count; o++)
+        {
+            var expected = TensorConverter.ReadTensorFile(outputFiles[o]);
+            string? difference = Compare(plan.Outputs[o].Name, expected, (Array)outputArrays[o]);
+            if (difference != null) return difference;
+        }
+        return null;
+    }
+
+    private static string? Compare(string name, Tensor expected, Array actual)
+    {
+        if (expected.Length != actual.Length)
+            return $"output '{name}' has {actual.Length} elements, expected {expected.Length} (shape {ShapeMath.Format(expected.Shape)})";
+        if (actual is float[] floats)
+        {
+            var want = expected.AsFloats();
+            for (int i = 0; i < want.Length; i++)
+            {
+                float a = floats[i], e = want[i];
+                bool equal = float.IsNaN(e) ? float.IsNaN(a)
+                    : float.IsInfinity(e) ? a == e
+                    : Math.Abs(a - e) <= AbsoluteTolerance + RelativeTolerance * Math.Abs(e);
+                if (!equal) return $"output '{name}'[{i}] = {a.ToString("R", CultureInfo.InvariantCulture)}, expected {e.ToString("R", CultureInfo.InvariantCulture)}";
+            }
+            return null;
+        }
+        var exact = TensorArrays.ToArray(expected, TypeOf(actual));
+        for (int i = 0; i < exact.Length; i++)
+            if (!Equals(exact.GetValue(i), actual.GetValue(i)))
+                return $"output '{name}'[{i}] = {actual.GetValue(i)}, expected {exact.GetValue(i)}";
+        return null;
+    }
+
+    private static ElementType TypeOf(Array array) => array switch
+    {
+        sbyte[] => ElementType.Int8,
+        byte[] => ElementType.UInt8,
+        int[] => ElementType.Int32,
+        long[] => ElementType.Int64,
+        bool[] => ElementType.Bool,
+        _ => ElementType.Float32,
+    };
+
+    private sealed class SilentLog : IBakeLog
+    {
+        public void Info(string message) { }
+        public void Warning(string code, string message) { }
+    }
+}

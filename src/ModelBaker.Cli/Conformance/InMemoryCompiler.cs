@@ -1,0 +1,51 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Runtime.Loader;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using ModelBaker.Core.Plan;
+
+namespace ModelBaker.Cli.Conformance;
+
+/// <summary>
+/// Compiles generated classes with Roslyn, in memory, as a .NET 8+ consumer's build would (NET8_0_OR_GREATER
+/// defined), together with a harness that calls each class's span-based Predict from arrays — spans cannot cross
+/// reflection.
+/// </summary>
+public static class InMemoryCompiler
+{
+    /// <summary>Calls a generated Predict: one array per input, one preallocated array per output.</summary>
+    public delegate void Predictor(object[] inputs, object[] outputs);
+
+    /// <exception cref="InvalidOperationException">The generated code does not compile; the message lists the errors.</exception>
+    public static Predictor Compile(string source, BakedPlan plan)
+    {
+        string fullName = $"{plan.Header.Namespace}.{plan.Header.ClassName}";
+        var arguments = plan.Inputs.Select((t, i) => $"({Arenas.CSharpType(t.Type)}[])inputs[{i}]")
+            .Concat(plan.Outputs.Select((t, i) => $"({Arenas.CSharpType(t.Type)}[])outputs[{i}]"));
+        string harness = $"public static class ConformanceHarness {{ public static void Run(object[] inputs, object[] outputs) => {fullName}.Predict({string.Join(", ", arguments)}); }}";
+
+        var parse = new CSharpParseOptions(LanguageVersion.CSharp12, preprocessorSymbols: new[] { "NET", "NET8_0_OR_GREATER" });
+        var compilation = CSharpCompilation.Create("Generated" + Guid.NewGuid().ToString("N"),
+            new[] { CSharpSyntaxTree.ParseText(source, parse), CSharpSyntaxTree.ParseText(harness, parse) },
+            References.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release,
+                nullableContextOptions: NullableContextOptions.Enable));
+        using var image = new MemoryStream();
+        var result = compilation.Emit(image);
+        if (!result.Success)
+            throw new InvalidOperationException("generated code does not compile: " +
+                string.Join("; ", result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Take(3)));
+        image.Position = 0;
+        var assembly = new AssemblyLoadContext("conformance", isCollectible: true).LoadFromStream(image);
+        return assembly.GetType("ConformanceHarness")!.GetMethod("Run")!.CreateDelegate<Predictor>();
+    }
+
+    private static readonly Lazy<MetadataReference[]> References = new(() =>
+        ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+        .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
+        .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToArray());
+}
