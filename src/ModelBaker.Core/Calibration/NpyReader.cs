@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -19,40 +20,92 @@ public static class NpyReader
 
     public static Tensor Read(string path)
     {
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
+        var header = ReadHeader(path);
+        var data = new float[header.Count];
+        int filled = 0;
+        foreach (var chunk in ReadChunks(path, header, Math.Max(1, header.Count)))
+        {
+            Array.Copy(chunk, 0, data, filled, chunk.Length);
+            filled += chunk.Length;
+        }
+        return Tensor.FromFloats(header.Shape, data);
+    }
+
+    /// <summary>What the header says: the shape, where the data starts, how to decode one element.</summary>
+    public sealed class Header
+    {
+        internal Header(int[] shape, long dataOffset, int elementSize, Func<byte[], int, float> decode)
+        {
+            Shape = shape;
+            DataOffset = dataOffset;
+            ElementSize = elementSize;
+            Decode = decode;
+        }
+
+        public int[] Shape { get; }
+        public int Count => ShapeMath.Length(Shape);
+        internal long DataOffset { get; }
+        internal int ElementSize { get; }
+        internal Func<byte[], int, float> Decode { get; }
+    }
+
+    public static Header ReadHeader(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            var prefix = new byte[12];
+            int got = stream.Read(prefix, 0, prefix.Length);
+            if (got < 10 || !prefix.Take(6).SequenceEqual(Magic)) throw Error(path, "is not a .npy file (no \\x93NUMPY magic)");
+            int major = prefix[6];
+            int headerLength, headerStart;
+            if (major == 1) { headerLength = BitConverter.ToUInt16(prefix, 8); headerStart = 10; }
+            else if (major is 2 or 3) { headerLength = BitConverter.ToInt32(prefix, 8); headerStart = 12; }
+            else throw Error(path, $"uses .npy format version {major}, which is not supported");
+            if (headerLength < 0 || headerStart + (long)headerLength > stream.Length) throw Error(path, "has a truncated header");
+            var headerBytes = new byte[headerLength];
+            stream.Position = headerStart;
+            if (stream.Read(headerBytes, 0, headerLength) != headerLength) throw Error(path, "has a truncated header");
+            string header = Encoding.UTF8.GetString(headerBytes);
+
+            string descr = Match(header, @"'descr'\s*:\s*'([^']*)'", path);
+            bool fortran = Match(header, @"'fortran_order'\s*:\s*(True|False)", path) == "True";
+            if (fortran) throw Error(path, "is in Fortran order; save it with numpy.ascontiguousarray first");
+            string shapeText = Match(header, @"'shape'\s*:\s*\(([^)]*)\)", path);
+            int[] shape = shapeText.Split(new[] { ',' }, StringSplitOptions.RemoveEmptyEntries)
+                .Select(s => int.Parse(s.Trim(), CultureInfo.InvariantCulture)).ToArray();
+            var (size, decode) = Decoder(descr, path);
+            long dataOffset = headerStart + headerLength;
+            if (dataOffset + (long)ShapeMath.Length(shape) * size > stream.Length)
+                throw Error(path, $"holds fewer than the {ShapeMath.Length(shape)} elements its shape {ShapeMath.Format(shape)} needs");
+            return new Header(shape, dataOffset, size, decode);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw Error(path, $"cannot be read: {e.Message}");
         }
-        return Parse(bytes, path);
     }
 
-    public static Tensor Parse(byte[] bytes, string path)
+    /// <summary>The data in chunks of <paramref name="chunkElements"/> floats, read from disk as they are needed.</summary>
+    public static IEnumerable<float[]> ReadChunks(string path, Header header, int chunkElements)
     {
-        if (bytes.Length < 10 || !bytes.Take(6).SequenceEqual(Magic)) throw Error(path, "is not a .npy file (no \\x93NUMPY magic)");
-        int major = bytes[6];
-        int headerLength, headerStart;
-        if (major == 1) { headerLength = BitConverter.ToUInt16(bytes, 8); headerStart = 10; }
-        else if (major is 2 or 3) { headerLength = BitConverter.ToInt32(bytes, 8); headerStart = 12; }
-        else throw Error(path, $"uses .npy format version {major}, which is not supported");
-        if (headerStart + headerLength > bytes.Length) throw Error(path, "has a truncated header");
-        string header = Encoding.UTF8.GetString(bytes, headerStart, headerLength);
-
-        string descr = Match(header, @"'descr'\s*:\s*'([^']*)'", path);
-        bool fortran = Match(header, @"'fortran_order'\s*:\s*(True|False)", path) == "True";
-        if (fortran) throw Error(path, "is in Fortran order; save it with numpy.ascontiguousarray first");
-        string shapeText = Match(header, @"'shape'\s*:\s*\(([^)]*)\)", path);
-        int[] shape = shapeText.Split(new[] { ',' }, StringSplitOptions.RemoveEmptyEntries)
-            .Select(s => int.Parse(s.Trim(), CultureInfo.InvariantCulture)).ToArray();
-
-        int count = ShapeMath.Length(shape);
-        int offset = headerStart + headerLength;
-        var (size, read) = Decoder(descr, path);
-        if (offset + (long)count * size > bytes.Length) throw Error(path, $"holds fewer than the {count} elements its shape {ShapeMath.Format(shape)} needs");
-        var data = new float[count];
-        for (int i = 0; i < count; i++) data[i] = read(bytes, offset + i * size);
-        return Tensor.FromFloats(shape, data);
+        using var stream = File.OpenRead(path);
+        stream.Position = header.DataOffset;
+        var buffer = new byte[chunkElements * header.ElementSize];
+        for (int done = 0; done < header.Count; done += chunkElements)
+        {
+            int elements = Math.Min(chunkElements, header.Count - done);
+            int bytes = elements * header.ElementSize, read = 0;
+            while (read < bytes)
+            {
+                int n = stream.Read(buffer, read, bytes - read);
+                if (n == 0) throw Error(path, "ended before its data did");
+                read += n;
+            }
+            var chunk = new float[elements];
+            for (int i = 0; i < elements; i++) chunk[i] = header.Decode(buffer, i * header.ElementSize);
+            yield return chunk;
+        }
     }
 
     private static (int Size, Func<byte[], int, float> Read) Decoder(string descr, string path)

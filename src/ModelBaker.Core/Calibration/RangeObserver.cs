@@ -1,37 +1,136 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
 
 namespace ModelBaker.Core.Calibration;
 
 /// <summary>
-/// Runs calibration samples through a float plan and records, for every tensor in the arena, the smallest and
-/// largest value it ever held (the MinMax calibration method).
+/// Runs the calibration samples through a float plan and chooses, for every float tensor, the range its int8 form
+/// covers (docs/compression.md): MinMax takes the smallest and largest value seen; Percentile and Entropy (TensorRT's
+/// KL-divergence method) clip outliers, from a histogram of |x| made in a second pass.
 /// </summary>
 public static class RangeObserver
 {
-    public static Dictionary<ArenaSlice, (float Min, float Max)> Observe(BakedPlan floatPlan, IEnumerable<Array[]> samples)
+    public const int HistogramBins = 2048;
+
+    public static Dictionary<ArenaSlice, (float Min, float Max)> Observe(BakedPlan floatPlan, CalibrationSet samples,
+        CalibrationMethod method = CalibrationMethod.MinMax, double percentile = 99.99, IBakeLog? log = null)
     {
         var ranges = new Dictionary<ArenaSlice, (float Min, float Max)>();
-        void Record(ArenaSlice slice, PlanArena arenas)
+        Run(floatPlan, samples, log, "ranges", (slice, values) =>
         {
-            if (slice.Type != ModelBaker.Core.Ir.ElementType.Float32) return; // only float tensors are quantized
-            var arena = arenas.Float;
             var (min, max) = ranges.TryGetValue(slice, out var r) ? r : (float.PositiveInfinity, float.NegativeInfinity);
-            for (int i = slice.Offset; i < slice.End; i++)
+            foreach (float v in values)
             {
-                float v = arena[i];
                 if (v < min) min = v;
                 if (v > max) max = v;
             }
             ranges[slice] = (min, max);
-        }
+        });
+        if (method == CalibrationMethod.MinMax) return ranges;
 
-        foreach (var sample in samples)
+        var histograms = ranges.ToDictionary(r => r.Key, _ => new long[HistogramBins]);
+        Run(floatPlan, samples, log, "histograms", (slice, values) =>
         {
-            PlanInterpreter.RunTensors(floatPlan, sample, (kernel, arena) => Record(kernel.Output, arena),
-                arena => { foreach (var input in floatPlan.Inputs) Record(input.Slice, arena); });
+            var (min, max) = ranges[slice];
+            double maxAbs = Math.Max(Math.Abs(min), Math.Abs(max));
+            if (maxAbs == 0) return;
+            var histogram = histograms[slice];
+            foreach (float v in values) histogram[Math.Min(HistogramBins - 1, (int)(Math.Abs(v) / maxAbs * HistogramBins))]++;
+        });
+        return ranges.ToDictionary(r => r.Key, r =>
+        {
+            var (min, max) = r.Value;
+            double maxAbs = Math.Max(Math.Abs(min), Math.Abs(max));
+            if (maxAbs == 0) return r.Value;
+            int bins = method == CalibrationMethod.Percentile
+                ? PercentileBins(histograms[r.Key], percentile)
+                : EntropyBins(histograms[r.Key], levels: min >= 0 ? 256 : 128);
+            float threshold = (float)(bins * maxAbs / HistogramBins);
+            return (Math.Max(min, -threshold), Math.Min(max, threshold));
+        });
+    }
+
+    /// <summary>Bins of the |x| histogram that hold <paramref name="percentile"/> % of the values.</summary>
+    public static int PercentileBins(long[] histogram, double percentile)
+    {
+        long total = histogram.Sum(), cumulative = 0;
+        for (int i = 0; i < histogram.Length; i++)
+        {
+            cumulative += histogram[i];
+            if (cumulative >= percentile / 100 * total) return i + 1;
         }
-        return ranges;
+        return histogram.Length;
+    }
+
+    /// <summary>
+    /// The clipping point (in bins) whose quantization to <paramref name="levels"/> levels loses the least
+    /// information: minimal KL(P‖Q), P the histogram clipped there with the outliers folded into its last bin,
+    /// Q that histogram merged into <paramref name="levels"/> groups and spread back over P's non-empty bins.
+    /// </summary>
+    public static int EntropyBins(long[] histogram, int levels)
+    {
+        int best = histogram.Length;
+        double bestDivergence = double.PositiveInfinity;
+        for (int bins = levels; bins <= histogram.Length; bins++)
+        {
+            var p = new double[bins];
+            for (int i = 0; i < bins; i++) p[i] = histogram[i];
+            for (int i = bins; i < histogram.Length; i++) p[bins - 1] += histogram[i];
+            var q = new double[bins];
+            for (int level = 0; level < levels; level++)
+            {
+                int start = level * bins / levels, end = (level + 1) * bins / levels;
+                double sum = 0;
+                int nonEmpty = 0;
+                for (int i = start; i < end; i++) { sum += histogram[i]; if (histogram[i] > 0) nonEmpty++; }
+                if (level == levels - 1) for (int i = bins; i < histogram.Length; i++) sum += histogram[i];
+                for (int i = start; i < end; i++) if (p[i] > 0 && nonEmpty > 0) q[i] = sum / nonEmpty;
+            }
+            double divergence = Divergence(p, q);
+            if (divergence < bestDivergence) { bestDivergence = divergence; best = bins; }
+        }
+        return best;
+    }
+
+    private static double Divergence(double[] p, double[] q)
+    {
+        double pSum = p.Sum(), qSum = q.Sum(), divergence = 0;
+        if (pSum == 0 || qSum == 0) return double.PositiveInfinity;
+        for (int i = 0; i < p.Length; i++)
+        {
+            if (p[i] == 0) continue;
+            if (q[i] == 0) return double.PositiveInfinity;
+            double pi = p[i] / pSum, qi = q[i] / qSum;
+            divergence += pi * Math.Log(pi / qi);
+        }
+        return divergence;
+    }
+
+    /// <summary>Feeds every float tensor's values of every sample to <paramref name="observe"/>, with progress for long runs.</summary>
+    private delegate void Observer(ArenaSlice slice, Span<float> values);
+
+    private static void Run(BakedPlan plan, CalibrationSet samples, IBakeLog? log, string pass, Observer observe)
+    {
+        void Watch(ArenaSlice slice, PlanArena arena)
+        {
+            if (slice.Type == ElementType.Float32) observe(slice, arena.Floats(slice));
+        }
+        var clock = Stopwatch.StartNew();
+        int done = 0;
+        foreach (var sample in samples.Samples())
+        {
+            PlanInterpreter.RunTensors(plan, sample, (kernel, arena) => Watch(kernel.Output, arena),
+                arena => { foreach (var input in plan.Inputs) Watch(input.Slice, arena); });
+            if (++done % 100 == 0 && clock.ElapsedMilliseconds > 2000 && log != null)
+            {
+                log.Info($"Calibration ({pass}): {done}/{samples.Count} samples.");
+                clock.Restart();
+            }
+        }
     }
 }

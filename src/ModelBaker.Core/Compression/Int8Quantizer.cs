@@ -12,7 +12,7 @@ namespace ModelBaker.Core.Compression;
 /// </summary>
 public static class Int8Quantizer
 {
-    public sealed record Result(IReadOnlyList<PlanTensor> Inputs, IReadOnlyList<PlanTensor> Outputs, IReadOnlyList<Kernel> Kernels);
+    public sealed record Result(IReadOnlyList<PlanTensor> Inputs, IReadOnlyList<PlanTensor> Outputs, IReadOnlyList<Kernel> Kernels, QuantizationContext Context);
 
     public static Result Quantize(BakedPlan floatPlan, Dictionary<ArenaSlice, (float Min, float Max)> ranges)
     {
@@ -20,7 +20,7 @@ public static class Int8Quantizer
         var inputs = floatPlan.Inputs.Select(t => Tensor(t, context)).ToList();
         var kernels = floatPlan.Kernels.Select(k => ((FloatKernel)k).Quantize(context)).ToList();
         var outputs = floatPlan.Outputs.Select(t => Tensor(t, context)).ToList();
-        return new Result(inputs, outputs, kernels);
+        return new Result(inputs, outputs, kernels, context);
     }
 
     private static PlanTensor Tensor(PlanTensor t, QuantizationContext context)

@@ -20,7 +20,7 @@ public static class LayerReconstruction
 
     /// <param name="plan">The float plan whose fully connected weights were just pruned (placed in the arena).</param>
     /// <param name="original">Each layer's weights before pruning, by layer.</param>
-    public static void Apply(BakedPlan plan, IReadOnlyDictionary<FullyConnectedFloat, float[]> original, IReadOnlyList<Array[]> samples)
+    public static void Apply(BakedPlan plan, IReadOnlyDictionary<FullyConnectedFloat, float[]> original, Calibration.CalibrationSet samples)
     {
         var layers = plan.Kernels.OfType<FullyConnectedFloat>().ToList();
         // Targets come from the unpruned network: swap the original weights in, record every layer's inputs.
@@ -33,7 +33,7 @@ public static class LayerReconstruction
     }
 
     private static Dictionary<FullyConnectedFloat, List<double[]>> CaptureInputs(BakedPlan plan, IReadOnlyList<FullyConnectedFloat> layers,
-        IReadOnlyList<Array[]> samples, IReadOnlyDictionary<FullyConnectedFloat, float[]>? swapIn)
+        Calibration.CalibrationSet samples, IReadOnlyDictionary<FullyConnectedFloat, float[]>? swapIn)
     {
         var saved = new Dictionary<FullyConnectedFloat, float[]>();
         if (swapIn != null)
@@ -41,7 +41,7 @@ public static class LayerReconstruction
         var captured = layers.ToDictionary(l => l, _ => new List<double[]>());
         try
         {
-            foreach (var sample in samples)
+            foreach (var sample in samples.Samples())
                 PlanInterpreter.RunTensors(plan, sample, beforeStep: (kernel, arena) =>
                 {
                     if (kernel is FullyConnectedFloat fc && captured.TryGetValue(fc, out var rows))

@@ -44,6 +44,14 @@ public sealed class QuantizationContext
         return slice;
     }
 
+    /// <summary>The parameters of the float tensor an int8 slice stands for (reports dequantize step outputs with them).</summary>
+    public QuantizationParameters? ParametersOfInt8(ArenaSlice int8Slice)
+    {
+        foreach (var pair in _slices)
+            if (pair.Value == int8Slice && _parameters.TryGetValue(pair.Key, out var p)) return p;
+        return null;
+    }
+
     /// <summary>A fused clamp in int8: real 0 is the output zero point; no clamp is the whole int8 range.</summary>
     public static (int Min, int Max) ActivationRange(float min, float max, QuantizationParameters output)
     {

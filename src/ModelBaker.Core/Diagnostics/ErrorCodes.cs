@@ -28,11 +28,17 @@ public static class ErrorCodes
     public const string UnknownMetadata = "MB1208";
     public const string NotAvailableYet = "MB1209";
     public const string DuplicateClassName = "MB1210";
+    public const string ConflictingMetadata = "MB1211";
+    public const string InvalidNumber = "MB1212";
 
     // MB13xx — calibration data
     public const string CalibrationUnreadable = "MB1301";
     public const string CalibrationShapeMismatch = "MB1302";
     public const string NoCalibrationData = "MB1303"; // warning
+
+    // MB14xx — the quality gate
+    public const string AccuracyGateFailed = "MB1401";
+    public const string ValidationLabelsInvalid = "MB1402";
 
     // MB2xxx — baked plans and code generation
     public const string PlanVersionMismatch = "MB2001";

@@ -10,7 +10,7 @@ namespace ModelBaker.Core.Kernels;
 /// output[m, n] = clamp(Σk input[m, k] · weights[n, k] + bias[n]): a Gemm or MatMul (+ bias Add, + Relu) in
 /// float32, for <c>Precision="Float32"</c> plans (pruned weights, no quantization).
 /// </summary>
-public sealed class FullyConnectedFloat : FloatKernel
+public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
 {
     public FullyConnectedFloat(string source, ArenaSlice input, ArenaSlice output, int rows, int depth,
         int rowStride, int columnStride, float[] weights, float[] bias, float activationMin, float activationMax) : base(source)
@@ -69,6 +69,9 @@ public sealed class FullyConnectedFloat : FloatKernel
     }
 
     public override Kernel Quantize(Compression.QuantizationContext context) => FullyConnectedInt8.From(this, context);
+
+    public override int Parameters => Weights.Length;
+    public override int ZeroParameters => Weights.Count(w => w == 0f);
 
     public override KernelKind Kind => KernelKind.FullyConnectedFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

@@ -1,3 +1,4 @@
+using System.Linq;
 using System;
 using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
@@ -84,6 +85,9 @@ public sealed class FullyConnectedInt8 : Int8Kernel
         return new FullyConnectedInt8(fc.Source, q.Slice(fc.Input), q.Slice(fc.Output), fc.Rows, depth, fc.RowStride, fc.ColumnStride,
             weights, bias, multipliers, shifts, output.ZeroPoint, min, max);
     }
+
+    public override int Parameters => Weights.Length;
+    public override int ZeroParameters => Weights.Count(w => w == 0);
 
     public override KernelKind Kind => KernelKind.FullyConnectedInt8;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

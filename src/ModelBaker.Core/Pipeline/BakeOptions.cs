@@ -2,7 +2,17 @@ namespace ModelBaker.Core.Pipeline;
 
 public enum Precision { Int8, Float32 }
 
-public enum PruningMode { Unstructured }
+/// <summary>How weights are chosen for pruning (docs/compression.md).</summary>
+public enum PruningMode
+{
+    /// <summary>Per layer: the smallest Sparsity share of each layer's weights.</summary>
+    Unstructured,
+    /// <summary>One magnitude threshold across all layers, chosen so that Sparsity of all weights are zero.</summary>
+    Global,
+}
+
+/// <summary>How activation ranges are chosen from the calibration data (docs/compression.md).</summary>
+public enum CalibrationMethod { MinMax, Percentile, Entropy }
 
 public enum CodeTarget { Net }
 
@@ -15,10 +25,21 @@ public sealed record BakeOptions(string ModelPath, string ClassName, string Name
     /// <summary>Fraction of each layer's weights set to zero, 0 ≤ s &lt; 1.</summary>
     public float Sparsity { get; init; }
     public PruningMode Pruning { get; init; } = PruningMode.Unstructured;
+    /// <summary>A fixed magnitude threshold: every |w| below it becomes 0 (instead of a target Sparsity).</summary>
+    public float? PruningThreshold { get; init; }
     public Precision Precision { get; init; } = Precision.Int8;
     /// <summary>A .npy file or a folder of TensorProto .pb files; null = no calibration data.</summary>
     public string? CalibrationPath { get; init; }
+    public CalibrationMethod CalibrationMethod { get; init; } = CalibrationMethod.MinMax;
+    /// <summary>For <see cref="CalibrationMethod.Percentile"/>: the share of |values| kept inside the range, in percent.</summary>
+    public double CalibrationPercentile { get; init; } = 99.99;
     public CodeTarget Target { get; init; } = CodeTarget.Net;
     /// <summary>After pruning, refit each layer's kept weights on the calibration data (docs/compression.md).</summary>
     public bool Reconstruction { get; init; } = true;
+    /// <summary>Inputs to compare the float and baked models on (same layouts as calibration data); null = no validation.</summary>
+    public string? ValidationPath { get; init; }
+    /// <summary>A .npy of class labels, one per validation sample; null = compare with the float model's top-1.</summary>
+    public string? ValidationLabelsPath { get; init; }
+    /// <summary>Largest allowed top-1 drop in points (of agreement when there are no labels); null = no gate.</summary>
+    public double? MaxAccuracyDrop { get; init; }
 }

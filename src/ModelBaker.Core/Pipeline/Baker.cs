@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
@@ -12,12 +13,17 @@ using ModelBaker.Core.Onnx;
 using ModelBaker.Core.Operators;
 using ModelBaker.Core.Passes;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Reporting;
 
 namespace ModelBaker.Core.Pipeline;
 
+/// <summary>A baked plan and the report of what the bake did.</summary>
+public sealed record BakeResult(BakedPlan Plan, BakeReport Report);
+
 /// <summary>
-/// The whole bake, top to bottom: read the ONNX model, check and shape it, fold constants, lower to float
-/// steps, prune, calibrate, quantize, place tensors in the arena. The MSBuild task and the CLI both call this.
+/// The whole bake, top to bottom: read the ONNX model, check and shape it, fold constants, lower to float steps,
+/// prune, reconstruct, calibrate, quantize, place tensors in the arenas, then measure the result against the float
+/// model and apply the quality gate. The MSBuild task and the CLI both call this.
 /// </summary>
 public static class Baker
 {
@@ -25,43 +31,91 @@ public static class Baker
     public static string Version { get; } =
         typeof(Baker).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "0.0.0";
 
-    public static BakedPlan Bake(BakeOptions options, IBakeLog log) =>
-        Bake(OnnxModelReader.Load(options.ModelPath), Sha256(options.ModelPath), options, log);
+    public static BakedPlan Bake(BakeOptions options, IBakeLog log) => BakeWithReport(options, log).Plan;
+
+    public static BakeResult BakeWithReport(BakeOptions options, IBakeLog log) =>
+        BakeWithReport(OnnxModelReader.Load(options.ModelPath), Sha256(options.ModelPath), options, log);
 
     /// <summary>Bakes a graph already in memory (the conformance runner binds some inputs first).</summary>
     /// <param name="modelSha256">Digest of the model file, recorded in the plan and the generated header.</param>
-    public static BakedPlan Bake(Graph graph, string modelSha256, BakeOptions options, IBakeLog log)
+    public static BakedPlan Bake(Graph graph, string modelSha256, BakeOptions options, IBakeLog log) =>
+        BakeWithReport(graph, modelSha256, options, log).Plan;
+
+    public static BakeResult BakeWithReport(Graph graph, string modelSha256, BakeOptions options, IBakeLog log)
     {
         long floatWeightBytes = graph.Initializers.Where(v => v.Type == ElementType.Float32).Sum(v => 4L * v.Constant!.Length);
         OperatorRegistry.EnsureSupported(graph);
         ShapeInference.Run(graph);
         ConstantFolding.Run(graph);
 
-        var lowered = GraphLowering.Lower(graph);
         var header = new PlanHeader(Version, Path.GetFileName(options.ModelPath), modelSha256,
             options.Namespace, options.ClassName, Precision.Float32, options.Sparsity, floatWeightBytes);
-        var floatPlan = Assemble(header, lowered.Inputs, lowered.Outputs, lowered.Kernels);
-        var calibration = options.CalibrationPath != null ? CalibrationSet.Load(options.CalibrationPath, floatPlan.Inputs) : null;
+        // The float model as exported: the teacher and the yardstick of every measurement.
+        var reference = Assemble(header, GraphLowering.Lower(graph));
+        var floatPlan = Assemble(header, GraphLowering.Lower(graph));
+        var calibration = options.CalibrationPath != null ? CalibrationSet.Open(options.CalibrationPath, floatPlan.Inputs) : null;
 
-        var layers = lowered.Kernels.OfType<FullyConnectedFloat>().ToList();
-        var unpruned = layers.ToDictionary(l => l, l => (float[])l.Weights.Clone());
-        MagnitudePruning.Apply(layers, options.Sparsity);
-        if (options.Sparsity > 0 && options.Reconstruction)
+        Prune(floatPlan, calibration, options, log);
+        var plan = floatPlan;
+        QuantizationContext? quantization = null;
+        if (options.Precision == Precision.Int8)
         {
-            // Refitting on made-up inputs would fit the wrong distribution: only real calibration data is used.
-            if (calibration != null) LayerReconstruction.Apply(floatPlan, unpruned, calibration);
-            else log.Info($"{header.ModelFileName}: no calibration data, so pruned layers are not reconstructed.");
+            var samples = calibration ?? Fallback(options, floatPlan, log);
+            log.Info($"Calibrating {header.ModelFileName} on {samples.Count} samples ({options.CalibrationMethod}).");
+            var ranges = RangeObserver.Observe(floatPlan, samples, options.CalibrationMethod, options.CalibrationPercentile, log);
+            var quantized = Int8Quantizer.Quantize(floatPlan, ranges);
+            quantization = quantized.Context;
+            plan = Assemble(header with { Precision = Precision.Int8 }, quantized.Inputs, quantized.Outputs, quantized.Kernels);
         }
-        if (options.Precision == Precision.Float32) return floatPlan;
 
-        var samples = calibration ?? Fallback(options, floatPlan, log);
-        log.Info($"Calibrating {header.ModelFileName} on {samples.Count} samples.");
-        var ranges = RangeObserver.Observe(floatPlan, samples);
-        var quantized = Int8Quantizer.Quantize(floatPlan, ranges);
-        return Assemble(header with { Precision = Precision.Int8 }, quantized.Inputs, quantized.Outputs, quantized.Kernels);
+        var validation = Validate(reference, plan, options);
+        var report = ReportBuilder.Build(reference, plan, quantization,
+            options.ValidationPath != null ? CalibrationSet.Open(options.ValidationPath, plan.Inputs) : calibration, validation);
+        return new BakeResult(plan, report);
     }
 
-    private static System.Collections.Generic.IReadOnlyList<Array[]> Fallback(BakeOptions options, BakedPlan plan, IBakeLog log)
+    /// <summary>Magnitude pruning, then (with calibration data) layer reconstruction of the kept weights.</summary>
+    private static void Prune(BakedPlan floatPlan, CalibrationSet? calibration, BakeOptions options, IBakeLog log)
+    {
+        bool prunes = options.Sparsity > 0 || options.PruningThreshold != null;
+        if (!prunes) return;
+        var layers = floatPlan.Kernels.OfType<FullyConnectedFloat>().ToList();
+        var unpruned = layers.ToDictionary(l => l, l => (float[])l.Weights.Clone());
+        MagnitudePruning.Apply(floatPlan.Kernels.OfType<IWeightedKernel>().ToList(), options);
+        if (!options.Reconstruction) return;
+        // Refitting on made-up inputs would fit the wrong distribution: only real calibration data is used.
+        if (calibration != null) LayerReconstruction.Apply(floatPlan, unpruned, calibration);
+        else log.Info($"{Path.GetFileName(options.ModelPath)}: no calibration data, so pruned layers are not reconstructed.");
+    }
+
+    /// <summary>Float vs baked on the validation data, and the quality gate (MB1401) when MaxAccuracyDrop is set.</summary>
+    private static AccuracyResult? Validate(BakedPlan reference, BakedPlan plan, BakeOptions options)
+    {
+        if (options.ValidationPath == null) return null;
+        var inputs = CalibrationSet.Open(options.ValidationPath, plan.Inputs);
+        var labels = options.ValidationLabelsPath != null ? Labels(options.ValidationLabelsPath, inputs.Count) : null;
+        var result = Evaluation.Compare(reference, plan, inputs, labels);
+        if (options.MaxAccuracyDrop is { } limit && result.Drop > limit)
+        {
+            string what = result.FloatTop1 is { } f && result.BakedTop1 is { } b
+                ? $"top-1 accuracy on the {result.Samples} validation samples fell from {f:0.00}% (float model) to {b:0.00}% (baked), a drop of {result.Drop:0.00} points"
+                : $"the baked model agrees with the float model's top-1 on only {result.Agreement:0.00}% of the {result.Samples} validation samples, a drop of {result.Drop:0.00} points";
+            throw new BakeException(ErrorCodes.AccuracyGateFailed, FormattableString.Invariant(
+                $"{Path.GetFileName(options.ModelPath)}: {what}, more than MaxAccuracyDrop={limit:0.##}. Lower Sparsity, raise Clusters, give more representative Calibration data, or raise MaxAccuracyDrop."));
+        }
+        return result;
+    }
+
+    private static int[] Labels(string path, int samples)
+    {
+        var labels = NpyReader.Read(path).AsFloats();
+        if (labels.Length != samples)
+            throw new BakeException(ErrorCodes.ValidationLabelsInvalid,
+                $"ValidationLabels '{path}' has {labels.Length} labels, but the validation data has {samples} samples. Give one class index per sample.");
+        return labels.Select(l => (int)l).ToArray();
+    }
+
+    private static CalibrationSet Fallback(BakeOptions options, BakedPlan plan, IBakeLog log)
     {
         log.Warning(ErrorCodes.NoCalibrationData,
             $"{Path.GetFileName(options.ModelPath)} is quantized to int8 without calibration data: activation ranges come from " +
@@ -70,8 +124,10 @@ public static class Baker
         return CalibrationSet.Fallback(plan.Inputs);
     }
 
-    private static BakedPlan Assemble(PlanHeader header, System.Collections.Generic.IReadOnlyList<PlanTensor> inputs,
-        System.Collections.Generic.IReadOnlyList<PlanTensor> outputs, System.Collections.Generic.IEnumerable<Kernel> kernels)
+    private static BakedPlan Assemble(PlanHeader header, GraphLowering.Result lowered) =>
+        Assemble(header, lowered.Inputs, lowered.Outputs, lowered.Kernels);
+
+    private static BakedPlan Assemble(PlanHeader header, IReadOnlyList<PlanTensor> inputs, IReadOnlyList<PlanTensor> outputs, IEnumerable<Kernel> kernels)
     {
         var list = kernels.ToList();
         var arenaLengths = MemoryPlanner.Place(inputs, outputs, list);

@@ -25,6 +25,13 @@ public abstract class Kernel
     /// <summary>Bytes of constants (weights, biases, tables) the generated code embeds for this step.</summary>
     public abstract int WeightBytes { get; }
 
+    /// <summary>Weights of this step (not biases or tables), and how many of them are zero — for the report.</summary>
+    public virtual int Parameters => 0;
+    public virtual int ZeroParameters => 0;
+    /// <summary>How the weights are stored ("dense", …) and how many shared values they take (0: not clustered).</summary>
+    public virtual string Encoding => "dense";
+    public virtual int Clusters => 0;
+
     public abstract void WritePayload(PlanBinaryWriter writer);
 
     /// <summary>Writes the statement(s) of <c>Predict</c> that run this step; <paramref name="name"/> prefixes its constants.</summary>

@@ -1,0 +1,79 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+
+namespace ModelBaker.Core.Reporting;
+
+/// <summary>
+/// What a bake did to the model, written next to the plan as <c>&lt;model&gt;.report.json</c>
+/// (docs/compression.md): sizes before and after, sparsity, arena, per-layer details, and the validation result.
+/// </summary>
+public sealed record BakeReport(
+    string Model,
+    string Precision,
+    long FloatWeightBytes,
+    long BakedWeightBytes,
+    int ArenaBytes,
+    double AchievedSparsity,
+    IReadOnlyList<LayerReport> Layers,
+    AccuracyResult? Validation)
+{
+    /// <summary>The one line a build prints per model.</summary>
+    public string Summary(string className)
+    {
+        var line = new StringBuilder(string.Format(CultureInfo.InvariantCulture,
+            "ModelBaker: {0} → {1}: {2:N0} B → {3:N0} B ({4:0.0}x smaller), {5}, sparsity {6:0.00}, arena {7:N0} B",
+            Model, className, FloatWeightBytes, BakedWeightBytes, BakedWeightBytes == 0 ? 0 : (double)FloatWeightBytes / BakedWeightBytes,
+            Precision.ToLowerInvariant(), AchievedSparsity, ArenaBytes));
+        if (Validation is { } v)
+            line.Append(v.FloatTop1 is { } f && v.BakedTop1 is { } b
+                ? string.Format(CultureInfo.InvariantCulture, ", top-1 {0:0.00}% → {1:0.00}%", f, b)
+                : string.Format(CultureInfo.InvariantCulture, ", agreement with float {0:0.00}%", v.Agreement));
+        return line.ToString();
+    }
+
+    public string ToJson()
+    {
+        var json = new JsonWriter();
+        json.Open();
+        json.Field("model", Model);
+        json.Field("precision", Precision);
+        json.Field("floatWeightBytes", FloatWeightBytes);
+        json.Field("bakedWeightBytes", BakedWeightBytes);
+        json.Field("arenaBytes", ArenaBytes);
+        json.Field("achievedSparsity", AchievedSparsity);
+        json.OpenArray("layers");
+        foreach (var layer in Layers)
+        {
+            json.Open();
+            json.Field("name", layer.Name);
+            json.Field("op", layer.Op);
+            json.Field("parameters", layer.Parameters);
+            json.Field("sparsity", layer.Sparsity);
+            json.Field("encoding", layer.Encoding);
+            json.Field("bytes", layer.Bytes);
+            json.Field("clusters", layer.Clusters);
+            json.Field("outputError", layer.OutputError);
+            json.Close();
+        }
+        json.CloseArray();
+        if (Validation is { } v)
+        {
+            json.OpenObject("validation");
+            json.Field("samples", v.Samples);
+            json.Field("floatTop1", v.FloatTop1);
+            json.Field("bakedTop1", v.BakedTop1);
+            json.Field("agreement", v.Agreement);
+            json.Close();
+        }
+        json.Close();
+        return json.ToString();
+    }
+}
+
+/// <summary>
+/// One step of the baked plan in the report. OutputError is the relative RMS difference between the step's output in
+/// the baked model and in the float model, on the validation (else calibration) inputs.
+/// </summary>
+public sealed record LayerReport(string Name, string Op, long Parameters, double Sparsity, string Encoding, long Bytes, int Clusters, double? OutputError);

@@ -1,0 +1,74 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using ModelBaker.Core.Calibration;
+using ModelBaker.Core.Compression;
+using ModelBaker.Core.Plan;
+
+namespace ModelBaker.Core.Reporting;
+
+/// <summary>Builds the <see cref="BakeReport"/> by running the float reference and the baked plan side by side.</summary>
+public static class ReportBuilder
+{
+    /// <summary>Samples the per-layer output errors are measured on (the first ones of the set).</summary>
+    public const int ErrorSamples = 64;
+
+    public static BakeReport Build(BakedPlan reference, BakedPlan baked, QuantizationContext? quantization, CalibrationSet? inputs,
+        AccuracyResult? validation)
+    {
+        var errors = inputs != null ? OutputErrors(reference, baked, quantization, inputs) : null;
+        var layers = baked.Kernels.Select((k, i) => new LayerReport(k.Source, k.Kind.ToString(), k.Parameters,
+            k.Parameters == 0 ? 0 : (double)k.ZeroParameters / k.Parameters, k.Encoding, k.WeightBytes, k.Clusters, errors?[i])).ToList();
+        long parameters = baked.Kernels.Sum(k => (long)k.Parameters), zeros = baked.Kernels.Sum(k => (long)k.ZeroParameters);
+        return new BakeReport(baked.Header.ModelFileName, baked.Header.Precision.ToString(), baked.Header.FloatWeightBytes,
+            baked.WeightBytes, baked.ArenaBytes, parameters == 0 ? 0 : (double)zeros / parameters, layers, validation);
+    }
+
+    /// <summary>Per step: √(Σ (baked − float)²) / √(Σ float²) over the steps' outputs, both models fed the same inputs.</summary>
+    private static double?[] OutputErrors(BakedPlan reference, BakedPlan baked, QuantizationContext? quantization, CalibrationSet inputs)
+    {
+        int steps = baked.Kernels.Count;
+        if (reference.Kernels.Count != steps) return new double?[steps];
+        var difference = new double[steps];
+        var magnitude = new double[steps];
+        foreach (var sample in inputs.Samples().Take(ErrorSamples))
+        {
+            var expected = new double[steps][];
+            PlanInterpreter.RunTensors(reference, sample, (kernel, arena) =>
+            {
+                int i = IndexOf(reference, kernel);
+                expected[i] = Values(kernel.Output, arena, null);
+            });
+            PlanInterpreter.RunTensors(baked, sample, (kernel, arena) =>
+            {
+                int i = IndexOf(baked, kernel);
+                var actual = Values(kernel.Output, arena, quantization?.ParametersOfInt8(kernel.Output));
+                for (int j = 0; j < actual.Length && j < expected[i].Length; j++)
+                {
+                    difference[i] += (actual[j] - expected[i][j]) * (actual[j] - expected[i][j]);
+                    magnitude[i] += expected[i][j] * expected[i][j];
+                }
+            });
+        }
+        return Enumerable.Range(0, steps).Select(i => (double?)(magnitude[i] == 0 ? Math.Sqrt(difference[i]) : Math.Sqrt(difference[i] / magnitude[i]))).ToArray();
+    }
+
+    private static int IndexOf(BakedPlan plan, Kernel kernel)
+    {
+        for (int i = 0; i < plan.Kernels.Count; i++) if (ReferenceEquals(plan.Kernels[i], kernel)) return i;
+        return -1;
+    }
+
+    /// <summary>A step's output as reals: int8 values dequantized with their tensor's parameters.</summary>
+    private static double[] Values(ArenaSlice slice, PlanArena arena, QuantizationParameters? parameters)
+    {
+        var values = arena.Array(slice.Type);
+        var result = new double[slice.Length];
+        for (int i = 0; i < result.Length; i++)
+        {
+            double v = Convert.ToDouble(values.GetValue(slice.Offset + i), System.Globalization.CultureInfo.InvariantCulture);
+            result[i] = slice.Type == Ir.ElementType.Int8 && parameters is { } p ? p.Scale * (v - p.ZeroPoint) : v;
+        }
+        return result;
+    }
+}
