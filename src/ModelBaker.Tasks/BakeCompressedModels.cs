@@ -70,19 +70,18 @@ public sealed class BakeCompressedModels : Task
     {
         try
         {
-            var plan = Baker.Bake(options, new MSBuildBakeLog(Log, location));
+            var (plan, report) = Baker.BakeWithReport(options, new MSBuildBakeLog(Log, location));
             try
             {
                 PlanFile.WriteAtomically(plan, planPath);
+                WriteAtomically(ReportPath(planPath), report.ToJson());
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw new BakeException(ErrorCodes.PlanWriteFailed,
                     $"The plan for '{item.ItemSpec}' cannot be written to '{planPath}': {e.Message}. Check that the obj folder is writable and not locked by another build.");
             }
-            Log.LogMessage(MessageImportance.Normal, string.Format(CultureInfo.InvariantCulture,
-                "ModelBaker: {0} → {1}.{2} ({3}, sparsity {4:0.###}, {5} weight bytes, arena {6} bytes)",
-                item.ItemSpec, options.Namespace, options.ClassName, plan.Header.Precision, options.Sparsity, plan.WeightBytes, plan.ArenaBytes));
+            Log.LogMessage(MessageImportance.Normal, report.Summary($"{options.Namespace}.{options.ClassName}"));
             return true;
         }
         catch (BakeException e)
@@ -106,6 +105,24 @@ public sealed class BakeCompressedModels : Task
             Error(group.Last().Location, ErrorCodes.DuplicateClassName,
                 $"CompressedModel items {string.Join(", ", group.Select(p => $"'{p.Item.ItemSpec}'"))} share the file name '{Path.GetFileName(group.Key)}' " +
                 "and so one plan file. Rename one of the model files.");
+    }
+
+    /// <summary>The report sits next to the plan: digits.mbake → digits.report.json.</summary>
+    public static string ReportPath(string planPath) => Path.ChangeExtension(planPath, ".report.json");
+
+    private static void WriteAtomically(string path, string text)
+    {
+        string temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        try
+        {
+            File.WriteAllText(temporary, text);
+            if (File.Exists(path)) File.Replace(temporary, path, null);
+            else File.Move(temporary, path);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
     }
 
     private string PlanPath(ITaskItem item) =>

@@ -47,9 +47,11 @@ public sealed class PackageBuildTests
 
         var build = _package.Build(project, "-v:n");
         Assert.True(build.ExitCode == 0, build.ToString());
-        Assert.Contains("ModelBaker: digits_mlp.onnx → E2EApp.DigitsMlp (Int8, sparsity 0.5,", build.Output);
+        Assert.Contains("ModelBaker: digits_mlp.onnx → E2EApp.DigitsMlp: 68,904 B → 18,842 B (3.7x smaller), int8, sparsity 0.50, arena 192 B", build.Output);
 
         string planPath = Directory.GetFiles(Path.Combine(project, "obj"), "digits_mlp.mbake", SearchOption.AllDirectories).Single();
+        string reportPath = Path.ChangeExtension(planPath, ".report.json");
+        Assert.Contains("\"bakedWeightBytes\": 18842", File.ReadAllText(reportPath));
         var plan = PlanFile.Read(File.ReadAllBytes(planPath));
         var run = DotNet.Run(project, _package.Environment, PackageFixture.Timeout, "run", "--no-build");
         Assert.True(run.ExitCode == 0, run.ToString());
@@ -77,13 +79,15 @@ public sealed class PackageBuildTests
         File.WriteAllText(projectFile, File.ReadAllText(projectFile).Replace("Sparsity=\"0.5\"", "Sparsity=\"0.25\""));
         var changed = _package.Build(project, "--no-restore", "-v:n");
         Assert.True(changed.ExitCode == 0, changed.ToString());
-        Assert.Contains("ModelBaker: digits_mlp.onnx → E2EApp.DigitsMlp (Int8, sparsity 0.25,", changed.Output);
+        Assert.Contains("ModelBaker: digits_mlp.onnx → E2EApp.DigitsMlp: ", changed.Output);
+        Assert.Contains(", int8, sparsity 0.25, ", changed.Output);
         Assert.Equal(0.25f, PlanFile.Read(File.ReadAllBytes(planPath)).Header.Sparsity);
 
         // `dotnet clean` removes the plan.
         var clean = DotNet.Run(project, _package.Environment, PackageFixture.Timeout, "clean", "--nologo");
         Assert.True(clean.ExitCode == 0, clean.ToString());
         Assert.False(File.Exists(planPath), "dotnet clean left the plan behind");
+        Assert.False(File.Exists(reportPath), "dotnet clean left the report behind");
     }
 
     [Fact]

@@ -30,6 +30,9 @@ public static class ErrorCodes
     public const string DuplicateClassName = "MB1210";
     public const string ConflictingMetadata = "MB1211";
     public const string InvalidNumber = "MB1212";
+    public const string UnknownCalibrationMethod = "MB1213";
+    public const string ValidationNotFound = "MB1214";
+    public const string InvalidBoolean = "MB1215";
 
     // MB13xx — calibration data
     public const string CalibrationUnreadable = "MB1301";

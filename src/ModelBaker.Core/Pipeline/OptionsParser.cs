@@ -19,7 +19,11 @@ public static class OptionsParser
     /// <c>CodeTarget</c>, not <c>Target</c>: MSBuild reserves "Target" and rejects it as item metadata (MSB4066, MSB4118).
     /// </summary>
     public static IReadOnlyList<string> MetadataNames { get; } =
-        new[] { "Sparsity", "Pruning", "Precision", "Calibration", "ClassName", "Namespace", "CodeTarget" };
+        new[]
+        {
+            "Sparsity", "Pruning", "PruningThreshold", "Reconstruction", "Precision", "Calibration", "CalibrationMethod",
+            "CalibrationPercentile", "Validation", "ValidationLabels", "MaxAccuracyDrop", "ClassName", "Namespace", "CodeTarget",
+        };
 
     /// <summary>
     /// Metadata that MSBuild, the SDK or an IDE attach to items of any type (Solution Explorer's Link/Visible,
@@ -73,11 +77,27 @@ public static class OptionsParser
         {
             case null: break;
             case var p when Is(p, "Unstructured"): pruning = PruningMode.Unstructured; break;
+            case var p when Is(p, "Global"): pruning = PruningMode.Global; break;
             case var p when Is(p, "Structured"):
                 Fail(ErrorCodes.NotAvailableYet, $"{item} has Pruning=\"{p}\": structured pruning is not available in this version of ModelBaker. Use Pruning=\"Unstructured\" (the default).");
                 break;
             case var p:
-                Fail(ErrorCodes.UnknownPruning, $"{item} has Pruning=\"{p}\"; the allowed values are Unstructured (the default) and Structured.");
+                Fail(ErrorCodes.UnknownPruning, $"{item} has Pruning=\"{p}\"; the allowed values are Unstructured (the default, per layer), Global and Structured.");
+                break;
+        }
+
+        float? threshold = Number(Value("PruningThreshold"), "PruningThreshold", v => v >= 0, "a magnitude ≥ 0 (every |w| below it becomes 0)") is { } tau ? (float)tau : null;
+        if (threshold != null && sparsity > 0)
+            Fail(ErrorCodes.ConflictingMetadata, $"{item} sets both Sparsity and PruningThreshold; they are two ways to say how much to prune. Keep one.");
+
+        bool reconstruction = true;
+        switch (Value("Reconstruction"))
+        {
+            case null: break;
+            case var r when Is(r, "true"): break;
+            case var r when Is(r, "false"): reconstruction = false; break;
+            case var r:
+                Fail(ErrorCodes.InvalidBoolean, $"{item} has Reconstruction=\"{r}\"; use true (the default) or false.");
                 break;
         }
 
@@ -100,6 +120,25 @@ public static class OptionsParser
                 Fail(ErrorCodes.CalibrationNotFound,
                     $"{item} has Calibration=\"{calibration}\", but '{calibrationPath}' does not exist. Give a .npy file or a folder of TensorProto .pb files, relative to the project folder.");
         }
+
+        var method = CalibrationMethod.MinMax;
+        switch (Value("CalibrationMethod"))
+        {
+            case null: break;
+            case var m when Is(m, "MinMax"): method = CalibrationMethod.MinMax; break;
+            case var m when Is(m, "Percentile"): method = CalibrationMethod.Percentile; break;
+            case var m when Is(m, "Entropy"): method = CalibrationMethod.Entropy; break;
+            case var m:
+                Fail(ErrorCodes.UnknownCalibrationMethod, $"{item} has CalibrationMethod=\"{m}\"; the allowed values are MinMax (the default), Percentile and Entropy.");
+                break;
+        }
+        double percentile = Number(Value("CalibrationPercentile"), "CalibrationPercentile", v => v > 0 && v <= 100, "a percentage, 0 < p ≤ 100 (e.g. 99.99)") ?? 99.99;
+
+        string? validationPath = ExistingPath("Validation");
+        string? labelsPath = ExistingPath("ValidationLabels");
+        double? maxDrop = Number(Value("MaxAccuracyDrop"), "MaxAccuracyDrop", v => v >= 0, "points of top-1 accuracy, ≥ 0 (e.g. 1)");
+        if ((maxDrop != null || labelsPath != null) && Value("Validation") == null)
+            Fail(ErrorCodes.ConflictingMetadata, $"{item} sets {(maxDrop != null ? "MaxAccuracyDrop" : "ValidationLabels")} but no Validation inputs to measure on. Add Validation=\"…\" (a .npy file or a folder of .pb files).");
 
         var target = CodeTarget.Net;
         switch (Value("CodeTarget"))
@@ -126,10 +165,34 @@ public static class OptionsParser
                 : $"{item}: the project's root namespace \"{ns}\" is not a valid C# namespace, and the item sets none. Set Namespace=\"MyApp.Models\" on the item or fix RootNamespace.");
 
         if (problems.Count > 0) return new Result(null, problems);
+
+        double? Number(string? text, string name, Func<double, bool> valid, string expected)
+        {
+            if (text == null) return null;
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && valid(value)) return value;
+            Fail(ErrorCodes.InvalidNumber, $"{item} has {name}=\"{text}\"; it must be {expected}, with '.' as decimal separator.");
+            return null;
+        }
+
+        string? ExistingPath(string name)
+        {
+            if (Value(name) is not { } relative) return null;
+            string full = Path.GetFullPath(Path.Combine(projectDirectory, relative));
+            if (!File.Exists(full) && !Directory.Exists(full))
+                Fail(ErrorCodes.ValidationNotFound, $"{item} has {name}=\"{relative}\", but '{full}' does not exist. The path is relative to the project folder.");
+            return full;
+        }
         var options = new BakeOptions(modelPath, className, ns)
         {
             Sparsity = sparsity,
             Pruning = pruning,
+            PruningThreshold = threshold,
+            Reconstruction = reconstruction,
+            CalibrationMethod = method,
+            CalibrationPercentile = percentile,
+            ValidationPath = validationPath,
+            ValidationLabelsPath = labelsPath,
+            MaxAccuracyDrop = maxDrop,
             Precision = precision,
             CalibrationPath = calibrationPath,
             Target = target,
