@@ -69,8 +69,9 @@ public static class RangeObserver
 
     /// <summary>
     /// The clipping point (in bins) whose quantization to <paramref name="levels"/> levels loses the least
-    /// information: minimal KL(P‖Q), P the histogram clipped there with the outliers folded into its last bin,
-    /// Q that histogram merged into <paramref name="levels"/> groups and spread back over P's non-empty bins.
+    /// information (TensorRT's entropy calibration, as MXNet implements it): P is the histogram clipped there with
+    /// the clipped values folded into its last bin; Q is the clipped histogram (without them) merged into
+    /// <paramref name="levels"/> groups and spread back over its non-empty bins; the point minimising KL(P‖Q) wins.
     /// </summary>
     public static int EntropyBins(long[] histogram, int levels)
     {
@@ -88,30 +89,33 @@ public static class RangeObserver
                 double sum = 0;
                 int nonEmpty = 0;
                 for (int i = start; i < end; i++) { sum += histogram[i]; if (histogram[i] > 0) nonEmpty++; }
-                if (level == levels - 1) for (int i = bins; i < histogram.Length; i++) sum += histogram[i];
-                for (int i = start; i < end; i++) if (p[i] > 0 && nonEmpty > 0) q[i] = sum / nonEmpty;
+                for (int i = start; i < end; i++) if (histogram[i] > 0) q[i] = sum / nonEmpty;
             }
-            double divergence = Divergence(p, q);
+            double divergence = Divergence(Smooth(p), Smooth(q));
             if (divergence < bestDivergence) { bestDivergence = divergence; best = bins; }
         }
         return best;
     }
 
+    /// <summary>Gives empty bins a tiny share (taken from the others) so that KL stays finite, as MXNet does.</summary>
+    private static double[] Smooth(double[] distribution)
+    {
+        const double epsilon = 1e-4;
+        double total = distribution.Sum();
+        int zeros = distribution.Count(v => v == 0), nonZeros = distribution.Length - zeros;
+        if (total == 0 || nonZeros == 0) return distribution;
+        double taken = epsilon * zeros / nonZeros;
+        return distribution.Select(v => v == 0 ? epsilon : Math.Max(v / total - taken, epsilon)).ToArray();
+    }
+
     private static double Divergence(double[] p, double[] q)
     {
-        double pSum = p.Sum(), qSum = q.Sum(), divergence = 0;
-        if (pSum == 0 || qSum == 0) return double.PositiveInfinity;
+        double divergence = 0;
         for (int i = 0; i < p.Length; i++)
-        {
-            if (p[i] == 0) continue;
-            if (q[i] == 0) return double.PositiveInfinity;
-            double pi = p[i] / pSum, qi = q[i] / qSum;
-            divergence += pi * Math.Log(pi / qi);
-        }
+            if (p[i] > 0) divergence += p[i] * Math.Log(p[i] / Math.Max(q[i], 1e-12));
         return divergence;
     }
 
-    /// <summary>Feeds every float tensor's values of every sample to <paramref name="observe"/>, with progress for long runs.</summary>
     private delegate void Observer(ArenaSlice slice, Span<float> values);
 
     private static void Run(BakedPlan plan, CalibrationSet samples, IBakeLog? log, string pass, Observer observe)

@@ -1,0 +1,67 @@
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Pipeline;
+using ModelBaker.Core.Reporting;
+using ModelBaker.Tests.Support;
+
+namespace ModelBaker.Tests.Compression;
+
+public sealed class QualityGateAndReportTests
+{
+    private static BakeOptions Validated(float sparsity, double? maxDrop, bool reconstruction = true) =>
+        SampleModels.DigitsOptions(sparsity) with
+        {
+            ValidationPath = TestData.Path("sample", "data", "digits_test_x.npy"),
+            ValidationLabelsPath = TestData.Path("sample", "data", "digits_test_y.npy"),
+            MaxAccuracyDrop = maxDrop,
+            Reconstruction = reconstruction,
+        };
+
+    [Fact]
+    public void AModelThatLosesTooMuchAccuracyFailsWithMB1401StatingBothNumbers()
+    {
+        var e = Assert.Throws<BakeException>(() => Baker.BakeWithReport(Validated(0.9f, maxDrop: 1, reconstruction: false), new RecordingLog()));
+        Assert.Equal(ErrorCodes.AccuracyGateFailed, e.Code);
+        Assert.Matches(@"fell from 98\.61% \(float model\) to \d+\.\d\d% \(baked\), a drop of \d+\.\d\d points, more than MaxAccuracyDrop=1", e.Message);
+    }
+
+    [Fact]
+    public void AModelWithinTheLimitPassesAndTheReportHoldsTheValidation()
+    {
+        var (plan, report) = Baker.BakeWithReport(Validated(0.5f, maxDrop: 1), new RecordingLog());
+        var v = report.Validation!;
+        Assert.Equal(359, v.Samples);
+        Assert.Equal(98.61, v.FloatTop1!.Value, 2);
+        Assert.Equal(98.33, v.BakedTop1!.Value, 2);
+        Assert.Equal(v.FloatTop1!.Value - v.BakedTop1!.Value, v.Drop, 9);
+        Assert.Contains("top-1 98.61% → 98.33%", report.Summary("Samples.DigitsMlp"));
+    }
+
+    [Fact]
+    public void WithoutLabelsTheGateMeasuresAgreementWithTheFloatModel()
+    {
+        var options = Validated(0.5f, maxDrop: 5) with { ValidationLabelsPath = null };
+        var report = Baker.BakeWithReport(options, new RecordingLog()).Report;
+        Assert.Null(report.Validation!.FloatTop1);
+        Assert.InRange(report.Validation.Agreement, 95, 100);
+    }
+
+    [Fact]
+    public void ReportNumbersAgreeWithThePlan()
+    {
+        var (plan, report) = Baker.BakeWithReport(SampleModels.DigitsOptions(0.5f), new RecordingLog());
+        Assert.Equal(plan.WeightBytes, report.BakedWeightBytes);
+        Assert.Equal(plan.ArenaBytes, report.ArenaBytes);
+        Assert.Equal(plan.Header.FloatWeightBytes, report.FloatWeightBytes);
+        Assert.Equal(plan.Kernels.Count, report.Layers.Count);
+        Assert.Equal(plan.Kernels.Sum(k => k.WeightBytes), report.Layers.Sum(l => l.Bytes));
+        long zeros = plan.Kernels.Sum(k => (long)k.ZeroParameters), parameters = plan.Kernels.Sum(k => (long)k.Parameters);
+        Assert.Equal((double)zeros / parameters, report.AchievedSparsity, 9);
+        Assert.InRange(report.AchievedSparsity, 0.49, 0.52); // int8 rounding may zero a few more weights
+        Assert.All(report.Layers, l => Assert.InRange(l.OutputError!.Value, 0, 0.2));
+
+        string json = report.ToJson();
+        foreach (string field in new[] { "floatWeightBytes", "bakedWeightBytes", "arenaBytes", "achievedSparsity", "layers", "name", "op", "parameters", "sparsity", "encoding", "bytes", "clusters", "outputError" })
+            Assert.Contains($"\"{field}\": ", json);
+        Assert.Contains($"\"bakedWeightBytes\": {plan.WeightBytes},", json);
+    }
+}
