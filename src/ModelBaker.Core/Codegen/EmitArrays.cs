@@ -12,6 +12,12 @@ public static class EmitArrays
     public static void SBytes(CodeWriter code, string name, IReadOnlyList<sbyte> values, string comment) =>
         Emit(code, "sbyte", name, values, v => CodeWriter.Int(v), comment, perLine: 32);
 
+    public static void Bytes(CodeWriter code, string name, IReadOnlyList<byte> values, string comment) =>
+        Emit(code, "byte", name, values, v => CodeWriter.Int(v), comment, perLine: 32);
+
+    public static void UShorts(CodeWriter code, string name, IReadOnlyList<ushort> values, string comment) =>
+        Emit(code, "ushort", name, values, v => CodeWriter.Int(v), comment, perLine: 16);
+
     public static void Ints(CodeWriter code, string name, IReadOnlyList<int> values, string comment) =>
         Emit(code, "int", name, values, CodeWriter.Int, comment, perLine: 16);
 

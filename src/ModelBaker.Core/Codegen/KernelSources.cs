@@ -23,18 +23,25 @@ public static class KernelSources
         return line.Substring(spaces);
     }
 
-    public static string Get(string kernelFileName)
+    /// <param name="helper">
+    /// A kernel file name ("FullyConnectedInt8") for its main block, or "File#Block" for a named block, marked
+    /// <c>// &lt;emit Block&gt;</c> … <c>// &lt;/emit&gt;</c> (variants only some plans need, such as sparse encodings).
+    /// </param>
+    public static string Get(string helper)
     {
+        int hash = helper.IndexOf('#');
+        string kernelFileName = hash < 0 ? helper : helper.Substring(0, hash);
+        string begin = hash < 0 ? Begin : "// <emit " + helper.Substring(hash + 1) + ">";
         string resource = "ModelBaker.Kernels." + kernelFileName + ".cs";
         using var stream = typeof(KernelSources).GetTypeInfo().Assembly.GetManifestResourceStream(resource)
             ?? throw new InvalidOperationException($"Kernel source '{resource}' is not embedded in {typeof(KernelSources).Assembly.GetName().Name}.");
         using var reader = new StreamReader(stream);
         string[] lines = reader.ReadToEnd().Replace("\r\n", "\n").Split('\n');
-        int begin = Array.FindIndex(lines, l => l.Trim() == Begin);
-        int end = Array.FindIndex(lines, l => l.Trim() == End);
-        if (begin < 0 || end < begin) throw new InvalidOperationException($"Kernel source '{resource}' has no emit markers.");
-        int indent = lines[begin].Length - lines[begin].TrimStart().Length;
-        return string.Join("\n", lines.Skip(begin + 1).Take(end - begin - 1)
+        int first = Array.FindIndex(lines, l => l.Trim() == begin);
+        int end = first < 0 ? -1 : Array.FindIndex(lines, first, l => l.Trim() == End);
+        if (first < 0 || end < first) throw new InvalidOperationException($"Kernel source '{resource}' has no '{begin}' block.");
+        int indent = lines[first].Length - lines[first].TrimStart().Length;
+        return string.Join("\n", lines.Skip(first + 1).Take(end - first - 1)
             .Select(l => Dedent(l, indent))
             .Select(l => l.StartsWith("public static ", StringComparison.Ordinal) ? "private static " + l.Substring("public static ".Length) : l));
     }

@@ -39,6 +39,8 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
     public float ActivationMin { get; }
     public float ActivationMax { get; }
     public int Units => Bias.Length;
+    /// <summary>Distinct non-zero weight values after weight clustering; 0 when the layer is not clustered.</summary>
+    public int Clusters { get; set; }
 
     public override FloatKernel? WithActivation(string source, ArenaSlice output, float min, float max) =>
         new FullyConnectedFloat(source, Input, output, Rows, Depth, RowStride, ColumnStride, Weights, Bias, Math.Max(ActivationMin, min), Math.Min(ActivationMax, max));

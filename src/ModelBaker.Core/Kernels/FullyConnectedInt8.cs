@@ -17,7 +17,7 @@ namespace ModelBaker.Core.Kernels;
 public sealed class FullyConnectedInt8 : Int8Kernel
 {
     public FullyConnectedInt8(string source, ArenaSlice input, ArenaSlice output, int rows, int depth,
-        int rowStride, int columnStride, sbyte[] weights, int[] bias, int[] multipliers, int[] shifts,
+        int rowStride, int columnStride, EncodedWeights weights, int[] bias, int[] multipliers, int[] shifts,
         int outputZeroPoint, int activationMin, int activationMax) : base(source)
     {
         Input = input;
@@ -26,7 +26,8 @@ public sealed class FullyConnectedInt8 : Int8Kernel
         Depth = depth;
         RowStride = rowStride;
         ColumnStride = columnStride;
-        Weights = weights;
+        Encoded = weights;
+        Weights = weights.Decode();
         Bias = bias;
         Multipliers = multipliers;
         Shifts = shifts;
@@ -42,7 +43,9 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     /// <summary>Element k of row m is input[m · RowStride + k · ColumnStride] (a transposed input has ColumnStride ≠ 1).</summary>
     public int RowStride { get; }
     public int ColumnStride { get; }
-    /// <summary>[units, depth], row-major: one row per output unit.</summary>
+    /// <summary>The weights as stored: dense, sparse or clustered, whichever is smallest.</summary>
+    public EncodedWeights Encoded { get; }
+    /// <summary>[units, depth], row-major: one row per output unit (decoded).</summary>
     public sbyte[] Weights { get; }
     public int[] Bias { get; }
     public int[] Multipliers { get; }
@@ -65,11 +68,13 @@ public sealed class FullyConnectedInt8 : Int8Kernel
         var bias = new int[units];
         var multipliers = new int[units];
         var shifts = new int[units];
+        // A clustered layer shares one scale, so that its few distinct weights stay few distinct int8 values.
+        float layerMaxAbs = fc.Weights.Length == 0 ? 0 : fc.Weights.Max(Math.Abs);
         for (int n = 0; n < units; n++)
         {
             float maxAbs = 0;
             for (int k = 0; k < depth; k++) maxAbs = Math.Max(maxAbs, Math.Abs(fc.Weights[n * depth + k]));
-            double weightScale = QuantizationParameters.WeightScale(maxAbs);
+            double weightScale = QuantizationParameters.WeightScale(fc.Clusters > 0 ? layerMaxAbs : maxAbs);
             int weightSum = 0;
             for (int k = 0; k < depth; k++)
             {
@@ -82,27 +87,66 @@ public sealed class FullyConnectedInt8 : Int8Kernel
             (multipliers[n], shifts[n]) = QuantizeMultiplier(accumulatorScale / output.Scale);
         }
         var (min, max) = QuantizationContext.ActivationRange(fc.ActivationMin, fc.ActivationMax, output);
+        var codebook = fc.Clusters > 0 ? weights.Where(w => w != 0).Distinct().OrderBy(w => w).ToArray() : null;
         return new FullyConnectedInt8(fc.Source, q.Slice(fc.Input), q.Slice(fc.Output), fc.Rows, depth, fc.RowStride, fc.ColumnStride,
-            weights, bias, multipliers, shifts, output.ZeroPoint, min, max);
+            EncodedWeights.Smallest(weights, units, depth, codebook), bias, multipliers, shifts, output.ZeroPoint, min, max);
     }
 
     public override int Parameters => Weights.Length;
     public override int ZeroParameters => Weights.Count(w => w == 0);
+    public override string Encoding => Encoded.Encoding switch
+    {
+        WeightEncoding.IndexDelta => "index-delta",
+        WeightEncoding.ClusteredBitmask => "clustered-bitmask",
+        var e => e.ToString().ToLowerInvariant(),
+    };
+    public override int Clusters => Encoded.Encoding is WeightEncoding.Clustered or WeightEncoding.ClusteredBitmask ? Encoded.Codebook.Count(c => c != 0) : 0;
 
     public override KernelKind Kind => KernelKind.FullyConnectedInt8;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
-    public override int WeightBytes => Weights.Length + 4 * (Bias.Length + Multipliers.Length) + Shifts.Length;
-    public override IEnumerable<string> Helpers => new[] { nameof(FullyConnectedInt8), nameof(FixedPoint) };
+    /// <summary>Shifts are emitted as sbytes (they lie in −31…30); the rest as stored.</summary>
+    public override int WeightBytes => Encoded.Bytes + 4 * (Bias.Length + Multipliers.Length) + Shifts.Length;
+    public override IEnumerable<string> Helpers => new[] { Encoded.Encoding switch
+    {
+        WeightEncoding.Dense => nameof(FullyConnectedInt8),
+        WeightEncoding.Bitmask => nameof(FullyConnectedInt8) + "#Bitmask",
+        WeightEncoding.IndexDelta => nameof(FullyConnectedInt8) + "#IndexDelta",
+        _ => nameof(FullyConnectedInt8) + "#Clustered",
+    }, nameof(FixedPoint) };
 
-    public override void Run(PlanArena arena) =>
-        FullyConnected(arena.Int8s(Input), Rows, Depth, RowStride, ColumnStride,
-            Weights, Bias, Multipliers, Shifts, OutputZeroPoint, ActivationMin, ActivationMax,
-            arena.Int8s(Output));
+    private sbyte[] ShiftBytes => Shifts.Select(s => (sbyte)s).ToArray();
+
+    /// <summary>Runs the very helper generated code calls for this encoding.</summary>
+    public override void Run(PlanArena arena)
+    {
+        var e = Encoded;
+        var input = arena.Int8s(Input);
+        var output = arena.Int8s(Output);
+        switch (e.Encoding)
+        {
+            case WeightEncoding.Dense:
+                FullyConnected(input, Rows, Depth, RowStride, ColumnStride, e.Values, Bias, Multipliers, ShiftBytes,
+                    OutputZeroPoint, ActivationMin, ActivationMax, output);
+                break;
+            case WeightEncoding.Bitmask:
+                FullyConnectedBitmask(input, Rows, Depth, RowStride, ColumnStride, e.Mask, e.Values, Bias, Multipliers, ShiftBytes,
+                    OutputZeroPoint, ActivationMin, ActivationMax, output);
+                break;
+            case WeightEncoding.IndexDelta:
+                FullyConnectedIndexDelta(input, Rows, Depth, RowStride, ColumnStride, e.Counts, e.Deltas, e.Values, Bias, Multipliers, ShiftBytes,
+                    OutputZeroPoint, ActivationMin, ActivationMax, output);
+                break;
+            default:
+                FullyConnectedClustered(input, Rows, Depth, RowStride, ColumnStride, e.Mask, e.Codebook, e.Codes, e.Bits, Bias, Multipliers, ShiftBytes,
+                    OutputZeroPoint, ActivationMin, ActivationMax, output);
+                break;
+        }
+    }
 
     // <emit>
     /// <summary>Int8 fully connected layer with per-unit requantization (see the ModelBaker docs).</summary>
     public static void FullyConnected(ReadOnlySpan<sbyte> input, int rows, int depth, int rowStride, int columnStride,
-        ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multipliers, ReadOnlySpan<int> shifts,
+        ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multipliers, ReadOnlySpan<sbyte> shifts,
         int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
     {
         int units = bias.Length;
@@ -172,28 +216,128 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     }
     // </emit>
 
+    // <emit Bitmask>
+    /// <summary>Int8 fully connected layer whose weights are stored as a bitmask of non-zeros plus the non-zero values.</summary>
+    public static void FullyConnectedBitmask(ReadOnlySpan<sbyte> input, int rows, int depth, int rowStride, int columnStride,
+        ReadOnlySpan<byte> mask, ReadOnlySpan<sbyte> values, ReadOnlySpan<int> bias, ReadOnlySpan<int> multipliers, ReadOnlySpan<sbyte> shifts,
+        int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
+    {
+        int units = bias.Length, maskBytes = (depth + 7) / 8;
+        for (int m = 0; m < rows; m++)
+        {
+            int next = 0; // the next non-zero value, consumed unit by unit
+            for (int n = 0; n < units; n++)
+            {
+                int accumulator = bias[n];
+                ReadOnlySpan<byte> unitMask = mask.Slice(n * maskBytes, maskBytes);
+                for (int b = 0; b < maskBytes; b++)
+                {
+                    int bits = unitMask[b];
+                    while (bits != 0)
+                    {
+                        int bit = 0;
+                        while ((bits & (1 << bit)) == 0) bit++;
+                        bits &= bits - 1; // clear the lowest set bit
+                        accumulator += input[m * rowStride + (b * 8 + bit) * columnStride] * values[next++];
+                    }
+                }
+                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[n], shifts[n]) + outputZeroPoint;
+                output[m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+            }
+        }
+    }
+    // </emit>
+
+    // <emit IndexDelta>
+    /// <summary>Int8 fully connected layer whose weights are stored as (distance from the previous non-zero, value) pairs.</summary>
+    public static void FullyConnectedIndexDelta(ReadOnlySpan<sbyte> input, int rows, int depth, int rowStride, int columnStride,
+        ReadOnlySpan<ushort> counts, ReadOnlySpan<byte> deltas, ReadOnlySpan<sbyte> values, ReadOnlySpan<int> bias, ReadOnlySpan<int> multipliers,
+        ReadOnlySpan<sbyte> shifts, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
+    {
+        int units = bias.Length;
+        for (int m = 0; m < rows; m++)
+        {
+            int entry = 0;
+            for (int n = 0; n < units; n++)
+            {
+                int accumulator = bias[n], k = -1;
+                for (int c = 0; c < counts[n]; c++, entry++)
+                {
+                    k += deltas[entry];
+                    accumulator += input[m * rowStride + k * columnStride] * values[entry];
+                }
+                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[n], shifts[n]) + outputZeroPoint;
+                output[m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+            }
+        }
+    }
+    // </emit>
+
+    // <emit Clustered>
+    /// <summary>
+    /// Int8 fully connected layer whose weights are codes into a small codebook, packed <paramref name="bits"/> bits each;
+    /// with a non-empty <paramref name="mask"/> only the non-zero weights have codes.
+    /// </summary>
+    public static void FullyConnectedClustered(ReadOnlySpan<sbyte> input, int rows, int depth, int rowStride, int columnStride,
+        ReadOnlySpan<byte> mask, ReadOnlySpan<sbyte> codebook, ReadOnlySpan<byte> codes, int bits, ReadOnlySpan<int> bias,
+        ReadOnlySpan<int> multipliers, ReadOnlySpan<sbyte> shifts, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
+    {
+        int units = bias.Length, maskBytes = (depth + 7) / 8, codeMask = (1 << bits) - 1;
+        bool sparse = mask.Length > 0;
+        for (int m = 0; m < rows; m++)
+        {
+            int position = 0; // bit position of the next code
+            for (int n = 0; n < units; n++)
+            {
+                int accumulator = bias[n];
+                for (int k = 0; k < depth; k++)
+                {
+                    if (sparse && (mask[n * maskBytes + k / 8] & (1 << (k % 8))) == 0) continue;
+                    int at = position >> 3;
+                    int word = codes[at] | (at + 1 < codes.Length ? codes[at + 1] << 8 : 0);
+                    int code = (word >> (position & 7)) & codeMask;
+                    position += bits;
+                    accumulator += input[m * rowStride + k * columnStride] * codebook[code];
+                }
+                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[n], shifts[n]) + outputZeroPoint;
+                output[m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+            }
+        }
+    }
+    // </emit>
+
     public override void WritePayload(PlanBinaryWriter w)
     {
         w.Slice(Input); w.Slice(Output);
         w.Int(Rows); w.Int(Depth); w.Int(RowStride); w.Int(ColumnStride);
-        w.SBytes(Weights); w.Ints(Bias); w.Ints(Multipliers); w.Ints(Shifts);
+        Encoded.Write(w); w.Ints(Bias); w.Ints(Multipliers); w.Ints(Shifts);
         w.Int(OutputZeroPoint); w.Int(ActivationMin); w.Int(ActivationMax);
     }
 
     public static FullyConnectedInt8 Read(PlanBinaryReader r, string source) =>
         new(source, r.Slice(), r.Slice(), r.Int(), r.Int(), r.Int(), r.Int(),
-            r.SBytes(), r.Ints(), r.Ints(), r.Ints(), r.Int(), r.Int(), r.Int());
+            EncodedWeights.Read(r), r.Ints(), r.Ints(), r.Ints(), r.Int(), r.Int(), r.Int());
 
-    public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"FullyConnected({Input.Expression()}, rows: {Rows}, depth: {Depth}, rowStride: {RowStride}, columnStride: {ColumnStride},")
-            .Line($"    {name}Weights, {name}Bias, {name}Multipliers, {name}Shifts,")
+    public override void EmitCall(CodeWriter code, string name)
+    {
+        var (method, weights) = Encoded.Encoding switch
+        {
+            WeightEncoding.Dense => ("FullyConnected", $"{name}Weights"),
+            WeightEncoding.Bitmask => ("FullyConnectedBitmask", $"{name}Mask, {name}Weights"),
+            WeightEncoding.IndexDelta => ("FullyConnectedIndexDelta", $"{name}Counts, {name}Deltas, {name}Weights"),
+            WeightEncoding.ClusteredBitmask => ("FullyConnectedClustered", $"{name}Mask, {name}Codebook, {name}Codes, bits: {Encoded.Bits}"),
+            _ => ("FullyConnectedClustered", $"mask: default, {name}Codebook, {name}Codes, bits: {Encoded.Bits}"),
+        };
+        code.Line($"{method}({Input.Expression()}, rows: {Rows}, depth: {Depth}, rowStride: {RowStride}, columnStride: {ColumnStride},")
+            .Line($"    {weights}, {name}Bias, {name}Multipliers, {name}Shifts,")
             .Line($"    outputZeroPoint: {OutputZeroPoint}, activationMin: {ActivationMin}, activationMax: {ActivationMax}, {Output.Expression()});");
+    }
 
     public override void EmitData(CodeWriter code, string name)
     {
-        EmitArrays.SBytes(code, $"{name}Weights", Weights, $"[{Units} units × {Depth}] int8 weights, one row per output unit");
+        Encoded.EmitData(code, name);
         EmitArrays.Ints(code, $"{name}Bias", Bias, "int32 bias (scale = input scale × weight scale), input zero point folded in");
         EmitArrays.Ints(code, $"{name}Multipliers", Multipliers, "Q31 requantization multipliers, one per unit");
-        EmitArrays.Ints(code, $"{name}Shifts", Shifts, "power-of-two requantization shifts, one per unit");
+        EmitArrays.SBytes(code, $"{name}Shifts", ShiftBytes, "power-of-two requantization shifts, one per unit");
     }
 }

@@ -41,6 +41,8 @@ public sealed class PlanBinaryReader : IDisposable
         return values;
     }
 
+    public byte[] Bytes() => _reader.ReadBytes(Count(1));
+
     public sbyte[] SBytes()
     {
         var values = new sbyte[Count(1)];

@@ -38,6 +38,12 @@ public sealed class PlanBinaryWriter : IDisposable
         foreach (float v in values) _writer.Write(v);
     }
 
+    public void Bytes(byte[] values)
+    {
+        Int(values.Length);
+        _writer.Write(values);
+    }
+
     public void SBytes(sbyte[] values)
     {
         Int(values.Length);
