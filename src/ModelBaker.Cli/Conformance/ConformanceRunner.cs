@@ -124,13 +124,14 @@ public static class ConformanceRunner
         return null;
     }
 
-    private static ElementType TypeOf(Array array) => array switch
+    // By the array's exact element type: the CLR lets a byte[] pass as an sbyte[] in a type test (and the reverse).
+    private static ElementType TypeOf(Array array) => array.GetType().GetElementType() switch
     {
-        sbyte[] => ElementType.Int8,
-        byte[] => ElementType.UInt8,
-        int[] => ElementType.Int32,
-        long[] => ElementType.Int64,
-        bool[] => ElementType.Bool,
+        var t when t == typeof(sbyte) => ElementType.Int8,
+        var t when t == typeof(byte) => ElementType.UInt8,
+        var t when t == typeof(int) => ElementType.Int32,
+        var t when t == typeof(long) => ElementType.Int64,
+        var t when t == typeof(bool) => ElementType.Bool,
         _ => ElementType.Float32,
     };
 

@@ -7,9 +7,10 @@ using ModelBaker.Core.Plan;
 namespace ModelBaker.Core.Kernels;
 
 /// <summary>
-/// Int8 softmax over the last axis of a [rows, columns] view. exp(−scale · (max − q)) comes from a table
-/// of 2^20-scaled integers built at bake time (the difference max − q is always in 0…255), so run time is
-/// integer-only. Output quantization is fixed, as in TensorFlow Lite: scale 1/256, zero point −128.
+/// Int8 softmax over groups of <c>size</c> elements <c>inner</c> apart ([outer, size, inner], as
+/// <see cref="SoftmaxFloat"/>). exp(−scale · (max − q)) comes from a table of 2^20-scaled integers built at bake
+/// time (the difference max − q is always in 0…255), so run time is integer-only. Output quantization is fixed,
+/// as in TensorFlow Lite: scale 1/256, zero point −128.
 /// </summary>
 public sealed class SoftmaxInt8 : Int8Kernel
 {
@@ -17,17 +18,19 @@ public sealed class SoftmaxInt8 : Int8Kernel
     public const int OutputZeroPoint = -128;
     private const int TableOne = 1 << 20;
 
-    public SoftmaxInt8(string source, int rows, int columns, int[] expTable, ArenaSlice input, ArenaSlice output) : base(source)
+    public SoftmaxInt8(string source, int outer, int size, int inner, int[] expTable, ArenaSlice input, ArenaSlice output) : base(source)
     {
-        Rows = rows;
-        Columns = columns;
+        Outer = outer;
+        Size = size;
+        Inner = inner;
         ExpTable = expTable;
         Input = input;
         Output = output;
     }
 
-    public int Rows { get; }
-    public int Columns { get; }
+    public int Outer { get; }
+    public int Size { get; }
+    public int Inner { get; }
     /// <summary>ExpTable[d] = round(2^20 · exp(−inputScale · d)).</summary>
     public int[] ExpTable { get; }
     public ArenaSlice Input { get; }
@@ -42,7 +45,8 @@ public sealed class SoftmaxInt8 : Int8Kernel
     {
         var input = q.Parameters(softmax.Input);
         q.Fix(softmax.Output, new QuantizationParameters(OutputScale, OutputZeroPoint));
-        return new SoftmaxInt8(softmax.Source, softmax.Rows, softmax.Columns, Tabulate(input.Scale), q.Slice(softmax.Input), q.Slice(softmax.Output));
+        return new SoftmaxInt8(softmax.Source, softmax.Outer, softmax.Size, softmax.Inner, Tabulate(input.Scale),
+            q.Slice(softmax.Input), q.Slice(softmax.Output));
     }
 
     public static int[] Tabulate(double inputScale)
@@ -53,25 +57,25 @@ public sealed class SoftmaxInt8 : Int8Kernel
     }
 
     public override void Run(PlanArena arena) =>
-        Softmax(arena.Int8s(Input), Rows, Columns, ExpTable,
-            arena.Int8s(Output));
+        Softmax(arena.Int8s(Input), Outer, Size, Inner, ExpTable, arena.Int8s(Output));
 
     // <emit>
-    /// <summary>Int8 softmax of each row; output scale 1/256, zero point −128.</summary>
-    public static void Softmax(ReadOnlySpan<sbyte> input, int rows, int columns, ReadOnlySpan<int> expTable, Span<sbyte> output)
+    /// <summary>Int8 softmax of each group of <c>size</c> elements <c>inner</c> apart; output scale 1/256, zero point −128.</summary>
+    public static void Softmax(ReadOnlySpan<sbyte> input, int outer, int size, int inner, ReadOnlySpan<int> expTable, Span<sbyte> output)
     {
-        for (int r = 0; r < rows; r++)
+        for (int o = 0; o < outer; o++)
+        for (int n = 0; n < inner; n++)
         {
-            ReadOnlySpan<sbyte> row = input.Slice(r * columns, columns);
+            int start = o * size * inner + n;
             int max = -128;
-            for (int c = 0; c < columns; c++) if (row[c] > max) max = row[c];
+            for (int j = 0; j < size; j++) if (input[start + j * inner] > max) max = input[start + j * inner];
             long sum = 0;
-            for (int c = 0; c < columns; c++) sum += expTable[max - row[c]];
-            for (int c = 0; c < columns; c++)
+            for (int j = 0; j < size; j++) sum += expTable[max - input[start + j * inner]];
+            for (int j = 0; j < size; j++)
             {
-                long scaled = (expTable[max - row[c]] * 256L + sum / 2) / sum;
+                long scaled = (expTable[max - input[start + j * inner]] * 256L + sum / 2) / sum;
                 long value = scaled - 128;
-                output[r * columns + c] = (sbyte)(value > 127 ? 127 : value);
+                output[start + j * inner] = (sbyte)(value > 127 ? 127 : value);
             }
         }
     }
@@ -79,13 +83,14 @@ public sealed class SoftmaxInt8 : Int8Kernel
 
     public override void WritePayload(PlanBinaryWriter w)
     {
-        w.Int(Rows); w.Int(Columns); w.Ints(ExpTable); w.Slice(Input); w.Slice(Output);
+        w.Int(Outer); w.Int(Size); w.Int(Inner); w.Ints(ExpTable); w.Slice(Input); w.Slice(Output);
     }
 
-    public static SoftmaxInt8 Read(PlanBinaryReader r, string source) => new(source, r.Int(), r.Int(), r.Ints(), r.Slice(), r.Slice());
+    public static SoftmaxInt8 Read(PlanBinaryReader r, string source) =>
+        new(source, r.Int(), r.Int(), r.Int(), r.Ints(), r.Slice(), r.Slice());
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"Softmax({Input.Expression()}, rows: {Rows}, columns: {Columns}, {name}ExpTable, {Output.Expression()});");
+        code.Line($"Softmax({Input.Expression()}, outer: {Outer}, size: {Size}, inner: {Inner}, {name}ExpTable, {Output.Expression()});");
 
     public override void EmitData(CodeWriter code, string name) =>
         EmitArrays.Ints(code, $"{name}ExpTable", ExpTable, "round(2^20 · exp(−input scale · d)) for d = max − q in 0…255");

@@ -1,35 +1,74 @@
 using System;
 using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Compression;
 using ModelBaker.Core.Plan;
 
 namespace ModelBaker.Core.Kernels;
 
-/// <summary>The element-wise activations of float plans.</summary>
-public enum UnaryFunction { Relu = 0, Sigmoid = 1, Tanh = 2 }
+/// <summary>
+/// The element-wise functions of float plans. Numbers are stored in plans: a new function gets a new number.
+/// Alpha and beta are the function's parameters (unused ones are 0).
+/// </summary>
+public enum UnaryFunction
+{
+    Relu = 0,
+    Sigmoid = 1,
+    Tanh = 2,
+    /// <summary>x ≥ 0 ? x : alpha · x.</summary>
+    LeakyRelu = 3,
+    /// <summary>max(0, min(1, alpha · x + beta)).</summary>
+    HardSigmoid = 4,
+    /// <summary>x · max(0, min(1, x / 6 + 1/2)).</summary>
+    HardSwish = 5,
+    /// <summary>x ≥ 0 ? x : alpha · (e^x − 1).</summary>
+    Elu = 6,
+    /// <summary>beta · (x > 0 ? x : alpha · (e^x − 1)), beta being ONNX's gamma.</summary>
+    Selu = 7,
+    /// <summary>ln(1 + e^x).</summary>
+    Softplus = 8,
+    Exp = 9,
+    Sqrt = 10,
+    Neg = 11,
+    Abs = 12,
+    /// <summary>min(max(x, alpha), beta): Clip that could not be fused into the step before it.</summary>
+    Clip = 13,
+}
 
-/// <summary>output[i] = f(input[i]) for an activation that could not be fused into the layer before it.</summary>
+/// <summary>output[i] = f(input[i]) for a function that could not be fused into the layer before it.</summary>
 public sealed class UnaryFloat : FloatKernel
 {
-    public UnaryFloat(string source, UnaryFunction function, ArenaSlice input, ArenaSlice output) : base(source)
+    public UnaryFloat(string source, UnaryFunction function, ArenaSlice input, ArenaSlice output, float alpha = 0f, float beta = 0f)
+        : base(source)
     {
         Function = function;
+        Alpha = alpha;
+        Beta = beta;
         Input = input;
         Output = output;
     }
 
     public UnaryFunction Function { get; }
+    public float Alpha { get; }
+    public float Beta { get; }
     public ArenaSlice Input { get; }
     public override ArenaSlice Output { get; }
 
-    /// <summary>Every function becomes a 256-entry table; Sigmoid and Tanh get TensorFlow Lite's fixed output scales.</summary>
-    public override Kernel Quantize(Compression.QuantizationContext context) => Function switch
+    /// <summary>
+    /// Every function becomes a 256-entry table of the float function itself (so int8 follows the float plan exactly
+    /// at the table's points); functions with a fixed output range get TensorFlow Lite's fixed output scales.
+    /// </summary>
+    public override Kernel Quantize(QuantizationContext context)
     {
-        UnaryFunction.Relu => LookupInt8.From(Source, "Relu", x => Math.Max(0, x), Input, Output, context),
-        UnaryFunction.Sigmoid => LookupInt8.From(Source, "Sigmoid", x => 1 / (1 + Math.Exp(-x)), Input, Output, context,
-            new Compression.QuantizationParameters(1.0 / 256, -128)),
-        _ => LookupInt8.From(Source, "Tanh", Math.Tanh, Input, Output, context, new Compression.QuantizationParameters(1.0 / 128, 0)),
-    };
+        Func<double, double> f = x => Apply((int)Function, Alpha, Beta, (float)x);
+        QuantizationParameters? fixedOutput = Function switch
+        {
+            UnaryFunction.Sigmoid or UnaryFunction.HardSigmoid => new QuantizationParameters(1.0 / 256, -128),
+            UnaryFunction.Tanh => new QuantizationParameters(1.0 / 128, 0),
+            _ => null,
+        };
+        return LookupInt8.From(Source, Function.ToString(), f, Input, Output, context, fixedOutput);
+    }
 
     public override KernelKind Kind => KernelKind.UnaryFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
@@ -37,34 +76,55 @@ public sealed class UnaryFloat : FloatKernel
     public override IEnumerable<string> Helpers => new[] { nameof(UnaryFloat) };
 
     public override void Run(PlanArena arena) =>
-        Unary((int)Function, arena.Floats(Input), arena.Floats(Output));
+        Unary((int)Function, Alpha, Beta, arena.Floats(Input), arena.Floats(Output));
 
     // <emit>
-    /// <summary>Element-wise activation: 0 = Relu, 1 = Sigmoid, 2 = Tanh.</summary>
-    public static void Unary(int function, ReadOnlySpan<float> input, Span<float> output)
+    /// <summary>Element-wise function (codes: see the comment where it is called).</summary>
+    public static void Unary(int function, float alpha, float beta, ReadOnlySpan<float> input, Span<float> output)
     {
-        for (int i = 0; i < input.Length; i++)
+        for (int i = 0; i < input.Length; i++) output[i] = Apply(function, alpha, beta, input[i]);
+    }
+
+    /// <summary>
+    /// One element: 0 Relu, 1 Sigmoid, 2 Tanh, 3 LeakyRelu, 4 HardSigmoid, 5 HardSwish, 6 Elu, 7 Selu, 8 Softplus,
+    /// 9 Exp, 10 Sqrt, 11 Neg, 12 Abs, 13 Clip. Transcendentals in double, rounded once to float.
+    /// </summary>
+    public static float Apply(int function, float alpha, float beta, float x)
+    {
+        switch (function)
         {
-            float x = input[i];
-            output[i] = function switch
-            {
-                0 => x > 0f ? x : 0f,
-                1 => (float)(1.0 / (1.0 + Math.Exp(-x))),
-                _ => (float)Math.Tanh(x),
-            };
+            case 0: return x > 0f ? x : 0f;
+            case 1: return (float)(1.0 / (1.0 + Math.Exp(-x)));
+            case 2: return (float)Math.Tanh(x);
+            case 3: return x >= 0f ? x : alpha * x;
+            case 4: { float y = alpha * x + beta; return y < 0f ? 0f : y > 1f ? 1f : y; }
+            case 5: { float y = x / 6f + 0.5f; return x * (y < 0f ? 0f : y > 1f ? 1f : y); }
+            case 6: return x >= 0f ? x : (float)(alpha * (Math.Exp(x) - 1.0));
+            case 7: return x > 0f ? beta * x : (float)(beta * (alpha * (Math.Exp(x) - 1.0)));
+            case 8: return (float)(x > 0f ? x + Math.Log(1.0 + Math.Exp(-x)) : Math.Log(1.0 + Math.Exp(x)));
+            case 9: return (float)Math.Exp(x);
+            case 10: return (float)Math.Sqrt(x);
+            case 11: return -x;
+            case 12: return x < 0f ? -x : x;
+            default: { float y = x < alpha ? alpha : x; return y > beta ? beta : y; }
         }
     }
     // </emit>
 
     public override void WritePayload(PlanBinaryWriter w)
     {
-        w.Byte((byte)Function); w.Slice(Input); w.Slice(Output);
+        w.Byte((byte)Function); w.Float(Alpha); w.Float(Beta); w.Slice(Input); w.Slice(Output);
     }
 
-    public static UnaryFloat Read(PlanBinaryReader r, string source) => new(source, (UnaryFunction)r.Byte(), r.Slice(), r.Slice());
+    public static UnaryFloat Read(PlanBinaryReader r, string source)
+    {
+        var function = (UnaryFunction)r.Byte();
+        float alpha = r.Float(), beta = r.Float();
+        return new UnaryFloat(source, function, r.Slice(), r.Slice(), alpha, beta);
+    }
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"Unary({(int)Function} /* {Function} */, {Input.Expression()}, {Output.Expression()});");
+        code.Line($"Unary({(int)Function} /* {Function} */, alpha: {CodeWriter.Float(Alpha)}, beta: {CodeWriter.Float(Beta)}, {Input.Expression()}, {Output.Expression()});");
 
     public override void EmitData(CodeWriter code, string name) { }
 }

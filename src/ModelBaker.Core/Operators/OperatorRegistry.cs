@@ -13,6 +13,9 @@ public static class OperatorRegistry
     {
         new Add(), new Dropout(), new Flatten(), new Gemm(), new Identity(), new MatMul(),
         new Relu(), new Reshape(), new Sigmoid(), new Softmax(), new Tanh(),
+        new Abs(), new ArgMax(), new Clip(), new Div(), new Elu(), new Exp(), new HardSigmoid(), new HardSwish(),
+        new LeakyRelu(), new LogSoftmax(), new Max(), new Mean(), new Min(), new Mul(), new Neg(), new PRelu(),
+        new ReduceMax(), new ReduceMean(), new Selu(), new Softplus(), new Sqrt(), new Sub(), new Sum(),
     }.ToDictionary(op => op.OpType, StringComparer.Ordinal);
 
     /// <summary>Supported op types, sorted (for messages and docs).</summary>

@@ -1,5 +1,3 @@
-using System;
-
 namespace ModelBaker.Core.Operators;
 
 /// <summary>Y = tanh(X).</summary>
@@ -7,5 +5,4 @@ public sealed class Tanh : UnaryFloatOperator
 {
     public override string OpType => "Tanh";
     protected override Kernels.UnaryFunction Function => Kernels.UnaryFunction.Tanh;
-    public override float Apply(float x) => (float)Math.Tanh(x);
 }

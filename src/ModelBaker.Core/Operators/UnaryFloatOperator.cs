@@ -5,22 +5,30 @@ using static ModelBaker.Core.Operators.OperatorHelpers;
 
 namespace ModelBaker.Core.Operators;
 
-/// <summary>An element-wise float function of one input: same shape out, one kernel line per subclass.</summary>
+/// <summary>
+/// An element-wise float function of one input: same shape out. Subclasses name the plan kernel's function and
+/// read its parameters from the node's attributes; the float reference is the kernel's own
+/// <see cref="UnaryFloat.Apply"/>, so the executable spec and the baked code cannot disagree.
+/// </summary>
 public abstract class UnaryFloatOperator : IOperator
 {
     public abstract string OpType { get; }
 
-    /// <summary>The function applied to every element.</summary>
-    public abstract float Apply(float x);
-
     /// <summary>The plan kernel's code for this function.</summary>
     protected abstract UnaryFunction Function { get; }
+
+    /// <summary>The function's parameters (alpha, beta) from the node's attributes; (0, 0) for none.</summary>
+    protected virtual (float Alpha, float Beta) Parameters(Node node) => (0f, 0f);
+
+    /// <summary>The function applied to every element (no parameters; for functions that have none).</summary>
+    public float Apply(float x) => UnaryFloat.Apply((int)Function, 0f, 0f, x);
 
     /// <summary>Relu folds into the step before it as a clamp when it can; otherwise one element-wise step.</summary>
     public void Lower(Node node, LoweringContext context)
     {
         if (Function == UnaryFunction.Relu && ActivationFusion.TryFuse(context, node, 0f, float.PositiveInfinity)) return;
-        context.Add(new UnaryFloat(node.Describe(), Function, context.Slice(node.Inputs[0]), context.Slice(node.Outputs[0])));
+        var (alpha, beta) = Parameters(node);
+        context.Add(new UnaryFloat(node.Describe(), Function, context.Slice(node.Inputs[0]), context.Slice(node.Outputs[0]), alpha, beta));
     }
 
     public void InferShapes(Node node, Graph graph)
@@ -33,8 +41,9 @@ public abstract class UnaryFloatOperator : IOperator
     public Tensor[] Evaluate(Node node, Tensor?[] inputs, long opset)
     {
         var x = Required(node, inputs, 0);
+        var (alpha, beta) = Parameters(node);
         float[] xv = Floats(node, x, 0), y = new float[xv.Length];
-        for (int i = 0; i < y.Length; i++) y[i] = Apply(xv[i]);
+        for (int i = 0; i < y.Length; i++) y[i] = UnaryFloat.Apply((int)Function, alpha, beta, xv[i]);
         return new[] { Tensor.FromFloats(x.Shape, y) };
     }
 }

@@ -4,11 +4,19 @@ namespace ModelBaker.Core.Plan;
 public enum KernelKind : byte
 {
     FullyConnectedInt8 = 1,
-    AddInt8 = 2,
+    // 2 was AddInt8 before plan format 3: now BinaryInt8 (10), which carries an operation code.
     LookupInt8 = 3,
     SoftmaxInt8 = 4,
     FullyConnectedFloat = 65,
-    AddFloat = 66,
+    // 66 was AddFloat before plan format 3: now BinaryFloat (74), which carries an operation code.
     UnaryFloat = 67,
     SoftmaxFloat = 68,
+    BinaryInt8 = 10,
+    LogSoftmaxInt8 = 11,
+    ReduceInt8 = 12,
+    ArgMaxInt8 = 13,
+    BinaryFloat = 74,
+    BinaryInteger = 75,
+    ReduceFloat = 76,
+    ArgMaxFloat = 77,
 }

@@ -16,7 +16,7 @@ namespace ModelBaker.Core.Plan;
 public static class PlanFile
 {
     /// <summary>Bump on any change of the layout; readers refuse other versions rather than misread them.</summary>
-    public const int FormatVersion = 2;
+    public const int FormatVersion = 3;
     private static readonly byte[] Magic = Encoding.ASCII.GetBytes("MBPLAN");
 
     public static byte[] ToBytes(BakedPlan plan)
@@ -106,13 +106,19 @@ public static class PlanFile
         return kind switch
         {
             KernelKind.FullyConnectedInt8 => FullyConnectedInt8.Read(r, source),
-            KernelKind.AddInt8 => AddInt8.Read(r, source),
             KernelKind.LookupInt8 => LookupInt8.Read(r, source),
             KernelKind.SoftmaxInt8 => SoftmaxInt8.Read(r, source),
             KernelKind.FullyConnectedFloat => FullyConnectedFloat.Read(r, source),
-            KernelKind.AddFloat => AddFloat.Read(r, source),
             KernelKind.UnaryFloat => UnaryFloat.Read(r, source),
             KernelKind.SoftmaxFloat => SoftmaxFloat.Read(r, source),
+            KernelKind.BinaryInt8 => BinaryInt8.Read(r, source),
+            KernelKind.LogSoftmaxInt8 => LogSoftmaxInt8.Read(r, source),
+            KernelKind.ReduceInt8 => ReduceInt8.Read(r, source),
+            KernelKind.ArgMaxInt8 => ArgMaxInt8.Read(r, source),
+            KernelKind.BinaryFloat => BinaryFloat.Read(r, source),
+            KernelKind.BinaryInteger => BinaryInteger.Read(r, source),
+            KernelKind.ReduceFloat => ReduceFloat.Read(r, source),
+            KernelKind.ArgMaxFloat => ArgMaxFloat.Read(r, source),
             _ => throw new PlanFormatException($"unknown kernel tag {(byte)kind}"),
         };
     }

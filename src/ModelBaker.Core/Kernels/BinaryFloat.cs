@@ -6,12 +6,16 @@ using ModelBaker.Core.Plan;
 
 namespace ModelBaker.Core.Kernels;
 
-/// <summary>Element-wise float addition with numpy broadcasting, optionally followed by Relu.</summary>
-public sealed class AddFloat : FloatKernel
+/// <summary>
+/// Element-wise float Add, Sub, Mul, Div, Max, Min or PRelu with numpy broadcasting, optionally clamped
+/// (a fused Relu or Clip).
+/// </summary>
+public sealed class BinaryFloat : FloatKernel
 {
-    public AddFloat(string source, int[] shape, Operand<float> a, Operand<float> b, float activationMin, float activationMax,
-        ArenaSlice output) : base(source)
+    public BinaryFloat(string source, BinaryOperation operation, int[] shape, Operand<float> a, Operand<float> b,
+        float activationMin, float activationMax, ArenaSlice output) : base(source)
     {
+        Operation = operation;
         Shape = shape;
         A = a;
         B = b;
@@ -20,6 +24,7 @@ public sealed class AddFloat : FloatKernel
         Output = output;
     }
 
+    public BinaryOperation Operation { get; }
     public int[] Shape { get; }
     public Operand<float> A { get; }
     public Operand<float> B { get; }
@@ -27,26 +32,32 @@ public sealed class AddFloat : FloatKernel
     public float ActivationMax { get; }
     public override ArenaSlice Output { get; }
 
+    /// <summary>Clamping [lo, hi] then [min, max] is clamping to [clamp(lo), clamp(hi)] — also when the ranges miss each other.</summary>
     public override FloatKernel? WithActivation(string source, ArenaSlice output, float min, float max) =>
-        new AddFloat(source, Shape, A, B, Math.Max(ActivationMin, min), Math.Min(ActivationMax, max), output);
+        new BinaryFloat(source, Operation, Shape, A, B, Clamp(ActivationMin, min, max), Clamp(ActivationMax, min, max), output);
 
-    public override Kernel Quantize(Compression.QuantizationContext context) => AddInt8.From(this, context);
+    private static float Clamp(float value, float min, float max) => Math.Min(Math.Max(value, min), max);
 
-    public override KernelKind Kind => KernelKind.AddFloat;
+    public override Kernel Quantize(Compression.QuantizationContext context) => BinaryInt8.From(this, context);
+
+    public override KernelKind Kind => KernelKind.BinaryFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { A.Slice, B.Slice }.Where(s => s != null)!;
     public override int WeightBytes => 4 * ((A.Constant?.Length ?? 0) + (B.Constant?.Length ?? 0) + 3 * Shape.Length);
-    public override IEnumerable<string> Helpers => new[] { nameof(AddFloat) };
+    public override IEnumerable<string> Helpers => new[] { nameof(BinaryFloat) };
 
     public override void Run(PlanArena arena) =>
-        Add(Data(A, arena), A.Strides, Data(B, arena), B.Strides, Shape, ActivationMin, ActivationMax,
+        Binary((int)Operation, Data(A, arena), A.Strides, Data(B, arena), B.Strides, Shape, ActivationMin, ActivationMax,
             arena.Floats(Output));
 
     private static ReadOnlySpan<float> Data(Operand<float> operand, PlanArena arena) =>
         operand.Constant ?? arena.Floats(operand.Slice!);
 
     // <emit>
-    /// <summary>Float element-wise addition with broadcasting (strides are 0 along broadcast dimensions).</summary>
-    public static void Add(ReadOnlySpan<float> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<float> b, ReadOnlySpan<int> bStrides,
+    /// <summary>
+    /// Float element-wise operation with broadcasting (strides are 0 along broadcast dimensions), then a clamp:
+    /// 0 Add, 1 Sub, 2 Mul, 3 Div, 4 Max, 5 Min, 6 PRelu (b is the slope).
+    /// </summary>
+    public static void Binary(int operation, ReadOnlySpan<float> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<float> b, ReadOnlySpan<int> bStrides,
         ReadOnlySpan<int> shape, float activationMin, float activationMax, Span<float> output)
     {
         for (int i = 0; i < output.Length; i++)
@@ -59,14 +70,30 @@ public sealed class AddFloat : FloatKernel
                 aIndex += coordinate * aStrides[d];
                 bIndex += coordinate * bStrides[d];
             }
-            float value = a[aIndex] + b[bIndex];
+            float value = Apply(operation, a[aIndex], b[bIndex]);
             output[i] = value < activationMin ? activationMin : value > activationMax ? activationMax : value;
+        }
+    }
+
+    /// <summary>One element of Binary.</summary>
+    public static float Apply(int operation, float x, float y)
+    {
+        switch (operation)
+        {
+            case 0: return x + y;
+            case 1: return x - y;
+            case 2: return x * y;
+            case 3: return x / y;
+            case 4: return x >= y || float.IsNaN(x) ? x : y;
+            case 5: return x <= y || float.IsNaN(x) ? x : y;
+            default: return x >= 0f ? x : x * y;
         }
     }
     // </emit>
 
     public override void WritePayload(PlanBinaryWriter w)
     {
+        w.Byte((byte)Operation);
         w.Ints(Shape);
         WriteOperand(w, A);
         WriteOperand(w, B);
@@ -81,14 +108,14 @@ public sealed class AddFloat : FloatKernel
         w.Ints(operand.Strides);
     }
 
-    public static AddFloat Read(PlanBinaryReader r, string source) =>
-        new(source, r.Ints(), ReadOperand(r), ReadOperand(r), r.Float(), r.Float(), r.Slice());
+    public static BinaryFloat Read(PlanBinaryReader r, string source) =>
+        new(source, (BinaryOperation)r.Byte(), r.Ints(), ReadOperand(r), ReadOperand(r), r.Float(), r.Float(), r.Slice());
 
     private static Operand<float> ReadOperand(PlanBinaryReader r) =>
         r.Byte() == 1 ? new Operand<float>(null, r.Floats(), r.Ints()) : new Operand<float>(r.Slice(), null, r.Ints());
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"Add({Expression(A, name + "A")}, {name}AStrides, {Expression(B, name + "B")}, {name}BStrides, {name}Shape,")
+        code.Line($"Binary({(int)Operation} /* {Operation} */, {Expression(A, name + "A")}, {name}AStrides, {Expression(B, name + "B")}, {name}BStrides, {name}Shape,")
             .Line($"    activationMin: {CodeWriter.Float(ActivationMin)}, activationMax: {CodeWriter.Float(ActivationMax)}, {Output.Expression()});");
 
     private static string Expression(Operand<float> operand, string constantName) =>

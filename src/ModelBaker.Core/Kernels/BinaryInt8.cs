@@ -1,0 +1,260 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Compression;
+using ModelBaker.Core.Plan;
+using static ModelBaker.Core.Kernels.FixedPoint;
+
+namespace ModelBaker.Core.Kernels;
+
+/// <summary>
+/// Element-wise int8 Add, Sub, Mul, Div, Max, Min or PRelu with numpy broadcasting, integer-only, TensorFlow Lite
+/// Micro's way. With xa = a − za and xb = b − zb (the real values over their scales sa, sb) and output scale so:
+/// <list type="bullet">
+/// <item>Add/Sub: both rescaled to a common scale (2 × the larger input scale, after a left shift of 20 bits),
+/// added or subtracted in int32, then requantized to so.</item>
+/// <item>Mul: xa · xb requantized by sa · sb / so.</item>
+/// <item>Div: (xa · 2^16) / xb in integer division, requantized by sa / (sb · so · 2^16). A divisor of real value 0
+/// gives the int8 end of the dividend's sign (like ±∞, saturated), and 0 / 0 gives 0 (the output zero point).</item>
+/// <item>Max/Min: both requantized to so (sa / so, sb / so), then compared; rounding is monotonic, so this is the
+/// requantized max/min.</item>
+/// <item>PRelu (b is the slope): xa ≥ 0 ? xa requantized by sa / so : xa · xb requantized by sa · sb / so.</item>
+/// </list>
+/// Per operand, a <see cref="QuantizedTerm"/> holds its zero point and its own multiplier (0 when unused); the
+/// output multiplier is the one each operation applies last.
+/// </summary>
+public sealed class BinaryInt8 : Int8Kernel
+{
+    /// <summary>Bits Add/Sub shift the inputs left before rescaling, so rescaling loses no precision.</summary>
+    public const int LeftShift = 20;
+    /// <summary>Bits Div shifts the dividend left before the integer division, so the quotient keeps 16 fraction bits.</summary>
+    public const int DivisionShift = 16;
+
+    public BinaryInt8(string source, BinaryOperation operation, int[] shape, Operand<sbyte> a, QuantizedTerm aTerm, Operand<sbyte> b,
+        QuantizedTerm bTerm, int outputMultiplier, int outputShift, int outputZeroPoint, int activationMin, int activationMax,
+        ArenaSlice output) : base(source)
+    {
+        Operation = operation;
+        Shape = shape;
+        A = a;
+        ATerm = aTerm;
+        B = b;
+        BTerm = bTerm;
+        OutputMultiplier = outputMultiplier;
+        OutputShift = outputShift;
+        OutputZeroPoint = outputZeroPoint;
+        ActivationMin = activationMin;
+        ActivationMax = activationMax;
+        Output = output;
+    }
+
+    public BinaryOperation Operation { get; }
+    public int[] Shape { get; }
+    public Operand<sbyte> A { get; }
+    public QuantizedTerm ATerm { get; }
+    public Operand<sbyte> B { get; }
+    public QuantizedTerm BTerm { get; }
+    public int OutputMultiplier { get; }
+    public int OutputShift { get; }
+    public int OutputZeroPoint { get; }
+    public int ActivationMin { get; }
+    public int ActivationMax { get; }
+    public override ArenaSlice Output { get; }
+
+    public static BinaryInt8 From(BinaryFloat binary, QuantizationContext q)
+    {
+        var (a, pa) = Operand(binary.A, q);
+        var (b, pb) = Operand(binary.B, q);
+        var output = q.Parameters(binary.Output);
+        double sa = pa.Scale, sb = pb.Scale, so = output.Scale;
+        QuantizedTerm Term(QuantizationParameters p, double multiplier)
+        {
+            var (m, s) = QuantizeMultiplier(multiplier);
+            return new QuantizedTerm(p.ZeroPoint, m, s);
+        }
+
+        double aMultiplier = 0, bMultiplier = 0, outputMultiplier;
+        switch (binary.Operation)
+        {
+            case BinaryOperation.Add:
+            case BinaryOperation.Sub:
+                double twiceMaxScale = 2 * Math.Max(sa, sb);
+                aMultiplier = sa / twiceMaxScale;
+                bMultiplier = sb / twiceMaxScale;
+                outputMultiplier = twiceMaxScale / ((1 << LeftShift) * so);
+                break;
+            case BinaryOperation.Mul:
+                outputMultiplier = sa * sb / so;
+                break;
+            case BinaryOperation.Div:
+                outputMultiplier = sa / (sb * so * (1 << DivisionShift));
+                break;
+            case BinaryOperation.Max:
+            case BinaryOperation.Min:
+                aMultiplier = sa / so;
+                bMultiplier = sb / so;
+                outputMultiplier = 0;
+                break;
+            default: // PRelu
+                aMultiplier = sa / so;
+                outputMultiplier = sa * sb / so;
+                break;
+        }
+        var (outMultiplier, outShift) = QuantizeMultiplier(outputMultiplier);
+        var (min, max) = QuantizationContext.ActivationRange(binary.ActivationMin, binary.ActivationMax, output);
+        return new BinaryInt8(binary.Source, binary.Operation, binary.Shape, a, Term(pa, aMultiplier), b, Term(pb, bMultiplier),
+            outMultiplier, outShift, output.ZeroPoint, min, max, q.Slice(binary.Output));
+    }
+
+    /// <summary>A tensor operand keeps its calibrated parameters; a constant one is quantized over its own range.</summary>
+    private static (Operand<sbyte>, QuantizationParameters) Operand(Operand<float> operand, QuantizationContext q)
+    {
+        if (operand.Slice != null) return (new Operand<sbyte>(q.Slice(operand.Slice), null, operand.Strides), q.Parameters(operand.Slice));
+        var data = operand.Constant!;
+        var p = QuantizationParameters.FromRange(data.Min(), data.Max());
+        var quantized = data.Select(v => Quantize(v, p.Scale, p.ZeroPoint)).ToArray();
+        return (new Operand<sbyte>(null, quantized, operand.Strides), p);
+    }
+
+    public override KernelKind Kind => KernelKind.BinaryInt8;
+    public override IEnumerable<ArenaSlice> Reads => new[] { A.Slice, B.Slice }.Where(s => s != null)!;
+    public override int WeightBytes => (A.Constant?.Length ?? 0) + (B.Constant?.Length ?? 0) + 4 * 3 * Shape.Length;
+    public override IEnumerable<string> Helpers => new[] { nameof(BinaryInt8), nameof(FixedPoint) };
+
+    public override void Run(PlanArena arena) =>
+        Binary((int)Operation, Data(A, arena), A.Strides, ATerm.ZeroPoint, ATerm.Multiplier, ATerm.Shift,
+            Data(B, arena), B.Strides, BTerm.ZeroPoint, BTerm.Multiplier, BTerm.Shift,
+            Shape, OutputMultiplier, OutputShift, OutputZeroPoint, ActivationMin, ActivationMax,
+            arena.Int8s(Output));
+
+    private static ReadOnlySpan<sbyte> Data(Operand<sbyte> operand, PlanArena arena) =>
+        operand.Constant ?? arena.Int8s(operand.Slice!);
+
+    // <emit>
+    /// <summary>
+    /// Int8 element-wise operation with broadcasting (strides are 0 along broadcast dimensions):
+    /// 0 Add, 1 Sub, 2 Mul, 3 Div, 4 Max, 5 Min, 6 PRelu (b is the slope).
+    /// </summary>
+    public static void Binary(int operation,
+        ReadOnlySpan<sbyte> a, ReadOnlySpan<int> aStrides, int aZeroPoint, int aMultiplier, int aShift,
+        ReadOnlySpan<sbyte> b, ReadOnlySpan<int> bStrides, int bZeroPoint, int bMultiplier, int bShift,
+        ReadOnlySpan<int> shape, int outputMultiplier, int outputShift, int outputZeroPoint,
+        int activationMin, int activationMax, Span<sbyte> output)
+    {
+        for (int i = 0; i < output.Length; i++)
+        {
+            int aIndex = 0, bIndex = 0, rest = i;
+            for (int d = shape.Length - 1; d >= 0; d--)
+            {
+                int coordinate = rest % shape[d];
+                rest /= shape[d];
+                aIndex += coordinate * aStrides[d];
+                bIndex += coordinate * bStrides[d];
+            }
+            int x = a[aIndex] - aZeroPoint, y = b[bIndex] - bZeroPoint, value;
+            switch (operation)
+            {
+                case 0:
+                case 1:
+                {
+                    int scaledA = MultiplyByQuantizedMultiplier(x * (1 << 20), aMultiplier, aShift);
+                    int scaledB = MultiplyByQuantizedMultiplier(y * (1 << 20), bMultiplier, bShift);
+                    value = MultiplyByQuantizedMultiplier(operation == 0 ? scaledA + scaledB : scaledA - scaledB, outputMultiplier, outputShift) + outputZeroPoint;
+                    break;
+                }
+                case 2:
+                    value = MultiplyByQuantizedMultiplier(x * y, outputMultiplier, outputShift) + outputZeroPoint;
+                    break;
+                case 3:
+                    // A real divisor of 0: the dividend's sign times infinity, saturated; 0 / 0 is 0.
+                    value = y != 0 ? MultiplyByQuantizedMultiplier(x * (1 << 16) / y, outputMultiplier, outputShift) + outputZeroPoint
+                        : x > 0 ? 127 : x < 0 ? -128 : outputZeroPoint;
+                    break;
+                case 4:
+                case 5:
+                {
+                    int scaledA = MultiplyByQuantizedMultiplier(x, aMultiplier, aShift);
+                    int scaledB = MultiplyByQuantizedMultiplier(y, bMultiplier, bShift);
+                    value = (operation == 4 ? (scaledA > scaledB ? scaledA : scaledB) : (scaledA < scaledB ? scaledA : scaledB)) + outputZeroPoint;
+                    break;
+                }
+                default:
+                    value = (x >= 0 ? MultiplyByQuantizedMultiplier(x, aMultiplier, aShift)
+                        : MultiplyByQuantizedMultiplier(x * y, outputMultiplier, outputShift)) + outputZeroPoint;
+                    break;
+            }
+            output[i] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+        }
+    }
+    // </emit>
+
+    public override void WritePayload(PlanBinaryWriter w)
+    {
+        w.Byte((byte)Operation);
+        w.Ints(Shape);
+        WriteOperand(w, A, ATerm);
+        WriteOperand(w, B, BTerm);
+        w.Int(OutputMultiplier); w.Int(OutputShift); w.Int(OutputZeroPoint);
+        w.Int(ActivationMin); w.Int(ActivationMax);
+        w.Slice(Output);
+    }
+
+    private static void WriteOperand(PlanBinaryWriter w, Operand<sbyte> operand, QuantizedTerm term)
+    {
+        w.Byte(operand.IsConstant ? (byte)1 : (byte)0);
+        if (operand.IsConstant) w.SBytes(operand.Constant!); else w.Slice(operand.Slice!);
+        w.Ints(operand.Strides);
+        w.Int(term.ZeroPoint); w.Int(term.Multiplier); w.Int(term.Shift);
+    }
+
+    public static BinaryInt8 Read(PlanBinaryReader r, string source)
+    {
+        var operation = (BinaryOperation)r.Byte();
+        int[] shape = r.Ints();
+        var (a, aTerm) = ReadOperand(r);
+        var (b, bTerm) = ReadOperand(r);
+        return new BinaryInt8(source, operation, shape, a, aTerm, b, bTerm, r.Int(), r.Int(), r.Int(), r.Int(), r.Int(), r.Slice());
+    }
+
+    private static (Operand<sbyte>, QuantizedTerm) ReadOperand(PlanBinaryReader r)
+    {
+        bool constant = r.Byte() == 1;
+        var operand = constant ? new Operand<sbyte>(null, r.SBytes(), r.Ints()) : new Operand<sbyte>(r.Slice(), null, r.Ints());
+        return (operand, new QuantizedTerm(r.Int(), r.Int(), r.Int()));
+    }
+
+    public override void EmitCall(CodeWriter code, string name) =>
+        code.Line($"Binary({(int)Operation} /* {Operation} */,")
+            .Line($"    {Expression(A, name + "A")}, {name}AStrides, aZeroPoint: {ATerm.ZeroPoint}, aMultiplier: {ATerm.Multiplier}, aShift: {ATerm.Shift},")
+            .Line($"    {Expression(B, name + "B")}, {name}BStrides, bZeroPoint: {BTerm.ZeroPoint}, bMultiplier: {BTerm.Multiplier}, bShift: {BTerm.Shift},")
+            .Line($"    {name}Shape, outputMultiplier: {OutputMultiplier}, outputShift: {OutputShift}, outputZeroPoint: {OutputZeroPoint},")
+            .Line($"    activationMin: {ActivationMin}, activationMax: {ActivationMax}, {Output.Expression()});");
+
+    private static string Expression(Operand<sbyte> operand, string constantName) =>
+        operand.IsConstant ? constantName : operand.Slice!.Expression();
+
+    public override void EmitData(CodeWriter code, string name)
+    {
+        EmitArrays.Ints(code, $"{name}Shape", Shape, "output shape");
+        EmitArrays.Ints(code, $"{name}AStrides", A.Strides, "strides of the first input over the output shape");
+        EmitArrays.Ints(code, $"{name}BStrides", B.Strides, "strides of the second input over the output shape");
+        if (A.IsConstant) EmitArrays.SBytes(code, $"{name}A", A.Constant!, "constant first input, int8");
+        if (B.IsConstant) EmitArrays.SBytes(code, $"{name}B", B.Constant!, "constant second input, int8");
+    }
+}
+
+/// <summary>How one input of an int8 binary step is rescaled: its zero point and its own multiplier.</summary>
+public readonly struct QuantizedTerm
+{
+    public QuantizedTerm(int zeroPoint, int multiplier, int shift)
+    {
+        ZeroPoint = zeroPoint;
+        Multiplier = multiplier;
+        Shift = shift;
+    }
+
+    public int ZeroPoint { get; }
+    public int Multiplier { get; }
+    public int Shift { get; }
+}

@@ -1,0 +1,209 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Compression;
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Plan;
+
+namespace ModelBaker.Core.Kernels;
+
+/// <summary>
+/// Element-wise Add, Sub, Mul, Div, Max, Min or PRelu on integer tensors (int8, uint8, int32, int64 — indices,
+/// shapes, or integer models), with numpy's semantics: computed in 64 bits and wrapped to the element type
+/// (uint8 200 + 100 = 44), division truncating toward zero as ONNX Runtime does, and x / 0 = 0 (numpy would
+/// warn; ONNX leaves it undefined, ModelBaker defines it so the result is deterministic).
+/// Integer tensors are not quantized: an int8 plan runs this step as it is.
+/// </summary>
+public sealed class BinaryInteger : FloatKernel
+{
+    public BinaryInteger(string source, BinaryOperation operation, ElementType type, int[] shape, Operand<long> a, Operand<long> b,
+        ArenaSlice output) : base(source)
+    {
+        if (!IsSupported(type)) throw new ArgumentOutOfRangeException(nameof(type), type, "Integer element-wise steps take int8, uint8, int32 or int64.");
+        Operation = operation;
+        Type = type;
+        Shape = shape;
+        A = a;
+        B = b;
+        Output = output;
+    }
+
+    public static bool IsSupported(ElementType type) =>
+        type is ElementType.Int8 or ElementType.UInt8 or ElementType.Int32 or ElementType.Int64;
+
+    public BinaryOperation Operation { get; }
+    /// <summary>Element type of both inputs and the output.</summary>
+    public ElementType Type { get; }
+    public int[] Shape { get; }
+    /// <summary>Operands; constant data is kept as int64 and narrowed to <see cref="Type"/> where it is used.</summary>
+    public Operand<long> A { get; }
+    public Operand<long> B { get; }
+    public override ArenaSlice Output { get; }
+
+    /// <summary>Integer tensors stay integer in int8 plans.</summary>
+    public override Kernel Quantize(QuantizationContext context) => this;
+
+    public override KernelKind Kind => KernelKind.BinaryInteger;
+    public override IEnumerable<ArenaSlice> Reads => new[] { A.Slice, B.Slice }.Where(s => s != null)!;
+    public override int WeightBytes =>
+        Arenas.Size(Type) * ((A.Constant?.Length ?? 0) + (B.Constant?.Length ?? 0)) + 4 * 3 * Shape.Length;
+    public override IEnumerable<string> Helpers => new[] { nameof(BinaryInteger) };
+
+    /// <summary>Wraps an int64 result to <paramref name="type"/> as a cast in C# does (two's complement).</summary>
+    public static long Wrap(long value, ElementType type) => type switch
+    {
+        ElementType.Int8 => unchecked((sbyte)value),
+        ElementType.UInt8 => unchecked((byte)value),
+        ElementType.Int32 => unchecked((int)value),
+        _ => value,
+    };
+
+    public override void Run(PlanArena arena)
+    {
+        int op = (int)Operation;
+        switch (Type)
+        {
+            case ElementType.Int8:
+                IntegerBinary(op, Data<sbyte>(A, arena, v => unchecked((sbyte)v)), A.Strides, Data<sbyte>(B, arena, v => unchecked((sbyte)v)), B.Strides, Shape, arena.Of<sbyte>(Output));
+                break;
+            case ElementType.UInt8:
+                IntegerBinary(op, Data<byte>(A, arena, v => unchecked((byte)v)), A.Strides, Data<byte>(B, arena, v => unchecked((byte)v)), B.Strides, Shape, arena.Of<byte>(Output));
+                break;
+            case ElementType.Int32:
+                IntegerBinary(op, Data<int>(A, arena, v => unchecked((int)v)), A.Strides, Data<int>(B, arena, v => unchecked((int)v)), B.Strides, Shape, arena.Of<int>(Output));
+                break;
+            default:
+                IntegerBinary(op, Data<long>(A, arena, v => v), A.Strides, Data<long>(B, arena, v => v), B.Strides, Shape, arena.Of<long>(Output));
+                break;
+        }
+    }
+
+    private static ReadOnlySpan<T> Data<T>(Operand<long> operand, PlanArena arena, Func<long, T> narrow) =>
+        operand.Constant != null ? operand.Constant.Select(narrow).ToArray() : arena.Of<T>(operand.Slice!);
+
+    // <emit>
+    /// <summary>One integer element: 0 Add, 1 Sub, 2 Mul, 3 Div (truncating; x / 0 = 0), 4 Max, 5 Min, 6 PRelu.</summary>
+    public static long IntegerApply(int operation, long x, long y)
+    {
+        switch (operation)
+        {
+            case 0: return unchecked(x + y);
+            case 1: return unchecked(x - y);
+            case 2: return unchecked(x * y);
+            case 3: return y == 0 ? 0 : y == -1 ? unchecked(-x) : x / y;
+            case 4: return x > y ? x : y;
+            case 5: return x < y ? x : y;
+            default: return x >= 0 ? x : unchecked(x * y);
+        }
+    }
+
+    /// <summary>The flat index broadcasting reads for output element <paramref name="i"/> (strides 0 along broadcast dimensions).</summary>
+    public static int BroadcastIndex(int i, ReadOnlySpan<int> shape, ReadOnlySpan<int> strides)
+    {
+        int index = 0;
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            index += i % shape[d] * strides[d];
+            i /= shape[d];
+        }
+        return index;
+    }
+
+    /// <summary>Integer element-wise operation on int8 tensors, wrapping like numpy.</summary>
+    public static void IntegerBinary(int operation, ReadOnlySpan<sbyte> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<sbyte> b, ReadOnlySpan<int> bStrides,
+        ReadOnlySpan<int> shape, Span<sbyte> output)
+    {
+        for (int i = 0; i < output.Length; i++)
+            output[i] = unchecked((sbyte)IntegerApply(operation, a[BroadcastIndex(i, shape, aStrides)], b[BroadcastIndex(i, shape, bStrides)]));
+    }
+
+    /// <summary>Integer element-wise operation on uint8 tensors, wrapping like numpy.</summary>
+    public static void IntegerBinary(int operation, ReadOnlySpan<byte> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<byte> b, ReadOnlySpan<int> bStrides,
+        ReadOnlySpan<int> shape, Span<byte> output)
+    {
+        for (int i = 0; i < output.Length; i++)
+            output[i] = unchecked((byte)IntegerApply(operation, a[BroadcastIndex(i, shape, aStrides)], b[BroadcastIndex(i, shape, bStrides)]));
+    }
+
+    /// <summary>Integer element-wise operation on int32 tensors, wrapping like numpy.</summary>
+    public static void IntegerBinary(int operation, ReadOnlySpan<int> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<int> b, ReadOnlySpan<int> bStrides,
+        ReadOnlySpan<int> shape, Span<int> output)
+    {
+        for (int i = 0; i < output.Length; i++)
+            output[i] = unchecked((int)IntegerApply(operation, a[BroadcastIndex(i, shape, aStrides)], b[BroadcastIndex(i, shape, bStrides)]));
+    }
+
+    /// <summary>Integer element-wise operation on int64 tensors, wrapping like numpy.</summary>
+    public static void IntegerBinary(int operation, ReadOnlySpan<long> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<long> b, ReadOnlySpan<int> bStrides,
+        ReadOnlySpan<int> shape, Span<long> output)
+    {
+        for (int i = 0; i < output.Length; i++)
+            output[i] = IntegerApply(operation, a[BroadcastIndex(i, shape, aStrides)], b[BroadcastIndex(i, shape, bStrides)]);
+    }
+    // </emit>
+
+    public override void WritePayload(PlanBinaryWriter w)
+    {
+        w.Byte((byte)Operation);
+        w.Byte((byte)Type);
+        w.Ints(Shape);
+        WriteOperand(w, A);
+        WriteOperand(w, B);
+        w.Slice(Output);
+    }
+
+    private static void WriteOperand(PlanBinaryWriter w, Operand<long> operand)
+    {
+        w.Byte(operand.IsConstant ? (byte)1 : (byte)0);
+        if (operand.IsConstant)
+        {
+            w.Int(operand.Constant!.Length);
+            foreach (long v in operand.Constant) w.Long(v);
+        }
+        else
+        {
+            w.Slice(operand.Slice!);
+        }
+        w.Ints(operand.Strides);
+    }
+
+    public static BinaryInteger Read(PlanBinaryReader r, string source) =>
+        new(source, (BinaryOperation)r.Byte(), (ElementType)r.Byte(), r.Ints(), ReadOperand(r), ReadOperand(r), r.Slice());
+
+    private static Operand<long> ReadOperand(PlanBinaryReader r)
+    {
+        if (r.Byte() == 0) return new Operand<long>(r.Slice(), null, r.Ints());
+        int count = r.Int();
+        if (count < 0 || count > int.MaxValue / 8) throw new System.IO.InvalidDataException($"Constant of {count} elements in an integer step.");
+        var values = new long[count];
+        for (int i = 0; i < count; i++) values[i] = r.Long();
+        return new Operand<long>(null, values, r.Ints());
+    }
+
+    public override void EmitCall(CodeWriter code, string name) =>
+        code.Line($"IntegerBinary({(int)Operation} /* {Operation} */, {Expression(A, name + "A")}, {name}AStrides, {Expression(B, name + "B")}, {name}BStrides, {name}Shape, {Output.Expression()});");
+
+    private static string Expression(Operand<long> operand, string constantName) =>
+        operand.IsConstant ? constantName : operand.Slice!.Expression();
+
+    public override void EmitData(CodeWriter code, string name)
+    {
+        EmitArrays.Ints(code, $"{name}Shape", Shape, "output shape");
+        EmitArrays.Ints(code, $"{name}AStrides", A.Strides, "strides of the first input over the output shape");
+        EmitArrays.Ints(code, $"{name}BStrides", B.Strides, "strides of the second input over the output shape");
+        if (A.IsConstant) EmitConstant(code, $"{name}A", A.Constant!, "constant first input");
+        if (B.IsConstant) EmitConstant(code, $"{name}B", B.Constant!, "constant second input");
+    }
+
+    private void EmitConstant(CodeWriter code, string name, long[] values, string comment)
+    {
+        switch (Type)
+        {
+            case ElementType.Int8: EmitArrays.SBytes(code, name, values.Select(v => unchecked((sbyte)v)).ToArray(), comment); break;
+            case ElementType.UInt8: EmitArrays.Bytes(code, name, values.Select(v => unchecked((byte)v)).ToArray(), comment); break;
+            case ElementType.Int32: EmitArrays.Ints(code, name, values.Select(v => unchecked((int)v)).ToArray(), comment); break;
+            default: EmitArrays.Longs(code, name, values, comment); break;
+        }
+    }
+}

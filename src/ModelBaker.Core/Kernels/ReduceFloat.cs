@@ -1,0 +1,118 @@
+using System;
+using System.Collections.Generic;
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Plan;
+
+namespace ModelBaker.Core.Kernels;
+
+/// <summary>The reductions of the Reduce* kernels. Numbers are stored in plans.</summary>
+public enum ReduceOperation { Mean = 0, Max = 1 }
+
+/// <summary>
+/// Float ReduceMean or ReduceMax over any set of axes. Output element o (row-major over the kept dimensions)
+/// reduces input[base(o) + offset] for every offset of <see cref="ReducedOffsets"/>, where base(o) walks the kept
+/// dimensions with the input's strides: both precomputed at bake time, so the loop needs no scratch memory.
+/// </summary>
+public sealed class ReduceFloat : FloatKernel
+{
+    public ReduceFloat(string source, ReduceOperation operation, int[] keptShape, int[] keptStrides, int[] reducedOffsets,
+        ArenaSlice input, ArenaSlice output) : base(source)
+    {
+        Operation = operation;
+        KeptShape = keptShape;
+        KeptStrides = keptStrides;
+        ReducedOffsets = reducedOffsets;
+        Input = input;
+        Output = output;
+    }
+
+    public ReduceOperation Operation { get; }
+    /// <summary>The dimensions not reduced, in order (their product is the output length).</summary>
+    public int[] KeptShape { get; }
+    /// <summary>The input's strides of those dimensions.</summary>
+    public int[] KeptStrides { get; }
+    /// <summary>Offsets, from an output element's base, of the input elements reduced into it.</summary>
+    public int[] ReducedOffsets { get; }
+    public ArenaSlice Input { get; }
+    public override ArenaSlice Output { get; }
+
+    /// <summary>The kept and reduced layout of <paramref name="shape"/> for the given reduced axes.</summary>
+    public static (int[] KeptShape, int[] KeptStrides, int[] ReducedOffsets) Layout(int[] shape, bool[] reduced)
+    {
+        var strides = Ir.ShapeMath.Strides(shape);
+        var keptShape = new List<int>();
+        var keptStrides = new List<int>();
+        var offsets = new List<int> { 0 };
+        for (int d = 0; d < shape.Length; d++)
+        {
+            if (!reduced[d]) { keptShape.Add(shape[d]); keptStrides.Add(strides[d]); continue; }
+            var next = new List<int>(offsets.Count * shape[d]);
+            foreach (int offset in offsets)
+                for (int i = 0; i < shape[d]; i++) next.Add(offset + i * strides[d]);
+            offsets = next;
+        }
+        return (keptShape.ToArray(), keptStrides.ToArray(), offsets.ToArray());
+    }
+
+    public override Kernel Quantize(Compression.QuantizationContext context) => ReduceInt8.From(this, context);
+
+    public override KernelKind Kind => KernelKind.ReduceFloat;
+    public override IEnumerable<ArenaSlice> Reads => new[] { Input };
+    public override int WeightBytes => 4 * (KeptShape.Length + KeptStrides.Length + ReducedOffsets.Length);
+    public override IEnumerable<string> Helpers => new[] { nameof(ReduceFloat) };
+
+    public override void Run(PlanArena arena) =>
+        Reduce((int)Operation, arena.Floats(Input), KeptShape, KeptStrides, ReducedOffsets, arena.Floats(Output));
+
+    // <emit>
+    /// <summary>Float reduction of each output element's input elements: 0 mean, 1 max.</summary>
+    public static void Reduce(int operation, ReadOnlySpan<float> input, ReadOnlySpan<int> keptShape, ReadOnlySpan<int> keptStrides,
+        ReadOnlySpan<int> reducedOffsets, Span<float> output)
+    {
+        for (int o = 0; o < output.Length; o++)
+        {
+            int start = 0, rest = o;
+            for (int d = keptShape.Length - 1; d >= 0; d--)
+            {
+                start += rest % keptShape[d] * keptStrides[d];
+                rest /= keptShape[d];
+            }
+            if (operation == 0)
+            {
+                float sum = 0f;
+                for (int k = 0; k < reducedOffsets.Length; k++) sum += input[start + reducedOffsets[k]];
+                output[o] = sum / reducedOffsets.Length;
+            }
+            else
+            {
+                float max = float.NegativeInfinity;
+                for (int k = 0; k < reducedOffsets.Length; k++)
+                {
+                    float x = input[start + reducedOffsets[k]];
+                    if (x > max || float.IsNaN(x)) max = x;
+                    if (float.IsNaN(max)) break;
+                }
+                output[o] = max;
+            }
+        }
+    }
+    // </emit>
+
+    public override void WritePayload(PlanBinaryWriter w)
+    {
+        w.Byte((byte)Operation); w.Ints(KeptShape); w.Ints(KeptStrides); w.Ints(ReducedOffsets); w.Slice(Input); w.Slice(Output);
+    }
+
+    public static ReduceFloat Read(PlanBinaryReader r, string source) =>
+        new(source, (ReduceOperation)r.Byte(), r.Ints(), r.Ints(), r.Ints(), r.Slice(), r.Slice());
+
+    public override void EmitCall(CodeWriter code, string name) =>
+        code.Line($"Reduce({(int)Operation} /* {Operation} */, {Input.Expression()}, {name}KeptShape, {name}KeptStrides, {name}ReducedOffsets, {Output.Expression()});");
+
+    public override void EmitData(CodeWriter code, string name)
+    {
+        EmitArrays.Ints(code, $"{name}KeptShape", KeptShape, "dimensions not reduced");
+        EmitArrays.Ints(code, $"{name}KeptStrides", KeptStrides, "input strides of the dimensions not reduced");
+        EmitArrays.Ints(code, $"{name}ReducedOffsets", ReducedOffsets, "offsets of the elements reduced into one output element");
+    }
+}

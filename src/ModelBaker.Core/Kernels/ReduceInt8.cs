@@ -1,0 +1,123 @@
+using System;
+using System.Collections.Generic;
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Compression;
+using ModelBaker.Core.Plan;
+using static ModelBaker.Core.Kernels.FixedPoint;
+
+namespace ModelBaker.Core.Kernels;
+
+/// <summary>
+/// Int8 ReduceMean or ReduceMax, laid out as <see cref="ReduceFloat"/>. Mean: Σ (q − input zero point) in int32,
+/// requantized by input scale / (count · output scale). Max: the largest q — quantization is monotonic, so the
+/// output shares the input's scale and zero point and the step is exact.
+/// </summary>
+public sealed class ReduceInt8 : Int8Kernel
+{
+    public ReduceInt8(string source, ReduceOperation operation, int[] keptShape, int[] keptStrides, int[] reducedOffsets,
+        int inputZeroPoint, int multiplier, int shift, int outputZeroPoint, ArenaSlice input, ArenaSlice output) : base(source)
+    {
+        Operation = operation;
+        KeptShape = keptShape;
+        KeptStrides = keptStrides;
+        ReducedOffsets = reducedOffsets;
+        InputZeroPoint = inputZeroPoint;
+        Multiplier = multiplier;
+        Shift = shift;
+        OutputZeroPoint = outputZeroPoint;
+        Input = input;
+        Output = output;
+    }
+
+    public ReduceOperation Operation { get; }
+    public int[] KeptShape { get; }
+    public int[] KeptStrides { get; }
+    public int[] ReducedOffsets { get; }
+    public int InputZeroPoint { get; }
+    public int Multiplier { get; }
+    public int Shift { get; }
+    public int OutputZeroPoint { get; }
+    public ArenaSlice Input { get; }
+    public override ArenaSlice Output { get; }
+
+    public static ReduceInt8 From(ReduceFloat reduce, QuantizationContext q)
+    {
+        var input = q.Parameters(reduce.Input);
+        int multiplier = 0, shift = 0;
+        QuantizationParameters output;
+        if (reduce.Operation == ReduceOperation.Max)
+        {
+            output = q.Fix(reduce.Output, input);
+        }
+        else
+        {
+            output = q.Parameters(reduce.Output);
+            (multiplier, shift) = QuantizeMultiplier(input.Scale / (Math.Max(1, reduce.ReducedOffsets.Length) * output.Scale));
+        }
+        return new ReduceInt8(reduce.Source, reduce.Operation, reduce.KeptShape, reduce.KeptStrides, reduce.ReducedOffsets,
+            input.ZeroPoint, multiplier, shift, output.ZeroPoint, q.Slice(reduce.Input), q.Slice(reduce.Output));
+    }
+
+    public override KernelKind Kind => KernelKind.ReduceInt8;
+    public override IEnumerable<ArenaSlice> Reads => new[] { Input };
+    public override int WeightBytes => 4 * (KeptShape.Length + KeptStrides.Length + ReducedOffsets.Length);
+    public override IEnumerable<string> Helpers => new[] { nameof(ReduceInt8), nameof(FixedPoint) };
+
+    public override void Run(PlanArena arena) =>
+        Reduce((int)Operation, arena.Int8s(Input), KeptShape, KeptStrides, ReducedOffsets, InputZeroPoint, Multiplier, Shift,
+            OutputZeroPoint, arena.Int8s(Output));
+
+    // <emit>
+    /// <summary>
+    /// Int8 reduction of each output element's input elements: 0 mean (sum in int32, requantized), 1 max (the output
+    /// shares the input's quantization).
+    /// </summary>
+    public static void Reduce(int operation, ReadOnlySpan<sbyte> input, ReadOnlySpan<int> keptShape, ReadOnlySpan<int> keptStrides,
+        ReadOnlySpan<int> reducedOffsets, int inputZeroPoint, int multiplier, int shift, int outputZeroPoint, Span<sbyte> output)
+    {
+        for (int o = 0; o < output.Length; o++)
+        {
+            int start = 0, rest = o;
+            for (int d = keptShape.Length - 1; d >= 0; d--)
+            {
+                start += rest % keptShape[d] * keptStrides[d];
+                rest /= keptShape[d];
+            }
+            if (operation == 0)
+            {
+                int sum = 0;
+                for (int k = 0; k < reducedOffsets.Length; k++) sum += input[start + reducedOffsets[k]] - inputZeroPoint;
+                int value = MultiplyByQuantizedMultiplier(sum, multiplier, shift) + outputZeroPoint;
+                output[o] = (sbyte)(value < -128 ? -128 : value > 127 ? 127 : value);
+            }
+            else
+            {
+                int max = -128;
+                for (int k = 0; k < reducedOffsets.Length; k++) if (input[start + reducedOffsets[k]] > max) max = input[start + reducedOffsets[k]];
+                output[o] = (sbyte)max;
+            }
+        }
+    }
+    // </emit>
+
+    public override void WritePayload(PlanBinaryWriter w)
+    {
+        w.Byte((byte)Operation); w.Ints(KeptShape); w.Ints(KeptStrides); w.Ints(ReducedOffsets);
+        w.Int(InputZeroPoint); w.Int(Multiplier); w.Int(Shift); w.Int(OutputZeroPoint);
+        w.Slice(Input); w.Slice(Output);
+    }
+
+    public static ReduceInt8 Read(PlanBinaryReader r, string source) =>
+        new(source, (ReduceOperation)r.Byte(), r.Ints(), r.Ints(), r.Ints(), r.Int(), r.Int(), r.Int(), r.Int(), r.Slice(), r.Slice());
+
+    public override void EmitCall(CodeWriter code, string name) =>
+        code.Line($"Reduce({(int)Operation} /* {Operation} */, {Input.Expression()}, {name}KeptShape, {name}KeptStrides, {name}ReducedOffsets,")
+            .Line($"    inputZeroPoint: {InputZeroPoint}, multiplier: {Multiplier}, shift: {Shift}, outputZeroPoint: {OutputZeroPoint}, {Output.Expression()});");
+
+    public override void EmitData(CodeWriter code, string name)
+    {
+        EmitArrays.Ints(code, $"{name}KeptShape", KeptShape, "dimensions not reduced");
+        EmitArrays.Ints(code, $"{name}KeptStrides", KeptStrides, "input strides of the dimensions not reduced");
+        EmitArrays.Ints(code, $"{name}ReducedOffsets", ReducedOffsets, "offsets of the elements reduced into one output element");
+    }
+}

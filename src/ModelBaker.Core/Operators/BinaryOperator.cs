@@ -1,0 +1,46 @@
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Lowering;
+using static ModelBaker.Core.Operators.OperatorHelpers;
+
+namespace ModelBaker.Core.Operators;
+
+/// <summary>
+/// C = A ∘ B element-wise with multidirectional (numpy) broadcasting, on float32 and on integer tensors (int8, uint8,
+/// int32, int64: exporters compute shapes and indices, and integer models exist) with numpy's wrap-around.
+/// </summary>
+public abstract class BinaryOperator : IOperator
+{
+    public abstract string OpType { get; }
+
+    /// <summary>The kernels' operation code.</summary>
+    protected abstract BinaryOperation Operation { get; }
+
+    public void InferShapes(Node node, Graph graph)
+    {
+        RequireInputCount(node, 2, 2);
+        var a = Input(node, graph, 0);
+        ElementwiseEvaluation.CheckTypes(node, a.Type, Input(node, graph, 1).Type);
+        SetOutput(node, graph, 0, a.Type, OutputShape(node, InputShape(node, graph, 0), InputShape(node, graph, 1)));
+    }
+
+    /// <summary>The broadcast shape of the inputs (PRelu narrows this to X's shape).</summary>
+    protected virtual int[] OutputShape(Node node, int[] a, int[] b) => ElementwiseEvaluation.BroadcastShape(node, a, b);
+
+    public Tensor[] Evaluate(Node node, Tensor?[] inputs, long opset)
+    {
+        var a = Required(node, inputs, 0);
+        var b = Required(node, inputs, 1);
+        OutputShape(node, a.Shape, b.Shape);
+        return new[] { ElementwiseEvaluation.Apply(node, Operation, a, b) };
+    }
+
+    /// <summary>One element-wise step; a Relu or Clip after it folds into it as a clamp.</summary>
+    public virtual void Lower(Node node, LoweringContext context)
+    {
+        string output = node.Outputs[0];
+        ElementwiseLowering.Add(context, node.Describe(), Operation, context.Graph[output].Type,
+            ElementwiseLowering.Of(context, node.Inputs[0]), ElementwiseLowering.Of(context, node.Inputs[1]),
+            context.Shape(output), context.Slice(output));
+    }
+}

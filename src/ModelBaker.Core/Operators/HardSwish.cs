@@ -1,0 +1,8 @@
+namespace ModelBaker.Core.Operators;
+
+/// <summary>Y = X · max(0, min(1, X / 6 + 1/2)) (HardSigmoid with alpha 1/6, beta 1/2, times X).</summary>
+public sealed class HardSwish : UnaryFloatOperator
+{
+    public override string OpType => "HardSwish";
+    protected override Kernels.UnaryFunction Function => Kernels.UnaryFunction.HardSwish;
+}

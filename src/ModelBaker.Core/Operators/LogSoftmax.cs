@@ -1,0 +1,8 @@
+namespace ModelBaker.Core.Operators;
+
+/// <summary>Y = X − max − ln(sum(exp(X − max))) over each group (see <see cref="SoftmaxOperator"/>); int8: fixed 16/256 output, zero point 127.</summary>
+public sealed class LogSoftmax : SoftmaxOperator
+{
+    public override string OpType => "LogSoftmax";
+    protected override bool Log => true;
+}

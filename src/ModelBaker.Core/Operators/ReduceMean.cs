@@ -1,0 +1,10 @@
+using ModelBaker.Core.Kernels;
+
+namespace ModelBaker.Core.Operators;
+
+/// <summary>Mean over the reduced axes (see <see cref="ReduceOperator"/>); int8: int32 sum requantized by 1/count.</summary>
+public sealed class ReduceMean : ReduceOperator
+{
+    public override string OpType => "ReduceMean";
+    protected override ReduceOperation Operation => ReduceOperation.Mean;
+}

@@ -1,0 +1,92 @@
+using System.Linq;
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Lowering;
+using static ModelBaker.Core.Operators.OperatorHelpers;
+
+namespace ModelBaker.Core.Operators;
+
+/// <summary>
+/// ReduceMean and ReduceMax over a set of axes: an attribute before opset 18, the optional second input (a constant
+/// at bake time) from 18. No axes reduce every dimension, unless noop_with_empty_axes=1 (opset 18), which makes the
+/// node the identity. keepdims (default 1) keeps reduced dimensions as 1.
+/// </summary>
+public abstract class ReduceOperator : IOperator
+{
+    public abstract string OpType { get; }
+
+    protected abstract ReduceOperation Operation { get; }
+
+    public void InferShapes(Node node, Graph graph)
+    {
+        RequireInputCount(node, 1, 2);
+        RequireFloat(node, graph, 0);
+        Tensor? axes = null;
+        if (OptionalInput(node, 1) is { } axesName)
+        {
+            var value = graph.Values[axesName];
+            if (value.Constant == null || graph.Inputs.Contains(axesName))
+                throw UnsupportedUsage(node, $"its axes '{axesName}' are computed at run time, but ModelBaker needs them constant.",
+                    "Export the model with constant axes (an initializer), or simplify it with onnxsim.");
+            axes = value.Constant;
+        }
+        var shape = InputShape(node, graph, 0);
+        var reduced = Reduced(node, shape, graph.Opset, axes);
+        SetOutput(node, graph, 0, ElementType.Float32, reduced == null ? shape : OutputShape(node, shape, reduced));
+    }
+
+    /// <summary>Which dimensions are reduced; null for the identity (no axes with noop_with_empty_axes).</summary>
+    private static bool[]? Reduced(Node node, int[] shape, long opset, Tensor? axesInput)
+    {
+        long[]? axes = opset >= 18 ? axesInput?.Int64s : node.GetInts("axes");
+        if (opset >= 18 && axesInput != null && axesInput.Int64s == null)
+            throw InvalidGraph(node, $"its axes must be an int64 tensor, not {axesInput}.");
+        var reduced = new bool[shape.Length];
+        if (axes == null || axes.Length == 0)
+        {
+            if (node.GetInt("noop_with_empty_axes", 0) != 0) return null;
+            for (int d = 0; d < shape.Length; d++) reduced[d] = true;
+            return reduced;
+        }
+        foreach (long axis in axes)
+        {
+            int d = NormalizeAxis(node, axis, shape.Length);
+            if (reduced[d]) throw InvalidGraph(node, $"its axes [{string.Join(",", axes)}] name dimension {d} twice.");
+            reduced[d] = true;
+        }
+        return reduced;
+    }
+
+    private static int[] OutputShape(Node node, int[] shape, bool[] reduced) =>
+        node.GetInt("keepdims", 1) != 0
+            ? shape.Select((d, i) => reduced[i] ? 1 : d).ToArray()
+            : shape.Where((_, i) => !reduced[i]).ToArray();
+
+    public Tensor[] Evaluate(Node node, Tensor?[] inputs, long opset)
+    {
+        var x = Required(node, inputs, 0);
+        float[] xv = Floats(node, x, 0);
+        var reduced = Reduced(node, x.Shape, opset, inputs.Length > 1 ? inputs[1] : null);
+        if (reduced == null) return new[] { WithShape(x, x.Shape) };
+        var (keptShape, keptStrides, offsets) = ReduceFloat.Layout(x.Shape, reduced);
+        int[] shape = OutputShape(node, x.Shape, reduced);
+        var y = new float[ShapeMath.Length(shape)];
+        ReduceFloat.Reduce((int)Operation, xv, keptShape, keptStrides, offsets, y);
+        return new[] { Tensor.FromFloats(shape, y) };
+    }
+
+    public void Lower(Node node, LoweringContext context)
+    {
+        var axes = OptionalInput(node, 1) != null ? context.Constant(node, 1, "axes") : null;
+        int[] shape = context.Shape(node.Inputs[0]);
+        var reduced = Reduced(node, shape, context.Graph.Opset, axes);
+        if (reduced == null)
+        {
+            context.Alias(node.Outputs[0], node.Inputs[0]);
+            return;
+        }
+        var (keptShape, keptStrides, offsets) = ReduceFloat.Layout(shape, reduced);
+        context.Add(new ReduceFloat(node.Describe(), Operation, keptShape, keptStrides, offsets,
+            context.Slice(node.Inputs[0]), context.Slice(node.Outputs[0])));
+    }
+}

@@ -1,0 +1,8 @@
+namespace ModelBaker.Core.Operators;
+
+/// <summary>Y = √X (NaN for negative X, as IEEE and ONNX Runtime).</summary>
+public sealed class Sqrt : UnaryFloatOperator
+{
+    public override string OpType => "Sqrt";
+    protected override Kernels.UnaryFunction Function => Kernels.UnaryFunction.Sqrt;
+}
