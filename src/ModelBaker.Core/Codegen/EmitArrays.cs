@@ -21,9 +21,6 @@ public static class EmitArrays
     public static void Ints(CodeWriter code, string name, IReadOnlyList<int> values, string comment) =>
         Emit(code, "int", name, values, CodeWriter.Int, comment, perLine: 16);
 
-    public static void Bytes(CodeWriter code, string name, IReadOnlyList<byte> values, string comment) =>
-        Emit(code, "byte", name, values, v => CodeWriter.Int(v), comment, perLine: 32);
-
     public static void Longs(CodeWriter code, string name, IReadOnlyList<long> values, string comment) =>
         Emit(code, "long", name, values, v => v.ToString(System.Globalization.CultureInfo.InvariantCulture) + "L", comment, perLine: 8);
 
