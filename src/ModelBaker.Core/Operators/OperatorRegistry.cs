@@ -13,6 +13,8 @@ public static class OperatorRegistry
     {
         new Add(), new Dropout(), new Flatten(), new Gemm(), new Identity(), new MatMul(),
         new Relu(), new Reshape(), new Sigmoid(), new Softmax(), new Tanh(),
+        new Cast(), new Concat(), new Constant(), new ConstantOfShape(), new Gather(), new Pad(), new Shape(), new Slice(),
+        new Squeeze(), new Transpose(), new Unsqueeze(),
     }.ToDictionary(op => op.OpType, StringComparer.Ordinal);
 
     /// <summary>Supported op types, sorted (for messages and docs).</summary>

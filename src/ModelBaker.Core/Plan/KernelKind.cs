@@ -7,8 +7,12 @@ public enum KernelKind : byte
     AddInt8 = 2,
     LookupInt8 = 3,
     SoftmaxInt8 = 4,
+    ConcatInt8 = 20,
     FullyConnectedFloat = 65,
     AddFloat = 66,
     UnaryFloat = 67,
     SoftmaxFloat = 68,
+    Remap = 84,
+    Concat = 85,
+    Conversion = 86,
 }

@@ -113,6 +113,10 @@ public static class PlanFile
             KernelKind.AddFloat => AddFloat.Read(r, source),
             KernelKind.UnaryFloat => UnaryFloat.Read(r, source),
             KernelKind.SoftmaxFloat => SoftmaxFloat.Read(r, source),
+            KernelKind.ConcatInt8 => ConcatInt8.Read(r, source),
+            KernelKind.Remap => Remap.Read(r, source),
+            KernelKind.Concat => Concat.Read(r, source),
+            KernelKind.Conversion => Conversion.Read(r, source),
             _ => throw new PlanFormatException($"unknown kernel tag {(byte)kind}"),
         };
     }
