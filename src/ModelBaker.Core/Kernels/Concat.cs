@@ -63,11 +63,11 @@ public sealed class Concat : FloatKernel
             var output = arena.Array(Output.Type);
             var input = part.Constant ?? arena.Array(part.Slice!.Type);
             int inputOffset = part.Slice?.Offset ?? 0;
-            switch (output)
+            switch (output) // byte[] before sbyte[]: the runtime lets one pass for the other
             {
                 case float[] o: CopyBlocks<float>(new ReadOnlySpan<float>((float[])input, inputOffset, part.Length), part.BlockLength, new Span<float>(o, Output.Offset, Output.Length), OffsetOf(i), stride); break;
+                case byte[] o when o.GetType() == typeof(byte[]): CopyBlocks<byte>(new ReadOnlySpan<byte>((byte[])input, inputOffset, part.Length), part.BlockLength, new Span<byte>(o, Output.Offset, Output.Length), OffsetOf(i), stride); break;
                 case sbyte[] o: CopyBlocks<sbyte>(new ReadOnlySpan<sbyte>((sbyte[])input, inputOffset, part.Length), part.BlockLength, new Span<sbyte>(o, Output.Offset, Output.Length), OffsetOf(i), stride); break;
-                case byte[] o: CopyBlocks<byte>(new ReadOnlySpan<byte>((byte[])input, inputOffset, part.Length), part.BlockLength, new Span<byte>(o, Output.Offset, Output.Length), OffsetOf(i), stride); break;
                 case int[] o: CopyBlocks<int>(new ReadOnlySpan<int>((int[])input, inputOffset, part.Length), part.BlockLength, new Span<int>(o, Output.Offset, Output.Length), OffsetOf(i), stride); break;
                 case long[] o: CopyBlocks<long>(new ReadOnlySpan<long>((long[])input, inputOffset, part.Length), part.BlockLength, new Span<long>(o, Output.Offset, Output.Length), OffsetOf(i), stride); break;
                 case bool[] o: CopyBlocks<bool>(new ReadOnlySpan<bool>((bool[])input, inputOffset, part.Length), part.BlockLength, new Span<bool>(o, Output.Offset, Output.Length), OffsetOf(i), stride); break;

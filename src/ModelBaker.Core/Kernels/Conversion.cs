@@ -44,26 +44,27 @@ public sealed class Conversion : FloatKernel
         CastElements(arena.Array(Input.Type), Input.Offset, arena.Array(Output.Type), Output.Offset, Input.Length);
     }
 
+    /// <summary>(byte[] is tested by exact type: the runtime lets a byte[] pass for an sbyte[] and the reverse.)</summary>
     /// <summary>The interpreter's entry: runs the emitted Cast overload for the arrays' element types.</summary>
     public static void CastElements(Array input, int inputOffset, Array output, int outputOffset, int length)
     {
         switch (input)
         {
             case float[] a: To(new ReadOnlySpan<float>(a, inputOffset, length), output, outputOffset); break;
+            case byte[] a when input.GetType() == typeof(byte[]): To(new ReadOnlySpan<byte>(a, inputOffset, length), output, outputOffset); break;
             case sbyte[] a: To(new ReadOnlySpan<sbyte>(a, inputOffset, length), output, outputOffset); break;
-            case byte[] a: To(new ReadOnlySpan<byte>(a, inputOffset, length), output, outputOffset); break;
             case int[] a: To(new ReadOnlySpan<int>(a, inputOffset, length), output, outputOffset); break;
             case long[] a: To(new ReadOnlySpan<long>(a, inputOffset, length), output, outputOffset); break;
             case bool[] a: To(new ReadOnlySpan<bool>(a, inputOffset, length), output, outputOffset); break;
         }
     }
 
-    private static void To(ReadOnlySpan<float> x, Array output, int offset) { switch (output) { case sbyte[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case byte[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case int[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case long[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case bool[] o: Cast(x, o.AsSpan(offset, x.Length)); break; default: throw Same(); } }
-    private static void To(ReadOnlySpan<sbyte> x, Array output, int offset) { switch (output) { case float[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case byte[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case int[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case long[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case bool[] o: Cast(x, o.AsSpan(offset, x.Length)); break; default: throw Same(); } }
-    private static void To(ReadOnlySpan<byte> x, Array output, int offset) { switch (output) { case float[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case sbyte[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case int[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case long[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case bool[] o: Cast(x, o.AsSpan(offset, x.Length)); break; default: throw Same(); } }
-    private static void To(ReadOnlySpan<int> x, Array output, int offset) { switch (output) { case float[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case sbyte[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case byte[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case long[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case bool[] o: Cast(x, o.AsSpan(offset, x.Length)); break; default: throw Same(); } }
-    private static void To(ReadOnlySpan<long> x, Array output, int offset) { switch (output) { case float[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case sbyte[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case byte[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case int[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case bool[] o: Cast(x, o.AsSpan(offset, x.Length)); break; default: throw Same(); } }
-    private static void To(ReadOnlySpan<bool> x, Array output, int offset) { switch (output) { case float[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case sbyte[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case byte[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case int[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case long[] o: Cast(x, o.AsSpan(offset, x.Length)); break; default: throw Same(); } }
+    private static void To(ReadOnlySpan<float> x, Array output, int offset) { switch (output) { case byte[] o when output.GetType() == typeof(byte[]): Cast(x, o.AsSpan(offset, x.Length)); break; case sbyte[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case int[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case long[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case bool[] o: Cast(x, o.AsSpan(offset, x.Length)); break; default: throw Same(); } }
+    private static void To(ReadOnlySpan<sbyte> x, Array output, int offset) { switch (output) { case float[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case byte[] o when output.GetType() == typeof(byte[]): Cast(x, o.AsSpan(offset, x.Length)); break; case int[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case long[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case bool[] o: Cast(x, o.AsSpan(offset, x.Length)); break; default: throw Same(); } }
+    private static void To(ReadOnlySpan<byte> x, Array output, int offset) { switch (output) { case float[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case sbyte[] o when output.GetType() == typeof(sbyte[]): Cast(x, o.AsSpan(offset, x.Length)); break; case int[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case long[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case bool[] o: Cast(x, o.AsSpan(offset, x.Length)); break; default: throw Same(); } }
+    private static void To(ReadOnlySpan<int> x, Array output, int offset) { switch (output) { case float[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case byte[] o when output.GetType() == typeof(byte[]): Cast(x, o.AsSpan(offset, x.Length)); break; case sbyte[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case long[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case bool[] o: Cast(x, o.AsSpan(offset, x.Length)); break; default: throw Same(); } }
+    private static void To(ReadOnlySpan<long> x, Array output, int offset) { switch (output) { case float[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case byte[] o when output.GetType() == typeof(byte[]): Cast(x, o.AsSpan(offset, x.Length)); break; case sbyte[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case int[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case bool[] o: Cast(x, o.AsSpan(offset, x.Length)); break; default: throw Same(); } }
+    private static void To(ReadOnlySpan<bool> x, Array output, int offset) { switch (output) { case float[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case byte[] o when output.GetType() == typeof(byte[]): Cast(x, o.AsSpan(offset, x.Length)); break; case sbyte[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case int[] o: Cast(x, o.AsSpan(offset, x.Length)); break; case long[] o: Cast(x, o.AsSpan(offset, x.Length)); break; default: throw Same(); } }
     private static InvalidOperationException Same() => new("A Cast to the same element type is an alias, not a step.");
 
     // <emit>

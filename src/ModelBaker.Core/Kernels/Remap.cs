@@ -64,11 +64,11 @@ public sealed class Remap : FloatKernel
 
     public override void Run(PlanArena arena)
     {
-        switch (Padding)
+        switch (Padding) // byte[] before sbyte[]: the runtime lets one pass for the other
         {
             case float[] p: RemapElements<float>(arena.Of<float>(Input), Shape, Offsets, p[0], arena.Of<float>(Output)); break;
+            case byte[] p when p.GetType() == typeof(byte[]): RemapElements<byte>(arena.Of<byte>(Input), Shape, Offsets, p[0], arena.Of<byte>(Output)); break;
             case sbyte[] p: RemapElements<sbyte>(arena.Of<sbyte>(Input), Shape, Offsets, p[0], arena.Of<sbyte>(Output)); break;
-            case byte[] p: RemapElements<byte>(arena.Of<byte>(Input), Shape, Offsets, p[0], arena.Of<byte>(Output)); break;
             case int[] p: RemapElements<int>(arena.Of<int>(Input), Shape, Offsets, p[0], arena.Of<int>(Output)); break;
             case long[] p: RemapElements<long>(arena.Of<long>(Input), Shape, Offsets, p[0], arena.Of<long>(Output)); break;
             case bool[] p: RemapElements<bool>(arena.Of<bool>(Input), Shape, Offsets, p[0], arena.Of<bool>(Output)); break;

@@ -12,16 +12,21 @@ namespace ModelBaker.Core.Plan;
 /// </summary>
 public static class TypedArrays
 {
-    public static ElementType TypeOf(Array values) => values switch
+    /// <summary>
+    /// By the exact element type: the runtime lets a byte[] pass as sbyte[] (and the reverse) in type tests, so a
+    /// pattern match on array types cannot tell them apart.
+    /// </summary>
+    public static ElementType TypeOf(Array values)
     {
-        float[] => ElementType.Float32,
-        sbyte[] => ElementType.Int8,
-        byte[] => ElementType.UInt8,
-        int[] => ElementType.Int32,
-        long[] => ElementType.Int64,
-        bool[] => ElementType.Bool,
-        _ => throw new ArgumentException($"No arena element type for {values.GetType().Name}."),
-    };
+        var element = values.GetType().GetElementType();
+        if (element == typeof(float)) return ElementType.Float32;
+        if (element == typeof(sbyte)) return ElementType.Int8;
+        if (element == typeof(byte)) return ElementType.UInt8;
+        if (element == typeof(int)) return ElementType.Int32;
+        if (element == typeof(long)) return ElementType.Int64;
+        if (element == typeof(bool)) return ElementType.Bool;
+        throw new ArgumentException($"No arena element type for {values.GetType().Name}.");
+    }
 
     /// <summary>The type tag, the length, then the elements (floats as float32, integers as int64, bools as bytes).</summary>
     public static void Write(PlanBinaryWriter w, Array values)
@@ -52,8 +57,8 @@ public static class TypedArrays
             {
                 case float[] f: f[i] = r.Float(); break;
                 case bool[] b: b[i] = r.Byte() != 0; break;
+                case byte[] a when type == ElementType.UInt8: a[i] = (byte)r.Long(); break;
                 case sbyte[] a: a[i] = (sbyte)r.Long(); break;
-                case byte[] a: a[i] = (byte)r.Long(); break;
                 case int[] a: a[i] = (int)r.Long(); break;
                 case long[] a: a[i] = r.Long(); break;
             }
@@ -66,8 +71,8 @@ public static class TypedArrays
     {
         float[] f => CodeWriter.Float(f[index]),
         bool[] b => b[index] ? "true" : "false",
+        _ when TypeOf(values) == ElementType.UInt8 => $"(byte){((byte[])values)[index].ToString(CultureInfo.InvariantCulture)}",
         sbyte[] a => $"(sbyte){a[index].ToString(CultureInfo.InvariantCulture)}",
-        byte[] a => $"(byte){a[index].ToString(CultureInfo.InvariantCulture)}",
         int[] a => a[index] == int.MinValue ? "int.MinValue" : a[index].ToString(CultureInfo.InvariantCulture),
         long[] a => a[index] == long.MinValue ? "long.MinValue" : a[index].ToString(CultureInfo.InvariantCulture) + "L",
         _ => throw new ArgumentException($"No literal for {values.GetType().Name}."),
