@@ -26,12 +26,12 @@ public static class GraphLowering
                 ?? throw new BakeException(ErrorCodes.UnsupportedOperators, $"Node {node.Describe()} has no kernel in this version of ModelBaker.");
             op.Lower(node, context);
         }
-        var outputs = graph.Outputs.Select(name =>
-        {
-            if (graph[name].IsConstant)
-                throw new BakeException(ErrorCodes.InvalidGraph, $"Graph output '{name}' does not depend on any input: it is a constant. Remove it from the model's outputs.");
-            return Tensor(context, name);
-        }).ToList();
+        // An output known at bake time (a Shape, a Constant) is written by one step copying the baked data.
+        foreach (string name in graph.Outputs.Where(name => graph[name].IsConstant).Distinct())
+            context.Add(new Kernels.Concat($"constant output '{name}'",
+                new[] { new Kernels.ConcatPart(null, TensorArrays.ToArray(graph[name].Constant!, graph[name].Type), graph[name].Constant!.Length) },
+                context.Slice(name)));
+        var outputs = graph.Outputs.Select(name => Tensor(context, name)).ToList();
         return new Result(inputs, outputs, context.Kernels.ToList());
     }
 

@@ -82,19 +82,94 @@ public sealed class MatMul : IOperator
         return new MatMulPlan(m, k, n, batchA, batchB, batch, output.ToArray());
     }
 
+    /// <summary>
+    /// B must be a constant. When B holds one matrix (1-D, 2-D, or size-1 batch dimensions), one fully connected step
+    /// covers every row of A. Otherwise each output batch has its own matrix of B: one fully connected step per batch
+    /// (reading A's matching matrix, extracted by a Remap step when A has batch dimensions of its own), then one Concat
+    /// step assembling the batches — or, when each batch is a single row read from one A, one step with B's matrices
+    /// side by side.
+    /// </summary>
     public void Lower(Node node, LoweringContext context)
     {
         var a = context.Activation(node, 0, "A");
         var b = context.Constant(node, 1, "B");
-        if (b.Shape.Length != 2)
-            throw UnsupportedUsage(node, $"the constant B has shape {ShapeMath.Format(b.Shape)}.", "Only a 2-D B ([depth, units]) is supported.");
-        int k = b.Shape[0], n = b.Shape[1];
-        int rows = ShapeMath.Length(context.Shape(a.Name)) / k; // leading dimensions of A are rows
+        int[] aShape = context.Shape(a.Name);
+        var plan = Plan(node, aShape, b.Shape);
+        int m = plan.M, k = plan.K, n = plan.N;
         var bData = b.AsFloats();
-        var weights = new float[n * k];
-        for (int unit = 0; unit < n; unit++)
-            for (int d = 0; d < k; d++)
-                weights[unit * k + d] = bData[d * n + unit];
-        FullyConnectedLowering.Add(context, node, a.Name, rows, k, k, 1, weights, new float[n]);
+        int aCount = ShapeMath.Length(plan.BatchA), bCount = ShapeMath.Length(plan.BatchB), count = ShapeMath.Length(plan.Batch);
+
+        // [units, depth] weights: B's matrices (by index) side by side, each transposed to one row per unit.
+        float[] Weights(params int[] matrices)
+        {
+            var weights = new float[matrices.Length * n * k];
+            for (int j = 0; j < matrices.Length; j++)
+                for (int unit = 0; unit < n; unit++)
+                    for (int d = 0; d < k; d++)
+                        weights[(j * n + unit) * k + d] = bData[matrices[j] * k * n + d * n + unit];
+            return weights;
+        }
+
+        if (bCount == 1)
+        {
+            FullyConnectedLowering.Add(context, node, a.Name, ShapeMath.Length(aShape) / Math.Max(k, 1), k, k, 1, Weights(0), new float[n]);
+            return;
+        }
+
+        var (aIndex, bIndex) = BatchIndices(plan);
+        if (m == 1 && aCount == 1)
+        {
+            // Output [batch, 1, n] is laid out as one row of batch × n units: B's matrices side by side.
+            FullyConnectedLowering.Add(context, node, a.Name, 1, k, k, 1, Weights(bIndex), new float[count * n]);
+            return;
+        }
+
+        var aSlice = context.Slice(a.Name);
+        var extracted = new System.Collections.Generic.Dictionary<int, Plan.ArenaSlice>();
+        var parts = new System.Collections.Generic.List<Kernels.ConcatPart>();
+        for (int batch = 0; batch < count; batch++)
+        {
+            if (!extracted.TryGetValue(aIndex[batch], out var input))
+            {
+                if (aCount == 1) input = aSlice;
+                else
+                {
+                    // A's matrix aIndex[batch] as a tensor of its own: rows start at (matrix · m + row) · k.
+                    input = new Plan.ArenaSlice($"{a.Name}[{aIndex[batch]}]", ElementType.Float32, m * k);
+                    int first = aIndex[batch] * m;
+                    var offsets = Enumerable.Range(0, m).Select(row => (first + row) * k).Concat(Enumerable.Range(0, k)).ToArray();
+                    context.Add(new Kernels.Remap(node.Describe(), aSlice, input, new[] { m, k }, offsets, new float[1]));
+                }
+                extracted[aIndex[batch]] = input;
+            }
+            var output = new Plan.ArenaSlice($"{node.Outputs[0]}[{batch}]", ElementType.Float32, m * n);
+            context.Add(new Kernels.FullyConnectedFloat(node.Describe(), input, output, m, k, k, 1, Weights(bIndex[batch]), new float[n],
+                float.NegativeInfinity, float.PositiveInfinity));
+            parts.Add(new Kernels.ConcatPart(output, null, m * n));
+        }
+        context.Add(new Kernels.Concat(node.Describe(), parts, context.Slice(node.Outputs[0])));
+    }
+
+    /// <summary>For each output batch (row-major), the matrix of A and the matrix of B it multiplies (broadcasting).</summary>
+    private static (int[] A, int[] B) BatchIndices(MatMulPlan plan)
+    {
+        int[] batchStrides = ShapeMath.Strides(plan.Batch);
+        int[] aStrides = ShapeMath.BroadcastStrides(plan.BatchA, plan.Batch);
+        int[] bStrides = ShapeMath.BroadcastStrides(plan.BatchB, plan.Batch);
+        int count = ShapeMath.Length(plan.Batch);
+        var a = new int[count];
+        var b = new int[count];
+        for (int batch = 0; batch < count; batch++)
+        {
+            int rest = batch;
+            for (int d = 0; d < plan.Batch.Length; d++)
+            {
+                int index = rest / batchStrides[d];
+                rest %= batchStrides[d];
+                a[batch] += index * aStrides[d];
+                b[batch] += index * bStrides[d];
+            }
+        }
+        return (a, b);
     }
 }

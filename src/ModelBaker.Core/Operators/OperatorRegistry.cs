@@ -16,6 +16,8 @@ public static class OperatorRegistry
         new Abs(), new ArgMax(), new Clip(), new Div(), new Elu(), new Exp(), new HardSigmoid(), new HardSwish(),
         new LeakyRelu(), new LogSoftmax(), new Max(), new Mean(), new Min(), new Mul(), new Neg(), new PRelu(),
         new ReduceMax(), new ReduceMean(), new Selu(), new Softplus(), new Sqrt(), new Sub(), new Sum(),
+        new Cast(), new Concat(), new Constant(), new ConstantOfShape(), new Gather(), new Pad(), new Shape(), new Slice(),
+        new Squeeze(), new Transpose(), new Unsqueeze(),
     }.ToDictionary(op => op.OpType, StringComparer.Ordinal);
 
     /// <summary>Supported op types, sorted (for messages and docs).</summary>

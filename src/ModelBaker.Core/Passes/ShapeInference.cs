@@ -9,12 +9,17 @@ namespace ModelBaker.Core.Passes;
 /// <summary>
 /// Gives every value its element type and static shape, walking the nodes in order. Graph input shapes
 /// come from the importer (dynamic dimensions already 1); constants take the shape of their data.
+/// A node whose inputs are all constant is evaluated on the way (<see cref="FoldedConstants"/>): shape rules further on
+/// need that data, as a Reshape needs the shape an exporter computed with Shape → Gather → Concat.
 /// </summary>
 public static class ShapeInference
 {
     public static void Run(Graph graph)
     {
         OperatorRegistry.EnsureSupported(graph);
+        foreach (var node in graph.Nodes)
+            foreach (string output in node.Outputs)
+                if (output.Length > 0 && graph.Values.TryGetValue(output, out var previous)) FoldedConstants.Clear(previous);
         var available = AvailableBeforeNodes(graph);
         foreach (var node in graph.Nodes)
         {
@@ -44,12 +49,28 @@ public static class ShapeInference
                         "Re-export the model or check it with onnx.checker.");
                 available.Add(output);
             }
+            if (IsFoldable(graph, node)) Fold(graph, node);
         }
 
         foreach (string output in graph.Outputs)
             if (!available.Contains(output))
                 throw new BakeException(ErrorCodes.InvalidGraph,
                     $"Graph output '{output}' is produced by no node. Re-export the model or check it with onnx.checker.");
+    }
+
+    /// <summary>
+    /// All inputs constant. A graph input is never constant even if an initializer gives it a default: the caller
+    /// may feed it. A node without inputs (Constant) folds too.
+    /// </summary>
+    private static bool IsFoldable(Graph graph, Node node) =>
+        node.Inputs.All(name => name.Length == 0 || (graph.Values[name].IsConstant && !graph.Inputs.Contains(name)));
+
+    private static void Fold(Graph graph, Node node)
+    {
+        var inputs = node.Inputs.Select(name => name.Length == 0 ? null : graph.Values[name].Constant).ToArray();
+        var results = OperatorRegistry.Find(node.OpType)!.Evaluate(node, inputs, graph.Opset);
+        for (int i = 0; i < node.Outputs.Count; i++)
+            if (node.Outputs[i].Length > 0) FoldedConstants.Set(graph.Values[node.Outputs[i]], results[i]);
     }
 
     /// <summary>Graph inputs and constants: the values that exist before the first node runs.</summary>

@@ -7,6 +7,7 @@ public enum KernelKind : byte
     // 2 was AddInt8 before plan format 3: now BinaryInt8 (10), which carries an operation code.
     LookupInt8 = 3,
     SoftmaxInt8 = 4,
+    ConcatInt8 = 20,
     FullyConnectedFloat = 65,
     // 66 was AddFloat before plan format 3: now BinaryFloat (74), which carries an operation code.
     UnaryFloat = 67,
@@ -19,4 +20,7 @@ public enum KernelKind : byte
     BinaryInteger = 75,
     ReduceFloat = 76,
     ArgMaxFloat = 77,
+    Remap = 84,
+    Concat = 85,
+    Conversion = 86,
 }

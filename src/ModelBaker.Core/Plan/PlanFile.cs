@@ -119,6 +119,10 @@ public static class PlanFile
             KernelKind.BinaryInteger => BinaryInteger.Read(r, source),
             KernelKind.ReduceFloat => ReduceFloat.Read(r, source),
             KernelKind.ArgMaxFloat => ArgMaxFloat.Read(r, source),
+            KernelKind.ConcatInt8 => ConcatInt8.Read(r, source),
+            KernelKind.Remap => Remap.Read(r, source),
+            KernelKind.Concat => Concat.Read(r, source),
+            KernelKind.Conversion => Conversion.Read(r, source),
             _ => throw new PlanFormatException($"unknown kernel tag {(byte)kind}"),
         };
     }

@@ -19,7 +19,6 @@ public sealed class OnnxConformanceTests
     /// </summary>
     private static readonly string[] KnownGaps =
     {
-        "test_matmul_1d_1d", "test_matmul_1d_3d", "test_matmul_3d", "test_matmul_4d_1d", "test_matmul_bcast", // B not 2-D
     };
 
     [Fact]

@@ -1,0 +1,61 @@
+using System;
+using System.Linq;
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Lowering;
+using static ModelBaker.Core.Operators.OperatorHelpers;
+
+namespace ModelBaker.Core.Operators;
+
+/// <summary>
+/// Converts to the element type named by the to attribute, between float32, int8, uint8, int32, int64 and bool, as
+/// ONNX Runtime does on x64 (see <see cref="Conversion"/>): float → integer truncates toward zero; NaN and values
+/// beyond int32 (int64 for int64) give that type's minimum; narrowing integers keep the low bits; → bool is "≠ 0".
+/// The saturate attribute concerns float8 types only, which ModelBaker does not support.
+/// </summary>
+public sealed class Cast : IOperator
+{
+    public string OpType => "Cast";
+
+    public void InferShapes(Node node, Graph graph)
+    {
+        RequireInputCount(node, 1, 1);
+        SetOutput(node, graph, 0, Target(node), InputShape(node, graph, 0));
+    }
+
+    public Tensor[] Evaluate(Node node, Tensor?[] inputs, long opset)
+    {
+        var x = Required(node, inputs, 0);
+        var to = Target(node);
+        if (to == ElementType.Float32)
+            return new[] { Tensor.FromFloats(x.Shape, x.Floats != null ? (float[])x.Floats.Clone() : x.Int64s!.Select(v => (float)v).ToArray()) };
+        long[] source = x.Int64s ?? x.Floats!.Select(f => to == ElementType.Bool ? (f != 0 ? 1L : 0L) : to == ElementType.Int64 ? Conversion.FloatToInt64(f) : Conversion.FloatToInt32(f)).ToArray();
+        Func<long, long> narrow = to switch
+        {
+            ElementType.Int8 => v => unchecked((sbyte)v),
+            ElementType.UInt8 => v => unchecked((byte)v),
+            ElementType.Int32 => v => unchecked((int)v),
+            ElementType.Bool => v => v != 0 ? 1 : 0,
+            _ => v => v,
+        };
+        return new[] { Tensor.FromInt64s(x.Shape, source.Select(narrow).ToArray(), to) };
+    }
+
+    private static ElementType Target(Node node)
+    {
+        long to = node.GetInt("to", 0);
+        if (!Enum.IsDefined(typeof(ElementType), (int)to))
+            throw new BakeException(ErrorCodes.UnsupportedElementType,
+                $"Node {node.Describe()}: Cast to ONNX element type {to} is not supported; ModelBaker supports float32, int8, uint8, int32, int64 and bool. " +
+                "Convert the model to float32 before baking.");
+        return (ElementType)(int)to;
+    }
+
+    /// <summary>A cast to the same type is an alias; any other is one conversion step.</summary>
+    public void Lower(Node node, LoweringContext context)
+    {
+        if (context.Graph[node.Inputs[0]].Type == Target(node)) context.Alias(node.Outputs[0], node.Inputs[0]);
+        else context.Add(new Conversion(node.Describe(), context.Slice(node.Inputs[0]), context.Slice(node.Outputs[0])));
+    }
+}

@@ -1,0 +1,95 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Ir;
+
+namespace ModelBaker.Core.Plan;
+
+/// <summary>
+/// Constant data of any arena element type (float[], sbyte[], byte[], int[], long[], bool[]) as the data-movement
+/// kernels carry it: written to and read from plans with its type tag, and emitted as C# literals.
+/// </summary>
+public static class TypedArrays
+{
+    /// <summary>
+    /// By the exact element type: the runtime lets a byte[] pass as sbyte[] (and the reverse) in type tests, so a
+    /// pattern match on array types cannot tell them apart.
+    /// </summary>
+    public static ElementType TypeOf(Array values)
+    {
+        var element = values.GetType().GetElementType();
+        if (element == typeof(float)) return ElementType.Float32;
+        if (element == typeof(sbyte)) return ElementType.Int8;
+        if (element == typeof(byte)) return ElementType.UInt8;
+        if (element == typeof(int)) return ElementType.Int32;
+        if (element == typeof(long)) return ElementType.Int64;
+        if (element == typeof(bool)) return ElementType.Bool;
+        throw new ArgumentException($"No arena element type for {values.GetType().Name}.");
+    }
+
+    /// <summary>The type tag, the length, then the elements (floats as float32, integers as int64, bools as bytes).</summary>
+    public static void Write(PlanBinaryWriter w, Array values)
+    {
+        var type = TypeOf(values);
+        w.Byte((byte)type);
+        w.Int(values.Length);
+        for (int i = 0; i < values.Length; i++)
+        {
+            switch (values)
+            {
+                case float[] f: w.Float(f[i]); break;
+                case bool[] b: w.Byte(b[i] ? (byte)1 : (byte)0); break;
+                default: w.Long(Convert.ToInt64(values.GetValue(i), CultureInfo.InvariantCulture)); break;
+            }
+        }
+    }
+
+    public static Array Read(PlanBinaryReader r)
+    {
+        var type = (ElementType)r.Byte();
+        int count = r.Int();
+        if (count < 0 || count > 1 << 28) throw new System.IO.InvalidDataException($"Typed array of {count} elements.");
+        var values = Array.CreateInstance(TensorArrays.ClrType(type), count);
+        for (int i = 0; i < count; i++)
+        {
+            switch (values)
+            {
+                case float[] f: f[i] = r.Float(); break;
+                case bool[] b: b[i] = r.Byte() != 0; break;
+                case byte[] a when type == ElementType.UInt8: a[i] = (byte)r.Long(); break;
+                case sbyte[] a: a[i] = (sbyte)r.Long(); break;
+                case int[] a: a[i] = (int)r.Long(); break;
+                case long[] a: a[i] = r.Long(); break;
+            }
+        }
+        return values;
+    }
+
+    /// <summary>A C# literal of element <paramref name="index"/> that parses back to exactly the same value.</summary>
+    public static string Literal(Array values, int index) => values switch
+    {
+        float[] f => CodeWriter.Float(f[index]),
+        bool[] b => b[index] ? "true" : "false",
+        _ when TypeOf(values) == ElementType.UInt8 => $"(byte){((byte[])values)[index].ToString(CultureInfo.InvariantCulture)}",
+        sbyte[] a => $"(sbyte){a[index].ToString(CultureInfo.InvariantCulture)}",
+        int[] a => a[index] == int.MinValue ? "int.MinValue" : a[index].ToString(CultureInfo.InvariantCulture),
+        long[] a => a[index] == long.MinValue ? "long.MinValue" : a[index].ToString(CultureInfo.InvariantCulture) + "L",
+        _ => throw new ArgumentException($"No literal for {values.GetType().Name}."),
+    };
+
+    /// <summary>Emits <c>ReadOnlySpan&lt;T&gt; Name =&gt; new T[] { … }</c> (no allocation at run time, see EmitArrays).</summary>
+    public static void Emit(CodeWriter code, string name, Array values, string comment)
+    {
+        string type = Arenas.CSharpType(TypeOf(values));
+        code.Line($"/// <summary>{comment}.</summary>");
+        if (values.Length == 0)
+        {
+            code.Line($"private static ReadOnlySpan<{type}> {name} => default;");
+            return;
+        }
+        code.Open($"private static ReadOnlySpan<{type}> {name} => new {type}[]");
+        code.Elements(Enumerable.Range(0, values.Length).ToArray(), i => Literal(values, i).Replace("(sbyte)", "").Replace("(byte)", ""), 16);
+        code.Close(";");
+    }
+}
