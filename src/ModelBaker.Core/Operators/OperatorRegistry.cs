@@ -13,6 +13,7 @@ public static class OperatorRegistry
     {
         new Add(), new Dropout(), new Flatten(), new Gemm(), new Identity(), new MatMul(),
         new Relu(), new Reshape(), new Sigmoid(), new Softmax(), new Tanh(),
+        new Conv(), new MaxPool(), new AveragePool(), new GlobalAveragePool(), new GlobalMaxPool(), new BatchNormalization(),
     }.ToDictionary(op => op.OpType, StringComparer.Ordinal);
 
     /// <summary>Supported op types, sorted (for messages and docs).</summary>

@@ -109,10 +109,16 @@ public static class PlanFile
             KernelKind.AddInt8 => AddInt8.Read(r, source),
             KernelKind.LookupInt8 => LookupInt8.Read(r, source),
             KernelKind.SoftmaxInt8 => SoftmaxInt8.Read(r, source),
+            KernelKind.ConvInt8 => ConvInt8.Read(r, source),
+            KernelKind.PoolInt8 => PoolInt8.Read(r, source),
+            KernelKind.ChannelAffineInt8 => ChannelAffineInt8.Read(r, source),
             KernelKind.FullyConnectedFloat => FullyConnectedFloat.Read(r, source),
             KernelKind.AddFloat => AddFloat.Read(r, source),
             KernelKind.UnaryFloat => UnaryFloat.Read(r, source),
             KernelKind.SoftmaxFloat => SoftmaxFloat.Read(r, source),
+            KernelKind.ConvFloat => ConvFloat.Read(r, source),
+            KernelKind.PoolFloat => PoolFloat.Read(r, source),
+            KernelKind.ChannelAffineFloat => ChannelAffineFloat.Read(r, source),
             _ => throw new PlanFormatException($"unknown kernel tag {(byte)kind}"),
         };
     }
