@@ -18,6 +18,7 @@ public static class OperatorRegistry
         new ReduceMax(), new ReduceMean(), new Selu(), new Softplus(), new Sqrt(), new Sub(), new Sum(),
         new Cast(), new Concat(), new Constant(), new ConstantOfShape(), new Gather(), new Pad(), new Shape(), new Slice(),
         new Squeeze(), new Transpose(), new Unsqueeze(),
+        new Conv(), new MaxPool(), new AveragePool(), new GlobalAveragePool(), new GlobalMaxPool(), new BatchNormalization(),
     }.ToDictionary(op => op.OpType, StringComparer.Ordinal);
 
     /// <summary>Supported op types, sorted (for messages and docs).</summary>

@@ -8,6 +8,9 @@ public enum KernelKind : byte
     LookupInt8 = 3,
     SoftmaxInt8 = 4,
     ConcatInt8 = 20,
+    ConvInt8 = 5,
+    PoolInt8 = 6,
+    ChannelAffineInt8 = 7,
     FullyConnectedFloat = 65,
     // 66 was AddFloat before plan format 3: now BinaryFloat (74), which carries an operation code.
     UnaryFloat = 67,
@@ -23,4 +26,7 @@ public enum KernelKind : byte
     Remap = 84,
     Concat = 85,
     Conversion = 86,
+    ConvFloat = 69,
+    PoolFloat = 70,
+    ChannelAffineFloat = 71,
 }

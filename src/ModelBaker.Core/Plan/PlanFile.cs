@@ -108,6 +108,9 @@ public static class PlanFile
             KernelKind.FullyConnectedInt8 => FullyConnectedInt8.Read(r, source),
             KernelKind.LookupInt8 => LookupInt8.Read(r, source),
             KernelKind.SoftmaxInt8 => SoftmaxInt8.Read(r, source),
+            KernelKind.ConvInt8 => ConvInt8.Read(r, source),
+            KernelKind.PoolInt8 => PoolInt8.Read(r, source),
+            KernelKind.ChannelAffineInt8 => ChannelAffineInt8.Read(r, source),
             KernelKind.FullyConnectedFloat => FullyConnectedFloat.Read(r, source),
             KernelKind.UnaryFloat => UnaryFloat.Read(r, source),
             KernelKind.SoftmaxFloat => SoftmaxFloat.Read(r, source),
@@ -123,6 +126,9 @@ public static class PlanFile
             KernelKind.Remap => Remap.Read(r, source),
             KernelKind.Concat => Concat.Read(r, source),
             KernelKind.Conversion => Conversion.Read(r, source),
+            KernelKind.ConvFloat => ConvFloat.Read(r, source),
+            KernelKind.PoolFloat => PoolFloat.Read(r, source),
+            KernelKind.ChannelAffineFloat => ChannelAffineFloat.Read(r, source),
             _ => throw new PlanFormatException($"unknown kernel tag {(byte)kind}"),
         };
     }

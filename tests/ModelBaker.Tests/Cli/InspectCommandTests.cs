@@ -55,7 +55,11 @@ public class InspectCommandTests
     [Fact]
     public void Inspect_reports_unsupported_operators_as_MB1101()
     {
-        var result = CliResult.Run("inspect", TestData.Path("models", "mnist8", "model.onnx"));
+        using var folder = new ModelBaker.Tests.Onnx.TempFolder();
+        string model = folder.Path("custom.onnx");
+        ModelBaker.Core.Onnx.OnnxModelWriter.Save(new ModelBaker.Tests.Operators.GraphBuilder().Input("x", 1, 4)
+            .Node("NoSuchOperator", new[] { "x" }, new[] { "y" }).Output("y").Graph, model);
+        var result = CliResult.Run("inspect", model);
 
         Assert.Equal(1, result.ExitCode);
         Assert.StartsWith("error MB1101: ", result.Error);

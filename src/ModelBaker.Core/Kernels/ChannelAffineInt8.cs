@@ -1,0 +1,113 @@
+using System;
+using System.Collections.Generic;
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Compression;
+using ModelBaker.Core.Plan;
+using static ModelBaker.Core.Kernels.FixedPoint;
+
+namespace ModelBaker.Core.Kernels;
+
+/// <summary>
+/// output = clamp(requantize(input · weight[c] + bias[c]) + outputZeroPoint) per channel: an unfolded BatchNormalization
+/// as a 1×1 depthwise layer. The scale quantizes to ±127 (symmetric per channel), so the requantization multiplier
+/// carries all of its precision; the bias is int32 with −inputZeroPoint · weight folded in.
+/// </summary>
+public sealed class ChannelAffineInt8 : Int8Kernel
+{
+    public ChannelAffineInt8(string source, ArenaSlice input, ArenaSlice output, int inner, sbyte[] weights, int[] bias,
+        int[] multipliers, int[] shifts, int outputZeroPoint, int activationMin, int activationMax) : base(source)
+    {
+        Input = input;
+        Output = output;
+        Inner = inner;
+        Weights = weights;
+        Bias = bias;
+        Multipliers = multipliers;
+        Shifts = shifts;
+        OutputZeroPoint = outputZeroPoint;
+        ActivationMin = activationMin;
+        ActivationMax = activationMax;
+    }
+
+    public ArenaSlice Input { get; }
+    public override ArenaSlice Output { get; }
+    public int Inner { get; }
+    public sbyte[] Weights { get; }
+    public int[] Bias { get; }
+    public int[] Multipliers { get; }
+    public int[] Shifts { get; }
+    public int OutputZeroPoint { get; }
+    public int ActivationMin { get; }
+    public int ActivationMax { get; }
+
+    public static ChannelAffineInt8 From(ChannelAffineFloat affine, QuantizationContext q)
+    {
+        var input = q.Parameters(affine.Input);
+        var output = q.Parameters(affine.Output);
+        int channels = affine.Channels;
+        var weights = new sbyte[channels];
+        var bias = new int[channels];
+        var multipliers = new int[channels];
+        var shifts = new int[channels];
+        for (int c = 0; c < channels; c++)
+        {
+            double weightScale = QuantizationParameters.WeightScale(Math.Abs(affine.Scale[c]));
+            weights[c] = (sbyte)Math.Max(-127, Math.Min(127, Math.Round(affine.Scale[c] / weightScale)));
+            double accumulatorScale = input.Scale * weightScale;
+            bias[c] = QuantizationParameters.SaturateInt32(Math.Round(affine.Shift[c] / accumulatorScale)) - input.ZeroPoint * weights[c];
+            (multipliers[c], shifts[c]) = QuantizeMultiplier(accumulatorScale / output.Scale);
+        }
+        var (min, max) = QuantizationContext.ActivationRange(affine.ActivationMin, affine.ActivationMax, output);
+        return new ChannelAffineInt8(affine.Source, q.Slice(affine.Input), q.Slice(affine.Output), affine.Inner, weights, bias,
+            multipliers, shifts, output.ZeroPoint, min, max);
+    }
+
+    public override KernelKind Kind => KernelKind.ChannelAffineInt8;
+    public override IEnumerable<ArenaSlice> Reads => new[] { Input };
+    public override int WeightBytes => Weights.Length + 4 * (Bias.Length + Multipliers.Length + Shifts.Length);
+    public override IEnumerable<string> Helpers => new[] { nameof(ChannelAffineInt8), nameof(FixedPoint) };
+
+    public override void Run(PlanArena arena) =>
+        ChannelAffine(arena.Int8s(Input), Inner, Weights, Bias, Multipliers, Shifts, OutputZeroPoint, ActivationMin, ActivationMax,
+            arena.Int8s(Output));
+
+    // <emit>
+    /// <summary>Int8 per-channel affine map (a 1×1 depthwise layer), channels of <paramref name="inner"/> elements.</summary>
+    public static void ChannelAffine(ReadOnlySpan<sbyte> input, int inner, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias,
+        ReadOnlySpan<int> multipliers, ReadOnlySpan<int> shifts, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
+    {
+        int channels = weights.Length;
+        for (int start = 0, c = 0; start < input.Length; start += inner, c = c + 1 == channels ? 0 : c + 1)
+        {
+            int weight = weights[c], channelBias = bias[c], multiplier = multipliers[c], shift = shifts[c];
+            for (int i = start; i < start + inner; i++)
+            {
+                int value = MultiplyByQuantizedMultiplier(input[i] * weight + channelBias, multiplier, shift) + outputZeroPoint;
+                output[i] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+            }
+        }
+    }
+    // </emit>
+
+    public override void WritePayload(PlanBinaryWriter w)
+    {
+        w.Slice(Input); w.Slice(Output); w.Int(Inner);
+        w.SBytes(Weights); w.Ints(Bias); w.Ints(Multipliers); w.Ints(Shifts);
+        w.Int(OutputZeroPoint); w.Int(ActivationMin); w.Int(ActivationMax);
+    }
+
+    public static ChannelAffineInt8 Read(PlanBinaryReader r, string source) =>
+        new(source, r.Slice(), r.Slice(), r.Int(), r.SBytes(), r.Ints(), r.Ints(), r.Ints(), r.Int(), r.Int(), r.Int());
+
+    public override void EmitCall(CodeWriter code, string name) =>
+        code.Line($"ChannelAffine({Input.Expression()}, inner: {Inner}, {name}Weights, {name}Bias, {name}Multipliers, {name}Shifts,")
+            .Line($"    outputZeroPoint: {OutputZeroPoint}, activationMin: {ActivationMin}, activationMax: {ActivationMax}, {Output.Expression()});");
+
+    public override void EmitData(CodeWriter code, string name)
+    {
+        EmitArrays.SBytes(code, $"{name}Weights", Weights, "per-channel int8 scale (±127 or 0)");
+        EmitArrays.Ints(code, $"{name}Bias", Bias, "per-channel int32 shift (scale = input scale × weight scale), input zero point folded in");
+        EmitArrays.Ints(code, $"{name}Multipliers", Multipliers, "Q31 requantization multipliers, one per channel");
+        EmitArrays.Ints(code, $"{name}Shifts", Shifts, "power-of-two requantization shifts, one per channel");
+    }
+}

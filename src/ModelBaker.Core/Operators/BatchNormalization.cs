@@ -1,0 +1,156 @@
+using System;
+using System.Linq;
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Lowering;
+using ModelBaker.Core.Plan;
+using static ModelBaker.Core.Operators.OperatorHelpers;
+
+namespace ModelBaker.Core.Operators;
+
+/// <summary>
+/// Inference: Y = scale · (X − mean) / sqrt(var + epsilon) + B per channel (axis 1), opsets 7 to 15+. Training mode
+/// (training_mode = 1 from opset 14: batch statistics and updated running statistics) is computed by the reference
+/// but refused in plans, as are used statistics outputs. In a plan the map folds into the convolution or fully
+/// connected step before it when that step feeds only this node; otherwise it is a per-channel affine step.
+/// </summary>
+public sealed class BatchNormalization : IOperator
+{
+    public string OpType => "BatchNormalization";
+
+    public void InferShapes(Node node, Graph graph)
+    {
+        RequireInputCount(node, 5, 5);
+        for (int i = 0; i < 5; i++) RequireFloat(node, graph, i);
+        int[] x = InputShape(node, graph, 0);
+        CheckShapes(node, x, new[] { 1, 2, 3, 4 }.Select(i => InputShape(node, graph, i)));
+        SetOutput(node, graph, 0, ElementType.Float32, x);
+        // Statistics outputs: running mean and variance (opset 14+), or mean, var, saved mean, saved var (before).
+        for (int i = 1; i < node.Outputs.Count; i++) SetOutput(node, graph, i, ElementType.Float32, new[] { x[1] });
+    }
+
+    private static void CheckShapes(Node node, int[] x, System.Collections.Generic.IEnumerable<int[]> parameters)
+    {
+        if (node.GetInt("spatial", 1) == 0)
+            throw UnsupportedUsage(node, "it has spatial = 0 (statistics per element rather than per channel).",
+                "Re-export the model with opset 9 or later, where BatchNormalization is always per channel.");
+        if (x.Length < 2) throw ShapeError(node, $"X {ShapeMath.Format(x)} must be N × C × ….");
+        foreach (int[] p in parameters)
+            if (p.Length != 1 || p[0] != x[1])
+                throw ShapeError(node, $"scale, B, mean and var must be vectors of {x[1]} values (one per channel of X {ShapeMath.Format(x)}); one is {ShapeMath.Format(p)}.");
+    }
+
+    private static bool TrainingMode(Node node) => node.GetInt("training_mode", 0) != 0;
+
+    /// <summary>Per-channel a and b of y = x · a + b for the running statistics.</summary>
+    private static (float[] Scale, float[] Shift) Affine(Node node, float[] scale, float[] bias, float[] mean, float[] variance)
+    {
+        float epsilon = node.GetFloat("epsilon", 1e-5f);
+        var a = new float[scale.Length];
+        var b = new float[scale.Length];
+        for (int c = 0; c < a.Length; c++)
+        {
+            double factor = scale[c] / Math.Sqrt((double)variance[c] + epsilon);
+            a[c] = (float)factor;
+            b[c] = (float)(bias[c] - mean[c] * factor);
+        }
+        return (a, b);
+    }
+
+    public Tensor[] Evaluate(Node node, Tensor?[] inputs, long opset)
+    {
+        var x = Required(node, inputs, 0);
+        var tensors = new Tensor[4];
+        for (int i = 0; i < 4; i++) tensors[i] = Required(node, inputs, i + 1);
+        CheckShapes(node, x.Shape, Array.ConvertAll(tensors, t => t.Shape));
+        float[] xv = Floats(node, x, 0), scale = Floats(node, tensors[0], 1), bias = Floats(node, tensors[1], 2);
+        float[] mean = Floats(node, tensors[2], 3), variance = Floats(node, tensors[3], 4);
+        int channels = x.Shape[1], inner = Product(x.Shape, 2, x.Shape.Length), batch = x.Shape[0];
+        float[] useMean = mean, useVariance = variance;
+        if (TrainingMode(node))
+        {
+            // Batch statistics (population variance) over N and the spatial axes.
+            useMean = new float[channels];
+            useVariance = new float[channels];
+            for (int c = 0; c < channels; c++)
+            {
+                double sum = 0, squares = 0;
+                for (int n = 0; n < batch; n++)
+                    for (int i = 0; i < inner; i++) sum += xv[(n * channels + c) * inner + i];
+                double m = sum / (batch * inner);
+                for (int n = 0; n < batch; n++)
+                    for (int i = 0; i < inner; i++) { double d = xv[(n * channels + c) * inner + i] - m; squares += d * d; }
+                useMean[c] = (float)m;
+                useVariance[c] = (float)(squares / (batch * inner));
+            }
+        }
+        var (a, b) = Affine(node, scale, bias, useMean, useVariance);
+        var y = new float[xv.Length];
+        for (int i = 0; i < y.Length; i++)
+        {
+            int c = i / inner % channels;
+            y[i] = xv[i] * a[c] + b[c];
+        }
+        var outputs = new Tensor[node.Outputs.Count];
+        outputs[0] = Tensor.FromFloats(x.Shape, y);
+        float momentum = node.GetFloat("momentum", 0.9f);
+        for (int o = 1; o < outputs.Length; o++)
+        {
+            // Running statistics: blended with the batch's in training mode, unchanged in inference.
+            float[] running = o == 1 ? mean : variance, current = o == 1 ? useMean : useVariance;
+            var value = new float[channels];
+            for (int c = 0; c < channels; c++)
+                value[c] = TrainingMode(node) ? running[c] * momentum + current[c] * (1 - momentum) : (o % 2 == 1 ? mean : variance)[c];
+            outputs[o] = Tensor.FromFloats(new[] { channels }, value);
+        }
+        return outputs;
+    }
+
+    public void Lower(Node node, LoweringContext context)
+    {
+        if (TrainingMode(node))
+            throw UnsupportedUsage(node, "it has training_mode = 1, which normalises with statistics of the batch at run time.",
+                "Export the model in evaluation mode (model.eval() in PyTorch) so BatchNormalization uses its running statistics.");
+        for (int i = 1; i < node.Outputs.Count; i++)
+            if (node.Outputs[i].Length > 0 && context.IsUsed(node.Outputs[i]))
+                throw UnsupportedUsage(node, $"its statistics output '{node.Outputs[i]}' is used; baked plans compute Y only.",
+                    "Export the model in evaluation mode so BatchNormalization has a single output.");
+        string input = context.Activation(node, 0, "X").Name;
+        var (a, b) = Affine(node, context.Constant(node, 1, "scale").AsFloats(), context.Constant(node, 2, "B").AsFloats(),
+            context.Constant(node, 3, "mean").AsFloats(), context.Constant(node, 4, "var").AsFloats());
+        int[] shape = context.Shape(input);
+        var output = context.Slice(node.Outputs[0]);
+
+        // Fold into the step before: scale its weights per output channel and map its bias.
+        var producer = context.FusableProducer(input);
+        string source = producer?.Source + " + " + node.Describe();
+        FloatKernel? folded = producer switch
+        {
+            ConvFloat conv => conv.WithChannelAffine(source, output, a, b),
+            FullyConnectedFloat fc when shape.Length == 2 => FoldIntoFullyConnected(fc, source, output, a, b),
+            _ => null,
+        };
+        if (folded != null)
+        {
+            context.Replace(producer!, folded);
+            return;
+        }
+        context.Add(new ChannelAffineFloat(node.Describe(), context.Slice(input), output, Product(shape, 2, shape.Length), a, b,
+            float.NegativeInfinity, float.PositiveInfinity));
+    }
+
+    /// <summary>[rows, units] output of a fully connected step: unit n is channel n. Null when the step clamps its output.</summary>
+    private static FloatKernel? FoldIntoFullyConnected(FullyConnectedFloat fc, string source, ArenaSlice output, float[] a, float[] b)
+    {
+        if (fc.Units != a.Length || !float.IsNegativeInfinity(fc.ActivationMin) || !float.IsPositiveInfinity(fc.ActivationMax)) return null;
+        var weights = new float[fc.Weights.Length];
+        var bias = new float[fc.Units];
+        for (int n = 0; n < fc.Units; n++)
+        {
+            for (int k = 0; k < fc.Depth; k++) weights[n * fc.Depth + k] = fc.Weights[n * fc.Depth + k] * a[n];
+            bias[n] = fc.Bias[n] * a[n] + b[n];
+        }
+        return new FullyConnectedFloat(source, fc.Input, output, fc.Rows, fc.Depth, fc.RowStride, fc.ColumnStride, weights, bias,
+            fc.ActivationMin, fc.ActivationMax);
+    }
+}

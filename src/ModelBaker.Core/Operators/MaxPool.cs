@@ -1,0 +1,65 @@
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Lowering;
+using static ModelBaker.Core.Operators.OperatorHelpers;
+
+namespace ModelBaker.Core.Operators;
+
+/// <summary>
+/// Y = the largest value of each window (padding never wins), with kernel_shape, strides, pads or auto_pad, dilations
+/// and ceil_mode. The optional Indices output (int64, flat positions of the maxima in X) is computed by the reference
+/// but refused in plans.
+/// </summary>
+public sealed class MaxPool : Pooling
+{
+    public override string OpType => "MaxPool";
+
+    protected override PoolKind Kind(Node node) => PoolKind.Max;
+
+    protected override SlidingWindow Window(Node node, int[] spatial) =>
+        SlidingWindow.Resolve(node, spatial, SlidingWindow.KernelShape(node, spatial.Length), allowCeilMode: true);
+
+    public override void InferShapes(Node node, Graph graph)
+    {
+        base.InferShapes(node, graph);
+        SetOutput(node, graph, 1, ElementType.Int64, graph[node.Outputs[0]].Shape!);
+    }
+
+    public override Tensor[] Evaluate(Node node, Tensor?[] inputs, long opset)
+    {
+        var x = Required(node, inputs, 0);
+        var (window, shape) = OutputShape(node, x.Shape);
+        int planes = x.Shape[0] * x.Shape[1];
+        var argmax = new long[ShapeMath.Length(shape)];
+        var y = Pool(PoolKind.Max, Floats(node, x, 0), planes, window, argmax);
+        if (node.Outputs.Count < 2) return new[] { Tensor.FromFloats(shape, y) };
+
+        // Indices are flat positions in X (batch and channel included); storage_order 1 counts the spatial part column-major.
+        bool columnMajor = node.GetInt("storage_order", 0) != 0;
+        int inputPlane = ShapeMath.Length(window.Input), outputPlane = ShapeMath.Length(window.Output);
+        int[] coordinate = new int[window.Rank], reversed = new int[window.Rank];
+        int[] reversedShape = new int[window.Rank];
+        for (int d = 0; d < window.Rank; d++) reversedShape[d] = window.Input[window.Rank - 1 - d];
+        for (int i = 0; i < argmax.Length; i++)
+        {
+            long spatial = argmax[i];
+            if (columnMajor && spatial >= 0)
+            {
+                Conv.Unflatten((int)spatial, window.Input, coordinate);
+                for (int d = 0; d < window.Rank; d++) reversed[d] = coordinate[window.Rank - 1 - d];
+                spatial = 0;
+                for (int d = 0; d < window.Rank; d++) spatial = spatial * reversedShape[d] + reversed[d];
+            }
+            argmax[i] = i / outputPlane * (long)inputPlane + spatial;
+        }
+        return new[] { Tensor.FromFloats(shape, y), Tensor.FromInt64s(shape, argmax) };
+    }
+
+    public override void Lower(Node node, LoweringContext context)
+    {
+        if (node.Outputs.Count > 1 && node.Outputs[1].Length > 0 && context.IsUsed(node.Outputs[1]))
+            throw UnsupportedUsage(node, $"its Indices output '{node.Outputs[1]}' is used; baked plans compute the pooled values only.",
+                "Remove the Indices output from the graph (export MaxPool without return_indices).");
+        base.Lower(node, context);
+    }
+}
