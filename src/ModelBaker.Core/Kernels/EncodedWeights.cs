@@ -143,8 +143,11 @@ public sealed class EncodedWeights
         return mask;
     }
 
+    /// <summary>Bytes after the last packed value, so the vectorised kernels may load a whole vector of values from any position.</summary>
+    public const int BitmaskPadding = 64;
+
     private static EncodedWeights EncodeBitmask(sbyte[] weights, int units, int depth) =>
-        new(WeightEncoding.Bitmask, units, depth, weights.Where(w => w != 0).ToArray(), MaskOf(weights, units, depth),
+        new(WeightEncoding.Bitmask, units, depth, weights.Where(w => w != 0).Concat(new sbyte[BitmaskPadding]).ToArray(), MaskOf(weights, units, depth),
             Array.Empty<byte>(), Array.Empty<ushort>(), Array.Empty<sbyte>(), Array.Empty<byte>(), 0);
 
     private static EncodedWeights EncodeIndexDelta(sbyte[] weights, int units, int depth)

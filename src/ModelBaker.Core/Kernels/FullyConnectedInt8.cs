@@ -228,16 +228,73 @@ public sealed class FullyConnectedInt8 : Int8Kernel
             int next = 0; // the next non-zero value, consumed unit by unit
             for (int n = 0; n < units; n++)
             {
-                int accumulator = bias[n];
+                int accumulator = bias[n], b = 0;
                 ReadOnlySpan<byte> unitMask = mask.Slice(n * maskBytes, maskBytes);
-                for (int b = 0; b < maskBytes; b++)
+#if NET8_0_OR_GREATER
+                if (columnStride == 1 && System.Runtime.Intrinsics.X86.Avx512Vbmi2.IsSupported && depth >= 64)
                 {
-                    int bits = unitMask[b];
-                    while (bits != 0)
+                    // Sixty-four weights a step: AVX-512 VBMI2 expands the packed non-zero values straight into their
+                    // lanes under the bitmask (turned into a byte mask by a shuffle and a test).
+                    ref sbyte inputRow = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(input.Slice(m * rowStride));
+                    ref sbyte packed = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(values);
+                    ref byte bits = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(unitMask);
+                    var laneByte = System.Runtime.Intrinsics.Vector512.Create(BitmaskLaneByte);
+                    var laneBit = System.Runtime.Intrinsics.Vector512.Create(BitmaskLaneBit);
+                    var sum512 = System.Runtime.Intrinsics.Vector512<int>.Zero;
+                    for (; b + 7 < depth / 8; b += 8)
+                    {
+                        ulong set = System.Runtime.CompilerServices.Unsafe.ReadUnaligned<ulong>(ref System.Runtime.CompilerServices.Unsafe.Add(ref bits, b));
+                        var spread = System.Runtime.Intrinsics.X86.Avx512BW.Shuffle(
+                            System.Runtime.Intrinsics.Vector512.AsByte(System.Runtime.Intrinsics.Vector512.Create(set)), laneByte);
+                        var selected = System.Runtime.Intrinsics.Vector512.Equals(spread & laneBit, laneBit);
+                        var weights64 = System.Runtime.Intrinsics.X86.Avx512Vbmi2.Expand(System.Runtime.Intrinsics.Vector512<sbyte>.Zero,
+                            System.Runtime.Intrinsics.Vector512.AsSByte(selected), System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref packed, (nuint)next));
+                        var inputs64 = System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref inputRow, (nuint)(b * 8));
+                        sum512 += System.Runtime.Intrinsics.X86.Avx512BW.MultiplyAddAdjacent(
+                                      System.Runtime.Intrinsics.Vector512.WidenLower(inputs64), System.Runtime.Intrinsics.Vector512.WidenLower(weights64))
+                                  + System.Runtime.Intrinsics.X86.Avx512BW.MultiplyAddAdjacent(
+                                      System.Runtime.Intrinsics.Vector512.WidenUpper(inputs64), System.Runtime.Intrinsics.Vector512.WidenUpper(weights64));
+                        next += System.Numerics.BitOperations.PopCount(set);
+                    }
+                    accumulator += System.Runtime.Intrinsics.Vector512.Sum(sum512);
+                }
+                if (columnStride == 1 && System.Runtime.Intrinsics.X86.Ssse3.IsSupported)
+                {
+                    // Sixteen weights a step: each mask byte picks a shuffle that spreads its packed non-zero values over
+                    // their lanes (zero lanes elsewhere); the second byte's indices are moved up by 8 (0x80 + 8 still
+                    // means "zero"), so one shuffle spreads all sixteen. Then widen and multiply-add as the dense kernel.
+                    ref sbyte inputRow = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(input.Slice(m * rowStride));
+                    ref byte packed = ref System.Runtime.CompilerServices.Unsafe.As<sbyte, byte>(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(values));
+                    ref byte table = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(BitmaskExpansion);
+                    ref byte bits = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(unitMask);
+                    var sum = System.Runtime.Intrinsics.Vector128<int>.Zero;
+                    for (; b + 1 < depth / 8; b += 2)
+                    {
+                        int low = System.Runtime.CompilerServices.Unsafe.Add(ref bits, b), high = System.Runtime.CompilerServices.Unsafe.Add(ref bits, b + 1);
+                        int lowCount = System.Numerics.BitOperations.PopCount((uint)low);
+                        var packed16 = System.Runtime.Intrinsics.Vector128.Create(
+                            System.Runtime.CompilerServices.Unsafe.ReadUnaligned<long>(ref System.Runtime.CompilerServices.Unsafe.Add(ref packed, next)),
+                            System.Runtime.CompilerServices.Unsafe.ReadUnaligned<long>(ref System.Runtime.CompilerServices.Unsafe.Add(ref packed, next + lowCount)));
+                        var lanes16 = System.Runtime.Intrinsics.Vector128.Create(
+                            System.Runtime.CompilerServices.Unsafe.ReadUnaligned<long>(ref System.Runtime.CompilerServices.Unsafe.Add(ref table, low * 8)),
+                            System.Runtime.CompilerServices.Unsafe.ReadUnaligned<long>(ref System.Runtime.CompilerServices.Unsafe.Add(ref table, high * 8)) + 0x0808080808080808L);
+                        var weights16 = System.Runtime.Intrinsics.X86.Ssse3.Shuffle(System.Runtime.Intrinsics.Vector128.AsSByte(packed16), System.Runtime.Intrinsics.Vector128.AsSByte(lanes16));
+                        var inputs16 = System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref inputRow, (nuint)(b * 8));
+                        sum += System.Runtime.Intrinsics.X86.Sse2.MultiplyAddAdjacent(System.Runtime.Intrinsics.Vector128.WidenLower(inputs16), System.Runtime.Intrinsics.Vector128.WidenLower(weights16))
+                             + System.Runtime.Intrinsics.X86.Sse2.MultiplyAddAdjacent(System.Runtime.Intrinsics.Vector128.WidenUpper(inputs16), System.Runtime.Intrinsics.Vector128.WidenUpper(weights16));
+                        next += lowCount + System.Numerics.BitOperations.PopCount((uint)high);
+                    }
+                    accumulator += System.Runtime.Intrinsics.Vector128.Sum(sum);
+                }
+#endif
+                for (; b < maskBytes; b++)
+                {
+                    int set = unitMask[b];
+                    while (set != 0)
                     {
                         int bit = 0;
-                        while ((bits & (1 << bit)) == 0) bit++;
-                        bits &= bits - 1; // clear the lowest set bit
+                        while ((set & (1 << bit)) == 0) bit++;
+                        set &= set - 1; // clear the lowest set bit
                         accumulator += input[m * rowStride + (b * 8 + bit) * columnStride] * values[next++];
                     }
                 }
@@ -246,6 +303,92 @@ public sealed class FullyConnectedInt8 : Int8Kernel
             }
         }
     }
+
+    /// <summary>For the AVX-512 path: lane i of 64 reads mask byte i / 8 (the shuffle works within 16-byte quarters).</summary>
+    private static ReadOnlySpan<byte> BitmaskLaneByte => new byte[]
+    {
+        0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3,
+        4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7,
+    };
+
+    /// <summary>For the AVX-512 path: lane i of 64 tests bit i % 8 of its mask byte.</summary>
+    private static ReadOnlySpan<byte> BitmaskLaneBit => new byte[]
+    {
+        1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
+        1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
+    };
+
+    /// <summary>
+    /// For each mask byte, the shuffle that moves packed non-zero values to their lanes: entry 8·mask + lane is the
+    /// value's index among the packed ones, or 0x80 (a zero lane) where the mask bit is clear.
+    /// </summary>
+    private static ReadOnlySpan<byte> BitmaskExpansion => new byte[]
+    {
+        128, 128, 128, 128, 128, 128, 128, 128, 0, 128, 128, 128, 128, 128, 128, 128, 128, 0, 128, 128, 128, 128, 128, 128, 0, 1, 128, 128, 128, 128, 128, 128,
+        128, 128, 0, 128, 128, 128, 128, 128, 0, 128, 1, 128, 128, 128, 128, 128, 128, 0, 1, 128, 128, 128, 128, 128, 0, 1, 2, 128, 128, 128, 128, 128,
+        128, 128, 128, 0, 128, 128, 128, 128, 0, 128, 128, 1, 128, 128, 128, 128, 128, 0, 128, 1, 128, 128, 128, 128, 0, 1, 128, 2, 128, 128, 128, 128,
+        128, 128, 0, 1, 128, 128, 128, 128, 0, 128, 1, 2, 128, 128, 128, 128, 128, 0, 1, 2, 128, 128, 128, 128, 0, 1, 2, 3, 128, 128, 128, 128,
+        128, 128, 128, 128, 0, 128, 128, 128, 0, 128, 128, 128, 1, 128, 128, 128, 128, 0, 128, 128, 1, 128, 128, 128, 0, 1, 128, 128, 2, 128, 128, 128,
+        128, 128, 0, 128, 1, 128, 128, 128, 0, 128, 1, 128, 2, 128, 128, 128, 128, 0, 1, 128, 2, 128, 128, 128, 0, 1, 2, 128, 3, 128, 128, 128,
+        128, 128, 128, 0, 1, 128, 128, 128, 0, 128, 128, 1, 2, 128, 128, 128, 128, 0, 128, 1, 2, 128, 128, 128, 0, 1, 128, 2, 3, 128, 128, 128,
+        128, 128, 0, 1, 2, 128, 128, 128, 0, 128, 1, 2, 3, 128, 128, 128, 128, 0, 1, 2, 3, 128, 128, 128, 0, 1, 2, 3, 4, 128, 128, 128,
+        128, 128, 128, 128, 128, 0, 128, 128, 0, 128, 128, 128, 128, 1, 128, 128, 128, 0, 128, 128, 128, 1, 128, 128, 0, 1, 128, 128, 128, 2, 128, 128,
+        128, 128, 0, 128, 128, 1, 128, 128, 0, 128, 1, 128, 128, 2, 128, 128, 128, 0, 1, 128, 128, 2, 128, 128, 0, 1, 2, 128, 128, 3, 128, 128,
+        128, 128, 128, 0, 128, 1, 128, 128, 0, 128, 128, 1, 128, 2, 128, 128, 128, 0, 128, 1, 128, 2, 128, 128, 0, 1, 128, 2, 128, 3, 128, 128,
+        128, 128, 0, 1, 128, 2, 128, 128, 0, 128, 1, 2, 128, 3, 128, 128, 128, 0, 1, 2, 128, 3, 128, 128, 0, 1, 2, 3, 128, 4, 128, 128,
+        128, 128, 128, 128, 0, 1, 128, 128, 0, 128, 128, 128, 1, 2, 128, 128, 128, 0, 128, 128, 1, 2, 128, 128, 0, 1, 128, 128, 2, 3, 128, 128,
+        128, 128, 0, 128, 1, 2, 128, 128, 0, 128, 1, 128, 2, 3, 128, 128, 128, 0, 1, 128, 2, 3, 128, 128, 0, 1, 2, 128, 3, 4, 128, 128,
+        128, 128, 128, 0, 1, 2, 128, 128, 0, 128, 128, 1, 2, 3, 128, 128, 128, 0, 128, 1, 2, 3, 128, 128, 0, 1, 128, 2, 3, 4, 128, 128,
+        128, 128, 0, 1, 2, 3, 128, 128, 0, 128, 1, 2, 3, 4, 128, 128, 128, 0, 1, 2, 3, 4, 128, 128, 0, 1, 2, 3, 4, 5, 128, 128,
+        128, 128, 128, 128, 128, 128, 0, 128, 0, 128, 128, 128, 128, 128, 1, 128, 128, 0, 128, 128, 128, 128, 1, 128, 0, 1, 128, 128, 128, 128, 2, 128,
+        128, 128, 0, 128, 128, 128, 1, 128, 0, 128, 1, 128, 128, 128, 2, 128, 128, 0, 1, 128, 128, 128, 2, 128, 0, 1, 2, 128, 128, 128, 3, 128,
+        128, 128, 128, 0, 128, 128, 1, 128, 0, 128, 128, 1, 128, 128, 2, 128, 128, 0, 128, 1, 128, 128, 2, 128, 0, 1, 128, 2, 128, 128, 3, 128,
+        128, 128, 0, 1, 128, 128, 2, 128, 0, 128, 1, 2, 128, 128, 3, 128, 128, 0, 1, 2, 128, 128, 3, 128, 0, 1, 2, 3, 128, 128, 4, 128,
+        128, 128, 128, 128, 0, 128, 1, 128, 0, 128, 128, 128, 1, 128, 2, 128, 128, 0, 128, 128, 1, 128, 2, 128, 0, 1, 128, 128, 2, 128, 3, 128,
+        128, 128, 0, 128, 1, 128, 2, 128, 0, 128, 1, 128, 2, 128, 3, 128, 128, 0, 1, 128, 2, 128, 3, 128, 0, 1, 2, 128, 3, 128, 4, 128,
+        128, 128, 128, 0, 1, 128, 2, 128, 0, 128, 128, 1, 2, 128, 3, 128, 128, 0, 128, 1, 2, 128, 3, 128, 0, 1, 128, 2, 3, 128, 4, 128,
+        128, 128, 0, 1, 2, 128, 3, 128, 0, 128, 1, 2, 3, 128, 4, 128, 128, 0, 1, 2, 3, 128, 4, 128, 0, 1, 2, 3, 4, 128, 5, 128,
+        128, 128, 128, 128, 128, 0, 1, 128, 0, 128, 128, 128, 128, 1, 2, 128, 128, 0, 128, 128, 128, 1, 2, 128, 0, 1, 128, 128, 128, 2, 3, 128,
+        128, 128, 0, 128, 128, 1, 2, 128, 0, 128, 1, 128, 128, 2, 3, 128, 128, 0, 1, 128, 128, 2, 3, 128, 0, 1, 2, 128, 128, 3, 4, 128,
+        128, 128, 128, 0, 128, 1, 2, 128, 0, 128, 128, 1, 128, 2, 3, 128, 128, 0, 128, 1, 128, 2, 3, 128, 0, 1, 128, 2, 128, 3, 4, 128,
+        128, 128, 0, 1, 128, 2, 3, 128, 0, 128, 1, 2, 128, 3, 4, 128, 128, 0, 1, 2, 128, 3, 4, 128, 0, 1, 2, 3, 128, 4, 5, 128,
+        128, 128, 128, 128, 0, 1, 2, 128, 0, 128, 128, 128, 1, 2, 3, 128, 128, 0, 128, 128, 1, 2, 3, 128, 0, 1, 128, 128, 2, 3, 4, 128,
+        128, 128, 0, 128, 1, 2, 3, 128, 0, 128, 1, 128, 2, 3, 4, 128, 128, 0, 1, 128, 2, 3, 4, 128, 0, 1, 2, 128, 3, 4, 5, 128,
+        128, 128, 128, 0, 1, 2, 3, 128, 0, 128, 128, 1, 2, 3, 4, 128, 128, 0, 128, 1, 2, 3, 4, 128, 0, 1, 128, 2, 3, 4, 5, 128,
+        128, 128, 0, 1, 2, 3, 4, 128, 0, 128, 1, 2, 3, 4, 5, 128, 128, 0, 1, 2, 3, 4, 5, 128, 0, 1, 2, 3, 4, 5, 6, 128,
+        128, 128, 128, 128, 128, 128, 128, 0, 0, 128, 128, 128, 128, 128, 128, 1, 128, 0, 128, 128, 128, 128, 128, 1, 0, 1, 128, 128, 128, 128, 128, 2,
+        128, 128, 0, 128, 128, 128, 128, 1, 0, 128, 1, 128, 128, 128, 128, 2, 128, 0, 1, 128, 128, 128, 128, 2, 0, 1, 2, 128, 128, 128, 128, 3,
+        128, 128, 128, 0, 128, 128, 128, 1, 0, 128, 128, 1, 128, 128, 128, 2, 128, 0, 128, 1, 128, 128, 128, 2, 0, 1, 128, 2, 128, 128, 128, 3,
+        128, 128, 0, 1, 128, 128, 128, 2, 0, 128, 1, 2, 128, 128, 128, 3, 128, 0, 1, 2, 128, 128, 128, 3, 0, 1, 2, 3, 128, 128, 128, 4,
+        128, 128, 128, 128, 0, 128, 128, 1, 0, 128, 128, 128, 1, 128, 128, 2, 128, 0, 128, 128, 1, 128, 128, 2, 0, 1, 128, 128, 2, 128, 128, 3,
+        128, 128, 0, 128, 1, 128, 128, 2, 0, 128, 1, 128, 2, 128, 128, 3, 128, 0, 1, 128, 2, 128, 128, 3, 0, 1, 2, 128, 3, 128, 128, 4,
+        128, 128, 128, 0, 1, 128, 128, 2, 0, 128, 128, 1, 2, 128, 128, 3, 128, 0, 128, 1, 2, 128, 128, 3, 0, 1, 128, 2, 3, 128, 128, 4,
+        128, 128, 0, 1, 2, 128, 128, 3, 0, 128, 1, 2, 3, 128, 128, 4, 128, 0, 1, 2, 3, 128, 128, 4, 0, 1, 2, 3, 4, 128, 128, 5,
+        128, 128, 128, 128, 128, 0, 128, 1, 0, 128, 128, 128, 128, 1, 128, 2, 128, 0, 128, 128, 128, 1, 128, 2, 0, 1, 128, 128, 128, 2, 128, 3,
+        128, 128, 0, 128, 128, 1, 128, 2, 0, 128, 1, 128, 128, 2, 128, 3, 128, 0, 1, 128, 128, 2, 128, 3, 0, 1, 2, 128, 128, 3, 128, 4,
+        128, 128, 128, 0, 128, 1, 128, 2, 0, 128, 128, 1, 128, 2, 128, 3, 128, 0, 128, 1, 128, 2, 128, 3, 0, 1, 128, 2, 128, 3, 128, 4,
+        128, 128, 0, 1, 128, 2, 128, 3, 0, 128, 1, 2, 128, 3, 128, 4, 128, 0, 1, 2, 128, 3, 128, 4, 0, 1, 2, 3, 128, 4, 128, 5,
+        128, 128, 128, 128, 0, 1, 128, 2, 0, 128, 128, 128, 1, 2, 128, 3, 128, 0, 128, 128, 1, 2, 128, 3, 0, 1, 128, 128, 2, 3, 128, 4,
+        128, 128, 0, 128, 1, 2, 128, 3, 0, 128, 1, 128, 2, 3, 128, 4, 128, 0, 1, 128, 2, 3, 128, 4, 0, 1, 2, 128, 3, 4, 128, 5,
+        128, 128, 128, 0, 1, 2, 128, 3, 0, 128, 128, 1, 2, 3, 128, 4, 128, 0, 128, 1, 2, 3, 128, 4, 0, 1, 128, 2, 3, 4, 128, 5,
+        128, 128, 0, 1, 2, 3, 128, 4, 0, 128, 1, 2, 3, 4, 128, 5, 128, 0, 1, 2, 3, 4, 128, 5, 0, 1, 2, 3, 4, 5, 128, 6,
+        128, 128, 128, 128, 128, 128, 0, 1, 0, 128, 128, 128, 128, 128, 1, 2, 128, 0, 128, 128, 128, 128, 1, 2, 0, 1, 128, 128, 128, 128, 2, 3,
+        128, 128, 0, 128, 128, 128, 1, 2, 0, 128, 1, 128, 128, 128, 2, 3, 128, 0, 1, 128, 128, 128, 2, 3, 0, 1, 2, 128, 128, 128, 3, 4,
+        128, 128, 128, 0, 128, 128, 1, 2, 0, 128, 128, 1, 128, 128, 2, 3, 128, 0, 128, 1, 128, 128, 2, 3, 0, 1, 128, 2, 128, 128, 3, 4,
+        128, 128, 0, 1, 128, 128, 2, 3, 0, 128, 1, 2, 128, 128, 3, 4, 128, 0, 1, 2, 128, 128, 3, 4, 0, 1, 2, 3, 128, 128, 4, 5,
+        128, 128, 128, 128, 0, 128, 1, 2, 0, 128, 128, 128, 1, 128, 2, 3, 128, 0, 128, 128, 1, 128, 2, 3, 0, 1, 128, 128, 2, 128, 3, 4,
+        128, 128, 0, 128, 1, 128, 2, 3, 0, 128, 1, 128, 2, 128, 3, 4, 128, 0, 1, 128, 2, 128, 3, 4, 0, 1, 2, 128, 3, 128, 4, 5,
+        128, 128, 128, 0, 1, 128, 2, 3, 0, 128, 128, 1, 2, 128, 3, 4, 128, 0, 128, 1, 2, 128, 3, 4, 0, 1, 128, 2, 3, 128, 4, 5,
+        128, 128, 0, 1, 2, 128, 3, 4, 0, 128, 1, 2, 3, 128, 4, 5, 128, 0, 1, 2, 3, 128, 4, 5, 0, 1, 2, 3, 4, 128, 5, 6,
+        128, 128, 128, 128, 128, 0, 1, 2, 0, 128, 128, 128, 128, 1, 2, 3, 128, 0, 128, 128, 128, 1, 2, 3, 0, 1, 128, 128, 128, 2, 3, 4,
+        128, 128, 0, 128, 128, 1, 2, 3, 0, 128, 1, 128, 128, 2, 3, 4, 128, 0, 1, 128, 128, 2, 3, 4, 0, 1, 2, 128, 128, 3, 4, 5,
+        128, 128, 128, 0, 128, 1, 2, 3, 0, 128, 128, 1, 128, 2, 3, 4, 128, 0, 128, 1, 128, 2, 3, 4, 0, 1, 128, 2, 128, 3, 4, 5,
+        128, 128, 0, 1, 128, 2, 3, 4, 0, 128, 1, 2, 128, 3, 4, 5, 128, 0, 1, 2, 128, 3, 4, 5, 0, 1, 2, 3, 128, 4, 5, 6,
+        128, 128, 128, 128, 0, 1, 2, 3, 0, 128, 128, 128, 1, 2, 3, 4, 128, 0, 128, 128, 1, 2, 3, 4, 0, 1, 128, 128, 2, 3, 4, 5,
+        128, 128, 0, 128, 1, 2, 3, 4, 0, 128, 1, 128, 2, 3, 4, 5, 128, 0, 1, 128, 2, 3, 4, 5, 0, 1, 2, 128, 3, 4, 5, 6,
+        128, 128, 128, 0, 1, 2, 3, 4, 0, 128, 128, 1, 2, 3, 4, 5, 128, 0, 128, 1, 2, 3, 4, 5, 0, 1, 128, 2, 3, 4, 5, 6,
+        128, 128, 0, 1, 2, 3, 4, 5, 0, 128, 1, 2, 3, 4, 5, 6, 128, 0, 1, 2, 3, 4, 5, 6, 0, 1, 2, 3, 4, 5, 6, 7,
+    };
     // </emit>
 
     // <emit IndexDelta>
