@@ -34,14 +34,19 @@ public static class TensorArrays
     }
 
     /// <summary>A typed array back into a tensor of the given shape.</summary>
-    public static Tensor ToTensor(Array values, int[] shape) => values switch
+    public static Tensor ToTensor(Array values, int[] shape)
     {
-        float[] f => Tensor.FromFloats(shape, f),
-        sbyte[] a => Tensor.FromInt64s(shape, a.Select(v => (long)v).ToArray(), ElementType.Int8),
-        byte[] a => Tensor.FromInt64s(shape, a.Select(v => (long)v).ToArray(), ElementType.UInt8),
-        int[] a => Tensor.FromInt64s(shape, a.Select(v => (long)v).ToArray(), ElementType.Int32),
-        long[] a => Tensor.FromInt64s(shape, a, ElementType.Int64),
-        bool[] a => Tensor.FromInt64s(shape, a.Select(v => v ? 1L : 0L).ToArray(), ElementType.Bool),
-        _ => throw new ArgumentException($"No tensor type for {values.GetType().Name}."),
-    };
+        // Switch on the exact element type: the runtime lets a byte[] match an sbyte[] pattern and the reverse.
+        var type = values.GetType().GetElementType();
+        if (type == typeof(float)) return Tensor.FromFloats(shape, (float[])values);
+        if (type == typeof(long)) return Tensor.FromInt64s(shape, (long[])values, ElementType.Int64);
+        var widened = new long[values.Length];
+        for (int i = 0; i < widened.Length; i++)
+            widened[i] = type == typeof(bool) ? ((bool)values.GetValue(i)! ? 1 : 0) : System.Convert.ToInt64(values.GetValue(i), System.Globalization.CultureInfo.InvariantCulture);
+        if (type == typeof(sbyte)) return Tensor.FromInt64s(shape, widened, ElementType.Int8);
+        if (type == typeof(byte)) return Tensor.FromInt64s(shape, widened, ElementType.UInt8);
+        if (type == typeof(int)) return Tensor.FromInt64s(shape, widened, ElementType.Int32);
+        if (type == typeof(bool)) return Tensor.FromInt64s(shape, widened, ElementType.Bool);
+        throw new ArgumentException($"No tensor type for {values.GetType().Name}.");
+    }
 }

@@ -37,7 +37,7 @@ public sealed class ChannelAffineFloat : FloatKernel
     public int Channels => Scale.Length;
 
     public override FloatKernel? WithActivation(string source, ArenaSlice output, float min, float max) =>
-        new ChannelAffineFloat(source, Input, output, Inner, Scale, Shift, Math.Max(ActivationMin, min), Math.Min(ActivationMax, max));
+        new ChannelAffineFloat(source, Input, output, Inner, Scale, Shift, Math.Min(Math.Max(ActivationMin, min), max), Math.Min(Math.Max(ActivationMax, min), max)); // composed clamps, even disjoint ones
 
     public override Kernel Quantize(QuantizationContext context) => ChannelAffineInt8.From(this, context);
 

@@ -41,7 +41,7 @@ public sealed class ConvFloat : FloatKernel
     public bool IsLinear => float.IsNegativeInfinity(ActivationMin) && float.IsPositiveInfinity(ActivationMax);
 
     public override FloatKernel? WithActivation(string source, ArenaSlice output, float min, float max) =>
-        new ConvFloat(source, Input, output, Geometry, Weights, Bias, Math.Max(ActivationMin, min), Math.Min(ActivationMax, max));
+        new ConvFloat(source, Input, output, Geometry, Weights, Bias, Math.Min(Math.Max(ActivationMin, min), max), Math.Min(Math.Max(ActivationMax, min), max)); // composed clamps, even disjoint ones
 
     /// <summary>
     /// A constant addend with one value per output channel ([C,1,1], [1,C,1,1], [C,1] for 1-D, a scalar …) folds into the

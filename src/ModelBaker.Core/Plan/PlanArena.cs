@@ -29,7 +29,14 @@ public sealed class PlanArena
     public Span<sbyte> Int8s(ArenaSlice s) => Of<sbyte>(s);
 
     /// <summary>The slice as a span of its element type (T must match the slice's type).</summary>
-    public Span<T> Of<T>(ArenaSlice s) => new((T[])Array(s.Type), s.Offset, s.Length);
+    public Span<T> Of<T>(ArenaSlice s)
+    {
+        var array = Array(s.Type);
+        // Checked on the exact type: the runtime would let a byte[] pass as sbyte[] and the reverse.
+        if (array.GetType().GetElementType() != typeof(T))
+            throw new InvalidOperationException($"Slice '{s.TensorName}' is {s.Type}, not {typeof(T).Name}.");
+        return new((T[])array, s.Offset, s.Length);
+    }
 
     /// <summary>The whole arena of one element type.</summary>
     public Array Array(ElementType type) => type switch
