@@ -51,11 +51,11 @@ class DepthwiseSeparable(nn.Module):
 class DigitsDSCNN(nn.Module):
     def __init__(self):
         super().__init__()
-        self.stem = nn.Sequential(conv_bn(1, 16, 3), nn.ReLU6())   # 16 x 8x8
-        self.block1 = DepthwiseSeparable(16, 16, stride=1)         # 16 x 8x8, residual Add
-        self.block2 = DepthwiseSeparable(16, 32, stride=2)         # 32 x 4x4, no residual
+        self.stem = nn.Sequential(conv_bn(1, 32, 3), nn.ReLU6())   # 32 x 8x8
+        self.block1 = DepthwiseSeparable(32, 32, stride=1)         # 32 x 8x8, residual Add
+        self.block2 = DepthwiseSeparable(32, 64, stride=2)         # 64 x 4x4, no residual
         self.pool = nn.AdaptiveAvgPool2d(1)                        # GlobalAveragePool
-        self.classifier = nn.Linear(32, 10)                        # logits, no softmax
+        self.classifier = nn.Linear(64, 10)                        # logits, no softmax
 
     def forward(self, x):
         x = self.block2(self.block1(self.stem(x)))

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Pipeline;
 
@@ -21,7 +22,25 @@ public static class BakeArguments
     public static readonly OptionSpec ClassName = new("--class-name", "N", "Generated class name (default: the model file name in PascalCase).");
     public static readonly OptionSpec Namespace = new("--namespace", "NS", $"Generated namespace (default {DefaultNamespace}).");
 
-    public static IReadOnlyList<OptionSpec> Compression { get; } = new[] { Sparsity, Precision, Calibration };
+    // The rest map one to one onto CompressedModel metadata and are checked by the same OptionsParser rules.
+    public static readonly OptionSpec Pruning = new("--pruning", "MODE", "Unstructured (per layer, default) or Global (one threshold for all layers).");
+    public static readonly OptionSpec PruningThreshold = new("--pruning-threshold", "T", "Prune every weight with |w| < T (instead of --sparsity).");
+    public static readonly OptionSpec Reconstruction = new("--reconstruction", "BOOL", "Refit kept weights on the calibration data after pruning (default true).");
+    public static readonly OptionSpec CalibrationMethod = new("--calibration-method", "M", "MinMax (default), Percentile or Entropy.");
+    public static readonly OptionSpec CalibrationPercentile = new("--calibration-percentile", "P", "For Percentile: share of |values| kept in range, in percent (default 99.99).");
+    public static readonly OptionSpec Validation = new("--validation", "F", "Inputs to compare the float and baked models on (.npy or a folder of .pb files).");
+    public static readonly OptionSpec ValidationLabels = new("--validation-labels", "F", "A .npy of class labels, one per validation sample.");
+    public static readonly OptionSpec MaxAccuracyDrop = new("--max-accuracy-drop", "POINTS", "Fail (MB1401) if top-1 drops more than this many points.");
+
+    private static readonly (OptionSpec Option, string Metadata)[] Metadata =
+    {
+        (Pruning, "Pruning"), (PruningThreshold, "PruningThreshold"), (Reconstruction, "Reconstruction"),
+        (CalibrationMethod, "CalibrationMethod"), (CalibrationPercentile, "CalibrationPercentile"),
+        (Validation, "Validation"), (ValidationLabels, "ValidationLabels"), (MaxAccuracyDrop, "MaxAccuracyDrop"),
+    };
+
+    public static IReadOnlyList<OptionSpec> Compression { get; } =
+        new[] { Sparsity, Precision, Calibration }.Concat(Metadata.Select(m => m.Option)).ToArray();
 
     /// <summary>The single MODEL.onnx argument, as a full path.</summary>
     public static string ModelPath(ParsedArguments args, string command)
@@ -41,11 +60,32 @@ public static class BakeArguments
             throw new UsageException($"--namespace '{ns}' is not a valid C# namespace (identifiers separated by dots).", ErrorCodes.InvalidNamespace, showUsage: false);
 
         string? calibration = args.Value(Calibration.Name);
-        return new BakeOptions(modelPath, className, ns)
+        var options = new BakeOptions(modelPath, className, ns)
         {
             Sparsity = ParseSparsity(args.Value(Sparsity.Name)),
             Precision = ParsePrecision(args.Value(Precision.Name)),
             CalibrationPath = calibration == null ? null : Path.GetFullPath(calibration),
+        };
+        return WithMetadataOptions(args, options);
+    }
+
+    /// <summary>The options that mirror item metadata, parsed by <see cref="OptionsParser"/> so both accept the same values.</summary>
+    private static BakeOptions WithMetadataOptions(ParsedArguments args, BakeOptions options)
+    {
+        var given = Metadata.Where(m => args.Value(m.Option.Name) != null)
+            .ToDictionary(m => m.Metadata, m => args.Value(m.Option.Name)!);
+        if (given.Count == 0) return options;
+        if (options.Sparsity > 0 && given.ContainsKey("PruningThreshold")) given["Sparsity"] = options.Sparsity.ToString(CultureInfo.InvariantCulture);
+        var parsed = OptionsParser.Parse(options.ModelPath, given, Directory.GetCurrentDirectory(), options.Namespace);
+        var problem = parsed.Problems.FirstOrDefault(p => p.Code != ErrorCodes.ModelNotFound);
+        if (problem != null) throw new UsageException(problem.Message, problem.Code, showUsage: false);
+        if (parsed.Options == null) return options; // only a missing model: the bake reports it
+        var p = parsed.Options;
+        return options with
+        {
+            Pruning = p.Pruning, PruningThreshold = p.PruningThreshold, Reconstruction = p.Reconstruction,
+            CalibrationMethod = p.CalibrationMethod, CalibrationPercentile = p.CalibrationPercentile,
+            ValidationPath = p.ValidationPath, ValidationLabelsPath = p.ValidationLabelsPath, MaxAccuracyDrop = p.MaxAccuracyDrop,
         };
     }
 

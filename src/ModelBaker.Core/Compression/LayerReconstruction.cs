@@ -1,15 +1,16 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Calibration;
 using ModelBaker.Core.Plan;
 
 namespace ModelBaker.Core.Compression;
 
 /// <summary>
-/// Accuracy recovery after pruning, without retraining: layer by layer, in execution order, the weights each
-/// unit kept are refit by ridge regression so that, on the calibration inputs as the pruned network sees them,
-/// the layer's output matches what the unpruned layer computed from the unpruned network's activations.
+/// Accuracy recovery after pruning, without retraining: layer by layer, in execution order, the weights each unit
+/// kept are refit by ridge regression so that, on the calibration inputs as the pruned network sees them, the layer's
+/// output (before its activation) matches what the unpruned layer computed from the unpruned network's activations.
+/// Works for fully connected and convolution layers alike: each output value is a weight row times an input patch.
 /// The ridge pulls toward the original weights, so a layer with too little data stays close to plain pruning.
 /// Pruned weights stay exactly zero: the sparsity is unchanged.
 /// </summary>
@@ -18,35 +19,39 @@ public static class LayerReconstruction
     /// <summary>Ridge strength relative to the mean diagonal of XᵀX (scale-free).</summary>
     public const double RelativeRidge = 1e-3;
 
-    /// <param name="plan">The float plan whose fully connected weights were just pruned (placed in the arena).</param>
-    /// <param name="original">Each layer's weights before pruning, by layer.</param>
-    public static void Apply(BakedPlan plan, IReadOnlyDictionary<FullyConnectedFloat, float[]> original, Calibration.CalibrationSet samples)
+    /// <param name="plan">The float plan whose layers were just pruned (placed in the arena).</param>
+    /// <param name="original">Each layer's weights before pruning.</param>
+    public static void Apply(BakedPlan plan, IReadOnlyDictionary<IWeightedKernel, float[]> original, CalibrationSet samples)
     {
-        var layers = plan.Kernels.OfType<FullyConnectedFloat>().ToList();
+        var layers = plan.Kernels.OfType<IWeightedKernel>().Where(original.ContainsKey).ToList();
         // Targets come from the unpruned network: swap the original weights in, record every layer's inputs.
-        var targetsInputs = CaptureInputs(plan, layers, samples, original);
+        var unprunedInputs = CaptureInputs(plan, layers, samples, original);
         foreach (var layer in layers)
         {
             var prunedInputs = CaptureInputs(plan, new[] { layer }, samples, null)[layer];
-            Refit(layer, original[layer], targetsInputs[layer], prunedInputs);
+            Refit(layer, original[layer], unprunedInputs[layer], prunedInputs);
         }
     }
 
-    private static Dictionary<FullyConnectedFloat, List<double[]>> CaptureInputs(BakedPlan plan, IReadOnlyList<FullyConnectedFloat> layers,
-        Calibration.CalibrationSet samples, IReadOnlyDictionary<FullyConnectedFloat, float[]>? swapIn)
+    /// <summary>Each layer's input tensor, one copy per sample, with <paramref name="swapIn"/> weights in place while running.</summary>
+    private static Dictionary<IWeightedKernel, List<float[]>> CaptureInputs(BakedPlan plan, IReadOnlyList<IWeightedKernel> layers,
+        CalibrationSet samples, IReadOnlyDictionary<IWeightedKernel, float[]>? swapIn)
     {
-        var saved = new Dictionary<FullyConnectedFloat, float[]>();
+        var saved = new Dictionary<IWeightedKernel, float[]>();
         if (swapIn != null)
-            foreach (var pair in swapIn) { saved[pair.Key] = (float[])pair.Key.Weights.Clone(); Array.Copy(pair.Value, pair.Key.Weights, pair.Value.Length); }
-        var captured = layers.ToDictionary(l => l, _ => new List<double[]>());
+            foreach (var pair in swapIn)
+            {
+                saved[pair.Key] = (float[])pair.Key.Weights.Clone();
+                Array.Copy(pair.Value, pair.Key.Weights, pair.Value.Length);
+            }
+        var captured = layers.ToDictionary(l => l, _ => new List<float[]>());
         try
         {
             foreach (var sample in samples.Samples())
                 PlanInterpreter.RunTensors(plan, sample, beforeStep: (kernel, arena) =>
                 {
-                    if (kernel is FullyConnectedFloat fc && captured.TryGetValue(fc, out var rows))
-                        for (int m = 0; m < fc.Rows; m++)
-                            rows.Add(Enumerable.Range(0, fc.Depth).Select(k => (double)arena.Float[fc.Input.Offset + m * fc.RowStride + k * fc.ColumnStride]).ToArray());
+                    if (kernel is IWeightedKernel layer && captured.TryGetValue(layer, out var inputs))
+                        inputs.Add(arena.Floats(layer.Input).ToArray());
                 });
         }
         finally
@@ -56,49 +61,87 @@ public static class LayerReconstruction
         return captured;
     }
 
-    /// <summary>Per unit: minimise ‖X_kept·w + b − y‖² + λ‖w − w_original‖² over the kept weights and the bias.</summary>
-    private static void Refit(FullyConnectedFloat layer, float[] originalWeights, List<double[]> floatInputs, List<double[]> prunedInputs)
+    /// <summary>
+    /// Per unit: minimise ‖X_kept·w + b − y‖² + λ‖w − w_original‖² over the kept weights and the bias, where X are the
+    /// pruned network's patches and y the unpruned layer's outputs. The patches' Gram matrix is shared by a group's
+    /// units; each unit solves on the rows and columns of the weights it kept.
+    /// </summary>
+    private static void Refit(IWeightedKernel layer, float[] originalWeights, List<float[]> unprunedInputs, List<float[]> prunedInputs)
     {
-        int depth = layer.Depth, samples = prunedInputs.Count;
-        for (int n = 0; n < layer.Units; n++)
+        int depth = layer.WeightsPerUnit, unitsPerGroup = layer.Units / layer.Groups;
+        for (int group = 0; group < layer.Groups; group++)
         {
-            var keep = Enumerable.Range(0, depth).Where(k => layer.Weights[n * depth + k] != 0f).ToArray();
-            if (keep.Length == depth) continue; // nothing pruned in this unit
-            int size = keep.Length + 1; // kept weights, then the bias
-            var gram = new double[size, size];
-            var rhs = new double[size];
-            var row = new double[size];
-            for (int s = 0; s < samples; s++)
+            var units = Enumerable.Range(group * unitsPerGroup, unitsPerGroup)
+                .Where(n => Enumerable.Range(0, depth).Any(k => layer.Weights[n * depth + k] == 0f)).ToList();
+            if (units.Count == 0) continue; // nothing pruned in this group
+
+            // Full Gram matrix of [patch, 1] and, per unit, Xᵀy — one pass over all patches.
+            var gram = new double[depth + 1, depth + 1];
+            var rhs = units.ToDictionary(n => n, _ => new double[depth + 1]);
+            for (int s = 0; s < prunedInputs.Count; s++)
             {
-                double target = layer.Bias[n];
-                for (int k = 0; k < depth; k++) target += originalWeights[n * depth + k] * floatInputs[s][k];
-                for (int i = 0; i < keep.Length; i++) row[i] = prunedInputs[s][keep[i]];
-                row[size - 1] = 1;
-                for (int i = 0; i < size; i++)
+                using var unpruned = layer.Patches(unprunedInputs[s], group).GetEnumerator();
+                foreach (var patch in layer.Patches(prunedInputs[s], group))
                 {
-                    rhs[i] += row[i] * target;
-                    for (int j = 0; j <= i; j++) gram[i, j] += row[i] * row[j];
+                    unpruned.MoveNext();
+                    var reference = unpruned.Current;
+                    for (int i = 0; i < depth; i++)
+                    {
+                        double pi = patch[i];
+                        if (pi == 0) continue;
+                        for (int j = 0; j <= i; j++) gram[i, j] += pi * patch[j];
+                        gram[depth, i] += pi;
+                    }
+                    gram[depth, depth] += 1;
+                    foreach (int n in units)
+                    {
+                        double target = layer.Bias[n];
+                        for (int k = 0; k < depth; k++) target += originalWeights[n * depth + k] * reference[k];
+                        var b = rhs[n];
+                        for (int k = 0; k < depth; k++) b[k] += patch[k] * target;
+                        b[depth] += target;
+                    }
                 }
             }
-            double meanDiagonal = 0;
-            for (int i = 0; i < keep.Length; i++) meanDiagonal += gram[i, i];
-            double lambda = RelativeRidge * Math.Max(meanDiagonal / Math.Max(keep.Length, 1), 1e-12);
-            for (int i = 0; i < keep.Length; i++)
-            {
-                gram[i, i] += lambda;
-                rhs[i] += lambda * originalWeights[n * depth + keep[i]];
-            }
-            gram[size - 1, size - 1] += 1e-9 * Math.Max(samples, 1); // keeps the bias row positive definite
-            var solution = Cholesky.Solve(gram, rhs);
-            if (solution == null) continue; // singular: keep plain pruning for this unit
-            for (int i = 0; i < keep.Length; i++)
-            {
-                float w = (float)solution[i];
-                // A refit weight that rounds to exactly 0 would silently raise the sparsity; keep the smallest float instead.
-                layer.Weights[n * depth + keep[i]] = w == 0f ? float.Epsilon : w;
-            }
-            layer.Bias[n] = (float)solution[size - 1];
+            foreach (int n in units) Solve(layer, n, gram, rhs[n], originalWeights);
         }
+    }
+
+    private static void Solve(IWeightedKernel layer, int unit, double[,] gram, double[] rhs, float[] originalWeights)
+    {
+        int depth = layer.WeightsPerUnit;
+        var keep = Enumerable.Range(0, depth).Where(k => layer.Weights[unit * depth + k] != 0f).ToArray();
+        int size = keep.Length + 1; // kept weights, then the bias
+        var a = new double[size, size];
+        var b = new double[size];
+        int Index(int i) => i < keep.Length ? keep[i] : depth;
+        for (int i = 0; i < size; i++)
+        {
+            b[i] = rhs[Index(i)];
+            for (int j = 0; j <= i; j++)
+            {
+                int ri = Index(i), rj = Index(j);
+                a[i, j] = ri >= rj ? gram[ri, rj] : gram[rj, ri];
+            }
+        }
+        double meanDiagonal = 0;
+        for (int i = 0; i < keep.Length; i++) meanDiagonal += a[i, i];
+        double lambda = RelativeRidge * Math.Max(meanDiagonal / Math.Max(keep.Length, 1), 1e-12);
+        for (int i = 0; i < keep.Length; i++)
+        {
+            a[i, i] += lambda;
+            b[i] += lambda * originalWeights[unit * depth + keep[i]];
+        }
+        a[size - 1, size - 1] += 1e-9 * Math.Max(a[size - 1, size - 1], 1); // keeps the bias row positive definite
+        var solution = Cholesky.Solve(a, b);
+        if (solution == null) return; // singular: keep plain pruning for this unit
+        for (int i = 0; i < keep.Length; i++)
+        {
+            float w = (float)solution[i];
+            // A refit weight that rounds to exactly 0 would silently raise the sparsity; keep the smallest float instead.
+            layer.Weights[unit * depth + keep[i]] = w == 0f ? float.Epsilon : w;
+        }
+        layer.Bias[unit] = (float)solution[size - 1];
     }
 }
 

@@ -12,7 +12,7 @@ namespace ModelBaker.Core.Kernels;
 /// channels), strided, dilated, zero padded, with a per-output-channel bias and an optional fused clamp (Relu).
 /// Weights are ONNX's [output channels, input channels / groups, kernel height, kernel width].
 /// </summary>
-public sealed class ConvFloat : FloatKernel
+public sealed class ConvFloat : FloatKernel, IWeightedKernel
 {
     public ConvFloat(string source, ArenaSlice input, ArenaSlice output, ConvGeometry geometry, float[] weights, float[] bias,
         float activationMin, float activationMax) : base(source)
@@ -34,6 +34,36 @@ public sealed class ConvFloat : FloatKernel
     /// <summary>[output channels, input channels / groups, kernel height, kernel width], row-major.</summary>
     public float[] Weights { get; }
     public float[] Bias { get; }
+    /// <summary>Output channels: pruning and reconstruction work on one row of weights per channel.</summary>
+    public int Units => Geometry.OutputChannels;
+    public int WeightsPerUnit => Geometry.WeightsPerChannel;
+    public int Groups => Geometry.Groups;
+
+    /// <summary>The receptive field of every output position, over the group's input channels (im2col), 0 where padding.</summary>
+    public IEnumerable<float[]> Patches(float[] input, int group)
+    {
+        var g = Geometry;
+        int channels = g.InputChannels / g.Groups, first = group * channels;
+        for (int n = 0; n < g.Batch; n++)
+            for (int oy = 0; oy < g.OutputHeight; oy++)
+                for (int ox = 0; ox < g.OutputWidth; ox++)
+                {
+                    var patch = new float[WeightsPerUnit];
+                    int i = 0;
+                    for (int c = 0; c < channels; c++)
+                        for (int ky = 0; ky < g.KernelHeight; ky++)
+                            for (int kx = 0; kx < g.KernelWidth; kx++, i++)
+                            {
+                                int y = oy * g.StrideHeight - g.PadTop + ky * g.DilationHeight;
+                                int x = ox * g.StrideWidth - g.PadLeft + kx * g.DilationWidth;
+                                if (y >= 0 && y < g.InputHeight && x >= 0 && x < g.InputWidth)
+                                    patch[i] = input[((n * g.InputChannels + first + c) * g.InputHeight + y) * g.InputWidth + x];
+                            }
+                    yield return patch;
+                }
+    }
+    public override int Parameters => Weights.Length;
+    public override int ZeroParameters => System.Linq.Enumerable.Count(Weights, w => w == 0f);
     public float ActivationMin { get; }
     public float ActivationMax { get; }
 

@@ -40,6 +40,8 @@ public sealed class ConvInt8 : Int8Kernel
     public ConvGeometry Geometry { get; }
     /// <summary>[output channels, input channels / groups, kernel height, kernel width], int8 in [−127, 127].</summary>
     public sbyte[] Weights { get; }
+    public override int Parameters => Weights.Length;
+    public override int ZeroParameters => System.Linq.Enumerable.Count(Weights, w => w == 0);
     /// <summary>int32 at input scale × weight scale, with −inputZeroPoint · Σ weights of the channel folded in.</summary>
     public int[] Bias { get; }
     public int[] Multipliers { get; }

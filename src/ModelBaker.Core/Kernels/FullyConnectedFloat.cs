@@ -39,6 +39,20 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
     public float ActivationMin { get; }
     public float ActivationMax { get; }
     public int Units => Bias.Length;
+    public int WeightsPerUnit => Depth;
+    public int Groups => 1;
+
+    /// <summary>The input's rows (a transposed input read through its strides).</summary>
+    public IEnumerable<float[]> Patches(float[] input, int group)
+    {
+        for (int m = 0; m < Rows; m++)
+        {
+            var row = new float[Depth];
+            for (int k = 0; k < Depth; k++) row[k] = input[m * RowStride + k * ColumnStride];
+            yield return row;
+        }
+    }
+
     /// <summary>Distinct non-zero weight values after weight clustering; 0 when the layer is not clustered.</summary>
     public int Clusters { get; set; }
 

@@ -79,9 +79,9 @@ public static class Baker
     {
         bool prunes = options.Sparsity > 0 || options.PruningThreshold != null;
         if (!prunes) return;
-        var layers = floatPlan.Kernels.OfType<FullyConnectedFloat>().ToList();
+        var layers = floatPlan.Kernels.OfType<IWeightedKernel>().ToList();
         var unpruned = layers.ToDictionary(l => l, l => (float[])l.Weights.Clone());
-        MagnitudePruning.Apply(floatPlan.Kernels.OfType<IWeightedKernel>().ToList(), options);
+        MagnitudePruning.Apply(layers, options);
         if (!options.Reconstruction) return;
         // Refitting on made-up inputs would fit the wrong distribution: only real calibration data is used.
         if (calibration != null) LayerReconstruction.Apply(floatPlan, unpruned, calibration);

@@ -1,8 +1,11 @@
+using System.Collections.Generic;
+
 namespace ModelBaker.Core.Plan;
 
 /// <summary>
 /// A float step with a weight tensor that compression works on (fully connected, convolution): weights laid out
-/// [Units, WeightsPerUnit], one row per output unit or channel, and one bias per unit.
+/// [Units, WeightsPerUnit], one row per output unit or channel, one bias per unit; each output value is a row of
+/// weights times a "patch" of the input (a row of a matrix, or a convolution's receptive field) plus the bias.
 /// </summary>
 public interface IWeightedKernel
 {
@@ -11,4 +14,11 @@ public interface IWeightedKernel
     float[] Weights { get; }
     float[] Bias { get; }
     int Units { get; }
+    int WeightsPerUnit { get; }
+    /// <summary>Units fall into this many groups of consecutive units that read the same patches (a grouped convolution's groups).</summary>
+    int Groups { get; }
+    ArenaSlice Input { get; }
+
+    /// <summary>Every patch group <paramref name="group"/> multiplies, in a fixed order, read from the input tensor's values (0 where padding).</summary>
+    IEnumerable<float[]> Patches(float[] input, int group);
 }

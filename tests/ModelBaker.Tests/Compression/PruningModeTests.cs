@@ -15,6 +15,10 @@ public sealed class PruningModeTests
         public float[] Weights { get; }
         public float[] Bias => Array.Empty<float>();
         public int Units => 1;
+        public int WeightsPerUnit => Weights.Length;
+        public int Groups => 1;
+        public ArenaSlice Input => new("x", ModelBaker.Core.Ir.ElementType.Float32, Weights.Length);
+        public IEnumerable<float[]> Patches(float[] input, int group) { yield return input; }
     }
 
     private static Layer RandomLayer(int seed, int count, float scale)
