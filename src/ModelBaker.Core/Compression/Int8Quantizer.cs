@@ -6,7 +6,7 @@ using ModelBaker.Core.Plan;
 namespace ModelBaker.Core.Compression;
 
 /// <summary>
-/// Turns a calibrated float plan into an int8 plan (docs/quantization.md), step by step: each float step knows its
+/// Turns a calibrated float plan into an int8 plan (docs/compression.md), step by step: each float step knows its
 /// int8 counterpart (<see cref="FloatKernel.Quantize"/>); float inputs and outputs become int8 tensors with the
 /// parameters of their calibration ranges.
 /// </summary>

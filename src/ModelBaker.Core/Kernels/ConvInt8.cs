@@ -51,7 +51,7 @@ public sealed class ConvInt8 : Int8Kernel
     public int ActivationMin { get; }
     public int ActivationMax { get; }
 
-    /// <summary>The TensorFlow Lite Micro scheme, per output channel (docs/quantization.md).</summary>
+    /// <summary>The TensorFlow Lite Micro scheme, per output channel (docs/compression.md).</summary>
     public static ConvInt8 From(ConvFloat conv, QuantizationContext q)
     {
         var input = q.Parameters(conv.Input);

@@ -70,6 +70,6 @@ public abstract class FloatKernel : Kernel
     /// </summary>
     public virtual FloatKernel? WithBias(string source, ArenaSlice output, int[] outputShape, Ir.Tensor addend) => null;
 
-    /// <summary>The int8 step computing the same thing on quantized tensors (docs/quantization.md).</summary>
+    /// <summary>The int8 step computing the same thing on quantized tensors (docs/compression.md).</summary>
     public abstract Kernel Quantize(Compression.QuantizationContext context);
 }

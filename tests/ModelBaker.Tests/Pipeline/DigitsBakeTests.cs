@@ -29,7 +29,7 @@ public sealed class DigitsBakeTests
 
     /// <summary>
     /// Top-1 on the 359 held-out digits against the float model (98.61 %). The bar is Sparsity 0.5 + int8
-    /// within 1 point; the other rows guard the measured sweep in docs/quantization.md against regressions.
+    /// within 1 point; the other rows guard the measured sweep in docs/compression.md against regressions.
     /// </summary>
     [Theory]
     [InlineData(0.0f, Precision.Int8, 0.3)]
