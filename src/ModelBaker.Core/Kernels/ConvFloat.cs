@@ -37,6 +37,7 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
     /// <summary>Output channels: pruning and reconstruction work on one row of weights per channel.</summary>
     public int Units => Geometry.OutputChannels;
     public int WeightsPerUnit => Geometry.WeightsPerChannel;
+    public int Clusters { get; set; }
     public int Groups => Geometry.Groups;
 
     /// <summary>The receptive field of every output position, over the group's input channels (im2col), 0 where padding.</summary>

@@ -4,6 +4,7 @@ using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Compression;
 using ModelBaker.Core.Plan;
 using static ModelBaker.Core.Kernels.FixedPoint;
+using static ModelBaker.Core.Kernels.EncodedWeights;
 using static ModelBaker.Core.Kernels.WindowBounds;
 
 namespace ModelBaker.Core.Kernels;
@@ -19,13 +20,14 @@ namespace ModelBaker.Core.Kernels;
 /// </summary>
 public sealed class ConvInt8 : Int8Kernel
 {
-    public ConvInt8(string source, ArenaSlice input, ArenaSlice output, ConvGeometry geometry, sbyte[] weights, int[] bias,
+    public ConvInt8(string source, ArenaSlice input, ArenaSlice output, ConvGeometry geometry, EncodedWeights weights, int[] bias,
         int[] multipliers, int[] shifts, int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax) : base(source)
     {
         Input = input;
         Output = output;
         Geometry = geometry;
-        Weights = weights;
+        Encoded = weights;
+        Weights = weights.Decode();
         Bias = bias;
         Multipliers = multipliers;
         Shifts = shifts;
@@ -38,7 +40,9 @@ public sealed class ConvInt8 : Int8Kernel
     public ArenaSlice Input { get; }
     public override ArenaSlice Output { get; }
     public ConvGeometry Geometry { get; }
-    /// <summary>[output channels, input channels / groups, kernel height, kernel width], int8 in [−127, 127].</summary>
+    /// <summary>The weights as stored: dense, sparse or clustered, whichever is smallest.</summary>
+    public EncodedWeights Encoded { get; }
+    /// <summary>[output channels, input channels / groups, kernel height, kernel width], int8 in [−127, 127] (decoded).</summary>
     public sbyte[] Weights { get; }
     public override int Parameters => Weights.Length;
     public override int ZeroParameters => System.Linq.Enumerable.Count(Weights, w => w == 0);
@@ -56,41 +60,35 @@ public sealed class ConvInt8 : Int8Kernel
     {
         var input = q.Parameters(conv.Input);
         var output = q.Parameters(conv.Output);
-        int channels = conv.Geometry.OutputChannels, per = conv.Geometry.WeightsPerChannel;
-        var weights = new sbyte[conv.Weights.Length];
-        var bias = new int[channels];
-        var multipliers = new int[channels];
-        var shifts = new int[channels];
-        for (int m = 0; m < channels; m++)
-        {
-            float maxAbs = 0;
-            for (int i = 0; i < per; i++) maxAbs = Math.Max(maxAbs, Math.Abs(conv.Weights[m * per + i]));
-            double weightScale = QuantizationParameters.WeightScale(maxAbs);
-            int weightSum = 0;
-            for (int i = 0; i < per; i++)
-            {
-                double w = Math.Round(conv.Weights[m * per + i] / weightScale);
-                weights[m * per + i] = (sbyte)Math.Max(-127, Math.Min(127, w));
-                weightSum += weights[m * per + i];
-            }
-            double accumulatorScale = input.Scale * weightScale;
-            bias[m] = QuantizationParameters.SaturateInt32(Math.Round(conv.Bias[m] / accumulatorScale)) - input.ZeroPoint * weightSum;
-            (multipliers[m], shifts[m]) = QuantizeMultiplier(accumulatorScale / output.Scale);
-        }
+        var layer = LayerQuantizer.Quantize(conv, conv.Clusters, input, output);
         var (min, max) = QuantizationContext.ActivationRange(conv.ActivationMin, conv.ActivationMax, output);
-        return new ConvInt8(conv.Source, q.Slice(conv.Input), q.Slice(conv.Output), conv.Geometry, weights, bias, multipliers, shifts,
-            input.ZeroPoint, output.ZeroPoint, min, max);
+        return new ConvInt8(conv.Source, q.Slice(conv.Input), q.Slice(conv.Output), conv.Geometry, layer.Weights, layer.Bias,
+            layer.Multipliers, layer.Shifts, input.ZeroPoint, output.ZeroPoint, min, max);
     }
 
     public override KernelKind Kind => KernelKind.ConvInt8;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
-    public override int WeightBytes => Weights.Length + 4 * (Bias.Length + Multipliers.Length + Shifts.Length);
-    public override IEnumerable<string> Helpers => new[] { nameof(ConvInt8), nameof(WindowBounds), nameof(FixedPoint) };
+    public override int WeightBytes => Encoded.Bytes + 4 * (Bias.Length + Multipliers.Length + Shifts.Length);
+    public override string Encoding => Encoded.Name;
+    public override int Clusters => Encoded.ClusterCount;
+    public override IEnumerable<string> Helpers => Encoded.Encoding == WeightEncoding.Dense
+        ? new[] { nameof(ConvInt8), nameof(WindowBounds), nameof(FixedPoint) }
+        : new[] { nameof(ConvInt8), nameof(ConvInt8) + "#Encoded", nameof(EncodedWeights) + "#Decode", nameof(WindowBounds), nameof(FixedPoint) };
 
     public override void Run(PlanArena arena)
     {
         var g = Geometry;
-        Conv(arena.Int8s(Input), Weights, Bias, Multipliers, Shifts, g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
+        var e = Encoded;
+        if (e.Encoding != WeightEncoding.Dense)
+        {
+            ConvEncoded(arena.Int8s(Input), (int)e.Encoding, e.Values, e.Mask, e.Deltas, e.Counts, e.Codebook, e.Codes, e.Bits,
+                Bias, Multipliers, Shifts, g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
+                g.OutputChannels, g.OutputHeight, g.OutputWidth, g.Groups, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth,
+                g.DilationHeight, g.DilationWidth, g.PadTop, g.PadLeft, InputZeroPoint, OutputZeroPoint, ActivationMin, ActivationMax,
+                arena.Int8s(Output));
+            return;
+        }
+        Conv(arena.Int8s(Input), e.Values, Bias, Multipliers, Shifts, g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
             g.OutputChannels, g.OutputHeight, g.OutputWidth, g.Groups, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth,
             g.DilationHeight, g.DilationWidth, g.PadTop, g.PadLeft, InputZeroPoint, OutputZeroPoint, ActivationMin, ActivationMax,
             arena.Int8s(Output));
@@ -107,64 +105,99 @@ public sealed class ConvInt8 : Int8Kernel
         int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
         int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
     {
+        int weightsPerChannel = inputChannels / groups * kernelHeight * kernelWidth;
+        for (int n = 0; n < batch; n++)
+            for (int m = 0; m < outputChannels; m++)
+                ConvChannel(input, weights.Slice(m * weightsPerChannel, weightsPerChannel), bias[m], multipliers[m], shifts[m],
+                    n, m, inputChannels, inputHeight, inputWidth, outputChannels, outputHeight, outputWidth, groups,
+                    kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft,
+                    inputZeroPoint, outputZeroPoint, activationMin, activationMax, output);
+    }
+
+    /// <summary>One output channel of one batch item: the window loop of <see cref="Conv"/>.</summary>
+    public static void ConvChannel(ReadOnlySpan<sbyte> input, ReadOnlySpan<sbyte> channelWeights, int channelBias, int multiplier, int shift,
+        int n, int m, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
+        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
+        int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
+    {
         int groupInputChannels = inputChannels / groups, groupOutputChannels = outputChannels / groups;
-        int weightsPerChannel = groupInputChannels * kernelHeight * kernelWidth;
         int inputPlane = inputHeight * inputWidth, outputPlane = outputHeight * outputWidth;
         InsideRange(outputHeight, inputHeight, kernelHeight, strideHeight, dilationHeight, padTop, out int firstRow, out int endRow);
         InsideRange(outputWidth, inputWidth, kernelWidth, strideWidth, dilationWidth, padLeft, out int firstColumn, out int endColumn);
         int rowStep = dilationHeight * inputWidth;
-        for (int n = 0; n < batch; n++)
+        ReadOnlySpan<sbyte> groupInput = input.Slice((n * inputChannels + m / groupOutputChannels * groupInputChannels) * inputPlane,
+            groupInputChannels * inputPlane);
+        Span<sbyte> plane = output.Slice((n * outputChannels + m) * outputPlane, outputPlane);
+        for (int oy = 0; oy < outputHeight; oy++)
         {
-            for (int m = 0; m < outputChannels; m++)
+            int top = oy * strideHeight - padTop;
+            bool rowInside = oy >= firstRow && oy < endRow;
+            for (int ox = 0; ox < outputWidth; ox++)
             {
-                ReadOnlySpan<sbyte> channelWeights = weights.Slice(m * weightsPerChannel, weightsPerChannel);
-                ReadOnlySpan<sbyte> groupInput = input.Slice((n * inputChannels + m / groupOutputChannels * groupInputChannels) * inputPlane,
-                    groupInputChannels * inputPlane);
-                Span<sbyte> plane = output.Slice((n * outputChannels + m) * outputPlane, outputPlane);
-                int channelBias = bias[m], multiplier = multipliers[m], shift = shifts[m];
-                for (int oy = 0; oy < outputHeight; oy++)
+                int left = ox * strideWidth - padLeft;
+                int accumulator = channelBias;
+                int w = 0;
+                if (rowInside && ox >= firstColumn && ox < endColumn)
                 {
-                    int top = oy * strideHeight - padTop;
-                    bool rowInside = oy >= firstRow && oy < endRow;
-                    for (int ox = 0; ox < outputWidth; ox++)
+                    // Whole window inside the input: a plain int8 dot product.
+                    for (int ic = 0; ic < groupInputChannels; ic++)
                     {
-                        int left = ox * strideWidth - padLeft;
-                        int accumulator = channelBias;
-                        int w = 0;
-                        if (rowInside && ox >= firstColumn && ox < endColumn)
-                        {
-                            // Whole window inside the input: a plain int8 dot product.
-                            for (int ic = 0; ic < groupInputChannels; ic++)
-                            {
-                                int row = ic * inputPlane + top * inputWidth + left;
-                                for (int ky = 0; ky < kernelHeight; ky++, row += rowStep)
-                                    for (int kx = 0; kx < kernelWidth; kx++, w++)
-                                        accumulator += groupInput[row + kx * dilationWidth] * channelWeights[w];
-                            }
-                        }
-                        else
-                        {
-                            // Border: a tap in the padding reads the zero point (real 0), as the folded bias expects.
-                            for (int ic = 0; ic < groupInputChannels; ic++)
-                            {
-                                for (int ky = 0; ky < kernelHeight; ky++)
-                                {
-                                    int y = top + ky * dilationHeight;
-                                    bool rowValid = y >= 0 && y < inputHeight;
-                                    int row = ic * inputPlane + y * inputWidth;
-                                    for (int kx = 0; kx < kernelWidth; kx++, w++)
-                                    {
-                                        int x = left + kx * dilationWidth;
-                                        int value = rowValid && x >= 0 && x < inputWidth ? groupInput[row + x] : inputZeroPoint;
-                                        accumulator += value * channelWeights[w];
-                                    }
-                                }
-                            }
-                        }
-                        int result = MultiplyByQuantizedMultiplier(accumulator, multiplier, shift) + outputZeroPoint;
-                        plane[oy * outputWidth + ox] = (sbyte)(result < activationMin ? activationMin : result > activationMax ? activationMax : result);
+                        int row = ic * inputPlane + top * inputWidth + left;
+                        for (int ky = 0; ky < kernelHeight; ky++, row += rowStep)
+                            for (int kx = 0; kx < kernelWidth; kx++, w++)
+                                accumulator += groupInput[row + kx * dilationWidth] * channelWeights[w];
                     }
                 }
+                else
+                {
+                    // Border: a tap in the padding reads the zero point (real 0), as the folded bias expects.
+                    for (int ic = 0; ic < groupInputChannels; ic++)
+                    {
+                        for (int ky = 0; ky < kernelHeight; ky++)
+                        {
+                            int y = top + ky * dilationHeight;
+                            bool rowValid = y >= 0 && y < inputHeight;
+                            int row = ic * inputPlane + y * inputWidth;
+                            for (int kx = 0; kx < kernelWidth; kx++, w++)
+                            {
+                                int x = left + kx * dilationWidth;
+                                int value = rowValid && x >= 0 && x < inputWidth ? groupInput[row + x] : inputZeroPoint;
+                                accumulator += value * channelWeights[w];
+                            }
+                        }
+                    }
+                }
+                int result = MultiplyByQuantizedMultiplier(accumulator, multiplier, shift) + outputZeroPoint;
+                plane[oy * outputWidth + ox] = (sbyte)(result < activationMin ? activationMin : result > activationMax ? activationMax : result);
+            }
+        }
+    }
+
+    // </emit>
+
+    // <emit Encoded>
+    /// <summary>
+    /// Int8 convolution whose weights are stored sparse or clustered: each output channel's weights are decoded once
+    /// into a small stack buffer, then the window loop runs as for dense weights.
+    /// </summary>
+    public static void ConvEncoded(ReadOnlySpan<sbyte> input, int encoding, ReadOnlySpan<sbyte> values, ReadOnlySpan<byte> mask,
+        ReadOnlySpan<byte> deltas, ReadOnlySpan<ushort> counts, ReadOnlySpan<sbyte> codebook, ReadOnlySpan<byte> codes, int bits,
+        ReadOnlySpan<int> bias, ReadOnlySpan<int> multipliers, ReadOnlySpan<int> shifts,
+        int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
+        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
+        int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
+    {
+        Span<sbyte> channelWeights = stackalloc sbyte[inputChannels / groups * kernelHeight * kernelWidth];
+        for (int n = 0; n < batch; n++)
+        {
+            int cursor = 0;
+            for (int m = 0; m < outputChannels; m++)
+            {
+                DecodeRow(encoding, m, values, mask, deltas, counts, codebook, codes, bits, ref cursor, channelWeights);
+                ConvChannel(input, channelWeights, bias[m], multipliers[m], shifts[m],
+                    n, m, inputChannels, inputHeight, inputWidth, outputChannels, outputHeight, outputWidth, groups,
+                    kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft,
+                    inputZeroPoint, outputZeroPoint, activationMin, activationMax, output);
             }
         }
     }
@@ -174,17 +207,19 @@ public sealed class ConvInt8 : Int8Kernel
     {
         w.Slice(Input); w.Slice(Output);
         Geometry.Write(w);
-        w.SBytes(Weights); w.Ints(Bias); w.Ints(Multipliers); w.Ints(Shifts);
+        Encoded.Write(w); w.Ints(Bias); w.Ints(Multipliers); w.Ints(Shifts);
         w.Int(InputZeroPoint); w.Int(OutputZeroPoint); w.Int(ActivationMin); w.Int(ActivationMax);
     }
 
     public static ConvInt8 Read(PlanBinaryReader r, string source) =>
-        new(source, r.Slice(), r.Slice(), ConvGeometry.Read(r), r.SBytes(), r.Ints(), r.Ints(), r.Ints(), r.Int(), r.Int(), r.Int(), r.Int());
+        new(source, r.Slice(), r.Slice(), ConvGeometry.Read(r), EncodedWeights.Read(r), r.Ints(), r.Ints(), r.Ints(), r.Int(), r.Int(), r.Int(), r.Int());
 
     public override void EmitCall(CodeWriter code, string name)
     {
         string[] geometry = Geometry.Arguments();
-        code.Line($"Conv({Input.Expression()}, {name}Weights, {name}Bias, {name}Multipliers, {name}Shifts,")
+        code.Line(Encoded.Encoding == WeightEncoding.Dense
+                ? $"Conv({Input.Expression()}, {name}Weights, {name}Bias, {name}Multipliers, {name}Shifts,"
+                : $"ConvEncoded({Input.Expression()}, {Encoded.DecodeArguments(name)}, {name}Bias, {name}Multipliers, {name}Shifts,")
             .Line($"    {geometry[0]}")
             .Line($"    {geometry[1]}")
             .Line($"    inputZeroPoint: {InputZeroPoint}, outputZeroPoint: {OutputZeroPoint}, activationMin: {ActivationMin}, activationMax: {ActivationMax}, {Output.Expression()});");
@@ -193,8 +228,11 @@ public sealed class ConvInt8 : Int8Kernel
     public override void EmitData(CodeWriter code, string name)
     {
         var g = Geometry;
-        EmitArrays.SBytes(code, $"{name}Weights", Weights,
-            $"[{g.OutputChannels} output channels × {g.InputChannels / g.Groups} input channels × {g.KernelHeight} × {g.KernelWidth}] int8 weights");
+        if (Encoded.Encoding == WeightEncoding.Dense)
+            EmitArrays.SBytes(code, $"{name}Weights", Weights,
+                $"[{g.OutputChannels} output channels × {g.InputChannels / g.Groups} input channels × {g.KernelHeight} × {g.KernelWidth}] int8 weights");
+        else
+            Encoded.EmitData(code, name);
         EmitArrays.Ints(code, $"{name}Bias", Bias, "int32 bias (scale = input scale × weight scale), input zero point folded in");
         EmitArrays.Ints(code, $"{name}Multipliers", Multipliers, "Q31 requantization multipliers, one per output channel");
         EmitArrays.Ints(code, $"{name}Shifts", Shifts, "power-of-two requantization shifts, one per output channel");

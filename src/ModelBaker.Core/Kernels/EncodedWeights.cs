@@ -58,6 +58,17 @@ public sealed class EncodedWeights
 
     public int MaskBytesPerUnit => (Depth + 7) / 8;
 
+    /// <summary>For reports: "dense", "bitmask", "index-delta", "clustered", "clustered-bitmask".</summary>
+    public string Name => Encoding switch
+    {
+        WeightEncoding.IndexDelta => "index-delta",
+        WeightEncoding.ClusteredBitmask => "clustered-bitmask",
+        var e => e.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>Distinct non-zero shared values of a clustered encoding; 0 otherwise.</summary>
+    public int ClusterCount => Encoding is WeightEncoding.Clustered or WeightEncoding.ClusteredBitmask ? Codebook.Count(c => c != 0) : 0;
+
     public int Bytes => Values.Length + Mask.Length + Deltas.Length + 2 * Counts.Length + Codebook.Length + Codes.Length;
 
     /// <summary>The weights back as a dense matrix (for statistics; kernels decode on the fly).</summary>
@@ -211,6 +222,54 @@ public sealed class EncodedWeights
         }
         return packed;
     }
+
+    // <emit Decode>
+    /// <summary>
+    /// Decodes one unit's weights (units in order; <paramref name="cursor"/> carries the position in the packed data
+    /// from one unit to the next, starting at 0) into <paramref name="row"/>. Encodings: 0 dense, 1 bitmask,
+    /// 2 index-delta, 3 clustered, 4 clustered with a bitmask.
+    /// </summary>
+    public static void DecodeRow(int encoding, int unit, ReadOnlySpan<sbyte> values, ReadOnlySpan<byte> mask, ReadOnlySpan<byte> deltas,
+        ReadOnlySpan<ushort> counts, ReadOnlySpan<sbyte> codebook, ReadOnlySpan<byte> codes, int bits, ref int cursor, Span<sbyte> row)
+    {
+        int depth = row.Length, maskBytes = (depth + 7) / 8;
+        if (encoding == 0)
+        {
+            values.Slice(unit * depth, depth).CopyTo(row);
+            return;
+        }
+        if (encoding == 2)
+        {
+            row.Clear();
+            int k = -1;
+            for (int c = 0; c < counts[unit]; c++, cursor++)
+            {
+                k += deltas[cursor];
+                row[k] = values[cursor];
+            }
+            return;
+        }
+        for (int k = 0; k < depth; k++)
+        {
+            bool present = encoding == 3 || (mask[unit * maskBytes + k / 8] & (1 << (k % 8))) != 0;
+            if (!present) { row[k] = 0; continue; }
+            if (encoding == 1) { row[k] = values[cursor++]; continue; }
+            int position = cursor++ * bits, at = position >> 3;
+            int word = codes[at] | (at + 1 < codes.Length ? codes[at + 1] << 8 : 0);
+            row[k] = codebook[(word >> (position & 7)) & ((1 << bits) - 1)];
+        }
+    }
+    // </emit>
+
+    /// <summary>The arguments generated code passes to DecodeRow for these weights (names as in <see cref="EmitData"/>).</summary>
+    public string DecodeArguments(string name) => Encoding switch
+    {
+        WeightEncoding.Dense => $"encoding: 0, {name}Weights, mask: default, deltas: default, counts: default, codebook: default, codes: default, bits: 0",
+        WeightEncoding.Bitmask => $"encoding: 1, {name}Weights, {name}Mask, deltas: default, counts: default, codebook: default, codes: default, bits: 0",
+        WeightEncoding.IndexDelta => $"encoding: 2, {name}Weights, mask: default, {name}Deltas, {name}Counts, codebook: default, codes: default, bits: 0",
+        WeightEncoding.Clustered => $"encoding: 3, values: default, mask: default, deltas: default, counts: default, {name}Codebook, {name}Codes, bits: {Bits}",
+        _ => $"encoding: 4, values: default, {name}Mask, deltas: default, counts: default, {name}Codebook, {name}Codes, bits: {Bits}",
+    };
 
     public void Write(PlanBinaryWriter w)
     {

@@ -55,52 +55,20 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     public int ActivationMax { get; }
     public int Units => Bias.Length;
 
-    /// <summary>
-    /// Weights symmetric per output unit in [−127, 127]; bias int32 at input scale × weight scale with the input zero
-    /// point folded in; requantization multiplier input scale × weight scale / output scale as Q31 and shift.
-    /// </summary>
+    /// <summary>The layer quantized by <see cref="LayerQuantizer"/> (the TensorFlow Lite Micro scheme).</summary>
     public static FullyConnectedInt8 From(FullyConnectedFloat fc, QuantizationContext q)
     {
-        var input = q.Parameters(fc.Input);
         var output = q.Parameters(fc.Output);
-        int units = fc.Units, depth = fc.Depth;
-        var weights = new sbyte[units * depth];
-        var bias = new int[units];
-        var multipliers = new int[units];
-        var shifts = new int[units];
-        // A clustered layer shares one scale, so that its few distinct weights stay few distinct int8 values.
-        float layerMaxAbs = fc.Weights.Length == 0 ? 0 : fc.Weights.Max(Math.Abs);
-        for (int n = 0; n < units; n++)
-        {
-            float maxAbs = 0;
-            for (int k = 0; k < depth; k++) maxAbs = Math.Max(maxAbs, Math.Abs(fc.Weights[n * depth + k]));
-            double weightScale = QuantizationParameters.WeightScale(fc.Clusters > 0 ? layerMaxAbs : maxAbs);
-            int weightSum = 0;
-            for (int k = 0; k < depth; k++)
-            {
-                double w = Math.Round(fc.Weights[n * depth + k] / weightScale);
-                weights[n * depth + k] = (sbyte)Math.Max(-127, Math.Min(127, w));
-                weightSum += weights[n * depth + k];
-            }
-            double accumulatorScale = input.Scale * weightScale;
-            bias[n] = QuantizationParameters.SaturateInt32(Math.Round(fc.Bias[n] / accumulatorScale)) - input.ZeroPoint * weightSum;
-            (multipliers[n], shifts[n]) = QuantizeMultiplier(accumulatorScale / output.Scale);
-        }
+        var layer = LayerQuantizer.Quantize(fc, fc.Clusters, q.Parameters(fc.Input), output);
         var (min, max) = QuantizationContext.ActivationRange(fc.ActivationMin, fc.ActivationMax, output);
-        var codebook = fc.Clusters > 0 ? weights.Where(w => w != 0).Distinct().OrderBy(w => w).ToArray() : null;
-        return new FullyConnectedInt8(fc.Source, q.Slice(fc.Input), q.Slice(fc.Output), fc.Rows, depth, fc.RowStride, fc.ColumnStride,
-            EncodedWeights.Smallest(weights, units, depth, codebook), bias, multipliers, shifts, output.ZeroPoint, min, max);
+        return new FullyConnectedInt8(fc.Source, q.Slice(fc.Input), q.Slice(fc.Output), fc.Rows, fc.Depth, fc.RowStride, fc.ColumnStride,
+            layer.Weights, layer.Bias, layer.Multipliers, layer.Shifts, output.ZeroPoint, min, max);
     }
 
     public override int Parameters => Weights.Length;
     public override int ZeroParameters => Weights.Count(w => w == 0);
-    public override string Encoding => Encoded.Encoding switch
-    {
-        WeightEncoding.IndexDelta => "index-delta",
-        WeightEncoding.ClusteredBitmask => "clustered-bitmask",
-        var e => e.ToString().ToLowerInvariant(),
-    };
-    public override int Clusters => Encoded.Encoding is WeightEncoding.Clustered or WeightEncoding.ClusteredBitmask ? Encoded.Codebook.Count(c => c != 0) : 0;
+    public override string Encoding => Encoded.Name;
+    public override int Clusters => Encoded.ClusterCount;
 
     public override KernelKind Kind => KernelKind.FullyConnectedInt8;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

@@ -18,6 +18,8 @@ public interface IWeightedKernel
     /// <summary>Units fall into this many groups of consecutive units that read the same patches (a grouped convolution's groups).</summary>
     int Groups { get; }
     ArenaSlice Input { get; }
+    /// <summary>Distinct non-zero weight values after weight clustering; 0 when the layer is not clustered.</summary>
+    int Clusters { get; set; }
 
     /// <summary>Every patch group <paramref name="group"/> multiplies, in a fixed order, read from the input tensor's values (0 where padding).</summary>
     IEnumerable<float[]> Patches(float[] input, int group);

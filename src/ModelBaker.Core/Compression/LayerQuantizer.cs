@@ -1,0 +1,48 @@
+using System;
+using System.Linq;
+using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Plan;
+
+namespace ModelBaker.Core.Compression;
+
+/// <summary>A weighted layer in int8: encoded weights, int32 biases with the input zero point folded in, requantization.</summary>
+public sealed record QuantizedLayer(EncodedWeights Weights, int[] Bias, int[] Multipliers, int[] Shifts);
+
+/// <summary>
+/// The TensorFlow Lite Micro scheme for a fully connected or convolution layer (docs/compression.md), shared by both:
+/// weights symmetric in [−127, 127] with one scale per output unit — one scale for the whole layer when it is
+/// clustered, so that its few distinct values stay few; bias int32 at input scale × weight scale, with
+/// −inputZeroPoint · Σ weights folded in so the kernels' inner loops are plain int8 dot products; requantization
+/// multiplier input scale × weight scale / output scale as a Q31 number and a shift. The weights are stored in the
+/// smallest encoding that fits them.
+/// </summary>
+public static class LayerQuantizer
+{
+    public static QuantizedLayer Quantize(IWeightedKernel layer, int clusters, QuantizationParameters input, QuantizationParameters output)
+    {
+        int units = layer.Units, depth = layer.WeightsPerUnit;
+        var weights = new sbyte[units * depth];
+        var bias = new int[units];
+        var multipliers = new int[units];
+        var shifts = new int[units];
+        float layerMaxAbs = layer.Weights.Length == 0 ? 0 : layer.Weights.Max(Math.Abs);
+        for (int n = 0; n < units; n++)
+        {
+            float maxAbs = 0;
+            for (int k = 0; k < depth; k++) maxAbs = Math.Max(maxAbs, Math.Abs(layer.Weights[n * depth + k]));
+            double weightScale = QuantizationParameters.WeightScale(clusters > 0 ? layerMaxAbs : maxAbs);
+            int weightSum = 0;
+            for (int k = 0; k < depth; k++)
+            {
+                double w = Math.Round(layer.Weights[n * depth + k] / weightScale);
+                weights[n * depth + k] = (sbyte)Math.Max(-127, Math.Min(127, w));
+                weightSum += weights[n * depth + k];
+            }
+            double accumulatorScale = input.Scale * weightScale;
+            bias[n] = QuantizationParameters.SaturateInt32(Math.Round(layer.Bias[n] / accumulatorScale)) - input.ZeroPoint * weightSum;
+            (multipliers[n], shifts[n]) = FixedPoint.QuantizeMultiplier(accumulatorScale / output.Scale);
+        }
+        var codebook = clusters > 0 ? weights.Where(w => w != 0).Distinct().OrderBy(w => w).ToArray() : null;
+        return new QuantizedLayer(EncodedWeights.Smallest(weights, units, depth, codebook), bias, multipliers, shifts);
+    }
+}
