@@ -22,7 +22,7 @@ public sealed record BakeResult(BakedPlan Plan, BakeReport Report);
 
 /// <summary>
 /// The whole bake, top to bottom: read the ONNX model, check and shape it, fold constants, lower to float steps,
-/// prune, reconstruct, calibrate, quantize, place tensors in the arenas, then measure the result against the float
+/// prune, reconstruct, cluster, calibrate, quantize, place tensors in the arenas, then measure the result against the float
 /// model and apply the quality gate. The MSBuild task and the CLI both call this.
 /// </summary>
 public static class Baker
@@ -56,6 +56,7 @@ public static class Baker
         var calibration = options.CalibrationPath != null ? CalibrationSet.Open(options.CalibrationPath, floatPlan.Inputs) : null;
 
         Prune(floatPlan, calibration, options, log);
+        if (options.Clusters is { } clusters) WeightClustering.Apply(floatPlan.Kernels.OfType<IWeightedKernel>(), clusters);
         var plan = floatPlan;
         QuantizationContext? quantization = null;
         if (options.Precision == Precision.Int8)

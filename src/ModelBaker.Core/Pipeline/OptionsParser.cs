@@ -21,7 +21,7 @@ public static class OptionsParser
     public static IReadOnlyList<string> MetadataNames { get; } =
         new[]
         {
-            "Sparsity", "Pruning", "PruningThreshold", "Reconstruction", "Precision", "Calibration", "CalibrationMethod",
+            "Sparsity", "Pruning", "PruningThreshold", "Reconstruction", "Clusters", "Precision", "Calibration", "CalibrationMethod",
             "CalibrationPercentile", "Validation", "ValidationLabels", "MaxAccuracyDrop", "ClassName", "Namespace", "CodeTarget",
         };
 
@@ -89,6 +89,8 @@ public static class OptionsParser
         float? threshold = Number(Value("PruningThreshold"), "PruningThreshold", v => v >= 0, "a magnitude ≥ 0 (every |w| below it becomes 0)") is { } tau ? (float)tau : null;
         if (threshold != null && sparsity > 0)
             Fail(ErrorCodes.ConflictingMetadata, $"{item} sets both Sparsity and PruningThreshold; they are two ways to say how much to prune. Keep one.");
+
+        int? clusters = Number(Value("Clusters"), "Clusters", v => v >= 2 && v <= 256 && v == Math.Floor(v), "a whole number of shared weight values per layer, 2 to 256 (16 gives 4-bit codes)") is { } k ? (int)k : null;
 
         bool reconstruction = true;
         switch (Value("Reconstruction"))
@@ -188,6 +190,7 @@ public static class OptionsParser
             Pruning = pruning,
             PruningThreshold = threshold,
             Reconstruction = reconstruction,
+            Clusters = clusters,
             CalibrationMethod = method,
             CalibrationPercentile = percentile,
             ValidationPath = validationPath,
