@@ -10,7 +10,7 @@ namespace ModelBaker.Core.Kernels;
 /// Float local response normalization across channels, the input seen as [batch, channels, inner]:
 /// y = x · (bias + alpha / size · Σ x²)^−beta over a window of <c>size</c> channels around each channel.
 /// </summary>
-public sealed class LrnFloat : FloatKernel
+public sealed class LrnFloat : FloatKernel, IFloatOnlyKernel
 {
     public LrnFloat(string source, ArenaSlice input, ArenaSlice output, int batch, int channels, int inner, int size,
         float alpha, float beta, float bias) : base(source)
@@ -41,8 +41,10 @@ public sealed class LrnFloat : FloatKernel
     /// No int8 form: the scale is a fractional power of a sum that depends on the data, which neither a per-tensor
     /// requantization nor a 256-entry table of one input can express. Refused rather than approximated.
     /// </summary>
-    public override Kernel Quantize(Compression.QuantizationContext context) =>
-        throw new BakeException(ErrorCodes.UnsupportedOperatorUsage,
+    public override Kernel Quantize(Compression.QuantizationContext context) => throw Int8Refusal();
+
+    public BakeException Int8Refusal() =>
+        new(ErrorCodes.UnsupportedOperatorUsage,
             $"Node {Source}: LRN has no int8 kernel (its normalization is a fractional power of a sum over neighbouring channels, " +
             "which integer-only arithmetic cannot compute exactly). Set Precision=\"Float32\" on the CompressedModel item " +
             "(--precision Float32 on the command line) to bake this model in float.");
