@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 using ModelBaker.Core.Codegen;
@@ -16,12 +17,22 @@ public enum Outcome { Pass, Fail, Skip }
 /// <summary>What one case gave: PASS, FAIL with the first difference, or SKIP with the unsupported operator or type.</summary>
 public sealed record CaseResult(string Name, Outcome Outcome, string? Reason)
 {
+    /// <summary>Timings, sizes and errors of the last data set run (null when the case did not get that far).</summary>
+    public CaseMeasurements? Measurements { get; init; }
+
     public override string ToString() => Outcome switch
     {
         Outcome.Pass => $"PASS {Name}",
         Outcome.Fail => $"FAIL {Name}: {Reason}",
         _ => $"SKIP {Name}: {Reason}",
     };
+}
+
+/// <summary>How long each stage took, how big the generated source was and how far the outputs were from the expected ones.</summary>
+public sealed record CaseMeasurements(TimeSpan Bake, TimeSpan Compile, TimeSpan Run, int SourceLength, double MaxAbsoluteError, double MaxRelativeError)
+{
+    public override string ToString() => FormattableString.Invariant(
+        $"bake {Bake.TotalSeconds:0.00} s, compile {Compile.TotalSeconds:0.00} s, run {Run.TotalSeconds:0.000} s, source {SourceLength / 1024.0:0} KB, max abs error {MaxAbsoluteError:G3}, max rel error {MaxRelativeError:G3}");
 }
 
 /// <summary>
@@ -42,12 +53,14 @@ public static class ConformanceRunner
             var graph = OnnxModelReader.Load(testCase.ModelPath);
             var unsupported = graph.Nodes.Select(n => n.OpType).Where(op => OperatorRegistry.Find(op) == null).Distinct().ToList();
             if (unsupported.Count > 0) return Skip(testCase, "operator " + string.Join(", ", unsupported) + " not supported");
+            CaseMeasurements? measurements = null;
             foreach (var dataSet in testCase.DataSets)
             {
-                string? difference = RunDataSet(testCase, dataSet);
-                if (difference != null) return new CaseResult(testCase.Name, Outcome.Fail, $"{System.IO.Path.GetFileName(dataSet)}: {difference}");
+                (string? difference, measurements) = RunDataSet(testCase, dataSet);
+                if (difference != null)
+                    return new CaseResult(testCase.Name, Outcome.Fail, $"{dataSet.Name}: {difference}") { Measurements = measurements };
             }
-            return new CaseResult(testCase.Name, Outcome.Pass, null);
+            return new CaseResult(testCase.Name, Outcome.Pass, null) { Measurements = measurements };
         }
         catch (BakeException e) when (e.Code == ErrorCodes.UnsupportedElementType)
         {
@@ -66,11 +79,12 @@ public static class ConformanceRunner
     private static CaseResult Skip(ConformanceCase testCase, string reason) => new(testCase.Name, Outcome.Skip, reason);
 
     /// <summary>Bakes (with this data set's bake-time inputs bound), compiles, runs and compares; null when equal.</summary>
-    private static string? RunDataSet(ConformanceCase testCase, string dataSet)
+    private static (string? Difference, CaseMeasurements Measurements) RunDataSet(ConformanceCase testCase, ConformanceDataSet dataSet)
     {
+        var clock = Stopwatch.StartNew();
         var graph = OnnxModelReader.Load(testCase.ModelPath);
-        var inputFiles = ConformanceCase.Files(dataSet, "input");
-        var outputFiles = ConformanceCase.Files(dataSet, "output");
+        var inputFiles = dataSet.Inputs;
+        var outputFiles = dataSet.Outputs;
         // Test data gives inputs in graph-input order; an omitted optional input has no file.
         var inputs = graph.Inputs.Zip(inputFiles, (name, file) => (Name: name, Tensor: TensorConverter.ReadTensorFile(file))).ToList();
         foreach (string name in BakeTimeInputs.Find(graph))
@@ -85,19 +99,40 @@ public static class ConformanceRunner
 
         var options = new BakeOptions(testCase.ModelPath, "Model", "Conformance") { Precision = Precision.Float32 };
         var plan = Baker.Bake(graph, "conformance", options, new SilentLog());
-        var predict = InMemoryCompiler.Compile(ClassEmitter.Emit(plan), plan);
+        var bakeTime = clock.Elapsed;
+        clock.Restart();
+        string source = ClassEmitter.Emit(plan);
+        var predict = InMemoryCompiler.Compile(source, plan);
+        var compileTime = clock.Elapsed;
 
         var inputArrays = plan.Inputs.Select(t => (object)TensorArrays.ToArray(inputs.First(i => i.Name == t.Name).Tensor, t.Type)).ToArray();
         var outputArrays = plan.Outputs.Select(t => (object)Array.CreateInstance(TensorArrays.ClrType(t.Type), t.Length)).ToArray();
+        clock.Restart();
         predict(inputArrays, outputArrays);
+        var runTime = clock.Elapsed;
+
+        var expectedOutputs = plan.Outputs.Select((_, o) => TensorConverter.ReadTensorFile(outputFiles[o])).ToList();
+        double maxAbsolute = 0, maxRelative = 0;
+        for (int o = 0; o < plan.Outputs.Count; o++)
+            if (outputArrays[o] is float[] floats && expectedOutputs[o].Length == floats.Length)
+            {
+                var want = expectedOutputs[o].AsFloats();
+                for (int i = 0; i < want.Length; i++)
+                {
+                    double error = Math.Abs((double)floats[i] - want[i]);
+                    if (double.IsNaN(error)) continue; // NaN where NaN is expected; a NaN difference fails the comparison below
+                    maxAbsolute = Math.Max(maxAbsolute, error);
+                    if (want[i] != 0) maxRelative = Math.Max(maxRelative, error / Math.Abs(want[i]));
+                }
+            }
+        var measurements = new CaseMeasurements(bakeTime, compileTime, runTime, source.Length, maxAbsolute, maxRelative);
 
         for (int o = 0; o < plan.Outputs.Count; o++)
         {
-            var expected = TensorConverter.ReadTensorFile(outputFiles[o]);
-            string? difference = Compare(plan.Outputs[o].Name, expected, (Array)outputArrays[o]);
-            if (difference != null) return difference;
+            string? difference = Compare(plan.Outputs[o].Name, expectedOutputs[o], (Array)outputArrays[o]);
+            if (difference != null) return (difference, measurements);
         }
-        return null;
+        return (null, measurements);
     }
 
     private static string? Compare(string name, Tensor expected, Array actual)

@@ -31,7 +31,7 @@ public static class WeightClustering
                     // A centre of exactly 0 would prune the weight; keep it non-zero so the sparsity stays as chosen.
                     layer.Weights[i] = centre == 0f ? float.Epsilon : centre;
                 }
-            layer.Clusters = centres.Length;
+            layer.ClusteredValues = centres.Length;
         }
     }
 

@@ -37,7 +37,8 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
     /// <summary>Output channels: pruning and reconstruction work on one row of weights per channel.</summary>
     public int Units => Geometry.OutputChannels;
     public int WeightsPerUnit => Geometry.WeightsPerChannel;
-    public int Clusters { get; set; }
+    public int ClusteredValues { get; set; }
+    public override int Clusters => ClusteredValues;
     public int Groups => Geometry.Groups;
 
     /// <summary>The receptive field of every output position, over the group's input channels (im2col), 0 where padding.</summary>

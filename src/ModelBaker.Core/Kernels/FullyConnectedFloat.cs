@@ -54,12 +54,13 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
     }
 
     /// <summary>Distinct non-zero weight values after weight clustering; 0 when the layer is not clustered.</summary>
-    public int Clusters { get; set; }
+    public int ClusteredValues { get; set; }
+    public override int Clusters => ClusteredValues;
 
     /// <summary>clamp(clamp(x, a, b), lo, hi) = clamp(x, clamp(a, lo, hi), clamp(b, lo, hi)), even when the ranges do not overlap.</summary>
     public override FloatKernel? WithActivation(string source, ArenaSlice output, float min, float max) =>
         new FullyConnectedFloat(source, Input, output, Rows, Depth, RowStride, ColumnStride, Weights, Bias,
-            Math.Min(Math.Max(ActivationMin, min), max), Math.Min(Math.Max(ActivationMax, min), max)) { Clusters = Clusters };
+            Math.Min(Math.Max(ActivationMin, min), max), Math.Min(Math.Max(ActivationMax, min), max)) { ClusteredValues = ClusteredValues };
 
     /// <summary>A constant per-unit addend (a bias Add after a MatMul) folds into the bias.</summary>
     public override FloatKernel? WithBias(string source, ArenaSlice output, int[] outputShape, Ir.Tensor addend)

@@ -127,6 +127,8 @@ public sealed class BatchNormalization : IOperator
         FloatKernel? folded = producer switch
         {
             ConvFloat conv => conv.WithChannelAffine(source, output, a, b),
+            UniformConvFloat conv => conv.WithChannelAffine(source, output, a, b),
+            UniformFullyConnectedFloat fc when shape.Length == 2 => fc.WithChannelAffine(source, output, a, b),
             FullyConnectedFloat fc when shape.Length == 2 => FoldIntoFullyConnected(fc, source, output, a, b),
             _ => null,
         };

@@ -7,7 +7,8 @@ namespace ModelBaker.Core.Operators;
 
 /// <summary>
 /// A tensor of the shape given by its (bake-time constant) int64 input, filled with the one element of the value
-/// attribute (default float 0), of that element's type. Always folds at bake time.
+/// attribute (default float 0), of that element's type. Always folds at bake time, to a uniform tensor that stores the
+/// value once.
 /// </summary>
 public sealed class ConstantOfShape : IOperator
 {
@@ -24,12 +25,12 @@ public sealed class ConstantOfShape : IOperator
     {
         int[] shape = OutputShape(node, Required(node, inputs, 0));
         var fill = Fill(node);
-        int length = ShapeMath.Length(shape);
+        // Uniform: the one value is kept, not the elements (real models make 100-million-element weights this way).
         return new[]
         {
             fill.Floats != null
-                ? Tensor.FromFloats(shape, Enumerable.Repeat(fill.Floats[0], length).ToArray())
-                : Tensor.FromInt64s(shape, Enumerable.Repeat(fill.Int64s![0], length).ToArray(), fill.Type),
+                ? Tensor.UniformFloats(shape, fill.Floats[0])
+                : Tensor.UniformInt64s(shape, fill.Int64s![0], fill.Type),
         };
     }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Lowering;
@@ -132,7 +133,12 @@ public sealed class Conv : IOperator
             StrideHeight: twoD ? window.Strides[h] : 1, StrideWidth: window.Strides[wd],
             DilationHeight: twoD ? window.Dilations[h] : 1, DilationWidth: window.Dilations[wd],
             PadTop: twoD ? window.PadBegin[h] : 0, PadLeft: window.PadBegin[wd], Groups: (int)node.GetInt("group", 1));
-        context.Add(new ConvFloat(node.Describe(), context.Slice(x.Name), context.Slice(node.Outputs[0]), geometry,
-            (float[])w.AsFloats().Clone(), bias, float.NegativeInfinity, float.PositiveInfinity));
+        // Weights that are all one value (a ConstantOfShape fill) stay one value: a 100-million-weight model bakes without them.
+        if (UniformWeights.Value(w) is float uniform)
+            context.Add(new UniformConvFloat(node.Describe(), context.Slice(x.Name), context.Slice(node.Outputs[0]), geometry,
+                Enumerable.Repeat(uniform, geometry.OutputChannels).ToArray(), bias, float.NegativeInfinity, float.PositiveInfinity));
+        else
+            context.Add(new ConvFloat(node.Describe(), context.Slice(x.Name), context.Slice(node.Outputs[0]), geometry,
+                (float[])w.AsFloats().Clone(), bias, float.NegativeInfinity, float.PositiveInfinity));
     }
 }

@@ -1,3 +1,4 @@
+using System.Linq;
 using ModelBaker.Core.Lowering;
 using ModelBaker.Core.Ir;
 using static ModelBaker.Core.Operators.OperatorHelpers;
@@ -83,13 +84,6 @@ public sealed class Gemm : IOperator
         int[] aShape = context.Shape(a.Name);
         int m = transA ? aShape[1] : aShape[0], k = transA ? aShape[0] : aShape[1];
         int n = transB ? b.Shape[0] : b.Shape[1];
-        // Weights as [units, depth] with alpha applied: the kernel then computes x · Wᵀ + bias for every form.
-        var bData = b.AsFloats();
-        var weights = new float[n * k];
-        for (int unit = 0; unit < n; unit++)
-            for (int d = 0; d < k; d++)
-                weights[unit * k + d] = alpha * (transB ? bData[unit * k + d] : bData[d * n + unit]);
-
         var bias = new float[n];
         if (context.HasInput(node, 2))
         {
@@ -100,6 +94,20 @@ public sealed class Gemm : IOperator
             for (int unit = 0; unit < n; unit++) bias[unit] = beta * perUnit[unit];
         }
         // A transposed input is read with swapped strides rather than copied.
-        FullyConnectedLowering.Add(context, node, a.Name, m, k, transA ? 1 : k, transA ? m : 1, weights, bias);
+        int rowStride = transA ? 1 : k, columnStride = transA ? m : 1;
+        // A B that is all one value (a ConstantOfShape fill) stays one value: no units × depth array, at bake or run time.
+        if (UniformWeights.Value(b) is float uniform)
+        {
+            context.Add(new Kernels.UniformFullyConnectedFloat(node.Describe(), context.Slice(a.Name), context.Slice(node.Outputs[0]), m, k,
+                rowStride, columnStride, Enumerable.Repeat(alpha * uniform, n).ToArray(), bias, float.NegativeInfinity, float.PositiveInfinity));
+            return;
+        }
+        // Weights as [units, depth] with alpha applied: the kernel then computes x · Wᵀ + bias for every form.
+        var bData = b.AsFloats();
+        var weights = new float[n * k];
+        for (int unit = 0; unit < n; unit++)
+            for (int d = 0; d < k; d++)
+                weights[unit * k + d] = alpha * (transB ? bData[unit * k + d] : bData[d * n + unit]);
+        FullyConnectedLowering.Add(context, node, a.Name, m, k, rowStride, columnStride, weights, bias);
     }
 }

@@ -110,7 +110,9 @@ internal static class OperatorHelpers
     /// <summary>A copy of <paramref name="t"/> viewed with another shape of the same length (Reshape, Flatten, Identity).
     /// Copied, not shared, so no caller can change another value's data through it.</summary>
     public static Tensor WithShape(Tensor t, int[] shape) =>
-        t.Floats != null
+        t.IsUniform // still one value: a reshaped ConstantOfShape fill is not written out
+            ? t.Type == ElementType.Float32 ? Tensor.UniformFloats(shape, t.UniformFloat) : Tensor.UniformInt64s(shape, t.UniformInt64, t.Type)
+        : t.Floats != null
             ? Tensor.FromFloats(shape, (float[])t.Floats.Clone())
             : Tensor.FromInt64s(shape, (long[])t.Int64s!.Clone(), t.Type);
 }

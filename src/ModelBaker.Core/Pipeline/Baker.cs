@@ -61,6 +61,7 @@ public static class Baker
         QuantizationContext? quantization = null;
         if (options.Precision == Precision.Int8)
         {
+            if (floatPlan.Kernels.OfType<IFloatOnlyKernel>().FirstOrDefault() is { } floatOnly) throw floatOnly.Int8Refusal();
             var samples = calibration ?? Fallback(options, floatPlan, log);
             log.Info($"Calibrating {header.ModelFileName} on {samples.Count} samples ({options.CalibrationMethod}).");
             var ranges = RangeObserver.Observe(floatPlan, samples, options.CalibrationMethod, options.CalibrationPercentile, log);

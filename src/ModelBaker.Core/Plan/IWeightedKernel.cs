@@ -19,7 +19,7 @@ public interface IWeightedKernel
     int Groups { get; }
     ArenaSlice Input { get; }
     /// <summary>Distinct non-zero weight values after weight clustering; 0 when the layer is not clustered.</summary>
-    int Clusters { get; set; }
+    int ClusteredValues { get; set; }
 
     /// <summary>Every patch group <paramref name="group"/> multiplies, in a fixed order, read from the input tensor's values (0 where padding).</summary>
     IEnumerable<float[]> Patches(float[] input, int group);

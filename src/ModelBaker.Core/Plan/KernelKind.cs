@@ -29,4 +29,7 @@ public enum KernelKind : byte
     ConvFloat = 69,
     PoolFloat = 70,
     ChannelAffineFloat = 71,
+    UniformConvFloat = 40,
+    UniformFullyConnectedFloat = 41,
+    LrnFloat = 42,
 }

@@ -16,7 +16,7 @@ namespace ModelBaker.Core.Plan;
 public static class PlanFile
 {
     /// <summary>Bump on any change of the layout; readers refuse other versions rather than misread them.</summary>
-    public const int FormatVersion = 4;
+    public const int FormatVersion = 6;
     private static readonly byte[] Magic = Encoding.ASCII.GetBytes("MBPLAN");
 
     public static byte[] ToBytes(BakedPlan plan)
@@ -129,6 +129,9 @@ public static class PlanFile
             KernelKind.ConvFloat => ConvFloat.Read(r, source),
             KernelKind.PoolFloat => PoolFloat.Read(r, source),
             KernelKind.ChannelAffineFloat => ChannelAffineFloat.Read(r, source),
+            KernelKind.UniformConvFloat => UniformConvFloat.Read(r, source),
+            KernelKind.UniformFullyConnectedFloat => UniformFullyConnectedFloat.Read(r, source),
+            KernelKind.LrnFloat => LrnFloat.Read(r, source),
             _ => throw new PlanFormatException($"unknown kernel tag {(byte)kind}"),
         };
     }

@@ -17,7 +17,7 @@ public sealed class PruningModeTests
         public int Units => 1;
         public int WeightsPerUnit => Weights.Length;
         public int Groups => 1;
-        public int Clusters { get; set; }
+        public int ClusteredValues { get; set; }
         public ArenaSlice Input => new("x", ModelBaker.Core.Ir.ElementType.Float32, Weights.Length);
         public IEnumerable<float[]> Patches(float[] input, int group) { yield return input; }
     }

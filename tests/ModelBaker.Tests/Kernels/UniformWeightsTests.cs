@@ -1,0 +1,175 @@
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Interpreter;
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Onnx;
+using ModelBaker.Core.Operators;
+using ModelBaker.Core.Pipeline;
+using ModelBaker.Core.Plan;
+using ModelBaker.Tests.Interpreter;
+using ModelBaker.Tests.Operators;
+using ModelBaker.Tests.Support;
+using static ModelBaker.Tests.Operators.GraphBuilder;
+using Attribute = ModelBaker.Core.Ir.Attribute;
+
+namespace ModelBaker.Tests.Kernels;
+
+/// <summary>
+/// Weights filled with one value (ConstantOfShape, as the light real-architecture models make them): they fold to a
+/// uniform tensor that stores the value once, Conv and Gemm lower to the uniform kernels (one weight per output channel,
+/// also after a BatchNormalization fold), and those compute what the written-out weights would.
+/// </summary>
+public sealed class UniformWeightsTests
+{
+    private static Attribute Ints(string name, params long[] values) => new() { Name = name, Kind = AttributeKind.Ints, Ints = values };
+    private static Attribute Fill(float value) => new() { Name = "value", Kind = AttributeKind.Tensor, Tensor = T.F(T.S(1), value) };
+
+    [Fact]
+    public void ConstantOfShapeFoldsToAUniformTensorThatKeepsOneValue()
+    {
+        var node = new Node("fill", "ConstantOfShape", new[] { "shape" }, new[] { "w" }, new Dictionary<string, Attribute> { ["value"] = Fill(0.25f) });
+        var w = new ConstantOfShape().Evaluate(node, new[] { T.I(T.S(2), 4096, 25088) }, 9)[0];
+        Assert.True(w.IsUniform);
+        Assert.Equal(4096 * 25088, w.Length);
+        Assert.Equal(0.25f, w.UniformFloat);
+        Assert.Equal(new[] { 0.25f, 0.25f }, Tensor.UniformFloats(T.S(2), 0.25f).Floats); // written out only on request
+    }
+
+    /// <summary>VGG-19 has 143 M weights (574 MB as floats); its bake must not write them out.</summary>
+    [Fact]
+    public void Vgg19BakesWithoutWritingOutItsWeights()
+    {
+        string path = TestData.Path("onnx", "light", "light_vgg19.onnx");
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var plan = Baker.Bake(new BakeOptions(path, "Vgg", "Light") { Precision = Precision.Float32 }, new RecordingLog());
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 64L << 20, $"the bake allocated {allocated >> 20} MB");
+        Assert.Equal(16, plan.Kernels.OfType<UniformConvFloat>().Count());
+        Assert.Equal(3, plan.Kernels.OfType<UniformFullyConnectedFloat>().Count());
+        Assert.True(plan.WeightBytes < 200_000, $"{plan.WeightBytes} bytes of weights");
+    }
+
+    /// <summary>A random Conv (groups, strides, dilations, pads) with W a ConstantOfShape fill, sometimes followed by a BatchNormalization and a Relu.</summary>
+    private static Graph ConvGraph(int seed, out int[] inputShape, bool denseEqualWeights = false)
+    {
+        var rng = new Random(seed);
+        int group = new[] { 1, 1, 2, 3 }[rng.Next(4)], channels = group * rng.Next(1, 4), outputs = group * rng.Next(1, 4);
+        int[] kernel = { rng.Next(1, 4), rng.Next(1, 4) };
+        long[] dilations = { rng.Next(1, 3), rng.Next(1, 3) };
+        int[] spatial = { rng.Next((kernel[0] - 1) * (int)dilations[0] + 1, 10), rng.Next((kernel[1] - 1) * (int)dilations[1] + 1, 10) };
+        inputShape = new[] { rng.Next(1, 3), channels, spatial[0], spatial[1] };
+        float value = (float)(rng.NextDouble() - 0.5);
+        int[] wShape = { outputs, channels / group, kernel[0], kernel[1] };
+        var builder = new GraphBuilder(9).Input("x", inputShape);
+        if (denseEqualWeights) builder.Constant("w", T.F(wShape, Enumerable.Repeat(value, ShapeMath.Length(wShape)).ToArray()));
+        else builder.Constant("wShape", T.I(T.S(4), wShape.Select(d => (long)d).ToArray()))
+            .Node("ConstantOfShape", new[] { "wShape" }, new[] { "w" }, Fill(value));
+        builder.Constant("b", OrtOracle.RandomTensor(rng, new[] { outputs }))
+            .Node("Conv", new[] { "x", "w", "b" }, new[] { "y" }, Ints("strides", rng.Next(1, 3), rng.Next(1, 3)), Ints("dilations", dilations),
+                Ints("pads", rng.Next(0, 3), rng.Next(0, 3), rng.Next(0, 3), rng.Next(0, 3)), Int("group", group));
+        string last = "y";
+        if (rng.Next(2) == 0)
+        {
+            builder.Constant("scale", OrtOracle.RandomTensor(rng, new[] { outputs })).Constant("shift", OrtOracle.RandomTensor(rng, new[] { outputs }))
+                .Constant("mean", OrtOracle.RandomTensor(rng, new[] { outputs }))
+                .Constant("var", Tensor.FromFloats(new[] { outputs }, Enumerable.Range(0, outputs).Select(_ => (float)rng.NextDouble() + 0.5f).ToArray()))
+                .Node("BatchNormalization", new[] { "y", "scale", "shift", "mean", "var" }, new[] { "bn" });
+            last = "bn";
+        }
+        if (rng.Next(2) == 0)
+        {
+            builder.Node("Relu", new[] { last }, new[] { "relu" });
+            last = "relu";
+        }
+        return builder.Output(last).Graph;
+    }
+
+    private static BakedPlan BakeFloat(Graph graph) =>
+        Baker.Bake(graph, "test", new BakeOptions("uniform.onnx", "Uniform", "Tests") { Precision = Precision.Float32 }, new RecordingLog());
+
+    /// <summary>The plan against the float reference, which multiplies every written-out weight.</summary>
+    private static void AssertPlanMatchesReference(Func<Graph> build, int[] inputShape, int seed)
+    {
+        var x = OrtOracle.RandomTensor(new Random(seed + 1000), inputShape, 3f);
+        var reference = build();
+        var expected = FloatInterpreter.Run(reference, new Dictionary<string, Tensor> { ["x"] = x })[reference.Outputs[0]].AsFloats();
+        var actual = PlanInterpreter.Run(BakeFloat(build()), new[] { x.AsFloats() })[0];
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-5 * Math.Max(1, Math.Abs(expected[i])), $"seed {seed}, element {i}: {actual[i]} vs {expected[i]}");
+    }
+
+    public static IEnumerable<object[]> Seeds => Enumerable.Range(0, 16).Select(s => new object[] { s });
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void UniformConvolutionMatchesTheWrittenOutWeights(int seed)
+    {
+        ConvGraph(seed, out int[] inputShape);
+        Assert.Single(BakeFloat(ConvGraph(seed, out _)).Kernels.OfType<UniformConvFloat>());
+        AssertPlanMatchesReference(() => ConvGraph(seed, out _), inputShape, seed);
+    }
+
+    [Fact]
+    public void AnInitializerOfOneRepeatedValueAlsoBecomesAUniformConvolution()
+    {
+        Assert.Single(BakeFloat(ConvGraph(3, out _, denseEqualWeights: true)).Kernels.OfType<UniformConvFloat>());
+        var graph = ConvGraph(3, out _, denseEqualWeights: true);
+        graph["w"].Constant!.Floats![1] += 1f; // one different weight: written out as before
+        Assert.Single(BakeFloat(graph).Kernels.OfType<ConvFloat>());
+    }
+
+    private static Graph GemmGraph(int transA, int transB, out int[] inputShape)
+    {
+        const int m = 3, k = 5, n = 4;
+        inputShape = transA == 1 ? new[] { k, m } : new[] { m, k };
+        return new GraphBuilder(9).Input("x", inputShape)
+            .Constant("bShape", T.I(T.S(2), transB == 1 ? new long[] { n, k } : new long[] { k, n }))
+            .Node("ConstantOfShape", new[] { "bShape" }, new[] { "w" }, Fill(-0.375f))
+            .Constant("c", T.F(T.S(n), 0.5f, -1f, 2f, 0f))
+            .Node("Gemm", new[] { "x", "w", "c" }, new[] { "y" }, Int("transA", transA), Int("transB", transB),
+                GraphBuilder.Float("alpha", 1.5f), GraphBuilder.Float("beta", 0.75f))
+            .Output("y").Graph;
+    }
+
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(0, 1)]
+    [InlineData(1, 0)]
+    [InlineData(1, 1)]
+    public void UniformFullyConnectedMatchesTheWrittenOutWeights(int transA, int transB)
+    {
+        GemmGraph(transA, transB, out int[] inputShape);
+        Assert.Single(BakeFloat(GemmGraph(transA, transB, out _)).Kernels.OfType<UniformFullyConnectedFloat>());
+        AssertPlanMatchesReference(() => GemmGraph(transA, transB, out _), inputShape, 10 * transA + transB);
+    }
+
+    /// <summary>The plan file keeps one weight per channel and reads back to the same plan.</summary>
+    [Fact]
+    public void UniformKernelsRoundTripThroughThePlanFile()
+    {
+        var plan = BakeFloat(ConvGraph(5, out _));
+        var bytes = PlanFile.ToBytes(plan);
+        Assert.Equal(bytes, PlanFile.ToBytes(PlanFile.Read(bytes)));
+    }
+
+    /// <summary>Int8 quantizes weights element by element, so a uniform convolution is written out first and quantizes as any other.</summary>
+    [Fact]
+    public void UniformConvolutionQuantizesToInt8()
+    {
+        var plan = Baker.Bake(ConvGraph(2, out _), "test", new BakeOptions("uniform.onnx", "Uniform", "Tests"), new RecordingLog());
+        Assert.Single(plan.Kernels.OfType<ConvInt8>());
+    }
+
+    /// <summary>The generated code's uniform kernels (copied from the kernel files) compile and compute what the plan does.</summary>
+    [Fact]
+    public void GeneratedCodeMatchesThePlan()
+    {
+        var plan = BakeFloat(ConvGraph(7, out int[] inputShape));
+        var input = OrtOracle.RandomTensor(new Random(7), inputShape).AsFloats();
+        var expected = PlanInterpreter.Run(plan, new[] { input })[0];
+        var actual = new float[expected.Length];
+        GeneratedAssembly.Compile(Core.Codegen.ClassEmitter.Emit(plan), "Tests.Uniform").Predict(input, actual);
+        Assert.Equal(expected, actual);
+    }
+}
