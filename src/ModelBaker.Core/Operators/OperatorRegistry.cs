@@ -19,6 +19,7 @@ public static class OperatorRegistry
         new Cast(), new Concat(), new Constant(), new ConstantOfShape(), new Gather(), new Pad(), new Shape(), new Slice(),
         new Squeeze(), new Transpose(), new Unsqueeze(),
         new Conv(), new MaxPool(), new AveragePool(), new GlobalAveragePool(), new GlobalMaxPool(), new BatchNormalization(),
+        new QuantizeLinear(), new DequantizeLinear(), new ConvInteger(), new MatMulInteger(), new QLinearConv(), new QLinearMatMul(),
     }.ToDictionary(op => op.OpType, StringComparer.Ordinal);
 
     /// <summary>Supported op types, sorted (for messages and docs).</summary>

@@ -29,4 +29,9 @@ public enum KernelKind : byte
     ConvFloat = 69,
     PoolFloat = 70,
     ChannelAffineFloat = 71,
+    LinearQuantization = 30,
+    LinearDequantization = 31,
+    IntegerConv = 32,
+    IntegerMatMul = 33,
+    Requantization = 34,
 }

@@ -16,7 +16,7 @@ namespace ModelBaker.Core.Plan;
 public static class PlanFile
 {
     /// <summary>Bump on any change of the layout; readers refuse other versions rather than misread them.</summary>
-    public const int FormatVersion = 4;
+    public const int FormatVersion = 5;
     private static readonly byte[] Magic = Encoding.ASCII.GetBytes("MBPLAN");
 
     public static byte[] ToBytes(BakedPlan plan)
@@ -129,6 +129,11 @@ public static class PlanFile
             KernelKind.ConvFloat => ConvFloat.Read(r, source),
             KernelKind.PoolFloat => PoolFloat.Read(r, source),
             KernelKind.ChannelAffineFloat => ChannelAffineFloat.Read(r, source),
+            KernelKind.LinearQuantization => LinearQuantization.Read(r, source),
+            KernelKind.LinearDequantization => LinearDequantization.Read(r, source),
+            KernelKind.IntegerConv => IntegerConv.Read(r, source),
+            KernelKind.IntegerMatMul => IntegerMatMul.Read(r, source),
+            KernelKind.Requantization => Requantization.Read(r, source),
             _ => throw new PlanFormatException($"unknown kernel tag {(byte)kind}"),
         };
     }
