@@ -59,16 +59,19 @@ public sealed class ConvInt8 : Int8Kernel
         var bias = new int[channels];
         var multipliers = new int[channels];
         var shifts = new int[channels];
+        // A QDQ model's own weight scales when it has them: its int8 weights come back exactly.
+        var modelScales = q.ModelWeightScalesOf(conv.Source, channels);
         for (int m = 0; m < channels; m++)
         {
             float maxAbs = 0;
             for (int i = 0; i < per; i++) maxAbs = Math.Max(maxAbs, Math.Abs(conv.Weights[m * per + i]));
-            double weightScale = QuantizationParameters.WeightScale(maxAbs);
+            double weightScale = modelScales?[m] ?? QuantizationParameters.WeightScale(maxAbs);
             int weightSum = 0;
             for (int i = 0; i < per; i++)
             {
                 double w = Math.Round(conv.Weights[m * per + i] / weightScale);
-                weights[m * per + i] = (sbyte)Math.Max(-127, Math.Min(127, w));
+                weights[m * per + i] = modelScales != null ? QuantizationContext.ModelWeight(conv.Weights[m * per + i], weightScale, conv.Source)
+                    : (sbyte)Math.Max(-127, Math.Min(127, w));
                 weightSum += weights[m * per + i];
             }
             double accumulatorScale = input.Scale * weightScale;

@@ -70,16 +70,22 @@ public sealed class FullyConnectedInt8 : Int8Kernel
         var shifts = new int[units];
         // A clustered layer shares one scale, so that its few distinct weights stay few distinct int8 values.
         float layerMaxAbs = fc.Weights.Length == 0 ? 0 : fc.Weights.Max(Math.Abs);
+        // A QDQ model's own weight scales when it has them: its int8 weights come back exactly.
+        var modelScales = q.ModelWeightScalesOf(fc.Source, units);
+        if (modelScales != null && fc.Clusters > 0)
+            throw new Diagnostics.BakeException(Diagnostics.ErrorCodes.UnsupportedOperatorUsage,
+                $"Node {fc.Source}: Clusters cannot be combined with a QDQ model's own int8 weights. Remove Clusters for this model.");
         for (int n = 0; n < units; n++)
         {
             float maxAbs = 0;
             for (int k = 0; k < depth; k++) maxAbs = Math.Max(maxAbs, Math.Abs(fc.Weights[n * depth + k]));
-            double weightScale = QuantizationParameters.WeightScale(fc.Clusters > 0 ? layerMaxAbs : maxAbs);
+            double weightScale = modelScales?[n] ?? QuantizationParameters.WeightScale(fc.Clusters > 0 ? layerMaxAbs : maxAbs);
             int weightSum = 0;
             for (int k = 0; k < depth; k++)
             {
                 double w = Math.Round(fc.Weights[n * depth + k] / weightScale);
-                weights[n * depth + k] = (sbyte)Math.Max(-127, Math.Min(127, w));
+                weights[n * depth + k] = modelScales != null ? QuantizationContext.ModelWeight(fc.Weights[n * depth + k], weightScale, fc.Source)
+                    : (sbyte)Math.Max(-127, Math.Min(127, w));
                 weightSum += weights[n * depth + k];
             }
             double accumulatorScale = input.Scale * weightScale;
