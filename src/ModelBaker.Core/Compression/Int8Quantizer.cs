@@ -14,13 +14,34 @@ public static class Int8Quantizer
 {
     public sealed record Result(IReadOnlyList<PlanTensor> Inputs, IReadOnlyList<PlanTensor> Outputs, IReadOnlyList<Kernel> Kernels, QuantizationContext Context);
 
-    public static Result Quantize(BakedPlan floatPlan, Dictionary<ArenaSlice, (float Min, float Max)> ranges)
+    public static Result Quantize(BakedPlan floatPlan, Dictionary<ArenaSlice, (float Min, float Max)> ranges) =>
+        Quantize(floatPlan, ranges, new Dictionary<ArenaSlice, QuantizationParameters>(), new Dictionary<string, double[]>());
+
+    /// <summary>
+    /// With a QDQ model's own quantization (<see cref="QdqModel"/>): <paramref name="fixedParameters"/> fix those tensors'
+    /// parameters before any step is quantized, and <paramref name="weightScales"/> give weighted steps their scales.
+    /// </summary>
+    public static Result Quantize(BakedPlan floatPlan, Dictionary<ArenaSlice, (float Min, float Max)> ranges,
+        IReadOnlyDictionary<ArenaSlice, QuantizationParameters> fixedParameters, IReadOnlyDictionary<string, double[]> weightScales)
     {
-        var context = new QuantizationContext(ranges);
+        var context = new QuantizationContext(ranges) { ModelWeightScales = weightScales };
+        foreach (var pair in fixedParameters) context.Fix(pair.Key, pair.Value);
         var inputs = floatPlan.Inputs.Select(t => Tensor(t, context)).ToList();
-        var kernels = floatPlan.Kernels.Select(k => ((FloatKernel)k).Quantize(context)).ToList();
+        var kernels = floatPlan.Kernels.Select(k => QuantizeStep((FloatKernel)k, context, fixedParameters.Count > 0)).ToList();
         var outputs = floatPlan.Outputs.Select(t => Tensor(t, context)).ToList();
         return new Result(inputs, outputs, kernels, context);
+    }
+
+    /// <summary>A step whose own fixed output parameters (Sigmoid's 1/256, …) differ from the QDQ model's is refused, naming it.</summary>
+    private static Kernel QuantizeStep(FloatKernel kernel, QuantizationContext context, bool modelFixesTensors)
+    {
+        try { return kernel.Quantize(context); }
+        catch (System.InvalidOperationException e) when (modelFixesTensors)
+        {
+            throw new Diagnostics.BakeException(Diagnostics.ErrorCodes.UnsupportedOperatorUsage,
+                $"Node {kernel.Source}: its int8 step needs fixed output parameters, but the QDQ model quantizes that tensor differently ({e.Message}). " +
+                "Remove the QuantizeLinear → DequantizeLinear pair after this node from the model, or bake it with Precision=\"Float32\".");
+        }
     }
 
     private static PlanTensor Tensor(PlanTensor t, QuantizationContext context)

@@ -18,8 +18,13 @@ public sealed record QuantizedLayer(EncodedWeights Weights, int[] Bias, int[] Mu
 /// </summary>
 public static class LayerQuantizer
 {
-    public static QuantizedLayer Quantize(IWeightedKernel layer, int clusters, QuantizationParameters input, QuantizationParameters output)
+    /// <param name="modelScales">A QDQ model's own per-unit weight scales: its int8 weights then come back exactly.</param>
+    public static QuantizedLayer Quantize(IWeightedKernel layer, int clusters, double[]? modelScales, QuantizationParameters input,
+        QuantizationParameters output)
     {
+        if (modelScales != null && clusters > 0)
+            throw new Diagnostics.BakeException(Diagnostics.ErrorCodes.UnsupportedOperatorUsage,
+                $"Node {layer.Source}: Clusters cannot be combined with a QDQ model's own int8 weights. Remove Clusters for this model.");
         int units = layer.Units, depth = layer.WeightsPerUnit;
         var weights = new sbyte[units * depth];
         var bias = new int[units];
@@ -30,12 +35,14 @@ public static class LayerQuantizer
         {
             float maxAbs = 0;
             for (int k = 0; k < depth; k++) maxAbs = Math.Max(maxAbs, Math.Abs(layer.Weights[n * depth + k]));
-            double weightScale = QuantizationParameters.WeightScale(clusters > 0 ? layerMaxAbs : maxAbs);
+            double weightScale = modelScales?[n] ?? QuantizationParameters.WeightScale(clusters > 0 ? layerMaxAbs : maxAbs);
             int weightSum = 0;
             for (int k = 0; k < depth; k++)
             {
-                double w = Math.Round(layer.Weights[n * depth + k] / weightScale);
-                weights[n * depth + k] = (sbyte)Math.Max(-127, Math.Min(127, w));
+                float real = layer.Weights[n * depth + k];
+                weights[n * depth + k] = modelScales != null
+                    ? QuantizationContext.ModelWeight(real, weightScale, layer.Source)
+                    : (sbyte)Math.Max(-127, Math.Min(127, Math.Round(real / weightScale)));
                 weightSum += weights[n * depth + k];
             }
             double accumulatorScale = input.Scale * weightScale;

@@ -52,6 +52,43 @@ public sealed class QuantizationContext
         return null;
     }
 
+    /// <summary>A QDQ model's weight scales, by the Describe() of the node whose weights they are (<see cref="QdqModel"/>).</summary>
+    public IReadOnlyDictionary<string, double[]> ModelWeightScales { get; init; } = new Dictionary<string, double[]>();
+
+    /// <summary>
+    /// The model's own scales, one per output channel, for the weights of the step <paramref name="source"/> (which starts
+    /// with the weighted node's Describe(), then " + " and any fused nodes); null when the model did not quantize them.
+    /// </summary>
+    public double[]? ModelWeightScalesOf(string source, int channels)
+    {
+        foreach (var pair in ModelWeightScales)
+        {
+            if (source != pair.Key && !source.StartsWith(pair.Key + " + ", StringComparison.Ordinal)) continue;
+            if (pair.Value.Length != channels)
+                throw new BakeException(ErrorCodes.UnsupportedOperatorUsage,
+                    $"Node {source}: the model gives {pair.Value.Length} weight scales, but the step has {channels} output channels. " +
+                    "ModelBaker takes a QDQ model's weight scales per tensor or per output channel of a 2-D weight matrix; bake with Precision=\"Float32\".");
+            return pair.Value;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// A dequantized model weight back to its integer with the model's scale: exact (the float is the integer times the
+    /// float32 scale, so the quotient is within 2⁻²³ of the integer) unless something changed the weights after
+    /// dequantization, which is refused.
+    /// </summary>
+    public static sbyte ModelWeight(float weight, double scale, string source)
+    {
+        double q = weight / scale, rounded = Math.Round(q);
+        if (Math.Abs(q - rounded) > 1e-3 || rounded < -128 || rounded > 127)
+            throw new BakeException(ErrorCodes.UnsupportedOperatorUsage,
+                $"Node {source}: its weights are no longer the QDQ model's int8 weights times their scales (weight {weight}, scale {scale}): " +
+                "something between the DequantizeLinear and this step changed them (a folded BatchNormalization, Gemm's alpha, or clustering). " +
+                "Fold such operations into the weights before quantizing the model, or bake it with Precision=\"Float32\".");
+        return (sbyte)rounded;
+    }
+
     /// <summary>A fused clamp in int8: real 0 is the output zero point; no clamp is the whole int8 range.</summary>
     public static (int Min, int Max) ActivationRange(float min, float max, QuantizationParameters output)
     {

@@ -60,7 +60,7 @@ public sealed class ConvInt8 : Int8Kernel
     {
         var input = q.Parameters(conv.Input);
         var output = q.Parameters(conv.Output);
-        var layer = LayerQuantizer.Quantize(conv, conv.ClusteredValues, input, output);
+        var layer = LayerQuantizer.Quantize(conv, conv.ClusteredValues, q.ModelWeightScalesOf(conv.Source, conv.Geometry.OutputChannels), input, output);
         var (min, max) = QuantizationContext.ActivationRange(conv.ActivationMin, conv.ActivationMax, output);
         return new ConvInt8(conv.Source, q.Slice(conv.Input), q.Slice(conv.Output), conv.Geometry, layer.Weights, layer.Bias,
             layer.Multipliers, layer.Shifts, input.ZeroPoint, output.ZeroPoint, min, max);

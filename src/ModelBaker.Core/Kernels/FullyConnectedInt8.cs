@@ -59,7 +59,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     public static FullyConnectedInt8 From(FullyConnectedFloat fc, QuantizationContext q)
     {
         var output = q.Parameters(fc.Output);
-        var layer = LayerQuantizer.Quantize(fc, fc.ClusteredValues, q.Parameters(fc.Input), output);
+        var layer = LayerQuantizer.Quantize(fc, fc.ClusteredValues, q.ModelWeightScalesOf(fc.Source, fc.Units), q.Parameters(fc.Input), output);
         var (min, max) = QuantizationContext.ActivationRange(fc.ActivationMin, fc.ActivationMax, output);
         return new FullyConnectedInt8(fc.Source, q.Slice(fc.Input), q.Slice(fc.Output), fc.Rows, fc.Depth, fc.RowStride, fc.ColumnStride,
             layer.Weights, layer.Bias, layer.Multipliers, layer.Shifts, output.ZeroPoint, min, max);

@@ -14,7 +14,11 @@ namespace ModelBaker.Core.Lowering;
 /// </summary>
 public static class GraphLowering
 {
-    public sealed record Result(IReadOnlyList<PlanTensor> Inputs, IReadOnlyList<PlanTensor> Outputs, IReadOnlyList<FloatKernel> Kernels);
+    public sealed record Result(IReadOnlyList<PlanTensor> Inputs, IReadOnlyList<PlanTensor> Outputs, IReadOnlyList<FloatKernel> Kernels)
+    {
+        /// <summary>Each value's arena place, by value name.</summary>
+        public IReadOnlyDictionary<string, ArenaSlice> Slices { get; init; } = new Dictionary<string, ArenaSlice>();
+    }
 
     public static Result Lower(Graph graph)
     {
@@ -32,7 +36,7 @@ public static class GraphLowering
                 new[] { new Kernels.ConcatPart(null, TensorArrays.ToArray(graph[name].Constant!, graph[name].Type), graph[name].Constant!.Length) },
                 context.Slice(name)));
         var outputs = graph.Outputs.Select(name => Tensor(context, name)).ToList();
-        return new Result(inputs, outputs, context.Kernels.ToList());
+        return new Result(inputs, outputs, context.Kernels.ToList()) { Slices = context.Slices.ToDictionary(p => p.Key, p => p.Value) };
     }
 
     private static PlanTensor Tensor(LoweringContext context, string name) =>

@@ -21,6 +21,9 @@ public sealed class LoweringContext
     public Graph Graph { get; }
     public IReadOnlyList<FloatKernel> Kernels => _kernels;
 
+    /// <summary>The arena place of each value lowered so far (an int8 bake fixes a QDQ model's tensors through it).</summary>
+    public IReadOnlyDictionary<string, ArenaSlice> Slices => _slices;
+
     public void Add(FloatKernel kernel) => _kernels.Add(kernel);
 
     /// <summary>The arena place of <paramref name="value"/>, created on first use.</summary>

@@ -27,7 +27,7 @@ public sealed class Conv : IOperator
     }
 
     /// <summary>Checks X, W and B against each other and the attributes; the window and the output shape.</summary>
-    private static (SlidingWindow Window, int[] Output) Resolve(Node node, int[] x, int[] w, int[]? b)
+    internal static (SlidingWindow Window, int[] Output) Resolve(Node node, int[] x, int[] w, int[]? b)
     {
         if (x.Length < 3)
             throw ShapeError(node, $"X {ShapeMath.Format(x)} must be N × C × at least one spatial dimension.");

@@ -59,9 +59,9 @@ public sealed class MatMul : IOperator
         return new[] { Tensor.FromFloats(plan.Output, y) };
     }
 
-    private sealed record MatMulPlan(int M, int K, int N, int[] BatchA, int[] BatchB, int[] Batch, int[] Output);
+    internal sealed record MatMulPlan(int M, int K, int N, int[] BatchA, int[] BatchB, int[] Batch, int[] Output);
 
-    private static MatMulPlan Plan(Node node, int[] a, int[] b)
+    internal static MatMulPlan Plan(Node node, int[] a, int[] b)
     {
         if (a.Length == 0 || b.Length == 0)
             throw ShapeError(node, $"A {ShapeMath.Format(a)} and B {ShapeMath.Format(b)} must have at least one dimension.");
@@ -151,7 +151,7 @@ public sealed class MatMul : IOperator
     }
 
     /// <summary>For each output batch (row-major), the matrix of A and the matrix of B it multiplies (broadcasting).</summary>
-    private static (int[] A, int[] B) BatchIndices(MatMulPlan plan)
+    internal static (int[] A, int[] B) BatchIndices(MatMulPlan plan)
     {
         int[] batchStrides = ShapeMath.Strides(plan.Batch);
         int[] aStrides = ShapeMath.BroadcastStrides(plan.BatchA, plan.Batch);

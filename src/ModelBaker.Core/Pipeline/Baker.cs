@@ -46,13 +46,16 @@ public static class Baker
         long floatWeightBytes = graph.Initializers.Where(v => v.Type == ElementType.Float32).Sum(v => 4L * v.Constant!.Length);
         OperatorRegistry.EnsureSupported(graph);
         ShapeInference.Run(graph);
+        // A QDQ model brings its own int8 parameters: taken before folding turns its weights into floats.
+        var qdq = options.Precision == Precision.Int8 ? QdqModel.Extract(graph) : null;
         ConstantFolding.Run(graph);
 
         var header = new PlanHeader(Version, Path.GetFileName(options.ModelPath), modelSha256,
             options.Namespace, options.ClassName, Precision.Float32, options.Sparsity, floatWeightBytes);
         // The float model as exported: the teacher and the yardstick of every measurement.
         var reference = Assemble(header, GraphLowering.Lower(graph));
-        var floatPlan = Assemble(header, GraphLowering.Lower(graph));
+        var lowered = GraphLowering.Lower(graph);
+        var floatPlan = Assemble(header, lowered);
         var calibration = options.CalibrationPath != null ? CalibrationSet.Open(options.CalibrationPath, floatPlan.Inputs) : null;
 
         Prune(floatPlan, calibration, options, log);
@@ -62,10 +65,16 @@ public static class Baker
         if (options.Precision == Precision.Int8)
         {
             if (floatPlan.Kernels.OfType<IFloatOnlyKernel>().FirstOrDefault() is { } floatOnly) throw floatOnly.Int8Refusal();
-            var samples = calibration ?? Fallback(options, floatPlan, log);
-            log.Info($"Calibrating {header.ModelFileName} on {samples.Count} samples ({options.CalibrationMethod}).");
-            var ranges = RangeObserver.Observe(floatPlan, samples, options.CalibrationMethod, options.CalibrationPercentile, log);
-            var quantized = Int8Quantizer.Quantize(floatPlan, ranges);
+            var fixedSlices = qdq?.FixedSlices(lowered.Slices) ?? new Dictionary<ArenaSlice, QuantizationParameters>();
+            var ranges = new Dictionary<ArenaSlice, (float Min, float Max)>();
+            if (NeedsCalibration(floatPlan, fixedSlices))
+            {
+                var samples = calibration ?? Fallback(options, floatPlan, log);
+                log.Info($"Calibrating {header.ModelFileName} on {samples.Count} samples ({options.CalibrationMethod}).");
+                ranges = RangeObserver.Observe(floatPlan, samples, options.CalibrationMethod, options.CalibrationPercentile, log);
+            }
+            else log.Info($"{header.ModelFileName} is a QDQ model quantizing every tensor: its own scales and zero points are used, no calibration.");
+            var quantized = Int8Quantizer.Quantize(floatPlan, ranges, fixedSlices, qdq?.WeightScales ?? new Dictionary<string, double[]>());
             quantization = quantized.Context;
             plan = Assemble(header with { Precision = Precision.Int8 }, quantized.Inputs, quantized.Outputs, quantized.Kernels);
         }
@@ -75,6 +84,12 @@ public static class Baker
             options.ValidationPath != null ? CalibrationSet.Open(options.ValidationPath, plan.Inputs) : calibration, validation);
         return new BakeResult(plan, report);
     }
+
+    /// <summary>Some float tensor of the plan has no parameters from a QDQ model, so calibration must give them.</summary>
+    private static bool NeedsCalibration(BakedPlan floatPlan, IReadOnlyDictionary<ArenaSlice, QuantizationParameters> fixedSlices) =>
+        floatPlan.Inputs.Select(t => t.Slice).Concat(floatPlan.Outputs.Select(t => t.Slice))
+            .Concat(floatPlan.Kernels.SelectMany(k => k.Reads.Append(k.Output)))
+            .Any(s => s.Type == ElementType.Float32 && !fixedSlices.ContainsKey(s));
 
     /// <summary>Magnitude pruning, then (with calibration data) layer reconstruction of the kept weights.</summary>
     private static void Prune(BakedPlan floatPlan, CalibrationSet? calibration, BakeOptions options, IBakeLog log)

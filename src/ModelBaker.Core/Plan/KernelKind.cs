@@ -32,4 +32,9 @@ public enum KernelKind : byte
     UniformConvFloat = 40,
     UniformFullyConnectedFloat = 41,
     LrnFloat = 42,
+    LinearQuantization = 30,
+    LinearDequantization = 31,
+    IntegerConv = 32,
+    IntegerMatMul = 33,
+    Requantization = 34,
 }

@@ -16,7 +16,7 @@ namespace ModelBaker.Core.Plan;
 public static class PlanFile
 {
     /// <summary>Bump on any change of the layout; readers refuse other versions rather than misread them.</summary>
-    public const int FormatVersion = 6;
+    public const int FormatVersion = 7;
     private static readonly byte[] Magic = Encoding.ASCII.GetBytes("MBPLAN");
 
     public static byte[] ToBytes(BakedPlan plan)
@@ -132,6 +132,11 @@ public static class PlanFile
             KernelKind.UniformConvFloat => UniformConvFloat.Read(r, source),
             KernelKind.UniformFullyConnectedFloat => UniformFullyConnectedFloat.Read(r, source),
             KernelKind.LrnFloat => LrnFloat.Read(r, source),
+            KernelKind.LinearQuantization => LinearQuantization.Read(r, source),
+            KernelKind.LinearDequantization => LinearDequantization.Read(r, source),
+            KernelKind.IntegerConv => IntegerConv.Read(r, source),
+            KernelKind.IntegerMatMul => IntegerMatMul.Read(r, source),
+            KernelKind.Requantization => Requantization.Read(r, source),
             _ => throw new PlanFormatException($"unknown kernel tag {(byte)kind}"),
         };
     }

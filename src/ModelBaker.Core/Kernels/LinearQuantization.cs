@@ -1,0 +1,118 @@
+using System;
+using System.Collections.Generic;
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Compression;
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Plan;
+
+namespace ModelBaker.Core.Kernels;
+
+/// <summary>
+/// ONNX QuantizeLinear at run time: y = saturate(round(x / scale) + zeroPoint) into int8 or uint8, with x / scale in
+/// float32 and rounding half to even, as the ONNX spec and ONNX Runtime do; per tensor, per axis or per block
+/// (<see cref="ScaleLayout"/>). NaN becomes the zero point (real 0): ONNX leaves it undefined.
+/// </summary>
+public sealed class LinearQuantization : FloatKernel
+{
+    public LinearQuantization(string source, ArenaSlice input, ArenaSlice output, ScaleLayout layout, float[] scales, int[] zeroPoints) : base(source)
+    {
+        if (output.Type is not (ElementType.Int8 or ElementType.UInt8))
+            throw new ArgumentOutOfRangeException(nameof(output), output.Type, "QuantizeLinear writes int8 or uint8.");
+        Input = input;
+        Output = output;
+        Layout = layout;
+        Scales = scales;
+        ZeroPoints = zeroPoints;
+    }
+
+    public ArenaSlice Input { get; }
+    public override ArenaSlice Output { get; }
+    public ScaleLayout Layout { get; }
+    public float[] Scales { get; }
+    public int[] ZeroPoints { get; }
+
+    /// <summary>
+    /// An int8 bake turns a QDQ model's QuantizeLinear → DequantizeLinear pairs into fixed quantization parameters before
+    /// lowering (Compression/QdqModel); a QuantizeLinear left over has no int8 counterpart.
+    /// </summary>
+    public override Kernel Quantize(QuantizationContext q) => throw NotQuantizable(Source, "QuantizeLinear");
+
+    internal static BakeException NotQuantizable(string source, string opType) =>
+        new(ErrorCodes.UnsupportedOperatorUsage,
+            $"Node {source}: an int8 bake supports {opType} only as part of a QDQ model's QuantizeLinear → DequantizeLinear pairs " +
+            "(per-tensor activations) and DequantizeLinear'd constant weights. Bake this model with Precision=\"Float32\": its quantized " +
+            "operators then run on their own integer tensors exactly as the model specifies.");
+
+    public override KernelKind Kind => KernelKind.LinearQuantization;
+    public override IEnumerable<ArenaSlice> Reads => new[] { Input };
+    public override int WeightBytes => 4 * (Scales.Length + ZeroPoints.Length);
+    public override IEnumerable<string> Helpers => new[] { nameof(LinearQuantization) };
+
+    public override void Run(PlanArena arena)
+    {
+        var (min, max) = Output.Type == ElementType.Int8 ? (-128, 127) : (0, 255);
+        var l = Layout;
+        QuantizeLinear(arena.Floats(Input), Scales, ZeroPoints, l.AxisLength, l.Inner, l.BlockSize, l.OuterStride, l.AxisStride, l.InnerStride,
+            min, max, Output.Type == ElementType.Int8 ? System.Runtime.InteropServices.MemoryMarshal.Cast<sbyte, byte>(arena.Int8s(Output)) : arena.Of<byte>(Output));
+    }
+
+    // <emit>
+    /// <summary>ONNX QuantizeLinear into int8: saturate(round half to even(x / scale) + zero point).</summary>
+    public static void QuantizeLinear(ReadOnlySpan<float> x, ReadOnlySpan<float> scales, ReadOnlySpan<int> zeroPoints,
+        int axisLength, int inner, int blockSize, int outerStride, int axisStride, int innerStride, Span<sbyte> y) =>
+        QuantizeLinear(x, scales, zeroPoints, axisLength, inner, blockSize, outerStride, axisStride, innerStride, -128, 127,
+            System.Runtime.InteropServices.MemoryMarshal.Cast<sbyte, byte>(y));
+
+    /// <summary>ONNX QuantizeLinear into uint8.</summary>
+    public static void QuantizeLinear(ReadOnlySpan<float> x, ReadOnlySpan<float> scales, ReadOnlySpan<int> zeroPoints,
+        int axisLength, int inner, int blockSize, int outerStride, int axisStride, int innerStride, Span<byte> y) =>
+        QuantizeLinear(x, scales, zeroPoints, axisLength, inner, blockSize, outerStride, axisStride, innerStride, 0, 255, y);
+
+    /// <summary>
+    /// Both types: x viewed as [outer, axisLength, inner]; element (o, a, i) uses parameter
+    /// o · outerStride + a / blockSize · axisStride + i · innerStride. An int8 result is stored as its byte pattern.
+    /// </summary>
+    public static void QuantizeLinear(ReadOnlySpan<float> x, ReadOnlySpan<float> scales, ReadOnlySpan<int> zeroPoints,
+        int axisLength, int inner, int blockSize, int outerStride, int axisStride, int innerStride, int min, int max, Span<byte> y)
+    {
+        if (x.Length == 0) return;
+        int outer = x.Length / (axisLength * inner), e = 0;
+        for (int o = 0; o < outer; o++)
+        {
+            for (int a = 0; a < axisLength; a++)
+            {
+                int first = o * outerStride + a / blockSize * axisStride;
+                for (int i = 0; i < inner; i++, e++)
+                {
+                    int p = first + i * innerStride;
+                    // x / scale in float32, then Math.Round: half to even, as ONNX specifies.
+                    double q = Math.Round((double)(x[e] / scales[p])) + zeroPoints[p];
+                    int value = double.IsNaN(q) ? zeroPoints[p] : q <= min ? min : q >= max ? max : (int)q;
+                    y[e] = unchecked((byte)value);
+                }
+            }
+        }
+    }
+    // </emit>
+
+    public override void WritePayload(PlanBinaryWriter w)
+    {
+        w.Slice(Input); w.Slice(Output);
+        Layout.Write(w);
+        w.Floats(Scales); w.Ints(ZeroPoints);
+    }
+
+    public static LinearQuantization Read(PlanBinaryReader r, string source) =>
+        new(source, r.Slice(), r.Slice(), ScaleLayout.Read(r), r.Floats(), r.Ints());
+
+    public override void EmitCall(CodeWriter code, string name) =>
+        code.Line($"QuantizeLinear({Input.Expression()}, {name}Scales, {name}ZeroPoints,")
+            .Line($"    {Layout.Arguments()}, {Output.Expression()});");
+
+    public override void EmitData(CodeWriter code, string name)
+    {
+        EmitArrays.Floats(code, $"{name}Scales", Scales, "quantization scales (real = scale × (q − zero point))");
+        EmitArrays.Ints(code, $"{name}ZeroPoints", ZeroPoints, "quantization zero points, one per scale");
+    }
+}

@@ -1,0 +1,67 @@
+using System.Linq;
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Lowering;
+using static ModelBaker.Core.Operators.OperatorHelpers;
+using static ModelBaker.Core.Operators.QuantizationAxis;
+
+namespace ModelBaker.Core.Operators;
+
+/// <summary>
+/// y = (x − x_zero_point) · x_scale from int8, uint8 or int32 to float32 (opsets 10–25), computed as the ONNX reference
+/// does: ((float)x − (float)zero point) · scale; per tensor, per axis (axis) or per block (block_size). Other quantized
+/// types (int4, int16, float8) and output types other than float32 are refused. Constant inputs (a QDQ model's
+/// weights) fold at bake time; otherwise one <see cref="LinearDequantization"/> step.
+/// </summary>
+public sealed class DequantizeLinear : IOperator
+{
+    public string OpType => "DequantizeLinear";
+
+    public void InferShapes(Node node, Graph graph)
+    {
+        RequireInputCount(node, 2, 3);
+        var x = Input(node, graph, 0);
+        if (!IsQuantizedType(x.Type) && x.Type != ElementType.Int32)
+            throw new BakeException(ErrorCodes.UnsupportedElementType,
+                $"Node {node.Describe()}: x '{x.Name}' is {x.Type}; ModelBaker dequantizes int8, uint8 and int32 only.");
+        RequireFloatScale(node, graph, 1);
+        if (OptionalInput(node, 2) != null && Input(node, graph, 2).Type != x.Type)
+            throw InvalidGraph(node, $"its zero point is {Input(node, graph, 2).Type} but x is {x.Type}; they must have one type.");
+        long dtype = node.GetInt("output_dtype", 0);
+        if (dtype != 0 && dtype != (int)ElementType.Float32)
+            throw new BakeException(ErrorCodes.UnsupportedElementType,
+                $"Node {node.Describe()}: output_dtype {dtype} is not supported; ModelBaker dequantizes to float32 (1) only.");
+        int[]? zeroPoint = OptionalInput(node, 2) != null ? InputShape(node, graph, 2) : null;
+        Resolve(node, InputShape(node, graph, 0), InputShape(node, graph, 1), zeroPoint);
+        SetOutput(node, graph, 0, ElementType.Float32, InputShape(node, graph, 0));
+    }
+
+    public Tensor[] Evaluate(Node node, Tensor?[] inputs, long opset)
+    {
+        var x = Required(node, inputs, 0);
+        var scale = Required(node, inputs, 1);
+        var zeroPoint = inputs.Length > 2 ? inputs[2] : null;
+        var layout = Resolve(node, x.Shape, scale.Shape, zeroPoint?.Shape);
+        long[] xv = x.Int64s ?? throw InvalidGraph(node, "x must be an integer tensor.");
+        float[] sv = Floats(node, scale, 1);
+        int[] zp = ZeroPoints(zeroPoint, sv.Length);
+        var y = new float[xv.Length];
+        for (int e = 0; e < xv.Length; e++)
+        {
+            int p = layout.Index(e);
+            y[e] = ((float)xv[e] - (float)zp[p]) * sv[p];
+        }
+        return new[] { Tensor.FromFloats(x.Shape, y) };
+    }
+
+    public void Lower(Node node, LoweringContext context)
+    {
+        var x = context.Activation(node, 0, "x");
+        var scale = context.Constant(node, 1, "x_scale");
+        var zeroPoint = context.HasInput(node, 2) ? context.Constant(node, 2, "x_zero_point") : null;
+        var layout = Resolve(node, context.Shape(x.Name), scale.Shape, zeroPoint?.Shape);
+        context.Add(new LinearDequantization(node.Describe(), context.Slice(x.Name), context.Slice(node.Outputs[0]), layout,
+            (float[])scale.AsFloats().Clone(), ZeroPoints(zeroPoint, scale.Length)));
+    }
+}

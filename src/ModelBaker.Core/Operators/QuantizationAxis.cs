@@ -1,0 +1,66 @@
+using System.Linq;
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Kernels;
+using static ModelBaker.Core.Operators.OperatorHelpers;
+
+namespace ModelBaker.Core.Operators;
+
+/// <summary>
+/// What QuantizeLinear and DequantizeLinear share: the element types they take, and how their scale and zero point
+/// spread over the tensor (per tensor, per axis with the axis attribute, or per block with block_size).
+/// </summary>
+internal static class QuantizationAxis
+{
+    public static bool IsQuantizedType(ElementType type) => type is ElementType.Int8 or ElementType.UInt8;
+
+    /// <summary>The smallest and largest value of an 8-bit quantized type, for saturation.</summary>
+    public static (int Min, int Max) Range(ElementType type) => type == ElementType.Int8 ? (-128, 127) : (0, 255);
+
+    /// <summary>Checks the scale (and zero point) shape against X and the attributes; where each element finds its parameters.</summary>
+    public static ScaleLayout Resolve(Node node, int[] x, int[] scale, int[]? zeroPoint)
+    {
+        if (zeroPoint != null && !zeroPoint.SequenceEqual(scale))
+            throw ShapeError(node, $"the zero point {ShapeMath.Format(zeroPoint)} must have the shape of the scale {ShapeMath.Format(scale)}.");
+        long blockSize = node.GetInt("block_size", 0);
+        if (blockSize < 0) throw InvalidGraph(node, $"block_size {blockSize} is negative.");
+        if (blockSize == 0 && scale.Length <= 1 && ShapeMath.Length(scale) == 1) return ScaleLayout.PerTensor;
+        if (x.Length == 0) throw ShapeError(node, $"a scalar X cannot have a scale {ShapeMath.Format(scale)} per axis.");
+        int axis = NormalizeAxis(node, node.GetInt("axis", 1), x.Length);
+        int inner = Product(x, axis + 1, x.Length), length = x[axis];
+        if (blockSize == 0)
+        {
+            if (scale.Length != 1 || scale[0] != length)
+                throw ShapeError(node, $"the scale {ShapeMath.Format(scale)} must be a scalar or hold one value per index of axis {axis} of X {ShapeMath.Format(x)} ({length}).");
+            return ScaleLayout.PerAxis(length, inner);
+        }
+        int blocks = (int)((length + blockSize - 1) / blockSize);
+        bool fits = scale.Length == x.Length && Enumerable.Range(0, x.Length).All(d => scale[d] == (d == axis ? blocks : x[d]));
+        if (!fits)
+            throw ShapeError(node, $"with block_size {blockSize} on axis {axis}, the scale {ShapeMath.Format(scale)} must have the shape of X {ShapeMath.Format(x)} with dimension {axis} = {blocks}.");
+        return new ScaleLayout(length, inner, (int)blockSize, blocks * inner, inner, 1);
+    }
+
+    /// <summary>A float32 scale input.</summary>
+    public static void RequireFloatScale(Node node, Graph graph, int index)
+    {
+        var value = Input(node, graph, index);
+        if (value.Type != ElementType.Float32)
+            throw new BakeException(ErrorCodes.UnsupportedElementType,
+                $"Node {node.Describe()}: scale '{value.Name}' is {value.Type}; ModelBaker supports float32 scales only. Convert the model's scales to float32.");
+    }
+
+    /// <summary>An int8 or uint8 tensor (other quantized types — int4, int16, float8 — are refused).</summary>
+    public static ElementType RequireQuantized(Node node, Graph graph, int index, string role)
+    {
+        var value = Input(node, graph, index);
+        if (!IsQuantizedType(value.Type))
+            throw new BakeException(ErrorCodes.UnsupportedElementType,
+                $"Node {node.Describe()}: {role} '{value.Name}' is {value.Type}; ModelBaker supports {node.OpType} on int8 and uint8 only.");
+        return value.Type;
+    }
+
+    /// <summary>Zero points as ints (an omitted zero point is 0 for each scale).</summary>
+    public static int[] ZeroPoints(Tensor? zeroPoint, int count) =>
+        zeroPoint == null ? new int[count] : zeroPoint.Int64s!.Select(v => (int)v).ToArray();
+}

@@ -1,0 +1,75 @@
+using System;
+using System.Linq;
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Lowering;
+using static ModelBaker.Core.Operators.OperatorHelpers;
+using static ModelBaker.Core.Operators.QuantizationAxis;
+
+namespace ModelBaker.Core.Operators;
+
+/// <summary>
+/// y = saturate(round(x / y_scale) + y_zero_point), float32 to int8 or uint8 (opsets 10–25): x / y_scale in float32,
+/// rounding half to even; the scale and zero point per tensor, per axis (axis, opset 13) or per block (block_size,
+/// opset 21). The output type is the zero point's, else output_dtype's, else uint8. Other quantized types (int4, int16,
+/// float8) are refused. In a plan: one <see cref="LinearQuantization"/> step with constant scale and zero point.
+/// </summary>
+public sealed class QuantizeLinear : IOperator
+{
+    public string OpType => "QuantizeLinear";
+
+    public void InferShapes(Node node, Graph graph)
+    {
+        RequireInputCount(node, 2, 3);
+        RequireFloat(node, graph, 0);
+        RequireFloatScale(node, graph, 1);
+        var type = OutputType(node, graph);
+        int[]? zeroPoint = OptionalInput(node, 2) != null ? InputShape(node, graph, 2) : null;
+        Resolve(node, InputShape(node, graph, 0), InputShape(node, graph, 1), zeroPoint);
+        SetOutput(node, graph, 0, type, InputShape(node, graph, 0));
+    }
+
+    /// <summary>The zero point's type, else output_dtype, else uint8; only int8 and uint8 are supported.</summary>
+    private static ElementType OutputType(Node node, Graph graph)
+    {
+        if (OptionalInput(node, 2) != null) return RequireQuantized(node, graph, 2, "y_zero_point");
+        long dtype = node.GetInt("output_dtype", 0);
+        if (dtype == 0) return ElementType.UInt8;
+        if (dtype is (int)ElementType.Int8 or (int)ElementType.UInt8) return (ElementType)(int)dtype;
+        throw new BakeException(ErrorCodes.UnsupportedElementType,
+            $"Node {node.Describe()}: output_dtype {dtype} is not supported; ModelBaker quantizes to int8 (3) and uint8 (2) only.");
+    }
+
+    public Tensor[] Evaluate(Node node, Tensor?[] inputs, long opset)
+    {
+        var x = Required(node, inputs, 0);
+        var scale = Required(node, inputs, 1);
+        var zeroPoint = inputs.Length > 2 ? inputs[2] : null;
+        var layout = Resolve(node, x.Shape, scale.Shape, zeroPoint?.Shape);
+        var type = zeroPoint?.Type ?? (node.GetInt("output_dtype", 0) == (int)ElementType.Int8 ? ElementType.Int8 : ElementType.UInt8);
+        var (min, max) = Range(type);
+        float[] xv = Floats(node, x, 0), sv = Floats(node, scale, 1);
+        int[] zp = ZeroPoints(zeroPoint, sv.Length);
+        var y = new long[xv.Length];
+        for (int e = 0; e < xv.Length; e++)
+        {
+            int p = layout.Index(e);
+            float scaled = xv[e] / sv[p]; // float32 division, as the ONNX reference computes it
+            if (float.IsNaN(scaled)) { y[e] = zp[p]; continue; }
+            double q = Math.Round((double)scaled, MidpointRounding.ToEven) + zp[p];
+            y[e] = (long)Math.Max(min, Math.Min(max, q));
+        }
+        return new[] { Tensor.FromInt64s(x.Shape, y, type) };
+    }
+
+    public void Lower(Node node, LoweringContext context)
+    {
+        var x = context.Activation(node, 0, "x");
+        var scale = context.Constant(node, 1, "y_scale");
+        var zeroPoint = context.HasInput(node, 2) ? context.Constant(node, 2, "y_zero_point") : null;
+        var layout = Resolve(node, context.Shape(x.Name), scale.Shape, zeroPoint?.Shape);
+        context.Add(new LinearQuantization(node.Describe(), context.Slice(x.Name), context.Slice(node.Outputs[0]), layout,
+            (float[])scale.AsFloats().Clone(), ZeroPoints(zeroPoint, scale.Length)));
+    }
+}

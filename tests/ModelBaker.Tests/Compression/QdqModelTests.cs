@@ -1,0 +1,140 @@
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Onnx;
+using ModelBaker.Core.Pipeline;
+using ModelBaker.Core.Plan;
+using ModelBaker.Tests.Interpreter;
+using ModelBaker.Tests.Operators;
+using ModelBaker.Tests.Support;
+
+namespace ModelBaker.Tests.Compression;
+
+/// <summary>
+/// An int8 bake of a QDQ model (<see cref="QdqCnn"/>) takes the model's own quantization: no calibration, the model's
+/// scales and zero points on every tensor, its int8 weights bit for bit; generated code equals the plan interpreter
+/// bit for bit, and the outputs agree with ONNX Runtime running the QDQ model within one output quantization step.
+/// </summary>
+public sealed class QdqModelTests
+{
+    private static BakedPlan Bake(Graph graph, RecordingLog log, Precision precision = Precision.Int8) =>
+        Baker.Bake(graph, "test", new BakeOptions("qdq_cnn.onnx", "QdqCnn", "Tests") { Precision = precision }, log);
+
+    [Fact]
+    public void TheInt8BakeUsesTheModelsScalesZeroPointsAndWeightsWithoutCalibrating()
+    {
+        var model = new QdqCnn(seed: 3);
+        var log = new RecordingLog();
+        var plan = Bake(model.Graph, log);
+
+        Assert.DoesNotContain(log.Warnings, w => w.Code == ErrorCodes.NoCalibrationData);
+        Assert.DoesNotContain(log.Messages, m => m.StartsWith("Calibrating", StringComparison.Ordinal));
+        Assert.Equal(Precision.Int8, plan.Header.Precision);
+        // uint8 input with zero point 128 is int8 with zero point 0: the same real values.
+        Assert.Equal((double)QdqCnn.InputScale, plan.Inputs[0].Scale);
+        Assert.Equal(QdqCnn.InputZeroPoint - 128, plan.Inputs[0].ZeroPoint);
+        Assert.Equal((double)QdqCnn.OutputScale, plan.Outputs[0].Scale);
+        Assert.Equal(QdqCnn.OutputZeroPoint, plan.Outputs[0].ZeroPoint);
+
+        var conv = Assert.Single(plan.Kernels.OfType<ConvInt8>());
+        Assert.Equal(model.ConvWeights, conv.Weights);
+        Assert.Equal(QdqCnn.ReluZeroPoint, conv.OutputZeroPoint);
+        for (int m = 0; m < 4; m++)
+            Assert.Equal(FixedPoint.QuantizeMultiplier((double)QdqCnn.InputScale * model.ConvScales[m] / QdqCnn.ReluScale),
+                (conv.Multipliers[m], conv.Shifts[m]));
+
+        var layers = plan.Kernels.OfType<FullyConnectedInt8>().ToList();
+        Assert.Equal(2, layers.Count);
+        Assert.Equal(model.GemmWeights, layers[0].Weights);
+        Assert.Equal(QdqCnn.GemmZeroPoint, layers[0].OutputZeroPoint);
+        for (int n = 0; n < 10; n++)
+            Assert.Equal(FixedPoint.QuantizeMultiplier((double)QdqCnn.ReluScale * model.GemmScales[n] / QdqCnn.GemmScale),
+                (layers[0].Multipliers[n], layers[0].Shifts[n]));
+        // MatMul's B [10 × 5] is stored one row per unit: transposed.
+        var transposed = Enumerable.Range(0, 5 * 10).Select(i => model.MatMulWeights[i % 10 * 5 + i / 10]).ToArray();
+        Assert.Equal(transposed, layers[1].Weights);
+        Assert.Equal(QdqCnn.OutputZeroPoint, layers[1].OutputZeroPoint);
+    }
+
+    [Fact]
+    public void GeneratedCodeMatchesTheInterpreterBitForBitAndOnnxRuntimeWithinOneStep()
+    {
+        var model = new QdqCnn(seed: 5);
+        var plan = Bake(new QdqCnn(seed: 5).Graph, new RecordingLog());
+        var generated = GeneratedAssembly.Compile(ClassEmitter.Emit(plan), "Tests.QdqCnn");
+        var rng = new Random(11);
+        double worst = 0;
+        int differing = 0, total = 0;
+        var distinct = new HashSet<float>();
+        for (int sample = 0; sample < 20; sample++)
+        {
+            var x = OrtOracle.RandomTensor(rng, new[] { 1, 2, 6, 6 });
+            var interpreted = PlanInterpreter.Run(plan, new[] { x.AsFloats() })[0];
+            Assert.Equal(interpreted, generated.Predict(x.AsFloats(), interpreted.Length));
+            distinct.UnionWith(interpreted);
+
+            var ort = OrtOracle.Run(model.Graph, new Dictionary<string, Tensor> { ["x"] = x })["y"].AsFloats();
+            for (int i = 0; i < ort.Length; i++)
+            {
+                double steps = Math.Abs(ort[i] - interpreted[i]) / QdqCnn.OutputScale;
+                worst = Math.Max(worst, steps);
+                if (steps > 0.5) differing++;
+                total++;
+            }
+        }
+        Assert.True(distinct.Count > 20, $"only {distinct.Count} distinct outputs: the model saturates, the comparison would say little");
+        Assert.True(worst <= 1.0001, $"baked output differs from ONNX Runtime's by {worst:0.00} quantization steps");
+        // Mostly identical: ONNX Runtime rounds in float32 where ModelBaker uses a fixed-point multiplier.
+        Assert.True(differing <= total / 4, $"{differing} of {total} outputs differ from ONNX Runtime's by a step");
+    }
+
+    [Fact]
+    public void AFloatBakeOfTheQdqModelRunsItsQuantizeAndDequantizeSteps()
+    {
+        var model = new QdqCnn(seed: 7);
+        var plan = Bake(model.Graph, new RecordingLog(), Precision.Float32);
+        Assert.Contains(plan.Kernels, k => k is LinearQuantization);
+        Assert.Contains(plan.Kernels, k => k is LinearDequantization);
+        var x = OrtOracle.RandomTensor(new Random(2), new[] { 1, 2, 6, 6 });
+        var ours = PlanInterpreter.Run(plan, new[] { x.AsFloats() })[0];
+        var ort = OrtOracle.Run(model.Graph, new Dictionary<string, Tensor> { ["x"] = x })["y"].AsFloats();
+        // Float emulation of the quantized model: every output on the output grid, within a step of ORT's.
+        for (int i = 0; i < ort.Length; i++)
+        {
+            double q = ours[i] / QdqCnn.OutputScale + QdqCnn.OutputZeroPoint;
+            Assert.True(Math.Abs(q - Math.Round(q)) < 1e-3, $"output {i} = {ours[i]} is not on the output grid");
+            Assert.True(Math.Abs(ort[i] - ours[i]) <= QdqCnn.OutputScale * 1.0001, $"output {i}: {ours[i]} vs ORT {ort[i]}");
+        }
+    }
+
+    [Fact]
+    public void AsymmetricWeightsAreRefusedNamingTheDequantizeLinear()
+    {
+        var e = Assert.Throws<BakeException>(() => Bake(new QdqCnn(seed: 3, asymmetricConvWeights: true).Graph, new RecordingLog()));
+        Assert.Equal(ErrorCodes.UnsupportedOperatorUsage, e.Code);
+        Assert.Contains("'DequantizeLinear_2' (DequantizeLinear)", e.Message);
+        Assert.Contains("asymmetric", e.Message);
+    }
+
+    [Fact]
+    public void QLinearOperatorsAreRefusedInInt8BakesNamingTheNode()
+    {
+        // x → QuantizeLinear → QLinearMatMul → DequantizeLinear: the QOperator format, not QDQ.
+        var graph = new GraphBuilder(13).Input("x", 2, 4)
+            .Constant("s", Tensor.FromFloats(Array.Empty<int>(), new[] { 0.05f }))
+            .Constant("z", Tensor.FromInt64s(Array.Empty<int>(), new[] { 0L }, ElementType.Int8))
+            .Constant("b", Tensor.FromInt64s(new[] { 4, 3 }, Enumerable.Range(0, 12).Select(i => (long)(i - 6)).ToArray(), ElementType.Int8))
+            .Node("QuantizeLinear", new[] { "x", "s", "z" }, new[] { "xq" })
+            .Node("QLinearMatMul", new[] { "xq", "s", "z", "b", "s", "z", "s", "z" }, new[] { "yq" })
+            .Node("DequantizeLinear", new[] { "yq", "s", "z" }, new[] { "y" })
+            .Output("y").Graph;
+        var e = Assert.Throws<BakeException>(() => Bake(graph, new RecordingLog()));
+        Assert.Equal(ErrorCodes.UnsupportedOperatorUsage, e.Code);
+        Assert.Contains("'QuantizeLinear_0' (QuantizeLinear)", e.Message);
+        Assert.Contains("Precision=\"Float32\"", e.Message);
+        // The same model bakes in float mode, running its integer operators exactly.
+        var plan = Bake(graph, new RecordingLog(), Precision.Float32);
+        Assert.Contains(plan.Kernels, k => k is IntegerMatMul);
+    }
+}
