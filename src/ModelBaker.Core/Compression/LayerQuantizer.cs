@@ -50,6 +50,10 @@ public static class LayerQuantizer
             (multipliers[n], shifts[n]) = FixedPoint.QuantizeMultiplier(accumulatorScale / output.Scale);
         }
         var codebook = clusters > 0 ? weights.Where(w => w != 0).Distinct().OrderBy(w => w).ToArray() : null;
+        // One scale for the whole layer (clustered, or equal by chance) gives one multiplier: stored once, and the
+        // kernels read element 0 of a one-element array.
+        if (multipliers.Distinct().Count() == 1 && shifts.Distinct().Count() == 1)
+            (multipliers, shifts) = (new[] { multipliers[0] }, new[] { shifts[0] });
         return new QuantizedLayer(EncodedWeights.Smallest(weights, units, depth, codebook), bias, multipliers, shifts);
     }
 }

@@ -108,7 +108,7 @@ public sealed class ConvInt8 : Int8Kernel
         int weightsPerChannel = inputChannels / groups * kernelHeight * kernelWidth;
         for (int n = 0; n < batch; n++)
             for (int m = 0; m < outputChannels; m++)
-                ConvChannel(input, weights.Slice(m * weightsPerChannel, weightsPerChannel), bias[m], multipliers[m], shifts[m],
+                ConvChannel(input, weights.Slice(m * weightsPerChannel, weightsPerChannel), bias[m], multipliers[multipliers.Length == 1 ? 0 : m], shifts[shifts.Length == 1 ? 0 : m],
                     n, m, inputChannels, inputHeight, inputWidth, outputChannels, outputHeight, outputWidth, groups,
                     kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft,
                     inputZeroPoint, outputZeroPoint, activationMin, activationMax, output);
@@ -194,7 +194,7 @@ public sealed class ConvInt8 : Int8Kernel
             for (int m = 0; m < outputChannels; m++)
             {
                 DecodeRow(encoding, m, values, mask, deltas, counts, codebook, codes, bits, ref cursor, channelWeights);
-                ConvChannel(input, channelWeights, bias[m], multipliers[m], shifts[m],
+                ConvChannel(input, channelWeights, bias[m], multipliers[multipliers.Length == 1 ? 0 : m], shifts[shifts.Length == 1 ? 0 : m],
                     n, m, inputChannels, inputHeight, inputWidth, outputChannels, outputHeight, outputWidth, groups,
                     kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft,
                     inputZeroPoint, outputZeroPoint, activationMin, activationMax, output);
@@ -234,7 +234,7 @@ public sealed class ConvInt8 : Int8Kernel
         else
             Encoded.EmitData(code, name);
         EmitArrays.Ints(code, $"{name}Bias", Bias, "int32 bias (scale = input scale × weight scale), input zero point folded in");
-        EmitArrays.Ints(code, $"{name}Multipliers", Multipliers, "Q31 requantization multipliers, one per output channel");
-        EmitArrays.Ints(code, $"{name}Shifts", Shifts, "power-of-two requantization shifts, one per output channel");
+        EmitArrays.Ints(code, $"{name}Multipliers", Multipliers, "Q31 requantization multipliers, one per output channel (one for all when they are equal)");
+        EmitArrays.Ints(code, $"{name}Shifts", Shifts, "power-of-two requantization shifts, one per output channel (one for all when they are equal)");
     }
 }

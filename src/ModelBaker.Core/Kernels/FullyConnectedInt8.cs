@@ -134,7 +134,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
                     for (int k = 0; k < depth; k++, position += columnStride)
                         accumulator += input[position] * unitWeights[k];
                 }
-                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[n], shifts[n]) + outputZeroPoint;
+                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n], shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
                 output[m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
             }
         }
@@ -266,7 +266,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
                         accumulator += input[m * rowStride + (b * 8 + bit) * columnStride] * values[next++];
                     }
                 }
-                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[n], shifts[n]) + outputZeroPoint;
+                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n], shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
                 output[m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
             }
         }
@@ -377,7 +377,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
                     k += deltas[entry];
                     accumulator += input[m * rowStride + k * columnStride] * values[entry];
                 }
-                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[n], shifts[n]) + outputZeroPoint;
+                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n], shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
                 output[m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
             }
         }
@@ -410,7 +410,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
                     position += bits;
                     accumulator += input[m * rowStride + k * columnStride] * codebook[code];
                 }
-                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[n], shifts[n]) + outputZeroPoint;
+                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n], shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
                 output[m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
             }
         }
@@ -448,7 +448,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     {
         Encoded.EmitData(code, name);
         EmitArrays.Ints(code, $"{name}Bias", Bias, "int32 bias (scale = input scale × weight scale), input zero point folded in");
-        EmitArrays.Ints(code, $"{name}Multipliers", Multipliers, "Q31 requantization multipliers, one per unit");
-        EmitArrays.SBytes(code, $"{name}Shifts", ShiftBytes, "power-of-two requantization shifts, one per unit");
+        EmitArrays.Ints(code, $"{name}Multipliers", Multipliers, "Q31 requantization multipliers, one per unit (one for all when they are equal)");
+        EmitArrays.SBytes(code, $"{name}Shifts", ShiftBytes, "power-of-two requantization shifts, one per unit (one for all when they are equal)");
     }
 }
