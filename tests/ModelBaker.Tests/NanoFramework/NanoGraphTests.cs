@@ -63,7 +63,7 @@ public sealed class NanoGraphTests
 
     /// <summary>
     /// Sigmoid, Tanh, HardSwish (tables), Add with a broadcast constant, Mul and Max of two tensors, PRelu, Transpose,
-    /// Concat, ReduceMean, Softmax, LogSoftmax and ArgMax-free classifier ends: one int8 step of each kind.
+    /// Concat, ReduceMean, Softmax and LogSoftmax: at least one int8 step of each kind.
     /// </summary>
     [Fact]
     public void Element_wise_softmax_reduction_and_data_movement_kernels_in_nanoFramework_code_match_the_interpreter()
@@ -93,6 +93,31 @@ public sealed class NanoGraphTests
                      KernelKind.LogSoftmaxInt8, KernelKind.ReduceInt8 })
             Assert.Contains(kind, kinds);
         AssertNanoMatchesTheInterpreter(plan, Enumerable.Range(0, 20).Select(i => OrtOracle.RandomTensor(rng, new[] { 2, 3, 4 }).Floats!));
+    }
+
+    [Fact]
+    public void ArgMax_writes_a_long_output_in_nanoFramework_code_as_the_interpreter_does()
+    {
+        var graph = new GraphBuilder(13).Input("x", 3, 5)
+            .Node("Tanh", new[] { "x" }, new[] { "t" })
+            .Node("ArgMax", new[] { "t" }, new[] { "y" }, Int("axis", 1), Int("keepdims", 0))
+            .Output("y").Graph;
+        var plan = BakeNano(graph);
+        Assert.Contains(plan.Kernels, k => k.Kind == KernelKind.ArgMaxInt8);
+        string source = ClassEmitter.Emit(plan);
+        Assert.Contains("public static void Predict(float[] input, long[] output)", source);
+        Assert.DoesNotContain("PredictQuantized", source); // the output is not a quantized tensor
+        NanoCompiler.AssertNanoFrameworkClean(source);
+        var nano = NanoCompiler.CompileForNet(source, "Tests.Net");
+        var rng = new Random(3);
+        for (int i = 0; i < 20; i++)
+        {
+            var input = OrtOracle.RandomTensor(rng, new[] { 3, 5 }).Floats!;
+            var expected = (long[])PlanInterpreter.RunTensors(plan, new Array[] { input })[0];
+            var output = new long[3];
+            NanoCompiler.Call(nano, "Predict", input, output);
+            Assert.Equal(expected, output);
+        }
     }
 
     [Fact]
