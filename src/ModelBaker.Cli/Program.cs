@@ -24,7 +24,7 @@ public static class Program
     private static readonly OptionSpec Help = new("--help", null, "Show this text (or one command's).", "-h");
     private static readonly OptionSpec VersionOption = new("--version", null, "Print the version.");
 
-    public static IReadOnlyList<ICommand> Commands { get; } = new ICommand[] { new BakeCommand(), new InspectCommand(), new EvaluateCommand(), new ConformanceCommand() };
+    public static IReadOnlyList<ICommand> Commands { get; } = new ICommand[] { new BakeCommand(), new GenerateCommand(), new InspectCommand(), new EvaluateCommand(), new ConformanceCommand() };
 
     public static string Version => Baker.Version;
 

@@ -91,6 +91,32 @@ public sealed class PackageBuildTests
     }
 
     [Fact]
+    public void CodeTarget_NanoFramework_generates_the_array_flavour_which_matches_the_reference_interpreter()
+    {
+        var pixels = NpyReader.Read(_package.SampleData("digits_test_x.npy")).AsFloats();
+        var samples = Enumerable.Range(0, Samples).Select(i => pixels.Skip(i * 64).Take(64).ToArray()).ToArray();
+        // Its own project folder; the namespace the shared Program expects.
+        string project = _package.CreateProject("E2ENano",
+            """<CompressedModel Include="digits_mlp.onnx" Sparsity="0.5" Calibration="digits_calibration.npy" CodeTarget="NanoFramework" Namespace="E2EApp" />""",
+            Program(samples));
+        File.Copy(_package.SampleModel, Path.Combine(project, "digits_mlp.onnx"));
+        File.Copy(_package.SampleData("digits_calibration.npy"), Path.Combine(project, "digits_calibration.npy"));
+
+        var build = _package.Build(project, "-p:EmitCompilerGeneratedFiles=true");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        string generated = File.ReadAllText(Directory.GetFiles(Path.Combine(project, "obj"), "E2EApp.DigitsMlp.g.cs", SearchOption.AllDirectories).Single());
+        Assert.Contains("public static void Predict(float[] input, float[] output)", generated);
+        Assert.Contains("public static void PredictQuantized(sbyte[] input, sbyte[] output)", generated);
+
+        var plan = PlanFile.Read(File.ReadAllBytes(Directory.GetFiles(Path.Combine(project, "obj"), "digits_mlp.mbake", SearchOption.AllDirectories).Single()));
+        var run = DotNet.Run(project, _package.Environment, PackageFixture.Timeout, "run", "--no-build");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(Samples, lines.Length);
+        for (int i = 0; i < Samples; i++) Assert.Equal(Bits(PlanInterpreter.Run(plan, new[] { samples[i] })[0]), lines[i]);
+    }
+
+    [Fact]
     public void Bad_sparsity_fails_the_build_with_MB1201_on_the_item()
     {
         string project = _package.CreateProject("BadSparsity",

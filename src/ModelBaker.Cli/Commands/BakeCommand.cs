@@ -44,7 +44,7 @@ public sealed class BakeCommand : ICommand
         context.Out.WriteLine($"  precision  {h.Precision}");
         context.Out.WriteLine($"  sparsity   {Format.Fraction(h.Sparsity)}");
         context.Out.WriteLine($"  weights    {Format.BeforeAfter(h.FloatWeightBytes, plan.WeightBytes)}");
-        context.Out.WriteLine($"  arena      {Format.Bytes(plan.ArenaBytes)}");
+        context.Out.WriteLine($"  arena      {Format.Bytes(plan.ArenaBytes)} (lower bound {Format.Bytes(ClassEmitter.LowerBoundBytes(plan))})");
         context.Out.WriteLine($"  steps      {plan.Kernels.Count}");
         context.Out.WriteLine($"  inputs     {string.Join(", ", plan.Inputs.Select(Format.Tensor))}");
         context.Out.WriteLine($"  outputs    {string.Join(", ", plan.Outputs.Select(Format.Tensor))}");

@@ -22,7 +22,7 @@ public static class ClassEmitter
         // locale: a German culture would write "18.842", some cultures a Unicode minus sign.
         var culture = CultureInfo.CurrentCulture;
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-        try { return EmitInvariant(plan); }
+        try { return plan.Header.Target == CodeTarget.NanoFramework ? NanoClassEmitter.Emit(plan) : EmitInvariant(plan); }
         finally { CultureInfo.CurrentCulture = culture; }
     }
 
@@ -50,18 +50,11 @@ public static class ClassEmitter
             .Line("/// </summary>")
             .Open($"public static partial class {h.ClassName}");
 
-        foreach (var p in inputs.Concat(outputs))
-        {
-            code.Line($"/// <summary>Elements of {(p.IsInput ? "input" : "output")} '{Xml(p.Tensor.Name)}', shape {ShapeText(p.Tensor.Shape)}.</summary>")
-                .Line($"public const int {p.LengthConstant} = {p.Tensor.Length};");
-        }
-        code.Line($"/// <summary>Bytes of the activation arena every call uses ({(plan.ArenaBytes <= MaxStackArenaBytes ? "on the stack" : "one buffer per thread")}).</summary>")
-            .Line($"public const int ArenaBytes = {plan.ArenaBytes};")
-            .Line("/// <summary>Bytes of baked constants: weights, biases, requantization parameters, tables.</summary>")
-            .Line($"public const int WeightBytes = {plan.WeightBytes};")
-            .Line();
+        EmitConstants(code, plan, inputs, outputs, plan.ArenaBytes <= MaxStackArenaBytes ? "on the stack" : "one buffer per thread");
 
-        EmitPredict(code, plan, inputs, outputs, stepNames);
+        EmitPredict(code, plan, inputs, outputs);
+        if (AllQuantized(inputs, outputs)) EmitPredictQuantized(code, plan, inputs, outputs);
+        EmitRun(code, plan, stepNames);
         EmitArenas(code, plan);
 
         for (int i = 0; i < plan.Kernels.Count; i++)
@@ -81,7 +74,40 @@ public static class ClassEmitter
         return code.ToString();
     }
 
-    private static void EmitPredict(CodeWriter code, BakedPlan plan, List<Parameter> inputs, List<Parameter> outputs, string[] stepNames)
+    /// <summary>
+    /// The constants both flavours expose: lengths, the arena, weight and scratch bytes, and each int8 input's and
+    /// output's scale and zero point (what PredictQuantized callers need).
+    /// </summary>
+    internal static void EmitConstants(CodeWriter code, BakedPlan plan, List<Parameter> inputs, List<Parameter> outputs, string arenaPlace)
+    {
+        foreach (var p in inputs.Concat(outputs))
+        {
+            code.Line($"/// <summary>Elements of {(p.IsInput ? "input" : "output")} '{Xml(p.Tensor.Name)}', shape {ShapeText(p.Tensor.Shape)}.</summary>")
+                .Line($"public const int {p.LengthConstant} = {p.Tensor.Length};");
+        }
+        foreach (var p in inputs.Concat(outputs).Where(p => p.Tensor.IsQuantized))
+        {
+            code.Line($"/// <summary>int8 {(p.IsInput ? "input" : "output")} '{Xml(p.Tensor.Name)}': real = {p.Prefix}Scale × (q − {p.Prefix}ZeroPoint).</summary>")
+                .Line($"public const double {p.Prefix}Scale = {CodeWriter.Double(p.Tensor.Scale)};")
+                .Line($"/// <summary>The int8 value of real 0 in '{Xml(p.Tensor.Name)}'.</summary>")
+                .Line($"public const int {p.Prefix}ZeroPoint = {p.Tensor.ZeroPoint};");
+        }
+        code.Line($"/// <summary>Bytes of the activation arena every call uses ({arenaPlace}); the plan's lower bound is {LowerBoundBytes(plan)} bytes.</summary>")
+            .Line($"public const int ArenaBytes = {plan.ArenaBytes};")
+            .Line("/// <summary>Bytes of baked constants: weights, biases, requantization parameters, tables.</summary>")
+            .Line($"public const int WeightBytes = {plan.WeightBytes};")
+            .Line("/// <summary>Bytes of working memory the steps use besides the arena: none, every kernel works in scalar locals.</summary>")
+            .Line("public const int ScratchBytes = 0;")
+            .Line();
+    }
+
+    /// <summary>The arena size no placement can go below (MemoryPlanner.LowerBoundBytes).</summary>
+    public static int LowerBoundBytes(BakedPlan plan) => MemoryPlanner.LowerBoundBytes(plan.Inputs, plan.Outputs, plan.Kernels);
+
+    /// <summary>PredictQuantized exists when every input and output is an int8 tensor of a quantized float.</summary>
+    internal static bool AllQuantized(List<Parameter> inputs, List<Parameter> outputs) => inputs.Concat(outputs).All(p => p.Tensor.IsQuantized);
+
+    private static void EmitPredict(CodeWriter code, BakedPlan plan, List<Parameter> inputs, List<Parameter> outputs)
     {
         code.Line("/// <summary>")
             .Line("/// Runs the model on one sample. Allocates nothing and is safe to call from several threads at once.")
@@ -92,15 +118,8 @@ public static class ClassEmitter
         string parameters = string.Join(", ", inputs.Select(p => $"ReadOnlySpan<{Arenas.CSharpType(p.Tensor.Type)}> {p.Name}")
             .Concat(outputs.Select(p => $"Span<{Arenas.CSharpType(p.Tensor.Type)}> {p.Name}")));
         code.Open($"public static void Predict({parameters})");
-        foreach (var p in inputs.Concat(outputs))
-            code.Line($"if ({p.Name}.Length != {p.LengthConstant}) throw new ArgumentException($\"Expected {{{p.LengthConstant}}} values for '{p.Tensor.Name.Replace("\"", "'").Replace("{", "(").Replace("}", ")")}', got {{{p.Name}.Length}}.\", nameof({p.Name}));");
-        bool onStack = plan.ArenaBytes <= MaxStackArenaBytes;
-        foreach (var arena in plan.ArenaLengths)
-        {
-            string type = Arenas.CSharpType(arena.Key);
-            code.Line($"Span<{type}> {Arenas.Name(arena.Key)} = {(onStack ? $"stackalloc {type}[{arena.Value}]" : $"{Arenas.Name(arena.Key).Substring(0, 1).ToUpperInvariant()}{Arenas.Name(arena.Key).Substring(1)}Arena()")};");
-        }
-        code.Line();
+        EmitLengthChecks(code, inputs, outputs);
+        EmitArenaSpans(code, plan);
 
         foreach (var p in inputs)
         {
@@ -113,13 +132,7 @@ public static class ClassEmitter
                     .Line($"{p.Name}.CopyTo({t.Slice.Expression()});");
         }
 
-        for (int i = 0; i < plan.Kernels.Count; i++)
-        {
-            var kernel = plan.Kernels[i];
-            code.Line().Line($"// Step {i + 1}: {CodeWriter.Comment(kernel.Source)} → '{CodeWriter.Comment(kernel.Output.TensorName)}'.");
-            kernel.EmitCall(code, stepNames[i]);
-        }
-        code.Line();
+        code.Line().Line($"Run({RunArguments(plan)});").Line();
 
         foreach (var p in outputs)
         {
@@ -130,6 +143,61 @@ public static class ClassEmitter
             else
                 code.Line($"// Output '{CodeWriter.Comment(t.Name)}'.")
                     .Line($"{t.Slice.Expression()}.CopyTo({p.Name});");
+        }
+        code.Close().Line();
+    }
+
+    private static void EmitLengthChecks(CodeWriter code, List<Parameter> inputs, List<Parameter> outputs)
+    {
+        foreach (var p in inputs.Concat(outputs))
+            code.Line($"if ({p.Name}.Length != {p.LengthConstant}) throw new ArgumentException($\"Expected {{{p.LengthConstant}}} values for '{p.Tensor.Name.Replace("\"", "'").Replace("{", "(").Replace("}", ")")}', got {{{p.Name}.Length}}.\", nameof({p.Name}));");
+    }
+
+    private static void EmitArenaSpans(CodeWriter code, BakedPlan plan)
+    {
+        bool onStack = plan.ArenaBytes <= MaxStackArenaBytes;
+        foreach (var arena in plan.ArenaLengths)
+        {
+            string type = Arenas.CSharpType(arena.Key);
+            code.Line($"Span<{type}> {Arenas.Name(arena.Key)} = {(onStack ? $"stackalloc {type}[{arena.Value}]" : $"{Arenas.Name(arena.Key).Substring(0, 1).ToUpperInvariant()}{Arenas.Name(arena.Key).Substring(1)}Arena()")};");
+        }
+        code.Line();
+    }
+
+    private static string RunArguments(BakedPlan plan) => string.Join(", ", plan.ArenaLengths.Keys.Select(Arenas.Name));
+
+    /// <summary>
+    /// The model on int8 tensors, as the arena holds them: no quantization at either end, so a caller with int8 data
+    /// (a sensor's raw counts, another model's output) never touches floating point.
+    /// </summary>
+    private static void EmitPredictQuantized(CodeWriter code, BakedPlan plan, List<Parameter> inputs, List<Parameter> outputs)
+    {
+        code.Line("/// <summary>")
+            .Line("/// Runs the model on int8 data: inputs quantized with the Scale and ZeroPoint constants, outputs to be read with")
+            .Line("/// theirs. Integer-only; allocates nothing; thread-safe.")
+            .Line("/// </summary>")
+            .Line("/// <exception cref=\"ArgumentException\">A span's length differs from its length constant.</exception>");
+        string parameters = string.Join(", ", inputs.Select(p => $"ReadOnlySpan<sbyte> {p.Name}").Concat(outputs.Select(p => $"Span<sbyte> {p.Name}")));
+        code.Open($"public static void PredictQuantized({parameters})");
+        EmitLengthChecks(code, inputs, outputs);
+        EmitArenaSpans(code, plan);
+        foreach (var p in inputs) code.Line($"{p.Name}.CopyTo({p.Tensor.Slice.Expression()});");
+        code.Line($"Run({RunArguments(plan)});");
+        foreach (var p in outputs) code.Line($"{p.Tensor.Slice.Expression()}.CopyTo({p.Name});");
+        code.Close().Line();
+    }
+
+    /// <summary>The steps, on the arenas Predict and PredictQuantized hand in.</summary>
+    private static void EmitRun(CodeWriter code, BakedPlan plan, string[] stepNames)
+    {
+        string parameters = string.Join(", ", plan.ArenaLengths.Keys.Select(t => $"Span<{Arenas.CSharpType(t)}> {Arenas.Name(t)}"));
+        code.Open($"private static void Run({parameters})");
+        for (int i = 0; i < plan.Kernels.Count; i++)
+        {
+            var kernel = plan.Kernels[i];
+            if (i > 0) code.Line();
+            code.Line($"// Step {i + 1}: {CodeWriter.Comment(kernel.Source)} → '{CodeWriter.Comment(kernel.Output.TensorName)}'.");
+            kernel.EmitCall(code, stepNames[i]);
         }
         code.Close().Line();
     }
@@ -150,7 +218,7 @@ public static class ClassEmitter
         }
     }
 
-    private sealed class Parameter
+    internal sealed class Parameter
     {
         public Parameter(PlanTensor tensor, string name, string lengthConstant, bool isInput)
         {
@@ -160,6 +228,9 @@ public static class ClassEmitter
             IsInput = isInput;
         }
 
+        /// <summary>"Input" / "Output" for a single tensor, else the Pascal-cased ONNX name: prefixes its constants.</summary>
+        public string Prefix => LengthConstant.Substring(0, LengthConstant.Length - "Length".Length);
+
         public PlanTensor Tensor { get; }
         public string Name { get; }
         public string LengthConstant { get; }
@@ -167,7 +238,7 @@ public static class ClassEmitter
     }
 
     /// <summary>One tensor: `input` / `InputLength`; several: named after the ONNX names.</summary>
-    private static List<Parameter> Parameters(IReadOnlyList<PlanTensor> tensors, string single)
+    internal static List<Parameter> Parameters(IReadOnlyList<PlanTensor> tensors, string single)
     {
         bool isInput = single == "input";
         if (tensors.Count == 1)
@@ -176,10 +247,10 @@ public static class ClassEmitter
     }
 
     /// <summary>Stable, unique member-name prefixes per step: "Step2Gemm1".</summary>
-    private static string[] StepNames(IReadOnlyList<Kernel> kernels) =>
+    internal static string[] StepNames(IReadOnlyList<Kernel> kernels) =>
         kernels.Select((k, i) => $"Step{i + 1}" + Names.Pascal(k.Output.TensorName).TrimStart('_')).ToArray();
 
-    private static string ShapeText(int[] shape) => "[" + string.Join(", ", shape) + "]";
+    internal static string ShapeText(int[] shape) => "[" + string.Join(", ", shape) + "]";
 
-    private static string Xml(string text) => CodeWriter.Comment(text).Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+    internal static string Xml(string text) => CodeWriter.Comment(text).Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 }

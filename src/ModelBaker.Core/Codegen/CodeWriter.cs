@@ -14,6 +14,11 @@ public sealed class CodeWriter
     private readonly StringBuilder _text = new();
     private int _indent;
 
+    /// <summary>
+    /// Writing the nanoFramework flavour: constant arrays become <c>static readonly T[]</c> fields (no spans there).
+    /// </summary>
+    public bool Nano { get; init; }
+
     public CodeWriter Line(string line = "")
     {
         if (line.Length > 0) _text.Append(' ', _indent * 4).Append(line);

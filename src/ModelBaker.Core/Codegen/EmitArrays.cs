@@ -31,6 +31,20 @@ public static class EmitArrays
         System.Func<T, string> format, string comment, int perLine)
     {
         code.Line($"/// <summary>{comment}.</summary>");
+        if (code.Nano)
+        {
+            // nanoFramework has no spans: a field, built once when the class is first used (see docs/nanoframework.md
+            // for where these bytes live on a device).
+            if (values.Count == 0)
+            {
+                code.Line($"private static readonly {type}[] {name} = new {type}[0];");
+                return;
+            }
+            code.Open($"private static readonly {type}[] {name} = new {type}[]");
+            code.Elements(values, format, perLine);
+            code.Close(";");
+            return;
+        }
         if (values.Count == 0)
         {
             code.Line($"private static ReadOnlySpan<{type}> {name} => default;");

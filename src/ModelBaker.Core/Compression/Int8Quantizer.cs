@@ -24,7 +24,7 @@ public static class Int8Quantizer
     public static Result Quantize(BakedPlan floatPlan, Dictionary<ArenaSlice, (float Min, float Max)> ranges,
         IReadOnlyDictionary<ArenaSlice, QuantizationParameters> fixedParameters, IReadOnlyDictionary<string, double[]> weightScales)
     {
-        var context = new QuantizationContext(ranges) { ModelWeightScales = weightScales };
+        var context = new QuantizationContext(ranges) { ModelWeightScales = weightScales, Target = floatPlan.Header.Target };
         foreach (var pair in fixedParameters) context.Fix(pair.Key, pair.Value);
         var inputs = floatPlan.Inputs.Select(t => Tensor(t, context)).ToList();
         var kernels = floatPlan.Kernels.Select(k => QuantizeStep((FloatKernel)k, context, fixedParameters.Count > 0)).ToList();

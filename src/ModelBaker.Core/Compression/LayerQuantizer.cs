@@ -19,8 +19,9 @@ public sealed record QuantizedLayer(EncodedWeights Weights, int[] Bias, int[] Mu
 public static class LayerQuantizer
 {
     /// <param name="modelScales">A QDQ model's own per-unit weight scales: its int8 weights then come back exactly.</param>
+    /// <param name="dense">Store the weights dense whatever else would be smaller (for kernels that read them so).</param>
     public static QuantizedLayer Quantize(IWeightedKernel layer, int clusters, double[]? modelScales, QuantizationParameters input,
-        QuantizationParameters output)
+        QuantizationParameters output, bool dense = false)
     {
         if (modelScales != null && clusters > 0)
             throw new Diagnostics.BakeException(Diagnostics.ErrorCodes.UnsupportedOperatorUsage,
@@ -54,6 +55,7 @@ public static class LayerQuantizer
         // kernels read element 0 of a one-element array.
         if (multipliers.Distinct().Count() == 1 && shifts.Distinct().Count() == 1)
             (multipliers, shifts) = (new[] { multipliers[0] }, new[] { shifts[0] });
-        return new QuantizedLayer(EncodedWeights.Smallest(weights, units, depth, codebook), bias, multipliers, shifts);
+        var encoded = dense ? EncodedWeights.Dense(weights, units, depth) : EncodedWeights.Smallest(weights, units, depth, codebook);
+        return new QuantizedLayer(encoded, bias, multipliers, shifts);
     }
 }

@@ -18,6 +18,9 @@ public sealed class QuantizationContext
 
     public QuantizationContext(Dictionary<ArenaSlice, (float Min, float Max)> ranges) => _ranges = ranges;
 
+    /// <summary>The flavour of code the plan is for: the nanoFramework flavour's convolution reads dense weights.</summary>
+    public Pipeline.CodeTarget Target { get; init; } = Pipeline.CodeTarget.Net;
+
     /// <summary>The parameters of a float tensor: fixed earlier, or from its calibration range.</summary>
     public QuantizationParameters Parameters(ArenaSlice floatSlice)
     {

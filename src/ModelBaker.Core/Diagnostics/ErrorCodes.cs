@@ -16,6 +16,8 @@ public static class ErrorCodes
     public const string ShapeError = "MB1103";
     public const string UnsupportedOperatorUsage = "MB1104";
     public const string InvalidGraph = "MB1105";
+    /// <summary>A step the chosen CodeTarget cannot run (nanoFramework: float steps, casts to or from float).</summary>
+    public const string UnsupportedOnTarget = "MB1106";
 
     // MB12xx — CompressedModel item metadata
     public const string InvalidSparsity = "MB1201";

@@ -59,6 +59,29 @@ public sealed class ArgMaxInt8 : Int8Kernel
     }
     // </emit>
 
+    // <emit Nano>
+    /// <summary>Index of the largest int8 of each group, on arrays.</summary>
+    public static void ArgMax(sbyte[] input, int inputOffset, int outer, int size, int inner, bool selectLastIndex, long[] output, int outputOffset)
+    {
+        for (int o = 0; o < outer; o++)
+        for (int n = 0; n < inner; n++)
+        {
+            int start = inputOffset + o * size * inner + n, best = 0, max = input[start];
+            for (int j = 1; j < size; j++)
+            {
+                int x = input[start + j * inner];
+                if (x > max || (selectLastIndex && x == max)) { max = x; best = j; }
+            }
+            output[outputOffset + o * inner + n] = best;
+        }
+    }
+    // </emit>
+
+    public override IEnumerable<string> NanoHelpers => new[] { nameof(ArgMaxInt8) + "#Nano" };
+
+    public override void EmitNanoCall(CodeWriter code, string name) =>
+        code.Line($"ArgMax({Input.NanoArguments()}, outer: {Outer}, size: {Size}, inner: {Inner}, selectLastIndex: {(SelectLastIndex ? "true" : "false")}, {Output.NanoArguments()});");
+
     public override void WritePayload(PlanBinaryWriter w)
     {
         w.Int(Outer); w.Int(Size); w.Int(Inner); w.Byte(SelectLastIndex ? (byte)1 : (byte)0); w.Slice(Input); w.Slice(Output);

@@ -189,6 +189,103 @@ public sealed class BinaryInt8 : Int8Kernel
     }
     // </emit>
 
+    // <emit Nano>
+    /// <summary>
+    /// Int8 element-wise operation with broadcasting, on arrays (strides are 0 along broadcast dimensions):
+    /// 0 Add, 1 Sub, 2 Mul, 3 Div, 4 Max, 5 Min, 6 PRelu (b is the slope).
+    /// </summary>
+    public static void Binary(int operation,
+        sbyte[] a, int aOffset, int[] aStrides, int aZeroPoint, int aMultiplier, int aShift,
+        sbyte[] b, int bOffset, int[] bStrides, int bZeroPoint, int bMultiplier, int bShift,
+        int[] shape, int outputMultiplier, int outputShift, int outputZeroPoint,
+        int activationMin, int activationMax, sbyte[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+        {
+            int aIndex = aOffset, bIndex = bOffset, rest = i;
+            for (int d = shape.Length - 1; d >= 0; d--)
+            {
+                int coordinate = rest % shape[d];
+                rest /= shape[d];
+                aIndex += coordinate * aStrides[d];
+                bIndex += coordinate * bStrides[d];
+            }
+            int x = a[aIndex] - aZeroPoint, y = b[bIndex] - bZeroPoint, value;
+            switch (operation)
+            {
+                case 0:
+                case 1:
+                {
+                    int scaledA = MultiplyByQuantizedMultiplier(x * (1 << 20), aMultiplier, aShift);
+                    int scaledB = MultiplyByQuantizedMultiplier(y * (1 << 20), bMultiplier, bShift);
+                    value = MultiplyByQuantizedMultiplier(operation == 0 ? scaledA + scaledB : scaledA - scaledB, outputMultiplier, outputShift) + outputZeroPoint;
+                    break;
+                }
+                case 2:
+                    value = MultiplyByQuantizedMultiplier(x * y, outputMultiplier, outputShift) + outputZeroPoint;
+                    break;
+                case 3:
+                    // A real divisor of 0: the dividend's sign times infinity, saturated; 0 / 0 is 0.
+                    value = y != 0 ? MultiplyByQuantizedMultiplier(x * (1 << 16) / y, outputMultiplier, outputShift) + outputZeroPoint
+                        : x > 0 ? 127 : x < 0 ? -128 : outputZeroPoint;
+                    break;
+                case 4:
+                case 5:
+                {
+                    int scaledA = MultiplyByQuantizedMultiplier(x, aMultiplier, aShift);
+                    int scaledB = MultiplyByQuantizedMultiplier(y, bMultiplier, bShift);
+                    value = (operation == 4 ? (scaledA > scaledB ? scaledA : scaledB) : (scaledA < scaledB ? scaledA : scaledB)) + outputZeroPoint;
+                    break;
+                }
+                default:
+                    value = (x >= 0 ? MultiplyByQuantizedMultiplier(x, aMultiplier, aShift)
+                        : MultiplyByQuantizedMultiplier(x * y, outputMultiplier, outputShift)) + outputZeroPoint;
+                    break;
+            }
+            output[outputOffset + i] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+        }
+    }
+    // </emit>
+
+    public override IEnumerable<string> NanoHelpers => new[] { nameof(BinaryInt8) + "#Nano", nameof(FixedPoint) };
+
+    public override void EmitNanoCall(CodeWriter code, string name) =>
+        code.Line($"Binary({(int)Operation} /* {Operation} */,")
+            .Line($"    {NanoExpression(A, name + "A")}, {name}AStrides, aZeroPoint: {ATerm.ZeroPoint}, aMultiplier: {ATerm.Multiplier}, aShift: {ATerm.Shift},")
+            .Line($"    {NanoExpression(B, name + "B")}, {name}BStrides, bZeroPoint: {BTerm.ZeroPoint}, bMultiplier: {BTerm.Multiplier}, bShift: {BTerm.Shift},")
+            .Line($"    {name}Shape, outputMultiplier: {OutputMultiplier}, outputShift: {OutputShift}, outputZeroPoint: {OutputZeroPoint},")
+            .Line($"    activationMin: {ActivationMin}, activationMax: {ActivationMax}, {Output.NanoArguments()}, outputLength: {Output.Length});");
+
+    private static string NanoExpression(Operand<sbyte> operand, string constantName) =>
+        operand.IsConstant ? constantName + ", 0" : operand.Slice!.NanoArguments();
+
+    /// <summary>
+    /// An operand read at exactly the output's index (same length, not broadcast), when the other operand is not the
+    /// same tensor read differently: then element i is read only to write element i.
+    /// </summary>
+    public override ArenaSlice? InPlaceInput
+    {
+        get
+        {
+            bool Aligned(Operand<sbyte> o) => o.Slice != null && o.Slice.Length == Output.Length && IsRowMajor(o.Strides, Shape);
+            if (Aligned(A) && (B.Slice != A.Slice || Aligned(B))) return A.Slice;
+            if (Aligned(B) && A.Slice != B.Slice) return B.Slice;
+            return null;
+        }
+    }
+
+    /// <summary>True when these strides address <paramref name="shape"/> in row-major order (index = flat position).</summary>
+    private static bool IsRowMajor(int[] strides, int[] shape)
+    {
+        int expected = 1;
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            if (shape[d] > 1 && strides[d] != expected) return false;
+            expected *= shape[d];
+        }
+        return true;
+    }
+
     public override void WritePayload(PlanBinaryWriter w)
     {
         w.Byte((byte)Operation);

@@ -89,6 +89,33 @@ public sealed class ChannelAffineInt8 : Int8Kernel
     }
     // </emit>
 
+    // <emit Nano>
+    /// <summary>Int8 per-channel affine map (a 1×1 depthwise layer) on arrays, channels of <paramref name="inner"/> elements.</summary>
+    public static void ChannelAffine(sbyte[] input, int inputOffset, int length, int inner, sbyte[] weights, int[] bias,
+        int[] multipliers, int[] shifts, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
+    {
+        int channels = weights.Length;
+        for (int start = 0, c = 0; start < length; start += inner, c = c + 1 == channels ? 0 : c + 1)
+        {
+            int weight = weights[c], channelBias = bias[c], multiplier = multipliers[c], shift = shifts[c];
+            for (int i = start; i < start + inner; i++)
+            {
+                int value = MultiplyByQuantizedMultiplier(input[inputOffset + i] * weight + channelBias, multiplier, shift) + outputZeroPoint;
+                output[outputOffset + i] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+            }
+        }
+    }
+    // </emit>
+
+    public override IEnumerable<string> NanoHelpers => new[] { nameof(ChannelAffineInt8) + "#Nano", nameof(FixedPoint) };
+
+    public override void EmitNanoCall(CodeWriter code, string name) =>
+        code.Line($"ChannelAffine({Input.NanoArguments()}, length: {Input.Length}, inner: {Inner}, {name}Weights, {name}Bias, {name}Multipliers, {name}Shifts,")
+            .Line($"    outputZeroPoint: {OutputZeroPoint}, activationMin: {ActivationMin}, activationMax: {ActivationMax}, {Output.NanoArguments()});");
+
+    /// <summary>Element i is read only to write element i.</summary>
+    public override ArenaSlice? InPlaceInput => Input;
+
     public override void WritePayload(PlanBinaryWriter w)
     {
         w.Slice(Input); w.Slice(Output); w.Int(Inner);

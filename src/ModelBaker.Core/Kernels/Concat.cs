@@ -85,6 +85,19 @@ public sealed class Concat : FloatKernel
     }
     // </emit>
 
+    // <emit Nano>
+    /// <summary>CopyBlocks on int8 arrays: <paramref name="length"/> input values from <paramref name="inputOffset"/>.</summary>
+    public static void CopyBlocks(sbyte[] input, int inputOffset, int length, int blockLength, sbyte[] output, int outputOffset, int outputStride)
+    {
+        if (blockLength == 0) return;
+        for (int i = 0, o = outputOffset; i < length; i += blockLength, o += outputStride)
+            Array.Copy(input, inputOffset + i, output, o, blockLength);
+    }
+    // </emit>
+
+    /// <summary>Int8 tensors only (ConcatInt8 copies with this block); other element types have no nanoFramework flavour.</summary>
+    public override IEnumerable<string>? NanoHelpers => null;
+
     public override void WritePayload(PlanBinaryWriter w)
     {
         w.Int(Parts.Count);

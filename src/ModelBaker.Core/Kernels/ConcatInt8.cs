@@ -112,6 +112,40 @@ public sealed class ConcatInt8 : Int8Kernel
     }
     // </emit>
 
+    // <emit Nano>
+    /// <summary>RequantizeBlocks on arrays: <paramref name="length"/> input values from <paramref name="inputOffset"/>.</summary>
+    public static void RequantizeBlocks(sbyte[] input, int inputOffset, int length, int blockLength, sbyte[] output, int outputOffset, int outputStride,
+        int inputZeroPoint, int multiplier, int shift, int outputZeroPoint)
+    {
+        if (blockLength == 0) return;
+        for (int i = 0, o = outputOffset; i < length; i += blockLength, o += outputStride)
+        {
+            for (int j = 0; j < blockLength; j++)
+            {
+                int value = MultiplyByQuantizedMultiplier(input[inputOffset + i + j] - inputZeroPoint, multiplier, shift) + outputZeroPoint;
+                output[o + j] = (sbyte)(value < -128 ? -128 : value > 127 ? 127 : value);
+            }
+        }
+    }
+    // </emit>
+
+    public override IEnumerable<string> NanoHelpers => new[] { nameof(Concat) + "#Nano", nameof(ConcatInt8) + "#Nano", nameof(FixedPoint) };
+
+    public override void EmitNanoCall(CodeWriter code, string name)
+    {
+        for (int i = 0; i < Parts.Count; i++)
+        {
+            var part = Parts[i];
+            string input = part.Constant != null ? $"{name}Part{i}, 0" : part.Slice!.NanoArguments();
+            string output = $"{Arenas.Name(Output.Type)}, outputOffset: {Output.Offset + OffsetOf(i)}, outputStride: {OutputStride}";
+            if (part.Requantize)
+                code.Line($"RequantizeBlocks({input}, length: {part.Length}, blockLength: {part.BlockLength}, {output},")
+                    .Line($"    inputZeroPoint: {part.ZeroPoint}, multiplier: {part.Multiplier}, shift: {part.Shift}, outputZeroPoint: {OutputZeroPoint});");
+            else
+                code.Line($"CopyBlocks({input}, length: {part.Length}, blockLength: {part.BlockLength}, {output});");
+        }
+    }
+
     public override void WritePayload(PlanBinaryWriter w)
     {
         w.Int(Parts.Count);

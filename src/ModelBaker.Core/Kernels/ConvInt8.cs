@@ -60,7 +60,9 @@ public sealed class ConvInt8 : Int8Kernel
     {
         var input = q.Parameters(conv.Input);
         var output = q.Parameters(conv.Output);
-        var layer = LayerQuantizer.Quantize(conv, conv.ClusteredValues, q.ModelWeightScalesOf(conv.Source, conv.Geometry.OutputChannels), input, output);
+        // The nanoFramework flavour's convolution has no stack buffer to decode sparse weights into: it reads them dense.
+        var layer = LayerQuantizer.Quantize(conv, conv.ClusteredValues, q.ModelWeightScalesOf(conv.Source, conv.Geometry.OutputChannels), input, output,
+            dense: q.Target == Pipeline.CodeTarget.NanoFramework);
         var (min, max) = QuantizationContext.ActivationRange(conv.ActivationMin, conv.ActivationMax, output);
         return new ConvInt8(conv.Source, q.Slice(conv.Input), q.Slice(conv.Output), conv.Geometry, layer.Weights, layer.Bias,
             layer.Multipliers, layer.Shifts, input.ZeroPoint, output.ZeroPoint, min, max);
@@ -202,6 +204,89 @@ public sealed class ConvInt8 : Int8Kernel
         }
     }
     // </emit>
+
+    // <emit Nano>
+    /// <summary>
+    /// Int8 convolution on arrays, NCHW, grouped, per-channel requantization. Padded taps read the input zero point (real 0),
+    /// which the folded bias cancels exactly.
+    /// </summary>
+    public static void Conv(sbyte[] input, int inputOffset, sbyte[] weights, int[] bias, int[] multipliers, int[] shifts,
+        int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
+        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
+        int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
+    {
+        int groupInputChannels = inputChannels / groups, groupOutputChannels = outputChannels / groups;
+        int weightsPerChannel = groupInputChannels * kernelHeight * kernelWidth;
+        int inputPlane = inputHeight * inputWidth, outputPlane = outputHeight * outputWidth;
+        InsideRange(outputHeight, inputHeight, kernelHeight, strideHeight, dilationHeight, padTop, out int firstRow, out int endRow);
+        InsideRange(outputWidth, inputWidth, kernelWidth, strideWidth, dilationWidth, padLeft, out int firstColumn, out int endColumn);
+        int rowStep = dilationHeight * inputWidth;
+        for (int n = 0; n < batch; n++)
+        {
+            for (int m = 0; m < outputChannels; m++)
+            {
+                int channelWeights = m * weightsPerChannel;
+                int groupInput = inputOffset + (n * inputChannels + m / groupOutputChannels * groupInputChannels) * inputPlane;
+                int plane = outputOffset + (n * outputChannels + m) * outputPlane;
+                int channelBias = bias[m], multiplier = multipliers[multipliers.Length == 1 ? 0 : m], shift = shifts[shifts.Length == 1 ? 0 : m];
+                for (int oy = 0; oy < outputHeight; oy++)
+                {
+                    int top = oy * strideHeight - padTop;
+                    bool rowInside = oy >= firstRow && oy < endRow;
+                    for (int ox = 0; ox < outputWidth; ox++)
+                    {
+                        int left = ox * strideWidth - padLeft;
+                        int accumulator = channelBias;
+                        int w = 0;
+                        if (rowInside && ox >= firstColumn && ox < endColumn)
+                        {
+                            // Whole window inside the input: a plain int8 dot product.
+                            for (int ic = 0; ic < groupInputChannels; ic++)
+                            {
+                                int row = ic * inputPlane + top * inputWidth + left;
+                                for (int ky = 0; ky < kernelHeight; ky++, row += rowStep)
+                                    for (int kx = 0; kx < kernelWidth; kx++, w++)
+                                        accumulator += input[groupInput + row + kx * dilationWidth] * weights[channelWeights + w];
+                            }
+                        }
+                        else
+                        {
+                            // Border: a tap in the padding reads the zero point (real 0), as the folded bias expects.
+                            for (int ic = 0; ic < groupInputChannels; ic++)
+                            {
+                                for (int ky = 0; ky < kernelHeight; ky++)
+                                {
+                                    int y = top + ky * dilationHeight;
+                                    bool rowValid = y >= 0 && y < inputHeight;
+                                    int row = ic * inputPlane + y * inputWidth;
+                                    for (int kx = 0; kx < kernelWidth; kx++, w++)
+                                    {
+                                        int x = left + kx * dilationWidth;
+                                        int value = rowValid && x >= 0 && x < inputWidth ? input[groupInput + row + x] : inputZeroPoint;
+                                        accumulator += value * weights[channelWeights + w];
+                                    }
+                                }
+                            }
+                        }
+                        int result = MultiplyByQuantizedMultiplier(accumulator, multiplier, shift) + outputZeroPoint;
+                        output[plane + oy * outputWidth + ox] = (sbyte)(result < activationMin ? activationMin : result > activationMax ? activationMax : result);
+                    }
+                }
+            }
+        }
+    }
+    // </emit>
+
+    public override IEnumerable<string> NanoHelpers => new[] { nameof(ConvInt8) + "#Nano", nameof(WindowBounds), nameof(FixedPoint) };
+
+    public override void EmitNanoCall(CodeWriter code, string name)
+    {
+        string[] geometry = Geometry.Arguments();
+        code.Line($"Conv({Input.NanoArguments()}, {name}Weights, {name}Bias, {name}Multipliers, {name}Shifts,")
+            .Line($"    {geometry[0]}")
+            .Line($"    {geometry[1]}")
+            .Line($"    inputZeroPoint: {InputZeroPoint}, outputZeroPoint: {OutputZeroPoint}, activationMin: {ActivationMin}, activationMax: {ActivationMax}, {Output.NanoArguments()});");
+    }
 
     public override void WritePayload(PlanBinaryWriter w)
     {

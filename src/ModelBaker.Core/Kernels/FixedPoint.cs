@@ -41,6 +41,8 @@ public static class FixedPoint
         return (BitConverter.Int64BitsToDouble(fractionBits), rawExponent - 1022);
     }
 
+    // The nanoFramework flavour uses this block too (no spans, no System.Math), minus the AggressiveInlining
+    // attributes its mscorlib does not define: NanoClassEmitter leaves those lines out.
     // <emit>
     /// <summary>(a × b × 2) / 2^32, rounded to nearest, saturating the one overflowing case.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -71,11 +73,26 @@ public static class FixedPoint
         return RoundingDivideByPowerOfTwo(SaturatingRoundingDoublingHighMul(x * (1 << leftShift), multiplier), rightShift);
     }
 
-    /// <summary>real → int8: round half to even, add the zero point, saturate.</summary>
+    /// <summary>
+    /// real → int8: round half to even, add the zero point, saturate; NaN gives 0. No System.Math (nanoFramework has
+    /// none), and the very same steps in both flavours, so the input quantization is bit-identical everywhere.
+    /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static sbyte Quantize(float value, double scale, int zeroPoint)
     {
-        double q = Math.Round(value / scale) + zeroPoint;
+        double x = value / scale;
+        if (double.IsNaN(x)) return 0;
+        // Past ±256 every result saturates (|zeroPoint| ≤ 128); clamping first keeps the int conversion in range.
+        if (x > 256) x = 256;
+        else if (x < -256) x = -256;
+        int truncated = (int)x;
+        double fraction = x - truncated; // exact (Sterbenz): x and its truncation are within a factor 2, or truncated is 0
+        int rounded = fraction > 0.5 ? truncated + 1
+            : fraction < -0.5 ? truncated - 1
+            : fraction == 0.5 ? truncated + (truncated & 1)
+            : fraction == -0.5 ? truncated - (truncated & 1)
+            : truncated;
+        int q = rounded + zeroPoint;
         return (sbyte)(q < -128 ? -128 : q > 127 ? 127 : q);
     }
 

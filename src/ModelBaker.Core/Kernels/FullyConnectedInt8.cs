@@ -417,6 +417,140 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     }
     // </emit>
 
+    // The nanoFramework flavour of each encoding: arrays and offsets, scalar loops, C# 9.
+    // <emit Nano>
+    /// <summary>Int8 fully connected layer with per-unit requantization, on arrays.</summary>
+    public static void FullyConnected(sbyte[] input, int inputOffset, int rows, int depth, int rowStride, int columnStride,
+        sbyte[] weights, int[] bias, int[] multipliers, sbyte[] shifts,
+        int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
+    {
+        int units = bias.Length;
+        for (int m = 0; m < rows; m++)
+        {
+            for (int n = 0; n < units; n++)
+            {
+                int accumulator = bias[n], position = inputOffset + m * rowStride, w = n * depth;
+                for (int k = 0; k < depth; k++, position += columnStride)
+                    accumulator += input[position] * weights[w + k];
+                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n], shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
+                output[outputOffset + m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+            }
+        }
+    }
+    // </emit>
+
+    // <emit NanoBitmask>
+    /// <summary>Int8 fully connected layer stored as a bitmask of non-zeros plus the non-zero values, on arrays.</summary>
+    public static void FullyConnectedBitmask(sbyte[] input, int inputOffset, int rows, int depth, int rowStride, int columnStride,
+        byte[] mask, sbyte[] values, int[] bias, int[] multipliers, sbyte[] shifts,
+        int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
+    {
+        int units = bias.Length, maskBytes = (depth + 7) / 8;
+        for (int m = 0; m < rows; m++)
+        {
+            int next = 0, row = inputOffset + m * rowStride;
+            for (int n = 0; n < units; n++)
+            {
+                int accumulator = bias[n];
+                for (int b = 0; b < maskBytes; b++)
+                {
+                    int set = mask[n * maskBytes + b];
+                    while (set != 0)
+                    {
+                        int bit = 0;
+                        while ((set & (1 << bit)) == 0) bit++;
+                        set &= set - 1; // clear the lowest set bit
+                        accumulator += input[row + (b * 8 + bit) * columnStride] * values[next++];
+                    }
+                }
+                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n], shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
+                output[outputOffset + m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+            }
+        }
+    }
+    // </emit>
+
+    // <emit NanoIndexDelta>
+    /// <summary>Int8 fully connected layer stored as (distance from the previous non-zero, value) pairs, on arrays.</summary>
+    public static void FullyConnectedIndexDelta(sbyte[] input, int inputOffset, int rows, int depth, int rowStride, int columnStride,
+        ushort[] counts, byte[] deltas, sbyte[] values, int[] bias, int[] multipliers,
+        sbyte[] shifts, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
+    {
+        int units = bias.Length;
+        for (int m = 0; m < rows; m++)
+        {
+            int entry = 0, row = inputOffset + m * rowStride;
+            for (int n = 0; n < units; n++)
+            {
+                int accumulator = bias[n], k = -1;
+                for (int c = 0; c < counts[n]; c++, entry++)
+                {
+                    k += deltas[entry];
+                    accumulator += input[row + k * columnStride] * values[entry];
+                }
+                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n], shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
+                output[outputOffset + m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+            }
+        }
+    }
+    // </emit>
+
+    // <emit NanoClustered>
+    /// <summary>The mask argument of a clustered layer without one (every weight has a code).</summary>
+    private static readonly byte[] NoMask = new byte[0];
+
+    /// <summary>Int8 fully connected layer stored as packed codebook indices (with an optional bitmask), on arrays.</summary>
+    public static void FullyConnectedClustered(sbyte[] input, int inputOffset, int rows, int depth, int rowStride, int columnStride,
+        byte[] mask, sbyte[] codebook, byte[] codes, int bits, int[] bias,
+        int[] multipliers, sbyte[] shifts, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
+    {
+        int units = bias.Length, maskBytes = (depth + 7) / 8, codeMask = (1 << bits) - 1;
+        bool sparse = mask.Length > 0;
+        for (int m = 0; m < rows; m++)
+        {
+            int position = 0, row = inputOffset + m * rowStride;
+            for (int n = 0; n < units; n++)
+            {
+                int accumulator = bias[n];
+                for (int k = 0; k < depth; k++)
+                {
+                    if (sparse && (mask[n * maskBytes + k / 8] & (1 << (k % 8))) == 0) continue;
+                    int at = position >> 3;
+                    int word = codes[at] | (at + 1 < codes.Length ? codes[at + 1] << 8 : 0);
+                    int code = (word >> (position & 7)) & codeMask;
+                    position += bits;
+                    accumulator += input[row + k * columnStride] * codebook[code];
+                }
+                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n], shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
+                output[outputOffset + m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+            }
+        }
+    }
+    // </emit>
+
+    public override IEnumerable<string> NanoHelpers => new[] { nameof(FullyConnectedInt8) + Encoded.Encoding switch
+    {
+        WeightEncoding.Dense => "#Nano",
+        WeightEncoding.Bitmask => "#NanoBitmask",
+        WeightEncoding.IndexDelta => "#NanoIndexDelta",
+        _ => "#NanoClustered",
+    }, nameof(FixedPoint) };
+
+    public override void EmitNanoCall(CodeWriter code, string name)
+    {
+        var (method, weights) = Encoded.Encoding switch
+        {
+            WeightEncoding.Dense => ("FullyConnected", $"{name}Weights"),
+            WeightEncoding.Bitmask => ("FullyConnectedBitmask", $"{name}Mask, {name}Weights"),
+            WeightEncoding.IndexDelta => ("FullyConnectedIndexDelta", $"{name}Counts, {name}Deltas, {name}Weights"),
+            WeightEncoding.ClusteredBitmask => ("FullyConnectedClustered", $"{name}Mask, {name}Codebook, {name}Codes, bits: {Encoded.Bits}"),
+            _ => ("FullyConnectedClustered", $"NoMask, {name}Codebook, {name}Codes, bits: {Encoded.Bits}"),
+        };
+        code.Line($"{method}({Input.NanoArguments()}, rows: {Rows}, depth: {Depth}, rowStride: {RowStride}, columnStride: {ColumnStride},")
+            .Line($"    {weights}, {name}Bias, {name}Multipliers, {name}Shifts,")
+            .Line($"    outputZeroPoint: {OutputZeroPoint}, activationMin: {ActivationMin}, activationMax: {ActivationMax}, {Output.NanoArguments()});");
+    }
+
     public override void WritePayload(PlanBinaryWriter w)
     {
         w.Slice(Input); w.Slice(Output);

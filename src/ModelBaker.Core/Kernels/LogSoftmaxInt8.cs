@@ -97,6 +97,38 @@ public sealed class LogSoftmaxInt8 : Int8Kernel
     }
     // </emit>
 
+    // <emit Nano>
+    /// <summary>Int8 log-softmax on arrays; output scale 16/256, zero point 127.</summary>
+    public static void LogSoftmax(sbyte[] input, int inputOffset, int outer, int size, int inner,
+        int[] expTable, int[] diffTable, int[] log2Table, sbyte[] output, int outputOffset)
+    {
+        for (int o = 0; o < outer; o++)
+        for (int n = 0; n < inner; n++)
+        {
+            int start = inputOffset + o * size * inner + n;
+            int max = -128;
+            for (int j = 0; j < size; j++) if (input[start + j * inner] > max) max = input[start + j * inner];
+            long sum = 0;
+            for (int j = 0; j < size; j++) sum += expTable[max - input[start + j * inner]];
+            int high = 0;
+            while ((sum >> (high + 1)) != 0) high++;
+            int mantissa = (int)((((sum - (1L << high)) << 8) + (1L << (high - 1))) >> high);
+            long log2Sum = ((long)high << 16) + log2Table[mantissa];
+            long lnSum = ((log2Sum - (20L << 16)) * 726817 + (1L << 15)) >> 16;
+            for (int j = 0; j < size; j++)
+            {
+                long value = 127 + ((diffTable[max - input[start + j * inner]] - lnSum + (1L << 15)) >> 16);
+                output[outputOffset - inputOffset + start + j * inner] = (sbyte)(value < -128 ? -128 : value > 127 ? 127 : value);
+            }
+        }
+    }
+    // </emit>
+
+    public override IEnumerable<string> NanoHelpers => new[] { nameof(LogSoftmaxInt8) + "#Nano" };
+
+    public override void EmitNanoCall(CodeWriter code, string name) =>
+        code.Line($"LogSoftmax({Input.NanoArguments()}, outer: {Outer}, size: {Size}, inner: {Inner}, {name}ExpTable, {name}DiffTable, {name}Log2Table, {Output.NanoArguments()});");
+
     public override void WritePayload(PlanBinaryWriter w)
     {
         w.Int(Outer); w.Int(Size); w.Int(Inner); w.Ints(ExpTable); w.Ints(DiffTable); w.Ints(Log2Table); w.Slice(Input); w.Slice(Output);

@@ -72,6 +72,23 @@ public sealed class LookupInt8 : Int8Kernel
     }
     // </emit>
 
+    // <emit Nano>
+    /// <summary>output[outputOffset + i] = table[input[inputOffset + i] + 128] for i &lt; length.</summary>
+    public static void Lookup(sbyte[] input, int inputOffset, int length, sbyte[] table, sbyte[] output, int outputOffset)
+    {
+        for (int i = 0; i < length; i++)
+            output[outputOffset + i] = table[input[inputOffset + i] + 128];
+    }
+    // </emit>
+
+    public override IEnumerable<string> NanoHelpers => new[] { nameof(LookupInt8) + "#Nano" };
+
+    public override void EmitNanoCall(CodeWriter code, string name) =>
+        code.Line($"Lookup({Input.NanoArguments()}, length: {Input.Length}, {name}Table, {Output.NanoArguments()});");
+
+    /// <summary>Element i is read only to write element i.</summary>
+    public override ArenaSlice? InPlaceInput => Input;
+
     public override void WritePayload(PlanBinaryWriter w)
     {
         w.String(Function); w.SBytes(Table); w.Slice(Input); w.Slice(Output);

@@ -100,6 +100,42 @@ public sealed class ReduceInt8 : Int8Kernel
     }
     // </emit>
 
+    // <emit Nano>
+    /// <summary>Int8 reduction on arrays: 0 mean (sum in int32, requantized), 1 max.</summary>
+    public static void Reduce(int operation, sbyte[] input, int inputOffset, int[] keptShape, int[] keptStrides,
+        int[] reducedOffsets, int inputZeroPoint, int multiplier, int shift, int outputZeroPoint, sbyte[] output, int outputOffset, int outputLength)
+    {
+        for (int o = 0; o < outputLength; o++)
+        {
+            int start = inputOffset, rest = o;
+            for (int d = keptShape.Length - 1; d >= 0; d--)
+            {
+                start += rest % keptShape[d] * keptStrides[d];
+                rest /= keptShape[d];
+            }
+            if (operation == 0)
+            {
+                int sum = 0;
+                for (int k = 0; k < reducedOffsets.Length; k++) sum += input[start + reducedOffsets[k]] - inputZeroPoint;
+                int value = MultiplyByQuantizedMultiplier(sum, multiplier, shift) + outputZeroPoint;
+                output[outputOffset + o] = (sbyte)(value < -128 ? -128 : value > 127 ? 127 : value);
+            }
+            else
+            {
+                int max = -128;
+                for (int k = 0; k < reducedOffsets.Length; k++) if (input[start + reducedOffsets[k]] > max) max = input[start + reducedOffsets[k]];
+                output[outputOffset + o] = (sbyte)max;
+            }
+        }
+    }
+    // </emit>
+
+    public override IEnumerable<string> NanoHelpers => new[] { nameof(ReduceInt8) + "#Nano", nameof(FixedPoint) };
+
+    public override void EmitNanoCall(CodeWriter code, string name) =>
+        code.Line($"Reduce({(int)Operation} /* {Operation} */, {Input.NanoArguments()}, {name}KeptShape, {name}KeptStrides, {name}ReducedOffsets,")
+            .Line($"    inputZeroPoint: {InputZeroPoint}, multiplier: {Multiplier}, shift: {Shift}, outputZeroPoint: {OutputZeroPoint}, {Output.NanoArguments()}, outputLength: {Output.Length});");
+
     public override void WritePayload(PlanBinaryWriter w)
     {
         w.Byte((byte)Operation); w.Ints(KeptShape); w.Ints(KeptStrides); w.Ints(ReducedOffsets);

@@ -106,6 +106,39 @@ public sealed class Remap : FloatKernel
     }
     // </emit>
 
+    // <emit Nano>
+    /// <summary>RemapElements on int8 arrays (nanoFramework has no generics).</summary>
+    public static void RemapElements(sbyte[] input, int inputOffset, int[] shape, int[] offsets, sbyte padding, sbyte[] output, int outputOffset, int outputLength)
+    {
+        int rank = shape.Length, inner = shape[rank - 1], innerStart = offsets.Length - inner;
+        if (outputLength == 0) return;
+        for (int row = 0, position = 0; position < outputLength; row++)
+        {
+            int source = inputOffset, rest = row, start = innerStart;
+            bool padded = false;
+            for (int d = rank - 2; d >= 0; d--)
+            {
+                start -= shape[d];
+                int offset = offsets[start + rest % shape[d]];
+                rest /= shape[d];
+                if (offset < 0) padded = true;
+                else source += offset;
+            }
+            for (int j = 0; j < inner; j++, position++)
+            {
+                int offset = offsets[innerStart + j];
+                output[outputOffset + position] = padded || offset < 0 ? padding : input[source + offset];
+            }
+        }
+    }
+    // </emit>
+
+    /// <summary>Int8 tensors only: the nanoFramework flavour has no generics, and int8 plans move int8 data.</summary>
+    public override IEnumerable<string>? NanoHelpers => Output.Type == ElementType.Int8 ? new[] { nameof(Remap) + "#Nano" } : null;
+
+    public override void EmitNanoCall(CodeWriter code, string name) =>
+        code.Line($"RemapElements({Input.NanoArguments()}, {name}Shape, {name}Offsets, padding: {TypedArrays.Literal(Padding, 0)}, {Output.NanoArguments()}, outputLength: {Output.Length});");
+
     public override void WritePayload(PlanBinaryWriter w)
     {
         w.Slice(Input); w.Slice(Output); w.Ints(Shape); w.Ints(Offsets);

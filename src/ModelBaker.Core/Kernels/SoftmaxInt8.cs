@@ -81,6 +81,33 @@ public sealed class SoftmaxInt8 : Int8Kernel
     }
     // </emit>
 
+    // <emit Nano>
+    /// <summary>Int8 softmax on arrays; output scale 1/256, zero point −128.</summary>
+    public static void Softmax(sbyte[] input, int inputOffset, int outer, int size, int inner, int[] expTable, sbyte[] output, int outputOffset)
+    {
+        for (int o = 0; o < outer; o++)
+        for (int n = 0; n < inner; n++)
+        {
+            int start = o * size * inner + n;
+            int max = -128;
+            for (int j = 0; j < size; j++) if (input[inputOffset + start + j * inner] > max) max = input[inputOffset + start + j * inner];
+            long sum = 0;
+            for (int j = 0; j < size; j++) sum += expTable[max - input[inputOffset + start + j * inner]];
+            for (int j = 0; j < size; j++)
+            {
+                long scaled = (expTable[max - input[inputOffset + start + j * inner]] * 256L + sum / 2) / sum;
+                long value = scaled - 128;
+                output[outputOffset + start + j * inner] = (sbyte)(value > 127 ? 127 : value);
+            }
+        }
+    }
+    // </emit>
+
+    public override IEnumerable<string> NanoHelpers => new[] { nameof(SoftmaxInt8) + "#Nano" };
+
+    public override void EmitNanoCall(CodeWriter code, string name) =>
+        code.Line($"Softmax({Input.NanoArguments()}, outer: {Outer}, size: {Size}, inner: {Inner}, {name}ExpTable, {Output.NanoArguments()});");
+
     public override void WritePayload(PlanBinaryWriter w)
     {
         w.Int(Outer); w.Int(Size); w.Int(Inner); w.Ints(ExpTable); w.Slice(Input); w.Slice(Output);

@@ -14,7 +14,8 @@ public enum PruningMode
 /// <summary>How activation ranges are chosen from the calibration data (docs/compression.md).</summary>
 public enum CalibrationMethod { MinMax, Percentile, Entropy }
 
-public enum CodeTarget { Net }
+/// <summary>Which C# the generator writes: .NET (spans, SIMD) or nanoFramework (arrays, C# 9, docs/nanoframework.md).</summary>
+public enum CodeTarget { Net, NanoFramework }
 
 /// <summary>
 /// Everything one bake needs, already validated: the CompressedModel item's metadata (README's table),

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
 using ModelBaker.Core.Calibration;
+using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Compression;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Ir;
@@ -51,7 +52,7 @@ public static class Baker
         ConstantFolding.Run(graph);
 
         var header = new PlanHeader(Version, Path.GetFileName(options.ModelPath), modelSha256,
-            options.Namespace, options.ClassName, Precision.Float32, options.Sparsity, floatWeightBytes);
+            options.Namespace, options.ClassName, Precision.Float32, options.Sparsity, floatWeightBytes) { Target = options.Target };
         // The float model as exported: the teacher and the yardstick of every measurement.
         var reference = Assemble(header, GraphLowering.Lower(graph));
         var lowered = GraphLowering.Lower(graph);
@@ -78,6 +79,9 @@ public static class Baker
             quantization = quantized.Context;
             plan = Assemble(header with { Precision = Precision.Int8 }, quantized.Inputs, quantized.Outputs, quantized.Kernels);
         }
+
+        // Refused before any report: a nanoFramework plan must be int8 steps only (MB1211, MB1106).
+        if (options.Target == CodeTarget.NanoFramework) NanoClassEmitter.EnsureSupported(plan);
 
         var validation = Validate(reference, plan, options);
         var report = ReportBuilder.Build(reference, plan, quantization,

@@ -148,7 +148,10 @@ public static class OptionsParser
             case null: break;
             case var t when Is(t, "Net"): target = CodeTarget.Net; break;
             case var t when Is(t, "NanoFramework"):
-                Fail(ErrorCodes.NotAvailableYet, $"{item} has CodeTarget=\"{t}\": the nanoFramework target is not available in this version of ModelBaker. Use CodeTarget=\"Net\" (the default).");
+                target = CodeTarget.NanoFramework;
+                // Microcontrollers often have no FPU: the nanoFramework code is integer-only, so int8 plans only.
+                if (precision == Precision.Float32)
+                    Fail(ErrorCodes.ConflictingMetadata, $"{item} has CodeTarget=\"NanoFramework\" with Precision=\"Float32\"; the nanoFramework code is integer-only. Remove Precision (Int8 is the default) or use CodeTarget=\"Net\".");
                 break;
             case var t:
                 Fail(ErrorCodes.UnknownTarget, $"{item} has CodeTarget=\"{t}\"; the allowed values are Net (the default) and NanoFramework.");

@@ -29,5 +29,8 @@ public sealed class ArenaSlice
     /// <summary>"floats.Slice(64, 128)" — how generated code addresses the slice.</summary>
     public string Expression() => $"{Arenas.Name(Type)}.Slice({Offset}, {Length})";
 
+    /// <summary>"int8s, 64" — how the nanoFramework flavour addresses the slice: its arena array and offset.</summary>
+    public string NanoArguments() => $"{Arenas.Name(Type)}, {Offset}";
+
     public override string ToString() => $"{TensorName}:{Type}@{Offset}+{Length}";
 }

@@ -42,4 +42,8 @@ public sealed record PlanHeader(
     string ClassName,
     Precision Precision,
     float Sparsity,
-    long FloatWeightBytes);
+    long FloatWeightBytes)
+{
+    /// <summary>Which flavour of C# the generator writes for this plan (plan format 5 on).</summary>
+    public CodeTarget Target { get; init; } = CodeTarget.Net;
+}

@@ -45,6 +45,23 @@ public abstract class Kernel
 
     /// <summary>The reference implementation, on the interpreter's arenas.</summary>
     public abstract void Run(PlanArena arena);
+
+    /// <summary>
+    /// The emit blocks ("File#Block") this step calls in the nanoFramework flavour (arrays and offsets, C# 9, no
+    /// generics, no System.Math), or null when the step has none: float steps, which the integer-only target refuses.
+    /// </summary>
+    public virtual IEnumerable<string>? NanoHelpers => null;
+
+    /// <summary>Writes the nanoFramework flavour's statement(s) running this step (only when <see cref="NanoHelpers"/> is set).</summary>
+    public virtual void EmitNanoCall(CodeWriter code, string name) =>
+        throw new System.NotSupportedException($"{GetType().Name} has no nanoFramework flavour.");
+
+    /// <summary>
+    /// An input the memory planner may place on the output's bytes when this is the input's last use: the kernel
+    /// reads element i of it only before writing element i of the output, and reads no other element after that
+    /// (element-wise, same length, not broadcast). Null when the step cannot run in place.
+    /// </summary>
+    public virtual ArenaSlice? InPlaceInput => null;
 }
 
 /// <summary>A step of int8 arithmetic (the quantizer's output).</summary>

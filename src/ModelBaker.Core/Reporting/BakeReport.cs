@@ -19,6 +19,9 @@ public sealed record BakeReport(
     IReadOnlyList<LayerReport> Layers,
     AccuracyResult? Validation)
 {
+    /// <summary>The arena size no placement can beat (MemoryPlanner.LowerBoundBytes): what ArenaBytes is measured against.</summary>
+    public int ArenaLowerBoundBytes { get; init; }
+
     /// <summary>The one line a build prints per model.</summary>
     public string Summary(string className)
     {
@@ -42,6 +45,7 @@ public sealed record BakeReport(
         json.Field("floatWeightBytes", FloatWeightBytes);
         json.Field("bakedWeightBytes", BakedWeightBytes);
         json.Field("arenaBytes", ArenaBytes);
+        json.Field("arenaLowerBoundBytes", ArenaLowerBoundBytes);
         json.Field("achievedSparsity", AchievedSparsity);
         json.OpenArray("layers");
         foreach (var layer in Layers)

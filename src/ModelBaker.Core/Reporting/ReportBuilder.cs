@@ -21,7 +21,10 @@ public static class ReportBuilder
             k.Parameters == 0 ? 0 : (double)k.ZeroParameters / k.Parameters, k.Encoding, k.WeightBytes, k.Clusters, errors?[i])).ToList();
         long parameters = baked.Kernels.Sum(k => (long)k.Parameters), zeros = baked.Kernels.Sum(k => (long)k.ZeroParameters);
         return new BakeReport(baked.Header.ModelFileName, baked.Header.Precision.ToString(), baked.Header.FloatWeightBytes,
-            baked.WeightBytes, baked.ArenaBytes, parameters == 0 ? 0 : (double)zeros / parameters, layers, validation);
+            baked.WeightBytes, baked.ArenaBytes, parameters == 0 ? 0 : (double)zeros / parameters, layers, validation)
+        {
+            ArenaLowerBoundBytes = Pipeline.MemoryPlanner.LowerBoundBytes(baked.Inputs, baked.Outputs, baked.Kernels),
+        };
     }
 
     /// <summary>Per step: √(Σ (baked − float)²) / √(Σ float²) over the steps' outputs, both models fed the same inputs.</summary>

@@ -51,6 +51,8 @@ public sealed class QualityGateAndReportTests
         var (plan, report) = Baker.BakeWithReport(SampleModels.DigitsOptions(0.5f), new RecordingLog());
         Assert.Equal(plan.WeightBytes, report.BakedWeightBytes);
         Assert.Equal(plan.ArenaBytes, report.ArenaBytes);
+        Assert.Equal(Core.Pipeline.MemoryPlanner.LowerBoundBytes(plan.Inputs, plan.Outputs, plan.Kernels), report.ArenaLowerBoundBytes);
+        Assert.True(report.ArenaLowerBoundBytes > 0 && report.ArenaLowerBoundBytes <= report.ArenaBytes);
         Assert.Equal(plan.Header.FloatWeightBytes, report.FloatWeightBytes);
         Assert.Equal(plan.Kernels.Count, report.Layers.Count);
         Assert.Equal(plan.Kernels.Sum(k => k.WeightBytes), report.Layers.Sum(l => l.Bytes));

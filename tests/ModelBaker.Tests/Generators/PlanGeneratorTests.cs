@@ -6,6 +6,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
 using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
 using ModelBaker.Tests.Support;
 using PlanGenerator = generators::ModelBaker.Generators.PlanGenerator;
@@ -26,6 +27,17 @@ public sealed class PlanGeneratorTests
         var generated = Assert.Single(result.GeneratedTrees);
         Assert.EndsWith("Samples.DigitsMlp.g.cs", generated.FilePath);
         Assert.Equal(ClassEmitter.Emit(SampleModels.Digits(0.5f)), generated.GetText().ToString());
+    }
+
+    [Fact]
+    public void APlanForNanoFrameworkGetsTheNanoFrameworkFlavour()
+    {
+        var digits = SampleModels.Digits(0.5f);
+        var nano = new BakedPlan(digits.Header with { Target = CodeTarget.NanoFramework }, digits.Inputs, digits.Outputs, digits.ArenaLengths, digits.Kernels);
+        var generated = Assert.Single(Run((WritePlan(PlanFile.ToBytes(nano)), true)).GeneratedTrees);
+        string text = generated.GetText().ToString();
+        Assert.Equal(ClassEmitter.Emit(nano), text);
+        Assert.Contains("public static void Predict(float[] input, float[] output)", text);
     }
 
     [Fact]

@@ -92,7 +92,6 @@ public sealed class OptionsParserTests : IDisposable
     [InlineData("ClassName", "class", ErrorCodes.InvalidClassName)]
     [InlineData("ClassName", "9Lives", ErrorCodes.InvalidClassName)]
     [InlineData("Namespace", "My..App", ErrorCodes.InvalidNamespace)]
-    [InlineData("CodeTarget", "NanoFramework", ErrorCodes.NotAvailableYet)]
     [InlineData("CodeTarget", "Arduino", ErrorCodes.UnknownTarget)]
     [InlineData("Sparsty", "0.5", ErrorCodes.UnknownMetadata)]
     public void Bad_metadata_gets_its_code(string name, string value, string code)

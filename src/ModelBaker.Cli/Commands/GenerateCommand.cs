@@ -1,0 +1,65 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Pipeline;
+
+namespace ModelBaker.Cli.Commands;
+
+/// <summary>
+/// `modelbaker generate MODEL.onnx --target nanoframework`: bakes and writes only the generated C# (`ClassName.cs`),
+/// for projects that cannot run the MSBuild task — nanoFramework's .nfproj projects build only in Visual Studio. Prints
+/// what the file costs on a device: arena (and its lower bound), weights, scratch.
+/// </summary>
+public sealed class GenerateCommand : ICommand
+{
+    public static readonly OptionSpec Target = new("--target", "T", "NanoFramework (arrays, C# 9, integer-only; needs int8) or Net (default Net).");
+    public static readonly OptionSpec Output = new("--output", "DIR", "Folder for the .cs file (default: the current folder).", "-o");
+
+    public string Name => "generate";
+    public string ArgumentsSyntax => "MODEL.onnx";
+    public string Summary => "Bake a model and write only the generated C# file (for .nfproj projects: --target nanoframework).";
+
+    public IReadOnlyList<OptionSpec> Options { get; } = BakeArguments.Compression
+        .Concat(new[] { Target, BakeArguments.ClassName, BakeArguments.Namespace, Output }).ToArray();
+
+    public int Execute(ParsedArguments args, CliContext context)
+    {
+        string modelPath = BakeArguments.ModelPath(args, Name);
+        var options = BakeArguments.ToOptions(args, modelPath) with { Target = ParseTarget(args.Value(Target.Name)) };
+        string directory = Path.GetFullPath(args.Value(Output.Name) ?? Directory.GetCurrentDirectory());
+
+        var plan = Baker.Bake(options, new ConsoleBakeLog(context.Out, context.Error));
+        string code = ClassEmitter.Emit(plan);
+        string codePath = Path.Combine(directory, options.ClassName + ".cs");
+        try
+        {
+            Directory.CreateDirectory(directory);
+            File.WriteAllText(codePath, code, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+        }
+        catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+        {
+            throw new BakeException(ErrorCodes.PlanWriteFailed, $"Could not write '{codePath}': {e.Message}");
+        }
+
+        var h = plan.Header;
+        context.Out.WriteLine($"Generated {h.Namespace}.{h.ClassName} ({(h.Target == CodeTarget.NanoFramework ? "nanoFramework" : ".NET")}) from {h.ModelFileName}");
+        context.Out.WriteLine($"  precision  {h.Precision}");
+        context.Out.WriteLine($"  arena      {Format.Bytes(plan.ArenaBytes)} (lower bound {Format.Bytes(ClassEmitter.LowerBoundBytes(plan))})");
+        context.Out.WriteLine($"  weights    {Format.Bytes(plan.WeightBytes)}");
+        context.Out.WriteLine("  scratch    0 B");
+        context.Out.WriteLine($"  steps      {plan.Kernels.Count}");
+        context.Out.WriteLine($"Wrote {codePath}");
+        return 0;
+    }
+
+    private static CodeTarget ParseTarget(string? text)
+    {
+        if (text == null || string.Equals(text, "Net", StringComparison.OrdinalIgnoreCase)) return CodeTarget.Net;
+        if (string.Equals(text, "NanoFramework", StringComparison.OrdinalIgnoreCase)) return CodeTarget.NanoFramework;
+        throw new UsageException($"--target '{text}' is unknown; use NanoFramework or Net.", ErrorCodes.UnknownTarget, showUsage: false);
+    }
+}

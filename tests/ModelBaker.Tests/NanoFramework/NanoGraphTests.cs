@@ -1,0 +1,144 @@
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Onnx;
+using ModelBaker.Core.Pipeline;
+using ModelBaker.Core.Plan;
+using ModelBaker.Tests.Codegen;
+using ModelBaker.Tests.Interpreter;
+using ModelBaker.Tests.Operators;
+using ModelBaker.Tests.Support;
+using static ModelBaker.Tests.Operators.GraphBuilder;
+using Attribute = ModelBaker.Core.Ir.Attribute;
+
+namespace ModelBaker.Tests.NanoFramework;
+
+/// <summary>
+/// Every int8 kernel's nanoFramework block, through baked graphs: random CNNs (convolution, pooling, channel affine,
+/// fully connected) and a chain of the element-wise, softmax-family, reduction and data-movement kernels. Each file
+/// must compile clean against nanoFramework's mscorlib and, run on .NET, equal the int8 interpreter bit for bit.
+/// </summary>
+public sealed class NanoGraphTests
+{
+    /// <summary>Bakes <paramref name="graph"/> to int8 for nanoFramework (the ONNX file is deleted).</summary>
+    internal static BakedPlan BakeNano(Graph graph, Precision precision = Precision.Int8)
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "modelbaker-nano-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        string path = Path.Combine(folder, "net.onnx");
+        try
+        {
+            OnnxModelWriter.Save(graph, path);
+            return Baker.Bake(new BakeOptions(path, "Net", "Tests") { Precision = precision, Target = CodeTarget.NanoFramework }, new RecordingLog());
+        }
+        finally
+        {
+            Directory.Delete(folder, true);
+        }
+    }
+
+    private static void AssertNanoMatchesTheInterpreter(BakedPlan plan, IEnumerable<float[]> inputs)
+    {
+        string source = ClassEmitter.Emit(plan);
+        NanoCompiler.AssertNanoFrameworkClean(source);
+        var nano = NanoCompiler.CompileForNet(source, "Tests.Net");
+        foreach (var input in inputs)
+        {
+            var expected = PlanInterpreter.Run(plan, new[] { input })[0];
+            Assert.Equal(expected, NanoCompiler.Predict(nano, input, expected.Length));
+        }
+    }
+
+    public static IEnumerable<object[]> Seeds => Enumerable.Range(0, 12).Select(seed => new object[] { seed });
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void Random_cnns_in_nanoFramework_code_match_the_interpreter_bit_for_bit(int seed)
+    {
+        var cnn = new RandomCnn(seed);
+        var plan = BakeNano(cnn.Graph);
+        var rng = new Random(seed);
+        AssertNanoMatchesTheInterpreter(plan, Enumerable.Range(0, 4).Select(i => i == 0 ? cnn.Input.Floats! : OrtOracle.RandomTensor(rng, cnn.Input.Shape).Floats!));
+    }
+
+    /// <summary>
+    /// Sigmoid, Tanh, HardSwish (tables), Add with a broadcast constant, Mul and Max of two tensors, PRelu, Transpose,
+    /// Concat, ReduceMean, Softmax and LogSoftmax: at least one int8 step of each kind.
+    /// </summary>
+    [Fact]
+    public void Element_wise_softmax_reduction_and_data_movement_kernels_in_nanoFramework_code_match_the_interpreter()
+    {
+        var rng = new Random(5);
+        var graph = new GraphBuilder(13).Input("x", 2, 3, 4)
+            .Constant("c", OrtOracle.RandomTensor(rng, new[] { 4 }))
+            .Constant("slope", OrtOracle.RandomTensor(rng, new[] { 4 }))
+            .Node("Sigmoid", new[] { "x" }, new[] { "s" })
+            .Node("Tanh", new[] { "x" }, new[] { "t" })
+            .Node("Add", new[] { "s", "c" }, new[] { "a" })
+            .Node("Mul", new[] { "a", "t" }, new[] { "m" })
+            .Node("HardSwish", new[] { "m" }, new[] { "h" })
+            .Node("Max", new[] { "h", "t" }, new[] { "mx" })
+            .Node("PRelu", new[] { "mx", "slope" }, new[] { "p" })
+            .Node("Transpose", new[] { "p" }, new[] { "tp" }, new Attribute { Name = "perm", Kind = AttributeKind.Ints, Ints = new long[] { 0, 2, 1 } })
+            .Node("Transpose", new[] { "x" }, new[] { "tx" }, new Attribute { Name = "perm", Kind = AttributeKind.Ints, Ints = new long[] { 0, 2, 1 } })
+            .Node("Concat", new[] { "tp", "tx" }, new[] { "cat" }, Int("axis", 2))
+            .Node("Softmax", new[] { "cat" }, new[] { "sm" }, Int("axis", -1))
+            .Node("LogSoftmax", new[] { "cat" }, new[] { "lsm" }, Int("axis", 1))
+            .Node("Add", new[] { "sm", "lsm" }, new[] { "sum" })
+            .Node("ReduceMean", new[] { "sum" }, new[] { "y" }, new Attribute { Name = "axes", Kind = AttributeKind.Ints, Ints = new long[] { 1 } })
+            .Output("y").Graph;
+        var plan = BakeNano(graph);
+        var kinds = plan.Kernels.Select(k => k.Kind).ToHashSet();
+        foreach (var kind in new[] { KernelKind.LookupInt8, KernelKind.BinaryInt8, KernelKind.Remap, KernelKind.ConcatInt8, KernelKind.SoftmaxInt8,
+                     KernelKind.LogSoftmaxInt8, KernelKind.ReduceInt8 })
+            Assert.Contains(kind, kinds);
+        AssertNanoMatchesTheInterpreter(plan, Enumerable.Range(0, 20).Select(i => OrtOracle.RandomTensor(rng, new[] { 2, 3, 4 }).Floats!));
+    }
+
+    [Fact]
+    public void ArgMax_writes_a_long_output_in_nanoFramework_code_as_the_interpreter_does()
+    {
+        var graph = new GraphBuilder(13).Input("x", 3, 5)
+            .Node("Tanh", new[] { "x" }, new[] { "t" })
+            .Node("ArgMax", new[] { "t" }, new[] { "y" }, Int("axis", 1), Int("keepdims", 0))
+            .Output("y").Graph;
+        var plan = BakeNano(graph);
+        Assert.Contains(plan.Kernels, k => k.Kind == KernelKind.ArgMaxInt8);
+        string source = ClassEmitter.Emit(plan);
+        Assert.Contains("public static void Predict(float[] input, long[] output)", source);
+        Assert.DoesNotContain("PredictQuantized", source); // the output is not a quantized tensor
+        NanoCompiler.AssertNanoFrameworkClean(source);
+        var nano = NanoCompiler.CompileForNet(source, "Tests.Net");
+        var rng = new Random(3);
+        for (int i = 0; i < 20; i++)
+        {
+            var input = OrtOracle.RandomTensor(rng, new[] { 3, 5 }).Floats!;
+            var expected = (long[])PlanInterpreter.RunTensors(plan, new Array[] { input })[0];
+            var output = new long[3];
+            NanoCompiler.Call(nano, "Predict", input, output);
+            Assert.Equal(expected, output);
+        }
+    }
+
+    [Fact]
+    public void A_float_plan_is_refused_for_nanoFramework()
+    {
+        var graph = new GraphBuilder(13).Input("x", 1, 4).Node("Sigmoid", new[] { "x" }, new[] { "y" }).Output("y").Graph;
+        var e = Assert.Throws<BakeException>(() => BakeNano(graph, Precision.Float32));
+        Assert.Equal(ErrorCodes.ConflictingMetadata, e.Code);
+        Assert.Contains("integer-only", e.Message);
+    }
+
+    [Fact]
+    public void A_step_without_integer_only_code_is_refused_naming_the_node()
+    {
+        // int64 arithmetic at run time stays a BinaryInteger step in int8 plans: no nanoFramework flavour.
+        var graph = new GraphBuilder(13).Input("n", ElementType.Int64, 1, 3)
+            .Constant("one", T.I(T.S(3), 1, 2, 3))
+            .Node("Add", new[] { "n", "one" }, new[] { "y" }).Output("y").Graph;
+        var e = Assert.Throws<BakeException>(() => BakeNano(graph));
+        Assert.Equal(ErrorCodes.UnsupportedOnTarget, e.Code);
+        Assert.Contains("BinaryInteger", e.Message);
+        Assert.Contains("CodeTarget=\"Net\"", e.Message);
+    }
+}

@@ -1,0 +1,120 @@
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Pipeline;
+using ModelBaker.Core.Plan;
+using ModelBaker.Tests.Support;
+
+namespace ModelBaker.Tests.NanoFramework;
+
+/// <summary>
+/// The sample models baked for nanoFramework: the file compiles against nanoFramework's mscorlib with no generic
+/// instantiation and no other reference, and — compiled for .NET — gives exactly the .NET flavour's and the int8
+/// interpreter's outputs on every held-out digit, through Predict and PredictQuantized alike.
+/// </summary>
+public sealed class NanoSampleModelTests
+{
+    public static TheoryData<string, string, float> Models => new()
+    {
+        { "digits_mlp.onnx", "DigitsMlp", 0.5f }, // the sample app's model and settings
+        { "digits_mlp.onnx", "DigitsMlp", 0f },
+        { "digits_mlp.onnx", "DigitsMlp", 0.97f }, // index-delta weights
+        { "digits_cnn.onnx", "DigitsCnn", 0f },
+        { "digits_cnn.onnx", "DigitsCnn", 0.5f }, // sparse convolution weights
+        { "digits_dscnn.onnx", "DigitsDscnn", 0f },
+    };
+
+    private static BakedPlan Bake(string model, string className, float sparsity, CodeTarget target) =>
+        Baker.Bake(new BakeOptions(TestData.Path("sample", "models", model), className, "Samples")
+        {
+            Sparsity = sparsity,
+            CalibrationPath = SampleModels.DigitsCalibration,
+            Target = target,
+        }, new RecordingLog());
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Nano_code_compiles_for_nanoFramework_and_matches_the_net_flavour_and_the_interpreter_on_every_held_out_digit(
+        string model, string className, float sparsity)
+    {
+        var nanoPlan = Bake(model, className, sparsity, CodeTarget.NanoFramework);
+        var netPlan = Bake(model, className, sparsity, CodeTarget.Net);
+        Assert.Equal(CodeTarget.NanoFramework, PlanFile.Read(PlanFile.ToBytes(nanoPlan)).Header.Target);
+        string nanoSource = ClassEmitter.Emit(nanoPlan);
+        Assert.Contains("PredictQuantized(sbyte[] input, sbyte[] output)", nanoSource);
+        Assert.DoesNotContain("Span", nanoSource);
+        Assert.DoesNotContain("Math.", nanoSource);
+        Assert.DoesNotContain("stackalloc", nanoSource);
+
+        NanoCompiler.AssertNanoFrameworkClean(nanoSource);
+        var nano = NanoCompiler.CompileForNet(nanoSource, "Samples." + className);
+        string fullName = "Samples." + className;
+        var net = NanoCompiler.CompileForNet(ClassEmitter.Emit(netPlan), fullName, $$"""
+            public static class Harness
+            {
+                public static void Predict(float[] input, float[] output) => {{fullName}}.Predict(input, output);
+                public static void PredictQuantized(sbyte[] input, sbyte[] output) => {{fullName}}.PredictQuantized(input, output);
+            }
+            """, Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp12);
+        var harness = net.Assembly.GetType("Harness")!;
+
+        int outputLength = NanoCompiler.Constant<int>(nano, "OutputLength");
+        double inputScale = NanoCompiler.Constant<double>(nano, "InputScale");
+        int inputZeroPoint = NanoCompiler.Constant<int>(nano, "InputZeroPoint");
+        Assert.Equal(netPlan.ArenaBytes, NanoCompiler.Constant<int>(nano, "ArenaBytes"));
+        Assert.Equal(nanoPlan.WeightBytes, NanoCompiler.Constant<int>(nano, "WeightBytes"));
+        // Same weights, except that nanoFramework convolutions store theirs dense.
+        Assert.True(nanoPlan.WeightBytes >= netPlan.WeightBytes);
+        if (!nanoPlan.Kernels.Any(k => k is ModelBaker.Core.Kernels.ConvInt8)) Assert.Equal(netPlan.WeightBytes, nanoPlan.WeightBytes);
+        Assert.Equal(0, NanoCompiler.Constant<int>(nano, "ScratchBytes"));
+        Assert.Equal(NanoCompiler.Constant<int>(net, "ArenaBytes"), NanoCompiler.Constant<int>(nano, "ArenaBytes"));
+
+        foreach (var digit in SampleModels.DigitsTestInputs())
+        {
+            var expected = PlanInterpreter.Run(netPlan, new[] { digit })[0];
+            var fromNano = NanoCompiler.Predict(nano, digit, outputLength);
+            var fromNet = new float[outputLength];
+            NanoCompiler.Call(harness, "Predict", digit, fromNet);
+            Assert.Equal(expected, fromNano);
+            Assert.Equal(expected, fromNet);
+
+            var quantized = digit.Select(v => FixedPoint.Quantize(v, inputScale, inputZeroPoint)).ToArray();
+            sbyte[] nanoQ = new sbyte[outputLength], netQ = new sbyte[outputLength];
+            NanoCompiler.Call(nano, "PredictQuantized", quantized, nanoQ);
+            NanoCompiler.Call(harness, "PredictQuantized", quantized, netQ);
+            Assert.Equal(netQ, nanoQ);
+            double outputScale = NanoCompiler.Constant<double>(nano, "OutputScale");
+            int outputZeroPoint = NanoCompiler.Constant<int>(nano, "OutputZeroPoint");
+            Assert.Equal(expected, nanoQ.Select(q => FixedPoint.Dequantize(q, outputScale, outputZeroPoint)).ToArray());
+        }
+    }
+
+    [Fact]
+    public void The_digits_cnn_arena_equals_its_lower_bound()
+    {
+        var plan = Bake("digits_cnn.onnx", "DigitsCnn", 0, CodeTarget.NanoFramework);
+        int lowerBound = ClassEmitter.LowerBoundBytes(plan);
+        Assert.Equal(lowerBound, plan.ArenaBytes);
+        // The bound is at least what one step needs at once: its output and the inputs it does not overwrite.
+        Assert.True(plan.Kernels.Max(k => k.Output.Length + k.Reads.Where(r => r != k.InPlaceInput).Sum(r => r.Length)) <= lowerBound);
+    }
+
+    [Theory]
+    [InlineData("digits_mlp.onnx")]
+    [InlineData("digits_cnn.onnx")]
+    [InlineData("digits_dscnn.onnx")]
+    public void Int8_weights_of_every_sample_model_fit_under_64_KB(string model)
+    {
+        var plan = Bake(model, "Model", 0, CodeTarget.NanoFramework);
+        Assert.True(plan.WeightBytes < 64 * 1024, $"{model}: {plan.WeightBytes} bytes of weights");
+    }
+
+    [Fact]
+    public void Wrong_lengths_and_null_arrays_throw_ArgumentException()
+    {
+        var nano = NanoCompiler.CompileForNet(ClassEmitter.Emit(Bake("digits_mlp.onnx", "DigitsMlp", 0.5f, CodeTarget.NanoFramework)), "Samples.DigitsMlp");
+        Assert.Throws<ArgumentException>(() => NanoCompiler.Call(nano, "Predict", new float[63], new float[10]));
+        Assert.Throws<ArgumentException>(() => NanoCompiler.Call(nano, "Predict", new float[64], new float[11]));
+        Assert.Throws<ArgumentException>(() => NanoCompiler.Call(nano, "PredictQuantized", new sbyte[64], new sbyte[9]));
+        Assert.Throws<ArgumentException>(() => NanoCompiler.Call(nano, "Predict", null!, new float[10]));
+    }
+}
