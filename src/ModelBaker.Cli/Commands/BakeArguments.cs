@@ -26,6 +26,7 @@ public static class BakeArguments
     public static readonly OptionSpec Pruning = new("--pruning", "MODE", "Unstructured (per layer, default) or Global (one threshold for all layers).");
     public static readonly OptionSpec PruningThreshold = new("--pruning-threshold", "T", "Prune every weight with |w| < T (instead of --sparsity).");
     public static readonly OptionSpec Clusters = new("--clusters", "K", "Share K values (2..256) among each layer's weights: k-means, codebook + packed codes.");
+    public static readonly OptionSpec BiasCorrectionOption = new("--bias-correction", "BOOL", "Correct biases for the mean int8 weight rounding error (default true).");
     public static readonly OptionSpec Reconstruction = new("--reconstruction", "BOOL", "Refit kept weights on the calibration data after pruning (default true).");
     public static readonly OptionSpec CalibrationMethod = new("--calibration-method", "M", "MinMax (default), Percentile or Entropy.");
     public static readonly OptionSpec CalibrationPercentile = new("--calibration-percentile", "P", "For Percentile: share of |values| kept in range, in percent (default 99.99).");
@@ -35,7 +36,7 @@ public static class BakeArguments
 
     private static readonly (OptionSpec Option, string Metadata)[] Metadata =
     {
-        (Pruning, "Pruning"), (PruningThreshold, "PruningThreshold"), (Reconstruction, "Reconstruction"), (Clusters, "Clusters"),
+        (Pruning, "Pruning"), (PruningThreshold, "PruningThreshold"), (Reconstruction, "Reconstruction"), (Clusters, "Clusters"), (BiasCorrectionOption, "BiasCorrection"),
         (CalibrationMethod, "CalibrationMethod"), (CalibrationPercentile, "CalibrationPercentile"),
         (Validation, "Validation"), (ValidationLabels, "ValidationLabels"), (MaxAccuracyDrop, "MaxAccuracyDrop"),
     };
@@ -84,7 +85,7 @@ public static class BakeArguments
         var p = parsed.Options;
         return options with
         {
-            Pruning = p.Pruning, PruningThreshold = p.PruningThreshold, Reconstruction = p.Reconstruction, Clusters = p.Clusters,
+            Pruning = p.Pruning, PruningThreshold = p.PruningThreshold, Reconstruction = p.Reconstruction, Clusters = p.Clusters, BiasCorrection = p.BiasCorrection,
             CalibrationMethod = p.CalibrationMethod, CalibrationPercentile = p.CalibrationPercentile,
             ValidationPath = p.ValidationPath, ValidationLabelsPath = p.ValidationLabelsPath, MaxAccuracyDrop = p.MaxAccuracyDrop,
         };

@@ -31,12 +31,10 @@ public static class LayerQuantizer
         var bias = new int[units];
         var multipliers = new int[units];
         var shifts = new int[units];
-        float layerMaxAbs = layer.Weights.Length == 0 ? 0 : layer.Weights.Max(Math.Abs);
+        var scales = modelScales ?? WeightScales(layer, clusters);
         for (int n = 0; n < units; n++)
         {
-            float maxAbs = 0;
-            for (int k = 0; k < depth; k++) maxAbs = Math.Max(maxAbs, Math.Abs(layer.Weights[n * depth + k]));
-            double weightScale = modelScales?[n] ?? QuantizationParameters.WeightScale(clusters > 0 ? layerMaxAbs : maxAbs);
+            double weightScale = scales[n];
             int weightSum = 0;
             for (int k = 0; k < depth; k++)
             {
@@ -57,5 +55,20 @@ public static class LayerQuantizer
             (multipliers, shifts) = (new[] { multipliers[0] }, new[] { shifts[0] });
         var encoded = dense ? EncodedWeights.Dense(weights, units, depth) : EncodedWeights.Smallest(weights, units, depth, codebook);
         return new QuantizedLayer(encoded, bias, multipliers, shifts);
+    }
+
+    /// <summary>Symmetric weight scales, one per unit (max |w| / 127), or one for the whole layer when it is clustered.</summary>
+    public static double[] WeightScales(IWeightedKernel layer, int clusters)
+    {
+        int units = layer.Units, depth = layer.WeightsPerUnit;
+        float layerMaxAbs = layer.Weights.Length == 0 ? 0 : layer.Weights.Max(Math.Abs);
+        var scales = new double[units];
+        for (int n = 0; n < units; n++)
+        {
+            float maxAbs = 0;
+            for (int k = 0; k < depth; k++) maxAbs = Math.Max(maxAbs, Math.Abs(layer.Weights[n * depth + k]));
+            scales[n] = QuantizationParameters.WeightScale(clusters > 0 ? layerMaxAbs : maxAbs);
+        }
+        return scales;
     }
 }

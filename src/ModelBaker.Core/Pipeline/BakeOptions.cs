@@ -37,6 +37,8 @@ public sealed record BakeOptions(string ModelPath, string ClassName, string Name
     public CodeTarget Target { get; init; } = CodeTarget.Net;
     /// <summary>Weight clustering: each layer's non-zero weights share this many values (2…256); null = no clustering.</summary>
     public int? Clusters { get; init; }
+    /// <summary>Correct each layer's bias for the mean error int8 weight rounding causes (needs calibration data).</summary>
+    public bool BiasCorrection { get; init; } = true;
     /// <summary>After pruning, refit each layer's kept weights on the calibration data (docs/compression.md).</summary>
     public bool Reconstruction { get; init; } = true;
     /// <summary>Inputs to compare the float and baked models on (same layouts as calibration data); null = no validation.</summary>

@@ -61,6 +61,8 @@ public static class Baker
 
         Prune(floatPlan, calibration, options, log);
         if (options.Clusters is { } clusters) WeightClustering.Apply(floatPlan.Kernels.OfType<IWeightedKernel>(), clusters);
+        // A QDQ model brings its own int8 weights and biases: nothing to correct.
+        if (options.BiasCorrection && options.Precision == Precision.Int8 && calibration != null && (qdq == null || qdq.IsEmpty)) BiasCorrection.Apply(floatPlan, calibration);
         var plan = floatPlan;
         QuantizationContext? quantization = null;
         if (options.Precision == Precision.Int8)

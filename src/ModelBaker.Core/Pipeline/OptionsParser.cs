@@ -21,7 +21,7 @@ public static class OptionsParser
     public static IReadOnlyList<string> MetadataNames { get; } =
         new[]
         {
-            "Sparsity", "Pruning", "PruningThreshold", "Reconstruction", "Clusters", "Precision", "Calibration", "CalibrationMethod",
+            "Sparsity", "Pruning", "PruningThreshold", "Reconstruction", "BiasCorrection", "Clusters", "Precision", "Calibration", "CalibrationMethod",
             "CalibrationPercentile", "Validation", "ValidationLabels", "MaxAccuracyDrop", "ClassName", "Namespace", "CodeTarget",
         };
 
@@ -100,6 +100,17 @@ public static class OptionsParser
             case var r when Is(r, "false"): reconstruction = false; break;
             case var r:
                 Fail(ErrorCodes.InvalidBoolean, $"{item} has Reconstruction=\"{r}\"; use true (the default) or false.");
+                break;
+        }
+
+        bool biasCorrection = true;
+        switch (Value("BiasCorrection"))
+        {
+            case null: break;
+            case var b when Is(b, "true"): break;
+            case var b when Is(b, "false"): biasCorrection = false; break;
+            case var b:
+                Fail(ErrorCodes.InvalidBoolean, $"{item} has BiasCorrection=\"{b}\"; use true (the default) or false.");
                 break;
         }
 
@@ -194,6 +205,7 @@ public static class OptionsParser
             PruningThreshold = threshold,
             Reconstruction = reconstruction,
             Clusters = clusters,
+            BiasCorrection = biasCorrection,
             CalibrationMethod = method,
             CalibrationPercentile = percentile,
             ValidationPath = validationPath,
