@@ -120,7 +120,7 @@ public sealed class BinaryInt8 : Int8Kernel
     public override KernelKind Kind => KernelKind.BinaryInt8;
     public override IEnumerable<ArenaSlice> Reads => new[] { A.Slice, B.Slice }.Where(s => s != null)!;
     public override int WeightBytes => (A.Constant?.Length ?? 0) + (B.Constant?.Length ?? 0) + 4 * 3 * Shape.Length;
-    public override IEnumerable<string> Helpers => new[] { nameof(BinaryInt8), nameof(FixedPoint) };
+    public override IEnumerable<string> Helpers => new[] { nameof(BinaryInt8), nameof(BinaryInt8) + "#Element", nameof(FixedPoint) };
 
     public override void Run(PlanArena arena) =>
         Binary((int)Operation, Data(A, arena), A.Strides, ATerm.ZeroPoint, ATerm.Multiplier, ATerm.Shift,
@@ -152,39 +152,47 @@ public sealed class BinaryInt8 : Int8Kernel
                 aIndex += coordinate * aStrides[d];
                 bIndex += coordinate * bStrides[d];
             }
-            int x = a[aIndex] - aZeroPoint, y = b[bIndex] - bZeroPoint, value;
-            switch (operation)
-            {
-                case 0:
-                case 1:
-                {
-                    int scaledA = MultiplyByQuantizedMultiplier(x * (1 << 20), aMultiplier, aShift);
-                    int scaledB = MultiplyByQuantizedMultiplier(y * (1 << 20), bMultiplier, bShift);
-                    value = MultiplyByQuantizedMultiplier(operation == 0 ? scaledA + scaledB : scaledA - scaledB, outputMultiplier, outputShift) + outputZeroPoint;
-                    break;
-                }
-                case 2:
-                    value = MultiplyByQuantizedMultiplier(x * y, outputMultiplier, outputShift) + outputZeroPoint;
-                    break;
-                case 3:
-                    // A real divisor of 0: the dividend's sign times infinity, saturated; 0 / 0 is 0.
-                    value = y != 0 ? MultiplyByQuantizedMultiplier(x * (1 << 16) / y, outputMultiplier, outputShift) + outputZeroPoint
-                        : x > 0 ? 127 : x < 0 ? -128 : outputZeroPoint;
-                    break;
-                case 4:
-                case 5:
-                {
-                    int scaledA = MultiplyByQuantizedMultiplier(x, aMultiplier, aShift);
-                    int scaledB = MultiplyByQuantizedMultiplier(y, bMultiplier, bShift);
-                    value = (operation == 4 ? (scaledA > scaledB ? scaledA : scaledB) : (scaledA < scaledB ? scaledA : scaledB)) + outputZeroPoint;
-                    break;
-                }
-                default:
-                    value = (x >= 0 ? MultiplyByQuantizedMultiplier(x, aMultiplier, aShift)
-                        : MultiplyByQuantizedMultiplier(x * y, outputMultiplier, outputShift)) + outputZeroPoint;
-                    break;
-            }
+            int value = Element(operation, a[aIndex] - aZeroPoint, b[bIndex] - bZeroPoint, aMultiplier, aShift, bMultiplier, bShift,
+                outputMultiplier, outputShift) + outputZeroPoint;
             output[i] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+        }
+    }
+    // </emit>
+
+    // <emit Element>
+    /// <summary>
+    /// One element of an int8 binary operation on zero-point-free inputs x and y, before the output zero point is added:
+    /// 0 Add, 1 Sub (both rescaled to a common scale with 20 bits of headroom), 2 Mul, 3 Div (x·2¹⁶ / y; a real divisor
+    /// of 0 saturates by the dividend's sign, 0 / 0 is 0), 4 Max, 5 Min (both rescaled to the output scale), 6 PRelu
+    /// (y is the slope). Shared by the .NET and nanoFramework flavours.
+    /// </summary>
+    public static int Element(int operation, int x, int y, int aMultiplier, int aShift, int bMultiplier, int bShift,
+        int outputMultiplier, int outputShift)
+    {
+        switch (operation)
+        {
+            case 0:
+            case 1:
+            {
+                int scaledA = MultiplyByQuantizedMultiplier(x * (1 << 20), aMultiplier, aShift);
+                int scaledB = MultiplyByQuantizedMultiplier(y * (1 << 20), bMultiplier, bShift);
+                return MultiplyByQuantizedMultiplier(operation == 0 ? scaledA + scaledB : scaledA - scaledB, outputMultiplier, outputShift);
+            }
+            case 2:
+                return MultiplyByQuantizedMultiplier(x * y, outputMultiplier, outputShift);
+            case 3:
+                // Saturates through the caller's clamp: ±2^30 lands on 127 or −128 whatever the zero point.
+                return y != 0 ? MultiplyByQuantizedMultiplier(x * (1 << 16) / y, outputMultiplier, outputShift)
+                    : x > 0 ? 1 << 30 : x < 0 ? -(1 << 30) : 0;
+            case 4:
+            case 5:
+            {
+                int scaledA = MultiplyByQuantizedMultiplier(x, aMultiplier, aShift);
+                int scaledB = MultiplyByQuantizedMultiplier(y, bMultiplier, bShift);
+                return operation == 4 ? (scaledA > scaledB ? scaledA : scaledB) : (scaledA < scaledB ? scaledA : scaledB);
+            }
+            default:
+                return x >= 0 ? MultiplyByQuantizedMultiplier(x, aMultiplier, aShift) : MultiplyByQuantizedMultiplier(x * y, outputMultiplier, outputShift);
         }
     }
     // </emit>
@@ -210,44 +218,14 @@ public sealed class BinaryInt8 : Int8Kernel
                 aIndex += coordinate * aStrides[d];
                 bIndex += coordinate * bStrides[d];
             }
-            int x = a[aIndex] - aZeroPoint, y = b[bIndex] - bZeroPoint, value;
-            switch (operation)
-            {
-                case 0:
-                case 1:
-                {
-                    int scaledA = MultiplyByQuantizedMultiplier(x * (1 << 20), aMultiplier, aShift);
-                    int scaledB = MultiplyByQuantizedMultiplier(y * (1 << 20), bMultiplier, bShift);
-                    value = MultiplyByQuantizedMultiplier(operation == 0 ? scaledA + scaledB : scaledA - scaledB, outputMultiplier, outputShift) + outputZeroPoint;
-                    break;
-                }
-                case 2:
-                    value = MultiplyByQuantizedMultiplier(x * y, outputMultiplier, outputShift) + outputZeroPoint;
-                    break;
-                case 3:
-                    // A real divisor of 0: the dividend's sign times infinity, saturated; 0 / 0 is 0.
-                    value = y != 0 ? MultiplyByQuantizedMultiplier(x * (1 << 16) / y, outputMultiplier, outputShift) + outputZeroPoint
-                        : x > 0 ? 127 : x < 0 ? -128 : outputZeroPoint;
-                    break;
-                case 4:
-                case 5:
-                {
-                    int scaledA = MultiplyByQuantizedMultiplier(x, aMultiplier, aShift);
-                    int scaledB = MultiplyByQuantizedMultiplier(y, bMultiplier, bShift);
-                    value = (operation == 4 ? (scaledA > scaledB ? scaledA : scaledB) : (scaledA < scaledB ? scaledA : scaledB)) + outputZeroPoint;
-                    break;
-                }
-                default:
-                    value = (x >= 0 ? MultiplyByQuantizedMultiplier(x, aMultiplier, aShift)
-                        : MultiplyByQuantizedMultiplier(x * y, outputMultiplier, outputShift)) + outputZeroPoint;
-                    break;
-            }
+            int value = Element(operation, a[aIndex] - aZeroPoint, b[bIndex] - bZeroPoint, aMultiplier, aShift, bMultiplier, bShift,
+                outputMultiplier, outputShift) + outputZeroPoint;
             output[outputOffset + i] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
         }
     }
     // </emit>
 
-    public override IEnumerable<string> NanoHelpers => new[] { nameof(BinaryInt8) + "#Nano", nameof(FixedPoint) };
+    public override IEnumerable<string> NanoHelpers => new[] { nameof(BinaryInt8) + "#Nano", nameof(BinaryInt8) + "#Element", nameof(FixedPoint) };
 
     public override void EmitNanoCall(CodeWriter code, string name) =>
         code.Line($"Binary({(int)Operation} /* {Operation} */,")
