@@ -54,7 +54,9 @@ public static class BakeArguments
 
     public static BakeOptions ToOptions(ParsedArguments args, string modelPath)
     {
-        string className = args.Value(ClassName.Name) ?? Names.Pascal(Path.GetFileNameWithoutExtension(modelPath));
+        string className = args.Value(ClassName.Name) ?? OptionsParser.DefaultClassName(modelPath);
+        if (Names.ReservedClassNames.Contains(className))
+            throw new UsageException($"--class-name '{className}' is also the name of a kernel method inside the generated class; choose another, e.g. {className}Model.", ErrorCodes.InvalidClassName, showUsage: false);
         if (!Names.IsValidIdentifier(className))
             throw new UsageException($"--class-name '{className}' is not a valid C# identifier.", ErrorCodes.InvalidClassName, showUsage: false);
         string ns = args.Value(Namespace.Name) ?? DefaultNamespace;

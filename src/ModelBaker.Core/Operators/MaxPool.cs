@@ -7,8 +7,7 @@ namespace ModelBaker.Core.Operators;
 
 /// <summary>
 /// Y = the largest value of each window (padding never wins), with kernel_shape, strides, pads or auto_pad, dilations
-/// and ceil_mode. The optional Indices output (int64, flat positions of the maxima in X) is computed by the reference
-/// but refused in plans.
+/// and ceil_mode. The optional Indices output (int64, flat positions of the maxima in X) is a second plan step.
 /// </summary>
 public sealed class MaxPool : Pooling
 {
@@ -55,11 +54,12 @@ public sealed class MaxPool : Pooling
         return new[] { Tensor.FromFloats(shape, y), Tensor.FromInt64s(shape, argmax) };
     }
 
+    /// <summary>The pooled values; when the Indices output is used, a second step finds the maxima's positions.</summary>
     public override void Lower(Node node, LoweringContext context)
     {
-        if (node.Outputs.Count > 1 && node.Outputs[1].Length > 0 && context.IsUsed(node.Outputs[1]))
-            throw UnsupportedUsage(node, $"its Indices output '{node.Outputs[1]}' is used; baked plans compute the pooled values only.",
-                "Remove the Indices output from the graph (export MaxPool without return_indices).");
         base.Lower(node, context);
+        if (node.Outputs.Count > 1 && node.Outputs[1].Length > 0 && context.IsUsed(node.Outputs[1]))
+            context.Add(new MaxPoolIndices(node.Describe() + " indices", context.Slice(node.Inputs[0]), context.Slice(node.Outputs[1]),
+                Geometry(node, context), node.GetInt("storage_order", 0) != 0));
     }
 }

@@ -94,7 +94,11 @@ public abstract class Pooling : IOperator
         return y;
     }
 
-    public virtual void Lower(Node node, LoweringContext context)
+    public virtual void Lower(Node node, LoweringContext context) =>
+        context.Add(new PoolFloat(node.Describe(), Kind(node), context.Slice(node.Inputs[0]), context.Slice(node.Outputs[0]), Geometry(node, context)));
+
+    /// <summary>The plan kernels' view of this node's window: planes, sizes, kernel, strides, dilations, padding.</summary>
+    protected PoolGeometry Geometry(Node node, LoweringContext context)
     {
         int[] xShape = context.Shape(context.Activation(node, 0, "X").Name);
         if (xShape.Length > 5)
@@ -114,6 +118,6 @@ public abstract class Pooling : IOperator
             At(window.Dilations, 0, 1), At(window.Dilations, 1, 1), At(window.Dilations, 2, 1),
             At(window.PadBegin, 0, 0), At(window.PadBegin, 1, 0), At(window.PadBegin, 2, 0),
             Padded(0), Padded(1), Padded(2));
-        context.Add(new PoolFloat(node.Describe(), Kind(node), context.Slice(node.Inputs[0]), context.Slice(node.Outputs[0]), geometry));
+        return geometry;
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 
@@ -34,6 +35,18 @@ public static class Names
         && !Keywords.Contains(name);
 
     public static bool IsValidNamespace(string name) => name.Split('.').All(IsValidIdentifier);
+
+    /// <summary>
+    /// Names a generated class cannot take: its kernels' methods (Conv, Pool, Softmax …) live inside it, and a member may
+    /// not be named like its class. Read from the kernel classes, so a new kernel is covered without a list to keep.
+    /// </summary>
+    public static IReadOnlyCollection<string> ReservedClassNames { get; } = new HashSet<string>(
+        typeof(Names).Assembly.GetTypes()
+            .Where(t => t.Namespace == "ModelBaker.Core.Kernels")
+            .SelectMany(t => t.GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly))
+            .Select(m => m.Name)
+            .Where(n => !n.Contains("<")),
+        System.StringComparer.Ordinal);
 
     private static readonly string[] Keywords =
     {

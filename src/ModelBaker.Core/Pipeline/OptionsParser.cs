@@ -169,9 +169,11 @@ public static class OptionsParser
                 break;
         }
 
-        string className = Value("ClassName") ?? Names.Pascal(Path.GetFileNameWithoutExtension(model));
+        string className = Value("ClassName") ?? DefaultClassName(model);
         if (!Names.IsValidIdentifier(className))
             Fail(ErrorCodes.InvalidClassName, $"{item} has ClassName=\"{className}\", which is not a valid C# class name. Use letters, digits and '_', not starting with a digit, and not a C# keyword.");
+        else if (Names.ReservedClassNames.Contains(className))
+            Fail(ErrorCodes.InvalidClassName, $"{item} has ClassName=\"{className}\", which is also the name of a kernel method inside the generated class. Choose another name, e.g. {className}Model.");
 
         string? explicitNamespace = Value("Namespace");
         string ns = explicitNamespace ?? defaultNamespace.Trim();
@@ -228,6 +230,13 @@ public static class OptionsParser
             .Select(g => new Problem(ErrorCodes.DuplicateClassName,
                 $"CompressedModel items {string.Join(", ", g.Select(i => $"'{i.Model}'"))} would all generate the class {g.Key}. Give each a distinct ClassName or Namespace."))
             .ToList();
+
+    /// <summary>The file name in PascalCase; "Model" is appended when that is a kernel method's name (pool.onnx → PoolModel).</summary>
+    public static string DefaultClassName(string model)
+    {
+        string name = Names.Pascal(Path.GetFileNameWithoutExtension(model));
+        return Names.ReservedClassNames.Contains(name) ? name + "Model" : name;
+    }
 
     private static bool Is(string value, string expected) => string.Equals(value, expected, StringComparison.OrdinalIgnoreCase);
 }

@@ -37,4 +37,5 @@ public enum KernelKind : byte
     IntegerConv = 32,
     IntegerMatMul = 33,
     Requantization = 34,
+    MaxPoolIndices = 43,
 }

@@ -16,7 +16,7 @@ namespace ModelBaker.Core.Plan;
 public static class PlanFile
 {
     /// <summary>Bump on any change of the layout; readers refuse other versions rather than misread them.</summary>
-    public const int FormatVersion = 8;
+    public const int FormatVersion = 9;
     private static readonly byte[] Magic = Encoding.ASCII.GetBytes("MBPLAN");
 
     public static byte[] ToBytes(BakedPlan plan)
@@ -124,6 +124,7 @@ public static class PlanFile
             KernelKind.ArgMaxFloat => ArgMaxFloat.Read(r, source),
             KernelKind.ConcatInt8 => ConcatInt8.Read(r, source),
             KernelKind.Remap => Remap.Read(r, source),
+            KernelKind.MaxPoolIndices => MaxPoolIndices.Read(r, source),
             KernelKind.Concat => Concat.Read(r, source),
             KernelKind.Conversion => Conversion.Read(r, source),
             KernelKind.ConvFloat => ConvFloat.Read(r, source),

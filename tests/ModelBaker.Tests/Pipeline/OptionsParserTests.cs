@@ -146,4 +146,14 @@ public sealed class OptionsParserTests : IDisposable
         Assert.Contains("'b/net.onnx'", problem.Message);
         Assert.Contains("App.Net", problem.Message);
     }
+
+    [Fact]
+    public void A_class_name_that_is_a_kernel_method_is_refused_and_a_default_one_gets_a_suffix()
+    {
+        Assert.Equal("PoolModel", OptionsParser.DefaultClassName("models/pool.onnx"));
+        Assert.Equal("DigitsCnn", OptionsParser.DefaultClassName("models/digits_cnn.onnx"));
+        var problem = Assert.Single(Parse(("ClassName", "Conv")).Problems);
+        Assert.Equal("MB1206", problem.Code);
+        Assert.Contains("kernel method", problem.Message);
+    }
 }
