@@ -5,6 +5,8 @@ using ModelBaker.Core.Compression;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Plan;
 
+using static ModelBaker.Core.Kernels.ScaleLayout;
+
 namespace ModelBaker.Core.Kernels;
 
 /// <summary>
@@ -37,7 +39,7 @@ public sealed class LinearDequantization : FloatKernel
     public override KernelKind Kind => KernelKind.LinearDequantization;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
     public override int WeightBytes => 4 * (Scales.Length + ZeroPoints.Length);
-    public override IEnumerable<string> Helpers => new[] { nameof(LinearDequantization) };
+    public override IEnumerable<string> Helpers => new[] { nameof(LinearDequantization), nameof(ScaleLayout) };
 
     public override void Run(PlanArena arena)
     {
@@ -62,54 +64,33 @@ public sealed class LinearDequantization : FloatKernel
     public static void DequantizeLinear(ReadOnlySpan<byte> x, ReadOnlySpan<float> scales, ReadOnlySpan<int> zeroPoints,
         int axisLength, int inner, int blockSize, int outerStride, int axisStride, int innerStride, Span<float> y)
     {
-        if (x.Length == 0) return;
-        int outer = x.Length / (axisLength * inner), e = 0;
-        for (int o = 0; o < outer; o++)
-            for (int a = 0; a < axisLength; a++)
-            {
-                int first = o * outerStride + a / blockSize * axisStride;
-                for (int i = 0; i < inner; i++, e++)
-                {
-                    int p = first + i * innerStride;
-                    y[e] = ((float)x[e] - (float)zeroPoints[p]) * scales[p];
-                }
-            }
+        for (int e = 0; e < x.Length; e++)
+        {
+            int p = ParameterIndex(e, axisLength, inner, blockSize, outerStride, axisStride, innerStride);
+            y[e] = ((float)x[e] - (float)zeroPoints[p]) * scales[p];
+        }
     }
 
     /// <summary>ONNX DequantizeLinear from int8.</summary>
     public static void DequantizeLinear(ReadOnlySpan<sbyte> x, ReadOnlySpan<float> scales, ReadOnlySpan<int> zeroPoints,
         int axisLength, int inner, int blockSize, int outerStride, int axisStride, int innerStride, Span<float> y)
     {
-        if (x.Length == 0) return;
-        int outer = x.Length / (axisLength * inner), e = 0;
-        for (int o = 0; o < outer; o++)
-            for (int a = 0; a < axisLength; a++)
-            {
-                int first = o * outerStride + a / blockSize * axisStride;
-                for (int i = 0; i < inner; i++, e++)
-                {
-                    int p = first + i * innerStride;
-                    y[e] = ((float)x[e] - (float)zeroPoints[p]) * scales[p];
-                }
-            }
+        for (int e = 0; e < x.Length; e++)
+        {
+            int p = ParameterIndex(e, axisLength, inner, blockSize, outerStride, axisStride, innerStride);
+            y[e] = ((float)x[e] - (float)zeroPoints[p]) * scales[p];
+        }
     }
 
     /// <summary>ONNX DequantizeLinear from int32 (a quantized bias; ONNX requires its zero point to be 0).</summary>
     public static void DequantizeLinear(ReadOnlySpan<int> x, ReadOnlySpan<float> scales, ReadOnlySpan<int> zeroPoints,
         int axisLength, int inner, int blockSize, int outerStride, int axisStride, int innerStride, Span<float> y)
     {
-        if (x.Length == 0) return;
-        int outer = x.Length / (axisLength * inner), e = 0;
-        for (int o = 0; o < outer; o++)
-            for (int a = 0; a < axisLength; a++)
-            {
-                int first = o * outerStride + a / blockSize * axisStride;
-                for (int i = 0; i < inner; i++, e++)
-                {
-                    int p = first + i * innerStride;
-                    y[e] = ((float)x[e] - (float)zeroPoints[p]) * scales[p];
-                }
-            }
+        for (int e = 0; e < x.Length; e++)
+        {
+            int p = ParameterIndex(e, axisLength, inner, blockSize, outerStride, axisStride, innerStride);
+            y[e] = ((float)x[e] - (float)zeroPoints[p]) * scales[p];
+        }
     }
     // </emit>
 

@@ -6,6 +6,8 @@ using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Plan;
 
+using static ModelBaker.Core.Kernels.ScaleLayout;
+
 namespace ModelBaker.Core.Kernels;
 
 /// <summary>
@@ -47,7 +49,7 @@ public sealed class LinearQuantization : FloatKernel
     public override KernelKind Kind => KernelKind.LinearQuantization;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
     public override int WeightBytes => 4 * (Scales.Length + ZeroPoints.Length);
-    public override IEnumerable<string> Helpers => new[] { nameof(LinearQuantization) };
+    public override IEnumerable<string> Helpers => new[] { nameof(LinearQuantization), nameof(ScaleLayout) };
 
     public override void Run(PlanArena arena)
     {
@@ -70,28 +72,19 @@ public sealed class LinearQuantization : FloatKernel
         QuantizeLinear(x, scales, zeroPoints, axisLength, inner, blockSize, outerStride, axisStride, innerStride, 0, 255, y);
 
     /// <summary>
-    /// Both types: x viewed as [outer, axisLength, inner]; element (o, a, i) uses parameter
-    /// o · outerStride + a / blockSize · axisStride + i · innerStride. An int8 result is stored as its byte pattern.
+    /// Both types, parameters per element as ParameterIndex says. An int8 result is stored as
+    /// its byte pattern.
     /// </summary>
     public static void QuantizeLinear(ReadOnlySpan<float> x, ReadOnlySpan<float> scales, ReadOnlySpan<int> zeroPoints,
         int axisLength, int inner, int blockSize, int outerStride, int axisStride, int innerStride, int min, int max, Span<byte> y)
     {
-        if (x.Length == 0) return;
-        int outer = x.Length / (axisLength * inner), e = 0;
-        for (int o = 0; o < outer; o++)
+        for (int e = 0; e < x.Length; e++)
         {
-            for (int a = 0; a < axisLength; a++)
-            {
-                int first = o * outerStride + a / blockSize * axisStride;
-                for (int i = 0; i < inner; i++, e++)
-                {
-                    int p = first + i * innerStride;
-                    // x / scale in float32, then Math.Round: half to even, as ONNX specifies.
-                    double q = Math.Round((double)(x[e] / scales[p])) + zeroPoints[p];
-                    int value = double.IsNaN(q) ? zeroPoints[p] : q <= min ? min : q >= max ? max : (int)q;
-                    y[e] = unchecked((byte)value);
-                }
-            }
+            int p = ParameterIndex(e, axisLength, inner, blockSize, outerStride, axisStride, innerStride);
+            // x / scale in float32, then Math.Round: half to even, as ONNX specifies.
+            double q = Math.Round((double)(x[e] / scales[p])) + zeroPoints[p];
+            int value = double.IsNaN(q) ? zeroPoints[p] : q <= min ? min : q >= max ? max : (int)q;
+            y[e] = unchecked((byte)value);
         }
     }
     // </emit>

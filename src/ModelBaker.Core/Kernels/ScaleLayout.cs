@@ -16,11 +16,19 @@ public sealed record ScaleLayout(int AxisLength, int Inner, int BlockSize, int O
     public static ScaleLayout PerAxis(int axisLength, int inner) => new(axisLength, inner, 1, 0, 1, 0);
 
     /// <summary>The parameter index of element <paramref name="element"/> (row-major).</summary>
-    public int Index(int element)
+    public int Index(int element) => ParameterIndex(element, AxisLength, Inner, BlockSize, OuterStride, AxisStride, InnerStride);
+
+    // <emit>
+    /// <summary>
+    /// The scale and zero point index of element <paramref name="element"/> of a tensor viewed as [outer, axisLength,
+    /// inner]: o · outerStride + (a / blockSize) · axisStride + i · innerStride.
+    /// </summary>
+    public static int ParameterIndex(int element, int axisLength, int inner, int blockSize, int outerStride, int axisStride, int innerStride)
     {
-        int i = element % Inner, rest = element / Inner;
-        return rest / AxisLength * OuterStride + rest % AxisLength / BlockSize * AxisStride + i * InnerStride;
+        int i = element % inner, rest = element / inner;
+        return rest / axisLength * outerStride + rest % axisLength / blockSize * axisStride + i * innerStride;
     }
+    // </emit>
 
     public void Write(PlanBinaryWriter w)
     {
