@@ -16,17 +16,19 @@ public static class BakeArguments
 {
     public const string DefaultNamespace = "ModelBaker.Generated";
 
-    public static readonly OptionSpec Sparsity = new("--sparsity", "S", "Fraction of each layer's weights pruned to zero, 0 <= S < 1 (default 0).");
+    public static readonly OptionSpec Sparsity = new("--sparsity", "S", "Fraction of the weights pruned, 0 <= S < 1 (default 0); with --pruning structured, of each layer's filters.");
     public static readonly OptionSpec Precision = new("--precision", "P", "Int8 or Float32 (default Int8).");
     public static readonly OptionSpec Calibration = new("--calibration", "F", "Representative inputs for int8: a .npy file or a folder of TensorProto .pb files.");
     public static readonly OptionSpec ClassName = new("--class-name", "N", "Generated class name (default: the model file name in PascalCase).");
     public static readonly OptionSpec Namespace = new("--namespace", "NS", $"Generated namespace (default {DefaultNamespace}).");
 
     // The rest map one to one onto CompressedModel metadata and are checked by the same OptionsParser rules.
-    public static readonly OptionSpec Pruning = new("--pruning", "MODE", "Unstructured (per layer, default) or Global (one threshold for all layers).");
+    public static readonly OptionSpec Pruning = new("--pruning", "MODE", "Unstructured (default: spread over layers by size), Uniform (the same share of every layer), Global (one threshold) or Structured (whole filters).");
     public static readonly OptionSpec PruningThreshold = new("--pruning-threshold", "T", "Prune every weight with |w| < T (instead of --sparsity).");
     public static readonly OptionSpec Clusters = new("--clusters", "K", "Share K values (2..256) among each layer's weights: k-means, codebook + packed codes.");
-    public static readonly OptionSpec BiasCorrectionOption = new("--bias-correction", "BOOL", "Correct biases for the mean int8 weight rounding error (default true).");
+    public static readonly OptionSpec BiasCorrectionOption = new("--bias-correction", "BOOL", "Correct biases for the mean int8 weight rounding error (default false).");
+    public static readonly OptionSpec Distillation = new("--distillation", "BOOL", "Distil the classifier head from the float model on the calibration data (default false).");
+    public static readonly OptionSpec DistillationTemperature = new("--distillation-temperature", "T", "Softmax temperature of the distillation loss (default 4).");
     public static readonly OptionSpec Reconstruction = new("--reconstruction", "BOOL", "Refit kept weights on the calibration data after pruning (default true).");
     public static readonly OptionSpec CalibrationMethod = new("--calibration-method", "M", "MinMax (default), Percentile or Entropy.");
     public static readonly OptionSpec CalibrationPercentile = new("--calibration-percentile", "P", "For Percentile: share of |values| kept in range, in percent (default 99.99).");
@@ -37,6 +39,7 @@ public static class BakeArguments
     private static readonly (OptionSpec Option, string Metadata)[] Metadata =
     {
         (Pruning, "Pruning"), (PruningThreshold, "PruningThreshold"), (Reconstruction, "Reconstruction"), (Clusters, "Clusters"), (BiasCorrectionOption, "BiasCorrection"),
+        (Distillation, "Distillation"), (DistillationTemperature, "DistillationTemperature"),
         (CalibrationMethod, "CalibrationMethod"), (CalibrationPercentile, "CalibrationPercentile"),
         (Validation, "Validation"), (ValidationLabels, "ValidationLabels"), (MaxAccuracyDrop, "MaxAccuracyDrop"),
     };
@@ -88,6 +91,7 @@ public static class BakeArguments
         return options with
         {
             Pruning = p.Pruning, PruningThreshold = p.PruningThreshold, Reconstruction = p.Reconstruction, Clusters = p.Clusters, BiasCorrection = p.BiasCorrection,
+            Distillation = p.Distillation, DistillationTemperature = p.DistillationTemperature,
             CalibrationMethod = p.CalibrationMethod, CalibrationPercentile = p.CalibrationPercentile,
             ValidationPath = p.ValidationPath, ValidationLabelsPath = p.ValidationLabelsPath, MaxAccuracyDrop = p.MaxAccuracyDrop,
         };

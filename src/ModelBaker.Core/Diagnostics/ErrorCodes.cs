@@ -28,7 +28,7 @@ public static class ErrorCodes
     public const string InvalidClassName = "MB1206";
     public const string InvalidNamespace = "MB1207";
     public const string UnknownMetadata = "MB1208";
-    public const string NotAvailableYet = "MB1209";
+    // MB1209 (an option not available yet: Pruning="Structured") is retired: structured pruning exists.
     public const string DuplicateClassName = "MB1210";
     public const string ConflictingMetadata = "MB1211";
     public const string InvalidNumber = "MB1212";

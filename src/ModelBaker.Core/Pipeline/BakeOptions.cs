@@ -5,10 +5,14 @@ public enum Precision { Int8, Float32 }
 /// <summary>How weights are chosen for pruning (docs/compression.md).</summary>
 public enum PruningMode
 {
-    /// <summary>Per layer: the smallest Sparsity share of each layer's weights.</summary>
+    /// <summary>Sparsity of all weights, spread over the layers by size (Erdős–Rényi), the smallest |w| within each layer.</summary>
     Unstructured,
+    /// <summary>Per layer: the smallest Sparsity share of each layer's weights.</summary>
+    Uniform,
     /// <summary>One magnitude threshold across all layers, chosen so that Sparsity of all weights are zero.</summary>
     Global,
+    /// <summary>Whole filters and neurons (smallest L1 norm), Sparsity of each layer's, and the consumers' matching inputs.</summary>
+    Structured,
 }
 
 /// <summary>How activation ranges are chosen from the calibration data (docs/compression.md).</summary>
@@ -23,7 +27,7 @@ public enum CodeTarget { Net, NanoFramework }
 /// </summary>
 public sealed record BakeOptions(string ModelPath, string ClassName, string Namespace)
 {
-    /// <summary>Fraction of each layer's weights set to zero, 0 ≤ s &lt; 1.</summary>
+    /// <summary>Fraction of the weights set to zero, 0 ≤ s &lt; 1 (how it is spread over layers: <see cref="Pruning"/>).</summary>
     public float Sparsity { get; init; }
     public PruningMode Pruning { get; init; } = PruningMode.Unstructured;
     /// <summary>A fixed magnitude threshold: every |w| below it becomes 0 (instead of a target Sparsity).</summary>
@@ -38,7 +42,13 @@ public sealed record BakeOptions(string ModelPath, string ClassName, string Name
     /// <summary>Weight clustering: each layer's non-zero weights share this many values (2…256); null = no clustering.</summary>
     public int? Clusters { get; init; }
     /// <summary>Correct each layer's bias for the mean error int8 weight rounding causes (needs calibration data).</summary>
-    public bool BiasCorrection { get; init; } = true;
+    public bool BiasCorrection { get; init; }
+    /// <summary>Distil the classifier head from the float model on the calibration data (docs/compression.md).</summary>
+    public bool Distillation { get; init; } = DistillationByDefault;
+    /// <summary>The softmax temperature T of the distillation loss.</summary>
+    public double DistillationTemperature { get; init; } = DefaultDistillationTemperature;
+    public const bool DistillationByDefault = false;
+    public const double DefaultDistillationTemperature = 4;
     /// <summary>After pruning, refit each layer's kept weights on the calibration data (docs/compression.md).</summary>
     public bool Reconstruction { get; init; } = true;
     /// <summary>Inputs to compare the float and baked models on (same layouts as calibration data); null = no validation.</summary>

@@ -55,11 +55,16 @@ public static class Baker
             options.Namespace, options.ClassName, Precision.Float32, options.Sparsity, floatWeightBytes) { Target = options.Target };
         // The float model as exported: the teacher and the yardstick of every measurement.
         var reference = Assemble(header, GraphLowering.Lower(graph));
+        // Structured pruning changes shapes, so it works on the graph: the smaller graph is lowered from then on.
+        var structured = options.Pruning == PruningMode.Structured && options.Sparsity > 0 ? StructuredPruning.Apply(graph, options.Sparsity) : null;
+        if (structured != null)
+            log.Info($"{header.ModelFileName}: structured pruning removed {structured.RemovedFilters} of {structured.Filters} filters and neurons.");
         var lowered = GraphLowering.Lower(graph);
         var floatPlan = Assemble(header, lowered);
         var calibration = options.CalibrationPath != null ? CalibrationSet.Open(options.CalibrationPath, floatPlan.Inputs) : null;
 
-        Prune(floatPlan, calibration, options, log);
+        Prune(floatPlan, reference, structured, calibration, options, log);
+        if (options.Distillation) Distil(floatPlan, reference, calibration, options, log);
         if (options.Clusters is { } clusters) WeightClustering.Apply(floatPlan.Kernels.OfType<IWeightedKernel>(), clusters);
         // A QDQ model brings its own int8 weights and biases: nothing to correct.
         if (options.BiasCorrection && options.Precision == Precision.Int8 && calibration != null && (qdq == null || qdq.IsEmpty)) BiasCorrection.Apply(floatPlan, calibration);
@@ -97,18 +102,36 @@ public static class Baker
             .Concat(floatPlan.Kernels.SelectMany(k => k.Reads.Append(k.Output)))
             .Any(s => s.Type == ElementType.Float32 && !fixedSlices.ContainsKey(s));
 
-    /// <summary>Magnitude pruning, then (with calibration data) layer reconstruction of the kept weights.</summary>
-    private static void Prune(BakedPlan floatPlan, CalibrationSet? calibration, BakeOptions options, IBakeLog log)
+    /// <summary>
+    /// Magnitude pruning (unless structured pruning already shrank the graph), then, with calibration data, layer
+    /// reconstruction of the kept weights against the model as exported.
+    /// </summary>
+    private static void Prune(BakedPlan floatPlan, BakedPlan reference, StructuredPruning.Result? structured, CalibrationSet? calibration,
+        BakeOptions options, IBakeLog log)
     {
         bool prunes = options.Sparsity > 0 || options.PruningThreshold != null;
         if (!prunes) return;
         var layers = floatPlan.Kernels.OfType<IWeightedKernel>().ToList();
-        var unpruned = layers.ToDictionary(l => l, l => (float[])l.Weights.Clone());
-        MagnitudePruning.Apply(layers, options);
+        var anchors = layers.ToDictionary(l => l, l => (float[])l.Weights.Clone());
+        if (structured == null) MagnitudePruning.Apply(layers, options);
         if (!options.Reconstruction) return;
         // Refitting on made-up inputs would fit the wrong distribution: only real calibration data is used.
-        if (calibration != null) LayerReconstruction.Apply(floatPlan, unpruned, calibration);
+        if (calibration != null)
+            LayerReconstruction.Apply(floatPlan, reference, anchors, calibration,
+                reselectMasks: structured == null && options.PruningThreshold == null && options.Pruning != PruningMode.Global,
+                structured?.KeptChannels);
         else log.Info($"{Path.GetFileName(options.ModelPath)}: no calibration data, so pruned layers are not reconstructed.");
+    }
+
+    /// <summary>The classifier head learns the float model's output distribution (needs calibration data).</summary>
+    private static void Distil(BakedPlan floatPlan, BakedPlan reference, CalibrationSet? calibration, BakeOptions options, IBakeLog log)
+    {
+        string model = Path.GetFileName(options.ModelPath);
+        if (calibration == null) { log.Info($"{model}: no calibration data, so the head is not distilled."); return; }
+        var result = HeadDistillation.Apply(floatPlan, reference, calibration, options.DistillationTemperature);
+        log.Info(result == null
+            ? $"{model}: no fully connected classifier head at the end of the model, so nothing is distilled."
+            : FormattableString.Invariant($"{model}: distilled the head {result.Head} at T={options.DistillationTemperature:0.##}: loss {result.LossBefore:0.0000} → {result.LossAfter:0.0000}."));
     }
 
     /// <summary>Float vs baked on the validation data, and the quality gate (MB1401) when MaxAccuracyDrop is set.</summary>

@@ -21,7 +21,7 @@ public static class OptionsParser
     public static IReadOnlyList<string> MetadataNames { get; } =
         new[]
         {
-            "Sparsity", "Pruning", "PruningThreshold", "Reconstruction", "BiasCorrection", "Clusters", "Precision", "Calibration", "CalibrationMethod",
+            "Sparsity", "Pruning", "PruningThreshold", "Reconstruction", "BiasCorrection", "Distillation", "DistillationTemperature", "Clusters", "Precision", "Calibration", "CalibrationMethod",
             "CalibrationPercentile", "Validation", "ValidationLabels", "MaxAccuracyDrop", "ClassName", "Namespace", "CodeTarget",
         };
 
@@ -70,49 +70,32 @@ public static class OptionsParser
         if (Value("Sparsity") is { } sparsityText
             && (!float.TryParse(sparsityText, NumberStyles.Float, CultureInfo.InvariantCulture, out sparsity) || !(sparsity >= 0 && sparsity < 1)))
             Fail(ErrorCodes.InvalidSparsity,
-                $"{item} has Sparsity=\"{sparsityText}\"; it must be a number with 0 <= Sparsity < 1 and '.' as decimal separator (e.g. 0.5 prunes half of each layer's weights).");
+                $"{item} has Sparsity=\"{sparsityText}\"; it must be a number with 0 <= Sparsity < 1 and '.' as decimal separator (e.g. 0.5 prunes half of the weights).");
 
         var pruning = PruningMode.Unstructured;
         switch (Value("Pruning"))
         {
             case null: break;
             case var p when Is(p, "Unstructured"): pruning = PruningMode.Unstructured; break;
+            case var p when Is(p, "Uniform"): pruning = PruningMode.Uniform; break;
             case var p when Is(p, "Global"): pruning = PruningMode.Global; break;
-            case var p when Is(p, "Structured"):
-                Fail(ErrorCodes.NotAvailableYet, $"{item} has Pruning=\"{p}\": structured pruning is not available in this version of ModelBaker. Use Pruning=\"Unstructured\" (the default).");
-                break;
+            case var p when Is(p, "Structured"): pruning = PruningMode.Structured; break;
             case var p:
-                Fail(ErrorCodes.UnknownPruning, $"{item} has Pruning=\"{p}\"; the allowed values are Unstructured (the default, per layer), Global and Structured.");
+                Fail(ErrorCodes.UnknownPruning, $"{item} has Pruning=\"{p}\"; the allowed values are Unstructured (the default), Uniform, Global and Structured.");
                 break;
         }
 
         float? threshold = Number(Value("PruningThreshold"), "PruningThreshold", v => v >= 0, "a magnitude ≥ 0 (every |w| below it becomes 0)") is { } tau ? (float)tau : null;
         if (threshold != null && sparsity > 0)
             Fail(ErrorCodes.ConflictingMetadata, $"{item} sets both Sparsity and PruningThreshold; they are two ways to say how much to prune. Keep one.");
+        if (threshold != null && pruning == PruningMode.Structured)
+            Fail(ErrorCodes.ConflictingMetadata, $"{item} sets PruningThreshold with Pruning=\"Structured\": a threshold prunes single weights, structured pruning whole filters. Give Structured a Sparsity (the share of each layer's filters to remove).");
 
         int? clusters = Number(Value("Clusters"), "Clusters", v => v >= 2 && v <= 256 && v == Math.Floor(v), "a whole number of shared weight values per layer, 2 to 256 (16 gives 4-bit codes)") is { } k ? (int)k : null;
 
-        bool reconstruction = true;
-        switch (Value("Reconstruction"))
-        {
-            case null: break;
-            case var r when Is(r, "true"): break;
-            case var r when Is(r, "false"): reconstruction = false; break;
-            case var r:
-                Fail(ErrorCodes.InvalidBoolean, $"{item} has Reconstruction=\"{r}\"; use true (the default) or false.");
-                break;
-        }
-
-        bool biasCorrection = true;
-        switch (Value("BiasCorrection"))
-        {
-            case null: break;
-            case var b when Is(b, "true"): break;
-            case var b when Is(b, "false"): biasCorrection = false; break;
-            case var b:
-                Fail(ErrorCodes.InvalidBoolean, $"{item} has BiasCorrection=\"{b}\"; use true (the default) or false.");
-                break;
-        }
+        bool reconstruction = Boolean("Reconstruction", true);
+        bool biasCorrection = Boolean("BiasCorrection", false);
+        bool distillation = Boolean("Distillation", BakeOptions.DistillationByDefault);
 
         var precision = Precision.Int8;
         switch (Value("Precision"))
@@ -149,6 +132,7 @@ public static class OptionsParser
 
         string? validationPath = ExistingPath("Validation");
         string? labelsPath = ExistingPath("ValidationLabels");
+        double temperature = Number(Value("DistillationTemperature"), "DistillationTemperature", v => v > 0, "a temperature > 0 (e.g. 4)") ?? BakeOptions.DefaultDistillationTemperature;
         double? maxDrop = Number(Value("MaxAccuracyDrop"), "MaxAccuracyDrop", v => v >= 0, "points of top-1 accuracy, ≥ 0 (e.g. 1)");
         if ((maxDrop != null || labelsPath != null) && Value("Validation") == null)
             Fail(ErrorCodes.ConflictingMetadata, $"{item} sets {(maxDrop != null ? "MaxAccuracyDrop" : "ValidationLabels")} but no Validation inputs to measure on. Add Validation=\"…\" (a .npy file or a folder of .pb files).");
@@ -184,6 +168,19 @@ public static class OptionsParser
 
         if (problems.Count > 0) return new Result(null, problems);
 
+        bool Boolean(string name, bool fallback)
+        {
+            switch (Value(name))
+            {
+                case null: return fallback;
+                case var b when Is(b, "true"): return true;
+                case var b when Is(b, "false"): return false;
+                case var b:
+                    Fail(ErrorCodes.InvalidBoolean, $"{item} has {name}=\"{b}\"; use true or false (the default is {(fallback ? "true" : "false")}).");
+                    return fallback;
+            }
+        }
+
         double? Number(string? text, string name, Func<double, bool> valid, string expected)
         {
             if (text == null) return null;
@@ -208,6 +205,8 @@ public static class OptionsParser
             Reconstruction = reconstruction,
             Clusters = clusters,
             BiasCorrection = biasCorrection,
+            Distillation = distillation,
+            DistillationTemperature = temperature,
             CalibrationMethod = method,
             CalibrationPercentile = percentile,
             ValidationPath = validationPath,

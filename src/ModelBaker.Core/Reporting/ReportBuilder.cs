@@ -19,9 +19,11 @@ public static class ReportBuilder
         var errors = inputs != null ? OutputErrors(reference, baked, quantization, inputs) : null;
         var layers = baked.Kernels.Select((k, i) => new LayerReport(k.Source, k.Kind.ToString(), k.Parameters,
             k.Parameters == 0 ? 0 : (double)k.ZeroParameters / k.Parameters, k.Encoding, k.WeightBytes, k.Clusters, errors?[i])).ToList();
-        long parameters = baked.Kernels.Sum(k => (long)k.Parameters), zeros = baked.Kernels.Sum(k => (long)k.ZeroParameters);
+        // Against the model as exported: weights structured pruning removed count as pruned, like zeros.
+        long parameters = reference.Kernels.Sum(k => (long)k.Parameters);
+        long kept = baked.Kernels.Sum(k => (long)k.Parameters - k.ZeroParameters);
         return new BakeReport(baked.Header.ModelFileName, baked.Header.Precision.ToString(), baked.Header.FloatWeightBytes,
-            baked.WeightBytes, baked.ArenaBytes, parameters == 0 ? 0 : (double)zeros / parameters, layers, validation)
+            baked.WeightBytes, baked.ArenaBytes, parameters == 0 ? 0 : 1 - (double)kept / parameters, layers, validation)
         {
             ArenaLowerBoundBytes = Pipeline.MemoryPlanner.LowerBoundBytes(baked.Inputs, baked.Outputs, baked.Kernels),
         };
@@ -46,6 +48,7 @@ public static class ReportBuilder
             {
                 int i = IndexOf(baked, kernel);
                 var actual = Values(kernel.Output, arena, quantization?.ParametersOfInt8(kernel.Output));
+                if (actual.Length != expected[i].Length) difference[i] = double.NaN; // channels removed: no element to compare with
                 for (int j = 0; j < actual.Length && j < expected[i].Length; j++)
                 {
                     difference[i] += (actual[j] - expected[i][j]) * (actual[j] - expected[i][j]);
@@ -53,7 +56,7 @@ public static class ReportBuilder
                 }
             });
         }
-        return Enumerable.Range(0, steps).Select(i => (double?)(magnitude[i] == 0 ? Math.Sqrt(difference[i]) : Math.Sqrt(difference[i] / magnitude[i]))).ToArray();
+        return Enumerable.Range(0, steps).Select(i => double.IsNaN(difference[i]) ? null : (double?)(magnitude[i] == 0 ? Math.Sqrt(difference[i]) : Math.Sqrt(difference[i] / magnitude[i]))).ToArray();
     }
 
     private static int IndexOf(BakedPlan plan, Kernel kernel)

@@ -10,22 +10,65 @@ public sealed class PruningModeTests
 {
     private sealed class Layer : IWeightedKernel
     {
-        public Layer(float[] weights) => Weights = weights;
+        public Layer(float[] weights, int units = 1) => (Weights, Units) = (weights, units);
         public string Source => "test";
         public float[] Weights { get; }
         public float[] Bias => Array.Empty<float>();
-        public int Units => 1;
-        public int WeightsPerUnit => Weights.Length;
+        public int Units { get; }
+        public int WeightsPerUnit => Weights.Length / Units;
         public int Groups => 1;
         public int ClusteredValues { get; set; }
         public ArenaSlice Input => new("x", ModelBaker.Core.Ir.ElementType.Float32, Weights.Length);
         public IEnumerable<float[]> Patches(float[] input, int group) { yield return input; }
     }
 
-    private static Layer RandomLayer(int seed, int count, float scale)
+    private static Layer RandomLayer(int seed, int count, float scale, int units = 1)
     {
         var random = new Random(seed);
-        return new Layer(Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1) * scale).ToArray());
+        return new Layer(Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1) * scale).ToArray(), units);
+    }
+
+    [Fact]
+    public void UnstructuredPruningSpreadsTheSparsityByErdosRenyiAndHitsTheTotalExactly()
+    {
+        // A 3×3 stem on one channel (32 units × 9), a 1×1 layer (64 × 32), a wide layer (64 × 256), a classifier (10 × 64).
+        var layers = new[] { RandomLayer(1, 32 * 9, 1f, 32), RandomLayer(2, 64 * 32, 1f, 64), RandomLayer(3, 64 * 256, 1f, 64), RandomLayer(4, 10 * 64, 1f, 10) };
+        var before = layers.Select(l => (float[])l.Weights.Clone()).ToArray();
+        MagnitudePruning.Apply(layers, new BakeOptions("m.onnx", "M", "N") { Sparsity = 0.9f });
+
+        int total = layers.Sum(l => l.Weights.Length);
+        var zeros = layers.Select(l => l.Weights.Count(w => w == 0f)).ToArray();
+        Assert.Equal((int)Math.Round(0.9 * total, MidpointRounding.AwayFromZero), zeros.Sum());
+        // Density ∝ (fan-in + fan-out) / (fan-in · fan-out): the stem keeps 7× the share the wide layer keeps.
+        var density = layers.Select((l, i) => 1 - zeros[i] / (double)l.Weights.Length).ToArray();
+        double Ratio(int i) => (layers[i].WeightsPerUnit + layers[i].Units) / (double)(layers[i].WeightsPerUnit * layers[i].Units);
+        for (int i = 0; i < 3; i++) Assert.Equal(Ratio(i) / Ratio(2), density[i] / density[2], 1);
+        Assert.Equal(Ratio(3) / Ratio(2), density[3] / density[2], 1);
+        // Within a layer, the smallest magnitudes go.
+        for (int l = 0; l < layers.Length; l++)
+        {
+            float largestPruned = before[l].Where((_, i) => layers[l].Weights[i] == 0f).Select(Math.Abs).DefaultIfEmpty(0f).Max();
+            float smallestKept = layers[l].Weights.Where(w => w != 0f).Select(Math.Abs).Min();
+            Assert.True(largestPruned <= smallestKept);
+        }
+    }
+
+    [Fact]
+    public void ALayerWhoseShareWouldPassOneIsKeptWholeAndTheOthersMakeUpForIt()
+    {
+        var layers = new[] { RandomLayer(1, 32 * 9, 1f, 32), RandomLayer(3, 64 * 256, 1f, 64) };
+        MagnitudePruning.Apply(layers, new BakeOptions("m.onnx", "M", "N") { Sparsity = 0.5f });
+        Assert.Equal(0, layers[0].Weights.Count(w => w == 0f));
+        Assert.Equal((int)Math.Round(0.5 * (288 + 16384)), layers[1].Weights.Count(w => w == 0f));
+    }
+
+    [Fact]
+    public void UniformPruningZeroesTheSameShareOfEveryLayer()
+    {
+        var layers = new[] { RandomLayer(5, 32 * 9, 1f, 32), RandomLayer(6, 64 * 256, 1f, 64) };
+        MagnitudePruning.Apply(layers, new BakeOptions("m.onnx", "M", "N") { Sparsity = 0.6f, Pruning = PruningMode.Uniform });
+        Assert.Equal(173, layers[0].Weights.Count(w => w == 0f)); // round(0.6 × 288 = 172.8)
+        Assert.Equal(9830, layers[1].Weights.Count(w => w == 0f)); // round(0.6 × 16384 = 9830.4)
     }
 
     [Fact]

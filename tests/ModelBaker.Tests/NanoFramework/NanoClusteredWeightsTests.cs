@@ -19,7 +19,10 @@ public sealed class NanoClusteredWeightsTests
     {
         var baked = SampleModels.Digits(sparsity);
         var kernels = baked.Kernels.Select(k => k is FullyConnectedInt8 fc ? Clustered(fc) : k).ToList();
-        Assert.All(kernels.OfType<FullyConnectedInt8>(), fc => Assert.Equal(expected, fc.Encoded.Encoding));
+        // At Sparsity 0.5 the small classifier stays dense (docs/compression.md), so it is clustered without a bitmask.
+        var encodings = kernels.OfType<FullyConnectedInt8>().Select(fc => fc.Encoded.Encoding).ToList();
+        Assert.Contains(expected, encodings);
+        Assert.All(encodings, e => Assert.Contains(e, new[] { WeightEncoding.Clustered, WeightEncoding.ClusteredBitmask }));
         var plan = new BakedPlan(baked.Header with { Target = CodeTarget.NanoFramework }, baked.Inputs, baked.Outputs, baked.ArenaLengths, kernels);
 
         string source = ClassEmitter.Emit(plan);

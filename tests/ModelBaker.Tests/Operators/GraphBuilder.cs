@@ -41,6 +41,7 @@ internal sealed class GraphBuilder
     }
 
     public static Attribute Int(string name, long value) => new() { Name = name, Kind = AttributeKind.Int, Int = value };
+    public static Attribute Ints(string name, params long[] values) => new() { Name = name, Kind = AttributeKind.Ints, Ints = values };
     public static Attribute Float(string name, float value) => new() { Name = name, Kind = AttributeKind.Float, Float = value };
 }
 

@@ -85,7 +85,6 @@ public sealed class OptionsParserTests : IDisposable
     }
 
     [Theory]
-    [InlineData("Pruning", "Structured", ErrorCodes.NotAvailableYet)]
     [InlineData("Pruning", "Random", ErrorCodes.UnknownPruning)]
     [InlineData("Precision", "Int4", ErrorCodes.UnknownPrecision)]
     [InlineData("Calibration", "missing.npy", ErrorCodes.CalibrationNotFound)]

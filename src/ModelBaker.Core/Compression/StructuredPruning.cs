@@ -1,0 +1,349 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Passes;
+
+namespace ModelBaker.Core.Compression;
+
+/// <summary>
+/// Structured pruning (<c>Pruning="Structured"</c>): whole Conv filters and Gemm/MatMul neurons with the smallest L1
+/// norm leave the graph, and so do the input channels of every layer that reads them, so the baked shapes really
+/// shrink — fewer multiply-adds, smaller weights and arena. Works on the ONNX graph (after constant folding, before
+/// lowering), then shapes are inferred again.
+///
+/// Every channel of a tensor (axis 1) is traced to the filters that produce it. Channel-wise operators (activations,
+/// BatchNormalization, pooling, depthwise convolution, element-wise arithmetic) pass channels through; a residual Add
+/// ties its inputs' channels together, so coupled filters in both branches are removed together or not at all;
+/// Concat along channels lays its inputs' channels side by side; Flatten (or a Reshape to [N, features]) spreads each
+/// channel over its features. A channel that reaches a graph input or output, or an operator that mixes channels in
+/// any other way, is kept. Within each set of filters that are removed together (one layer, or coupled layers), the
+/// round(sparsity × count) channels with the smallest summed L1 norm (each layer's norms relative to its mean) go;
+/// at least one is always kept.
+/// </summary>
+public static class StructuredPruning
+{
+    /// <summary>What was removed: for each node whose output channels shrank, the indices it keeps.</summary>
+    public sealed record Result(IReadOnlyDictionary<string, int[]> KeptChannels, int RemovedFilters, int Filters);
+
+    public static Result Apply(Graph graph, float sparsity)
+    {
+        if (sparsity < 0 || sparsity >= 1) throw new ArgumentOutOfRangeException(nameof(sparsity), sparsity, "Sparsity must be in [0, 1).");
+        var channels = new ChannelTrace(graph);
+        var removed = channels.ChooseRemoved(sparsity);
+        var result = new Rewriter(graph, channels, removed).Run();
+        ShapeInference.Run(graph);
+        return result;
+    }
+
+    /// <summary>Which filter each channel of each tensor comes from, and which channels must stay.</summary>
+    private sealed class ChannelTrace
+    {
+        private readonly Graph _graph;
+        private readonly List<int> _parent = new();
+        private readonly List<bool> _frozen = new();
+        public Dictionary<string, int[]> Maps { get; } = new();
+        /// <summary>Layers whose output channels are their own filters, with each filter's L1 norm.</summary>
+        public List<(Node Node, int[] Channels, double[] Norms)> Producers { get; } = new();
+
+        public ChannelTrace(Graph graph)
+        {
+            _graph = graph;
+            foreach (string input in graph.Inputs)
+                if (Shape(input) is { Length: >= 2 } shape) Maps[input] = Fresh(shape[1], frozen: true);
+            foreach (var node in graph.Nodes) Trace(node);
+            foreach (string output in graph.Outputs) Freeze(output);
+        }
+
+        public int Find(int id)
+        {
+            while (_parent[id] != id) id = _parent[id] = _parent[_parent[id]];
+            return id;
+        }
+
+        private void Union(int a, int b)
+        {
+            a = Find(a);
+            b = Find(b);
+            if (a == b) return;
+            _parent[Math.Max(a, b)] = Math.Min(a, b);
+            _frozen[Math.Min(a, b)] |= _frozen[Math.Max(a, b)];
+        }
+
+        private int[] Fresh(int count, bool frozen)
+        {
+            var ids = new int[count];
+            for (int i = 0; i < count; i++)
+            {
+                ids[i] = _parent.Count;
+                _parent.Add(ids[i]);
+                _frozen.Add(frozen);
+            }
+            return ids;
+        }
+
+        private int[]? Shape(string name) => name.Length > 0 && _graph.Values.TryGetValue(name, out var v) ? v.Shape : null;
+        private Tensor? Constant(string name) => name.Length > 0 && _graph.Values.TryGetValue(name, out var v) ? v.Constant : null;
+
+        private void Freeze(string name)
+        {
+            if (Maps.TryGetValue(name, out var ids)) foreach (int id in ids) _frozen[Find(id)] = true;
+        }
+
+        /// <summary>An operator this pass does not see through: its inputs' channels stay, its outputs' are nobody's to remove.</summary>
+        private void Opaque(Node node)
+        {
+            foreach (string input in node.Inputs) Freeze(input);
+            foreach (string output in node.Outputs)
+                if (Shape(output) is { Length: >= 2 } shape) Maps[output] = Fresh(shape[1], frozen: true);
+        }
+
+        private void PassThrough(Node node)
+        {
+            if (Maps.TryGetValue(node.Inputs[0], out var ids)) Maps[node.Outputs[0]] = ids;
+            else Opaque(node);
+        }
+
+        private void Trace(Node node)
+        {
+            switch (node.OpType)
+            {
+                case "Conv": Conv(node); break;
+                case "Gemm" when node.GetInt("transA", 0) == 0 && Constant(node.Inputs[1]) != null
+                                 && (node.Inputs.Count < 3 || node.Inputs[2].Length == 0 || Constant(node.Inputs[2]) != null):
+                case "MatMul" when Constant(node.Inputs[1]) is { Shape.Length: 2 } && Shape(node.Inputs[0])?.Length == 2:
+                    Produce(node, Maps.ContainsKey(node.Inputs[0]) ? node.Inputs[0] : null); break;
+                case "Relu" or "LeakyRelu" or "Clip" or "HardSigmoid" or "HardSwish" or "Elu" or "Selu" or "Softplus" or "Sigmoid"
+                    or "Tanh" or "Exp" or "Sqrt" or "Neg" or "Abs" or "Identity" or "AveragePool" or "GlobalAveragePool" or "GlobalMaxPool":
+                case "Dropout" or "MaxPool" or "BatchNormalization" when node.Outputs.Skip(1).All(o => o.Length == 0):
+                    PassThrough(node); break;
+                case "Add" or "Sub" or "Mul" or "Div" or "Max" or "Min" or "Sum" or "Mean" or "PRelu": Elementwise(node); break;
+                case "Concat": Concat(node); break;
+                case "Flatten" or "Reshape": Flatten(node); break;
+                default: Opaque(node); break;
+            }
+        }
+
+        private void Conv(Node node)
+        {
+            var weights = Constant(node.Inputs[1]);
+            var input = Shape(node.Inputs[0]);
+            long group = node.GetInt("group", 1);
+            bool constantBias = node.Inputs.Count < 3 || node.Inputs[2].Length == 0 || Constant(node.Inputs[2]) != null;
+            if (weights == null || input == null || !constantBias || !Maps.ContainsKey(node.Inputs[0])) Opaque(node);
+            else if (group == 1) Produce(node, node.Inputs[0]);
+            else if (group == input[1] && weights.Shape[0] == input[1]) PassThrough(node); // depthwise: one filter per channel
+            else Opaque(node);
+        }
+
+        /// <summary>A layer whose output channels are its filters (rows of a Conv's weights, a Gemm's neurons).</summary>
+        private void Produce(Node node, string? input)
+        {
+            var rows = Rows(node, Constant(node.Inputs[1])!);
+            if (input == null) Freeze(node.Inputs[0]);
+            var ids = Fresh(rows.Length, frozen: false);
+            Maps[node.Outputs[0]] = ids;
+            Producers.Add((node, ids, rows.Select(r => r.Sum(w => (double)Math.Abs(w))).ToArray()));
+        }
+
+        /// <summary>Broadcasting arithmetic: inputs with all the channels are tied channel by channel.</summary>
+        private void Elementwise(Node node)
+        {
+            var output = Shape(node.Outputs[0]);
+            if (output is not { Length: >= 2 }) { Opaque(node); return; }
+            int[]? ids = null;
+            foreach (string input in node.Inputs)
+            {
+                var shape = Shape(input);
+                if (shape == null || Constant(input) != null) continue; // a constant is sliced along with the channels
+                if (shape.Length != output.Length || shape[1] != output[1] || !Maps.TryGetValue(input, out var inputIds)) { Opaque(node); return; }
+                if (ids == null) ids = inputIds;
+                else for (int c = 0; c < ids.Length; c++) Union(ids[c], inputIds[c]);
+            }
+            if (ids == null) Opaque(node);
+            else Maps[node.Outputs[0]] = ids;
+        }
+
+        private void Concat(Node node)
+        {
+            var output = Shape(node.Outputs[0]);
+            if (output is not { Length: >= 2 } || Axis(node.GetInt("axis", 1), output.Length) != 1) { Opaque(node); return; }
+            var ids = new List<int>();
+            foreach (string input in node.Inputs)
+            {
+                if (!Maps.TryGetValue(input, out var inputIds)) inputIds = Maps[input] = Fresh(Shape(input)![1], frozen: true);
+                ids.AddRange(inputIds);
+            }
+            Maps[node.Outputs[0]] = ids.ToArray();
+        }
+
+        /// <summary>[N, C, …] → [N, C·…]: feature f belongs to channel f / (features per channel).</summary>
+        private void Flatten(Node node)
+        {
+            var input = Shape(node.Inputs[0]);
+            var output = Shape(node.Outputs[0]);
+            bool flattensChannels = input is { Length: >= 2 } && output is { Length: 2 } && output[0] == input[0]
+                && (node.OpType == "Reshape" || Axis(node.GetInt("axis", 1), input.Length) == 1);
+            if (!flattensChannels || !Maps.TryGetValue(node.Inputs[0], out var ids)) { Opaque(node); return; }
+            int perChannel = input!.Skip(2).Aggregate(1, (a, b) => a * b);
+            Maps[node.Outputs[0]] = ids.SelectMany(id => Enumerable.Repeat(id, perChannel)).ToArray();
+        }
+
+        /// <summary>Removed channel sets (by representative), the round(sparsity × count) weakest of each set of coupled filters.</summary>
+        public HashSet<int> ChooseRemoved(float sparsity)
+        {
+            var scores = new Dictionary<int, double>();
+            var families = new Dictionary<int, SortedSet<int>>();
+            for (int p = 0; p < Producers.Count; p++)
+            {
+                var (_, ids, norms) = Producers[p];
+                double mean = norms.Average();
+                for (int c = 0; c < ids.Length; c++)
+                {
+                    int root = Find(ids[c]);
+                    scores[root] = scores.TryGetValue(root, out var s) ? s : 0;
+                    scores[root] += mean > 0 ? norms[c] / mean : 0;
+                    (families.TryGetValue(root, out var f) ? f : families[root] = new SortedSet<int>()).Add(p);
+                }
+            }
+            var removed = new HashSet<int>();
+            foreach (var family in scores.Keys.Where(root => !_frozen[root]).GroupBy(root => string.Join(",", families[root])))
+            {
+                int count = family.Count(), remove = Math.Min(count - 1, (int)Math.Round(sparsity * (double)count, MidpointRounding.AwayFromZero));
+                foreach (int root in family.OrderBy(root => scores[root]).ThenBy(root => root).Take(remove)) removed.Add(root);
+            }
+            return removed;
+        }
+
+        /// <summary>Rows of a layer's weights, one per output channel or neuron.</summary>
+        public static float[][] Rows(Node node, Tensor weights)
+        {
+            var data = weights.Floats ?? weights.AsFloats();
+            int outputs = OutputAxisLength(node, weights), depth = data.Length / outputs;
+            bool columns = node.OpType == "MatMul" || (node.OpType == "Gemm" && node.GetInt("transB", 0) == 0);
+            return Enumerable.Range(0, outputs).Select(o => columns
+                ? Enumerable.Range(0, depth).Select(k => data[k * outputs + o]).ToArray()
+                : data.Skip(o * depth).Take(depth).ToArray()).ToArray();
+        }
+
+        private static int OutputAxisLength(Node node, Tensor weights) =>
+            node.OpType == "Conv" || (node.OpType == "Gemm" && node.GetInt("transB", 0) != 0) ? weights.Shape[0] : weights.Shape[1];
+    }
+
+    internal static int Axis(long axis, int rank) => (int)(axis < 0 ? axis + rank : axis);
+
+    /// <summary>Writes the smaller graph: sliced weights, biases and per-channel constants, fewer groups, new Reshape sizes.</summary>
+    private sealed class Rewriter
+    {
+        private readonly Graph _graph;
+        private readonly ChannelTrace _trace;
+        private readonly HashSet<int> _removed;
+        private readonly Dictionary<string, int[]> _kept = new();
+
+        public Rewriter(Graph graph, ChannelTrace trace, HashSet<int> removed) => (_graph, _trace, _removed) = (graph, trace, removed);
+
+        private int[] Keep(string value) =>
+            Enumerable.Range(0, _trace.Maps[value].Length).Where(i => !_removed.Contains(_trace.Find(_trace.Maps[value][i]))).ToArray();
+
+        private bool Shrinks(string value) => _trace.Maps.TryGetValue(value, out var ids) && ids.Any(id => _removed.Contains(_trace.Find(id)));
+
+        public Result Run()
+        {
+            int filters = _trace.Producers.Sum(p => p.Channels.Length);
+            int removedFilters = _trace.Producers.Sum(p => p.Channels.Count(id => _removed.Contains(_trace.Find(id))));
+            if (removedFilters == 0) return new Result(_kept, 0, filters);
+            var replaced = new HashSet<string>();
+            for (int i = 0; i < _graph.Nodes.Count; i++)
+            {
+                var node = _graph.Nodes[i];
+                var inputs = node.Inputs.ToArray();
+                var attributes = node.Attributes.ToDictionary(a => a.Key, a => a.Value);
+                Rewrite(node, inputs, attributes);
+                if (inputs.SequenceEqual(node.Inputs) && attributes.Count == node.Attributes.Count && attributes.All(a => node.Attributes[a.Key] == a.Value)) continue;
+                replaced.UnionWith(node.Inputs.Except(inputs));
+                _graph.Nodes[i] = new Node(node.Name, node.OpType, inputs, node.Outputs, attributes);
+            }
+            foreach (string name in replaced.Where(n => !_graph.Nodes.Any(node => node.Inputs.Contains(n)) && !_graph.Outputs.Contains(n) && !_graph.Inputs.Contains(n)))
+                _graph.Values.Remove(name);
+            return new Result(_kept, removedFilters, filters);
+        }
+
+        private void Rewrite(Node node, string[] inputs, Dictionary<string, Ir.Attribute> attributes)
+        {
+            string input = node.Inputs.Count > 0 ? node.Inputs[0] : "";
+            string output = node.Outputs.Count > 0 ? node.Outputs[0] : "";
+            switch (node.OpType)
+            {
+                case "Conv" or "Gemm" or "MatMul" when _trace.Producers.Any(p => p.Node == node):
+                    int[]? keepIn = Shrinks(input) ? Keep(input) : null, keepOut = Shrinks(output) ? Keep(output) : null;
+                    if (keepIn == null && keepOut == null) return;
+                    // Weights: Conv [M, C, kh, kw] and Gemm transB=1 [N, K] have outputs on axis 0; Gemm transB=0 and MatMul [K, N] on axis 1.
+                    bool outputsFirst = node.OpType == "Conv" || node.GetInt("transB", 0) != 0;
+                    var weights = Value(node.Inputs[1]);
+                    if (keepOut != null) weights = Slice(weights, outputsFirst ? 0 : 1, keepOut);
+                    if (keepIn != null) weights = Slice(weights, outputsFirst ? 1 : 0, keepIn);
+                    inputs[1] = Replace(node, node.Inputs[1], weights);
+                    if (keepOut != null)
+                    {
+                        _kept[node.Name] = keepOut;
+                        if (inputs.Length > 2 && inputs[2].Length > 0) inputs[2] = Replace(node, inputs[2], SliceChannel(Value(inputs[2]), keepOut, channelAxisFromEnd: 1));
+                    }
+                    break;
+                case "Conv" when Shrinks(input): // depthwise
+                    var keep = Keep(input);
+                    _kept[node.Name] = keep;
+                    inputs[1] = Replace(node, inputs[1], Slice(Value(inputs[1]), 0, keep));
+                    if (inputs.Length > 2 && inputs[2].Length > 0) inputs[2] = Replace(node, inputs[2], Slice(Value(inputs[2]), 0, keep));
+                    attributes["group"] = new Ir.Attribute { Name = "group", Kind = AttributeKind.Int, Int = keep.Length };
+                    break;
+                case "BatchNormalization" when Shrinks(input):
+                    for (int i = 1; i < 5; i++) inputs[i] = Replace(node, inputs[i], Slice(Value(inputs[i]), 0, Keep(input)));
+                    break;
+                case "Add" or "Sub" or "Mul" or "Div" or "Max" or "Min" or "Sum" or "Mean" or "PRelu" when Shrinks(output):
+                    int rank = _graph.Values[output].Shape!.Length;
+                    for (int i = 0; i < inputs.Length; i++)
+                        if (_graph.Values[inputs[i]].Constant is { } constant && constant.Shape.Length >= rank - 1
+                            && constant.Shape[constant.Shape.Length - (rank - 1)] == _trace.Maps[output].Length)
+                            inputs[i] = Replace(node, inputs[i], SliceChannel(constant, Keep(output), channelAxisFromEnd: rank - 1));
+                    break;
+                case "Reshape" when Shrinks(output):
+                    var target = Value(inputs[1]).Int64s!.ToArray();
+                    if (target[1] > 0) target[1] = Keep(output).Length;
+                    inputs[1] = Replace(node, inputs[1], Tensor.FromInt64s(new[] { 2 }, target));
+                    break;
+            }
+        }
+
+        private Tensor Value(string name) => _graph.Values[name].Constant!;
+
+        /// <summary>A new constant for this node; the original stays for whoever else reads it.</summary>
+        private string Replace(Node node, string original, Tensor tensor)
+        {
+            string name = $"{original}.pruned";
+            for (int n = 2; _graph.Values.ContainsKey(name); n++) name = $"{original}.pruned{n}";
+            _graph.Add(new Value(name, tensor.Type, tensor.Shape, tensor));
+            return name;
+        }
+
+        /// <summary>Slices the axis that lines up with the channel axis under numpy broadcasting, if the constant has it.</summary>
+        private static Tensor SliceChannel(Tensor tensor, int[] keep, int channelAxisFromEnd)
+        {
+            int axis = tensor.Shape.Length - channelAxisFromEnd;
+            return axis >= 0 && tensor.Shape[axis] > 1 ? Slice(tensor, axis, keep) : tensor;
+        }
+
+        private static Tensor Slice(Tensor tensor, int axis, int[] keep)
+        {
+            var shape = tensor.Shape;
+            int outer = shape.Take(axis).Aggregate(1, (a, b) => a * b), inner = shape.Skip(axis + 1).Aggregate(1, (a, b) => a * b);
+            var data = tensor.Floats ?? tensor.AsFloats();
+            var sliced = new float[outer * keep.Length * inner];
+            for (int o = 0; o < outer; o++)
+                for (int k = 0; k < keep.Length; k++)
+                    Array.Copy(data, (o * shape[axis] + keep[k]) * inner, sliced, (o * keep.Length + k) * inner, inner);
+            var newShape = (int[])shape.Clone();
+            newShape[axis] = keep.Length;
+            return Tensor.FromFloats(newShape, sliced);
+        }
+    }
+}

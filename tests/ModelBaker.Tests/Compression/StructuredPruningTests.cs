@@ -1,0 +1,155 @@
+using ModelBaker.Core.Compression;
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Onnx;
+using ModelBaker.Core.Passes;
+using ModelBaker.Core.Pipeline;
+using ModelBaker.Core.Plan;
+using ModelBaker.Tests.Operators;
+using ModelBaker.Tests.Support;
+
+namespace ModelBaker.Tests.Compression;
+
+/// <summary>
+/// Pruning="Structured": whole filters go and so do their consumers' input channels. The graphs below give some filters
+/// all-zero weights and biases, so removing them must not change a single output — which checks that every consumer
+/// (through Relu, a residual Add, a Concat, pooling, Flatten and Gemm) dropped exactly the matching channels.
+/// </summary>
+public sealed class StructuredPruningTests
+{
+    private static float[] Filters(int count, int depth, int seed, params int[] zero)
+    {
+        var random = new Random(seed);
+        var data = Enumerable.Range(0, count * depth).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        foreach (int f in zero) Array.Clear(data, f * depth, depth);
+        return data;
+    }
+
+    private static float[] Biases(int count, int seed, params int[] zero)
+    {
+        var biases = Filters(count, 1, seed);
+        foreach (int f in zero) biases[f] = 0f;
+        return biases;
+    }
+
+    /// <summary>stem 1→4 (3×3), Relu, conv 4→4 (1×1), Add with the stem (residual), Relu, GlobalAveragePool, Flatten, Gemm 4→3.</summary>
+    private static Graph Residual(params int[] deadChannels) => new GraphBuilder()
+        .Input("x", 1, 1, 6, 6)
+        .Constant("stem_w", T.F(T.S(4, 1, 3, 3), Filters(4, 9, 1, deadChannels))).Constant("stem_b", T.F(T.S(4), Biases(4, 2, deadChannels)))
+        .Constant("pw_w", T.F(T.S(4, 4, 1, 1), Filters(4, 4, 3, deadChannels))).Constant("pw_b", T.F(T.S(4), Biases(4, 4, deadChannels)))
+        .Constant("fc_w", T.F(T.S(3, 4), Filters(3, 4, 5))).Constant("fc_b", T.F(T.S(3), Biases(3, 6)))
+        .Node("Conv", new[] { "x", "stem_w", "stem_b" }, new[] { "stem" }, GraphBuilder.Ints("pads", 1, 1, 1, 1))
+        .Node("Relu", new[] { "stem" }, new[] { "stem_relu" })
+        .Node("Conv", new[] { "stem_relu", "pw_w", "pw_b" }, new[] { "pw" })
+        .Node("Add", new[] { "stem_relu", "pw" }, new[] { "sum" })
+        .Node("Relu", new[] { "sum" }, new[] { "block" })
+        .Node("GlobalAveragePool", new[] { "block" }, new[] { "pool" })
+        .Node("Flatten", new[] { "pool" }, new[] { "flat" })
+        .Node("Gemm", new[] { "flat", "fc_w", "fc_b" }, new[] { "y" }, GraphBuilder.Int("transB", 1))
+        .Output("y").Graph;
+
+    private static BakeOptions Structured(float sparsity) =>
+        new("test.onnx", "Test", "Tests") { Sparsity = sparsity, Pruning = PruningMode.Structured, Precision = Precision.Float32 };
+
+    private static void AssertSameOutputs(Graph original, BakedPlan pruned, int inputLength)
+    {
+        var unpruned = Baker.Bake(original, "0", Structured(0f), new RecordingLog());
+        var random = new Random(9);
+        for (int s = 0; s < 20; s++)
+        {
+            var input = Enumerable.Range(0, inputLength).Select(_ => (float)random.NextDouble()).ToArray();
+            var expected = PlanInterpreter.Run(unpruned, new[] { input })[0];
+            var actual = PlanInterpreter.Run(pruned, new[] { input })[0];
+            for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 5);
+        }
+    }
+
+    [Fact]
+    public void CoupledFiltersOfAResidualBlockAreRemovedTogetherAndTheOutputsStay()
+    {
+        var graph = Residual(deadChannels: 2);
+        ConstantFolding.Run(graph);
+        var result = StructuredPruning.Apply(graph, 0.25f);
+
+        // The stem and the 1×1 conv feed the same Add: one decision for both, channel 2 (zero norm in both) goes.
+        Assert.Equal(new[] { 0, 1, 3 }, result.KeptChannels["Conv_0"]);
+        Assert.Equal(new[] { 0, 1, 3 }, result.KeptChannels["Conv_2"]);
+        Assert.Equal((2, 11), (result.RemovedFilters, result.Filters)); // of 4 + 4 filters and 3 classifier neurons (which stay)
+        Assert.Equal(new[] { 3, 1, 3, 3 }, graph[graph.Nodes[0].Inputs[1]].Shape);
+        Assert.Equal(new[] { 3, 3, 1, 1 }, graph[graph.Nodes[2].Inputs[1]].Shape);
+        Assert.Equal(new[] { 3, 3 }, graph[graph.Nodes[7].Inputs[1]].Shape);
+        Assert.Equal(new[] { 1, 3 }, graph["flat"].Shape);
+
+        var plan = Baker.Bake(Residual(deadChannels: 2), "0", Structured(0.25f), new RecordingLog());
+        Assert.Equal(9 * 3 + 3 * 3 + 3 * 3, plan.Kernels.Sum(k => k.Parameters));
+        AssertSameOutputs(Residual(deadChannels: 2), plan, 36);
+    }
+
+    [Fact]
+    public void ConcatenatedChannelsAreRemovedFromTheRightPlaceOfTheConsumer()
+    {
+        // Two 1×1 convs (2→4 each) concatenated to 8 channels, then a 1×1 conv 8→2 that is the output.
+        Graph Build() => new GraphBuilder()
+            .Input("x", 1, 2, 3, 3)
+            .Constant("a_w", T.F(T.S(4, 2, 1, 1), Filters(4, 2, 1, 1, 3))).Constant("a_b", T.F(T.S(4), Biases(4, 2, 1, 3)))
+            .Constant("b_w", T.F(T.S(4, 2, 1, 1), Filters(4, 2, 3, 0, 2))).Constant("b_b", T.F(T.S(4), Biases(4, 4, 0, 2)))
+            .Constant("c_w", T.F(T.S(2, 8, 1, 1), Filters(2, 8, 5)))
+            .Node("Conv", new[] { "x", "a_w", "a_b" }, new[] { "a" })
+            .Node("Conv", new[] { "x", "b_w", "b_b" }, new[] { "b" })
+            .Node("Concat", new[] { "a", "b" }, new[] { "ab" }, GraphBuilder.Int("axis", 1))
+            .Node("Conv", new[] { "ab", "c_w" }, new[] { "y" })
+            .Output("y").Graph;
+        var graph = Build();
+        ConstantFolding.Run(graph);
+        var result = StructuredPruning.Apply(graph, 0.5f);
+        Assert.Equal(new[] { 0, 2 }, result.KeptChannels["Conv_0"]);
+        Assert.Equal(new[] { 1, 3 }, result.KeptChannels["Conv_1"]);
+        Assert.Equal(new[] { 2, 4, 1, 1 }, graph[graph.Nodes[3].Inputs[1]].Shape);
+
+        AssertSameOutputs(Build(), Baker.Bake(Build(), "0", Structured(0.5f), new RecordingLog()), 18);
+    }
+
+    [Fact]
+    public void TheDepthwiseSeparableCnnLosesTheSameChannelsOnBothSidesOfItsResidualAdd()
+    {
+        var graph = OnnxModelReader.Load(TestData.Path("sample", "models", "digits_dscnn.onnx"));
+        ShapeInference.Run(graph);
+        ConstantFolding.Run(graph);
+        var result = StructuredPruning.Apply(graph, 0.5f);
+        var kept = result.KeptChannels;
+        // stem → depthwise → pointwise → Add(stem): the stem, both ends of the block and the next depthwise share channels.
+        Assert.Equal(16, kept["/stem/stem.0/stem.0.0/Conv"].Length);
+        Assert.Equal(kept["/stem/stem.0/stem.0.0/Conv"], kept["/block1/pw/pw.0/Conv"]);
+        Assert.Equal(kept["/stem/stem.0/stem.0.0/Conv"], kept["/block1/dw/dw.0/Conv"]);
+        Assert.Equal(kept["/stem/stem.0/stem.0.0/Conv"], kept["/block2/dw/dw.0/Conv"]);
+        Assert.Equal(32, kept["/block2/pw/pw.0/Conv"].Length);
+        Assert.Equal(16, graph.Nodes.Single(n => n.Name == "/block1/dw/dw.0/Conv").GetInt("group", 1));
+        Assert.Equal(new[] { 10, 32 }, graph[graph.Nodes.Single(n => n.OpType == "Gemm").Inputs[1]].Shape);
+    }
+
+    [Fact]
+    public void TheStructurallyPrunedDigitsMlpShrinksItsLayersAndTheirInputs()
+    {
+        var plan = Baker.Bake(SampleModels.DigitsOptions(0.5f) with { Pruning = PruningMode.Structured }, new RecordingLog());
+        var layers = plan.Kernels.OfType<FullyConnectedInt8>().ToList();
+        Assert.Equal(new[] { (64, 64), (32, 64), (10, 32) }, layers.Select(l => (l.Units, l.Depth)));
+        Assert.Equal(64 * 64 + 32 * 64 + 10 * 32, plan.Kernels.Sum(k => k.Parameters));
+    }
+
+    [Fact]
+    public void StructuredPruningOfTheDigitsMlpAtHalfKeepsTopOneWithinHalfAPointInASixthOfTheBytes()
+    {
+        var options = SampleModels.DigitsOptions(0.5f) with
+        {
+            Pruning = PruningMode.Structured,
+            ValidationPath = TestData.Path("sample", "data", "digits_test_x.npy"),
+            ValidationLabelsPath = TestData.Path("sample", "data", "digits_test_y.npy"),
+        };
+        var report = Baker.BakeWithReport(options, new RecordingLog()).Report;
+        Assert.True(report.Validation!.Drop <= 0.5, $"float {report.Validation.FloatTop1:F2}% vs baked {report.Validation.BakedTop1:F2}%");
+        Assert.True(6 * report.BakedWeightBytes <= report.FloatWeightBytes, $"{report.FloatWeightBytes} -> {report.BakedWeightBytes} bytes");
+        // 64·64 + 32·64 + 10·32 weights remain of 64·128 + 128·64 + 64·10.
+        // (plus the few kept weights that round to int8 zero).
+        Assert.InRange(report.AchievedSparsity, 1 - (64 * 64 + 32 * 64 + 10 * 32) / 17024.0, 1 - (64 * 64 + 32 * 64 + 10 * 32) / 17024.0 + 0.01);
+    }
+}
