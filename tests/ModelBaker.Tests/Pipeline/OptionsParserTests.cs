@@ -93,11 +93,34 @@ public sealed class OptionsParserTests : IDisposable
     [InlineData("Namespace", "My..App", ErrorCodes.InvalidNamespace)]
     [InlineData("CodeTarget", "Arduino", ErrorCodes.UnknownTarget)]
     [InlineData("Sparsty", "0.5", ErrorCodes.UnknownMetadata)]
+    [InlineData("BiasCorrection", "yes", ErrorCodes.InvalidBoolean)]
+    [InlineData("Distillation", "maybe", ErrorCodes.InvalidBoolean)]
+    [InlineData("DistillationTemperature", "0", ErrorCodes.InvalidNumber)]
     public void Bad_metadata_gets_its_code(string name, string value, string code)
     {
         var problem = Single(Parse((name, value)));
         Assert.Equal(code, problem.Code);
         Assert.Contains("models/digits_cnn.onnx", problem.Message);
+    }
+
+    [Fact]
+    public void Pruning_modes_and_distillation_are_read()
+    {
+        var options = Parse(("Pruning", "structured"), ("Sparsity", "0.5"), ("Distillation", "true"), ("DistillationTemperature", "2.5")).Options!;
+        Assert.Equal(PruningMode.Structured, options.Pruning);
+        Assert.True(options.Distillation);
+        Assert.Equal(2.5, options.DistillationTemperature);
+        Assert.Equal(PruningMode.Uniform, Parse(("Pruning", "Uniform")).Options!.Pruning);
+        Assert.False(Parse().Options!.Distillation);
+        Assert.False(Parse().Options!.BiasCorrection);
+    }
+
+    [Fact]
+    public void A_threshold_cannot_prune_structurally()
+    {
+        var problem = Single(Parse(("Pruning", "Structured"), ("PruningThreshold", "0.1")));
+        Assert.Equal(ErrorCodes.ConflictingMetadata, problem.Code);
+        Assert.Contains("Give Structured a Sparsity", problem.Message);
     }
 
     [Fact]
