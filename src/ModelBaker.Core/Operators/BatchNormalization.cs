@@ -9,10 +9,11 @@ using static ModelBaker.Core.Operators.OperatorHelpers;
 namespace ModelBaker.Core.Operators;
 
 /// <summary>
-/// Inference: Y = scale · (X − mean) / sqrt(var + epsilon) + B per channel (axis 1), opsets 7 to 15+. Training mode
-/// (training_mode = 1 from opset 14: batch statistics and updated running statistics) is computed by the reference
-/// but refused in plans, as are used statistics outputs. In a plan the map folds into the convolution or fully
-/// connected step before it when that step feeds only this node; otherwise it is a per-channel affine step.
+/// Inference: Y = scale · (X − mean) / sqrt(var + epsilon) + B per channel (axis 1), opsets 7 to 15+. In a plan the map
+/// folds into the convolution or fully connected step before it when that step feeds only this node; otherwise it is
+/// a per-channel affine step; used statistics outputs are refused. Training mode (training_mode = 1 from opset 14)
+/// normalises with the batch's own statistics and outputs the updated running mean and variance: float steps that
+/// compute them at run time (<see cref="BatchStatisticsFloat"/>), refused in int8.
 /// </summary>
 public sealed class BatchNormalization : IOperator
 {
@@ -109,8 +110,10 @@ public sealed class BatchNormalization : IOperator
     public void Lower(Node node, LoweringContext context)
     {
         if (TrainingMode(node))
-            throw UnsupportedUsage(node, "it has training_mode = 1, which normalises with statistics of the batch at run time.",
-                "Export the model in evaluation mode (model.eval() in PyTorch) so BatchNormalization uses its running statistics.");
+        {
+            LowerTrainingMode(node, context);
+            return;
+        }
         for (int i = 1; i < node.Outputs.Count; i++)
             if (node.Outputs[i].Length > 0 && context.IsUsed(node.Outputs[i]))
                 throw UnsupportedUsage(node, $"its statistics output '{node.Outputs[i]}' is used; baked plans compute Y only.",
@@ -139,6 +142,21 @@ public sealed class BatchNormalization : IOperator
         }
         context.Add(new ChannelAffineFloat(node.Describe(), context.Slice(input), output, Product(shape, 2, shape.Length), a, b,
             float.NegativeInfinity, float.PositiveInfinity));
+    }
+
+    /// <summary>One batch-statistics step per used output: Y, and the running mean and variance (opset 14+).</summary>
+    private static void LowerTrainingMode(Node node, LoweringContext context)
+    {
+        string input = context.Activation(node, 0, "X").Name;
+        int[] shape = context.Shape(input);
+        var parameters = Enumerable.Range(1, 4).Select(i => context.Constant(node, i, "scale, B, mean and var").AsFloats()).ToArray();
+        for (int o = 0; o < node.Outputs.Count && o < 3; o++)
+        {
+            if (node.Outputs[o].Length == 0 || (o > 0 && !context.IsUsed(node.Outputs[o]))) continue;
+            context.Add(new BatchStatisticsFloat(node.Describe(), context.Slice(input), context.Slice(node.Outputs[o]), shape[0],
+                Product(shape, 2, shape.Length), (BatchStatisticsFloat.Result)o, parameters[0], parameters[1], parameters[2], parameters[3],
+                node.GetFloat("epsilon", 1e-5f), node.GetFloat("momentum", 0.9f)));
+        }
     }
 
     /// <summary>[rows, units] output of a fully connected step: unit n is channel n. Null when the step clamps its output.</summary>

@@ -38,4 +38,5 @@ public enum KernelKind : byte
     IntegerMatMul = 33,
     Requantization = 34,
     MaxPoolIndices = 43,
+    BatchStatisticsFloat = 44,
 }

@@ -130,6 +130,7 @@ public static class PlanFile
             KernelKind.ConvFloat => ConvFloat.Read(r, source),
             KernelKind.PoolFloat => PoolFloat.Read(r, source),
             KernelKind.ChannelAffineFloat => ChannelAffineFloat.Read(r, source),
+            KernelKind.BatchStatisticsFloat => BatchStatisticsFloat.Read(r, source),
             KernelKind.UniformConvFloat => UniformConvFloat.Read(r, source),
             KernelKind.UniformFullyConnectedFloat => UniformFullyConnectedFloat.Read(r, source),
             KernelKind.LrnFloat => LrnFloat.Read(r, source),
