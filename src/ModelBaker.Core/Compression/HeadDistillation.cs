@@ -33,8 +33,8 @@ public static class HeadDistillation
             || teacherHead.Units != head.Units || teacherHead.Rows != 1)
             return null;
 
-        var features = Capture(student, head, samples);
-        var targets = Capture(teacher, teacherHead, samples)
+        var features = LayerReconstruction.CaptureInputs(student, new[] { head }, samples)[head];
+        var targets = LayerReconstruction.CaptureInputs(teacher, new[] { teacherHead }, samples)[teacherHead]
             .Select(h => Softmax(Logits(teacherHead.Weights, teacherHead.Bias, h), temperature)).ToList();
         int units = head.Units, depth = head.Depth, count = head.Weights.Length;
 
@@ -98,18 +98,7 @@ public static class HeadDistillation
     /// <summary>A kept weight that lands on exactly 0 would silently raise the sparsity: the smallest float instead.</summary>
     private static float NonZero(float w) => w == 0f ? float.Epsilon : w;
 
-    private static List<double[]> Capture(BakedPlan plan, FullyConnectedFloat layer, CalibrationSet samples)
-    {
-        var captured = new List<double[]>();
-        foreach (var sample in samples.Samples())
-            PlanInterpreter.RunTensors(plan, sample, beforeStep: (kernel, arena) =>
-            {
-                if (kernel == layer) captured.Add(arena.Floats(layer.Input).ToArray().Select(x => (double)x).ToArray());
-            });
-        return captured;
-    }
-
-    private static double[] Logits(float[] weights, float[] bias, double[] h)
+    private static double[] Logits(float[] weights, float[] bias, float[] h)
     {
         int units = bias.Length, depth = h.Length;
         var z = new double[units];

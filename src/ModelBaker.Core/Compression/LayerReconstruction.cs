@@ -44,7 +44,7 @@ public static class LayerReconstruction
     }
 
     /// <summary>Each layer's input tensor, one copy per sample.</summary>
-    private static Dictionary<IWeightedKernel, List<float[]>> CaptureInputs(BakedPlan plan, IReadOnlyList<IWeightedKernel> layers, CalibrationSet samples)
+    internal static Dictionary<IWeightedKernel, List<float[]>> CaptureInputs(BakedPlan plan, IReadOnlyList<IWeightedKernel> layers, CalibrationSet samples)
     {
         var captured = layers.ToDictionary(l => l, _ => new List<float[]>());
         foreach (var sample in samples.Samples())

@@ -67,43 +67,29 @@ public sealed class BatchNormalization : IOperator
         float[] xv = Floats(node, x, 0), scale = Floats(node, tensors[0], 1), bias = Floats(node, tensors[1], 2);
         float[] mean = Floats(node, tensors[2], 3), variance = Floats(node, tensors[3], 4);
         int channels = x.Shape[1], inner = Product(x.Shape, 2, x.Shape.Length), batch = x.Shape[0];
-        float[] useMean = mean, useVariance = variance;
+        var outputs = new Tensor[node.Outputs.Count];
         if (TrainingMode(node))
         {
-            // Batch statistics (population variance) over N and the spatial axes.
-            useMean = new float[channels];
-            useVariance = new float[channels];
-            for (int c = 0; c < channels; c++)
+            // The baked step's own code: batch statistics, then Y (0) or the updated running mean (1) and variance (2).
+            for (int o = 0; o < outputs.Length; o++)
             {
-                double sum = 0, squares = 0;
-                for (int n = 0; n < batch; n++)
-                    for (int i = 0; i < inner; i++) sum += xv[(n * channels + c) * inner + i];
-                double m = sum / (batch * inner);
-                for (int n = 0; n < batch; n++)
-                    for (int i = 0; i < inner; i++) { double d = xv[(n * channels + c) * inner + i] - m; squares += d * d; }
-                useMean[c] = (float)m;
-                useVariance[c] = (float)(squares / (batch * inner));
+                var value = new float[o == 0 ? xv.Length : channels];
+                BatchStatisticsFloat.BatchStatistics(xv, batch, inner, scale, bias, mean, variance,
+                    node.GetFloat("epsilon", 1e-5f), node.GetFloat("momentum", 0.9f), o, value);
+                outputs[o] = Tensor.FromFloats(o == 0 ? x.Shape : new[] { channels }, value);
             }
+            return outputs;
         }
-        var (a, b) = Affine(node, scale, bias, useMean, useVariance);
+        var (a, b) = Affine(node, scale, bias, mean, variance);
         var y = new float[xv.Length];
         for (int i = 0; i < y.Length; i++)
         {
             int c = i / inner % channels;
             y[i] = xv[i] * a[c] + b[c];
         }
-        var outputs = new Tensor[node.Outputs.Count];
         outputs[0] = Tensor.FromFloats(x.Shape, y);
-        float momentum = node.GetFloat("momentum", 0.9f);
-        for (int o = 1; o < outputs.Length; o++)
-        {
-            // Running statistics: blended with the batch's in training mode, unchanged in inference.
-            float[] running = o == 1 ? mean : variance, current = o == 1 ? useMean : useVariance;
-            var value = new float[channels];
-            for (int c = 0; c < channels; c++)
-                value[c] = TrainingMode(node) ? running[c] * momentum + current[c] * (1 - momentum) : (o % 2 == 1 ? mean : variance)[c];
-            outputs[o] = Tensor.FromFloats(new[] { channels }, value);
-        }
+        // Inference leaves the statistics as they are: mean, var (and, before opset 14, the saved mean and var).
+        for (int o = 1; o < outputs.Length; o++) outputs[o] = Tensor.FromFloats(new[] { channels }, (float[])(o % 2 == 1 ? mean : variance).Clone());
         return outputs;
     }
 
