@@ -16,7 +16,7 @@ public static class BakeArguments
 {
     public const string DefaultNamespace = "ModelBaker.Generated";
 
-    public static readonly OptionSpec Sparsity = new("--sparsity", "S", "Fraction of the weights pruned, 0 <= S < 1 (default 0); with --pruning structured, of each layer's filters.");
+    public static readonly OptionSpec Sparsity = new("--sparsity", "S", "Fraction of the weights pruned, 0 <= S < 1 (default 0); with --pruning structured, removed with whole filters.");
     public static readonly OptionSpec Precision = new("--precision", "P", "Int8 or Float32 (default Int8).");
     public static readonly OptionSpec Calibration = new("--calibration", "F", "Representative inputs for int8: a .npy file or a folder of TensorProto .pb files.");
     public static readonly OptionSpec ClassName = new("--class-name", "N", "Generated class name (default: the model file name in PascalCase).");

@@ -18,22 +18,51 @@ namespace ModelBaker.Core.Compression;
 /// Concat along channels lays its inputs' channels side by side; Flatten (or a Reshape to [N, features]) spreads each
 /// channel over its features. A channel that reaches a graph input or output, or an operator that mixes channels in
 /// any other way, is kept. Within each set of filters that are removed together (one layer, or coupled layers), the
-/// round(sparsity × count) channels with the smallest summed L1 norm (each layer's norms relative to its mean) go;
-/// at least one is always kept.
+/// fraction f of channels with the smallest summed L1 norm (each layer's norms relative to its mean) goes; at least
+/// one is always kept.
+///
+/// <c>Sparsity</c> means what it means in every other pruning mode: the fraction of the model's weights that go. A
+/// filter takes its own weights and, with its channel, a slice of every consumer's, so f is searched for: the one
+/// whose removed weights come closest to round(sparsity × all weights) (fewer on a tie).
 /// </summary>
 public static class StructuredPruning
 {
-    /// <summary>What was removed: for each node whose output channels shrank, the indices it keeps.</summary>
-    public sealed record Result(IReadOnlyDictionary<string, int[]> KeptChannels, int RemovedFilters, int Filters);
+    /// <summary>
+    /// What was removed: for each node whose output channels shrank, the indices it keeps; filters and neurons removed
+    /// of all; weights removed of all (every Conv, Gemm and MatMul weight of the graph).
+    /// </summary>
+    public sealed record Result(IReadOnlyDictionary<string, int[]> KeptChannels, int RemovedFilters, int Filters, long RemovedWeights, long Weights);
 
     public static Result Apply(Graph graph, float sparsity)
     {
         if (sparsity < 0 || sparsity >= 1) throw new ArgumentOutOfRangeException(nameof(sparsity), sparsity, "Sparsity must be in [0, 1).");
         var channels = new ChannelTrace(graph);
-        var removed = channels.ChooseRemoved(sparsity);
-        var result = new Rewriter(graph, channels, removed).Run();
+        var removed = ClosestToTarget(channels, Math.Round(sparsity * (double)channels.Weights(new HashSet<int>()).All, MidpointRounding.AwayFromZero));
+        var (removedWeights, weights) = channels.Weights(removed);
+        var result = new Rewriter(graph, channels, removed).Run() with { RemovedWeights = removedWeights, Weights = weights };
         ShapeInference.Run(graph);
         return result;
+    }
+
+    /// <summary>
+    /// The channel fraction whose removal comes closest to <paramref name="target"/> removed weights. Removing a larger
+    /// fraction never removes fewer weights (each family's weakest channels go first), so bisection finds the step.
+    /// </summary>
+    private static HashSet<int> ClosestToTarget(ChannelTrace channels, double target)
+    {
+        double below = 0, above = 1; // removed(below) < target ≤ removed(above), unless nothing reaches it
+        var fewer = channels.ChooseRemoved(below);
+        if (channels.Weights(fewer).Removed >= target) return fewer;
+        var more = channels.ChooseRemoved(above);
+        if (channels.Weights(more).Removed < target) return more; // every family down to one filter: as far as it goes
+        for (int i = 0; i < 40; i++)
+        {
+            double middle = (below + above) / 2;
+            var removed = channels.ChooseRemoved(middle);
+            if (channels.Weights(removed).Removed < target) (below, fewer) = (middle, removed);
+            else (above, more) = (middle, removed);
+        }
+        return target - channels.Weights(fewer).Removed <= channels.Weights(more).Removed - target ? fewer : more;
     }
 
     /// <summary>Which filter each channel of each tensor comes from, and which channels must stay.</summary>
@@ -189,8 +218,8 @@ public static class StructuredPruning
             Maps[node.Outputs[0]] = ids.SelectMany(id => Enumerable.Repeat(id, perChannel)).ToArray();
         }
 
-        /// <summary>Removed channel sets (by representative), the round(sparsity × count) weakest of each set of coupled filters.</summary>
-        public HashSet<int> ChooseRemoved(float sparsity)
+        /// <summary>Removed channel sets (by representative), the round(fraction × count) weakest of each set of coupled filters.</summary>
+        public HashSet<int> ChooseRemoved(double fraction)
         {
             var scores = new Dictionary<int, double>();
             var families = new Dictionary<int, SortedSet<int>>();
@@ -209,11 +238,35 @@ public static class StructuredPruning
             var removed = new HashSet<int>();
             foreach (var family in scores.Keys.Where(root => !_frozen[root]).GroupBy(root => string.Join(",", families[root])))
             {
-                int count = family.Count(), remove = Math.Min(count - 1, (int)Math.Round(sparsity * (double)count, MidpointRounding.AwayFromZero));
+                int count = family.Count(), remove = Math.Min(count - 1, (int)Math.Round(fraction * count, MidpointRounding.AwayFromZero));
                 foreach (int root in family.OrderBy(root => scores[root]).ThenBy(root => root).Take(remove)) removed.Add(root);
             }
             return removed;
         }
+
+        /// <summary>
+        /// How many of the graph's Conv, Gemm and MatMul weights the removal of these channels takes, of all: a layer
+        /// keeps the fraction of its output channels that stay times that of its input channels (a depthwise filter reads
+        /// only its own channel).
+        /// </summary>
+        public (long Removed, long All) Weights(HashSet<int> removed)
+        {
+            long all = 0, kept = 0;
+            foreach (var node in _graph.Nodes.Where(n => n.OpType is "Conv" or "Gemm" or "MatMul"))
+            {
+                if (node.Inputs.Count < 2 || Constant(node.Inputs[1]) is not { } weights) continue;
+                double fraction = KeptFraction(node.Outputs[0], removed);
+                bool depthwise = node.OpType == "Conv" && node.GetInt("group", 1) > 1 && Maps.TryGetValue(node.Outputs[0], out var o)
+                    && Maps.TryGetValue(node.Inputs[0], out var i) && ReferenceEquals(o, i);
+                if (!depthwise) fraction *= KeptFraction(node.Inputs[0], removed);
+                all += weights.Length;
+                kept += (long)Math.Round(weights.Length * fraction);
+            }
+            return (all - kept, all);
+        }
+
+        private double KeptFraction(string value, HashSet<int> removed) =>
+            Maps.TryGetValue(value, out var ids) && ids.Length > 0 ? ids.Count(id => !removed.Contains(Find(id))) / (double)ids.Length : 1;
 
         /// <summary>Rows of a layer's weights, one per output channel or neuron.</summary>
         public static float[][] Rows(Node node, Tensor weights)
@@ -251,7 +304,7 @@ public static class StructuredPruning
         {
             int filters = _trace.Producers.Sum(p => p.Channels.Length);
             int removedFilters = _trace.Producers.Sum(p => p.Channels.Count(id => _removed.Contains(_trace.Find(id))));
-            if (removedFilters == 0) return new Result(_kept, 0, filters);
+            if (removedFilters == 0) return new Result(_kept, 0, filters, 0, 0);
             var replaced = new HashSet<string>();
             for (int i = 0; i < _graph.Nodes.Count; i++)
             {
@@ -265,7 +318,7 @@ public static class StructuredPruning
             }
             foreach (string name in replaced.Where(n => !_graph.Nodes.Any(node => node.Inputs.Contains(n)) && !_graph.Outputs.Contains(n) && !_graph.Inputs.Contains(n)))
                 _graph.Values.Remove(name);
-            return new Result(_kept, removedFilters, filters);
+            return new Result(_kept, removedFilters, filters, 0, 0);
         }
 
         private void Rewrite(Node node, string[] inputs, Dictionary<string, Ir.Attribute> attributes)

@@ -11,7 +11,7 @@ public enum PruningMode
     Uniform,
     /// <summary>One magnitude threshold across all layers, chosen so that Sparsity of all weights are zero.</summary>
     Global,
-    /// <summary>Whole filters and neurons (smallest L1 norm), Sparsity of each layer's, and the consumers' matching inputs.</summary>
+    /// <summary>Whole filters and neurons (smallest L1 norm), and the consumers' matching inputs, until Sparsity of the weights are gone.</summary>
     Structured,
 }
 

@@ -58,7 +58,7 @@ public static class Baker
         // Structured pruning changes shapes, so it works on the graph: the smaller graph is lowered from then on.
         var structured = options.Pruning == PruningMode.Structured && options.Sparsity > 0 ? StructuredPruning.Apply(graph, options.Sparsity) : null;
         if (structured != null)
-            log.Info($"{header.ModelFileName}: structured pruning removed {structured.RemovedFilters} of {structured.Filters} filters and neurons.");
+            log.Info($"{header.ModelFileName}: structured pruning removed {structured.RemovedFilters} of {structured.Filters} filters and neurons, {structured.RemovedWeights:N0} of {structured.Weights:N0} weights.");
         var lowered = GraphLowering.Lower(graph);
         var floatPlan = Assemble(header, lowered);
         var calibration = options.CalibrationPath != null ? CalibrationSet.Open(options.CalibrationPath, floatPlan.Inputs) : null;

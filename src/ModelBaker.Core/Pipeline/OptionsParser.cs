@@ -89,7 +89,7 @@ public static class OptionsParser
         if (threshold != null && sparsity > 0)
             Fail(ErrorCodes.ConflictingMetadata, $"{item} sets both Sparsity and PruningThreshold; they are two ways to say how much to prune. Keep one.");
         if (threshold != null && pruning == PruningMode.Structured)
-            Fail(ErrorCodes.ConflictingMetadata, $"{item} sets PruningThreshold with Pruning=\"Structured\": a threshold prunes single weights, structured pruning whole filters. Give Structured a Sparsity (the share of each layer's filters to remove).");
+            Fail(ErrorCodes.ConflictingMetadata, $"{item} sets PruningThreshold with Pruning=\"Structured\": a threshold prunes single weights, structured pruning whole filters. Give Structured a Sparsity (the share of the weights to remove with whole filters).");
 
         int? clusters = Number(Value("Clusters"), "Clusters", v => v >= 2 && v <= 256 && v == Math.Floor(v), "a whole number of shared weight values per layer, 2 to 256 (16 gives 4-bit codes)") is { } k ? (int)k : null;
 

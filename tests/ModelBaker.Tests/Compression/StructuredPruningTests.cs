@@ -118,13 +118,31 @@ public sealed class StructuredPruningTests
         var result = StructuredPruning.Apply(graph, 0.5f);
         var kept = result.KeptChannels;
         // stem → depthwise → pointwise → Add(stem): the stem, both ends of the block and the next depthwise share channels.
-        Assert.Equal(16, kept["/stem/stem.0/stem.0.0/Conv"].Length);
+        // One filter fraction for both families: 11 of the 32 coupled channels and 23 of block 2's 64 remove 2,297 of the
+        // 4,576 weights (round(0.5 × 4,576) = 2,288).
+        Assert.Equal((2297L, 4576L), (result.RemovedWeights, result.Weights));
+        Assert.Equal(21, kept["/stem/stem.0/stem.0.0/Conv"].Length);
         Assert.Equal(kept["/stem/stem.0/stem.0.0/Conv"], kept["/block1/pw/pw.0/Conv"]);
         Assert.Equal(kept["/stem/stem.0/stem.0.0/Conv"], kept["/block1/dw/dw.0/Conv"]);
         Assert.Equal(kept["/stem/stem.0/stem.0.0/Conv"], kept["/block2/dw/dw.0/Conv"]);
-        Assert.Equal(32, kept["/block2/pw/pw.0/Conv"].Length);
-        Assert.Equal(16, graph.Nodes.Single(n => n.Name == "/block1/dw/dw.0/Conv").GetInt("group", 1));
-        Assert.Equal(new[] { 10, 32 }, graph[graph.Nodes.Single(n => n.OpType == "Gemm").Inputs[1]].Shape);
+        Assert.Equal(41, kept["/block2/pw/pw.0/Conv"].Length);
+        Assert.Equal(21, graph.Nodes.Single(n => n.Name == "/block1/dw/dw.0/Conv").GetInt("group", 1));
+        Assert.Equal(new[] { 10, 41 }, graph[graph.Nodes.Single(n => n.OpType == "Gemm").Inputs[1]].Shape);
+    }
+
+    [Fact]
+    public void SparsityIsTheFractionOfWeightsRemovedNotOfFilters()
+    {
+        // The digits MLP, 64 → 128 → 64 → 10 (17,024 weights). A neuron of the first layer takes its 64 weights and a
+        // column of the second layer with it, so half the weights go long before half the neurons: 49 of 128 and
+        // 25 of 64 neurons (the classifier's 10 stay: they are the output) remove 8,497 weights, the closest the
+        // shared filter fraction comes to round(0.5 × 17,024) = 8,512.
+        var graph = OnnxModelReader.Load(TestData.Path("sample", "models", "digits_mlp.onnx"));
+        ShapeInference.Run(graph);
+        ConstantFolding.Run(graph);
+        var result = StructuredPruning.Apply(graph, 0.5f);
+        Assert.Equal((49 + 25, 128 + 64 + 10), (result.RemovedFilters, result.Filters));
+        Assert.Equal((17024L - (79 * 64 + 39 * 79 + 10 * 39), 17024L), (result.RemovedWeights, result.Weights));
     }
 
     [Fact]
@@ -132,8 +150,8 @@ public sealed class StructuredPruningTests
     {
         var plan = Baker.Bake(SampleModels.DigitsOptions(0.5f) with { Pruning = PruningMode.Structured }, new RecordingLog());
         var layers = plan.Kernels.OfType<FullyConnectedInt8>().ToList();
-        Assert.Equal(new[] { (64, 64), (32, 64), (10, 32) }, layers.Select(l => (l.Units, l.Depth)));
-        Assert.Equal(64 * 64 + 32 * 64 + 10 * 32, plan.Kernels.Sum(k => k.Parameters));
+        Assert.Equal(new[] { (79, 64), (39, 79), (10, 39) }, layers.Select(l => (l.Units, l.Depth)));
+        Assert.Equal(79 * 64 + 39 * 79 + 10 * 39, plan.Kernels.Sum(k => k.Parameters));
     }
 
     [Fact]
@@ -148,8 +166,7 @@ public sealed class StructuredPruningTests
         var report = Baker.BakeWithReport(options, new RecordingLog()).Report;
         Assert.True(report.Validation!.Drop <= 0.5, $"float {report.Validation.FloatTop1:F2}% vs baked {report.Validation.BakedTop1:F2}%");
         Assert.True(6 * report.BakedWeightBytes <= report.FloatWeightBytes, $"{report.FloatWeightBytes} -> {report.BakedWeightBytes} bytes");
-        // 64·64 + 32·64 + 10·32 weights remain of 64·128 + 128·64 + 64·10.
-        // (plus the few kept weights that round to int8 zero).
-        Assert.InRange(report.AchievedSparsity, 1 - (64 * 64 + 32 * 64 + 10 * 32) / 17024.0, 1 - (64 * 64 + 32 * 64 + 10 * 32) / 17024.0 + 0.01);
+        // 79·64 + 39·79 + 10·39 weights remain of 64·128 + 128·64 + 64·10 (plus the few kept weights that round to int8 zero).
+        Assert.InRange(report.AchievedSparsity, 1 - (79 * 64 + 39 * 79 + 10 * 39) / 17024.0, 1 - (79 * 64 + 39 * 79 + 10 * 39) / 17024.0 + 0.01);
     }
 }

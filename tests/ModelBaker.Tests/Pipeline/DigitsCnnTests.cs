@@ -38,6 +38,17 @@ public sealed class DigitsCnnTests
         Assert.True(v.Drop <= maxDrop, $"{model}: float {v.FloatTop1:F2}% vs baked {v.BakedTop1:F2}%");
     }
 
+    [Fact]
+    public void StructuredPruningOfTheCnnAtHalfKeepsTopOneWithinHalfAPointInASixthOfTheBytes()
+    {
+        var (plan, report) = Baker.BakeWithReport(Options("digits_cnn", 0.5f) with { Pruning = PruningMode.Structured }, new RecordingLog());
+        var v = report.Validation!;
+        _output.WriteLine($"float {v.FloatTop1:F2}% int8 {v.BakedTop1:F2}%, {report.FloatWeightBytes} -> {report.BakedWeightBytes} bytes, arena {plan.ArenaBytes}");
+        Assert.True(v.Drop <= 0.5, $"float {v.FloatTop1:F2}% vs baked {v.BakedTop1:F2}%");
+        Assert.True(6 * report.BakedWeightBytes <= report.FloatWeightBytes, $"{report.FloatWeightBytes} -> {report.BakedWeightBytes} bytes");
+        Assert.InRange(report.AchievedSparsity, 0.5, 0.52);
+    }
+
     [Theory]
     [InlineData("digits_cnn")]
     [InlineData("digits_dscnn")]
