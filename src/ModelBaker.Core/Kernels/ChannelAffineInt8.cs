@@ -64,17 +64,18 @@ public sealed class ChannelAffineInt8 : Int8Kernel
 
     public override KernelKind Kind => KernelKind.ChannelAffineInt8;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
-    public override int WeightBytes => Weights.Length + 4 * (Bias.Length + Multipliers.Length + Shifts.Length);
+    /// <summary>Shifts are emitted as sbytes (they lie in −31…30); the rest as stored.</summary>
+    public override int WeightBytes => Weights.Length + 4 * (Bias.Length + Multipliers.Length) + Shifts.Length;
     public override IEnumerable<string> Helpers => new[] { nameof(ChannelAffineInt8), nameof(FixedPoint) };
 
     public override void Run(PlanArena arena) =>
-        ChannelAffine(arena.Int8s(Input), Inner, Weights, Bias, Multipliers, Shifts, OutputZeroPoint, ActivationMin, ActivationMax,
+        ChannelAffine(arena.Int8s(Input), Inner, Weights, Bias, Multipliers, ShiftBytes(Shifts), OutputZeroPoint, ActivationMin, ActivationMax,
             arena.Int8s(Output));
 
     // <emit>
     /// <summary>Int8 per-channel affine map (a 1×1 depthwise layer), channels of <paramref name="inner"/> elements.</summary>
     public static void ChannelAffine(ReadOnlySpan<sbyte> input, int inner, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias,
-        ReadOnlySpan<int> multipliers, ReadOnlySpan<int> shifts, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
+        ReadOnlySpan<int> multipliers, ReadOnlySpan<sbyte> shifts, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
     {
         int channels = weights.Length;
         for (int start = 0, c = 0; start < input.Length; start += inner, c = c + 1 == channels ? 0 : c + 1)
@@ -92,7 +93,7 @@ public sealed class ChannelAffineInt8 : Int8Kernel
     // <emit Nano>
     /// <summary>Int8 per-channel affine map (a 1×1 depthwise layer) on arrays, channels of <paramref name="inner"/> elements.</summary>
     public static void ChannelAffine(sbyte[] input, int inputOffset, int length, int inner, sbyte[] weights, int[] bias,
-        int[] multipliers, int[] shifts, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
+        int[] multipliers, sbyte[] shifts, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
     {
         int channels = weights.Length;
         for (int start = 0, c = 0; start < length; start += inner, c = c + 1 == channels ? 0 : c + 1)
@@ -135,6 +136,6 @@ public sealed class ChannelAffineInt8 : Int8Kernel
         EmitArrays.SBytes(code, $"{name}Weights", Weights, "per-channel int8 scale (±127 or 0)");
         EmitArrays.Ints(code, $"{name}Bias", Bias, "per-channel int32 shift (scale = input scale × weight scale), input zero point folded in");
         EmitArrays.Ints(code, $"{name}Multipliers", Multipliers, "Q31 requantization multipliers, one per channel");
-        EmitArrays.Ints(code, $"{name}Shifts", Shifts, "power-of-two requantization shifts, one per channel");
+        EmitArrays.SBytes(code, $"{name}Shifts", ShiftBytes(Shifts), "power-of-two requantization shifts, one per channel");
     }
 }

@@ -70,7 +70,8 @@ public sealed class ConvInt8 : Int8Kernel
 
     public override KernelKind Kind => KernelKind.ConvInt8;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
-    public override int WeightBytes => Encoded.Bytes + 4 * (Bias.Length + Multipliers.Length + Shifts.Length);
+    /// <summary>Shifts are emitted as sbytes (they lie in −31…30); the rest as stored.</summary>
+    public override int WeightBytes => Encoded.Bytes + 4 * (Bias.Length + Multipliers.Length) + Shifts.Length;
     public override string Encoding => Encoded.Name;
     public override int Clusters => Encoded.ClusterCount;
     public override IEnumerable<string> Helpers => Encoded.Encoding == WeightEncoding.Dense
@@ -84,13 +85,13 @@ public sealed class ConvInt8 : Int8Kernel
         if (e.Encoding != WeightEncoding.Dense)
         {
             ConvEncoded(arena.Int8s(Input), (int)e.Encoding, e.Values, e.Mask, e.Deltas, e.Counts, e.Codebook, e.Codes, e.Bits,
-                Bias, Multipliers, Shifts, g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
+                Bias, Multipliers, ShiftBytes(Shifts), g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
                 g.OutputChannels, g.OutputHeight, g.OutputWidth, g.Groups, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth,
                 g.DilationHeight, g.DilationWidth, g.PadTop, g.PadLeft, InputZeroPoint, OutputZeroPoint, ActivationMin, ActivationMax,
                 arena.Int8s(Output));
             return;
         }
-        Conv(arena.Int8s(Input), e.Values, Bias, Multipliers, Shifts, g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
+        Conv(arena.Int8s(Input), e.Values, Bias, Multipliers, ShiftBytes(Shifts), g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
             g.OutputChannels, g.OutputHeight, g.OutputWidth, g.Groups, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth,
             g.DilationHeight, g.DilationWidth, g.PadTop, g.PadLeft, InputZeroPoint, OutputZeroPoint, ActivationMin, ActivationMax,
             arena.Int8s(Output));
@@ -102,7 +103,7 @@ public sealed class ConvInt8 : Int8Kernel
     /// which the folded bias cancels exactly.
     /// </summary>
     public static void Conv(ReadOnlySpan<sbyte> input, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias,
-        ReadOnlySpan<int> multipliers, ReadOnlySpan<int> shifts,
+        ReadOnlySpan<int> multipliers, ReadOnlySpan<sbyte> shifts,
         int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
         int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
         int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
@@ -184,7 +185,7 @@ public sealed class ConvInt8 : Int8Kernel
     /// </summary>
     public static void ConvEncoded(ReadOnlySpan<sbyte> input, int encoding, ReadOnlySpan<sbyte> values, ReadOnlySpan<byte> mask,
         ReadOnlySpan<byte> deltas, ReadOnlySpan<ushort> counts, ReadOnlySpan<sbyte> codebook, ReadOnlySpan<byte> codes, int bits,
-        ReadOnlySpan<int> bias, ReadOnlySpan<int> multipliers, ReadOnlySpan<int> shifts,
+        ReadOnlySpan<int> bias, ReadOnlySpan<int> multipliers, ReadOnlySpan<sbyte> shifts,
         int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
         int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
         int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
@@ -210,7 +211,7 @@ public sealed class ConvInt8 : Int8Kernel
     /// Int8 convolution on arrays, NCHW, grouped, per-channel requantization. Padded taps read the input zero point (real 0),
     /// which the folded bias cancels exactly.
     /// </summary>
-    public static void Conv(sbyte[] input, int inputOffset, sbyte[] weights, int[] bias, int[] multipliers, int[] shifts,
+    public static void Conv(sbyte[] input, int inputOffset, sbyte[] weights, int[] bias, int[] multipliers, sbyte[] shifts,
         int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
         int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
         int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
@@ -320,6 +321,6 @@ public sealed class ConvInt8 : Int8Kernel
             Encoded.EmitData(code, name);
         EmitArrays.Ints(code, $"{name}Bias", Bias, "int32 bias (scale = input scale × weight scale), input zero point folded in");
         EmitArrays.Ints(code, $"{name}Multipliers", Multipliers, "Q31 requantization multipliers, one per output channel (one for all when they are equal)");
-        EmitArrays.Ints(code, $"{name}Shifts", Shifts, "power-of-two requantization shifts, one per output channel (one for all when they are equal)");
+        EmitArrays.SBytes(code, $"{name}Shifts", ShiftBytes(Shifts), "power-of-two requantization shifts, one per output channel (one for all when they are equal)");
     }
 }

@@ -27,6 +27,9 @@ public static class FixedPoint
         return ((int)q, exponent);
     }
 
+    /// <summary>Shifts as stored in generated code: they lie in −31…30 (see <see cref="QuantizeMultiplier"/>), so a byte each.</summary>
+    public static sbyte[] ShiftBytes(int[] shifts) => Array.ConvertAll(shifts, s => (sbyte)s);
+
     /// <summary>x = fraction × 2^exponent with fraction in [0.5, 1), exactly, from the IEEE bits.</summary>
     private static (double Fraction, int Exponent) Frexp(double x)
     {

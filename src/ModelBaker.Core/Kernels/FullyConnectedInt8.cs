@@ -82,8 +82,6 @@ public sealed class FullyConnectedInt8 : Int8Kernel
         _ => nameof(FullyConnectedInt8) + "#Clustered",
     }, nameof(FixedPoint) };
 
-    private sbyte[] ShiftBytes => Shifts.Select(s => (sbyte)s).ToArray();
-
     /// <summary>Runs the very helper generated code calls for this encoding.</summary>
     public override void Run(PlanArena arena)
     {
@@ -93,19 +91,19 @@ public sealed class FullyConnectedInt8 : Int8Kernel
         switch (e.Encoding)
         {
             case WeightEncoding.Dense:
-                FullyConnected(input, Rows, Depth, RowStride, ColumnStride, e.Values, Bias, Multipliers, ShiftBytes,
+                FullyConnected(input, Rows, Depth, RowStride, ColumnStride, e.Values, Bias, Multipliers, ShiftBytes(Shifts),
                     OutputZeroPoint, ActivationMin, ActivationMax, output);
                 break;
             case WeightEncoding.Bitmask:
-                FullyConnectedBitmask(input, Rows, Depth, RowStride, ColumnStride, e.Mask, e.Values, Bias, Multipliers, ShiftBytes,
+                FullyConnectedBitmask(input, Rows, Depth, RowStride, ColumnStride, e.Mask, e.Values, Bias, Multipliers, ShiftBytes(Shifts),
                     OutputZeroPoint, ActivationMin, ActivationMax, output);
                 break;
             case WeightEncoding.IndexDelta:
-                FullyConnectedIndexDelta(input, Rows, Depth, RowStride, ColumnStride, e.Counts, e.Deltas, e.Values, Bias, Multipliers, ShiftBytes,
+                FullyConnectedIndexDelta(input, Rows, Depth, RowStride, ColumnStride, e.Counts, e.Deltas, e.Values, Bias, Multipliers, ShiftBytes(Shifts),
                     OutputZeroPoint, ActivationMin, ActivationMax, output);
                 break;
             default:
-                FullyConnectedClustered(input, Rows, Depth, RowStride, ColumnStride, e.Mask, e.Codebook, e.Codes, e.Bits, Bias, Multipliers, ShiftBytes,
+                FullyConnectedClustered(input, Rows, Depth, RowStride, ColumnStride, e.Mask, e.Codebook, e.Codes, e.Bits, Bias, Multipliers, ShiftBytes(Shifts),
                     OutputZeroPoint, ActivationMin, ActivationMax, output);
                 break;
         }
@@ -583,6 +581,6 @@ public sealed class FullyConnectedInt8 : Int8Kernel
         Encoded.EmitData(code, name);
         EmitArrays.Ints(code, $"{name}Bias", Bias, "int32 bias (scale = input scale × weight scale), input zero point folded in");
         EmitArrays.Ints(code, $"{name}Multipliers", Multipliers, "Q31 requantization multipliers, one per unit (one for all when they are equal)");
-        EmitArrays.SBytes(code, $"{name}Shifts", ShiftBytes, "power-of-two requantization shifts, one per unit (one for all when they are equal)");
+        EmitArrays.SBytes(code, $"{name}Shifts", ShiftBytes(Shifts), "power-of-two requantization shifts, one per unit (one for all when they are equal)");
     }
 }
