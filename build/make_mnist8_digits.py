@@ -35,13 +35,14 @@ The float model is evaluated by a NumPy interpreter of the mnist8 graph (Conv wi
 Relu, MaxPool, Reshape, MatMul), run in float64 from the ONNX initializers; it is checked first against the three
 reference outputs (`test_data_set_*/output_0.pb`). onnxruntime is not used.
 
-Split: `make_digits_mlp.load_split()` (imported, not copied), so the 200 calibration samples (first 200 of the
-training portion) and the 359 test samples are exactly those of sample-app/data/digits_*.npy; the labels file is
-checked to equal sample-app/data/digits_test_y.npy.
+Split: `make_digits_mlp.load_split()` (imported, not copied), so the 359 test samples are exactly those of
+sample-app/data/digits_test_*.npy (the labels file is checked to equal digits_test_y.npy). The resampling is chosen
+on the 200 calibration samples of the digits models (the first 200 of the training portion); mnist-8 never saw any
+of these digits, so its calibration file holds the whole training portion, 1,438 digits.
 
 Outputs (committed; nothing in the .NET build or tests runs Python; .npy format 1.0, little-endian, C order):
-    sample-app/data/mnist8_calibration.npy   float32 [200, 1, 28, 28], values 0..255
-    sample-app/data/mnist8_test_x.npy        float32 [359, 1, 28, 28], values 0..255
+    sample-app/data/mnist8_calibration.npy   uint8 [1438, 1, 28, 28] (the bake reads uint8 .npy as numbers 0..255)
+    sample-app/data/mnist8_test_x.npy        uint8 [359, 1, 28, 28]
     sample-app/data/mnist8_test_y.npy        int64   [359] (same bytes as sample-app/data/digits_test_y.npy)
 The outputs are deterministic: rerunning gives byte-identical files.
 """
@@ -230,7 +231,8 @@ def main():
     m = onnx.load(MODEL_PATH)
     check_model_and_inputs(m)
 
-    (_, _), (x_calib, y_calib), (x_test, y_test) = mlp.load_split()
+    (x_train, _), (x_calib, y_calib), (x_test, y_test) = mlp.load_split()
+    assert np.array_equal(x_train[:len(x_calib)], x_calib)  # the calibration samples open the training portion
     print(f"calibration {len(x_calib)}  test {len(x_test)}")
     y_ref = np.load(os.path.join(DATA_DIR, "digits_test_y.npy"))
     if y_ref.dtype != np.dtype("<i8") or not np.array_equal(y_ref, y_test):
@@ -262,8 +264,10 @@ def main():
           f"({coms[:, 0].mean():.2f}, {coms[:, 1].mean():.2f})")
 
     os.makedirs(DATA_DIR, exist_ok=True)
-    outputs = [("mnist8_calibration.npy", calib, "<f4"),
-               ("mnist8_test_x.npy", test, "<f4"),
+    # mnist-8 never saw these digits, so all 1,438 of the training portion calibrate it (the resampling was chosen on
+    # the first 200 alone, above). Pixels are whole numbers 0..255: stored as uint8, a quarter of the float32 bytes.
+    outputs = [("mnist8_calibration.npy", to_mnist(x_train, **params), "|u1"),
+               ("mnist8_test_x.npy", test, "|u1"),
                ("mnist8_test_y.npy", y_test, "<i8")]
     for name, arr, dtype in outputs:
         mlp.save_npy(name, arr, dtype)
