@@ -6,12 +6,15 @@
 set -euo pipefail
 dotnet build src/ModelBaker.Cli -v q -nologo > /dev/null
 
+# A model's name: its file name, or its folder's for a model.onnx (tests/data/models/mnist8/model.onnx → mnist8).
+name() { local n; n=$(basename "$1" .onnx); [ "$n" = model ] && n=$(basename "$(dirname "$1")"); echo "$n"; }
+
 # row <model.onnx> <calibration.npy> <test data prefix> <label> [evaluate options…]
 row() {
   local model=$1 calibration=$2 data=$3 label=$4; shift 4
   dotnet run --no-build --project src/ModelBaker.Cli -- evaluate "$model" --calibration "$calibration" \
     --validation "sample-app/data/${data}_test_x.npy" --validation-labels "sample-app/data/${data}_test_y.npy" "$@" 2>/dev/null |
-    tail -1 | awk -v label="$label" -v model="$(basename "$model" .onnx)" '{
+    tail -1 | awk -v label="$label" -v model="$(name "$model")" '{
       printf "| %s | %s | %s → %s | %s | %s → %s | %s |\n", model, label, $7, $8, $9, $4, $5, $6 }'
 }
 

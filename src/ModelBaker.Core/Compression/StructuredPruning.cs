@@ -1,8 +1,11 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using ModelBaker.Core.Calibration;
 using ModelBaker.Core.Ir;
+using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Passes;
+using ModelBaker.Core.Plan;
 
 namespace ModelBaker.Core.Compression;
 
@@ -18,8 +21,11 @@ namespace ModelBaker.Core.Compression;
 /// Concat along channels lays its inputs' channels side by side; Flatten (or a Reshape to [N, features]) spreads each
 /// channel over its features. A channel that reaches a graph input or output, or an operator that mixes channels in
 /// any other way, is kept. Within each set of filters that are removed together (one layer, or coupled layers), the
-/// fraction f of channels with the smallest summed L1 norm (each layer's norms relative to its mean) goes; at least
-/// one is always kept.
+/// fraction f of least important channels goes; at least one is always kept. A layer's own filters rank by L1 norm
+/// relative to the layer's mean. Filters coupled by a residual Add make one channel together, whose branches' norms
+/// do not say how the sum is used: with calibration data it ranks by what its readers get from it, the energy of its
+/// share of their outputs on the calibration inputs, Σ (Σ_k∈channel w_uk·x_k)² over patches and units, each reader's
+/// relative to its mean per channel (without, by the sum of the coupled filters' relative norms).
 ///
 /// <c>Sparsity</c> means what it means in every other pruning mode: the fraction of the model's weights that go. A
 /// filter takes its own weights and, with its channel, a slice of every consumer's, so f is searched for: the one
@@ -33,16 +39,54 @@ public static class StructuredPruning
     /// </summary>
     public sealed record Result(IReadOnlyDictionary<string, int[]> KeptChannels, int RemovedFilters, int Filters, long RemovedWeights, long Weights);
 
-    public static Result Apply(Graph graph, float sparsity)
+    /// <param name="readerEnergies">
+    /// Makes <see cref="ReaderEnergies"/>, by node name: for each layer that reads channels, the output energy each of its
+    /// input channels (or features) contributes; called only when some filters are coupled. Null: rank by filter norms.
+    /// </param>
+    public static Result Apply(Graph graph, float sparsity, Func<IReadOnlyDictionary<string, double[]>>? readerEnergies = null)
     {
         if (sparsity < 0 || sparsity >= 1) throw new ArgumentOutOfRangeException(nameof(sparsity), sparsity, "Sparsity must be in [0, 1).");
-        var channels = new ChannelTrace(graph);
+        var channels = new ChannelTrace(graph, readerEnergies);
         var removed = ClosestToTarget(channels, Math.Round(sparsity * (double)channels.Weights(new HashSet<int>()).All, MidpointRounding.AwayFromZero));
         var (removedWeights, weights) = channels.Weights(removed);
         var result = new Rewriter(graph, channels, removed).Run() with { RemovedWeights = removedWeights, Weights = weights };
         ShapeInference.Run(graph);
         return result;
     }
+
+    /// <summary>
+    /// For every layer of the float plan with one group (the layers that mix channels), by ONNX node name: per input
+    /// channel (a run of WeightsPerUnit / channels patch elements; a feature for a fully connected layer), the energy
+    /// of that channel's part of the layer's outputs, Σ over patches and units of (Σ_k∈channel w_uk·p_k)², on the
+    /// calibration inputs.
+    /// </summary>
+    public static Dictionary<string, double[]> ReaderEnergies(BakedPlan plan, CalibrationSet samples)
+    {
+        var layers = plan.Kernels.OfType<IWeightedKernel>().Where(l => l.Groups == 1).ToList();
+        var energies = layers.ToDictionary(l => l, l => new double[l.WeightsPerUnit]);
+        foreach (var captured in LayerReconstruction.CaptureInputs(plan, layers, samples))
+        {
+            var (layer, inputs) = (captured.Key, captured.Value);
+            var energy = energies[layer];
+            int depth = layer.WeightsPerUnit, block = layer is ConvFloat conv ? conv.Geometry.KernelHeight * conv.Geometry.KernelWidth : 1;
+            foreach (var patch in inputs.SelectMany(input => layer.Patches(input, 0)))
+                for (int u = 0; u < layer.Units; u++)
+                    for (int start = 0; start < depth; start += block)
+                    {
+                        double part = 0;
+                        for (int k = start; k < start + block; k++) part += layer.Weights[u * depth + k] * (double)patch[k];
+                        energy[start] += part * part;
+                    }
+        }
+        return energies.ToDictionary(e => NodeName(e.Key.Source), e =>
+        {
+            int block = e.Key is ConvFloat conv ? conv.Geometry.KernelHeight * conv.Geometry.KernelWidth : 1;
+            return Enumerable.Range(0, e.Value.Length / block).Select(c => e.Value[c * block]).ToArray();
+        });
+    }
+
+    /// <summary>The first node of a step's source, "'name' (Op) + …".</summary>
+    private static string NodeName(string source) => source.Substring(1, source.IndexOf("' (", StringComparison.Ordinal) - 1);
 
     /// <summary>
     /// The channel fraction whose removal comes closest to <paramref name="target"/> removed weights. Removing a larger
@@ -69,15 +113,19 @@ public static class StructuredPruning
     private sealed class ChannelTrace
     {
         private readonly Graph _graph;
+        private readonly Func<IReadOnlyDictionary<string, double[]>>? _readerEnergies;
+        private readonly Lazy<Dictionary<int, double>?> _readerScores;
         private readonly List<int> _parent = new();
         private readonly List<bool> _frozen = new();
         public Dictionary<string, int[]> Maps { get; } = new();
         /// <summary>Layers whose output channels are their own filters, with each filter's L1 norm.</summary>
         public List<(Node Node, int[] Channels, double[] Norms)> Producers { get; } = new();
 
-        public ChannelTrace(Graph graph)
+        public ChannelTrace(Graph graph, Func<IReadOnlyDictionary<string, double[]>>? readerEnergies)
         {
             _graph = graph;
+            _readerEnergies = readerEnergies;
+            _readerScores = new Lazy<Dictionary<int, double>?>(ReaderScores);
             foreach (string input in graph.Inputs)
                 if (Shape(input) is { Length: >= 2 } shape) Maps[input] = Fresh(shape[1], frozen: true);
             foreach (var node in graph.Nodes) Trace(node);
@@ -221,27 +269,55 @@ public static class StructuredPruning
         /// <summary>Removed channel sets (by representative), the round(fraction × count) weakest of each set of coupled filters.</summary>
         public HashSet<int> ChooseRemoved(double fraction)
         {
-            var scores = new Dictionary<int, double>();
+            var filterScores = FilterScores();
             var families = new Dictionary<int, SortedSet<int>>();
             for (int p = 0; p < Producers.Count; p++)
-            {
-                var (_, ids, norms) = Producers[p];
-                double mean = norms.Average();
-                for (int c = 0; c < ids.Length; c++)
-                {
-                    int root = Find(ids[c]);
-                    scores[root] = scores.TryGetValue(root, out var s) ? s : 0;
-                    scores[root] += mean > 0 ? norms[c] / mean : 0;
-                    (families.TryGetValue(root, out var f) ? f : families[root] = new SortedSet<int>()).Add(p);
-                }
-            }
+                foreach (int id in Producers[p].Channels)
+                    (families.TryGetValue(Find(id), out var f) ? f : families[Find(id)] = new SortedSet<int>()).Add(p);
             var removed = new HashSet<int>();
-            foreach (var family in scores.Keys.Where(root => !_frozen[root]).GroupBy(root => string.Join(",", families[root])))
+            foreach (var family in families.Keys.Where(root => !_frozen[root]).GroupBy(root => string.Join(",", families[root])))
             {
+                // Coupled filters (a residual Add's branches) make one channel together: their norms do not say how the
+                // sum is used, its readers do. One layer's filters rank by their own norms.
+                var scores = families[family.First()].Count > 1 ? _readerScores.Value ?? filterScores : filterScores;
                 int count = family.Count(), remove = Math.Min(count - 1, (int)Math.Round(fraction * count, MidpointRounding.AwayFromZero));
-                foreach (int root in family.OrderBy(root => scores[root]).ThenBy(root => root).Take(remove)) removed.Add(root);
+                foreach (int root in family.OrderBy(root => scores.TryGetValue(root, out var s) ? s : 0).ThenBy(root => root).Take(remove)) removed.Add(root);
             }
             return removed;
+        }
+
+        /// <summary>Each channel set's summed filter L1 norms, each layer's relative to its mean.</summary>
+        private Dictionary<int, double> FilterScores()
+        {
+            var scores = new Dictionary<int, double>();
+            foreach (var (_, ids, norms) in Producers)
+            {
+                double mean = norms.Average();
+                for (int c = 0; c < ids.Length; c++)
+                    scores[Find(ids[c])] = (scores.TryGetValue(Find(ids[c]), out var s) ? s : 0) + (mean > 0 ? norms[c] / mean : 0);
+            }
+            return scores;
+        }
+
+        /// <summary>
+        /// Each channel set's share of its readers' output energy, each reader's relative to its mean per channel set;
+        /// null when some layer reading a removable channel has no energies (then filter norms rank).
+        /// </summary>
+        private Dictionary<int, double>? ReaderScores()
+        {
+            if (_readerEnergies == null) return null;
+            var energies = _readerEnergies();
+            var scores = new Dictionary<int, double>();
+            foreach (var (node, _, _) in Producers)
+            {
+                if (!Maps.TryGetValue(node.Inputs[0], out var ids) || ids.All(id => _frozen[Find(id)])) continue;
+                if (!energies.TryGetValue(node.Name, out var energy) || energy.Length != ids.Length) return null;
+                int sets = ids.Select(Find).Distinct().Count();
+                double mean = energy.Sum() / sets;
+                for (int i = 0; i < ids.Length; i++)
+                    scores[Find(ids[i])] = (scores.TryGetValue(Find(ids[i]), out var s) ? s : 0) + (mean > 0 ? energy[i] / mean : 0);
+            }
+            return scores;
         }
 
         /// <summary>

@@ -56,12 +56,14 @@ public static class Baker
         // The float model as exported: the teacher and the yardstick of every measurement.
         var reference = Assemble(header, GraphLowering.Lower(graph));
         // Structured pruning changes shapes, so it works on the graph: the smaller graph is lowered from then on.
-        var structured = options.Pruning == PruningMode.Structured && options.Sparsity > 0 ? StructuredPruning.Apply(graph, options.Sparsity) : null;
+        var calibration = options.CalibrationPath != null ? CalibrationSet.Open(options.CalibrationPath, reference.Inputs) : null;
+        var structured = options.Pruning == PruningMode.Structured && options.Sparsity > 0
+            ? StructuredPruning.Apply(graph, options.Sparsity, calibration != null ? () => StructuredPruning.ReaderEnergies(reference, calibration) : null)
+            : null;
         if (structured != null)
             log.Info($"{header.ModelFileName}: structured pruning removed {structured.RemovedFilters} of {structured.Filters} filters and neurons, {structured.RemovedWeights:N0} of {structured.Weights:N0} weights.");
         var lowered = GraphLowering.Lower(graph);
         var floatPlan = Assemble(header, lowered);
-        var calibration = options.CalibrationPath != null ? CalibrationSet.Open(options.CalibrationPath, floatPlan.Inputs) : null;
 
         Prune(floatPlan, reference, structured, calibration, options, log);
         if (options.Distillation) Distil(floatPlan, reference, calibration, options, log);

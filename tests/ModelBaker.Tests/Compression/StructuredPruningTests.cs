@@ -5,6 +5,7 @@ using ModelBaker.Core.Onnx;
 using ModelBaker.Core.Passes;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
+using ModelBaker.Tests.Onnx;
 using ModelBaker.Tests.Operators;
 using ModelBaker.Tests.Support;
 
@@ -83,6 +84,49 @@ public sealed class StructuredPruningTests
         var plan = Baker.Bake(Residual(deadChannels: 2), "0", Structured(0.25f), new RecordingLog());
         Assert.Equal(9 * 3 + 3 * 3 + 3 * 3, plan.Kernels.Sum(k => k.Parameters));
         AssertSameOutputs(Residual(deadChannels: 2), plan, 36);
+    }
+
+    /// <summary>
+    /// The residual block of <see cref="Residual"/> whose channel 0 has the largest filters on both branches and yet is
+    /// always 0 after the block: the stem's filter sits below zero (bias −100) before its Relu, the 1×1 conv's row is
+    /// all negative with bias −100, so their sum is negative and the block's Relu zeroes it.
+    /// </summary>
+    private static Graph DeadResidualChannel() => new GraphBuilder()
+        .Input("x", 1, 1, 6, 6)
+        .Constant("stem_w", T.F(T.S(4, 1, 3, 3), Enumerable.Repeat(2f, 9).Concat(Filters(3, 9, 11).Select(w => w / 4)).ToArray()))
+        .Constant("stem_b", T.F(T.S(4), -100f, 0.1f, 0.2f, 0.3f))
+        .Constant("pw_w", T.F(T.S(4, 4, 1, 1), Enumerable.Repeat(-2f, 4).Concat(Filters(3, 4, 12).Select(w => w / 4)).ToArray()))
+        .Constant("pw_b", T.F(T.S(4), -100f, 0f, 0f, 0f))
+        .Constant("fc_w", T.F(T.S(3, 4), Filters(3, 4, 5))).Constant("fc_b", T.F(T.S(3), Biases(3, 6)))
+        .Node("Conv", new[] { "x", "stem_w", "stem_b" }, new[] { "stem" }, GraphBuilder.Ints("pads", 1, 1, 1, 1))
+        .Node("Relu", new[] { "stem" }, new[] { "stem_relu" })
+        .Node("Conv", new[] { "stem_relu", "pw_w", "pw_b" }, new[] { "pw" })
+        .Node("Add", new[] { "stem_relu", "pw" }, new[] { "sum" })
+        .Node("Relu", new[] { "sum" }, new[] { "block" })
+        .Node("GlobalAveragePool", new[] { "block" }, new[] { "pool" })
+        .Node("Flatten", new[] { "pool" }, new[] { "flat" })
+        .Node("Gemm", new[] { "flat", "fc_w", "fc_b" }, new[] { "y" }, GraphBuilder.Int("transB", 1))
+        .Output("y").Graph;
+
+    [Fact]
+    public void WithCalibrationDataCoupledChannelsAreRankedByWhatTheirReadersGetNotByFilterNorms()
+    {
+        using var folder = new TempFolder();
+        var random = new Random(13);
+        string calibration = folder.Path("calibration.npy");
+        Npy.Write(calibration, Enumerable.Range(0, 50).Select(_ => Enumerable.Range(0, 36).Select(_ => (float)random.NextDouble()).ToArray()).ToArray());
+
+        // By filter norms, channel 0 is the last to go; by what the classifier reads from the block, the first — and
+        // removing it changes no output. Sparsity 0.25 of the 64 weights is one coupled channel (9 + 7 + 3 weights).
+        var log = new RecordingLog();
+        var plan = Baker.Bake(DeadResidualChannel(), "0", Structured(0.25f) with { CalibrationPath = calibration }, log);
+        Assert.Contains(log.Messages, m => m.Contains("structured pruning removed 2 of 11 filters and neurons, 19 of 64 weights"));
+        AssertSameOutputs(DeadResidualChannel(), plan, 36);
+
+        // Without calibration data the filter norms rank, and channel 0 stays (a live channel goes).
+        var graph = DeadResidualChannel();
+        ConstantFolding.Run(graph);
+        Assert.Contains(0, StructuredPruning.Apply(graph, 0.25f).KeptChannels["Conv_0"]);
     }
 
     [Fact]
