@@ -1,3 +1,4 @@
+using ModelBaker.Tests.Support;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
 
@@ -9,12 +10,12 @@ public class BakeCommandTests
     public void Bake_writes_the_plan_and_the_generated_class()
     {
         using var folder = new TempFolder();
-        var result = CliResult.Run("bake", SampleModel.Onnx, "--calibration", SampleModel.Calibration, "--sparsity", "0.5", "-o", folder.Path);
+        var result = CliResult.Run("bake", SampleModel.Onnx, "--calibration", SampleModel.Calibration, "--sparsity", "0.5", "-o", folder.Root);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal("", result.Error);
-        string planPath = Path.Combine(folder.Path, "digits_mlp.mbake");
-        string codePath = Path.Combine(folder.Path, "DigitsMlp.g.cs");
+        string planPath = Path.Combine(folder.Root, "digits_mlp.mbake");
+        string codePath = Path.Combine(folder.Root, "DigitsMlp.g.cs");
         string code = File.ReadAllText(codePath);
         Assert.Contains("namespace ModelBaker.Generated", code);
         Assert.Contains("public static partial class DigitsMlp", code);
@@ -38,13 +39,13 @@ public class BakeCommandTests
     {
         using var folder = new TempFolder();
         var result = CliResult.Run("bake", SampleModel.Onnx, "--precision", "float32", "--class-name", "Digits",
-            "--namespace", "My.App", "--output=" + folder.Path);
+            "--namespace", "My.App", "--output=" + folder.Root);
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        string code = File.ReadAllText(Path.Combine(folder.Path, "Digits.g.cs"));
+        string code = File.ReadAllText(Path.Combine(folder.Root, "Digits.g.cs"));
         Assert.Contains("namespace My.App", code);
         Assert.Contains("public static partial class Digits", code);
-        var plan = PlanFile.Read(File.ReadAllBytes(Path.Combine(folder.Path, "digits_mlp.mbake")));
+        var plan = PlanFile.Read(File.ReadAllBytes(Path.Combine(folder.Root, "digits_mlp.mbake")));
         Assert.Equal(Precision.Float32, plan.Header.Precision);
         Assert.Contains("precision  Float32", result.Out);
     }
@@ -53,43 +54,43 @@ public class BakeCommandTests
     public void Bake_without_calibration_warns_on_stderr_and_succeeds()
     {
         using var folder = new TempFolder();
-        var result = CliResult.Run("bake", SampleModel.Onnx, "-o", folder.Path);
+        var result = CliResult.Run("bake", SampleModel.Onnx, "-o", folder.Root);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.StartsWith("warning MB1303: ", result.Error);
-        Assert.True(File.Exists(Path.Combine(folder.Path, "DigitsMlp.g.cs")));
+        Assert.True(File.Exists(Path.Combine(folder.Root, "DigitsMlp.g.cs")));
     }
 
     [Fact]
     public void Bake_rebakes_over_existing_files()
     {
         using var folder = new TempFolder();
-        string[] args = { "bake", SampleModel.Onnx, "--precision", "Float32", "-o", folder.Path };
+        string[] args = { "bake", SampleModel.Onnx, "--precision", "Float32", "-o", folder.Root };
         Assert.Equal(0, CliResult.Run(args).ExitCode);
-        byte[] first = File.ReadAllBytes(Path.Combine(folder.Path, "digits_mlp.mbake"));
+        byte[] first = File.ReadAllBytes(Path.Combine(folder.Root, "digits_mlp.mbake"));
         Assert.Equal(0, CliResult.Run(args).ExitCode);
-        Assert.Equal(first, File.ReadAllBytes(Path.Combine(folder.Path, "digits_mlp.mbake")));
+        Assert.Equal(first, File.ReadAllBytes(Path.Combine(folder.Root, "digits_mlp.mbake")));
         Assert.Equal(new[] { "DigitsMlp.g.cs", "digits_mlp.mbake" },
-            Directory.GetFiles(folder.Path).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal));
+            Directory.GetFiles(folder.Root).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal));
     }
 
     [Fact]
     public void A_missing_model_is_MB1001_with_exit_code_1()
     {
         using var folder = new TempFolder();
-        var result = CliResult.Run("bake", Path.Combine(folder.Path, "nope.onnx"), "-o", folder.Path);
+        var result = CliResult.Run("bake", Path.Combine(folder.Root, "nope.onnx"), "-o", folder.Root);
 
         Assert.Equal(1, result.ExitCode);
         Assert.StartsWith("error MB1001: ", result.Error);
         Assert.Contains("nope.onnx", result.Error);
-        Assert.Empty(Directory.GetFiles(folder.Path));
+        Assert.Empty(Directory.GetFiles(folder.Root));
     }
 
     [Fact]
     public void Missing_calibration_data_is_MB1204()
     {
         using var folder = new TempFolder();
-        var result = CliResult.Run("bake", SampleModel.Onnx, "--calibration", Path.Combine(folder.Path, "none.npy"), "-o", folder.Path);
+        var result = CliResult.Run("bake", SampleModel.Onnx, "--calibration", Path.Combine(folder.Root, "none.npy"), "-o", folder.Root);
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("error MB1204: ", result.Error);
@@ -99,7 +100,7 @@ public class BakeCommandTests
     public void An_output_folder_that_is_a_file_is_MB2003()
     {
         using var folder = new TempFolder();
-        string file = Path.Combine(folder.Path, "file");
+        string file = Path.Combine(folder.Root, "file");
         File.WriteAllText(file, "");
         var result = CliResult.Run("bake", SampleModel.Onnx, "--precision", "Float32", "-o", file);
 

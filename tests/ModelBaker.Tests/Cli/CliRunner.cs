@@ -17,19 +17,6 @@ public sealed record CliResult(int ExitCode, string Out, string Error)
     public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Out}\n--- stderr\n{Error}";
 }
 
-/// <summary>A fresh folder for one test's output, deleted afterwards.</summary>
-public sealed class TempFolder : IDisposable
-{
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "modelbaker-cli-" + Guid.NewGuid().ToString("N"));
-
-    public TempFolder() => Directory.CreateDirectory(Path);
-
-    public void Dispose()
-    {
-        try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
-    }
-}
-
 public static class SampleModel
 {
     public static string Onnx => SampleModels.DigitsModel;

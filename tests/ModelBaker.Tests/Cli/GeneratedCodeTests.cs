@@ -1,3 +1,4 @@
+using ModelBaker.Tests.Support;
 using System.Reflection;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -16,13 +17,13 @@ public class GeneratedCodeTests
     {
         using var folder = new TempFolder();
         var result = CliResult.Run("bake", SampleModel.Onnx, "--calibration", SampleModel.Calibration, "--precision", precision,
-            "--sparsity", "0.25", "--namespace", "Baked", "-o", folder.Path);
+            "--sparsity", "0.25", "--namespace", "Baked", "-o", folder.Root);
         Assert.True(result.ExitCode == 0, result.ToString());
 
-        var plan = PlanFile.Read(File.ReadAllBytes(Path.Combine(folder.Path, "digits_mlp.mbake")));
+        var plan = PlanFile.Read(File.ReadAllBytes(Path.Combine(folder.Root, "digits_mlp.mbake")));
         const string runner = "namespace Baked { public static class Runner { public static float[] Run(float[] x) " +
                               "{ var y = new float[DigitsMlp.OutputLength]; DigitsMlp.Predict(x, y); return y; } } }";
-        var run = Compile(File.ReadAllText(Path.Combine(folder.Path, "DigitsMlp.g.cs")), runner)
+        var run = Compile(File.ReadAllText(Path.Combine(folder.Root, "DigitsMlp.g.cs")), runner)
             .GetType("Baked.Runner")!.GetMethod("Run")!;
 
         float[] samples = NpyReader.Read(SampleModel.Calibration).AsFloats();

@@ -1,3 +1,4 @@
+using ModelBaker.Tests.Support;
 namespace ModelBaker.Tests.Cli;
 
 public class InspectCommandTests
@@ -55,7 +56,7 @@ public class InspectCommandTests
     [Fact]
     public void Inspect_reports_unsupported_operators_as_MB1101()
     {
-        using var folder = new ModelBaker.Tests.Onnx.TempFolder();
+        using var folder = new TempFolder();
         string model = folder.Path("custom.onnx");
         ModelBaker.Core.Onnx.OnnxModelWriter.Save(new ModelBaker.Tests.Operators.GraphBuilder().Input("x", 1, 4)
             .Node("NoSuchOperator", new[] { "x" }, new[] { "y" }).Output("y").Graph, model);

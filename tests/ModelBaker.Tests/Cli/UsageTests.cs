@@ -1,3 +1,4 @@
+using ModelBaker.Tests.Support;
 using ModelBaker.Cli;
 
 namespace ModelBaker.Tests.Cli;
@@ -92,15 +93,15 @@ public class UsageTests
     public void Verbose_is_accepted_anywhere()
     {
         using var folder = new TempFolder();
-        Assert.Equal(0, CliResult.Run("--verbose", "bake", SampleModel.Onnx, "--precision", "Float32", "-o", folder.Path).ExitCode);
-        Assert.Equal(0, CliResult.Run("bake", SampleModel.Onnx, "--precision", "Float32", "-o", folder.Path, "--verbose").ExitCode);
+        Assert.Equal(0, CliResult.Run("--verbose", "bake", SampleModel.Onnx, "--precision", "Float32", "-o", folder.Root).ExitCode);
+        Assert.Equal(0, CliResult.Run("bake", SampleModel.Onnx, "--precision", "Float32", "-o", folder.Root, "--verbose").ExitCode);
     }
 
     [Fact]
     public void An_unreadable_model_is_MB1002()
     {
         using var folder = new TempFolder();
-        string model = Path.Combine(folder.Path, "garbage.onnx");
+        string model = Path.Combine(folder.Root, "garbage.onnx");
         File.WriteAllText(model, "this is not protobuf");
         var result = CliResult.Run("inspect", model);
 

@@ -6,7 +6,6 @@ using ModelBaker.Core.Onnx;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
 using ModelBaker.Tests.Interpreter;
-using ModelBaker.Tests.Onnx;
 using ModelBaker.Tests.Operators;
 using ModelBaker.Tests.Support;
 using Attribute = ModelBaker.Core.Ir.Attribute;

@@ -1,6 +1,5 @@
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Pipeline;
-using ModelBaker.Tests.Onnx;
 using ModelBaker.Tests.Operators;
 using ModelBaker.Core.Plan;
 using ModelBaker.Tests.Support;

@@ -5,7 +5,6 @@ using ModelBaker.Core.Onnx;
 using ModelBaker.Core.Passes;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
-using ModelBaker.Tests.Onnx;
 using ModelBaker.Tests.Operators;
 using ModelBaker.Tests.Support;
 

@@ -1,6 +1,5 @@
 using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Pipeline;
-using ModelBaker.Tests.Onnx;
 using ModelBaker.Tests.Operators;
 using ModelBaker.Tests.Support;
 

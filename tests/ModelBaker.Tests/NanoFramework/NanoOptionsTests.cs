@@ -33,9 +33,9 @@ public sealed class NanoOptionsTests
     {
         using var folder = new TempFolder();
         var result = CliResult.Run("generate", SampleModel.Onnx, "--target", "nanoframework", "--calibration", SampleModel.Calibration,
-            "--sparsity", "0.5", "-o", folder.Path);
+            "--sparsity", "0.5", "-o", folder.Root);
         Assert.True(result.ExitCode == 0, result.ToString());
-        string code = File.ReadAllText(Path.Combine(folder.Path, "DigitsMlp.cs"));
+        string code = File.ReadAllText(Path.Combine(folder.Root, "DigitsMlp.cs"));
         Assert.Contains("public static void Predict(float[] input, float[] output)", code);
         Assert.Contains("public static void PredictQuantized(sbyte[] input, sbyte[] output)", code);
         NanoCompiler.AssertNanoFrameworkClean(code);

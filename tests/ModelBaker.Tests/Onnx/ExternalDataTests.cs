@@ -1,3 +1,4 @@
+using ModelBaker.Tests.Support;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Onnx;
 using static ModelBaker.Tests.Onnx.ProtoBuilder;

@@ -1,3 +1,4 @@
+using ModelBaker.Tests.Support;
 using Google.Protobuf;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Ir;

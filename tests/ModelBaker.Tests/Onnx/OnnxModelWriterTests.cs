@@ -1,3 +1,4 @@
+using ModelBaker.Tests.Support;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using ModelBaker.Core.Ir;

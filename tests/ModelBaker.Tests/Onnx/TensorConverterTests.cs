@@ -1,3 +1,4 @@
+using ModelBaker.Tests.Support;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Onnx;

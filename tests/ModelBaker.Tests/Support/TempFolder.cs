@@ -1,7 +1,7 @@
-namespace ModelBaker.Tests.Onnx;
+namespace ModelBaker.Tests.Support;
 
 /// <summary>A fresh folder per test (tests run in parallel), deleted afterwards.</summary>
-internal sealed class TempFolder : IDisposable
+public sealed class TempFolder : IDisposable
 {
     public TempFolder()
     {
