@@ -20,8 +20,9 @@ public static class LayerQuantizer
 {
     /// <param name="modelScales">A QDQ model's own per-unit weight scales: its int8 weights then come back exactly.</param>
     /// <param name="dense">Store the weights dense whatever else would be smaller (for kernels that read them so).</param>
+    /// <param name="vectorLoads">The kernel loads packed bitmask values a vector at a time (see <see cref="EncodedWeights.Smallest"/>).</param>
     public static QuantizedLayer Quantize(IWeightedKernel layer, int clusters, double[]? modelScales, QuantizationParameters input,
-        QuantizationParameters output, bool dense = false)
+        QuantizationParameters output, bool dense = false, bool vectorLoads = false)
     {
         if (modelScales != null && clusters > 0)
             throw new Diagnostics.BakeException(Diagnostics.ErrorCodes.UnsupportedOperatorUsage,
@@ -53,7 +54,7 @@ public static class LayerQuantizer
         // kernels read element 0 of a one-element array.
         if (multipliers.Distinct().Count() == 1 && shifts.Distinct().Count() == 1)
             (multipliers, shifts) = (new[] { multipliers[0] }, new[] { shifts[0] });
-        var encoded = dense ? EncodedWeights.Dense(weights, units, depth) : EncodedWeights.Smallest(weights, units, depth, codebook);
+        var encoded = dense ? EncodedWeights.Dense(weights, units, depth) : EncodedWeights.Smallest(weights, units, depth, codebook, vectorLoads);
         return new QuantizedLayer(encoded, bias, multipliers, shifts);
     }
 

@@ -59,7 +59,9 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     public static FullyConnectedInt8 From(FullyConnectedFloat fc, QuantizationContext q)
     {
         var output = q.Parameters(fc.Output);
-        var layer = LayerQuantizer.Quantize(fc, fc.ClusteredValues, q.ModelWeightScalesOf(fc.Source, fc.Units), q.Parameters(fc.Input), output);
+        // The .NET bitmask kernel loads packed values a vector at a time; the nanoFramework one reads them one by one.
+        var layer = LayerQuantizer.Quantize(fc, fc.ClusteredValues, q.ModelWeightScalesOf(fc.Source, fc.Units), q.Parameters(fc.Input), output,
+            vectorLoads: q.Target != Pipeline.CodeTarget.NanoFramework);
         var (min, max) = QuantizationContext.ActivationRange(fc.ActivationMin, fc.ActivationMax, output);
         return new FullyConnectedInt8(fc.Source, q.Slice(fc.Input), q.Slice(fc.Output), fc.Rows, fc.Depth, fc.RowStride, fc.ColumnStride,
             layer.Weights, layer.Bias, layer.Multipliers, layer.Shifts, output.ZeroPoint, min, max);

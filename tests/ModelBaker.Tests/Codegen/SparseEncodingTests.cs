@@ -74,4 +74,19 @@ public sealed class SparseEncodingTests
         Assert.Equal(dense, EncodedWeights.Dense(dense, 13, 700).Decode());
         Assert.Equal(clustered, EncodedWeights.Smallest(clustered, 13, 700, codebook).Decode());
     }
+
+    [Fact]
+    public void OnlyKernelsThatLoadVectorsOfPackedValuesPayForPaddingAfterThem()
+    {
+        var random = new Random(6);
+        var weights = Enumerable.Range(0, 8 * 72).Select(_ => random.NextDouble() < 0.5 ? (sbyte)0 : (sbyte)random.Next(1, 128)).ToArray();
+        int nonZero = weights.Count(w => w != 0);
+        var oneByOne = EncodedWeights.Smallest(weights, 8, 72);
+        var vectors = EncodedWeights.Smallest(weights, 8, 72, vectorLoads: true);
+        Assert.Equal((WeightEncoding.Bitmask, WeightEncoding.Bitmask), (oneByOne.Encoding, vectors.Encoding));
+        Assert.Equal(nonZero + 8 * 72 / 8, oneByOne.Bytes);
+        Assert.Equal(oneByOne.Bytes + EncodedWeights.BitmaskPadding, vectors.Bytes);
+        Assert.Equal(weights, oneByOne.Decode());
+        Assert.Equal(weights, vectors.Decode());
+    }
 }
