@@ -63,26 +63,23 @@ public static class StructuredPruning
     public static Dictionary<string, double[]> ReaderEnergies(BakedPlan plan, CalibrationSet samples)
     {
         var layers = plan.Kernels.OfType<IWeightedKernel>().Where(l => l.Groups == 1).ToList();
-        var energies = layers.ToDictionary(l => l, l => new double[l.WeightsPerUnit]);
+        var energies = new Dictionary<string, double[]>();
         foreach (var captured in LayerReconstruction.CaptureInputs(plan, layers, samples))
         {
             var (layer, inputs) = (captured.Key, captured.Value);
-            var energy = energies[layer];
             int depth = layer.WeightsPerUnit, block = layer is ConvFloat conv ? conv.Geometry.KernelHeight * conv.Geometry.KernelWidth : 1;
+            var energy = new double[depth / block];
             foreach (var patch in inputs.SelectMany(input => layer.Patches(input, 0)))
                 for (int u = 0; u < layer.Units; u++)
-                    for (int start = 0; start < depth; start += block)
+                    for (int channel = 0; channel < energy.Length; channel++)
                     {
                         double part = 0;
-                        for (int k = start; k < start + block; k++) part += layer.Weights[u * depth + k] * (double)patch[k];
-                        energy[start] += part * part;
+                        for (int k = channel * block; k < (channel + 1) * block; k++) part += layer.Weights[u * depth + k] * (double)patch[k];
+                        energy[channel] += part * part;
                     }
+            energies[NodeName(layer.Source)] = energy;
         }
-        return energies.ToDictionary(e => NodeName(e.Key.Source), e =>
-        {
-            int block = e.Key is ConvFloat conv ? conv.Geometry.KernelHeight * conv.Geometry.KernelWidth : 1;
-            return Enumerable.Range(0, e.Value.Length / block).Select(c => e.Value[c * block]).ToArray();
-        });
+        return energies;
     }
 
     /// <summary>The first node of a step's source, "'name' (Op) + …".</summary>
