@@ -15,6 +15,9 @@ public static class EmitArrays
     public static void Bytes(CodeWriter code, string name, IReadOnlyList<byte> values, string comment) =>
         Emit(code, "byte", name, values, v => CodeWriter.Int(v), comment, perLine: 32);
 
+    public static void Shorts(CodeWriter code, string name, IReadOnlyList<short> values, string comment) =>
+        Emit(code, "short", name, values, v => CodeWriter.Int(v), comment, perLine: 16);
+
     public static void UShorts(CodeWriter code, string name, IReadOnlyList<ushort> values, string comment) =>
         Emit(code, "ushort", name, values, v => CodeWriter.Int(v), comment, perLine: 16);
 

@@ -13,7 +13,7 @@ public sealed record QuantizedLayer(EncodedWeights Weights, int[] Bias, int[] Mu
 /// weights symmetric in [−127, 127] with one scale per output unit — one scale for the whole layer when it is
 /// clustered, so that its few distinct values stay few; bias int32 at input scale × weight scale, with
 /// −inputZeroPoint · Σ weights folded in so the kernels' inner loops are plain int8 dot products; requantization
-/// multiplier input scale × weight scale / output scale as a Q31 number and a shift. The weights are stored in the
+/// multiplier input scale × weight scale / output scale as a Q15 number (stored as a short) and a shift. The weights are stored in the
 /// smallest encoding that fits them.
 /// </summary>
 public static class LayerQuantizer
@@ -47,7 +47,7 @@ public static class LayerQuantizer
             }
             double accumulatorScale = input.Scale * weightScale;
             bias[n] = QuantizationParameters.SaturateInt32(Math.Round(layer.Bias[n] / accumulatorScale)) - input.ZeroPoint * weightSum;
-            (multipliers[n], shifts[n]) = FixedPoint.QuantizeMultiplier(accumulatorScale / output.Scale);
+            (multipliers[n], shifts[n]) = FixedPoint.QuantizeMultiplierQ15(accumulatorScale / output.Scale);
         }
         var codebook = clusters > 0 ? weights.Where(w => w != 0).Distinct().OrderBy(w => w).ToArray() : null;
         // One scale for the whole layer (clustered, or equal by chance) gives one multiplier: stored once, and the

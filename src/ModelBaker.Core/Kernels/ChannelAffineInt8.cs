@@ -55,7 +55,7 @@ public sealed class ChannelAffineInt8 : Int8Kernel
             weights[c] = (sbyte)Math.Max(-127, Math.Min(127, Math.Round(affine.Scale[c] / weightScale)));
             double accumulatorScale = input.Scale * weightScale;
             bias[c] = QuantizationParameters.SaturateInt32(Math.Round(affine.Shift[c] / accumulatorScale)) - input.ZeroPoint * weights[c];
-            (multipliers[c], shifts[c]) = QuantizeMultiplier(accumulatorScale / output.Scale);
+            (multipliers[c], shifts[c]) = QuantizeMultiplierQ15(accumulatorScale / output.Scale);
         }
         var (min, max) = QuantizationContext.ActivationRange(affine.ActivationMin, affine.ActivationMax, output);
         return new ChannelAffineInt8(affine.Source, q.Slice(affine.Input), q.Slice(affine.Output), affine.Inner, weights, bias,
@@ -64,23 +64,23 @@ public sealed class ChannelAffineInt8 : Int8Kernel
 
     public override KernelKind Kind => KernelKind.ChannelAffineInt8;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
-    /// <summary>Shifts are emitted as sbytes (they lie in −31…30); the rest as stored.</summary>
-    public override int WeightBytes => Weights.Length + 4 * (Bias.Length + Multipliers.Length) + Shifts.Length;
+    /// <summary>Multipliers are emitted as shorts (Q15), shifts as sbytes (they lie in −31…30); the rest as stored.</summary>
+    public override int WeightBytes => Weights.Length + 4 * Bias.Length + 2 * Multipliers.Length + Shifts.Length;
     public override IEnumerable<string> Helpers => new[] { nameof(ChannelAffineInt8), nameof(FixedPoint) };
 
     public override void Run(PlanArena arena) =>
-        ChannelAffine(arena.Int8s(Input), Inner, Weights, Bias, Multipliers, ShiftBytes(Shifts), OutputZeroPoint, ActivationMin, ActivationMax,
+        ChannelAffine(arena.Int8s(Input), Inner, Weights, Bias, MultiplierShorts(Multipliers), ShiftBytes(Shifts), OutputZeroPoint, ActivationMin, ActivationMax,
             arena.Int8s(Output));
 
     // <emit>
     /// <summary>Int8 per-channel affine map (a 1×1 depthwise layer), channels of <paramref name="inner"/> elements.</summary>
     public static void ChannelAffine(ReadOnlySpan<sbyte> input, int inner, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias,
-        ReadOnlySpan<int> multipliers, ReadOnlySpan<sbyte> shifts, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
+        ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
     {
         int channels = weights.Length;
         for (int start = 0, c = 0; start < input.Length; start += inner, c = c + 1 == channels ? 0 : c + 1)
         {
-            int weight = weights[c], channelBias = bias[c], multiplier = multipliers[c], shift = shifts[c];
+            int weight = weights[c], channelBias = bias[c], multiplier = multipliers[c] << 16, shift = shifts[c];
             for (int i = start; i < start + inner; i++)
             {
                 int value = MultiplyByQuantizedMultiplier(input[i] * weight + channelBias, multiplier, shift) + outputZeroPoint;
@@ -93,12 +93,12 @@ public sealed class ChannelAffineInt8 : Int8Kernel
     // <emit Nano>
     /// <summary>Int8 per-channel affine map (a 1×1 depthwise layer) on arrays, channels of <paramref name="inner"/> elements.</summary>
     public static void ChannelAffine(sbyte[] input, int inputOffset, int length, int inner, sbyte[] weights, int[] bias,
-        int[] multipliers, sbyte[] shifts, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
+        short[] multipliers, sbyte[] shifts, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
     {
         int channels = weights.Length;
         for (int start = 0, c = 0; start < length; start += inner, c = c + 1 == channels ? 0 : c + 1)
         {
-            int weight = weights[c], channelBias = bias[c], multiplier = multipliers[c], shift = shifts[c];
+            int weight = weights[c], channelBias = bias[c], multiplier = multipliers[c] << 16, shift = shifts[c];
             for (int i = start; i < start + inner; i++)
             {
                 int value = MultiplyByQuantizedMultiplier(input[inputOffset + i] * weight + channelBias, multiplier, shift) + outputZeroPoint;
@@ -135,7 +135,7 @@ public sealed class ChannelAffineInt8 : Int8Kernel
     {
         EmitArrays.SBytes(code, $"{name}Weights", Weights, "per-channel int8 scale (±127 or 0)");
         EmitArrays.Ints(code, $"{name}Bias", Bias, "per-channel int32 shift (scale = input scale × weight scale), input zero point folded in");
-        EmitArrays.Ints(code, $"{name}Multipliers", Multipliers, "Q31 requantization multipliers, one per channel");
+        EmitArrays.Shorts(code, $"{name}Multipliers", MultiplierShorts(Multipliers), "Q15 requantization multipliers (used as Q31: << 16), one per channel");
         EmitArrays.SBytes(code, $"{name}Shifts", ShiftBytes(Shifts), "power-of-two requantization shifts, one per channel");
     }
 }

@@ -70,8 +70,8 @@ public sealed class ConvInt8 : Int8Kernel
 
     public override KernelKind Kind => KernelKind.ConvInt8;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
-    /// <summary>Shifts are emitted as sbytes (they lie in −31…30); the rest as stored.</summary>
-    public override int WeightBytes => Encoded.Bytes + 4 * (Bias.Length + Multipliers.Length) + Shifts.Length;
+    /// <summary>Multipliers are emitted as shorts (Q15), shifts as sbytes (they lie in −31…30); the rest as stored.</summary>
+    public override int WeightBytes => Encoded.Bytes + 4 * Bias.Length + 2 * Multipliers.Length + Shifts.Length;
     public override string Encoding => Encoded.Name;
     public override int Clusters => Encoded.ClusterCount;
     public override IEnumerable<string> Helpers => Encoded.Encoding == WeightEncoding.Dense
@@ -85,13 +85,13 @@ public sealed class ConvInt8 : Int8Kernel
         if (e.Encoding != WeightEncoding.Dense)
         {
             ConvEncoded(arena.Int8s(Input), (int)e.Encoding, e.Values, e.Mask, e.Deltas, e.Counts, e.Codebook, e.Codes, e.Bits,
-                Bias, Multipliers, ShiftBytes(Shifts), g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
+                Bias, MultiplierShorts(Multipliers), ShiftBytes(Shifts), g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
                 g.OutputChannels, g.OutputHeight, g.OutputWidth, g.Groups, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth,
                 g.DilationHeight, g.DilationWidth, g.PadTop, g.PadLeft, InputZeroPoint, OutputZeroPoint, ActivationMin, ActivationMax,
                 arena.Int8s(Output));
             return;
         }
-        Conv(arena.Int8s(Input), e.Values, Bias, Multipliers, ShiftBytes(Shifts), g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
+        Conv(arena.Int8s(Input), e.Values, Bias, MultiplierShorts(Multipliers), ShiftBytes(Shifts), g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
             g.OutputChannels, g.OutputHeight, g.OutputWidth, g.Groups, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth,
             g.DilationHeight, g.DilationWidth, g.PadTop, g.PadLeft, InputZeroPoint, OutputZeroPoint, ActivationMin, ActivationMax,
             arena.Int8s(Output));
@@ -103,7 +103,7 @@ public sealed class ConvInt8 : Int8Kernel
     /// which the folded bias cancels exactly.
     /// </summary>
     public static void Conv(ReadOnlySpan<sbyte> input, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias,
-        ReadOnlySpan<int> multipliers, ReadOnlySpan<sbyte> shifts,
+        ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts,
         int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
         int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
         int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
@@ -111,7 +111,7 @@ public sealed class ConvInt8 : Int8Kernel
         int weightsPerChannel = inputChannels / groups * kernelHeight * kernelWidth;
         for (int n = 0; n < batch; n++)
             for (int m = 0; m < outputChannels; m++)
-                ConvChannel(input, weights.Slice(m * weightsPerChannel, weightsPerChannel), bias[m], multipliers[multipliers.Length == 1 ? 0 : m], shifts[shifts.Length == 1 ? 0 : m],
+                ConvChannel(input, weights.Slice(m * weightsPerChannel, weightsPerChannel), bias[m], multipliers[multipliers.Length == 1 ? 0 : m] << 16, shifts[shifts.Length == 1 ? 0 : m],
                     n, m, inputChannels, inputHeight, inputWidth, outputChannels, outputHeight, outputWidth, groups,
                     kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft,
                     inputZeroPoint, outputZeroPoint, activationMin, activationMax, output);
@@ -185,7 +185,7 @@ public sealed class ConvInt8 : Int8Kernel
     /// </summary>
     public static void ConvEncoded(ReadOnlySpan<sbyte> input, int encoding, ReadOnlySpan<sbyte> values, ReadOnlySpan<byte> mask,
         ReadOnlySpan<byte> deltas, ReadOnlySpan<ushort> counts, ReadOnlySpan<sbyte> codebook, ReadOnlySpan<byte> codes, int bits,
-        ReadOnlySpan<int> bias, ReadOnlySpan<int> multipliers, ReadOnlySpan<sbyte> shifts,
+        ReadOnlySpan<int> bias, ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts,
         int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
         int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
         int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
@@ -197,7 +197,7 @@ public sealed class ConvInt8 : Int8Kernel
             for (int m = 0; m < outputChannels; m++)
             {
                 DecodeRow(encoding, m, values, mask, deltas, counts, codebook, codes, bits, ref cursor, channelWeights);
-                ConvChannel(input, channelWeights, bias[m], multipliers[multipliers.Length == 1 ? 0 : m], shifts[shifts.Length == 1 ? 0 : m],
+                ConvChannel(input, channelWeights, bias[m], multipliers[multipliers.Length == 1 ? 0 : m] << 16, shifts[shifts.Length == 1 ? 0 : m],
                     n, m, inputChannels, inputHeight, inputWidth, outputChannels, outputHeight, outputWidth, groups,
                     kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft,
                     inputZeroPoint, outputZeroPoint, activationMin, activationMax, output);
@@ -211,7 +211,7 @@ public sealed class ConvInt8 : Int8Kernel
     /// Int8 convolution on arrays, NCHW, grouped, per-channel requantization. Padded taps read the input zero point (real 0),
     /// which the folded bias cancels exactly.
     /// </summary>
-    public static void Conv(sbyte[] input, int inputOffset, sbyte[] weights, int[] bias, int[] multipliers, sbyte[] shifts,
+    public static void Conv(sbyte[] input, int inputOffset, sbyte[] weights, int[] bias, short[] multipliers, sbyte[] shifts,
         int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
         int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
         int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
@@ -229,7 +229,7 @@ public sealed class ConvInt8 : Int8Kernel
                 int channelWeights = m * weightsPerChannel;
                 int groupInput = inputOffset + (n * inputChannels + m / groupOutputChannels * groupInputChannels) * inputPlane;
                 int plane = outputOffset + (n * outputChannels + m) * outputPlane;
-                int channelBias = bias[m], multiplier = multipliers[multipliers.Length == 1 ? 0 : m], shift = shifts[shifts.Length == 1 ? 0 : m];
+                int channelBias = bias[m], multiplier = multipliers[multipliers.Length == 1 ? 0 : m] << 16, shift = shifts[shifts.Length == 1 ? 0 : m];
                 for (int oy = 0; oy < outputHeight; oy++)
                 {
                     int top = oy * strideHeight - padTop;
@@ -320,7 +320,7 @@ public sealed class ConvInt8 : Int8Kernel
         else
             Encoded.EmitData(code, name);
         EmitArrays.Ints(code, $"{name}Bias", Bias, "int32 bias (scale = input scale × weight scale), input zero point folded in");
-        EmitArrays.Ints(code, $"{name}Multipliers", Multipliers, "Q31 requantization multipliers, one per output channel (one for all when they are equal)");
+        EmitArrays.Shorts(code, $"{name}Multipliers", MultiplierShorts(Multipliers), "Q15 requantization multipliers (used as Q31: << 16), one per output channel (one for all when they are equal)");
         EmitArrays.SBytes(code, $"{name}Shifts", ShiftBytes(Shifts), "power-of-two requantization shifts, one per output channel (one for all when they are equal)");
     }
 }

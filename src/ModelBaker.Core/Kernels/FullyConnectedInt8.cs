@@ -74,8 +74,8 @@ public sealed class FullyConnectedInt8 : Int8Kernel
 
     public override KernelKind Kind => KernelKind.FullyConnectedInt8;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
-    /// <summary>Shifts are emitted as sbytes (they lie in −31…30); the rest as stored.</summary>
-    public override int WeightBytes => Encoded.Bytes + 4 * (Bias.Length + Multipliers.Length) + Shifts.Length;
+    /// <summary>Multipliers are emitted as shorts (Q15), shifts as sbytes (they lie in −31…30); the rest as stored.</summary>
+    public override int WeightBytes => Encoded.Bytes + 4 * Bias.Length + 2 * Multipliers.Length + Shifts.Length;
     public override IEnumerable<string> Helpers => new[] { Encoded.Encoding switch
     {
         WeightEncoding.Dense => nameof(FullyConnectedInt8),
@@ -93,19 +93,19 @@ public sealed class FullyConnectedInt8 : Int8Kernel
         switch (e.Encoding)
         {
             case WeightEncoding.Dense:
-                FullyConnected(input, Rows, Depth, RowStride, ColumnStride, e.Values, Bias, Multipliers, ShiftBytes(Shifts),
+                FullyConnected(input, Rows, Depth, RowStride, ColumnStride, e.Values, Bias, MultiplierShorts(Multipliers), ShiftBytes(Shifts),
                     OutputZeroPoint, ActivationMin, ActivationMax, output);
                 break;
             case WeightEncoding.Bitmask:
-                FullyConnectedBitmask(input, Rows, Depth, RowStride, ColumnStride, e.Mask, e.Values, Bias, Multipliers, ShiftBytes(Shifts),
+                FullyConnectedBitmask(input, Rows, Depth, RowStride, ColumnStride, e.Mask, e.Values, Bias, MultiplierShorts(Multipliers), ShiftBytes(Shifts),
                     OutputZeroPoint, ActivationMin, ActivationMax, output);
                 break;
             case WeightEncoding.IndexDelta:
-                FullyConnectedIndexDelta(input, Rows, Depth, RowStride, ColumnStride, e.Counts, e.Deltas, e.Values, Bias, Multipliers, ShiftBytes(Shifts),
+                FullyConnectedIndexDelta(input, Rows, Depth, RowStride, ColumnStride, e.Counts, e.Deltas, e.Values, Bias, MultiplierShorts(Multipliers), ShiftBytes(Shifts),
                     OutputZeroPoint, ActivationMin, ActivationMax, output);
                 break;
             default:
-                FullyConnectedClustered(input, Rows, Depth, RowStride, ColumnStride, e.Mask, e.Codebook, e.Codes, e.Bits, Bias, Multipliers, ShiftBytes(Shifts),
+                FullyConnectedClustered(input, Rows, Depth, RowStride, ColumnStride, e.Mask, e.Codebook, e.Codes, e.Bits, Bias, MultiplierShorts(Multipliers), ShiftBytes(Shifts),
                     OutputZeroPoint, ActivationMin, ActivationMax, output);
                 break;
         }
@@ -114,7 +114,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     // <emit>
     /// <summary>Int8 fully connected layer with per-unit requantization (see the ModelBaker docs).</summary>
     public static void FullyConnected(ReadOnlySpan<sbyte> input, int rows, int depth, int rowStride, int columnStride,
-        ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, ReadOnlySpan<int> multipliers, ReadOnlySpan<sbyte> shifts,
+        ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts,
         int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
     {
         int units = bias.Length;
@@ -134,7 +134,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
                     for (int k = 0; k < depth; k++, position += columnStride)
                         accumulator += input[position] * unitWeights[k];
                 }
-                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n], shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
+                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
                 output[m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
             }
         }
@@ -187,7 +187,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     // <emit Bitmask>
     /// <summary>Int8 fully connected layer whose weights are stored as a bitmask of non-zeros plus the non-zero values.</summary>
     public static void FullyConnectedBitmask(ReadOnlySpan<sbyte> input, int rows, int depth, int rowStride, int columnStride,
-        ReadOnlySpan<byte> mask, ReadOnlySpan<sbyte> values, ReadOnlySpan<int> bias, ReadOnlySpan<int> multipliers, ReadOnlySpan<sbyte> shifts,
+        ReadOnlySpan<byte> mask, ReadOnlySpan<sbyte> values, ReadOnlySpan<int> bias, ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts,
         int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
     {
         int units = bias.Length, maskBytes = (depth + 7) / 8;
@@ -266,7 +266,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
                         accumulator += input[m * rowStride + (b * 8 + bit) * columnStride] * values[next++];
                     }
                 }
-                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n], shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
+                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
                 output[m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
             }
         }
@@ -362,7 +362,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     // <emit IndexDelta>
     /// <summary>Int8 fully connected layer whose weights are stored as (distance from the previous non-zero, value) pairs.</summary>
     public static void FullyConnectedIndexDelta(ReadOnlySpan<sbyte> input, int rows, int depth, int rowStride, int columnStride,
-        ReadOnlySpan<ushort> counts, ReadOnlySpan<byte> deltas, ReadOnlySpan<sbyte> values, ReadOnlySpan<int> bias, ReadOnlySpan<int> multipliers,
+        ReadOnlySpan<ushort> counts, ReadOnlySpan<byte> deltas, ReadOnlySpan<sbyte> values, ReadOnlySpan<int> bias, ReadOnlySpan<short> multipliers,
         ReadOnlySpan<sbyte> shifts, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
     {
         int units = bias.Length;
@@ -377,7 +377,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
                     k += deltas[entry];
                     accumulator += input[m * rowStride + k * columnStride] * values[entry];
                 }
-                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n], shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
+                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
                 output[m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
             }
         }
@@ -391,7 +391,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     /// </summary>
     public static void FullyConnectedClustered(ReadOnlySpan<sbyte> input, int rows, int depth, int rowStride, int columnStride,
         ReadOnlySpan<byte> mask, ReadOnlySpan<sbyte> codebook, ReadOnlySpan<byte> codes, int bits, ReadOnlySpan<int> bias,
-        ReadOnlySpan<int> multipliers, ReadOnlySpan<sbyte> shifts, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
+        ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
     {
         int units = bias.Length, maskBytes = (depth + 7) / 8, codeMask = (1 << bits) - 1;
         bool sparse = mask.Length > 0;
@@ -410,7 +410,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
                     position += bits;
                     accumulator += input[m * rowStride + k * columnStride] * codebook[code];
                 }
-                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n], shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
+                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
                 output[m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
             }
         }
@@ -421,7 +421,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     // <emit Nano>
     /// <summary>Int8 fully connected layer with per-unit requantization, on arrays.</summary>
     public static void FullyConnected(sbyte[] input, int inputOffset, int rows, int depth, int rowStride, int columnStride,
-        sbyte[] weights, int[] bias, int[] multipliers, sbyte[] shifts,
+        sbyte[] weights, int[] bias, short[] multipliers, sbyte[] shifts,
         int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
     {
         int units = bias.Length;
@@ -432,7 +432,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
                 int accumulator = bias[n], position = inputOffset + m * rowStride, w = n * depth;
                 for (int k = 0; k < depth; k++, position += columnStride)
                     accumulator += input[position] * weights[w + k];
-                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n], shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
+                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
                 output[outputOffset + m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
             }
         }
@@ -442,7 +442,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     // <emit NanoBitmask>
     /// <summary>Int8 fully connected layer stored as a bitmask of non-zeros plus the non-zero values, on arrays.</summary>
     public static void FullyConnectedBitmask(sbyte[] input, int inputOffset, int rows, int depth, int rowStride, int columnStride,
-        byte[] mask, sbyte[] values, int[] bias, int[] multipliers, sbyte[] shifts,
+        byte[] mask, sbyte[] values, int[] bias, short[] multipliers, sbyte[] shifts,
         int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
     {
         int units = bias.Length, maskBytes = (depth + 7) / 8;
@@ -463,7 +463,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
                         accumulator += input[row + (b * 8 + bit) * columnStride] * values[next++];
                     }
                 }
-                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n], shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
+                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
                 output[outputOffset + m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
             }
         }
@@ -473,7 +473,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     // <emit NanoIndexDelta>
     /// <summary>Int8 fully connected layer stored as (distance from the previous non-zero, value) pairs, on arrays.</summary>
     public static void FullyConnectedIndexDelta(sbyte[] input, int inputOffset, int rows, int depth, int rowStride, int columnStride,
-        ushort[] counts, byte[] deltas, sbyte[] values, int[] bias, int[] multipliers,
+        ushort[] counts, byte[] deltas, sbyte[] values, int[] bias, short[] multipliers,
         sbyte[] shifts, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
     {
         int units = bias.Length;
@@ -488,7 +488,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
                     k += deltas[entry];
                     accumulator += input[row + k * columnStride] * values[entry];
                 }
-                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n], shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
+                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
                 output[outputOffset + m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
             }
         }
@@ -502,7 +502,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     /// <summary>Int8 fully connected layer stored as packed codebook indices (with an optional bitmask), on arrays.</summary>
     public static void FullyConnectedClustered(sbyte[] input, int inputOffset, int rows, int depth, int rowStride, int columnStride,
         byte[] mask, sbyte[] codebook, byte[] codes, int bits, int[] bias,
-        int[] multipliers, sbyte[] shifts, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
+        short[] multipliers, sbyte[] shifts, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
     {
         int units = bias.Length, maskBytes = (depth + 7) / 8, codeMask = (1 << bits) - 1;
         bool sparse = mask.Length > 0;
@@ -521,7 +521,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
                     position += bits;
                     accumulator += input[row + k * columnStride] * codebook[code];
                 }
-                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n], shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
+                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
                 output[outputOffset + m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
             }
         }
@@ -582,7 +582,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     {
         Encoded.EmitData(code, name);
         EmitArrays.Ints(code, $"{name}Bias", Bias, "int32 bias (scale = input scale × weight scale), input zero point folded in");
-        EmitArrays.Ints(code, $"{name}Multipliers", Multipliers, "Q31 requantization multipliers, one per unit (one for all when they are equal)");
+        EmitArrays.Shorts(code, $"{name}Multipliers", MultiplierShorts(Multipliers), "Q15 requantization multipliers (used as Q31: << 16), one per unit (one for all when they are equal)");
         EmitArrays.SBytes(code, $"{name}Shifts", ShiftBytes(Shifts), "power-of-two requantization shifts, one per unit (one for all when they are equal)");
     }
 }

@@ -41,7 +41,7 @@ public sealed class QdqModelTests
         Assert.Equal(model.ConvWeights, conv.Weights);
         Assert.Equal(QdqCnn.ReluZeroPoint, conv.OutputZeroPoint);
         for (int m = 0; m < 4; m++)
-            Assert.Equal(FixedPoint.QuantizeMultiplier((double)QdqCnn.InputScale * model.ConvScales[m] / QdqCnn.ReluScale),
+            Assert.Equal(FixedPoint.QuantizeMultiplierQ15((double)QdqCnn.InputScale * model.ConvScales[m] / QdqCnn.ReluScale),
                 (conv.Multipliers[m], conv.Shifts[m]));
 
         var layers = plan.Kernels.OfType<FullyConnectedInt8>().ToList();
@@ -49,7 +49,7 @@ public sealed class QdqModelTests
         Assert.Equal(model.GemmWeights, layers[0].Weights);
         Assert.Equal(QdqCnn.GemmZeroPoint, layers[0].OutputZeroPoint);
         for (int n = 0; n < 10; n++)
-            Assert.Equal(FixedPoint.QuantizeMultiplier((double)QdqCnn.ReluScale * model.GemmScales[n] / QdqCnn.GemmScale),
+            Assert.Equal(FixedPoint.QuantizeMultiplierQ15((double)QdqCnn.ReluScale * model.GemmScales[n] / QdqCnn.GemmScale),
                 (layers[0].Multipliers[n], layers[0].Shifts[n]));
         // MatMul's B [10 × 5] is stored one row per unit: transposed.
         var transposed = Enumerable.Range(0, 5 * 10).Select(i => model.MatMulWeights[i % 10 * 5 + i / 10]).ToArray();

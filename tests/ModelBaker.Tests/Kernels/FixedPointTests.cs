@@ -78,4 +78,22 @@ public sealed class FixedPointTests
     {
         Assert.Equal(expected, FixedPoint.Quantize(value, scale, zeroPoint));
     }
+
+    [Fact]
+    public void Q15MultipliersAreShortsInQ31FormWithinTwoToTheMinusFifteen()
+    {
+        var random = new Random(3);
+        for (int i = 0; i < 10000; i++)
+        {
+            double real = Math.Exp(random.NextDouble() * 25 - 20); // 2e-9 … 148
+            var (multiplier, shift) = FixedPoint.QuantizeMultiplierQ15(real);
+            Assert.Equal(0, multiplier & 0xFFFF);
+            Assert.InRange(multiplier >> 16, 1 << 14, short.MaxValue);
+            Assert.Equal(multiplier >> 16, FixedPoint.MultiplierShorts(new[] { multiplier })[0]);
+            double represented = multiplier / (double)(1L << 31) * Math.Pow(2, shift);
+            Assert.True(Math.Abs(represented - real) <= real * Math.Pow(2, -15), $"{real} -> {represented}");
+        }
+        // A fraction that rounds up to one moves the shift, as in Q31.
+        Assert.Equal((1 << 30, 1), FixedPoint.QuantizeMultiplierQ15(1 - 1e-7));
+    }
 }
