@@ -24,6 +24,8 @@ public sealed class ChannelAffineInt8 : Int8Kernel
         Bias = bias;
         Multipliers = multipliers;
         Shifts = shifts;
+        _storedMultipliers = MultiplierShorts(multipliers);
+        _storedShifts = ShiftBytes(shifts);
         OutputZeroPoint = outputZeroPoint;
         ActivationMin = activationMin;
         ActivationMax = activationMax;
@@ -36,6 +38,9 @@ public sealed class ChannelAffineInt8 : Int8Kernel
     public int[] Bias { get; }
     public int[] Multipliers { get; }
     public int[] Shifts { get; }
+    // As generated code stores them (Q15 shorts, sbytes): the reference run passes the very same arrays.
+    private readonly short[] _storedMultipliers;
+    private readonly sbyte[] _storedShifts;
     public int OutputZeroPoint { get; }
     public int ActivationMin { get; }
     public int ActivationMax { get; }
@@ -69,7 +74,7 @@ public sealed class ChannelAffineInt8 : Int8Kernel
     public override IEnumerable<string> Helpers => new[] { nameof(ChannelAffineInt8), nameof(FixedPoint) };
 
     public override void Run(PlanArena arena) =>
-        ChannelAffine(arena.Int8s(Input), Inner, Weights, Bias, MultiplierShorts(Multipliers), ShiftBytes(Shifts), OutputZeroPoint, ActivationMin, ActivationMax,
+        ChannelAffine(arena.Int8s(Input), Inner, Weights, Bias, _storedMultipliers, _storedShifts, OutputZeroPoint, ActivationMin, ActivationMax,
             arena.Int8s(Output));
 
     // <emit>
@@ -135,7 +140,7 @@ public sealed class ChannelAffineInt8 : Int8Kernel
     {
         EmitArrays.SBytes(code, $"{name}Weights", Weights, "per-channel int8 scale (±127 or 0)");
         EmitArrays.Ints(code, $"{name}Bias", Bias, "per-channel int32 shift (scale = input scale × weight scale), input zero point folded in");
-        EmitArrays.Shorts(code, $"{name}Multipliers", MultiplierShorts(Multipliers), "Q15 requantization multipliers (used as Q31: << 16), one per channel");
-        EmitArrays.SBytes(code, $"{name}Shifts", ShiftBytes(Shifts), "power-of-two requantization shifts, one per channel");
+        EmitArrays.Shorts(code, $"{name}Multipliers", _storedMultipliers, "Q15 requantization multipliers (used as Q31: << 16), one per channel");
+        EmitArrays.SBytes(code, $"{name}Shifts", _storedShifts, "power-of-two requantization shifts, one per channel");
     }
 }

@@ -31,6 +31,8 @@ public sealed class ConvInt8 : Int8Kernel
         Bias = bias;
         Multipliers = multipliers;
         Shifts = shifts;
+        _storedMultipliers = MultiplierShorts(multipliers);
+        _storedShifts = ShiftBytes(shifts);
         InputZeroPoint = inputZeroPoint;
         OutputZeroPoint = outputZeroPoint;
         ActivationMin = activationMin;
@@ -50,6 +52,9 @@ public sealed class ConvInt8 : Int8Kernel
     public int[] Bias { get; }
     public int[] Multipliers { get; }
     public int[] Shifts { get; }
+    // As generated code stores them (Q15 shorts, sbytes): the reference run passes the very same arrays.
+    private readonly short[] _storedMultipliers;
+    private readonly sbyte[] _storedShifts;
     public int InputZeroPoint { get; }
     public int OutputZeroPoint { get; }
     public int ActivationMin { get; }
@@ -85,13 +90,13 @@ public sealed class ConvInt8 : Int8Kernel
         if (e.Encoding != WeightEncoding.Dense)
         {
             ConvEncoded(arena.Int8s(Input), (int)e.Encoding, e.Values, e.Mask, e.Deltas, e.Counts, e.Codebook, e.Codes, e.Bits,
-                Bias, MultiplierShorts(Multipliers), ShiftBytes(Shifts), g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
+                Bias, _storedMultipliers, _storedShifts, g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
                 g.OutputChannels, g.OutputHeight, g.OutputWidth, g.Groups, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth,
                 g.DilationHeight, g.DilationWidth, g.PadTop, g.PadLeft, InputZeroPoint, OutputZeroPoint, ActivationMin, ActivationMax,
                 arena.Int8s(Output));
             return;
         }
-        Conv(arena.Int8s(Input), e.Values, Bias, MultiplierShorts(Multipliers), ShiftBytes(Shifts), g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
+        Conv(arena.Int8s(Input), e.Values, Bias, _storedMultipliers, _storedShifts, g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
             g.OutputChannels, g.OutputHeight, g.OutputWidth, g.Groups, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth,
             g.DilationHeight, g.DilationWidth, g.PadTop, g.PadLeft, InputZeroPoint, OutputZeroPoint, ActivationMin, ActivationMax,
             arena.Int8s(Output));
@@ -320,7 +325,7 @@ public sealed class ConvInt8 : Int8Kernel
         else
             Encoded.EmitData(code, name);
         EmitArrays.Ints(code, $"{name}Bias", Bias, "int32 bias (scale = input scale × weight scale), input zero point folded in");
-        EmitArrays.Shorts(code, $"{name}Multipliers", MultiplierShorts(Multipliers), "Q15 requantization multipliers (used as Q31: << 16), one per output channel (one for all when they are equal)");
-        EmitArrays.SBytes(code, $"{name}Shifts", ShiftBytes(Shifts), "power-of-two requantization shifts, one per output channel (one for all when they are equal)");
+        EmitArrays.Shorts(code, $"{name}Multipliers", _storedMultipliers, "Q15 requantization multipliers (used as Q31: << 16), one per output channel (one for all when they are equal)");
+        EmitArrays.SBytes(code, $"{name}Shifts", _storedShifts, "power-of-two requantization shifts, one per output channel (one for all when they are equal)");
     }
 }

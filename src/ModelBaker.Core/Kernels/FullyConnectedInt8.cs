@@ -31,6 +31,8 @@ public sealed class FullyConnectedInt8 : Int8Kernel
         Bias = bias;
         Multipliers = multipliers;
         Shifts = shifts;
+        _storedMultipliers = MultiplierShorts(multipliers);
+        _storedShifts = ShiftBytes(shifts);
         OutputZeroPoint = outputZeroPoint;
         ActivationMin = activationMin;
         ActivationMax = activationMax;
@@ -50,6 +52,9 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     public int[] Bias { get; }
     public int[] Multipliers { get; }
     public int[] Shifts { get; }
+    // As generated code stores them (Q15 shorts, sbytes): the reference run passes the very same arrays.
+    private readonly short[] _storedMultipliers;
+    private readonly sbyte[] _storedShifts;
     public int OutputZeroPoint { get; }
     public int ActivationMin { get; }
     public int ActivationMax { get; }
@@ -93,19 +98,19 @@ public sealed class FullyConnectedInt8 : Int8Kernel
         switch (e.Encoding)
         {
             case WeightEncoding.Dense:
-                FullyConnected(input, Rows, Depth, RowStride, ColumnStride, e.Values, Bias, MultiplierShorts(Multipliers), ShiftBytes(Shifts),
+                FullyConnected(input, Rows, Depth, RowStride, ColumnStride, e.Values, Bias, _storedMultipliers, _storedShifts,
                     OutputZeroPoint, ActivationMin, ActivationMax, output);
                 break;
             case WeightEncoding.Bitmask:
-                FullyConnectedBitmask(input, Rows, Depth, RowStride, ColumnStride, e.Mask, e.Values, Bias, MultiplierShorts(Multipliers), ShiftBytes(Shifts),
+                FullyConnectedBitmask(input, Rows, Depth, RowStride, ColumnStride, e.Mask, e.Values, Bias, _storedMultipliers, _storedShifts,
                     OutputZeroPoint, ActivationMin, ActivationMax, output);
                 break;
             case WeightEncoding.IndexDelta:
-                FullyConnectedIndexDelta(input, Rows, Depth, RowStride, ColumnStride, e.Counts, e.Deltas, e.Values, Bias, MultiplierShorts(Multipliers), ShiftBytes(Shifts),
+                FullyConnectedIndexDelta(input, Rows, Depth, RowStride, ColumnStride, e.Counts, e.Deltas, e.Values, Bias, _storedMultipliers, _storedShifts,
                     OutputZeroPoint, ActivationMin, ActivationMax, output);
                 break;
             default:
-                FullyConnectedClustered(input, Rows, Depth, RowStride, ColumnStride, e.Mask, e.Codebook, e.Codes, e.Bits, Bias, MultiplierShorts(Multipliers), ShiftBytes(Shifts),
+                FullyConnectedClustered(input, Rows, Depth, RowStride, ColumnStride, e.Mask, e.Codebook, e.Codes, e.Bits, Bias, _storedMultipliers, _storedShifts,
                     OutputZeroPoint, ActivationMin, ActivationMax, output);
                 break;
         }
@@ -582,7 +587,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     {
         Encoded.EmitData(code, name);
         EmitArrays.Ints(code, $"{name}Bias", Bias, "int32 bias (scale = input scale × weight scale), input zero point folded in");
-        EmitArrays.Shorts(code, $"{name}Multipliers", MultiplierShorts(Multipliers), "Q15 requantization multipliers (used as Q31: << 16), one per unit (one for all when they are equal)");
-        EmitArrays.SBytes(code, $"{name}Shifts", ShiftBytes(Shifts), "power-of-two requantization shifts, one per unit (one for all when they are equal)");
+        EmitArrays.Shorts(code, $"{name}Multipliers", _storedMultipliers, "Q15 requantization multipliers (used as Q31: << 16), one per unit (one for all when they are equal)");
+        EmitArrays.SBytes(code, $"{name}Shifts", _storedShifts, "power-of-two requantization shifts, one per unit (one for all when they are equal)");
     }
 }
