@@ -49,9 +49,11 @@ public static class StructuredPruning
         var channels = new ChannelTrace(graph, readerEnergies);
         var removed = ClosestToTarget(channels, Math.Round(sparsity * (double)channels.Weights(new HashSet<int>()).All, MidpointRounding.AwayFromZero));
         var (removedWeights, weights) = channels.Weights(removed);
-        var result = new Rewriter(graph, channels, removed).Run() with { RemovedWeights = removedWeights, Weights = weights };
+        int filters = channels.Producers.Sum(p => p.Channels.Length);
+        int removedFilters = channels.Producers.Sum(p => p.Channels.Count(id => removed.Contains(channels.Find(id))));
+        var kept = new Rewriter(graph, channels, removed).Run();
         ShapeInference.Run(graph);
-        return result;
+        return new Result(kept, removedFilters, filters, removedWeights, weights);
     }
 
     /// <summary>
@@ -91,19 +93,24 @@ public static class StructuredPruning
     /// </summary>
     private static HashSet<int> ClosestToTarget(ChannelTrace channels, double target)
     {
-        double below = 0, above = 1; // removed(below) < target ≤ removed(above), unless nothing reaches it
-        var fewer = channels.ChooseRemoved(below);
-        if (channels.Weights(fewer).Removed >= target) return fewer;
-        var more = channels.ChooseRemoved(above);
-        if (channels.Weights(more).Removed < target) return more; // every family down to one filter: as far as it goes
+        (HashSet<int> Removed, long Weights) At(double fraction)
+        {
+            var removed = channels.ChooseRemoved(fraction);
+            return (removed, channels.Weights(removed).Removed);
+        }
+        var fewer = At(0); // fewer.Weights < target ≤ more.Weights, unless nothing reaches it
+        if (fewer.Weights >= target) return fewer.Removed;
+        var more = At(1);
+        if (more.Weights < target) return more.Removed; // every family down to one filter: as far as it goes
+        double below = 0, above = 1;
         for (int i = 0; i < 40; i++)
         {
             double middle = (below + above) / 2;
-            var removed = channels.ChooseRemoved(middle);
-            if (channels.Weights(removed).Removed < target) (below, fewer) = (middle, removed);
-            else (above, more) = (middle, removed);
+            var candidate = At(middle);
+            if (candidate.Weights < target) (below, fewer) = (middle, candidate);
+            else (above, more) = (middle, candidate);
         }
-        return target - channels.Weights(fewer).Removed <= channels.Weights(more).Removed - target ? fewer : more;
+        return target - fewer.Weights <= more.Weights - target ? fewer.Removed : more.Removed;
     }
 
     /// <summary>Which filter each channel of each tensor comes from, and which channels must stay.</summary>
@@ -111,7 +118,7 @@ public static class StructuredPruning
     {
         private readonly Graph _graph;
         private readonly Func<IReadOnlyDictionary<string, double[]>>? _readerEnergies;
-        private readonly Lazy<Dictionary<int, double>?> _readerScores;
+        private readonly Lazy<List<int[]>> _rankedFamilies;
         private readonly List<int> _parent = new();
         private readonly List<bool> _frozen = new();
         public Dictionary<string, int[]> Maps { get; } = new();
@@ -122,7 +129,7 @@ public static class StructuredPruning
         {
             _graph = graph;
             _readerEnergies = readerEnergies;
-            _readerScores = new Lazy<Dictionary<int, double>?>(ReaderScores);
+            _rankedFamilies = new Lazy<List<int[]>>(RankFamilies);
             foreach (string input in graph.Inputs)
                 if (Shape(input) is { Length: >= 2 } shape) Maps[input] = Fresh(shape[1], frozen: true);
             foreach (var node in graph.Nodes) Trace(node);
@@ -266,21 +273,35 @@ public static class StructuredPruning
         /// <summary>Removed channel sets (by representative), the round(fraction × count) weakest of each set of coupled filters.</summary>
         public HashSet<int> ChooseRemoved(double fraction)
         {
+            var removed = new HashSet<int>();
+            foreach (var ranked in _rankedFamilies.Value)
+            {
+                int remove = Math.Min(ranked.Length - 1, (int)Math.Round(fraction * ranked.Length, MidpointRounding.AwayFromZero));
+                for (int i = 0; i < remove; i++) removed.Add(ranked[i]);
+            }
+            return removed;
+        }
+
+        /// <summary>
+        /// Each set of filters removed together (one layer's, or coupled layers'), its removable channel sets weakest
+        /// first. Coupled filters (a residual Add's branches) make one channel together: their norms do not say how the
+        /// sum is used, its readers do. One layer's filters rank by their own norms.
+        /// </summary>
+        private List<int[]> RankFamilies()
+        {
             var filterScores = FilterScores();
+            var readerScores = new Lazy<Dictionary<int, double>?>(ReaderScores); // measured only if some filters are coupled
             var families = new Dictionary<int, SortedSet<int>>();
             for (int p = 0; p < Producers.Count; p++)
                 foreach (int id in Producers[p].Channels)
                     (families.TryGetValue(Find(id), out var f) ? f : families[Find(id)] = new SortedSet<int>()).Add(p);
-            var removed = new HashSet<int>();
+            var ranked = new List<int[]>();
             foreach (var family in families.Keys.Where(root => !_frozen[root]).GroupBy(root => string.Join(",", families[root])))
             {
-                // Coupled filters (a residual Add's branches) make one channel together: their norms do not say how the
-                // sum is used, its readers do. One layer's filters rank by their own norms.
-                var scores = families[family.First()].Count > 1 ? _readerScores.Value ?? filterScores : filterScores;
-                int count = family.Count(), remove = Math.Min(count - 1, (int)Math.Round(fraction * count, MidpointRounding.AwayFromZero));
-                foreach (int root in family.OrderBy(root => scores.TryGetValue(root, out var s) ? s : 0).ThenBy(root => root).Take(remove)) removed.Add(root);
+                var scores = families[family.First()].Count > 1 ? readerScores.Value ?? filterScores : filterScores;
+                ranked.Add(family.OrderBy(root => scores.TryGetValue(root, out var s) ? s : 0).ThenBy(root => root).ToArray());
             }
-            return removed;
+            return ranked;
         }
 
         /// <summary>Each channel set's summed filter L1 norms, each layer's relative to its mean.</summary>
@@ -373,11 +394,10 @@ public static class StructuredPruning
 
         private bool Shrinks(string value) => _trace.Maps.TryGetValue(value, out var ids) && ids.Any(id => _removed.Contains(_trace.Find(id)));
 
-        public Result Run()
+        /// <summary>Rewrites the graph; returns, for each node whose output channels shrank, the indices it keeps.</summary>
+        public IReadOnlyDictionary<string, int[]> Run()
         {
-            int filters = _trace.Producers.Sum(p => p.Channels.Length);
-            int removedFilters = _trace.Producers.Sum(p => p.Channels.Count(id => _removed.Contains(_trace.Find(id))));
-            if (removedFilters == 0) return new Result(_kept, 0, filters, 0, 0);
+            if (_removed.Count == 0) return _kept;
             var replaced = new HashSet<string>();
             for (int i = 0; i < _graph.Nodes.Count; i++)
             {
@@ -391,7 +411,7 @@ public static class StructuredPruning
             }
             foreach (string name in replaced.Where(n => !_graph.Nodes.Any(node => node.Inputs.Contains(n)) && !_graph.Outputs.Contains(n) && !_graph.Inputs.Contains(n)))
                 _graph.Values.Remove(name);
-            return new Result(_kept, removedFilters, filters, 0, 0);
+            return _kept;
         }
 
         private void Rewrite(Node node, string[] inputs, Dictionary<string, Ir.Attribute> attributes)

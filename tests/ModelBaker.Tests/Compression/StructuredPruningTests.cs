@@ -33,10 +33,13 @@ public sealed class StructuredPruningTests
     }
 
     /// <summary>stem 1→4 (3×3), Relu, conv 4→4 (1×1), Add with the stem (residual), Relu, GlobalAveragePool, Flatten, Gemm 4→3.</summary>
-    private static Graph Residual(params int[] deadChannels) => new GraphBuilder()
+    private static Graph Residual(params int[] deadChannels) => Residual(Filters(4, 9, 1, deadChannels), Biases(4, 2, deadChannels),
+        Filters(4, 4, 3, deadChannels), Biases(4, 4, deadChannels));
+
+    private static Graph Residual(float[] stemWeights, float[] stemBias, float[] pointwiseWeights, float[] pointwiseBias) => new GraphBuilder()
         .Input("x", 1, 1, 6, 6)
-        .Constant("stem_w", T.F(T.S(4, 1, 3, 3), Filters(4, 9, 1, deadChannels))).Constant("stem_b", T.F(T.S(4), Biases(4, 2, deadChannels)))
-        .Constant("pw_w", T.F(T.S(4, 4, 1, 1), Filters(4, 4, 3, deadChannels))).Constant("pw_b", T.F(T.S(4), Biases(4, 4, deadChannels)))
+        .Constant("stem_w", T.F(T.S(4, 1, 3, 3), stemWeights)).Constant("stem_b", T.F(T.S(4), stemBias))
+        .Constant("pw_w", T.F(T.S(4, 4, 1, 1), pointwiseWeights)).Constant("pw_b", T.F(T.S(4), pointwiseBias))
         .Constant("fc_w", T.F(T.S(3, 4), Filters(3, 4, 5))).Constant("fc_b", T.F(T.S(3), Biases(3, 6)))
         .Node("Conv", new[] { "x", "stem_w", "stem_b" }, new[] { "stem" }, GraphBuilder.Ints("pads", 1, 1, 1, 1))
         .Node("Relu", new[] { "stem" }, new[] { "stem_relu" })
@@ -90,22 +93,9 @@ public sealed class StructuredPruningTests
     /// always 0 after the block: the stem's filter sits below zero (bias −100) before its Relu, the 1×1 conv's row is
     /// all negative with bias −100, so their sum is negative and the block's Relu zeroes it.
     /// </summary>
-    private static Graph DeadResidualChannel() => new GraphBuilder()
-        .Input("x", 1, 1, 6, 6)
-        .Constant("stem_w", T.F(T.S(4, 1, 3, 3), Enumerable.Repeat(2f, 9).Concat(Filters(3, 9, 11).Select(w => w / 4)).ToArray()))
-        .Constant("stem_b", T.F(T.S(4), -100f, 0.1f, 0.2f, 0.3f))
-        .Constant("pw_w", T.F(T.S(4, 4, 1, 1), Enumerable.Repeat(-2f, 4).Concat(Filters(3, 4, 12).Select(w => w / 4)).ToArray()))
-        .Constant("pw_b", T.F(T.S(4), -100f, 0f, 0f, 0f))
-        .Constant("fc_w", T.F(T.S(3, 4), Filters(3, 4, 5))).Constant("fc_b", T.F(T.S(3), Biases(3, 6)))
-        .Node("Conv", new[] { "x", "stem_w", "stem_b" }, new[] { "stem" }, GraphBuilder.Ints("pads", 1, 1, 1, 1))
-        .Node("Relu", new[] { "stem" }, new[] { "stem_relu" })
-        .Node("Conv", new[] { "stem_relu", "pw_w", "pw_b" }, new[] { "pw" })
-        .Node("Add", new[] { "stem_relu", "pw" }, new[] { "sum" })
-        .Node("Relu", new[] { "sum" }, new[] { "block" })
-        .Node("GlobalAveragePool", new[] { "block" }, new[] { "pool" })
-        .Node("Flatten", new[] { "pool" }, new[] { "flat" })
-        .Node("Gemm", new[] { "flat", "fc_w", "fc_b" }, new[] { "y" }, GraphBuilder.Int("transB", 1))
-        .Output("y").Graph;
+    private static Graph DeadResidualChannel() => Residual(
+        Enumerable.Repeat(2f, 9).Concat(Filters(3, 9, 11).Select(w => w / 4)).ToArray(), new[] { -100f, 0.1f, 0.2f, 0.3f },
+        Enumerable.Repeat(-2f, 4).Concat(Filters(3, 4, 12).Select(w => w / 4)).ToArray(), new[] { -100f, 0f, 0f, 0f });
 
     [Fact]
     public void WithCalibrationDataCoupledChannelsAreRankedByWhatTheirReadersGetNotByFilterNorms()
