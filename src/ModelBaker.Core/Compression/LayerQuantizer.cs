@@ -54,6 +54,8 @@ public static class LayerQuantizer
         // kernels read element 0 of a one-element array.
         if (multipliers.Distinct().Count() == 1 && shifts.Distinct().Count() == 1)
             (multipliers, shifts) = (new[] { multipliers[0] }, new[] { shifts[0] });
+        else
+            (multipliers, shifts) = FixedPoint.ShareShift(multipliers, shifts);
         var encoded = dense ? EncodedWeights.Dense(weights, units, depth) : EncodedWeights.Smallest(weights, units, depth, codebook, vectorLoads);
         return new QuantizedLayer(encoded, bias, multipliers, shifts);
     }

@@ -62,6 +62,7 @@ public sealed class ChannelAffineInt8 : Int8Kernel
             bias[c] = QuantizationParameters.SaturateInt32(Math.Round(affine.Shift[c] / accumulatorScale)) - input.ZeroPoint * weights[c];
             (multipliers[c], shifts[c]) = QuantizeMultiplierQ15(accumulatorScale / output.Scale);
         }
+        (multipliers, shifts) = ShareShift(multipliers, shifts);
         var (min, max) = QuantizationContext.ActivationRange(affine.ActivationMin, affine.ActivationMax, output);
         return new ChannelAffineInt8(affine.Source, q.Slice(affine.Input), q.Slice(affine.Output), affine.Inner, weights, bias,
             multipliers, shifts, output.ZeroPoint, min, max);
@@ -85,7 +86,7 @@ public sealed class ChannelAffineInt8 : Int8Kernel
         int channels = weights.Length;
         for (int start = 0, c = 0; start < input.Length; start += inner, c = c + 1 == channels ? 0 : c + 1)
         {
-            int weight = weights[c], channelBias = bias[c], multiplier = multipliers[c] << 16, shift = shifts[c];
+            int weight = weights[c], channelBias = bias[c], multiplier = multipliers[c] << 16, shift = shifts[shifts.Length == 1 ? 0 : c];
             for (int i = start; i < start + inner; i++)
             {
                 int value = MultiplyByQuantizedMultiplier(input[i] * weight + channelBias, multiplier, shift) + outputZeroPoint;
@@ -103,7 +104,7 @@ public sealed class ChannelAffineInt8 : Int8Kernel
         int channels = weights.Length;
         for (int start = 0, c = 0; start < length; start += inner, c = c + 1 == channels ? 0 : c + 1)
         {
-            int weight = weights[c], channelBias = bias[c], multiplier = multipliers[c] << 16, shift = shifts[c];
+            int weight = weights[c], channelBias = bias[c], multiplier = multipliers[c] << 16, shift = shifts[shifts.Length == 1 ? 0 : c];
             for (int i = start; i < start + inner; i++)
             {
                 int value = MultiplyByQuantizedMultiplier(input[inputOffset + i] * weight + channelBias, multiplier, shift) + outputZeroPoint;
@@ -141,6 +142,6 @@ public sealed class ChannelAffineInt8 : Int8Kernel
         EmitArrays.SBytes(code, $"{name}Weights", Weights, "per-channel int8 scale (±127 or 0)");
         EmitArrays.Ints(code, $"{name}Bias", Bias, "per-channel int32 shift (scale = input scale × weight scale), input zero point folded in");
         EmitArrays.Shorts(code, $"{name}Multipliers", _storedMultipliers, "Q15 requantization multipliers (used as Q31: << 16), one per channel");
-        EmitArrays.SBytes(code, $"{name}Shifts", _storedShifts, "power-of-two requantization shifts, one per channel");
+        EmitArrays.SBytes(code, $"{name}Shifts", _storedShifts, "power-of-two requantization shifts: one per channel, or one for all (equal, or shared: FixedPoint.ShareShift)");
     }
 }

@@ -326,6 +326,6 @@ public sealed class ConvInt8 : Int8Kernel
             Encoded.EmitData(code, name);
         EmitArrays.Ints(code, $"{name}Bias", Bias, "int32 bias (scale = input scale × weight scale), input zero point folded in");
         EmitArrays.Shorts(code, $"{name}Multipliers", _storedMultipliers, "Q15 requantization multipliers (used as Q31: << 16), one per output channel (one for all when they are equal)");
-        EmitArrays.SBytes(code, $"{name}Shifts", _storedShifts, "power-of-two requantization shifts, one per output channel (one for all when they are equal)");
+        EmitArrays.SBytes(code, $"{name}Shifts", _storedShifts, "power-of-two requantization shifts: one per output channel, or one for all (equal, or shared: FixedPoint.ShareShift)");
     }
 }

@@ -41,20 +41,25 @@ public sealed class QdqModelTests
         Assert.Equal(model.ConvWeights, conv.Weights);
         Assert.Equal(QdqCnn.ReluZeroPoint, conv.OutputZeroPoint);
         for (int m = 0; m < 4; m++)
-            Assert.Equal(FixedPoint.QuantizeMultiplierQ15((double)QdqCnn.InputScale * model.ConvScales[m] / QdqCnn.ReluScale),
-                (conv.Multipliers[m], conv.Shifts[m]));
+            AssertMultiplier((double)QdqCnn.InputScale * model.ConvScales[m] / QdqCnn.ReluScale, conv.Multipliers, conv.Shifts, m);
 
         var layers = plan.Kernels.OfType<FullyConnectedInt8>().ToList();
         Assert.Equal(2, layers.Count);
         Assert.Equal(model.GemmWeights, layers[0].Weights);
         Assert.Equal(QdqCnn.GemmZeroPoint, layers[0].OutputZeroPoint);
         for (int n = 0; n < 10; n++)
-            Assert.Equal(FixedPoint.QuantizeMultiplierQ15((double)QdqCnn.ReluScale * model.GemmScales[n] / QdqCnn.GemmScale),
-                (layers[0].Multipliers[n], layers[0].Shifts[n]));
+            AssertMultiplier((double)QdqCnn.ReluScale * model.GemmScales[n] / QdqCnn.GemmScale, layers[0].Multipliers, layers[0].Shifts, n);
         // MatMul's B [10 × 5] is stored one row per unit: transposed.
         var transposed = Enumerable.Range(0, 5 * 10).Select(i => model.MatMulWeights[i % 10 * 5 + i / 10]).ToArray();
         Assert.Equal(transposed, layers[1].Weights);
         Assert.Equal(QdqCnn.OutputZeroPoint, layers[1].OutputZeroPoint);
+    }
+
+    /// <summary>Unit n's requantization multiplier is the model's own, to the 12 bits a shared shift keeps (FixedPoint.ShareShift).</summary>
+    private static void AssertMultiplier(double real, int[] multipliers, int[] shifts, int n)
+    {
+        double represented = multipliers[n] / (double)(1L << 31) * Math.Pow(2, shifts[shifts.Length == 1 ? 0 : n]);
+        Assert.True(Math.Abs(represented - real) <= real * Math.Pow(2, -12), $"unit {n}: {real} -> {represented}");
     }
 
     [Fact]

@@ -96,4 +96,36 @@ public sealed class FixedPointTests
         // A fraction that rounds up to one moves the shift, as in Q31.
         Assert.Equal((1 << 30, 1), FixedPoint.QuantizeMultiplierQ15(1 - 1e-7));
     }
+
+    [Fact]
+    public void ASharedShiftKeepsEveryMultiplierWithinTwoToTheMinusTwelve()
+    {
+        var random = new Random(5);
+        for (int layer = 0; layer < 500; layer++)
+        {
+            // Units within a factor of 8 of each other, as a layer's per-unit weight scales usually are, and a zero one.
+            double top = Math.Exp(random.NextDouble() * 10 - 8);
+            var reals = new double[12];
+            for (int n = 1; n < reals.Length; n++) reals[n] = top / (1 + 7 * random.NextDouble());
+            var quantized = Array.ConvertAll(reals, FixedPoint.QuantizeMultiplierQ15);
+            var (multipliers, shifts) = FixedPoint.ShareShift(Array.ConvertAll(quantized, q => q.Multiplier), Array.ConvertAll(quantized, q => q.Shift));
+            Assert.Single(shifts);
+            Assert.Equal(0, multipliers[0]);
+            for (int n = 1; n < reals.Length; n++)
+            {
+                Assert.Equal(0, multipliers[n] & 0xFFFF);
+                double represented = multipliers[n] / (double)(1L << 31) * Math.Pow(2, shifts[0]);
+                Assert.True(Math.Abs(represented - reals[n]) <= reals[n] * Math.Pow(2, -12), $"{reals[n]} -> {represented}");
+            }
+        }
+    }
+
+    [Fact]
+    public void UnitsMoreThanThreeExponentsApartKeepTheirOwnShifts()
+    {
+        var quantized = new[] { FixedPoint.QuantizeMultiplierQ15(1.0 / 3), FixedPoint.QuantizeMultiplierQ15(1.0 / 48) }; // 2^-1 and 2^-5
+        var multipliers = Array.ConvertAll(quantized, q => q.Multiplier);
+        var shifts = Array.ConvertAll(quantized, q => q.Shift);
+        Assert.Equal((multipliers, shifts), FixedPoint.ShareShift(multipliers, shifts));
+    }
 }
