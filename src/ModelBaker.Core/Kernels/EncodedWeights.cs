@@ -135,13 +135,11 @@ public sealed class EncodedWeights
     /// <summary>
     /// The smallest encoding of <paramref name="weights"/>. With a <paramref name="codebook"/> (a clustered layer,
     /// whose every weight is 0 or a codebook value) only the clustered encodings are considered.
-    /// <paramref name="vectorLoads"/>: the kernel loads packed bitmask values a vector at a time (the .NET fully
-    /// connected kernel), so they get <see cref="BitmaskPadding"/> bytes after the last; decoding one by one needs none.
     /// </summary>
-    public static EncodedWeights Smallest(sbyte[] weights, int units, int depth, sbyte[]? codebook = null, bool vectorLoads = false)
+    public static EncodedWeights Smallest(sbyte[] weights, int units, int depth, sbyte[]? codebook = null)
     {
         var candidates = codebook == null
-            ? new[] { Dense(weights, units, depth), EncodeBitmask(weights, units, depth, vectorLoads ? BitmaskPadding : 0), EncodeIndexDelta(weights, units, depth) }
+            ? new[] { Dense(weights, units, depth), EncodeBitmask(weights, units, depth), EncodeIndexDelta(weights, units, depth) }
             : new[] { EncodeClustered(weights, units, depth, codebook), EncodeClusteredBitmask(weights, units, depth, codebook) };
         return candidates.OrderBy(c => c.Bytes).ThenBy(c => c.Encoding).First();
     }
@@ -156,11 +154,8 @@ public sealed class EncodedWeights
         return mask;
     }
 
-    /// <summary>Bytes after the last packed value, so the vectorised kernels may load a whole vector of values from any position.</summary>
-    public const int BitmaskPadding = 64;
-
-    private static EncodedWeights EncodeBitmask(sbyte[] weights, int units, int depth, int padding) =>
-        new(WeightEncoding.Bitmask, units, depth, weights.Where(w => w != 0).Concat(new sbyte[padding]).ToArray(), MaskOf(weights, units, depth),
+    private static EncodedWeights EncodeBitmask(sbyte[] weights, int units, int depth) =>
+        new(WeightEncoding.Bitmask, units, depth, weights.Where(w => w != 0).ToArray(), MaskOf(weights, units, depth),
             Array.Empty<byte>(), Array.Empty<ushort>(), Array.Empty<sbyte>(), Array.Empty<byte>(), 0);
 
     private static EncodedWeights EncodeIndexDelta(sbyte[] weights, int units, int depth)

@@ -64,9 +64,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     public static FullyConnectedInt8 From(FullyConnectedFloat fc, QuantizationContext q)
     {
         var output = q.Parameters(fc.Output);
-        // The .NET bitmask kernel loads packed values a vector at a time; the nanoFramework one reads them one by one.
-        var layer = LayerQuantizer.Quantize(fc, fc.ClusteredValues, q.ModelWeightScalesOf(fc.Source, fc.Units), q.Parameters(fc.Input), output,
-            vectorLoads: q.Target != Pipeline.CodeTarget.NanoFramework);
+        var layer = LayerQuantizer.Quantize(fc, fc.ClusteredValues, q.ModelWeightScalesOf(fc.Source, fc.Units), q.Parameters(fc.Input), output);
         var (min, max) = QuantizationContext.ActivationRange(fc.ActivationMin, fc.ActivationMax, output);
         return new FullyConnectedInt8(fc.Source, q.Slice(fc.Input), q.Slice(fc.Output), fc.Rows, fc.Depth, fc.RowStride, fc.ColumnStride,
             layer.Weights, layer.Bias, layer.Multipliers, layer.Shifts, output.ZeroPoint, min, max);
@@ -214,7 +212,8 @@ public sealed class FullyConnectedInt8 : Int8Kernel
                     var laneByte = System.Runtime.Intrinsics.Vector512.Create(BitmaskLaneByte);
                     var laneBit = System.Runtime.Intrinsics.Vector512.Create(BitmaskLaneBit);
                     var sum512 = System.Runtime.Intrinsics.Vector512<int>.Zero;
-                    for (; b + 7 < depth / 8; b += 8)
+                    // The 64-byte load of packed values must stay inside them: the last ones go the narrower ways.
+                    for (; b + 7 < depth / 8 && next + 64 <= values.Length; b += 8)
                     {
                         ulong set = System.Runtime.CompilerServices.Unsafe.ReadUnaligned<ulong>(ref System.Runtime.CompilerServices.Unsafe.Add(ref bits, b));
                         var spread = System.Runtime.Intrinsics.X86.Avx512BW.Shuffle(
@@ -241,7 +240,8 @@ public sealed class FullyConnectedInt8 : Int8Kernel
                     ref byte table = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(BitmaskExpansion);
                     ref byte bits = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(unitMask);
                     var sum = System.Runtime.Intrinsics.Vector128<int>.Zero;
-                    for (; b + 1 < depth / 8; b += 2)
+                    // The two 8-byte loads of packed values must stay inside them: the last ones go one by one.
+                    for (; b + 1 < depth / 8 && next + 16 <= values.Length; b += 2)
                     {
                         int low = System.Runtime.CompilerServices.Unsafe.Add(ref bits, b), high = System.Runtime.CompilerServices.Unsafe.Add(ref bits, b + 1);
                         int lowCount = System.Numerics.BitOperations.PopCount((uint)low);
@@ -588,6 +588,6 @@ public sealed class FullyConnectedInt8 : Int8Kernel
         Encoded.EmitData(code, name);
         EmitArrays.Ints(code, $"{name}Bias", Bias, "int32 bias (scale = input scale × weight scale), input zero point folded in");
         EmitArrays.Shorts(code, $"{name}Multipliers", _storedMultipliers, "Q15 requantization multipliers (used as Q31: << 16), one per unit (one for all when they are equal)");
-        EmitArrays.SBytes(code, $"{name}Shifts", _storedShifts, "power-of-two requantization shifts, one per unit (one for all when they are equal)");
+        EmitArrays.SBytes(code, $"{name}Shifts", _storedShifts, "power-of-two requantization shifts: one per unit, or one for all (equal, or shared: FixedPoint.ShareShift)");
     }
 }
