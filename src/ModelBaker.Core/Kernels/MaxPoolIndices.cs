@@ -30,7 +30,7 @@ public sealed class MaxPoolIndices : FloatKernel
 
     public override KernelKind Kind => KernelKind.MaxPoolIndices;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
-    public override int WeightBytes => 4 * Geometry.ToArray().Length;
+    public override int WeightBytes => 0; // the geometry is passed as literals
     public override IEnumerable<string> Helpers => new[] { nameof(MaxPoolIndices), nameof(WindowBounds) };
 
     /// <summary>The same positions on the int8 input: no arithmetic to quantize.</summary>
@@ -40,8 +40,15 @@ public sealed class MaxPoolIndices : FloatKernel
     public override void Run(PlanArena arena)
     {
         int columnMajor = ColumnMajor ? 1 : 0;
-        if (Input.Type == ElementType.Int8) Indices(arena.Int8s(Input), Geometry.ToArray(), columnMajor, arena.Of<long>(Output));
-        else Indices(arena.Floats(Input), Geometry.ToArray(), columnMajor, arena.Of<long>(Output));
+        var g = Geometry;
+        if (Input.Type == ElementType.Int8) Positions(arena.Int8s(Input), arena.Of<long>(Output));
+        else Positions(arena.Floats(Input), arena.Of<long>(Output));
+
+        void Positions<T>(ReadOnlySpan<T> input, Span<long> output) where T : IComparable<T> => Indices(input,
+            g.Planes, g.InputDepth, g.InputHeight, g.InputWidth, g.OutputDepth, g.OutputHeight, g.OutputWidth,
+            g.KernelDepth, g.KernelHeight, g.KernelWidth, g.StrideDepth, g.StrideHeight, g.StrideWidth, g.DilationDepth, g.DilationHeight, g.DilationWidth,
+            g.PadFront, g.PadTop, g.PadLeft, g.PaddedDepth, g.PaddedHeight, g.PaddedWidth,
+            columnMajor, output);
     }
 
     // <emit>
@@ -49,15 +56,14 @@ public sealed class MaxPoolIndices : FloatKernel
     /// Flat positions in the input of each pooling window's first maximum (geometry as for Pool); columnMajor 1 counts
     /// the spatial part column-major (ONNX storage_order 1).
     /// </summary>
-    public static void Indices<T>(ReadOnlySpan<T> input, ReadOnlySpan<int> geometry, int columnMajor, Span<long> output)
+    public static void Indices<T>(ReadOnlySpan<T> input, 
+        int planes, int inputDepth, int inputHeight, int inputWidth, int outputDepth, int outputHeight, int outputWidth,
+        int kernelDepth, int kernelHeight, int kernelWidth, int strideDepth, int strideHeight, int strideWidth,
+        int dilationDepth, int dilationHeight, int dilationWidth, int padFront, int padTop, int padLeft,
+        int paddedDepth, int paddedHeight, int paddedWidth,
+        int columnMajor, Span<long> output)
         where T : IComparable<T>
     {
-        int planes = geometry[0], inputDepth = geometry[1], inputHeight = geometry[2], inputWidth = geometry[3];
-        int outputDepth = geometry[4], outputHeight = geometry[5], outputWidth = geometry[6];
-        int kernelDepth = geometry[7], kernelHeight = geometry[8], kernelWidth = geometry[9];
-        int strideDepth = geometry[10], strideHeight = geometry[11], strideWidth = geometry[12];
-        int dilationDepth = geometry[13], dilationHeight = geometry[14], dilationWidth = geometry[15];
-        int padFront = geometry[16], padTop = geometry[17], padLeft = geometry[18];
         int inputPlane = inputDepth * inputHeight * inputWidth;
         int o = 0;
         for (int p = 0; p < planes; p++)
@@ -110,9 +116,11 @@ public sealed class MaxPoolIndices : FloatKernel
     public static MaxPoolIndices Read(PlanBinaryReader r, string source) =>
         new(source, r.Slice(), r.Slice(), PoolGeometry.Read(r), r.Byte() == 1);
 
-    public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"Indices<{Arenas.CSharpType(Input.Type)}>({Input.Expression()}, {name}Geometry, columnMajor: {(ColumnMajor ? 1 : 0)}, {Output.Expression()});");
+    public override void EmitCall(CodeWriter code, string name)
+    {
+        string[] g = Geometry.Arguments();
+        code.Line($"Indices<{Arenas.CSharpType(Input.Type)}>({Input.Expression()},").Line($"    {g[0]}").Line($"    {g[1]}").Line($"    {g[2]}").Line($"    columnMajor: {(ColumnMajor ? 1 : 0)}, {Output.Expression()});");
+    }
 
-    public override void EmitData(CodeWriter code, string name) =>
-        EmitArrays.Ints(code, $"{name}Geometry", Geometry.ToArray(), "pooling geometry: " + Geometry.Describe());
+    public override void EmitData(CodeWriter code, string name) { }
 }

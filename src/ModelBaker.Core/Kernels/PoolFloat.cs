@@ -31,26 +31,32 @@ public sealed class PoolFloat : FloatKernel
 
     public override KernelKind Kind => KernelKind.PoolFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
-    public override int WeightBytes => 4 * Geometry.ToArray().Length;
+    public override int WeightBytes => 0; // the geometry is passed as literals
     public override IEnumerable<string> Helpers => new[] { nameof(PoolFloat), nameof(WindowBounds) };
 
-    public override void Run(PlanArena arena) => Pool((int)Pooling, arena.Floats(Input), Geometry.ToArray(), arena.Floats(Output));
+    public override void Run(PlanArena arena)
+    {
+        var g = Geometry;
+        Pool((int)Pooling, arena.Floats(Input),
+            g.Planes, g.InputDepth, g.InputHeight, g.InputWidth, g.OutputDepth, g.OutputHeight, g.OutputWidth,
+            g.KernelDepth, g.KernelHeight, g.KernelWidth, g.StrideDepth, g.StrideHeight, g.StrideWidth, g.DilationDepth, g.DilationHeight, g.DilationWidth,
+            g.PadFront, g.PadTop, g.PadLeft, g.PaddedDepth, g.PaddedHeight, g.PaddedWidth,
+            arena.Floats(Output));
+    }
 
     // <emit>
     /// <summary>
     /// Float pooling, kind 0 = max, 1 = average over the taps inside the input, 2 = average counting padding as 0.
-    /// geometry: planes, input D H W, output D H W, kernel D H W, strides D H W, dilations D H W, padding before D H W,
-    /// padded extent D H W.
+    /// The geometry: planes, input D H W, output D H W, kernel D H W, strides D H W, dilations D H W, padding before D H W,
+    /// padded extent D H W (where the padding after each axis ends).
     /// </summary>
-    public static void Pool(int kind, ReadOnlySpan<float> input, ReadOnlySpan<int> geometry, Span<float> output)
+    public static void Pool(int kind, ReadOnlySpan<float> input, 
+        int planes, int inputDepth, int inputHeight, int inputWidth, int outputDepth, int outputHeight, int outputWidth,
+        int kernelDepth, int kernelHeight, int kernelWidth, int strideDepth, int strideHeight, int strideWidth,
+        int dilationDepth, int dilationHeight, int dilationWidth, int padFront, int padTop, int padLeft,
+        int paddedDepth, int paddedHeight, int paddedWidth,
+        Span<float> output)
     {
-        int planes = geometry[0], inputDepth = geometry[1], inputHeight = geometry[2], inputWidth = geometry[3];
-        int outputDepth = geometry[4], outputHeight = geometry[5], outputWidth = geometry[6];
-        int kernelDepth = geometry[7], kernelHeight = geometry[8], kernelWidth = geometry[9];
-        int strideDepth = geometry[10], strideHeight = geometry[11], strideWidth = geometry[12];
-        int dilationDepth = geometry[13], dilationHeight = geometry[14], dilationWidth = geometry[15];
-        int padFront = geometry[16], padTop = geometry[17], padLeft = geometry[18];
-        int paddedDepth = geometry[19], paddedHeight = geometry[20], paddedWidth = geometry[21];
         int inputPlane = inputDepth * inputHeight * inputWidth;
         int o = 0;
         for (int p = 0; p < planes; p++)
@@ -116,9 +122,11 @@ public sealed class PoolFloat : FloatKernel
     public static PoolFloat Read(PlanBinaryReader r, string source) =>
         new(source, (PoolKind)r.Byte(), r.Slice(), r.Slice(), PoolGeometry.Read(r));
 
-    public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"Pool({(int)Pooling} /* {Pooling} */, {Input.Expression()}, {name}Geometry, {Output.Expression()});");
+    public override void EmitCall(CodeWriter code, string name)
+    {
+        string[] g = Geometry.Arguments();
+        code.Line($"Pool({(int)Pooling} /* {Pooling} */, {Input.Expression()},").Line($"    {g[0]}").Line($"    {g[1]}").Line($"    {g[2]}").Line($"    {Output.Expression()});");
+    }
 
-    public override void EmitData(CodeWriter code, string name) =>
-        EmitArrays.Ints(code, $"{name}Geometry", Geometry.ToArray(), "pooling geometry: " + Geometry.Describe());
+    public override void EmitData(CodeWriter code, string name) { }
 }

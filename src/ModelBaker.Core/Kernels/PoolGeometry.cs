@@ -42,12 +42,18 @@ public sealed record PoolGeometry(
             v[17], v[18], v[19], v[20], v[21]);
     }
 
-    /// <summary>The geometry as a constant int array for generated code (the order the Pool kernels read it in).</summary>
-    public int[] ToArray() => Values;
-
-    public string Describe() =>
-        $"{Planes} planes, [{InputDepth}×{InputHeight}×{InputWidth}] → [{OutputDepth}×{OutputHeight}×{OutputWidth}], " +
-        $"kernel {KernelDepth}×{KernelHeight}×{KernelWidth}, strides {StrideDepth}×{StrideHeight}×{StrideWidth}, " +
-        $"dilations {DilationDepth}×{DilationHeight}×{DilationWidth}, padding before {PadFront}/{PadTop}/{PadLeft}, " +
-        $"padded extent {PaddedDepth}×{PaddedHeight}×{PaddedWidth}";
+    /// <summary>
+    /// The geometry as named literal arguments of the generated Pool calls, one line per group: literals cost no constant
+    /// array (nor, on nanoFramework, its RAM), and the call reads as what it computes.
+    /// </summary>
+    public string[] Arguments() => new[]
+    {
+        $"planes: {Planes}, inputDepth: {InputDepth}, inputHeight: {InputHeight}, inputWidth: {InputWidth}, " +
+        $"outputDepth: {OutputDepth}, outputHeight: {OutputHeight}, outputWidth: {OutputWidth},",
+        $"kernelDepth: {KernelDepth}, kernelHeight: {KernelHeight}, kernelWidth: {KernelWidth}, " +
+        $"strideDepth: {StrideDepth}, strideHeight: {StrideHeight}, strideWidth: {StrideWidth}, " +
+        $"dilationDepth: {DilationDepth}, dilationHeight: {DilationHeight}, dilationWidth: {DilationWidth},",
+        $"padFront: {PadFront}, padTop: {PadTop}, padLeft: {PadLeft}, " +
+        $"paddedDepth: {PaddedDepth}, paddedHeight: {PaddedHeight}, paddedWidth: {PaddedWidth},",
+    };
 }

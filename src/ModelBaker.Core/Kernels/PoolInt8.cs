@@ -38,27 +38,32 @@ public sealed class PoolInt8 : Int8Kernel
 
     public override KernelKind Kind => KernelKind.PoolInt8;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
-    public override int WeightBytes => 4 * Geometry.ToArray().Length;
+    public override int WeightBytes => 0; // the geometry is passed as literals
     public override IEnumerable<string> Helpers => new[] { nameof(PoolInt8), nameof(WindowBounds) };
 
-    public override void Run(PlanArena arena) =>
-        Pool((int)Pooling, arena.Int8s(Input), Geometry.ToArray(), ZeroPoint, arena.Int8s(Output));
+    public override void Run(PlanArena arena)
+    {
+        var g = Geometry;
+        Pool((int)Pooling, arena.Int8s(Input),
+            g.Planes, g.InputDepth, g.InputHeight, g.InputWidth, g.OutputDepth, g.OutputHeight, g.OutputWidth,
+            g.KernelDepth, g.KernelHeight, g.KernelWidth, g.StrideDepth, g.StrideHeight, g.StrideWidth, g.DilationDepth, g.DilationHeight, g.DilationWidth,
+            g.PadFront, g.PadTop, g.PadLeft, g.PaddedDepth, g.PaddedHeight, g.PaddedWidth,
+            ZeroPoint, arena.Int8s(Output));
+    }
 
     // <emit>
     /// <summary>
     /// Int8 pooling (same scale and zero point in and out), kind 0 = max, 1 = average over the taps inside the input,
     /// 2 = average counting padding as real 0. Averages round half away from zero: zeroPoint + (Σ(q − zeroPoint) ± count/2) / count.
-    /// geometry: as for the float Pool.
+    /// The geometry as for the float Pool.
     /// </summary>
-    public static void Pool(int kind, ReadOnlySpan<sbyte> input, ReadOnlySpan<int> geometry, int zeroPoint, Span<sbyte> output)
+    public static void Pool(int kind, ReadOnlySpan<sbyte> input, 
+        int planes, int inputDepth, int inputHeight, int inputWidth, int outputDepth, int outputHeight, int outputWidth,
+        int kernelDepth, int kernelHeight, int kernelWidth, int strideDepth, int strideHeight, int strideWidth,
+        int dilationDepth, int dilationHeight, int dilationWidth, int padFront, int padTop, int padLeft,
+        int paddedDepth, int paddedHeight, int paddedWidth,
+        int zeroPoint, Span<sbyte> output)
     {
-        int planes = geometry[0], inputDepth = geometry[1], inputHeight = geometry[2], inputWidth = geometry[3];
-        int outputDepth = geometry[4], outputHeight = geometry[5], outputWidth = geometry[6];
-        int kernelDepth = geometry[7], kernelHeight = geometry[8], kernelWidth = geometry[9];
-        int strideDepth = geometry[10], strideHeight = geometry[11], strideWidth = geometry[12];
-        int dilationDepth = geometry[13], dilationHeight = geometry[14], dilationWidth = geometry[15];
-        int padFront = geometry[16], padTop = geometry[17], padLeft = geometry[18];
-        int paddedDepth = geometry[19], paddedHeight = geometry[20], paddedWidth = geometry[21];
         int inputPlane = inputDepth * inputHeight * inputWidth;
         int o = 0;
         for (int p = 0; p < planes; p++)
@@ -121,17 +126,15 @@ public sealed class PoolInt8 : Int8Kernel
     /// <summary>
     /// Int8 pooling on arrays (same scale and zero point in and out), kind 0 = max, 1 = average over the taps inside the input,
     /// 2 = average counting padding as real 0. Averages round half away from zero: zeroPoint + (Σ(q − zeroPoint) ± count/2) / count.
-    /// geometry: as for the float Pool.
+    /// The geometry as for the float Pool.
     /// </summary>
-    public static void Pool(int kind, sbyte[] input, int inputOffset, int[] geometry, int zeroPoint, sbyte[] output, int outputOffset)
+    public static void Pool(int kind, sbyte[] input, int inputOffset, 
+        int planes, int inputDepth, int inputHeight, int inputWidth, int outputDepth, int outputHeight, int outputWidth,
+        int kernelDepth, int kernelHeight, int kernelWidth, int strideDepth, int strideHeight, int strideWidth,
+        int dilationDepth, int dilationHeight, int dilationWidth, int padFront, int padTop, int padLeft,
+        int paddedDepth, int paddedHeight, int paddedWidth,
+        int zeroPoint, sbyte[] output, int outputOffset)
     {
-        int planes = geometry[0], inputDepth = geometry[1], inputHeight = geometry[2], inputWidth = geometry[3];
-        int outputDepth = geometry[4], outputHeight = geometry[5], outputWidth = geometry[6];
-        int kernelDepth = geometry[7], kernelHeight = geometry[8], kernelWidth = geometry[9];
-        int strideDepth = geometry[10], strideHeight = geometry[11], strideWidth = geometry[12];
-        int dilationDepth = geometry[13], dilationHeight = geometry[14], dilationWidth = geometry[15];
-        int padFront = geometry[16], padTop = geometry[17], padLeft = geometry[18];
-        int paddedDepth = geometry[19], paddedHeight = geometry[20], paddedWidth = geometry[21];
         int inputPlane = inputDepth * inputHeight * inputWidth;
         int o = outputOffset;
         for (int p = 0; p < planes; p++)
@@ -192,8 +195,11 @@ public sealed class PoolInt8 : Int8Kernel
 
     public override IEnumerable<string> NanoHelpers => new[] { nameof(PoolInt8) + "#Nano", nameof(WindowBounds) };
 
-    public override void EmitNanoCall(CodeWriter code, string name) =>
-        code.Line($"Pool({(int)Pooling} /* {Pooling} */, {Input.NanoArguments()}, {name}Geometry, zeroPoint: {ZeroPoint}, {Output.NanoArguments()});");
+    public override void EmitNanoCall(CodeWriter code, string name)
+    {
+        string[] g = Geometry.Arguments();
+        code.Line($"Pool({(int)Pooling} /* {Pooling} */, {Input.NanoArguments()},").Line($"    {g[0]}").Line($"    {g[1]}").Line($"    {g[2]}").Line($"    zeroPoint: {ZeroPoint}, {Output.NanoArguments()});");
+    }
 
     public override void WritePayload(PlanBinaryWriter w)
     {
@@ -205,9 +211,11 @@ public sealed class PoolInt8 : Int8Kernel
     public static PoolInt8 Read(PlanBinaryReader r, string source) =>
         new(source, (PoolKind)r.Byte(), r.Slice(), r.Slice(), PoolGeometry.Read(r), r.Int());
 
-    public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"Pool({(int)Pooling} /* {Pooling} */, {Input.Expression()}, {name}Geometry, zeroPoint: {ZeroPoint}, {Output.Expression()});");
+    public override void EmitCall(CodeWriter code, string name)
+    {
+        string[] g = Geometry.Arguments();
+        code.Line($"Pool({(int)Pooling} /* {Pooling} */, {Input.Expression()},").Line($"    {g[0]}").Line($"    {g[1]}").Line($"    {g[2]}").Line($"    zeroPoint: {ZeroPoint}, {Output.Expression()});");
+    }
 
-    public override void EmitData(CodeWriter code, string name) =>
-        EmitArrays.Ints(code, $"{name}Geometry", Geometry.ToArray(), "pooling geometry: " + Geometry.Describe());
+    public override void EmitData(CodeWriter code, string name) { }
 }
