@@ -30,6 +30,25 @@ public static class EmitArrays
     public static void Floats(CodeWriter code, string name, IReadOnlyList<float> values, string comment) =>
         Emit(code, "float", name, values, CodeWriter.Float, comment, perLine: 8);
 
+    /// <summary>
+    /// A weighted int8 layer's biases: as 16-bit multiples of 2^k widened once when the class is first used, when they
+    /// are that (<see cref="Kernels.FixedPoint.ShortBiasShift"/>; the generated class then holds an int array, built by
+    /// WidenBias); otherwise as int32.
+    /// </summary>
+    public static void Bias(CodeWriter code, string name, int[] values, string comment)
+    {
+        int shift = Kernels.FixedPoint.ShortBiasShift(values);
+        if (shift < 0)
+        {
+            Ints(code, name, values, comment);
+            return;
+        }
+        code.Line($"/// <summary>{comment}; stored in 16 bits{(shift > 0 ? $" as multiples of 2^{shift}" : "")}.</summary>");
+        code.Open($"private static readonly int[] {name} = WidenBias(new short[]");
+        code.Elements(values, v => CodeWriter.Int(v >> shift), perLine: 16);
+        code.Close($", shift: {shift});");
+    }
+
     private static void Emit<T>(CodeWriter code, string type, string name, IReadOnlyList<T> values,
         System.Func<T, string> format, string comment, int perLine)
     {

@@ -12,7 +12,8 @@ public sealed record QuantizedLayer(EncodedWeights Weights, int[] Bias, int[] Mu
 /// The TensorFlow Lite Micro scheme for a fully connected or convolution layer (docs/compression.md), shared by both:
 /// weights symmetric in [−127, 127] with one scale per output unit — one scale for the whole layer when it is
 /// clustered, so that its few distinct values stay few; bias int32 at input scale × weight scale, with
-/// −inputZeroPoint · Σ weights folded in so the kernels' inner loops are plain int8 dot products; requantization
+/// −inputZeroPoint · Σ weights folded in so the kernels' inner loops are plain int8 dot products, rounded to 16-bit
+/// storage where that moves no output by more than a 32nd of a step (<see cref="FixedPoint.CoarsenBias"/>); requantization
 /// multiplier input scale × weight scale / output scale as a Q15 number (stored as a short) and a shift. The weights are stored in the
 /// smallest encoding that fits them.
 /// </summary>
@@ -31,6 +32,7 @@ public static class LayerQuantizer
         var bias = new int[units];
         var multipliers = new int[units];
         var shifts = new int[units];
+        var realMultipliers = new double[units];
         var scales = modelScales ?? WeightScales(layer, clusters);
         for (int n = 0; n < units; n++)
         {
@@ -46,8 +48,11 @@ public static class LayerQuantizer
             }
             double accumulatorScale = input.Scale * weightScale;
             bias[n] = QuantizationParameters.SaturateInt32(Math.Round(layer.Bias[n] / accumulatorScale)) - input.ZeroPoint * weightSum;
-            (multipliers[n], shifts[n]) = FixedPoint.QuantizeMultiplierQ15(accumulatorScale / output.Scale);
+            realMultipliers[n] = accumulatorScale / output.Scale;
+            (multipliers[n], shifts[n]) = FixedPoint.QuantizeMultiplierQ15(realMultipliers[n]);
         }
+        // A QDQ model's own int32 biases stay exact; biases the bake quantized may be rounded to fit 16 bits.
+        if (modelScales == null) bias = FixedPoint.CoarsenBias(bias, realMultipliers);
         var codebook = clusters > 0 ? weights.Where(w => w != 0).Distinct().OrderBy(w => w).ToArray() : null;
         // One scale for the whole layer (clustered, or equal by chance) gives one multiplier: stored once, and the
         // kernels read element 0 of a one-element array.
@@ -59,18 +64,18 @@ public static class LayerQuantizer
         return new QuantizedLayer(encoded, bias, multipliers, shifts);
     }
 
-    /// <summary>Symmetric weight scales, one per unit (max |w| / 127), or one for the whole layer when it is clustered.</summary>
+    /// <summary>
+    /// Symmetric weight scales, one per unit (max |w| / 127), or one for the whole layer when it is clustered. A unit
+    /// whose weights are all zero (pruned away) takes the layer's largest scale: any scale serves it, and one like its
+    /// neighbours' keeps its requantization shift shared with theirs and its bias small enough for 16 bits.
+    /// </summary>
     public static double[] WeightScales(IWeightedKernel layer, int clusters)
     {
         int units = layer.Units, depth = layer.WeightsPerUnit;
         float layerMaxAbs = layer.Weights.Length == 0 ? 0 : layer.Weights.Max(Math.Abs);
-        var scales = new double[units];
+        var maxAbs = new float[units];
         for (int n = 0; n < units; n++)
-        {
-            float maxAbs = 0;
-            for (int k = 0; k < depth; k++) maxAbs = Math.Max(maxAbs, Math.Abs(layer.Weights[n * depth + k]));
-            scales[n] = QuantizationParameters.WeightScale(clusters > 0 ? layerMaxAbs : maxAbs);
-        }
-        return scales;
+            for (int k = 0; k < depth; k++) maxAbs[n] = Math.Max(maxAbs[n], Math.Abs(layer.Weights[n * depth + k]));
+        return Array.ConvertAll(maxAbs, unitMaxAbs => QuantizationParameters.WeightScale(clusters > 0 || unitMaxAbs == 0 ? layerMaxAbs : unitMaxAbs));
     }
 }

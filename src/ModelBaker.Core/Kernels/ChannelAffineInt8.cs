@@ -54,14 +54,17 @@ public sealed class ChannelAffineInt8 : Int8Kernel
         var bias = new int[channels];
         var multipliers = new int[channels];
         var shifts = new int[channels];
+        var realMultipliers = new double[channels];
         for (int c = 0; c < channels; c++)
         {
             double weightScale = QuantizationParameters.WeightScale(Math.Abs(affine.Scale[c]));
             weights[c] = (sbyte)Math.Max(-127, Math.Min(127, Math.Round(affine.Scale[c] / weightScale)));
             double accumulatorScale = input.Scale * weightScale;
             bias[c] = QuantizationParameters.SaturateInt32(Math.Round(affine.Shift[c] / accumulatorScale)) - input.ZeroPoint * weights[c];
-            (multipliers[c], shifts[c]) = QuantizeMultiplierQ15(accumulatorScale / output.Scale);
+            realMultipliers[c] = accumulatorScale / output.Scale;
+            (multipliers[c], shifts[c]) = QuantizeMultiplierQ15(realMultipliers[c]);
         }
+        bias = CoarsenBias(bias, realMultipliers);
         (multipliers, shifts) = ShareShift(multipliers, shifts);
         var (min, max) = QuantizationContext.ActivationRange(affine.ActivationMin, affine.ActivationMax, output);
         return new ChannelAffineInt8(affine.Source, q.Slice(affine.Input), q.Slice(affine.Output), affine.Inner, weights, bias,
@@ -71,7 +74,7 @@ public sealed class ChannelAffineInt8 : Int8Kernel
     public override KernelKind Kind => KernelKind.ChannelAffineInt8;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
     /// <summary>Multipliers are emitted as shorts (Q15), shifts as sbytes (they lie in −31…30); the rest as stored.</summary>
-    public override int WeightBytes => Weights.Length + 4 * Bias.Length + 2 * Multipliers.Length + Shifts.Length;
+    public override int WeightBytes => Weights.Length + RequantizationBytes(Bias, Multipliers, Shifts);
     public override IEnumerable<string> Helpers => new[] { nameof(ChannelAffineInt8), nameof(FixedPoint) };
 
     public override void Run(PlanArena arena) =>
@@ -140,7 +143,7 @@ public sealed class ChannelAffineInt8 : Int8Kernel
     public override void EmitData(CodeWriter code, string name)
     {
         EmitArrays.SBytes(code, $"{name}Weights", Weights, "per-channel int8 scale (±127 or 0)");
-        EmitArrays.Ints(code, $"{name}Bias", Bias, "per-channel int32 shift (scale = input scale × weight scale), input zero point folded in");
+        EmitArrays.Bias(code, $"{name}Bias", Bias, "per-channel int32 shift (scale = input scale × weight scale), input zero point folded in");
         EmitArrays.Shorts(code, $"{name}Multipliers", _storedMultipliers, "Q15 requantization multipliers (used as Q31: << 16), one per channel");
         EmitArrays.SBytes(code, $"{name}Shifts", _storedShifts, "power-of-two requantization shifts: one per channel, or one for all (equal, or shared: FixedPoint.ShareShift)");
     }

@@ -76,7 +76,7 @@ public sealed class ConvInt8 : Int8Kernel
     public override KernelKind Kind => KernelKind.ConvInt8;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
     /// <summary>Multipliers are emitted as shorts (Q15), shifts as sbytes (they lie in −31…30); the rest as stored.</summary>
-    public override int WeightBytes => Encoded.Bytes + 4 * Bias.Length + 2 * Multipliers.Length + Shifts.Length;
+    public override int WeightBytes => Encoded.Bytes + RequantizationBytes(Bias, Multipliers, Shifts);
     public override string Encoding => Encoded.Name;
     public override int Clusters => Encoded.ClusterCount;
     public override IEnumerable<string> Helpers => Encoded.Encoding == WeightEncoding.Dense
@@ -324,7 +324,7 @@ public sealed class ConvInt8 : Int8Kernel
                 $"[{g.OutputChannels} output channels × {g.InputChannels / g.Groups} input channels × {g.KernelHeight} × {g.KernelWidth}] int8 weights");
         else
             Encoded.EmitData(code, name);
-        EmitArrays.Ints(code, $"{name}Bias", Bias, "int32 bias (scale = input scale × weight scale), input zero point folded in");
+        EmitArrays.Bias(code, $"{name}Bias", Bias, "int32 bias (scale = input scale × weight scale), input zero point folded in");
         EmitArrays.Shorts(code, $"{name}Multipliers", _storedMultipliers, "Q15 requantization multipliers (used as Q31: << 16), one per output channel (one for all when they are equal)");
         EmitArrays.SBytes(code, $"{name}Shifts", _storedShifts, "power-of-two requantization shifts: one per output channel, or one for all (equal, or shared: FixedPoint.ShareShift)");
     }

@@ -77,6 +77,40 @@ public static class FixedPoint
     /// <summary>Shifts as stored in generated code: they lie in −31…30 (see <see cref="QuantizeMultiplier(double)"/>), so a byte each.</summary>
     public static sbyte[] ShiftBytes(int[] shifts) => Array.ConvertAll(shifts, s => (sbyte)s);
 
+    /// <summary>Most a coarsened bias may move an output (<see cref="CoarsenBias"/>), in output steps.</summary>
+    public const double MaxBiasError = 1.0 / 32;
+
+    /// <summary>
+    /// Int32 biases (input zero point folded in) rounded to multiples of 2^k, with the smallest k that brings every
+    /// bias / 2^k into int16, so generated code stores them as shorts (<see cref="ShortBiasShift"/>); half the bytes. Done
+    /// only when rounding by up to 2^(k−1) moves no unit's output by more than <see cref="MaxBiasError"/> of a step
+    /// (the accumulator's step is worth the unit's real requantization multiplier of an output step); otherwise, and
+    /// when they fit as they are, the biases come back unchanged. The reference interpreter runs the rounded biases,
+    /// so generated code still agrees with it bit for bit.
+    /// </summary>
+    public static int[] CoarsenBias(int[] bias, double[] realMultipliers)
+    {
+        int k = 0;
+        while (k < 16 && !Array.TrueForAll(bias, b => Math.Abs(Math.Round(b / (double)(1 << k), MidpointRounding.AwayFromZero)) <= short.MaxValue)) k++;
+        if (k == 0 || !Array.TrueForAll(realMultipliers, m => (1 << (k - 1)) * m <= MaxBiasError)) return bias;
+        return Array.ConvertAll(bias, b => (int)Math.Round(b / (double)(1 << k), MidpointRounding.AwayFromZero) << k);
+    }
+
+    /// <summary>The k at which every bias is a short times 2^k (the smallest), or −1 when they need int32.</summary>
+    public static int ShortBiasShift(int[] bias)
+    {
+        for (int k = 0; k <= 16; k++)
+        {
+            int step = 1 << k;
+            if (Array.TrueForAll(bias, b => b % step == 0 && b / step >= short.MinValue && b / step <= short.MaxValue)) return k;
+        }
+        return -1;
+    }
+
+    /// <summary>Bytes generated code stores for a weighted layer's requantization: biases, Q15 multipliers, sbyte shifts.</summary>
+    public static int RequantizationBytes(int[] bias, int[] multipliers, int[] shifts) =>
+        (ShortBiasShift(bias) < 0 ? 4 : 2) * bias.Length + 2 * multipliers.Length + shifts.Length;
+
     /// <summary>x = fraction × 2^exponent with fraction in [0.5, 1), exactly, from the IEEE bits.</summary>
     private static (double Fraction, int Exponent) Frexp(double x)
     {
@@ -112,6 +146,14 @@ public static class FixedPoint
         int remainder = x & mask;
         int threshold = (mask >> 1) + (x < 0 ? 1 : 0);
         return (x >> exponent) + (remainder > threshold ? 1 : 0);
+    }
+
+    /// <summary>Biases stored as shorts (see FixedPoint.ShortBiasShift in ModelBaker) back to int32, once, when the class is first used.</summary>
+    public static int[] WidenBias(short[] stored, int shift)
+    {
+        int[] bias = new int[stored.Length];
+        for (int i = 0; i < stored.Length; i++) bias[i] = stored[i] * (1 << shift);
+        return bias;
     }
 
     /// <summary>x × multiplier × 2^shift, with multiplier a Q31 number from QuantizeMultiplier.</summary>

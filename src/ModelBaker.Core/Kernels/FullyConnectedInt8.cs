@@ -78,7 +78,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     public override KernelKind Kind => KernelKind.FullyConnectedInt8;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
     /// <summary>Multipliers are emitted as shorts (Q15), shifts as sbytes (they lie in −31…30); the rest as stored.</summary>
-    public override int WeightBytes => Encoded.Bytes + 4 * Bias.Length + 2 * Multipliers.Length + Shifts.Length;
+    public override int WeightBytes => Encoded.Bytes + RequantizationBytes(Bias, Multipliers, Shifts);
     public override IEnumerable<string> Helpers => new[] { Encoded.Encoding switch
     {
         WeightEncoding.Dense => nameof(FullyConnectedInt8),
@@ -586,7 +586,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     public override void EmitData(CodeWriter code, string name)
     {
         Encoded.EmitData(code, name);
-        EmitArrays.Ints(code, $"{name}Bias", Bias, "int32 bias (scale = input scale × weight scale), input zero point folded in");
+        EmitArrays.Bias(code, $"{name}Bias", Bias, "int32 bias (scale = input scale × weight scale), input zero point folded in");
         EmitArrays.Shorts(code, $"{name}Multipliers", _storedMultipliers, "Q15 requantization multipliers (used as Q31: << 16), one per unit (one for all when they are equal)");
         EmitArrays.SBytes(code, $"{name}Shifts", _storedShifts, "power-of-two requantization shifts: one per unit, or one for all (equal, or shared: FixedPoint.ShareShift)");
     }
