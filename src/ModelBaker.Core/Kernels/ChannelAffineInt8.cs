@@ -14,36 +14,21 @@ namespace ModelBaker.Core.Kernels;
 /// </summary>
 public sealed class ChannelAffineInt8 : Int8Kernel
 {
-    public ChannelAffineInt8(string source, ArenaSlice input, ArenaSlice output, int inner, sbyte[] weights, int[] bias,
-        int[] multipliers, int[] shifts, int outputZeroPoint, int activationMin, int activationMax) : base(source)
+    public ChannelAffineInt8(string source, ArenaSlice input, ArenaSlice output, int inner, sbyte[] weights, OutputStage outputStage)
+        : base(source)
     {
         Input = input;
         Output = output;
         Inner = inner;
         Weights = weights;
-        Bias = bias;
-        Multipliers = multipliers;
-        Shifts = shifts;
-        _storedMultipliers = MultiplierShorts(multipliers);
-        _storedShifts = ShiftBytes(shifts);
-        OutputZeroPoint = outputZeroPoint;
-        ActivationMin = activationMin;
-        ActivationMax = activationMax;
+        OutputStage = outputStage;
     }
 
     public ArenaSlice Input { get; }
     public override ArenaSlice Output { get; }
     public int Inner { get; }
     public sbyte[] Weights { get; }
-    public int[] Bias { get; }
-    public int[] Multipliers { get; }
-    public int[] Shifts { get; }
-    // As generated code stores them (Q15 shorts, sbytes): the reference run passes the very same arrays.
-    private readonly short[] _storedMultipliers;
-    private readonly sbyte[] _storedShifts;
-    public int OutputZeroPoint { get; }
-    public int ActivationMin { get; }
-    public int ActivationMax { get; }
+    public OutputStage OutputStage { get; }
 
     public static ChannelAffineInt8 From(ChannelAffineFloat affine, QuantizationContext q)
     {
@@ -67,19 +52,21 @@ public sealed class ChannelAffineInt8 : Int8Kernel
         bias = CoarsenBias(bias, realMultipliers);
         (multipliers, shifts) = ShareShift(multipliers, shifts);
         var (min, max) = QuantizationContext.ActivationRange(affine.ActivationMin, affine.ActivationMax, output);
-        return new ChannelAffineInt8(affine.Source, q.Slice(affine.Input), q.Slice(affine.Output), affine.Inner, weights, bias,
-            multipliers, shifts, output.ZeroPoint, min, max);
+        return new ChannelAffineInt8(affine.Source, q.Slice(affine.Input), q.Slice(affine.Output), affine.Inner, weights,
+            new OutputStage(bias, multipliers, shifts, output.ZeroPoint, min, max));
     }
 
     public override KernelKind Kind => KernelKind.ChannelAffineInt8;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
-    /// <summary>Multipliers are emitted as shorts (Q15), shifts as sbytes (they lie in −31…30); the rest as stored.</summary>
-    public override int WeightBytes => Weights.Length + RequantizationBytes(Bias, Multipliers, Shifts);
+    public override int WeightBytes => Weights.Length + OutputStage.Bytes;
     public override IEnumerable<string> Helpers => new[] { nameof(ChannelAffineInt8), nameof(FixedPoint) };
 
-    public override void Run(PlanArena arena) =>
-        ChannelAffine(arena.Int8s(Input), Inner, Weights, Bias, _storedMultipliers, _storedShifts, OutputZeroPoint, ActivationMin, ActivationMax,
+    public override void Run(PlanArena arena)
+    {
+        var o = OutputStage;
+        ChannelAffine(arena.Int8s(Input), Inner, Weights, o.Bias, o.StoredMultipliers, o.StoredShifts, o.ZeroPoint, o.ActivationMin, o.ActivationMax,
             arena.Int8s(Output));
+    }
 
     // <emit>
     /// <summary>Int8 per-channel affine map (a 1×1 depthwise layer), channels of <paramref name="inner"/> elements.</summary>
@@ -121,7 +108,7 @@ public sealed class ChannelAffineInt8 : Int8Kernel
 
     public override void EmitNanoCall(CodeWriter code, string name) =>
         code.Line($"ChannelAffine({Input.NanoArguments()}, length: {Input.Length}, inner: {Inner}, {name}Weights, {name}Bias, {name}Multipliers, {name}Shifts,")
-            .Line($"    outputZeroPoint: {OutputZeroPoint}, activationMin: {ActivationMin}, activationMax: {ActivationMax}, {Output.NanoArguments()});");
+            .Line($"    {OutputStage.Arguments}, {Output.NanoArguments()});");
 
     /// <summary>Element i is read only to write element i.</summary>
     public override ArenaSlice? InPlaceInput => Input;
@@ -129,22 +116,19 @@ public sealed class ChannelAffineInt8 : Int8Kernel
     public override void WritePayload(PlanBinaryWriter w)
     {
         w.Slice(Input); w.Slice(Output); w.Int(Inner);
-        w.SBytes(Weights); w.Ints(Bias); w.Ints(Multipliers); w.Ints(Shifts);
-        w.Int(OutputZeroPoint); w.Int(ActivationMin); w.Int(ActivationMax);
+        w.SBytes(Weights); OutputStage.Write(w);
     }
 
     public static ChannelAffineInt8 Read(PlanBinaryReader r, string source) =>
-        new(source, r.Slice(), r.Slice(), r.Int(), r.SBytes(), r.Ints(), r.Ints(), r.Ints(), r.Int(), r.Int(), r.Int());
+        new(source, r.Slice(), r.Slice(), r.Int(), r.SBytes(), OutputStage.Read(r));
 
     public override void EmitCall(CodeWriter code, string name) =>
         code.Line($"ChannelAffine({Input.Expression()}, inner: {Inner}, {name}Weights, {name}Bias, {name}Multipliers, {name}Shifts,")
-            .Line($"    outputZeroPoint: {OutputZeroPoint}, activationMin: {ActivationMin}, activationMax: {ActivationMax}, {Output.Expression()});");
+            .Line($"    {OutputStage.Arguments}, {Output.Expression()});");
 
     public override void EmitData(CodeWriter code, string name)
     {
         EmitArrays.SBytes(code, $"{name}Weights", Weights, "per-channel int8 scale (±127 or 0)");
-        EmitArrays.Bias(code, $"{name}Bias", Bias, "per-channel int32 shift (scale = input scale × weight scale), input zero point folded in");
-        EmitArrays.Shorts(code, $"{name}Multipliers", _storedMultipliers, "Q15 requantization multipliers (used as Q31: << 16), one per channel");
-        EmitArrays.SBytes(code, $"{name}Shifts", _storedShifts, "power-of-two requantization shifts: one per channel, or one for all (equal, or shared: FixedPoint.ShareShift)");
+        OutputStage.EmitData(code, name, "channel");
     }
 }

@@ -20,23 +20,16 @@ namespace ModelBaker.Core.Kernels;
 /// </summary>
 public sealed class ConvInt8 : Int8Kernel
 {
-    public ConvInt8(string source, ArenaSlice input, ArenaSlice output, ConvGeometry geometry, EncodedWeights weights, int[] bias,
-        int[] multipliers, int[] shifts, int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax) : base(source)
+    public ConvInt8(string source, ArenaSlice input, ArenaSlice output, ConvGeometry geometry, EncodedWeights weights, int inputZeroPoint,
+        OutputStage outputStage) : base(source)
     {
         Input = input;
         Output = output;
         Geometry = geometry;
         Encoded = weights;
         Weights = weights.Decode();
-        Bias = bias;
-        Multipliers = multipliers;
-        Shifts = shifts;
-        _storedMultipliers = MultiplierShorts(multipliers);
-        _storedShifts = ShiftBytes(shifts);
         InputZeroPoint = inputZeroPoint;
-        OutputZeroPoint = outputZeroPoint;
-        ActivationMin = activationMin;
-        ActivationMax = activationMax;
+        OutputStage = outputStage;
     }
 
     public ArenaSlice Input { get; }
@@ -48,17 +41,8 @@ public sealed class ConvInt8 : Int8Kernel
     public sbyte[] Weights { get; }
     public override int Parameters => Weights.Length;
     public override int ZeroParameters => System.Linq.Enumerable.Count(Weights, w => w == 0);
-    /// <summary>int32 at input scale × weight scale, with −inputZeroPoint · Σ weights of the channel folded in.</summary>
-    public int[] Bias { get; }
-    public int[] Multipliers { get; }
-    public int[] Shifts { get; }
-    // As generated code stores them (Q15 shorts, sbytes): the reference run passes the very same arrays.
-    private readonly short[] _storedMultipliers;
-    private readonly sbyte[] _storedShifts;
     public int InputZeroPoint { get; }
-    public int OutputZeroPoint { get; }
-    public int ActivationMin { get; }
-    public int ActivationMax { get; }
+    public OutputStage OutputStage { get; }
 
     /// <summary>The TensorFlow Lite Micro scheme, per output channel (docs/compression.md).</summary>
     public static ConvInt8 From(ConvFloat conv, QuantizationContext q)
@@ -69,14 +53,13 @@ public sealed class ConvInt8 : Int8Kernel
         var layer = LayerQuantizer.Quantize(conv, conv.ClusteredValues, q.ModelWeightScalesOf(conv.Source, conv.Geometry.OutputChannels), input, output,
             dense: q.Target == Pipeline.CodeTarget.NanoFramework);
         var (min, max) = QuantizationContext.ActivationRange(conv.ActivationMin, conv.ActivationMax, output);
-        return new ConvInt8(conv.Source, q.Slice(conv.Input), q.Slice(conv.Output), conv.Geometry, layer.Weights, layer.Bias,
-            layer.Multipliers, layer.Shifts, input.ZeroPoint, output.ZeroPoint, min, max);
+        return new ConvInt8(conv.Source, q.Slice(conv.Input), q.Slice(conv.Output), conv.Geometry, layer.Weights, input.ZeroPoint,
+            new OutputStage(layer.Bias, layer.Multipliers, layer.Shifts, output.ZeroPoint, min, max));
     }
 
     public override KernelKind Kind => KernelKind.ConvInt8;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
-    /// <summary>Multipliers are emitted as shorts (Q15), shifts as sbytes (they lie in −31…30); the rest as stored.</summary>
-    public override int WeightBytes => Encoded.Bytes + RequantizationBytes(Bias, Multipliers, Shifts);
+    public override int WeightBytes => Encoded.Bytes + OutputStage.Bytes;
     public override string Encoding => Encoded.Name;
     public override int Clusters => Encoded.ClusterCount;
     public override IEnumerable<string> Helpers => Encoded.Encoding == WeightEncoding.Dense
@@ -85,20 +68,19 @@ public sealed class ConvInt8 : Int8Kernel
 
     public override void Run(PlanArena arena)
     {
-        var g = Geometry;
-        var e = Encoded;
+        var (g, e, o) = (Geometry, Encoded, OutputStage);
         if (e.Encoding != WeightEncoding.Dense)
         {
             ConvEncoded(arena.Int8s(Input), (int)e.Encoding, e.Values, e.Mask, e.Deltas, e.Counts, e.Codebook, e.Codes, e.Bits,
-                Bias, _storedMultipliers, _storedShifts, g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
+                o.Bias, o.StoredMultipliers, o.StoredShifts, g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
                 g.OutputChannels, g.OutputHeight, g.OutputWidth, g.Groups, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth,
-                g.DilationHeight, g.DilationWidth, g.PadTop, g.PadLeft, InputZeroPoint, OutputZeroPoint, ActivationMin, ActivationMax,
+                g.DilationHeight, g.DilationWidth, g.PadTop, g.PadLeft, InputZeroPoint, o.ZeroPoint, o.ActivationMin, o.ActivationMax,
                 arena.Int8s(Output));
             return;
         }
-        Conv(arena.Int8s(Input), e.Values, Bias, _storedMultipliers, _storedShifts, g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
+        Conv(arena.Int8s(Input), e.Values, o.Bias, o.StoredMultipliers, o.StoredShifts, g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
             g.OutputChannels, g.OutputHeight, g.OutputWidth, g.Groups, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth,
-            g.DilationHeight, g.DilationWidth, g.PadTop, g.PadLeft, InputZeroPoint, OutputZeroPoint, ActivationMin, ActivationMax,
+            g.DilationHeight, g.DilationWidth, g.PadTop, g.PadLeft, InputZeroPoint, o.ZeroPoint, o.ActivationMin, o.ActivationMax,
             arena.Int8s(Output));
     }
 
@@ -291,19 +273,18 @@ public sealed class ConvInt8 : Int8Kernel
         code.Line($"Conv({Input.NanoArguments()}, {name}Weights, {name}Bias, {name}Multipliers, {name}Shifts,")
             .Line($"    {geometry[0]}")
             .Line($"    {geometry[1]}")
-            .Line($"    inputZeroPoint: {InputZeroPoint}, outputZeroPoint: {OutputZeroPoint}, activationMin: {ActivationMin}, activationMax: {ActivationMax}, {Output.NanoArguments()});");
+            .Line($"    inputZeroPoint: {InputZeroPoint}, {OutputStage.Arguments}, {Output.NanoArguments()});");
     }
 
     public override void WritePayload(PlanBinaryWriter w)
     {
         w.Slice(Input); w.Slice(Output);
         Geometry.Write(w);
-        Encoded.Write(w); w.Ints(Bias); w.Ints(Multipliers); w.Ints(Shifts);
-        w.Int(InputZeroPoint); w.Int(OutputZeroPoint); w.Int(ActivationMin); w.Int(ActivationMax);
+        Encoded.Write(w); w.Int(InputZeroPoint); OutputStage.Write(w);
     }
 
     public static ConvInt8 Read(PlanBinaryReader r, string source) =>
-        new(source, r.Slice(), r.Slice(), ConvGeometry.Read(r), EncodedWeights.Read(r), r.Ints(), r.Ints(), r.Ints(), r.Int(), r.Int(), r.Int(), r.Int());
+        new(source, r.Slice(), r.Slice(), ConvGeometry.Read(r), EncodedWeights.Read(r), r.Int(), OutputStage.Read(r));
 
     public override void EmitCall(CodeWriter code, string name)
     {
@@ -313,7 +294,7 @@ public sealed class ConvInt8 : Int8Kernel
                 : $"ConvEncoded({Input.Expression()}, {Encoded.DecodeArguments(name)}, {name}Bias, {name}Multipliers, {name}Shifts,")
             .Line($"    {geometry[0]}")
             .Line($"    {geometry[1]}")
-            .Line($"    inputZeroPoint: {InputZeroPoint}, outputZeroPoint: {OutputZeroPoint}, activationMin: {ActivationMin}, activationMax: {ActivationMax}, {Output.Expression()});");
+            .Line($"    inputZeroPoint: {InputZeroPoint}, {OutputStage.Arguments}, {Output.Expression()});");
     }
 
     public override void EmitData(CodeWriter code, string name)
@@ -324,8 +305,6 @@ public sealed class ConvInt8 : Int8Kernel
                 $"[{g.OutputChannels} output channels × {g.InputChannels / g.Groups} input channels × {g.KernelHeight} × {g.KernelWidth}] int8 weights");
         else
             Encoded.EmitData(code, name);
-        EmitArrays.Bias(code, $"{name}Bias", Bias, "int32 bias (scale = input scale × weight scale), input zero point folded in");
-        EmitArrays.Shorts(code, $"{name}Multipliers", _storedMultipliers, "Q15 requantization multipliers (used as Q31: << 16), one per output channel (one for all when they are equal)");
-        EmitArrays.SBytes(code, $"{name}Shifts", _storedShifts, "power-of-two requantization shifts: one per output channel, or one for all (equal, or shared: FixedPoint.ShareShift)");
+        OutputStage.EmitData(code, name, "output channel");
     }
 }

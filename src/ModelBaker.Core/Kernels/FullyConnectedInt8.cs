@@ -17,8 +17,7 @@ namespace ModelBaker.Core.Kernels;
 public sealed class FullyConnectedInt8 : Int8Kernel
 {
     public FullyConnectedInt8(string source, ArenaSlice input, ArenaSlice output, int rows, int depth,
-        int rowStride, int columnStride, EncodedWeights weights, int[] bias, int[] multipliers, int[] shifts,
-        int outputZeroPoint, int activationMin, int activationMax) : base(source)
+        int rowStride, int columnStride, EncodedWeights weights, OutputStage outputStage) : base(source)
     {
         Input = input;
         Output = output;
@@ -28,14 +27,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
         ColumnStride = columnStride;
         Encoded = weights;
         Weights = weights.Decode();
-        Bias = bias;
-        Multipliers = multipliers;
-        Shifts = shifts;
-        _storedMultipliers = MultiplierShorts(multipliers);
-        _storedShifts = ShiftBytes(shifts);
-        OutputZeroPoint = outputZeroPoint;
-        ActivationMin = activationMin;
-        ActivationMax = activationMax;
+        OutputStage = outputStage;
     }
 
     public ArenaSlice Input { get; }
@@ -49,16 +41,8 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     public EncodedWeights Encoded { get; }
     /// <summary>[units, depth], row-major: one row per output unit (decoded).</summary>
     public sbyte[] Weights { get; }
-    public int[] Bias { get; }
-    public int[] Multipliers { get; }
-    public int[] Shifts { get; }
-    // As generated code stores them (Q15 shorts, sbytes): the reference run passes the very same arrays.
-    private readonly short[] _storedMultipliers;
-    private readonly sbyte[] _storedShifts;
-    public int OutputZeroPoint { get; }
-    public int ActivationMin { get; }
-    public int ActivationMax { get; }
-    public int Units => Bias.Length;
+    public OutputStage OutputStage { get; }
+    public int Units => OutputStage.Bias.Length;
 
     /// <summary>The layer quantized by <see cref="LayerQuantizer"/> (the TensorFlow Lite Micro scheme).</summary>
     public static FullyConnectedInt8 From(FullyConnectedFloat fc, QuantizationContext q)
@@ -67,7 +51,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
         var layer = LayerQuantizer.Quantize(fc, fc.ClusteredValues, q.ModelWeightScalesOf(fc.Source, fc.Units), q.Parameters(fc.Input), output);
         var (min, max) = QuantizationContext.ActivationRange(fc.ActivationMin, fc.ActivationMax, output);
         return new FullyConnectedInt8(fc.Source, q.Slice(fc.Input), q.Slice(fc.Output), fc.Rows, fc.Depth, fc.RowStride, fc.ColumnStride,
-            layer.Weights, layer.Bias, layer.Multipliers, layer.Shifts, output.ZeroPoint, min, max);
+            layer.Weights, new OutputStage(layer.Bias, layer.Multipliers, layer.Shifts, output.ZeroPoint, min, max));
     }
 
     public override int Parameters => Weights.Length;
@@ -77,8 +61,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
 
     public override KernelKind Kind => KernelKind.FullyConnectedInt8;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
-    /// <summary>Multipliers are emitted as shorts (Q15), shifts as sbytes (they lie in −31…30); the rest as stored.</summary>
-    public override int WeightBytes => Encoded.Bytes + RequantizationBytes(Bias, Multipliers, Shifts);
+    public override int WeightBytes => Encoded.Bytes + OutputStage.Bytes;
     public override IEnumerable<string> Helpers => new[] { Encoded.Encoding switch
     {
         WeightEncoding.Dense => nameof(FullyConnectedInt8),
@@ -90,26 +73,26 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     /// <summary>Runs the very helper generated code calls for this encoding.</summary>
     public override void Run(PlanArena arena)
     {
-        var e = Encoded;
+        var (e, o) = (Encoded, OutputStage);
         var input = arena.Int8s(Input);
         var output = arena.Int8s(Output);
         switch (e.Encoding)
         {
             case WeightEncoding.Dense:
-                FullyConnected(input, Rows, Depth, RowStride, ColumnStride, e.Values, Bias, _storedMultipliers, _storedShifts,
-                    OutputZeroPoint, ActivationMin, ActivationMax, output);
+                FullyConnected(input, Rows, Depth, RowStride, ColumnStride, e.Values, o.Bias, o.StoredMultipliers, o.StoredShifts,
+                    o.ZeroPoint, o.ActivationMin, o.ActivationMax, output);
                 break;
             case WeightEncoding.Bitmask:
-                FullyConnectedBitmask(input, Rows, Depth, RowStride, ColumnStride, e.Mask, e.Values, Bias, _storedMultipliers, _storedShifts,
-                    OutputZeroPoint, ActivationMin, ActivationMax, output);
+                FullyConnectedBitmask(input, Rows, Depth, RowStride, ColumnStride, e.Mask, e.Values, o.Bias, o.StoredMultipliers, o.StoredShifts,
+                    o.ZeroPoint, o.ActivationMin, o.ActivationMax, output);
                 break;
             case WeightEncoding.IndexDelta:
-                FullyConnectedIndexDelta(input, Rows, Depth, RowStride, ColumnStride, e.Counts, e.Deltas, e.Values, Bias, _storedMultipliers, _storedShifts,
-                    OutputZeroPoint, ActivationMin, ActivationMax, output);
+                FullyConnectedIndexDelta(input, Rows, Depth, RowStride, ColumnStride, e.Counts, e.Deltas, e.Values, o.Bias, o.StoredMultipliers, o.StoredShifts,
+                    o.ZeroPoint, o.ActivationMin, o.ActivationMax, output);
                 break;
             default:
-                FullyConnectedClustered(input, Rows, Depth, RowStride, ColumnStride, e.Mask, e.Codebook, e.Codes, e.Bits, Bias, _storedMultipliers, _storedShifts,
-                    OutputZeroPoint, ActivationMin, ActivationMax, output);
+                FullyConnectedClustered(input, Rows, Depth, RowStride, ColumnStride, e.Mask, e.Codebook, e.Codes, e.Bits, o.Bias, o.StoredMultipliers, o.StoredShifts,
+                    o.ZeroPoint, o.ActivationMin, o.ActivationMax, output);
                 break;
         }
     }
@@ -541,34 +524,23 @@ public sealed class FullyConnectedInt8 : Int8Kernel
         _ => "#NanoClustered",
     }, nameof(FixedPoint) };
 
-    public override void EmitNanoCall(CodeWriter code, string name)
-    {
-        var (method, weights) = Encoded.Encoding switch
-        {
-            WeightEncoding.Dense => ("FullyConnected", $"{name}Weights"),
-            WeightEncoding.Bitmask => ("FullyConnectedBitmask", $"{name}Mask, {name}Weights"),
-            WeightEncoding.IndexDelta => ("FullyConnectedIndexDelta", $"{name}Counts, {name}Deltas, {name}Weights"),
-            WeightEncoding.ClusteredBitmask => ("FullyConnectedClustered", $"{name}Mask, {name}Codebook, {name}Codes, bits: {Encoded.Bits}"),
-            _ => ("FullyConnectedClustered", $"NoMask, {name}Codebook, {name}Codes, bits: {Encoded.Bits}"),
-        };
-        code.Line($"{method}({Input.NanoArguments()}, rows: {Rows}, depth: {Depth}, rowStride: {RowStride}, columnStride: {ColumnStride},")
-            .Line($"    {weights}, {name}Bias, {name}Multipliers, {name}Shifts,")
-            .Line($"    outputZeroPoint: {OutputZeroPoint}, activationMin: {ActivationMin}, activationMax: {ActivationMax}, {Output.NanoArguments()});");
-    }
+    public override void EmitNanoCall(CodeWriter code, string name) => EmitCall(code, name, Input.NanoArguments(), Output.NanoArguments(), noMask: "NoMask");
 
     public override void WritePayload(PlanBinaryWriter w)
     {
         w.Slice(Input); w.Slice(Output);
         w.Int(Rows); w.Int(Depth); w.Int(RowStride); w.Int(ColumnStride);
-        Encoded.Write(w); w.Ints(Bias); w.Ints(Multipliers); w.Ints(Shifts);
-        w.Int(OutputZeroPoint); w.Int(ActivationMin); w.Int(ActivationMax);
+        Encoded.Write(w); OutputStage.Write(w);
     }
 
     public static FullyConnectedInt8 Read(PlanBinaryReader r, string source) =>
         new(source, r.Slice(), r.Slice(), r.Int(), r.Int(), r.Int(), r.Int(),
-            EncodedWeights.Read(r), r.Ints(), r.Ints(), r.Ints(), r.Int(), r.Int(), r.Int());
+            EncodedWeights.Read(r), OutputStage.Read(r));
 
-    public override void EmitCall(CodeWriter code, string name)
+    public override void EmitCall(CodeWriter code, string name) => EmitCall(code, name, Input.Expression(), Output.Expression(), noMask: "mask: default");
+
+    /// <summary>The call of this encoding's kernel, in either flavour (they differ in how arena slices are passed).</summary>
+    private void EmitCall(CodeWriter code, string name, string input, string output, string noMask)
     {
         var (method, weights) = Encoded.Encoding switch
         {
@@ -576,18 +548,16 @@ public sealed class FullyConnectedInt8 : Int8Kernel
             WeightEncoding.Bitmask => ("FullyConnectedBitmask", $"{name}Mask, {name}Weights"),
             WeightEncoding.IndexDelta => ("FullyConnectedIndexDelta", $"{name}Counts, {name}Deltas, {name}Weights"),
             WeightEncoding.ClusteredBitmask => ("FullyConnectedClustered", $"{name}Mask, {name}Codebook, {name}Codes, bits: {Encoded.Bits}"),
-            _ => ("FullyConnectedClustered", $"mask: default, {name}Codebook, {name}Codes, bits: {Encoded.Bits}"),
+            _ => ("FullyConnectedClustered", $"{noMask}, {name}Codebook, {name}Codes, bits: {Encoded.Bits}"),
         };
-        code.Line($"{method}({Input.Expression()}, rows: {Rows}, depth: {Depth}, rowStride: {RowStride}, columnStride: {ColumnStride},")
+        code.Line($"{method}({input}, rows: {Rows}, depth: {Depth}, rowStride: {RowStride}, columnStride: {ColumnStride},")
             .Line($"    {weights}, {name}Bias, {name}Multipliers, {name}Shifts,")
-            .Line($"    outputZeroPoint: {OutputZeroPoint}, activationMin: {ActivationMin}, activationMax: {ActivationMax}, {Output.Expression()});");
+            .Line($"    {OutputStage.Arguments}, {output});");
     }
 
     public override void EmitData(CodeWriter code, string name)
     {
         Encoded.EmitData(code, name);
-        EmitArrays.Bias(code, $"{name}Bias", Bias, "int32 bias (scale = input scale × weight scale), input zero point folded in");
-        EmitArrays.Shorts(code, $"{name}Multipliers", _storedMultipliers, "Q15 requantization multipliers (used as Q31: << 16), one per unit (one for all when they are equal)");
-        EmitArrays.SBytes(code, $"{name}Shifts", _storedShifts, "power-of-two requantization shifts: one per unit, or one for all (equal, or shared: FixedPoint.ShareShift)");
+        OutputStage.EmitData(code, name, "unit");
     }
 }

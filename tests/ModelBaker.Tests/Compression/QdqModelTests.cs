@@ -39,20 +39,20 @@ public sealed class QdqModelTests
 
         var conv = Assert.Single(plan.Kernels.OfType<ConvInt8>());
         Assert.Equal(model.ConvWeights, conv.Weights);
-        Assert.Equal(QdqCnn.ReluZeroPoint, conv.OutputZeroPoint);
+        Assert.Equal(QdqCnn.ReluZeroPoint, conv.OutputStage.ZeroPoint);
         for (int m = 0; m < 4; m++)
-            AssertMultiplier((double)QdqCnn.InputScale * model.ConvScales[m] / QdqCnn.ReluScale, conv.Multipliers, conv.Shifts, m);
+            AssertMultiplier((double)QdqCnn.InputScale * model.ConvScales[m] / QdqCnn.ReluScale, conv.OutputStage.Multipliers, conv.OutputStage.Shifts, m);
 
         var layers = plan.Kernels.OfType<FullyConnectedInt8>().ToList();
         Assert.Equal(2, layers.Count);
         Assert.Equal(model.GemmWeights, layers[0].Weights);
-        Assert.Equal(QdqCnn.GemmZeroPoint, layers[0].OutputZeroPoint);
+        Assert.Equal(QdqCnn.GemmZeroPoint, layers[0].OutputStage.ZeroPoint);
         for (int n = 0; n < 10; n++)
-            AssertMultiplier((double)QdqCnn.ReluScale * model.GemmScales[n] / QdqCnn.GemmScale, layers[0].Multipliers, layers[0].Shifts, n);
+            AssertMultiplier((double)QdqCnn.ReluScale * model.GemmScales[n] / QdqCnn.GemmScale, layers[0].OutputStage.Multipliers, layers[0].OutputStage.Shifts, n);
         // MatMul's B [10 × 5] is stored one row per unit: transposed.
         var transposed = Enumerable.Range(0, 5 * 10).Select(i => model.MatMulWeights[i % 10 * 5 + i / 10]).ToArray();
         Assert.Equal(transposed, layers[1].Weights);
-        Assert.Equal(QdqCnn.OutputZeroPoint, layers[1].OutputZeroPoint);
+        Assert.Equal(QdqCnn.OutputZeroPoint, layers[1].OutputStage.ZeroPoint);
     }
 
     /// <summary>Unit n's requantization multiplier is the model's own, to the 12 bits a shared shift keeps (FixedPoint.ShareShift).</summary>

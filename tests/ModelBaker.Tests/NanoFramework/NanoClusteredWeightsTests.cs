@@ -41,7 +41,6 @@ public sealed class NanoClusteredWeightsTests
         var snapped = fc.Weights.Select(w => (sbyte)(Math.Clamp(Math.Round(w / 32.0), -3, 3) * 32)).ToArray();
         var codebook = snapped.Where(w => w != 0).Distinct().OrderBy(w => w).ToArray();
         return new FullyConnectedInt8(fc.Source, fc.Input, fc.Output, fc.Rows, fc.Depth, fc.RowStride, fc.ColumnStride,
-            EncodedWeights.Smallest(snapped, fc.Units, fc.Depth, codebook), fc.Bias, fc.Multipliers, fc.Shifts,
-            fc.OutputZeroPoint, fc.ActivationMin, fc.ActivationMax);
+            EncodedWeights.Smallest(snapped, fc.Units, fc.Depth, codebook), fc.OutputStage);
     }
 }
