@@ -30,6 +30,13 @@ namespace ModelBaker.Core.Compression;
 /// <c>Sparsity</c> means what it means in every other pruning mode: the fraction of the model's weights that go. A
 /// filter takes its own weights and, with its channel, a slice of every consumer's, so f is searched for: the one
 /// whose removed weights come closest to round(sparsity × all weights) (fewer on a tie).
+///
+/// With calibration data the sets of filters do not all lose the same fraction: how much a set can lose depends on what
+/// reads it (a residual stream every block reads, or features before a classifier that needs few of them). Starting
+/// from nothing, each step removes the next few channels (a sixteenth) of the one set whose step costs the least
+/// output error per weight removed — the float model's error on the calibration inputs with the readers of the
+/// removed channels reading nothing from them (<see cref="RemovalError"/>) — until the target is reached, the last
+/// step channel by channel (NetAdapt's greedy allocation, with a measured cost instead of a lookup table).
 /// </summary>
 public static class StructuredPruning
 {
@@ -39,15 +46,17 @@ public static class StructuredPruning
     /// </summary>
     public sealed record Result(IReadOnlyDictionary<string, int[]> KeptChannels, int RemovedFilters, int Filters, long RemovedWeights, long Weights);
 
-    /// <param name="readerEnergies">
-    /// Makes <see cref="ReaderEnergies"/>, by node name: for each layer that reads channels, the output energy each of its
-    /// input channels (or features) contributes; called only when some filters are coupled. Null: rank by filter norms.
-    /// </param>
-    public static Result Apply(Graph graph, float sparsity, Func<IReadOnlyDictionary<string, double[]>>? readerEnergies = null)
+    /// <param name="reference">The float plan lowered from <paramref name="graph"/> as it is now, and</param>
+    /// <param name="calibration">calibration inputs for it: coupled filters then rank by their readers' energies
+    /// (<see cref="ReaderEnergies"/>), and the sets of filters lose what costs the least error. Without: filter norms, and
+    /// the same fraction of every set.</param>
+    public static Result Apply(Graph graph, float sparsity, BakedPlan? reference = null, CalibrationSet? calibration = null)
     {
         if (sparsity < 0 || sparsity >= 1) throw new ArgumentOutOfRangeException(nameof(sparsity), sparsity, "Sparsity must be in [0, 1).");
-        var channels = new ChannelTrace(graph, readerEnergies);
-        var removed = ClosestToTarget(channels, Math.Round(sparsity * (double)channels.Weights(new HashSet<int>()).All, MidpointRounding.AwayFromZero));
+        var channels = new ChannelTrace(graph, reference != null && calibration != null ? () => ReaderEnergies(reference, calibration) : null);
+        double target = Math.Round(sparsity * (double)channels.Weights(new HashSet<int>()).All, MidpointRounding.AwayFromZero);
+        var error = reference != null && calibration != null ? RemovalError.TryCreate(graph, reference, calibration, channels) : null;
+        var removed = error != null ? CheapestToTarget(channels, target, error) : ClosestToTarget(channels, target);
         var (removedWeights, weights) = channels.Weights(removed);
         int filters = channels.Producers.Sum(p => p.Channels.Length);
         int removedFilters = channels.Producers.Sum(p => p.Channels.Count(id => removed.Contains(channels.Find(id))));
@@ -113,12 +122,123 @@ public static class StructuredPruning
         return target - fewer.Weights <= more.Weights - target ? fewer.Removed : more.Removed;
     }
 
+    /// <summary>
+    /// Greedy allocation: from nothing removed, repeatedly take the step (the next sixteenth of one set's channels, weakest
+    /// first) that adds the least <paramref name="error"/> per weight removed, until <paramref name="target"/> weights are
+    /// removed; the step that crosses it is taken channel by channel, stopping at whichever count comes closest (fewer on a tie).
+    /// </summary>
+    private static HashSet<int> CheapestToTarget(ChannelTrace channels, double target, RemovalError error)
+    {
+        var families = channels.RankedFamilies;
+        var counts = new int[families.Count];
+        HashSet<int> Removing(int family, int count) =>
+            new(families.SelectMany((ranked, f) => ranked.Take(f == family ? count : counts[f])));
+        var (removed, weights, cost) = (new HashSet<int>(), 0L, error.Of(new HashSet<int>()));
+        while (weights < target)
+        {
+            (int Family, int Count, HashSet<int> Removed, long Weights, double Error, double PerWeight)? best = null;
+            for (int f = 0; f < families.Count; f++)
+            {
+                int count = Math.Min(families[f].Length - 1, counts[f] + Math.Max(1, families[f].Length / 16));
+                if (count <= counts[f]) continue; // one channel always stays
+                var candidate = Removing(f, count);
+                long candidateWeights = channels.Weights(candidate).Removed;
+                if (candidateWeights <= weights) continue;
+                double candidateError = error.Of(candidate), perWeight = (candidateError - cost) / (candidateWeights - weights);
+                if (best == null || perWeight < best.Value.PerWeight) best = (f, count, candidate, candidateWeights, candidateError, perWeight);
+            }
+            if (best is not { } step) break; // every set down to one channel: as far as it goes
+            if (step.Weights > target)
+                for (int count = counts[step.Family] + 1; count <= step.Count; count++)
+                {
+                    var fewer = Removing(step.Family, count);
+                    long fewerWeights = channels.Weights(fewer).Removed;
+                    if (fewerWeights < target) { (removed, weights) = (fewer, fewerWeights); continue; }
+                    return target - weights <= fewerWeights - target ? removed : fewer;
+                }
+            counts[step.Family] = step.Count;
+            (removed, weights, cost) = (step.Removed, step.Weights, step.Error);
+        }
+        return removed;
+    }
+
+    /// <summary>
+    /// The float model's output error with some channels removed: Σ (y − y_float)² over the outputs of the first
+    /// <see cref="Samples"/> calibration inputs. A removed channel is one its readers no longer read, so every layer
+    /// that mixes channels gets zero weights on the removed ones while the model runs (then restored).
+    /// </summary>
+    private sealed class RemovalError
+    {
+        private const int Samples = 64;
+        private readonly BakedPlan _plan;
+        private readonly ChannelTrace _channels;
+        private readonly List<(IWeightedKernel Layer, int[] Ids, int Block)> _readers;
+        private readonly List<Array[]> _inputs;
+        private readonly List<Array[]> _outputs;
+
+        private RemovalError(BakedPlan plan, ChannelTrace channels, List<(IWeightedKernel, int[], int)> readers, List<Array[]> inputs)
+        {
+            (_plan, _channels, _readers, _inputs) = (plan, channels, readers, inputs);
+            _outputs = inputs.Select(input => PlanInterpreter.RunTensors(plan, input)).ToList();
+        }
+
+        /// <summary>Null when some layer reading removable channels has no step of its own in the plan to mask.</summary>
+        public static RemovalError? TryCreate(Graph graph, BakedPlan reference, CalibrationSet calibration, ChannelTrace channels)
+        {
+            var layers = reference.Kernels.OfType<IWeightedKernel>().Where(l => l.Groups == 1).ToDictionary(l => NodeName(l.Source));
+            var readers = new List<(IWeightedKernel, int[], int)>();
+            foreach (var node in graph.Nodes.Where(n => n.OpType is "Conv" or "Gemm" or "MatMul"))
+            {
+                if (!channels.Maps.TryGetValue(node.Inputs[0], out var ids) || ids.All(id => channels.IsFrozen(id))) continue;
+                if (node.OpType == "Conv" && node.GetInt("group", 1) > 1) continue; // depthwise: its channels' readers see the removal
+                if (!layers.TryGetValue(node.Name, out var layer) || layer.WeightsPerUnit % ids.Length != 0) return null;
+                readers.Add((layer, ids, layer.WeightsPerUnit / ids.Length));
+            }
+            return new RemovalError(reference, channels, readers, calibration.Samples().Take(Samples).ToList());
+        }
+
+        public double Of(HashSet<int> removed)
+        {
+            var saved = new List<(float[] Weights, int Index, float Value)>();
+            foreach (var (layer, ids, block) in _readers)
+                for (int c = 0; c < ids.Length; c++)
+                {
+                    if (!removed.Contains(_channels.Find(ids[c]))) continue;
+                    for (int u = 0; u < layer.Units; u++)
+                        for (int k = u * layer.WeightsPerUnit + c * block; k < u * layer.WeightsPerUnit + (c + 1) * block; k++)
+                        {
+                            saved.Add((layer.Weights, k, layer.Weights[k]));
+                            layer.Weights[k] = 0;
+                        }
+                }
+            try
+            {
+                double error = 0;
+                for (int s = 0; s < _inputs.Count; s++)
+                {
+                    var outputs = PlanInterpreter.RunTensors(_plan, _inputs[s]);
+                    for (int o = 0; o < outputs.Length; o++)
+                        if (outputs[o] is float[] y && _outputs[s][o] is float[] expected)
+                            for (int i = 0; i < y.Length; i++) error += (y[i] - (double)expected[i]) * (y[i] - expected[i]);
+                }
+                return error;
+            }
+            finally
+            {
+                foreach (var (weights, index, value) in saved) weights[index] = value;
+            }
+        }
+    }
+
     /// <summary>Which filter each channel of each tensor comes from, and which channels must stay.</summary>
     private sealed class ChannelTrace
     {
         private readonly Graph _graph;
         private readonly Func<IReadOnlyDictionary<string, double[]>>? _readerEnergies;
         private readonly Lazy<List<int[]>> _rankedFamilies;
+        /// <summary>Each set of filters removed together, its removable channel sets weakest first.</summary>
+        public List<int[]> RankedFamilies => _rankedFamilies.Value;
+        public bool IsFrozen(int id) => _frozen[Find(id)];
         private readonly List<int> _parent = new();
         private readonly List<bool> _frozen = new();
         public Dictionary<string, int[]> Maps { get; } = new();

@@ -58,7 +58,7 @@ public static class Baker
         // Structured pruning changes shapes, so it works on the graph: the smaller graph is lowered from then on.
         var calibration = options.CalibrationPath != null ? CalibrationSet.Open(options.CalibrationPath, reference.Inputs) : null;
         var structured = options.Pruning == PruningMode.Structured && options.Sparsity > 0
-            ? StructuredPruning.Apply(graph, options.Sparsity, calibration != null ? () => StructuredPruning.ReaderEnergies(reference, calibration) : null)
+            ? StructuredPruning.Apply(graph, options.Sparsity, reference, calibration)
             : null;
         if (structured != null)
             log.Info($"{header.ModelFileName}: structured pruning removed {structured.RemovedFilters} of {structured.Filters} filters and neurons, {structured.RemovedWeights:N0} of {structured.Weights:N0} weights.");

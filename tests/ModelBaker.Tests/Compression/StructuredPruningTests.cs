@@ -118,6 +118,50 @@ public sealed class StructuredPruningTests
         Assert.Contains(0, StructuredPruning.Apply(graph, 0.25f).KeptChannels["Conv_0"]);
     }
 
+    /// <summary>
+    /// x[6] → Gemm 6→8, Relu → Gemm 8→8, Relu → Gemm 8→3. Hidden neurons 2–7 of the second layer are the weakest of their
+    /// layer and the classifier reads nothing from them (zero columns).
+    /// </summary>
+    private static Graph UnreadNeurons()
+    {
+        var second = Filters(8, 8, 22);
+        for (int n = 2; n < 8; n++) for (int k = 0; k < 8; k++) second[n * 8 + k] /= 10;
+        var classifier = Filters(3, 8, 23);
+        for (int o = 0; o < 3; o++) Array.Clear(classifier, o * 8 + 2, 6);
+        return new GraphBuilder()
+            .Input("x", 1, 6)
+            .Constant("w1", T.F(T.S(8, 6), Filters(8, 6, 21))).Constant("b1", T.F(T.S(8), Biases(8, 24)))
+            .Constant("w2", T.F(T.S(8, 8), second)).Constant("b2", T.F(T.S(8), Biases(8, 25)))
+            .Constant("w3", T.F(T.S(3, 8), classifier))
+            .Node("Gemm", new[] { "x", "w1", "b1" }, new[] { "h1" }, GraphBuilder.Int("transB", 1))
+            .Node("Relu", new[] { "h1" }, new[] { "r1" })
+            .Node("Gemm", new[] { "r1", "w2", "b2" }, new[] { "h2" }, GraphBuilder.Int("transB", 1))
+            .Node("Relu", new[] { "h2" }, new[] { "r2" })
+            .Node("Gemm", new[] { "r2", "w3" }, new[] { "y" }, GraphBuilder.Int("transB", 1))
+            .Output("y").Graph;
+    }
+
+    [Fact]
+    public void WithCalibrationDataEachLayerLosesWhatCostsTheLeastError()
+    {
+        using var folder = new TempFolder();
+        var random = new Random(26);
+        string calibration = folder.Path("calibration.npy");
+        Npy.Write(calibration, Enumerable.Range(0, 64).Select(_ => Enumerable.Range(0, 6).Select(_ => (float)random.NextDouble()).ToArray()).ToArray());
+
+        // 136 weights; a second-layer neuron takes 8 + 3 of them, a first-layer one 6 + 8. Sparsity 66/136: the six
+        // unread neurons, all from the second layer, and no output changes.
+        var log = new RecordingLog();
+        var plan = Baker.Bake(UnreadNeurons(), "0", Structured(66f / 136) with { CalibrationPath = calibration }, log);
+        Assert.Contains(log.Messages, m => m.Contains("structured pruning removed 6 of 19 filters and neurons, 66 of 136 weights"));
+        AssertSameOutputs(UnreadNeurons(), plan, 6);
+
+        // Without calibration data both layers lose the same fraction, and live neurons of the first go.
+        var graph = UnreadNeurons();
+        ConstantFolding.Run(graph);
+        Assert.True(StructuredPruning.Apply(graph, 66f / 136).KeptChannels["Gemm_0"].Length < 8);
+    }
+
     [Fact]
     public void ConcatenatedChannelsAreRemovedFromTheRightPlaceOfTheConsumer()
     {
@@ -183,8 +227,9 @@ public sealed class StructuredPruningTests
     {
         var plan = Baker.Bake(SampleModels.DigitsOptions(0.5f) with { Pruning = PruningMode.Structured }, new RecordingLog());
         var layers = plan.Kernels.OfType<FullyConnectedInt8>().ToList();
-        Assert.Equal(new[] { (79, 64), (39, 79), (10, 39) }, layers.Select(l => (l.Units, l.Depth)));
-        Assert.Equal(79 * 64 + 39 * 79 + 10 * 39, plan.Kernels.Sum(k => k.Parameters));
+        // With the calibration digits the two hidden layers lose what costs the least error: 53 of 128 and 20 of 64.
+        Assert.Equal(new[] { (75, 64), (44, 75), (10, 44) }, layers.Select(l => (l.Units, l.Depth)));
+        Assert.Equal(75 * 64 + 44 * 75 + 10 * 44, plan.Kernels.Sum(k => k.Parameters));
     }
 
     [Fact]
@@ -199,7 +244,7 @@ public sealed class StructuredPruningTests
         var report = Baker.BakeWithReport(options, new RecordingLog()).Report;
         Assert.True(report.Validation!.Drop <= 0.5, $"float {report.Validation.FloatTop1:F2}% vs baked {report.Validation.BakedTop1:F2}%");
         Assert.True(6 * report.BakedWeightBytes <= report.FloatWeightBytes, $"{report.FloatWeightBytes} -> {report.BakedWeightBytes} bytes");
-        // 79·64 + 39·79 + 10·39 weights remain of 64·128 + 128·64 + 64·10 (plus the few kept weights that round to int8 zero).
-        Assert.InRange(report.AchievedSparsity, 1 - (79 * 64 + 39 * 79 + 10 * 39) / 17024.0, 1 - (79 * 64 + 39 * 79 + 10 * 39) / 17024.0 + 0.01);
+        // 75·64 + 44·75 + 10·44 weights remain of 64·128 + 128·64 + 64·10 (plus the few kept weights that round to int8 zero).
+        Assert.InRange(report.AchievedSparsity, 1 - (75 * 64 + 44 * 75 + 10 * 44) / 17024.0, 1 - (75 * 64 + 44 * 75 + 10 * 44) / 17024.0 + 0.01);
     }
 }
