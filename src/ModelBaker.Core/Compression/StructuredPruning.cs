@@ -163,24 +163,18 @@ public static class StructuredPruning
     }
 
     /// <summary>
-    /// The float model's output error with some channels removed: Σ (y − y_float)² over the outputs of the first
-    /// <see cref="Samples"/> calibration inputs. A removed channel is one its readers no longer read, so every layer
-    /// that mixes channels gets zero weights on the removed ones while the model runs (then restored).
+    /// The float model's output error (<see cref="OutputError"/>) with some channels removed. A removed channel is one
+    /// its readers no longer read, so every layer that mixes channels gets zero weights on the removed ones while the
+    /// model runs (then restored).
     /// </summary>
     private sealed class RemovalError
     {
-        private const int Samples = 64;
-        private readonly BakedPlan _plan;
+        private readonly OutputError _error;
         private readonly ChannelTrace _channels;
         private readonly List<(IWeightedKernel Layer, int[] Ids, int Block)> _readers;
-        private readonly List<Array[]> _inputs;
-        private readonly List<Array[]> _outputs;
 
-        private RemovalError(BakedPlan plan, ChannelTrace channels, List<(IWeightedKernel, int[], int)> readers, List<Array[]> inputs)
-        {
-            (_plan, _channels, _readers, _inputs) = (plan, channels, readers, inputs);
-            _outputs = inputs.Select(input => PlanInterpreter.RunTensors(plan, input)).ToList();
-        }
+        private RemovalError(OutputError error, ChannelTrace channels, List<(IWeightedKernel, int[], int)> readers) =>
+            (_error, _channels, _readers) = (error, channels, readers);
 
         /// <summary>Null when some layer reading removable channels has no step of its own in the plan to mask.</summary>
         public static RemovalError? TryCreate(Graph graph, BakedPlan reference, CalibrationSet calibration, ChannelTrace channels)
@@ -194,7 +188,7 @@ public static class StructuredPruning
                 if (!layers.TryGetValue(node.Name, out var layer) || layer.WeightsPerUnit % ids.Length != 0) return null;
                 readers.Add((layer, ids, layer.WeightsPerUnit / ids.Length));
             }
-            return new RemovalError(reference, channels, readers, calibration.Samples().Take(Samples).ToList());
+            return new RemovalError(new OutputError(reference, reference, calibration), channels, readers);
         }
 
         public double Of(HashSet<int> removed)
@@ -213,15 +207,7 @@ public static class StructuredPruning
                 }
             try
             {
-                double error = 0;
-                for (int s = 0; s < _inputs.Count; s++)
-                {
-                    var outputs = PlanInterpreter.RunTensors(_plan, _inputs[s]);
-                    for (int o = 0; o < outputs.Length; o++)
-                        if (outputs[o] is float[] y && _outputs[s][o] is float[] expected)
-                            for (int i = 0; i < y.Length; i++) error += (y[i] - (double)expected[i]) * (y[i] - expected[i]);
-                }
-                return error;
+                return _error.Measure();
             }
             finally
             {
