@@ -56,7 +56,7 @@ public sealed class MaxPoolIndices : FloatKernel
     /// Flat positions in the input of each pooling window's first maximum (geometry as for Pool); columnMajor 1 counts
     /// the spatial part column-major (ONNX storage_order 1).
     /// </summary>
-    public static void Indices<T>(ReadOnlySpan<T> input, 
+    public static void Indices<T>(ReadOnlySpan<T> input,
         int planes, int inputDepth, int inputHeight, int inputWidth, int outputDepth, int outputHeight, int outputWidth,
         int kernelDepth, int kernelHeight, int kernelWidth, int strideDepth, int strideHeight, int strideWidth,
         int dilationDepth, int dilationHeight, int dilationWidth, int padFront, int padTop, int padLeft,

@@ -50,7 +50,7 @@ public sealed class PoolFloat : FloatKernel
     /// The geometry: planes, input D H W, output D H W, kernel D H W, strides D H W, dilations D H W, padding before D H W,
     /// padded extent D H W (where the padding after each axis ends).
     /// </summary>
-    public static void Pool(int kind, ReadOnlySpan<float> input, 
+    public static void Pool(int kind, ReadOnlySpan<float> input,
         int planes, int inputDepth, int inputHeight, int inputWidth, int outputDepth, int outputHeight, int outputWidth,
         int kernelDepth, int kernelHeight, int kernelWidth, int strideDepth, int strideHeight, int strideWidth,
         int dilationDepth, int dilationHeight, int dilationWidth, int padFront, int padTop, int padLeft,

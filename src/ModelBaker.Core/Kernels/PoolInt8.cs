@@ -57,7 +57,7 @@ public sealed class PoolInt8 : Int8Kernel
     /// 2 = average counting padding as real 0. Averages round half away from zero: zeroPoint + (Σ(q − zeroPoint) ± count/2) / count.
     /// The geometry as for the float Pool.
     /// </summary>
-    public static void Pool(int kind, ReadOnlySpan<sbyte> input, 
+    public static void Pool(int kind, ReadOnlySpan<sbyte> input,
         int planes, int inputDepth, int inputHeight, int inputWidth, int outputDepth, int outputHeight, int outputWidth,
         int kernelDepth, int kernelHeight, int kernelWidth, int strideDepth, int strideHeight, int strideWidth,
         int dilationDepth, int dilationHeight, int dilationWidth, int padFront, int padTop, int padLeft,
@@ -128,7 +128,7 @@ public sealed class PoolInt8 : Int8Kernel
     /// 2 = average counting padding as real 0. Averages round half away from zero: zeroPoint + (Σ(q − zeroPoint) ± count/2) / count.
     /// The geometry as for the float Pool.
     /// </summary>
-    public static void Pool(int kind, sbyte[] input, int inputOffset, 
+    public static void Pool(int kind, sbyte[] input, int inputOffset,
         int planes, int inputDepth, int inputHeight, int inputWidth, int outputDepth, int outputHeight, int outputWidth,
         int kernelDepth, int kernelHeight, int kernelWidth, int strideDepth, int strideHeight, int strideWidth,
         int dilationDepth, int dilationHeight, int dilationWidth, int padFront, int padTop, int padLeft,
