@@ -7,9 +7,9 @@ using ModelBaker.Core.Plan;
 namespace ModelBaker.Core.Compression;
 
 /// <summary>
-/// How far a float plan's outputs are from the model as exported: Σ (y − y_float)² over every output of the first
-/// <see cref="Samples"/> calibration inputs. Structured pruning measures candidate removals with it, changing the plan's
-/// weights, measuring, and putting them back.
+/// How far a float plan's outputs have moved from what they were when this was made: Σ (y − y_before)² over every
+/// output of the first <see cref="Samples"/> calibration inputs. Structured pruning measures candidate removals with
+/// it on the model as exported, changing its weights, measuring, and putting them back.
 /// </summary>
 public sealed class OutputError
 {
@@ -20,13 +20,12 @@ public sealed class OutputError
     private readonly List<Array[]> _inputs;
     private readonly List<Array[]> _expected;
 
-    /// <param name="plan">The float plan whose weights the caller changes.</param>
-    /// <param name="reference">The model as exported (may be <paramref name="plan"/> itself).</param>
-    public OutputError(BakedPlan plan, BakedPlan reference, CalibrationSet calibration)
+    /// <param name="plan">The float plan whose weights the caller changes; its outputs now are the yardstick.</param>
+    public OutputError(BakedPlan plan, CalibrationSet calibration)
     {
         _plan = plan;
         _inputs = calibration.Samples().Take(Samples).ToList();
-        _expected = _inputs.Select(input => PlanInterpreter.RunTensors(reference, input)).ToList();
+        _expected = _inputs.Select(input => PlanInterpreter.RunTensors(plan, input)).ToList();
     }
 
     /// <summary>The error with the plan's weights as they are now.</summary>

@@ -133,7 +133,7 @@ public static class StructuredPruning
         var counts = new int[families.Count];
         HashSet<int> Removing(int family, int count) =>
             new(families.SelectMany((ranked, f) => ranked.Take(f == family ? count : counts[f])));
-        var (removed, weights, cost) = (new HashSet<int>(), 0L, error.Of(new HashSet<int>()));
+        var (removed, weights, cost) = (new HashSet<int>(), 0L, 0.0); // nothing removed: the model as exported, no error
         while (weights < target)
         {
             (int Family, int Count, HashSet<int> Removed, long Weights, double Error, double PerWeight)? best = null;
@@ -188,7 +188,7 @@ public static class StructuredPruning
                 if (!layers.TryGetValue(node.Name, out var layer) || layer.WeightsPerUnit % ids.Length != 0) return null;
                 readers.Add((layer, ids, layer.WeightsPerUnit / ids.Length));
             }
-            return new RemovalError(new OutputError(reference, reference, calibration), channels, readers);
+            return new RemovalError(new OutputError(reference, calibration), channels, readers);
         }
 
         public double Of(HashSet<int> removed)
