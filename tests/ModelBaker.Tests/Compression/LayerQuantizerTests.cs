@@ -1,33 +1,19 @@
 using ModelBaker.Core.Compression;
 using ModelBaker.Core.Kernels;
-using ModelBaker.Core.Plan;
+using ModelBaker.Tests.Support;
 
 namespace ModelBaker.Tests.Compression;
 
 /// <summary>The per-layer int8 scheme's storage choices: shared shifts, 16-bit biases, and units pruned to nothing.</summary>
 public sealed class LayerQuantizerTests
 {
-    private sealed class Layer : IWeightedKernel
-    {
-        public Layer(float[] weights, float[] bias) => (Weights, Bias) = (weights, bias);
-        public string Source => "test";
-        public float[] Weights { get; }
-        public float[] Bias { get; }
-        public int Units => Bias.Length;
-        public int WeightsPerUnit => Weights.Length / Units;
-        public int Groups => 1;
-        public int ClusteredValues { get; set; }
-        public ArenaSlice Input => new("x", ModelBaker.Core.Ir.ElementType.Float32, WeightsPerUnit);
-        public IEnumerable<float[]> Patches(float[] input, int group) { yield return input; }
-    }
-
     [Fact]
     public void AUnitPrunedToNothingSharesItsNeighboursShiftAndEveryBiasIsStoredIn16Bits()
     {
         // Four units of 64 weights after a Relu (input zero point −128), the third pruned away entirely.
         var random = new Random(8);
         var weights = Enumerable.Range(0, 4 * 64).Select(i => i / 64 == 2 ? 0f : (float)(random.NextDouble() - 0.5) * (1 + i / 64)).ToArray();
-        var layer = new Layer(weights, new[] { 0.3f, -0.2f, 0.15f, 1.5f });
+        var layer = new TestLayer(weights, units: 4, bias: new[] { 0.3f, -0.2f, 0.15f, 1.5f });
         var input = new QuantizationParameters(0.05, -128);
         var output = new QuantizationParameters(0.2, -20);
 
@@ -44,7 +30,7 @@ public sealed class LayerQuantizerTests
     [Fact]
     public void AQdqModelsOwnBiasesStayExact()
     {
-        var layer = new Layer(new[] { 0.5f, -0.25f, 0.125f, 1f }, new[] { 100f, -3f });
+        var layer = new TestLayer(new[] { 0.5f, -0.25f, 0.125f, 1f }, units: 2, bias: new[] { 100f, -3f });
         var input = new QuantizationParameters(0.0013, -128);
         var quantized = LayerQuantizer.Quantize(layer, 0, modelScales: new[] { 0.5 / 64, 1 / 64.0 }, input, new QuantizationParameters(0.5, 0));
         // 100 / (0.0013 × 0.5 / 64) = 9,846,153.8, and −(−128) × Σ weights folded in: no 16-bit form, and no rounding.

@@ -8,24 +8,10 @@ namespace ModelBaker.Tests.Compression;
 
 public sealed class PruningModeTests
 {
-    private sealed class Layer : IWeightedKernel
-    {
-        public Layer(float[] weights, int units = 1) => (Weights, Units) = (weights, units);
-        public string Source => "test";
-        public float[] Weights { get; }
-        public float[] Bias => Array.Empty<float>();
-        public int Units { get; }
-        public int WeightsPerUnit => Weights.Length / Units;
-        public int Groups => 1;
-        public int ClusteredValues { get; set; }
-        public ArenaSlice Input => new("x", ModelBaker.Core.Ir.ElementType.Float32, Weights.Length);
-        public IEnumerable<float[]> Patches(float[] input, int group) { yield return input; }
-    }
-
-    private static Layer RandomLayer(int seed, int count, float scale, int units = 1)
+    private static TestLayer RandomLayer(int seed, int count, float scale, int units = 1)
     {
         var random = new Random(seed);
-        return new Layer(Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1) * scale).ToArray(), units);
+        return new TestLayer(Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1) * scale).ToArray(), units);
     }
 
     [Fact]

@@ -54,6 +54,15 @@ public sealed class StructuredPruningTests
     private static BakeOptions Structured(float sparsity) =>
         new("test.onnx", "Test", "Tests") { Sparsity = sparsity, Pruning = PruningMode.Structured, Precision = Precision.Float32 };
 
+    /// <summary>A calibration file of inputs uniform in [0, 1).</summary>
+    private static string UniformCalibration(TempFolder folder, int seed, int samples, int length)
+    {
+        var random = new Random(seed);
+        string path = folder.Path("calibration.npy");
+        Npy.Write(path, Enumerable.Range(0, samples).Select(_ => Enumerable.Range(0, length).Select(_ => (float)random.NextDouble()).ToArray()).ToArray());
+        return path;
+    }
+
     private static void AssertSameOutputs(Graph original, BakedPlan pruned, int inputLength)
     {
         var unpruned = Baker.Bake(original, "0", Structured(0f), new RecordingLog());
@@ -101,9 +110,7 @@ public sealed class StructuredPruningTests
     public void WithCalibrationDataCoupledChannelsAreRankedByWhatTheirReadersGetNotByFilterNorms()
     {
         using var folder = new TempFolder();
-        var random = new Random(13);
-        string calibration = folder.Path("calibration.npy");
-        Npy.Write(calibration, Enumerable.Range(0, 50).Select(_ => Enumerable.Range(0, 36).Select(_ => (float)random.NextDouble()).ToArray()).ToArray());
+        string calibration = UniformCalibration(folder, seed: 13, samples: 50, length: 36);
 
         // By filter norms, channel 0 is the last to go; by what the classifier reads from the block, the first — and
         // removing it changes no output. Sparsity 0.25 of the 64 weights is one coupled channel (9 + 7 + 3 weights).
@@ -145,9 +152,7 @@ public sealed class StructuredPruningTests
     public void WithCalibrationDataEachLayerLosesWhatCostsTheLeastError()
     {
         using var folder = new TempFolder();
-        var random = new Random(26);
-        string calibration = folder.Path("calibration.npy");
-        Npy.Write(calibration, Enumerable.Range(0, 64).Select(_ => Enumerable.Range(0, 6).Select(_ => (float)random.NextDouble()).ToArray()).ToArray());
+        string calibration = UniformCalibration(folder, seed: 26, samples: 64, length: 6);
 
         // 136 weights; a second-layer neuron takes 8 + 3 of them, a first-layer one 6 + 8. Sparsity 66/136: the six
         // unread neurons, all from the second layer, and no output changes.
