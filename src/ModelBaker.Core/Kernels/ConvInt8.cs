@@ -180,10 +180,10 @@ public sealed class ConvInt8 : Int8Kernel
         Span<sbyte> channelWeights = stackalloc sbyte[inputChannels / groups * kernelHeight * kernelWidth];
         for (int n = 0; n < batch; n++)
         {
-            int cursor = 0;
+            int cursor = 0, position = 0;
             for (int m = 0; m < outputChannels; m++)
             {
-                DecodeRow(encoding, m, values, mask, deltas, counts, codebook, codes, bits, ref cursor, channelWeights);
+                DecodeRow(encoding, m, values, mask, deltas, counts, codebook, codes, bits, ref cursor, ref position, channelWeights);
                 ConvChannel(input, channelWeights, bias[m], multipliers[multipliers.Length == 1 ? 0 : m] << 16, shifts[shifts.Length == 1 ? 0 : m],
                     n, m, inputChannels, inputHeight, inputWidth, outputChannels, outputHeight, outputWidth, groups,
                     kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft,

@@ -19,6 +19,12 @@ public enum WeightEncoding : byte
     Clustered = 3,
     /// <summary>The bitmask of non-zero weights, then the packed codes of the non-zero weights only.</summary>
     ClusteredBitmask = 4,
+    /// <summary>
+    /// For at most 16 shared values: one byte per non-zero weight, the zeros before it (high 4 bits, 0–14) and its code
+    /// (low 4 bits), over all units' weights in order; a byte 0xF0 + j skips 15 · (j + 1) zeros and places no weight.
+    /// No per-unit counts: a unit's weights end where the next entry's position passes the unit's last weight.
+    /// </summary>
+    ClusteredIndexDelta = 5,
 }
 
 /// <summary>
@@ -52,22 +58,23 @@ public sealed class EncodedWeights
     public byte[] Deltas { get; }
     public ushort[] Counts { get; }
     public sbyte[] Codebook { get; }
-    /// <summary>Codes packed little-endian, <see cref="Bits"/> bits each, in weight order.</summary>
+    /// <summary>Codes packed little-endian, <see cref="Bits"/> bits each, in weight order (ClusteredIndexDelta: its entry bytes).</summary>
     public byte[] Codes { get; }
     public int Bits { get; }
 
     public int MaskBytesPerUnit => (Depth + 7) / 8;
 
-    /// <summary>For reports: "dense", "bitmask", "index-delta", "clustered", "clustered-bitmask".</summary>
+    /// <summary>For reports: "dense", "bitmask", "index-delta", "clustered", "clustered-bitmask", "clustered-index-delta".</summary>
     public string Name => Encoding switch
     {
         WeightEncoding.IndexDelta => "index-delta",
         WeightEncoding.ClusteredBitmask => "clustered-bitmask",
+        WeightEncoding.ClusteredIndexDelta => "clustered-index-delta",
         var e => e.ToString().ToLowerInvariant(),
     };
 
     /// <summary>Distinct non-zero shared values of a clustered encoding; 0 otherwise.</summary>
-    public int ClusterCount => Encoding is WeightEncoding.Clustered or WeightEncoding.ClusteredBitmask ? Codebook.Count(c => c != 0) : 0;
+    public int ClusterCount => Encoding is WeightEncoding.Clustered or WeightEncoding.ClusteredBitmask or WeightEncoding.ClusteredIndexDelta ? Codebook.Count(c => c != 0) : 0;
 
     public int Bytes => Values.Length + Mask.Length + Deltas.Length + 2 * Counts.Length + Codebook.Length + Codes.Length;
 
@@ -111,6 +118,17 @@ public sealed class EncodedWeights
                     if (IsSet(i)) dense[i] = Codebook[Code(c++)];
                 break;
             }
+            case WeightEncoding.ClusteredIndexDelta:
+            {
+                int position = 0;
+                foreach (byte entry in Codes)
+                {
+                    if (entry >= SkipEntry) { position += 15 * ((entry & 15) + 1); continue; }
+                    position += entry >> 4;
+                    dense[position++] = Codebook[entry & 15];
+                }
+                break;
+            }
         }
         return dense;
     }
@@ -140,7 +158,9 @@ public sealed class EncodedWeights
     {
         var candidates = codebook == null
             ? new[] { Dense(weights, units, depth), EncodeBitmask(weights, units, depth), EncodeIndexDelta(weights, units, depth) }
-            : new[] { EncodeClustered(weights, units, depth, codebook), EncodeClusteredBitmask(weights, units, depth, codebook) };
+            : new[] { EncodeClustered(weights, units, depth, codebook), EncodeClusteredBitmask(weights, units, depth, codebook) }
+                .Concat(codebook.Length <= 16 ? new[] { EncodeClusteredIndexDelta(weights, units, depth, codebook) } : Array.Empty<EncodedWeights>())
+                .ToArray();
         return candidates.OrderBy(c => c.Bytes).ThenBy(c => c.Encoding).First();
     }
 
@@ -199,6 +219,30 @@ public sealed class EncodedWeights
             Array.Empty<byte>(), Array.Empty<ushort>(), codebook, Pack(nonZero.Select(w => Array.IndexOf(codebook, w)), bits, nonZero.Count), bits);
     }
 
+    /// <summary>A ClusteredIndexDelta entry at or above this skips zeros and places no weight.</summary>
+    private const int SkipEntry = 0xF0;
+
+    private static EncodedWeights EncodeClusteredIndexDelta(sbyte[] weights, int units, int depth, sbyte[] codebook)
+    {
+        var entries = new List<byte>();
+        int position = 0; // the next weight an entry can place
+        for (int i = 0; i < weights.Length; i++)
+        {
+            if (weights[i] == 0) continue;
+            int gap = i - position;
+            for (; gap > 14; )
+            {
+                int fifteens = Math.Min(gap / 15, 16);
+                entries.Add((byte)(SkipEntry + fifteens - 1));
+                gap -= 15 * fifteens;
+            }
+            entries.Add((byte)(gap << 4 | Array.IndexOf(codebook, weights[i])));
+            position = i + 1;
+        }
+        return new EncodedWeights(WeightEncoding.ClusteredIndexDelta, units, depth, Array.Empty<sbyte>(), Array.Empty<byte>(), Array.Empty<byte>(),
+            Array.Empty<ushort>(), codebook, entries.ToArray(), 4);
+    }
+
     /// <summary>Bits per code: 4 for 16 codes, 8 for 256.</summary>
     public static int BitsFor(int codes)
     {
@@ -223,16 +267,32 @@ public sealed class EncodedWeights
     // <emit Decode>
     /// <summary>
     /// Decodes one unit's weights (units in order; <paramref name="cursor"/> carries the position in the packed data
-    /// from one unit to the next, starting at 0) into <paramref name="row"/>. Encodings: 0 dense, 1 bitmask,
-    /// 2 index-delta, 3 clustered, 4 clustered with a bitmask.
+    /// from one unit to the next, starting at 0; so does <paramref name="position"/>, the next weight a clustered
+    /// index-delta entry can place) into <paramref name="row"/>. Encodings: 0 dense, 1 bitmask, 2 index-delta,
+    /// 3 clustered, 4 clustered with a bitmask, 5 clustered index-delta.
     /// </summary>
     public static void DecodeRow(int encoding, int unit, ReadOnlySpan<sbyte> values, ReadOnlySpan<byte> mask, ReadOnlySpan<byte> deltas,
-        ReadOnlySpan<ushort> counts, ReadOnlySpan<sbyte> codebook, ReadOnlySpan<byte> codes, int bits, ref int cursor, Span<sbyte> row)
+        ReadOnlySpan<ushort> counts, ReadOnlySpan<sbyte> codebook, ReadOnlySpan<byte> codes, int bits, ref int cursor, ref int position, Span<sbyte> row)
     {
         int depth = row.Length, maskBytes = (depth + 7) / 8;
         if (encoding == 0)
         {
             values.Slice(unit * depth, depth).CopyTo(row);
+            return;
+        }
+        if (encoding == 5)
+        {
+            row.Clear();
+            int first = unit * depth;
+            for (; cursor < codes.Length; cursor++)
+            {
+                int entry = codes[cursor];
+                if (entry >= 0xF0) { position += 15 * ((entry & 15) + 1); continue; }
+                int at = position + (entry >> 4);
+                if (at >= first + depth) break; // the next unit's
+                row[at - first] = codebook[entry & 15];
+                position = at + 1;
+            }
             return;
         }
         if (encoding == 2)
@@ -251,9 +311,9 @@ public sealed class EncodedWeights
             bool present = encoding == 3 || (mask[unit * maskBytes + k / 8] & (1 << (k % 8))) != 0;
             if (!present) { row[k] = 0; continue; }
             if (encoding == 1) { row[k] = values[cursor++]; continue; }
-            int position = cursor++ * bits, at = position >> 3;
+            int bit = cursor++ * bits, at = bit >> 3;
             int word = codes[at] | (at + 1 < codes.Length ? codes[at + 1] << 8 : 0);
-            row[k] = codebook[(word >> (position & 7)) & ((1 << bits) - 1)];
+            row[k] = codebook[(word >> (bit & 7)) & ((1 << bits) - 1)];
         }
     }
     // </emit>
@@ -265,7 +325,8 @@ public sealed class EncodedWeights
         WeightEncoding.Bitmask => $"encoding: 1, {name}Weights, {name}Mask, deltas: default, counts: default, codebook: default, codes: default, bits: 0",
         WeightEncoding.IndexDelta => $"encoding: 2, {name}Weights, mask: default, {name}Deltas, {name}Counts, codebook: default, codes: default, bits: 0",
         WeightEncoding.Clustered => $"encoding: 3, values: default, mask: default, deltas: default, counts: default, {name}Codebook, {name}Codes, bits: {Bits}",
-        _ => $"encoding: 4, values: default, {name}Mask, deltas: default, counts: default, {name}Codebook, {name}Codes, bits: {Bits}",
+        WeightEncoding.ClusteredBitmask => $"encoding: 4, values: default, {name}Mask, deltas: default, counts: default, {name}Codebook, {name}Codes, bits: {Bits}",
+        _ => $"encoding: 5, values: default, mask: default, deltas: default, counts: default, {name}Codebook, {name}Entries, bits: 4",
     };
 
     public void Write(PlanBinaryWriter w)
@@ -296,6 +357,11 @@ public sealed class EncodedWeights
                 EmitArrays.UShorts(code, name + "Counts", Counts, "entries per unit");
                 EmitArrays.Bytes(code, name + "Deltas", Deltas, "distance of each entry from the previous one in its unit (the first from −1)");
                 EmitArrays.SBytes(code, name + "Weights", Values, "the int8 weight of each entry");
+                break;
+            case WeightEncoding.ClusteredIndexDelta:
+                EmitArrays.SBytes(code, name + "Codebook", Codebook, $"the {Codebook.Length} int8 values the {shape} weights share");
+                EmitArrays.Bytes(code, name + "Entries", Codes,
+                    "per non-zero weight, unit by unit: the zeros before it (high 4 bits) and its code (low 4 bits); 0xF0 + j skips 15·(j + 1) zeros");
                 break;
             default:
                 EmitArrays.SBytes(code, name + "Codebook", Codebook, $"the {Codebook.Length} int8 values the {shape} weights share");

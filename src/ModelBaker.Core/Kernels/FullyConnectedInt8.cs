@@ -67,6 +67,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
         WeightEncoding.Dense => nameof(FullyConnectedInt8),
         WeightEncoding.Bitmask => nameof(FullyConnectedInt8) + "#Bitmask",
         WeightEncoding.IndexDelta => nameof(FullyConnectedInt8) + "#IndexDelta",
+        WeightEncoding.ClusteredIndexDelta => nameof(FullyConnectedInt8) + "#ClusteredIndexDelta",
         _ => nameof(FullyConnectedInt8) + "#Clustered",
     }, nameof(FixedPoint) };
 
@@ -88,6 +89,10 @@ public sealed class FullyConnectedInt8 : Int8Kernel
                 break;
             case WeightEncoding.IndexDelta:
                 FullyConnectedIndexDelta(input, Rows, Depth, RowStride, ColumnStride, e.Counts, e.Deltas, e.Values, o.Bias, o.StoredMultipliers, o.StoredShifts,
+                    o.ZeroPoint, o.ActivationMin, o.ActivationMax, output);
+                break;
+            case WeightEncoding.ClusteredIndexDelta:
+                FullyConnectedClusteredIndexDelta(input, Rows, Depth, RowStride, ColumnStride, e.Codebook, e.Codes, o.Bias, o.StoredMultipliers, o.StoredShifts,
                     o.ZeroPoint, o.ActivationMin, o.ActivationMax, output);
                 break;
             default:
@@ -405,6 +410,38 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     }
     // </emit>
 
+    // <emit ClusteredIndexDelta>
+    /// <summary>
+    /// Int8 fully connected layer stored as one byte per non-zero weight — zeros skipped (high 4 bits) and codebook index
+    /// (low 4 bits) — over all units in order; 0xF0 + j skips 15·(j + 1) zeros. A unit ends where an entry would land past it.
+    /// </summary>
+    public static void FullyConnectedClusteredIndexDelta(ReadOnlySpan<sbyte> input, int rows, int depth, int rowStride, int columnStride,
+        ReadOnlySpan<sbyte> codebook, ReadOnlySpan<byte> entries, ReadOnlySpan<int> bias,
+        ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
+    {
+        int units = bias.Length;
+        for (int m = 0; m < rows; m++)
+        {
+            int cursor = 0, position = 0; // next entry, next weight (over all units) an entry can place
+            for (int n = 0; n < units; n++)
+            {
+                int accumulator = bias[n], first = n * depth, end = first + depth;
+                for (; cursor < entries.Length; cursor++)
+                {
+                    int entry = entries[cursor];
+                    if (entry >= 0xF0) { position += 15 * ((entry & 15) + 1); continue; }
+                    int at = position + (entry >> 4);
+                    if (at >= end) break; // the next unit's
+                    accumulator += input[m * rowStride + (at - first) * columnStride] * codebook[entry & 15];
+                    position = at + 1;
+                }
+                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
+                output[m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+            }
+        }
+    }
+    // </emit>
+
     // The nanoFramework flavour of each encoding: arrays and offsets, scalar loops, C# 9.
     // <emit Nano>
     /// <summary>Int8 fully connected layer with per-unit requantization, on arrays.</summary>
@@ -516,11 +553,41 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     }
     // </emit>
 
+    // <emit NanoClusteredIndexDelta>
+    /// <summary>Int8 fully connected layer stored as (zeros skipped, code) bytes over all units, on arrays.</summary>
+    public static void FullyConnectedClusteredIndexDelta(sbyte[] input, int inputOffset, int rows, int depth, int rowStride, int columnStride,
+        sbyte[] codebook, byte[] entries, int[] bias,
+        short[] multipliers, sbyte[] shifts, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
+    {
+        int units = bias.Length;
+        for (int m = 0; m < rows; m++)
+        {
+            int cursor = 0, position = 0, row = inputOffset + m * rowStride;
+            for (int n = 0; n < units; n++)
+            {
+                int accumulator = bias[n], first = n * depth, end = first + depth;
+                for (; cursor < entries.Length; cursor++)
+                {
+                    int entry = entries[cursor];
+                    if (entry >= 0xF0) { position += 15 * ((entry & 15) + 1); continue; }
+                    int at = position + (entry >> 4);
+                    if (at >= end) break; // the next unit's
+                    accumulator += input[row + (at - first) * columnStride] * codebook[entry & 15];
+                    position = at + 1;
+                }
+                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
+                output[outputOffset + m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+            }
+        }
+    }
+    // </emit>
+
     public override IEnumerable<string> NanoHelpers => new[] { nameof(FullyConnectedInt8) + Encoded.Encoding switch
     {
         WeightEncoding.Dense => "#Nano",
         WeightEncoding.Bitmask => "#NanoBitmask",
         WeightEncoding.IndexDelta => "#NanoIndexDelta",
+        WeightEncoding.ClusteredIndexDelta => "#NanoClusteredIndexDelta",
         _ => "#NanoClustered",
     }, nameof(FixedPoint) };
 
@@ -548,6 +615,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
             WeightEncoding.Bitmask => ("FullyConnectedBitmask", $"{name}Mask, {name}Weights"),
             WeightEncoding.IndexDelta => ("FullyConnectedIndexDelta", $"{name}Counts, {name}Deltas, {name}Weights"),
             WeightEncoding.ClusteredBitmask => ("FullyConnectedClustered", $"{name}Mask, {name}Codebook, {name}Codes, bits: {Encoded.Bits}"),
+            WeightEncoding.ClusteredIndexDelta => ("FullyConnectedClusteredIndexDelta", $"{name}Codebook, {name}Entries"),
             _ => ("FullyConnectedClustered", $"{noMask}, {name}Codebook, {name}Codes, bits: {Encoded.Bits}"),
         };
         code.Line($"{method}({input}, rows: {Rows}, depth: {Depth}, rowStride: {RowStride}, columnStride: {ColumnStride},")

@@ -15,7 +15,7 @@ namespace ModelBaker.Tests.Codegen;
 /// </summary>
 public sealed class SparseEncodingTests
 {
-    private static (BakedPlan Plan, float[][] Inputs) Bake(int depth, int units, float sparsity, int seed)
+    private static (BakedPlan Plan, float[][] Inputs) Bake(int depth, int units, float sparsity, int seed, int? clusters = null)
     {
         var random = new Random(seed);
         float Next() => (float)(random.NextDouble() * 2 - 1);
@@ -29,7 +29,7 @@ public sealed class SparseEncodingTests
         Directory.CreateDirectory(folder);
         string path = Path.Combine(folder, "sparse.onnx");
         OnnxModelWriter.Save(graph, path);
-        var plan = Baker.Bake(new BakeOptions(path, "Sparse", "Tests") { Sparsity = sparsity }, new RecordingLog());
+        var plan = Baker.Bake(new BakeOptions(path, "Sparse", "Tests") { Sparsity = sparsity, Clusters = clusters }, new RecordingLog());
         Directory.Delete(folder, true);
         var inputs = Enumerable.Range(0, 5).Select(_ => Enumerable.Range(0, depth).Select(_ => Next()).ToArray()).ToArray();
         return (plan, inputs);
@@ -61,6 +61,54 @@ public sealed class SparseEncodingTests
             Assert.Equal(reference, vectorized.Predict(input, reference.Length));
             Assert.Equal(reference, scalar.Predict(input, reference.Length));
         }
+    }
+
+    [Theory]
+    [InlineData(40, 0.0f, WeightEncoding.Clustered)]             // 4-bit codes for every weight
+    [InlineData(64, 0.5f, WeightEncoding.ClusteredBitmask)]      // a bit per weight and 4 bits per kept one: 0.375 bytes per weight
+    [InlineData(300, 0.9f, WeightEncoding.ClusteredIndexDelta)]  // a byte per kept weight (and a few skips): ~0.11 bytes per weight
+    [InlineData(700, 0.99f, WeightEncoding.ClusteredIndexDelta)] // gaps over 240 zeros take several skip entries
+    public void ClusteredLayersTakeTheSmallestClusteredEncodingAndGeneratedCodeAgreesWithTheInterpreter(int depth, float sparsity, WeightEncoding expected)
+    {
+        var (plan, inputs) = Bake(depth, 7, sparsity, depth, clusters: 16);
+        var layer = Assert.IsType<FullyConnectedInt8>(Assert.Single(plan.Kernels));
+        Assert.Equal(expected, layer.Encoded.Encoding);
+        Assert.InRange(layer.Encoded.ClusterCount, 2, 16);
+
+        string source = ClassEmitter.Emit(plan);
+        var vectorized = GeneratedAssembly.Compile(source, "Tests.Sparse");
+        var scalar = GeneratedAssembly.Compile(source, "Tests.Sparse", vectorized: false);
+        foreach (var input in inputs)
+        {
+            var reference = PlanInterpreter.Run(plan, new[] { input })[0];
+            Assert.Equal(reference, vectorized.Predict(input, reference.Length));
+            Assert.Equal(reference, scalar.Predict(input, reference.Length));
+        }
+    }
+
+    [Fact]
+    public void ClusteredIndexDeltaStoresAByteAPerKeptWeightPlusSkipsAndRoundTripsEveryGapLength()
+    {
+        // Gaps of every kind, within a unit and across unit boundaries: 0, 14 (the longest in one entry), 15 and 29 (a
+        // skip entry and the rest), 30, 240 and 241 (one skip of 16 × 15, then 0 or 1), 600 (three skips), units without
+        // any weight, and trailing zeros.
+        const int units = 6, depth = 250;
+        var codebook = Enumerable.Range(0, 16).Select(c => (sbyte)(c * 16 - 120)).Where(c => c != 0).ToArray();
+        var weights = new sbyte[units * depth];
+        int position = 0, placed = 0;
+        foreach (int gap in new[] { 0, 0, 14, 15, 29, 30, 1, 240, 241, 3, 600, 2 })
+        {
+            position += gap;
+            weights[position++] = codebook[placed++ % codebook.Length];
+        }
+        Assert.True(position < weights.Length - 100);
+
+        var encoded = EncodedWeights.Smallest(weights, units, depth, codebook);
+
+        Assert.Equal(WeightEncoding.ClusteredIndexDelta, encoded.Encoding);
+        int skips = 1 + 1 + 1 + 1 + 1 + 3; // for the gaps 15, 29, 30, 240, 241 and 600 (= 240 + 240 + 120)
+        Assert.Equal(codebook.Length + placed + skips, encoded.Bytes);
+        Assert.Equal(weights, encoded.Decode());
     }
 
     [Fact]

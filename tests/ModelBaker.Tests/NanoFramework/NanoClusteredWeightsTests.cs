@@ -7,7 +7,7 @@ using ModelBaker.Tests.Support;
 namespace ModelBaker.Tests.NanoFramework;
 
 /// <summary>
-/// The clustered weight encodings (a codebook and packed codes, with or without a bitmask) in nanoFramework code: the
+/// The clustered weight encodings (a codebook and packed codes, with or without a bitmask, or index-delta entries) in nanoFramework code: the
 /// digits MLP's weights snapped to seven values, so that the smallest encoding is a clustered one.
 /// </summary>
 public sealed class NanoClusteredWeightsTests
@@ -15,6 +15,7 @@ public sealed class NanoClusteredWeightsTests
     [Theory]
     [InlineData(0f, WeightEncoding.Clustered)]
     [InlineData(0.5f, WeightEncoding.ClusteredBitmask)]
+    [InlineData(0.9f, WeightEncoding.ClusteredIndexDelta)]
     public void Clustered_layers_in_nanoFramework_code_match_the_interpreter(float sparsity, WeightEncoding expected)
     {
         var baked = SampleModels.Digits(sparsity);
@@ -22,7 +23,7 @@ public sealed class NanoClusteredWeightsTests
         // At Sparsity 0.5 the small classifier stays dense (docs/compression.md), so it is clustered without a bitmask.
         var encodings = kernels.OfType<FullyConnectedInt8>().Select(fc => fc.Encoded.Encoding).ToList();
         Assert.Contains(expected, encodings);
-        Assert.All(encodings, e => Assert.Contains(e, new[] { WeightEncoding.Clustered, WeightEncoding.ClusteredBitmask }));
+        Assert.All(encodings, e => Assert.Contains(e, new[] { WeightEncoding.Clustered, WeightEncoding.ClusteredBitmask, WeightEncoding.ClusteredIndexDelta }));
         var plan = new BakedPlan(baked.Header with { Target = CodeTarget.NanoFramework }, baked.Inputs, baked.Outputs, baked.ArenaLengths, kernels);
 
         string source = ClassEmitter.Emit(plan);

@@ -1,4 +1,5 @@
 using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
 using ModelBaker.Core.Reporting;
@@ -52,11 +53,14 @@ public sealed class DigitsCnnTests
     }
 
     [Theory]
-    [InlineData("digits_cnn")]
-    [InlineData("digits_dscnn")]
-    public void GeneratedCnnCodeIsBitIdenticalToTheInterpreterAndAllocatesNothing(string model)
+    [InlineData("digits_cnn", 0.5f, null, "bitmask")]
+    [InlineData("digits_dscnn", 0.5f, null, "bitmask")]
+    [InlineData("digits_cnn", 0.75f, 16, "clustered-bitmask")]      // clustered convolutions: codes after a bitmask,
+    [InlineData("digits_dscnn", 0.75f, 16, "clustered-index-delta")] // (zeros skipped, code) entries
+    public void GeneratedCnnCodeIsBitIdenticalToTheInterpreterAndAllocatesNothing(string model, float sparsity, int? clusters, string convEncoding)
     {
-        var plan = Baker.Bake(Options(model, 0.5f) with { ValidationPath = null, ValidationLabelsPath = null }, new RecordingLog());
+        var plan = Baker.Bake(Options(model, sparsity) with { Clusters = clusters, ValidationPath = null, ValidationLabelsPath = null }, new RecordingLog());
+        Assert.Contains(convEncoding, plan.Kernels.OfType<ConvInt8>().Select(k => k.Encoding));
         var generated = GeneratedAssembly.Compile(ClassEmitter.Emit(plan), "Samples." + Names.Pascal(model));
         foreach (var input in SampleModels.DigitsTestInputs().Take(60))
         {
