@@ -27,7 +27,7 @@ public static class BakeArguments
     public static readonly OptionSpec PruningThreshold = new("--pruning-threshold", "T", "Prune every weight with |w| < T (instead of --sparsity).");
     public static readonly OptionSpec Clusters = new("--clusters", "K", "Share K values (2..256) among each layer's weights: k-means, codebook + packed codes.");
     public static readonly OptionSpec BiasCorrectionOption = new("--bias-correction", "BOOL", "Correct biases for the mean int8 weight rounding error (default false).");
-    public static readonly OptionSpec Distillation = new("--distillation", "BOOL", "Distil the classifier head from the float model on the calibration data (default false).");
+    public static readonly OptionSpec Distillation = new("--distillation", "SCOPE", "Distil from the float model on the calibration data: false (default), head (or true) or network.");
     public static readonly OptionSpec DistillationTemperature = new("--distillation-temperature", "T", "Softmax temperature of the distillation loss (default 4).");
     public static readonly OptionSpec Reconstruction = new("--reconstruction", "BOOL", "Refit kept weights on the calibration data after pruning (default true).");
     public static readonly OptionSpec CalibrationMethod = new("--calibration-method", "M", "MinMax (default), Percentile or Entropy.");

@@ -35,6 +35,7 @@ public static class ErrorCodes
     public const string UnknownCalibrationMethod = "MB1213";
     public const string ValidationNotFound = "MB1214";
     public const string InvalidBoolean = "MB1215";
+    public const string UnknownDistillation = "MB1216";
 
     // MB13xx — calibration data
     public const string CalibrationUnreadable = "MB1301";

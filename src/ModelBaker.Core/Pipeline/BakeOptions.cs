@@ -15,6 +15,16 @@ public enum PruningMode
     Structured,
 }
 
+/// <summary>What knowledge distillation from the float model tunes (docs/compression.md).</summary>
+public enum DistillationScope
+{
+    None,
+    /// <summary>The classifier head's weights, on the features the compressed network computes.</summary>
+    Head,
+    /// <summary>Every weighted layer, back-propagating through the whole network.</summary>
+    Network,
+}
+
 /// <summary>How activation ranges are chosen from the calibration data (docs/compression.md).</summary>
 public enum CalibrationMethod { MinMax, Percentile, Entropy }
 
@@ -43,11 +53,11 @@ public sealed record BakeOptions(string ModelPath, string ClassName, string Name
     public int? Clusters { get; init; }
     /// <summary>Correct each layer's bias for the mean error int8 weight rounding causes (needs calibration data).</summary>
     public bool BiasCorrection { get; init; }
-    /// <summary>Distil the classifier head from the float model on the calibration data (docs/compression.md).</summary>
-    public bool Distillation { get; init; } = DistillationByDefault;
+    /// <summary>Distil the classifier head or the whole network from the float model on the calibration data (docs/compression.md).</summary>
+    public DistillationScope Distillation { get; init; } = DistillationByDefault;
     /// <summary>The softmax temperature T of the distillation loss.</summary>
     public double DistillationTemperature { get; init; } = DefaultDistillationTemperature;
-    public const bool DistillationByDefault = false;
+    public const DistillationScope DistillationByDefault = DistillationScope.None;
     public const double DefaultDistillationTemperature = 4;
     /// <summary>After pruning, refit each layer's kept weights on the calibration data (docs/compression.md).</summary>
     public bool Reconstruction { get; init; } = true;

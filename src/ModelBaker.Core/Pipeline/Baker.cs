@@ -66,8 +66,14 @@ public static class Baker
         var floatPlan = Assemble(header, lowered);
 
         Prune(floatPlan, reference, structured, calibration, options, log);
-        if (options.Distillation) Distil(floatPlan, reference, calibration, options, log);
-        if (options.Clusters is { } clusters) WeightClustering.Apply(floatPlan.Kernels.OfType<IWeightedKernel>(), clusters);
+        if (options.Distillation == DistillationScope.Head) DistilHead(floatPlan, reference, calibration, options, log);
+        if (options.Distillation == DistillationScope.Network) DistilNetwork(floatPlan, reference, calibration, options, log, "weights");
+        if (options.Clusters is { } clusters)
+        {
+            WeightClustering.Apply(floatPlan.Kernels.OfType<IWeightedKernel>(), clusters);
+            // Again with the clusters fixed: the shared values learn what k-means' rounding of the weights lost.
+            if (options.Distillation == DistillationScope.Network) DistilNetwork(floatPlan, reference, calibration, options, log, "shared values");
+        }
         // A QDQ model brings its own int8 weights and biases: nothing to correct.
         if (options.BiasCorrection && options.Precision == Precision.Int8 && calibration != null && (qdq == null || qdq.IsEmpty)) BiasCorrection.Apply(floatPlan, calibration);
         var plan = floatPlan;
@@ -126,7 +132,7 @@ public static class Baker
     }
 
     /// <summary>The classifier head learns the float model's output distribution (needs calibration data).</summary>
-    private static void Distil(BakedPlan floatPlan, BakedPlan reference, CalibrationSet? calibration, BakeOptions options, IBakeLog log)
+    private static void DistilHead(BakedPlan floatPlan, BakedPlan reference, CalibrationSet? calibration, BakeOptions options, IBakeLog log)
     {
         string model = Path.GetFileName(options.ModelPath);
         if (calibration == null) { log.Info($"{model}: no calibration data, so the head is not distilled."); return; }
@@ -134,6 +140,17 @@ public static class Baker
         log.Info(result == null
             ? $"{model}: no fully connected classifier head at the end of the model, so nothing is distilled."
             : FormattableString.Invariant($"{model}: distilled the head {result.Head} at T={options.DistillationTemperature:0.##}: loss {result.LossBefore:0.0000} → {result.LossAfter:0.0000}."));
+    }
+
+    /// <summary>Every weighted layer learns the float model's output distribution (needs calibration data).</summary>
+    private static void DistilNetwork(BakedPlan floatPlan, BakedPlan reference, CalibrationSet? calibration, BakeOptions options, IBakeLog log, string what)
+    {
+        string model = Path.GetFileName(options.ModelPath);
+        if (calibration == null) { log.Info($"{model}: no calibration data, so the network is not distilled."); return; }
+        if (NetworkDistillation.Refusal(floatPlan, reference) is { } why) { log.Info($"{model}: the network is not distilled: {why}."); return; }
+        var result = NetworkDistillation.Apply(floatPlan, reference, calibration, options.DistillationTemperature, progress => log.Info($"{model}: {progress}"))!;
+        log.Info(FormattableString.Invariant(
+            $"{model}: distilled the {what} of {result.Layers} layers on {result.Samples} samples at T={options.DistillationTemperature:0.##}: loss {result.LossBefore:0.0000} → {result.LossAfter:0.0000}."));
     }
 
     /// <summary>Float vs baked on the validation data, and the quality gate (MB1401) when MaxAccuracyDrop is set.</summary>

@@ -95,7 +95,17 @@ public static class OptionsParser
 
         bool reconstruction = Boolean("Reconstruction", true);
         bool biasCorrection = Boolean("BiasCorrection", false);
-        bool distillation = Boolean("Distillation", BakeOptions.DistillationByDefault);
+        var distillation = BakeOptions.DistillationByDefault;
+        switch (Value("Distillation"))
+        {
+            case null: break;
+            case var d when Is(d, "false") || Is(d, "None"): distillation = DistillationScope.None; break;
+            case var d when Is(d, "true") || Is(d, "Head"): distillation = DistillationScope.Head; break;
+            case var d when Is(d, "Network"): distillation = DistillationScope.Network; break;
+            case var d:
+                Fail(ErrorCodes.UnknownDistillation, $"{item} has Distillation=\"{d}\"; the allowed values are false (the default), Head (or true) and Network.");
+                break;
+        }
 
         var precision = Precision.Int8;
         switch (Value("Precision"))

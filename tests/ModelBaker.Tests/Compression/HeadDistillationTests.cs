@@ -5,11 +5,14 @@ using ModelBaker.Tests.Support;
 
 namespace ModelBaker.Tests.Compression;
 
-/// <summary>Distillation of the classifier head from the float model (Distillation="true").</summary>
+/// <summary>Distillation of the classifier head from the float model (Distillation="Head", or "true").</summary>
 public sealed class HeadDistillationTests
 {
     private static BakeOptions Options(bool distil) =>
-        SampleModels.DigitsOptions(0.75f, Precision.Float32) with { Pruning = PruningMode.Uniform, Distillation = distil, DistillationTemperature = 2 };
+        SampleModels.DigitsOptions(0.75f, Precision.Float32) with
+        {
+            Pruning = PruningMode.Uniform, Distillation = distil ? DistillationScope.Head : DistillationScope.None, DistillationTemperature = 2,
+        };
 
     [Fact]
     public void TheHeadsDistillationLossFallsAndItsPrunedWeightsStayZero()

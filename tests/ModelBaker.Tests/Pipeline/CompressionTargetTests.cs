@@ -43,6 +43,32 @@ public sealed class CompressionTargetTests
         Assert.True(v.Drop <= maxDrop, $"{model}: float {v.FloatTop1:F2}% vs baked {v.BakedTop1:F2}%");
     }
 
+    /// <summary>
+    /// The Sparsity 0.75 + Clusters 16 target (at most 1/12 of the float32 bytes, top-1 within 1.5 points) on the model
+    /// that needs more than layer-wise recovery to reach it: the depthwise-separable CNN with Distillation="Network",
+    /// calibrated on the 1,438 training digits as in the measured table (15.6 points without it).
+    /// </summary>
+    [Fact]
+    public void ThreeQuartersSparsityWithSixteenClustersAndNetworkDistillationStoresATwelfthOfTheFloatBytes()
+    {
+        var options = new BakeOptions(TestData.Path("sample", "models", "digits_dscnn.onnx"), "DigitsDscnn", "Samples")
+        {
+            Sparsity = 0.75f,
+            Clusters = 16,
+            Distillation = DistillationScope.Network,
+            CalibrationPath = TestData.Path("sample", "data", "digits_train_x.npy"),
+            ValidationPath = TestData.Path("sample", "data", "digits_test_x.npy"),
+            ValidationLabelsPath = TestData.Path("sample", "data", "digits_test_y.npy"),
+        };
+
+        var (_, report) = Baker.BakeWithReport(options, new RecordingLog());
+
+        var v = report.Validation!;
+        _output.WriteLine($"float {v.FloatTop1:F2}% int8 {v.BakedTop1:F2}%, {report.FloatWeightBytes} -> {report.BakedWeightBytes} bytes");
+        Assert.True(12 * report.BakedWeightBytes <= report.FloatWeightBytes, $"{report.FloatWeightBytes} -> {report.BakedWeightBytes} bytes");
+        Assert.True(v.Drop <= 1.5, $"float {v.FloatTop1:F2}% vs baked {v.BakedTop1:F2}%");
+    }
+
     /// <summary>The first <paramref name="count"/> samples of a .npy file, as float32 (the values are the same).</summary>
     private static string FirstSamples(string path, int count, string destination)
     {

@@ -94,7 +94,7 @@ public sealed class OptionsParserTests : IDisposable
     [InlineData("CodeTarget", "Arduino", ErrorCodes.UnknownTarget)]
     [InlineData("Sparsty", "0.5", ErrorCodes.UnknownMetadata)]
     [InlineData("BiasCorrection", "yes", ErrorCodes.InvalidBoolean)]
-    [InlineData("Distillation", "maybe", ErrorCodes.InvalidBoolean)]
+    [InlineData("Distillation", "maybe", ErrorCodes.UnknownDistillation)]
     [InlineData("DistillationTemperature", "0", ErrorCodes.InvalidNumber)]
     public void Bad_metadata_gets_its_code(string name, string value, string code)
     {
@@ -108,10 +108,13 @@ public sealed class OptionsParserTests : IDisposable
     {
         var options = Parse(("Pruning", "structured"), ("Sparsity", "0.5"), ("Distillation", "true"), ("DistillationTemperature", "2.5")).Options!;
         Assert.Equal(PruningMode.Structured, options.Pruning);
-        Assert.True(options.Distillation);
+        Assert.Equal(DistillationScope.Head, options.Distillation);
         Assert.Equal(2.5, options.DistillationTemperature);
         Assert.Equal(PruningMode.Uniform, Parse(("Pruning", "Uniform")).Options!.Pruning);
-        Assert.False(Parse().Options!.Distillation);
+        Assert.Equal(DistillationScope.None, Parse().Options!.Distillation);
+        Assert.Equal(DistillationScope.None, Parse(("Distillation", "false")).Options!.Distillation);
+        Assert.Equal(DistillationScope.Head, Parse(("Distillation", "Head")).Options!.Distillation);
+        Assert.Equal(DistillationScope.Network, Parse(("Distillation", "network")).Options!.Distillation);
         Assert.False(Parse().Options!.BiasCorrection);
     }
 

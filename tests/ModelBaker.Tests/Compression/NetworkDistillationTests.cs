@@ -1,0 +1,78 @@
+using System.Text.RegularExpressions;
+using ModelBaker.Core.Calibration;
+using ModelBaker.Core.Compression;
+using ModelBaker.Core.Pipeline;
+using ModelBaker.Core.Plan;
+using ModelBaker.Tests.Support;
+
+namespace ModelBaker.Tests.Compression;
+
+/// <summary>
+/// Distillation="Network": every layer of the depthwise-separable digits CNN, pruned to 75 % and clustered to 16 values
+/// per layer, is tuned against the float model on 200 calibration digits.
+/// </summary>
+public sealed class NetworkDistillationTests
+{
+    private static BakeOptions Options(DistillationScope distillation) =>
+        new(TestData.Path("sample", "models", "digits_dscnn.onnx"), "DigitsDscnn", "Samples")
+        {
+            Sparsity = 0.75f, Clusters = 16, Precision = Precision.Float32, CalibrationPath = SampleModels.DigitsCalibration,
+            Distillation = distillation,
+        };
+
+    [Fact]
+    public void TheLossFallsWhileEveryPrunedWeightStaysZeroAndEachLayerKeepsItsSharedValues()
+    {
+        var log = new RecordingLog();
+        var distilled = Baker.Bake(Options(DistillationScope.Network), log);
+        var plain = Baker.Bake(Options(DistillationScope.None), new RecordingLog());
+
+        // Once for the weights, once more for the shared values after clustering.
+        var messages = log.Messages.Where(m => m.Contains("distilled the")).ToList();
+        Assert.Equal(2, messages.Count);
+        Assert.Contains("distilled the weights of 6 layers on 200 samples", messages[0]);
+        Assert.Contains("distilled the shared values of 6 layers", messages[1]);
+        foreach (var message in messages)
+        {
+            var loss = Regex.Match(message, @"loss (\d+\.\d+) → (\d+\.\d+)");
+            Assert.True(double.Parse(loss.Groups[2].Value) < double.Parse(loss.Groups[1].Value), message);
+        }
+
+        var layers = distilled.Kernels.OfType<IWeightedKernel>().ToList();
+        var plainLayers = plain.Kernels.OfType<IWeightedKernel>().ToList();
+        Assert.Equal(6, layers.Count);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            // The weights distillation tuned before clustering may have clustered differently, but never un-pruned.
+            Assert.Equal(plainLayers[i].Weights.Select(w => w == 0f), layers[i].Weights.Select(w => w == 0f));
+            Assert.InRange(layers[i].Weights.Where(w => w != 0f).Distinct().Count(), 2, 16);
+            Assert.NotEqual(plainLayers[i].Weights, layers[i].Weights);
+        }
+    }
+
+    [Fact]
+    public void DistillingTwiceGivesTheSameWeights()
+    {
+        var student = Baker.Bake(Options(DistillationScope.None), new RecordingLog());
+        var again = Baker.Bake(Options(DistillationScope.None), new RecordingLog());
+        var teacher = Baker.Bake(Options(DistillationScope.None) with { Sparsity = 0, Clusters = null }, new RecordingLog());
+        var calibration = CalibrationSet.Open(SampleModels.DigitsCalibration, teacher.Inputs);
+
+        var first = NetworkDistillation.Apply(student, teacher, calibration, temperature: 4)!;
+        var second = NetworkDistillation.Apply(again, teacher, calibration, temperature: 4)!;
+
+        Assert.Equal(first, second);
+        Assert.True(first.LossAfter < first.LossBefore);
+        Assert.Equal(student.Kernels.OfType<IWeightedKernel>().SelectMany(l => l.Weights), again.Kernels.OfType<IWeightedKernel>().SelectMany(l => l.Weights));
+        Assert.Equal(student.Kernels.OfType<IWeightedKernel>().SelectMany(l => l.Bias), again.Kernels.OfType<IWeightedKernel>().SelectMany(l => l.Bias));
+    }
+
+    [Fact]
+    public void WithoutCalibrationDataNothingIsDistilledAndTheLogSaysSo()
+    {
+        var log = new RecordingLog();
+        var plan = Baker.Bake(Options(DistillationScope.Network) with { CalibrationPath = null }, log);
+        Assert.Contains(log.Messages, m => m.Contains("no calibration data, so the network is not distilled"));
+        Assert.Equal(6, plan.Kernels.OfType<IWeightedKernel>().Count());
+    }
+}
