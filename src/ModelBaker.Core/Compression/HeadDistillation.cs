@@ -35,7 +35,7 @@ public static class HeadDistillation
 
         var features = LayerReconstruction.CaptureInputs(student, new[] { head }, samples)[head];
         var targets = LayerReconstruction.CaptureInputs(teacher, new[] { teacherHead }, samples)[teacherHead]
-            .Select(h => Softmax(Logits(teacherHead.Weights, teacherHead.Bias, h), temperature)).ToList();
+            .Select(h => DistillationMath.Softmax(Logits(teacherHead.Weights, teacherHead.Bias, h), temperature)).ToList();
         int units = head.Units, depth = head.Depth, count = head.Weights.Length;
 
         // Parameters: the weights, then the biases; a pruned weight has no gradient and stays zero.
@@ -61,7 +61,7 @@ public static class HeadDistillation
                     for (int k = 0; k < depth; k++) z += theta[n * depth + k] * features[s][k];
                     logits[n] = z;
                 }
-                var p = Softmax(logits, temperature);
+                var p = DistillationMath.Softmax(logits, temperature);
                 for (int n = 0; n < units; n++)
                 {
                     loss -= targets[s][n] * Math.Log(Math.Max(p[n], 1e-300));
@@ -75,24 +75,11 @@ public static class HeadDistillation
             if (step == 0) lossBefore = loss;
             if (loss < bestLoss) { bestLoss = loss; Array.Copy(theta, best, theta.Length); }
             if (step == Steps) break;
-            Adam(theta, gradient, m, v, kept, rate, step + 1);
+            DistillationMath.Adam(theta, gradient, m, v, rate, step + 1, kept);
         }
         for (int i = 0; i < count; i++) head.Weights[i] = kept[i] ? NonZero((float)best[i]) : 0f;
         for (int n = 0; n < units; n++) head.Bias[n] = (float)best[count + n];
         return new Result(head.Source, lossBefore, bestLoss);
-    }
-
-    private static void Adam(double[] theta, double[] gradient, double[] m, double[] v, bool[] kept, double rate, int t)
-    {
-        const double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-12;
-        for (int i = 0; i < theta.Length; i++)
-        {
-            if (!kept[i]) continue;
-            m[i] = beta1 * m[i] + (1 - beta1) * gradient[i];
-            v[i] = beta2 * v[i] + (1 - beta2) * gradient[i] * gradient[i];
-            double mHat = m[i] / (1 - Math.Pow(beta1, t)), vHat = v[i] / (1 - Math.Pow(beta2, t));
-            theta[i] -= rate * mHat / (Math.Sqrt(vHat) + epsilon);
-        }
     }
 
     /// <summary>A kept weight that lands on exactly 0 would silently raise the sparsity: the smallest float instead.</summary>
@@ -108,13 +95,5 @@ public static class HeadDistillation
             for (int k = 0; k < depth; k++) z[n] += weights[n * depth + k] * h[k];
         }
         return z;
-    }
-
-    private static double[] Softmax(double[] logits, double temperature)
-    {
-        double max = logits.Max();
-        var e = logits.Select(z => Math.Exp((z - max) / temperature)).ToArray();
-        double sum = e.Sum();
-        return e.Select(x => x / sum).ToArray();
     }
 }

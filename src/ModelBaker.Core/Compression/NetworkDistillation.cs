@@ -46,7 +46,7 @@ public static class NetworkDistillation
         if (Refusal(student, teacher) != null) return null;
         var (headIndex, teacherHeadIndex) = Head(student, teacher)!.Value;
         var samples = calibration.Samples().Take(MaxSamples).ToList();
-        var targets = samples.Select(sample => Softmax(Logits(teacher, teacherHeadIndex, sample), temperature)).ToList();
+        var targets = samples.Select(sample => DistillationMath.Softmax(Logits(teacher, teacherHeadIndex, sample), temperature)).ToList();
 
         var network = new Backpropagation(student, headIndex);
         var layers = network.Steps.OfType<IWeightedKernel>().Select(layer => new Parameters(layer)).ToList();
@@ -70,7 +70,7 @@ public static class NetworkDistillation
                 {
                     var tape = network.Forward(samples[order[i]]);
                     var logits = tape.Result.Select(z => (double)z).ToArray();
-                    var p = Softmax(logits, temperature);
+                    var p = DistillationMath.Softmax(logits, temperature);
                     epochLoss += Divergence(logits, targets[order[i]], temperature);
                     // d(T²·CE)/dz = T · (p_s − p_t), averaged over the batch.
                     var dz = p.Select((ps, n) => (float)(temperature * (ps - targets[order[i]][n]) / (end - start))).ToArray();
@@ -125,19 +125,11 @@ public static class NetworkDistillation
     /// </summary>
     private static double Divergence(double[] logits, double[] target, double temperature)
     {
-        var p = Softmax(logits, temperature);
+        var p = DistillationMath.Softmax(logits, temperature);
         double loss = 0;
         for (int n = 0; n < p.Length; n++)
             if (target[n] > 0) loss += target[n] * (Math.Log(target[n]) - Math.Log(Math.Max(p[n], 1e-300)));
         return loss;
-    }
-
-    private static double[] Softmax(double[] logits, double temperature)
-    {
-        double max = logits.Max();
-        var e = logits.Select(z => Math.Exp((z - max) / temperature)).ToArray();
-        double sum = e.Sum();
-        return e.Select(x => x / sum).ToArray();
     }
 
     /// <summary>Fisher–Yates from the given generator.</summary>
@@ -196,15 +188,7 @@ public static class NetworkDistillation
             for (int i = 0; i < _value.Length; i++)
                 if (_value[i] >= 0) g[_value[i]] += gradient.Weights[i];
             Array.Copy(gradient.Bias, 0, g, WeightCount, gradient.Bias.Length);
-            const double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-12;
-            double rate = relativeRate * _rate;
-            for (int i = 0; i < _theta.Length; i++)
-            {
-                _m[i] = beta1 * _m[i] + (1 - beta1) * g[i];
-                _v[i] = beta2 * _v[i] + (1 - beta2) * g[i] * g[i];
-                double mHat = _m[i] / (1 - Math.Pow(beta1, t)), vHat = _v[i] / (1 - Math.Pow(beta2, t));
-                _theta[i] -= rate * mHat / (Math.Sqrt(vHat) + epsilon);
-            }
+            DistillationMath.Adam(_theta, g, _m, _v, relativeRate * _rate, t);
             Write(_theta);
         }
 

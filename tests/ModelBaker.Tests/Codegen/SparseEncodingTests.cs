@@ -35,6 +35,19 @@ public sealed class SparseEncodingTests
         return (plan, inputs);
     }
 
+    private static void AssertVectorizedAndScalarCodeMatchTheInterpreter(BakedPlan plan, float[][] inputs)
+    {
+        string source = ClassEmitter.Emit(plan);
+        var vectorized = GeneratedAssembly.Compile(source, "Tests.Sparse");
+        var scalar = GeneratedAssembly.Compile(source, "Tests.Sparse", vectorized: false);
+        foreach (var input in inputs)
+        {
+            var reference = PlanInterpreter.Run(plan, new[] { input })[0];
+            Assert.Equal(reference, vectorized.Predict(input, reference.Length));
+            Assert.Equal(reference, scalar.Predict(input, reference.Length));
+        }
+    }
+
     [Theory]
     [InlineData(8, 0.5f, WeightEncoding.Bitmask)]     // half the values and a bit per weight: 5 of 8 bytes
     [InlineData(24, 0.1f, WeightEncoding.Dense)]      // 0.9 + 0.125 bytes per weight: more than dense
@@ -52,15 +65,7 @@ public sealed class SparseEncodingTests
         Assert.Equal(expected, layer.Encoded.Encoding);
         Assert.Equal(layer.Encoded.Bytes, new[] { EncodedWeights.Dense(layer.Weights, 7, depth).Bytes, layer.Encoded.Bytes }.Min());
 
-        string source = ClassEmitter.Emit(plan);
-        var vectorized = GeneratedAssembly.Compile(source, "Tests.Sparse");
-        var scalar = GeneratedAssembly.Compile(source, "Tests.Sparse", vectorized: false);
-        foreach (var input in inputs)
-        {
-            var reference = PlanInterpreter.Run(plan, new[] { input })[0];
-            Assert.Equal(reference, vectorized.Predict(input, reference.Length));
-            Assert.Equal(reference, scalar.Predict(input, reference.Length));
-        }
+        AssertVectorizedAndScalarCodeMatchTheInterpreter(plan, inputs);
     }
 
     [Theory]
@@ -75,15 +80,7 @@ public sealed class SparseEncodingTests
         Assert.Equal(expected, layer.Encoded.Encoding);
         Assert.InRange(layer.Encoded.ClusterCount, 2, 16);
 
-        string source = ClassEmitter.Emit(plan);
-        var vectorized = GeneratedAssembly.Compile(source, "Tests.Sparse");
-        var scalar = GeneratedAssembly.Compile(source, "Tests.Sparse", vectorized: false);
-        foreach (var input in inputs)
-        {
-            var reference = PlanInterpreter.Run(plan, new[] { input })[0];
-            Assert.Equal(reference, vectorized.Predict(input, reference.Length));
-            Assert.Equal(reference, scalar.Predict(input, reference.Length));
-        }
+        AssertVectorizedAndScalarCodeMatchTheInterpreter(plan, inputs);
     }
 
     [Fact]
