@@ -65,14 +65,23 @@ public static class Baker
         var lowered = GraphLowering.Lower(graph);
         var floatPlan = Assemble(header, lowered);
 
-        Prune(floatPlan, reference, structured, calibration, options, log);
-        if (options.Distillation == DistillationScope.Head) DistilHead(floatPlan, reference, calibration, options, log);
-        if (options.Distillation == DistillationScope.Network) DistilNetwork(floatPlan, reference, calibration, options, log, "weights");
+        // A QDQ model's weights are its own int8 values: pruning may zero some, but refitting or tuning the rest would
+        // move them off the model's grid (LayerQuantizer takes them back exactly).
+        string? ownWeights = qdq != null && qdq.WeightScales.Count > 0 ? $"{header.ModelFileName} keeps its own int8 weights" : null;
+        Prune(floatPlan, reference, structured, calibration, options, log, ownWeights);
+        var distillation = options.Distillation;
+        if (distillation != DistillationScope.None && ownWeights != null)
+        {
+            log.Info($"{ownWeights}, so the {(distillation == DistillationScope.Head ? "head" : "network")} is not distilled.");
+            distillation = DistillationScope.None;
+        }
+        if (distillation == DistillationScope.Head) DistilHead(floatPlan, reference, calibration, options, log);
+        if (distillation == DistillationScope.Network) DistilNetwork(floatPlan, reference, calibration, options, log, "weights");
         if (options.Clusters is { } clusters)
         {
             WeightClustering.Apply(floatPlan.Kernels.OfType<IWeightedKernel>(), clusters);
             // Again with the clusters fixed: the shared values learn what k-means' rounding of the weights lost.
-            if (options.Distillation == DistillationScope.Network) DistilNetwork(floatPlan, reference, calibration, options, log, "shared values");
+            if (distillation == DistillationScope.Network) DistilNetwork(floatPlan, reference, calibration, options, log, "shared values");
         }
         // A QDQ model brings its own int8 weights and biases: nothing to correct.
         if (options.BiasCorrection && options.Precision == Precision.Int8 && calibration != null && (qdq == null || qdq.IsEmpty)) BiasCorrection.Apply(floatPlan, calibration);
@@ -115,7 +124,7 @@ public static class Baker
     /// reconstruction of the kept weights against the model as exported.
     /// </summary>
     private static void Prune(BakedPlan floatPlan, BakedPlan reference, StructuredPruning.Result? structured, CalibrationSet? calibration,
-        BakeOptions options, IBakeLog log)
+        BakeOptions options, IBakeLog log, string? ownWeights)
     {
         bool prunes = options.Sparsity > 0 || options.PruningThreshold != null;
         if (!prunes) return;
@@ -123,6 +132,7 @@ public static class Baker
         var anchors = layers.ToDictionary(l => l, l => (float[])l.Weights.Clone());
         if (structured == null) MagnitudePruning.Apply(layers, options);
         if (!options.Reconstruction) return;
+        if (ownWeights != null) { log.Info($"{ownWeights}, so pruned layers are not reconstructed."); return; }
         // Refitting on made-up inputs would fit the wrong distribution: only real calibration data is used.
         if (calibration != null)
             LayerReconstruction.Apply(floatPlan, reference, anchors, calibration,

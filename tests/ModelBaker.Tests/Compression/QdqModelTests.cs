@@ -95,6 +95,28 @@ public sealed class QdqModelTests
     }
 
     [Fact]
+    public void PruningAndDistillationKeepTheModelsOwnInt8WeightsAndOnlyZeroSomeOfThem()
+    {
+        var model = new QdqCnn(seed: 3);
+        using var folder = new TempFolder();
+        var random = new Random(4);
+        string calibration = folder.Path("calibration.npy");
+        Npy.Write(calibration, Enumerable.Range(0, 32).Select(_ => Enumerable.Range(0, 72).Select(_ => (float)random.NextDouble()).ToArray()).ToArray());
+        var log = new RecordingLog();
+
+        var plan = Baker.Bake(model.Graph, "test", new BakeOptions("qdq_cnn.onnx", "QdqCnn", "Tests")
+        {
+            Sparsity = 0.5f, CalibrationPath = calibration, Distillation = DistillationScope.Network,
+        }, log);
+
+        var conv = Assert.Single(plan.Kernels.OfType<ConvInt8>());
+        Assert.Contains(conv.Weights, w => w == 0);
+        Assert.All(conv.Weights.Zip(model.ConvWeights), pair => Assert.True(pair.First == 0 || pair.First == pair.Second));
+        Assert.Contains(log.Messages, m => m.Contains("keeps its own int8 weights, so pruned layers are not reconstructed"));
+        Assert.Contains(log.Messages, m => m.Contains("keeps its own int8 weights, so the network is not distilled"));
+    }
+
+    [Fact]
     public void AFloatBakeOfTheQdqModelRunsItsQuantizeAndDequantizeSteps()
     {
         var model = new QdqCnn(seed: 7);
