@@ -26,12 +26,14 @@ rows() {
   row "$model" "$calibration" "$data" "int8, Sparsity 0.5, Pruning Uniform" --sparsity 0.5 --pruning uniform
   row "$model" "$calibration" "$data" "int8, Sparsity 0.5, Pruning Structured" --sparsity 0.5 --pruning structured
   row "$model" "$calibration" "$data" "int8, Sparsity 0.5, Pruning Structured, no reconstruction" --sparsity 0.5 --pruning structured --reconstruction false
+  row "$model" "$calibration" "$data" "int8, Sparsity 0.5, Pruning Structured, Distillation Network" --sparsity 0.5 --pruning structured --distillation network
   row "$model" "$calibration" "$data" "int8, Sparsity 0.75, Clusters 16" --sparsity 0.75 --clusters 16
   row "$model" "$calibration" "$data" "the same, no reconstruction" --sparsity 0.75 --clusters 16 --reconstruction false
   row "$model" "$calibration" "$data" "the same, Pruning Uniform" --sparsity 0.75 --clusters 16 --pruning uniform
   row "$model" "$calibration" "$data" "the same, bias correction" --sparsity 0.75 --clusters 16 --bias-correction true
   row "$model" "$calibration" "$data" "the same, Distillation Head" --sparsity 0.75 --clusters 16 --distillation head
   row "$model" "$calibration" "$data" "the same, Distillation Network" --sparsity 0.75 --clusters 16 --distillation network
+  row "$model" "$calibration" "$data" "the same, Pruning Structured, Distillation Network" --sparsity 0.75 --clusters 16 --pruning structured --distillation network
 }
 
 for model in digits_mlp digits_cnn digits_dscnn; do

@@ -9,10 +9,10 @@ namespace ModelBaker.Core.Compression;
 /// <summary>
 /// Gradients through the float steps of a plan, from its first step up to a chosen last one (network distillation's
 /// head): fully connected and convolution layers (any geometry, grouped and depthwise included) with their fused
-/// clamps, max and average pooling, and element-wise Add, Sub and Mul. The forward pass is the steps' own reference
-/// implementations; the backward pass of a weighted layer reads its im2col index map, found once by running the layer's
-/// own <see cref="IWeightedKernel.Patches"/> on an input holding each element's index — so the gradient uses exactly
-/// the patches the forward pass multiplied. Gradients are kept per tensor by arena position: walking the steps
+/// clamps, max and average pooling, and element-wise Add, Sub and Mul. A weighted layer's forward and backward passes
+/// read its im2col index map, found once by running the layer's own <see cref="IWeightedKernel.Patches"/> on an input
+/// holding each element's index — so both use exactly the patches its reference kernel multiplies — and touch its
+/// kept weights only; the other steps run forward as their reference implementations. Gradients are kept per tensor by arena position: walking the steps
 /// backwards, a step takes its output's gradient before adding its inputs', so tensors that share arena bytes at
 /// different times (or a Reshape's view of its input) never mix.
 /// </summary>
