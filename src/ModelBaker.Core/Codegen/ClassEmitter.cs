@@ -92,14 +92,27 @@ public static class ClassEmitter
                 .Line($"/// <summary>The int8 value of real 0 in '{Xml(p.Tensor.Name)}'.</summary>")
                 .Line($"public const int {p.Prefix}ZeroPoint = {p.Tensor.ZeroPoint};");
         }
+        int scratch = Scratch(plan, code.Nano);
         code.Line($"/// <summary>Bytes of the activation arena every call uses ({arenaPlace}); the plan's lower bound is {LowerBoundBytes(plan)} bytes.</summary>")
             .Line($"public const int ArenaBytes = {plan.ArenaBytes};")
             .Line("/// <summary>Bytes of baked constants: weights, biases, requantization parameters, tables.</summary>")
             .Line($"public const int WeightBytes = {plan.WeightBytes};")
-            .Line("/// <summary>Bytes of working memory the steps use besides the arena: none, every kernel works in scalar locals.</summary>")
-            .Line("public const int ScratchBytes = 0;")
+            .Line($"/// <summary>Bytes of working memory the steps use besides the arena: {ScratchKind(scratch, code.Nano)}.</summary>")
+            .Line($"public const int ScratchBytes = {scratch};")
             .Line();
     }
+
+    /// <summary>
+    /// What ScratchBytes counts: nothing when every kernel works in scalar locals; else the decoded weight rows of sparse
+    /// or clustered convolutions — one field each in the nanoFramework flavour, the largest one on the stack in .NET.
+    /// </summary>
+    private static int Scratch(BakedPlan plan, bool nano) =>
+        nano ? plan.Kernels.Sum(k => k.ScratchBytes) : plan.Kernels.Select(k => k.ScratchBytes).DefaultIfEmpty(0).Max();
+
+    private static string ScratchKind(int scratch, bool nano) =>
+        scratch == 0 ? "none, every kernel works in scalar locals"
+        : nano ? "a field per sparse or clustered convolution for its decoded weight row"
+        : "the largest weight row a sparse or clustered convolution decodes on the stack";
 
     /// <summary>The arena size no placement can go below (MemoryPlanner.LowerBoundBytes).</summary>
     public static int LowerBoundBytes(BakedPlan plan) => MemoryPlanner.LowerBoundBytes(plan.Inputs, plan.Outputs, plan.Kernels);

@@ -20,9 +20,8 @@ public sealed record QuantizedLayer(EncodedWeights Weights, int[] Bias, int[] Mu
 public static class LayerQuantizer
 {
     /// <param name="modelScales">A QDQ model's own per-unit weight scales: its int8 weights then come back exactly.</param>
-    /// <param name="dense">Store the weights dense whatever else would be smaller (for kernels that read them so).</param>
     public static QuantizedLayer Quantize(IWeightedKernel layer, int clusters, double[]? modelScales, QuantizationParameters input,
-        QuantizationParameters output, bool dense = false)
+        QuantizationParameters output)
     {
         if (modelScales != null && clusters > 0)
             throw new Diagnostics.BakeException(Diagnostics.ErrorCodes.UnsupportedOperatorUsage,
@@ -60,7 +59,7 @@ public static class LayerQuantizer
             (multipliers, shifts) = (new[] { multipliers[0] }, new[] { shifts[0] });
         else
             (multipliers, shifts) = FixedPoint.ShareShift(multipliers, shifts);
-        var encoded = dense ? EncodedWeights.Dense(weights, units, depth) : EncodedWeights.Smallest(weights, units, depth, codebook);
+        var encoded = EncodedWeights.Smallest(weights, units, depth, codebook);
         return new QuantizedLayer(encoded, bias, multipliers, shifts);
     }
 

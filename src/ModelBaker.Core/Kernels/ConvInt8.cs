@@ -49,9 +49,7 @@ public sealed class ConvInt8 : Int8Kernel
     {
         var input = q.Parameters(conv.Input);
         var output = q.Parameters(conv.Output);
-        // The nanoFramework flavour's convolution has no stack buffer to decode sparse weights into: it reads them dense.
-        var layer = LayerQuantizer.Quantize(conv, conv.ClusteredValues, q.ModelWeightScalesOf(conv.Source, conv.Geometry.OutputChannels), input, output,
-            dense: q.Target == Pipeline.CodeTarget.NanoFramework);
+        var layer = LayerQuantizer.Quantize(conv, conv.ClusteredValues, q.ModelWeightScalesOf(conv.Source, conv.Geometry.OutputChannels), input, output);
         var (min, max) = QuantizationContext.ActivationRange(conv.ActivationMin, conv.ActivationMax, output);
         return new ConvInt8(conv.Source, q.Slice(conv.Input), q.Slice(conv.Output), conv.Geometry, layer.Weights, input.ZeroPoint,
             new OutputStage(layer.Bias, layer.Multipliers, layer.Shifts, output.ZeroPoint, min, max));
@@ -203,74 +201,114 @@ public sealed class ConvInt8 : Int8Kernel
         int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
         int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
     {
+        int weightsPerChannel = inputChannels / groups * kernelHeight * kernelWidth;
+        for (int n = 0; n < batch; n++)
+            for (int m = 0; m < outputChannels; m++)
+                ConvChannel(input, inputOffset, weights, m * weightsPerChannel, bias[m], multipliers[multipliers.Length == 1 ? 0 : m] << 16, shifts[shifts.Length == 1 ? 0 : m],
+                    n, m, inputChannels, inputHeight, inputWidth, outputChannels, outputHeight, outputWidth, groups,
+                    kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft,
+                    inputZeroPoint, outputZeroPoint, activationMin, activationMax, output, outputOffset);
+    }
+
+    /// <summary>One output channel of one batch item, its weights at <paramref name="channelWeights"/> in <paramref name="weights"/>.</summary>
+    public static void ConvChannel(sbyte[] input, int inputOffset, sbyte[] weights, int channelWeights, int channelBias, int multiplier, int shift,
+        int n, int m, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
+        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
+        int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
+    {
         int groupInputChannels = inputChannels / groups, groupOutputChannels = outputChannels / groups;
-        int weightsPerChannel = groupInputChannels * kernelHeight * kernelWidth;
         int inputPlane = inputHeight * inputWidth, outputPlane = outputHeight * outputWidth;
         InsideRange(outputHeight, inputHeight, kernelHeight, strideHeight, dilationHeight, padTop, out int firstRow, out int endRow);
         InsideRange(outputWidth, inputWidth, kernelWidth, strideWidth, dilationWidth, padLeft, out int firstColumn, out int endColumn);
         int rowStep = dilationHeight * inputWidth;
-        for (int n = 0; n < batch; n++)
+        int groupInput = inputOffset + (n * inputChannels + m / groupOutputChannels * groupInputChannels) * inputPlane;
+        int plane = outputOffset + (n * outputChannels + m) * outputPlane;
+        for (int oy = 0; oy < outputHeight; oy++)
         {
-            for (int m = 0; m < outputChannels; m++)
+            int top = oy * strideHeight - padTop;
+            bool rowInside = oy >= firstRow && oy < endRow;
+            for (int ox = 0; ox < outputWidth; ox++)
             {
-                int channelWeights = m * weightsPerChannel;
-                int groupInput = inputOffset + (n * inputChannels + m / groupOutputChannels * groupInputChannels) * inputPlane;
-                int plane = outputOffset + (n * outputChannels + m) * outputPlane;
-                int channelBias = bias[m], multiplier = multipliers[multipliers.Length == 1 ? 0 : m] << 16, shift = shifts[shifts.Length == 1 ? 0 : m];
-                for (int oy = 0; oy < outputHeight; oy++)
+                int left = ox * strideWidth - padLeft;
+                int accumulator = channelBias;
+                int w = channelWeights;
+                if (rowInside && ox >= firstColumn && ox < endColumn)
                 {
-                    int top = oy * strideHeight - padTop;
-                    bool rowInside = oy >= firstRow && oy < endRow;
-                    for (int ox = 0; ox < outputWidth; ox++)
+                    // Whole window inside the input: a plain int8 dot product.
+                    for (int ic = 0; ic < groupInputChannels; ic++)
                     {
-                        int left = ox * strideWidth - padLeft;
-                        int accumulator = channelBias;
-                        int w = 0;
-                        if (rowInside && ox >= firstColumn && ox < endColumn)
-                        {
-                            // Whole window inside the input: a plain int8 dot product.
-                            for (int ic = 0; ic < groupInputChannels; ic++)
-                            {
-                                int row = ic * inputPlane + top * inputWidth + left;
-                                for (int ky = 0; ky < kernelHeight; ky++, row += rowStep)
-                                    for (int kx = 0; kx < kernelWidth; kx++, w++)
-                                        accumulator += input[groupInput + row + kx * dilationWidth] * weights[channelWeights + w];
-                            }
-                        }
-                        else
-                        {
-                            // Border: a tap in the padding reads the zero point (real 0), as the folded bias expects.
-                            for (int ic = 0; ic < groupInputChannels; ic++)
-                            {
-                                for (int ky = 0; ky < kernelHeight; ky++)
-                                {
-                                    int y = top + ky * dilationHeight;
-                                    bool rowValid = y >= 0 && y < inputHeight;
-                                    int row = ic * inputPlane + y * inputWidth;
-                                    for (int kx = 0; kx < kernelWidth; kx++, w++)
-                                    {
-                                        int x = left + kx * dilationWidth;
-                                        int value = rowValid && x >= 0 && x < inputWidth ? input[groupInput + row + x] : inputZeroPoint;
-                                        accumulator += value * weights[channelWeights + w];
-                                    }
-                                }
-                            }
-                        }
-                        int result = MultiplyByQuantizedMultiplier(accumulator, multiplier, shift) + outputZeroPoint;
-                        output[plane + oy * outputWidth + ox] = (sbyte)(result < activationMin ? activationMin : result > activationMax ? activationMax : result);
+                        int row = ic * inputPlane + top * inputWidth + left;
+                        for (int ky = 0; ky < kernelHeight; ky++, row += rowStep)
+                            for (int kx = 0; kx < kernelWidth; kx++, w++)
+                                accumulator += input[groupInput + row + kx * dilationWidth] * weights[w];
                     }
                 }
+                else
+                {
+                    // Border: a tap in the padding reads the zero point (real 0), as the folded bias expects.
+                    for (int ic = 0; ic < groupInputChannels; ic++)
+                    {
+                        for (int ky = 0; ky < kernelHeight; ky++)
+                        {
+                            int y = top + ky * dilationHeight;
+                            bool rowValid = y >= 0 && y < inputHeight;
+                            int row = ic * inputPlane + y * inputWidth;
+                            for (int kx = 0; kx < kernelWidth; kx++, w++)
+                            {
+                                int x = left + kx * dilationWidth;
+                                int value = rowValid && x >= 0 && x < inputWidth ? input[groupInput + row + x] : inputZeroPoint;
+                                accumulator += value * weights[w];
+                            }
+                        }
+                    }
+                }
+                int result = MultiplyByQuantizedMultiplier(accumulator, multiplier, shift) + outputZeroPoint;
+                output[plane + oy * outputWidth + ox] = (sbyte)(result < activationMin ? activationMin : result > activationMax ? activationMax : result);
             }
         }
     }
     // </emit>
 
-    public override IEnumerable<string> NanoHelpers => new[] { nameof(ConvInt8) + "#Nano", nameof(WindowBounds), nameof(FixedPoint) };
+    // <emit NanoEncoded>
+    /// <summary>
+    /// Int8 convolution on arrays whose weights are stored sparse or clustered: each output channel's weights are decoded
+    /// into <paramref name="row"/> (a field of the generated class, one channel long), then the window loop runs as for dense weights.
+    /// </summary>
+    public static void ConvEncoded(sbyte[] input, int inputOffset, int encoding, sbyte[] values, byte[] mask,
+        byte[] deltas, ushort[] counts, sbyte[] codebook, byte[] codes, int bits, sbyte[] row,
+        int[] bias, short[] multipliers, sbyte[] shifts,
+        int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
+        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
+        int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
+    {
+        for (int n = 0; n < batch; n++)
+        {
+            int cursor = 0, position = 0;
+            for (int m = 0; m < outputChannels; m++)
+            {
+                DecodeRow(encoding, m, values, mask, deltas, counts, codebook, codes, bits, ref cursor, ref position, row);
+                ConvChannel(input, inputOffset, row, 0, bias[m], multipliers[multipliers.Length == 1 ? 0 : m] << 16, shifts[shifts.Length == 1 ? 0 : m],
+                    n, m, inputChannels, inputHeight, inputWidth, outputChannels, outputHeight, outputWidth, groups,
+                    kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft,
+                    inputZeroPoint, outputZeroPoint, activationMin, activationMax, output, outputOffset);
+            }
+        }
+    }
+    // </emit>
+
+    public override IEnumerable<string> NanoHelpers => Encoded.Encoding == WeightEncoding.Dense
+        ? new[] { nameof(ConvInt8) + "#Nano", nameof(WindowBounds), nameof(FixedPoint) }
+        : new[] { nameof(ConvInt8) + "#Nano", nameof(ConvInt8) + "#NanoEncoded", nameof(EncodedWeights) + "#NanoDecode", nameof(WindowBounds), nameof(FixedPoint) };
+
+    /// <summary>The nanoFramework flavour decodes a sparse or clustered channel's weights into a row field of this many bytes.</summary>
+    public override int ScratchBytes => Encoded.Encoding == WeightEncoding.Dense ? 0 : Geometry.WeightsPerChannel;
 
     public override void EmitNanoCall(CodeWriter code, string name)
     {
         string[] geometry = Geometry.Arguments();
-        code.Line($"Conv({Input.NanoArguments()}, {name}Weights, {name}Bias, {name}Multipliers, {name}Shifts,")
+        code.Line(Encoded.Encoding == WeightEncoding.Dense
+                ? $"Conv({Input.NanoArguments()}, {name}Weights, {name}Bias, {name}Multipliers, {name}Shifts,"
+                : $"ConvEncoded({Input.NanoArguments()}, {Encoded.DecodeArguments(name)}, {name}Row, {name}Bias, {name}Multipliers, {name}Shifts,")
             .Line($"    {geometry[0]}")
             .Line($"    {geometry[1]}")
             .Line($"    inputZeroPoint: {InputZeroPoint}, {OutputStage.Arguments}, {Output.NanoArguments()});");
@@ -304,7 +342,13 @@ public sealed class ConvInt8 : Int8Kernel
             EmitArrays.SBytes(code, $"{name}Weights", Weights,
                 $"[{g.OutputChannels} output channels × {g.InputChannels / g.Groups} input channels × {g.KernelHeight} × {g.KernelWidth}] int8 weights");
         else
+        {
             Encoded.EmitData(code, name);
+            // nanoFramework has no stackalloc: the decoded channel lives in a field (Predict runs under a lock).
+            if (code.Nano)
+                code.Line($"/// <summary>One output channel's weights, decoded (working memory, counted in ScratchBytes).</summary>")
+                    .Line($"private static readonly sbyte[] {name}Row = new sbyte[{g.WeightsPerChannel}];");
+        }
         OutputStage.EmitData(code, name, "output channel");
     }
 }

@@ -318,6 +318,54 @@ public sealed class EncodedWeights
     }
     // </emit>
 
+    // <emit NanoDecode>
+    /// <summary>DecodeRow on arrays, for nanoFramework (its arguments as in the span flavour; unused arrays may be null).</summary>
+    public static void DecodeRow(int encoding, int unit, sbyte[] values, byte[] mask, byte[] deltas,
+        ushort[] counts, sbyte[] codebook, byte[] codes, int bits, ref int cursor, ref int position, sbyte[] row)
+    {
+        int depth = row.Length, maskBytes = (depth + 7) / 8;
+        if (encoding == 0)
+        {
+            for (int k = 0; k < depth; k++) row[k] = values[unit * depth + k];
+            return;
+        }
+        if (encoding == 2 || encoding == 5)
+        {
+            for (int k = 0; k < depth; k++) row[k] = 0;
+            if (encoding == 2)
+            {
+                int k = -1;
+                for (int c = 0; c < counts[unit]; c++, cursor++)
+                {
+                    k += deltas[cursor];
+                    row[k] = values[cursor];
+                }
+                return;
+            }
+            int first = unit * depth;
+            for (; cursor < codes.Length; cursor++)
+            {
+                int entry = codes[cursor];
+                if (entry >= 0xF0) { position += 15 * ((entry & 15) + 1); continue; }
+                int at = position + (entry >> 4);
+                if (at >= first + depth) break; // the next unit's
+                row[at - first] = codebook[entry & 15];
+                position = at + 1;
+            }
+            return;
+        }
+        for (int k = 0; k < depth; k++)
+        {
+            bool present = encoding == 3 || (mask[unit * maskBytes + k / 8] & (1 << (k % 8))) != 0;
+            if (!present) { row[k] = 0; continue; }
+            if (encoding == 1) { row[k] = values[cursor++]; continue; }
+            int bit = cursor++ * bits, at = bit >> 3;
+            int word = codes[at] | (at + 1 < codes.Length ? codes[at + 1] << 8 : 0);
+            row[k] = codebook[(word >> (bit & 7)) & ((1 << bits) - 1)];
+        }
+    }
+    // </emit>
+
     /// <summary>The arguments generated code passes to DecodeRow for these weights (names as in <see cref="EmitData"/>).</summary>
     public string DecodeArguments(string name) => Encoding switch
     {

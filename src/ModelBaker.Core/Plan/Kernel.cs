@@ -25,6 +25,9 @@ public abstract class Kernel
     /// <summary>Bytes of constants (weights, biases, tables) the generated code embeds for this step.</summary>
     public abstract int WeightBytes { get; }
 
+    /// <summary>Bytes of working memory this step needs besides the arena (a decoded weight row), 0 for most.</summary>
+    public virtual int ScratchBytes => 0;
+
     /// <summary>Weights of this step (not biases or tables), and how many of them are zero — for the report.</summary>
     public virtual int Parameters => 0;
     public virtual int ZeroParameters => 0;

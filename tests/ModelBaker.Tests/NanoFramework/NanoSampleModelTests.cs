@@ -13,20 +13,22 @@ namespace ModelBaker.Tests.NanoFramework;
 /// </summary>
 public sealed class NanoSampleModelTests
 {
-    public static TheoryData<string, string, float> Models => new()
+    public static TheoryData<string, string, float, int> Models => new()
     {
-        { "digits_mlp.onnx", "DigitsMlp", 0.5f }, // the sample app's model and settings
-        { "digits_mlp.onnx", "DigitsMlp", 0f },
-        { "digits_mlp.onnx", "DigitsMlp", 0.97f }, // index-delta weights
-        { "digits_cnn.onnx", "DigitsCnn", 0f },
-        { "digits_cnn.onnx", "DigitsCnn", 0.5f }, // sparse convolution weights
-        { "digits_dscnn.onnx", "DigitsDscnn", 0f },
+        { "digits_mlp.onnx", "DigitsMlp", 0.5f, 0 }, // the sample app's model and settings
+        { "digits_mlp.onnx", "DigitsMlp", 0f, 0 },
+        { "digits_mlp.onnx", "DigitsMlp", 0.97f, 0 }, // index-delta weights
+        { "digits_cnn.onnx", "DigitsCnn", 0f, 0 },
+        { "digits_cnn.onnx", "DigitsCnn", 0.5f, 0 }, // bitmask convolution weights, decoded into a row field
+        { "digits_dscnn.onnx", "DigitsDscnn", 0f, 0 },
+        { "digits_dscnn.onnx", "DigitsDscnn", 0.75f, 16 }, // clustered convolutions: codes, and index-delta entries
     };
 
-    private static BakedPlan Bake(string model, string className, float sparsity, CodeTarget target) =>
+    private static BakedPlan Bake(string model, string className, float sparsity, CodeTarget target, int clusters = 0) =>
         Baker.Bake(new BakeOptions(TestData.Path("sample", "models", model), className, "Samples")
         {
             Sparsity = sparsity,
+            Clusters = clusters > 0 ? clusters : null,
             CalibrationPath = SampleModels.DigitsCalibration,
             Target = target,
         }, new RecordingLog());
@@ -34,10 +36,10 @@ public sealed class NanoSampleModelTests
     [Theory]
     [MemberData(nameof(Models))]
     public void Nano_code_compiles_for_nanoFramework_and_matches_the_net_flavour_and_the_interpreter_on_every_held_out_digit(
-        string model, string className, float sparsity)
+        string model, string className, float sparsity, int clusters)
     {
-        var nanoPlan = Bake(model, className, sparsity, CodeTarget.NanoFramework);
-        var netPlan = Bake(model, className, sparsity, CodeTarget.Net);
+        var nanoPlan = Bake(model, className, sparsity, CodeTarget.NanoFramework, clusters);
+        var netPlan = Bake(model, className, sparsity, CodeTarget.Net, clusters);
         Assert.Equal(CodeTarget.NanoFramework, PlanFile.Read(PlanFile.ToBytes(nanoPlan)).Header.Target);
         string nanoSource = ClassEmitter.Emit(nanoPlan);
         Assert.Contains("PredictQuantized(sbyte[] input, sbyte[] output)", nanoSource);
@@ -62,10 +64,11 @@ public sealed class NanoSampleModelTests
         int inputZeroPoint = NanoCompiler.Constant<int>(nano, "InputZeroPoint");
         Assert.Equal(netPlan.ArenaBytes, NanoCompiler.Constant<int>(nano, "ArenaBytes"));
         Assert.Equal(nanoPlan.WeightBytes, NanoCompiler.Constant<int>(nano, "WeightBytes"));
-        // Same weights, except that nanoFramework convolutions store theirs dense.
-        Assert.True(nanoPlan.WeightBytes >= netPlan.WeightBytes);
-        if (!nanoPlan.Kernels.Any(k => k is ConvInt8)) Assert.Equal(netPlan.WeightBytes, nanoPlan.WeightBytes);
-        Assert.Equal(0, NanoCompiler.Constant<int>(nano, "ScratchBytes"));
+        // The same weights, stored the same way; a sparse or clustered convolution decodes each channel into a row field.
+        Assert.Equal(netPlan.WeightBytes, nanoPlan.WeightBytes);
+        var encodedConvolutions = nanoPlan.Kernels.OfType<ConvInt8>().Where(c => c.Encoded.Encoding != WeightEncoding.Dense).ToList();
+        if (nanoPlan.Kernels.Any(k => k is ConvInt8)) Assert.Equal(sparsity > 0, encodedConvolutions.Count > 0);
+        Assert.Equal(encodedConvolutions.Sum(c => c.Geometry.WeightsPerChannel), NanoCompiler.Constant<int>(nano, "ScratchBytes"));
         Assert.Equal(NanoCompiler.Constant<int>(net, "ArenaBytes"), NanoCompiler.Constant<int>(nano, "ArenaBytes"));
 
         foreach (var digit in SampleModels.DigitsTestInputs())
