@@ -9,7 +9,7 @@ namespace ModelBaker.Core.Compression;
 /// <summary>
 /// Gradients through the float steps of a plan, from its first step up to a chosen last one (network distillation's
 /// head): fully connected and convolution layers (any geometry, grouped and depthwise included) with their fused
-/// clamps, max and average pooling, and element-wise Add, Sub and Mul. A weighted layer's forward and backward passes
+/// clamps, max and average pooling, element-wise Add, Sub and Mul, the element-wise functions, and Concat. A weighted layer's forward and backward passes
 /// read its im2col index map, found once by running the layer's own <see cref="IWeightedKernel.Patches"/> on an input
 /// holding each element's index — so both use exactly the patches its reference kernel multiplies — and touch its
 /// kept weights only; the other steps run forward as their reference implementations. Gradients are kept per tensor by arena position: walking the steps
@@ -44,8 +44,9 @@ public sealed class Backpropagation
     /// <summary>The first step between the input and <paramref name="last"/> that has no gradient here, or null when all have.</summary>
     public static Kernel? Unsupported(BakedPlan plan, int last) => plan.Kernels.Take(last + 1).FirstOrDefault(k => k switch
     {
-        FullyConnectedFloat or ConvFloat or PoolFloat => false,
+        FullyConnectedFloat or ConvFloat or PoolFloat or UnaryFloat => false,
         BinaryFloat binary => binary.Operation is not (BinaryOperation.Add or BinaryOperation.Sub or BinaryOperation.Mul),
+        Concat concat => concat.Output.Type != Ir.ElementType.Float32,
         _ => true,
     });
 
@@ -123,6 +124,12 @@ public sealed class Backpropagation
                     break;
                 case BinaryFloat binary:
                     Binary(binary, inputs, Clamped(tape.Outputs[kernel], output, (binary.ActivationMin, binary.ActivationMax)), inputGradients);
+                    break;
+                case UnaryFloat unary:
+                    Unary(unary, inputs[0], tape.Outputs[kernel], output, inputGradients[0]);
+                    break;
+                case Concat concat:
+                    ConcatParts(concat, output, inputGradients);
                     break;
                 default:
                     throw new InvalidOperationException($"No gradient for {kernel.Source}."); // Unsupported() refuses such plans first
@@ -283,6 +290,49 @@ public sealed class Backpropagation
                     }
                 }
             }
+    }
+
+    /// <summary>y = f(x) element by element: dx = f′(x) · dy, from the input and the output the forward pass kept.</summary>
+    private static void Unary(UnaryFloat unary, float[] input, float[] output, double[] gradient, double[] inputGradient)
+    {
+        double alpha = unary.Alpha, beta = unary.Beta;
+        for (int i = 0; i < gradient.Length; i++)
+        {
+            double x = input[i], y = output[i];
+            double slope = unary.Function switch
+            {
+                UnaryFunction.Relu => x > 0 ? 1 : 0,
+                UnaryFunction.Sigmoid => y * (1 - y),
+                UnaryFunction.Tanh => 1 - y * y,
+                UnaryFunction.LeakyRelu => x >= 0 ? 1 : alpha,
+                UnaryFunction.HardSigmoid => alpha * x + beta is > 0 and < 1 ? alpha : 0,
+                UnaryFunction.HardSwish => x <= -3 ? 0 : x >= 3 ? 1 : x / 3 + 0.5,
+                UnaryFunction.Elu => x >= 0 ? 1 : alpha * Math.Exp(x),
+                UnaryFunction.Selu => x > 0 ? beta : beta * alpha * Math.Exp(x),
+                UnaryFunction.Softplus => 1 / (1 + Math.Exp(-x)),
+                UnaryFunction.Exp => y,
+                UnaryFunction.Sqrt => y > 0 ? 0.5 / y : 0,
+                UnaryFunction.Neg => -1,
+                UnaryFunction.Abs => x > 0 ? 1 : x < 0 ? -1 : 0,
+                UnaryFunction.Clip => x > alpha && x < beta ? 1 : 0,
+                _ => throw new InvalidOperationException($"No gradient for {unary.Function}."),
+            };
+            inputGradient[i] += slope * gradient[i];
+        }
+    }
+
+    /// <summary>Concat: each tensor part gets back its columns of every output block (constant parts have no gradient).</summary>
+    private static void ConcatParts(Concat concat, double[] output, double[][] inputGradients)
+    {
+        int stride = concat.OutputStride, next = 0;
+        for (int part = 0; part < concat.Parts.Count; part++)
+        {
+            if (concat.Parts[part].Slice == null) continue;
+            var gradient = inputGradients[next++]; // Reads lists the tensor parts in order
+            int block = concat.Parts[part].BlockLength, offset = concat.OffsetOf(part);
+            for (int b = 0; b * block < gradient.Length; b++)
+                for (int j = 0; j < block; j++) gradient[b * block + j] += output[b * stride + offset + j];
+        }
     }
 
     /// <summary>Add, Sub and Mul with broadcasting: each output element's gradient goes back to the elements its strides read.</summary>
