@@ -329,19 +329,9 @@ public sealed class EncodedWeights
             for (int k = 0; k < depth; k++) row[k] = values[unit * depth + k];
             return;
         }
-        if (encoding == 2 || encoding == 5)
+        if (encoding == 5)
         {
             for (int k = 0; k < depth; k++) row[k] = 0;
-            if (encoding == 2)
-            {
-                int k = -1;
-                for (int c = 0; c < counts[unit]; c++, cursor++)
-                {
-                    k += deltas[cursor];
-                    row[k] = values[cursor];
-                }
-                return;
-            }
             int first = unit * depth;
             for (; cursor < codes.Length; cursor++)
             {
@@ -351,6 +341,17 @@ public sealed class EncodedWeights
                 if (at >= first + depth) break; // the next unit's
                 row[at - first] = codebook[entry & 15];
                 position = at + 1;
+            }
+            return;
+        }
+        if (encoding == 2)
+        {
+            for (int k = 0; k < depth; k++) row[k] = 0;
+            int index = -1;
+            for (int c = 0; c < counts[unit]; c++, cursor++)
+            {
+                index += deltas[cursor];
+                row[index] = values[cursor];
             }
             return;
         }

@@ -67,12 +67,12 @@ public static class Baker
 
         // A QDQ model's weights are its own int8 values: pruning may zero some, but refitting or tuning the rest would
         // move them off the model's grid (LayerQuantizer takes them back exactly).
-        string? ownWeights = qdq != null && qdq.WeightScales.Count > 0 ? $"{header.ModelFileName} keeps its own int8 weights" : null;
+        bool ownWeights = qdq != null && qdq.WeightScales.Count > 0;
         Prune(floatPlan, reference, structured, calibration, options, log, ownWeights);
         var distillation = options.Distillation;
-        if (distillation != DistillationScope.None && ownWeights != null)
+        if (distillation != DistillationScope.None && ownWeights)
         {
-            log.Info($"{ownWeights}, so the {(distillation == DistillationScope.Head ? "head" : "network")} is not distilled.");
+            log.Info($"{header.ModelFileName} keeps its own int8 weights, so the {(distillation == DistillationScope.Head ? "head" : "network")} is not distilled.");
             distillation = DistillationScope.None;
         }
         if (distillation == DistillationScope.Head) DistilHead(floatPlan, reference, calibration, options, log);
@@ -121,10 +121,10 @@ public static class Baker
 
     /// <summary>
     /// Magnitude pruning (unless structured pruning already shrank the graph), then, with calibration data, layer
-    /// reconstruction of the kept weights against the model as exported.
+    /// reconstruction of the kept weights against the model as exported — unless they are a QDQ model's own int8 weights.
     /// </summary>
     private static void Prune(BakedPlan floatPlan, BakedPlan reference, StructuredPruning.Result? structured, CalibrationSet? calibration,
-        BakeOptions options, IBakeLog log, string? ownWeights)
+        BakeOptions options, IBakeLog log, bool ownWeights)
     {
         bool prunes = options.Sparsity > 0 || options.PruningThreshold != null;
         if (!prunes) return;
@@ -132,7 +132,7 @@ public static class Baker
         var anchors = layers.ToDictionary(l => l, l => (float[])l.Weights.Clone());
         if (structured == null) MagnitudePruning.Apply(layers, options);
         if (!options.Reconstruction) return;
-        if (ownWeights != null) { log.Info($"{ownWeights}, so pruned layers are not reconstructed."); return; }
+        if (ownWeights) { log.Info($"{Path.GetFileName(options.ModelPath)} keeps its own int8 weights, so pruned layers are not reconstructed."); return; }
         // Refitting on made-up inputs would fit the wrong distribution: only real calibration data is used.
         if (calibration != null)
             LayerReconstruction.Apply(floatPlan, reference, anchors, calibration,
