@@ -163,7 +163,7 @@ public static class ClassEmitter
     private static void EmitLengthChecks(CodeWriter code, List<Parameter> inputs, List<Parameter> outputs)
     {
         foreach (var p in inputs.Concat(outputs))
-            code.Line($"if ({p.Name}.Length != {p.LengthConstant}) throw new ArgumentException($\"Expected {{{p.LengthConstant}}} values for '{p.Tensor.Name.Replace("\"", "'").Replace("{", "(").Replace("}", ")")}', got {{{p.Name}.Length}}.\", nameof({p.Name}));");
+            code.Line($"if ({p.Name}.Length != {p.LengthConstant}) throw new ArgumentException({CodeWriter.StringLiteral($"Expected {p.Tensor.Length} values for '{p.Tensor.Name}', got ")} + {p.Name}.Length + \".\", nameof({p.Name}));");
     }
 
     private static void EmitArenaSpans(CodeWriter code, BakedPlan plan)

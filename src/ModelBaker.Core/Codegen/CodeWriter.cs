@@ -87,9 +87,27 @@ public sealed class CodeWriter
 
     public static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Escapes text for a // comment or a string literal (no newlines, no quotes breaking out).</summary>
-    public static string Comment(string text) => text.Replace("\r", " ").Replace("\n", " ");
+    /// <summary>
+    /// Text from the model (a node, tensor or file name) for a // or /// comment: printable ASCII only, anything else
+    /// written as \uXXXX text (<see cref="Diagnostics.Text.Printable"/>), so no character — U+2028 included — can end
+    /// the comment and turn the rest of a name into code.
+    /// </summary>
+    public static string Comment(string text) => Diagnostics.Text.Printable(text);
 
-    public static string StringLiteral(string text) =>
-        "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\r", "\\r").Replace("\n", "\\n") + "\"";
+    /// <summary>
+    /// The one way model text becomes a C# string literal: a regular "…" literal holding exactly <paramref name="text"/>,
+    /// with the quote, the backslash and every character outside printable ASCII written as an escape. It is the same
+    /// literal in C# 1 through 13, and in the nanoFramework compiler's C# 9.
+    /// </summary>
+    public static string StringLiteral(string text)
+    {
+        var literal = new StringBuilder(text.Length + 2).Append('"');
+        foreach (char c in text)
+        {
+            if (c == '"' || c == '\\') literal.Append('\\').Append(c);
+            else if (c >= ' ' && c <= '~') literal.Append(c);
+            else literal.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
+        }
+        return literal.Append('"').ToString();
+    }
 }

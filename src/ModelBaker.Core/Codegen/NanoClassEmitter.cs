@@ -108,8 +108,7 @@ public static class NanoClassEmitter
         // A constant message: string formatting pulls in more of mscorlib than a microcontroller needs.
         foreach (var p in inputs.Concat(outputs))
         {
-            string tensor = p.Tensor.Name.Replace("\"", "'").Replace("\\", "/");
-            code.Line($"if ({p.Name} == null || {p.Name}.Length != {p.LengthConstant}) throw new ArgumentException(\"Expected {p.Tensor.Length} values for '{CodeWriter.Comment(tensor)}'.\", \"{p.Name.TrimStart('@')}\");");
+            code.Line($"if ({p.Name} == null || {p.Name}.Length != {p.LengthConstant}) throw new ArgumentException({CodeWriter.StringLiteral($"Expected {p.Tensor.Length} values for '{p.Tensor.Name}'.")}, \"{p.Name.TrimStart('@')}\");");
         }
     }
 

@@ -46,7 +46,7 @@ public static class TensorConverter
         $"'{path}' is not a serialized ONNX TensorProto ({why}). Test-data and calibration files must be written with onnx.numpy_helper.from_array(array).SerializeToString().");
 
     /// <summary>"'conv1.weight'", or a placeholder for unnamed tensors, for error messages.</summary>
-    internal static string Describe(TensorProto proto) => proto.Name.Length > 0 ? $"'{proto.Name}'" : "(unnamed)";
+    internal static string Describe(TensorProto proto) => proto.Name.Length > 0 ? $"'{Text.Printable(proto.Name)}'" : "(unnamed)";
 
     /// <summary>The IR element type for an ONNX data type; <paramref name="what"/> names the tensor in errors.</summary>
     internal static ElementType ToElementType(int dataType, string what)
@@ -89,7 +89,7 @@ public static class TensorConverter
         catch (OverflowException) { throw Damaged(name, "it has more than 2^31 elements"); }
 
         byte[]? raw = proto.HasDataLocation && proto.DataLocation == TensorProto.Types.DataLocation.External
-            ? ExternalData.Read(proto, directory)
+            ? ExternalData.Read(proto, directory, (long)length * Width(type))
             : proto.HasRawData ? proto.RawData.ToByteArray() : null;
 
         if (type == ElementType.Float32)
@@ -140,9 +140,17 @@ public static class TensorConverter
         return floats;
     }
 
+    /// <summary>Bytes per element of a supported element type in raw data.</summary>
+    private static int Width(ElementType type) => type switch
+    {
+        ElementType.Float32 or ElementType.Int32 => 4,
+        ElementType.Int64 => 8,
+        _ => 1,
+    };
+
     private static long[] DecodeIntegers(byte[] raw, ElementType type, int length, string name)
     {
-        int width = type switch { ElementType.Int64 => 8, ElementType.Int32 => 4, _ => 1 };
+        int width = Width(type);
         CheckCount(raw.Length, (long)length * width, name, "bytes");
         var values = new long[length];
         for (int i = 0; i < length; i++)

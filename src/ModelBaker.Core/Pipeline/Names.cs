@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Text;
 
@@ -7,19 +8,36 @@ namespace ModelBaker.Core.Pipeline;
 /// <summary>C# names made from file and ONNX names: `digits_cnn.onnx` → `DigitsCnn`, "/net.0/Gemm" → `Net0Gemm`.</summary>
 public static class Names
 {
-    /// <summary>PascalCase identifier from any text: words split at non-alphanumerics, each capitalised.</summary>
+    /// <summary>
+    /// PascalCase identifier from any text: words split at anything but letters and digits, each capitalised. Letters
+    /// keep their script but lose their accents (`dïgits mlp` → `DigitsMlp`, `模型` → `模型`), so a name stays one a
+    /// user can type; only letters and decimal digits ever reach the identifier, whatever the text held.
+    /// </summary>
     public static string Pascal(string text)
     {
         var result = new StringBuilder();
         bool upperNext = true;
-        foreach (char c in text)
+        foreach (char c in Decomposed(text))
         {
-            if (!char.IsLetterOrDigit(c) || c > 127) { upperNext = true; continue; }
+            var category = CharUnicodeInfo.GetUnicodeCategory(c);
+            if (category == UnicodeCategory.NonSpacingMark) continue; // the accent of the letter before it
+            if (!IsIdentifierCharacter(category)) { upperNext = true; continue; }
             result.Append(upperNext ? char.ToUpperInvariant(c) : c);
             upperNext = false;
         }
         if (result.Length == 0 || char.IsDigit(result[0])) result.Insert(0, '_');
         return result.ToString();
+    }
+
+    private static bool IsIdentifierCharacter(UnicodeCategory category) => category is UnicodeCategory.UppercaseLetter
+        or UnicodeCategory.LowercaseLetter or UnicodeCategory.TitlecaseLetter or UnicodeCategory.ModifierLetter
+        or UnicodeCategory.OtherLetter or UnicodeCategory.DecimalDigitNumber;
+
+    /// <summary>Letters split from their accents (NFD); text that is not well-formed UTF-16 is taken as it is.</summary>
+    private static string Decomposed(string text)
+    {
+        try { return text.Normalize(NormalizationForm.FormD); }
+        catch (System.ArgumentException) { return text; }
     }
 
     /// <summary>camelCase identifier (parameter names), escaped with @ when it is a C# keyword.</summary>
@@ -31,7 +49,8 @@ public static class Names
     }
 
     public static bool IsValidIdentifier(string name) =>
-        name.Length > 0 && (char.IsLetter(name[0]) || name[0] == '_') && name.All(c => char.IsLetterOrDigit(c) || c == '_')
+        name.Length > 0 && (char.IsLetter(name[0]) || name[0] == '_')
+        && name.All(c => IsIdentifierCharacter(CharUnicodeInfo.GetUnicodeCategory(c)) || c == '_')
         && !Keywords.Contains(name);
 
     public static bool IsValidNamespace(string name) => name.Split('.').All(IsValidIdentifier);
