@@ -40,6 +40,7 @@ public sealed class BakeCompressedModels : Task
 
     public override bool Execute()
     {
+        using var watch = new ParentProcessWatch();
         string defaultNamespace = string.IsNullOrWhiteSpace(RootNamespace) ? AssemblyName : RootNamespace;
         var parsed = new List<(ITaskItem Item, ItemLocation Location, BakeOptions Options)>();
         foreach (var item in Models)
@@ -86,7 +87,7 @@ public sealed class BakeCompressedModels : Task
         }
         catch (BakeException e)
         {
-            Error(location, e.Code, $"{item.ItemSpec}: {e.Message}");
+            Error(location, e.Code, NamingTheModelOnce(item.ItemSpec, e.Message));
         }
         catch (Exception e)
         {
@@ -98,13 +99,20 @@ public sealed class BakeCompressedModels : Task
         return false;
     }
 
+    /// <summary>"models/net.onnx: …": the item as the project names it, once, though many messages start with the file name.</summary>
+    internal static string NamingTheModelOnce(string itemSpec, string message)
+    {
+        string fileName = Path.GetFileName(itemSpec) + ": ";
+        return $"{itemSpec}: {(message.StartsWith(fileName, StringComparison.Ordinal) ? message.Substring(fileName.Length) : message)}";
+    }
+
     /// <summary>Plans are named after the model's file name, so two models called net.onnx in different folders would overwrite each other.</summary>
     private void ReportSharedPlanFiles(List<(ITaskItem Item, ItemLocation Location, BakeOptions Options)> parsed)
     {
         foreach (var group in parsed.GroupBy(p => PlanPath(p.Item), StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
             Error(group.Last().Location, ErrorCodes.DuplicateClassName,
-                $"CompressedModel items {string.Join(", ", group.Select(p => $"'{p.Item.ItemSpec}'"))} share the file name '{Path.GetFileName(group.Key)}' " +
-                "and so one plan file. Rename one of the model files.");
+                $"CompressedModel items {string.Join(", ", group.Select(p => $"'{p.Item.ItemSpec}'"))} share the plan file '{Path.GetFileName(group.Key)}' " +
+                "(named after the model file, Namespace and ClassName). Give one of them a ClassName, or rename one of the model files.");
     }
 
     /// <summary>The report sits next to the plan: digits.mbake → digits.report.json.</summary>
@@ -126,7 +134,19 @@ public sealed class BakeCompressedModels : Task
     }
 
     private string PlanPath(ITaskItem item) =>
-        Path.GetFullPath(Path.Combine(ProjectDirectory, PlanDirectory, Path.GetFileNameWithoutExtension(item.ItemSpec) + ".mbake"));
+        Path.GetFullPath(Path.Combine(ProjectDirectory, PlanDirectory, PlanStem(item) + ".mbake"));
+
+    /// <summary>
+    /// The model's file name, then its Namespace and ClassName when the item sets them (ModelBaker.targets predicts the
+    /// same names): net.onnx → net, with ClassName="Left" → net.Left. Both are validated identifiers before any write.
+    /// </summary>
+    private static string PlanStem(ITaskItem item)
+    {
+        string stem = Path.GetFileNameWithoutExtension(item.ItemSpec);
+        foreach (string metadata in new[] { "Namespace", "ClassName" })
+            if (item.GetMetadata(metadata) is { Length: > 0 } value) stem += "." + value;
+        return stem;
+    }
 
     private static Dictionary<string, string> CustomMetadata(ITaskItem item)
     {

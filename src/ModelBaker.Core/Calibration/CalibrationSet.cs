@@ -31,11 +31,68 @@ public sealed class CalibrationSet
 
     public int Count { get; }
 
+    /// <summary>
+    /// Why the data's values say little about the ranges a model meets (every value equal, or one value far beyond the
+    /// rest), or null: the bake warns with MB1306. Set by <see cref="Open"/>.
+    /// </summary>
+    public string? Degenerate { get; private set; }
+
     /// <summary>The samples, read again on every enumeration.</summary>
     public IEnumerable<Array[]> Samples() => _samples();
 
-    /// <summary>Checks the layout and counts the samples; the data is read later, by <see cref="Samples"/>.</summary>
+    /// <summary>
+    /// Checks the layout, counts the samples and reads them once to check their values (MB1304 for NaN or ±Inf);
+    /// the data is read again, as it is used, by <see cref="Samples"/>.
+    /// </summary>
     public static CalibrationSet Open(string path, IReadOnlyList<PlanTensor> inputs)
+    {
+        var set = OpenLayout(path, inputs);
+        set.Degenerate = CheckValues(set, path, inputs);
+        return set;
+    }
+
+    /// <summary>Values an outlier must exceed the 99.9th percentile of |x| by to make the ranges degenerate.</summary>
+    private const double OutlierFactor = 1000;
+
+    /// <summary>At most this many values are kept to find the percentile (a stride over larger sets).</summary>
+    private const int PercentileValues = 1 << 22;
+
+    private static string? CheckValues(CalibrationSet set, string path, IReadOnlyList<PlanTensor> inputs)
+    {
+        int sample = 0;
+        float min = float.PositiveInfinity, max = float.NegativeInfinity;
+        var magnitudes = new List<float>();
+        long seen = 0;
+        int stride = Math.Max(1, (int)Math.Min(int.MaxValue, (long)set.Count * inputs.Sum(i => (long)i.Length) / PercentileValues));
+        foreach (var arrays in set.Samples())
+        {
+            for (int k = 0; k < arrays.Length; k++)
+            {
+                if (arrays[k] is not float[] values) continue;
+                for (int i = 0; i < values.Length; i++)
+                {
+                    float v = values[i];
+                    if (float.IsNaN(v) || float.IsInfinity(v))
+                        throw new BakeException(ErrorCodes.CalibrationNotFinite,
+                            $"Data '{path}' holds {(float.IsNaN(v) ? "NaN" : v > 0 ? "+Infinity" : "-Infinity")} in sample {sample}, element {i} of input '{Text.Printable(inputs[k].Name)}' (or a float64 value too large for float32). Every value must be a finite number: clean the data (numpy.nan_to_num, or drop the sample).");
+                    if (v < min) min = v;
+                    if (v > max) max = v;
+                    if (seen++ % stride == 0) magnitudes.Add(Math.Abs(v));
+                }
+            }
+            sample++;
+        }
+        if (magnitudes.Count == 0) return null; // no float input: integer data has no range to judge
+        if (min == max) return $"holds the same value ({min}) everywhere, so every activation range is a single point";
+        magnitudes.Sort();
+        float p999 = magnitudes[(int)Math.Min(magnitudes.Count - 1, Math.Floor(magnitudes.Count * 0.999))];
+        float extreme = Math.Max(Math.Abs(min), Math.Abs(max));
+        if (p999 > 0 && extreme > OutlierFactor * p999)
+            return FormattableString.Invariant($"holds a value of {(Math.Abs(min) > Math.Abs(max) ? min : max):G4} while 99.9 % of its values are within ±{p999:G4}, so the int8 input range spends its resolution on one outlier");
+        return null;
+    }
+
+    private static CalibrationSet OpenLayout(string path, IReadOnlyList<PlanTensor> inputs)
     {
         if (File.Exists(path)) return FromNpy(path, inputs);
         if (!Directory.Exists(path))
@@ -84,7 +141,17 @@ public sealed class CalibrationSet
         var input = inputs[0];
         var header = NpyReader.ReadHeader(path);
         if (header.Count == 0 || header.Count % input.Length != 0)
-            throw Mismatch($"'{path}' has {header.Count} elements (shape {ShapeMath.Format(header.Shape)}), not a whole number of samples of input '{input.Name}' ({input.Length} elements, shape {ShapeMath.Format(input.Shape)})");
+            throw Mismatch($"'{path}' has {header.Count} elements (shape {ShapeMath.Format(header.Shape)}), not a whole number of samples of input '{Text.Printable(input.Name)}' ({input.Length} elements, shape {ShapeMath.Format(input.Shape)})");
+        // [N, …input shape…]: every dimension after the first is one sample's. A flat file of whole samples, or a single
+        // sample in any shape, is taken too. A [features, samples] file is the transposed layout, not N samples.
+        long perSample = header.Shape.Skip(1).Aggregate(1L, (p, d) => p * d);
+        bool samplesFirst = header.Shape.Length <= 1 || header.Count == input.Length || perSample == input.Length;
+        if (!samplesFirst)
+        {
+            bool transposed = header.Shape.Length == 2 && header.Shape[0] == input.Length;
+            throw Mismatch($"'{path}' has shape {ShapeMath.Format(header.Shape)}, but one sample of input '{Text.Printable(input.Name)}' has {input.Length} elements (shape {ShapeMath.Format(input.Shape)}): " +
+                (transposed ? "the file looks like [features, samples]; save its transpose (numpy.save(path, x.T))" : $"save it as [N, {string.Join(", ", input.Shape.Skip(1))}] with one sample per row"));
+        }
         return new CalibrationSet(header.Count / input.Length, () =>
             NpyReader.ReadChunks(path, header, input.Length).Select(chunk => new[] { Convert(chunk, input.Type) }));
     }

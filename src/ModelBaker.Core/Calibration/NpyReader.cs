@@ -16,6 +16,9 @@ namespace ModelBaker.Core.Calibration;
 /// </summary>
 public static class NpyReader
 {
+    /// <summary>numpy's own reader refuses headers above 10,000 bytes unless told otherwise; a megabyte is garbage.</summary>
+    private const int MaxHeaderBytes = 1 << 20;
+
     private static readonly byte[] Magic = { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y' };
 
     public static Tensor Read(string path)
@@ -63,6 +66,7 @@ public static class NpyReader
             else if (major is 2 or 3) { headerLength = BitConverter.ToInt32(prefix, 8); headerStart = 12; }
             else throw Error(path, $"uses .npy format version {major}, which is not supported");
             if (headerLength < 0 || headerStart + (long)headerLength > stream.Length) throw Error(path, "has a truncated header");
+            if (headerLength > MaxHeaderBytes) throw Error(path, $"has a header of {headerLength:N0} bytes; numpy writes a few hundred");
             var headerBytes = new byte[headerLength];
             stream.Position = headerStart;
             if (stream.Read(headerBytes, 0, headerLength) != headerLength) throw Error(path, "has a truncated header");
@@ -72,12 +76,12 @@ public static class NpyReader
             bool fortran = Match(header, @"'fortran_order'\s*:\s*(True|False)", path) == "True";
             if (fortran) throw Error(path, "is in Fortran order; save it with numpy.ascontiguousarray first");
             string shapeText = Match(header, @"'shape'\s*:\s*\(([^)]*)\)", path);
-            int[] shape = shapeText.Split(new[] { ',' }, StringSplitOptions.RemoveEmptyEntries)
-                .Select(s => int.Parse(s.Trim(), CultureInfo.InvariantCulture)).ToArray();
+            int[] shape = ParseShape(shapeText, path);
             var (size, decode) = Decoder(descr, path);
             long dataOffset = headerStart + headerLength;
-            if (dataOffset + (long)ShapeMath.Length(shape) * size > stream.Length)
-                throw Error(path, $"holds fewer than the {ShapeMath.Length(shape)} elements its shape {ShapeMath.Format(shape)} needs");
+            long count = shape.Aggregate(1L, (product, d) => product * d); // ParseShape keeps this below 2^31
+            if (dataOffset + count * size > stream.Length)
+                throw Error(path, $"holds fewer than the {count} elements its shape {ShapeMath.Format(shape)} needs");
             return new Header(shape, dataOffset, size, decode);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -108,6 +112,23 @@ public static class NpyReader
         }
     }
 
+    /// <summary>"200, 64" or "200," or "": dimensions that are whole, not negative, and whose product fits an int.</summary>
+    private static int[] ParseShape(string text, string path)
+    {
+        var parts = text.Split(new[] { ',' }, StringSplitOptions.RemoveEmptyEntries).Select(p => p.Trim()).Where(p => p.Length > 0).ToArray();
+        var shape = new int[parts.Length];
+        long product = 1;
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!long.TryParse(parts[i], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long d) || d < 0)
+                throw Error(path, $"has a header whose shape ({Text.Printable(text)}) is not a list of non-negative whole numbers");
+            if (d > int.MaxValue || (product = product * d) > int.MaxValue)
+                throw Error(path, $"has shape ({Text.Printable(text)}), more than the 2^31 − 1 elements ModelBaker reads");
+            shape[i] = (int)d;
+        }
+        return shape;
+    }
+
     private static (int Size, Func<byte[], int, float> Read) Decoder(string descr, string path)
     {
         if (descr.Length > 0 && descr[0] == '>') throw Error(path, $"is big-endian ('{descr}'); save it little-endian");
@@ -119,7 +140,7 @@ public static class NpyReader
             "i4" => (4, (b, i) => BitConverter.ToInt32(b, i)),
             "u1" => (1, (b, i) => b[i]),
             "i1" => (1, (b, i) => (sbyte)b[i]),
-            _ => throw Error(path, $"has element type '{descr}'; use float32 (or float64, int64, int32, uint8, int8)"),
+            _ => throw Error(path, $"has element type '{Text.Printable(descr)}'; use float32 (or float64, int64, int32, uint8, int8)"),
         };
     }
 

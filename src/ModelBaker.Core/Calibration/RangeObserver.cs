@@ -21,16 +21,31 @@ public static class RangeObserver
         CalibrationMethod method = CalibrationMethod.MinMax, double percentile = 99.99, IBakeLog? log = null)
     {
         var ranges = new Dictionary<ArenaSlice, (float Min, float Max)>();
+        var overflowed = new Dictionary<ArenaSlice, long>();
         Run(floatPlan, samples, log, "ranges", (slice, values) =>
         {
             var (min, max) = ranges.TryGetValue(slice, out var r) ? r : (float.PositiveInfinity, float.NegativeInfinity);
+            long nonFinite = 0;
             foreach (float v in values)
             {
+                // Where float overflowed, int8 saturates: the range reaches the largest float on that side. NaN (0/0,
+                // ∞ − ∞) has no int8 counterpart and is left out.
+                if (float.IsNaN(v) || float.IsInfinity(v))
+                {
+                    nonFinite++;
+                    if (float.IsPositiveInfinity(v)) max = float.MaxValue;
+                    if (float.IsNegativeInfinity(v)) min = -float.MaxValue;
+                    continue;
+                }
                 if (v < min) min = v;
                 if (v > max) max = v;
             }
             ranges[slice] = (min, max);
+            if (nonFinite > 0) overflowed[slice] = (overflowed.TryGetValue(slice, out long n) ? n : 0) + nonFinite;
         });
+        foreach (var slice in ranges.Keys.ToList())
+            if (ranges[slice].Min > ranges[slice].Max) ranges[slice] = (0, 0); // nothing finite was seen
+        if (overflowed.Count > 0) WarnOverflow(floatPlan, overflowed, samples.Count, log);
         if (method == CalibrationMethod.MinMax) return ranges;
 
         var histograms = ranges.ToDictionary(r => r.Key, _ => new long[HistogramBins]);
@@ -40,7 +55,8 @@ public static class RangeObserver
             double maxAbs = Math.Max(Math.Abs(min), Math.Abs(max));
             if (maxAbs == 0) return;
             var histogram = histograms[slice];
-            foreach (float v in values) histogram[Math.Min(HistogramBins - 1, (int)(Math.Abs(v) / maxAbs * HistogramBins))]++;
+            foreach (float v in values)
+                if (!float.IsNaN(v) && !float.IsInfinity(v)) histogram[Math.Min(HistogramBins - 1, (int)(Math.Abs(v) / maxAbs * HistogramBins))]++;
         });
         return ranges.ToDictionary(r => r.Key, r =>
         {
@@ -53,6 +69,17 @@ public static class RangeObserver
             float threshold = (float)(bins * maxAbs / HistogramBins);
             return (Math.Max(min, -threshold), Math.Min(max, threshold));
         });
+    }
+
+    /// <summary>MB1305: float tensors that overflowed (or became NaN) on the calibration inputs, named with their steps.</summary>
+    private static void WarnOverflow(BakedPlan plan, Dictionary<ArenaSlice, long> overflowed, int samples, IBakeLog? log)
+    {
+        if (log == null) return;
+        var named = overflowed.Select(o => $"'{Diagnostics.Text.Printable(o.Key.TensorName)}' ({o.Value:N0} values)").Take(5).ToList();
+        string more = overflowed.Count > named.Count ? $" and {overflowed.Count - named.Count} more" : "";
+        log.Warning(Diagnostics.ErrorCodes.CalibrationOverflow,
+            $"{plan.Header.ModelFileName}: on the {samples} calibration samples the float model overflows to infinity or NaN in {string.Join(", ", named)}{more}. " +
+            "Int8 saturates there (its range reaches the largest float); NaN values are left out. Check the calibration data's scale, or the model's weights.");
     }
 
     /// <summary>Bins of the |x| histogram that hold <paramref name="percentile"/> % of the values.</summary>

@@ -36,6 +36,14 @@ public static class Int8Quantizer
     private static Kernel QuantizeStep(FloatKernel kernel, QuantizationContext context, bool modelFixesTensors)
     {
         try { return kernel.Quantize(context); }
+        catch (System.ArgumentOutOfRangeException e) when (e.ParamName == "realMultiplier")
+        {
+            // The requantization multiplier (input scale × weight scale ÷ output scale) is NaN, infinite or above 2^31:
+            // the layer's weights are out of all proportion with the values it produces.
+            throw new Diagnostics.BakeException(Diagnostics.ErrorCodes.NonFiniteWeights,
+                $"Node {kernel.Source}: its int8 step would need a requantization multiplier of {e.ActualValue} (input scale × weight scale ÷ output scale), which int8 arithmetic cannot express: " +
+                "its weights are far out of proportion with its outputs (the float model overflows, or the weights are damaged). Check the model's weights, or bake it with Precision=\"Float32\".");
+        }
         catch (System.InvalidOperationException e) when (modelFixesTensors)
         {
             throw new Diagnostics.BakeException(Diagnostics.ErrorCodes.UnsupportedOperatorUsage,

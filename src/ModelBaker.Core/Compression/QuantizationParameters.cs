@@ -26,6 +26,8 @@ public readonly struct QuantizationParameters
             throw new ArgumentException($"Calibration range [{min}, {max}] is not finite.");
         if (max == min) return new QuantizationParameters(1.0, 0); // the tensor is always 0
         float scale = (max - min) / 255f;
+        // max − min of two floats near ±3.4e38 overflows a float; in double it does not, and the scale fits again.
+        if (float.IsInfinity(scale)) scale = (float)((max - (double)min) / 255.0);
         double zeroPoint = Math.Round(-128 - min / (double)scale);
         return new QuantizationParameters(scale, (int)Math.Max(-128, Math.Min(127, zeroPoint)));
     }

@@ -11,6 +11,8 @@ public static class ErrorCodes
     public const string ModelUnreadable = "MB1002";
     public const string ExternalDataOutsideModelFolder = "MB1003";
     public const string ExternalDataMissing = "MB1004";
+    /// <summary>An IR version or operator set version outside what this version reads, or opset imports that contradict.</summary>
+    public const string UnsupportedVersion = "MB1005";
     public const string UnsupportedOperators = "MB1101";
     public const string UnsupportedElementType = "MB1102";
     public const string ShapeError = "MB1103";
@@ -18,6 +20,12 @@ public static class ErrorCodes
     public const string InvalidGraph = "MB1105";
     /// <summary>A step the chosen CodeTarget cannot run (nanoFramework: float steps, casts to or from float).</summary>
     public const string UnsupportedOnTarget = "MB1106";
+    /// <summary>An attribute of another type than its operator defines (a string transA), or declared with no value.</summary>
+    public const string AttributeTypeMismatch = "MB1107";
+    /// <summary>Weights or biases of a layer that are NaN or infinite.</summary>
+    public const string NonFiniteWeights = "MB1108";
+    /// <summary>A tensor, or the generated code, larger than a build on an ordinary machine can take.</summary>
+    public const string ModelTooLarge = "MB1109";
 
     // MB12xx — CompressedModel item metadata
     public const string InvalidSparsity = "MB1201";
@@ -41,6 +49,12 @@ public static class ErrorCodes
     public const string CalibrationUnreadable = "MB1301";
     public const string CalibrationShapeMismatch = "MB1302";
     public const string NoCalibrationData = "MB1303"; // warning
+    /// <summary>Calibration data that is not finite (NaN, ±Inf), or whose values no float32 can hold.</summary>
+    public const string CalibrationNotFinite = "MB1304";
+    /// <summary>Warning: the float model overflows (Inf/NaN) on the calibration inputs.</summary>
+    public const string CalibrationOverflow = "MB1305";
+    /// <summary>Warning: the calibration data's range is degenerate (every sample the same, or all zero).</summary>
+    public const string CalibrationDegenerate = "MB1306";
 
     // MB14xx — the quality gate
     public const string AccuracyGateFailed = "MB1401";

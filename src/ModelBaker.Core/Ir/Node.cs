@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using ModelBaker.Core.Diagnostics;
 
 namespace ModelBaker.Core.Ir;
 
@@ -23,11 +24,27 @@ public sealed class Node
     public IReadOnlyList<string> Outputs { get; }
     public IReadOnlyDictionary<string, Attribute> Attributes { get; }
 
-    public long GetInt(string name, long fallback) => Attributes.TryGetValue(name, out var a) ? a.Int : fallback;
-    public float GetFloat(string name, float fallback) => Attributes.TryGetValue(name, out var a) ? a.Float : fallback;
-    public long[]? GetInts(string name) => Attributes.TryGetValue(name, out var a) ? a.Ints : null;
+    public long GetInt(string name, long fallback) => Get(name, AttributeKind.Int)?.Int ?? fallback;
+    public float GetFloat(string name, float fallback) => Get(name, AttributeKind.Float)?.Float ?? fallback;
+    public long[]? GetInts(string name) => Get(name, AttributeKind.Ints)?.Ints;
+    public string? GetString(string name) => Get(name, AttributeKind.String)?.String;
+    public Tensor? GetTensor(string name) => Get(name, AttributeKind.Tensor)?.Tensor;
 
-    /// <summary>"'fc1' (Gemm)": how errors and generated comments name a node.</summary>
-    public string Describe() => $"'{Name}' ({OpType})";
+    /// <summary>
+    /// The attribute, or null when the node does not have it; one of another type (a string `transA`) is the model's
+    /// error, as it is to ONNX Runtime and onnx.checker — never read as a default.
+    /// </summary>
+    private Attribute? Get(string name, AttributeKind kind)
+    {
+        if (!Attributes.TryGetValue(name, out var a)) return null;
+        // Unspecified: built in code (tests, passes), where the payload read is the one that was set.
+        if (a.Kind != kind && a.Kind != AttributeKind.Unspecified)
+            throw new BakeException(ErrorCodes.AttributeTypeMismatch,
+                $"Node {Describe()} has attribute '{Text.Printable(name)}' of type {a.Kind}, but {Text.Printable(OpType)} defines it as {kind}. Re-export the model or check it with onnx.checker.");
+        return a;
+    }
+
+    /// <summary>"'fc1' (Gemm)": how errors and generated comments name a node (model text shown escaped).</summary>
+    public string Describe() => $"'{Text.Printable(Name)}' ({Text.Printable(OpType)})";
     public override string ToString() => Describe();
 }

@@ -8,8 +8,11 @@ public static class ShapeMath
     public static int Length(int[] shape)
     {
         long n = 1;
-        foreach (int d in shape) n *= d;
-        if (n > int.MaxValue) throw new OverflowException("Tensor has more than 2^31 elements.");
+        foreach (int d in shape)
+        {
+            n *= d; // both below 2^31 here, so the product cannot wrap a long
+            if (n > int.MaxValue) throw new OverflowException("Tensor has more than 2^31 elements.");
+        }
         return (int)n;
     }
 

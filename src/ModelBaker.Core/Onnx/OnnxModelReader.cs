@@ -50,6 +50,7 @@ public static class OnnxModelReader
         // succeeds proves little: a usable model has a graph with at least one node and one output.
         if (model.Graph == null) throw NotAModel(displayName, "it contains no graph");
         if (model.Graph.Node.Count == 0 || model.Graph.Output.Count == 0) throw NotAModel(displayName, "its graph is empty");
+        ModelChecker.Check(model, displayName);
         return model;
     }
 

@@ -36,7 +36,7 @@ public sealed class ConstantOfShape : IOperator
 
     private static Tensor Fill(Node node)
     {
-        var value = node.Attributes.TryGetValue("value", out var a) ? a.Tensor : null;
+        var value = node.GetTensor("value");
         if (value == null) return Tensor.FromFloats(new[] { 1 }, new[] { 0f });
         if (value.Length != 1) throw InvalidGraph(node, $"its value attribute has {value.Length} elements; it must have one.");
         return value;

@@ -52,9 +52,9 @@ public sealed class Pad : IOperator
         var padded = (axes ?? Enumerable.Range(0, rank).Select(i => (long)i).ToArray()).Select(a => NormalizeAxis(node, a, rank)).ToArray();
         if (pads.Length != 2 * padded.Length)
             throw ShapeError(node, $"pads has {pads.Length} entries; it needs two (begin and end) for each of the {padded.Length} padded axes.");
-        string mode = node.Attributes.TryGetValue("mode", out var m) ? m.String ?? "constant" : "constant";
+        string mode = node.GetString("mode") ?? "constant";
         if (mode is not ("constant" or "edge" or "reflect" or "wrap"))
-            throw UnsupportedUsage(node, $"mode '{mode}' is not an ONNX Pad mode.", "Use constant, edge, reflect or wrap.");
+            throw UnsupportedUsage(node, $"mode '{Diagnostics.Text.Printable(mode)}' is not an ONNX Pad mode.", "Use constant, edge, reflect or wrap.");
 
         var coordinates = shape.Select(ElementMap.Identity).ToArray();
         for (int i = 0; i < padded.Length; i++)

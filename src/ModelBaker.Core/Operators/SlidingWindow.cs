@@ -88,9 +88,9 @@ public sealed class SlidingWindow
 
     private static string AutoPad(Node node)
     {
-        string value = node.Attributes.TryGetValue("auto_pad", out var a) && a.String != null ? a.String : "NOTSET";
+        string value = node.GetString("auto_pad") ?? "NOTSET";
         if (value is "NOTSET" or "SAME_UPPER" or "SAME_LOWER" or "VALID") return value;
-        throw InvalidGraph(node, $"its auto_pad is '{value}'; ONNX allows NOTSET, SAME_UPPER, SAME_LOWER and VALID.");
+        throw InvalidGraph(node, $"its auto_pad is '{Diagnostics.Text.Printable(value)}'; ONNX allows NOTSET, SAME_UPPER, SAME_LOWER and VALID.");
     }
 
     /// <summary>An ints attribute with <paramref name="count"/> entries, or <paramref name="fallback"/> everywhere when absent.</summary>

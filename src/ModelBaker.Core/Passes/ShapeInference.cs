@@ -49,13 +49,37 @@ public static class ShapeInference
                         "Re-export the model or check it with onnx.checker.");
                 available.Add(output);
             }
+            // Constants are data the model already holds (or a uniform fill, which stays one value); activations are
+            // what every calibration sample, every pass and the arena hold whole.
             if (IsFoldable(graph, node)) Fold(graph, node);
+            else foreach (string output in node.Outputs.Where(o => o.Length > 0)) CheckSize(graph.Values[output], $"output of node {node.Describe()}");
         }
 
         foreach (string output in graph.Outputs)
+        {
             if (!available.Contains(output))
                 throw new BakeException(ErrorCodes.InvalidGraph,
-                    $"Graph output '{output}' is produced by no node. Re-export the model or check it with onnx.checker.");
+                    $"Graph output '{Text.Printable(output)}' is produced by no node. Re-export the model or check it with onnx.checker.");
+            if (graph.Values[output].IsConstant && graph.Producer(output) == null && !graph.Inputs.Contains(output))
+                throw new BakeException(ErrorCodes.InvalidGraph,
+                    $"Graph output '{Text.Printable(output)}' is an initializer, a constant no input changes. Compute it in the calling code, or re-export the model without that output.");
+        }
+    }
+
+    /// <summary>
+    /// The largest activation a bake takes: 2^26 elements (256 MB as float32). Calibration, pruning and the generated
+    /// arena all hold tensors whole; a 1-D input of 2^30 elements once ran the bake out of memory instead of failing.
+    /// </summary>
+    public const int MaxTensorElements = 1 << 26;
+
+    private static void CheckSize(Value value, string what)
+    {
+        long elements = 1;
+        foreach (int d in value.Shape!)
+            if ((elements *= d) > MaxTensorElements) break;
+        if (elements > MaxTensorElements)
+            throw new BakeException(ErrorCodes.ModelTooLarge,
+                $"Tensor '{Text.Printable(value.Name)}' ({what}) has shape {ShapeMath.Format(value.Shape!)}, more than the {MaxTensorElements:N0} elements ModelBaker bakes per tensor. Export the model for a smaller input (fixed dynamic dimensions, a smaller image size).");
     }
 
     /// <summary>
@@ -81,7 +105,8 @@ public static class ShapeInference
         {
             if (!graph.Values.TryGetValue(name, out var value) || value.Shape == null)
                 throw new BakeException(ErrorCodes.InvalidGraph,
-                    $"Graph input '{name}' has no declared shape. Give the input a shape when exporting the model.");
+                    $"Graph input '{Text.Printable(name)}' has no declared shape. Give the input a shape when exporting the model.");
+            CheckSize(value, "a graph input");
             available.Add(name);
         }
         foreach (var value in graph.Values.Values.Where(v => v.Constant != null))

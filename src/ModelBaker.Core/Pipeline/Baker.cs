@@ -57,6 +57,9 @@ public static class Baker
         var reference = Assemble(header, GraphLowering.Lower(graph));
         // Structured pruning changes shapes, so it works on the graph: the smaller graph is lowered from then on.
         var calibration = options.CalibrationPath != null ? CalibrationSet.Open(options.CalibrationPath, reference.Inputs) : null;
+        if (calibration?.Degenerate is { } degenerate)
+            log.Warning(ErrorCodes.CalibrationDegenerate,
+                $"{header.ModelFileName}: the calibration data '{options.CalibrationPath}' {degenerate}. Int8 accuracy will suffer: give a few hundred representative inputs, scaled as the model expects.");
         var structured = options.Pruning == PruningMode.Structured && options.Sparsity > 0
             ? StructuredPruning.Apply(graph, options.Sparsity, reference, calibration)
             : null;
@@ -64,6 +67,7 @@ public static class Baker
             log.Info($"{header.ModelFileName}: structured pruning removed {structured.RemovedFilters} of {structured.Filters} filters and neurons, {structured.RemovedWeights:N0} of {structured.Weights:N0} weights.");
         var lowered = GraphLowering.Lower(graph);
         var floatPlan = Assemble(header, lowered);
+        RequireFiniteWeights(floatPlan);
 
         // A QDQ model's weights are its own int8 values: pruning may zero some, but refitting or tuning the rest would
         // move them off the model's grid (LayerQuantizer takes them back exactly).
@@ -107,10 +111,48 @@ public static class Baker
         // Refused before any report: a nanoFramework plan must be int8 steps only (MB1211, MB1106).
         if (options.Target == CodeTarget.NanoFramework) NanoClassEmitter.EnsureSupported(plan);
 
+        RequireCompilableSize(plan);
         var validation = Validate(reference, plan, options);
         var report = ReportBuilder.Build(reference, plan, quantization,
             options.ValidationPath != null ? CalibrationSet.Open(options.ValidationPath, plan.Inputs) : calibration, validation);
         return new BakeResult(plan, report);
+    }
+
+    /// <summary>
+    /// MB1108: NaN or infinite weights or biases make every output of their layer NaN or infinite, and int8 has no
+    /// such values; the float model computes nothing useful either. (Checked on the lowered plan, so a Gemm's alpha of
+    /// NaN, folded into its weights, is caught with them.)
+    /// </summary>
+    private static void RequireFiniteWeights(BakedPlan floatPlan)
+    {
+        foreach (var layer in floatPlan.Kernels.OfType<IWeightedKernel>())
+        {
+            int weight = Array.FindIndex(layer.Weights, v => float.IsNaN(v) || float.IsInfinity(v));
+            int bias = Array.FindIndex(layer.Bias, v => float.IsNaN(v) || float.IsInfinity(v));
+            if (weight < 0 && bias < 0) continue;
+            float value = weight >= 0 ? layer.Weights[weight] : layer.Bias[bias];
+            int count = layer.Weights.Count(v => float.IsNaN(v) || float.IsInfinity(v)) + layer.Bias.Count(v => float.IsNaN(v) || float.IsInfinity(v));
+            throw new BakeException(ErrorCodes.NonFiniteWeights,
+                $"Node {layer.Source}: {count} of its {layer.Weights.Length + layer.Bias.Length} weights and biases are NaN or infinite (the first, {(weight >= 0 ? $"weight {weight}" : $"bias {bias}")}, is {value}). " +
+                "The model was saved from a diverged training run or is damaged: export it again from a finite checkpoint.");
+        }
+    }
+
+    /// <summary>
+    /// The most generated source a consumer's build is asked to compile: weights travel as array initializers, and
+    /// Roslyn needs about 0.4 GB and 18 s per MB of them (a 1024×1024 Gemm: 4.9 MB, 90 s, 2 GB; 20 MB was still
+    /// compiling after 200 s at 6 GB). 12 MB stays inside 8 GB and a few minutes on a 2-core, 24 GB machine.
+    /// </summary>
+    public const int MaxGeneratedSourceChars = 12 * 1024 * 1024;
+
+    /// <summary>MB1109, before the plan is written: a model whose generated class the consumer's compiler cannot take.</summary>
+    private static void RequireCompilableSize(BakedPlan plan)
+    {
+        long chars = ClassEmitter.Emit(plan).Length;
+        if (chars > MaxGeneratedSourceChars)
+            throw new BakeException(ErrorCodes.ModelTooLarge, FormattableString.Invariant(
+                $"{plan.Header.ModelFileName}: its generated class would be {chars / 1048576.0:0.0} MB of C# ({plan.WeightBytes:N0} bytes of weights as array initializers), more than the {MaxGeneratedSourceChars / 1048576} MB a build compiles in reasonable time and memory (Roslyn needs about 0.4 GB per MB). ") +
+                "Raise Sparsity or set Clusters to shrink the weights, use Precision=\"Int8\" rather than Float32, or bake a smaller model.");
     }
 
     /// <summary>Some float tensor of the plan has no parameters from a QDQ model, so calibration must give them.</summary>
