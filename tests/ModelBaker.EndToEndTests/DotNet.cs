@@ -14,6 +14,39 @@ public static class DotNet
 
     public static Result Run(string workingDirectory, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, params string[] arguments)
     {
+        var start = StartInfo(workingDirectory, environment, arguments);
+        var output = new StringBuilder();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => { if (e.Data != null) lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (output) output.AppendLine(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        string commandLine = "dotnet " + string.Join(" ", arguments);
+        if (!process.WaitForExit((int)timeout.TotalMilliseconds))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            throw new TimeoutException($"`{commandLine}` in {workingDirectory} did not finish within {timeout}. Output so far:\n{output}");
+        }
+        process.WaitForExit(); // flushes the asynchronous readers
+        lock (output) return new Result(process.ExitCode, output.ToString(), commandLine);
+    }
+
+    /// <summary>Starts the command and returns at once, its output discarded: for tests that stop it themselves.</summary>
+    public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    {
+        var process = new Process { StartInfo = StartInfo(workingDirectory, environment, arguments) };
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static ProcessStartInfo StartInfo(string workingDirectory, IReadOnlyDictionary<string, string> environment, string[] arguments)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingDirectory,
@@ -35,22 +68,6 @@ public static class DotNet
         start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
         start.Environment["UseSharedCompilation"] = "false";
         foreach (var (name, value) in environment) start.Environment[name] = value;
-
-        var output = new StringBuilder();
-        using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => { if (e.Data != null) lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (output) output.AppendLine(e.Data); };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        string commandLine = "dotnet " + string.Join(" ", arguments);
-        if (!process.WaitForExit((int)timeout.TotalMilliseconds))
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            throw new TimeoutException($"`{commandLine}` in {workingDirectory} did not finish within {timeout}. Output so far:\n{output}");
-        }
-        process.WaitForExit(); // flushes the asynchronous readers
-        lock (output) return new Result(process.ExitCode, output.ToString(), commandLine);
+        return start;
     }
 }

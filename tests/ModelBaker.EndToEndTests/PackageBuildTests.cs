@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.IO.Compression;
+using System.Threading;
 using ModelBaker.Core.Calibration;
 using ModelBaker.Core.Plan;
 
@@ -108,7 +109,7 @@ public sealed class PackageBuildTests
         Assert.Contains("public static void Predict(float[] input, float[] output)", generated);
         Assert.Contains("public static void PredictQuantized(sbyte[] input, sbyte[] output)", generated);
 
-        var plan = PlanFile.Read(File.ReadAllBytes(Directory.GetFiles(Path.Combine(project, "obj"), "digits_mlp.mbake", SearchOption.AllDirectories).Single()));
+        var plan = PlanFile.Read(File.ReadAllBytes(Directory.GetFiles(Path.Combine(project, "obj"), "digits_mlp.E2EApp.mbake", SearchOption.AllDirectories).Single()));
         var run = DotNet.Run(project, _package.Environment, PackageFixture.Timeout, "run", "--no-build");
         Assert.True(run.ExitCode == 0, run.ToString());
         var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -131,6 +132,77 @@ public sealed class PackageBuildTests
         Assert.Contains("'digits_mlp.onnx'", build.Output);
         Assert.Contains("\"1.5\"", build.Output);
         Assert.DoesNotContain("   at ", build.Output); // no stack trace
+    }
+
+    [Fact]
+    public void Two_models_named_alike_build_side_by_side_with_ClassNames_and_a_failed_gate_names_the_model_once()
+    {
+        // left/net.onnx and right/net.onnx: once they have class names of their own, they get plans of their own.
+        string project = _package.CreateProject("SameFileNames",
+            """
+            <CompressedModel Include="left/net.onnx" ClassName="Left" Precision="Float32" />
+            <CompressedModel Include="right/net.onnx" ClassName="Right" Precision="Float32" />
+            """,
+            "System.Console.WriteLine($\"{SameFileNames.Left.OutputLength} {SameFileNames.Right.OutputLength}\");");
+        foreach (string side in new[] { "left", "right" })
+        {
+            Directory.CreateDirectory(Path.Combine(project, side));
+            File.Copy(_package.SampleModel, Path.Combine(project, side, "net.onnx"));
+        }
+        var build = _package.Build(project);
+        Assert.True(build.ExitCode == 0, build.ToString());
+        var run = DotNet.Run(project, _package.Environment, PackageFixture.Timeout, "run", "--no-build");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("10 10", run.Output.Trim());
+
+        // A quality gate the model cannot pass: the error names the item once, on its line.
+        string gate = _package.CreateProject("FailedGate",
+            """<CompressedModel Include="models/digits_mlp.onnx" Sparsity="0.98" Reconstruction="false" Validation="digits_test_x.npy" MaxAccuracyDrop="0" />""",
+            "System.Console.WriteLine();");
+        Directory.CreateDirectory(Path.Combine(gate, "models"));
+        File.Copy(_package.SampleModel, Path.Combine(gate, "models", "digits_mlp.onnx"));
+        File.Copy(_package.SampleData("digits_test_x.npy"), Path.Combine(gate, "digits_test_x.npy"));
+        var failed = _package.Build(gate);
+        Assert.True(failed.ExitCode != 0, failed.ToString());
+        Assert.Contains("error MB1401: models/digits_mlp.onnx: the baked model agrees", failed.Output);
+        Assert.DoesNotContain("digits_mlp.onnx: digits_mlp.onnx", failed.Output);
+        Assert.DoesNotContain("   at ", failed.Output);
+    }
+
+    [Fact]
+    public void Killing_the_build_mid_bake_ends_the_task_host_too()
+    {
+        if (!OperatingSystem.IsLinux()) return; // the task host watches its parent through /proc
+        string project = _package.CreateProject("KilledBuild",
+            """<CompressedModel Include="digits_dscnn.onnx" Sparsity="0.75" Clusters="16" Distillation="Network" Calibration="digits_train_x.npy" />""",
+            "System.Console.WriteLine();");
+        File.Copy(Path.Combine(_package.RepoRoot, "sample-app", "models", "digits_dscnn.onnx"), Path.Combine(project, "digits_dscnn.onnx"));
+        File.Copy(_package.SampleData("digits_train_x.npy"), Path.Combine(project, "digits_train_x.npy"));
+        var restore = DotNet.Run(project, _package.Environment, PackageFixture.Timeout, "restore");
+        Assert.True(restore.ExitCode == 0, restore.ToString());
+
+        using var build = DotNet.Start(project, _package.Environment, "build", "--no-restore", "--disable-build-servers");
+        // The bake takes a minute here; wait until the task host is at it.
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+        List<int> descendants;
+        while (true)
+        {
+            descendants = LinuxProcesses.Descendants(build.Id);
+            if (descendants.Any(pid => LinuxProcesses.CommandLine(pid).Contains("nodemode:2", StringComparison.Ordinal))) break;
+            Assert.True(DateTime.UtcNow < deadline && !build.HasExited, "The bake's task host never started.");
+            Thread.Sleep(200);
+        }
+        Thread.Sleep(3000);
+        descendants = LinuxProcesses.Descendants(build.Id);
+
+        build.Kill(entireProcessTree: false); // as a crash or `kill -9` of `dotnet build` would
+        build.WaitForExit();
+        var alive = descendants;
+        for (var until = DateTime.UtcNow + TimeSpan.FromSeconds(20); DateTime.UtcNow < until && alive.Count > 0; Thread.Sleep(250))
+            alive = alive.Where(LinuxProcesses.IsAlive).ToList();
+        string survivors = string.Join("; ", alive.Select(LinuxProcesses.Describe));
+        foreach (int pid in alive) try { System.Diagnostics.Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { }
+        Assert.True(alive.Count == 0, $"Still running 20 s after the build was killed: {survivors}");
     }
 
     /// <summary>A program that prints the baked model's outputs for the given samples, one line of float bits each.</summary>
