@@ -1,5 +1,6 @@
 using System.IO;
 using ModelBaker.Core.Pipeline;
+using ModelBaker.Core.Diagnostics;
 
 namespace ModelBaker.Cli;
 

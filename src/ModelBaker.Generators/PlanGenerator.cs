@@ -5,6 +5,8 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Generation;
+using ModelBaker.Core.Serialization;
 
 namespace ModelBaker.Generators;
 

@@ -9,6 +9,8 @@ using Microsoft.Build.Utilities;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Options;
+using ModelBaker.Core.Serialization;
 
 namespace ModelBaker.Tasks;
 

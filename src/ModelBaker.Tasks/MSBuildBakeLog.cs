@@ -1,6 +1,7 @@
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using ModelBaker.Core.Pipeline;
+using ModelBaker.Core.Diagnostics;
 
 namespace ModelBaker.Tasks;
 

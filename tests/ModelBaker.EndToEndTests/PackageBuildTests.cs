@@ -3,6 +3,8 @@ using System.IO.Compression;
 using System.Threading;
 using ModelBaker.Core.Calibration;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Interpreter;
+using ModelBaker.Core.Serialization;
 
 namespace ModelBaker.EndToEndTests;
 

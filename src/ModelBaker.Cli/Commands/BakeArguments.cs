@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Pipeline;
+using ModelBaker.Core.Options;
 
 namespace ModelBaker.Cli.Commands;
 
@@ -108,11 +109,11 @@ public static class BakeArguments
         return s;
     }
 
-    private static Core.Pipeline.Precision ParsePrecision(string? text)
+    private static Core.Options.Precision ParsePrecision(string? text)
     {
-        if (text == null) return Core.Pipeline.Precision.Int8;
-        if (string.Equals(text, "Int8", StringComparison.OrdinalIgnoreCase)) return Core.Pipeline.Precision.Int8;
-        if (string.Equals(text, "Float32", StringComparison.OrdinalIgnoreCase)) return Core.Pipeline.Precision.Float32;
+        if (text == null) return Core.Options.Precision.Int8;
+        if (string.Equals(text, "Int8", StringComparison.OrdinalIgnoreCase)) return Core.Options.Precision.Int8;
+        if (string.Equals(text, "Float32", StringComparison.OrdinalIgnoreCase)) return Core.Options.Precision.Float32;
         throw new UsageException($"--precision '{text}' is unknown; use Int8 or Float32.", ErrorCodes.UnknownPrecision, showUsage: false);
     }
 }

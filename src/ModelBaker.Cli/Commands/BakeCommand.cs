@@ -7,6 +7,8 @@ using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Generation;
+using ModelBaker.Core.Serialization;
 
 namespace ModelBaker.Cli.Commands;
 

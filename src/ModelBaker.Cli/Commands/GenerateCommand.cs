@@ -6,6 +6,8 @@ using System.Text;
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Pipeline;
+using ModelBaker.Core.Options;
+using ModelBaker.Core.Generation;
 
 namespace ModelBaker.Cli.Commands;
 

@@ -9,6 +9,8 @@ using ModelBaker.Core.Ir;
 using ModelBaker.Core.Onnx;
 using ModelBaker.Core.Operators;
 using ModelBaker.Core.Pipeline;
+using ModelBaker.Core.Generation;
+using ModelBaker.Core.Options;
 
 namespace ModelBaker.Cli.Conformance;
 

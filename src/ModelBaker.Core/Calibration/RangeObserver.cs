@@ -5,6 +5,9 @@ using System.Linq;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Options;
+using ModelBaker.Core.Interpreter;
 
 namespace ModelBaker.Core.Calibration;
 

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 
 namespace ModelBaker.Core.Codegen;
@@ -32,12 +33,12 @@ public static class EmitArrays
 
     /// <summary>
     /// A weighted int8 layer's biases: as 16-bit multiples of 2^k widened once when the class is first used, when they
-    /// are that (<see cref="Kernels.FixedPoint.ShortBiasShift"/>; the generated class then holds an int array, built by
+    /// are that (<see cref="ShortBiasShift"/>; the generated class then holds an int array, built by
     /// WidenBias); otherwise as int32.
     /// </summary>
     public static void Bias(CodeWriter code, string name, int[] values, string comment)
     {
-        int shift = Kernels.FixedPoint.ShortBiasShift(values);
+        int shift = ShortBiasShift(values);
         if (shift < 0)
         {
             Ints(code, name, values, comment);
@@ -75,5 +76,16 @@ public static class EmitArrays
         code.Open($"private static ReadOnlySpan<{type}> {name} => new {type}[]");
         code.Elements(values, format, perLine);
         code.Close(";");
+    }
+
+    /// <summary>The k at which every bias is a short times 2^k (the smallest), or −1 when they need int32.</summary>
+    public static int ShortBiasShift(int[] bias)
+    {
+        for (int k = 0; k <= 16; k++)
+        {
+            int step = 1 << k;
+            if (Array.TrueForAll(bias, b => b % step == 0 && b / step >= short.MinValue && b / step <= short.MaxValue)) return k;
+        }
+        return -1;
     }
 }

@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.Linq;
 using ModelBaker.Core.Calibration;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Interpreter;
+using ModelBaker.Core.Kernels;
 
 namespace ModelBaker.Core.Compression;
 

@@ -2,6 +2,8 @@ using System.Collections.Generic;
 using System.Linq;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Quantization;
 
 namespace ModelBaker.Core.Compression;
 

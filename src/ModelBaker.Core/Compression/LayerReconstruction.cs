@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using ModelBaker.Core.Calibration;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Interpreter;
 
 namespace ModelBaker.Core.Compression;
 

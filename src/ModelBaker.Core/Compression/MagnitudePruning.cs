@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Options;
 
 namespace ModelBaker.Core.Compression;
 

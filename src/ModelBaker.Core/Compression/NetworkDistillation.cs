@@ -5,6 +5,7 @@ using ModelBaker.Core.Calibration;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Interpreter;
 
 namespace ModelBaker.Core.Compression;
 

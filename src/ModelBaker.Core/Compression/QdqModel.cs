@@ -4,6 +4,7 @@ using System.Linq;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Quantization;
 
 namespace ModelBaker.Core.Compression;
 

@@ -28,7 +28,7 @@ public sealed class ArgMaxFloat : FloatKernel
     public ArenaSlice Input { get; }
     public override ArenaSlice Output { get; }
 
-    public override Kernel Quantize(Compression.QuantizationContext context) => ArgMaxInt8.From(this, context);
+    public override Kernel Quantize(Quantization.QuantizationContext context) => ArgMaxInt8.From(this, context);
 
     public override KernelKind Kind => KernelKind.ArgMaxFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
-using ModelBaker.Core.Compression;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Quantization;
 
 namespace ModelBaker.Core.Kernels;
 

@@ -49,7 +49,7 @@ public sealed class BatchStatisticsFloat : FloatKernel, IFloatOnlyKernel
     public float Epsilon { get; }
     public float Momentum { get; }
 
-    public override Kernel Quantize(Compression.QuantizationContext context) => throw Int8Refusal();
+    public override Kernel Quantize(Quantization.QuantizationContext context) => throw Int8Refusal();
 
     public BakeException Int8Refusal() =>
         new(ErrorCodes.UnsupportedOperatorUsage,

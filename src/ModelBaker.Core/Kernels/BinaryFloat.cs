@@ -38,7 +38,7 @@ public sealed class BinaryFloat : FloatKernel
 
     private static float Clamp(float value, float min, float max) => Math.Min(Math.Max(value, min), max);
 
-    public override Kernel Quantize(Compression.QuantizationContext context) => BinaryInt8.From(this, context);
+    public override Kernel Quantize(Quantization.QuantizationContext context) => BinaryInt8.From(this, context);
 
     public override KernelKind Kind => KernelKind.BinaryFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { A.Slice, B.Slice }.Where(s => s != null)!;

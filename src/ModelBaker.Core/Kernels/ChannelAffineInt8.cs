@@ -1,9 +1,9 @@
 using System;
 using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
-using ModelBaker.Core.Compression;
 using ModelBaker.Core.Plan;
 using static ModelBaker.Core.Kernels.FixedPoint;
+using ModelBaker.Core.Quantization;
 
 namespace ModelBaker.Core.Kernels;
 

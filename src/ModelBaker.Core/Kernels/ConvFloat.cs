@@ -125,7 +125,7 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
         return perChannel;
     }
 
-    public override Kernel Quantize(Compression.QuantizationContext context) => ConvInt8.From(this, context);
+    public override Kernel Quantize(Quantization.QuantizationContext context) => ConvInt8.From(this, context);
 
     public override KernelKind Kind => KernelKind.ConvFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

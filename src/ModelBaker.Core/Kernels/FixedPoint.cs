@@ -82,7 +82,7 @@ public static class FixedPoint
 
     /// <summary>
     /// Int32 biases (input zero point folded in) rounded to multiples of 2^k, with the smallest k that brings every
-    /// bias / 2^k into int16, so generated code stores them as shorts (<see cref="ShortBiasShift"/>); half the bytes. Done
+    /// bias / 2^k into int16, so generated code stores them as shorts (<see cref="Codegen.EmitArrays.ShortBiasShift"/>); half the bytes. Done
     /// only when rounding by up to 2^(k−1) moves no unit's output by more than <see cref="MaxBiasError"/> of a step
     /// (the accumulator's step is worth the unit's real requantization multiplier of an output step); otherwise, and
     /// when they fit as they are, the biases come back unchanged. The reference interpreter runs the rounded biases,
@@ -96,20 +96,9 @@ public static class FixedPoint
         return Array.ConvertAll(bias, b => (int)Math.Round(b / (double)(1 << k), MidpointRounding.AwayFromZero) << k);
     }
 
-    /// <summary>The k at which every bias is a short times 2^k (the smallest), or −1 when they need int32.</summary>
-    public static int ShortBiasShift(int[] bias)
-    {
-        for (int k = 0; k <= 16; k++)
-        {
-            int step = 1 << k;
-            if (Array.TrueForAll(bias, b => b % step == 0 && b / step >= short.MinValue && b / step <= short.MaxValue)) return k;
-        }
-        return -1;
-    }
-
     /// <summary>Bytes generated code stores for a weighted layer's requantization: biases, Q15 multipliers, sbyte shifts.</summary>
     public static int RequantizationBytes(int[] bias, int[] multipliers, int[] shifts) =>
-        (ShortBiasShift(bias) < 0 ? 4 : 2) * bias.Length + 2 * multipliers.Length + shifts.Length;
+        (Codegen.EmitArrays.ShortBiasShift(bias) < 0 ? 4 : 2) * bias.Length + 2 * multipliers.Length + shifts.Length;
 
     /// <summary>x = fraction × 2^exponent with fraction in [0.5, 1), exactly, from the IEEE bits.</summary>
     private static (double Fraction, int Exponent) Frexp(double x)
@@ -148,7 +137,7 @@ public static class FixedPoint
         return (x >> exponent) + (remainder > threshold ? 1 : 0);
     }
 
-    /// <summary>Biases stored as shorts (see FixedPoint.ShortBiasShift in ModelBaker) back to int32, once, when the class is first used.</summary>
+    /// <summary>Biases stored as shorts (see Codegen/EmitArrays.ShortBiasShift in ModelBaker) back to int32, once, when the class is first used.</summary>
     public static int[] WidenBias(short[] stored, int shift)
     {
         int[] bias = new int[stored.Length];

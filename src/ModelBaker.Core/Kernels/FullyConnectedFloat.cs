@@ -88,7 +88,7 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
         return data.Length == units ? data : Enumerable.Repeat(data[0], units).ToArray();
     }
 
-    public override Kernel Quantize(Compression.QuantizationContext context) => FullyConnectedInt8.From(this, context);
+    public override Kernel Quantize(Quantization.QuantizationContext context) => FullyConnectedInt8.From(this, context);
 
     public override int Parameters => Weights.Length;
     public override int ZeroParameters => Weights.Count(w => w == 0f);

@@ -1,12 +1,12 @@
 using System;
 using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
-using ModelBaker.Core.Compression;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Plan;
 
 using static ModelBaker.Core.Kernels.ScaleLayout;
+using ModelBaker.Core.Quantization;
 
 namespace ModelBaker.Core.Kernels;
 

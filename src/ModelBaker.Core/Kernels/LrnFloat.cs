@@ -41,7 +41,7 @@ public sealed class LrnFloat : FloatKernel, IFloatOnlyKernel
     /// No int8 form: the scale is a fractional power of a sum that depends on the data, which neither a per-tensor
     /// requantization nor a 256-entry table of one input can express. Refused rather than approximated.
     /// </summary>
-    public override Kernel Quantize(Compression.QuantizationContext context) => throw Int8Refusal();
+    public override Kernel Quantize(Quantization.QuantizationContext context) => throw Int8Refusal();
 
     public BakeException Int8Refusal() =>
         new(ErrorCodes.UnsupportedOperatorUsage,

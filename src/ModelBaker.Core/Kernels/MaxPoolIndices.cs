@@ -1,10 +1,10 @@
 using System;
 using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
-using ModelBaker.Core.Compression;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Plan;
 using static ModelBaker.Core.Kernels.WindowBounds;
+using ModelBaker.Core.Quantization;
 
 namespace ModelBaker.Core.Kernels;
 

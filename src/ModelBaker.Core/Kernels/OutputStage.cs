@@ -8,7 +8,7 @@ namespace ModelBaker.Core.Kernels;
 /// What a weighted int8 layer (fully connected, convolution, per-channel affine) does to each output channel's int32
 /// accumulator, gemmlowp's "output stage": add the bias, requantize by the channel's multiplier and shift, add the
 /// output zero point, clamp to the activation range (docs/compression.md, section 5). Stored as generated code stores it:
-/// 16-bit biases where they fit (<see cref="FixedPoint.ShortBiasShift"/>), Q15 multipliers as shorts, shifts as sbytes,
+/// 16-bit biases where they fit (<see cref="Codegen.EmitArrays.ShortBiasShift"/>), Q15 multipliers as shorts, shifts as sbytes,
 /// one shift for all channels when they share it.
 /// </summary>
 public sealed class OutputStage

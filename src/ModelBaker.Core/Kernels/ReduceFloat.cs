@@ -54,7 +54,7 @@ public sealed class ReduceFloat : FloatKernel
         return (keptShape.ToArray(), keptStrides.ToArray(), offsets.ToArray());
     }
 
-    public override Kernel Quantize(Compression.QuantizationContext context) => ReduceInt8.From(this, context);
+    public override Kernel Quantize(Quantization.QuantizationContext context) => ReduceInt8.From(this, context);
 
     public override KernelKind Kind => KernelKind.ReduceFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

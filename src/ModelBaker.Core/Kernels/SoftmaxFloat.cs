@@ -30,7 +30,7 @@ public sealed class SoftmaxFloat : FloatKernel
     public ArenaSlice Input { get; }
     public override ArenaSlice Output { get; }
 
-    public override Kernel Quantize(Compression.QuantizationContext context) =>
+    public override Kernel Quantize(Quantization.QuantizationContext context) =>
         Log ? LogSoftmaxInt8.From(this, context) : SoftmaxInt8.From(this, context);
 
     public override KernelKind Kind => KernelKind.SoftmaxFloat;

@@ -85,7 +85,7 @@ public sealed class UniformConvFloat : FloatKernel
     }
 
     /// <summary>Int8 quantizes weights per element, so it starts from the written-out weights.</summary>
-    public override Kernel Quantize(Compression.QuantizationContext context) => ConvInt8.From(ToDense(), context);
+    public override Kernel Quantize(Quantization.QuantizationContext context) => ConvInt8.From(ToDense(), context);
 
     public override int Parameters => Geometry.OutputChannels * Geometry.WeightsPerChannel;
     public override int ZeroParameters => ChannelWeights.Count(w => w == 0f) * Geometry.WeightsPerChannel;

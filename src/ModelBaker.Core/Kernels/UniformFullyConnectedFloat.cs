@@ -84,7 +84,7 @@ public sealed class UniformFullyConnectedFloat : FloatKernel
     }
 
     /// <summary>Int8 quantizes weights per element, so it starts from the written-out weights.</summary>
-    public override Kernel Quantize(Compression.QuantizationContext context) => FullyConnectedInt8.From(ToDense(), context);
+    public override Kernel Quantize(Quantization.QuantizationContext context) => FullyConnectedInt8.From(ToDense(), context);
 
     public override int Parameters => Units * Depth;
     public override int ZeroParameters => UnitWeights.Count(w => w == 0f) * Depth;

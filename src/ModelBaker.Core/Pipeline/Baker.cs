@@ -15,6 +15,9 @@ using ModelBaker.Core.Operators;
 using ModelBaker.Core.Passes;
 using ModelBaker.Core.Plan;
 using ModelBaker.Core.Reporting;
+using ModelBaker.Core.Options;
+using ModelBaker.Core.Quantization;
+using ModelBaker.Core.Generation;
 
 namespace ModelBaker.Core.Pipeline;
 

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Options;
 
 namespace ModelBaker.Core.Pipeline;
 

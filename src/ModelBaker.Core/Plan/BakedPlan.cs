@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using ModelBaker.Core.Ir;
-using ModelBaker.Core.Pipeline;
+using ModelBaker.Core.Options;
 
 namespace ModelBaker.Core.Plan;
 

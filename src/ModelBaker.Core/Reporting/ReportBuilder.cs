@@ -4,6 +4,8 @@ using System.Linq;
 using ModelBaker.Core.Calibration;
 using ModelBaker.Core.Compression;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Quantization;
+using ModelBaker.Core.Interpreter;
 
 namespace ModelBaker.Core.Reporting;
 
@@ -25,7 +27,7 @@ public static class ReportBuilder
         return new BakeReport(baked.Header.ModelFileName, baked.Header.Precision.ToString(), baked.Header.FloatWeightBytes,
             baked.WeightBytes, baked.ArenaBytes, parameters == 0 ? 0 : 1 - (double)kept / parameters, layers, validation)
         {
-            ArenaLowerBoundBytes = Pipeline.MemoryPlanner.LowerBoundBytes(baked.Inputs, baked.Outputs, baked.Kernels),
+            ArenaLowerBoundBytes = Plan.MemoryPlanner.LowerBoundBytes(baked.Inputs, baked.Outputs, baked.Kernels),
         };
     }
 

@@ -1,6 +1,8 @@
 using ModelBaker.Tests.Support;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Options;
+using ModelBaker.Core.Serialization;
 
 namespace ModelBaker.Tests.Cli;
 

@@ -4,6 +4,8 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using ModelBaker.Core.Calibration;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Interpreter;
+using ModelBaker.Core.Serialization;
 
 namespace ModelBaker.Tests.Cli;
 

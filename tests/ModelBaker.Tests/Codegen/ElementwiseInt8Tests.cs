@@ -9,6 +9,8 @@ using ModelBaker.Tests.Operators;
 using ModelBaker.Tests.Support;
 using static ModelBaker.Tests.Operators.GraphBuilder;
 using Attribute = ModelBaker.Core.Ir.Attribute;
+using ModelBaker.Core.Generation;
+using ModelBaker.Core.Options;
 
 namespace ModelBaker.Tests.Codegen;
 

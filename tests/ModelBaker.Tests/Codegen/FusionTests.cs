@@ -6,6 +6,7 @@ using ModelBaker.Core.Plan;
 using ModelBaker.Tests.Operators;
 using ModelBaker.Tests.Support;
 using static ModelBaker.Tests.Operators.GraphBuilder;
+using ModelBaker.Core.Options;
 
 namespace ModelBaker.Tests.Codegen;
 

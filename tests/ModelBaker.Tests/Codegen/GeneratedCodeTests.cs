@@ -3,6 +3,9 @@ using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
 using ModelBaker.Tests.Support;
+using ModelBaker.Core.Options;
+using ModelBaker.Core.Generation;
+using ModelBaker.Core.Interpreter;
 
 namespace ModelBaker.Tests.Codegen;
 

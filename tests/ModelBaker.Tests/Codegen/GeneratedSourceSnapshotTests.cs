@@ -4,6 +4,8 @@ using ModelBaker.Core.Onnx;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Tests.Operators;
 using ModelBaker.Tests.Support;
+using ModelBaker.Core.Options;
+using ModelBaker.Core.Generation;
 
 namespace ModelBaker.Tests.Codegen;
 

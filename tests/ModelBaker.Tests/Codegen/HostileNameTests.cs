@@ -6,6 +6,9 @@ using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
 using ModelBaker.Tests.NanoFramework;
 using ModelBaker.Tests.Support;
+using ModelBaker.Core.Options;
+using ModelBaker.Core.Generation;
+using ModelBaker.Core.Interpreter;
 
 namespace ModelBaker.Tests.Codegen;
 

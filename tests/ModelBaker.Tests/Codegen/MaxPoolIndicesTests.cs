@@ -8,6 +8,9 @@ using ModelBaker.Tests.Operators;
 using ModelBaker.Tests.Support;
 using static ModelBaker.Tests.Operators.GraphBuilder;
 using Attribute = ModelBaker.Core.Ir.Attribute;
+using ModelBaker.Core.Generation;
+using ModelBaker.Core.Interpreter;
+using ModelBaker.Core.Options;
 
 namespace ModelBaker.Tests.Codegen;
 

@@ -7,6 +7,8 @@ using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
 using ModelBaker.Tests.Interpreter;
 using ModelBaker.Tests.Support;
+using ModelBaker.Core.Generation;
+using ModelBaker.Core.Options;
 
 namespace ModelBaker.Tests.Codegen;
 

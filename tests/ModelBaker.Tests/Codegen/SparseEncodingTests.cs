@@ -6,6 +6,9 @@ using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
 using ModelBaker.Tests.Operators;
 using ModelBaker.Tests.Support;
+using ModelBaker.Core.Generation;
+using ModelBaker.Core.Interpreter;
+using ModelBaker.Core.Options;
 
 namespace ModelBaker.Tests.Codegen;
 

@@ -3,6 +3,8 @@ using ModelBaker.Core.Pipeline;
 using ModelBaker.Tests.Operators;
 using ModelBaker.Core.Plan;
 using ModelBaker.Tests.Support;
+using ModelBaker.Core.Interpreter;
+using ModelBaker.Core.Options;
 
 namespace ModelBaker.Tests.Compression;
 

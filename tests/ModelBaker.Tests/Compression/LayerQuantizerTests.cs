@@ -1,6 +1,7 @@
 using ModelBaker.Core.Compression;
 using ModelBaker.Core.Kernels;
 using ModelBaker.Tests.Support;
+using ModelBaker.Core.Quantization;
 
 namespace ModelBaker.Tests.Compression;
 
@@ -20,7 +21,7 @@ public sealed class LayerQuantizerTests
         var quantized = LayerQuantizer.Quantize(layer, clusters: 0, modelScales: null, input, output);
 
         Assert.Single(quantized.Shifts);
-        Assert.InRange(FixedPoint.ShortBiasShift(quantized.Bias), 0, 16);
+        Assert.InRange(Core.Codegen.EmitArrays.ShortBiasShift(quantized.Bias), 0, 16);
         Assert.Equal(2 * 4 + 2 * 4 + 1, FixedPoint.RequantizationBytes(quantized.Bias, quantized.Multipliers, quantized.Shifts));
         // The pruned unit's output is its bias alone: the requantized constant still lands on the float value's step.
         int constant = FixedPoint.MultiplyByQuantizedMultiplier(quantized.Bias[2], quantized.Multipliers[2], quantized.Shifts[0]) + output.ZeroPoint;
@@ -35,6 +36,6 @@ public sealed class LayerQuantizerTests
         var quantized = LayerQuantizer.Quantize(layer, 0, modelScales: new[] { 0.5 / 64, 1 / 64.0 }, input, new QuantizationParameters(0.5, 0));
         // 100 / (0.0013 × 0.5 / 64) = 9,846,153.8, and −(−128) × Σ weights folded in: no 16-bit form, and no rounding.
         Assert.Equal(9_846_154 + 128 * (64 - 32), quantized.Bias[0]);
-        Assert.Equal(-1, FixedPoint.ShortBiasShift(quantized.Bias));
+        Assert.Equal(-1, Core.Codegen.EmitArrays.ShortBiasShift(quantized.Bias));
     }
 }

@@ -3,6 +3,7 @@ using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
 using ModelBaker.Tests.Support;
+using ModelBaker.Core.Options;
 
 namespace ModelBaker.Tests.Compression;
 

@@ -8,6 +8,9 @@ using ModelBaker.Core.Plan;
 using ModelBaker.Tests.Interpreter;
 using ModelBaker.Tests.Operators;
 using ModelBaker.Tests.Support;
+using ModelBaker.Core.Options;
+using ModelBaker.Core.Generation;
+using ModelBaker.Core.Interpreter;
 
 namespace ModelBaker.Tests.Compression;
 

@@ -2,6 +2,7 @@ using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Reporting;
 using ModelBaker.Tests.Support;
+using ModelBaker.Core.Options;
 
 namespace ModelBaker.Tests.Compression;
 
@@ -51,7 +52,7 @@ public sealed class QualityGateAndReportTests
         var (plan, report) = Baker.BakeWithReport(SampleModels.DigitsOptions(0.5f), new RecordingLog());
         Assert.Equal(plan.WeightBytes, report.BakedWeightBytes);
         Assert.Equal(plan.ArenaBytes, report.ArenaBytes);
-        Assert.Equal(Core.Pipeline.MemoryPlanner.LowerBoundBytes(plan.Inputs, plan.Outputs, plan.Kernels), report.ArenaLowerBoundBytes);
+        Assert.Equal(Core.Plan.MemoryPlanner.LowerBoundBytes(plan.Inputs, plan.Outputs, plan.Kernels), report.ArenaLowerBoundBytes);
         Assert.True(report.ArenaLowerBoundBytes > 0 && report.ArenaLowerBoundBytes <= report.ArenaBytes);
         Assert.Equal(plan.Header.FloatWeightBytes, report.FloatWeightBytes);
         Assert.Equal(plan.Kernels.Count, report.Layers.Count);

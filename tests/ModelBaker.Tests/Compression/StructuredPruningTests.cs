@@ -7,6 +7,8 @@ using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
 using ModelBaker.Tests.Operators;
 using ModelBaker.Tests.Support;
+using ModelBaker.Core.Options;
+using ModelBaker.Core.Interpreter;
 
 namespace ModelBaker.Tests.Compression;
 

@@ -7,6 +7,8 @@ using ModelBaker.Core.Pipeline;
 using ModelBaker.Tests.Interpreter;
 using ModelBaker.Tests.Support;
 using Xunit.Abstractions;
+using ModelBaker.Core.Generation;
+using ModelBaker.Core.Options;
 
 namespace ModelBaker.Tests.Conformance;
 

@@ -10,6 +10,9 @@ using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
 using ModelBaker.Tests.Support;
 using PlanGenerator = generators::ModelBaker.Generators.PlanGenerator;
+using ModelBaker.Core.Generation;
+using ModelBaker.Core.Options;
+using ModelBaker.Core.Serialization;
 
 namespace ModelBaker.Tests.Generators;
 

@@ -6,6 +6,7 @@ using ModelBaker.Core.Plan;
 using ModelBaker.Tests.Operators;
 using ModelBaker.Tests.Support;
 using Attribute = ModelBaker.Core.Ir.Attribute;
+using ModelBaker.Core.Options;
 
 namespace ModelBaker.Tests.Interpreter;
 

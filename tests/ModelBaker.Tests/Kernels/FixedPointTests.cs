@@ -138,7 +138,7 @@ public sealed class FixedPointTests
             var bias = Enumerable.Range(0, 20).Select(_ => random.Next(-400_000, 400_000)).ToArray();
             var multipliers = Enumerable.Range(0, 20).Select(_ => Math.Pow(2, -10 - 3 * random.NextDouble())).ToArray();
             var coarse = FixedPoint.CoarsenBias(bias, multipliers);
-            int k = FixedPoint.ShortBiasShift(coarse);
+            int k = Core.Codegen.EmitArrays.ShortBiasShift(coarse);
             Assert.InRange(k, 1, 16);
             for (int n = 0; n < bias.Length; n++)
                 Assert.True(Math.Abs(coarse[n] - bias[n]) * multipliers[n] <= FixedPoint.MaxBiasError, $"{bias[n]} -> {coarse[n]}");
@@ -151,11 +151,11 @@ public sealed class FixedPointTests
     {
         var small = new[] { -32768, 32767, 5 };
         Assert.Same(small, FixedPoint.CoarsenBias(small, new[] { 0.5, 0.5, 0.5 }));
-        Assert.Equal(0, FixedPoint.ShortBiasShift(small));
+        Assert.Equal(0, Core.Codegen.EmitArrays.ShortBiasShift(small));
         // 100,001 needs k = 2, whose rounding (up to 2 accumulator steps) is worth 2 × 2^-5 of a step here: too much.
         var large = new[] { 100_001, 7 };
         Assert.Same(large, FixedPoint.CoarsenBias(large, new[] { 1.0 / 32, 1.0 / 32 }));
-        Assert.Equal(-1, FixedPoint.ShortBiasShift(large));
+        Assert.Equal(-1, Core.Codegen.EmitArrays.ShortBiasShift(large));
         Assert.Equal(new[] { 100_000, 8 }, FixedPoint.CoarsenBias(large, new[] { 1.0 / 64, 1.0 / 64 }));
     }
 }

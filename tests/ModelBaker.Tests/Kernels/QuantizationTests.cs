@@ -1,5 +1,6 @@
 using ModelBaker.Core.Compression;
 using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Quantization;
 
 namespace ModelBaker.Tests.Kernels;
 

@@ -11,6 +11,8 @@ using ModelBaker.Tests.Operators;
 using ModelBaker.Tests.Support;
 using static ModelBaker.Tests.Operators.GraphBuilder;
 using Attribute = ModelBaker.Core.Ir.Attribute;
+using ModelBaker.Core.Options;
+using ModelBaker.Core.Serialization;
 
 namespace ModelBaker.Tests.Kernels;
 
@@ -169,7 +171,7 @@ public sealed class UniformWeightsTests
         var input = OrtOracle.RandomTensor(new Random(7), inputShape).AsFloats();
         var expected = PlanInterpreter.Run(plan, new[] { input })[0];
         var actual = new float[expected.Length];
-        GeneratedAssembly.Compile(Core.Codegen.ClassEmitter.Emit(plan), "Tests.Uniform").Predict(input, actual);
+        GeneratedAssembly.Compile(Core.Generation.ClassEmitter.Emit(plan), "Tests.Uniform").Predict(input, actual);
         Assert.Equal(expected, actual);
     }
 }

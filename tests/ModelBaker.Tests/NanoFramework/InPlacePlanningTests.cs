@@ -2,6 +2,7 @@ using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
 using ModelBaker.Tests.Operators;
+using ModelBaker.Core.Generation;
 
 namespace ModelBaker.Tests.NanoFramework;
 

@@ -3,6 +3,9 @@ using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
 using ModelBaker.Tests.Support;
+using ModelBaker.Core.Generation;
+using ModelBaker.Core.Interpreter;
+using ModelBaker.Core.Options;
 
 namespace ModelBaker.Tests.NanoFramework;
 

@@ -1,6 +1,7 @@
 using ModelBaker.Core.Codegen;
 using ModelBaker.Tests.Support;
 using Xunit.Sdk;
+using ModelBaker.Core.Generation;
 
 namespace ModelBaker.Tests.NanoFramework;
 

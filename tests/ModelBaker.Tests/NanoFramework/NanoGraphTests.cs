@@ -10,6 +10,9 @@ using ModelBaker.Tests.Operators;
 using ModelBaker.Tests.Support;
 using static ModelBaker.Tests.Operators.GraphBuilder;
 using Attribute = ModelBaker.Core.Ir.Attribute;
+using ModelBaker.Core.Options;
+using ModelBaker.Core.Generation;
+using ModelBaker.Core.Interpreter;
 
 namespace ModelBaker.Tests.NanoFramework;
 

@@ -2,6 +2,7 @@ using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Tests.Cli;
 using ModelBaker.Tests.Support;
+using ModelBaker.Core.Options;
 
 namespace ModelBaker.Tests.NanoFramework;
 

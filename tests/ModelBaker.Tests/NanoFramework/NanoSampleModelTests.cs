@@ -3,6 +3,10 @@ using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
 using ModelBaker.Tests.Support;
+using ModelBaker.Core.Options;
+using ModelBaker.Core.Generation;
+using ModelBaker.Core.Interpreter;
+using ModelBaker.Core.Serialization;
 
 namespace ModelBaker.Tests.NanoFramework;
 

@@ -5,6 +5,8 @@ using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
 using ModelBaker.Tests.Support;
 using static ModelBaker.Tests.Onnx.ProtoBuilder;
+using ModelBaker.Core.Options;
+using ModelBaker.Core.Interpreter;
 
 namespace ModelBaker.Tests.Onnx;
 

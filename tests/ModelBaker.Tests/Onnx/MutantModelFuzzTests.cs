@@ -6,6 +6,8 @@ using ModelBaker.Core.Onnx.Protos;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
 using ModelBaker.Tests.Support;
+using ModelBaker.Core.Options;
+using ModelBaker.Core.Generation;
 
 namespace ModelBaker.Tests.Onnx;
 

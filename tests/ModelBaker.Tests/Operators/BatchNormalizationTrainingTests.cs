@@ -4,6 +4,7 @@ using ModelBaker.Core.Ir;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
 using ModelBaker.Tests.Support;
+using ModelBaker.Core.Options;
 
 namespace ModelBaker.Tests.Operators;
 

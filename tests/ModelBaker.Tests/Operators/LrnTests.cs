@@ -8,6 +8,7 @@ using ModelBaker.Tests.Interpreter;
 using ModelBaker.Tests.Support;
 using static ModelBaker.Tests.Operators.GraphBuilder;
 using Attribute = ModelBaker.Core.Ir.Attribute;
+using ModelBaker.Core.Options;
 
 namespace ModelBaker.Tests.Operators;
 

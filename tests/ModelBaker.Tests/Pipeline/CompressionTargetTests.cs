@@ -4,6 +4,7 @@ using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Reporting;
 using ModelBaker.Tests.Support;
 using Xunit.Abstractions;
+using ModelBaker.Core.Options;
 
 namespace ModelBaker.Tests.Pipeline;
 

@@ -5,6 +5,7 @@ using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
 using ModelBaker.Tests.Support;
 using Xunit.Abstractions;
+using ModelBaker.Core.Options;
 
 namespace ModelBaker.Tests.Pipeline;
 

@@ -5,6 +5,9 @@ using ModelBaker.Core.Plan;
 using ModelBaker.Core.Reporting;
 using ModelBaker.Tests.Support;
 using Xunit.Abstractions;
+using ModelBaker.Core.Options;
+using ModelBaker.Core.Generation;
+using ModelBaker.Core.Interpreter;
 
 namespace ModelBaker.Tests.Pipeline;
 

@@ -1,5 +1,6 @@
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Pipeline;
+using ModelBaker.Core.Options;
 
 namespace ModelBaker.Tests.Pipeline;
 

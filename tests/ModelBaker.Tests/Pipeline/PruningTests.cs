@@ -2,6 +2,7 @@ using ModelBaker.Core.Compression;
 using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Tests.Support;
+using ModelBaker.Core.Options;
 
 namespace ModelBaker.Tests.Pipeline;
 
@@ -65,8 +66,8 @@ public sealed class PruningTests
 
         double Error(ModelBaker.Core.Plan.BakedPlan plan) => samples.Sum(s =>
         {
-            var expected = ModelBaker.Core.Plan.PlanInterpreter.Run(reference, new[] { s })[0];
-            var actual = ModelBaker.Core.Plan.PlanInterpreter.Run(plan, new[] { s })[0];
+            var expected = Core.Interpreter.PlanInterpreter.Run(reference, new[] { s })[0];
+            var actual = Core.Interpreter.PlanInterpreter.Run(plan, new[] { s })[0];
             return expected.Zip(actual, (e, a) => (double)(e - a) * (e - a)).Sum();
         });
         Assert.True(Error(refit) < Error(plain), $"refit {Error(refit)} vs plain {Error(plain)}");

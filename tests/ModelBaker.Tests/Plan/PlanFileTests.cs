@@ -1,15 +1,17 @@
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Plan;
 using ModelBaker.Tests.Support;
+using ModelBaker.Core.Generation;
+using ModelBaker.Core.Serialization;
 
 namespace ModelBaker.Tests.Plan;
 
 public sealed class PlanFileTests
 {
     [Theory]
-    [InlineData(ModelBaker.Core.Pipeline.Precision.Int8)]
-    [InlineData(ModelBaker.Core.Pipeline.Precision.Float32)]
-    public void PlansRoundTripByteForByteAndGenerateTheSameCode(ModelBaker.Core.Pipeline.Precision precision)
+    [InlineData(Core.Options.Precision.Int8)]
+    [InlineData(Core.Options.Precision.Float32)]
+    public void PlansRoundTripByteForByteAndGenerateTheSameCode(Core.Options.Precision precision)
     {
         var plan = SampleModels.Digits(0.5f, precision);
         byte[] bytes = PlanFile.ToBytes(plan);
@@ -42,8 +44,8 @@ public sealed class PlanFileTests
         string folder = Path.Combine(Path.GetTempPath(), "modelbaker-plan-" + Guid.NewGuid().ToString("N"));
         string path = Path.Combine(folder, "digits.mbake");
         PlanFile.WriteAtomically(SampleModels.Digits(0.5f), path);
-        PlanFile.WriteAtomically(SampleModels.Digits(0.5f, ModelBaker.Core.Pipeline.Precision.Float32), path);
-        Assert.Equal(PlanFile.ToBytes(SampleModels.Digits(0.5f, ModelBaker.Core.Pipeline.Precision.Float32)), File.ReadAllBytes(path));
+        PlanFile.WriteAtomically(SampleModels.Digits(0.5f, Core.Options.Precision.Float32), path);
+        Assert.Equal(PlanFile.ToBytes(SampleModels.Digits(0.5f, Core.Options.Precision.Float32)), File.ReadAllBytes(path));
         Assert.Equal(new[] { path }, Directory.GetFiles(folder));
         Directory.Delete(folder, true);
     }

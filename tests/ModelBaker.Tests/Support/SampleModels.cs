@@ -1,6 +1,8 @@
 using ModelBaker.Core.Calibration;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Options;
 
 namespace ModelBaker.Tests.Support;
 

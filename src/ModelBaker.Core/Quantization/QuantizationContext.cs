@@ -4,7 +4,7 @@ using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Plan;
 
-namespace ModelBaker.Core.Compression;
+namespace ModelBaker.Core.Quantization;
 
 /// <summary>
 /// What a float step needs to become its int8 counterpart (<see cref="FloatKernel.Quantize"/>): each float
@@ -19,7 +19,7 @@ public sealed class QuantizationContext
     public QuantizationContext(Dictionary<ArenaSlice, (float Min, float Max)> ranges) => _ranges = ranges;
 
     /// <summary>The flavour of code the plan is for: the nanoFramework flavour's convolution reads dense weights.</summary>
-    public Pipeline.CodeTarget Target { get; init; } = Pipeline.CodeTarget.Net;
+    public Options.CodeTarget Target { get; init; } = Options.CodeTarget.Net;
 
     /// <summary>The parameters of a float tensor: fixed earlier, or from its calibration range.</summary>
     public QuantizationParameters Parameters(ArenaSlice floatSlice)

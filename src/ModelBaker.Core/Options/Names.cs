@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 
-namespace ModelBaker.Core.Pipeline;
+namespace ModelBaker.Core.Options;
 
 /// <summary>C# names made from file and ONNX names: `digits_cnn.onnx` → `DigitsCnn`, "/net.0/Gemm" → `Net0Gemm`.</summary>
 public static class Names

@@ -4,7 +4,7 @@ using System.Linq;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Plan;
 
-namespace ModelBaker.Core.Pipeline;
+namespace ModelBaker.Core.Plan;
 
 /// <summary>
 /// Places every tensor of a kernel list in its arena (one per element type), TensorFlow Lite Micro's greedy way:

@@ -2,10 +2,11 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using ModelBaker.Core.Diagnostics;
-using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Options;
 
-namespace ModelBaker.Core.Codegen;
+namespace ModelBaker.Core.Generation;
 
 /// <summary>
 /// The nanoFramework flavour of <see cref="ClassEmitter"/> (docs/nanoframework.md): the same class name and members,

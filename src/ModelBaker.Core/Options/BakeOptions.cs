@@ -1,4 +1,4 @@
-namespace ModelBaker.Core.Pipeline;
+namespace ModelBaker.Core.Options;
 
 public enum Precision { Int8, Float32 }
 

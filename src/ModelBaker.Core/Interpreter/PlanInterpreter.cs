@@ -2,8 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Plan;
 
-namespace ModelBaker.Core.Plan;
+namespace ModelBaker.Core.Interpreter;
 
 /// <summary>
 /// Runs a baked plan with the kernels' reference implementations — the int8 interpreter (and, for float plans,

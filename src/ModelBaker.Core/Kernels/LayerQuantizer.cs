@@ -2,8 +2,9 @@ using System;
 using System.Linq;
 using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Quantization;
 
-namespace ModelBaker.Core.Compression;
+namespace ModelBaker.Core.Kernels;
 
 /// <summary>A weighted layer in int8: encoded weights, int32 biases with the input zero point folded in, requantization.</summary>
 public sealed record QuantizedLayer(EncodedWeights Weights, int[] Bias, int[] Multipliers, int[] Shifts);

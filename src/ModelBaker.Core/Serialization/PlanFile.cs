@@ -4,9 +4,10 @@ using System.IO;
 using System.Text;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Kernels;
-using ModelBaker.Core.Pipeline;
+using ModelBaker.Core.Plan;
+using ModelBaker.Core.Options;
 
-namespace ModelBaker.Core.Plan;
+namespace ModelBaker.Core.Serialization;
 
 /// <summary>
 /// Reads and writes baked plans (docs/plan-format.md): the magic "MBPLAN", a format version, the header,

@@ -4,8 +4,10 @@ using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Operators;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Lowering;
 
-namespace ModelBaker.Core.Lowering;
+namespace ModelBaker.Core.Passes;
 
 /// <summary>
 /// Turns a shape-inferred, constant-folded graph into float plan steps: each node's operator lowers itself

@@ -1,6 +1,6 @@
 using System;
 
-namespace ModelBaker.Core.Compression;
+namespace ModelBaker.Core.Quantization;
 
 /// <summary>real = Scale × (q − ZeroPoint), q in [−128, 127].</summary>
 public readonly struct QuantizationParameters

@@ -1,10 +1,11 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Options;
 
-namespace ModelBaker.Core.Codegen;
+namespace ModelBaker.Core.Generation;
 
 /// <summary>
 /// Formats a baked plan as one C# file: a static partial class with the length constants, an allocation-free

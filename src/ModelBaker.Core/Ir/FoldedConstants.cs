@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using ModelBaker.Core.Ir;
 
-namespace ModelBaker.Core.Passes;
+namespace ModelBaker.Core.Ir;
 
 /// <summary>
 /// Node outputs whose data became known during shape inference (all inputs constant, or an operator such as Shape

@@ -1,0 +1,32 @@
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Plan;
+using ModelBaker.Core.Quantization;
+
+namespace ModelBaker.Core.Kernels;
+
+/// <summary>A step of int8 arithmetic (the quantizer's output).</summary>
+public abstract class Int8Kernel : Kernel
+{
+    protected Int8Kernel(string source) : base(source) { }
+}
+
+/// <summary>A step of float arithmetic (lowering's output, and float plans).</summary>
+public abstract class FloatKernel : Kernel
+{
+    protected FloatKernel(string source) : base(source) { }
+
+    /// <summary>
+    /// This step with its output clamped to [min, max] (intersected with any clamp it has) and written to
+    /// <paramref name="output"/>; null when this kind of step cannot clamp.
+    /// </summary>
+    public virtual FloatKernel? WithActivation(string source, ArenaSlice output, float min, float max) => null;
+
+    /// <summary>
+    /// This step with <paramref name="addend"/> added to its output (written to <paramref name="output"/>) when the
+    /// addend is one value per output channel and the step has a bias to fold it into; null otherwise.
+    /// </summary>
+    public virtual FloatKernel? WithBias(string source, ArenaSlice output, int[] outputShape, Tensor addend) => null;
+
+    /// <summary>The int8 step computing the same thing on quantized tensors (docs/compression.md).</summary>
+    public abstract Kernel Quantize(QuantizationContext context);
+}
