@@ -27,13 +27,17 @@ public sealed class PlanGenerator : IIncrementalGenerator
         "ModelBaker plan '{0}': {1}",
         "ModelBaker", DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    /// <summary>The step that reads and formats plans, named so tests can see whether a run re-did it.</summary>
+    public const string TrackingName = "ModelBakerPlans";
+
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         var plans = context.AdditionalTextsProvider
             .Combine(context.AnalyzerConfigOptionsProvider)
             .Where(pair => pair.Right.GetOptions(pair.Left).TryGetValue("build_metadata.AdditionalFiles.ModelBakerPlan", out var flag)
                            && string.Equals(flag, "true", StringComparison.OrdinalIgnoreCase))
-            .Select((pair, cancellationToken) => Generate(pair.Left.Path));
+            .Select((pair, cancellationToken) => Generate(pair.Left.Path))
+            .WithTrackingName(TrackingName);
 
         context.RegisterSourceOutput(plans, (spc, result) =>
         {
@@ -49,8 +53,12 @@ public sealed class PlanGenerator : IIncrementalGenerator
     {
         try
         {
-            // AdditionalText only offers text; a plan is binary, so it is read from its path.
-            var plan = PlanFile.Read(File.ReadAllBytes(path));
+            // AdditionalText only offers text; a plan is binary, so it is read from its path. RS1035 bans file IO in
+            // generators because the IDE cannot see it; the plan is an AdditionalFile, so its changes do reach us.
+#pragma warning disable RS1035
+            byte[] bytes = File.ReadAllBytes(path);
+#pragma warning restore RS1035
+            var plan = PlanFile.Read(bytes);
             string hint = $"{plan.Header.Namespace}.{plan.Header.ClassName}.g.cs";
             return new Output(hint, ClassEmitter.Emit(plan), null);
         }

@@ -76,8 +76,8 @@ public sealed class BakeCompressedModels : Task
             var (plan, report) = Baker.BakeWithReport(options, new MSBuildBakeLog(Log, location));
             try
             {
-                PlanFile.WriteAtomically(plan, planPath);
-                WriteAtomically(ReportPath(planPath), report.ToJson());
+                AtomicFile.Write(planPath, PlanFile.ToBytes(plan));
+                AtomicFile.WriteText(ReportPath(planPath), report.ToJson());
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -119,21 +119,6 @@ public sealed class BakeCompressedModels : Task
 
     /// <summary>The report sits next to the plan: digits.mbake → digits.report.json.</summary>
     public static string ReportPath(string planPath) => Path.ChangeExtension(planPath, ".report.json");
-
-    private static void WriteAtomically(string path, string text)
-    {
-        string temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        try
-        {
-            File.WriteAllText(temporary, text);
-            if (File.Exists(path)) File.Replace(temporary, path, null);
-            else File.Move(temporary, path);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
-    }
 
     private string PlanPath(ITaskItem item) =>
         Path.GetFullPath(Path.Combine(ProjectDirectory, PlanDirectory, PlanStem(item) + ".mbake"));

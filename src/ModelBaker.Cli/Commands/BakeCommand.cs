@@ -38,8 +38,8 @@ public sealed class BakeCommand : ICommand
 
         string planPath = Path.Combine(directory, Path.GetFileNameWithoutExtension(modelPath) + ".mbake");
         string codePath = Path.Combine(directory, options.ClassName + ".g.cs");
-        Write(planPath, () => PlanFile.WriteAtomically(plan, planPath));
-        Write(codePath, () => WriteTextAtomically(codePath, code));
+        Write(planPath, () => AtomicFile.Write(planPath, PlanFile.ToBytes(plan)));
+        Write(codePath, () => AtomicFile.WriteText(codePath, code));
 
         var h = plan.Header;
         context.Out.WriteLine($"Baked {h.ModelFileName} into {h.Namespace}.{h.ClassName}");
@@ -64,23 +64,6 @@ public sealed class BakeCommand : ICommand
         catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
         {
             throw new BakeException(ErrorCodes.PlanWriteFailed, $"Could not write '{path}': {e.Message}");
-        }
-    }
-
-    /// <summary>Like <see cref="PlanFile.WriteAtomically"/>: a build reading the file never sees half of it.</summary>
-    private static void WriteTextAtomically(string path, string text)
-    {
-        string directory = Path.GetDirectoryName(path)!;
-        Directory.CreateDirectory(directory);
-        string temporary = Path.Combine(directory, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
-        try
-        {
-            File.WriteAllText(temporary, text, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
         }
     }
 }

@@ -21,10 +21,14 @@ public static class ClassEmitter
     {
         // Every number in the file (including those the kernels interpolate) must not depend on the machine's
         // locale: a German culture would write "18.842", some cultures a Unicode minus sign.
+        // RS1035 asks analyzers not to read the current culture; this reads it only to pin the invariant one for the
+        // emission and put it back.
+#pragma warning disable RS1035
         var culture = CultureInfo.CurrentCulture;
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         try { return plan.Header.Target == CodeTarget.NanoFramework ? NanoClassEmitter.Emit(plan) : EmitInvariant(plan); }
         finally { CultureInfo.CurrentCulture = culture; }
+#pragma warning restore RS1035
     }
 
     private static string EmitInvariant(BakedPlan plan)

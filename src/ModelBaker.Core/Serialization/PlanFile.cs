@@ -50,27 +50,6 @@ public static class PlanFile
         return stream.ToArray();
     }
 
-    /// <summary>
-    /// Writes the plan so that readers never see a half-written file: a temporary file in the same folder,
-    /// then a rename over the target.
-    /// </summary>
-    public static void WriteAtomically(BakedPlan plan, string path)
-    {
-        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        string temporary = Path.Combine(directory, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
-        try
-        {
-            File.WriteAllBytes(temporary, ToBytes(plan));
-            if (File.Exists(path)) File.Replace(temporary, path, null);
-            else File.Move(temporary, path);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
-    }
-
     /// <exception cref="PlanFormatException">Not a plan, a plan of another format version, or truncated.</exception>
     public static BakedPlan Read(byte[] bytes)
     {

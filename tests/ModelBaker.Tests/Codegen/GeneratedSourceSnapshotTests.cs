@@ -49,4 +49,13 @@ public sealed class GeneratedSourceSnapshotTests
         Snapshot.Match($"TinyClassifier.{precision}", source);
         GeneratedAssembly.Compile(source, "Snapshots.TinyClassifier");
     }
+
+    [Fact]
+    public void NanoFramework_source_matches_its_approved_file()
+    {
+        var options = new BakeOptions(TinyModel(), "TinyClassifier", "Snapshots") { Target = CodeTarget.NanoFramework };
+        string source = ClassEmitter.Emit(Baker.Bake(options, new RecordingLog()));
+        Snapshot.Match("TinyClassifier.NanoFramework", source);
+        NanoFramework.NanoCompiler.AssertNanoFrameworkClean(source);
+    }
 }

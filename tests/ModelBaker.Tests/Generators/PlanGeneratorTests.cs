@@ -62,6 +62,38 @@ public sealed class PlanGeneratorTests
         Assert.Contains("version 99", diagnostic.GetMessage());
     }
 
+    [Fact]
+    public void A_second_run_with_unchanged_plans_reuses_every_output()
+    {
+        // As dotnet/runtime's System.Text.Json generator tests itself: an edit elsewhere in the project (a new syntax
+        // tree) must not make the generator read or format any plan again.
+        string plan = WritePlan(PlanFile.ToBytes(SampleModels.Digits(0.5f)));
+        var (driver, compilation) = Driver((plan, true));
+        driver = driver.RunGenerators(compilation);
+        var first = driver.GetRunResult().Results.Single();
+        Assert.All(first.TrackedSteps[PlanGenerator.TrackingName].SelectMany(s => s.Outputs), o => Assert.Equal(IncrementalStepRunReason.New, o.Reason));
+
+        driver = driver.RunGenerators(compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("class Unrelated { }")));
+        var second = driver.GetRunResult().Results.Single();
+        var planSteps = second.TrackedSteps[PlanGenerator.TrackingName];
+        Assert.NotEmpty(planSteps);
+        Assert.All(planSteps.SelectMany(s => s.Outputs), o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+        Assert.All(second.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs),
+            o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"An output step ran again: {o.Reason}"));
+        Assert.Equal(first.GeneratedSources.Single().SourceText.ToString(), second.GeneratedSources.Single().SourceText.ToString());
+    }
+
+    private static (GeneratorDriver Driver, Compilation Compilation) Driver(params (string Path, bool IsPlan)[] files)
+    {
+        var texts = files.Select(f => (AdditionalText)new FileText(f.Path)).ToImmutableArray();
+        var options = new Options(files.Where(f => f.IsPlan).Select(f => f.Path).ToHashSet());
+        var compilation = CSharpCompilation.Create("Consumer", Array.Empty<SyntaxTree>(), Array.Empty<MetadataReference>(),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(new[] { new PlanGenerator().AsSourceGenerator() }, texts, optionsProvider: options,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+        return (driver, compilation);
+    }
+
     private static GeneratorDriverRunResult Run(params (string Path, bool IsPlan)[] files)
     {
         var texts = files.Select(f => (AdditionalText)new FileText(f.Path)).ToImmutableArray();

@@ -1,3 +1,4 @@
+using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Plan;
 using ModelBaker.Tests.Support;
@@ -43,8 +44,8 @@ public sealed class PlanFileTests
     {
         string folder = Path.Combine(Path.GetTempPath(), "modelbaker-plan-" + Guid.NewGuid().ToString("N"));
         string path = Path.Combine(folder, "digits.mbake");
-        PlanFile.WriteAtomically(SampleModels.Digits(0.5f), path);
-        PlanFile.WriteAtomically(SampleModels.Digits(0.5f, Core.Options.Precision.Float32), path);
+        AtomicFile.Write(path, PlanFile.ToBytes(SampleModels.Digits(0.5f)));
+        AtomicFile.Write(path, PlanFile.ToBytes(SampleModels.Digits(0.5f, Core.Options.Precision.Float32)));
         Assert.Equal(PlanFile.ToBytes(SampleModels.Digits(0.5f, Core.Options.Precision.Float32)), File.ReadAllBytes(path));
         Assert.Equal(new[] { path }, Directory.GetFiles(folder));
         Directory.Delete(folder, true);
