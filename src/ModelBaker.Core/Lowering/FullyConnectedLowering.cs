@@ -1,6 +1,7 @@
 using System.Linq;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Plan;
 
 namespace ModelBaker.Core.Lowering;
 
@@ -9,6 +10,11 @@ public static class FullyConnectedLowering
 {
     public static void Add(LoweringContext context, Node node, string input, int rows, int depth, int rowStride, int columnStride,
         float[] weights, float[] bias) =>
-        context.Add(new FullyConnectedFloat(node.Describe(), context.Slice(input), context.Slice(node.Outputs[0]), rows, depth,
+        Add(context, node, input, context.Slice(node.Outputs[0]), rows, depth, rowStride, columnStride, weights, bias);
+
+    /// <summary>The same step writing to <paramref name="output"/> (a place of its own when more follows, as Gemm's row-wise C).</summary>
+    public static void Add(LoweringContext context, Node node, string input, ArenaSlice output, int rows, int depth, int rowStride, int columnStride,
+        float[] weights, float[] bias) =>
+        context.Add(new FullyConnectedFloat(node.Describe(), context.Slice(input), output, rows, depth,
             rowStride, columnStride, weights, bias, float.NegativeInfinity, float.PositiveInfinity));
 }

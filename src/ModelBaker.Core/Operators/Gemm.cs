@@ -1,6 +1,7 @@
 using System.Linq;
 using ModelBaker.Core.Lowering;
 using ModelBaker.Core.Ir;
+using ModelBaker.Core.Plan;
 using static ModelBaker.Core.Operators.OperatorHelpers;
 
 namespace ModelBaker.Core.Operators;
@@ -84,22 +85,27 @@ public sealed class Gemm : IOperator
         int[] aShape = context.Shape(a.Name);
         int m = transA ? aShape[1] : aShape[0], k = transA ? aShape[0] : aShape[1];
         int n = transB ? b.Shape[0] : b.Shape[1];
+        // C that is one value per output unit is the fully connected step's bias. C that differs between rows (a full
+        // [M, N] matrix, or [M, 1]) is added by an element-wise step after the product, into the node's output.
         var bias = new float[n];
+        Tensor? rowBias = null;
         if (context.HasInput(node, 2))
         {
             var c = context.Constant(node, 2, "C");
-            var perUnit = Kernels.FullyConnectedFloat.PerUnitBias(c, m, n)
-                ?? throw UnsupportedUsage(node, $"input C of shape {ShapeMath.Format(c.Shape)} differs between rows.",
-                    $"Only a C that broadcasts as [{n}] (one value per output unit) is supported.");
-            for (int unit = 0; unit < n; unit++) bias[unit] = beta * perUnit[unit];
+            if (Kernels.FullyConnectedFloat.PerUnitBias(c, m, n) is { } perUnit)
+                for (int unit = 0; unit < n; unit++) bias[unit] = beta * perUnit[unit];
+            else rowBias = Tensor.FromFloats(c.Shape, c.AsFloats().Select(v => beta * v).ToArray());
         }
+        // With a row-wise C, the product goes to a place of its own in the arena, "Y (before C)".
+        var product = rowBias == null ? context.Slice(node.Outputs[0]) : new ArenaSlice(node.Outputs[0] + " (before C)", ElementType.Float32, m * n);
         // A transposed input is read with swapped strides rather than copied.
         int rowStride = transA ? 1 : k, columnStride = transA ? m : 1;
         // A B that is all one value (a ConstantOfShape fill) stays one value: no units × depth array, at bake or run time.
         if (UniformWeights.Value(b) is float uniform)
         {
-            context.Add(new Kernels.UniformFullyConnectedFloat(node.Describe(), context.Slice(a.Name), context.Slice(node.Outputs[0]), m, k,
+            context.Add(new Kernels.UniformFullyConnectedFloat(node.Describe(), context.Slice(a.Name), product, m, k,
                 rowStride, columnStride, Enumerable.Repeat(alpha * uniform, n).ToArray(), bias, float.NegativeInfinity, float.PositiveInfinity));
+            AddRowBias(node, context, product, rowBias, m, n);
             return;
         }
         // Weights as [units, depth] with alpha applied: the kernel then computes x · Wᵀ + bias for every form.
@@ -108,6 +114,17 @@ public sealed class Gemm : IOperator
         for (int unit = 0; unit < n; unit++)
             for (int d = 0; d < k; d++)
                 weights[unit * k + d] = alpha * (transB ? bData[unit * k + d] : bData[d * n + unit]);
-        FullyConnectedLowering.Add(context, node, a.Name, m, k, rowStride, columnStride, weights, bias);
+        FullyConnectedLowering.Add(context, node, a.Name, product, m, k, rowStride, columnStride, weights, bias);
+        AddRowBias(node, context, product, rowBias, m, n);
+    }
+
+    /// <summary>Y = product + β·C, C broadcast to [M, N]: an element-wise step the int8 bake quantizes like any Add.</summary>
+    private static void AddRowBias(Node node, LoweringContext context, ArenaSlice product, Tensor? rowBias, int m, int n)
+    {
+        if (rowBias == null) return;
+        ElementwiseLowering.Add(context, node.Describe(), Kernels.BinaryOperation.Add, ElementType.Float32,
+            new ElementwiseLowering.Source(product, null, new[] { m, n }),
+            new ElementwiseLowering.Source(null, rowBias, rowBias.Shape),
+            new[] { m, n }, context.Slice(node.Outputs[0]));
     }
 }
