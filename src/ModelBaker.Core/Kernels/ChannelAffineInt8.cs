@@ -79,8 +79,7 @@ public sealed class ChannelAffineInt8 : Int8Kernel
             int weight = weights[c], channelBias = bias[c], multiplier = multipliers[c] << 16, shift = shifts[shifts.Length == 1 ? 0 : c];
             for (int i = start; i < start + inner; i++)
             {
-                int value = MultiplyByQuantizedMultiplier(input[i] * weight + channelBias, multiplier, shift) + outputZeroPoint;
-                output[i] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+                output[i] = Requantize(input[i] * weight + channelBias, multiplier, shift, outputZeroPoint, activationMin, activationMax);
             }
         }
     }
@@ -97,8 +96,7 @@ public sealed class ChannelAffineInt8 : Int8Kernel
             int weight = weights[c], channelBias = bias[c], multiplier = multipliers[c] << 16, shift = shifts[shifts.Length == 1 ? 0 : c];
             for (int i = start; i < start + inner; i++)
             {
-                int value = MultiplyByQuantizedMultiplier(input[inputOffset + i] * weight + channelBias, multiplier, shift) + outputZeroPoint;
-                output[outputOffset + i] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+                output[outputOffset + i] = Requantize(input[inputOffset + i] * weight + channelBias, multiplier, shift, outputZeroPoint, activationMin, activationMax);
             }
         }
     }

@@ -105,8 +105,7 @@ public sealed class ConcatInt8 : Int8Kernel
         {
             for (int j = 0; j < blockLength; j++)
             {
-                int value = MultiplyByQuantizedMultiplier(input[i + j] - inputZeroPoint, multiplier, shift) + outputZeroPoint;
-                output[o + j] = (sbyte)(value < -128 ? -128 : value > 127 ? 127 : value);
+                output[o + j] = Requantize(input[i + j] - inputZeroPoint, multiplier, shift, outputZeroPoint, -128, 127);
             }
         }
     }
@@ -122,8 +121,7 @@ public sealed class ConcatInt8 : Int8Kernel
         {
             for (int j = 0; j < blockLength; j++)
             {
-                int value = MultiplyByQuantizedMultiplier(input[inputOffset + i + j] - inputZeroPoint, multiplier, shift) + outputZeroPoint;
-                output[o + j] = (sbyte)(value < -128 ? -128 : value > 127 ? 127 : value);
+                output[o + j] = Requantize(input[inputOffset + i + j] - inputZeroPoint, multiplier, shift, outputZeroPoint, -128, 127);
             }
         }
     }

@@ -155,8 +155,7 @@ public sealed class ConvInt8 : Int8Kernel
                         }
                     }
                 }
-                int result = MultiplyByQuantizedMultiplier(accumulator, multiplier, shift) + outputZeroPoint;
-                plane[oy * outputWidth + ox] = (sbyte)(result < activationMin ? activationMin : result > activationMax ? activationMax : result);
+                plane[oy * outputWidth + ox] = Requantize(accumulator, multiplier, shift, outputZeroPoint, activationMin, activationMax);
             }
         }
     }
@@ -262,8 +261,7 @@ public sealed class ConvInt8 : Int8Kernel
                         }
                     }
                 }
-                int result = MultiplyByQuantizedMultiplier(accumulator, multiplier, shift) + outputZeroPoint;
-                output[plane + oy * outputWidth + ox] = (sbyte)(result < activationMin ? activationMin : result > activationMax ? activationMax : result);
+                output[plane + oy * outputWidth + ox] = Requantize(accumulator, multiplier, shift, outputZeroPoint, activationMin, activationMax);
             }
         }
     }

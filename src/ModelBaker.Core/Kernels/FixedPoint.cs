@@ -155,6 +155,20 @@ public static class FixedPoint
     }
 
     /// <summary>
+    /// The end of every int8 step that requantizes: accumulator × multiplier × 2^shift (the multiplier a Q31 number
+    /// from QuantizeMultiplier), plus the output zero point, clamped to [activationMin, activationMax] (a fused Relu or
+    /// Clip, else −128…127). One copy for every kernel and both flavours, so they cannot round differently.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static sbyte Requantize(int accumulator, int multiplier, int shift, int outputZeroPoint, int activationMin, int activationMax)
+    {
+        int leftShift = shift > 0 ? shift : 0;
+        int rightShift = shift > 0 ? 0 : -shift;
+        int value = RoundingDivideByPowerOfTwo(SaturatingRoundingDoublingHighMul(accumulator * (1 << leftShift), multiplier), rightShift) + outputZeroPoint;
+        return (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+    }
+
+    /// <summary>
     /// real → int8: round half to even, add the zero point, saturate; NaN gives 0. No System.Math (nanoFramework has
     /// none), and the very same steps in both flavours, so the input quantization is bit-identical everywhere.
     /// </summary>

@@ -125,8 +125,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
                     for (int k = 0; k < depth; k++, position += columnStride)
                         accumulator += input[position] * unitWeights[k];
                 }
-                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
-                output[m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+                output[m * units + n] = Requantize(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n], outputZeroPoint, activationMin, activationMax);
             }
         }
     }
@@ -259,8 +258,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
                         accumulator += input[m * rowStride + (b * 8 + bit) * columnStride] * values[next++];
                     }
                 }
-                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
-                output[m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+                output[m * units + n] = Requantize(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n], outputZeroPoint, activationMin, activationMax);
             }
         }
     }
@@ -370,8 +368,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
                     k += deltas[entry];
                     accumulator += input[m * rowStride + k * columnStride] * values[entry];
                 }
-                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
-                output[m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+                output[m * units + n] = Requantize(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n], outputZeroPoint, activationMin, activationMax);
             }
         }
     }
@@ -403,8 +400,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
                     position += bits;
                     accumulator += input[m * rowStride + k * columnStride] * codebook[code];
                 }
-                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
-                output[m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+                output[m * units + n] = Requantize(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n], outputZeroPoint, activationMin, activationMax);
             }
         }
     }
@@ -435,8 +431,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
                     accumulator += input[m * rowStride + (at - first) * columnStride] * codebook[entry & 15];
                     position = at + 1;
                 }
-                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
-                output[m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+                output[m * units + n] = Requantize(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n], outputZeroPoint, activationMin, activationMax);
             }
         }
     }
@@ -457,8 +452,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
                 int accumulator = bias[n], position = inputOffset + m * rowStride, w = n * depth;
                 for (int k = 0; k < depth; k++, position += columnStride)
                     accumulator += input[position] * weights[w + k];
-                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
-                output[outputOffset + m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+                output[outputOffset + m * units + n] = Requantize(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n], outputZeroPoint, activationMin, activationMax);
             }
         }
     }
@@ -488,8 +482,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
                         accumulator += input[row + (b * 8 + bit) * columnStride] * values[next++];
                     }
                 }
-                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
-                output[outputOffset + m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+                output[outputOffset + m * units + n] = Requantize(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n], outputZeroPoint, activationMin, activationMax);
             }
         }
     }
@@ -513,8 +506,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
                     k += deltas[entry];
                     accumulator += input[row + k * columnStride] * values[entry];
                 }
-                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
-                output[outputOffset + m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+                output[outputOffset + m * units + n] = Requantize(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n], outputZeroPoint, activationMin, activationMax);
             }
         }
     }
@@ -546,8 +538,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
                     position += bits;
                     accumulator += input[row + k * columnStride] * codebook[code];
                 }
-                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
-                output[outputOffset + m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+                output[outputOffset + m * units + n] = Requantize(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n], outputZeroPoint, activationMin, activationMax);
             }
         }
     }
@@ -575,8 +566,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
                     accumulator += input[row + (at - first) * columnStride] * codebook[entry & 15];
                     position = at + 1;
                 }
-                int value = MultiplyByQuantizedMultiplier(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n]) + outputZeroPoint;
-                output[outputOffset + m * units + n] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+                output[outputOffset + m * units + n] = Requantize(accumulator, multipliers[multipliers.Length == 1 ? 0 : n] << 16, shifts[shifts.Length == 1 ? 0 : n], outputZeroPoint, activationMin, activationMax);
             }
         }
     }

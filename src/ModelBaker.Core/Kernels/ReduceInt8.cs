@@ -87,8 +87,7 @@ public sealed class ReduceInt8 : Int8Kernel
             {
                 int sum = 0;
                 for (int k = 0; k < reducedOffsets.Length; k++) sum += input[start + reducedOffsets[k]] - inputZeroPoint;
-                int value = MultiplyByQuantizedMultiplier(sum, multiplier, shift) + outputZeroPoint;
-                output[o] = (sbyte)(value < -128 ? -128 : value > 127 ? 127 : value);
+                output[o] = Requantize(sum, multiplier, shift, outputZeroPoint, -128, 127);
             }
             else
             {
@@ -117,8 +116,7 @@ public sealed class ReduceInt8 : Int8Kernel
             {
                 int sum = 0;
                 for (int k = 0; k < reducedOffsets.Length; k++) sum += input[start + reducedOffsets[k]] - inputZeroPoint;
-                int value = MultiplyByQuantizedMultiplier(sum, multiplier, shift) + outputZeroPoint;
-                output[outputOffset + o] = (sbyte)(value < -128 ? -128 : value > 127 ? 127 : value);
+                output[outputOffset + o] = Requantize(sum, multiplier, shift, outputZeroPoint, -128, 127);
             }
             else
             {

@@ -16,7 +16,7 @@ public sealed class DotTests
             "            var a = new sbyte[input.Length]; var b = new sbyte[input.Length];\n" +
             "            for (int i = 0; i < a.Length; i++) { a[i] = (sbyte)input[i]; b[i] = (sbyte)(input[i] * 7 % 256 - 128); }\n" +
             "            output[0] = Dot(a, b);\n        }\n" +
-            "        private static int MultiplyByQuantizedMultiplier(int x, int m, int s) => x;\n    }\n}\n";
+            "        private static sbyte Requantize(int x, int m, int s, int z, int min, int max) => (sbyte)x;\n    }\n}\n";
         var vectorized = GeneratedAssembly.Compile(source, "Probe.Dots");
         var random = new Random(3);
         foreach (int length in new[] { 0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 128, 255, 1000 })
