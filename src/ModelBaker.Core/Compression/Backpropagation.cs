@@ -41,14 +41,20 @@ public sealed class Backpropagation
     /// <summary>The steps from the first to the last (inclusive).</summary>
     public IEnumerable<Kernel> Steps => _plan.Kernels.Take(_last + 1);
 
-    /// <summary>The first step between the input and <paramref name="last"/> that has no gradient here, or null when all have.</summary>
-    public static Kernel? Unsupported(BakedPlan plan, int last) => plan.Kernels.Take(last + 1).FirstOrDefault(k => k switch
+    /// <summary>
+    /// The first step between the input and <paramref name="last"/> that passes no gradient, with the reason, or null
+    /// when every step does: weighted layers (their gradients are taken here) and <see cref="IDifferentiable"/> steps.
+    /// </summary>
+    public static (Kernel Step, string Reason)? Unsupported(BakedPlan plan, int last)
     {
-        FullyConnectedFloat or ConvFloat or PoolFloat or UnaryFloat => false,
-        BinaryFloat binary => binary.Operation is not (BinaryOperation.Add or BinaryOperation.Sub or BinaryOperation.Mul),
-        Concat concat => concat.Output.Type != Ir.ElementType.Float32,
-        _ => true,
-    });
+        foreach (var kernel in plan.Kernels.Take(last + 1))
+        {
+            if (kernel is IWeightedKernel) continue;
+            if (kernel is not IDifferentiable differentiable) return (kernel, $"{kernel.Kind} steps have no backward pass");
+            if (differentiable.NoGradient is { } reason) return (kernel, reason);
+        }
+        return null;
+    }
 
     /// <summary>One sample's forward pass: every step's inputs and output, kept for the backward pass.</summary>
     public sealed class Tape
@@ -60,9 +66,9 @@ public sealed class Backpropagation
     }
 
     /// <summary>Weight and bias gradients of every weighted layer, summed over the samples given to <see cref="Backward"/>.</summary>
-    public sealed class Gradients
+    public sealed class LayerGradients
     {
-        public Gradients(IEnumerable<IWeightedKernel> layers)
+        public LayerGradients(IEnumerable<IWeightedKernel> layers)
         {
             foreach (var layer in layers) Of[layer] = (new double[layer.Weights.Length], new double[layer.Bias.Length]);
         }
@@ -75,7 +81,7 @@ public sealed class Backpropagation
         }
     }
 
-    public Gradients NewGradients() => new(Steps.OfType<IWeightedKernel>());
+    public LayerGradients NewGradients() => new(Steps.OfType<IWeightedKernel>());
 
     /// <summary>
     /// Runs the steps up to the last one, keeping each step's inputs and output. Weighted layers multiply their kept
@@ -102,7 +108,7 @@ public sealed class Backpropagation
     }
 
     /// <summary>Adds the gradients of one sample, given d loss / d (last step's output), to <paramref name="gradients"/>.</summary>
-    public void Backward(Tape tape, float[] resultGradient, Gradients gradients)
+    public void Backward(Tape tape, float[] resultGradient, LayerGradients gradients)
     {
         var pending = new Dictionary<(int, int), double[]>();
         var last = _plan.Kernels[_last];
@@ -117,19 +123,11 @@ public sealed class Backpropagation
             switch (kernel)
             {
                 case IWeightedKernel layer:
-                    Weighted(layer, inputs[0], Clamped(tape.Outputs[kernel], output, ActivationOf(kernel)), inputGradients[0], gradients.Of[layer]);
+                    Weighted(layer, inputs[0], Gradients.ThroughClamp(tape.Outputs[kernel], output, ActivationOf(kernel).Min, ActivationOf(kernel).Max),
+                        inputGradients[0], gradients.Of[layer]);
                     break;
-                case PoolFloat pool:
-                    Pool(pool, inputs[0], output, inputGradients[0]);
-                    break;
-                case BinaryFloat binary:
-                    Binary(binary, inputs, Clamped(tape.Outputs[kernel], output, (binary.ActivationMin, binary.ActivationMax)), inputGradients);
-                    break;
-                case UnaryFloat unary:
-                    Unary(unary, inputs[0], tape.Outputs[kernel], output, inputGradients[0]);
-                    break;
-                case Concat concat:
-                    ConcatParts(concat, output, inputGradients);
+                case IDifferentiable step:
+                    step.Backward(inputs, tape.Outputs[kernel], output, inputGradients);
                     break;
                 default:
                     throw new InvalidOperationException($"No gradient for {kernel.Source}."); // Unsupported() refuses such plans first
@@ -153,16 +151,6 @@ public sealed class Backpropagation
         ConvFloat conv => (conv.ActivationMin, conv.ActivationMax),
         _ => (float.NegativeInfinity, float.PositiveInfinity),
     };
-
-    /// <summary>The gradient before a clamp: it passes where the output lies strictly inside [min, max].</summary>
-    private static double[] Clamped(float[] output, double[] gradient, (float Min, float Max) clamp)
-    {
-        if (float.IsNegativeInfinity(clamp.Min) && float.IsPositiveInfinity(clamp.Max)) return gradient;
-        var passed = new double[gradient.Length];
-        for (int i = 0; i < passed.Length; i++)
-            if (output[i] > clamp.Min && output[i] < clamp.Max) passed[i] = gradient[i];
-        return passed;
-    }
 
     /// <summary>Per group, per patch (in <see cref="IWeightedKernel.Patches"/> order), per weight: the input element it reads, −1 for padding.</summary>
     private static int[][] PatchIndices(IWeightedKernel layer)
@@ -250,119 +238,4 @@ public sealed class Backpropagation
         }
     }
 
-    /// <summary>Max pooling sends each gradient to the window's first largest tap; average pooling spreads it over the counted taps.</summary>
-    private static void Pool(PoolFloat pool, float[] input, double[] output, double[] inputGradient)
-    {
-        var g = pool.Geometry;
-        int inputPlane = g.InputDepth * g.InputHeight * g.InputWidth, o = 0;
-        for (int p = 0; p < g.Planes; p++)
-            for (int od = 0; od < g.OutputDepth; od++)
-            {
-                int front = od * g.StrideDepth - g.PadFront;
-                WindowBounds.TapRange(front, g.KernelDepth, g.DilationDepth, g.InputDepth, out int d0, out int d1);
-                WindowBounds.TapRange(front + g.PadFront, g.KernelDepth, g.DilationDepth, g.PaddedDepth, out _, out int paddedDepth);
-                for (int oh = 0; oh < g.OutputHeight; oh++)
-                {
-                    int top = oh * g.StrideHeight - g.PadTop;
-                    WindowBounds.TapRange(top, g.KernelHeight, g.DilationHeight, g.InputHeight, out int h0, out int h1);
-                    WindowBounds.TapRange(top + g.PadTop, g.KernelHeight, g.DilationHeight, g.PaddedHeight, out _, out int paddedHeight);
-                    for (int ow = 0; ow < g.OutputWidth; ow++, o++)
-                    {
-                        int left = ow * g.StrideWidth - g.PadLeft;
-                        WindowBounds.TapRange(left, g.KernelWidth, g.DilationWidth, g.InputWidth, out int w0, out int w1);
-                        WindowBounds.TapRange(left + g.PadLeft, g.KernelWidth, g.DilationWidth, g.PaddedWidth, out _, out int paddedWidth);
-                        var taps = new List<int>();
-                        for (int kd = d0; kd < d1; kd++)
-                            for (int kh = h0; kh < h1; kh++)
-                                for (int kw = w0; kw < w1; kw++)
-                                    taps.Add(p * inputPlane + ((front + kd * g.DilationDepth) * g.InputHeight + top + kh * g.DilationHeight) * g.InputWidth
-                                        + left + kw * g.DilationWidth);
-                        if (taps.Count == 0) continue;
-                        if (pool.Pooling == PoolKind.Max)
-                        {
-                            int best = taps[0];
-                            foreach (int t in taps) if (input[t] > input[best]) best = t;
-                            inputGradient[best] += output[o];
-                            continue;
-                        }
-                        int count = pool.Pooling == PoolKind.Average ? taps.Count : paddedDepth * paddedHeight * paddedWidth;
-                        foreach (int t in taps) inputGradient[t] += output[o] / count;
-                    }
-                }
-            }
-    }
-
-    /// <summary>y = f(x) element by element: dx = f′(x) · dy, from the input and the output the forward pass kept.</summary>
-    private static void Unary(UnaryFloat unary, float[] input, float[] output, double[] gradient, double[] inputGradient)
-    {
-        double alpha = unary.Alpha, beta = unary.Beta;
-        for (int i = 0; i < gradient.Length; i++)
-        {
-            double x = input[i], y = output[i];
-            double slope = unary.Function switch
-            {
-                UnaryFunction.Relu => x > 0 ? 1 : 0,
-                UnaryFunction.Sigmoid => y * (1 - y),
-                UnaryFunction.Tanh => 1 - y * y,
-                UnaryFunction.LeakyRelu => x >= 0 ? 1 : alpha,
-                UnaryFunction.HardSigmoid => alpha * x + beta is > 0 and < 1 ? alpha : 0,
-                UnaryFunction.HardSwish => x <= -3 ? 0 : x >= 3 ? 1 : x / 3 + 0.5,
-                UnaryFunction.Elu => x >= 0 ? 1 : alpha * Math.Exp(x),
-                UnaryFunction.Selu => x > 0 ? beta : beta * alpha * Math.Exp(x),
-                UnaryFunction.Softplus => 1 / (1 + Math.Exp(-x)),
-                UnaryFunction.Exp => y,
-                UnaryFunction.Sqrt => y > 0 ? 0.5 / y : 0,
-                UnaryFunction.Neg => -1,
-                UnaryFunction.Abs => x > 0 ? 1 : x < 0 ? -1 : 0,
-                UnaryFunction.Clip => x > alpha && x < beta ? 1 : 0,
-                _ => throw new InvalidOperationException($"No gradient for {unary.Function}."),
-            };
-            inputGradient[i] += slope * gradient[i];
-        }
-    }
-
-    /// <summary>Concat: each tensor part gets back its columns of every output block (constant parts have no gradient).</summary>
-    private static void ConcatParts(Concat concat, double[] output, double[][] inputGradients)
-    {
-        int stride = concat.OutputStride, next = 0;
-        for (int part = 0; part < concat.Parts.Count; part++)
-        {
-            if (concat.Parts[part].Slice == null) continue;
-            var gradient = inputGradients[next++]; // Reads lists the tensor parts in order
-            int block = concat.Parts[part].BlockLength, offset = concat.OffsetOf(part);
-            for (int b = 0; b * block < gradient.Length; b++)
-                for (int j = 0; j < block; j++) gradient[b * block + j] += output[b * stride + offset + j];
-        }
-    }
-
-    /// <summary>Add, Sub and Mul with broadcasting: each output element's gradient goes back to the elements its strides read.</summary>
-    private static void Binary(BinaryFloat binary, float[][] inputs, double[] output, double[][] inputGradients)
-    {
-        // Reads lists the operands that are tensors, in order; a constant operand has no gradient.
-        int next = 0;
-        int aInput = binary.A.IsConstant ? -1 : next++, bInput = binary.B.IsConstant ? -1 : next;
-        var a = aInput >= 0 ? inputs[aInput] : binary.A.Constant!;
-        var b = bInput >= 0 ? inputs[bInput] : binary.B.Constant!;
-        var shape = binary.Shape;
-        for (int i = 0; i < output.Length; i++)
-        {
-            if (output[i] == 0) continue;
-            int aIndex = 0, bIndex = 0, rest = i;
-            for (int d = shape.Length - 1; d >= 0; d--)
-            {
-                int coordinate = rest % shape[d];
-                rest /= shape[d];
-                aIndex += coordinate * binary.A.Strides[d];
-                bIndex += coordinate * binary.B.Strides[d];
-            }
-            var (da, db) = binary.Operation switch
-            {
-                BinaryOperation.Add => (1.0, 1.0),
-                BinaryOperation.Sub => (1.0, -1.0),
-                _ => ((double)b[bIndex], (double)a[aIndex]), // Mul
-            };
-            if (aInput >= 0) inputGradients[aInput][aIndex] += output[i] * da;
-            if (bInput >= 0) inputGradients[bInput][bIndex] += output[i] * db;
-        }
-    }
 }

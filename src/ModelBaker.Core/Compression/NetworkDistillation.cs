@@ -37,7 +37,7 @@ public static class NetworkDistillation
         if (Head(student, teacher) is not { } head) return "the model does not end in a fully connected classifier head";
         if (student.Inputs.Any(input => input.Slice.Type != ElementType.Float32)) return "it has inputs that are not float32";
         return Backpropagation.Unsupported(student, head.Index) is { } step
-            ? $"there is no gradient through {step.Source} ({step.Kind}) yet"
+            ? $"there is no gradient through {step.Step.Source}: {step.Reason}"
             : null;
     }
 

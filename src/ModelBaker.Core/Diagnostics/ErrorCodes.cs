@@ -44,6 +44,8 @@ public static class ErrorCodes
     public const string ValidationNotFound = "MB1214";
     public const string InvalidBoolean = "MB1215";
     public const string UnknownDistillation = "MB1216";
+    /// <summary>Warning: Distillation="Network" cannot run on this model (a step with no backward pass, no classifier head).</summary>
+    public const string DistillationNotApplicable = "MB1217";
 
     // MB13xx — calibration data
     public const string CalibrationUnreadable = "MB1301";

@@ -10,7 +10,7 @@ namespace ModelBaker.Core.Kernels;
 /// Element-wise float Add, Sub, Mul, Div, Max, Min or PRelu with numpy broadcasting, optionally clamped
 /// (a fused Relu or Clip).
 /// </summary>
-public sealed class BinaryFloat : FloatKernel
+public sealed class BinaryFloat : FloatKernel, IDifferentiable
 {
     public BinaryFloat(string source, BinaryOperation operation, int[] shape, Operand<float> a, Operand<float> b,
         float activationMin, float activationMax, ArenaSlice output) : base(source)
@@ -128,5 +128,40 @@ public sealed class BinaryFloat : FloatKernel
         EmitArrays.Ints(code, $"{name}BStrides", B.Strides, "strides of the second input over the output shape");
         if (A.IsConstant) EmitArrays.Floats(code, $"{name}A", A.Constant!, "constant first input");
         if (B.IsConstant) EmitArrays.Floats(code, $"{name}B", B.Constant!, "constant second input");
+    }
+
+    /// <summary>Add, Sub and Mul with broadcasting: each output element's gradient goes back to the elements its strides read.</summary>
+    public string? NoGradient => Operation is BinaryOperation.Add or BinaryOperation.Sub or BinaryOperation.Mul ? null : $"{Operation} has no backward pass yet";
+
+    public void Backward(float[][] inputs, float[] forwardOutput, double[] outputGradient, double[][] inputGradients)
+    {
+        // A fused clamp passes the gradient only where the output lies strictly inside it.
+        var output = Gradients.ThroughClamp(forwardOutput, outputGradient, ActivationMin, ActivationMax);
+        // Reads lists the operands that are tensors, in order; a constant operand has no gradient.
+        int next = 0;
+        int aInput = A.IsConstant ? -1 : next++, bInput = B.IsConstant ? -1 : next;
+        var a = aInput >= 0 ? inputs[aInput] : A.Constant!;
+        var b = bInput >= 0 ? inputs[bInput] : B.Constant!;
+        var shape = Shape;
+        for (int i = 0; i < output.Length; i++)
+        {
+            if (output[i] == 0) continue;
+            int aIndex = 0, bIndex = 0, rest = i;
+            for (int d = shape.Length - 1; d >= 0; d--)
+            {
+                int coordinate = rest % shape[d];
+                rest /= shape[d];
+                aIndex += coordinate * A.Strides[d];
+                bIndex += coordinate * B.Strides[d];
+            }
+            var (da, db) = Operation switch
+            {
+                BinaryOperation.Add => (1.0, 1.0),
+                BinaryOperation.Sub => (1.0, -1.0),
+                _ => ((double)b[bIndex], (double)a[aIndex]), // Mul
+            };
+            if (aInput >= 0) inputGradients[aInput][aIndex] += output[i] * da;
+            if (bInput >= 0) inputGradients[bInput][bIndex] += output[i] * db;
+        }
     }
 }

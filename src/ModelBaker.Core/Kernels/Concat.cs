@@ -31,7 +31,7 @@ public sealed class ConcatPart
 /// input is one loop of block copies into its columns of the output. Also writes constant graph outputs (one part,
 /// one block). In int8 plans it becomes <see cref="ConcatInt8"/>, which requantizes inputs whose scales differ.
 /// </summary>
-public sealed class Concat : FloatKernel
+public sealed class Concat : FloatKernel, IDifferentiable
 {
     public Concat(string source, IReadOnlyList<ConcatPart> parts, ArenaSlice output) : base(source)
     {
@@ -137,5 +137,21 @@ public sealed class Concat : FloatKernel
     {
         for (int i = 0; i < Parts.Count; i++)
             if (Parts[i].Constant != null) TypedArrays.Emit(code, $"{name}Part{i}", Parts[i].Constant!, $"constant input {i}");
+    }
+
+    /// <summary>Concat: each tensor part gets back its columns of every output block (constant parts have no gradient).</summary>
+    public string? NoGradient => Output.Type == ElementType.Float32 ? null : $"it joins {Output.Type} tensors";
+
+    public void Backward(float[][] inputs, float[] forwardOutput, double[] output, double[][] inputGradients)
+    {
+        int stride = OutputStride, next = 0;
+        for (int part = 0; part < Parts.Count; part++)
+        {
+            if (Parts[part].Slice == null) continue;
+            var gradient = inputGradients[next++]; // Reads lists the tensor parts in order
+            int block = Parts[part].BlockLength, offset = OffsetOf(part);
+            for (int b = 0; b * block < gradient.Length; b++)
+                for (int j = 0; j < block; j++) gradient[b * block + j] += output[b * stride + offset + j];
+        }
     }
 }

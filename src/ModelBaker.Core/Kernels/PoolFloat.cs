@@ -11,7 +11,7 @@ namespace ModelBaker.Core.Kernels;
 /// Max or average pooling in float32 over 1, 2 or 3 spatial dimensions (MaxPool, AveragePool, GlobalMaxPool,
 /// GlobalAveragePool), with strides, dilations, padding and ceil_mode's partial windows.
 /// </summary>
-public sealed class PoolFloat : FloatKernel
+public sealed class PoolFloat : FloatKernel, IDifferentiable
 {
     public PoolFloat(string source, PoolKind pooling, ArenaSlice input, ArenaSlice output, PoolGeometry geometry) : base(source)
     {
@@ -129,4 +129,50 @@ public sealed class PoolFloat : FloatKernel
     }
 
     public override void EmitData(CodeWriter code, string name) { }
+
+    /// <summary>Max pooling sends each gradient to the window's first largest tap; average pooling spreads it over the counted taps.</summary>
+    public string? NoGradient => null;
+
+    public void Backward(float[][] inputs, float[] forwardOutput, double[] output, double[][] inputGradients)
+    {
+        float[] input = inputs[0];
+        double[] inputGradient = inputGradients[0];
+        var g = Geometry;
+        int inputPlane = g.InputDepth * g.InputHeight * g.InputWidth, o = 0;
+        for (int p = 0; p < g.Planes; p++)
+            for (int od = 0; od < g.OutputDepth; od++)
+            {
+                int front = od * g.StrideDepth - g.PadFront;
+                WindowBounds.TapRange(front, g.KernelDepth, g.DilationDepth, g.InputDepth, out int d0, out int d1);
+                WindowBounds.TapRange(front + g.PadFront, g.KernelDepth, g.DilationDepth, g.PaddedDepth, out _, out int paddedDepth);
+                for (int oh = 0; oh < g.OutputHeight; oh++)
+                {
+                    int top = oh * g.StrideHeight - g.PadTop;
+                    WindowBounds.TapRange(top, g.KernelHeight, g.DilationHeight, g.InputHeight, out int h0, out int h1);
+                    WindowBounds.TapRange(top + g.PadTop, g.KernelHeight, g.DilationHeight, g.PaddedHeight, out _, out int paddedHeight);
+                    for (int ow = 0; ow < g.OutputWidth; ow++, o++)
+                    {
+                        int left = ow * g.StrideWidth - g.PadLeft;
+                        WindowBounds.TapRange(left, g.KernelWidth, g.DilationWidth, g.InputWidth, out int w0, out int w1);
+                        WindowBounds.TapRange(left + g.PadLeft, g.KernelWidth, g.DilationWidth, g.PaddedWidth, out _, out int paddedWidth);
+                        var taps = new List<int>();
+                        for (int kd = d0; kd < d1; kd++)
+                            for (int kh = h0; kh < h1; kh++)
+                                for (int kw = w0; kw < w1; kw++)
+                                    taps.Add(p * inputPlane + ((front + kd * g.DilationDepth) * g.InputHeight + top + kh * g.DilationHeight) * g.InputWidth
+                                        + left + kw * g.DilationWidth);
+                        if (taps.Count == 0) continue;
+                        if (Pooling == PoolKind.Max)
+                        {
+                            int best = taps[0];
+                            foreach (int t in taps) if (input[t] > input[best]) best = t;
+                            inputGradient[best] += output[o];
+                            continue;
+                        }
+                        int count = Pooling == PoolKind.Average ? taps.Count : paddedDepth * paddedHeight * paddedWidth;
+                        foreach (int t in taps) inputGradient[t] += output[o] / count;
+                    }
+                }
+            }
+    }
 }

@@ -36,7 +36,7 @@ public enum UnaryFunction
 }
 
 /// <summary>output[i] = f(input[i]) for a function that could not be fused into the layer before it.</summary>
-public sealed class UnaryFloat : FloatKernel
+public sealed class UnaryFloat : FloatKernel, IDifferentiable
 {
     public UnaryFloat(string source, UnaryFunction function, ArenaSlice input, ArenaSlice output, float alpha = 0f, float beta = 0f)
         : base(source)
@@ -127,4 +127,37 @@ public sealed class UnaryFloat : FloatKernel
         code.Line($"Unary({(int)Function} /* {Function} */, alpha: {CodeWriter.Float(Alpha)}, beta: {CodeWriter.Float(Beta)}, {Input.Expression()}, {Output.Expression()});");
 
     public override void EmitData(CodeWriter code, string name) { }
+
+    /// <summary>y = f(x) element by element: dx = f′(x) · dy, from the input and the output the forward pass kept.</summary>
+    public string? NoGradient => null;
+
+    public void Backward(float[][] inputs, float[] output, double[] gradient, double[][] inputGradients)
+    {
+        float[] input = inputs[0];
+        double[] inputGradient = inputGradients[0];
+        double alpha = Alpha, beta = Beta;
+        for (int i = 0; i < gradient.Length; i++)
+        {
+            double x = input[i], y = output[i];
+            double slope = Function switch
+            {
+                UnaryFunction.Relu => x > 0 ? 1 : 0,
+                UnaryFunction.Sigmoid => y * (1 - y),
+                UnaryFunction.Tanh => 1 - y * y,
+                UnaryFunction.LeakyRelu => x >= 0 ? 1 : alpha,
+                UnaryFunction.HardSigmoid => alpha * x + beta is > 0 and < 1 ? alpha : 0,
+                UnaryFunction.HardSwish => x <= -3 ? 0 : x >= 3 ? 1 : x / 3 + 0.5,
+                UnaryFunction.Elu => x >= 0 ? 1 : alpha * Math.Exp(x),
+                UnaryFunction.Selu => x > 0 ? beta : beta * alpha * Math.Exp(x),
+                UnaryFunction.Softplus => 1 / (1 + Math.Exp(-x)),
+                UnaryFunction.Exp => y,
+                UnaryFunction.Sqrt => y > 0 ? 0.5 / y : 0,
+                UnaryFunction.Neg => -1,
+                UnaryFunction.Abs => x > 0 ? 1 : x < 0 ? -1 : 0,
+                UnaryFunction.Clip => x > alpha && x < beta ? 1 : 0,
+                _ => throw new InvalidOperationException($"No gradient for {Function}."),
+            };
+            inputGradient[i] += slope * gradient[i];
+        }
+    }
 }

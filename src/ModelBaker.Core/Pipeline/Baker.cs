@@ -202,7 +202,12 @@ public static class Baker
     {
         string model = Path.GetFileName(options.ModelPath);
         if (calibration == null) { log.Info($"{model}: no calibration data, so the network is not distilled."); return; }
-        if (NetworkDistillation.Refusal(floatPlan, reference) is { } why) { log.Info($"{model}: the network is not distilled: {why}."); return; }
+        if (NetworkDistillation.Refusal(floatPlan, reference) is { } why)
+        {
+            log.Warning(ErrorCodes.DistillationNotApplicable,
+                $"{model}: Distillation=\"Network\" was asked for, but the network is not distilled: {why}. The model is baked without it; use Distillation=\"Head\" or false.");
+            return;
+        }
         var result = NetworkDistillation.Apply(floatPlan, reference, calibration, options.DistillationTemperature, progress => log.Info($"{model}: {progress}"))!;
         log.Info(FormattableString.Invariant(
             $"{model}: distilled the {what} of {result.Layers} layers on {result.Samples} samples at T={options.DistillationTemperature:0.##}: loss {result.LossBefore:0.0000} → {result.LossAfter:0.0000}."));

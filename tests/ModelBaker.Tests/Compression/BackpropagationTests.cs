@@ -68,7 +68,7 @@ public sealed class BackpropagationTests
     /// With L = Σ direction · (the last step's output), every 12th weight and bias of every layer: the gradient equals
     /// the central difference of the plan's own forward pass. Returns the gradients.
     /// </summary>
-    private static Backpropagation.Gradients AssertGradientsMatchFiniteDifferences(BakedPlan plan, Array[] sample)
+    private static Backpropagation.LayerGradients AssertGradientsMatchFiniteDifferences(BakedPlan plan, Array[] sample)
     {
         var network = new Backpropagation(plan, plan.Kernels.Count - 1);
         var direction = Random(plan.Kernels[^1].Output.Length, 8);
@@ -162,7 +162,8 @@ public sealed class BackpropagationTests
             .Output("y").Graph;
         var plan = FloatPlan(graph);
         var step = Backpropagation.Unsupported(plan, plan.Kernels.Count - 1);
-        Assert.IsType<SoftmaxFloat>(step);
+        Assert.IsType<SoftmaxFloat>(step!.Value.Step);
+        Assert.Equal("SoftmaxFloat steps have no backward pass", step.Value.Reason);
         Assert.Contains("no gradient through", NetworkDistillation.Refusal(plan, plan));
     }
 }

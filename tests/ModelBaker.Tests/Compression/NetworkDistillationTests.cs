@@ -76,4 +76,30 @@ public sealed class NetworkDistillationTests
         Assert.Contains(log.Messages, m => m.Contains("no calibration data, so the network is not distilled"));
         Assert.Equal(6, plan.Kernels.OfType<IWeightedKernel>().Count());
     }
+
+    [Fact]
+    public void A_step_without_a_backward_pass_is_a_coded_warning_naming_it()
+    {
+        // A Softmax between the two layers: distillation cannot pass a gradient through it (SoftmaxFloat is not
+        // IDifferentiable), and says so with MB1217 instead of baking silently without it.
+        var graph = new Operators.GraphBuilder()
+            .Input("x", 1, 64)
+            .Constant("w1", Operators.T.F(Operators.T.S(64, 16), Enumerable.Range(0, 64 * 16).Select(i => (i % 13 - 6) / 40f).ToArray()))
+            .Constant("w2", Operators.T.F(Operators.T.S(16, 10), Enumerable.Range(0, 160).Select(i => (i % 7 - 3) / 10f).ToArray()))
+            .Node("MatMul", new[] { "x", "w1" }, new[] { "h" })
+            .Node("Softmax", new[] { "h" }, new[] { "p" })
+            .Node("MatMul", new[] { "p", "w2" }, new[] { "y" })
+            .Output("y").Graph;
+        using var folder = new TempFolder();
+        string path = folder.Path("softmax_inside.onnx");
+        Core.Onnx.OnnxModelWriter.Save(graph, path);
+        var log = new RecordingLog();
+        Baker.Bake(new BakeOptions(path, "Net", "Tests")
+        {
+            Sparsity = 0.5f, Precision = Precision.Float32, CalibrationPath = SampleModels.DigitsCalibration, Distillation = DistillationScope.Network,
+        }, log);
+        var warning = Assert.Single(log.Warnings, w => w.Code == Core.Diagnostics.ErrorCodes.DistillationNotApplicable);
+        Assert.Contains("(Softmax)", warning.Message);
+        Assert.Contains("SoftmaxFloat steps have no backward pass", warning.Message);
+    }
 }
