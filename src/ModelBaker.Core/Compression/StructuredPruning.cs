@@ -4,6 +4,7 @@ using System.Linq;
 using ModelBaker.Core.Calibration;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Operators;
 using ModelBaker.Core.Passes;
 using ModelBaker.Core.Plan;
 
@@ -44,7 +45,9 @@ public static class StructuredPruning
     /// What was removed: for each node whose output channels shrank, the indices it keeps; filters and neurons removed
     /// of all; weights removed of all (every Conv, Gemm and MatMul weight of the graph).
     /// </summary>
-    public sealed record Result(IReadOnlyDictionary<string, int[]> KeptChannels, int RemovedFilters, int Filters, long RemovedWeights, long Weights);
+    /// <param name="Blocked">Nodes structured pruning could not see through that kept removable channels, each with why.</param>
+    public sealed record Result(IReadOnlyDictionary<string, int[]> KeptChannels, int RemovedFilters, int Filters, long RemovedWeights, long Weights,
+        IReadOnlyList<string> Blocked);
 
     /// <param name="reference">The float plan lowered from <paramref name="graph"/> as it is now, and</param>
     /// <param name="calibration">calibration inputs for it: coupled filters then rank by their readers' energies
@@ -62,7 +65,7 @@ public static class StructuredPruning
         int removedFilters = channels.Producers.Sum(p => p.Channels.Count(id => removed.Contains(channels.Find(id))));
         var kept = new Rewriter(graph, channels, removed).Run();
         ShapeInference.Run(graph);
-        return new Result(kept, removedFilters, filters, removedWeights, weights);
+        return new Result(kept, removedFilters, filters, removedWeights, weights, channels.Blocked);
     }
 
     /// <summary>
@@ -181,10 +184,10 @@ public static class StructuredPruning
         {
             var layers = reference.Kernels.OfType<IWeightedKernel>().Where(l => l.Groups == 1).ToDictionary(l => NodeName(l.Source));
             var readers = new List<(IWeightedKernel, int[], int)>();
-            foreach (var node in graph.Nodes.Where(n => n.OpType is "Conv" or "Gemm" or "MatMul"))
+            // The layers that mix channels (a depthwise layer's channels' readers see the removal).
+            foreach (var (node, _, _, _) in channels.Producers)
             {
                 if (!channels.Maps.TryGetValue(node.Inputs[0], out var ids) || ids.All(id => channels.IsFrozen(id))) continue;
-                if (node.OpType == "Conv" && node.GetInt("group", 1) > 1) continue; // depthwise: its channels' readers see the removal
                 if (!layers.TryGetValue(node.Name, out var layer) || layer.WeightsPerUnit % ids.Length != 0) return null;
                 readers.Add((layer, ids, layer.WeightsPerUnit / ids.Length));
             }
@@ -229,7 +232,13 @@ public static class StructuredPruning
         private readonly List<bool> _frozen = new();
         public Dictionary<string, int[]> Maps { get; } = new();
         /// <summary>Layers whose output channels are their own filters, with each filter's L1 norm.</summary>
-        public List<(Node Node, int[] Channels, double[] Norms)> Producers { get; } = new();
+        public List<(Node Node, ChannelFlow.Filters Flow, int[] Channels, double[] Norms)> Producers { get; } = new();
+        /// <summary>How each node's channels flowed, as traced (a flow the trace could not follow is Opaque).</summary>
+        public Dictionary<Node, ChannelFlow> Flows { get; } = new();
+        /// <summary>Nodes that kept removable channels from being removed, with the reason: what MB1218 reports.</summary>
+        public List<string> Blocked { get; } = new();
+        /// <summary>Every node with a weight tensor (filters, depthwise, or opaque): the denominator of the sparsity target.</summary>
+        private readonly List<(Node Node, int WeightInput)> _weighted = new();
 
         public ChannelTrace(Graph graph, Func<IReadOnlyDictionary<string, double[]>>? readerEnergies)
         {
@@ -277,84 +286,94 @@ public static class StructuredPruning
             if (Maps.TryGetValue(name, out var ids)) foreach (int id in ids) _frozen[Find(id)] = true;
         }
 
-        /// <summary>An operator this pass does not see through: its inputs' channels stay, its outputs' are nobody's to remove.</summary>
-        private void Opaque(Node node)
+        /// <summary>
+        /// A node this pass does not see through: its inputs' channels stay, its outputs' are nobody's to remove. When that
+        /// keeps removable channels, the node and <paramref name="reason"/> are noted for the bake's MB1218 warning.
+        /// </summary>
+        private void Opaque(Node node, string reason)
         {
+            Flows[node] = new ChannelFlow.Opaque(reason);
+            if (node.Inputs.Any(input => Maps.TryGetValue(input, out var ids) && ids.Any(id => !_frozen[Find(id)])))
+                Blocked.Add($"{node.Describe()}: {reason}");
             foreach (string input in node.Inputs) Freeze(input);
             foreach (string output in node.Outputs)
                 if (Shape(output) is { Length: >= 2 } shape) Maps[output] = Fresh(shape[1], frozen: true);
         }
 
-        private void PassThrough(Node node)
+        private void PassThrough(Node node, ChannelFlow flow)
         {
-            if (Maps.TryGetValue(node.Inputs[0], out var ids)) Maps[node.Outputs[0]] = ids;
-            else Opaque(node);
+            if (!Maps.TryGetValue(node.Inputs[0], out var ids)) { Opaque(node, "its input's channels are not traced"); return; }
+            Flows[node] = flow;
+            Maps[node.Outputs[0]] = ids;
         }
+
+        /// <summary>What the node's operator says of its channels (<see cref="IChannelMapping"/>); an operator that says nothing is opaque.</summary>
+        private ChannelFlow Flow(Node node) => OperatorRegistry.Find(node.OpType) is IChannelMapping mapping
+            ? mapping.ChannelFlow(node, _graph)
+            : new ChannelFlow.Opaque($"{node.OpType} declares no channel mapping (IChannelMapping)");
 
         private void Trace(Node node)
         {
-            switch (node.OpType)
+            var flow = Flow(node);
+            switch (flow)
             {
-                case "Conv": Conv(node); break;
-                case "Gemm" when node.GetInt("transA", 0) == 0 && Constant(node.Inputs[1]) != null
-                                 && (node.Inputs.Count < 3 || node.Inputs[2].Length == 0 || Constant(node.Inputs[2]) != null):
-                case "MatMul" when Constant(node.Inputs[1]) is { Shape.Length: 2 } && Shape(node.Inputs[0])?.Length == 2:
-                    Produce(node, Maps.ContainsKey(node.Inputs[0]) ? node.Inputs[0] : null); break;
-                case "Relu" or "LeakyRelu" or "Clip" or "HardSigmoid" or "HardSwish" or "Elu" or "Selu" or "Softplus" or "Sigmoid"
-                    or "Tanh" or "Exp" or "Sqrt" or "Neg" or "Abs" or "Identity" or "AveragePool" or "GlobalAveragePool" or "GlobalMaxPool":
-                case "Dropout" or "MaxPool" or "BatchNormalization" when node.Outputs.Skip(1).All(o => o.Length == 0):
-                    PassThrough(node); break;
-                case "Add" or "Sub" or "Mul" or "Div" or "Max" or "Min" or "Sum" or "Mean" or "PRelu": Elementwise(node); break;
-                case "Concat": Concat(node); break;
-                case "Flatten" or "Reshape": Flatten(node); break;
-                default: Opaque(node); break;
+                case ChannelFlow.Filters filters:
+                    _weighted.Add((node, filters.WeightInput));
+                    bool traced = Maps.ContainsKey(node.Inputs[0]);
+                    if (filters.NeedsTracedInput && !traced) Opaque(node, "its input's channels are not traced");
+                    else Produce(node, filters, traced ? node.Inputs[0] : null);
+                    break;
+                case ChannelFlow.Depthwise depthwise:
+                    _weighted.Add((node, depthwise.WeightInput));
+                    PassThrough(node, flow);
+                    break;
+                case ChannelFlow.PassThrough: PassThrough(node, flow); break;
+                case ChannelFlow.Elementwise: Elementwise(node); break;
+                case ChannelFlow.Joined: Concat(node); break;
+                case ChannelFlow.Flattened: Flatten(node, flow); break;
+                case ChannelFlow.Opaque opaque:
+                    // A layer kept whole still counts in the weights a sparsity target is a fraction of.
+                    if (opaque.WeightInput is int weightInput) _weighted.Add((node, weightInput));
+                    Opaque(node, opaque.Reason);
+                    break;
             }
         }
 
-        private void Conv(Node node)
-        {
-            var weights = Constant(node.Inputs[1]);
-            var input = Shape(node.Inputs[0]);
-            long group = node.GetInt("group", 1);
-            bool constantBias = node.Inputs.Count < 3 || node.Inputs[2].Length == 0 || Constant(node.Inputs[2]) != null;
-            if (weights == null || input == null || !constantBias || !Maps.ContainsKey(node.Inputs[0])) Opaque(node);
-            else if (group == 1) Produce(node, node.Inputs[0]);
-            else if (group == input[1] && weights.Shape[0] == input[1]) PassThrough(node); // depthwise: one filter per channel
-            else Opaque(node);
-        }
-
         /// <summary>A layer whose output channels are its filters (rows of a Conv's weights, a Gemm's neurons).</summary>
-        private void Produce(Node node, string? input)
+        private void Produce(Node node, ChannelFlow.Filters flow, string? input)
         {
-            var rows = Rows(node, Constant(node.Inputs[1])!);
+            var rows = Rows(Constant(node.Inputs[flow.WeightInput])!, flow.OutputAxis);
             if (input == null) Freeze(node.Inputs[0]);
             var ids = Fresh(rows.Length, frozen: false);
+            Flows[node] = flow;
             Maps[node.Outputs[0]] = ids;
-            Producers.Add((node, ids, rows.Select(r => r.Sum(w => (double)Math.Abs(w))).ToArray()));
+            Producers.Add((node, flow, ids, rows.Select(r => r.Sum(w => (double)Math.Abs(w))).ToArray()));
         }
 
         /// <summary>Broadcasting arithmetic: inputs with all the channels are tied channel by channel.</summary>
         private void Elementwise(Node node)
         {
             var output = Shape(node.Outputs[0]);
-            if (output is not { Length: >= 2 }) { Opaque(node); return; }
+            if (output is not { Length: >= 2 }) { Opaque(node, "its output has no channel axis"); return; }
             int[]? ids = null;
             foreach (string input in node.Inputs)
             {
                 var shape = Shape(input);
                 if (shape == null || Constant(input) != null) continue; // a constant is sliced along with the channels
-                if (shape.Length != output.Length || shape[1] != output[1] || !Maps.TryGetValue(input, out var inputIds)) { Opaque(node); return; }
+                if (shape.Length != output.Length || shape[1] != output[1] || !Maps.TryGetValue(input, out var inputIds)) { Opaque(node, "an input broadcasts along the channels"); return; }
                 if (ids == null) ids = inputIds;
                 else for (int c = 0; c < ids.Length; c++) Union(ids[c], inputIds[c]);
             }
-            if (ids == null) Opaque(node);
-            else Maps[node.Outputs[0]] = ids;
+            if (ids == null) { Opaque(node, "no input carries the channels"); return; }
+            Flows[node] = new ChannelFlow.Elementwise();
+            Maps[node.Outputs[0]] = ids;
         }
 
         private void Concat(Node node)
         {
             var output = Shape(node.Outputs[0]);
-            if (output is not { Length: >= 2 } || Axis(node.GetInt("axis", 1), output.Length) != 1) { Opaque(node); return; }
+            if (output is not { Length: >= 2 }) { Opaque(node, "its output has no channel axis"); return; }
+            Flows[node] = new ChannelFlow.Joined();
             var ids = new List<int>();
             foreach (string input in node.Inputs)
             {
@@ -365,13 +384,14 @@ public static class StructuredPruning
         }
 
         /// <summary>[N, C, …] → [N, C·…]: feature f belongs to channel f / (features per channel).</summary>
-        private void Flatten(Node node)
+        private void Flatten(Node node, ChannelFlow flow)
         {
             var input = Shape(node.Inputs[0]);
             var output = Shape(node.Outputs[0]);
-            bool flattensChannels = input is { Length: >= 2 } && output is { Length: 2 } && output[0] == input[0]
-                && (node.OpType == "Reshape" || Axis(node.GetInt("axis", 1), input.Length) == 1);
-            if (!flattensChannels || !Maps.TryGetValue(node.Inputs[0], out var ids)) { Opaque(node); return; }
+            bool flattensChannels = input is { Length: >= 2 } && output is { Length: 2 } && output[0] == input[0];
+            if (!flattensChannels) { Opaque(node, "it does not make [N, C, …] into [N, features]"); return; }
+            if (!Maps.TryGetValue(node.Inputs[0], out var ids)) { Opaque(node, "its input's channels are not traced"); return; }
+            Flows[node] = flow;
             int perChannel = input!.Skip(2).Aggregate(1, (a, b) => a * b);
             Maps[node.Outputs[0]] = ids.SelectMany(id => Enumerable.Repeat(id, perChannel)).ToArray();
         }
@@ -414,7 +434,7 @@ public static class StructuredPruning
         private Dictionary<int, double> FilterScores()
         {
             var scores = new Dictionary<int, double>();
-            foreach (var (_, ids, norms) in Producers)
+            foreach (var (_, _, ids, norms) in Producers)
             {
                 double mean = norms.Average();
                 for (int c = 0; c < ids.Length; c++)
@@ -432,7 +452,7 @@ public static class StructuredPruning
             if (_readerEnergies == null) return null;
             var energies = _readerEnergies();
             var scores = new Dictionary<int, double>();
-            foreach (var (node, _, _) in Producers)
+            foreach (var (node, _, _, _) in Producers)
             {
                 if (!Maps.TryGetValue(node.Inputs[0], out var ids) || ids.All(id => _frozen[Find(id)])) continue;
                 if (!energies.TryGetValue(node.Name, out var energy) || energy.Length != ids.Length) return null;
@@ -452,12 +472,11 @@ public static class StructuredPruning
         public (long Removed, long All) Weights(HashSet<int> removed)
         {
             long all = 0, kept = 0;
-            foreach (var node in _graph.Nodes.Where(n => n.OpType is "Conv" or "Gemm" or "MatMul"))
+            foreach (var (node, weightInput) in _weighted)
             {
-                if (node.Inputs.Count < 2 || Constant(node.Inputs[1]) is not { } weights) continue;
+                if (Constant(node.Inputs[weightInput]) is not { } weights) continue;
                 double fraction = KeptFraction(node.Outputs[0], removed);
-                bool depthwise = node.OpType == "Conv" && node.GetInt("group", 1) > 1 && Maps.TryGetValue(node.Outputs[0], out var o)
-                    && Maps.TryGetValue(node.Inputs[0], out var i) && ReferenceEquals(o, i);
+                bool depthwise = Flows.TryGetValue(node, out var flow) && flow is ChannelFlow.Depthwise;
                 if (!depthwise) fraction *= KeptFraction(node.Inputs[0], removed);
                 all += weights.Length;
                 kept += (long)Math.Round(weights.Length * fraction);
@@ -468,19 +487,15 @@ public static class StructuredPruning
         private double KeptFraction(string value, HashSet<int> removed) =>
             Maps.TryGetValue(value, out var ids) && ids.Length > 0 ? ids.Count(id => !removed.Contains(Find(id))) / (double)ids.Length : 1;
 
-        /// <summary>Rows of a layer's weights, one per output channel or neuron.</summary>
-        public static float[][] Rows(Node node, Tensor weights)
+        /// <summary>Rows of a layer's weights, one per output channel or neuron: along axis 0 ([M, C, kh, kw], [N, K]) or 1 ([K, N]).</summary>
+        public static float[][] Rows(Tensor weights, int outputAxis)
         {
             var data = weights.Floats ?? weights.AsFloats();
-            int outputs = OutputAxisLength(node, weights), depth = data.Length / outputs;
-            bool columns = node.OpType == "MatMul" || (node.OpType == "Gemm" && node.GetInt("transB", 0) == 0);
-            return Enumerable.Range(0, outputs).Select(o => columns
+            int outputs = weights.Shape[outputAxis], depth = data.Length / outputs;
+            return Enumerable.Range(0, outputs).Select(o => outputAxis == 1
                 ? Enumerable.Range(0, depth).Select(k => data[k * outputs + o]).ToArray()
                 : data.Skip(o * depth).Take(depth).ToArray()).ToArray();
         }
-
-        private static int OutputAxisLength(Node node, Tensor weights) =>
-            node.OpType == "Conv" || (node.OpType == "Gemm" && node.GetInt("transB", 0) != 0) ? weights.Shape[0] : weights.Shape[1];
     }
 
     internal static int Axis(long axis, int rank) => (int)(axis < 0 ? axis + rank : axis);
@@ -524,44 +539,42 @@ public static class StructuredPruning
         {
             string input = node.Inputs.Count > 0 ? node.Inputs[0] : "";
             string output = node.Outputs.Count > 0 ? node.Outputs[0] : "";
-            switch (node.OpType)
+            switch (_trace.Flows.TryGetValue(node, out var flow) ? flow : null)
             {
-                case "Conv" or "Gemm" or "MatMul" when _trace.Producers.Any(p => p.Node == node):
+                case ChannelFlow.Filters filters:
                     int[]? keepIn = Shrinks(input) ? Keep(input) : null, keepOut = Shrinks(output) ? Keep(output) : null;
                     if (keepIn == null && keepOut == null) return;
-                    // Weights: Conv [M, C, kh, kw] and Gemm transB=1 [N, K] have outputs on axis 0; Gemm transB=0 and MatMul [K, N] on axis 1.
-                    bool outputsFirst = node.OpType == "Conv" || node.GetInt("transB", 0) != 0;
-                    var weights = Value(node.Inputs[1]);
-                    if (keepOut != null) weights = Slice(weights, outputsFirst ? 0 : 1, keepOut);
-                    if (keepIn != null) weights = Slice(weights, outputsFirst ? 1 : 0, keepIn);
-                    inputs[1] = Replace(node, node.Inputs[1], weights);
+                    var weights = Value(node.Inputs[filters.WeightInput]);
+                    if (keepOut != null) weights = Slice(weights, filters.OutputAxis, keepOut);
+                    if (keepIn != null) weights = Slice(weights, filters.InputAxis, keepIn);
+                    inputs[filters.WeightInput] = Replace(node, node.Inputs[filters.WeightInput], weights);
                     if (keepOut != null)
                     {
                         _kept[node.Name] = keepOut;
-                        if (inputs.Length > 2 && inputs[2].Length > 0) inputs[2] = Replace(node, inputs[2], SliceChannel(Value(inputs[2]), keepOut, channelAxisFromEnd: 1));
+                        if (filters.BiasInput is int bias) inputs[bias] = Replace(node, inputs[bias], SliceChannel(Value(inputs[bias]), keepOut, channelAxisFromEnd: 1));
                     }
                     break;
-                case "Conv" when Shrinks(input): // depthwise
+                case ChannelFlow.Depthwise depthwise when Shrinks(input):
                     var keep = Keep(input);
                     _kept[node.Name] = keep;
-                    inputs[1] = Replace(node, inputs[1], Slice(Value(inputs[1]), 0, keep));
-                    if (inputs.Length > 2 && inputs[2].Length > 0) inputs[2] = Replace(node, inputs[2], Slice(Value(inputs[2]), 0, keep));
+                    inputs[depthwise.WeightInput] = Replace(node, inputs[depthwise.WeightInput], Slice(Value(inputs[depthwise.WeightInput]), 0, keep));
+                    if (depthwise.BiasInput is int depthwiseBias) inputs[depthwiseBias] = Replace(node, inputs[depthwiseBias], Slice(Value(inputs[depthwiseBias]), 0, keep));
                     attributes["group"] = new Ir.Attribute { Name = "group", Kind = AttributeKind.Int, Int = keep.Length };
                     break;
-                case "BatchNormalization" when Shrinks(input):
-                    for (int i = 1; i < 5; i++) inputs[i] = Replace(node, inputs[i], Slice(Value(inputs[i]), 0, Keep(input)));
+                case ChannelFlow.PassThrough passThrough when Shrinks(input):
+                    foreach (int i in passThrough.PerChannelInputs) inputs[i] = Replace(node, inputs[i], Slice(Value(inputs[i]), 0, Keep(input)));
                     break;
-                case "Add" or "Sub" or "Mul" or "Div" or "Max" or "Min" or "Sum" or "Mean" or "PRelu" when Shrinks(output):
+                case ChannelFlow.Elementwise when Shrinks(output):
                     int rank = _graph.Values[output].Shape!.Length;
                     for (int i = 0; i < inputs.Length; i++)
                         if (_graph.Values[inputs[i]].Constant is { } constant && constant.Shape.Length >= rank - 1
                             && constant.Shape[constant.Shape.Length - (rank - 1)] == _trace.Maps[output].Length)
                             inputs[i] = Replace(node, inputs[i], SliceChannel(constant, Keep(output), channelAxisFromEnd: rank - 1));
                     break;
-                case "Reshape" when Shrinks(output):
-                    var target = Value(inputs[1]).Int64s!.ToArray();
+                case ChannelFlow.Flattened { ShapeInput: int shapeInput } when Shrinks(output):
+                    var target = Value(inputs[shapeInput]).Int64s!.ToArray();
                     if (target[1] > 0) target[1] = Keep(output).Length;
-                    inputs[1] = Replace(node, inputs[1], Tensor.FromInt64s(new[] { 2 }, target));
+                    inputs[shapeInput] = Replace(node, inputs[shapeInput], Tensor.FromInt64s(new[] { 2 }, target));
                     break;
             }
         }

@@ -46,6 +46,8 @@ public static class ErrorCodes
     public const string UnknownDistillation = "MB1216";
     /// <summary>Warning: Distillation="Network" cannot run on this model (a step with no backward pass, no classifier head).</summary>
     public const string DistillationNotApplicable = "MB1217";
+    /// <summary>Warning: Pruning="Structured" cannot see through some nodes, so channels feeding them are kept.</summary>
+    public const string StructuredPruningBlocked = "MB1218";
 
     // MB13xx — calibration data
     public const string CalibrationUnreadable = "MB1301";

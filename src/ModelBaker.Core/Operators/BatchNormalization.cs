@@ -15,8 +15,12 @@ namespace ModelBaker.Core.Operators;
 /// normalises with the batch's own statistics and outputs the updated running mean and variance: float steps that
 /// compute them at run time (<see cref="BatchStatisticsFloat"/>), refused in int8.
 /// </summary>
-public sealed class BatchNormalization : IOperator
+public sealed class BatchNormalization : IOperator, IChannelMapping
 {
+    /// <summary>Each channel on its own, with one scale, bias, mean and variance per channel (inputs 1–4).</summary>
+    public ChannelFlow ChannelFlow(Node node, Graph graph) =>
+        Operators.ChannelFlow.UnlessExtraOutputsUsed(node, new ChannelFlow.PassThrough(new[] { 1, 2, 3, 4 }));
+
     public string OpType => "BatchNormalization";
 
     public void InferShapes(Node node, Graph graph)

@@ -9,8 +9,11 @@ namespace ModelBaker.Core.Operators;
 /// C = A ∘ B element-wise with multidirectional (numpy) broadcasting, on float32 and on integer tensors (int8, uint8,
 /// int32, int64: exporters compute shapes and indices, and integer models exist) with numpy's wrap-around.
 /// </summary>
-public abstract class BinaryOperator : IOperator
+public abstract class BinaryOperator : IOperator, IChannelMapping
 {
+    /// <summary>Broadcasting arithmetic ties its inputs' channels together.</summary>
+    public ChannelFlow ChannelFlow(Node node, Graph graph) => new ChannelFlow.Elementwise();
+
     public abstract string OpType { get; }
 
     /// <summary>The kernels' operation code.</summary>

@@ -14,8 +14,11 @@ namespace ModelBaker.Core.Operators;
 /// as a clamp when that step can clamp (ReLU6 = Clip(0, 6) after a convolution costs nothing); on integer tensors it
 /// is a Max step then a Min step.
 /// </summary>
-public sealed class Clip : IOperator
+public sealed class Clip : IOperator, IChannelMapping
 {
+    /// <summary>Element by element: output channel c is input channel c.</summary>
+    public ChannelFlow ChannelFlow(Node node, Graph graph) => Operators.ChannelFlow.PassThrough.Plain;
+
     public string OpType => "Clip";
 
     public void InferShapes(Node node, Graph graph)

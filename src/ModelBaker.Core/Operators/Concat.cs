@@ -10,8 +10,16 @@ namespace ModelBaker.Core.Operators;
 /// Joins tensors of one element type and rank along axis (negative counts from the end); every other dimension must
 /// match. Exporters concatenate int64 shape pieces with it, so integers are supported as well as floats.
 /// </summary>
-public sealed class Concat : IOperator
+public sealed class Concat : IOperator, IChannelMapping
 {
+    /// <summary>Joined along the channel axis, or opaque along any other.</summary>
+    public ChannelFlow ChannelFlow(Node node, Graph graph)
+    {
+        int rank = graph[node.Outputs[0]].Shape!.Length;
+        long axis = node.GetInt("axis", 1);
+        return (axis < 0 ? axis + rank : axis) == 1 ? new ChannelFlow.Joined() : new ChannelFlow.Opaque($"it joins along axis {axis}, not the channels");
+    }
+
     public string OpType => "Concat";
 
     public void InferShapes(Node node, Graph graph)

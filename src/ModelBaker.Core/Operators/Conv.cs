@@ -12,8 +12,24 @@ namespace ModelBaker.Core.Operators;
 /// explicit pads or auto_pad. W is [M, C/group, k…]; the optional B has one value per output channel M.
 /// Float reference for any spatial rank; plans run 1-D and 2-D convolutions (1-D as height 1) with constant W and B.
 /// </summary>
-public sealed class Conv : IOperator
+public sealed class Conv : IOperator, IChannelMapping
 {
+    /// <summary>
+    /// One filter per output channel (group 1), or one per input channel (depthwise); constant weights and bias only.
+    /// </summary>
+    public ChannelFlow ChannelFlow(Node node, Graph graph)
+    {
+        var weights = graph[node.Inputs[1]].Constant;
+        bool hasBias = node.Inputs.Count > 2 && node.Inputs[2].Length > 0;
+        if (weights == null) return new ChannelFlow.Opaque("its weights are computed at run time");
+        if (hasBias && !graph[node.Inputs[2]].IsConstant) return new ChannelFlow.Opaque("its bias is computed at run time", WeightInput: 1);
+        int inputChannels = graph[node.Inputs[0]].Shape![1];
+        long group = node.GetInt("group", 1);
+        if (group == 1) return new ChannelFlow.Filters(1, OutputAxis: 0, InputAxis: 1, hasBias ? 2 : null, NeedsTracedInput: true);
+        if (group == inputChannels && weights.Shape[0] == inputChannels) return new ChannelFlow.Depthwise(1, hasBias ? 2 : null);
+        return new ChannelFlow.Opaque($"it is a grouped convolution ({group} groups)", WeightInput: 1);
+    }
+
     public string OpType => "Conv";
 
     public void InferShapes(Node node, Graph graph)

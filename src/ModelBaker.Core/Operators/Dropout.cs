@@ -11,8 +11,11 @@ namespace ModelBaker.Core.Operators;
 /// Known difference: ONNX Runtime fills the mask with false/0 for opsets 7-11; we follow the ONNX reference
 /// implementation (true: nothing was dropped), which ONNX Runtime also matches from opset 12.
 /// </summary>
-public sealed class Dropout : IOperator
+public sealed class Dropout : IOperator, IChannelMapping
 {
+    /// <summary>Identity at inference, unless its mask is used.</summary>
+    public ChannelFlow ChannelFlow(Node node, Graph graph) => Operators.ChannelFlow.UnlessExtraOutputsUsed(node, Operators.ChannelFlow.PassThrough.Plain);
+
     public string OpType => "Dropout";
 
     public void InferShapes(Node node, Graph graph)

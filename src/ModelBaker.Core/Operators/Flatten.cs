@@ -8,8 +8,16 @@ namespace ModelBaker.Core.Operators;
 /// Reshapes to 2-D [prod(d[..axis]), prod(d[axis..])]; axis (default 1) may be negative and may equal the
 /// rank (then the result is [n, 1]).
 /// </summary>
-public sealed class Flatten : IOperator
+public sealed class Flatten : IOperator, IChannelMapping
 {
+    /// <summary>[N, C, …] → [N, C·…] at axis 1; opaque at any other axis.</summary>
+    public ChannelFlow ChannelFlow(Node node, Graph graph)
+    {
+        int rank = graph[node.Inputs[0]].Shape!.Length;
+        long axis = node.GetInt("axis", 1);
+        return (axis < 0 ? axis + rank : axis) == 1 ? new ChannelFlow.Flattened(null) : new ChannelFlow.Opaque($"it flattens at axis {axis}, not after the channels");
+    }
+
     public string OpType => "Flatten";
 
     public void InferShapes(Node node, Graph graph)

@@ -10,8 +10,20 @@ namespace ModelBaker.Core.Operators;
 /// Y = alpha · A' · B' + beta · C, where A' is A ([M,K]) or its transpose (transA), B' is B ([K,N]) or its
 /// transpose (transB), and the optional C broadcasts one way to [M,N].
 /// </summary>
-public sealed class Gemm : IOperator
+public sealed class Gemm : IOperator, IChannelMapping
 {
+    /// <summary>One neuron per output unit: rows of B (transB = 1) or its columns; constant B and C only, A not transposed.</summary>
+    public ChannelFlow ChannelFlow(Node node, Graph graph)
+    {
+        bool hasBias = node.Inputs.Count > 2 && node.Inputs[2].Length > 0;
+        if (node.GetInt("transA", 0) != 0)
+            return new ChannelFlow.Opaque("its input is transposed (transA = 1)", graph[node.Inputs[1]].IsConstant ? 1 : null);
+        if (!graph[node.Inputs[1]].IsConstant) return new ChannelFlow.Opaque("its weights are computed at run time");
+        if (hasBias && !graph[node.Inputs[2]].IsConstant) return new ChannelFlow.Opaque("its bias is computed at run time", WeightInput: 1);
+        bool transB = node.GetInt("transB", 0) != 0;
+        return new ChannelFlow.Filters(1, OutputAxis: transB ? 0 : 1, InputAxis: transB ? 1 : 0, hasBias ? 2 : null, NeedsTracedInput: false);
+    }
+
     public string OpType => "Gemm";
 
     public void InferShapes(Node node, Graph graph)

@@ -5,8 +5,10 @@ using static ModelBaker.Core.Operators.OperatorHelpers;
 namespace ModelBaker.Core.Operators;
 
 /// <summary>Y = X, any element type.</summary>
-public sealed class Identity : IOperator
+public sealed class Identity : IOperator, IChannelMapping
 {
+    public ChannelFlow ChannelFlow(Node node, Graph graph) => Operators.ChannelFlow.PassThrough.Plain;
+
     public string OpType => "Identity";
 
     public void InferShapes(Node node, Graph graph)

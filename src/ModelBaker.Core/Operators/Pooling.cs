@@ -10,8 +10,11 @@ namespace ModelBaker.Core.Operators;
 /// What MaxPool, AveragePool and the global pools share: the window over N×C×spatial inputs, the float reference
 /// (any spatial rank) and the lowering to one pooling step (1 to 3 spatial dimensions).
 /// </summary>
-public abstract class Pooling : IOperator
+public abstract class Pooling : IOperator, IChannelMapping
 {
+    /// <summary>Each channel is pooled on its own (unless MaxPool's indices are used).</summary>
+    public ChannelFlow ChannelFlow(Node node, Graph graph) => Operators.ChannelFlow.UnlessExtraOutputsUsed(node, Operators.ChannelFlow.PassThrough.Plain);
+
     public abstract string OpType { get; }
 
     /// <summary>Max, or average with or without padding counted, for this node.</summary>

@@ -10,8 +10,11 @@ namespace ModelBaker.Core.Operators;
 /// build time). In that shape, 0 copies the input's dimension at the same index (unless allowzero=1, when
 /// it means a real 0) and one -1 is inferred from the element count.
 /// </summary>
-public sealed class Reshape : IOperator
+public sealed class Reshape : IOperator, IChannelMapping
 {
+    /// <summary>A Reshape to [N, features] flattens the channels (structured pruning checks the shapes); input 1 holds the target.</summary>
+    public ChannelFlow ChannelFlow(Node node, Graph graph) => new ChannelFlow.Flattened(1);
+
     public string OpType => "Reshape";
 
     public void InferShapes(Node node, Graph graph)

@@ -10,8 +10,11 @@ namespace ModelBaker.Core.Operators;
 /// read its parameters from the node's attributes; the float reference is the kernel's own
 /// <see cref="UnaryFloat.Apply"/>, so the executable spec and the baked code cannot disagree.
 /// </summary>
-public abstract class UnaryFloatOperator : IOperator
+public abstract class UnaryFloatOperator : IOperator, IChannelMapping
 {
+    /// <summary>Element by element: output channel c is input channel c.</summary>
+    public ChannelFlow ChannelFlow(Node node, Graph graph) => Operators.ChannelFlow.PassThrough.Plain;
+
     public abstract string OpType { get; }
 
     /// <summary>The plan kernel's code for this function.</summary>

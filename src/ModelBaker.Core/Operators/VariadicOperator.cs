@@ -12,8 +12,11 @@ namespace ModelBaker.Core.Operators;
 /// Max, Min, Sum and Mean of one or more inputs with numpy broadcasting: a chain of binary steps, left to right
 /// (((a ∘ b) ∘ c) …); Mean then multiplies by 1/n. One input is the identity.
 /// </summary>
-public abstract class VariadicOperator : IOperator
+public abstract class VariadicOperator : IOperator, IChannelMapping
 {
+    /// <summary>Broadcasting arithmetic ties its inputs' channels together.</summary>
+    public ChannelFlow ChannelFlow(Node node, Graph graph) => new ChannelFlow.Elementwise();
+
     public abstract string OpType { get; }
 
     /// <summary>The binary operation chained over the inputs.</summary>

@@ -67,7 +67,13 @@ public static class Baker
             ? StructuredPruning.Apply(graph, options.Sparsity, reference, calibration)
             : null;
         if (structured != null)
+        {
             log.Info($"{header.ModelFileName}: structured pruning removed {structured.RemovedFilters} of {structured.Filters} filters and neurons, {structured.RemovedWeights:N0} of {structured.Weights:N0} weights.");
+            if (structured.Blocked.Count > 0)
+                log.Warning(ErrorCodes.StructuredPruningBlocked,
+                    $"{header.ModelFileName}: structured pruning keeps every channel read by {string.Join("; ", structured.Blocked.Take(5))}{(structured.Blocked.Count > 5 ? $" and {structured.Blocked.Count - 5} more" : "")}. " +
+                    "Filters feeding those nodes are not removed, so the other layers give up more; Pruning=\"Unstructured\" prunes every layer.");
+        }
         var lowered = GraphLowering.Lower(graph);
         var floatPlan = Assemble(header, lowered);
         RequireFiniteWeights(floatPlan);

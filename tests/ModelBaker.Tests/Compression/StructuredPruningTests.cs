@@ -1,3 +1,4 @@
+using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Compression;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Kernels;
@@ -253,5 +254,30 @@ public sealed class StructuredPruningTests
         Assert.True(6 * report.BakedWeightBytes <= report.FloatWeightBytes, $"{report.FloatWeightBytes} -> {report.BakedWeightBytes} bytes");
         // 75·64 + 44·75 + 10·44 weights remain of 64·128 + 128·64 + 64·10 (plus the few kept weights that round to int8 zero).
         Assert.InRange(report.AchievedSparsity, 1 - (75 * 64 + 44 * 75 + 10 * 44) / 17024.0, 1 - (75 * 64 + 44 * 75 + 10 * 44) / 17024.0 + 0.01);
+    }
+
+    [Fact]
+    public void A_node_without_a_channel_mapping_keeps_its_channels_and_the_bake_warns_MB1218_naming_it()
+    {
+        // A Softmax over the channels between the two convolutions: it declares no IChannelMapping, so the stem's
+        // filters stay; the last layer's filters are the graph's output, so nothing else can go either.
+        Graph Build() => new GraphBuilder()
+            .Input("x", 1, 1, 4, 4)
+            .Constant("stem_w", T.F(T.S(4, 1, 3, 3), Filters(4, 9, 1))).Constant("head_w", T.F(T.S(2, 4, 1, 1), Filters(2, 4, 2)))
+            .Node("Conv", new[] { "x", "stem_w" }, new[] { "stem" }, GraphBuilder.Ints("pads", 1, 1, 1, 1))
+            .Node("Softmax", new[] { "stem" }, new[] { "mixed" }, GraphBuilder.Int("axis", 1))
+            .Node("Conv", new[] { "mixed", "head_w" }, new[] { "y" })
+            .Output("y").Graph;
+        var graph = Build();
+        ConstantFolding.Run(graph);
+        var result = StructuredPruning.Apply(graph, 0.5f);
+        Assert.Equal(0, result.RemovedFilters);
+        var blocked = Assert.Single(result.Blocked);
+        Assert.Equal("'Softmax_1' (Softmax): Softmax declares no channel mapping (IChannelMapping)", blocked);
+
+        var log = new RecordingLog();
+        Baker.Bake(Build(), "0", Structured(0.5f), log);
+        var warning = Assert.Single(log.Warnings, w => w.Code == ErrorCodes.StructuredPruningBlocked);
+        Assert.Contains("'Softmax_1' (Softmax)", warning.Message);
     }
 }
