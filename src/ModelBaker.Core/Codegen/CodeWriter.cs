@@ -50,6 +50,19 @@ public sealed class CodeWriter
 
     public override string ToString() => _text.ToString();
 
+    private readonly Dictionary<string, string> _locals = new();
+
+    /// <summary>
+    /// The local a method declared for <paramref name="expression"/> ("int8s.Slice(4, 3)" → "activated"), or the
+    /// expression itself outside such a method: generated calls name their tensors.
+    /// </summary>
+    public string Local(string expression) => _locals.TryGetValue(expression, out var name) ? name : expression;
+
+    /// <summary>From now on <paramref name="expression"/> is written as <paramref name="name"/> (until <see cref="ForgetLocals"/>).</summary>
+    public void NameLocal(string expression, string name) => _locals[expression] = name;
+
+    public void ForgetLocals() => _locals.Clear();
+
     /// <summary>A float literal that parses back to exactly the same float.</summary>
     public static string Float(float value)
     {

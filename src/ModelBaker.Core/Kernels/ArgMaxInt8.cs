@@ -91,7 +91,7 @@ public sealed class ArgMaxInt8 : Int8Kernel
         new(source, r.Int(), r.Int(), r.Int(), r.Byte() == 1, r.Slice(), r.Slice());
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"ArgMax({Input.Expression()}, outer: {Outer}, size: {Size}, inner: {Inner}, selectLastIndex: {(SelectLastIndex ? "true" : "false")}, {Output.Expression()});");
+        code.Line($"ArgMax({Input.Expression(code)}, outer: {Outer}, size: {Size}, inner: {Inner}, selectLastIndex: {(SelectLastIndex ? "true" : "false")}, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name) { }
 }

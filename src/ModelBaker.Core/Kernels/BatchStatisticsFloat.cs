@@ -105,8 +105,8 @@ public sealed class BatchStatisticsFloat : FloatKernel, IFloatOnlyKernel
         new(source, r.Slice(), r.Slice(), r.Int(), r.Int(), (Result)r.Int(), r.Floats(), r.Floats(), r.Floats(), r.Floats(), r.Float(), r.Float());
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"BatchStatistics({Input.Expression()}, batch: {Batch}, inner: {Inner}, {name}Scale, {name}Bias, {name}RunningMean, {name}RunningVariance,")
-            .Line($"    epsilon: {CodeWriter.Float(Epsilon)}, momentum: {CodeWriter.Float(Momentum)}, result: {(int)Writes} /* {Writes} */, {Output.Expression()});");
+        code.Line($"BatchStatistics({Input.Expression(code)}, batch: {Batch}, inner: {Inner}, {name}Scale, {name}Bias, {name}RunningMean, {name}RunningVariance,")
+            .Line($"    epsilon: {CodeWriter.Float(Epsilon)}, momentum: {CodeWriter.Float(Momentum)}, result: {(int)Writes} /* {Writes} */, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name)
     {

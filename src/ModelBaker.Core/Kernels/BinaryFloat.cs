@@ -115,11 +115,11 @@ public sealed class BinaryFloat : FloatKernel, IDifferentiable
         r.Byte() == 1 ? new Operand<float>(null, r.Floats(), r.Ints()) : new Operand<float>(r.Slice(), null, r.Ints());
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"Binary({(int)Operation} /* {Operation} */, {Expression(A, name + "A")}, {name}AStrides, {Expression(B, name + "B")}, {name}BStrides, {name}Shape,")
-            .Line($"    activationMin: {CodeWriter.Float(ActivationMin)}, activationMax: {CodeWriter.Float(ActivationMax)}, {Output.Expression()});");
+        code.Line($"Binary({(int)Operation} /* {Operation} */, {Expression(code, A, name + "A")}, {name}AStrides, {Expression(code, B, name + "B")}, {name}BStrides, {name}Shape,")
+            .Line($"    activationMin: {CodeWriter.Float(ActivationMin)}, activationMax: {CodeWriter.Float(ActivationMax)}, {Output.Expression(code)});");
 
-    private static string Expression(Operand<float> operand, string constantName) =>
-        operand.IsConstant ? constantName : operand.Slice!.Expression();
+    private static string Expression(CodeWriter code, Operand<float> operand, string constantName) =>
+        operand.IsConstant ? constantName : operand.Slice!.Expression(code);
 
     public override void EmitData(CodeWriter code, string name)
     {

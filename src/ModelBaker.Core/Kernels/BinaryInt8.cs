@@ -301,13 +301,13 @@ public sealed class BinaryInt8 : Int8Kernel
 
     public override void EmitCall(CodeWriter code, string name) =>
         code.Line($"Binary({(int)Operation} /* {Operation} */,")
-            .Line($"    {Expression(A, name + "A")}, {name}AStrides, aZeroPoint: {ATerm.ZeroPoint}, aMultiplier: {ATerm.Multiplier}, aShift: {ATerm.Shift},")
-            .Line($"    {Expression(B, name + "B")}, {name}BStrides, bZeroPoint: {BTerm.ZeroPoint}, bMultiplier: {BTerm.Multiplier}, bShift: {BTerm.Shift},")
+            .Line($"    {Expression(code, A, name + "A")}, {name}AStrides, aZeroPoint: {ATerm.ZeroPoint}, aMultiplier: {ATerm.Multiplier}, aShift: {ATerm.Shift},")
+            .Line($"    {Expression(code, B, name + "B")}, {name}BStrides, bZeroPoint: {BTerm.ZeroPoint}, bMultiplier: {BTerm.Multiplier}, bShift: {BTerm.Shift},")
             .Line($"    {name}Shape, outputMultiplier: {OutputMultiplier}, outputShift: {OutputShift}, outputZeroPoint: {OutputZeroPoint},")
-            .Line($"    activationMin: {ActivationMin}, activationMax: {ActivationMax}, {Output.Expression()});");
+            .Line($"    activationMin: {ActivationMin}, activationMax: {ActivationMax}, {Output.Expression(code)});");
 
-    private static string Expression(Operand<sbyte> operand, string constantName) =>
-        operand.IsConstant ? constantName : operand.Slice!.Expression();
+    private static string Expression(CodeWriter code, Operand<sbyte> operand, string constantName) =>
+        operand.IsConstant ? constantName : operand.Slice!.Expression(code);
 
     public override void EmitData(CodeWriter code, string name)
     {

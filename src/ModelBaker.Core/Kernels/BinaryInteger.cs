@@ -182,10 +182,10 @@ public sealed class BinaryInteger : FloatKernel
     }
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"IntegerBinary({(int)Operation} /* {Operation} */, {Expression(A, name + "A")}, {name}AStrides, {Expression(B, name + "B")}, {name}BStrides, {name}Shape, {Output.Expression()});");
+        code.Line($"IntegerBinary({(int)Operation} /* {Operation} */, {Expression(code, A, name + "A")}, {name}AStrides, {Expression(code, B, name + "B")}, {name}BStrides, {name}Shape, {Output.Expression(code)});");
 
-    private static string Expression(Operand<long> operand, string constantName) =>
-        operand.IsConstant ? constantName : operand.Slice!.Expression();
+    private static string Expression(CodeWriter code, Operand<long> operand, string constantName) =>
+        operand.IsConstant ? constantName : operand.Slice!.Expression(code);
 
     public override void EmitData(CodeWriter code, string name)
     {

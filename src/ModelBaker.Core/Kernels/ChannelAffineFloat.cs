@@ -77,8 +77,8 @@ public sealed class ChannelAffineFloat : FloatKernel
         new(source, r.Slice(), r.Slice(), r.Int(), r.Floats(), r.Floats(), r.Float(), r.Float());
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"ChannelAffine({Input.Expression()}, inner: {Inner}, {name}Scale, {name}Shift,")
-            .Line($"    activationMin: {CodeWriter.Float(ActivationMin)}, activationMax: {CodeWriter.Float(ActivationMax)}, {Output.Expression()});");
+        code.Line($"ChannelAffine({Input.Expression(code)}, inner: {Inner}, {name}Scale, {name}Shift,")
+            .Line($"    activationMin: {CodeWriter.Float(ActivationMin)}, activationMax: {CodeWriter.Float(ActivationMax)}, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name)
     {

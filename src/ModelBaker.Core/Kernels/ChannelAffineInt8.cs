@@ -121,8 +121,8 @@ public sealed class ChannelAffineInt8 : Int8Kernel
         new(source, r.Slice(), r.Slice(), r.Int(), r.SBytes(), OutputStage.Read(r));
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"ChannelAffine({Input.Expression()}, inner: {Inner}, {name}Weights, {name}Bias, {name}Multipliers, {name}Shifts,")
-            .Line($"    {OutputStage.Arguments}, {Output.Expression()});");
+        code.Line($"ChannelAffine({Input.Expression(code)}, inner: {Inner}, {name}Weights, {name}Bias, {name}Multipliers, {name}Shifts,")
+            .Line($"    {OutputStage.Arguments}, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name)
     {

@@ -128,8 +128,8 @@ public sealed class Concat : FloatKernel, IDifferentiable
         for (int i = 0; i < Parts.Count; i++)
         {
             var part = Parts[i];
-            string input = part.Constant != null ? $"{name}Part{i}" : part.Slice!.Expression();
-            code.Line($"CopyBlocks<{type}>({input}, blockLength: {part.BlockLength}, {Output.Expression()}, outputOffset: {OffsetOf(i)}, outputStride: {OutputStride});");
+            string input = part.Constant != null ? $"{name}Part{i}" : part.Slice!.Expression(code);
+            code.Line($"CopyBlocks<{type}>({input}, blockLength: {part.BlockLength}, {Output.Expression(code)}, outputOffset: {OffsetOf(i)}, outputStride: {OutputStride});");
         }
     }
 

@@ -178,12 +178,12 @@ public sealed class ConcatInt8 : Int8Kernel
         for (int i = 0; i < Parts.Count; i++)
         {
             var part = Parts[i];
-            string input = part.Constant != null ? $"{name}Part{i}" : part.Slice!.Expression();
+            string input = part.Constant != null ? $"{name}Part{i}" : part.Slice!.Expression(code);
             if (part.Requantize)
-                code.Line($"RequantizeBlocks({input}, blockLength: {part.BlockLength}, {Output.Expression()}, outputOffset: {OffsetOf(i)}, outputStride: {OutputStride},")
+                code.Line($"RequantizeBlocks({input}, blockLength: {part.BlockLength}, {Output.Expression(code)}, outputOffset: {OffsetOf(i)}, outputStride: {OutputStride},")
                     .Line($"    inputZeroPoint: {part.ZeroPoint}, multiplier: {part.Multiplier}, shift: {part.Shift}, outputZeroPoint: {OutputZeroPoint});");
             else
-                code.Line($"CopyBlocks<sbyte>({input}, blockLength: {part.BlockLength}, {Output.Expression()}, outputOffset: {OffsetOf(i)}, outputStride: {OutputStride});");
+                code.Line($"CopyBlocks<sbyte>({input}, blockLength: {part.BlockLength}, {Output.Expression(code)}, outputOffset: {OffsetOf(i)}, outputStride: {OutputStride});");
         }
     }
 

@@ -224,10 +224,10 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
     public override void EmitCall(CodeWriter code, string name)
     {
         string[] geometry = Geometry.Arguments();
-        code.Line($"Conv({Input.Expression()}, {name}Weights, {name}Bias,")
+        code.Line($"Conv({Input.Expression(code)}, {name}Weights, {name}Bias,")
             .Line($"    {geometry[0]}")
             .Line($"    {geometry[1]}")
-            .Line($"    activationMin: {CodeWriter.Float(ActivationMin)}, activationMax: {CodeWriter.Float(ActivationMax)}, {Output.Expression()});");
+            .Line($"    activationMin: {CodeWriter.Float(ActivationMin)}, activationMax: {CodeWriter.Float(ActivationMax)}, {Output.Expression(code)});");
     }
 
     public override void EmitData(CodeWriter code, string name)

@@ -326,11 +326,11 @@ public sealed class ConvInt8 : Int8Kernel
     {
         string[] geometry = Geometry.Arguments();
         code.Line(Encoded.Encoding == WeightEncoding.Dense
-                ? $"Conv({Input.Expression()}, {name}Weights, {name}Bias, {name}Multipliers, {name}Shifts,"
-                : $"ConvEncoded({Input.Expression()}, {Encoded.DecodeArguments(name)}, {name}Bias, {name}Multipliers, {name}Shifts,")
+                ? $"Conv({Input.Expression(code)}, {name}Weights, {name}Bias, {name}Multipliers, {name}Shifts,"
+                : $"ConvEncoded({Input.Expression(code)}, {Encoded.DecodeArguments(name)}, {name}Bias, {name}Multipliers, {name}Shifts,")
             .Line($"    {geometry[0]}")
             .Line($"    {geometry[1]}")
-            .Line($"    inputZeroPoint: {InputZeroPoint}, {OutputStage.Arguments}, {Output.Expression()});");
+            .Line($"    inputZeroPoint: {InputZeroPoint}, {OutputStage.Arguments}, {Output.Expression(code)});");
     }
 
     public override void EmitData(CodeWriter code, string name)

@@ -114,7 +114,7 @@ public sealed class Conversion : FloatKernel
     public static Conversion Read(PlanBinaryReader r, string source) => new(source, r.Slice(), r.Slice());
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"Cast({Input.Expression()}, {Output.Expression()});");
+        code.Line($"Cast({Input.Expression(code)}, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name) { }
 }

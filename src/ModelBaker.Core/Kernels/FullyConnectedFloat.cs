@@ -135,8 +135,8 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
         new(source, r.Slice(), r.Slice(), r.Int(), r.Int(), r.Int(), r.Int(), r.Floats(), r.Floats(), r.Float(), r.Float());
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"FullyConnected({Input.Expression()}, rows: {Rows}, depth: {Depth}, rowStride: {RowStride}, columnStride: {ColumnStride},")
-            .Line($"    {name}Weights, {name}Bias, activationMin: {CodeWriter.Float(ActivationMin)}, activationMax: {CodeWriter.Float(ActivationMax)}, {Output.Expression()});");
+        code.Line($"FullyConnected({Input.Expression(code)}, rows: {Rows}, depth: {Depth}, rowStride: {RowStride}, columnStride: {ColumnStride},")
+            .Line($"    {name}Weights, {name}Bias, activationMin: {CodeWriter.Float(ActivationMin)}, activationMax: {CodeWriter.Float(ActivationMax)}, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name)
     {

@@ -594,7 +594,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
         new(source, r.Slice(), r.Slice(), r.Int(), r.Int(), r.Int(), r.Int(),
             EncodedWeights.Read(r), OutputStage.Read(r));
 
-    public override void EmitCall(CodeWriter code, string name) => EmitCall(code, name, Input.Expression(), Output.Expression(), noMask: "mask: default");
+    public override void EmitCall(CodeWriter code, string name) => EmitCall(code, name, Input.Expression(code), Output.Expression(code), noMask: "mask: default");
 
     /// <summary>The call of this encoding's kernel, in either flavour (they differ in how arena slices are passed).</summary>
     private void EmitCall(CodeWriter code, string name, string input, string output, string noMask)

@@ -128,10 +128,10 @@ public sealed class IntegerConv : FloatKernel
     public override void EmitCall(CodeWriter code, string name)
     {
         string[] geometry = Geometry.Arguments();
-        code.Line($"ConvInteger({Input.Expression()}, {name}Weights, {name}Bias,")
+        code.Line($"ConvInteger({Input.Expression(code)}, {name}Weights, {name}Bias,")
             .Line($"    {geometry[0]}")
             .Line($"    {geometry[1]}")
-            .Line($"    inputZeroPoint: {InputZeroPoint}, {Output.Expression()});");
+            .Line($"    inputZeroPoint: {InputZeroPoint}, {Output.Expression(code)});");
     }
 
     public override void EmitData(CodeWriter code, string name)

@@ -103,8 +103,8 @@ public sealed class IntegerMatMul : FloatKernel
         new(source, r.Slice(), r.Slice(), r.Int(), r.Int(), r.Int(), r.Ints(), r.Ints(), r.Ints(), r.Int());
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"MatMulInteger({Input.Expression()}, aZeroPoint: {InputZeroPoint}, {name}Weights, {name}AOffsets, {name}BOffsets,")
-            .Line($"    rows: {Rows}, depth: {Depth}, columns: {Columns}, {Output.Expression()});");
+        code.Line($"MatMulInteger({Input.Expression(code)}, aZeroPoint: {InputZeroPoint}, {name}Weights, {name}AOffsets, {name}BOffsets,")
+            .Line($"    rows: {Rows}, depth: {Depth}, columns: {Columns}, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name)
     {

@@ -100,8 +100,8 @@ public sealed class LinearQuantization : FloatKernel
         new(source, r.Slice(), r.Slice(), ScaleLayout.Read(r), r.Floats(), r.Ints());
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"QuantizeLinear({Input.Expression()}, {name}Scales, {name}ZeroPoints,")
-            .Line($"    {Layout.Arguments()}, {Output.Expression()});");
+        code.Line($"QuantizeLinear({Input.Expression(code)}, {name}Scales, {name}ZeroPoints,")
+            .Line($"    {Layout.Arguments()}, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name)
     {

@@ -138,7 +138,7 @@ public sealed class LogSoftmaxInt8 : Int8Kernel
         new(source, r.Int(), r.Int(), r.Int(), r.Ints(), r.Ints(), r.Ints(), r.Slice(), r.Slice());
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"LogSoftmax({Input.Expression()}, outer: {Outer}, size: {Size}, inner: {Inner}, {name}ExpTable, {name}DiffTable, {name}Log2Table, {Output.Expression()});");
+        code.Line($"LogSoftmax({Input.Expression(code)}, outer: {Outer}, size: {Size}, inner: {Inner}, {name}ExpTable, {name}DiffTable, {name}Log2Table, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name)
     {

@@ -97,7 +97,7 @@ public sealed class LookupInt8 : Int8Kernel
     public static LookupInt8 Read(PlanBinaryReader r, string source) => new(source, r.String(), r.SBytes(), r.Slice(), r.Slice());
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"Lookup({Input.Expression()}, {name}Table, {Output.Expression()});");
+        code.Line($"Lookup({Input.Expression(code)}, {name}Table, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name) =>
         EmitArrays.SBytes(code, $"{name}Table", Table, $"{Function} tabulated: entry q + 128 is the int8 output for int8 input q");

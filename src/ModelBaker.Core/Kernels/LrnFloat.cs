@@ -98,8 +98,8 @@ public sealed class LrnFloat : FloatKernel, IFloatOnlyKernel
         new(source, r.Slice(), r.Slice(), r.Int(), r.Int(), r.Int(), r.Int(), r.Float(), r.Float(), r.Float());
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"Lrn({Input.Expression()}, batch: {Batch}, channels: {Channels}, inner: {Inner}, size: {Size}, " +
-                  $"alpha: {CodeWriter.Float(Alpha)}, beta: {CodeWriter.Float(Beta)}, bias: {CodeWriter.Float(Bias)}, {Output.Expression()});");
+        code.Line($"Lrn({Input.Expression(code)}, batch: {Batch}, channels: {Channels}, inner: {Inner}, size: {Size}, " +
+                  $"alpha: {CodeWriter.Float(Alpha)}, beta: {CodeWriter.Float(Beta)}, bias: {CodeWriter.Float(Bias)}, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name) { }
 }

@@ -119,7 +119,7 @@ public sealed class MaxPoolIndices : FloatKernel
     public override void EmitCall(CodeWriter code, string name)
     {
         string[] g = Geometry.Arguments();
-        code.Line($"Indices<{Arenas.CSharpType(Input.Type)}>({Input.Expression()},").Line($"    {g[0]}").Line($"    {g[1]}").Line($"    {g[2]}").Line($"    columnMajor: {(ColumnMajor ? 1 : 0)}, {Output.Expression()});");
+        code.Line($"Indices<{Arenas.CSharpType(Input.Type)}>({Input.Expression(code)},").Line($"    {g[0]}").Line($"    {g[1]}").Line($"    {g[2]}").Line($"    columnMajor: {(ColumnMajor ? 1 : 0)}, {Output.Expression(code)});");
     }
 
     public override void EmitData(CodeWriter code, string name) { }

@@ -125,7 +125,7 @@ public sealed class PoolFloat : FloatKernel, IDifferentiable
     public override void EmitCall(CodeWriter code, string name)
     {
         string[] g = Geometry.Arguments();
-        code.Line($"Pool({(int)Pooling} /* {Pooling} */, {Input.Expression()},").Line($"    {g[0]}").Line($"    {g[1]}").Line($"    {g[2]}").Line($"    {Output.Expression()});");
+        code.Line($"Pool({(int)Pooling} /* {Pooling} */, {Input.Expression(code)},").Line($"    {g[0]}").Line($"    {g[1]}").Line($"    {g[2]}").Line($"    {Output.Expression(code)});");
     }
 
     public override void EmitData(CodeWriter code, string name) { }

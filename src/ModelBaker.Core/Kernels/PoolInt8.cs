@@ -214,7 +214,7 @@ public sealed class PoolInt8 : Int8Kernel
     public override void EmitCall(CodeWriter code, string name)
     {
         string[] g = Geometry.Arguments();
-        code.Line($"Pool({(int)Pooling} /* {Pooling} */, {Input.Expression()},").Line($"    {g[0]}").Line($"    {g[1]}").Line($"    {g[2]}").Line($"    zeroPoint: {ZeroPoint}, {Output.Expression()});");
+        code.Line($"Pool({(int)Pooling} /* {Pooling} */, {Input.Expression(code)},").Line($"    {g[0]}").Line($"    {g[1]}").Line($"    {g[2]}").Line($"    zeroPoint: {ZeroPoint}, {Output.Expression(code)});");
     }
 
     public override void EmitData(CodeWriter code, string name) { }

@@ -107,7 +107,7 @@ public sealed class ReduceFloat : FloatKernel
         new(source, (ReduceOperation)r.Byte(), r.Ints(), r.Ints(), r.Ints(), r.Slice(), r.Slice());
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"Reduce({(int)Operation} /* {Operation} */, {Input.Expression()}, {name}KeptShape, {name}KeptStrides, {name}ReducedOffsets, {Output.Expression()});");
+        code.Line($"Reduce({(int)Operation} /* {Operation} */, {Input.Expression(code)}, {name}KeptShape, {name}KeptStrides, {name}ReducedOffsets, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name)
     {

@@ -145,8 +145,8 @@ public sealed class ReduceInt8 : Int8Kernel
         new(source, (ReduceOperation)r.Byte(), r.Ints(), r.Ints(), r.Ints(), r.Int(), r.Int(), r.Int(), r.Int(), r.Slice(), r.Slice());
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"Reduce({(int)Operation} /* {Operation} */, {Input.Expression()}, {name}KeptShape, {name}KeptStrides, {name}ReducedOffsets,")
-            .Line($"    inputZeroPoint: {InputZeroPoint}, multiplier: {Multiplier}, shift: {Shift}, outputZeroPoint: {OutputZeroPoint}, {Output.Expression()});");
+        code.Line($"Reduce({(int)Operation} /* {Operation} */, {Input.Expression(code)}, {name}KeptShape, {name}KeptStrides, {name}ReducedOffsets,")
+            .Line($"    inputZeroPoint: {InputZeroPoint}, multiplier: {Multiplier}, shift: {Shift}, outputZeroPoint: {OutputZeroPoint}, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name)
     {

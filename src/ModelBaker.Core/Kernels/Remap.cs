@@ -149,7 +149,7 @@ public sealed class Remap : FloatKernel
         new(source, r.Slice(), r.Slice(), r.Ints(), r.Ints(), TypedArrays.Read(r));
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"RemapElements<{Arenas.CSharpType(Output.Type)}>({Input.Expression()}, {name}Shape, {name}Offsets, padding: {TypedArrays.Literal(Padding, 0)}, {Output.Expression()});");
+        code.Line($"RemapElements<{Arenas.CSharpType(Output.Type)}>({Input.Expression(code)}, {name}Shape, {name}Offsets, padding: {TypedArrays.Literal(Padding, 0)}, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name)
     {

@@ -79,7 +79,7 @@ public sealed class Requantization : FloatKernel
         new(source, r.Slice(), r.Slice(), r.Floats(), r.Int(), r.Int());
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"RequantizeLinear({Input.Expression()}, {name}Multipliers, inner: {Inner}, zeroPoint: {ZeroPoint}, {Output.Expression()});");
+        code.Line($"RequantizeLinear({Input.Expression(code)}, {name}Multipliers, inner: {Inner}, zeroPoint: {ZeroPoint}, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name) =>
         EmitArrays.Floats(code, $"{name}Multipliers", Multipliers, "input scale × weight scale / output scale (float32), one per channel");

@@ -91,7 +91,7 @@ public sealed class SoftmaxFloat : FloatKernel
         new(source, r.Int(), r.Int(), r.Int(), r.Byte() == 1, r.Slice(), r.Slice());
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"{(Log ? "LogSoftmax" : "Softmax")}({Input.Expression()}, outer: {Outer}, size: {Size}, inner: {Inner}, {Output.Expression()});");
+        code.Line($"{(Log ? "LogSoftmax" : "Softmax")}({Input.Expression(code)}, outer: {Outer}, size: {Size}, inner: {Inner}, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name) { }
 }

@@ -117,7 +117,7 @@ public sealed class SoftmaxInt8 : Int8Kernel
         new(source, r.Int(), r.Int(), r.Int(), r.Ints(), r.Slice(), r.Slice());
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"Softmax({Input.Expression()}, outer: {Outer}, size: {Size}, inner: {Inner}, {name}ExpTable, {Output.Expression()});");
+        code.Line($"Softmax({Input.Expression(code)}, outer: {Outer}, size: {Size}, inner: {Inner}, {name}ExpTable, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name) =>
         EmitArrays.Ints(code, $"{name}ExpTable", ExpTable, "round(2^20 · exp(−input scale · d)) for d = max − q in 0…255");

@@ -124,7 +124,7 @@ public sealed class UnaryFloat : FloatKernel, IDifferentiable
     }
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"Unary({(int)Function} /* {Function} */, alpha: {CodeWriter.Float(Alpha)}, beta: {CodeWriter.Float(Beta)}, {Input.Expression()}, {Output.Expression()});");
+        code.Line($"Unary({(int)Function} /* {Function} */, alpha: {CodeWriter.Float(Alpha)}, beta: {CodeWriter.Float(Beta)}, {Input.Expression(code)}, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name) { }
 

@@ -175,10 +175,10 @@ public sealed class UniformConvFloat : FloatKernel
     public override void EmitCall(CodeWriter code, string name)
     {
         string[] geometry = Geometry.Arguments();
-        code.Line($"UniformConv({Input.Expression()}, {name}ChannelWeights, {name}Bias,")
+        code.Line($"UniformConv({Input.Expression(code)}, {name}ChannelWeights, {name}Bias,")
             .Line($"    {geometry[0]}")
             .Line($"    {geometry[1]}")
-            .Line($"    activationMin: {CodeWriter.Float(ActivationMin)}, activationMax: {CodeWriter.Float(ActivationMax)}, {Output.Expression()});");
+            .Line($"    activationMin: {CodeWriter.Float(ActivationMin)}, activationMax: {CodeWriter.Float(ActivationMax)}, {Output.Expression(code)});");
     }
 
     public override void EmitData(CodeWriter code, string name)

@@ -133,8 +133,8 @@ public sealed class UniformFullyConnectedFloat : FloatKernel
         new(source, r.Slice(), r.Slice(), r.Int(), r.Int(), r.Int(), r.Int(), r.Floats(), r.Floats(), r.Float(), r.Float());
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"UniformFullyConnected({Input.Expression()}, rows: {Rows}, depth: {Depth}, rowStride: {RowStride}, columnStride: {ColumnStride},")
-            .Line($"    {name}UnitWeights, {name}Bias, activationMin: {CodeWriter.Float(ActivationMin)}, activationMax: {CodeWriter.Float(ActivationMax)}, {Output.Expression()});");
+        code.Line($"UniformFullyConnected({Input.Expression(code)}, rows: {Rows}, depth: {Depth}, rowStride: {RowStride}, columnStride: {ColumnStride},")
+            .Line($"    {name}UnitWeights, {name}Bias, activationMin: {CodeWriter.Float(ActivationMin)}, activationMax: {CodeWriter.Float(ActivationMax)}, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name)
     {

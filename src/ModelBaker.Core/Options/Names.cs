@@ -53,6 +53,8 @@ public static class Names
         && name.All(c => IsIdentifierCharacter(CharUnicodeInfo.GetUnicodeCategory(c)) || c == '_')
         && !Keywords.Contains(name);
 
+    public static bool IsKeyword(string name) => Keywords.Contains(name);
+
     public static bool IsValidNamespace(string name) => name.Split('.').All(IsValidIdentifier);
 
     /// <summary>

@@ -29,6 +29,9 @@ public sealed class ArenaSlice
     /// <summary>"floats.Slice(64, 128)" — how generated code addresses the slice.</summary>
     public string Expression() => $"{Arenas.Name(Type)}.Slice({Offset}, {Length})";
 
+    /// <summary>The slice in code being written: the named local the method declared for it, else <see cref="Expression()"/>.</summary>
+    public string Expression(Codegen.CodeWriter code) => code.Local(Expression());
+
     /// <summary>"int8s, 64" — how the nanoFramework flavour addresses the slice: its arena array and offset.</summary>
     public string NanoArguments() => $"{Arenas.Name(Type)}, {Offset}";
 
