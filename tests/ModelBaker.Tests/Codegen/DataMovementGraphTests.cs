@@ -150,7 +150,7 @@ public sealed class DataMovementGraphTests
 
     [Theory]
     [MemberData(nameof(Seeds))]
-    public void FloatPlanMatchesTheInterpreterAndInt8CodeMatchesBitForBit(int seed)
+    public void Float_plan_matches_the_interpreter_and_int8_code_matches_bit_for_bit(int seed)
     {
         var g = new RandomGraph(seed);
         string folder = Path.Combine(Path.GetTempPath(), "modelbaker-datamove-" + Guid.NewGuid().ToString("N"));

@@ -31,7 +31,7 @@ public sealed class FusionTests
         .Node("MatMul", new[] { "x", "w" }, new[] { "m" });
 
     [Fact]
-    public void AnAddAfterAFusedReluIsNotFoldedIntoTheBias()
+    public void An_add_after_a_fused_Relu_is_not_folded_into_the_bias()
     {
         var graph = Identity2()
             .Node("Relu", new[] { "m" }, new[] { "r" })
@@ -42,7 +42,7 @@ public sealed class FusionTests
     }
 
     [Fact]
-    public void DisjointClampsComposeToTheSecondRangesBound()
+    public void Disjoint_clamps_compose_to_the_second_ranges_bound()
     {
         var graph = Identity2()
             .Node("Relu", new[] { "m" }, new[] { "r" })

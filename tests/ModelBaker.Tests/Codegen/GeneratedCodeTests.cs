@@ -21,7 +21,7 @@ public sealed class GeneratedCodeTests
     [Theory]
     [InlineData(Precision.Int8)]
     [InlineData(Precision.Float32)]
-    public void GeneratedPredictIsBitIdenticalToThePlanInterpreterOnEveryTestDigit(Precision precision)
+    public void Generated_predict_is_bit_identical_to_the_plan_interpreter_on_every_test_digit(Precision precision)
     {
         var plan = SampleModels.Digits(0.5f, precision);
         var generated = precision == Precision.Int8 ? Int8Digits.Value : FloatDigits.Value;
@@ -34,7 +34,7 @@ public sealed class GeneratedCodeTests
     }
 
     [Fact]
-    public void ScalarAndVectorisedBuildsOfTheGeneratedCodeAgreeBitForBit()
+    public void Scalar_and_vectorised_builds_of_the_generated_code_agree_bit_for_bit()
     {
         var plan = SampleModels.Digits(0.5f);
         var scalar = GeneratedAssembly.Compile(ClassEmitter.Emit(plan), "Samples.DigitsMlp", vectorized: false);
@@ -45,7 +45,7 @@ public sealed class GeneratedCodeTests
     [Theory]
     [InlineData(Precision.Int8)]
     [InlineData(Precision.Float32)]
-    public void PredictAllocatesNothing(Precision precision)
+    public void Predict_allocates_nothing(Precision precision)
     {
         var generated = precision == Precision.Int8 ? Int8Digits.Value : FloatDigits.Value;
         var input = SampleModels.DigitsTestInputs()[0];
@@ -57,14 +57,14 @@ public sealed class GeneratedCodeTests
     [InlineData(65, 10)]
     [InlineData(64, 9)]
     [InlineData(64, 11)]
-    public void WrongLengthsThrowArgumentException(int inputLength, int outputLength)
+    public void Wrong_lengths_throw_argument_exception(int inputLength, int outputLength)
     {
         var e = Assert.Throws<ArgumentException>(() => Int8Digits.Value.Predict(new float[inputLength], new float[outputLength]));
         Assert.Contains(inputLength != 64 ? "'pixels'" : "'logits'", e.Message);
     }
 
     [Fact]
-    public void GeneratedSourceIsDeterministic()
+    public void Generated_source_is_deterministic()
     {
         var a = ClassEmitter.Emit(Baker.Bake(SampleModels.DigitsOptions(), new RecordingLog()));
         var b = ClassEmitter.Emit(Baker.Bake(SampleModels.DigitsOptions(), new RecordingLog()));
@@ -72,7 +72,7 @@ public sealed class GeneratedCodeTests
     }
 
     [Fact]
-    public void GeneratedSourceDoesNotDependOnTheMachineCulture()
+    public void Generated_source_does_not_depend_on_the_machine_culture()
     {
         var plan = SampleModels.Digits(0.5f);
         string invariant = ClassEmitter.Emit(plan);
@@ -88,7 +88,7 @@ public sealed class GeneratedCodeTests
     }
 
     [Fact]
-    public void PredictIsThreadSafe()
+    public void Predict_is_thread_safe()
     {
         var inputs = SampleModels.DigitsTestInputs();
         var plan = SampleModels.Digits(0.5f);

@@ -41,7 +41,7 @@ public sealed class GeneratedSourceSnapshotTests
     [Theory]
     [InlineData(Precision.Int8)]
     [InlineData(Precision.Float32)]
-    public void GeneratedSourceMatchesApprovedFile(Precision precision)
+    public void Generated_source_matches_approved_file(Precision precision)
     {
         var options = new BakeOptions(TinyModel(), "TinyClassifier", "Snapshots") { Precision = precision };
         var log = new RecordingLog();

@@ -20,7 +20,7 @@ public sealed class MaxPoolIndicesTests
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
-    public void Int8IndicesEqualFloatIndicesAndGeneratedCodeMatchesTheInterpreter(long storageOrder)
+    public void int8_indices_equal_float_indices_and_generated_code_matches_the_interpreter(long storageOrder)
     {
         var graph = new GraphBuilder(12).Input("x", 1, 2, 6, 6).Graph;
         graph.Add(new Value("y", ElementType.Float32));

@@ -23,7 +23,7 @@ public sealed class RandomGraphTests
 
     [Theory]
     [MemberData(nameof(Seeds))]
-    public void BakedPlansMatchTheInterpretersAndGeneratedCodeMatchesBitForBit(int seed)
+    public void Baked_plans_match_the_interpreters_and_generated_code_matches_bit_for_bit(int seed)
     {
         var mlp = new RandomMlp(seed);
         string folder = Path.Combine(Path.GetTempPath(), "modelbaker-random-" + Guid.NewGuid().ToString("N"));

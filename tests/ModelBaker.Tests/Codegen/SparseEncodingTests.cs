@@ -61,7 +61,7 @@ public sealed class SparseEncodingTests
     [InlineData(300, 0.97f, WeightEncoding.IndexDelta)]
     [InlineData(600, 0.995f, WeightEncoding.IndexDelta)] // gaps over 255 need stepping stones
     [InlineData(40, 0.0f, WeightEncoding.Dense)]
-    public void TheSmallestEncodingIsChosenAndEveryKernelPathAgreesWithTheInterpreter(int depth, float sparsity, WeightEncoding expected)
+    public void The_smallest_encoding_is_chosen_and_every_kernel_path_agrees_with_the_interpreter(int depth, float sparsity, WeightEncoding expected)
     {
         var (plan, inputs) = Bake(depth, 7, sparsity, depth);
         var layer = Assert.IsType<FullyConnectedInt8>(Assert.Single(plan.Kernels));
@@ -76,7 +76,7 @@ public sealed class SparseEncodingTests
     [InlineData(64, 0.5f, WeightEncoding.ClusteredBitmask)]      // a bit per weight and 4 bits per kept one: 0.375 bytes per weight
     [InlineData(300, 0.9f, WeightEncoding.ClusteredIndexDelta)]  // a byte per kept weight (and a few skips): ~0.11 bytes per weight
     [InlineData(700, 0.99f, WeightEncoding.ClusteredIndexDelta)] // gaps over 240 zeros take several skip entries
-    public void ClusteredLayersTakeTheSmallestClusteredEncodingAndGeneratedCodeAgreesWithTheInterpreter(int depth, float sparsity, WeightEncoding expected)
+    public void Clustered_layers_take_the_smallest_clustered_encoding_and_generated_code_agrees_with_the_interpreter(int depth, float sparsity, WeightEncoding expected)
     {
         var (plan, inputs) = Bake(depth, 7, sparsity, depth, clusters: 16);
         var layer = Assert.IsType<FullyConnectedInt8>(Assert.Single(plan.Kernels));
@@ -87,7 +87,7 @@ public sealed class SparseEncodingTests
     }
 
     [Fact]
-    public void ClusteredIndexDeltaStoresAByteAPerKeptWeightPlusSkipsAndRoundTripsEveryGapLength()
+    public void Clustered_index_delta_stores_a_byte_a_per_kept_weight_plus_skips_and_round_trips_every_gap_length()
     {
         // Gaps of every kind, within a unit and across unit boundaries: 0, 14 (the longest in one entry), 15 and 29 (a
         // skip entry and the rest), 30, 240 and 241 (one skip of 16 × 15, then 0 or 1), 600 (three skips), units without
@@ -112,7 +112,7 @@ public sealed class SparseEncodingTests
     }
 
     [Fact]
-    public void EncodingsRoundTripToTheDenseWeights()
+    public void Encodings_round_trip_to_the_dense_weights()
     {
         var random = new Random(5);
         var dense = Enumerable.Range(0, 13 * 700).Select(i => random.NextDouble() < 0.8 ? (sbyte)0 : (sbyte)random.Next(-127, 128)).ToArray();
@@ -124,7 +124,7 @@ public sealed class SparseEncodingTests
     }
 
     [Fact]
-    public void ABitmaskStoresTheNonZerosAndOneBitPerWeightAndNothingElse()
+    public void A_bitmask_stores_the_non_zeros_and_one_bit_per_weight_and_nothing_else()
     {
         var random = new Random(6);
         var weights = Enumerable.Range(0, 8 * 72).Select(_ => random.NextDouble() < 0.5 ? (sbyte)0 : (sbyte)random.Next(1, 128)).ToArray();

@@ -43,7 +43,7 @@ public sealed class BackpropagationTests
         Baker.Bake(graph, "0", new BakeOptions("test.onnx", "Test", "Tests") { Precision = Precision.Float32 }, new RecordingLog());
 
     [Fact]
-    public void WeightAndBiasGradientsMatchFiniteDifferencesThroughEveryKindOfStep()
+    public void Weight_and_bias_gradients_match_finite_differences_through_every_kind_of_step()
     {
         var plan = FloatPlan(Network());
         Assert.Contains(plan.Kernels, k => k is BinaryFloat);
@@ -114,7 +114,7 @@ public sealed class BackpropagationTests
     [InlineData("Neg")]
     [InlineData("Abs")]
     [InlineData("Clip")]
-    public void GradientsPassThroughConcatAndEveryElementWiseFunction(string function)
+    public void Gradients_pass_through_concat_and_every_element_wise_function(string function)
     {
         var builder = new GraphBuilder()
             .Input("x", 1, 4)
@@ -137,7 +137,7 @@ public sealed class BackpropagationTests
     }
 
     [Fact]
-    public void PrunedWeightsGetNoGradient()
+    public void Pruned_weights_get_no_gradient()
     {
         var plan = FloatPlan(Network());
         var first = plan.Kernels.OfType<ConvFloat>().First();
@@ -151,7 +151,7 @@ public sealed class BackpropagationTests
     }
 
     [Fact]
-    public void AStepWithoutAGradientIsNamed()
+    public void A_step_without_a_gradient_is_named()
     {
         var graph = new GraphBuilder()
             .Input("x", 1, 4)

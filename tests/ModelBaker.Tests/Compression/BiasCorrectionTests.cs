@@ -46,7 +46,7 @@ public sealed class BiasCorrectionTests
     }
 
     [Fact]
-    public void CorrectingTheMeanRoundingErrorRemovesTheSystematicShiftOfTheOutputs()
+    public void Correcting_the_mean_rounding_error_removes_the_systematic_shift_of_the_outputs()
     {
         using var folder = new TempFolder();
         var (reference, without) = Bake(folder, correct: false);

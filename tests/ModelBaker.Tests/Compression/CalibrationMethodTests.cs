@@ -20,7 +20,7 @@ public sealed class CalibrationMethodTests
     [InlineData(99.0, 2.576)]   // |N(0,1)| has 99 % of its mass below 2.576
     [InlineData(95.0, 1.960)]
     [InlineData(68.27, 1.0)]
-    public void PercentileFindsTheQuantileOfTheMagnitudes(double percentile, double expected)
+    public void Percentile_finds_the_quantile_of_the_magnitudes(double percentile, double expected)
     {
         var (histogram, maxAbs) = NormalHistogram(200_000, 1);
         double threshold = RangeObserver.PercentileBins(histogram, percentile) * maxAbs / histogram.Length;
@@ -28,7 +28,7 @@ public sealed class CalibrationMethodTests
     }
 
     [Fact]
-    public void EntropyClipsTheTailOfAGaussianButKeepsItsBody()
+    public void Entropy_clips_the_tail_of_a_gaussian_but_keeps_its_body()
     {
         var (histogram, maxAbs) = NormalHistogram(200_000, 2);
         double threshold = RangeObserver.EntropyBins(histogram, levels: 128) * maxAbs / histogram.Length;
@@ -36,7 +36,7 @@ public sealed class CalibrationMethodTests
     }
 
     [Fact]
-    public void EntropyKeepsTheWholeRangeOfAUniformDistribution()
+    public void Entropy_keeps_the_whole_range_of_a_uniform_distribution()
     {
         var histogram = Enumerable.Repeat(100L, RangeObserver.HistogramBins).ToArray();
         Assert.True(RangeObserver.EntropyBins(histogram, levels: 256) >= RangeObserver.HistogramBins * 0.95);

@@ -16,7 +16,7 @@ public sealed class HeadDistillationTests
         };
 
     [Fact]
-    public void TheHeadsDistillationLossFallsAndItsPrunedWeightsStayZero()
+    public void The_heads_distillation_loss_falls_and_its_pruned_weights_stay_zero()
     {
         var log = new RecordingLog();
         var distilled = Baker.Bake(Options(true), log);
@@ -35,7 +35,7 @@ public sealed class HeadDistillationTests
     }
 
     [Fact]
-    public void DistillingTwiceGivesTheSameWeights()
+    public void Distilling_twice_gives_the_same_weights()
     {
         var first = Baker.Bake(Options(true), new RecordingLog()).Kernels.OfType<FullyConnectedFloat>().Last();
         var second = Baker.Bake(Options(true), new RecordingLog()).Kernels.OfType<FullyConnectedFloat>().Last();

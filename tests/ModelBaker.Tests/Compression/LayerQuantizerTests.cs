@@ -9,7 +9,7 @@ namespace ModelBaker.Tests.Compression;
 public sealed class LayerQuantizerTests
 {
     [Fact]
-    public void AUnitPrunedToNothingSharesItsNeighboursShiftAndEveryBiasIsStoredIn16Bits()
+    public void A_unit_pruned_to_nothing_shares_its_neighbours_shift_and_every_bias_is_stored_in_16_bits()
     {
         // Four units of 64 weights after a Relu (input zero point −128), the third pruned away entirely.
         var random = new Random(8);
@@ -29,7 +29,7 @@ public sealed class LayerQuantizerTests
     }
 
     [Fact]
-    public void AQdqModelsOwnBiasesStayExact()
+    public void A_QDQ_models_own_biases_stay_exact()
     {
         var layer = new TestLayer(new[] { 0.5f, -0.25f, 0.125f, 1f }, units: 2, bias: new[] { 100f, -3f });
         var input = new QuantizationParameters(0.0013, -128);

@@ -22,7 +22,7 @@ public sealed class NetworkDistillationTests
         };
 
     [Fact]
-    public void TheLossFallsWhileEveryPrunedWeightStaysZeroAndEachLayerKeepsItsSharedValues()
+    public void The_loss_falls_while_every_pruned_weight_stays_zero_and_each_layer_keeps_its_shared_values()
     {
         var log = new RecordingLog();
         var distilled = Baker.Bake(Options(DistillationScope.Network), log);
@@ -52,7 +52,7 @@ public sealed class NetworkDistillationTests
     }
 
     [Fact]
-    public void DistillingTwiceGivesTheSameWeights()
+    public void Distilling_twice_gives_the_same_weights()
     {
         var student = Baker.Bake(Options(DistillationScope.None), new RecordingLog());
         var again = Baker.Bake(Options(DistillationScope.None), new RecordingLog());
@@ -69,7 +69,7 @@ public sealed class NetworkDistillationTests
     }
 
     [Fact]
-    public void WithoutCalibrationDataNothingIsDistilledAndTheLogSaysSo()
+    public void Without_calibration_data_nothing_is_distilled_and_the_log_says_so()
     {
         var log = new RecordingLog();
         var plan = Baker.Bake(Options(DistillationScope.Network) with { CalibrationPath = null }, log);

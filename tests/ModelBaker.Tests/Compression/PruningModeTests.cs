@@ -16,7 +16,7 @@ public sealed class PruningModeTests
     }
 
     [Fact]
-    public void UnstructuredPruningSpreadsTheSparsityByErdosRenyiAndHitsTheTotalExactly()
+    public void Unstructured_pruning_spreads_the_sparsity_by_Erdos_Renyi_and_hits_the_total_exactly()
     {
         // A 3×3 stem on one channel (32 units × 9), a 1×1 layer (64 × 32), a wide layer (64 × 256), a classifier (10 × 64).
         var layers = new[] { RandomLayer(1, 32 * 9, 1f, 32), RandomLayer(2, 64 * 32, 1f, 64), RandomLayer(3, 64 * 256, 1f, 64), RandomLayer(4, 10 * 64, 1f, 10) };
@@ -41,7 +41,7 @@ public sealed class PruningModeTests
     }
 
     [Fact]
-    public void ALayerWhoseShareWouldPassOneIsKeptWholeAndTheOthersMakeUpForIt()
+    public void A_layer_whose_share_would_pass_one_is_kept_whole_and_the_others_make_up_for_it()
     {
         var layers = new[] { RandomLayer(1, 32 * 9, 1f, 32), RandomLayer(3, 64 * 256, 1f, 64) };
         MagnitudePruning.Apply(layers, new BakeOptions("m.onnx", "M", "N") { Sparsity = 0.5f });
@@ -50,7 +50,7 @@ public sealed class PruningModeTests
     }
 
     [Fact]
-    public void UniformPruningZeroesTheSameShareOfEveryLayer()
+    public void Uniform_pruning_zeroes_the_same_share_of_every_layer()
     {
         var layers = new[] { RandomLayer(5, 32 * 9, 1f, 32), RandomLayer(6, 64 * 256, 1f, 64) };
         MagnitudePruning.Apply(layers, new BakeOptions("m.onnx", "M", "N") { Sparsity = 0.6f, Pruning = PruningMode.Uniform });
@@ -59,7 +59,7 @@ public sealed class PruningModeTests
     }
 
     [Fact]
-    public void GlobalPruningHitsTheOverallSparsityWithOneThresholdAcrossLayers()
+    public void Global_pruning_hits_the_overall_sparsity_with_one_threshold_across_layers()
     {
         // A layer of small weights and one of large ones: one global threshold prunes the small layer much harder.
         var small = RandomLayer(1, 1000, 0.1f);
@@ -77,7 +77,7 @@ public sealed class PruningModeTests
     }
 
     [Fact]
-    public void ThresholdPruningZeroesExactlyTheWeightsBelowIt()
+    public void Threshold_pruning_zeroes_exactly_the_weights_below_it()
     {
         var layer = RandomLayer(3, 500, 1f);
         var before = (float[])layer.Weights.Clone();
@@ -87,7 +87,7 @@ public sealed class PruningModeTests
     }
 
     [Fact]
-    public void DigitsModelBakesWithGlobalPruningAtTheRequestedOverallSparsity()
+    public void Digits_model_bakes_with_global_pruning_at_the_requested_overall_sparsity()
     {
         var plan = Baker.Bake(SampleModels.DigitsOptions(0.6f, Precision.Float32) with { Pruning = PruningMode.Global }, new RecordingLog());
         var weights = plan.Kernels.OfType<FullyConnectedFloat>().SelectMany(k => k.Weights).ToList();

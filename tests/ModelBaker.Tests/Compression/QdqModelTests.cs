@@ -25,7 +25,7 @@ public sealed class QdqModelTests
         Baker.Bake(graph, "test", new BakeOptions("qdq_cnn.onnx", "QdqCnn", "Tests") { Precision = precision }, log);
 
     [Fact]
-    public void TheInt8BakeUsesTheModelsScalesZeroPointsAndWeightsWithoutCalibrating()
+    public void The_int8_bake_uses_the_models_scales_zero_points_and_weights_without_calibrating()
     {
         var model = new QdqCnn(seed: 3);
         var log = new RecordingLog();
@@ -66,7 +66,7 @@ public sealed class QdqModelTests
     }
 
     [Fact]
-    public void GeneratedCodeMatchesTheInterpreterBitForBitAndOnnxRuntimeWithinOneStep()
+    public void Generated_code_matches_the_interpreter_bit_for_bit_and_ONNX_Runtime_within_one_step()
     {
         var model = new QdqCnn(seed: 5);
         var plan = Bake(new QdqCnn(seed: 5).Graph, new RecordingLog());
@@ -98,7 +98,7 @@ public sealed class QdqModelTests
     }
 
     [Fact]
-    public void PruningAndDistillationKeepTheModelsOwnInt8WeightsAndOnlyZeroSomeOfThem()
+    public void Pruning_and_distillation_keep_the_models_own_int8_weights_and_only_zero_some_of_them()
     {
         var model = new QdqCnn(seed: 3);
         using var folder = new TempFolder();
@@ -120,7 +120,7 @@ public sealed class QdqModelTests
     }
 
     [Fact]
-    public void AFloatBakeOfTheQdqModelRunsItsQuantizeAndDequantizeSteps()
+    public void A_float_bake_of_the_QDQ_model_runs_its_quantize_and_dequantize_steps()
     {
         var model = new QdqCnn(seed: 7);
         var plan = Bake(model.Graph, new RecordingLog(), Precision.Float32);
@@ -139,7 +139,7 @@ public sealed class QdqModelTests
     }
 
     [Fact]
-    public void AsymmetricWeightsAreRefusedNamingTheDequantizeLinear()
+    public void Asymmetric_weights_are_refused_naming_the_DequantizeLinear()
     {
         var e = Assert.Throws<BakeException>(() => Bake(new QdqCnn(seed: 3, asymmetricConvWeights: true).Graph, new RecordingLog()));
         Assert.Equal(ErrorCodes.UnsupportedOperatorUsage, e.Code);
@@ -148,7 +148,7 @@ public sealed class QdqModelTests
     }
 
     [Fact]
-    public void QLinearOperatorsAreRefusedInInt8BakesNamingTheNode()
+    public void QLinear_operators_are_refused_in_int8_bakes_naming_the_node()
     {
         // x → QuantizeLinear → QLinearMatMul → DequantizeLinear: the QOperator format, not QDQ.
         var graph = new GraphBuilder(13).Input("x", 2, 4)

@@ -18,7 +18,7 @@ public sealed class QualityGateAndReportTests
         };
 
     [Fact]
-    public void AModelThatLosesTooMuchAccuracyFailsWithMB1401StatingBothNumbers()
+    public void A_model_that_loses_too_much_accuracy_fails_with_MB1401_stating_both_numbers()
     {
         var e = Assert.Throws<BakeException>(() => Baker.BakeWithReport(Validated(0.9f, maxDrop: 1, reconstruction: false), new RecordingLog()));
         Assert.Equal(ErrorCodes.AccuracyGateFailed, e.Code);
@@ -26,7 +26,7 @@ public sealed class QualityGateAndReportTests
     }
 
     [Fact]
-    public void AModelWithinTheLimitPassesAndTheReportHoldsTheValidation()
+    public void A_model_within_the_limit_passes_and_the_report_holds_the_validation()
     {
         var (plan, report) = Baker.BakeWithReport(Validated(0.5f, maxDrop: 1), new RecordingLog());
         var v = report.Validation!;
@@ -38,7 +38,7 @@ public sealed class QualityGateAndReportTests
     }
 
     [Fact]
-    public void WithoutLabelsTheGateMeasuresAgreementWithTheFloatModel()
+    public void Without_labels_the_gate_measures_agreement_with_the_float_model()
     {
         var options = Validated(0.5f, maxDrop: 5) with { ValidationLabelsPath = null };
         var report = Baker.BakeWithReport(options, new RecordingLog()).Report;
@@ -47,7 +47,7 @@ public sealed class QualityGateAndReportTests
     }
 
     [Fact]
-    public void ReportNumbersAgreeWithThePlan()
+    public void Report_numbers_agree_with_the_plan()
     {
         var (plan, report) = Baker.BakeWithReport(SampleModels.DigitsOptions(0.5f), new RecordingLog());
         Assert.Equal(plan.WeightBytes, report.BakedWeightBytes);

@@ -80,7 +80,7 @@ public sealed class StructuredPruningTests
     }
 
     [Fact]
-    public void CoupledFiltersOfAResidualBlockAreRemovedTogetherAndTheOutputsStay()
+    public void Coupled_filters_of_a_residual_block_are_removed_together_and_the_outputs_stay()
     {
         var graph = Residual(deadChannels: 2);
         ConstantFolding.Run(graph);
@@ -110,7 +110,7 @@ public sealed class StructuredPruningTests
         Enumerable.Repeat(-2f, 4).Concat(Filters(3, 4, 12).Select(w => w / 4)).ToArray(), new[] { -100f, 0f, 0f, 0f });
 
     [Fact]
-    public void WithCalibrationDataCoupledChannelsAreRankedByWhatTheirReadersGetNotByFilterNorms()
+    public void With_calibration_data_coupled_channels_are_ranked_by_what_their_readers_get_not_by_filter_norms()
     {
         using var folder = new TempFolder();
         string calibration = UniformCalibration(folder, seed: 13, samples: 50, length: 36);
@@ -152,7 +152,7 @@ public sealed class StructuredPruningTests
     }
 
     [Fact]
-    public void WithCalibrationDataEachLayerLosesWhatCostsTheLeastError()
+    public void With_calibration_data_each_layer_loses_what_costs_the_least_error()
     {
         using var folder = new TempFolder();
         string calibration = UniformCalibration(folder, seed: 26, samples: 64, length: 6);
@@ -171,7 +171,7 @@ public sealed class StructuredPruningTests
     }
 
     [Fact]
-    public void ConcatenatedChannelsAreRemovedFromTheRightPlaceOfTheConsumer()
+    public void Concatenated_channels_are_removed_from_the_right_place_of_the_consumer()
     {
         // Two 1×1 convs (2→4 each) concatenated to 8 channels, then a 1×1 conv 8→2 that is the output.
         Graph Build() => new GraphBuilder()
@@ -195,7 +195,7 @@ public sealed class StructuredPruningTests
     }
 
     [Fact]
-    public void TheDepthwiseSeparableCnnLosesTheSameChannelsOnBothSidesOfItsResidualAdd()
+    public void The_depthwise_separable_CNN_loses_the_same_channels_on_both_sides_of_its_residual_add()
     {
         var graph = OnnxModelReader.Load(TestData.Path("sample", "models", "digits_dscnn.onnx"));
         ShapeInference.Run(graph);
@@ -216,7 +216,7 @@ public sealed class StructuredPruningTests
     }
 
     [Fact]
-    public void SparsityIsTheFractionOfWeightsRemovedNotOfFilters()
+    public void Sparsity_is_the_fraction_of_weights_removed_not_of_filters()
     {
         // The digits MLP, 64 → 128 → 64 → 10 (17,024 weights). A neuron of the first layer takes its 64 weights and a
         // column of the second layer with it, so half the weights go long before half the neurons: 49 of 128 and
@@ -231,7 +231,7 @@ public sealed class StructuredPruningTests
     }
 
     [Fact]
-    public void TheStructurallyPrunedDigitsMlpShrinksItsLayersAndTheirInputs()
+    public void The_structurally_pruned_digits_MLP_shrinks_its_layers_and_their_inputs()
     {
         var plan = Baker.Bake(SampleModels.DigitsOptions(0.5f) with { Pruning = PruningMode.Structured }, new RecordingLog());
         var layers = plan.Kernels.OfType<FullyConnectedInt8>().ToList();
@@ -241,7 +241,7 @@ public sealed class StructuredPruningTests
     }
 
     [Fact]
-    public void StructuredPruningOfTheDigitsMlpAtHalfKeepsTopOneWithinHalfAPointInASixthOfTheBytes()
+    public void Structured_pruning_of_the_digits_MLP_at_half_keeps_top_one_within_half_a_point_in_a_sixth_of_the_bytes()
     {
         var options = SampleModels.DigitsOptions(0.5f) with
         {

@@ -15,7 +15,7 @@ public sealed class SurgeonMaskTests
     /// its weight to the other, which loses nothing.
     /// </summary>
     [Fact]
-    public void ASurgeonPrunesADuplicatedFeatureInsteadOfTheSmallestWeight()
+    public void A_surgeon_prunes_a_duplicated_feature_instead_of_the_smallest_weight()
     {
         using var folder = new TempFolder();
         var random = new Random(7);

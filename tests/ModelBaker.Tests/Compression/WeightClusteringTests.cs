@@ -7,7 +7,7 @@ namespace ModelBaker.Tests.Compression;
 public sealed class WeightClusteringTests
 {
     [Fact]
-    public void WellSeparatedGroupsComeBackAsTheirMeans()
+    public void Well_separated_groups_come_back_as_their_means()
     {
         var random = new Random(3);
         var values = new[] { -2.0, 0.5, 3.0 }
@@ -21,7 +21,7 @@ public sealed class WeightClusteringTests
     }
 
     [Fact]
-    public void KMeansIsDeterministicAndFewerDistinctValuesThanClustersAreKeptAsTheyAre()
+    public void k_means_is_deterministic_and_fewer_distinct_values_than_clusters_are_kept_as_they_are()
     {
         var random = new Random(4);
         var values = Enumerable.Range(0, 2000).Select(_ => random.NextDouble() * 2 - 1).ToArray();
@@ -31,7 +31,7 @@ public sealed class WeightClusteringTests
     }
 
     [Fact]
-    public void EachLayerKeepsAtMostKValuesAndItsZerosStayZero()
+    public void Each_layer_keeps_at_most_k_values_and_its_zeros_stay_zero()
     {
         var random = new Random(5);
         var weights = Enumerable.Range(0, 12 * 40).Select(i => i % 3 == 0 ? 0f : (float)(random.NextDouble() * 2 - 1)).ToArray();

@@ -30,7 +30,7 @@ public sealed class LightModelsTests
 
     [Theory]
     [MemberData(nameof(Models))]
-    public void BakesRunsAndMatchesTheExpectedOutput(string model)
+    public void Bakes_runs_and_matches_the_expected_output(string model)
     {
         var testCase = ConformanceCase.Find(TestData.Path("onnx", "light")).Single(c => c.Name == "light_" + model);
         var result = ConformanceRunner.Run(testCase);
@@ -49,7 +49,7 @@ public sealed class LightModelsTests
     /// <summary>The input of the final Softmax, ours (generated code) against ONNX Runtime's.</summary>
     [Theory]
     [MemberData(nameof(OracleModels))]
-    public void LogitsMatchOnnxRuntime(string model)
+    public void Logits_match_ONNX_Runtime(string model)
     {
         var input = TensorConverter.ReadTensorFile(TestData.Path("onnx", "light", "input_0.pb"));
         var ortGraph = WithoutFinalSoftmax(OnnxModelReader.Load(ModelPath(model)), out string logits);

@@ -23,7 +23,7 @@ public sealed class OnnxConformanceTests
     };
 
     [Fact]
-    public void EveryCaseOfSupportedOperatorsPasses()
+    public void Every_case_of_supported_operators_passes()
     {
         var results = ConformanceCase.Find(TestData.Path("onnx", "node")).Select(ConformanceRunner.Run).ToList();
         foreach (var result in results) _output.WriteLine(result.ToString());

@@ -20,7 +20,7 @@ namespace ModelBaker.Tests.Generators;
 public sealed class PlanGeneratorTests
 {
     [Fact]
-    public void EmitsTheClassOfEveryMarkedPlanAndIgnoresOtherAdditionalFiles()
+    public void Emits_the_class_of_every_marked_plan_and_ignores_other_additional_files()
     {
         string plan = WritePlan(PlanFile.ToBytes(SampleModels.Digits(0.5f)));
         string other = WritePlan(new byte[] { 1, 2, 3 });
@@ -33,7 +33,7 @@ public sealed class PlanGeneratorTests
     }
 
     [Fact]
-    public void APlanForNanoFrameworkGetsTheNanoFrameworkFlavour()
+    public void A_plan_for_nanoFramework_gets_the_nanoFramework_flavour()
     {
         var digits = SampleModels.Digits(0.5f);
         var nano = new BakedPlan(digits.Header with { Target = CodeTarget.NanoFramework }, digits.Inputs, digits.Outputs, digits.ArenaLengths, digits.Kernels);
@@ -44,7 +44,7 @@ public sealed class PlanGeneratorTests
     }
 
     [Fact]
-    public void AnUnreadablePlanIsErrorMB2002()
+    public void An_unreadable_plan_is_error_MB2002()
     {
         var result = Run((WritePlan(new byte[] { 1, 2, 3 }), true));
         var diagnostic = Assert.Single(result.Diagnostics);
@@ -53,7 +53,7 @@ public sealed class PlanGeneratorTests
     }
 
     [Fact]
-    public void APlanOfAnotherFormatVersionIsErrorMB2001()
+    public void A_plan_of_another_format_version_is_error_MB2001()
     {
         byte[] bytes = PlanFile.ToBytes(SampleModels.Digits(0.5f));
         bytes[6] = 99;

@@ -77,7 +77,7 @@ public class QuantizedOperatorOracleTests
     }
 
     [Fact]
-    public void QuantizeLinearRoundsHalfToEvenAndSaturates()
+    public void QuantizeLinear_rounds_half_to_even_and_saturates()
     {
         var ties = Tensor.FromFloats(new[] { 12 }, new[] { -2.5f, -1.5f, -0.5f, 0.5f, 1.5f, 2.5f, 3.5f, 1000f, -1000f, 0f, 0.49999997f, 126.5f });
         Check("QuantizeLinear", ties, new[] { Scalar(1f), Zp(ElementType.Int8, 1) }, Array.Empty<Attribute>());
@@ -89,7 +89,7 @@ public class QuantizedOperatorOracleTests
     [InlineData(ElementType.Int8, 1)]
     [InlineData(ElementType.UInt8, -1)]
     [InlineData(ElementType.Int8, 0)]
-    public void QuantizeLinearPerAxis(ElementType type, int axis)
+    public void QuantizeLinear_per_axis(ElementType type, int axis)
     {
         var x = Random(ElementType.Float32, 4, 2, 3, 4);
         int length = new[] { 2, 3, 4 }[(axis + 3) % 3];
@@ -99,7 +99,7 @@ public class QuantizedOperatorOracleTests
     }
 
     [Fact]
-    public void QuantizeLinearBlocked()
+    public void QuantizeLinear_blocked()
     {
         var x = Random(ElementType.Float32, 5, 3, 4);
         var scales = Tensor.FromFloats(new[] { 3, 2 }, new[] { 0.02f, 0.03f, 0.05f, 0.01f, 0.04f, 0.07f });
@@ -110,7 +110,7 @@ public class QuantizedOperatorOracleTests
     [Theory]
     [InlineData(ElementType.Int8)]
     [InlineData(ElementType.UInt8)]
-    public void DequantizeLinearPerTensorAndPerAxis(ElementType type)
+    public void DequantizeLinear_per_tensor_and_per_axis(ElementType type)
     {
         var x = Random(type, 6, 2, 3, 4);
         Check("DequantizeLinear", x, new[] { Scalar(0.037f), Zp(type, type == ElementType.Int8 ? -3 : 131) }, Array.Empty<Attribute>());
@@ -119,7 +119,7 @@ public class QuantizedOperatorOracleTests
     }
 
     [Fact]
-    public void DequantizeLinearOfInt32()
+    public void DequantizeLinear_of_int32()
     {
         var x = Random(ElementType.Int32, 7, 10);
         Check("DequantizeLinear", x, new Tensor?[] { Scalar(0.00123f) }, Array.Empty<Attribute>());
@@ -153,7 +153,7 @@ public class QuantizedOperatorOracleTests
     }
 
     [Fact]
-    public void QLinearConvUInt8PerTensorWithBias()
+    public void QLinearConv_uint8_per_tensor_with_bias()
     {
         var x = Random(ElementType.UInt8, 13, 1, 4, 7, 6);
         var w = Random(ElementType.UInt8, 14, 4, 2, 3, 3);
@@ -163,7 +163,7 @@ public class QuantizedOperatorOracleTests
     }
 
     [Fact]
-    public void QLinearConvInt8PerChannel()
+    public void QLinearConv_int8_per_channel()
     {
         var x = Random(ElementType.Int8, 15, 1, 3, 5, 5);
         var w = Random(ElementType.Int8, 16, 4, 3, 2, 2);
@@ -189,7 +189,7 @@ public class QuantizedOperatorOracleTests
     /// it must equal the plan interpreter bit for bit.
     /// </summary>
     [Fact]
-    public void GeneratedCodeOfTheIntegerStepsMatchesTheInterpreterBitForBit()
+    public void Generated_code_of_the_integer_steps_matches_the_interpreter_bit_for_bit()
     {
         var w = Random(ElementType.Int8, 20, 3, 2, 3, 3);
         var b = Random(ElementType.UInt8, 21, 30, 4);

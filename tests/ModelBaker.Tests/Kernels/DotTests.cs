@@ -8,7 +8,7 @@ namespace ModelBaker.Tests.Kernels;
 public sealed class DotTests
 {
     [Fact]
-    public void VectorisedDotEqualsScalarDotForEveryLengthAndExtremeValues()
+    public void Vectorised_dot_equals_scalar_dot_for_every_length_and_extreme_values()
     {
         string source = "using System;\nnamespace Probe\n{\n    public static class Dots\n    {\n" +
             string.Join("\n", KernelSources.Get(nameof(FullyConnectedInt8)).Split('\n').Select(l => "        " + l)) +

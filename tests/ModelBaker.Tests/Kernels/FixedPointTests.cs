@@ -12,13 +12,13 @@ public sealed class FixedPointTests
     [InlineData(0.75, 1610612736, 0)]      // 0.75 × 2^31
     [InlineData(3.0, 1610612736, 2)]       // 3 = 0.75 × 2^2
     [InlineData(0.0, 0, 0)]
-    public void QuantizeMultiplierSplitsIntoQ31AndShift(double real, int multiplier, int shift)
+    public void Quantize_multiplier_splits_into_Q31_and_shift(double real, int multiplier, int shift)
     {
         Assert.Equal((multiplier, shift), FixedPoint.QuantizeMultiplier(real));
     }
 
     [Fact]
-    public void QuantizeMultiplierRoundingUpToOneMovesTheShift()
+    public void Quantize_multiplier_rounding_up_to_one_moves_the_shift()
     {
         // Just below 1.0 × 2^0: the fraction rounds to 2^31, which must become 2^30 with shift + 1.
         Assert.Equal((1 << 30, 1), FixedPoint.QuantizeMultiplier(1.0 - 1e-12));
@@ -31,13 +31,13 @@ public sealed class FixedPointTests
     [InlineData(1000, 1610612736, -3, 94)]   // 1000 × 0.75 / 8 = 93.75
     [InlineData(7, 1 << 30, 2, 14)]          // 7 × 0.5 × 4
     [InlineData(int.MaxValue, int.MaxValue, 0, int.MaxValue - 1)] // (2^31 − 1)² / 2^31 = 2^31 − 2 + 2^-31
-    public void MultiplyByQuantizedMultiplierRoundsToNearest(int x, int multiplier, int shift, int expected)
+    public void Multiply_by_quantized_multiplier_rounds_to_nearest(int x, int multiplier, int shift, int expected)
     {
         Assert.Equal(expected, FixedPoint.MultiplyByQuantizedMultiplier(x, multiplier, shift));
     }
 
     [Fact]
-    public void SaturatingRoundingDoublingHighMulSaturatesTheOnlyOverflow()
+    public void Saturating_rounding_doubling_high_mul_saturates_the_only_overflow()
     {
         Assert.Equal(int.MaxValue, FixedPoint.SaturatingRoundingDoublingHighMul(int.MinValue, int.MinValue));
         Assert.Equal(-(1 << 30), FixedPoint.SaturatingRoundingDoublingHighMul(int.MinValue, 1 << 30));
@@ -49,13 +49,13 @@ public sealed class FixedPointTests
     [InlineData(6, 2, 2)]    // 1.5 → 2
     [InlineData(-6, 2, -2)]  // −1.5 → −2
     [InlineData(-7, 2, -2)]  // −1.75 → −2
-    public void RoundingDivideByPowerOfTwoRoundsHalfAwayFromZero(int x, int exponent, int expected)
+    public void Rounding_divide_by_power_of_two_rounds_half_away_from_zero(int x, int exponent, int expected)
     {
         Assert.Equal(expected, FixedPoint.RoundingDivideByPowerOfTwo(x, exponent));
     }
 
     [Fact]
-    public void RequantizationMatchesRealArithmeticWithinHalfAStep()
+    public void Requantization_matches_real_arithmetic_within_half_a_step()
     {
         var random = new Random(7);
         for (int i = 0; i < 10_000; i++)
@@ -74,13 +74,13 @@ public sealed class FixedPointTests
     [InlineData(1.35f, 0.1, 0, 14)]     // 13.5 → 14
     [InlineData(100f, 0.1, 0, 127)]     // saturates
     [InlineData(-100f, 0.1, 0, -128)]
-    public void QuantizeRoundsHalfToEvenAndSaturates(float value, double scale, int zeroPoint, int expected)
+    public void Quantize_rounds_half_to_even_and_saturates(float value, double scale, int zeroPoint, int expected)
     {
         Assert.Equal(expected, FixedPoint.Quantize(value, scale, zeroPoint));
     }
 
     [Fact]
-    public void Q15MultipliersAreShortsInQ31FormWithinTwoToTheMinusFifteen()
+    public void Q15_multipliers_are_shorts_in_Q31_form_within_two_to_the_minus_fifteen()
     {
         var random = new Random(3);
         for (int i = 0; i < 10000; i++)
@@ -98,7 +98,7 @@ public sealed class FixedPointTests
     }
 
     [Fact]
-    public void ASharedShiftKeepsEveryMultiplierWithinTwoToTheMinusTwelve()
+    public void A_shared_shift_keeps_every_multiplier_within_two_to_the_minus_twelve()
     {
         var random = new Random(5);
         for (int layer = 0; layer < 500; layer++)
@@ -121,7 +121,7 @@ public sealed class FixedPointTests
     }
 
     [Fact]
-    public void UnitsMoreThanThreeExponentsApartKeepTheirOwnShifts()
+    public void Units_more_than_three_exponents_apart_keep_their_own_shifts()
     {
         var quantized = new[] { FixedPoint.QuantizeMultiplierQ15(1.0 / 3), FixedPoint.QuantizeMultiplierQ15(1.0 / 48) }; // 2^-1 and 2^-5
         var multipliers = Array.ConvertAll(quantized, q => q.Multiplier);
@@ -130,7 +130,7 @@ public sealed class FixedPointTests
     }
 
     [Fact]
-    public void CoarsenedBiasesAreShortsTimesAPowerOfTwoAndMoveNoOutputMoreThanAThirtySecondOfAStep()
+    public void Coarsened_biases_are_shorts_times_a_power_of_two_and_move_no_output_more_than_a_thirty_second_of_a_step()
     {
         var random = new Random(9);
         for (int layer = 0; layer < 200; layer++)
@@ -147,7 +147,7 @@ public sealed class FixedPointTests
     }
 
     [Fact]
-    public void BiasesStayExactWhenTheyFitOrWhenRoundingWouldMoveAnOutputTooFar()
+    public void Biases_stay_exact_when_they_fit_or_when_rounding_would_move_an_output_too_far()
     {
         var small = new[] { -32768, 32767, 5 };
         Assert.Same(small, FixedPoint.CoarsenBias(small, new[] { 0.5, 0.5, 0.5 }));

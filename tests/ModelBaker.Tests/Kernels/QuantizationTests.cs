@@ -11,7 +11,7 @@ public sealed class QuantizationTests
     [InlineData(0f, 6f)]
     [InlineData(-3.5f, 0.25f)]
     [InlineData(0.5f, 2f)]       // widened to include 0
-    public void ActivationRoundTripErrorIsAtMostHalfAStep(float min, float max)
+    public void Activation_round_trip_error_is_at_most_half_a_step(float min, float max)
     {
         var p = QuantizationParameters.FromRange(min, max);
         float low = Math.Min(min, 0), high = Math.Max(max, 0);
@@ -24,21 +24,21 @@ public sealed class QuantizationTests
     }
 
     [Fact]
-    public void ZeroIsExactlyRepresentable()
+    public void Zero_is_exactly_representable()
     {
         var p = QuantizationParameters.FromRange(-0.37f, 5.1f);
         Assert.Equal(0f, FixedPoint.Dequantize(FixedPoint.Quantize(0f, p.Scale, p.ZeroPoint), p.Scale, p.ZeroPoint));
     }
 
     [Fact]
-    public void ConstantZeroTensorGetsAUsableScale()
+    public void Constant_zero_tensor_gets_a_usable_scale()
     {
         var p = QuantizationParameters.FromRange(0f, 0f);
         Assert.Equal((1.0, 0), (p.Scale, p.ZeroPoint));
     }
 
     [Fact]
-    public void WeightScaleMapsTheLargestMagnitudeTo127()
+    public void Weight_scale_maps_the_largest_magnitude_to_127()
     {
         Assert.Equal(0.5 / 127, QuantizationParameters.WeightScale(0.5f), 12);
         Assert.Equal(1.0, QuantizationParameters.WeightScale(0f));

@@ -27,7 +27,7 @@ public sealed class UniformWeightsTests
     private static Attribute Fill(float value) => new() { Name = "value", Kind = AttributeKind.Tensor, Tensor = T.F(T.S(1), value) };
 
     [Fact]
-    public void ConstantOfShapeFoldsToAUniformTensorThatKeepsOneValue()
+    public void ConstantOfShape_folds_to_a_uniform_tensor_that_keeps_one_value()
     {
         var node = new Node("fill", "ConstantOfShape", new[] { "shape" }, new[] { "w" }, new Dictionary<string, Attribute> { ["value"] = Fill(0.25f) });
         var w = new ConstantOfShape().Evaluate(node, new[] { T.I(T.S(2), 4096, 25088) }, 9)[0];
@@ -39,7 +39,7 @@ public sealed class UniformWeightsTests
 
     /// <summary>VGG-19 has 143 M weights (574 MB as floats); its bake must not write them out.</summary>
     [Fact]
-    public void Vgg19BakesWithoutWritingOutItsWeights()
+    public void VGG19_bakes_without_writing_out_its_weights()
     {
         string path = TestData.Path("onnx", "light", "light_vgg19.onnx");
         long before = GC.GetAllocatedBytesForCurrentThread();
@@ -105,7 +105,7 @@ public sealed class UniformWeightsTests
 
     [Theory]
     [MemberData(nameof(Seeds))]
-    public void UniformConvolutionMatchesTheWrittenOutWeights(int seed)
+    public void Uniform_convolution_matches_the_written_out_weights(int seed)
     {
         ConvGraph(seed, out int[] inputShape);
         Assert.Single(BakeFloat(ConvGraph(seed, out _)).Kernels.OfType<UniformConvFloat>());
@@ -113,7 +113,7 @@ public sealed class UniformWeightsTests
     }
 
     [Fact]
-    public void AnInitializerOfOneRepeatedValueAlsoBecomesAUniformConvolution()
+    public void An_initializer_of_one_repeated_value_also_becomes_a_uniform_convolution()
     {
         Assert.Single(BakeFloat(ConvGraph(3, out _, denseEqualWeights: true)).Kernels.OfType<UniformConvFloat>());
         var graph = ConvGraph(3, out _, denseEqualWeights: true);
@@ -139,7 +139,7 @@ public sealed class UniformWeightsTests
     [InlineData(0, 1)]
     [InlineData(1, 0)]
     [InlineData(1, 1)]
-    public void UniformFullyConnectedMatchesTheWrittenOutWeights(int transA, int transB)
+    public void Uniform_fully_connected_matches_the_written_out_weights(int transA, int transB)
     {
         GemmGraph(transA, transB, out int[] inputShape);
         Assert.Single(BakeFloat(GemmGraph(transA, transB, out _)).Kernels.OfType<UniformFullyConnectedFloat>());
@@ -148,7 +148,7 @@ public sealed class UniformWeightsTests
 
     /// <summary>The plan file keeps one weight per channel and reads back to the same plan.</summary>
     [Fact]
-    public void UniformKernelsRoundTripThroughThePlanFile()
+    public void Uniform_kernels_round_trip_through_the_plan_file()
     {
         var plan = BakeFloat(ConvGraph(5, out _));
         var bytes = PlanFile.ToBytes(plan);
@@ -157,7 +157,7 @@ public sealed class UniformWeightsTests
 
     /// <summary>Int8 quantizes weights element by element, so a uniform convolution is written out first and quantizes as any other.</summary>
     [Fact]
-    public void UniformConvolutionQuantizesToInt8()
+    public void Uniform_convolution_quantizes_to_int8()
     {
         var plan = Baker.Bake(ConvGraph(2, out _), "test", new BakeOptions("uniform.onnx", "Uniform", "Tests"), new RecordingLog());
         Assert.Single(plan.Kernels.OfType<ConvInt8>());
@@ -165,7 +165,7 @@ public sealed class UniformWeightsTests
 
     /// <summary>The generated code's uniform kernels (copied from the kernel files) compile and compute what the plan does.</summary>
     [Fact]
-    public void GeneratedCodeMatchesThePlan()
+    public void Generated_code_matches_the_plan()
     {
         var plan = BakeFloat(ConvGraph(7, out int[] inputShape));
         var input = OrtOracle.RandomTensor(new Random(7), inputShape).AsFloats();

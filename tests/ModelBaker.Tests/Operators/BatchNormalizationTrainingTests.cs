@@ -20,7 +20,7 @@ public sealed class BatchNormalizationTrainingTests
         .Output("y", "running_mean", "running_var").Graph;
 
     [Fact]
-    public void TheBakedStepsComputeTheBatchStatisticsLikeTheReference()
+    public void The_baked_steps_compute_the_batch_statistics_like_the_reference()
     {
         var random = new Random(11);
         var input = Enumerable.Range(0, 24).Select(_ => (float)(random.NextDouble() * 4 - 1)).ToArray();
@@ -39,7 +39,7 @@ public sealed class BatchNormalizationTrainingTests
     }
 
     [Fact]
-    public void AnInt8BakeIsRefusedWithTheFix()
+    public void An_int8_bake_is_refused_with_the_fix()
     {
         var error = Assert.Throws<BakeException>(() => Baker.Bake(Build(), "0", new BakeOptions("bn.onnx", "Bn", "Tests"), new RecordingLog()));
         Assert.Equal(ErrorCodes.UnsupportedOperatorUsage, error.Code);

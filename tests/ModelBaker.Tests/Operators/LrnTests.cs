@@ -31,7 +31,7 @@ public sealed class LrnTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void ReferenceAndPlanMatchOnnxRuntime(int[] x, int size, float alpha, float beta, float bias)
+    public void Reference_and_plan_match_ONNX_Runtime(int[] x, int size, float alpha, float beta, float bias)
     {
         var graph = LrnGraph(x, Attributes(size, alpha, beta, bias));
         ShapeInference.Run(graph);
@@ -47,7 +47,7 @@ public sealed class LrnTests
 
     /// <summary>ONNX Runtime runs 4-D inputs and odd sizes only; ONNX defines any N × C × spatial… and any size: checked by hand.</summary>
     [Fact]
-    public void OtherRanksNormalizeAcrossChannelsAsTheFormulaSays()
+    public void Other_ranks_normalize_across_channels_as_the_formula_says()
     {
         // Channels 0..2 of one position hold 1, 2, 3; size 2: channel c sums c and c + 1 (⌊1/2⌋ = 0 before, ⌈1/2⌉ = 1 after).
         foreach (var shape in new[] { new[] { 1, 3, 1 }, new[] { 1, 3, 1, 1, 1 } })
@@ -71,7 +71,7 @@ public sealed class LrnTests
     }
 
     [Fact]
-    public void DefaultsAreOnnxs()
+    public void Defaults_are_ONNXs()
     {
         var x = new[] { 1, 4, 3, 3 };
         var graph = LrnGraph(x, new[] { Int("size", 3) });
@@ -81,7 +81,7 @@ public sealed class LrnTests
     }
 
     [Fact]
-    public void WithoutChannelsOrSizeIsAnErrorNamingTheNode()
+    public void Without_channels_or_size_is_an_error_naming_the_node()
     {
         var noSpatial = Assert.Throws<BakeException>(() => ShapeInference.Run(LrnGraph(new[] { 1, 4 }, new[] { Int("size", 3) })));
         Assert.Equal(ErrorCodes.ShapeError, noSpatial.Code);
@@ -92,7 +92,7 @@ public sealed class LrnTests
     }
 
     [Fact]
-    public void Int8IsRefusedWithTheFloatPrecisionAsTheFix()
+    public void int8_is_refused_with_the_float_precision_as_the_fix()
     {
         var e = Assert.Throws<BakeException>(() => Baker.Bake(LrnGraph(new[] { 1, 4, 3, 3 }, new[] { Int("size", 3) }), "test",
             new BakeOptions("lrn.onnx", "Lrn", "Tests") { Precision = Precision.Int8 }, new RecordingLog()));

@@ -22,7 +22,7 @@ public sealed class CompressionTargetTests
     [InlineData("digits_mlp", 0.5)]
     [InlineData("digits_cnn", 0.5)]
     [InlineData("mnist8", 1.0)]
-    public void HalfSparsityStoresASixthOfTheFloatBytes(string model, double maxDrop)
+    public void Half_sparsity_stores_a_sixth_of_the_float_bytes(string model, double maxDrop)
     {
         using var folder = new TempFolder();
         bool mnist = model == "mnist8";
@@ -50,7 +50,7 @@ public sealed class CompressionTargetTests
     /// calibrated on the 1,438 training digits as in the measured table (15.6 points without it).
     /// </summary>
     [Fact]
-    public void ThreeQuartersSparsityWithSixteenClustersAndNetworkDistillationStoresATwelfthOfTheFloatBytes()
+    public void Three_quarters_sparsity_with_sixteen_clusters_and_network_distillation_stores_a_twelfth_of_the_float_bytes()
     {
         var options = new BakeOptions(TestData.Path("sample", "models", "digits_dscnn.onnx"), "DigitsDscnn", "Samples")
         {

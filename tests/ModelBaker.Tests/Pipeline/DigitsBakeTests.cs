@@ -38,7 +38,7 @@ public sealed class DigitsBakeTests
     [InlineData(0.5f, Precision.Float32, 0.5)]
     [InlineData(0.75f, Precision.Int8, 1.5)]
     [InlineData(0.9f, Precision.Int8, 8.0)]
-    public void TopOneDropStaysWithinBound(float sparsity, Precision precision, double maxDrop)
+    public void Top_one_drop_stays_within_bound(float sparsity, Precision precision, double maxDrop)
     {
         var plan = SampleModels.Digits(sparsity, precision);
         double baked = Accuracy(input => PlanInterpreter.Run(plan, new[] { input })[0]);
@@ -47,7 +47,7 @@ public sealed class DigitsBakeTests
     }
 
     [Fact]
-    public void ReconstructionIsWhatKeepsHalfSparsityWithinOnePoint()
+    public void Reconstruction_is_what_keeps_half_sparsity_within_one_point()
     {
         var plain = Baker.Bake(SampleModels.DigitsOptions(0.5f) with { Reconstruction = false }, new RecordingLog());
         double withReconstruction = Accuracy(input => PlanInterpreter.Run(SampleModels.Digits(0.5f), new[] { input })[0]);
@@ -57,7 +57,7 @@ public sealed class DigitsBakeTests
     }
 
     [Fact]
-    public void PlanHasOneFusedStepPerLayer()
+    public void Plan_has_one_fused_step_per_layer()
     {
         var plan = SampleModels.Digits(0.5f);
         Assert.Equal(Precision.Int8, plan.Header.Precision);

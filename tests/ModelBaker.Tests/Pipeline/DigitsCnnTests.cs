@@ -34,7 +34,7 @@ public sealed class DigitsCnnTests
     [InlineData("digits_cnn", 0.5f, 1.0)]   // the bar: Sparsity 0.5 + int8 within 1 point
     [InlineData("digits_dscnn", 0.0f, 0.3)]
     [InlineData("digits_dscnn", 0.5f, 1.0)] // the same bar for the depthwise-separable CNN with its residual Add
-    public void Int8TopOneStaysWithinBound(string model, float sparsity, double maxDrop)
+    public void int8_top_one_stays_within_bound(string model, float sparsity, double maxDrop)
     {
         var (plan, report) = Baker.BakeWithReport(Options(model, sparsity), new RecordingLog());
         var v = report.Validation!;
@@ -45,7 +45,7 @@ public sealed class DigitsCnnTests
     [Theory]
     [InlineData("digits_cnn")]
     [InlineData("digits_dscnn")] // its residual stream loses few channels, the features before the classifier many
-    public void StructuredPruningAtHalfKeepsTopOneWithinHalfAPointInASixthOfTheBytes(string model)
+    public void Structured_pruning_at_half_keeps_top_one_within_half_a_point_in_a_sixth_of_the_bytes(string model)
     {
         var (plan, report) = Baker.BakeWithReport(Options(model, 0.5f) with { Pruning = PruningMode.Structured }, new RecordingLog());
         var v = report.Validation!;
@@ -60,7 +60,7 @@ public sealed class DigitsCnnTests
     [InlineData("digits_dscnn", 0.5f, null, "bitmask")]
     [InlineData("digits_cnn", 0.75f, 16, "clustered-bitmask")]      // clustered convolutions: codes after a bitmask,
     [InlineData("digits_dscnn", 0.75f, 16, "clustered-index-delta")] // (zeros skipped, code) entries
-    public void GeneratedCnnCodeIsBitIdenticalToTheInterpreterAndAllocatesNothing(string model, float sparsity, int? clusters, string convEncoding)
+    public void Generated_CNN_code_is_bit_identical_to_the_interpreter_and_allocates_nothing(string model, float sparsity, int? clusters, string convEncoding)
     {
         var plan = Baker.Bake(Options(model, sparsity) with { Clusters = clusters, ValidationPath = null, ValidationLabelsPath = null }, new RecordingLog());
         Assert.Contains(convEncoding, plan.Kernels.OfType<ConvInt8>().Select(k => k.Encoding));

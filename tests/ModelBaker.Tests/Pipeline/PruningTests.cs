@@ -13,7 +13,7 @@ public sealed class PruningTests
     [InlineData(0.3f, 777)]
     [InlineData(0.9f, 64)]
     [InlineData(0.0f, 10)]
-    public void PruneZeroesExactlyTheRequestedShareOfSmallestWeights(float sparsity, int count)
+    public void Prune_zeroes_exactly_the_requested_share_of_smallest_weights(float sparsity, int count)
     {
         var random = new Random(count);
         var weights = Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
@@ -31,7 +31,7 @@ public sealed class PruningTests
     [Theory]
     [InlineData(0.5f)]
     [InlineData(0.75f)]
-    public void UniformPruningGivesEveryLayerOfTheBakedDigitsModelTheSparsity(float sparsity)
+    public void Uniform_pruning_gives_every_layer_of_the_baked_digits_model_the_sparsity(float sparsity)
     {
         // Reconstruction may re-choose which weights each unit keeps, never how many.
         var plan = Baker.Bake(SampleModels.DigitsOptions(sparsity, Precision.Float32) with { Pruning = PruningMode.Uniform }, new RecordingLog());
@@ -45,7 +45,7 @@ public sealed class PruningTests
     [Theory]
     [InlineData(0.5f)]
     [InlineData(0.75f)]
-    public void DefaultPruningReachesTheSparsityOverAllWeightsOfTheBakedDigitsModel(float sparsity)
+    public void Default_pruning_reaches_the_sparsity_over_all_weights_of_the_baked_digits_model(float sparsity)
     {
         var plan = Baker.Bake(SampleModels.DigitsOptions(sparsity, Precision.Float32), new RecordingLog());
         var layers = plan.Kernels.OfType<FullyConnectedFloat>().ToList();
@@ -56,7 +56,7 @@ public sealed class PruningTests
     }
 
     [Fact]
-    public void ReconstructionNeverMakesTheCalibrationErrorWorse()
+    public void Reconstruction_never_makes_the_calibration_error_worse()
     {
         var calibration = ModelBaker.Core.Calibration.NpyReader.Read(SampleModels.DigitsCalibration);
         var samples = Enumerable.Range(0, calibration.Shape[0]).Select(i => calibration.AsFloats().Skip(i * 64).Take(64).ToArray()).ToList();

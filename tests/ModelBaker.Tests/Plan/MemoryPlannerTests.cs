@@ -11,7 +11,7 @@ public sealed class MemoryPlannerTests
     private static UnaryFloat Step(ArenaSlice input, ArenaSlice output) => new("test", UnaryFunction.Relu, input, output);
 
     [Fact]
-    public void ChainReusesMemoryDownToTheLargestPairOfLiveTensors()
+    public void Chain_reuses_memory_down_to_the_largest_pair_of_live_tensors()
     {
         // a(100) → b(300) → c(50) → d(200): the live pairs are 400, 350, 250; the plan needs the largest.
         ArenaSlice Slice(string name, int length) => new(name, ElementType.Float32, length);
@@ -24,7 +24,7 @@ public sealed class MemoryPlannerTests
     }
 
     [Fact]
-    public void DigitsArenaEqualsItsLowerBound()
+    public void Digits_arena_equals_its_lower_bound()
     {
         var plan = SampleModels.Digits(0.5f);
         // Largest sum of a step's input and output: 64 + 128 = 192 int8 values.

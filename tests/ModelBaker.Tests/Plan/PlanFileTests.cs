@@ -12,7 +12,7 @@ public sealed class PlanFileTests
     [Theory]
     [InlineData(Core.Options.Precision.Int8)]
     [InlineData(Core.Options.Precision.Float32)]
-    public void PlansRoundTripByteForByteAndGenerateTheSameCode(Core.Options.Precision precision)
+    public void Plans_round_trip_byte_for_byte_and_generate_the_same_code(Core.Options.Precision precision)
     {
         var plan = SampleModels.Digits(0.5f, precision);
         byte[] bytes = PlanFile.ToBytes(plan);
@@ -22,7 +22,7 @@ public sealed class PlanFileTests
     }
 
     [Fact]
-    public void AnotherFormatVersionIsRefusedAsAVersionMismatch()
+    public void Another_format_version_is_refused_as_a_version_mismatch()
     {
         byte[] bytes = PlanFile.ToBytes(SampleModels.Digits());
         bytes[6] = PlanFile.FormatVersion + 1; // the int32 after the 6-byte magic
@@ -32,7 +32,7 @@ public sealed class PlanFileTests
     }
 
     [Fact]
-    public void TruncatedOrForeignFilesAreRefused()
+    public void Truncated_or_foreign_files_are_refused()
     {
         byte[] bytes = PlanFile.ToBytes(SampleModels.Digits());
         Assert.Contains("truncated", Assert.Throws<PlanFormatException>(() => PlanFile.Read(bytes.Take(bytes.Length - 5).ToArray())).Message);
@@ -40,7 +40,7 @@ public sealed class PlanFileTests
     }
 
     [Fact]
-    public void WriteAtomicallyReplacesAnExistingPlanAndLeavesNoTemporaryFiles()
+    public void Write_atomically_replaces_an_existing_plan_and_leaves_no_temporary_files()
     {
         string folder = Path.Combine(Path.GetTempPath(), "modelbaker-plan-" + Guid.NewGuid().ToString("N"));
         string path = Path.Combine(folder, "digits.mbake");
