@@ -93,7 +93,7 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
     /// This convolution followed by y = x · scale[c] + shift[c] (an inference BatchNormalization): weights of output
     /// channel c scaled by scale[c], bias c becomes bias · scale[c] + shift[c]. Null after a clamp.
     /// </summary>
-    public ConvFloat? WithChannelAffine(string source, ArenaSlice output, float[] scale, float[] shift)
+    public override FloatKernel? WithChannelAffine(string source, ArenaSlice output, int[] outputShape, float[] scale, float[] shift)
     {
         if (!IsLinear || scale.Length != Geometry.OutputChannels) return null;
         int per = Geometry.WeightsPerChannel;

@@ -74,6 +74,20 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
         return new FullyConnectedFloat(source, Input, output, Rows, Depth, RowStride, ColumnStride, Weights, bias, ActivationMin, ActivationMax);
     }
 
+    /// <summary>Followed by y = x · scale[n] + shift[n]: weights scaled per unit, bias mapped. Null after a clamp.</summary>
+    public override FloatKernel? WithChannelAffine(string source, ArenaSlice output, int[] outputShape, float[] scale, float[] shift)
+    {
+        if (outputShape.Length != 2 || Units != scale.Length || !float.IsNegativeInfinity(ActivationMin) || !float.IsPositiveInfinity(ActivationMax)) return null;
+        var weights = new float[Weights.Length];
+        var bias = new float[Units];
+        for (int n = 0; n < Units; n++)
+        {
+            for (int k = 0; k < Depth; k++) weights[n * Depth + k] = Weights[n * Depth + k] * scale[n];
+            bias[n] = Bias[n] * scale[n] + shift[n];
+        }
+        return new FullyConnectedFloat(source, Input, output, Rows, Depth, RowStride, ColumnStride, weights, bias, ActivationMin, ActivationMax);
+    }
+
     /// <summary>
     /// C's values as one per unit when C broadcasts to [rows, units] without varying along rows (or there is one row);
     /// null otherwise.

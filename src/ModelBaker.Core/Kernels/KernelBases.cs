@@ -27,6 +27,13 @@ public abstract class FloatKernel : Kernel
     /// </summary>
     public virtual FloatKernel? WithBias(string source, ArenaSlice output, int[] outputShape, Tensor addend) => null;
 
+    /// <summary>
+    /// This step followed by y = x · scale[c] + shift[c] per output channel (an inference BatchNormalization), as one
+    /// step writing to <paramref name="output"/> (of <paramref name="outputShape"/>, channels on axis 1) — weights scaled per channel, bias mapped — or null when this kind of
+    /// step cannot take it in (no per-channel weights, or a clamp before the affine map).
+    /// </summary>
+    public virtual FloatKernel? WithChannelAffine(string source, ArenaSlice output, int[] outputShape, float[] scale, float[] shift) => null;
+
     /// <summary>The int8 step computing the same thing on quantized tensors (docs/compression.md).</summary>
     public abstract Kernel Quantize(QuantizationContext context);
 }

@@ -71,7 +71,7 @@ public sealed class UniformConvFloat : FloatKernel
     /// Followed by y = x · scale[c] + shift[c] (an inference BatchNormalization): the weights stay one per channel,
     /// scaled by scale[c]; bias c becomes bias · scale[c] + shift[c]. Null after a clamp.
     /// </summary>
-    public UniformConvFloat? WithChannelAffine(string source, ArenaSlice output, float[] scale, float[] shift)
+    public override FloatKernel? WithChannelAffine(string source, ArenaSlice output, int[] outputShape, float[] scale, float[] shift)
     {
         if (!IsLinear || scale.Length != Geometry.OutputChannels) return null;
         var weights = new float[ChannelWeights.Length];

@@ -70,9 +70,9 @@ public sealed class UniformFullyConnectedFloat : FloatKernel
     }
 
     /// <summary>Followed by y = x · scale[n] + shift[n]: weights scaled per unit, bias mapped. Null after a clamp.</summary>
-    public UniformFullyConnectedFloat? WithChannelAffine(string source, ArenaSlice output, float[] scale, float[] shift)
+    public override FloatKernel? WithChannelAffine(string source, ArenaSlice output, int[] outputShape, float[] scale, float[] shift)
     {
-        if (!IsLinear || scale.Length != Units) return null;
+        if (outputShape.Length != 2 || !IsLinear || scale.Length != Units) return null;
         var weights = new float[Units];
         var bias = new float[Units];
         for (int n = 0; n < Units; n++)

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 using System.Linq;
 using ModelBaker.Core.Ir;
@@ -15,8 +16,11 @@ namespace ModelBaker.Core.Operators;
 /// normalises with the batch's own statistics and outputs the updated running mean and variance: float steps that
 /// compute them at run time (<see cref="BatchStatisticsFloat"/>), refused in int8.
 /// </summary>
-public sealed class BatchNormalization : IOperator, IChannelMapping
+public sealed class BatchNormalization : IOperator, IChannelMapping, IBakeTimeInputs
 {
+    /// <summary>Inputs exporters write as initializers: 1, 2, 3, 4.</summary>
+    public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1, 2, 3, 4 };
+
     /// <summary>Each channel on its own, with one scale, bias, mean and variance per channel (inputs 1–4).</summary>
     public ChannelFlow ChannelFlow(Node node, Graph graph) =>
         Operators.ChannelFlow.UnlessExtraOutputsUsed(node, new ChannelFlow.PassThrough(new[] { 1, 2, 3, 4 }));
@@ -117,14 +121,7 @@ public sealed class BatchNormalization : IOperator, IChannelMapping
         // Fold into the step before: scale its weights per output channel and map its bias.
         var producer = context.FusableProducer(input);
         string source = producer?.Source + " + " + node.Describe();
-        FloatKernel? folded = producer switch
-        {
-            ConvFloat conv => conv.WithChannelAffine(source, output, a, b),
-            UniformConvFloat conv => conv.WithChannelAffine(source, output, a, b),
-            UniformFullyConnectedFloat fc when shape.Length == 2 => fc.WithChannelAffine(source, output, a, b),
-            FullyConnectedFloat fc when shape.Length == 2 => FoldIntoFullyConnected(fc, source, output, a, b),
-            _ => null,
-        };
+        var folded = producer?.WithChannelAffine(source, output, shape, a, b);
         if (folded != null)
         {
             context.Replace(producer!, folded);
@@ -149,18 +146,4 @@ public sealed class BatchNormalization : IOperator, IChannelMapping
         }
     }
 
-    /// <summary>[rows, units] output of a fully connected step: unit n is channel n. Null when the step clamps its output.</summary>
-    private static FloatKernel? FoldIntoFullyConnected(FullyConnectedFloat fc, string source, ArenaSlice output, float[] a, float[] b)
-    {
-        if (fc.Units != a.Length || !float.IsNegativeInfinity(fc.ActivationMin) || !float.IsPositiveInfinity(fc.ActivationMax)) return null;
-        var weights = new float[fc.Weights.Length];
-        var bias = new float[fc.Units];
-        for (int n = 0; n < fc.Units; n++)
-        {
-            for (int k = 0; k < fc.Depth; k++) weights[n * fc.Depth + k] = fc.Weights[n * fc.Depth + k] * a[n];
-            bias[n] = fc.Bias[n] * a[n] + b[n];
-        }
-        return new FullyConnectedFloat(source, fc.Input, output, fc.Rows, fc.Depth, fc.RowStride, fc.ColumnStride, weights, bias,
-            fc.ActivationMin, fc.ActivationMax);
-    }
 }

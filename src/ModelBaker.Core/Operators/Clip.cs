@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 using System.Linq;
 using ModelBaker.Core.Ir;
@@ -14,8 +15,11 @@ namespace ModelBaker.Core.Operators;
 /// as a clamp when that step can clamp (ReLU6 = Clip(0, 6) after a convolution costs nothing); on integer tensors it
 /// is a Max step then a Min step.
 /// </summary>
-public sealed class Clip : IOperator, IChannelMapping
+public sealed class Clip : IOperator, IChannelMapping, IBakeTimeInputs
 {
+    /// <summary>Inputs exporters write as initializers: 1, 2.</summary>
+    public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1, 2 };
+
     /// <summary>Element by element: output channel c is input channel c.</summary>
     public ChannelFlow ChannelFlow(Node node, Graph graph) => Operators.ChannelFlow.PassThrough.Plain;
 

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Lowering;
@@ -10,8 +11,11 @@ namespace ModelBaker.Core.Operators;
 /// attribute (default float 0), of that element's type. Always folds at bake time, to a uniform tensor that stores the
 /// value once.
 /// </summary>
-public sealed class ConstantOfShape : IOperator
+public sealed class ConstantOfShape : IOperator, IBakeTimeInputs
 {
+    /// <summary>Inputs exporters write as initializers: 0.</summary>
+    public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 0 };
+
     public string OpType => "ConstantOfShape";
 
     public void InferShapes(Node node, Graph graph)

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 using System.Linq;
 using ModelBaker.Core.Ir;
@@ -12,8 +13,11 @@ namespace ModelBaker.Core.Operators;
 /// explicit pads or auto_pad. W is [M, C/group, k…]; the optional B has one value per output channel M.
 /// Float reference for any spatial rank; plans run 1-D and 2-D convolutions (1-D as height 1) with constant W and B.
 /// </summary>
-public sealed class Conv : IOperator, IChannelMapping
+public sealed class Conv : IOperator, IChannelMapping, IBakeTimeInputs
 {
+    /// <summary>Inputs exporters write as initializers: 1, 2.</summary>
+    public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1, 2 };
+
     /// <summary>
     /// One filter per output channel (group 1), or one per input channel (depthwise); constant weights and bias only.
     /// </summary>

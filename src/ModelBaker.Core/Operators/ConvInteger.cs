@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Lowering;
@@ -11,8 +12,11 @@ namespace ModelBaker.Core.Operators;
 /// tensor, w_zero_point per tensor or per output channel, with Conv's attributes (pads, strides, dilations, group,
 /// auto_pad); padding is real 0. Plans run 1-D and 2-D convolutions with constant W as one <see cref="IntegerConv"/> step.
 /// </summary>
-public sealed class ConvInteger : IOperator
+public sealed class ConvInteger : IOperator, IBakeTimeInputs
 {
+    /// <summary>Inputs exporters write as initializers: 1, 2, 3.</summary>
+    public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1, 2, 3 };
+
     public string OpType => "ConvInteger";
 
     public void InferShapes(Node node, Graph graph)

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Ir;
@@ -14,8 +15,11 @@ namespace ModelBaker.Core.Operators;
 /// types (int4, int16, float8) and output types other than float32 are refused. Constant inputs (a QDQ model's
 /// weights) fold at bake time; otherwise one <see cref="LinearDequantization"/> step.
 /// </summary>
-public sealed class DequantizeLinear : IOperator
+public sealed class DequantizeLinear : IOperator, IBakeTimeInputs
 {
+    /// <summary>Inputs exporters write as initializers: 1, 2.</summary>
+    public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1, 2 };
+
     public string OpType => "DequantizeLinear";
 
     public void InferShapes(Node node, Graph graph)

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using ModelBaker.Core.Lowering;
 using System.Linq;
 using ModelBaker.Core.Ir;
@@ -11,8 +12,11 @@ namespace ModelBaker.Core.Operators;
 /// Known difference: ONNX Runtime fills the mask with false/0 for opsets 7-11; we follow the ONNX reference
 /// implementation (true: nothing was dropped), which ONNX Runtime also matches from opset 12.
 /// </summary>
-public sealed class Dropout : IOperator, IChannelMapping
+public sealed class Dropout : IOperator, IChannelMapping, IBakeTimeInputs
 {
+    /// <summary>Inputs exporters write as initializers: 1, 2.</summary>
+    public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1, 2 };
+
     /// <summary>Identity at inference, unless its mask is used.</summary>
     public ChannelFlow ChannelFlow(Node node, Graph graph) => Operators.ChannelFlow.UnlessExtraOutputsUsed(node, Operators.ChannelFlow.PassThrough.Plain);
 

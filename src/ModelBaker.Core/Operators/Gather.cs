@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Lowering;
@@ -10,8 +11,11 @@ namespace ModelBaker.Core.Operators;
 /// end of that axis. The output shape is data[..axis] + indices' shape + data[axis + 1..]. Any element type; at run
 /// time the indices must be bake-time constants (shape arithmetic, a fixed selection of channels).
 /// </summary>
-public sealed class Gather : IOperator
+public sealed class Gather : IOperator, IBakeTimeInputs
 {
+    /// <summary>Inputs exporters write as initializers: 1.</summary>
+    public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1 };
+
     public string OpType => "Gather";
 
     public void InferShapes(Node node, Graph graph)

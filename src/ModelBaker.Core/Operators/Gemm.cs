@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using ModelBaker.Core.Lowering;
 using ModelBaker.Core.Ir;
@@ -10,8 +11,11 @@ namespace ModelBaker.Core.Operators;
 /// Y = alpha · A' · B' + beta · C, where A' is A ([M,K]) or its transpose (transA), B' is B ([K,N]) or its
 /// transpose (transB), and the optional C broadcasts one way to [M,N].
 /// </summary>
-public sealed class Gemm : IOperator, IChannelMapping
+public sealed class Gemm : IOperator, IChannelMapping, IBakeTimeInputs
 {
+    /// <summary>Inputs exporters write as initializers: 1, 2.</summary>
+    public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1, 2 };
+
     /// <summary>One neuron per output unit: rows of B (transB = 1) or its columns; constant B and C only, A not transposed.</summary>
     public ChannelFlow ChannelFlow(Node node, Graph graph)
     {

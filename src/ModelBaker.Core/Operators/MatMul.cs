@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using ModelBaker.Core.Lowering;
 using System;
 using System.Linq;
@@ -10,8 +11,11 @@ namespace ModelBaker.Core.Operators;
 /// numpy.matmul: the last two dimensions multiply as matrices, the leading (batch) dimensions broadcast.
 /// A 1-D A is a row vector and a 1-D B a column vector; the added dimension is removed from the result.
 /// </summary>
-public sealed class MatMul : IOperator, IChannelMapping
+public sealed class MatMul : IOperator, IChannelMapping, IBakeTimeInputs
 {
+    /// <summary>Inputs exporters write as initializers: 1.</summary>
+    public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1 };
+
     /// <summary>One neuron per column of a constant 2-D B, for a 2-D A.</summary>
     public ChannelFlow ChannelFlow(Node node, Graph graph) =>
         graph[node.Inputs[1]].Constant is { Shape.Length: 2 } && graph[node.Inputs[0]].Shape?.Length == 2

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Lowering;
@@ -10,8 +11,11 @@ namespace ModelBaker.Core.Operators;
 /// Y (int32) = numpy.matmul(A − a_zero_point, B − b_zero_point), A and B int8 or uint8; a_zero_point per tensor,
 /// b_zero_point per tensor or per column. Plans take a constant B: one <see cref="IntegerMatMul"/> step.
 /// </summary>
-public sealed class MatMulInteger : IOperator
+public sealed class MatMulInteger : IOperator, IBakeTimeInputs
 {
+    /// <summary>Inputs exporters write as initializers: 1, 2, 3.</summary>
+    public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1, 2, 3 };
+
     public string OpType => "MatMulInteger";
 
     public void InferShapes(Node node, Graph graph)

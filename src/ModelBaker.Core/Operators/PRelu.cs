@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Kernels;
 using static ModelBaker.Core.Operators.OperatorHelpers;
@@ -5,8 +6,11 @@ using static ModelBaker.Core.Operators.OperatorHelpers;
 namespace ModelBaker.Core.Operators;
 
 /// <summary>Y = X for X ≥ 0, slope · X otherwise; the slope broadcasts to X (one way: Y has X's shape).</summary>
-public sealed class PRelu : BinaryOperator
+public sealed class PRelu : BinaryOperator, IBakeTimeInputs
 {
+    /// <summary>Inputs exporters write as initializers: 1.</summary>
+    public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1 };
+
     public override string OpType => "PRelu";
     protected override BinaryOperation Operation => BinaryOperation.PRelu;
 

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 using System.Linq;
 using ModelBaker.Core.Ir;
@@ -12,8 +13,11 @@ namespace ModelBaker.Core.Operators;
 /// continues from the other side. Before opset 11 pads and value are attributes; from 11 pads and constant_value are
 /// inputs, and from 18 an optional axes input says which axes pads lists. Any element type.
 /// </summary>
-public sealed class Pad : IOperator
+public sealed class Pad : IOperator, IBakeTimeInputs
 {
+    /// <summary>Inputs exporters write as initializers: 1, 2, 3.</summary>
+    public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1, 2, 3 };
+
     public string OpType => "Pad";
 
     public void InferShapes(Node node, Graph graph)

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Lowering;
@@ -14,8 +15,11 @@ namespace ModelBaker.Core.Operators;
 /// in float64, rounding half to even. Plans: an <see cref="IntegerConv"/> step into int32 accumulators, then a
 /// <see cref="Requantization"/> step.
 /// </summary>
-public sealed class QLinearConv : IOperator
+public sealed class QLinearConv : IOperator, IBakeTimeInputs
 {
+    /// <summary>Inputs exporters write as initializers: 1, 2, 3, 4, 5, 6, 7, 8.</summary>
+    public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1, 2, 3, 4, 5, 6, 7, 8 };
+
     public string OpType => "QLinearConv";
 
     public void InferShapes(Node node, Graph graph)

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Kernels;
@@ -14,8 +15,11 @@ namespace ModelBaker.Core.Operators;
 /// follows the ONNX reference (multiplier in float32, product in float64, rounding half to even). Plans take a constant
 /// b: an <see cref="IntegerMatMul"/> step into int32 accumulators, then a <see cref="Requantization"/> step.
 /// </summary>
-public sealed class QLinearMatMul : IOperator
+public sealed class QLinearMatMul : IOperator, IBakeTimeInputs
 {
+    /// <summary>Inputs exporters write as initializers: 1, 2, 3, 4, 5, 6, 7.</summary>
+    public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1, 2, 3, 4, 5, 6, 7 };
+
     public string OpType => "QLinearMatMul";
 
     public void InferShapes(Node node, Graph graph)

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 using System.Linq;
 using ModelBaker.Core.Diagnostics;
@@ -15,8 +16,11 @@ namespace ModelBaker.Core.Operators;
 /// opset 21). The output type is the zero point's, else output_dtype's, else uint8. Other quantized types (int4, int16,
 /// float8) are refused. In a plan: one <see cref="LinearQuantization"/> step with constant scale and zero point.
 /// </summary>
-public sealed class QuantizeLinear : IOperator
+public sealed class QuantizeLinear : IOperator, IBakeTimeInputs
 {
+    /// <summary>Inputs exporters write as initializers: 1, 2.</summary>
+    public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1, 2 };
+
     public string OpType => "QuantizeLinear";
 
     public void InferShapes(Node node, Graph graph)

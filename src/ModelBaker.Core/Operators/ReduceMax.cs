@@ -1,10 +1,14 @@
+using System.Collections.Generic;
 using ModelBaker.Core.Kernels;
 
 namespace ModelBaker.Core.Operators;
 
 /// <summary>Maximum over the reduced axes (see <see cref="ReduceOperator"/>); int8: exact, the output shares the input's quantization.</summary>
-public sealed class ReduceMax : ReduceOperator
+public sealed class ReduceMax : ReduceOperator, IBakeTimeInputs
 {
+    /// <summary>Inputs exporters write as initializers: 1.</summary>
+    public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1 };
+
     public override string OpType => "ReduceMax";
     protected override ReduceOperation Operation => ReduceOperation.Max;
 }

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using ModelBaker.Core.Lowering;
 using System.Linq;
 using ModelBaker.Core.Ir;
@@ -10,8 +11,11 @@ namespace ModelBaker.Core.Operators;
 /// build time). In that shape, 0 copies the input's dimension at the same index (unless allowzero=1, when
 /// it means a real 0) and one -1 is inferred from the element count.
 /// </summary>
-public sealed class Reshape : IOperator, IChannelMapping
+public sealed class Reshape : IOperator, IChannelMapping, IBakeTimeInputs
 {
+    /// <summary>Inputs exporters write as initializers: 1.</summary>
+    public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1 };
+
     /// <summary>A Reshape to [N, features] flattens the channels (structured pruning checks the shapes); input 1 holds the target.</summary>
     public ChannelFlow ChannelFlow(Node node, Graph graph) => new ChannelFlow.Flattened(1);
 

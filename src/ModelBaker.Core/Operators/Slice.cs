@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 using System.Linq;
 using ModelBaker.Core.Ir;
@@ -12,8 +13,11 @@ namespace ModelBaker.Core.Operators;
 /// count from the end of the axis, and out-of-range ones are clamped: to [0, n] for a positive step, to [−1, n − 1]
 /// for a negative one. Any element type.
 /// </summary>
-public sealed class Slice : IOperator
+public sealed class Slice : IOperator, IBakeTimeInputs
 {
+    /// <summary>Inputs exporters write as initializers: 1, 2, 3, 4.</summary>
+    public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1, 2, 3, 4 };
+
     public string OpType => "Slice";
 
     public void InferShapes(Node node, Graph graph)

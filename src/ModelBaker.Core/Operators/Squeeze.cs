@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Lowering;
@@ -9,8 +10,11 @@ namespace ModelBaker.Core.Operators;
 /// Removes size-1 axes: those listed in axes (an attribute before opset 13, an optional constant input from 13;
 /// negative axes count from the end), or every size-1 axis when none are given. Any element type; no data moves.
 /// </summary>
-public sealed class Squeeze : IOperator
+public sealed class Squeeze : IOperator, IBakeTimeInputs
 {
+    /// <summary>Inputs exporters write as initializers: 1.</summary>
+    public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1 };
+
     public string OpType => "Squeeze";
 
     public void InferShapes(Node node, Graph graph)

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Lowering;
@@ -9,8 +10,11 @@ namespace ModelBaker.Core.Operators;
 /// Inserts size-1 axes at the positions listed in axes (an attribute before opset 13, a constant input from 13),
 /// positions of the output, negative counting from its end, in any order. Any element type; no data moves.
 /// </summary>
-public sealed class Unsqueeze : IOperator
+public sealed class Unsqueeze : IOperator, IBakeTimeInputs
 {
+    /// <summary>Inputs exporters write as initializers: 1.</summary>
+    public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1 };
+
     public string OpType => "Unsqueeze";
 
     public void InferShapes(Node node, Graph graph)
