@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Ir;
+using ModelBaker.Core.Operators;
 using ModelBaker.Core.Plan;
 using ModelBaker.Core.Quantization;
 
@@ -96,17 +97,11 @@ public sealed class QdqModel
         return (s, zp, type, new QuantizationParameters(s, (int)(type == ElementType.UInt8 ? zp - 128 : zp)));
     }
 
-    /// <summary>The axis of W holding the output channels when <paramref name="weights"/> is W of a Conv, Gemm or 2-D MatMul.</summary>
+    /// <summary>The axis of W holding the output channels when <paramref name="weights"/> is the weights of a layer (<see cref="IWeightLayout"/>).</summary>
     private static int? WeightChannelAxis(Node consumer, Graph graph, string weights)
     {
         if (consumer.Inputs.Count < 2 || consumer.Inputs[1] != weights || consumer.Inputs[0] == weights) return null;
-        return consumer.OpType switch
-        {
-            "Conv" => 0,
-            "Gemm" => consumer.GetInt("transB", 0) != 0 ? 0 : 1,
-            "MatMul" when graph[weights].Shape?.Length == 2 => 1,
-            _ => null,
-        };
+        return OperatorRegistry.Find(consumer.OpType) is IWeightLayout layer ? layer.OutputChannelAxis(consumer, graph) : null;
     }
 
     /// <summary>One scale per output channel; the weights must be symmetric (zero point 0, or 128 for uint8).</summary>

@@ -13,8 +13,11 @@ namespace ModelBaker.Core.Operators;
 /// explicit pads or auto_pad. W is [M, C/group, k…]; the optional B has one value per output channel M.
 /// Float reference for any spatial rank; plans run 1-D and 2-D convolutions (1-D as height 1) with constant W and B.
 /// </summary>
-public sealed class Conv : IOperator, IChannelMapping, IBakeTimeInputs
+public sealed class Conv : IOperator, IChannelMapping, IBakeTimeInputs, IWeightLayout
 {
+    /// <summary>W is [M, C/group, kh, kw]: output channels first.</summary>
+    public int? OutputChannelAxis(Node node, Graph graph) => 0;
+
     /// <summary>Inputs exporters write as initializers: 1, 2.</summary>
     public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1, 2 };
 
@@ -29,7 +32,7 @@ public sealed class Conv : IOperator, IChannelMapping, IBakeTimeInputs
         if (hasBias && !graph[node.Inputs[2]].IsConstant) return new ChannelFlow.Opaque("its bias is computed at run time", WeightInput: 1);
         int inputChannels = graph[node.Inputs[0]].Shape![1];
         long group = node.GetInt("group", 1);
-        if (group == 1) return new ChannelFlow.Filters(1, OutputAxis: 0, InputAxis: 1, hasBias ? 2 : null, NeedsTracedInput: true);
+        if (group == 1) return new ChannelFlow.Filters(1, OutputAxis: OutputChannelAxis(node, graph)!.Value, InputAxis: 1, hasBias ? 2 : null, NeedsTracedInput: true);
         if (group == inputChannels && weights.Shape[0] == inputChannels) return new ChannelFlow.Depthwise(1, hasBias ? 2 : null);
         return new ChannelFlow.Opaque($"it is a grouped convolution ({group} groups)", WeightInput: 1);
     }

@@ -11,8 +11,11 @@ namespace ModelBaker.Core.Operators;
 /// Y = alpha · A' · B' + beta · C, where A' is A ([M,K]) or its transpose (transA), B' is B ([K,N]) or its
 /// transpose (transB), and the optional C broadcasts one way to [M,N].
 /// </summary>
-public sealed class Gemm : IOperator, IChannelMapping, IBakeTimeInputs
+public sealed class Gemm : IOperator, IChannelMapping, IBakeTimeInputs, IWeightLayout
 {
+    /// <summary>B is [K, N], or [N, K] when transposed (transB = 1).</summary>
+    public int? OutputChannelAxis(Node node, Graph graph) => node.GetInt("transB", 0) != 0 ? 0 : 1;
+
     /// <summary>Inputs exporters write as initializers: 1, 2.</summary>
     public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1, 2 };
 
@@ -24,8 +27,8 @@ public sealed class Gemm : IOperator, IChannelMapping, IBakeTimeInputs
             return new ChannelFlow.Opaque("its input is transposed (transA = 1)", graph[node.Inputs[1]].IsConstant ? 1 : null);
         if (!graph[node.Inputs[1]].IsConstant) return new ChannelFlow.Opaque("its weights are computed at run time");
         if (hasBias && !graph[node.Inputs[2]].IsConstant) return new ChannelFlow.Opaque("its bias is computed at run time", WeightInput: 1);
-        bool transB = node.GetInt("transB", 0) != 0;
-        return new ChannelFlow.Filters(1, OutputAxis: transB ? 0 : 1, InputAxis: transB ? 1 : 0, hasBias ? 2 : null, NeedsTracedInput: false);
+        int outputAxis = OutputChannelAxis(node, graph)!.Value;
+        return new ChannelFlow.Filters(1, outputAxis, InputAxis: 1 - outputAxis, hasBias ? 2 : null, NeedsTracedInput: false);
     }
 
     public string OpType => "Gemm";

@@ -11,15 +11,18 @@ namespace ModelBaker.Core.Operators;
 /// numpy.matmul: the last two dimensions multiply as matrices, the leading (batch) dimensions broadcast.
 /// A 1-D A is a row vector and a 1-D B a column vector; the added dimension is removed from the result.
 /// </summary>
-public sealed class MatMul : IOperator, IChannelMapping, IBakeTimeInputs
+public sealed class MatMul : IOperator, IChannelMapping, IBakeTimeInputs, IWeightLayout
 {
+    /// <summary>A 2-D B is [K, N]; a batched one has no single layout.</summary>
+    public int? OutputChannelAxis(Node node, Graph graph) => graph[node.Inputs[1]].Shape?.Length == 2 ? 1 : null;
+
     /// <summary>Inputs exporters write as initializers: 1.</summary>
     public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1 };
 
     /// <summary>One neuron per column of a constant 2-D B, for a 2-D A.</summary>
     public ChannelFlow ChannelFlow(Node node, Graph graph) =>
         graph[node.Inputs[1]].Constant is { Shape.Length: 2 } && graph[node.Inputs[0]].Shape?.Length == 2
-            ? new ChannelFlow.Filters(1, OutputAxis: 1, InputAxis: 0, null, NeedsTracedInput: false)
+            ? new ChannelFlow.Filters(1, OutputAxis: OutputChannelAxis(node, graph)!.Value, InputAxis: 0, null, NeedsTracedInput: false)
             : new ChannelFlow.Opaque("its weights are computed at run time or it is batched", graph[node.Inputs[1]].IsConstant ? 1 : null);
 
     public string OpType => "MatMul";
