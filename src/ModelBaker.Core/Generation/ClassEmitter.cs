@@ -69,10 +69,14 @@ public static class ClassEmitter
 
         var helpers = plan.Kernels.SelectMany(k => k.Helpers);
         if (plan.Inputs.Concat(plan.Outputs).Any(t => t.IsQuantized)) helpers = helpers.Append(nameof(Kernels.FixedPoint));
-        foreach (string helper in helpers.Distinct().OrderBy(n => n, System.StringComparer.Ordinal))
+        // Only the reference implementations the steps call, and what those call in turn.
+        var names = helpers.Distinct().OrderBy(n => n, System.StringComparer.Ordinal).ToList();
+        var blocks = UnusedHelpers.Prune(code.ToString(), names.Select(KernelSources.Get).ToList());
+        for (int i = 0; i < names.Count; i++)
         {
-            code.Line().Line($"// Reference implementation from ModelBaker's Kernels/{helper}.cs.");
-            code.Block(KernelSources.Get(helper));
+            if (blocks[i].Length == 0) continue;
+            code.Line().Line($"// Reference implementation from ModelBaker's Kernels/{names[i]}.cs.");
+            code.Block(blocks[i]);
         }
 
         code.Close().Close();

@@ -87,10 +87,15 @@ public static class NanoClassEmitter
 
         var helpers = plan.Kernels.SelectMany(k => k.NanoHelpers!);
         if (plan.Inputs.Concat(plan.Outputs).Any(t => t.IsQuantized)) helpers = helpers.Append(nameof(Kernels.FixedPoint));
-        foreach (string helper in helpers.Distinct().OrderBy(n => n, StringComparer.Ordinal))
+        // Only the reference implementations the steps call, and what those call in turn.
+        var names = helpers.Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
+        var blocks = UnusedHelpers.Prune(code.ToString(), names.Select(n => WithoutNetOnlyAttributes(KernelSources.Get(n))).ToList());
+        for (int i = 0; i < names.Count; i++)
         {
+            if (blocks[i].Length == 0) continue;
+            string helper = names[i];
             code.Line().Line($"// Reference implementation from ModelBaker's Kernels/{helper.Split('#')[0]}.cs{(helper.Contains("#") ? $" (block {helper.Split('#')[1]})" : "")}.");
-            code.Block(WithoutNetOnlyAttributes(KernelSources.Get(helper)));
+            code.Block(blocks[i]);
         }
 
         code.Close().Close();

@@ -58,4 +58,16 @@ public sealed class GeneratedSourceSnapshotTests
         Snapshot.Match("TinyClassifier.NanoFramework", source);
         NanoFramework.NanoCompiler.AssertNanoFrameworkClean(source);
     }
+
+    [Fact]
+    public void The_class_holds_only_the_helpers_its_steps_call()
+    {
+        // The float Softmax kernel's file also has LogSoftmax; int8 steps requantize with Requantize alone.
+        string floats = ClassEmitter.Emit(Baker.Bake(new BakeOptions(TinyModel(), "TinyClassifier", "Snapshots") { Precision = Precision.Float32 }, new RecordingLog()));
+        Assert.Contains("private static void Softmax(", floats);
+        Assert.DoesNotContain("LogSoftmax", floats);
+        string int8 = ClassEmitter.Emit(Baker.Bake(new BakeOptions(TinyModel(), "TinyClassifier", "Snapshots"), new RecordingLog()));
+        Assert.Contains("private static sbyte Requantize(", int8);
+        Assert.DoesNotContain("MultiplyByQuantizedMultiplier", int8);
+    }
 }
