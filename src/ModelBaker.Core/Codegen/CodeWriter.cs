@@ -53,13 +53,15 @@ public sealed class CodeWriter
     private readonly Dictionary<string, string> _locals = new();
 
     /// <summary>
-    /// The local a method declared for <paramref name="expression"/> ("int8s.Slice(4, 3)" → "activated"), or the
-    /// expression itself outside such a method: generated calls name their tensors.
+    /// The local a method declared for <paramref name="key"/> (a tensor: "activated" for int8s.Slice(4, 3)), or
+    /// <paramref name="expression"/> outside such a method: generated calls name their tensors.
     /// </summary>
-    public string Local(string expression) => _locals.TryGetValue(expression, out var name) ? name : expression;
+    public string Local(string key, string expression) => _locals.TryGetValue(key, out var name) ? name : expression;
 
-    /// <summary>From now on <paramref name="expression"/> is written as <paramref name="name"/> (until <see cref="ForgetLocals"/>).</summary>
-    public void NameLocal(string expression, string name) => _locals[expression] = name;
+    public bool HasLocal(string key) => _locals.ContainsKey(key);
+
+    /// <summary>From now on <paramref name="key"/> is written as <paramref name="name"/> (until <see cref="ForgetLocals"/>).</summary>
+    public void NameLocal(string key, string name) => _locals[key] = name;
 
     public void ForgetLocals() => _locals.Clear();
 

@@ -228,26 +228,26 @@ public static class ClassEmitter
 
     /// <summary>
     /// One named span per tensor the steps read or write, a view of its arena, so that calls read
-    /// <c>FullyConnected(features, …, activated)</c> rather than <c>int8s.Slice(0, 4)</c>. Tensors that share their
-    /// bytes (a Reshape's view) share the local of the first.
+    /// <c>FullyConnected(features, …, activated)</c> rather than <c>int8s.Slice(0, 4)</c>. A view that shares a tensor's
+    /// slice (a Reshape) shares its local; tensors that reuse a place later have their own.
     /// </summary>
     private static void EmitTensorLocals(CodeWriter code, BakedPlan plan)
     {
         var taken = new HashSet<string>(plan.ArenaLengths.Keys.Select(Arenas.Name), System.StringComparer.Ordinal);
         // The plan keeps the shapes of the model's inputs and outputs; the steps between know only element counts.
-        var shapes = plan.Inputs.Concat(plan.Outputs).GroupBy(t => t.Slice.Expression()).ToDictionary(g => g.Key, g => ShapeText(g.First().Shape));
+        var shapes = plan.Inputs.Concat(plan.Outputs).GroupBy(t => t.Slice.LocalKey).ToDictionary(g => g.Key, g => ShapeText(g.First().Shape));
         foreach (var slice in plan.Kernels.SelectMany(k => k.Reads.Append(k.Output)))
         {
             string expression = slice.Expression();
-            if (code.Local(expression) != expression) continue;
+            if (code.HasLocal(slice.LocalKey)) continue;
             string stem = Names.Camel(slice.TensorName).TrimStart('_', '@');
             if (stem.Length == 0 || char.IsDigit(stem[0])) stem = "tensor" + stem;
             string name = stem;
             for (int n = 2; taken.Contains(name) || Names.IsKeyword(name); n++) name = stem + n;
             taken.Add(name);
-            string size = shapes.TryGetValue(expression, out var shape) ? shape : $"{slice.Length} values";
+            string size = shapes.TryGetValue(slice.LocalKey, out var shape) ? shape : $"{slice.Length} values";
             code.Line($"Span<{Arenas.CSharpType(slice.Type)}> {name} = {expression}; // '{CodeWriter.Comment(slice.TensorName)}' {size}");
-            code.NameLocal(expression, name);
+            code.NameLocal(slice.LocalKey, name);
         }
     }
 

@@ -30,7 +30,13 @@ public sealed class ArenaSlice
     public string Expression() => $"{Arenas.Name(Type)}.Slice({Offset}, {Length})";
 
     /// <summary>The slice in code being written: the named local the method declared for it, else <see cref="Expression()"/>.</summary>
-    public string Expression(Codegen.CodeWriter code) => code.Local(Expression());
+    public string Expression(Codegen.CodeWriter code) => code.Local(LocalKey, Expression());
+
+    /// <summary>
+    /// What names this tensor's local: its name and place. Tensors that reuse one place at different times (the memory
+    /// planner's doing) get locals of their own; a view that shares a tensor's slice shares its local.
+    /// </summary>
+    public string LocalKey => TensorName + "\n" + Expression();
 
     /// <summary>"int8s, 64" — how the nanoFramework flavour addresses the slice: its arena array and offset.</summary>
     public string NanoArguments() => $"{Arenas.Name(Type)}, {Offset}";

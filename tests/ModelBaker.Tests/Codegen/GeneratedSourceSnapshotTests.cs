@@ -70,4 +70,31 @@ public sealed class GeneratedSourceSnapshotTests
         Assert.Contains("private static sbyte Requantize(", int8);
         Assert.DoesNotContain("MultiplyByQuantizedMultiplier", int8);
     }
+
+    [Fact]
+    public void Tensors_that_reuse_one_place_in_the_arena_keep_names_of_their_own()
+    {
+        // x → h1 → h2 → h3 → y, 8 values each: the planner puts h3 where h1 was (and h2 where x was).
+        var builder = new GraphBuilder().Input("x", 1, 8);
+        string previous = "x";
+        foreach (string name in new[] { "h1", "h2", "h3", "y" })
+        {
+            builder.Constant(name + "_w", T.F(T.S(8, 8), Enumerable.Range(0, 64).Select(i => (i % 9 - 4) / 8f).ToArray()))
+                .Node("MatMul", new[] { previous, name + "_w" }, new[] { name });
+            previous = name;
+        }
+        string folder = Path.Combine(Path.GetTempPath(), "modelbaker-chain-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        string path = Path.Combine(folder, "chain.onnx");
+        OnnxModelWriter.Save(builder.Output("y").Graph, path);
+        var plan = Baker.Bake(new BakeOptions(path, "Chain", "Snapshots") { Precision = Precision.Float32 }, new RecordingLog());
+        var h1 = plan.Kernels.Single(k => k.Output.TensorName == "h1").Output;
+        var h3 = plan.Kernels.Single(k => k.Output.TensorName == "h3").Output;
+        Assert.Equal(h1.Expression(), h3.Expression()); // the premise: one place, two tensors
+        string source = ClassEmitter.Emit(plan);
+        Assert.Contains($"Span<float> h1 = {h1.Expression()};", source);
+        Assert.Contains($"Span<float> h3 = {h3.Expression()};", source);
+        Assert.Contains(", h3);", source); // the third step writes to h3, not to h1
+        GeneratedAssembly.Compile(source, "Snapshots.Chain");
+    }
 }
