@@ -214,7 +214,7 @@ public static class ClassEmitter
     {
         string parameters = string.Join(", ", plan.ArenaLengths.Keys.Select(t => $"Span<{Arenas.CSharpType(t)}> {Arenas.Name(t)}"));
         code.Open($"private static void Run({parameters})");
-        EmitTensorLocals(code, plan);
+        EmitTensorLocals(code, plan, nano: false);
         for (int i = 0; i < plan.Kernels.Count; i++)
         {
             var kernel = plan.Kernels[i];
@@ -231,7 +231,8 @@ public static class ClassEmitter
     /// <c>FullyConnected(features, …, activated)</c> rather than <c>int8s.Slice(0, 4)</c>. A view that shares a tensor's
     /// slice (a Reshape) shares its local; tensors that reuse a place later have their own.
     /// </summary>
-    private static void EmitTensorLocals(CodeWriter code, BakedPlan plan)
+    /// <param name="nano">The nanoFramework flavour: each tensor's offset in its arena array as a named constant (no IL local, no cost).</param>
+    internal static void EmitTensorLocals(CodeWriter code, BakedPlan plan, bool nano)
     {
         var taken = new HashSet<string>(plan.ArenaLengths.Keys.Select(Arenas.Name), System.StringComparer.Ordinal);
         // The plan keeps the shapes of the model's inputs and outputs; the steps between know only element counts.
@@ -246,7 +247,9 @@ public static class ClassEmitter
             for (int n = 2; taken.Contains(name) || Names.IsKeyword(name); n++) name = stem + n;
             taken.Add(name);
             string size = shapes.TryGetValue(slice.LocalKey, out var shape) ? shape : $"{slice.Length} values";
-            code.Line($"Span<{Arenas.CSharpType(slice.Type)}> {name} = {expression}; // '{CodeWriter.Comment(slice.TensorName)}' {size}");
+            code.Line(nano
+                ? $"const int {name} = {slice.Offset}; // '{CodeWriter.Comment(slice.TensorName)}' {size} in {Arenas.Name(slice.Type)}"
+                : $"Span<{Arenas.CSharpType(slice.Type)}> {name} = {expression}; // '{CodeWriter.Comment(slice.TensorName)}' {size}");
             code.NameLocal(slice.LocalKey, name);
         }
     }

@@ -80,7 +80,7 @@ public sealed class ArgMaxInt8 : Int8Kernel
     public override IEnumerable<string> NanoHelpers => new[] { nameof(ArgMaxInt8) + "#Nano" };
 
     public override void EmitNanoCall(CodeWriter code, string name) =>
-        code.Line($"ArgMax({Input.NanoArguments()}, outer: {Outer}, size: {Size}, inner: {Inner}, selectLastIndex: {(SelectLastIndex ? "true" : "false")}, {Output.NanoArguments()});");
+        code.Line($"ArgMax({Input.NanoArguments(code)}, outer: {Outer}, size: {Size}, inner: {Inner}, selectLastIndex: {(SelectLastIndex ? "true" : "false")}, {Output.NanoArguments(code)});");
 
     public override void WritePayload(PlanBinaryWriter w)
     {

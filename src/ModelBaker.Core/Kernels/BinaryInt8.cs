@@ -229,13 +229,13 @@ public sealed class BinaryInt8 : Int8Kernel
 
     public override void EmitNanoCall(CodeWriter code, string name) =>
         code.Line($"Binary({(int)Operation} /* {Operation} */,")
-            .Line($"    {NanoExpression(A, name + "A")}, {name}AStrides, aZeroPoint: {ATerm.ZeroPoint}, aMultiplier: {ATerm.Multiplier}, aShift: {ATerm.Shift},")
-            .Line($"    {NanoExpression(B, name + "B")}, {name}BStrides, bZeroPoint: {BTerm.ZeroPoint}, bMultiplier: {BTerm.Multiplier}, bShift: {BTerm.Shift},")
+            .Line($"    {NanoExpression(code, A, name + "A")}, {name}AStrides, aZeroPoint: {ATerm.ZeroPoint}, aMultiplier: {ATerm.Multiplier}, aShift: {ATerm.Shift},")
+            .Line($"    {NanoExpression(code, B, name + "B")}, {name}BStrides, bZeroPoint: {BTerm.ZeroPoint}, bMultiplier: {BTerm.Multiplier}, bShift: {BTerm.Shift},")
             .Line($"    {name}Shape, outputMultiplier: {OutputMultiplier}, outputShift: {OutputShift}, outputZeroPoint: {OutputZeroPoint},")
-            .Line($"    activationMin: {ActivationMin}, activationMax: {ActivationMax}, {Output.NanoArguments()}, outputLength: {Output.Length});");
+            .Line($"    activationMin: {ActivationMin}, activationMax: {ActivationMax}, {Output.NanoArguments(code)}, outputLength: {Output.Length});");
 
-    private static string NanoExpression(Operand<sbyte> operand, string constantName) =>
-        operand.IsConstant ? constantName + ", 0" : operand.Slice!.NanoArguments();
+    private static string NanoExpression(CodeWriter code, Operand<sbyte> operand, string constantName) =>
+        operand.IsConstant ? constantName + ", 0" : operand.Slice!.NanoArguments(code);
 
     /// <summary>
     /// An operand read at exactly the output's index (same length, not broadcast), when the other operand is not the

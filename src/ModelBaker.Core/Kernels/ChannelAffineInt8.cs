@@ -105,8 +105,8 @@ public sealed class ChannelAffineInt8 : Int8Kernel
     public override IEnumerable<string> NanoHelpers => new[] { nameof(ChannelAffineInt8) + "#Nano", nameof(FixedPoint) };
 
     public override void EmitNanoCall(CodeWriter code, string name) =>
-        code.Line($"ChannelAffine({Input.NanoArguments()}, length: {Input.Length}, inner: {Inner}, {name}Weights, {name}Bias, {name}Multipliers, {name}Shifts,")
-            .Line($"    {OutputStage.Arguments}, {Output.NanoArguments()});");
+        code.Line($"ChannelAffine({Input.NanoArguments(code)}, length: {Input.Length}, inner: {Inner}, {name}Weights, {name}Bias, {name}Multipliers, {name}Shifts,")
+            .Line($"    {OutputStage.Arguments}, {Output.NanoArguments(code)});");
 
     /// <summary>Element i is read only to write element i.</summary>
     public override ArenaSlice? InPlaceInput => Input;

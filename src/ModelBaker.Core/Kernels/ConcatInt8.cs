@@ -134,7 +134,7 @@ public sealed class ConcatInt8 : Int8Kernel
         for (int i = 0; i < Parts.Count; i++)
         {
             var part = Parts[i];
-            string input = part.Constant != null ? $"{name}Part{i}, 0" : part.Slice!.NanoArguments();
+            string input = part.Constant != null ? $"{name}Part{i}, 0" : part.Slice!.NanoArguments(code);
             string output = $"{Arenas.Name(Output.Type)}, outputOffset: {Output.Offset + OffsetOf(i)}, outputStride: {OutputStride}";
             if (part.Requantize)
                 code.Line($"RequantizeBlocks({input}, length: {part.Length}, blockLength: {part.BlockLength}, {output},")

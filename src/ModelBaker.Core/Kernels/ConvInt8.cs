@@ -305,11 +305,11 @@ public sealed class ConvInt8 : Int8Kernel
     {
         string[] geometry = Geometry.Arguments();
         code.Line(Encoded.Encoding == WeightEncoding.Dense
-                ? $"Conv({Input.NanoArguments()}, {name}Weights, {name}Bias, {name}Multipliers, {name}Shifts,"
-                : $"ConvEncoded({Input.NanoArguments()}, {Encoded.DecodeArguments(name)}, {name}Row, {name}Bias, {name}Multipliers, {name}Shifts,")
+                ? $"Conv({Input.NanoArguments(code)}, {name}Weights, {name}Bias, {name}Multipliers, {name}Shifts,"
+                : $"ConvEncoded({Input.NanoArguments(code)}, {Encoded.DecodeArguments(name)}, {name}Row, {name}Bias, {name}Multipliers, {name}Shifts,")
             .Line($"    {geometry[0]}")
             .Line($"    {geometry[1]}")
-            .Line($"    inputZeroPoint: {InputZeroPoint}, {OutputStage.Arguments}, {Output.NanoArguments()});");
+            .Line($"    inputZeroPoint: {InputZeroPoint}, {OutputStage.Arguments}, {Output.NanoArguments(code)});");
     }
 
     public override void WritePayload(PlanBinaryWriter w)

@@ -581,7 +581,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
         _ => "#NanoClustered",
     }, nameof(FixedPoint) };
 
-    public override void EmitNanoCall(CodeWriter code, string name) => EmitCall(code, name, Input.NanoArguments(), Output.NanoArguments(), noMask: "NoMask");
+    public override void EmitNanoCall(CodeWriter code, string name) => EmitCall(code, name, Input.NanoArguments(code), Output.NanoArguments(code), noMask: "NoMask");
 
     public override void WritePayload(PlanBinaryWriter w)
     {

@@ -127,7 +127,7 @@ public sealed class LogSoftmaxInt8 : Int8Kernel
     public override IEnumerable<string> NanoHelpers => new[] { nameof(LogSoftmaxInt8) + "#Nano" };
 
     public override void EmitNanoCall(CodeWriter code, string name) =>
-        code.Line($"LogSoftmax({Input.NanoArguments()}, outer: {Outer}, size: {Size}, inner: {Inner}, {name}ExpTable, {name}DiffTable, {name}Log2Table, {Output.NanoArguments()});");
+        code.Line($"LogSoftmax({Input.NanoArguments(code)}, outer: {Outer}, size: {Size}, inner: {Inner}, {name}ExpTable, {name}DiffTable, {name}Log2Table, {Output.NanoArguments(code)});");
 
     public override void WritePayload(PlanBinaryWriter w)
     {

@@ -84,7 +84,7 @@ public sealed class LookupInt8 : Int8Kernel
     public override IEnumerable<string> NanoHelpers => new[] { nameof(LookupInt8) + "#Nano" };
 
     public override void EmitNanoCall(CodeWriter code, string name) =>
-        code.Line($"Lookup({Input.NanoArguments()}, length: {Input.Length}, {name}Table, {Output.NanoArguments()});");
+        code.Line($"Lookup({Input.NanoArguments(code)}, length: {Input.Length}, {name}Table, {Output.NanoArguments(code)});");
 
     /// <summary>Element i is read only to write element i.</summary>
     public override ArenaSlice? InPlaceInput => Input;

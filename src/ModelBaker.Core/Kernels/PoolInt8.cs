@@ -198,7 +198,7 @@ public sealed class PoolInt8 : Int8Kernel
     public override void EmitNanoCall(CodeWriter code, string name)
     {
         string[] g = Geometry.Arguments();
-        code.Line($"Pool({(int)Pooling} /* {Pooling} */, {Input.NanoArguments()},").Line($"    {g[0]}").Line($"    {g[1]}").Line($"    {g[2]}").Line($"    zeroPoint: {ZeroPoint}, {Output.NanoArguments()});");
+        code.Line($"Pool({(int)Pooling} /* {Pooling} */, {Input.NanoArguments(code)},").Line($"    {g[0]}").Line($"    {g[1]}").Line($"    {g[2]}").Line($"    zeroPoint: {ZeroPoint}, {Output.NanoArguments(code)});");
     }
 
     public override void WritePayload(PlanBinaryWriter w)

@@ -131,8 +131,8 @@ public sealed class ReduceInt8 : Int8Kernel
     public override IEnumerable<string> NanoHelpers => new[] { nameof(ReduceInt8) + "#Nano", nameof(FixedPoint) };
 
     public override void EmitNanoCall(CodeWriter code, string name) =>
-        code.Line($"Reduce({(int)Operation} /* {Operation} */, {Input.NanoArguments()}, {name}KeptShape, {name}KeptStrides, {name}ReducedOffsets,")
-            .Line($"    inputZeroPoint: {InputZeroPoint}, multiplier: {Multiplier}, shift: {Shift}, outputZeroPoint: {OutputZeroPoint}, {Output.NanoArguments()}, outputLength: {Output.Length});");
+        code.Line($"Reduce({(int)Operation} /* {Operation} */, {Input.NanoArguments(code)}, {name}KeptShape, {name}KeptStrides, {name}ReducedOffsets,")
+            .Line($"    inputZeroPoint: {InputZeroPoint}, multiplier: {Multiplier}, shift: {Shift}, outputZeroPoint: {OutputZeroPoint}, {Output.NanoArguments(code)}, outputLength: {Output.Length});");
 
     public override void WritePayload(PlanBinaryWriter w)
     {

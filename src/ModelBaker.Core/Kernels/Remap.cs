@@ -137,7 +137,7 @@ public sealed class Remap : FloatKernel
     public override IEnumerable<string>? NanoHelpers => Output.Type == ElementType.Int8 ? new[] { nameof(Remap) + "#Nano" } : null;
 
     public override void EmitNanoCall(CodeWriter code, string name) =>
-        code.Line($"RemapElements({Input.NanoArguments()}, {name}Shape, {name}Offsets, padding: {TypedArrays.Literal(Padding, 0)}, {Output.NanoArguments()}, outputLength: {Output.Length});");
+        code.Line($"RemapElements({Input.NanoArguments(code)}, {name}Shape, {name}Offsets, padding: {TypedArrays.Literal(Padding, 0)}, {Output.NanoArguments(code)}, outputLength: {Output.Length});");
 
     public override void WritePayload(PlanBinaryWriter w)
     {

@@ -106,7 +106,7 @@ public sealed class SoftmaxInt8 : Int8Kernel
     public override IEnumerable<string> NanoHelpers => new[] { nameof(SoftmaxInt8) + "#Nano" };
 
     public override void EmitNanoCall(CodeWriter code, string name) =>
-        code.Line($"Softmax({Input.NanoArguments()}, outer: {Outer}, size: {Size}, inner: {Inner}, {name}ExpTable, {Output.NanoArguments()});");
+        code.Line($"Softmax({Input.NanoArguments(code)}, outer: {Outer}, size: {Size}, inner: {Inner}, {name}ExpTable, {Output.NanoArguments(code)});");
 
     public override void WritePayload(PlanBinaryWriter w)
     {

@@ -41,5 +41,8 @@ public sealed class ArenaSlice
     /// <summary>"int8s, 64" — how the nanoFramework flavour addresses the slice: its arena array and offset.</summary>
     public string NanoArguments() => $"{Arenas.Name(Type)}, {Offset}";
 
+    /// <summary>The same in code being written: "int8s, activated" where the method declared the offset as a constant.</summary>
+    public string NanoArguments(Codegen.CodeWriter code) => $"{Arenas.Name(Type)}, {code.Local(LocalKey, Offset.ToString(System.Globalization.CultureInfo.InvariantCulture))}";
+
     public override string ToString() => $"{TensorName}:{Type}@{Offset}+{Length}";
 }
