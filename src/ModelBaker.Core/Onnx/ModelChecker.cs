@@ -40,13 +40,16 @@ internal static class ModelChecker
                 $"'{name}' declares ONNX IR version {model.IrVersion}; ModelBaker reads IR versions 1 to {MaxIrVersion}. " +
                 (model.IrVersion < 1 ? "The model file is damaged or was not written by an ONNX exporter; re-export it." : "Re-export the model with an older ONNX (onnx.version_converter, or the exporter's opset option)."));
 
-        var domains = new HashSet<string>();
+        // The same import written twice is harmless (some converters do it, and ONNX Runtime takes it); two versions of
+        // one operator set contradict each other.
+        var domains = new Dictionary<string, long>();
         foreach (var import in model.OpsetImport)
         {
             string domain = OnnxImporter.IsDefaultDomain(import.Domain) ? "ai.onnx" : import.Domain;
-            if (!domains.Add(domain))
+            if (domains.TryGetValue(domain, out long earlier) && earlier != import.Version)
                 throw new BakeException(ErrorCodes.UnsupportedVersion,
-                    $"'{name}' imports operator set '{Text.Printable(domain)}' twice. The model file is damaged; re-export it.");
+                    $"'{name}' imports operator set '{Text.Printable(domain)}' twice, as versions {earlier} and {import.Version}. The model file is damaged; re-export it.");
+            domains[domain] = import.Version;
             long max = domain == "ai.onnx" ? MaxOpset : MaxDomainVersion;
             if (import.Version < 1 || import.Version > max)
                 throw new BakeException(ErrorCodes.UnsupportedVersion,
@@ -54,7 +57,7 @@ internal static class ModelChecker
                     (domain == "ai.onnx" ? ". Convert the model to an older opset (onnx.version_converter.convert_version) or export it with a lower opset." : ". The model file is damaged; re-export it."));
         }
         // From IR version 3 on, a model must say which operator sets it uses; before, opset 1 was implied.
-        if (model.IrVersion >= 3 && !domains.Contains("ai.onnx") && model.Graph.Node.Any(n => OnnxImporter.IsDefaultDomain(n.Domain)))
+        if (model.IrVersion >= 3 && !domains.ContainsKey("ai.onnx") && model.Graph.Node.Any(n => OnnxImporter.IsDefaultDomain(n.Domain)))
             throw new BakeException(ErrorCodes.UnsupportedVersion,
                 $"'{name}' (IR version {model.IrVersion}) uses standard ONNX operators but imports no version of the standard operator set. Re-export the model, or add the opset with onnx.helper.make_opsetid('', version).");
     }
