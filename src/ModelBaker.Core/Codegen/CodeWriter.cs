@@ -114,15 +114,7 @@ public sealed class CodeWriter
     /// with the quote, the backslash and every character outside printable ASCII written as an escape. It is the same
     /// literal in C# 1 through 13, and in the nanoFramework compiler's C# 9.
     /// </summary>
-    public static string StringLiteral(string text)
-    {
-        var literal = new StringBuilder(text.Length + 2).Append('"');
-        foreach (char c in text)
-        {
-            if (c == '"' || c == '\\') literal.Append('\\').Append(c);
-            else if (c >= ' ' && c <= '~') literal.Append(c);
-            else literal.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
-        }
-        return literal.Append('"').ToString();
-    }
+    public static string StringLiteral(string text) =>
+        // Quote and backslash escaped first; Printable then writes everything else as \uXXXX, one escape C# reads back.
+        "\"" + Diagnostics.Text.Printable(text.Replace("\\", "\\\\").Replace("\"", "\\\"")) + "\"";
 }

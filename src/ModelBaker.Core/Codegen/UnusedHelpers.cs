@@ -64,7 +64,7 @@ public static class UnusedHelpers
     {
         var lines = block.Replace("\r\n", "\n").Split('\n');
         var chunks = new List<Chunk>();
-        var preamble = new List<string>(); // comments and attributes of the next member, or loose lines
+        var preamble = new List<string>(); // the doc comments and attributes above the next line that is neither
         for (int i = 0; i < lines.Length; i++)
         {
             string line = lines[i];
@@ -105,7 +105,7 @@ public static class UnusedHelpers
                     if (lines[j] == "}") return j;
                 break;
             }
-            if (lines[i].Contains("=>") || (i > start && lines[i].StartsWith(" ", StringComparison.Ordinal) && lines[i - 1].Contains("=>")))
+            if (lines[i].Contains("=>"))
             {
                 for (int j = i; j < lines.Length; j++)
                     if (lines[j].TrimEnd().EndsWith(";", StringComparison.Ordinal)) return j;

@@ -214,16 +214,23 @@ public static class ClassEmitter
     {
         string parameters = string.Join(", ", plan.ArenaLengths.Keys.Select(t => $"Span<{Arenas.CSharpType(t)}> {Arenas.Name(t)}"));
         code.Open($"private static void Run({parameters})");
-        EmitTensorLocals(code, plan, nano: false);
+        EmitSteps(code, plan, stepNames, nano: false);
+        code.Close().Line();
+    }
+
+    /// <summary>The body of Run in either flavour: the tensors' named locals, then each step's call with its source.</summary>
+    internal static void EmitSteps(CodeWriter code, BakedPlan plan, string[] stepNames, bool nano)
+    {
+        EmitTensorLocals(code, plan, nano);
         for (int i = 0; i < plan.Kernels.Count; i++)
         {
             var kernel = plan.Kernels[i];
             code.Line();
             code.Line($"// Step {i + 1}: {CodeWriter.Comment(kernel.Source)} → '{CodeWriter.Comment(kernel.Output.TensorName)}'.");
-            kernel.EmitCall(code, stepNames[i]);
+            if (nano) kernel.EmitNanoCall(code, stepNames[i]);
+            else kernel.EmitCall(code, stepNames[i]);
         }
         code.ForgetLocals();
-        code.Close().Line();
     }
 
     /// <summary>
@@ -232,7 +239,7 @@ public static class ClassEmitter
     /// slice (a Reshape) shares its local; tensors that reuse a place later have their own.
     /// </summary>
     /// <param name="nano">The nanoFramework flavour: each tensor's offset in its arena array as a named constant (no IL local, no cost).</param>
-    internal static void EmitTensorLocals(CodeWriter code, BakedPlan plan, bool nano)
+    private static void EmitTensorLocals(CodeWriter code, BakedPlan plan, bool nano)
     {
         var taken = new HashSet<string>(plan.ArenaLengths.Keys.Select(Arenas.Name), System.StringComparer.Ordinal);
         // The plan keeps the shapes of the model's inputs and outputs; the steps between know only element counts.

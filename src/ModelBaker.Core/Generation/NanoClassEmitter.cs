@@ -172,15 +172,7 @@ public static class NanoClassEmitter
     {
         code.Line("/// <summary>The steps, on the arena (the caller holds the lock).</summary>");
         code.Open("private static void Run()");
-        ClassEmitter.EmitTensorLocals(code, plan, nano: true);
-        for (int i = 0; i < plan.Kernels.Count; i++)
-        {
-            var kernel = plan.Kernels[i];
-            code.Line();
-            code.Line($"// Step {i + 1}: {CodeWriter.Comment(kernel.Source)} → '{CodeWriter.Comment(kernel.Output.TensorName)}'.");
-            kernel.EmitNanoCall(code, stepNames[i]);
-        }
-        code.ForgetLocals();
+        ClassEmitter.EmitSteps(code, plan, stepNames, nano: true);
         code.Close().Line();
     }
 }

@@ -121,9 +121,10 @@ public static class Baker
         if (options.Target == CodeTarget.NanoFramework) NanoClassEmitter.EnsureSupported(plan);
 
         RequireCompilableSize(plan);
-        var validation = Validate(reference, plan, options);
-        var report = ReportBuilder.Build(reference, plan, quantization,
-            options.ValidationPath != null ? CalibrationSet.Open(options.ValidationPath, plan.Inputs) : calibration, validation);
+        // Opened (and its values checked) once: the quality gate and the report both read it.
+        var validationSet = options.ValidationPath != null ? CalibrationSet.Open(options.ValidationPath, plan.Inputs) : null;
+        var validation = validationSet != null ? Validate(reference, plan, validationSet, options) : null;
+        var report = ReportBuilder.Build(reference, plan, quantization, validationSet ?? calibration, validation);
         return new BakeResult(plan, report);
     }
 
@@ -220,10 +221,8 @@ public static class Baker
     }
 
     /// <summary>Float vs baked on the validation data, and the quality gate (MB1401) when MaxAccuracyDrop is set.</summary>
-    private static AccuracyResult? Validate(BakedPlan reference, BakedPlan plan, BakeOptions options)
+    private static AccuracyResult Validate(BakedPlan reference, BakedPlan plan, CalibrationSet inputs, BakeOptions options)
     {
-        if (options.ValidationPath == null) return null;
-        var inputs = CalibrationSet.Open(options.ValidationPath, plan.Inputs);
         var labels = options.ValidationLabelsPath != null ? Labels(options.ValidationLabelsPath, inputs.Count) : null;
         var result = Evaluation.Compare(reference, plan, inputs, labels);
         if (options.MaxAccuracyDrop is { } limit && result.Drop > limit)
