@@ -23,6 +23,20 @@ public static class KernelSources
         return line.Substring(spaces);
     }
 
+    private static Assembly Assembly => typeof(KernelSources).GetTypeInfo().Assembly;
+
+    /// <summary>The folder of Core whose file holds the block: Kernels, or Encodings for the weight encodings.</summary>
+    private static string Folder(string fileName) =>
+        Assembly.GetManifestResourceInfo("ModelBaker.Encodings." + fileName + ".cs") != null ? "Encodings" : "Kernels";
+
+    /// <summary>Where a helper's text comes from, for the comment above it in generated code: "Kernels/ConvInt8.cs (block Nano)".</summary>
+    public static string Origin(string helper)
+    {
+        int hash = helper.IndexOf('#');
+        string file = hash < 0 ? helper : helper.Substring(0, hash);
+        return $"{Folder(file)}/{file}.cs" + (hash < 0 ? "" : $" (block {helper.Substring(hash + 1)})");
+    }
+
     /// <param name="helper">
     /// A kernel file name ("FullyConnectedInt8") for its main block, or "File#Block" for a named block, marked
     /// <c>// &lt;emit Block&gt;</c> … <c>// &lt;/emit&gt;</c> (variants only some plans need, such as sparse encodings).
@@ -32,9 +46,9 @@ public static class KernelSources
         int hash = helper.IndexOf('#');
         string kernelFileName = hash < 0 ? helper : helper.Substring(0, hash);
         string begin = hash < 0 ? Begin : "// <emit " + helper.Substring(hash + 1) + ">";
-        string resource = "ModelBaker.Kernels." + kernelFileName + ".cs";
-        using var stream = typeof(KernelSources).GetTypeInfo().Assembly.GetManifestResourceStream(resource)
-            ?? throw new InvalidOperationException($"Kernel source '{resource}' is not embedded in {typeof(KernelSources).Assembly.GetName().Name}.");
+        string resource = "ModelBaker." + Folder(kernelFileName) + "." + kernelFileName + ".cs";
+        using var stream = Assembly.GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"Kernel source '{resource}' is not embedded in {Assembly.GetName().Name}.");
         using var reader = new StreamReader(stream);
         string[] lines = reader.ReadToEnd().Replace("\r\n", "\n").Split('\n');
         int first = Array.FindIndex(lines, l => l.Trim() == begin);
@@ -43,6 +57,14 @@ public static class KernelSources
         int indent = lines[first].Length - lines[first].TrimStart().Length;
         return string.Join("\n", lines.Skip(first + 1).Take(end - first - 1)
             .Select(l => Dedent(l, indent))
-            .Select(l => l.StartsWith("public static ", StringComparison.Ordinal) ? "private static " + l.Substring("public static ".Length) : l));
+            .Select(MadePrivate));
+    }
+
+    /// <summary>A member declared at the block's top level becomes private to the generated class (methods and nested classes).</summary>
+    private static string MadePrivate(string line)
+    {
+        foreach (string modifier in new[] { "public static ", "public sealed class ", "public abstract class " })
+            if (line.StartsWith(modifier, StringComparison.Ordinal)) return "private " + line.Substring("public ".Length);
+        return line;
     }
 }

@@ -8,7 +8,8 @@ namespace ModelBaker.Core.Codegen;
 /// <summary>
 /// Keeps, of the kernels' reference implementations copied into a generated class, only the methods something calls:
 /// a model whose int8 steps all requantize with FixedPoint.Requantize gets no MultiplyByQuantizedMultiplier. A method is
-/// kept when its name appears in the rest of the class or in a kept method; everything else in a block (fields,
+/// kept when its name appears in the rest of the class or in a kept method — so is a nested class (a weight encoding's
+/// row reader), which ends with a `}` at column 0; everything else in a block (fields,
 /// preprocessor lines) stays. The blocks are the kernels' own text (<see cref="KernelSources"/>), whose methods start at
 /// column 0 with their doc comments and attributes and end with a `}` at column 0 or, written with `=>`, at the first
 /// line ending in `;`.
@@ -16,6 +17,7 @@ namespace ModelBaker.Core.Codegen;
 public static class UnusedHelpers
 {
     private static readonly Regex MethodDeclaration = new(@"^(?:private|public|internal) static (?:unsafe )?[\w<>\[\],.? ]+? (\w+)(?:<[\w, ]+>)?\(", RegexOptions.Compiled);
+    private static readonly Regex ClassDeclaration = new(@"^(?:private|public|internal) (?:sealed |abstract )?class (\w+)", RegexOptions.Compiled);
 
     private sealed class Chunk
     {
@@ -75,6 +77,7 @@ public static class UnusedHelpers
                 continue;
             }
             var declaration = MethodDeclaration.Match(line);
+            if (!declaration.Success) declaration = ClassDeclaration.Match(line);
             var chunk = new List<string>(preamble) { line };
             preamble = new List<string>();
             if (!declaration.Success)
@@ -95,6 +98,12 @@ public static class UnusedHelpers
     /// <summary>The last line of the method declared at <paramref name="start"/>.</summary>
     private static int EndOf(string[] lines, int start)
     {
+        // A nested class (a weight encoding's row reader): to its closing brace at column 0.
+        if (ClassDeclaration.IsMatch(lines[start]))
+        {
+            for (int i = start + 1; i < lines.Length; i++)
+                if (lines[i] == "}") return i;
+        }
         // A body on the declaration's own line: "… Cast(…) { … }".
         if (lines[start].TrimEnd().EndsWith("}", StringComparison.Ordinal) && lines[start].Contains("{")) return start;
         for (int i = start; i < lines.Length; i++)

@@ -4,6 +4,7 @@ using System.Linq;
 using ModelBaker.Core.Calibration;
 using ModelBaker.Core.Plan;
 using ModelBaker.Core.Interpreter;
+using ModelBaker.Core.Kernels;
 
 namespace ModelBaker.Core.Compression;
 

@@ -4,6 +4,7 @@ using System.Linq;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
 using ModelBaker.Core.Options;
+using ModelBaker.Core.Kernels;
 
 namespace ModelBaker.Core.Compression;
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Kernels;
 
 namespace ModelBaker.Core.Compression;
 

@@ -75,7 +75,7 @@ public static class ClassEmitter
         for (int i = 0; i < names.Count; i++)
         {
             if (blocks[i].Length == 0) continue;
-            code.Line().Line($"// Reference implementation from ModelBaker's Kernels/{names[i]}.cs.");
+            code.Line().Line($"// Reference implementation from ModelBaker's {KernelSources.Origin(names[i])}.");
             code.Block(blocks[i]);
         }
 
@@ -112,16 +112,17 @@ public static class ClassEmitter
     }
 
     /// <summary>
-    /// What ScratchBytes counts: nothing when every kernel works in scalar locals; else the decoded weight rows of sparse
-    /// or clustered convolutions — one field each in the nanoFramework flavour, the largest one on the stack in .NET.
+    /// What ScratchBytes counts: nothing when every layer's weights are stored dense; else, in nanoFramework, a row buffer
+    /// per sparse or clustered layer (its weights are decoded a row at a time), and in .NET those layers' weights,
+    /// decoded once when the class is first used.
     /// </summary>
     private static int Scratch(BakedPlan plan, bool nano) =>
-        nano ? plan.Kernels.Sum(k => k.ScratchBytes) : plan.Kernels.Select(k => k.ScratchBytes).DefaultIfEmpty(0).Max();
+        nano ? plan.Kernels.Sum(k => k.ScratchBytes) : plan.Kernels.Sum(k => k.DecodedWeightBytes);
 
     private static string ScratchKind(int scratch, bool nano) =>
-        scratch == 0 ? "none, every kernel works in scalar locals"
-        : nano ? "a field per sparse or clustered convolution for its decoded weight row"
-        : "the largest weight row a sparse or clustered convolution decodes on the stack";
+        scratch == 0 ? "none, every layer's weights are read where they are stored"
+        : nano ? "a row buffer per sparse or clustered layer, which decodes its weights a row at a time"
+        : "the sparse or clustered layers' weights, decoded once when the class is first used";
 
     /// <summary>The arena size no placement can go below (MemoryPlanner.LowerBoundBytes).</summary>
     public static int LowerBoundBytes(BakedPlan plan) => MemoryPlanner.LowerBoundBytes(plan.Inputs, plan.Outputs, plan.Kernels);

@@ -94,7 +94,7 @@ public static class NanoClassEmitter
         {
             if (blocks[i].Length == 0) continue;
             string helper = names[i];
-            code.Line().Line($"// Reference implementation from ModelBaker's Kernels/{helper.Split('#')[0]}.cs{(helper.Contains("#") ? $" (block {helper.Split('#')[1]})" : "")}.");
+            code.Line().Line($"// Reference implementation from ModelBaker's {KernelSources.Origin(names[i])}.");
             code.Block(blocks[i]);
         }
 

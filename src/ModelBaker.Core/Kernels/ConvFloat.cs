@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Encodings;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Plan;
 using static ModelBaker.Core.Kernels.WindowBounds;
@@ -15,14 +17,20 @@ namespace ModelBaker.Core.Kernels;
 public sealed class ConvFloat : FloatKernel, IWeightedKernel
 {
     public ConvFloat(string source, ArenaSlice input, ArenaSlice output, ConvGeometry geometry, float[] weights, float[] bias,
+        float activationMin, float activationMax)
+        : this(source, input, output, geometry, FloatWeights.Dense(weights, geometry.OutputChannels, geometry.WeightsPerChannel), bias, activationMin, activationMax)
+    {
+    }
+
+    public ConvFloat(string source, ArenaSlice input, ArenaSlice output, ConvGeometry geometry, FloatWeights weights, float[] bias,
         float activationMin, float activationMax) : base(source)
     {
-        if (weights.Length != geometry.OutputChannels * geometry.WeightsPerChannel || bias.Length != geometry.OutputChannels)
+        if (weights.Units != geometry.OutputChannels || weights.Depth != geometry.WeightsPerChannel || bias.Length != geometry.OutputChannels)
             throw new ArgumentException("Weights or bias do not fit the convolution's geometry.");
         Input = input;
         Output = output;
         Geometry = geometry;
-        Weights = weights;
+        StoredWeights = weights;
         Bias = bias;
         ActivationMin = activationMin;
         ActivationMax = activationMax;
@@ -31,8 +39,10 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
     public ArenaSlice Input { get; }
     public override ArenaSlice Output { get; }
     public ConvGeometry Geometry { get; }
-    /// <summary>[output channels, input channels / groups, kernel height, kernel width], row-major.</summary>
-    public float[] Weights { get; }
+    /// <summary>The weights, dense or one value per output channel (a ConstantOfShape fill).</summary>
+    public FloatWeights StoredWeights { get; }
+    /// <summary>[output channels, input channels / groups, kernel height, kernel width], row-major (a fill written out).</summary>
+    public float[] Weights => StoredWeights.Values;
     public float[] Bias { get; }
     /// <summary>Output channels: pruning and reconstruction work on one row of weights per channel.</summary>
     public int Units => Geometry.OutputChannels;
@@ -64,8 +74,9 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
                     yield return patch;
                 }
     }
-    public override int Parameters => Weights.Length;
-    public override int ZeroParameters => System.Linq.Enumerable.Count(Weights, w => w == 0f);
+    public override int Parameters => StoredWeights.Count;
+    public override int ZeroParameters => StoredWeights.Zeros;
+    public override string Encoding => StoredWeights.UnitValues != null ? "uniform per channel" : "dense";
     public float ActivationMin { get; }
     public float ActivationMax { get; }
 
@@ -73,7 +84,7 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
     public bool IsLinear => float.IsNegativeInfinity(ActivationMin) && float.IsPositiveInfinity(ActivationMax);
 
     public override FloatKernel? WithActivation(string source, ArenaSlice output, float min, float max) =>
-        new ConvFloat(source, Input, output, Geometry, Weights, Bias, Math.Min(Math.Max(ActivationMin, min), max), Math.Min(Math.Max(ActivationMax, min), max)); // composed clamps, even disjoint ones
+        new ConvFloat(source, Input, output, Geometry, StoredWeights, Bias, Math.Min(Math.Max(ActivationMin, min), max), Math.Min(Math.Max(ActivationMax, min), max)); // composed clamps, even disjoint ones
 
     /// <summary>
     /// A constant addend with one value per output channel ([C,1,1], [1,C,1,1], [C,1] for 1-D, a scalar …) folds into the
@@ -86,7 +97,7 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
         if (extra == null) return null;
         var bias = new float[Bias.Length];
         for (int m = 0; m < bias.Length; m++) bias[m] = Bias[m] + extra[m];
-        return new ConvFloat(source, Input, output, Geometry, Weights, bias, ActivationMin, ActivationMax);
+        return new ConvFloat(source, Input, output, Geometry, StoredWeights, bias, ActivationMin, ActivationMax);
     }
 
     /// <summary>
@@ -96,15 +107,9 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
     public override FloatKernel? WithChannelAffine(string source, ArenaSlice output, int[] outputShape, float[] scale, float[] shift)
     {
         if (!IsLinear || scale.Length != Geometry.OutputChannels) return null;
-        int per = Geometry.WeightsPerChannel;
-        var weights = new float[Weights.Length];
         var bias = new float[Bias.Length];
-        for (int m = 0; m < bias.Length; m++)
-        {
-            for (int i = 0; i < per; i++) weights[m * per + i] = Weights[m * per + i] * scale[m];
-            bias[m] = Bias[m] * scale[m] + shift[m];
-        }
-        return new ConvFloat(source, Input, output, Geometry, weights, bias, ActivationMin, ActivationMax);
+        for (int m = 0; m < bias.Length; m++) bias[m] = Bias[m] * scale[m] + shift[m];
+        return new ConvFloat(source, Input, output, Geometry, StoredWeights.ScaledPerUnit(scale), bias, ActivationMin, ActivationMax);
     }
 
     /// <summary>
@@ -129,8 +134,8 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
 
     public override KernelKind Kind => KernelKind.ConvFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
-    public override int WeightBytes => 4 * (Weights.Length + Bias.Length);
-    public override IEnumerable<string> Helpers => new[] { nameof(ConvFloat), nameof(WindowBounds) };
+    public override int WeightBytes => StoredWeights.Bytes + 4 * Bias.Length;
+    public override IEnumerable<string> Helpers => new[] { nameof(ConvFloat), nameof(WindowBounds) }.Concat(StoredWeights.Helpers);
 
     public override void Run(PlanArena arena)
     {
@@ -215,11 +220,11 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
     {
         w.Slice(Input); w.Slice(Output);
         Geometry.Write(w);
-        w.Floats(Weights); w.Floats(Bias); w.Float(ActivationMin); w.Float(ActivationMax);
+        StoredWeights.Write(w); w.Floats(Bias); w.Float(ActivationMin); w.Float(ActivationMax);
     }
 
     public static ConvFloat Read(PlanBinaryReader r, string source) =>
-        new(source, r.Slice(), r.Slice(), ConvGeometry.Read(r), r.Floats(), r.Floats(), r.Float(), r.Float());
+        new(source, r.Slice(), r.Slice(), ConvGeometry.Read(r), FloatWeights.Read(r), r.Floats(), r.Float(), r.Float());
 
     public override void EmitCall(CodeWriter code, string name)
     {
@@ -233,8 +238,7 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
     public override void EmitData(CodeWriter code, string name)
     {
         var g = Geometry;
-        EmitArrays.Floats(code, $"{name}Weights", Weights,
-            $"[{g.OutputChannels} output channels × {g.InputChannels / g.Groups} input channels × {g.KernelHeight} × {g.KernelWidth}] float weights");
+        StoredWeights.EmitData(code, name, $"[{g.OutputChannels} output channels × {g.InputChannels / g.Groups} input channels × {g.KernelHeight} × {g.KernelWidth}]");
         EmitArrays.Floats(code, $"{name}Bias", Bias, "float bias, one per output channel");
     }
 }

@@ -3,8 +3,9 @@ using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Plan;
 using static ModelBaker.Core.Kernels.FixedPoint;
-using static ModelBaker.Core.Kernels.EncodedWeights;
 using static ModelBaker.Core.Kernels.WindowBounds;
+using System.Linq;
+using ModelBaker.Core.Encodings;
 using ModelBaker.Core.Quantization;
 
 namespace ModelBaker.Core.Kernels;
@@ -60,23 +61,14 @@ public sealed class ConvInt8 : Int8Kernel
     public override int WeightBytes => Encoded.Bytes + OutputStage.Bytes;
     public override string Encoding => Encoded.Name;
     public override int Clusters => Encoded.ClusterCount;
-    public override IEnumerable<string> Helpers => Encoded.Encoding == WeightEncoding.Dense
-        ? new[] { nameof(ConvInt8), nameof(WindowBounds), nameof(FixedPoint) }
-        : new[] { nameof(ConvInt8), nameof(ConvInt8) + "#Encoded", nameof(EncodedWeights) + "#Decode", nameof(WindowBounds), nameof(FixedPoint) };
+    public override IEnumerable<string> Helpers => new[] { nameof(ConvInt8), nameof(WindowBounds), nameof(FixedPoint) }.Concat(Encoded.Helpers);
+    public override int DecodedWeightBytes => Encoded.DecodedBytes;
 
+    /// <summary>Runs the very helper generated code calls, on the weights its encoding decodes to.</summary>
     public override void Run(PlanArena arena)
     {
-        var (g, e, o) = (Geometry, Encoded, OutputStage);
-        if (e.Encoding != WeightEncoding.Dense)
-        {
-            ConvEncoded(arena.Int8s(Input), (int)e.Encoding, e.Values, e.Mask, e.Deltas, e.Counts, e.Codebook, e.Codes, e.Bits,
-                o.Bias, o.StoredMultipliers, o.StoredShifts, g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
-                g.OutputChannels, g.OutputHeight, g.OutputWidth, g.Groups, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth,
-                g.DilationHeight, g.DilationWidth, g.PadTop, g.PadLeft, InputZeroPoint, o.ZeroPoint, o.ActivationMin, o.ActivationMax,
-                arena.Int8s(Output));
-            return;
-        }
-        Conv(arena.Int8s(Input), e.Values, o.Bias, o.StoredMultipliers, o.StoredShifts, g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
+        var (g, o) = (Geometry, OutputStage);
+        Conv(arena.Int8s(Input), Weights, o.Bias, o.StoredMultipliers, o.StoredShifts, g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
             g.OutputChannels, g.OutputHeight, g.OutputWidth, g.Groups, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth,
             g.DilationHeight, g.DilationWidth, g.PadTop, g.PadLeft, InputZeroPoint, o.ZeroPoint, o.ActivationMin, o.ActivationMax,
             arena.Int8s(Output));
@@ -162,51 +154,25 @@ public sealed class ConvInt8 : Int8Kernel
 
     // </emit>
 
-    // <emit Encoded>
-    /// <summary>
-    /// Int8 convolution whose weights are stored sparse or clustered: each output channel's weights are decoded once
-    /// into a small stack buffer, then the window loop runs as for dense weights.
-    /// </summary>
-    public static void ConvEncoded(ReadOnlySpan<sbyte> input, int encoding, ReadOnlySpan<sbyte> values, ReadOnlySpan<byte> mask,
-        ReadOnlySpan<byte> deltas, ReadOnlySpan<ushort> counts, ReadOnlySpan<sbyte> codebook, ReadOnlySpan<byte> codes, int bits,
-        ReadOnlySpan<int> bias, ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts,
-        int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
-        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
-        int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
-    {
-        Span<sbyte> channelWeights = stackalloc sbyte[inputChannels / groups * kernelHeight * kernelWidth];
-        for (int n = 0; n < batch; n++)
-        {
-            int cursor = 0, position = 0;
-            for (int m = 0; m < outputChannels; m++)
-            {
-                DecodeRow(encoding, m, values, mask, deltas, counts, codebook, codes, bits, ref cursor, ref position, channelWeights);
-                ConvChannel(input, channelWeights, bias[m], multipliers[multipliers.Length == 1 ? 0 : m] << 16, shifts[shifts.Length == 1 ? 0 : m],
-                    n, m, inputChannels, inputHeight, inputWidth, outputChannels, outputHeight, outputWidth, groups,
-                    kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft,
-                    inputZeroPoint, outputZeroPoint, activationMin, activationMax, output);
-            }
-        }
-    }
-    // </emit>
-
     // <emit Nano>
     /// <summary>
-    /// Int8 convolution on arrays, NCHW, grouped, per-channel requantization. Padded taps read the input zero point (real 0),
-    /// which the folded bias cancels exactly.
+    /// Int8 convolution on arrays, NCHW, grouped, per-channel requantization, its weights read a channel at a time. Padded
+    /// taps read the input zero point (real 0), which the folded bias cancels exactly.
     /// </summary>
-    public static void Conv(sbyte[] input, int inputOffset, sbyte[] weights, int[] bias, short[] multipliers, sbyte[] shifts,
+    public static void Conv(sbyte[] input, int inputOffset, WeightRows weights, int[] bias, short[] multipliers, sbyte[] shifts,
         int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
         int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
         int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
     {
-        int weightsPerChannel = inputChannels / groups * kernelHeight * kernelWidth;
-        for (int n = 0; n < batch; n++)
-            for (int m = 0; m < outputChannels; m++)
-                ConvChannel(input, inputOffset, weights, m * weightsPerChannel, bias[m], multipliers[multipliers.Length == 1 ? 0 : m] << 16, shifts[shifts.Length == 1 ? 0 : m],
+        for (int m = 0; m < outputChannels; m++)
+        {
+            sbyte[] channelWeights = weights.Read(m, out int at); // each channel's row decoded once, for every batch item
+            for (int n = 0; n < batch; n++)
+                ConvChannel(input, inputOffset, channelWeights, at, bias[m], multipliers[multipliers.Length == 1 ? 0 : m] << 16, shifts[shifts.Length == 1 ? 0 : m],
                     n, m, inputChannels, inputHeight, inputWidth, outputChannels, outputHeight, outputWidth, groups,
                     kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft,
                     inputZeroPoint, outputZeroPoint, activationMin, activationMax, output, outputOffset);
+        }
     }
 
     /// <summary>One output channel of one batch item, its weights at <paramref name="channelWeights"/> in <paramref name="weights"/>.</summary>
@@ -267,50 +233,12 @@ public sealed class ConvInt8 : Int8Kernel
     }
     // </emit>
 
-    // <emit NanoEncoded>
-    /// <summary>
-    /// Int8 convolution on arrays whose weights are stored sparse or clustered: each output channel's weights are decoded
-    /// into <paramref name="row"/> (a field of the generated class, one channel long), then the window loop runs as for dense weights.
-    /// </summary>
-    public static void ConvEncoded(sbyte[] input, int inputOffset, int encoding, sbyte[] values, byte[] mask,
-        byte[] deltas, ushort[] counts, sbyte[] codebook, byte[] codes, int bits, sbyte[] row,
-        int[] bias, short[] multipliers, sbyte[] shifts,
-        int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
-        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
-        int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
-    {
-        for (int n = 0; n < batch; n++)
-        {
-            int cursor = 0, position = 0;
-            for (int m = 0; m < outputChannels; m++)
-            {
-                DecodeRow(encoding, m, values, mask, deltas, counts, codebook, codes, bits, ref cursor, ref position, row);
-                ConvChannel(input, inputOffset, row, 0, bias[m], multipliers[multipliers.Length == 1 ? 0 : m] << 16, shifts[shifts.Length == 1 ? 0 : m],
-                    n, m, inputChannels, inputHeight, inputWidth, outputChannels, outputHeight, outputWidth, groups,
-                    kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft,
-                    inputZeroPoint, outputZeroPoint, activationMin, activationMax, output, outputOffset);
-            }
-        }
-    }
-    // </emit>
+    public override IEnumerable<string> NanoHelpers => new[] { nameof(ConvInt8) + "#Nano", nameof(WindowBounds), nameof(FixedPoint) }.Concat(Encoded.NanoHelpers);
 
-    public override IEnumerable<string> NanoHelpers => Encoded.Encoding == WeightEncoding.Dense
-        ? new[] { nameof(ConvInt8) + "#Nano", nameof(WindowBounds), nameof(FixedPoint) }
-        : new[] { nameof(ConvInt8) + "#Nano", nameof(ConvInt8) + "#NanoEncoded", nameof(EncodedWeights) + "#NanoDecode", nameof(WindowBounds), nameof(FixedPoint) };
+    /// <summary>The nanoFramework flavour decodes a sparse or clustered channel's weights into a row buffer of this many bytes.</summary>
+    public override int ScratchBytes => Encoded.RowBufferBytes;
 
-    /// <summary>The nanoFramework flavour decodes a sparse or clustered channel's weights into a row field of this many bytes.</summary>
-    public override int ScratchBytes => Encoded.Encoding == WeightEncoding.Dense ? 0 : Geometry.WeightsPerChannel;
-
-    public override void EmitNanoCall(CodeWriter code, string name)
-    {
-        string[] geometry = Geometry.Arguments();
-        code.Line(Encoded.Encoding == WeightEncoding.Dense
-                ? $"Conv({Input.NanoArguments(code)}, {name}Weights, {name}Bias, {name}Multipliers, {name}Shifts,"
-                : $"ConvEncoded({Input.NanoArguments(code)}, {Encoded.DecodeArguments(name)}, {name}Row, {name}Bias, {name}Multipliers, {name}Shifts,")
-            .Line($"    {geometry[0]}")
-            .Line($"    {geometry[1]}")
-            .Line($"    inputZeroPoint: {InputZeroPoint}, {OutputStage.Arguments}, {Output.NanoArguments(code)});");
-    }
+    public override void EmitNanoCall(CodeWriter code, string name) => EmitCall(code, Input.NanoArguments(code), $"{name}Rows", name, Output.NanoArguments(code));
 
     public override void WritePayload(PlanBinaryWriter w)
     {
@@ -322,31 +250,22 @@ public sealed class ConvInt8 : Int8Kernel
     public static ConvInt8 Read(PlanBinaryReader r, string source) =>
         new(source, r.Slice(), r.Slice(), ConvGeometry.Read(r), EncodedWeights.Read(r), r.Int(), OutputStage.Read(r));
 
-    public override void EmitCall(CodeWriter code, string name)
+    public override void EmitCall(CodeWriter code, string name) => EmitCall(code, Input.Expression(code), $"{name}Weights", name, Output.Expression(code));
+
+    /// <summary>The call, in either flavour (they differ in how arena slices and weights are passed).</summary>
+    private void EmitCall(CodeWriter code, string input, string weights, string name, string output)
     {
         string[] geometry = Geometry.Arguments();
-        code.Line(Encoded.Encoding == WeightEncoding.Dense
-                ? $"Conv({Input.Expression(code)}, {name}Weights, {name}Bias, {name}Multipliers, {name}Shifts,"
-                : $"ConvEncoded({Input.Expression(code)}, {Encoded.DecodeArguments(name)}, {name}Bias, {name}Multipliers, {name}Shifts,")
+        code.Line($"Conv({input}, {weights}, {name}Bias, {name}Multipliers, {name}Shifts,")
             .Line($"    {geometry[0]}")
             .Line($"    {geometry[1]}")
-            .Line($"    inputZeroPoint: {InputZeroPoint}, {OutputStage.Arguments}, {Output.Expression(code)});");
+            .Line($"    inputZeroPoint: {InputZeroPoint}, {OutputStage.Arguments}, {output});");
     }
 
     public override void EmitData(CodeWriter code, string name)
     {
         var g = Geometry;
-        if (Encoded.Encoding == WeightEncoding.Dense)
-            EmitArrays.SBytes(code, $"{name}Weights", Weights,
-                $"[{g.OutputChannels} output channels × {g.InputChannels / g.Groups} input channels × {g.KernelHeight} × {g.KernelWidth}] int8 weights");
-        else
-        {
-            Encoded.EmitData(code, name);
-            // nanoFramework has no stackalloc: the decoded channel lives in a field (Predict runs under a lock).
-            if (code.Nano)
-                code.Line($"/// <summary>One output channel's weights, decoded (working memory, counted in ScratchBytes).</summary>")
-                    .Line($"private static readonly sbyte[] {name}Row = new sbyte[{g.WeightsPerChannel}];");
-        }
+        Encoded.EmitData(code, name, $"[{g.OutputChannels} output channels × {g.InputChannels / g.Groups} input channels × {g.KernelHeight} × {g.KernelWidth}]");
         OutputStage.EmitData(code, name, "output channel");
     }
 }

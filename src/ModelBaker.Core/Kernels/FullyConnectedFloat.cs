@@ -2,6 +2,7 @@ using System.Linq;
 using System;
 using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Encodings;
 using ModelBaker.Core.Plan;
 
 namespace ModelBaker.Core.Kernels;
@@ -13,15 +14,22 @@ namespace ModelBaker.Core.Kernels;
 public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
 {
     public FullyConnectedFloat(string source, ArenaSlice input, ArenaSlice output, int rows, int depth,
-        int rowStride, int columnStride, float[] weights, float[] bias, float activationMin, float activationMax) : base(source)
+        int rowStride, int columnStride, float[] weights, float[] bias, float activationMin, float activationMax)
+        : this(source, input, output, rows, depth, rowStride, columnStride, FloatWeights.Dense(weights, bias.Length, depth), bias, activationMin, activationMax)
     {
+    }
+
+    public FullyConnectedFloat(string source, ArenaSlice input, ArenaSlice output, int rows, int depth,
+        int rowStride, int columnStride, FloatWeights weights, float[] bias, float activationMin, float activationMax) : base(source)
+    {
+        if (weights.Units != bias.Length || weights.Depth != depth) throw new ArgumentException("Weights or bias do not fit the layer.");
         Input = input;
         Output = output;
         Rows = rows;
         Depth = depth;
         RowStride = rowStride;
         ColumnStride = columnStride;
-        Weights = weights;
+        StoredWeights = weights;
         Bias = bias;
         ActivationMin = activationMin;
         ActivationMax = activationMax;
@@ -33,8 +41,10 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
     public int Depth { get; }
     public int RowStride { get; }
     public int ColumnStride { get; }
-    /// <summary>[units, depth], row-major.</summary>
-    public float[] Weights { get; }
+    /// <summary>The weights, dense or one value per unit (a ConstantOfShape fill).</summary>
+    public FloatWeights StoredWeights { get; }
+    /// <summary>[units, depth], row-major (a fill written out).</summary>
+    public float[] Weights => StoredWeights.Values;
     public float[] Bias { get; }
     public float ActivationMin { get; }
     public float ActivationMax { get; }
@@ -59,7 +69,7 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
 
     /// <summary>clamp(clamp(x, a, b), lo, hi) = clamp(x, clamp(a, lo, hi), clamp(b, lo, hi)), even when the ranges do not overlap.</summary>
     public override FloatKernel? WithActivation(string source, ArenaSlice output, float min, float max) =>
-        new FullyConnectedFloat(source, Input, output, Rows, Depth, RowStride, ColumnStride, Weights, Bias,
+        new FullyConnectedFloat(source, Input, output, Rows, Depth, RowStride, ColumnStride, StoredWeights, Bias,
             Math.Min(Math.Max(ActivationMin, min), max), Math.Min(Math.Max(ActivationMax, min), max)) { ClusteredValues = ClusteredValues };
 
     /// <summary>A constant per-unit addend (a bias Add after a MatMul) folds into the bias.</summary>
@@ -71,21 +81,16 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
         if (extra == null) return null;
         var bias = new float[Units];
         for (int n = 0; n < Units; n++) bias[n] = Bias[n] + extra[n];
-        return new FullyConnectedFloat(source, Input, output, Rows, Depth, RowStride, ColumnStride, Weights, bias, ActivationMin, ActivationMax);
+        return new FullyConnectedFloat(source, Input, output, Rows, Depth, RowStride, ColumnStride, StoredWeights, bias, ActivationMin, ActivationMax);
     }
 
     /// <summary>Followed by y = x · scale[n] + shift[n]: weights scaled per unit, bias mapped. Null after a clamp.</summary>
     public override FloatKernel? WithChannelAffine(string source, ArenaSlice output, int[] outputShape, float[] scale, float[] shift)
     {
         if (outputShape.Length != 2 || Units != scale.Length || !float.IsNegativeInfinity(ActivationMin) || !float.IsPositiveInfinity(ActivationMax)) return null;
-        var weights = new float[Weights.Length];
         var bias = new float[Units];
-        for (int n = 0; n < Units; n++)
-        {
-            for (int k = 0; k < Depth; k++) weights[n * Depth + k] = Weights[n * Depth + k] * scale[n];
-            bias[n] = Bias[n] * scale[n] + shift[n];
-        }
-        return new FullyConnectedFloat(source, Input, output, Rows, Depth, RowStride, ColumnStride, weights, bias, ActivationMin, ActivationMax);
+        for (int n = 0; n < Units; n++) bias[n] = Bias[n] * scale[n] + shift[n];
+        return new FullyConnectedFloat(source, Input, output, Rows, Depth, RowStride, ColumnStride, StoredWeights.ScaledPerUnit(scale), bias, ActivationMin, ActivationMax);
     }
 
     /// <summary>
@@ -104,13 +109,14 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
 
     public override Kernel Quantize(Quantization.QuantizationContext context) => FullyConnectedInt8.From(this, context);
 
-    public override int Parameters => Weights.Length;
-    public override int ZeroParameters => Weights.Count(w => w == 0f);
+    public override int Parameters => StoredWeights.Count;
+    public override int ZeroParameters => StoredWeights.Zeros;
+    public override string Encoding => StoredWeights.UnitValues != null ? "uniform per unit" : "dense";
 
     public override KernelKind Kind => KernelKind.FullyConnectedFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
-    public override int WeightBytes => 4 * (Weights.Length + Bias.Length);
-    public override IEnumerable<string> Helpers => new[] { nameof(FullyConnectedFloat) };
+    public override int WeightBytes => StoredWeights.Bytes + 4 * Bias.Length;
+    public override IEnumerable<string> Helpers => new[] { nameof(FullyConnectedFloat) }.Concat(StoredWeights.Helpers);
 
     public override void Run(PlanArena arena) =>
         FullyConnected(arena.Floats(Input), Rows, Depth, RowStride, ColumnStride,
@@ -142,11 +148,11 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
     {
         w.Slice(Input); w.Slice(Output);
         w.Int(Rows); w.Int(Depth); w.Int(RowStride); w.Int(ColumnStride);
-        w.Floats(Weights); w.Floats(Bias); w.Float(ActivationMin); w.Float(ActivationMax);
+        StoredWeights.Write(w); w.Floats(Bias); w.Float(ActivationMin); w.Float(ActivationMax);
     }
 
     public static FullyConnectedFloat Read(PlanBinaryReader r, string source) =>
-        new(source, r.Slice(), r.Slice(), r.Int(), r.Int(), r.Int(), r.Int(), r.Floats(), r.Floats(), r.Float(), r.Float());
+        new(source, r.Slice(), r.Slice(), r.Int(), r.Int(), r.Int(), r.Int(), FloatWeights.Read(r), r.Floats(), r.Float(), r.Float());
 
     public override void EmitCall(CodeWriter code, string name) =>
         code.Line($"FullyConnected({Input.Expression(code)}, rows: {Rows}, depth: {Depth}, rowStride: {RowStride}, columnStride: {ColumnStride},")
@@ -154,7 +160,7 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
 
     public override void EmitData(CodeWriter code, string name)
     {
-        EmitArrays.Floats(code, $"{name}Weights", Weights, $"[{Units} units × {Depth}] float weights, one row per output unit");
+        StoredWeights.EmitData(code, name, $"[{Units} units × {Depth}]");
         EmitArrays.Floats(code, $"{name}Bias", Bias, "float bias");
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Encodings;
 using ModelBaker.Core.Plan;
 using ModelBaker.Core.Quantization;
 

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System;
 using System.Linq;
+using ModelBaker.Core.Encodings;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Lowering;
@@ -157,11 +158,10 @@ public sealed class Conv : IOperator, IChannelMapping, IBakeTimeInputs, IWeightL
             DilationHeight: twoD ? window.Dilations[h] : 1, DilationWidth: window.Dilations[wd],
             PadTop: twoD ? window.PadBegin[h] : 0, PadLeft: window.PadBegin[wd], Groups: (int)node.GetInt("group", 1));
         // Weights that are all one value (a ConstantOfShape fill) stay one value: a 100-million-weight model bakes without them.
-        if (UniformWeights.Value(w) is float uniform)
-            context.Add(new UniformConvFloat(node.Describe(), context.Slice(x.Name), context.Slice(node.Outputs[0]), geometry,
-                Enumerable.Repeat(uniform, geometry.OutputChannels).ToArray(), bias, float.NegativeInfinity, float.PositiveInfinity));
-        else
-            context.Add(new ConvFloat(node.Describe(), context.Slice(x.Name), context.Slice(node.Outputs[0]), geometry,
-                (float[])w.AsFloats().Clone(), bias, float.NegativeInfinity, float.PositiveInfinity));
+        var weights = RepeatedValue.Of(w) is float uniform
+            ? FloatWeights.Uniform(Enumerable.Repeat(uniform, geometry.OutputChannels).ToArray(), geometry.WeightsPerChannel)
+            : FloatWeights.Dense((float[])w.AsFloats().Clone(), geometry.OutputChannels, geometry.WeightsPerChannel);
+        context.Add(new ConvFloat(node.Describe(), context.Slice(x.Name), context.Slice(node.Outputs[0]), geometry,
+            weights, bias, float.NegativeInfinity, float.PositiveInfinity));
     }
 }

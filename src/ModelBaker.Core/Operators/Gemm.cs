@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using ModelBaker.Core.Lowering;
+using ModelBaker.Core.Encodings;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Plan;
 using static ModelBaker.Core.Operators.OperatorHelpers;
@@ -119,22 +120,22 @@ public sealed class Gemm : IOperator, IChannelMapping, IBakeTimeInputs, IWeightL
         var product = rowBias == null ? context.Slice(node.Outputs[0]) : new ArenaSlice(node.Outputs[0] + " (before C)", ElementType.Float32, m * n);
         // A transposed input is read with swapped strides rather than copied.
         int rowStride = transA ? 1 : k, columnStride = transA ? m : 1;
-        // A B that is all one value (a ConstantOfShape fill) stays one value: no units × depth array, at bake or run time.
-        if (UniformWeights.Value(b) is float uniform)
-        {
-            context.Add(new Kernels.UniformFullyConnectedFloat(node.Describe(), context.Slice(a.Name), product, m, k,
-                rowStride, columnStride, Enumerable.Repeat(alpha * uniform, n).ToArray(), bias, float.NegativeInfinity, float.PositiveInfinity));
-            AddRowBias(node, context, product, rowBias, m, n);
-            return;
-        }
-        // Weights as [units, depth] with alpha applied: the kernel then computes x · Wᵀ + bias for every form.
-        var bData = b.AsFloats();
+        // A B that is all one value (a ConstantOfShape fill) stays one value per unit: no units × depth array at bake time.
+        var weights = RepeatedValue.Of(b) is float uniform
+            ? FloatWeights.Uniform(Enumerable.Repeat(alpha * uniform, n).ToArray(), k)
+            : FloatWeights.Dense(UnitRows(b.AsFloats(), alpha, transB, n, k), n, k);
+        FullyConnectedLowering.Add(context, node, a.Name, product, m, k, rowStride, columnStride, weights, bias);
+        AddRowBias(node, context, product, rowBias, m, n);
+    }
+
+    /// <summary>B as [units, depth] with alpha applied: the kernel then computes x · Wᵀ + bias for every form.</summary>
+    private static float[] UnitRows(float[] b, float alpha, bool transB, int n, int k)
+    {
         var weights = new float[n * k];
         for (int unit = 0; unit < n; unit++)
             for (int d = 0; d < k; d++)
-                weights[unit * k + d] = alpha * (transB ? bData[unit * k + d] : bData[d * n + unit]);
-        FullyConnectedLowering.Add(context, node, a.Name, product, m, k, rowStride, columnStride, weights, bias);
-        AddRowBias(node, context, product, rowBias, m, n);
+                weights[unit * k + d] = alpha * (transB ? b[unit * k + d] : b[d * n + unit]);
+        return weights;
     }
 
     /// <summary>Y = product + β·C, C broadcast to [M, N]: an element-wise step the int8 bake quantizes like any Add.</summary>

@@ -137,13 +137,18 @@ public static class Baker
     {
         foreach (var layer in floatPlan.Kernels.OfType<IWeightedKernel>())
         {
-            int weight = Array.FindIndex(layer.Weights, v => float.IsNaN(v) || float.IsInfinity(v));
-            int bias = Array.FindIndex(layer.Bias, v => float.IsNaN(v) || float.IsInfinity(v));
+            // As stored: a fill (one value per unit) is checked without being written out.
+            var stored = layer.StoredWeights;
+            bool NonFinite(float v) => float.IsNaN(v) || float.IsInfinity(v);
+            int weight = Array.FindIndex(stored.Stored, NonFinite);
+            int bias = Array.FindIndex(layer.Bias, NonFinite);
             if (weight < 0 && bias < 0) continue;
-            float value = weight >= 0 ? layer.Weights[weight] : layer.Bias[bias];
-            int count = layer.Weights.Count(v => float.IsNaN(v) || float.IsInfinity(v)) + layer.Bias.Count(v => float.IsNaN(v) || float.IsInfinity(v));
+            float value = weight >= 0 ? stored.Stored[weight] : layer.Bias[bias];
+            int perStored = stored.Stored.Length == stored.Count ? 1 : stored.Depth;
+            if (weight >= 0) weight *= perStored;
+            int count = stored.Stored.Count(NonFinite) * perStored + layer.Bias.Count(NonFinite);
             throw new BakeException(ErrorCodes.NonFiniteWeights,
-                $"Node {layer.Source}: {count} of its {layer.Weights.Length + layer.Bias.Length} weights and biases are NaN or infinite (the first, {(weight >= 0 ? $"weight {weight}" : $"bias {bias}")}, is {value}). " +
+                $"Node {layer.Source}: {count} of its {stored.Count + layer.Bias.Length} weights and biases are NaN or infinite (the first, {(weight >= 0 ? $"weight {weight}" : $"bias {bias}")}, is {value}). " +
                 "The model was saved from a diverged training run or is damaged: export it again from a finite checkpoint.");
         }
     }
@@ -180,7 +185,8 @@ public static class Baker
     {
         bool prunes = options.Sparsity > 0 || options.PruningThreshold != null;
         if (!prunes) return;
-        var layers = floatPlan.Kernels.OfType<IWeightedKernel>().ToList();
+        // Magnitude cannot rank a fill's equal weights (nor should a 100-million-weight fill be written out to try).
+        var layers = floatPlan.Kernels.OfType<IWeightedKernel>().Where(l => !l.StoredWeights.IsFill).ToList();
         var anchors = layers.ToDictionary(l => l, l => (float[])l.Weights.Clone());
         if (structured == null) MagnitudePruning.Apply(layers, options);
         if (!options.Reconstruction) return;

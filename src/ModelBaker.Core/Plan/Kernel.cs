@@ -25,8 +25,11 @@ public abstract class Kernel
     /// <summary>Bytes of constants (weights, biases, tables) the generated code embeds for this step.</summary>
     public abstract int WeightBytes { get; }
 
-    /// <summary>Bytes of working memory this step needs besides the arena (a decoded weight row), 0 for most.</summary>
+    /// <summary>Bytes of working memory the nanoFramework flavour of this step needs besides the arena (a decoded weight row), 0 for most.</summary>
     public virtual int ScratchBytes => 0;
+
+    /// <summary>Bytes of weights the .NET flavour decodes once, when the generated class is first used (sparse or clustered layers).</summary>
+    public virtual int DecodedWeightBytes => 0;
 
     /// <summary>Weights of this step (not biases or tables), and how many of them are zero — for the report.</summary>
     public virtual int Parameters => 0;

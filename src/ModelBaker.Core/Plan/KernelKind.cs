@@ -29,8 +29,8 @@ public enum KernelKind : byte
     ConvFloat = 69,
     PoolFloat = 70,
     ChannelAffineFloat = 71,
-    UniformConvFloat = 40,
-    UniformFullyConnectedFloat = 41,
+    // 40 and 41 were UniformConvFloat and UniformFullyConnectedFloat before plan format 14: now ConvFloat and
+    // FullyConnectedFloat with uniform weights (Encodings/FloatWeights.cs).
     LrnFloat = 42,
     LinearQuantization = 30,
     LinearDequantization = 31,

@@ -17,7 +17,7 @@ namespace ModelBaker.Core.Serialization;
 public static class PlanFile
 {
     /// <summary>Bump on any change of the layout; readers refuse other versions rather than misread them.</summary>
-    public const int FormatVersion = 13;
+    public const int FormatVersion = 14;
     private static readonly byte[] Magic = Encoding.ASCII.GetBytes("MBPLAN");
 
     public static byte[] ToBytes(BakedPlan plan)
@@ -111,8 +111,6 @@ public static class PlanFile
             KernelKind.PoolFloat => PoolFloat.Read(r, source),
             KernelKind.ChannelAffineFloat => ChannelAffineFloat.Read(r, source),
             KernelKind.BatchStatisticsFloat => BatchStatisticsFloat.Read(r, source),
-            KernelKind.UniformConvFloat => UniformConvFloat.Read(r, source),
-            KernelKind.UniformFullyConnectedFloat => UniformFullyConnectedFloat.Read(r, source),
             KernelKind.LrnFloat => LrnFloat.Read(r, source),
             KernelKind.LinearQuantization => LinearQuantization.Read(r, source),
             KernelKind.LinearDequantization => LinearDequantization.Read(r, source),

@@ -17,6 +17,7 @@ public sealed class LayeringTests
         "Onnx",          // protobuf ↔ graph, external data, the model checker
         "Codegen",       // writing C#: CodeWriter, constant arrays, the kernels' emitted sources
         "Plan",          // the plan's vocabulary: steps, arena slices, binary primitives, the memory planner
+        "Encodings",     // how int8 weights are stored: one class per encoding, its decoders for both flavours
         "Quantization",  // int8 parameters of tensors and the context that hands them to steps
         "Kernels",       // every step: reference run, emitted code, serialization, its int8 form
         "Serialization", // the .mbake file: header and steps by kind

@@ -1,4 +1,5 @@
 using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Encodings;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Onnx;
@@ -13,8 +14,8 @@ using ModelBaker.Core.Options;
 namespace ModelBaker.Tests.Codegen;
 
 /// <summary>
-/// Sparse weight encodings: the bake picks the smallest, and every kernel path (AVX-512 expand, SSSE3 shuffle,
-/// scalar; vectorised and scalar builds) gives exactly the interpreter's result, on depths that exercise the tails.
+/// Sparse weight encodings in a bake: it picks the smallest, and generated code (its decoders, then the dense kernel's
+/// vectorised and scalar builds) gives exactly the interpreter's result, on depths that exercise the tails.
 /// </summary>
 public sealed class SparseEncodingTests
 {

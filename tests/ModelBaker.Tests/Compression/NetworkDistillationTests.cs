@@ -5,6 +5,7 @@ using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
 using ModelBaker.Tests.Support;
 using ModelBaker.Core.Options;
+using ModelBaker.Core.Kernels;
 
 namespace ModelBaker.Tests.Compression;
 

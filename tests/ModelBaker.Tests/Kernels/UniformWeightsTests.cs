@@ -1,4 +1,5 @@
 using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Encodings;
 using ModelBaker.Core.Interpreter;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Kernels;
@@ -46,8 +47,8 @@ public sealed class UniformWeightsTests
         var plan = Baker.Bake(new BakeOptions(path, "Vgg", "Light") { Precision = Precision.Float32 }, new RecordingLog());
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(allocated < 64L << 20, $"the bake allocated {allocated >> 20} MB");
-        Assert.Equal(16, plan.Kernels.OfType<UniformConvFloat>().Count());
-        Assert.Equal(3, plan.Kernels.OfType<UniformFullyConnectedFloat>().Count());
+        Assert.Equal(16, plan.Kernels.OfType<ConvFloat>().Count(c => c.StoredWeights.UnitValues != null));
+        Assert.Equal(3, plan.Kernels.OfType<FullyConnectedFloat>().Count(fc => fc.StoredWeights.UnitValues != null));
         Assert.True(plan.WeightBytes < 200_000, $"{plan.WeightBytes} bytes of weights");
     }
 
@@ -108,17 +109,17 @@ public sealed class UniformWeightsTests
     public void Uniform_convolution_matches_the_written_out_weights(int seed)
     {
         ConvGraph(seed, out int[] inputShape);
-        Assert.Single(BakeFloat(ConvGraph(seed, out _)).Kernels.OfType<UniformConvFloat>());
+        Assert.Single(BakeFloat(ConvGraph(seed, out _)).Kernels.OfType<ConvFloat>(), c => c.StoredWeights.UnitValues != null);
         AssertPlanMatchesReference(() => ConvGraph(seed, out _), inputShape, seed);
     }
 
     [Fact]
     public void An_initializer_of_one_repeated_value_also_becomes_a_uniform_convolution()
     {
-        Assert.Single(BakeFloat(ConvGraph(3, out _, denseEqualWeights: true)).Kernels.OfType<UniformConvFloat>());
+        Assert.Single(BakeFloat(ConvGraph(3, out _, denseEqualWeights: true)).Kernels.OfType<ConvFloat>(), c => c.StoredWeights.UnitValues != null);
         var graph = ConvGraph(3, out _, denseEqualWeights: true);
         graph["w"].Constant!.Floats![1] += 1f; // one different weight: written out as before
-        Assert.Single(BakeFloat(graph).Kernels.OfType<ConvFloat>());
+        Assert.Single(BakeFloat(graph).Kernels.OfType<ConvFloat>(), c => c.StoredWeights.UnitValues == null);
     }
 
     private static Graph GemmGraph(int transA, int transB, out int[] inputShape)
@@ -142,8 +143,19 @@ public sealed class UniformWeightsTests
     public void Uniform_fully_connected_matches_the_written_out_weights(int transA, int transB)
     {
         GemmGraph(transA, transB, out int[] inputShape);
-        Assert.Single(BakeFloat(GemmGraph(transA, transB, out _)).Kernels.OfType<UniformFullyConnectedFloat>());
+        Assert.Single(BakeFloat(GemmGraph(transA, transB, out _)).Kernels.OfType<FullyConnectedFloat>(), fc => fc.StoredWeights.UnitValues != null);
         AssertPlanMatchesReference(() => GemmGraph(transA, transB, out _), inputShape, 10 * transA + transB);
+    }
+
+    /// <summary>Magnitude cannot rank a fill's equal weights: pruning leaves it one value per channel, and the bake goes on.</summary>
+    [Fact]
+    public void Pruning_leaves_a_fill_whole()
+    {
+        var plan = Baker.Bake(ConvGraph(4, out _), "test", new BakeOptions("uniform.onnx", "Uniform", "Tests") { Precision = Precision.Float32, Sparsity = 0.5f },
+            new RecordingLog());
+        var conv = Assert.Single(plan.Kernels.OfType<ConvFloat>());
+        Assert.True(conv.StoredWeights.IsFill);
+        Assert.Equal(0, conv.ZeroParameters);
     }
 
     /// <summary>The plan file keeps one weight per channel and reads back to the same plan.</summary>
@@ -155,15 +167,28 @@ public sealed class UniformWeightsTests
         Assert.Equal(bytes, PlanFile.ToBytes(PlanFile.Read(bytes)));
     }
 
-    /// <summary>Int8 quantizes weights element by element, so a uniform convolution is written out first and quantizes as any other.</summary>
-    [Fact]
-    public void Uniform_convolution_quantizes_to_int8()
+    /// <summary>
+    /// Int8 quantizes weights element by element, so a uniform convolution is written out first; quantized per channel,
+    /// each channel is one int8 value again, stored as such (the uniform int8 encoding), and generated code decodes it
+    /// to what the interpreter computes.
+    /// </summary>
+    [Theory]
+    [InlineData(2)]
+    [InlineData(5)]
+    public void Uniform_convolution_quantizes_to_int8_and_stays_one_value_per_channel(int seed)
     {
-        var plan = Baker.Bake(ConvGraph(2, out _), "test", new BakeOptions("uniform.onnx", "Uniform", "Tests"), new RecordingLog());
-        Assert.Single(plan.Kernels.OfType<ConvInt8>());
+        var plan = Baker.Bake(ConvGraph(seed, out int[] inputShape), "test", new BakeOptions("uniform.onnx", "Uniform", "Tests"), new RecordingLog());
+        var conv = Assert.Single(plan.Kernels.OfType<ConvInt8>());
+        Assert.Equal(WeightEncoding.Uniform, conv.Encoded.Encoding);
+        Assert.Equal(conv.Geometry.OutputChannels, conv.Encoded.Bytes);
+        var input = OrtOracle.RandomTensor(new Random(seed), inputShape).AsFloats();
+        var expected = PlanInterpreter.Run(plan, new[] { input })[0];
+        var actual = new float[expected.Length];
+        GeneratedAssembly.Compile(Core.Generation.ClassEmitter.Emit(plan), "Tests.Uniform").Predict(input, actual);
+        Assert.Equal(expected, actual);
     }
 
-    /// <summary>The generated code's uniform kernels (copied from the kernel files) compile and compute what the plan does.</summary>
+    /// <summary>Generated code that decodes uniform float weights compiles and computes what the plan does.</summary>
     [Fact]
     public void Generated_code_matches_the_plan()
     {

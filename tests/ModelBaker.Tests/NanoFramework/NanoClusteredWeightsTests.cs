@@ -1,4 +1,5 @@
 using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Encodings;
 using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;

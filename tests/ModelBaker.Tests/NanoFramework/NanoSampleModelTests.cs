@@ -1,4 +1,5 @@
 using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Encodings;
 using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
@@ -68,11 +69,16 @@ public sealed class NanoSampleModelTests
         int inputZeroPoint = NanoCompiler.Constant<int>(nano, "InputZeroPoint");
         Assert.Equal(netPlan.ArenaBytes, NanoCompiler.Constant<int>(nano, "ArenaBytes"));
         Assert.Equal(nanoPlan.WeightBytes, NanoCompiler.Constant<int>(nano, "WeightBytes"));
-        // The same weights, stored the same way; a sparse or clustered convolution decodes each channel into a row field.
+        // The same weights, stored the same way; a sparse or clustered layer decodes one unit (or channel) at a time
+        // into a row buffer of its own, in .NET all its weights once.
         Assert.Equal(netPlan.WeightBytes, nanoPlan.WeightBytes);
         var encodedConvolutions = nanoPlan.Kernels.OfType<ConvInt8>().Where(c => c.Encoded.Encoding != WeightEncoding.Dense).ToList();
+        var encodedLayers = nanoPlan.Kernels.OfType<FullyConnectedInt8>().Where(c => c.Encoded.Encoding != WeightEncoding.Dense).ToList();
         if (nanoPlan.Kernels.Any(k => k is ConvInt8)) Assert.Equal(sparsity > 0, encodedConvolutions.Count > 0);
-        Assert.Equal(encodedConvolutions.Sum(c => c.Geometry.WeightsPerChannel), NanoCompiler.Constant<int>(nano, "ScratchBytes"));
+        Assert.Equal(encodedConvolutions.Sum(c => c.Geometry.WeightsPerChannel) + encodedLayers.Sum(fc => fc.Depth),
+            NanoCompiler.Constant<int>(nano, "ScratchBytes"));
+        Assert.Equal(encodedConvolutions.Sum(c => c.Weights.Length) + encodedLayers.Sum(fc => fc.Weights.Length),
+            NanoCompiler.Constant<int>(net, "ScratchBytes"));
         Assert.Equal(NanoCompiler.Constant<int>(net, "ArenaBytes"), NanoCompiler.Constant<int>(nano, "ArenaBytes"));
 
         foreach (var digit in SampleModels.DigitsTestInputs())

@@ -1,3 +1,5 @@
+using ModelBaker.Core.Encodings;
+using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Plan;
 
 namespace ModelBaker.Tests.Support;
@@ -10,6 +12,7 @@ public sealed class TestLayer : IWeightedKernel
 
     public string Source => "test";
     public float[] Weights { get; }
+    public FloatWeights StoredWeights => FloatWeights.Dense(Weights, Units, WeightsPerUnit);
     public float[] Bias { get; }
     public int Units { get; }
     public int WeightsPerUnit => Weights.Length / Units;

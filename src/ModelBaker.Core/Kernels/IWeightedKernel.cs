@@ -1,6 +1,8 @@
 using System.Collections.Generic;
+using ModelBaker.Core.Encodings;
+using ModelBaker.Core.Plan;
 
-namespace ModelBaker.Core.Plan;
+namespace ModelBaker.Core.Kernels;
 
 /// <summary>
 /// A float step with a weight tensor that compression works on (fully connected, convolution): weights laid out
@@ -12,6 +14,8 @@ public interface IWeightedKernel
     string Source { get; }
     /// <summary>[Units × WeightsPerUnit], row-major; pruning and reconstruction change it in place.</summary>
     float[] Weights { get; }
+    /// <summary>The weights as stored: a fill stays one value per unit until <see cref="Weights"/> writes it out.</summary>
+    FloatWeights StoredWeights { get; }
     float[] Bias { get; }
     int Units { get; }
     int WeightsPerUnit { get; }
