@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
+using System.CommandLine.Help;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -10,8 +12,10 @@ using ModelBaker.Core.Pipeline;
 namespace ModelBaker.Cli;
 
 /// <summary>
-/// The `modelbaker` entry point. Exit codes: 0 success, 1 a bake error (printed as "error MBxxxx: ..."),
-/// 2 a command line error (with usage), 3 an internal error (a bug; --verbose shows the stack trace).
+/// The `modelbaker` entry point: System.CommandLine parses the command line and writes help (and answers shell
+/// completion through its [suggest] directive); the commands do the work. Exit codes: 0 success, 1 a bake error
+/// (printed as "error MBxxxx: ..."), 2 a command line error (with the command's help), 3 an internal error (a bug;
+/// --verbose shows the stack trace).
 /// </summary>
 public static class Program
 {
@@ -20,121 +24,100 @@ public static class Program
     public const int UsageError = 2;
     public const int InternalError = 3;
 
-    private static readonly OptionSpec Verbose = new("--verbose", null, "Show stack traces of internal errors.");
-    private static readonly OptionSpec Help = new("--help", null, "Show this text (or one command's).", "-h");
-    private static readonly OptionSpec VersionOption = new("--version", null, "Print the version.");
-
-    public static IReadOnlyList<ICommand> Commands { get; } = new ICommand[] { new BakeCommand(), new GenerateCommand(), new InspectCommand(), new EvaluateCommand(), new ConformanceCommand() };
-
     public static string Version => Baker.Version;
+
+    /// <summary>The commands, new each time (System.CommandLine symbols belong to one parser).</summary>
+    public static IReadOnlyList<ICommand> CreateCommands() =>
+        new ICommand[] { new BakeCommand(), new GenerateCommand(), new InspectCommand(), new EvaluateCommand(), new ConformanceCommand() };
 
     public static int Main(string[] args)
     {
         // Numbers in output (and in generated comments) must not depend on the machine's culture.
         CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-        return Run(args, Console.Out, Console.Error);
+        return Run(args, Console.Out, Console.Error, CreateCommands(), interactive: !Console.IsOutputRedirected);
     }
 
     /// <summary>Runs one command line, writing to the given writers instead of the console (tests call this).</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, Commands);
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, CreateCommands());
 
     /// <summary>Runs one command line against the given commands (tests pass stand-ins for the real ones).</summary>
-    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, IReadOnlyList<ICommand> commands)
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, IReadOnlyList<ICommand> commands, bool interactive = false)
     {
-        // --verbose may come before the command too; after it, the command's parser reads it.
-        var rest = args.ToList();
-        bool verbose = false;
-        while (rest.Count > 0 && rest[0] == Verbose.Name) { verbose = true; rest.RemoveAt(0); }
-        ICommand? command = null;
+        var verbose = new Option<bool>("--verbose") { Description = "Show stack traces of internal errors.", Recursive = true };
+        var helpTopic = new Argument<string?>("COMMAND") { Description = "The command to show the help of.", Arity = ArgumentArity.ZeroOrOne };
+        var help = new Command("help", "Show this text, or one command's.") { helpTopic };
+        var root = new RootCommand(
+            $"modelbaker {Version} - bakes ONNX neural networks into plain C#.\n" +
+            "Exit codes: 0 success, 1 bake error (error MBxxxx), 2 bad command line, 3 internal error.") { verbose };
+        foreach (var command in commands) root.Subcommands.Add(command.Definition);
+        root.Subcommands.Add(help);
+
+        var parsed = root.Parse(args);
+        Command? current = parsed.CommandResult.Command;
+        bool isVerbose = parsed.Errors.Count == 0 ? parsed.GetValue(verbose) : args.Contains(verbose.Name);
         try
         {
-            if (rest.Count == 0 || rest[0] == "help" || rest[0] == Help.Name || rest[0] == Help.ShortName)
+            if (parsed.Errors.Count > 0)
             {
-                var topic = rest.Skip(1).FirstOrDefault();
-                if (topic == null) { WriteUsage(stdout, commands, null); return Success; }
-                command = commands.FirstOrDefault(c => c.Name == topic) ?? throw new UsageException($"unknown command '{topic}'.");
-                WriteUsage(stdout, commands, command);
-                return Success;
+                if (args.Length == 0) return WriteHelp(root, root, stdout);
+                // "Required command was not provided" only repeats what an unknown command's error says.
+                var messages = parsed.Errors.Select(e => e.Message).ToList();
+                if (messages.Count > 1) messages.RemoveAll(m => m.StartsWith("Required command", StringComparison.Ordinal));
+                throw new UsageException(string.Join("\n", messages));
             }
-            if (rest[0] == VersionOption.Name)
+            if (parsed.GetResult(root.Options.OfType<VersionOption>().Single()) != null)
             {
                 stdout.WriteLine($"modelbaker {Version}");
                 return Success;
             }
-            if (rest[0].StartsWith("-", StringComparison.Ordinal))
-                throw new UsageException($"unknown option '{rest[0]}' (options follow the command, e.g. 'modelbaker bake model.onnx --sparsity 0.5').");
-            command = commands.FirstOrDefault(c => c.Name == rest[0]) ?? throw new UsageException($"unknown command '{rest[0]}'.");
-
-            var commandArgs = rest.Skip(1).ToList();
-            if (commandArgs.Contains(Help.Name) || commandArgs.Contains(Help.ShortName!))
+            if (parsed.Action is HelpAction) return WriteHelp(root, current, stdout);
+            if (current == help)
             {
-                WriteUsage(stdout, commands, command);
-                return Success;
+                string? topic = parsed.GetValue(helpTopic);
+                if (topic == null) return WriteHelp(root, root, stdout);
+                current = root.Subcommands.FirstOrDefault(c => c.Name == topic) ?? throw new UsageException($"unknown command '{topic}'.");
+                return WriteHelp(root, current, stdout);
             }
-            var parsed = ArgumentParser.Parse(commandArgs, command.Options.Append(Verbose).ToList());
-            verbose |= parsed.Has(Verbose.Name);
-            return command.Execute(parsed, new CliContext(stdout, stderr, verbose));
+            var chosen = commands.Single(c => c.Definition == current);
+            return chosen.Execute(parsed, new CliContext(stdout, stderr, isVerbose, interactive));
         }
         catch (UsageException e)
         {
-            stderr.WriteLine($"error{(e.Code != null ? " " + e.Code : "")}: {e.Message}");
+            foreach (string line in e.Message.Split('\n'))
+                stderr.WriteLine($"error{(e.Code != null ? " " + e.Code : "")}: {line}");
             if (e.ShowUsage)
             {
                 stderr.WriteLine();
-                WriteUsage(stderr, commands, command);
+                WriteHelp(root, current ?? root, stderr);
             }
             else
             {
-                stderr.WriteLine($"Run 'modelbaker help{(command != null ? " " + command.Name : "")}' for usage.");
+                stderr.WriteLine($"Run 'modelbaker help{(current != null && current != root ? " " + current.Name : "")}' for usage.");
             }
             return UsageError;
         }
         catch (BakeException e)
         {
             stderr.WriteLine($"error {e.Code}: {e.Message}");
-            if (verbose) stderr.WriteLine(e.StackTrace);
+            if (isVerbose) stderr.WriteLine(e.StackTrace);
             return BakeError;
         }
         catch (Exception e)
         {
             stderr.WriteLine($"error {ErrorCodes.InternalError}: internal error: {e.Message}");
-            stderr.WriteLine(verbose
+            stderr.WriteLine(isVerbose
                 ? e.ToString()
                 : "This is a bug in ModelBaker. Run again with --verbose for the stack trace and report it with the model if you can.");
             return InternalError;
         }
     }
 
-    /// <summary>The whole usage text, or one command's when <paramref name="only"/> is given.</summary>
-    public static void WriteUsage(TextWriter writer, ICommand? only = null) => WriteUsage(writer, Commands, only);
-
-    private static void WriteUsage(TextWriter writer, IReadOnlyList<ICommand> all, ICommand? only)
+    /// <summary>System.CommandLine's help of <paramref name="command"/> (the root's lists the commands).</summary>
+    private static int WriteHelp(RootCommand root, Command command, TextWriter writer)
     {
-        var commands = only != null ? new[] { only } : all;
-        var usage = commands.Select(c => ($"modelbaker {c.Name} {c.ArgumentsSyntax} [options]", c.Summary)).ToList();
-        if (only == null)
-        {
-            usage.Add(("modelbaker help [COMMAND]", "Show this text, or one command's options."));
-            usage.Add(("modelbaker --version", "Print the version."));
-        }
-        var sections = new List<(string Title, List<(string Left, string Right)> Lines)> { ("Usage:", usage) };
-        foreach (var c in commands)
-            sections.Add(($"Options of {c.Name}:", c.Options.Select(o => (o.Syntax, o.Description)).ToList()));
-        sections.Add(("Global options:", new[] { Verbose, Help }.Select(o => (o.Syntax, o.Description)).ToList()));
-
-        // The option sections share one column width, so their descriptions line up down the text.
-        int optionWidth = sections.Skip(1).SelectMany(s => s.Lines).Max(l => l.Left.Length);
-        writer.WriteLine($"modelbaker {Version} - bakes ONNX neural networks into plain C#");
-        for (int i = 0; i < sections.Count; i++)
-        {
-            var (title, lines) = sections[i];
-            int width = i == 0 ? lines.Max(l => l.Left.Length) : optionWidth;
-            writer.WriteLine();
-            writer.WriteLine(title);
-            foreach (var (left, right) in lines) writer.WriteLine($"  {left.PadRight(width)}  {right}");
-        }
-        writer.WriteLine();
-        writer.WriteLine("Exit codes: 0 success, 1 bake error (error MBxxxx), 2 bad command line, 3 internal error.");
+        var path = command == root ? new[] { "--help" } : new[] { command.Name, "--help" };
+        root.Parse(path).Invoke(new InvocationConfiguration { Output = writer });
+        return Success;
     }
 }

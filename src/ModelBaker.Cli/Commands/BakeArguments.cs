@@ -1,94 +1,107 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
 using System.Globalization;
 using System.IO;
 using System.Linq;
 using ModelBaker.Core.Diagnostics;
-using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Options;
+using ModelBaker.Core.Pipeline;
 
 namespace ModelBaker.Cli.Commands;
 
 /// <summary>
-/// The bake options shared by `bake` and `inspect`, turned from strings into a <see cref="BakeOptions"/> with the
-/// same rules (and MB12xx codes) as the CompressedModel item's metadata.
+/// The MODEL.onnx argument and the bake options shared by `bake`, `generate`, `inspect` and `evaluate`, turned from
+/// strings into a <see cref="BakeOptions"/> with the same rules (and MB12xx codes) as the CompressedModel item's
+/// metadata. Each command gets its own instance (System.CommandLine symbols belong to one command).
 /// </summary>
-public static class BakeArguments
+public sealed class BakeArguments
 {
     public const string DefaultNamespace = "ModelBaker.Generated";
 
-    public static readonly OptionSpec Sparsity = new("--sparsity", "S", "Fraction of the weights pruned, 0 <= S < 1 (default 0); with --pruning structured, removed with whole filters.");
-    public static readonly OptionSpec Precision = new("--precision", "P", "Int8 or Float32 (default Int8).");
-    public static readonly OptionSpec Calibration = new("--calibration", "F", "Representative inputs for int8: a .npy file or a folder of TensorProto .pb files.");
-    public static readonly OptionSpec ClassName = new("--class-name", "N", "Generated class name (default: the model file name in PascalCase).");
-    public static readonly OptionSpec Namespace = new("--namespace", "NS", $"Generated namespace (default {DefaultNamespace}).");
+    public Argument<string> Model { get; } = new("MODEL.onnx") { Description = "The ONNX model." };
 
-    // The rest map one to one onto CompressedModel metadata and are checked by the same OptionsParser rules.
-    public static readonly OptionSpec Pruning = new("--pruning", "MODE", "Unstructured (default: spread over layers by size), Uniform (the same share of every layer), Global (one threshold) or Structured (whole filters).");
-    public static readonly OptionSpec PruningThreshold = new("--pruning-threshold", "T", "Prune every weight with |w| < T (instead of --sparsity).");
-    public static readonly OptionSpec Clusters = new("--clusters", "K", "Share K values (2..256) among each layer's weights: k-means, codebook + packed codes.");
-    public static readonly OptionSpec BiasCorrectionOption = new("--bias-correction", "BOOL", "Correct biases for the mean int8 weight rounding error (default false).");
-    public static readonly OptionSpec Distillation = new("--distillation", "SCOPE", "Distil from the float model on the calibration data: false (default), head (or true) or network.");
-    public static readonly OptionSpec DistillationTemperature = new("--distillation-temperature", "T", "Softmax temperature of the distillation loss (default 4).");
-    public static readonly OptionSpec Reconstruction = new("--reconstruction", "BOOL", "Refit kept weights on the calibration data after pruning (default true).");
-    public static readonly OptionSpec CalibrationMethod = new("--calibration-method", "M", "MinMax (default), Percentile or Entropy.");
-    public static readonly OptionSpec CalibrationPercentile = new("--calibration-percentile", "P", "For Percentile: share of |values| kept in range, in percent (default 99.99).");
-    public static readonly OptionSpec Validation = new("--validation", "F", "Inputs to compare the float and baked models on (.npy or a folder of .pb files).");
-    public static readonly OptionSpec ValidationLabels = new("--validation-labels", "F", "A .npy of class labels, one per validation sample.");
-    public static readonly OptionSpec MaxAccuracyDrop = new("--max-accuracy-drop", "POINTS", "Fail (MB1401) if top-1 drops more than this many points.");
+    public Option<string> Sparsity { get; } = Text("--sparsity", "S", "Fraction of the weights pruned, 0 <= S < 1 (default 0); with --pruning structured, removed with whole filters.");
+    public Option<string> Precision { get; } = Text("--precision", "P", "Int8 or Float32 (default Int8).");
+    public Option<string> Calibration { get; } = Text("--calibration", "F", "Representative inputs for int8: a .npy file or a folder of TensorProto .pb files.");
+    public Option<string> ClassName { get; } = Text("--class-name", "N", "Generated class name (default: the model file name in PascalCase).");
+    public Option<string> Namespace { get; } = Text("--namespace", "NS", $"Generated namespace (default {DefaultNamespace}).");
 
-    private static readonly (OptionSpec Option, string Metadata)[] Metadata =
+    /// <summary>The options that map one to one onto CompressedModel metadata, checked by the same OptionsParser rules.</summary>
+    private readonly (Option<string> Option, string Metadata)[] metadata =
     {
-        (Pruning, "Pruning"), (PruningThreshold, "PruningThreshold"), (Reconstruction, "Reconstruction"), (Clusters, "Clusters"), (BiasCorrectionOption, "BiasCorrection"),
-        (Distillation, "Distillation"), (DistillationTemperature, "DistillationTemperature"),
-        (CalibrationMethod, "CalibrationMethod"), (CalibrationPercentile, "CalibrationPercentile"),
-        (Validation, "Validation"), (ValidationLabels, "ValidationLabels"), (MaxAccuracyDrop, "MaxAccuracyDrop"),
+        (Text("--pruning", "MODE", "Unstructured (default: spread over layers by size), Uniform (the same share of every layer), Global (one threshold) or Structured (whole filters)."), "Pruning"),
+        (Text("--pruning-threshold", "T", "Prune every weight with |w| < T (instead of --sparsity)."), "PruningThreshold"),
+        (Text("--reconstruction", "BOOL", "Refit kept weights on the calibration data after pruning (default true)."), "Reconstruction"),
+        (Text("--clusters", "K", "Share K values (2..256) among each layer's weights: k-means, codebook + packed codes."), "Clusters"),
+        (Text("--bias-correction", "BOOL", "Correct biases for the mean int8 weight rounding error (default false)."), "BiasCorrection"),
+        (Text("--distillation", "SCOPE", "Distil from the float model on the calibration data: false (default), head (or true) or network."), "Distillation"),
+        (Text("--distillation-temperature", "T", "Softmax temperature of the distillation loss (default 4)."), "DistillationTemperature"),
+        (Text("--calibration-method", "M", "MinMax (default), Percentile or Entropy."), "CalibrationMethod"),
+        (Text("--calibration-percentile", "P", "For Percentile: share of |values| kept in range, in percent (default 99.99)."), "CalibrationPercentile"),
+        (Text("--validation", "F", "Inputs to compare the float and baked models on (.npy or a folder of .pb files)."), "Validation"),
+        (Text("--validation-labels", "F", "A .npy of class labels, one per validation sample."), "ValidationLabels"),
+        (Text("--max-accuracy-drop", "POINTS", "Fail (MB1401) if top-1 drops more than this many points."), "MaxAccuracyDrop"),
     };
 
-    public static IReadOnlyList<OptionSpec> Compression { get; } =
-        new[] { Sparsity, Precision, Calibration }.Concat(Metadata.Select(m => m.Option)).ToArray();
+    /// <summary>
+    /// An option whose value stays text until <see cref="ToOptions"/> checks it, so a bad value gets the same MB12xx
+    /// code and message as in a project file.
+    /// </summary>
+    public static Option<string> Text(string name, string valueName, string description, params string[] aliases) =>
+        new(name, aliases) { Description = description, HelpName = valueName };
 
-    /// <summary>The single MODEL.onnx argument, as a full path.</summary>
-    public static string ModelPath(ParsedArguments args, string command)
+    /// <summary>Adds the model argument and the compression options; with <paramref name="naming"/> also --class-name and --namespace.</summary>
+    public Command AddTo(Command command, bool naming)
     {
-        if (args.Positionals.Count == 0) throw new UsageException($"'{command}' needs the path of an ONNX model.");
-        if (args.Positionals.Count > 1) throw new UsageException($"'{command}' takes one model, but got {args.Positionals.Count} arguments: {string.Join(" ", args.Positionals)}.");
-        return Path.GetFullPath(args.Positionals[0]);
+        command.Arguments.Add(Model);
+        foreach (var option in new[] { Sparsity, Precision, Calibration }.Concat(metadata.Select(m => m.Option)))
+            command.Options.Add(option);
+        if (naming)
+        {
+            command.Options.Add(ClassName);
+            command.Options.Add(Namespace);
+        }
+        return command;
     }
 
-    public static BakeOptions ToOptions(ParsedArguments args, string modelPath)
+    /// <summary>The MODEL.onnx argument, as a full path.</summary>
+    public string ModelPath(ParseResult parsed) => Path.GetFullPath(parsed.GetValue(Model)!);
+
+    public BakeOptions ToOptions(ParseResult parsed)
     {
-        string className = args.Value(ClassName.Name) ?? OptionsParser.DefaultClassName(modelPath);
+        string modelPath = ModelPath(parsed);
+        string className = parsed.GetValue(ClassName) ?? OptionsParser.DefaultClassName(modelPath);
         if (Names.ReservedClassNames.Contains(className))
             throw new UsageException($"--class-name '{className}' is also the name of a kernel method inside the generated class; choose another, e.g. {className}Model.", ErrorCodes.InvalidClassName, showUsage: false);
         if (!Names.IsValidIdentifier(className))
             throw new UsageException($"--class-name '{className}' is not a valid C# identifier.", ErrorCodes.InvalidClassName, showUsage: false);
-        string ns = args.Value(Namespace.Name) ?? DefaultNamespace;
+        string ns = parsed.GetValue(Namespace) ?? DefaultNamespace;
         if (!Names.IsValidNamespace(ns))
             throw new UsageException($"--namespace '{ns}' is not a valid C# namespace (identifiers separated by dots).", ErrorCodes.InvalidNamespace, showUsage: false);
 
-        string? calibration = args.Value(Calibration.Name);
+        string? calibration = parsed.GetValue(Calibration);
         var options = new BakeOptions(modelPath, className, ns)
         {
-            Sparsity = ParseSparsity(args.Value(Sparsity.Name)),
-            Precision = ParsePrecision(args.Value(Precision.Name)),
+            Sparsity = ParseSparsity(parsed.GetValue(Sparsity)),
+            Precision = ParsePrecision(parsed.GetValue(Precision)),
             CalibrationPath = calibration == null ? null : Path.GetFullPath(calibration),
         };
-        return WithMetadataOptions(args, options);
+        return WithMetadataOptions(parsed, options);
     }
 
     /// <summary>The options that mirror item metadata, parsed by <see cref="OptionsParser"/> so both accept the same values.</summary>
-    private static BakeOptions WithMetadataOptions(ParsedArguments args, BakeOptions options)
+    private BakeOptions WithMetadataOptions(ParseResult parsed, BakeOptions options)
     {
-        var given = Metadata.Where(m => args.Value(m.Option.Name) != null)
-            .ToDictionary(m => m.Metadata, m => args.Value(m.Option.Name)!);
+        var given = metadata.Where(m => parsed.GetValue(m.Option) != null)
+            .ToDictionary(m => m.Metadata, m => parsed.GetValue(m.Option)!);
         if (given.Count == 0) return options;
         if (options.Sparsity > 0 && given.ContainsKey("PruningThreshold")) given["Sparsity"] = options.Sparsity.ToString(CultureInfo.InvariantCulture);
-        var parsed = OptionsParser.Parse(options.ModelPath, given, Directory.GetCurrentDirectory(), options.Namespace);
-        var problem = parsed.Problems.FirstOrDefault(p => p.Code != ErrorCodes.ModelNotFound);
+        var result = OptionsParser.Parse(options.ModelPath, given, Directory.GetCurrentDirectory(), options.Namespace);
+        var problem = result.Problems.FirstOrDefault(p => p.Code != ErrorCodes.ModelNotFound);
         if (problem != null) throw new UsageException(problem.Message, problem.Code, showUsage: false);
-        if (parsed.Options == null) return options; // only a missing model: the bake reports it
-        var p = parsed.Options;
+        if (result.Options == null) return options; // only a missing model: the bake reports it
+        var p = result.Options;
         return options with
         {
             Pruning = p.Pruning, PruningThreshold = p.PruningThreshold, Reconstruction = p.Reconstruction, Clusters = p.Clusters, BiasCorrection = p.BiasCorrection,

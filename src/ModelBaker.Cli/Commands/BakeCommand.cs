@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
 using System.IO;
 using System.Linq;
 using System.Text;
@@ -18,22 +19,24 @@ namespace ModelBaker.Cli.Commands;
 /// </summary>
 public sealed class BakeCommand : ICommand
 {
-    public static readonly OptionSpec Output = new("--output", "DIR", "Folder for the .mbake and .g.cs files (default: the current folder).", "-o");
+    private readonly BakeArguments bake = new();
+    private readonly Option<string> output = BakeArguments.Text("--output", "DIR", "Folder for the .mbake and .g.cs files (default: the current folder).", "-o");
 
-    public string Name => "bake";
-    public string ArgumentsSyntax => "MODEL.onnx";
-    public string Summary => "Bake a model into a plan (.mbake) and plain C# (.g.cs).";
-
-    public IReadOnlyList<OptionSpec> Options { get; } = BakeArguments.Compression
-        .Concat(new[] { BakeArguments.ClassName, BakeArguments.Namespace, Output }).ToArray();
-
-    public int Execute(ParsedArguments args, CliContext context)
+    public BakeCommand()
     {
-        string modelPath = BakeArguments.ModelPath(args, Name);
-        var options = BakeArguments.ToOptions(args, modelPath);
-        string directory = Path.GetFullPath(args.Value(Output.Name) ?? Directory.GetCurrentDirectory());
+        Definition = bake.AddTo(new Command("bake", "Bake a model into a plan (.mbake) and plain C# (.g.cs)."), naming: true);
+        Definition.Options.Add(output);
+    }
 
-        var plan = Baker.Bake(options, new ConsoleBakeLog(context.Out, context.Error));
+    public Command Definition { get; }
+
+    public int Execute(ParseResult parsed, CliContext context)
+    {
+        string modelPath = bake.ModelPath(parsed);
+        var options = bake.ToOptions(parsed);
+        string directory = Path.GetFullPath(parsed.GetValue(output) ?? Directory.GetCurrentDirectory());
+
+        var plan = BakeProgress.Run(context, log => Baker.Bake(options, log));
         string code = ClassEmitter.Emit(plan);
 
         string planPath = Path.Combine(directory, Path.GetFileNameWithoutExtension(modelPath) + ".mbake");

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.CommandLine;
 using System.IO;
 using System.Linq;
 using ModelBaker.Cli.Conformance;
@@ -13,16 +14,20 @@ namespace ModelBaker.Cli.Commands;
 /// </summary>
 public sealed class ConformanceCommand : ICommand
 {
-    public string Name => "conformance";
-    public string ArgumentsSyntax => "DIR";
-    public string Summary => "Run the ONNX backend test cases below DIR through generated C# (float mode).";
-    public IReadOnlyList<OptionSpec> Options => new OptionSpec[0];
+    private readonly Argument<string> folder = new("DIR") { Description = "A folder holding ONNX backend test cases (model.onnx, test_data_set_*) or light models, at any depth." };
 
-    public int Execute(ParsedArguments args, CliContext context)
+    public ConformanceCommand()
     {
-        if (args.Positionals.Count != 1) throw new UsageException("conformance takes one folder of test cases.");
-        string root = args.Positionals[0];
-        if (!Directory.Exists(root)) throw new UsageException($"'{root}' is not a folder.");
+        Definition = new Command("conformance", "Run the ONNX backend test cases below DIR through generated C# (float mode).");
+        Definition.Arguments.Add(folder);
+    }
+
+    public Command Definition { get; }
+
+    public int Execute(ParseResult parsed, CliContext context)
+    {
+        string root = parsed.GetValue(folder)!;
+        if (!Directory.Exists(root)) throw new UsageException($"'{root}' is not a folder.", showUsage: false);
 
         var results = new List<CaseResult>();
         foreach (var testCase in ConformanceCase.Find(root))

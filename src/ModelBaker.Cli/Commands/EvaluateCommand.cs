@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.CommandLine;
 using System.Globalization;
 using System.Linq;
 using ModelBaker.Core.Pipeline;
@@ -12,35 +13,37 @@ namespace ModelBaker.Cli.Commands;
 /// </summary>
 public sealed class EvaluateCommand : ICommand
 {
-    public string Name => "evaluate";
-    public string ArgumentsSyntax => "MODEL.onnx";
-    public string Summary => "Bake in memory and measure size and accuracy against the float model (needs --validation).";
-    public IReadOnlyList<OptionSpec> Options => BakeArguments.Compression;
+    private readonly BakeArguments bake = new();
 
-    public int Execute(ParsedArguments args, CliContext context)
+    public EvaluateCommand() =>
+        Definition = bake.AddTo(new Command("evaluate", "Bake in memory and measure size and accuracy against the float model (needs --validation)."), naming: false);
+
+    public Command Definition { get; }
+
+    public int Execute(ParseResult parsed, CliContext context)
     {
-        string modelPath = BakeArguments.ModelPath(args, Name);
-        var options = BakeArguments.ToOptions(args, modelPath);
+        var options = bake.ToOptions(parsed);
         if (options.ValidationPath == null) throw new UsageException("evaluate needs --validation (inputs to measure on).");
 
-        var (plan, report) = Baker.BakeWithReport(options, new ConsoleBakeLog(context.Error, context.Error));
+        // The bake's log goes to standard error: standard output is the table alone.
+        var (plan, report) = BakeProgress.Run(context, log => Baker.BakeWithReport(options, log), infoWriter: context.Error);
         var v = report.Validation!;
         string Percent(double? value) => value is { } p ? p.ToString("0.00", CultureInfo.InvariantCulture) + "%" : "-";
-        var table = new TextTable("model", "precision", ">sparsity", ">float bytes", ">baked bytes", ">ratio", ">float top-1", ">baked top-1", ">drop", ">agreement", "encodings");
+        var table = Tables.Create("model", "precision", ">sparsity", ">float bytes", ">baked bytes", ">ratio", ">float top-1", ">baked top-1", ">drop", ">agreement", "encodings");
         table.Row(plan.Header.ModelFileName, plan.Header.Precision.ToString(), report.AchievedSparsity.ToString("0.000", CultureInfo.InvariantCulture),
             Format.Count(report.FloatWeightBytes), Format.Count(report.BakedWeightBytes),
             ((double)report.FloatWeightBytes / report.BakedWeightBytes).ToString("0.0", CultureInfo.InvariantCulture) + "x",
             Percent(v.FloatTop1), Percent(v.BakedTop1), v.Drop.ToString("0.00", CultureInfo.InvariantCulture), Percent(v.Agreement),
             string.Join(",", report.Layers.Where(l => l.Parameters > 0).Select(l => l.Encoding).Distinct()));
-        table.WriteTo(context.Out);
+        Tables.Write(context.Out, table);
         if (context.Verbose)
         {
             context.Out.WriteLine();
-            var layers = new TextTable("step", "kind", ">parameters", ">sparsity", "encoding", ">bytes", ">output error");
+            var layers = Tables.Create("step", "kind", ">parameters", ">sparsity", "encoding", ">bytes", ">output error");
             foreach (var l in report.Layers)
                 layers.Row(l.Name, l.Op, Format.Count(l.Parameters), l.Sparsity.ToString("0.000", CultureInfo.InvariantCulture), l.Encoding,
                     Format.Count(l.Bytes), l.OutputError is { } e ? e.ToString("0.0000", CultureInfo.InvariantCulture) : "-");
-            layers.WriteTo(context.Out);
+            Tables.Write(context.Out, layers);
         }
         return Program.Success;
     }

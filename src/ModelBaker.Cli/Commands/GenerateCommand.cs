@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
 using System.IO;
 using System.Linq;
 using System.Text;
@@ -18,23 +19,25 @@ namespace ModelBaker.Cli.Commands;
 /// </summary>
 public sealed class GenerateCommand : ICommand
 {
-    public static readonly OptionSpec Target = new("--target", "T", "NanoFramework (arrays, C# 9, integer-only; needs int8) or Net (default Net).");
-    public static readonly OptionSpec Output = new("--output", "DIR", "Folder for the .cs file (default: the current folder).", "-o");
+    private readonly BakeArguments bake = new();
+    private readonly Option<string> target = BakeArguments.Text("--target", "T", "NanoFramework (arrays, C# 9, integer-only; needs int8) or Net (default Net).");
+    private readonly Option<string> output = BakeArguments.Text("--output", "DIR", "Folder for the .cs file (default: the current folder).", "-o");
 
-    public string Name => "generate";
-    public string ArgumentsSyntax => "MODEL.onnx";
-    public string Summary => "Bake a model and write only the generated C# file (for .nfproj projects: --target nanoframework).";
-
-    public IReadOnlyList<OptionSpec> Options { get; } = BakeArguments.Compression
-        .Concat(new[] { Target, BakeArguments.ClassName, BakeArguments.Namespace, Output }).ToArray();
-
-    public int Execute(ParsedArguments args, CliContext context)
+    public GenerateCommand()
     {
-        string modelPath = BakeArguments.ModelPath(args, Name);
-        var options = BakeArguments.ToOptions(args, modelPath) with { Target = ParseTarget(args.Value(Target.Name)) };
-        string directory = Path.GetFullPath(args.Value(Output.Name) ?? Directory.GetCurrentDirectory());
+        Definition = bake.AddTo(new Command("generate", "Bake a model and write only the generated C# file (for .nfproj projects: --target nanoframework)."), naming: true);
+        Definition.Options.Add(target);
+        Definition.Options.Add(output);
+    }
 
-        var plan = Baker.Bake(options, new ConsoleBakeLog(context.Out, context.Error));
+    public Command Definition { get; }
+
+    public int Execute(ParseResult parsed, CliContext context)
+    {
+        var options = bake.ToOptions(parsed) with { Target = ParseTarget(parsed.GetValue(target)) };
+        string directory = Path.GetFullPath(parsed.GetValue(output) ?? Directory.GetCurrentDirectory());
+
+        var plan = BakeProgress.Run(context, log => Baker.Bake(options, log));
         string code = ClassEmitter.Emit(plan);
         string codePath = Path.Combine(directory, options.ClassName + ".cs");
         try
@@ -52,7 +55,7 @@ public sealed class GenerateCommand : ICommand
         context.Out.WriteLine($"  precision  {h.Precision}");
         context.Out.WriteLine($"  arena      {Format.Bytes(plan.ArenaBytes)} (lower bound {Format.Bytes(ClassEmitter.LowerBoundBytes(plan))})");
         context.Out.WriteLine($"  weights    {Format.Bytes(plan.WeightBytes)}");
-        context.Out.WriteLine("  scratch    0 B");
+        context.Out.WriteLine($"  scratch    {Format.Bytes(ClassEmitter.ScratchBytes(plan))}");
         context.Out.WriteLine($"  steps      {plan.Kernels.Count}");
         context.Out.WriteLine($"Wrote {codePath}");
         return 0;

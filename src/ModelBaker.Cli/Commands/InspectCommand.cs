@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.CommandLine;
 using System.IO;
 using System.Linq;
 using ModelBaker.Core.Ir;
@@ -15,15 +16,17 @@ namespace ModelBaker.Cli.Commands;
 /// </summary>
 public sealed class InspectCommand : ICommand
 {
-    public string Name => "inspect";
-    public string ArgumentsSyntax => "MODEL.onnx";
-    public string Summary => "Show a model's nodes and what a bake makes of them, step by step.";
-    public IReadOnlyList<OptionSpec> Options => BakeArguments.Compression;
+    private readonly BakeArguments bake = new();
 
-    public int Execute(ParsedArguments args, CliContext context)
+    public InspectCommand() =>
+        Definition = bake.AddTo(new Command("inspect", "Show a model's nodes and what a bake makes of them, step by step."), naming: false);
+
+    public Command Definition { get; }
+
+    public int Execute(ParseResult parsed, CliContext context)
     {
-        string modelPath = BakeArguments.ModelPath(args, Name);
-        var options = BakeArguments.ToOptions(args, modelPath);
+        string modelPath = bake.ModelPath(parsed);
+        var options = bake.ToOptions(parsed);
         var output = context.Out;
 
         var graph = OnnxModelReader.Load(modelPath);
@@ -36,7 +39,7 @@ public sealed class InspectCommand : ICommand
         foreach (string name in graph.Outputs) output.WriteLine($"  output  {Describe(graph[name])}");
         output.WriteLine();
 
-        var nodes = new TextTable("node", "op", "inputs", "output", ">parameters", ">bytes (float32)");
+        var nodes = Tables.Create("node", "op", "inputs", "output", ">parameters", ">bytes (float32)");
         long totalParameters = 0;
         foreach (var node in graph.Nodes)
         {
@@ -49,12 +52,12 @@ public sealed class InspectCommand : ICommand
                 Format.Count(parameters), Format.Count(4 * parameters));
         }
         nodes.Footer("total", "", "", "", Format.Count(totalParameters), Format.Count(4 * totalParameters));
-        nodes.WriteTo(output);
+        Tables.Write(output, nodes);
         output.WriteLine();
 
-        var plan = Baker.Bake(options, new ConsoleBakeLog(output, context.Error));
+        var plan = BakeProgress.Run(context, log => Baker.Bake(options, log));
         output.WriteLine($"Baked plan: {plan.Header.Precision}, sparsity {Format.Fraction(plan.Header.Sparsity)}, {plan.Kernels.Count} steps");
-        var steps = new TextTable(">#", "step", "kind", "output", ">bytes");
+        var steps = Tables.Create(">#", "step", "kind", "output", ">bytes");
         for (int i = 0; i < plan.Kernels.Count; i++)
         {
             var kernel = plan.Kernels[i];
@@ -62,7 +65,7 @@ public sealed class InspectCommand : ICommand
                 $"'{kernel.Output.TensorName}' ({Format.Count(kernel.Output.Length)})", Format.Count(kernel.WeightBytes));
         }
         steps.Footer("", "total", "", "", Format.Count(plan.WeightBytes));
-        steps.WriteTo(output);
+        Tables.Write(output, steps);
         output.WriteLine();
 
         output.WriteLine($"Weights  {Format.BeforeAfter(plan.Header.FloatWeightBytes, plan.WeightBytes)}");

@@ -9,10 +9,10 @@ namespace ModelBaker.Core.Encodings;
 /// <summary>
 /// A float layer's [units × depth] weights, stored dense or — when every weight of each unit is one value, as a
 /// weight tensor filled by ConstantOfShape (then perhaps scaled by a folded BatchNormalization) — as one value per
-/// unit. A fill stays one value per unit through the bake until something writes to the weights (pruning,
-/// reconstruction, the interpreter), so a model with 100-million-weight fills bakes without them; the plan file and
-/// the generated code store one value per unit whenever the weights are uniform, filled or found so. The .NET flavour
-/// decodes them once when the generated class is first used, and the dense kernels run.
+/// unit. A fill stays one value per unit through the bake until a pass writes to the weights (pruning,
+/// reconstruction, distillation), so a model with 100-million-weight fills bakes without them; the plan file and the
+/// generated code store one value per unit whenever the weights are uniform, filled or found so, and the kernels then
+/// run their uniform specialization (one window sum serves every channel), never writing the weights out.
 /// </summary>
 public sealed class FloatWeights
 {
@@ -41,7 +41,8 @@ public sealed class FloatWeights
         {
             if (values == null)
             {
-                values = DecodeUniformFloats(unitValues!, Depth);
+                values = new float[Count];
+                for (int n = 0; n < Units; n++) values.AsSpan(n * Depth, Depth).Fill(unitValues![n]);
                 unitValues = null;
             }
             return values;
@@ -108,30 +109,16 @@ public sealed class FloatWeights
         return uniform ? Uniform(data, depth) : Dense(data, units, depth);
     }
 
-    /// <summary>The emitted blocks the generated class needs for these weights.</summary>
-    public IEnumerable<string> Helpers => UnitValues != null ? new[] { nameof(FloatWeights) } : Array.Empty<string>();
-
-    /// <summary><c>{name}Weights</c>, [units × depth] floats: stored, or one value per unit stored and decoded once.</summary>
+    /// <summary>
+    /// <c>{name}Weights</c>, [units × depth] floats, or, when uniform, <c>{name}UnitWeights</c>, one per unit — what
+    /// the kernel's uniform specialization reads.
+    /// </summary>
     public void EmitData(CodeWriter code, string name, string shape)
     {
         var uniform = UnitValues;
         if (uniform == null)
-        {
             EmitArrays.Floats(code, name + "Weights", values!, $"{shape} float weights, one row per output unit");
-            return;
-        }
-        EmitArrays.Floats(code, name + "UnitWeights", uniform, $"the one float weight each unit of the {shape} weights has");
-        code.Line($"/// <summary>The {shape} float weights, written out once from one value per unit when the class is first used.</summary>")
-            .Line($"private static readonly float[] {name}Weights = DecodeUniformFloats({name}UnitWeights, depth: {Depth});");
+        else
+            EmitArrays.Floats(code, name + "UnitWeights", uniform, $"the one float weight each unit of the {shape} weights has");
     }
-
-    // <emit>
-    /// <summary>Float weights stored as one value per unit, written out: [units × depth].</summary>
-    public static float[] DecodeUniformFloats(ReadOnlySpan<float> unitValues, int depth)
-    {
-        var weights = new float[unitValues.Length * depth];
-        for (int n = 0; n < unitValues.Length; n++) weights.AsSpan(n * depth, depth).Fill(unitValues[n]);
-        return weights;
-    }
-    // </emit>
 }

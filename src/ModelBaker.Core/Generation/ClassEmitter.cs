@@ -119,6 +119,9 @@ public static class ClassEmitter
     private static int Scratch(BakedPlan plan, bool nano) =>
         nano ? plan.Kernels.Sum(k => k.ScratchBytes) : plan.Kernels.Sum(k => k.DecodedWeightBytes);
 
+    /// <summary>The generated class's ScratchBytes, for the plan's target.</summary>
+    public static int ScratchBytes(BakedPlan plan) => Scratch(plan, plan.Header.Target == Options.CodeTarget.NanoFramework);
+
     private static string ScratchKind(int scratch, bool nano) =>
         scratch == 0 ? "none, every layer's weights are read where they are stored"
         : nano ? "a row buffer per sparse or clustered layer, which decodes its weights a row at a time"

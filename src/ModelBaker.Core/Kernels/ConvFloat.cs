@@ -135,14 +135,21 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
     public override KernelKind Kind => KernelKind.ConvFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
     public override int WeightBytes => StoredWeights.Bytes + 4 * Bias.Length;
-    public override IEnumerable<string> Helpers => new[] { nameof(ConvFloat), nameof(WindowBounds) }.Concat(StoredWeights.Helpers);
+    public override IEnumerable<string> Helpers =>
+        new[] { StoredWeights.UnitValues != null ? nameof(ConvFloat) + "#Uniform" : nameof(ConvFloat), nameof(WindowBounds) };
 
+    /// <summary>Weights one value per output channel run the uniform specialization, which never writes them out.</summary>
     public override void Run(PlanArena arena)
     {
         var g = Geometry;
-        Conv(arena.Floats(Input), Weights, Bias, g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
-            g.OutputChannels, g.OutputHeight, g.OutputWidth, g.Groups, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth,
-            g.DilationHeight, g.DilationWidth, g.PadTop, g.PadLeft, ActivationMin, ActivationMax, arena.Floats(Output));
+        if (StoredWeights.UnitValues is { } channelWeights)
+            UniformConv(arena.Floats(Input), channelWeights, Bias, g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
+                g.OutputChannels, g.OutputHeight, g.OutputWidth, g.Groups, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth,
+                g.DilationHeight, g.DilationWidth, g.PadTop, g.PadLeft, ActivationMin, ActivationMax, arena.Floats(Output));
+        else
+            Conv(arena.Floats(Input), Weights, Bias, g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
+                g.OutputChannels, g.OutputHeight, g.OutputWidth, g.Groups, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth,
+                g.DilationHeight, g.DilationWidth, g.PadTop, g.PadLeft, ActivationMin, ActivationMax, arena.Floats(Output));
     }
 
     // <emit>
@@ -216,6 +223,64 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
     }
     // </emit>
 
+    // <emit Uniform>
+    /// <summary>
+    /// Float convolution, NCHW, grouped, zero padded, with every weight of output channel m equal to channelWeights[m]
+    /// (a ConstantOfShape fill): output = clamp(Σ window · channelWeights[m] + bias[m]). The window sums (over the
+    /// group's input channels and the taps inside the input) are the same for every channel of a group, so they are
+    /// computed once, into the group's first output plane, and each channel's plane is then one multiply-add per element.
+    /// </summary>
+    public static void UniformConv(ReadOnlySpan<float> input, ReadOnlySpan<float> channelWeights, ReadOnlySpan<float> bias,
+        int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
+        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
+        float activationMin, float activationMax, Span<float> output)
+    {
+        int groupInputChannels = inputChannels / groups, groupOutputChannels = outputChannels / groups;
+        int inputPlane = inputHeight * inputWidth, outputPlane = outputHeight * outputWidth;
+        for (int n = 0; n < batch; n++)
+        {
+            for (int g = 0; g < groups; g++)
+            {
+                ReadOnlySpan<float> groupInput = input.Slice((n * inputChannels + g * groupInputChannels) * inputPlane, groupInputChannels * inputPlane);
+                int first = g * groupOutputChannels;
+                Span<float> sums = output.Slice((n * outputChannels + first) * outputPlane, outputPlane);
+                for (int oy = 0; oy < outputHeight; oy++)
+                {
+                    int top = oy * strideHeight - padTop;
+                    TapRange(top, kernelHeight, dilationHeight, inputHeight, out int firstRow, out int endRow);
+                    for (int ox = 0; ox < outputWidth; ox++)
+                    {
+                        int left = ox * strideWidth - padLeft;
+                        TapRange(left, kernelWidth, dilationWidth, inputWidth, out int firstColumn, out int endColumn);
+                        // Taps in the padding read 0 and add nothing: only the taps inside the input are summed.
+                        float sum = 0f;
+                        for (int ic = 0; ic < groupInputChannels; ic++)
+                        {
+                            for (int ky = firstRow; ky < endRow; ky++)
+                            {
+                                int row = ic * inputPlane + (top + ky * dilationHeight) * inputWidth + left;
+                                for (int kx = firstColumn; kx < endColumn; kx++) sum += groupInput[row + kx * dilationWidth];
+                            }
+                        }
+                        sums[oy * outputWidth + ox] = sum;
+                    }
+                }
+                // The group's other channels first: the first channel's plane holds the sums until it is overwritten last.
+                for (int m = first + groupOutputChannels - 1; m >= first; m--)
+                {
+                    Span<float> plane = output.Slice((n * outputChannels + m) * outputPlane, outputPlane);
+                    float weight = channelWeights[m], offset = bias[m];
+                    for (int o = 0; o < outputPlane; o++)
+                    {
+                        float value = sums[o] * weight + offset;
+                        plane[o] = value < activationMin ? activationMin : value > activationMax ? activationMax : value;
+                    }
+                }
+            }
+        }
+    }
+    // </emit>
+
     public override void WritePayload(PlanBinaryWriter w)
     {
         w.Slice(Input); w.Slice(Output);
@@ -229,7 +294,9 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
     public override void EmitCall(CodeWriter code, string name)
     {
         string[] geometry = Geometry.Arguments();
-        code.Line($"Conv({Input.Expression(code)}, {name}Weights, {name}Bias,")
+        code.Line(StoredWeights.UnitValues != null
+                ? $"UniformConv({Input.Expression(code)}, {name}UnitWeights, {name}Bias,"
+                : $"Conv({Input.Expression(code)}, {name}Weights, {name}Bias,")
             .Line($"    {geometry[0]}")
             .Line($"    {geometry[1]}")
             .Line($"    activationMin: {CodeWriter.Float(ActivationMin)}, activationMax: {CodeWriter.Float(ActivationMax)}, {Output.Expression(code)});");

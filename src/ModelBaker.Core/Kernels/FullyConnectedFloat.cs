@@ -116,11 +116,17 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
     public override KernelKind Kind => KernelKind.FullyConnectedFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
     public override int WeightBytes => StoredWeights.Bytes + 4 * Bias.Length;
-    public override IEnumerable<string> Helpers => new[] { nameof(FullyConnectedFloat) }.Concat(StoredWeights.Helpers);
+    public override IEnumerable<string> Helpers =>
+        new[] { StoredWeights.UnitValues != null ? nameof(FullyConnectedFloat) + "#Uniform" : nameof(FullyConnectedFloat) };
 
-    public override void Run(PlanArena arena) =>
-        FullyConnected(arena.Floats(Input), Rows, Depth, RowStride, ColumnStride,
-            Weights, Bias, ActivationMin, ActivationMax, arena.Floats(Output));
+    /// <summary>Weights one value per unit run the uniform specialization, which never writes them out.</summary>
+    public override void Run(PlanArena arena)
+    {
+        if (StoredWeights.UnitValues is { } unitWeights)
+            UniformFullyConnected(arena.Floats(Input), Rows, Depth, RowStride, ColumnStride, unitWeights, Bias, ActivationMin, ActivationMax, arena.Floats(Output));
+        else
+            FullyConnected(arena.Floats(Input), Rows, Depth, RowStride, ColumnStride, Weights, Bias, ActivationMin, ActivationMax, arena.Floats(Output));
+    }
 
     // <emit>
     /// <summary>Float fully connected layer: output = clamp(input · weightsᵀ + bias).</summary>
@@ -144,6 +150,29 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
     }
     // </emit>
 
+    // <emit Uniform>
+    /// <summary>
+    /// Float fully connected layer whose unit n has every weight equal to unitWeights[n] (a ConstantOfShape fill):
+    /// output[m, n] = clamp(Σk input[m, k] · unitWeights[n] + bias[n]), with the row sum computed once per row.
+    /// </summary>
+    public static void UniformFullyConnected(ReadOnlySpan<float> input, int rows, int depth, int rowStride, int columnStride,
+        ReadOnlySpan<float> unitWeights, ReadOnlySpan<float> bias, float activationMin, float activationMax, Span<float> output)
+    {
+        int units = bias.Length;
+        for (int m = 0; m < rows; m++)
+        {
+            float sum = 0f;
+            int position = m * rowStride;
+            for (int k = 0; k < depth; k++, position += columnStride) sum += input[position];
+            for (int n = 0; n < units; n++)
+            {
+                float value = sum * unitWeights[n] + bias[n];
+                output[m * units + n] = value < activationMin ? activationMin : value > activationMax ? activationMax : value;
+            }
+        }
+    }
+    // </emit>
+
     public override void WritePayload(PlanBinaryWriter w)
     {
         w.Slice(Input); w.Slice(Output);
@@ -155,8 +184,8 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
         new(source, r.Slice(), r.Slice(), r.Int(), r.Int(), r.Int(), r.Int(), FloatWeights.Read(r), r.Floats(), r.Float(), r.Float());
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"FullyConnected({Input.Expression(code)}, rows: {Rows}, depth: {Depth}, rowStride: {RowStride}, columnStride: {ColumnStride},")
-            .Line($"    {name}Weights, {name}Bias, activationMin: {CodeWriter.Float(ActivationMin)}, activationMax: {CodeWriter.Float(ActivationMax)}, {Output.Expression(code)});");
+        code.Line($"{(StoredWeights.UnitValues != null ? "UniformFullyConnected" : "FullyConnected")}({Input.Expression(code)}, rows: {Rows}, depth: {Depth}, rowStride: {RowStride}, columnStride: {ColumnStride},")
+            .Line($"    {name}{(StoredWeights.UnitValues != null ? "UnitWeights" : "Weights")}, {name}Bias, activationMin: {CodeWriter.Float(ActivationMin)}, activationMax: {CodeWriter.Float(ActivationMax)}, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name)
     {

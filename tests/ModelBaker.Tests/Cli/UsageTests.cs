@@ -10,14 +10,14 @@ public class UsageTests
     [InlineData("help")]
     [InlineData("--help")]
     [InlineData("-h")]
-    public void Help_lists_the_commands_and_options(params string[] args)
+    public void Help_lists_the_commands_and_global_options(params string[] args)
     {
         var result = CliResult.Run(args);
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("", result.Error);
-        foreach (string text in new[] { "Usage:", "modelbaker bake MODEL.onnx", "modelbaker inspect MODEL.onnx", "--sparsity S",
-                     "--precision P", "--calibration F", "--class-name N", "--namespace NS", "-o, --output DIR", "--version", "--verbose" })
+        foreach (string text in new[] { "Usage:", "bake <MODEL.onnx>", "generate <MODEL.onnx>", "inspect <MODEL.onnx>", "evaluate <MODEL.onnx>",
+                     "conformance <DIR>", "--version", "--verbose", "Exit codes: 0 success, 1 bake error" })
             Assert.Contains(text, result.Out);
     }
 
@@ -27,9 +27,14 @@ public class UsageTests
         var result = CliResult.Run("inspect", "--help");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("modelbaker inspect MODEL.onnx", result.Out);
+        Assert.Contains("inspect <MODEL.onnx> [options]", result.Out);
+        Assert.Contains("--sparsity <S>", result.Out);
         Assert.DoesNotContain("--class-name", result.Out);
         Assert.Equal(result.Out, CliResult.Run("help", "inspect").Out);
+
+        var bake = CliResult.Run("bake", "-h").Out;
+        foreach (string text in new[] { "--sparsity <S>", "--precision <P>", "--calibration <F>", "--class-name <N>", "--namespace <NS>", "-o, --output <DIR>", "--verbose" })
+            Assert.Contains(text, bake);
     }
 
     [Fact]
@@ -42,15 +47,15 @@ public class UsageTests
     }
 
     [Theory]
-    [InlineData("unknown option '--bogus'", "bake", "model.onnx", "--bogus")]
-    [InlineData("unknown option '--class-name'", "inspect", "model.onnx", "--class-name", "X")]
-    [InlineData("unknown command 'bkae'", "bkae", "model.onnx")]
-    [InlineData("needs a value", "bake", "model.onnx", "--sparsity")]
-    [InlineData("needs a value", "bake", "model.onnx", "-o", "--sparsity", "0.5")]
-    [InlineData("needs the path of an ONNX model", "bake")]
-    [InlineData("takes one model", "inspect", "a.onnx", "b.onnx")]
-    [InlineData("more than once", "bake", "model.onnx", "--sparsity", "0.1", "--sparsity", "0.2")]
-    [InlineData("takes no value", "bake", "model.onnx", "--verbose=yes")]
+    [InlineData("Unrecognized command or argument '--bogus'", "bake", "model.onnx", "--bogus")]
+    [InlineData("Unrecognized command or argument '--class-name'", "inspect", "model.onnx", "--class-name", "X")]
+    [InlineData("Unrecognized command or argument 'bkae'", "bkae", "model.onnx")]
+    [InlineData("Required argument missing for option: '--sparsity'", "bake", "model.onnx", "--sparsity")]
+    [InlineData("Required argument 'MODEL.onnx' missing", "bake")]
+    [InlineData("Unrecognized command or argument 'b.onnx'", "inspect", "a.onnx", "b.onnx")]
+    [InlineData("expects a single argument but 2 were provided", "bake", "model.onnx", "--sparsity", "0.1", "--sparsity", "0.2")]
+    [InlineData("Unrecognized command or argument 'yes'", "bake", "model.onnx", "--verbose=yes")]
+    [InlineData("unknown command 'bogus'", "help", "bogus")]
     public void A_bad_command_line_exits_with_2_and_shows_usage(string message, params string[] args)
     {
         var result = CliResult.Run(args);
@@ -114,11 +119,8 @@ public class InternalErrorTests
 {
     private sealed class Crashing : ModelBaker.Cli.Commands.ICommand
     {
-        public string Name => "crash";
-        public string ArgumentsSyntax => "";
-        public string Summary => "Throws.";
-        public IReadOnlyList<OptionSpec> Options { get; } = Array.Empty<OptionSpec>();
-        public int Execute(ParsedArguments args, ModelBaker.Cli.Commands.CliContext context) => throw new InvalidOperationException("boom");
+        public System.CommandLine.Command Definition { get; } = new("crash", "Throws.");
+        public int Execute(System.CommandLine.ParseResult parsed, ModelBaker.Cli.Commands.CliContext context) => throw new InvalidOperationException("boom");
     }
 
     private static CliResult Run(params string[] args)
