@@ -246,7 +246,7 @@ public static class ClassEmitter
     private static void EmitTensorLocals(CodeWriter code, BakedPlan plan, bool nano)
     {
         var taken = new HashSet<string>(plan.ArenaLengths.Keys.Select(Arenas.Name), System.StringComparer.Ordinal);
-        // The plan keeps the shapes of the model's inputs and outputs; the steps between know only element counts.
+        // Every slice the lowering made from a graph value has its shape; the model's inputs and outputs have theirs in any case.
         var shapes = plan.Inputs.Concat(plan.Outputs).GroupBy(t => t.Slice.LocalKey).ToDictionary(g => g.Key, g => ShapeText(g.First().Shape));
         foreach (var slice in plan.Kernels.SelectMany(k => k.Reads.Append(k.Output)))
         {
@@ -257,7 +257,8 @@ public static class ClassEmitter
             string name = stem;
             for (int n = 2; taken.Contains(name) || Names.IsKeyword(name); n++) name = stem + n;
             taken.Add(name);
-            string size = shapes.TryGetValue(slice.LocalKey, out var shape) ? shape : $"{slice.Length} values";
+            string size = shapes.TryGetValue(slice.LocalKey, out var shape) ? shape
+                : slice.Shape != null ? ShapeText(slice.Shape) : $"{slice.Length} values";
             code.Line(nano
                 ? $"const int {name} = {slice.Offset}; // '{CodeWriter.Comment(slice.TensorName)}' {size} in {Arenas.Name(slice.Type)}"
                 : $"Span<{Arenas.CSharpType(slice.Type)}> {name} = {expression}; // '{CodeWriter.Comment(slice.TensorName)}' {size}");

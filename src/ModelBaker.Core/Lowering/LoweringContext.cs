@@ -31,7 +31,7 @@ public sealed class LoweringContext
     public ArenaSlice Slice(string value)
     {
         if (!_slices.TryGetValue(value, out var slice))
-            _slices[value] = slice = new ArenaSlice(value, Graph[value].Type, ShapeMath.Length(Shape(value)));
+            _slices[value] = slice = new ArenaSlice(value, Graph[value].Type, ShapeMath.Length(Shape(value)), shape: Shape(value));
         return slice;
     }
 

@@ -117,7 +117,7 @@ public sealed class Gemm : IOperator, IChannelMapping, IBakeTimeInputs, IWeightL
             else rowBias = Tensor.FromFloats(c.Shape, c.AsFloats().Select(v => beta * v).ToArray());
         }
         // With a row-wise C, the product goes to a place of its own in the arena, "Y (before C)".
-        var product = rowBias == null ? context.Slice(node.Outputs[0]) : new ArenaSlice(node.Outputs[0] + " (before C)", ElementType.Float32, m * n);
+        var product = rowBias == null ? context.Slice(node.Outputs[0]) : new ArenaSlice(node.Outputs[0] + " (before C)", ElementType.Float32, m * n, shape: new[] { m, n });
         // A transposed input is read with swapped strides rather than copied.
         int rowStride = transA ? 1 : k, columnStride = transA ? m : 1;
         // A B that is all one value (a ConstantOfShape fill) stays one value per unit: no units × depth array at bake time.

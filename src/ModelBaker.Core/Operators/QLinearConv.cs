@@ -67,7 +67,7 @@ public sealed class QLinearConv : IOperator, IBakeTimeInputs
         var x = context.Activation(node, 0, "x");
         var p = Resolve(node, context.Shape(x.Name), (i, role) => context.HasInput(node, i) ? context.Constant(node, i, role) : null);
         var g = p.Geometry;
-        var accumulators = new ArenaSlice(node.Outputs[0] + ":accumulators", ElementType.Int32, g.OutputLength);
+        var accumulators = new ArenaSlice(node.Outputs[0] + ":accumulators", ElementType.Int32, g.OutputLength, shape: context.Shape(node.Outputs[0]));
         context.Add(new IntegerConv(node.Describe(), context.Slice(x.Name), accumulators, g, p.Weights, p.Bias ?? new int[0], p.XZeroPoint));
         context.Add(new Requantization(node.Describe(), accumulators, context.Slice(node.Outputs[0]), p.Multipliers,
             g.OutputHeight * g.OutputWidth, p.YZeroPoint));

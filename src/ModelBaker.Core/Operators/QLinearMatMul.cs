@@ -65,7 +65,7 @@ public sealed class QLinearMatMul : IOperator, IBakeTimeInputs
         var p = Resolve(node, context.Shape(a.Name), (i, role) => context.Constant(node, i, role));
         var plan = p.Plan;
         var (aOffsets, bOffsets) = IntegerMatrixProduct.Offsets(plan);
-        var accumulators = new ArenaSlice(node.Outputs[0] + ":accumulators", ElementType.Int32, aOffsets.Length * plan.M * plan.N);
+        var accumulators = new ArenaSlice(node.Outputs[0] + ":accumulators", ElementType.Int32, aOffsets.Length * plan.M * plan.N, shape: context.Shape(node.Outputs[0]));
         context.Add(new IntegerMatMul(node.Describe(), context.Slice(a.Name), accumulators, plan.M, plan.K, plan.N, aOffsets, bOffsets, p.B, p.AZeroPoint));
         context.Add(new Requantization(node.Describe(), accumulators, context.Slice(node.Outputs[0]), p.Multipliers, 1, p.YZeroPoint));
     }

@@ -73,7 +73,7 @@ public abstract class VariadicOperator : IOperator, IChannelMapping
             var operation = step < node.Inputs.Count ? Operation : BinaryOperation.Mul;
             int[] shape = ShapeMath.Broadcast(partial.Shape, next.Shape)!;
             // Partial results get places of their own; the last step writes the node's output (so a Relu can fuse into it).
-            var slice = last ? context.Slice(output) : new ArenaSlice($"{output} (partial {step})", type, ShapeMath.Length(shape));
+            var slice = last ? context.Slice(output) : new ArenaSlice($"{output} (partial {step})", type, ShapeMath.Length(shape), shape: shape);
             ElementwiseLowering.Add(context, node.Describe(), operation, type, partial, next, shape, slice);
             partial = new ElementwiseLowering.Source(slice, null, shape);
         }

@@ -1,3 +1,4 @@
+using System;
 using ModelBaker.Core.Ir;
 
 namespace ModelBaker.Core.Plan;
@@ -9,18 +10,23 @@ namespace ModelBaker.Core.Plan;
 /// </summary>
 public sealed class ArenaSlice
 {
-    public ArenaSlice(string tensorName, ElementType type, int length, int offset = -1)
+    public ArenaSlice(string tensorName, ElementType type, int length, int offset = -1, int[]? shape = null)
     {
         TensorName = tensorName;
         Type = type;
         Length = length;
         Offset = offset;
+        if (shape != null && ShapeMath.Length(shape) != length)
+            throw new ArgumentException($"Tensor '{tensorName}': shape [{string.Join(", ", shape)}] does not hold {length} elements.", nameof(shape));
+        Shape = shape;
     }
 
     /// <summary>The ONNX value stored here (for generated comments and error messages).</summary>
     public string TensorName { get; }
     public ElementType Type { get; }
     public int Length { get; }
+    /// <summary>The tensor's shape as shape inference found it (for generated comments); null where a step made the slice itself.</summary>
+    public int[]? Shape { get; }
     /// <summary>-1 until the memory planner has placed it.</summary>
     public int Offset { get; set; }
 

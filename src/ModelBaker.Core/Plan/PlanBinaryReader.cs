@@ -24,7 +24,8 @@ public sealed class PlanBinaryReader : IDisposable
         var type = (ModelBaker.Core.Ir.ElementType)Byte();
         int offset = Int();
         int length = Int();
-        return new ArenaSlice(name, type, length, offset);
+        int[]? shape = Byte() == 1 ? Ints() : null;
+        return new ArenaSlice(name, type, length, offset, shape);
     }
 
     public int[] Ints()

@@ -24,6 +24,8 @@ public sealed class PlanBinaryWriter : IDisposable
         Byte((byte)slice.Type);
         Int(slice.Offset);
         Int(slice.Length);
+        Byte(slice.Shape != null ? (byte)1 : (byte)0);
+        if (slice.Shape != null) Ints(slice.Shape);
     }
 
     public void Ints(int[] values)

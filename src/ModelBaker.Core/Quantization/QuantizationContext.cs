@@ -43,7 +43,7 @@ public sealed class QuantizationContext
     {
         if (floatSlice.Type != ElementType.Float32) return floatSlice;
         if (!_slices.TryGetValue(floatSlice, out var slice))
-            _slices[floatSlice] = slice = new ArenaSlice(floatSlice.TensorName, ElementType.Int8, floatSlice.Length);
+            _slices[floatSlice] = slice = new ArenaSlice(floatSlice.TensorName, ElementType.Int8, floatSlice.Length, shape: floatSlice.Shape);
         return slice;
     }
 
