@@ -1,4 +1,4 @@
 using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project tests/ModelBaker.Benchmarks [-- --filter *]
-BenchmarkSwitcher.FromAssembly(typeof(ModelBaker.Benchmarks.PredictBenchmarks).Assembly).Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(ModelBaker.Benchmarks.ModelBenchmarks).Assembly).Run(args);

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Plan;
 using static ModelBaker.Core.Kernels.FixedPoint;
+using static ModelBaker.Core.Kernels.Int8Dot;
 using static ModelBaker.Core.Kernels.WindowBounds;
 using System.Linq;
 using ModelBaker.Core.Encodings;
@@ -61,7 +62,7 @@ public sealed class ConvInt8 : Int8Kernel
     public override int WeightBytes => Encoded.Bytes + OutputStage.Bytes;
     public override string Encoding => Encoded.Name;
     public override int Clusters => Encoded.ClusterCount;
-    public override IEnumerable<string> Helpers => new[] { nameof(ConvInt8), nameof(WindowBounds), nameof(FixedPoint) }.Concat(Encoded.Helpers);
+    public override IEnumerable<string> Helpers => new[] { nameof(ConvInt8), nameof(Int8Dot), nameof(WindowBounds), nameof(FixedPoint) }.Concat(Encoded.Helpers);
     public override int DecodedWeightBytes => Encoded.DecodedBytes;
 
     /// <summary>Runs the very helper generated code calls, on the weights its encoding decodes to.</summary>
@@ -86,12 +87,75 @@ public sealed class ConvInt8 : Int8Kernel
         int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
     {
         int weightsPerChannel = inputChannels / groups * kernelHeight * kernelWidth;
+        if (weightsPerChannel >= 16 && weightsPerChannel <= 16384)
+        {
+            ConvPatches(input, weights, bias, multipliers, shifts, batch, inputChannels, inputHeight, inputWidth, outputChannels, outputHeight, outputWidth, groups,
+                kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft,
+                inputZeroPoint, outputZeroPoint, activationMin, activationMax, output);
+            return;
+        }
+        // Windows too small for a vector (depthwise 3 × 3: 9 weights): the window loop, channel by channel.
         for (int n = 0; n < batch; n++)
             for (int m = 0; m < outputChannels; m++)
                 ConvChannel(input, weights.Slice(m * weightsPerChannel, weightsPerChannel), bias[m], multipliers[multipliers.Length == 1 ? 0 : m] << 16, shifts[shifts.Length == 1 ? 0 : m],
                     n, m, inputChannels, inputHeight, inputWidth, outputChannels, outputHeight, outputWidth, groups,
                     kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft,
                     inputZeroPoint, outputZeroPoint, activationMin, activationMax, output);
+    }
+
+    /// <summary>
+    /// <see cref="Conv"/> through patches (im2col one position at a time): each output position's receptive field is
+    /// gathered once into a contiguous stack buffer — the input zero point where it lies in the padding — and then
+    /// serves every output channel of its group as one vectorised int8 dot product with that channel's weights.
+    /// </summary>
+    public static void ConvPatches(ReadOnlySpan<sbyte> input, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias,
+        ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts,
+        int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
+        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
+        int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
+    {
+        int groupInputChannels = inputChannels / groups, groupOutputChannels = outputChannels / groups;
+        int weightsPerChannel = groupInputChannels * kernelHeight * kernelWidth;
+        int inputPlane = inputHeight * inputWidth, outputPlane = outputHeight * outputWidth;
+        Span<sbyte> patch = stackalloc sbyte[weightsPerChannel];
+        for (int n = 0; n < batch; n++)
+        {
+            for (int g = 0; g < groups; g++)
+            {
+                ReadOnlySpan<sbyte> groupInput = input.Slice((n * inputChannels + g * groupInputChannels) * inputPlane, groupInputChannels * inputPlane);
+                for (int oy = 0; oy < outputHeight; oy++)
+                {
+                    int top = oy * strideHeight - padTop;
+                    for (int ox = 0; ox < outputWidth; ox++)
+                    {
+                        int left = ox * strideWidth - padLeft, i = 0;
+                        for (int ic = 0; ic < groupInputChannels; ic++)
+                        {
+                            for (int ky = 0; ky < kernelHeight; ky++)
+                            {
+                                int y = top + ky * dilationHeight;
+                                if (y < 0 || y >= inputHeight)
+                                {
+                                    patch.Slice(i, kernelWidth).Fill((sbyte)inputZeroPoint);
+                                    i += kernelWidth;
+                                    continue;
+                                }
+                                int row = ic * inputPlane + y * inputWidth;
+                                for (int kx = 0, x = left; kx < kernelWidth; kx++, i++, x += dilationWidth)
+                                    patch[i] = x >= 0 && x < inputWidth ? groupInput[row + x] : (sbyte)inputZeroPoint;
+                            }
+                        }
+                        int position = oy * outputWidth + ox;
+                        for (int m = g * groupOutputChannels; m < (g + 1) * groupOutputChannels; m++)
+                        {
+                            int accumulator = bias[m] + Dot(patch, weights.Slice(m * weightsPerChannel, weightsPerChannel));
+                            output[(n * outputChannels + m) * outputPlane + position] = Requantize(accumulator,
+                                multipliers[multipliers.Length == 1 ? 0 : m] << 16, shifts[shifts.Length == 1 ? 0 : m], outputZeroPoint, activationMin, activationMax);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>One output channel of one batch item: the window loop of <see cref="Conv"/>.</summary>

@@ -11,7 +11,7 @@ public sealed class DotTests
     public void Vectorised_dot_equals_scalar_dot_for_every_length_and_extreme_values()
     {
         string source = "using System;\nnamespace Probe\n{\n    public static class Dots\n    {\n" +
-            string.Join("\n", KernelSources.Get(nameof(FullyConnectedInt8)).Split('\n').Select(l => "        " + l)) +
+            string.Join("\n", KernelSources.Get(nameof(Int8Dot)).Split('\n').Select(l => "        " + l)) +
             "\n        public static void Predict(ReadOnlySpan<float> input, Span<float> output)\n        {\n" +
             "            var a = new sbyte[input.Length]; var b = new sbyte[input.Length];\n" +
             "            for (int i = 0; i < a.Length; i++) { a[i] = (sbyte)input[i]; b[i] = (sbyte)(input[i] * 7 % 256 - 128); }\n" +
@@ -24,7 +24,7 @@ public sealed class DotTests
             var input = Enumerable.Range(0, length).Select(i => (float)(i % 3 == 0 ? -128 : random.Next(-128, 128))).ToArray();
             var a = input.Select(v => (sbyte)v).ToArray();
             var b = input.Select(v => (sbyte)(v * 7 % 256 - 128)).ToArray();
-            Assert.Equal((float)FullyConnectedInt8.Dot(a, b), vectorized.Predict(input, 1)[0]);
+            Assert.Equal((float)Int8Dot.Dot(a, b), vectorized.Predict(input, 1)[0]);
         }
     }
 }
