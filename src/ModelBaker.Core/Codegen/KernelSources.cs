@@ -60,10 +60,10 @@ public static class KernelSources
             .Select(MadePrivate));
     }
 
-    /// <summary>A member declared at the block's top level becomes private to the generated class (methods and nested classes).</summary>
+    /// <summary>A member declared at the block's top level becomes private to the generated class (methods, constants and nested classes).</summary>
     private static string MadePrivate(string line)
     {
-        foreach (string modifier in new[] { "public static ", "public sealed class ", "public abstract class " })
+        foreach (string modifier in new[] { "public static ", "public const ", "public sealed class ", "public abstract class " })
             if (line.StartsWith(modifier, StringComparison.Ordinal)) return "private " + line.Substring("public ".Length);
         return line;
     }

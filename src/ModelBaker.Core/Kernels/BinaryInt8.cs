@@ -4,6 +4,7 @@ using System.Linq;
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Plan;
 using static ModelBaker.Core.Kernels.FixedPoint;
+using static ModelBaker.Core.Kernels.FixedPointVectors;
 using ModelBaker.Core.Quantization;
 
 namespace ModelBaker.Core.Kernels;
@@ -120,7 +121,7 @@ public sealed class BinaryInt8 : Int8Kernel
     public override KernelKind Kind => KernelKind.BinaryInt8;
     public override IEnumerable<ArenaSlice> Reads => new[] { A.Slice, B.Slice }.Where(s => s != null)!;
     public override int WeightBytes => (A.Constant?.Length ?? 0) + (B.Constant?.Length ?? 0) + 4 * 3 * Shape.Length;
-    public override IEnumerable<string> Helpers => new[] { nameof(BinaryInt8), nameof(BinaryInt8) + "#Element", nameof(FixedPoint) };
+    public override IEnumerable<string> Helpers => new[] { nameof(BinaryInt8), nameof(BinaryInt8) + "#Element", nameof(FixedPoint), nameof(FixedPointVectors) };
 
     public override void Run(PlanArena arena) =>
         Binary((int)Operation, Data(A, arena), A.Strides, ATerm.ZeroPoint, ATerm.Multiplier, ATerm.Shift,
@@ -142,21 +143,81 @@ public sealed class BinaryInt8 : Int8Kernel
         ReadOnlySpan<int> shape, int outputMultiplier, int outputShift, int outputZeroPoint,
         int activationMin, int activationMax, Span<sbyte> output)
     {
-        for (int i = 0; i < output.Length; i++)
+        int i = 0;
+#if NET8_0_OR_GREATER
+        if ((operation == 0 || operation == 1) && System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated
+            && IsDense(aStrides, shape) && IsDense(bStrides, shape) && a.Length >= output.Length && b.Length >= output.Length)
         {
-            int aIndex = 0, bIndex = 0, rest = i;
-            for (int d = shape.Length - 1; d >= 0; d--)
+            // Same-shape Add or Sub (a residual connection): sixteen elements per step, lane for lane what Element gives.
+            ref sbyte aStart = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(a);
+            ref sbyte bStart = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(b);
+            ref sbyte outputStart = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
+            for (; i <= output.Length - 16; i += 16)
             {
-                int coordinate = rest % shape[d];
-                rest /= shape[d];
-                aIndex += coordinate * aStrides[d];
-                bIndex += coordinate * bStrides[d];
+                LoadBytes(ref System.Runtime.CompilerServices.Unsafe.Add(ref aStart, i), out var a0, out var a1, out var a2, out var a3);
+                LoadBytes(ref System.Runtime.CompilerServices.Unsafe.Add(ref bStart, i), out var b0, out var b1, out var b2, out var b3);
+                StoreBytes(
+                    AddLanes(operation, a0, b0, aZeroPoint, aMultiplier, aShift, bZeroPoint, bMultiplier, bShift, outputMultiplier, outputShift, outputZeroPoint, activationMin, activationMax),
+                    AddLanes(operation, a1, b1, aZeroPoint, aMultiplier, aShift, bZeroPoint, bMultiplier, bShift, outputMultiplier, outputShift, outputZeroPoint, activationMin, activationMax),
+                    AddLanes(operation, a2, b2, aZeroPoint, aMultiplier, aShift, bZeroPoint, bMultiplier, bShift, outputMultiplier, outputShift, outputZeroPoint, activationMin, activationMax),
+                    AddLanes(operation, a3, b3, aZeroPoint, aMultiplier, aShift, bZeroPoint, bMultiplier, bShift, outputMultiplier, outputShift, outputZeroPoint, activationMin, activationMax),
+                    ref System.Runtime.CompilerServices.Unsafe.Add(ref outputStart, i));
             }
+        }
+#endif
+        if (i == output.Length) return;
+        // The rest element by element, the operands' indices stepped like an odometer over the output's coordinates.
+        Span<int> coordinate = stackalloc int[shape.Length];
+        int aIndex = 0, bIndex = 0;
+        for (int d = shape.Length - 1, rest = i; d >= 0; d--)
+        {
+            coordinate[d] = rest % shape[d];
+            rest /= shape[d];
+            aIndex += coordinate[d] * aStrides[d];
+            bIndex += coordinate[d] * bStrides[d];
+        }
+        for (; i < output.Length; i++)
+        {
             int value = Element(operation, a[aIndex] - aZeroPoint, b[bIndex] - bZeroPoint, aMultiplier, aShift, bMultiplier, bShift,
                 outputMultiplier, outputShift) + outputZeroPoint;
             output[i] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+            for (int d = shape.Length - 1; d >= 0; d--)
+            {
+                aIndex += aStrides[d];
+                bIndex += bStrides[d];
+                if (++coordinate[d] < shape[d]) break;
+                aIndex -= shape[d] * aStrides[d];
+                bIndex -= shape[d] * bStrides[d];
+                coordinate[d] = 0;
+            }
         }
     }
+
+    /// <summary>Whether an operand's strides walk it in the output's order, element after element (no broadcasting).</summary>
+    public static bool IsDense(ReadOnlySpan<int> strides, ReadOnlySpan<int> shape)
+    {
+        int expected = 1;
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            if (shape[d] != 1 && strides[d] != expected) return false;
+            expected *= shape[d];
+        }
+        return true;
+    }
+
+#if NET8_0_OR_GREATER
+    /// <summary>Element's Add (operation 0) or Sub (1) on four lanes, with the output zero point and clamp.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static System.Runtime.Intrinsics.Vector128<int> AddLanes(int operation, System.Runtime.Intrinsics.Vector128<int> a, System.Runtime.Intrinsics.Vector128<int> b,
+        int aZeroPoint, int aMultiplier, int aShift, int bZeroPoint, int bMultiplier, int bShift, int outputMultiplier, int outputShift,
+        int outputZeroPoint, int activationMin, int activationMax)
+    {
+        var scaledA = MultiplyByQuantizedMultiplier(System.Runtime.Intrinsics.Vector128.ShiftLeft(a - System.Runtime.Intrinsics.Vector128.Create(aZeroPoint), 20), aMultiplier, aShift);
+        var scaledB = MultiplyByQuantizedMultiplier(System.Runtime.Intrinsics.Vector128.ShiftLeft(b - System.Runtime.Intrinsics.Vector128.Create(bZeroPoint), 20), bMultiplier, bShift);
+        var sum = MultiplyByQuantizedMultiplier(operation == 0 ? scaledA + scaledB : scaledA - scaledB, outputMultiplier, outputShift);
+        return Clamp(sum + System.Runtime.Intrinsics.Vector128.Create(outputZeroPoint), activationMin, activationMax);
+    }
+#endif
     // </emit>
 
     // <emit Element>

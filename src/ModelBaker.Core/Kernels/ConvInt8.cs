@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Plan;
 using static ModelBaker.Core.Kernels.FixedPoint;
-using static ModelBaker.Core.Kernels.Int8Dot;
+using static ModelBaker.Core.Kernels.Int8Gemm;
 using static ModelBaker.Core.Kernels.WindowBounds;
 using System.Linq;
 using ModelBaker.Core.Encodings;
@@ -62,7 +62,7 @@ public sealed class ConvInt8 : Int8Kernel
     public override int WeightBytes => Encoded.Bytes + OutputStage.Bytes;
     public override string Encoding => Encoded.Name;
     public override int Clusters => Encoded.ClusterCount;
-    public override IEnumerable<string> Helpers => new[] { nameof(ConvInt8), nameof(Int8Dot), nameof(WindowBounds), nameof(FixedPoint) }.Concat(Encoded.Helpers);
+    public override IEnumerable<string> Helpers => new[] { nameof(ConvInt8), nameof(Int8Gemm), nameof(WindowBounds), nameof(FixedPoint), nameof(FixedPointVectors) }.Concat(Encoded.Helpers);
     public override int DecodedWeightBytes => Encoded.DecodedBytes;
 
     /// <summary>Runs the very helper generated code calls, on the weights its encoding decodes to.</summary>
@@ -76,9 +76,22 @@ public sealed class ConvInt8 : Int8Kernel
     }
 
     // <emit>
+    /// <summary>Bytes of zero-point-padded input rows a convolution copies to the stack at a time (a band of output rows).</summary>
+    private const int BandBytes = 48 * 1024;
+
+    /// <summary>Rows of the gathered panel of a strided convolution: deeper windows are summed in chunks.</summary>
+    private const int PanelRows = 2048;
+
+    /// <summary>Output channels whose int32 sums are held at once for a block of pixels.</summary>
+    private const int TileChannels = 64;
+
     /// <summary>
-    /// Int8 convolution, NCHW, grouped, per-channel requantization. Padded taps read the input zero point (real 0),
-    /// which the folded bias cancels exactly.
+    /// Int8 convolution, NCHW, grouped, per-channel requantization, as a matrix product per group: weights
+    /// [channels × taps] times the taps of every output pixel, sixteen pixels and four channels per micro-kernel call
+    /// (Int8Gemm). The input is copied a band of rows at a time into a stack buffer padded with the zero point (real 0,
+    /// which the folded bias cancels exactly), so no tap is checked against the border. At stride 1 the micro-kernel
+    /// reads that band in place: tap (c, ky, kx) of padded pixel q lies at q + rows[k]; the padding columns between
+    /// rows are computed and dropped. At other strides each block's taps are first gathered into a panel.
     /// </summary>
     public static void Conv(ReadOnlySpan<sbyte> input, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias,
         ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts,
@@ -86,71 +99,93 @@ public sealed class ConvInt8 : Int8Kernel
         int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
         int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
     {
-        int weightsPerChannel = inputChannels / groups * kernelHeight * kernelWidth;
-        if (weightsPerChannel >= 16 && weightsPerChannel <= 16384)
+        int groupInputChannels = inputChannels / groups, groupOutputChannels = outputChannels / groups;
+        int depth = groupInputChannels * kernelHeight * kernelWidth;
+        int inputPlane = inputHeight * inputWidth, outputPlane = outputHeight * outputWidth;
+        int paddedWidth = (outputWidth - 1) * strideWidth + (kernelWidth - 1) * dilationWidth + 1; // the columns the windows reach
+        int windowRows = (kernelHeight - 1) * dilationHeight + 1;
+        int fittingRows = (BandBytes - BlockPixels) / (groupInputChannels * paddedWidth);
+        if (fittingRows < windowRows)
         {
-            ConvPatches(input, weights, bias, multipliers, shifts, batch, inputChannels, inputHeight, inputWidth, outputChannels, outputHeight, outputWidth, groups,
-                kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft,
-                inputZeroPoint, outputZeroPoint, activationMin, activationMax, output);
+            // Rows too wide for one window's band on the stack: the window loop, channel by channel.
+            for (int n = 0; n < batch; n++)
+                for (int m = 0; m < outputChannels; m++)
+                    ConvChannel(input, weights.Slice(m * depth, depth), bias[m], multipliers[multipliers.Length == 1 ? 0 : m] << 16, shifts[shifts.Length == 1 ? 0 : m],
+                        n, m, inputChannels, inputHeight, inputWidth, outputChannels, outputHeight, outputWidth, groups,
+                        kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft,
+                        inputZeroPoint, outputZeroPoint, activationMin, activationMax, output);
             return;
         }
-        // Windows too small for a vector (depthwise 3 × 3: 9 weights): the window loop, channel by channel.
-        for (int n = 0; n < batch; n++)
-            for (int m = 0; m < outputChannels; m++)
-                ConvChannel(input, weights.Slice(m * weightsPerChannel, weightsPerChannel), bias[m], multipliers[multipliers.Length == 1 ? 0 : m] << 16, shifts[shifts.Length == 1 ? 0 : m],
-                    n, m, inputChannels, inputHeight, inputWidth, outputChannels, outputHeight, outputWidth, groups,
-                    kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft,
-                    inputZeroPoint, outputZeroPoint, activationMin, activationMax, output);
-    }
+        int bandOutputRows = (fittingRows - windowRows) / strideHeight + 1;
+        if (bandOutputRows > outputHeight) bandOutputRows = outputHeight;
+        int bandRows = (bandOutputRows - 1) * strideHeight + windowRows, bandPlane = bandRows * paddedWidth;
+        bool inPlace = strideHeight == 1 && strideWidth == 1;
+        int chunk = inPlace || depth <= PanelRows ? depth : PanelRows;
 
-    /// <summary>
-    /// <see cref="Conv"/> through patches (im2col one position at a time): each output position's receptive field is
-    /// gathered once into a contiguous stack buffer — the input zero point where it lies in the padding — and then
-    /// serves every output channel of its group as one vectorised int8 dot product with that channel's weights.
-    /// </summary>
-    public static void ConvPatches(ReadOnlySpan<sbyte> input, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias,
-        ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts,
-        int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
-        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
-        int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
-    {
-        int groupInputChannels = inputChannels / groups, groupOutputChannels = outputChannels / groups;
-        int weightsPerChannel = groupInputChannels * kernelHeight * kernelWidth;
-        int inputPlane = inputHeight * inputWidth, outputPlane = outputHeight * outputWidth;
-        Span<sbyte> patch = stackalloc sbyte[weightsPerChannel];
+        Span<sbyte> band = stackalloc sbyte[groupInputChannels * bandPlane + BlockPixels];
+        Span<int> rows = stackalloc int[depth];
+        for (int ic = 0, k = 0; ic < groupInputChannels; ic++)
+            for (int ky = 0; ky < kernelHeight; ky++)
+                for (int kx = 0; kx < kernelWidth; kx++)
+                    rows[k++] = ic * bandPlane + ky * dilationHeight * paddedWidth + kx * dilationWidth;
+        Span<sbyte> panel = stackalloc sbyte[inPlace ? 0 : chunk * BlockPixels];
+        Span<int> panelRows = stackalloc int[inPlace ? 0 : chunk];
+        for (int k = 0; k < panelRows.Length; k++) panelRows[k] = k * BlockPixels;
+        Span<int> tile = stackalloc int[TileChannels * BlockPixels];
+        Span<int> starts = stackalloc int[BlockPixels]; // where each pixel of a block starts in the band
+        Span<int> targets = stackalloc int[BlockPixels]; // its index in the output plane, −1 for a padding column
+        Span<sbyte> quantized = stackalloc sbyte[BlockPixels];
+
         for (int n = 0; n < batch; n++)
         {
             for (int g = 0; g < groups; g++)
             {
                 ReadOnlySpan<sbyte> groupInput = input.Slice((n * inputChannels + g * groupInputChannels) * inputPlane, groupInputChannels * inputPlane);
-                for (int oy = 0; oy < outputHeight; oy++)
+                for (int firstRow = 0; firstRow < outputHeight; firstRow += bandOutputRows)
                 {
-                    int top = oy * strideHeight - padTop;
-                    for (int ox = 0; ox < outputWidth; ox++)
+                    int bandOutputs = outputHeight - firstRow < bandOutputRows ? outputHeight - firstRow : bandOutputRows;
+                    PadBand(groupInput, groupInputChannels, inputHeight, inputWidth, firstRow * strideHeight - padTop, bandRows, paddedWidth, padLeft, inputZeroPoint, band);
+                    // In place, pixels are numbered across the padded width; gathered, across the output width.
+                    int pixels = inPlace ? (bandOutputs - 1) * paddedWidth + outputWidth : bandOutputs * outputWidth;
+                    int rowWidth = inPlace ? paddedWidth : outputWidth, blockRow = 0, blockColumn = 0; // the block's first pixel
+                    for (int first = 0; first < pixels; first += BlockPixels)
                     {
-                        int left = ox * strideWidth - padLeft, i = 0;
-                        for (int ic = 0; ic < groupInputChannels; ic++)
+                        for (int j = 0, row = blockRow, column = blockColumn; j < BlockPixels; j++)
                         {
-                            for (int ky = 0; ky < kernelHeight; ky++)
-                            {
-                                int y = top + ky * dilationHeight;
-                                if (y < 0 || y >= inputHeight)
-                                {
-                                    patch.Slice(i, kernelWidth).Fill((sbyte)inputZeroPoint);
-                                    i += kernelWidth;
-                                    continue;
-                                }
-                                int row = ic * inputPlane + y * inputWidth;
-                                for (int kx = 0, x = left; kx < kernelWidth; kx++, i++, x += dilationWidth)
-                                    patch[i] = x >= 0 && x < inputWidth ? groupInput[row + x] : (sbyte)inputZeroPoint;
-                            }
+                            bool real = first + j < pixels && column < outputWidth;
+                            targets[j] = real ? (firstRow + row) * outputWidth + column : -1;
+                            starts[j] = real ? row * strideHeight * paddedWidth + column * strideWidth : 0;
+                            if (++column == rowWidth) { column = 0; row++; }
                         }
-                        int position = oy * outputWidth + ox;
-                        for (int m = g * groupOutputChannels; m < (g + 1) * groupOutputChannels; m++)
+                        for (blockColumn += BlockPixels; blockColumn >= rowWidth; blockColumn -= rowWidth) blockRow++;
+                        if (!inPlace && chunk == depth) GatherTaps(band, starts, rows, panel);
+                        for (int m0 = 0; m0 < groupOutputChannels; m0 += TileChannels)
                         {
-                            int accumulator = bias[m] + Dot(patch, weights.Slice(m * weightsPerChannel, weightsPerChannel));
-                            output[(n * outputChannels + m) * outputPlane + position] = Requantize(accumulator,
-                                multipliers[multipliers.Length == 1 ? 0 : m] << 16, shifts[shifts.Length == 1 ? 0 : m], outputZeroPoint, activationMin, activationMax);
+                            int tileChannels = groupOutputChannels - m0 < TileChannels ? groupOutputChannels - m0 : TileChannels;
+                            for (int c = 0; c < tileChannels; c++)
+                                tile.Slice(c * BlockPixels, BlockPixels).Fill(bias[g * groupOutputChannels + m0 + c]);
+                            for (int k0 = 0; k0 < depth; k0 += chunk)
+                            {
+                                int taps = depth - k0 < chunk ? depth - k0 : chunk;
+                                if (!inPlace && chunk != depth) GatherTaps(band, starts, rows.Slice(k0, taps), panel);
+                                ReadOnlySpan<sbyte> source = inPlace ? band.Slice(first) : panel;
+                                ReadOnlySpan<int> sourceRows = inPlace ? rows : panelRows.Slice(0, taps);
+                                for (int c = 0; c < tileChannels; c += BlockChannels)
+                                    MultiplyAccumulate(source, sourceRows, weights.Slice((g * groupOutputChannels + m0 + c) * depth + k0), depth,
+                                        tileChannels - c < BlockChannels ? tileChannels - c : BlockChannels, tile.Slice(c * BlockPixels));
+                            }
+                            for (int c = 0; c < tileChannels; c++)
+                            {
+                                int m = g * groupOutputChannels + m0 + c;
+                                RequantizeBlock(tile.Slice(c * BlockPixels, BlockPixels), multipliers[multipliers.Length == 1 ? 0 : m],
+                                    shifts[shifts.Length == 1 ? 0 : m], outputZeroPoint, activationMin, activationMax, quantized);
+                                Span<sbyte> plane = output.Slice((n * outputChannels + m) * outputPlane, outputPlane);
+                                if (targets[0] >= 0 && targets[BlockPixels - 1] == targets[0] + BlockPixels - 1)
+                                    quantized.CopyTo(plane.Slice(targets[0])); // sixteen real pixels in a row
+                                else
+                                    for (int j = 0; j < BlockPixels; j++)
+                                        if (targets[j] >= 0) plane[targets[j]] = quantized[j];
+                            }
                         }
                     }
                 }
@@ -158,6 +193,39 @@ public sealed class ConvInt8 : Int8Kernel
         }
     }
 
+    /// <summary>
+    /// Input rows [top, top + bandRows) of every channel of a group into <paramref name="band"/>, each row widened to
+    /// <paramref name="paddedWidth"/> columns from −padLeft; whatever lies outside the input is the zero point.
+    /// </summary>
+    public static void PadBand(ReadOnlySpan<sbyte> groupInput, int channels, int inputHeight, int inputWidth, int top, int bandRows, int paddedWidth,
+        int padLeft, int zeroPoint, Span<sbyte> band)
+    {
+        band.Fill((sbyte)zeroPoint);
+        int firstColumn = padLeft > 0 ? 0 : -padLeft;
+        int endColumn = paddedWidth - padLeft < inputWidth ? paddedWidth - padLeft : inputWidth;
+        if (endColumn <= firstColumn) return;
+        for (int c = 0; c < channels; c++)
+        {
+            for (int r = 0; r < bandRows; r++)
+            {
+                int y = top + r;
+                if (y < 0 || y >= inputHeight) continue;
+                groupInput.Slice((c * inputHeight + y) * inputWidth + firstColumn, endColumn - firstColumn)
+                    .CopyTo(band.Slice((c * bandRows + r) * paddedWidth + firstColumn + padLeft));
+            }
+        }
+    }
+
+    /// <summary>panel[16·k + j] = band[starts[j] + rows[k]]: the taps of sixteen strided pixels, row by row.</summary>
+    public static void GatherTaps(ReadOnlySpan<sbyte> band, ReadOnlySpan<int> starts, ReadOnlySpan<int> rows, Span<sbyte> panel)
+    {
+        for (int k = 0; k < rows.Length; k++)
+        {
+            ReadOnlySpan<sbyte> tap = band.Slice(rows[k]);
+            Span<sbyte> row = panel.Slice(k * BlockPixels, BlockPixels);
+            for (int j = 0; j < BlockPixels; j++) row[j] = tap[starts[j]];
+        }
+    }
     /// <summary>One output channel of one batch item: the window loop of <see cref="Conv"/>.</summary>
     public static void ConvChannel(ReadOnlySpan<sbyte> input, ReadOnlySpan<sbyte> channelWeights, int channelBias, int multiplier, int shift,
         int n, int m, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,

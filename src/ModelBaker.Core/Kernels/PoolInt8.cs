@@ -65,6 +65,7 @@ public sealed class PoolInt8 : Int8Kernel
         int zeroPoint, Span<sbyte> output)
     {
         int inputPlane = inputDepth * inputHeight * inputWidth;
+        InsideRange(outputWidth, inputWidth, kernelWidth, strideWidth, dilationWidth, padLeft, out int firstInside, out int endInside);
         int o = 0;
         for (int p = 0; p < planes; p++)
         {
@@ -82,7 +83,9 @@ public sealed class PoolInt8 : Int8Kernel
                     for (int ow = 0; ow < outputWidth; ow++, o++)
                     {
                         int left = ow * strideWidth - padLeft;
-                        TapRange(left, kernelWidth, dilationWidth, inputWidth, out int w0, out int w1);
+                        // Inside the input every tap counts: the divisions of TapRange only at the border.
+                        int w0 = 0, w1 = kernelWidth;
+                        if (ow < firstInside || ow >= endInside) TapRange(left, kernelWidth, dilationWidth, inputWidth, out w0, out w1);
                         int best = -128, sum = 0;
                         for (int kd = d0; kd < d1; kd++)
                         {
@@ -136,6 +139,7 @@ public sealed class PoolInt8 : Int8Kernel
         int zeroPoint, sbyte[] output, int outputOffset)
     {
         int inputPlane = inputDepth * inputHeight * inputWidth;
+        InsideRange(outputWidth, inputWidth, kernelWidth, strideWidth, dilationWidth, padLeft, out int firstInside, out int endInside);
         int o = outputOffset;
         for (int p = 0; p < planes; p++)
         {
@@ -153,7 +157,9 @@ public sealed class PoolInt8 : Int8Kernel
                     for (int ow = 0; ow < outputWidth; ow++, o++)
                     {
                         int left = ow * strideWidth - padLeft;
-                        TapRange(left, kernelWidth, dilationWidth, inputWidth, out int w0, out int w1);
+                        // Inside the input every tap counts: the divisions of TapRange only at the border.
+                        int w0 = 0, w1 = kernelWidth;
+                        if (ow < firstInside || ow >= endInside) TapRange(left, kernelWidth, dilationWidth, inputWidth, out w0, out w1);
                         int best = -128, sum = 0;
                         for (int kd = d0; kd < d1; kd++)
                         {

@@ -48,10 +48,19 @@ public sealed class GeneratedAssembly
                 }
             }
             """;
+        return new GeneratedAssembly(CompileLibrary(vectorized, source, harness));
+    }
+
+    /// <summary>
+    /// Compiles sources into a library loaded in a collectible context; fails the test with the compiler's errors and
+    /// warnings if they do not build cleanly. <paramref name="vectorized"/> as for <see cref="Compile"/>.
+    /// </summary>
+    public static Assembly CompileLibrary(bool vectorized, params string[] sources)
+    {
         var parse = new CSharpParseOptions(LanguageVersion.CSharp12,
             preprocessorSymbols: vectorized ? new[] { "NET", "NET8_0_OR_GREATER", "NET10_0_OR_GREATER" } : Array.Empty<string>());
         var compilation = CSharpCompilation.Create("Generated" + Guid.NewGuid().ToString("N"),
-            new[] { CSharpSyntaxTree.ParseText(source, parse), CSharpSyntaxTree.ParseText(harness, parse) },
+            sources.Select(source => CSharpSyntaxTree.ParseText(source, parse)),
             References.Value,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release, nullableContextOptions: NullableContextOptions.Enable));
         using var image = new MemoryStream();
@@ -60,7 +69,7 @@ public sealed class GeneratedAssembly
         Assert.True(result.Success && problems.Count == 0, "Generated code does not compile cleanly:\n" + string.Join("\n", problems));
         image.Position = 0;
         var context = new AssemblyLoadContext("generated", isCollectible: true);
-        return new GeneratedAssembly(context.LoadFromStream(image));
+        return context.LoadFromStream(image);
     }
 
     public float[] Predict(float[] input, int outputLength)

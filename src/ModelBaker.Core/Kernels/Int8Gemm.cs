@@ -1,0 +1,217 @@
+using System;
+using static ModelBaker.Core.Kernels.FixedPoint;
+using static ModelBaker.Core.Kernels.FixedPointVectors;
+
+namespace ModelBaker.Core.Kernels;
+
+/// <summary>
+/// The int8 matrix-multiply micro-kernel of the convolutions, vectorised along pixels: up to four output channels ×
+/// sixteen pixels per call, each pixel row read once and shared by the channels. Sources are addressed through a
+/// table of row offsets, so the same kernel reads a zero-point-padded input in place (stride 1: tap (c, ky, kx) of
+/// pixel q lies at q + rows[k]) or a gathered panel (any stride: rows[k] = 16·k).
+/// <para>
+/// Integer sums do not depend on their order, so every instruction-set path (AVX-VNNI, AVX2, 128-bit vectors on x64
+/// and Arm64, scalar) gives the scalar loop's result bit for bit; the reference interpreter, built for
+/// netstandard2.0, runs the scalar loop.
+/// </para>
+/// </summary>
+public static class Int8Gemm
+{
+    // <emit>
+    /// <summary>Pixels per micro-kernel call: one 128-bit load of int8 per row.</summary>
+    public const int BlockPixels = 16;
+
+    /// <summary>Output channels per micro-kernel call at most.</summary>
+    public const int BlockChannels = 4;
+
+    /// <summary>
+    /// accumulators[c·16 + j] += Σ_k weights[c·weightStride + k] · source[rows[k] + j] for channels c &lt; <paramref name="channels"/>
+    /// (1 to 4) and pixels j &lt; 16, k over <paramref name="rows"/>.
+    /// </summary>
+    public static void MultiplyAccumulate(ReadOnlySpan<sbyte> source, ReadOnlySpan<int> rows, ReadOnlySpan<sbyte> weights, int weightStride,
+        int channels, Span<int> accumulators)
+    {
+        int depth = rows.Length;
+        if (channels < 1 || channels > BlockChannels || accumulators.Length < channels * BlockPixels
+            || weights.Length < (channels - 1) * weightStride + depth)
+            throw new ArgumentException("The micro-kernel's blocks do not match its weights.");
+        for (int k = 0; k < depth; k++)
+            if ((uint)rows[k] > (uint)(source.Length - BlockPixels))
+                throw new ArgumentOutOfRangeException(nameof(rows), "A source row runs past the source.");
+#if NET8_0_OR_GREATER
+        if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+        {
+            MultiplyAccumulateAvx2(source, rows, weights, weightStride, channels, accumulators);
+            return;
+        }
+        if (System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            MultiplyAccumulateVector128(source, rows, weights, weightStride, channels, accumulators);
+            return;
+        }
+#endif
+        for (int c = 0; c < channels; c++)
+        {
+            Span<int> sums = accumulators.Slice(c * BlockPixels, BlockPixels);
+            for (int k = 0; k < depth; k++)
+            {
+                int w = weights[c * weightStride + k];
+                if (w == 0) continue; // pruned: nothing to add
+                ReadOnlySpan<sbyte> row = source.Slice(rows[k], BlockPixels);
+                for (int j = 0; j < BlockPixels; j++) sums[j] += w * row[j];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sixteen accumulators of one channel requantized (see FixedPoint.Requantize; <paramref name="multiplier"/> is the Q15
+    /// mantissa, the stored short) into sixteen int8 values.
+    /// </summary>
+    public static void RequantizeBlock(ReadOnlySpan<int> accumulators, int multiplier, int shift, int outputZeroPoint, int activationMin, int activationMax,
+        Span<sbyte> output)
+    {
+#if NET8_0_OR_GREATER
+        if (System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && accumulators.Length >= BlockPixels && output.Length >= BlockPixels)
+        {
+            ref int start = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulators);
+            StoreBytes(RequantizeQ15(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0), multiplier, shift, outputZeroPoint, activationMin, activationMax),
+                RequantizeQ15(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4), multiplier, shift, outputZeroPoint, activationMin, activationMax),
+                RequantizeQ15(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8), multiplier, shift, outputZeroPoint, activationMin, activationMax),
+                RequantizeQ15(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12), multiplier, shift, outputZeroPoint, activationMin, activationMax),
+                ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
+            return;
+        }
+#endif
+        for (int j = 0; j < BlockPixels; j++)
+            output[j] = Requantize(accumulators[j], multiplier << 16, shift, outputZeroPoint, activationMin, activationMax);
+    }
+
+#if NET8_0_OR_GREATER
+    /// <summary>
+    /// AVX2: two rows at a time, sign-extended to 16 bits and interleaved (vpunpcklwd/vpunpckhwd) so that vpmaddwd — or
+    /// AVX-VNNI's vpdpwssd, which also adds — multiplies each pixel's pair of taps by the channel's pair of weights. The
+    /// interleave leaves pixels 0–3 and 8–11 in one accumulator, 4–7 and 12–15 in the other; the store puts them back.
+    /// </summary>
+    private static void MultiplyAccumulateAvx2(ReadOnlySpan<sbyte> source, ReadOnlySpan<int> rows, ReadOnlySpan<sbyte> weights, int weightStride,
+        int channels, Span<int> accumulators)
+    {
+        ref sbyte from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
+        ref sbyte w0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+        // Absent channels read channel 0's weights; their sums are never stored.
+        ref sbyte w1 = ref channels > 1 ? ref System.Runtime.CompilerServices.Unsafe.Add(ref w0, weightStride) : ref w0;
+        ref sbyte w2 = ref channels > 2 ? ref System.Runtime.CompilerServices.Unsafe.Add(ref w0, 2 * weightStride) : ref w0;
+        ref sbyte w3 = ref channels > 3 ? ref System.Runtime.CompilerServices.Unsafe.Add(ref w0, 3 * weightStride) : ref w0;
+        var zero = System.Runtime.Intrinsics.Vector256<int>.Zero;
+        System.Runtime.Intrinsics.Vector256<int> a0 = zero, b0 = zero, a1 = zero, b1 = zero, a2 = zero, b2 = zero, a3 = zero, b3 = zero;
+        int depth = rows.Length, k = 0;
+        for (; k + 1 < depth; k += 2)
+        {
+            var r0 = System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)rows[k]));
+            var r1 = System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)rows[k + 1]));
+            var low = System.Runtime.Intrinsics.X86.Avx2.UnpackLow(r0, r1);
+            var high = System.Runtime.Intrinsics.X86.Avx2.UnpackHigh(r0, r1);
+            var p = WeightPair(ref w0, k);
+            a0 = MultiplyAdd(a0, low, p); b0 = MultiplyAdd(b0, high, p);
+            if (channels > 1) { p = WeightPair(ref w1, k); a1 = MultiplyAdd(a1, low, p); b1 = MultiplyAdd(b1, high, p); }
+            if (channels > 2) { p = WeightPair(ref w2, k); a2 = MultiplyAdd(a2, low, p); b2 = MultiplyAdd(b2, high, p); }
+            if (channels > 3) { p = WeightPair(ref w3, k); a3 = MultiplyAdd(a3, low, p); b3 = MultiplyAdd(b3, high, p); }
+        }
+        if (k < depth)
+        {
+            // An odd last row pairs with zeros (and its weight with 0), read without touching the byte after the weights.
+            var r0 = System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)rows[k]));
+            var low = System.Runtime.Intrinsics.X86.Avx2.UnpackLow(r0, System.Runtime.Intrinsics.Vector256<short>.Zero);
+            var high = System.Runtime.Intrinsics.X86.Avx2.UnpackHigh(r0, System.Runtime.Intrinsics.Vector256<short>.Zero);
+            var p = LastWeight(ref w0, k);
+            a0 = MultiplyAdd(a0, low, p); b0 = MultiplyAdd(b0, high, p);
+            if (channels > 1) { p = LastWeight(ref w1, k); a1 = MultiplyAdd(a1, low, p); b1 = MultiplyAdd(b1, high, p); }
+            if (channels > 2) { p = LastWeight(ref w2, k); a2 = MultiplyAdd(a2, low, p); b2 = MultiplyAdd(b2, high, p); }
+            if (channels > 3) { p = LastWeight(ref w3, k); a3 = MultiplyAdd(a3, low, p); b3 = MultiplyAdd(b3, high, p); }
+        }
+        ref int sums = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulators);
+        AddInPixelOrder(ref sums, a0, b0);
+        if (channels > 1) AddInPixelOrder(ref System.Runtime.CompilerServices.Unsafe.Add(ref sums, BlockPixels), a1, b1);
+        if (channels > 2) AddInPixelOrder(ref System.Runtime.CompilerServices.Unsafe.Add(ref sums, 2 * BlockPixels), a2, b2);
+        if (channels > 3) AddInPixelOrder(ref System.Runtime.CompilerServices.Unsafe.Add(ref sums, 3 * BlockPixels), a3, b3);
+    }
+
+    /// <summary>Weights k and k + 1 of a channel as sixteen alternating int16 lanes (vpbroadcastw, vpmovsxbw).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static System.Runtime.Intrinsics.Vector256<short> WeightPair(ref sbyte weights, int k) =>
+        System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(System.Runtime.Intrinsics.Vector128.AsSByte(System.Runtime.Intrinsics.Vector128.Create(
+            System.Runtime.CompilerServices.Unsafe.ReadUnaligned<short>(ref System.Runtime.CompilerServices.Unsafe.As<sbyte, byte>(
+                ref System.Runtime.CompilerServices.Unsafe.Add(ref weights, k))))));
+
+    /// <summary>Weight k alone, paired with 0.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static System.Runtime.Intrinsics.Vector256<short> LastWeight(ref sbyte weights, int k) =>
+        System.Runtime.Intrinsics.Vector256.AsInt16(System.Runtime.Intrinsics.Vector256.Create((int)(ushort)(short)System.Runtime.CompilerServices.Unsafe.Add(ref weights, k)));
+
+    /// <summary>accumulator + Σ pairs of a · b: one vpdpwssd with AVX-VNNI, else vpmaddwd and vpaddd.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static System.Runtime.Intrinsics.Vector256<int> MultiplyAdd(System.Runtime.Intrinsics.Vector256<int> accumulator,
+        System.Runtime.Intrinsics.Vector256<short> a, System.Runtime.Intrinsics.Vector256<short> b)
+    {
+#if NET10_0_OR_GREATER
+        if (System.Runtime.Intrinsics.X86.AvxVnni.IsSupported) return System.Runtime.Intrinsics.X86.AvxVnni.MultiplyWideningAndAdd(accumulator, a, b);
+#endif
+        return accumulator + System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a, b);
+    }
+
+    /// <summary>Adds the interleaved halves (pixels 0–3 | 8–11 and 4–7 | 12–15) to sixteen sums in pixel order.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void AddInPixelOrder(ref int sums, System.Runtime.Intrinsics.Vector256<int> a, System.Runtime.Intrinsics.Vector256<int> b)
+    {
+        var first = System.Runtime.Intrinsics.X86.Avx2.Permute2x128(a, b, 0x20);
+        var second = System.Runtime.Intrinsics.X86.Avx2.Permute2x128(a, b, 0x31);
+        System.Runtime.Intrinsics.Vector256.StoreUnsafe(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sums) + first, ref sums);
+        System.Runtime.Intrinsics.Vector256.StoreUnsafe(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sums, 8) + second, ref sums, (nuint)8);
+    }
+
+    /// <summary>
+    /// Portable 128-bit vectors (SSE2 without AVX2, Arm64 AdvSimd): one row at a time, int8 × int8 products exact in
+    /// int16, widened and added to four int32 accumulators per channel.
+    /// </summary>
+    private static void MultiplyAccumulateVector128(ReadOnlySpan<sbyte> source, ReadOnlySpan<int> rows, ReadOnlySpan<sbyte> weights, int weightStride,
+        int channels, Span<int> accumulators)
+    {
+        ref sbyte from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
+        for (int c0 = 0; c0 < channels; c0 += 2)
+        {
+            // Two channels per pass: eight accumulators stay in registers on every 128-bit target.
+            bool pair = c0 + 1 < channels;
+            int first = c0 * weightStride, second = pair ? first + weightStride : first;
+            var zero = System.Runtime.Intrinsics.Vector128<int>.Zero;
+            System.Runtime.Intrinsics.Vector128<int> s0 = zero, s1 = zero, s2 = zero, s3 = zero, t0 = zero, t1 = zero, t2 = zero, t3 = zero;
+            for (int k = 0; k < rows.Length; k++)
+            {
+                var (low, high) = System.Runtime.Intrinsics.Vector128.Widen(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)rows[k]));
+                var w = System.Runtime.Intrinsics.Vector128.Create((short)weights[first + k]);
+                var (p0, p1) = System.Runtime.Intrinsics.Vector128.Widen(low * w);
+                var (p2, p3) = System.Runtime.Intrinsics.Vector128.Widen(high * w);
+                s0 += p0; s1 += p1; s2 += p2; s3 += p3;
+                if (pair)
+                {
+                    w = System.Runtime.Intrinsics.Vector128.Create((short)weights[second + k]);
+                    (p0, p1) = System.Runtime.Intrinsics.Vector128.Widen(low * w);
+                    (p2, p3) = System.Runtime.Intrinsics.Vector128.Widen(high * w);
+                    t0 += p0; t1 += p1; t2 += p2; t3 += p3;
+                }
+            }
+            AddSums(accumulators.Slice(c0 * BlockPixels, BlockPixels), s0, s1, s2, s3);
+            if (pair) AddSums(accumulators.Slice((c0 + 1) * BlockPixels, BlockPixels), t0, t1, t2, t3);
+        }
+    }
+
+    private static void AddSums(Span<int> sums, System.Runtime.Intrinsics.Vector128<int> s0, System.Runtime.Intrinsics.Vector128<int> s1,
+        System.Runtime.Intrinsics.Vector128<int> s2, System.Runtime.Intrinsics.Vector128<int> s3)
+    {
+        ref int at = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(sums);
+        System.Runtime.Intrinsics.Vector128.StoreUnsafe(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref at) + s0, ref at);
+        System.Runtime.Intrinsics.Vector128.StoreUnsafe(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref at, 4) + s1, ref at, (nuint)4);
+        System.Runtime.Intrinsics.Vector128.StoreUnsafe(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref at, 8) + s2, ref at, (nuint)8);
+        System.Runtime.Intrinsics.Vector128.StoreUnsafe(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref at, 12) + s3, ref at, (nuint)12);
+    }
+#endif
+    // </emit>
+}
