@@ -104,7 +104,7 @@ public sealed class ConvInt8 : Int8Kernel
         int inputPlane = inputHeight * inputWidth, outputPlane = outputHeight * outputWidth;
         int paddedWidth = (outputWidth - 1) * strideWidth + (kernelWidth - 1) * dilationWidth + 1; // the columns the windows reach
         int windowRows = (kernelHeight - 1) * dilationHeight + 1;
-        int fittingRows = (BandBytes - BlockPixels) / (groupInputChannels * paddedWidth);
+        int fittingRows = (BandBytes - BlockPixels) / (inputChannels * paddedWidth);
         if (fittingRows < windowRows)
         {
             // Rows too wide for one window's band on the stack: the window loop, channel by channel.
@@ -122,7 +122,7 @@ public sealed class ConvInt8 : Int8Kernel
         bool inPlace = strideHeight == 1 && strideWidth == 1;
         int chunk = inPlace || depth <= PanelRows ? depth : PanelRows;
 
-        Span<sbyte> band = stackalloc sbyte[groupInputChannels * bandPlane + BlockPixels];
+        Span<sbyte> band = stackalloc sbyte[inputChannels * bandPlane + BlockPixels];
         Span<int> rows = stackalloc int[depth];
         for (int ic = 0, k = 0; ic < groupInputChannels; ic++)
             for (int ky = 0; ky < kernelHeight; ky++)
@@ -133,32 +133,37 @@ public sealed class ConvInt8 : Int8Kernel
         for (int k = 0; k < panelRows.Length; k++) panelRows[k] = k * BlockPixels;
         Span<int> tile = stackalloc int[TileChannels * BlockPixels];
         Span<int> starts = stackalloc int[BlockPixels]; // where each pixel of a block starts in the band
-        Span<int> targets = stackalloc int[BlockPixels]; // its index in the output plane, −1 for a padding column
+        Span<int> runs = stackalloc int[3 * BlockPixels]; // (first pixel, output index, length) of each run of real pixels
         Span<sbyte> quantized = stackalloc sbyte[BlockPixels];
 
         for (int n = 0; n < batch; n++)
         {
-            for (int g = 0; g < groups; g++)
+            ReadOnlySpan<sbyte> item = input.Slice(n * inputChannels * inputPlane, inputChannels * inputPlane);
+            for (int firstRow = 0; firstRow < outputHeight; firstRow += bandOutputRows)
             {
-                ReadOnlySpan<sbyte> groupInput = input.Slice((n * inputChannels + g * groupInputChannels) * inputPlane, groupInputChannels * inputPlane);
-                for (int firstRow = 0; firstRow < outputHeight; firstRow += bandOutputRows)
+                int bandOutputs = outputHeight - firstRow < bandOutputRows ? outputHeight - firstRow : bandOutputRows;
+                PadBand(item, inputChannels, inputHeight, inputWidth, firstRow * strideHeight - padTop, bandRows, paddedWidth, padLeft, inputZeroPoint, band);
+                // In place, pixels are numbered across the padded width; gathered, across the output width.
+                int pixels = inPlace ? (bandOutputs - 1) * paddedWidth + outputWidth : bandOutputs * outputWidth;
+                int rowWidth = inPlace ? paddedWidth : outputWidth, blockRow = 0, blockColumn = 0; // the block's first pixel
+                for (int first = 0; first < pixels; first += BlockPixels)
                 {
-                    int bandOutputs = outputHeight - firstRow < bandOutputRows ? outputHeight - firstRow : bandOutputRows;
-                    PadBand(groupInput, groupInputChannels, inputHeight, inputWidth, firstRow * strideHeight - padTop, bandRows, paddedWidth, padLeft, inputZeroPoint, band);
-                    // In place, pixels are numbered across the padded width; gathered, across the output width.
-                    int pixels = inPlace ? (bandOutputs - 1) * paddedWidth + outputWidth : bandOutputs * outputWidth;
-                    int rowWidth = inPlace ? paddedWidth : outputWidth, blockRow = 0, blockColumn = 0; // the block's first pixel
-                    for (int first = 0; first < pixels; first += BlockPixels)
+                    int runCount = 0;
+                    for (int j = 0, row = blockRow, column = blockColumn; j < BlockPixels; j++)
                     {
-                        for (int j = 0, row = blockRow, column = blockColumn; j < BlockPixels; j++)
-                        {
-                            bool real = first + j < pixels && column < outputWidth;
-                            targets[j] = real ? (firstRow + row) * outputWidth + column : -1;
-                            starts[j] = real ? row * strideHeight * paddedWidth + column * strideWidth : 0;
-                            if (++column == rowWidth) { column = 0; row++; }
-                        }
-                        for (blockColumn += BlockPixels; blockColumn >= rowWidth; blockColumn -= rowWidth) blockRow++;
-                        if (!inPlace && chunk == depth) GatherTaps(band, starts, rows, panel);
+                        bool real = first + j < pixels && column < outputWidth;
+                        starts[j] = real ? row * strideHeight * paddedWidth + column * strideWidth : 0;
+                        int target = (firstRow + row) * outputWidth + column;
+                        if (real && runCount > 0 && runs[3 * runCount - 3] + runs[3 * runCount - 1] == j && runs[3 * runCount - 2] + runs[3 * runCount - 1] == target)
+                            runs[3 * runCount - 1]++;
+                        else if (real) { runs[3 * runCount] = j; runs[3 * runCount + 1] = target; runs[3 * runCount + 2] = 1; runCount++; }
+                        if (++column == rowWidth) { column = 0; row++; }
+                    }
+                    for (blockColumn += BlockPixels; blockColumn >= rowWidth; blockColumn -= rowWidth) blockRow++;
+                    for (int g = 0; g < groups; g++)
+                    {
+                        ReadOnlySpan<sbyte> groupBand = band.Slice(g * groupInputChannels * bandPlane);
+                        if (!inPlace && chunk == depth) GatherTaps(groupBand, starts, rows, panel);
                         for (int m0 = 0; m0 < groupOutputChannels; m0 += TileChannels)
                         {
                             int tileChannels = groupOutputChannels - m0 < TileChannels ? groupOutputChannels - m0 : TileChannels;
@@ -167,8 +172,8 @@ public sealed class ConvInt8 : Int8Kernel
                             for (int k0 = 0; k0 < depth; k0 += chunk)
                             {
                                 int taps = depth - k0 < chunk ? depth - k0 : chunk;
-                                if (!inPlace && chunk != depth) GatherTaps(band, starts, rows.Slice(k0, taps), panel);
-                                ReadOnlySpan<sbyte> source = inPlace ? band.Slice(first) : panel;
+                                if (!inPlace && chunk != depth) GatherTaps(groupBand, starts, rows.Slice(k0, taps), panel);
+                                ReadOnlySpan<sbyte> source = inPlace ? groupBand.Slice(first) : panel;
                                 ReadOnlySpan<int> sourceRows = inPlace ? rows : panelRows.Slice(0, taps);
                                 for (int c = 0; c < tileChannels; c += BlockChannels)
                                     MultiplyAccumulate(source, sourceRows, weights.Slice((g * groupOutputChannels + m0 + c) * depth + k0), depth,
@@ -180,11 +185,8 @@ public sealed class ConvInt8 : Int8Kernel
                                 RequantizeBlock(tile.Slice(c * BlockPixels, BlockPixels), multipliers[multipliers.Length == 1 ? 0 : m],
                                     shifts[shifts.Length == 1 ? 0 : m], outputZeroPoint, activationMin, activationMax, quantized);
                                 Span<sbyte> plane = output.Slice((n * outputChannels + m) * outputPlane, outputPlane);
-                                if (targets[0] >= 0 && targets[BlockPixels - 1] == targets[0] + BlockPixels - 1)
-                                    quantized.CopyTo(plane.Slice(targets[0])); // sixteen real pixels in a row
-                                else
-                                    for (int j = 0; j < BlockPixels; j++)
-                                        if (targets[j] >= 0) plane[targets[j]] = quantized[j];
+                                for (int r = 0; r < 3 * runCount; r += 3)
+                                    quantized.Slice(runs[r], runs[r + 2]).CopyTo(plane.Slice(runs[r + 1]));
                             }
                         }
                     }
@@ -194,10 +196,10 @@ public sealed class ConvInt8 : Int8Kernel
     }
 
     /// <summary>
-    /// Input rows [top, top + bandRows) of every channel of a group into <paramref name="band"/>, each row widened to
+    /// Input rows [top, top + bandRows) of every channel into <paramref name="band"/>, each row widened to
     /// <paramref name="paddedWidth"/> columns from −padLeft; whatever lies outside the input is the zero point.
     /// </summary>
-    public static void PadBand(ReadOnlySpan<sbyte> groupInput, int channels, int inputHeight, int inputWidth, int top, int bandRows, int paddedWidth,
+    public static void PadBand(ReadOnlySpan<sbyte> input, int channels, int inputHeight, int inputWidth, int top, int bandRows, int paddedWidth,
         int padLeft, int zeroPoint, Span<sbyte> band)
     {
         band.Fill((sbyte)zeroPoint);
@@ -210,7 +212,7 @@ public sealed class ConvInt8 : Int8Kernel
             {
                 int y = top + r;
                 if (y < 0 || y >= inputHeight) continue;
-                groupInput.Slice((c * inputHeight + y) * inputWidth + firstColumn, endColumn - firstColumn)
+                input.Slice((c * inputHeight + y) * inputWidth + firstColumn, endColumn - firstColumn)
                     .CopyTo(band.Slice((c * bandRows + r) * paddedWidth + firstColumn + padLeft));
             }
         }

@@ -66,6 +66,12 @@ public sealed class PoolInt8 : Int8Kernel
     {
         int inputPlane = inputDepth * inputHeight * inputWidth;
         InsideRange(outputWidth, inputWidth, kernelWidth, strideWidth, dilationWidth, padLeft, out int firstInside, out int endInside);
+        if (kind == 0 && inputDepth == 1 && kernelDepth == 1 && dilationHeight == 1 && inputWidth <= 4096)
+        {
+            MaxPoolRows(input, planes, inputHeight, inputWidth, outputHeight, outputWidth, kernelHeight, kernelWidth, strideHeight, strideWidth,
+                dilationWidth, padTop, padLeft, firstInside, endInside, output);
+            return;
+        }
         int o = 0;
         for (int p = 0; p < planes; p++)
         {
@@ -122,6 +128,60 @@ public sealed class PoolInt8 : Int8Kernel
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// 2-D max pooling, separably: the maximum of each window's rows first, a whole input row at a time (vectorised), then
+    /// the maximum across each window's columns of that row. Taps in the padding are skipped, as in <see cref="Pool"/>.
+    /// </summary>
+    public static void MaxPoolRows(ReadOnlySpan<sbyte> input, int planes, int inputHeight, int inputWidth, int outputHeight, int outputWidth,
+        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationWidth, int padTop, int padLeft,
+        int firstInside, int endInside, Span<sbyte> output)
+    {
+        Span<sbyte> rowMax = stackalloc sbyte[inputWidth];
+        int o = 0;
+        for (int p = 0; p < planes; p++)
+        {
+            ReadOnlySpan<sbyte> plane = input.Slice(p * inputHeight * inputWidth, inputHeight * inputWidth);
+            for (int oh = 0; oh < outputHeight; oh++)
+            {
+                int top = oh * strideHeight - padTop;
+                TapRange(top, kernelHeight, 1, inputHeight, out int h0, out int h1);
+                if (h1 <= h0) rowMax.Fill(-128);
+                else plane.Slice((top + h0) * inputWidth, inputWidth).CopyTo(rowMax);
+                for (int kh = h0 + 1; kh < h1; kh++) MaxInto(rowMax, plane.Slice((top + kh) * inputWidth, inputWidth));
+                for (int ow = 0; ow < outputWidth; ow++, o++)
+                {
+                    int left = ow * strideWidth - padLeft, w0 = 0, w1 = kernelWidth;
+                    if (ow < firstInside || ow >= endInside) TapRange(left, kernelWidth, dilationWidth, inputWidth, out w0, out w1);
+                    int best = -128;
+                    for (int kw = w0; kw < w1; kw++)
+                    {
+                        int value = rowMax[left + kw * dilationWidth];
+                        if (value > best) best = value;
+                    }
+                    output[o] = (sbyte)best;
+                }
+            }
+        }
+    }
+
+    /// <summary>into[i] = max(into[i], row[i]).</summary>
+    public static void MaxInto(Span<sbyte> into, ReadOnlySpan<sbyte> row)
+    {
+        int i = 0;
+#if NET8_0_OR_GREATER
+        if (System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            ref sbyte target = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(into);
+            ref sbyte source = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(row);
+            for (; i <= into.Length - 16 && i <= row.Length - 16; i += 16)
+                System.Runtime.Intrinsics.Vector128.StoreUnsafe(System.Runtime.Intrinsics.Vector128.Max(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref target, (nuint)i),
+                    System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref source, (nuint)i)), ref target, (nuint)i);
+        }
+#endif
+        for (; i < into.Length; i++)
+            if (row[i] > into[i]) into[i] = row[i];
     }
     // </emit>
 

@@ -6,13 +6,14 @@ using ModelBaker.Tests.Support;
 namespace ModelBaker.Tests.Kernels;
 
 /// <summary>
-/// The blocked int8 convolution (bands of padded rows, the Int8Gemm micro-kernel, vectorised requantization) on
+/// The vectorised int8 kernels. The blocked convolution (bands of padded rows, the Int8Gemm micro-kernel, vectorised requantization) on
 /// geometries chosen to reach every branch: in place and gathered, several bands, chunked depth, the window-loop
 /// fallback, channel and pixel tails. The reference interpreter's scalar path must equal a naive seven-loop
 /// convolution, and the vectorised path of generated code (whatever instruction set this machine has; the
-/// <see cref="InstructionSetTests"/> run this class again with each one switched off) must equal the scalar path.
+/// <see cref="InstructionSetTests"/> run this class again with each one switched off) must equal the scalar path. Max
+/// pooling's vectorised rows and the requantization lanes likewise.
 /// </summary>
-public sealed class Int8ConvPathTests
+public sealed class Int8KernelPathTests
 {
     /// <summary>A convolution's geometry: channels, sizes, kernel, strides, dilations, pads before and after, groups.</summary>
     public sealed record Shape(string Name, int Batch, int Channels, int Height, int Width, int Outputs, int Groups,
@@ -138,6 +139,41 @@ public sealed class Int8ConvPathTests
         return output;
     }
 
+    [Theory]
+    [InlineData(2, 2, 2, 2, 0, 0)]
+    [InlineData(3, 3, 2, 2, 1, 1)]
+    [InlineData(3, 2, 1, 3, 0, 2)]
+    public void Vectorised_max_pooling_equals_a_naive_one(int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int padTop, int padLeft)
+    {
+        int planes = 3, height = 21, width = 37;
+        int outputHeight = (height + 2 * padTop - kernelHeight) / strideHeight + 1, outputWidth = (width + 2 * padLeft - kernelWidth) / strideWidth + 1;
+        var rng = new Random(kernelHeight * 10 + kernelWidth);
+        var input = Enumerable.Range(0, planes * height * width).Select(_ => (sbyte)rng.Next(-128, 128)).ToArray();
+        var expected = new sbyte[planes * outputHeight * outputWidth];
+        for (int p = 0, o = 0; p < planes; p++)
+            for (int oy = 0; oy < outputHeight; oy++)
+                for (int ox = 0; ox < outputWidth; ox++, o++)
+                {
+                    int best = -128;
+                    for (int ky = 0; ky < kernelHeight; ky++)
+                        for (int kx = 0; kx < kernelWidth; kx++)
+                        {
+                            int y = oy * strideHeight - padTop + ky, x = ox * strideWidth - padLeft + kx;
+                            if (y >= 0 && y < height && x >= 0 && x < width) best = Math.Max(best, input[(p * height + y) * width + x]);
+                        }
+                    expected[o] = (sbyte)best;
+                }
+        int[] geometry = { planes, 1, height, width, 1, outputHeight, outputWidth, 1, kernelHeight, kernelWidth, 1, strideHeight, strideWidth, 1, 1, 1,
+            0, padTop, padLeft, 1, height + 2 * padTop, width + 2 * padLeft };
+        var core = new sbyte[expected.Length];
+        PoolInt8.Pool(0, input, planes, 1, height, width, 1, outputHeight, outputWidth, 1, kernelHeight, kernelWidth, 1, strideHeight, strideWidth, 1, 1, 1,
+            0, padTop, padLeft, 1, height + 2 * padTop, width + 2 * padLeft, 0, core);
+        Assert.Equal(expected, core);
+        var generated = new sbyte[expected.Length];
+        Probe.Value.GetMethod("MaxPoolArrays")!.Invoke(null, new object[] { input, geometry, generated });
+        Assert.Equal(expected, generated);
+    }
+
     [Fact]
     public void Vectorised_requantization_equals_the_scalar_functions_lane_for_lane()
     {
@@ -165,13 +201,17 @@ public sealed class Int8ConvPathTests
     /// <summary>The kernel blocks of generated code, vectorised, with array entry points for reflection.</summary>
     private static readonly Lazy<Type> Probe = new(() =>
     {
-        string blocks = string.Join("\n", new[] { nameof(ConvInt8), nameof(Int8Gemm), nameof(FixedPoint), nameof(FixedPointVectors), nameof(WindowBounds) }
+        string blocks = string.Join("\n", new[] { nameof(ConvInt8), nameof(Int8Gemm), nameof(FixedPoint), nameof(FixedPointVectors), nameof(WindowBounds), nameof(PoolInt8) }
             .Select(KernelSources.Get));
         string source = "using System;\nnamespace Probe\n{\npublic static class Kernels\n{\n" + blocks + """
 
             public static void ConvArrays(sbyte[] input, sbyte[] weights, int[] bias, short[] multipliers, sbyte[] shifts, int[] g, sbyte[] output) =>
                 Conv(input, weights, bias, multipliers, shifts, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13],
                     g[14], g[15], g[16], g[17], g[18], g[19], output);
+
+            public static void MaxPoolArrays(sbyte[] input, int[] g, sbyte[] output) =>
+                Pool(0, input, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15], g[16], g[17], g[18],
+                    g[19], g[20], g[21], 0, output);
 
             public static int[] RequantizeLanes(int[] x, int multiplier, int shift, int zeroPoint, int min, int max)
             {
