@@ -185,8 +185,16 @@ public sealed class ConvInt8 : Int8Kernel
                                 RequantizeBlock(tile.Slice(c * BlockPixels, BlockPixels), multipliers[multipliers.Length == 1 ? 0 : m],
                                     shifts[shifts.Length == 1 ? 0 : m], outputZeroPoint, activationMin, activationMax, quantized);
                                 Span<sbyte> plane = output.Slice((n * outputChannels + m) * outputPlane, outputPlane);
+                                if (runCount == 1 && runs[2] == BlockPixels)
+                                {
+                                    quantized.CopyTo(plane.Slice(runs[1])); // sixteen real pixels in a row
+                                    continue;
+                                }
                                 for (int r = 0; r < 3 * runCount; r += 3)
-                                    quantized.Slice(runs[r], runs[r + 2]).CopyTo(plane.Slice(runs[r + 1]));
+                                {
+                                    Span<sbyte> run = plane.Slice(runs[r + 1], runs[r + 2]);
+                                    for (int j = 0; j < run.Length; j++) run[j] = quantized[runs[r] + j];
+                                }
                             }
                         }
                     }

@@ -30,11 +30,28 @@ public static class FixedPointVectors
     {
         int leftShift = shift > 0 ? shift : 0;
         int rightShift = shift > 0 ? 0 : -shift;
-        var (low, high) = System.Runtime.Intrinsics.Vector128.Widen(System.Runtime.Intrinsics.Vector128.ShiftLeft(x, leftShift));
-        var m = System.Runtime.Intrinsics.Vector128.Create((long)multiplier);
+        x = System.Runtime.Intrinsics.Vector128.ShiftLeft(x, leftShift);
         var nudge = System.Runtime.Intrinsics.Vector128.Create(1L << 30);
-        var product = System.Runtime.Intrinsics.Vector128.Narrow(System.Runtime.Intrinsics.Vector128.ShiftRightArithmetic(low * m + nudge, 31),
-            System.Runtime.Intrinsics.Vector128.ShiftRightArithmetic(high * m + nudge, 31));
+        System.Runtime.Intrinsics.Vector128<int> product;
+        if (System.Runtime.Intrinsics.X86.Sse41.IsSupported)
+        {
+            // pmuldq multiplies lanes 0 and 2 into 64 bits; lanes 1 and 3 after a 32-bit shift. The result fits in 32 bits,
+            // so a logical shift leaves it in the low half of each even product; the odd ones are moved to the high half.
+            var m = System.Runtime.Intrinsics.Vector128.Create(multiplier);
+            var even = System.Runtime.Intrinsics.X86.Sse41.Multiply(x, m) + nudge;
+            var odd = System.Runtime.Intrinsics.X86.Sse41.Multiply(System.Runtime.Intrinsics.Vector128.AsInt32(
+                System.Runtime.Intrinsics.Vector128.ShiftRightLogical(System.Runtime.Intrinsics.Vector128.AsInt64(x), 32)), m) + nudge;
+            product = System.Runtime.Intrinsics.Vector128.AsInt32(System.Runtime.Intrinsics.X86.Sse41.Blend(
+                System.Runtime.Intrinsics.Vector128.AsInt16(System.Runtime.Intrinsics.Vector128.ShiftRightLogical(even, 31)),
+                System.Runtime.Intrinsics.Vector128.AsInt16(System.Runtime.Intrinsics.Vector128.ShiftLeft(odd, 1)), 0b11001100));
+        }
+        else
+        {
+            var (low, high) = System.Runtime.Intrinsics.Vector128.Widen(x);
+            var m = System.Runtime.Intrinsics.Vector128.Create((long)multiplier);
+            product = System.Runtime.Intrinsics.Vector128.Narrow(System.Runtime.Intrinsics.Vector128.ShiftRightArithmetic(low * m + nudge, 31),
+                System.Runtime.Intrinsics.Vector128.ShiftRightArithmetic(high * m + nudge, 31));
+        }
         return RoundingDivideByPowerOfTwo(product, rightShift);
     }
 

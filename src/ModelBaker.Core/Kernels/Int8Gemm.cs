@@ -35,9 +35,7 @@ public static class Int8Gemm
         if (channels < 1 || channels > BlockChannels || accumulators.Length < channels * BlockPixels
             || weights.Length < (channels - 1) * weightStride + depth)
             throw new ArgumentException("The micro-kernel's blocks do not match its weights.");
-        for (int k = 0; k < depth; k++)
-            if ((uint)rows[k] > (uint)(source.Length - BlockPixels))
-                throw new ArgumentOutOfRangeException(nameof(rows), "A source row runs past the source.");
+        if (source.Length < BlockPixels) throw RowOutside(); // every row is checked against source.Length − 16 as it is read
 #if NET8_0_OR_GREATER
         if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
         {
@@ -62,6 +60,8 @@ public static class Int8Gemm
             }
         }
     }
+
+    private static ArgumentOutOfRangeException RowOutside() => new("rows", "A source row runs past the source.");
 
     /// <summary>
     /// Sixteen accumulators of one channel requantized (see FixedPoint.Requantize; <paramref name="multiplier"/> is the Q15
@@ -104,10 +104,13 @@ public static class Int8Gemm
         var zero = System.Runtime.Intrinsics.Vector256<int>.Zero;
         System.Runtime.Intrinsics.Vector256<int> a0 = zero, b0 = zero, a1 = zero, b1 = zero, a2 = zero, b2 = zero, a3 = zero, b3 = zero;
         int depth = rows.Length, k = 0;
+        uint limit = (uint)(source.Length - BlockPixels);
         for (; k + 1 < depth; k += 2)
         {
-            var r0 = System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)rows[k]));
-            var r1 = System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)rows[k + 1]));
+            int row0 = rows[k], row1 = rows[k + 1];
+            if ((uint)row0 > limit || (uint)row1 > limit) throw RowOutside();
+            var r0 = System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)row0));
+            var r1 = System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)row1));
             var low = System.Runtime.Intrinsics.X86.Avx2.UnpackLow(r0, r1);
             var high = System.Runtime.Intrinsics.X86.Avx2.UnpackHigh(r0, r1);
             var p = WeightPair(ref w0, k);
@@ -119,6 +122,7 @@ public static class Int8Gemm
         if (k < depth)
         {
             // An odd last row pairs with zeros (and its weight with 0), read without touching the byte after the weights.
+            if ((uint)rows[k] > limit) throw RowOutside();
             var r0 = System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)rows[k]));
             var low = System.Runtime.Intrinsics.X86.Avx2.UnpackLow(r0, System.Runtime.Intrinsics.Vector256<short>.Zero);
             var high = System.Runtime.Intrinsics.X86.Avx2.UnpackHigh(r0, System.Runtime.Intrinsics.Vector256<short>.Zero);
@@ -185,7 +189,9 @@ public static class Int8Gemm
             System.Runtime.Intrinsics.Vector128<int> s0 = zero, s1 = zero, s2 = zero, s3 = zero, t0 = zero, t1 = zero, t2 = zero, t3 = zero;
             for (int k = 0; k < rows.Length; k++)
             {
-                var (low, high) = System.Runtime.Intrinsics.Vector128.Widen(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)rows[k]));
+                int row = rows[k];
+                if ((uint)row > (uint)(source.Length - BlockPixels)) throw RowOutside();
+                var (low, high) = System.Runtime.Intrinsics.Vector128.Widen(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)row));
                 var w = System.Runtime.Intrinsics.Vector128.Create((short)weights[first + k]);
                 var (p0, p1) = System.Runtime.Intrinsics.Vector128.Widen(low * w);
                 var (p2, p3) = System.Runtime.Intrinsics.Vector128.Widen(high * w);
