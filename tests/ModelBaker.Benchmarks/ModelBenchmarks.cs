@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using BenchmarkDotNet.Attributes;
 using Microsoft.ML.OnnxRuntime;
+using ModelBaker.Benchmarks.Models;
 
 namespace ModelBaker.Benchmarks;
 
@@ -17,17 +18,23 @@ namespace ModelBaker.Benchmarks;
 public class ModelBenchmarks
 {
     /// <summary>A baked model: its ONNX file, a held-out input, and the generated class's Predict.</summary>
-    private sealed record Baked(string OnnxFile, string InputFile, int InputLength, int OutputLength, Action<float[], float[]> Predict);
+    /// <param name="InputFile">Held-out inputs beside the benchmark, or null for a random one in [0, 1).</param>
+    private sealed record Baked(string OnnxFile, string? InputFile, int InputLength, int OutputLength, Action<float[], float[]> Predict);
 
-    private static readonly Dictionary<string, Baked> Models = new()
+    private static readonly Dictionary<string, Func<Baked>> Models = new()
     {
-        ["digits MLP"] = new("digits_mlp.onnx", "digits_test_x.npy", DigitsMlp.InputLength, DigitsMlp.OutputLength, (x, y) => DigitsMlp.Predict(x, y)),
-        ["digits CNN"] = new("digits_cnn.onnx", "digits_test_x.npy", DigitsCnn.InputLength, DigitsCnn.OutputLength, (x, y) => DigitsCnn.Predict(x, y)),
-        ["depthwise CNN"] = new("digits_dscnn.onnx", "digits_test_x.npy", DigitsDscnn.InputLength, DigitsDscnn.OutputLength, (x, y) => DigitsDscnn.Predict(x, y)),
-        ["mnist-8"] = new("mnist8.onnx", "mnist8_test_x.npy", Mnist8.InputLength, Mnist8.OutputLength, (x, y) => Mnist8.Predict(x, y)),
+        ["digits MLP"] = () => new("digits_mlp.onnx", "digits_test_x.npy", DigitsMlp.InputLength, DigitsMlp.OutputLength, (x, y) => DigitsMlp.Predict(x, y)),
+        ["digits CNN"] = () => new("digits_cnn.onnx", "digits_test_x.npy", DigitsCnn.InputLength, DigitsCnn.OutputLength, (x, y) => DigitsCnn.Predict(x, y)),
+        ["depthwise CNN"] = () => new("digits_dscnn.onnx", "digits_test_x.npy", DigitsDscnn.InputLength, DigitsDscnn.OutputLength, (x, y) => DigitsDscnn.Predict(x, y)),
+        ["mnist-8"] = () => new("mnist8.onnx", "mnist8_test_x.npy", Mnist8.InputLength, Mnist8.OutputLength, (x, y) => Mnist8.Predict(x, y)),
+        ["MobileNetV1-0.25 96x96"] = () =>
+        {
+            var baked = InProcessBake.Bake(MobileNetV1.Build(seed: 1), "MobileNetV1");
+            return new(baked.OnnxPath, null, baked.InputLength, baked.OutputLength, baked.Predict);
+        },
     };
 
-    [Params("digits MLP", "digits CNN", "depthwise CNN", "mnist-8")]
+    [Params("digits MLP", "digits CNN", "depthwise CNN", "mnist-8", "MobileNetV1-0.25 96x96")]
     public string Model { get; set; } = "digits MLP";
 
     private Baked _baked = null!;
@@ -40,10 +47,12 @@ public class ModelBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _baked = Models[Model];
+        _baked = Models[Model]();
         string folder = AppContext.BaseDirectory;
         // The first held-out sample, so activations are realistic.
-        _input = Npy.ReadFloats(Path.Combine(folder, _baked.InputFile)).Take(_baked.InputLength).ToArray();
+        var random = new Random(3);
+        _input = _baked.InputFile is null ? Enumerable.Range(0, _baked.InputLength).Select(_ => (float)random.NextDouble()).ToArray()
+            : Npy.ReadFloats(Path.Combine(folder, _baked.InputFile)).Take(_baked.InputLength).ToArray();
         _output = new float[_baked.OutputLength];
 
         var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };

@@ -11,8 +11,8 @@ using ModelBaker.Core.Plan;
 namespace ModelBaker.Cli.Conformance;
 
 /// <summary>
-/// Compiles generated classes with Roslyn, in memory, as a .NET 8+ consumer's build would (NET8_0_OR_GREATER
-/// defined), together with a harness that calls each class's span-based Predict from arrays — spans cannot cross
+/// Compiles generated classes with Roslyn, in memory, as a consumer's build for the running runtime would (NET8_0_OR_GREATER
+/// and the later version symbols defined), together with a harness that calls each class's span-based Predict from arrays — spans cannot cross
 /// reflection.
 /// </summary>
 public static class InMemoryCompiler
@@ -28,7 +28,7 @@ public static class InMemoryCompiler
             .Concat(plan.Outputs.Select((t, i) => $"({Arenas.CSharpType(t.Type)}[])outputs[{i}]"));
         string harness = $"public static class ConformanceHarness {{ public static void Run(object[] inputs, object[] outputs) => {fullName}.Predict({string.Join(", ", arguments)}); }}";
 
-        var parse = new CSharpParseOptions(LanguageVersion.CSharp12, preprocessorSymbols: new[] { "NET", "NET8_0_OR_GREATER" });
+        var parse = new CSharpParseOptions(LanguageVersion.CSharp12, preprocessorSymbols: PreprocessorSymbols);
         var compilation = CSharpCompilation.Create("Generated" + Guid.NewGuid().ToString("N"),
             new[] { CSharpSyntaxTree.ParseText(source, parse), CSharpSyntaxTree.ParseText(harness, parse) },
             References.Value,
@@ -43,6 +43,10 @@ public static class InMemoryCompiler
         var assembly = new AssemblyLoadContext("conformance", isCollectible: true).LoadFromStream(image);
         return assembly.GetType("ConformanceHarness")!.GetMethod("Run")!.CreateDelegate<Predictor>();
     }
+
+    /// <summary>What a consumer's build targeting the running runtime defines: NET, NET8_0_OR_GREATER … NETn_0_OR_GREATER.</summary>
+    private static string[] PreprocessorSymbols =>
+        new[] { "NET" }.Concat(Enumerable.Range(8, Math.Max(1, Environment.Version.Major - 7)).Select(v => $"NET{v}_0_OR_GREATER")).ToArray();
 
     private static readonly Lazy<MetadataReference[]> References = new(() =>
         ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)

@@ -69,6 +69,7 @@ public static class ClassEmitter
 
         var helpers = plan.Kernels.SelectMany(k => k.Helpers);
         if (plan.Inputs.Concat(plan.Outputs).Any(t => t.IsQuantized)) helpers = helpers.Append(nameof(Kernels.FixedPoint));
+        if (plan.Inputs.Any(t => t.IsQuantized)) helpers = helpers.Append(nameof(Kernels.FixedPointVectors));
         // Only the reference implementations the steps call, and what those call in turn.
         var names = helpers.Distinct().OrderBy(n => n, System.StringComparer.Ordinal).ToList();
         var blocks = UnusedHelpers.Prune(code.ToString(), names.Select(KernelSources.Get).ToList());
@@ -152,7 +153,7 @@ public static class ClassEmitter
             var t = p.Tensor;
             if (t.IsQuantized)
                 code.Line($"// Input '{CodeWriter.Comment(t.Name)}' to int8: scale {CodeWriter.Double(t.Scale)}, zero point {t.ZeroPoint}.")
-                    .Line($"for (int i = 0; i < {p.LengthConstant}; i++) {Arenas.Name(t.Slice.Type)}[{t.Slice.Offset} + i] = Quantize({p.Name}[i], {CodeWriter.Double(t.Scale)}, {t.ZeroPoint});");
+                    .Line($"QuantizeAll({p.Name}, {CodeWriter.Double(t.Scale)}, {t.ZeroPoint}, {t.Slice.Expression()});");
             else
                 code.Line($"// Input '{CodeWriter.Comment(t.Name)}'.")
                     .Line($"{p.Name}.CopyTo({t.Slice.Expression()});");

@@ -79,11 +79,8 @@ public sealed class ConvInt8 : Int8Kernel
     /// <summary>Bytes of zero-point-padded input rows a convolution copies to the stack at a time (a band of output rows).</summary>
     private const int BandBytes = 48 * 1024;
 
-    /// <summary>Rows of the gathered panel of a strided convolution: deeper windows are summed in chunks.</summary>
-    private const int PanelRows = 2048;
-
-    /// <summary>Output channels whose int32 sums are held at once for a block of pixels.</summary>
-    private const int TileChannels = 64;
+    /// <summary>Taps a strided convolution gathers for a block at most (a 96 KB panel: 512 channels × 3 × 3 take 72 KB).</summary>
+    private const int PanelDepth = 6144;
 
     /// <summary>
     /// Int8 convolution, NCHW, grouped, per-channel requantization, as a matrix product per group: weights
@@ -91,7 +88,8 @@ public sealed class ConvInt8 : Int8Kernel
     /// (Int8Gemm). The input is copied a band of rows at a time into a stack buffer padded with the zero point (real 0,
     /// which the folded bias cancels exactly), so no tap is checked against the border. At stride 1 the micro-kernel
     /// reads that band in place: tap (c, ky, kx) of padded pixel q lies at q + rows[k]; the padding columns between
-    /// rows are computed and dropped. At other strides each block's taps are first gathered into a panel.
+    /// rows are computed and dropped. At other strides each block's taps are first gathered into a panel. Layers whose
+    /// band or panel would not fit the stack take the window loop.
     /// </summary>
     public static void Conv(ReadOnlySpan<sbyte> input, ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias,
         ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts,
@@ -105,9 +103,10 @@ public sealed class ConvInt8 : Int8Kernel
         int paddedWidth = (outputWidth - 1) * strideWidth + (kernelWidth - 1) * dilationWidth + 1; // the columns the windows reach
         int windowRows = (kernelHeight - 1) * dilationHeight + 1;
         int fittingRows = (BandBytes - BlockPixels) / (inputChannels * paddedWidth);
-        if (fittingRows < windowRows)
+        bool inPlace = strideHeight == 1 && strideWidth == 1;
+        if (fittingRows < windowRows || (!inPlace && depth > PanelDepth))
         {
-            // Rows too wide for one window's band on the stack: the window loop, channel by channel.
+            // Rows too wide for one window's band on the stack, or windows too deep for a panel: the window loop, channel by channel.
             for (int n = 0; n < batch; n++)
                 for (int m = 0; m < outputChannels; m++)
                     ConvChannel(input, weights.Slice(m * depth, depth), bias[m], multipliers[multipliers.Length == 1 ? 0 : m] << 16, shifts[shifts.Length == 1 ? 0 : m],
@@ -119,8 +118,6 @@ public sealed class ConvInt8 : Int8Kernel
         int bandOutputRows = (fittingRows - windowRows) / strideHeight + 1;
         if (bandOutputRows > outputHeight) bandOutputRows = outputHeight;
         int bandRows = (bandOutputRows - 1) * strideHeight + windowRows, bandPlane = bandRows * paddedWidth;
-        bool inPlace = strideHeight == 1 && strideWidth == 1;
-        int chunk = inPlace || depth <= PanelRows ? depth : PanelRows;
 
         Span<sbyte> band = stackalloc sbyte[inputChannels * bandPlane + BlockPixels];
         Span<int> rows = stackalloc int[depth];
@@ -128,13 +125,12 @@ public sealed class ConvInt8 : Int8Kernel
             for (int ky = 0; ky < kernelHeight; ky++)
                 for (int kx = 0; kx < kernelWidth; kx++)
                     rows[k++] = ic * bandPlane + ky * dilationHeight * paddedWidth + kx * dilationWidth;
-        Span<sbyte> panel = stackalloc sbyte[inPlace ? 0 : chunk * BlockPixels];
-        Span<int> panelRows = stackalloc int[inPlace ? 0 : chunk];
+        Span<sbyte> panel = stackalloc sbyte[inPlace ? 0 : depth * BlockPixels];
+        Span<int> panelRows = stackalloc int[inPlace ? 0 : depth];
         for (int k = 0; k < panelRows.Length; k++) panelRows[k] = k * BlockPixels;
-        Span<int> tile = stackalloc int[TileChannels * BlockPixels];
         Span<int> starts = stackalloc int[BlockPixels]; // where each pixel of a block starts in the band
         Span<int> runs = stackalloc int[3 * BlockPixels]; // (first pixel, output index, length) of each run of real pixels
-        Span<sbyte> quantized = stackalloc sbyte[BlockPixels];
+        Span<sbyte> quantized = stackalloc sbyte[BlockChannels * BlockPixels];
 
         for (int n = 0; n < batch; n++)
         {
@@ -163,37 +159,27 @@ public sealed class ConvInt8 : Int8Kernel
                     for (int g = 0; g < groups; g++)
                     {
                         ReadOnlySpan<sbyte> groupBand = band.Slice(g * groupInputChannels * bandPlane);
-                        if (!inPlace && chunk == depth) GatherTaps(groupBand, starts, rows, panel);
-                        for (int m0 = 0; m0 < groupOutputChannels; m0 += TileChannels)
+                        if (!inPlace) GatherTaps(groupBand, starts, rows, panel);
+                        ReadOnlySpan<sbyte> source = inPlace ? groupBand.Slice(first) : panel;
+                        ReadOnlySpan<int> sourceRows = inPlace ? rows : panelRows;
+                        for (int c0 = 0; c0 < groupOutputChannels; c0 += BlockChannels)
                         {
-                            int tileChannels = groupOutputChannels - m0 < TileChannels ? groupOutputChannels - m0 : TileChannels;
-                            for (int c = 0; c < tileChannels; c++)
-                                tile.Slice(c * BlockPixels, BlockPixels).Fill(bias[g * groupOutputChannels + m0 + c]);
-                            for (int k0 = 0; k0 < depth; k0 += chunk)
+                            int m0 = g * groupOutputChannels + c0, channels = groupOutputChannels - c0 < BlockChannels ? groupOutputChannels - c0 : BlockChannels;
+                            MultiplyRequantize(source, sourceRows, weights.Slice(m0 * depth), depth, channels, bias, multipliers, shifts, m0,
+                                outputZeroPoint, activationMin, activationMax, quantized);
+                            for (int c = 0; c < channels; c++)
                             {
-                                int taps = depth - k0 < chunk ? depth - k0 : chunk;
-                                if (!inPlace && chunk != depth) GatherTaps(groupBand, starts, rows.Slice(k0, taps), panel);
-                                ReadOnlySpan<sbyte> source = inPlace ? groupBand.Slice(first) : panel;
-                                ReadOnlySpan<int> sourceRows = inPlace ? rows : panelRows.Slice(0, taps);
-                                for (int c = 0; c < tileChannels; c += BlockChannels)
-                                    MultiplyAccumulate(source, sourceRows, weights.Slice((g * groupOutputChannels + m0 + c) * depth + k0), depth,
-                                        tileChannels - c < BlockChannels ? tileChannels - c : BlockChannels, tile.Slice(c * BlockPixels));
-                            }
-                            for (int c = 0; c < tileChannels; c++)
-                            {
-                                int m = g * groupOutputChannels + m0 + c;
-                                RequantizeBlock(tile.Slice(c * BlockPixels, BlockPixels), multipliers[multipliers.Length == 1 ? 0 : m],
-                                    shifts[shifts.Length == 1 ? 0 : m], outputZeroPoint, activationMin, activationMax, quantized);
-                                Span<sbyte> plane = output.Slice((n * outputChannels + m) * outputPlane, outputPlane);
+                                Span<sbyte> plane = output.Slice((n * outputChannels + m0 + c) * outputPlane, outputPlane);
+                                ReadOnlySpan<sbyte> values = quantized.Slice(c * BlockPixels, BlockPixels);
                                 if (runCount == 1 && runs[2] == BlockPixels)
                                 {
-                                    quantized.CopyTo(plane.Slice(runs[1])); // sixteen real pixels in a row
+                                    values.CopyTo(plane.Slice(runs[1])); // sixteen real pixels in a row
                                     continue;
                                 }
                                 for (int r = 0; r < 3 * runCount; r += 3)
                                 {
                                     Span<sbyte> run = plane.Slice(runs[r + 1], runs[r + 2]);
-                                    for (int j = 0; j < run.Length; j++) run[j] = quantized[runs[r] + j];
+                                    for (int j = 0; j < run.Length; j++) run[j] = values[runs[r] + j];
                                 }
                             }
                         }
@@ -226,10 +212,33 @@ public sealed class ConvInt8 : Int8Kernel
         }
     }
 
-    /// <summary>panel[16·k + j] = band[starts[j] + rows[k]]: the taps of sixteen strided pixels, row by row.</summary>
+    /// <summary>
+    /// panel[16·k + j] = band[starts[j] + rows[k]]: the taps of sixteen strided pixels, row by row. Sixteen pixels of one
+    /// row at stride 2 (the usual downsampling step) are the even bytes of 32 consecutive ones: narrowing them as int16
+    /// keeps exactly those, a vector per tap instead of sixteen loads.
+    /// </summary>
     public static void GatherTaps(ReadOnlySpan<sbyte> band, ReadOnlySpan<int> starts, ReadOnlySpan<int> rows, Span<sbyte> panel)
     {
-        for (int k = 0; k < rows.Length; k++)
+        int k = 0;
+#if NET8_0_OR_GREATER
+        bool strideTwo = System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && panel.Length >= rows.Length * BlockPixels;
+        for (int j = 1; j < BlockPixels && strideTwo; j++) strideTwo = starts[j] == starts[0] + 2 * j;
+        if (strideTwo)
+        {
+            ref sbyte from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(band);
+            ref sbyte to = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(panel);
+            for (; k < rows.Length; k++)
+            {
+                int first = starts[0] + rows[k];
+                if ((uint)first > (uint)(band.Length - 2 * BlockPixels)) break; // near the end of the band: the scalar loop below
+                var low = System.Runtime.Intrinsics.Vector128.AsInt16(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)first));
+                var high = System.Runtime.Intrinsics.Vector128.AsInt16(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)(first + BlockPixels)));
+                System.Runtime.Intrinsics.Vector128.StoreUnsafe(System.Runtime.Intrinsics.Vector128.AsSByte(System.Runtime.Intrinsics.Vector128.Narrow(low, high)),
+                    ref to, (nuint)(k * BlockPixels));
+            }
+        }
+#endif
+        for (; k < rows.Length; k++)
         {
             ReadOnlySpan<sbyte> tap = band.Slice(rows[k]);
             Span<sbyte> row = panel.Slice(k * BlockPixels, BlockPixels);

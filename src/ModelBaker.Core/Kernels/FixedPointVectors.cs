@@ -1,3 +1,6 @@
+using System;
+using static ModelBaker.Core.Kernels.FixedPoint;
+
 namespace ModelBaker.Core.Kernels;
 
 /// <summary>
@@ -9,7 +12,53 @@ namespace ModelBaker.Core.Kernels;
 public static class FixedPointVectors
 {
     // <emit>
+    /// <summary>
+    /// FixedPoint.Quantize on every value of a model input: with AVX, four at a time through the very same double division,
+    /// clamp to ±256 and round half to even (vroundpd), so every value comes out as the scalar function gives it.
+    /// </summary>
+    public static void QuantizeAll(ReadOnlySpan<float> values, double scale, int zeroPoint, Span<sbyte> output)
+    {
+        int i = 0;
 #if NET8_0_OR_GREATER
+        if (System.Runtime.Intrinsics.X86.Avx.IsSupported && output.Length >= values.Length)
+        {
+            ref float from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(values);
+            ref sbyte to = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
+            var divisor = System.Runtime.Intrinsics.Vector256.Create(scale);
+            var limit = System.Runtime.Intrinsics.Vector256.Create(256.0);
+            var indefinite = System.Runtime.Intrinsics.Vector128.Create(int.MinValue);
+            for (; i <= values.Length - 16; i += 16)
+            {
+                var q0 = QuantizeFour(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)i), divisor, limit, indefinite, zeroPoint);
+                var q1 = QuantizeFour(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)(i + 4)), divisor, limit, indefinite, zeroPoint);
+                var q2 = QuantizeFour(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)(i + 8)), divisor, limit, indefinite, zeroPoint);
+                var q3 = QuantizeFour(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)(i + 12)), divisor, limit, indefinite, zeroPoint);
+                StoreBytes(q0, q1, q2, q3, ref System.Runtime.CompilerServices.Unsafe.Add(ref to, i));
+            }
+        }
+#endif
+        for (; i < values.Length; i++) output[i] = Quantize(values[i], scale, zeroPoint);
+    }
+
+#if NET8_0_OR_GREATER
+    /// <summary>
+    /// Four values of QuantizeAll. A NaN stays NaN through the clamp and rounding and converts to int.MinValue, which no
+    /// clamped value can be: those lanes become 0, as FixedPoint.Quantize gives for NaN.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static System.Runtime.Intrinsics.Vector128<int> QuantizeFour(System.Runtime.Intrinsics.Vector128<float> values,
+        System.Runtime.Intrinsics.Vector256<double> divisor, System.Runtime.Intrinsics.Vector256<double> limit,
+        System.Runtime.Intrinsics.Vector128<int> indefinite, int zeroPoint)
+    {
+        var x = System.Runtime.Intrinsics.X86.Avx.Divide(System.Runtime.Intrinsics.X86.Avx.ConvertToVector256Double(values), divisor);
+        // vmaxpd and vminpd return their second operand when either is NaN: with x second, NaN passes through both.
+        x = System.Runtime.Intrinsics.X86.Avx.Min(limit, System.Runtime.Intrinsics.X86.Avx.Max(-limit, x));
+        var rounded = System.Runtime.Intrinsics.X86.Avx.ConvertToVector128Int32WithTruncation(System.Runtime.Intrinsics.X86.Avx.RoundToNearestInteger(x));
+        var q = Clamp(rounded + System.Runtime.Intrinsics.Vector128.Create(zeroPoint), -128, 127);
+        return System.Runtime.Intrinsics.Vector128.ConditionalSelect(System.Runtime.Intrinsics.Vector128.Equals(rounded, indefinite),
+            System.Runtime.Intrinsics.Vector128<int>.Zero, q);
+    }
+
     /// <summary>FixedPoint.RoundingDivideByPowerOfTwo on each lane: x / 2^exponent, ties away from zero.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static System.Runtime.Intrinsics.Vector128<int> RoundingDivideByPowerOfTwo(System.Runtime.Intrinsics.Vector128<int> x, int exponent)

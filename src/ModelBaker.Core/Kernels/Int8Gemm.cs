@@ -25,32 +25,38 @@ public static class Int8Gemm
     public const int BlockChannels = 4;
 
     /// <summary>
-    /// accumulators[c·16 + j] += Σ_k weights[c·weightStride + k] · source[rows[k] + j] for channels c &lt; <paramref name="channels"/>
-    /// (1 to 4) and pixels j &lt; 16, k over <paramref name="rows"/>.
+    /// output[c·16 + j] = Requantize(bias[m] + Σ_k weights[c·weightStride + k] · source[rows[k] + j]) for channels c &lt;
+    /// <paramref name="channels"/> (1 to 4; m = firstChannel + c, whose requantization is multipliers[m] — a Q15 mantissa,
+    /// the stored short — and shifts[m], or element 0 of one-element arrays) and pixels j &lt; 16, k over <paramref name="rows"/>.
     /// </summary>
-    public static void MultiplyAccumulate(ReadOnlySpan<sbyte> source, ReadOnlySpan<int> rows, ReadOnlySpan<sbyte> weights, int weightStride,
-        int channels, Span<int> accumulators)
+    public static void MultiplyRequantize(ReadOnlySpan<sbyte> source, ReadOnlySpan<int> rows, ReadOnlySpan<sbyte> weights, int weightStride,
+        int channels, ReadOnlySpan<int> bias, ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts, int firstChannel,
+        int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
     {
         int depth = rows.Length;
-        if (channels < 1 || channels > BlockChannels || accumulators.Length < channels * BlockPixels
+        if (channels < 1 || channels > BlockChannels || output.Length < channels * BlockPixels || bias.Length < firstChannel + channels
             || weights.Length < (channels - 1) * weightStride + depth)
             throw new ArgumentException("The micro-kernel's blocks do not match its weights.");
         if (source.Length < BlockPixels) throw RowOutside(); // every row is checked against source.Length − 16 as it is read
 #if NET8_0_OR_GREATER
         if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
         {
-            MultiplyAccumulateAvx2(source, rows, weights, weightStride, channels, accumulators);
+            MultiplyRequantizeAvx2(source, rows, weights, weightStride, channels, bias, multipliers, shifts, firstChannel,
+                outputZeroPoint, activationMin, activationMax, output);
             return;
         }
         if (System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
         {
-            MultiplyAccumulateVector128(source, rows, weights, weightStride, channels, accumulators);
+            MultiplyRequantizeVector128(source, rows, weights, weightStride, channels, bias, multipliers, shifts, firstChannel,
+                outputZeroPoint, activationMin, activationMax, output);
             return;
         }
 #endif
+        Span<int> sums = stackalloc int[BlockPixels];
         for (int c = 0; c < channels; c++)
         {
-            Span<int> sums = accumulators.Slice(c * BlockPixels, BlockPixels);
+            int m = firstChannel + c;
+            sums.Fill(bias[m]);
             for (int k = 0; k < depth; k++)
             {
                 int w = weights[c * weightStride + k];
@@ -58,33 +64,13 @@ public static class Int8Gemm
                 ReadOnlySpan<sbyte> row = source.Slice(rows[k], BlockPixels);
                 for (int j = 0; j < BlockPixels; j++) sums[j] += w * row[j];
             }
+            int multiplier = multipliers[multipliers.Length == 1 ? 0 : m] << 16, shift = shifts[shifts.Length == 1 ? 0 : m];
+            for (int j = 0; j < BlockPixels; j++)
+                output[c * BlockPixels + j] = Requantize(sums[j], multiplier, shift, outputZeroPoint, activationMin, activationMax);
         }
     }
 
     private static ArgumentOutOfRangeException RowOutside() => new("rows", "A source row runs past the source.");
-
-    /// <summary>
-    /// Sixteen accumulators of one channel requantized (see FixedPoint.Requantize; <paramref name="multiplier"/> is the Q15
-    /// mantissa, the stored short) into sixteen int8 values.
-    /// </summary>
-    public static void RequantizeBlock(ReadOnlySpan<int> accumulators, int multiplier, int shift, int outputZeroPoint, int activationMin, int activationMax,
-        Span<sbyte> output)
-    {
-#if NET8_0_OR_GREATER
-        if (System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && accumulators.Length >= BlockPixels && output.Length >= BlockPixels)
-        {
-            ref int start = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulators);
-            StoreBytes(RequantizeQ15(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 0), multiplier, shift, outputZeroPoint, activationMin, activationMax),
-                RequantizeQ15(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 4), multiplier, shift, outputZeroPoint, activationMin, activationMax),
-                RequantizeQ15(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 8), multiplier, shift, outputZeroPoint, activationMin, activationMax),
-                RequantizeQ15(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref start, 12), multiplier, shift, outputZeroPoint, activationMin, activationMax),
-                ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
-            return;
-        }
-#endif
-        for (int j = 0; j < BlockPixels; j++)
-            output[j] = Requantize(accumulators[j], multiplier << 16, shift, outputZeroPoint, activationMin, activationMax);
-    }
 
 #if NET8_0_OR_GREATER
     /// <summary>
@@ -92,8 +78,9 @@ public static class Int8Gemm
     /// AVX-VNNI's vpdpwssd, which also adds — multiplies each pixel's pair of taps by the channel's pair of weights. The
     /// interleave leaves pixels 0–3 and 8–11 in one accumulator, 4–7 and 12–15 in the other; the store puts them back.
     /// </summary>
-    private static void MultiplyAccumulateAvx2(ReadOnlySpan<sbyte> source, ReadOnlySpan<int> rows, ReadOnlySpan<sbyte> weights, int weightStride,
-        int channels, Span<int> accumulators)
+    private static void MultiplyRequantizeAvx2(ReadOnlySpan<sbyte> source, ReadOnlySpan<int> rows, ReadOnlySpan<sbyte> weights, int weightStride,
+        int channels, ReadOnlySpan<int> bias, ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts, int firstChannel,
+        int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
     {
         ref sbyte from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
         ref sbyte w0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
@@ -132,11 +119,11 @@ public static class Int8Gemm
             if (channels > 2) { p = LastWeight(ref w2, k); a2 = MultiplyAdd(a2, low, p); b2 = MultiplyAdd(b2, high, p); }
             if (channels > 3) { p = LastWeight(ref w3, k); a3 = MultiplyAdd(a3, low, p); b3 = MultiplyAdd(b3, high, p); }
         }
-        ref int sums = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(accumulators);
-        AddInPixelOrder(ref sums, a0, b0);
-        if (channels > 1) AddInPixelOrder(ref System.Runtime.CompilerServices.Unsafe.Add(ref sums, BlockPixels), a1, b1);
-        if (channels > 2) AddInPixelOrder(ref System.Runtime.CompilerServices.Unsafe.Add(ref sums, 2 * BlockPixels), a2, b2);
-        if (channels > 3) AddInPixelOrder(ref System.Runtime.CompilerServices.Unsafe.Add(ref sums, 3 * BlockPixels), a3, b3);
+        ref sbyte to = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
+        Finish(a0, b0, bias, multipliers, shifts, firstChannel, outputZeroPoint, activationMin, activationMax, ref to);
+        if (channels > 1) Finish(a1, b1, bias, multipliers, shifts, firstChannel + 1, outputZeroPoint, activationMin, activationMax, ref System.Runtime.CompilerServices.Unsafe.Add(ref to, BlockPixels));
+        if (channels > 2) Finish(a2, b2, bias, multipliers, shifts, firstChannel + 2, outputZeroPoint, activationMin, activationMax, ref System.Runtime.CompilerServices.Unsafe.Add(ref to, 2 * BlockPixels));
+        if (channels > 3) Finish(a3, b3, bias, multipliers, shifts, firstChannel + 3, outputZeroPoint, activationMin, activationMax, ref System.Runtime.CompilerServices.Unsafe.Add(ref to, 3 * BlockPixels));
     }
 
     /// <summary>Weights k and k + 1 of a channel as sixteen alternating int16 lanes (vpbroadcastw, vpmovsxbw).</summary>
@@ -162,22 +149,31 @@ public static class Int8Gemm
         return accumulator + System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a, b);
     }
 
-    /// <summary>Adds the interleaved halves (pixels 0–3 | 8–11 and 4–7 | 12–15) to sixteen sums in pixel order.</summary>
+    /// <summary>
+    /// One channel's sums, held as interleaved halves (pixels 0–3 | 8–11 and 4–7 | 12–15), put back in pixel order, biased,
+    /// requantized and stored as sixteen int8 values.
+    /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static void AddInPixelOrder(ref int sums, System.Runtime.Intrinsics.Vector256<int> a, System.Runtime.Intrinsics.Vector256<int> b)
+    private static void Finish(System.Runtime.Intrinsics.Vector256<int> a, System.Runtime.Intrinsics.Vector256<int> b, ReadOnlySpan<int> bias,
+        ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts, int m, int outputZeroPoint, int activationMin, int activationMax, ref sbyte to)
     {
-        var first = System.Runtime.Intrinsics.X86.Avx2.Permute2x128(a, b, 0x20);
-        var second = System.Runtime.Intrinsics.X86.Avx2.Permute2x128(a, b, 0x31);
-        System.Runtime.Intrinsics.Vector256.StoreUnsafe(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sums) + first, ref sums);
-        System.Runtime.Intrinsics.Vector256.StoreUnsafe(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sums, 8) + second, ref sums, (nuint)8);
+        var channelBias = System.Runtime.Intrinsics.Vector256.Create(bias[m]);
+        var first = System.Runtime.Intrinsics.X86.Avx2.Permute2x128(a, b, 0x20) + channelBias;
+        var second = System.Runtime.Intrinsics.X86.Avx2.Permute2x128(a, b, 0x31) + channelBias;
+        int multiplier = multipliers[multipliers.Length == 1 ? 0 : m], shift = shifts[shifts.Length == 1 ? 0 : m];
+        StoreBytes(RequantizeQ15(System.Runtime.Intrinsics.Vector256.GetLower(first), multiplier, shift, outputZeroPoint, activationMin, activationMax),
+            RequantizeQ15(System.Runtime.Intrinsics.Vector256.GetUpper(first), multiplier, shift, outputZeroPoint, activationMin, activationMax),
+            RequantizeQ15(System.Runtime.Intrinsics.Vector256.GetLower(second), multiplier, shift, outputZeroPoint, activationMin, activationMax),
+            RequantizeQ15(System.Runtime.Intrinsics.Vector256.GetUpper(second), multiplier, shift, outputZeroPoint, activationMin, activationMax), ref to);
     }
 
     /// <summary>
     /// Portable 128-bit vectors (SSE2 without AVX2, Arm64 AdvSimd): one row at a time, int8 × int8 products exact in
     /// int16, widened and added to four int32 accumulators per channel.
     /// </summary>
-    private static void MultiplyAccumulateVector128(ReadOnlySpan<sbyte> source, ReadOnlySpan<int> rows, ReadOnlySpan<sbyte> weights, int weightStride,
-        int channels, Span<int> accumulators)
+    private static void MultiplyRequantizeVector128(ReadOnlySpan<sbyte> source, ReadOnlySpan<int> rows, ReadOnlySpan<sbyte> weights, int weightStride,
+        int channels, ReadOnlySpan<int> bias, ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts, int firstChannel,
+        int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
     {
         ref sbyte from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
         for (int c0 = 0; c0 < channels; c0 += 2)
@@ -204,19 +200,23 @@ public static class Int8Gemm
                     t0 += p0; t1 += p1; t2 += p2; t3 += p3;
                 }
             }
-            AddSums(accumulators.Slice(c0 * BlockPixels, BlockPixels), s0, s1, s2, s3);
-            if (pair) AddSums(accumulators.Slice((c0 + 1) * BlockPixels, BlockPixels), t0, t1, t2, t3);
+            Finish(s0, s1, s2, s3, bias, multipliers, shifts, firstChannel + c0, outputZeroPoint, activationMin, activationMax, output.Slice(c0 * BlockPixels, BlockPixels));
+            if (pair) Finish(t0, t1, t2, t3, bias, multipliers, shifts, firstChannel + c0 + 1, outputZeroPoint, activationMin, activationMax, output.Slice((c0 + 1) * BlockPixels, BlockPixels));
         }
     }
 
-    private static void AddSums(Span<int> sums, System.Runtime.Intrinsics.Vector128<int> s0, System.Runtime.Intrinsics.Vector128<int> s1,
-        System.Runtime.Intrinsics.Vector128<int> s2, System.Runtime.Intrinsics.Vector128<int> s3)
+    /// <summary>One channel's four sums of four pixels biased, requantized and stored as sixteen int8 values.</summary>
+    private static void Finish(System.Runtime.Intrinsics.Vector128<int> s0, System.Runtime.Intrinsics.Vector128<int> s1, System.Runtime.Intrinsics.Vector128<int> s2,
+        System.Runtime.Intrinsics.Vector128<int> s3, ReadOnlySpan<int> bias, ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts, int m,
+        int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
     {
-        ref int at = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(sums);
-        System.Runtime.Intrinsics.Vector128.StoreUnsafe(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref at) + s0, ref at);
-        System.Runtime.Intrinsics.Vector128.StoreUnsafe(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref at, 4) + s1, ref at, (nuint)4);
-        System.Runtime.Intrinsics.Vector128.StoreUnsafe(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref at, 8) + s2, ref at, (nuint)8);
-        System.Runtime.Intrinsics.Vector128.StoreUnsafe(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref at, 12) + s3, ref at, (nuint)12);
+        var channelBias = System.Runtime.Intrinsics.Vector128.Create(bias[m]);
+        int multiplier = multipliers[multipliers.Length == 1 ? 0 : m], shift = shifts[shifts.Length == 1 ? 0 : m];
+        StoreBytes(RequantizeQ15(s0 + channelBias, multiplier, shift, outputZeroPoint, activationMin, activationMax),
+            RequantizeQ15(s1 + channelBias, multiplier, shift, outputZeroPoint, activationMin, activationMax),
+            RequantizeQ15(s2 + channelBias, multiplier, shift, outputZeroPoint, activationMin, activationMax),
+            RequantizeQ15(s3 + channelBias, multiplier, shift, outputZeroPoint, activationMin, activationMax),
+            ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
     }
 #endif
     // </emit>

@@ -7,8 +7,7 @@ namespace ModelBaker.Tests.Kernels;
 
 /// <summary>
 /// The vectorised int8 kernels. The blocked convolution (bands of padded rows, the Int8Gemm micro-kernel, vectorised requantization) on
-/// geometries chosen to reach every branch: in place and gathered, several bands, chunked depth, the window-loop
-/// fallback, channel and pixel tails. The reference interpreter's scalar path must equal a naive seven-loop
+/// geometries chosen to reach every branch: in place and gathered, several bands, the window-loop fallbacks, channel and pixel tails. The reference interpreter's scalar path must equal a naive seven-loop
 /// convolution, and the vectorised path of generated code (whatever instruction set this machine has; the
 /// <see cref="InstructionSetTests"/> run this class again with each one switched off) must equal the scalar path. Max
 /// pooling's vectorised rows and the requantization lanes likewise.
@@ -35,13 +34,16 @@ public sealed class Int8KernelPathTests
         new("grouped, 2 groups", 1, 4, 7, 8, 6, 2, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new("depth multiplier 2", 1, 3, 6, 6, 6, 3, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new("many bands", 1, 64, 40, 100, 3, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
-        new("strided, depth in chunks", 1, 256, 6, 6, 5, 1, 3, 3, 2, 2, PadTop: 1, PadLeft: 1),
+        new("strided, deep windows", 1, 256, 6, 6, 5, 1, 3, 3, 2, 2, PadTop: 1, PadLeft: 1),
+        new("strided, windows too deep for a panel", 1, 700, 5, 5, 3, 1, 3, 3, 2, 2, PadTop: 1, PadLeft: 1),
         new("rows too wide for a band", 1, 1024, 3, 20, 2, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new("1-D, kernel 5", 1, 3, 1, 30, 4, 1, 1, 5, PadLeft: 2, PadRight: 2),
         new("one channel, odd depth, channel tail", 1, 1, 8, 8, 7, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new("asymmetric padding", 1, 2, 5, 6, 3, 1, 3, 2, 1, 2, PadTop: 0, PadLeft: 1, PadBottom: 2, PadRight: 0),
         new("batch 2, 7×7 stride 2", 2, 3, 15, 13, 4, 1, 7, 7, 2, 2, PadTop: 3, PadLeft: 3, PadBottom: 3, PadRight: 3),
         new("one output pixel", 1, 12, 3, 3, 5, 1, 3, 3),
+        new("stride 2, rows of 35 (vector gather)", 1, 3, 9, 70, 4, 1, 3, 3, 2, 2, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+        new("depthwise stride 2, rows of 32", 1, 4, 6, 64, 4, 4, 3, 3, 2, 2, PadTop: 1, PadLeft: 1),
     };
 
     /// <summary>One layer's data: int8 input and weights (some pruned), biases, per-channel or shared requantization.</summary>
@@ -198,6 +200,24 @@ public sealed class Int8KernelPathTests
             }
     }
 
+    [Fact]
+    public void Vectorised_input_quantization_equals_the_scalar_function()
+    {
+        var rng = new Random(11);
+        var values = new List<float> { float.NaN, float.PositiveInfinity, float.NegativeInfinity, 0f, -0f, float.Epsilon, -float.Epsilon,
+            float.MaxValue, float.MinValue, 0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 127.5f, 128.5f, -128.5f, 255.5f, 256f, 256.5f, -256.5f, 300f, -300f };
+        while (values.Count < 203) values.Add((float)((rng.NextDouble() - 0.5) * Math.Pow(2, rng.Next(-20, 12))));
+        var input = values.ToArray();
+        var quantize = Probe.Value.GetMethod("QuantizeArrays")!;
+        foreach (double scale in new[] { 1.0, 0.5, 1.0 / 255, 0.0078286118805408478, 3.7 })
+            foreach (int zeroPoint in new[] { -128, 0, 5, 127 })
+            {
+                var lanes = (sbyte[])quantize.Invoke(null, new object[] { input, scale, zeroPoint })!;
+                for (int i = 0; i < input.Length; i++)
+                    Assert.True(FixedPoint.Quantize(input[i], scale, zeroPoint) == lanes[i], $"Quantize({input[i]}, {scale}, {zeroPoint}) = {lanes[i]}");
+            }
+    }
+
     /// <summary>The kernel blocks of generated code, vectorised, with array entry points for reflection.</summary>
     private static readonly Lazy<Type> Probe = new(() =>
     {
@@ -212,6 +232,13 @@ public sealed class Int8KernelPathTests
             public static void MaxPoolArrays(sbyte[] input, int[] g, sbyte[] output) =>
                 Pool(0, input, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15], g[16], g[17], g[18],
                     g[19], g[20], g[21], 0, output);
+
+            public static sbyte[] QuantizeArrays(float[] values, double scale, int zeroPoint)
+            {
+                var result = new sbyte[values.Length];
+                QuantizeAll(values, scale, zeroPoint, result);
+                return result;
+            }
 
             public static int[] RequantizeLanes(int[] x, int multiplier, int shift, int zeroPoint, int min, int max)
             {

@@ -1,18 +1,9 @@
-using System.Text;
+using ModelBaker.Core.Calibration;
 
 namespace ModelBaker.Tests.Support;
 
-/// <summary>Writes float32 .npy files (format 1.0, C order) for calibration and validation data made in tests.</summary>
+/// <summary>Writes float32 .npy files for calibration and validation data made in tests.</summary>
 public static class Npy
 {
-    public static void Write(string path, float[][] rows)
-    {
-        string header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows.Length}, {rows[0].Length}), }}";
-        header = header.PadRight((header.Length + 11 + 63) / 64 * 64 - 11) + "\n"; // magic, version and length take 10 bytes
-        using var writer = new BinaryWriter(File.Create(path));
-        writer.Write(new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0 });
-        writer.Write((ushort)header.Length);
-        writer.Write(Encoding.ASCII.GetBytes(header));
-        foreach (var row in rows) foreach (float v in row) writer.Write(v);
-    }
+    public static void Write(string path, float[][] rows) => NpyWriter.Write(path, rows);
 }
