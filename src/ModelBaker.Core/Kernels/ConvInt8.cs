@@ -125,7 +125,9 @@ public sealed class ConvInt8 : Int8Kernel
             for (int ky = 0; ky < kernelHeight; ky++)
                 for (int kx = 0; kx < kernelWidth; kx++)
                     rows[k++] = ic * bandPlane + ky * dilationHeight * paddedWidth + kx * dilationWidth;
-        Span<sbyte> panel = stackalloc sbyte[inPlace ? 0 : depth * BlockPixels];
+        // One output channel per group (depthwise): four groups at a time, each micro-kernel channel reading its own plane.
+        int groupStep = groupOutputChannels == 1 && groups > 1 ? BlockChannels : 1;
+        Span<sbyte> panel = stackalloc sbyte[inPlace ? 0 : groupStep * depth * BlockPixels];
         Span<int> panelRows = stackalloc int[inPlace ? 0 : depth];
         for (int k = 0; k < panelRows.Length; k++) panelRows[k] = k * BlockPixels;
         Span<int> starts = stackalloc int[BlockPixels]; // where each pixel of a block starts in the band
@@ -156,16 +158,20 @@ public sealed class ConvInt8 : Int8Kernel
                         if (++column == rowWidth) { column = 0; row++; }
                     }
                     for (blockColumn += BlockPixels; blockColumn >= rowWidth; blockColumn -= rowWidth) blockRow++;
-                    for (int g = 0; g < groups; g++)
+                    for (int g = 0; g < groups; g += groupStep)
                     {
-                        ReadOnlySpan<sbyte> groupBand = band.Slice(g * groupInputChannels * bandPlane);
-                        if (!inPlace) GatherTaps(groupBand, starts, rows, panel);
-                        ReadOnlySpan<sbyte> source = inPlace ? groupBand.Slice(first) : panel;
+                        int inFlight = groups - g < groupStep ? groups - g : groupStep;
+                        if (!inPlace)
+                            for (int c = 0; c < inFlight; c++)
+                                GatherTaps(band.Slice((g + c) * groupInputChannels * bandPlane), starts, rows, panel.Slice(c * depth * BlockPixels, depth * BlockPixels));
+                        ReadOnlySpan<sbyte> source = inPlace ? band.Slice(g * groupInputChannels * bandPlane + first) : panel;
                         ReadOnlySpan<int> sourceRows = inPlace ? rows : panelRows;
-                        for (int c0 = 0; c0 < groupOutputChannels; c0 += BlockChannels)
+                        int sourceStride = groupStep == 1 ? 0 : inPlace ? groupInputChannels * bandPlane : depth * BlockPixels;
+                        int end = groupStep == 1 ? (g + 1) * groupOutputChannels : g + inFlight;
+                        for (int m0 = g * groupOutputChannels; m0 < end; m0 += BlockChannels)
                         {
-                            int m0 = g * groupOutputChannels + c0, channels = groupOutputChannels - c0 < BlockChannels ? groupOutputChannels - c0 : BlockChannels;
-                            MultiplyRequantize(source, sourceRows, weights.Slice(m0 * depth), depth, channels, bias, multipliers, shifts, m0,
+                            int channels = end - m0 < BlockChannels ? end - m0 : BlockChannels;
+                            MultiplyRequantize(source, sourceRows, weights.Slice(m0 * depth), depth, channels, sourceStride, bias, multipliers, shifts, m0,
                                 outputZeroPoint, activationMin, activationMax, quantized);
                             for (int c = 0; c < channels; c++)
                             {

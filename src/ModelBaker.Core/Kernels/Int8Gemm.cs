@@ -25,33 +25,47 @@ public static class Int8Gemm
     public const int BlockChannels = 4;
 
     /// <summary>
-    /// output[c·16 + j] = Requantize(bias[m] + Σ_k weights[c·weightStride + k] · source[rows[k] + j]) for channels c &lt;
+    /// output[c·16 + j] = Requantize(bias[m] + Σ_k weights[c·weightStride + k] · source[rows[k] + c·sourceStride + j]) for channels c &lt;
     /// <paramref name="channels"/> (1 to 4; m = firstChannel + c, whose requantization is multipliers[m] — a Q15 mantissa,
     /// the stored short — and shifts[m], or element 0 of one-element arrays) and pixels j &lt; 16, k over <paramref name="rows"/>.
+    /// A <paramref name="sourceStride"/> of 0 shares each source row among the channels (a matrix product: loaded once); a
+    /// plane's size gives each channel its own (one output channel per group, as in depthwise layers: four channels in flight).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static void MultiplyRequantize(ReadOnlySpan<sbyte> source, ReadOnlySpan<int> rows, ReadOnlySpan<sbyte> weights, int weightStride,
-        int channels, ReadOnlySpan<int> bias, ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts, int firstChannel,
+        int channels, int sourceStride, ReadOnlySpan<int> bias, ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts, int firstChannel,
         int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
     {
         int depth = rows.Length;
         if (channels < 1 || channels > BlockChannels || output.Length < channels * BlockPixels || bias.Length < firstChannel + channels
             || weights.Length < (channels - 1) * weightStride + depth)
             throw new ArgumentException("The micro-kernel's blocks do not match its weights.");
-        if (source.Length < BlockPixels) throw RowOutside(); // every row is checked against source.Length − 16 as it is read
+        if (sourceStride < 0 || source.Length < BlockPixels + (channels - 1) * sourceStride)
+            throw RowOutside(); // every row is checked against the room left for it as it is read
 #if NET8_0_OR_GREATER
         if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
         {
-            MultiplyRequantizeAvx2(source, rows, weights, weightStride, channels, bias, multipliers, shifts, firstChannel,
+            MultiplyRequantizeAvx2(source, rows, weights, weightStride, channels, sourceStride, bias, multipliers, shifts, firstChannel,
                 outputZeroPoint, activationMin, activationMax, output);
             return;
         }
         if (System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
         {
-            MultiplyRequantizeVector128(source, rows, weights, weightStride, channels, bias, multipliers, shifts, firstChannel,
+            MultiplyRequantizeVector128(source, rows, weights, weightStride, channels, sourceStride, bias, multipliers, shifts, firstChannel,
                 outputZeroPoint, activationMin, activationMax, output);
             return;
         }
 #endif
+        MultiplyRequantizeScalar(source, rows, weights, weightStride, channels, sourceStride, bias, multipliers, shifts, firstChannel,
+            outputZeroPoint, activationMin, activationMax, output);
+    }
+
+    /// <summary>The reference loop of <see cref="MultiplyRequantize"/> (the interpreter's, and generated code's without vectors).</summary>
+    private static void MultiplyRequantizeScalar(ReadOnlySpan<sbyte> source, ReadOnlySpan<int> rows, ReadOnlySpan<sbyte> weights, int weightStride,
+        int channels, int sourceStride, ReadOnlySpan<int> bias, ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts, int firstChannel,
+        int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
+    {
+        int depth = rows.Length;
         Span<int> sums = stackalloc int[BlockPixels];
         for (int c = 0; c < channels; c++)
         {
@@ -61,7 +75,7 @@ public static class Int8Gemm
             {
                 int w = weights[c * weightStride + k];
                 if (w == 0) continue; // pruned: nothing to add
-                ReadOnlySpan<sbyte> row = source.Slice(rows[k], BlockPixels);
+                ReadOnlySpan<sbyte> row = source.Slice(rows[k] + c * sourceStride, BlockPixels);
                 for (int j = 0; j < BlockPixels; j++) sums[j] += w * row[j];
             }
             int multiplier = multipliers[multipliers.Length == 1 ? 0 : m] << 16, shift = shifts[shifts.Length == 1 ? 0 : m];
@@ -79,7 +93,7 @@ public static class Int8Gemm
     /// interleave leaves pixels 0–3 and 8–11 in one accumulator, 4–7 and 12–15 in the other; the store puts them back.
     /// </summary>
     private static void MultiplyRequantizeAvx2(ReadOnlySpan<sbyte> source, ReadOnlySpan<int> rows, ReadOnlySpan<sbyte> weights, int weightStride,
-        int channels, ReadOnlySpan<int> bias, ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts, int firstChannel,
+        int channels, int sourceStride, ReadOnlySpan<int> bias, ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts, int firstChannel,
         int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
     {
         ref sbyte from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
@@ -91,39 +105,73 @@ public static class Int8Gemm
         var zero = System.Runtime.Intrinsics.Vector256<int>.Zero;
         System.Runtime.Intrinsics.Vector256<int> a0 = zero, b0 = zero, a1 = zero, b1 = zero, a2 = zero, b2 = zero, a3 = zero, b3 = zero;
         int depth = rows.Length, k = 0;
-        uint limit = (uint)(source.Length - BlockPixels);
+        uint limit = (uint)(source.Length - BlockPixels - (channels - 1) * sourceStride); // the last channel's rows must fit too
         for (; k + 1 < depth; k += 2)
         {
             int row0 = rows[k], row1 = rows[k + 1];
             if ((uint)row0 > limit || (uint)row1 > limit) throw RowOutside();
-            var r0 = System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)row0));
-            var r1 = System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)row1));
-            var low = System.Runtime.Intrinsics.X86.Avx2.UnpackLow(r0, r1);
-            var high = System.Runtime.Intrinsics.X86.Avx2.UnpackHigh(r0, r1);
+            Taps(ref from, row0, row1, out var low, out var high);
             var p = WeightPair(ref w0, k);
             a0 = MultiplyAdd(a0, low, p); b0 = MultiplyAdd(b0, high, p);
-            if (channels > 1) { p = WeightPair(ref w1, k); a1 = MultiplyAdd(a1, low, p); b1 = MultiplyAdd(b1, high, p); }
-            if (channels > 2) { p = WeightPair(ref w2, k); a2 = MultiplyAdd(a2, low, p); b2 = MultiplyAdd(b2, high, p); }
-            if (channels > 3) { p = WeightPair(ref w3, k); a3 = MultiplyAdd(a3, low, p); b3 = MultiplyAdd(b3, high, p); }
+            if (channels > 1)
+            {
+                if (sourceStride != 0) Taps(ref from, row0 + sourceStride, row1 + sourceStride, out low, out high);
+                p = WeightPair(ref w1, k); a1 = MultiplyAdd(a1, low, p); b1 = MultiplyAdd(b1, high, p);
+            }
+            if (channels > 2)
+            {
+                if (sourceStride != 0) Taps(ref from, row0 + 2 * sourceStride, row1 + 2 * sourceStride, out low, out high);
+                p = WeightPair(ref w2, k); a2 = MultiplyAdd(a2, low, p); b2 = MultiplyAdd(b2, high, p);
+            }
+            if (channels > 3)
+            {
+                if (sourceStride != 0) Taps(ref from, row0 + 3 * sourceStride, row1 + 3 * sourceStride, out low, out high);
+                p = WeightPair(ref w3, k); a3 = MultiplyAdd(a3, low, p); b3 = MultiplyAdd(b3, high, p);
+            }
         }
         if (k < depth)
         {
             // An odd last row pairs with zeros (and its weight with 0), read without touching the byte after the weights.
-            if ((uint)rows[k] > limit) throw RowOutside();
-            var r0 = System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)rows[k]));
-            var low = System.Runtime.Intrinsics.X86.Avx2.UnpackLow(r0, System.Runtime.Intrinsics.Vector256<short>.Zero);
-            var high = System.Runtime.Intrinsics.X86.Avx2.UnpackHigh(r0, System.Runtime.Intrinsics.Vector256<short>.Zero);
+            int row = rows[k];
+            if ((uint)row > limit) throw RowOutside();
+            Taps(ref from, row, -1, out var low, out var high);
             var p = LastWeight(ref w0, k);
             a0 = MultiplyAdd(a0, low, p); b0 = MultiplyAdd(b0, high, p);
-            if (channels > 1) { p = LastWeight(ref w1, k); a1 = MultiplyAdd(a1, low, p); b1 = MultiplyAdd(b1, high, p); }
-            if (channels > 2) { p = LastWeight(ref w2, k); a2 = MultiplyAdd(a2, low, p); b2 = MultiplyAdd(b2, high, p); }
-            if (channels > 3) { p = LastWeight(ref w3, k); a3 = MultiplyAdd(a3, low, p); b3 = MultiplyAdd(b3, high, p); }
+            if (channels > 1)
+            {
+                if (sourceStride != 0) Taps(ref from, row + sourceStride, -1, out low, out high);
+                p = LastWeight(ref w1, k); a1 = MultiplyAdd(a1, low, p); b1 = MultiplyAdd(b1, high, p);
+            }
+            if (channels > 2)
+            {
+                if (sourceStride != 0) Taps(ref from, row + 2 * sourceStride, -1, out low, out high);
+                p = LastWeight(ref w2, k); a2 = MultiplyAdd(a2, low, p); b2 = MultiplyAdd(b2, high, p);
+            }
+            if (channels > 3)
+            {
+                if (sourceStride != 0) Taps(ref from, row + 3 * sourceStride, -1, out low, out high);
+                p = LastWeight(ref w3, k); a3 = MultiplyAdd(a3, low, p); b3 = MultiplyAdd(b3, high, p);
+            }
         }
         ref sbyte to = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
         Finish(a0, b0, bias, multipliers, shifts, firstChannel, outputZeroPoint, activationMin, activationMax, ref to);
         if (channels > 1) Finish(a1, b1, bias, multipliers, shifts, firstChannel + 1, outputZeroPoint, activationMin, activationMax, ref System.Runtime.CompilerServices.Unsafe.Add(ref to, BlockPixels));
         if (channels > 2) Finish(a2, b2, bias, multipliers, shifts, firstChannel + 2, outputZeroPoint, activationMin, activationMax, ref System.Runtime.CompilerServices.Unsafe.Add(ref to, 2 * BlockPixels));
         if (channels > 3) Finish(a3, b3, bias, multipliers, shifts, firstChannel + 3, outputZeroPoint, activationMin, activationMax, ref System.Runtime.CompilerServices.Unsafe.Add(ref to, 3 * BlockPixels));
+    }
+
+    /// <summary>
+    /// Rows at <paramref name="row0"/> and <paramref name="row1"/> (or zeros for −1) sign-extended and interleaved: each
+    /// pixel's pair of taps, pixels 0–3 | 8–11 in <paramref name="low"/>, 4–7 | 12–15 in <paramref name="high"/>.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Taps(ref sbyte from, int row0, int row1, out System.Runtime.Intrinsics.Vector256<short> low, out System.Runtime.Intrinsics.Vector256<short> high)
+    {
+        var r0 = System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)row0));
+        var r1 = row1 < 0 ? System.Runtime.Intrinsics.Vector256<short>.Zero
+            : System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)row1));
+        low = System.Runtime.Intrinsics.X86.Avx2.UnpackLow(r0, r1);
+        high = System.Runtime.Intrinsics.X86.Avx2.UnpackHigh(r0, r1);
     }
 
     /// <summary>Weights k and k + 1 of a channel as sixteen alternating int16 lanes (vpbroadcastw, vpmovsxbw).</summary>
@@ -172,7 +220,7 @@ public static class Int8Gemm
     /// int16, widened and added to four int32 accumulators per channel.
     /// </summary>
     private static void MultiplyRequantizeVector128(ReadOnlySpan<sbyte> source, ReadOnlySpan<int> rows, ReadOnlySpan<sbyte> weights, int weightStride,
-        int channels, ReadOnlySpan<int> bias, ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts, int firstChannel,
+        int channels, int sourceStride, ReadOnlySpan<int> bias, ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts, int firstChannel,
         int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
     {
         ref sbyte from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
@@ -183,10 +231,11 @@ public static class Int8Gemm
             int first = c0 * weightStride, second = pair ? first + weightStride : first;
             var zero = System.Runtime.Intrinsics.Vector128<int>.Zero;
             System.Runtime.Intrinsics.Vector128<int> s0 = zero, s1 = zero, s2 = zero, s3 = zero, t0 = zero, t1 = zero, t2 = zero, t3 = zero;
+            uint limit = (uint)(source.Length - BlockPixels - (pair ? c0 + 1 : c0) * sourceStride); // the pass's last channel fits
             for (int k = 0; k < rows.Length; k++)
             {
-                int row = rows[k];
-                if ((uint)row > (uint)(source.Length - BlockPixels)) throw RowOutside();
+                int row = rows[k] + c0 * sourceStride;
+                if ((uint)rows[k] > limit) throw RowOutside();
                 var (low, high) = System.Runtime.Intrinsics.Vector128.Widen(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)row));
                 var w = System.Runtime.Intrinsics.Vector128.Create((short)weights[first + k]);
                 var (p0, p1) = System.Runtime.Intrinsics.Vector128.Widen(low * w);
@@ -194,6 +243,8 @@ public static class Int8Gemm
                 s0 += p0; s1 += p1; s2 += p2; s3 += p3;
                 if (pair)
                 {
+                    if (sourceStride != 0)
+                        (low, high) = System.Runtime.Intrinsics.Vector128.Widen(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)(row + sourceStride)));
                     w = System.Runtime.Intrinsics.Vector128.Create((short)weights[second + k]);
                     (p0, p1) = System.Runtime.Intrinsics.Vector128.Widen(low * w);
                     (p2, p3) = System.Runtime.Intrinsics.Vector128.Widen(high * w);

@@ -33,6 +33,8 @@ public sealed class Int8KernelPathTests
         new("5×3, strides 2 and 1", 1, 4, 12, 9, 6, 1, 5, 3, 2, 1, PadTop: 2, PadLeft: 1, PadBottom: 2, PadRight: 1),
         new("grouped, 2 groups", 1, 4, 7, 8, 6, 2, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new("depth multiplier 2", 1, 3, 6, 6, 6, 3, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+        new("groups of 2 channels, one output each", 1, 10, 7, 9, 5, 5, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+        new("groups of 2 channels, one output each, stride 2", 1, 10, 7, 9, 5, 5, 3, 3, 2, 2, PadTop: 1, PadLeft: 1),
         new("many bands", 1, 64, 40, 100, 3, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new("strided, deep windows", 1, 256, 6, 6, 5, 1, 3, 3, 2, 2, PadTop: 1, PadLeft: 1),
         new("strided, windows too deep for a panel", 1, 700, 5, 5, 3, 1, 3, 3, 2, 2, PadTop: 1, PadLeft: 1),
