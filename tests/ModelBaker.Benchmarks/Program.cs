@@ -1,4 +1,4 @@
 using BenchmarkDotNet.Running;
 
-// dotnet run -c Release --project tests/ModelBaker.Benchmarks [-- --filter *]
+// dotnet run -c Release --project tests/ModelBaker.Benchmarks -- --filter '*' --job short   (see docs/benchmarks.md)
 BenchmarkSwitcher.FromAssembly(typeof(ModelBaker.Benchmarks.ModelBenchmarks).Assembly).Run(args);

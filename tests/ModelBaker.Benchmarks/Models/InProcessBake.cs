@@ -13,15 +13,15 @@ using ModelBaker.Core.Pipeline;
 namespace ModelBaker.Benchmarks.Models;
 
 /// <summary>
-/// Bakes a model defined in code the way the build task would (int8, Sparsity 0.5, calibrated on random inputs in the
-/// input's range), emits its class and compiles it in memory as a .NET 10 consumer's build does: for models too large to
-/// commit as files. The ONNX file it writes is what ONNX Runtime runs.
+/// For models too large to commit as files: writes a model defined in code as ONNX (what ONNX Runtime runs) with
+/// random calibration inputs in [0, 1), then bakes it as the build task would (int8: Sparsity 0.5, calibrated; or
+/// float32), emits its class and compiles it in memory as a .NET 10 consumer's build does.
 /// </summary>
 internal static class InProcessBake
 {
-    public sealed record Result(string OnnxPath, int InputLength, int OutputLength, Action<float[], float[]> Predict);
+    public sealed record Written(string OnnxPath, string CalibrationPath, string ClassName);
 
-    public static Result Bake(Graph graph, string className, int calibrationSamples = 16)
+    public static Written Write(Graph graph, string className, int calibrationSamples = 16)
     {
         string folder = Path.Combine(Path.GetTempPath(), "modelbaker-benchmarks", className);
         Directory.CreateDirectory(folder);
@@ -32,17 +32,23 @@ internal static class InProcessBake
         string calibration = Path.Combine(folder, "calibration.npy");
         NpyWriter.Write(calibration, Enumerable.Range(0, calibrationSamples)
             .Select(_ => Enumerable.Range(0, inputLength).Select(_ => (float)random.NextDouble()).ToArray()).ToArray());
-        var plan = Baker.Bake(new BakeOptions(onnx, className, "ModelBaker.Benchmarks.Baked") { Sparsity = 0.5f, CalibrationPath = calibration },
-            new ConsoleBakeLog(Console.Error, Console.Error));
+        return new Written(onnx, calibration, className);
+    }
+
+    public static Action<float[], float[]> Compile(Written model, Precision precision)
+    {
+        var options = precision == Precision.Int8
+            ? new BakeOptions(model.OnnxPath, model.ClassName, "ModelBaker.Benchmarks.Baked") { Sparsity = 0.5f, CalibrationPath = model.CalibrationPath }
+            : new BakeOptions(model.OnnxPath, model.ClassName, "ModelBaker.Benchmarks.Baked") { Precision = Precision.Float32 };
+        var plan = Baker.Bake(options, new ConsoleBakeLog(Console.Error, Console.Error));
         var predictor = InMemoryCompiler.Compile(ClassEmitter.Emit(plan), plan);
-        int outputLength = plan.Outputs[0].Shape.Aggregate(1, (a, b) => a * b);
         // Arrays of arguments made once, so a call allocates nothing.
         object[] inputs = new object[1], outputs = new object[1];
-        return new Result(onnx, inputLength, outputLength, (x, y) =>
+        return (x, y) =>
         {
             inputs[0] = x;
             outputs[0] = y;
             predictor(inputs, outputs);
-        });
+        };
     }
 }
