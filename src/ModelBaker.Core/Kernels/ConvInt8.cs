@@ -79,7 +79,10 @@ public sealed class ConvInt8 : Int8Kernel
     /// <summary>Bytes of zero-point-padded input rows a convolution copies to the stack at a time (a band of output rows).</summary>
     private const int BandBytes = 48 * 1024;
 
-    /// <summary>Taps a strided convolution gathers for a block at most (a 96 KB panel: 512 channels × 3 × 3 take 72 KB).</summary>
+    /// <summary>Taps per window at most at stride 1: their offsets take 64 KB of stack.</summary>
+    private const int InPlaceDepth = 16384;
+
+    /// <summary>Taps a strided convolution gathers for a block at most, all panels together (96 KB: 512 channels × 3 × 3 take 72 KB).</summary>
     private const int PanelDepth = 6144;
 
     /// <summary>
@@ -104,9 +107,10 @@ public sealed class ConvInt8 : Int8Kernel
         int windowRows = (kernelHeight - 1) * dilationHeight + 1;
         int fittingRows = (BandBytes - BlockPixels) / (inputChannels * paddedWidth);
         bool inPlace = strideHeight == 1 && strideWidth == 1;
-        if (fittingRows < windowRows || (!inPlace && depth > PanelDepth))
+        if (fittingRows < windowRows || depth > (inPlace ? InPlaceDepth : PanelDepth))
         {
-            // Rows too wide for one window's band on the stack, or windows too deep for a panel: the window loop, channel by channel.
+            // Rows too wide for one window's band on the stack, or windows too deep for the tap table or a panel: the
+            // window loop, channel by channel.
             for (int n = 0; n < batch; n++)
                 for (int m = 0; m < outputChannels; m++)
                     ConvChannel(input, weights.Slice(m * depth, depth), bias[m], multipliers[multipliers.Length == 1 ? 0 : m] << 16, shifts[shifts.Length == 1 ? 0 : m],
@@ -125,8 +129,9 @@ public sealed class ConvInt8 : Int8Kernel
             for (int ky = 0; ky < kernelHeight; ky++)
                 for (int kx = 0; kx < kernelWidth; kx++)
                     rows[k++] = ic * bandPlane + ky * dilationHeight * paddedWidth + kx * dilationWidth;
-        // One output channel per group (depthwise): four groups at a time, each micro-kernel channel reading its own plane.
-        int groupStep = groupOutputChannels == 1 && groups > 1 ? BlockChannels : 1;
+        // One output channel per group (depthwise): four groups at a time, each micro-kernel channel reading its own plane
+        // (gathered, while the four panels fit where one may).
+        int groupStep = groupOutputChannels == 1 && groups > 1 && (inPlace || BlockChannels * depth <= PanelDepth) ? BlockChannels : 1;
         Span<sbyte> panel = stackalloc sbyte[inPlace ? 0 : groupStep * depth * BlockPixels];
         Span<int> panelRows = stackalloc int[inPlace ? 0 : depth];
         for (int k = 0; k < panelRows.Length; k++) panelRows[k] = k * BlockPixels;

@@ -6,7 +6,8 @@ namespace ModelBaker.Core.Kernels;
 
 /// <summary>
 /// The int8 matrix-multiply micro-kernel of the convolutions, vectorised along pixels: up to four output channels ×
-/// sixteen pixels per call, each pixel row read once and shared by the channels. Sources are addressed through a
+/// sixteen pixels per call, each pixel row read once and shared by the channels (or, for layers with one output channel
+/// per group, one source plane per channel). Sources are addressed through a
 /// table of row offsets, so the same kernel reads a zero-point-padded input in place (stride 1: tap (c, ky, kx) of
 /// pixel q lies at q + rows[k]) or a gathered panel (any stride: rows[k] = 16·k).
 /// <para>

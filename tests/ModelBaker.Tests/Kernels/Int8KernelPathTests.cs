@@ -39,6 +39,8 @@ public sealed class Int8KernelPathTests
         new("strided, deep windows", 1, 256, 6, 6, 5, 1, 3, 3, 2, 2, PadTop: 1, PadLeft: 1),
         new("strided, windows too deep for a panel", 1, 700, 5, 5, 3, 1, 3, 3, 2, 2, PadTop: 1, PadLeft: 1),
         new("rows too wide for a band", 1, 1024, 3, 20, 2, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+        new("windows too deep for the tap table", 1, 2000, 3, 3, 2, 1, 3, 3),
+        new("one output per group, four panels too deep for the stack", 1, 400, 5, 5, 2, 2, 3, 3, 2, 2, PadTop: 1, PadLeft: 1),
         new("1-D, kernel 5", 1, 3, 1, 30, 4, 1, 1, 5, PadLeft: 2, PadRight: 2),
         new("one channel, odd depth, channel tail", 1, 1, 8, 8, 7, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new("asymmetric padding", 1, 2, 5, 6, 3, 1, 3, 2, 1, 2, PadTop: 0, PadLeft: 1, PadBottom: 2, PadRight: 0),
