@@ -41,6 +41,30 @@ public sealed class CalibrationSet
     public IEnumerable<Array[]> Samples() => _samples();
 
     /// <summary>
+    /// How many of this set's samples are, value for value, also samples of <paramref name="other"/> (compared by a
+    /// SHA-256 of each sample's bytes): a validation set that repeats the calibration data cannot judge a bake that
+    /// was fitted to it.
+    /// </summary>
+    public int SamplesAlsoIn(CalibrationSet other)
+    {
+        var seen = new HashSet<string>(other.Samples().Select(Fingerprint), StringComparer.Ordinal);
+        return Samples().Count(sample => seen.Contains(Fingerprint(sample)));
+    }
+
+    private static string Fingerprint(Array[] sample)
+    {
+        using var sha = System.Security.Cryptography.SHA256.Create();
+        foreach (var input in sample)
+        {
+            var bytes = new byte[Buffer.ByteLength(input)];
+            Buffer.BlockCopy(input, 0, bytes, 0, bytes.Length);
+            sha.TransformBlock(bytes, 0, bytes.Length, null, 0);
+        }
+        sha.TransformFinalBlock(Array.Empty<byte>(), 0, 0);
+        return System.Convert.ToBase64String(sha.Hash!);
+    }
+
+    /// <summary>
     /// Checks the layout, counts the samples and reads them once to check their values (MB1304 for NaN or ±Inf);
     /// the data is read again, as it is used, by <see cref="Samples"/>.
     /// </summary>

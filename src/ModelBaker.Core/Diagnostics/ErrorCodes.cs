@@ -59,6 +59,8 @@ public static class ErrorCodes
     public const string CalibrationOverflow = "MB1305";
     /// <summary>Warning: the calibration data's range is degenerate (every sample the same, or all zero).</summary>
     public const string CalibrationDegenerate = "MB1306";
+    /// <summary>Warning: validation samples that are also calibration samples, so the measured agreement is optimistic.</summary>
+    public const string ValidationIsCalibration = "MB1307";
 
     // MB14xx — the quality gate
     public const string AccuracyGateFailed = "MB1401";

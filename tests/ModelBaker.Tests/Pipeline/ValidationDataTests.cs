@@ -1,0 +1,60 @@
+using ModelBaker.Core.Calibration;
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Options;
+using ModelBaker.Core.Pipeline;
+using ModelBaker.Tests.Support;
+
+namespace ModelBaker.Tests.Pipeline;
+
+/// <summary>Validation data that repeats the calibration data cannot judge the bake: MB1307 says so, with the count.</summary>
+public sealed class ValidationDataTests
+{
+    private static BakeOptions Options(string validation) =>
+        new(TestData.Path("sample", "models", "digits_mlp.onnx"), "DigitsMlp", "Samples")
+        {
+            Sparsity = 0.5f,
+            CalibrationPath = SampleModels.DigitsCalibration,
+            ValidationPath = validation,
+        };
+
+    private static int Samples(string path) => NpyReader.Read(path).Floats!.Length / 64;
+
+    [Fact]
+    public void Validating_on_the_calibration_file_warns_MB1307_with_the_count()
+    {
+        var log = new RecordingLog();
+        Baker.Bake(Options(SampleModels.DigitsCalibration), log);
+        int count = Samples(SampleModels.DigitsCalibration);
+        var warning = Assert.Single(log.Warnings, w => w.Code == ErrorCodes.ValidationIsCalibration);
+        Assert.Contains($"{count} of the {count} validation samples", warning.Message);
+    }
+
+    [Fact]
+    public void Validation_data_with_some_calibration_samples_warns_with_their_number()
+    {
+        using var folder = new TempFolder();
+        var calibration = Rows(SampleModels.DigitsCalibration);
+        var heldOut = Rows(TestData.Path("sample", "data", "digits_test_x.npy"));
+        // Ten held-out digits, then three calibration ones.
+        string mixed = folder.Path("mixed.npy");
+        Npy.Write(mixed, heldOut.Take(10).Concat(calibration.Skip(5).Take(3)).ToArray());
+        var log = new RecordingLog();
+        Baker.Bake(Options(mixed), log);
+        var warning = Assert.Single(log.Warnings, w => w.Code == ErrorCodes.ValidationIsCalibration);
+        Assert.Contains("3 of the 13 validation samples", warning.Message);
+    }
+
+    [Fact]
+    public void Held_out_validation_data_does_not_warn()
+    {
+        var log = new RecordingLog();
+        Baker.Bake(Options(TestData.Path("sample", "data", "digits_test_x.npy")), log);
+        Assert.DoesNotContain(log.Warnings, w => w.Code == ErrorCodes.ValidationIsCalibration);
+    }
+
+    private static float[][] Rows(string path)
+    {
+        var data = NpyReader.Read(path).Floats!;
+        return Enumerable.Range(0, data.Length / 64).Select(i => data.Skip(64 * i).Take(64).ToArray()).ToArray();
+    }
+}
