@@ -123,11 +123,12 @@ public static class Baker
         RequireCompilableSize(plan);
         // Opened (and its values checked) once: the quality gate and the report both read it.
         var validationSet = options.ValidationPath != null ? CalibrationSet.Open(options.ValidationPath, plan.Inputs) : null;
-        if (validationSet != null && calibration != null && validationSet.SamplesAlsoIn(calibration) is > 0 and var repeated)
+        int repeated = validationSet != null && calibration != null ? validationSet.SamplesAlsoIn(calibration) : 0;
+        if (repeated > 0)
             log.Warning(ErrorCodes.ValidationIsCalibration,
-                $"{header.ModelFileName}: {repeated} of the {validationSet.Count} validation samples ('{options.ValidationPath}') are also calibration samples ('{options.CalibrationPath}'). " +
+                $"{header.ModelFileName}: {repeated} of the {validationSet!.Count} validation samples ('{options.ValidationPath}') are also calibration samples ('{options.CalibrationPath}'). " +
                 "Calibration and layer reconstruction fit those samples, so the agreement measured on them is optimistic. Give Validation inputs the bake has not seen.");
-        var validation = validationSet != null ? Validate(reference, plan, validationSet, options) : null;
+        var validation = validationSet != null ? Validate(reference, plan, validationSet, options) with { CalibrationSamples = repeated } : null;
         var report = ReportBuilder.Build(reference, plan, quantization, validationSet ?? calibration, validation);
         return new BakeResult(plan, report);
     }

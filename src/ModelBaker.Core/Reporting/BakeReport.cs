@@ -33,6 +33,9 @@ public sealed record BakeReport(
             line.Append(v.FloatTop1 is { } f && v.BakedTop1 is { } b
                 ? string.Format(CultureInfo.InvariantCulture, ", top-1 {0:0.00}% → {1:0.00}%", f, b)
                 : string.Format(CultureInfo.InvariantCulture, ", agreement with float {0:0.00}%", v.Agreement));
+        if (Validation is { CalibrationSamples: > 0 } seen)
+            line.Append(string.Format(CultureInfo.InvariantCulture, " (optimistic: {0} of the {1} validation samples are calibration samples)",
+                seen.CalibrationSamples, seen.Samples));
         return line.ToString();
     }
 
@@ -69,6 +72,7 @@ public sealed record BakeReport(
             json.Field("floatTop1", v.FloatTop1);
             json.Field("bakedTop1", v.BakedTop1);
             json.Field("agreement", v.Agreement);
+            if (v.CalibrationSamples > 0) json.Field("calibrationSamples", v.CalibrationSamples);
             json.Close();
         }
         json.Close();

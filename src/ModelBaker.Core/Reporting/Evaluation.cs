@@ -12,6 +12,9 @@ public sealed record AccuracyResult(int Samples, double? FloatTop1, double? Bake
 {
     /// <summary>Points lost: of top-1 when there are labels, else of agreement with the float model.</summary>
     public double Drop => FloatTop1 is { } f && BakedTop1 is { } b ? f - b : 100 - Agreement;
+
+    /// <summary>Validation samples that are also calibration samples (MB1307): with any, the figures are optimistic.</summary>
+    public int CalibrationSamples { get; init; }
 }
 
 public static class Evaluation

@@ -6,7 +6,10 @@ using ModelBaker.Tests.Support;
 
 namespace ModelBaker.Tests.Pipeline;
 
-/// <summary>Validation data that repeats the calibration data cannot judge the bake: MB1307 says so, with the count.</summary>
+/// <summary>
+/// Validation data that repeats the calibration data cannot judge the bake: MB1307 says so with the count, and the
+/// report's summary line and JSON mark the figures as optimistic.
+/// </summary>
 public sealed class ValidationDataTests
 {
     private static BakeOptions Options(string validation) =>
@@ -23,10 +26,13 @@ public sealed class ValidationDataTests
     public void Validating_on_the_calibration_file_warns_MB1307_with_the_count()
     {
         var log = new RecordingLog();
-        Baker.Bake(Options(SampleModels.DigitsCalibration), log);
+        var (_, report) = Baker.BakeWithReport(Options(SampleModels.DigitsCalibration), log);
         int count = Samples(SampleModels.DigitsCalibration);
         var warning = Assert.Single(log.Warnings, w => w.Code == ErrorCodes.ValidationIsCalibration);
         Assert.Contains($"{count} of the {count} validation samples", warning.Message);
+        // The report says so too: in the summary line a build prints, and in the JSON.
+        Assert.EndsWith($" (optimistic: {count} of the {count} validation samples are calibration samples)", report.Summary("DigitsMlp"));
+        Assert.Contains($"\"calibrationSamples\": {count}", report.ToJson());
     }
 
     [Fact]
@@ -48,8 +54,10 @@ public sealed class ValidationDataTests
     public void Held_out_validation_data_does_not_warn()
     {
         var log = new RecordingLog();
-        Baker.Bake(Options(TestData.Path("sample", "data", "digits_test_x.npy")), log);
+        var (_, report) = Baker.BakeWithReport(Options(TestData.Path("sample", "data", "digits_test_x.npy")), log);
         Assert.DoesNotContain(log.Warnings, w => w.Code == ErrorCodes.ValidationIsCalibration);
+        Assert.DoesNotContain("optimistic", report.Summary("DigitsMlp"));
+        Assert.DoesNotContain("calibrationSamples", report.ToJson());
     }
 
     private static float[][] Rows(string path)
