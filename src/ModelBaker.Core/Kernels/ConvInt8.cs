@@ -156,10 +156,12 @@ public sealed class ConvInt8 : Int8Kernel
                     {
                         bool real = first + j < pixels && column < outputWidth;
                         starts[j] = real ? row * strideHeight * paddedWidth + column * strideWidth : 0;
-                        int target = (firstRow + row) * outputWidth + column;
-                        if (real && runCount > 0 && runs[3 * runCount - 3] + runs[3 * runCount - 1] == j && runs[3 * runCount - 2] + runs[3 * runCount - 1] == target)
-                            runs[3 * runCount - 1]++;
-                        else if (real) { runs[3 * runCount] = j; runs[3 * runCount + 1] = target; runs[3 * runCount + 2] = 1; runCount++; }
+                        if (real)
+                        {
+                            int target = (firstRow + row) * outputWidth + column, last = 3 * (runCount - 1);
+                            if (runCount > 0 && runs[last] + runs[last + 2] == j && runs[last + 1] + runs[last + 2] == target) runs[last + 2]++; // extends the last run
+                            else { runs[3 * runCount] = j; runs[3 * runCount + 1] = target; runs[3 * runCount + 2] = 1; runCount++; }
+                        }
                         if (++column == rowWidth) { column = 0; row++; }
                     }
                     for (blockColumn += BlockPixels; blockColumn >= rowWidth; blockColumn -= rowWidth) blockRow++;

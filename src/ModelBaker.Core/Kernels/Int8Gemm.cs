@@ -198,22 +198,16 @@ public static class Int8Gemm
         return accumulator + System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(a, b);
     }
 
-    /// <summary>
-    /// One channel's sums, held as interleaved halves (pixels 0–3 | 8–11 and 4–7 | 12–15), put back in pixel order, biased,
-    /// requantized and stored as sixteen int8 values.
-    /// </summary>
+    /// <summary>One channel's sums, held as interleaved halves (pixels 0–3 | 8–11 and 4–7 | 12–15), put back in pixel order and finished.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static void Finish(System.Runtime.Intrinsics.Vector256<int> a, System.Runtime.Intrinsics.Vector256<int> b, ReadOnlySpan<int> bias,
         ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts, int m, int outputZeroPoint, int activationMin, int activationMax, ref sbyte to)
     {
-        var channelBias = System.Runtime.Intrinsics.Vector256.Create(bias[m]);
-        var first = System.Runtime.Intrinsics.X86.Avx2.Permute2x128(a, b, 0x20) + channelBias;
-        var second = System.Runtime.Intrinsics.X86.Avx2.Permute2x128(a, b, 0x31) + channelBias;
-        int multiplier = multipliers[multipliers.Length == 1 ? 0 : m], shift = shifts[shifts.Length == 1 ? 0 : m];
-        StoreBytes(RequantizeQ15(System.Runtime.Intrinsics.Vector256.GetLower(first), multiplier, shift, outputZeroPoint, activationMin, activationMax),
-            RequantizeQ15(System.Runtime.Intrinsics.Vector256.GetUpper(first), multiplier, shift, outputZeroPoint, activationMin, activationMax),
-            RequantizeQ15(System.Runtime.Intrinsics.Vector256.GetLower(second), multiplier, shift, outputZeroPoint, activationMin, activationMax),
-            RequantizeQ15(System.Runtime.Intrinsics.Vector256.GetUpper(second), multiplier, shift, outputZeroPoint, activationMin, activationMax), ref to);
+        var first = System.Runtime.Intrinsics.X86.Avx2.Permute2x128(a, b, 0x20);
+        var second = System.Runtime.Intrinsics.X86.Avx2.Permute2x128(a, b, 0x31);
+        Finish(System.Runtime.Intrinsics.Vector256.GetLower(first), System.Runtime.Intrinsics.Vector256.GetUpper(first),
+            System.Runtime.Intrinsics.Vector256.GetLower(second), System.Runtime.Intrinsics.Vector256.GetUpper(second),
+            bias, multipliers, shifts, m, outputZeroPoint, activationMin, activationMax, ref to);
     }
 
     /// <summary>
@@ -252,23 +246,28 @@ public static class Int8Gemm
                     t0 += p0; t1 += p1; t2 += p2; t3 += p3;
                 }
             }
-            Finish(s0, s1, s2, s3, bias, multipliers, shifts, firstChannel + c0, outputZeroPoint, activationMin, activationMax, output.Slice(c0 * BlockPixels, BlockPixels));
-            if (pair) Finish(t0, t1, t2, t3, bias, multipliers, shifts, firstChannel + c0 + 1, outputZeroPoint, activationMin, activationMax, output.Slice((c0 + 1) * BlockPixels, BlockPixels));
+            ref sbyte to = ref System.Runtime.CompilerServices.Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output), c0 * BlockPixels);
+            Finish(s0, s1, s2, s3, bias, multipliers, shifts, firstChannel + c0, outputZeroPoint, activationMin, activationMax, ref to);
+            if (pair) Finish(t0, t1, t2, t3, bias, multipliers, shifts, firstChannel + c0 + 1, outputZeroPoint, activationMin, activationMax,
+                ref System.Runtime.CompilerServices.Unsafe.Add(ref to, BlockPixels));
         }
     }
 
-    /// <summary>One channel's four sums of four pixels biased, requantized and stored as sixteen int8 values.</summary>
+    /// <summary>
+    /// One channel's sixteen sums, four pixels per vector, biased, requantized and stored as sixteen int8 values at
+    /// <paramref name="to"/> (inside the output the caller checked). Every vector path ends here.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static void Finish(System.Runtime.Intrinsics.Vector128<int> s0, System.Runtime.Intrinsics.Vector128<int> s1, System.Runtime.Intrinsics.Vector128<int> s2,
         System.Runtime.Intrinsics.Vector128<int> s3, ReadOnlySpan<int> bias, ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts, int m,
-        int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
+        int outputZeroPoint, int activationMin, int activationMax, ref sbyte to)
     {
         var channelBias = System.Runtime.Intrinsics.Vector128.Create(bias[m]);
         int multiplier = multipliers[multipliers.Length == 1 ? 0 : m], shift = shifts[shifts.Length == 1 ? 0 : m];
         StoreBytes(RequantizeQ15(s0 + channelBias, multiplier, shift, outputZeroPoint, activationMin, activationMax),
             RequantizeQ15(s1 + channelBias, multiplier, shift, outputZeroPoint, activationMin, activationMax),
             RequantizeQ15(s2 + channelBias, multiplier, shift, outputZeroPoint, activationMin, activationMax),
-            RequantizeQ15(s3 + channelBias, multiplier, shift, outputZeroPoint, activationMin, activationMax),
-            ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
+            RequantizeQ15(s3 + channelBias, multiplier, shift, outputZeroPoint, activationMin, activationMax), ref to);
     }
 #endif
     // </emit>

@@ -1,4 +1,3 @@
-using ModelBaker.Core.Calibration;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Options;
 using ModelBaker.Core.Pipeline;
@@ -12,22 +11,14 @@ namespace ModelBaker.Tests.Pipeline;
 /// </summary>
 public sealed class ValidationDataTests
 {
-    private static BakeOptions Options(string validation) =>
-        new(TestData.Path("sample", "models", "digits_mlp.onnx"), "DigitsMlp", "Samples")
-        {
-            Sparsity = 0.5f,
-            CalibrationPath = SampleModels.DigitsCalibration,
-            ValidationPath = validation,
-        };
-
-    private static int Samples(string path) => NpyReader.Read(path).Floats!.Length / 64;
+    private static BakeOptions Options(string validation) => SampleModels.DigitsOptions() with { ValidationPath = validation };
 
     [Fact]
     public void Validating_on_the_calibration_file_warns_MB1307_with_the_count()
     {
         var log = new RecordingLog();
         var (_, report) = Baker.BakeWithReport(Options(SampleModels.DigitsCalibration), log);
-        int count = Samples(SampleModels.DigitsCalibration);
+        int count = SampleModels.Rows(SampleModels.DigitsCalibration).Length;
         var warning = Assert.Single(log.Warnings, w => w.Code == ErrorCodes.ValidationIsCalibration);
         Assert.Contains($"{count} of the {count} validation samples", warning.Message);
         // The report says so too: in the summary line a build prints, and in the JSON.
@@ -39,8 +30,8 @@ public sealed class ValidationDataTests
     public void Validation_data_with_some_calibration_samples_warns_with_their_number()
     {
         using var folder = new TempFolder();
-        var calibration = Rows(SampleModels.DigitsCalibration);
-        var heldOut = Rows(TestData.Path("sample", "data", "digits_test_x.npy"));
+        var calibration = SampleModels.Rows(SampleModels.DigitsCalibration);
+        var heldOut = SampleModels.DigitsTestInputs();
         // Ten held-out digits, then three calibration ones.
         string mixed = folder.Path("mixed.npy");
         Npy.Write(mixed, heldOut.Take(10).Concat(calibration.Skip(5).Take(3)).ToArray());
@@ -58,11 +49,5 @@ public sealed class ValidationDataTests
         Assert.DoesNotContain(log.Warnings, w => w.Code == ErrorCodes.ValidationIsCalibration);
         Assert.DoesNotContain("optimistic", report.Summary("DigitsMlp"));
         Assert.DoesNotContain("calibrationSamples", report.ToJson());
-    }
-
-    private static float[][] Rows(string path)
-    {
-        var data = NpyReader.Read(path).Floats!;
-        return Enumerable.Range(0, data.Length / 64).Select(i => data.Skip(64 * i).Take(64).ToArray()).ToArray();
     }
 }

@@ -12,9 +12,12 @@ public static class SampleModels
     public static string DigitsModel => TestData.Path("sample", "models", "digits_mlp.onnx");
     public static string DigitsCalibration => TestData.Path("sample", "data", "digits_calibration.npy");
 
-    public static float[][] DigitsTestInputs()
+    public static float[][] DigitsTestInputs() => Rows(TestData.Path("sample", "data", "digits_test_x.npy"));
+
+    /// <summary>The samples of a two-dimensional .npy file, one array each.</summary>
+    public static float[][] Rows(string path)
     {
-        var x = NpyReader.Read(TestData.Path("sample", "data", "digits_test_x.npy"));
+        var x = NpyReader.Read(path);
         var data = x.AsFloats();
         int length = x.Shape[1];
         return Enumerable.Range(0, x.Shape[0]).Select(i => data.Skip(i * length).Take(length).ToArray()).ToArray();
