@@ -2,6 +2,8 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Threading;
 using ModelBaker.Core.Calibration;
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Onnx;
 using ModelBaker.Core.Plan;
 using ModelBaker.Core.Interpreter;
 using ModelBaker.Core.Serialization;
@@ -117,6 +119,36 @@ public sealed class PackageBuildTests
         var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.Equal(Samples, lines.Length);
         for (int i = 0; i < Samples; i++) Assert.Equal(Bits(PlanInterpreter.Run(plan, new[] { samples[i] })[0]), lines[i]);
+    }
+
+    [Fact]
+    public void A_nanoFramework_model_over_nanoCLRs_limits_fails_the_build_with_MB2004_on_the_item()
+    {
+        // One dense 256 × 256 layer: 64 KB of int8 weights, more than nanoCLR's signature table holds. The bake and the
+        // compile succeed; the check of the compiled assembly must not.
+        var random = new Random(3);
+        var graph = new Graph { Name = "wide", Opset = 13 };
+        graph.Add(new Value("x", ElementType.Float32, new[] { 1, 256 }));
+        graph.Inputs.Add("x");
+        graph.Add(new Value("w", ElementType.Float32, new[] { 256, 256 },
+            Tensor.FromFloats(new[] { 256, 256 }, Enumerable.Range(0, 256 * 256).Select(_ => (float)random.NextDouble() - 0.5f).ToArray())));
+        graph.Add(new Value("y", ElementType.Float32));
+        graph.Nodes.Add(new Node("wide_layer", "MatMul", new[] { "x", "w" }, new[] { "y" }, new Dictionary<string, Core.Ir.Attribute>()));
+        graph.Outputs.Add("y");
+
+        string project = _package.CreateProject("NanoTooBig",
+            """<CompressedModel Include="wide.onnx" CodeTarget="NanoFramework" />""",
+            "System.Console.WriteLine();");
+        OnnxModelWriter.Save(graph, Path.Combine(project, "wide.onnx"));
+
+        var build = _package.Build(project);
+        Assert.True(build.ExitCode != 0, build.ToString());
+        Assert.Contains("NanoTooBig.csproj(", build.Output);
+        Assert.Contains("error MB2004", build.Output);
+        Assert.Contains("with the class baked from wide.onnx, would not run on nanoFramework", build.Output);
+        Assert.Contains("static array initializer data (weights, biases, tables)", build.Output);
+        Assert.DoesNotContain("   at ", build.Output);
+        Assert.False(File.Exists(Path.Combine(project, "bin", "Debug", "net10.0", "NanoTooBig.dll")), "the over-limit assembly was copied to the output");
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.CommandLine;
 using System.IO;
 using System.Linq;
@@ -9,6 +10,8 @@ using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Options;
 using ModelBaker.Core.Generation;
+using ModelBaker.Core.NanoFramework;
+using ModelBaker.Cli.Conformance;
 
 namespace ModelBaker.Cli.Commands;
 
@@ -39,6 +42,10 @@ public sealed class GenerateCommand : ICommand
 
         var plan = BakeProgress.Run(context, log => Baker.Bake(options, log));
         string code = ClassEmitter.Emit(plan);
+        // A .nfproj build checks nothing of nanoCLR's limits: measure the class here, before it is written.
+        if (plan.Header.Target == CodeTarget.NanoFramework)
+            NanoAssemblyChecker.EnsureWithinLimits(ImmutableArray.Create(InMemoryCompiler.CompileForNanoFrameworkChecks(code)),
+                $"The class {plan.Header.Namespace}.{plan.Header.ClassName} generated from {plan.Header.ModelFileName}");
         string codePath = Path.Combine(directory, options.ClassName + ".cs");
         try
         {

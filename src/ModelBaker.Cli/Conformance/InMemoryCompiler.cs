@@ -28,9 +28,24 @@ public static class InMemoryCompiler
             .Concat(plan.Outputs.Select((t, i) => $"({Arenas.CSharpType(t.Type)}[])outputs[{i}]"));
         string harness = $"public static class ConformanceHarness {{ public static void Run(object[] inputs, object[] outputs) => {fullName}.Predict({string.Join(", ", arguments)}); }}";
 
-        var parse = new CSharpParseOptions(LanguageVersion.CSharp12, preprocessorSymbols: PreprocessorSymbols);
+        var image = Emit(LanguageVersion.CSharp12, source, harness);
+        var assembly = new AssemblyLoadContext("conformance", isCollectible: true).LoadFromStream(new MemoryStream(image));
+        return assembly.GetType("ConformanceHarness")!.GetMethod("Run")!.CreateDelegate<Predictor>();
+    }
+
+    /// <summary>
+    /// The assembly a nanoFramework build would make of <paramref name="source"/> (C# 9, Release), compiled against .NET's
+    /// libraries: its IL, fields and initializer data are what MetadataProcessor converts, which is what the nanoFramework
+    /// checks measure.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The code does not compile; the message lists the errors.</exception>
+    public static byte[] CompileForNanoFrameworkChecks(string source) => Emit(LanguageVersion.CSharp9, source);
+
+    private static byte[] Emit(LanguageVersion language, params string[] sources)
+    {
+        var parse = new CSharpParseOptions(language, preprocessorSymbols: PreprocessorSymbols);
         var compilation = CSharpCompilation.Create("Generated" + Guid.NewGuid().ToString("N"),
-            new[] { CSharpSyntaxTree.ParseText(source, parse), CSharpSyntaxTree.ParseText(harness, parse) },
+            sources.Select(text => CSharpSyntaxTree.ParseText(text, parse)),
             References.Value,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release,
                 nullableContextOptions: NullableContextOptions.Enable));
@@ -39,9 +54,7 @@ public static class InMemoryCompiler
         if (!result.Success)
             throw new InvalidOperationException("generated code does not compile: " +
                 string.Join("; ", result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Take(3)));
-        image.Position = 0;
-        var assembly = new AssemblyLoadContext("conformance", isCollectible: true).LoadFromStream(image);
-        return assembly.GetType("ConformanceHarness")!.GetMethod("Run")!.CreateDelegate<Predictor>();
+        return image.ToArray();
     }
 
     /// <summary>What a consumer's build targeting the running runtime defines: NET, NET8_0_OR_GREATER … NETn_0_OR_GREATER.</summary>

@@ -70,6 +70,8 @@ public static class ErrorCodes
     public const string PlanVersionMismatch = "MB2001";
     public const string PlanUnreadable = "MB2002";
     public const string PlanWriteFailed = "MB2003";
+    /// <summary>The compiled nanoFramework code breaks a limit of nanoCLR's assembly format (NanoFramework/NanoFrameworkLimit.cs).</summary>
+    public const string NanoFrameworkLimitExceeded = "MB2004";
 
     // MB9xxx — bugs: an unexpected failure inside ModelBaker
     public const string InternalError = "MB9001";

@@ -22,6 +22,7 @@ public sealed class LayeringTests
         "Kernels",       // every step: reference run, emitted code, serialization, its int8 form
         "Serialization", // the .mbake file: header and steps by kind
         "Generation",    // a whole plan as one C# class, .NET and nanoFramework
+        "NanoFramework", // a compiled assembly measured against nanoCLR's limits
         "Lowering",      // what operators use to become steps: the context, fusions
         "Operators",     // ONNX operators: shape rules, float semantics, lowering
         "Passes",        // whole-graph passes: shape inference, constant folding, lowering the graph
