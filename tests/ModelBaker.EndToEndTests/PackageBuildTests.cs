@@ -50,7 +50,7 @@ public sealed class PackageBuildTests
         File.Copy(_package.SampleModel, Path.Combine(project, "digits_mlp.onnx"));
         File.Copy(_package.SampleData("digits_calibration.npy"), Path.Combine(project, "digits_calibration.npy"));
 
-        var build = _package.Build(project, "-v:n");
+        var build = _package.Build(project, "-v:d");
         Assert.True(build.ExitCode == 0, build.ToString());
         Assert.Matches(@"ModelBaker: digits_mlp\.onnx → E2EApp\.DigitsMlp: 68,904 B → [\d,]+ B \(\d+\.\dx smaller\), int8, sparsity 0\.50, arena 192 B", build.Output);
 
@@ -122,6 +122,30 @@ public sealed class PackageBuildTests
     }
 
     [Fact]
+    public void The_nanoFramework_sample_builds_from_the_package_against_nanoFrameworks_mscorlib_alone()
+    {
+        // sample-nano's project, with the package instead of the repository's sources: dotnet build alone bakes the
+        // model, generates the class, compiles it against nanoFramework's mscorlib and checks nanoCLR's limits.
+        string sample = Path.Combine(_package.RepoRoot, "sample-nano");
+        string project = _package.CreateProject("NanoFirmware", "", File.ReadAllText(Path.Combine(sample, "Program.cs")));
+        string csproj = File.ReadAllText(Path.Combine(sample, "sample-nano.csproj"))
+            .Replace("<UseModelBakerFromSource>true</UseModelBakerFromSource>", "")
+            .Replace("../sample-app/models/", "").Replace("../sample-app/data/", "")
+            .Replace("</Project>", $"""<ItemGroup><PackageReference Include="ModelBaker" Version="{_package.Version}" /></ItemGroup></Project>""");
+        File.WriteAllText(Path.Combine(project, "NanoFirmware.csproj"), csproj);
+        File.Copy(Path.Combine(_package.RepoRoot, "sample-app", "models", "digits_cnn.onnx"), Path.Combine(project, "digits_cnn.onnx"));
+        File.Copy(_package.SampleData("digits_calibration.npy"), Path.Combine(project, "digits_calibration.npy"));
+
+        var build = _package.Build(project, "-v:d");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains("Task \"CheckNanoFrameworkAssembly\"", build.Output);
+        using var pe = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(Path.Combine(project, "bin", "Debug", "netstandard2.0", "SampleNano.dll")));
+        var metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+        Assert.Equal(new[] { "mscorlib" }, metadata.AssemblyReferences.Select(h => metadata.GetString(metadata.GetAssemblyReference(h).Name)));
+        Assert.Contains(metadata.TypeDefinitions, h => metadata.GetString(metadata.GetTypeDefinition(h).Name) == "DigitsCnn");
+    }
+
+    [Fact]
     public void A_nanoFramework_model_over_nanoCLRs_limits_fails_the_build_with_MB2004_on_the_item()
     {
         // One dense 256 × 256 layer: 64 KB of int8 weights, more than nanoCLR's signature table holds. The bake and the
@@ -145,7 +169,9 @@ public sealed class PackageBuildTests
         Assert.True(build.ExitCode != 0, build.ToString());
         Assert.Contains("NanoTooBig.csproj(", build.Output);
         Assert.Contains("error MB2004", build.Output);
-        Assert.Contains("with the class baked from wide.onnx, would not run on nanoFramework", build.Output);
+        // A desktop project (not NoStdLib): the model's class is measured, not the test program around it.
+        Assert.Contains("The class baked from wide.onnx would not run on nanoFramework", build.Output);
+        Assert.Contains("bytes in NanoTooBig.Wide (assembly NanoTooBig)", build.Output);
         Assert.Contains("static array initializer data (weights, biases, tables)", build.Output);
         Assert.DoesNotContain("   at ", build.Output);
         Assert.False(File.Exists(Path.Combine(project, "bin", "Debug", "net10.0", "NanoTooBig.dll")), "the over-limit assembly was copied to the output");

@@ -9,17 +9,22 @@ namespace ModelBaker.Core.NanoFramework;
 /// </summary>
 internal static class IlInstructions
 {
-    /// <summary>One instruction: its opcode (two-byte opcodes as 0xFE00 | second byte) and, for a switch, its target count.</summary>
+    /// <summary>
+    /// One instruction: its opcode (two-byte opcodes as 0xFE00 | second byte), for a switch its target count, and for an
+    /// instruction that names metadata (a field, method, type, string or signature) that token, else 0.
+    /// </summary>
     public readonly struct Instruction
     {
-        public Instruction(int opCode, int switchTargets)
+        public Instruction(int opCode, int switchTargets, int token)
         {
             OpCode = opCode;
             SwitchTargets = switchTargets;
+            Token = token;
         }
 
         public int OpCode { get; }
         public int SwitchTargets { get; }
+        public int Token { get; }
     }
 
     public const int Switch = 0x45;
@@ -43,9 +48,10 @@ internal static class IlInstructions
                 operand = 4 + 4 * targets;
             }
             else operand = OperandSize(opCode);
+            if (at + operand > il.Length) throw new BadImageFormatException($"IL ends inside the operand of opcode 0x{opCode:X}.");
+            int token = HasToken(opCode) ? BitConverter.ToInt32(il, at) : 0;
             at += operand;
-            if (at > il.Length) throw new BadImageFormatException($"IL ends inside the operand of opcode 0x{opCode:X}.");
-            yield return new Instruction(opCode, targets);
+            yield return new Instruction(opCode, targets, token);
         }
     }
 
@@ -55,6 +61,11 @@ internal static class IlInstructions
             or >= 0xB3 and <= 0xBA      // conv.ovf.i1 … conv.ovf.u8
             or 0xC3                     // ckfinite
             or >= 0xD4 and <= 0xDB;     // conv.ovf.i, conv.ovf.u, add.ovf(.un), mul.ovf(.un), sub.ovf(.un)
+
+    /// <summary>The opcodes whose 4-byte operand is a metadata token (InlineField, InlineMethod, InlineType, InlineTok, InlineString, InlineSig).</summary>
+    private static bool HasToken(int opCode) => opCode is
+        >= 0x27 and <= 0x29 or >= 0x6F and <= 0x75 or 0x79 or >= 0x7B and <= 0x81 or 0x8C or 0x8D or 0x8F
+        or >= 0xA3 and <= 0xA5 or 0xC2 or 0xC6 or 0xD0 or 0xFE06 or 0xFE07 or 0xFE15 or 0xFE16 or 0xFE1C;
 
     private static int OperandSize(int opCode) => opCode switch
     {

@@ -82,6 +82,34 @@ public sealed class NanoLimitTests
     }
 
     [Fact]
+    public void With_a_scope_only_the_named_classes_and_their_share_of_the_assembly_are_measured()
+    {
+        // A model class over the data limit beside a test program that uses generics (a desktop project testing the
+        // nanoFramework flavour): each is charged with its own.
+        string source = "namespace N { public static class Model { public static readonly sbyte[] W = new sbyte[] { " +
+                        string.Join(",", Enumerable.Range(0, 60_000).Select(i => i % 100)) + " }; public static int Run() => W[3]; } " +
+                        "public static class App { static T Id<T>(T x) => x; public static int Main() => Id(Model.Run()); } }";
+        var image = ImmutableArray.Create(NanoCompiler.CompileAgainstNanoMscorlib(source));
+
+        Assert.Equal(new[] { NanoFrameworkLimit.InitializerData, NanoFrameworkLimit.Generics }, NanoAssemblyChecker.Check(image).Select(v => v.Limit));
+        var model = Assert.Single(NanoAssemblyChecker.Check(image, new[] { "N.Model" }));
+        Assert.Same(NanoFrameworkLimit.InitializerData, model.Limit);
+        Assert.Equal(60_000, model.Measured);
+        Assert.Equal("N.Model (assembly NanoModel)", model.Where);
+        var app = Assert.Single(NanoAssemblyChecker.Check(image, new[] { "N.App" }));
+        Assert.Same(NanoFrameworkLimit.Generics, app.Limit);
+        Assert.Equal(2, app.Measured); // Id's type parameter and the instantiation Id<int>
+    }
+
+    [Fact]
+    public void A_firmware_assembly_is_told_from_a_desktop_one_by_the_mscorlib_it_references()
+    {
+        const string source = "public static class C { public static int M(int x) => x + 1; }";
+        Assert.True(NanoAssemblyChecker.IsCompiledForNanoFramework(ImmutableArray.Create(NanoCompiler.CompileAgainstNanoMscorlib(source))));
+        Assert.False(NanoAssemblyChecker.IsCompiledForNanoFramework(ImmutableArray.Create(ModelBaker.Cli.Conformance.InMemoryCompiler.CompileForNanoFrameworkChecks(source))));
+    }
+
+    [Fact]
     public void Initializer_data_is_measured_exactly()
     {
         // 60,000 sbytes in one array: over 57,344. Two arrays of 20,000 shorts (80,000 bytes): over too.
