@@ -39,4 +39,6 @@ public enum KernelKind : byte
     Requantization = 34,
     MaxPoolIndices = 43,
     BatchStatisticsFloat = 44,
+    LayerNormFloat = 140,
+    MatMulFloat = 141,
 }

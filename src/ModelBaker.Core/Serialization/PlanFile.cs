@@ -112,6 +112,8 @@ public static class PlanFile
             KernelKind.ChannelAffineFloat => ChannelAffineFloat.Read(r, source),
             KernelKind.BatchStatisticsFloat => BatchStatisticsFloat.Read(r, source),
             KernelKind.LrnFloat => LrnFloat.Read(r, source),
+            KernelKind.LayerNormFloat => LayerNormFloat.Read(r, source),
+            KernelKind.MatMulFloat => MatMulFloat.Read(r, source),
             KernelKind.LinearQuantization => LinearQuantization.Read(r, source),
             KernelKind.LinearDequantization => LinearDequantization.Read(r, source),
             KernelKind.IntegerConv => IntegerConv.Read(r, source),
