@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
-using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Plan;
 
 namespace ModelBaker.Core.Kernels;
@@ -11,8 +10,9 @@ namespace ModelBaker.Core.Kernels;
 /// b ([m, n], row-major, b-th in the output) is A's [m, k] matrix starting at <see cref="AOffsets"/>[b] times B's
 /// [k, n] matrix starting at <see cref="BOffsets"/>[b]. numpy's batch broadcasting is decided at bake time in those
 /// offsets (a broadcast operand repeats an offset). Sums run in float in k order, as the MatMul reference does.
+/// Int8 plans: <see cref="MatMulInt8"/>.
 /// </summary>
-public sealed class MatMulFloat : FloatKernel, IFloatOnlyKernel
+public sealed class MatMulFloat : FloatKernel
 {
     public MatMulFloat(string source, ArenaSlice a, ArenaSlice b, ArenaSlice output, int m, int k, int n, int[] aOffsets, int[] bOffsets)
         : base(source)
@@ -39,12 +39,8 @@ public sealed class MatMulFloat : FloatKernel, IFloatOnlyKernel
     /// <summary>For each output matrix, the element offset in B of the [k, n] matrix it multiplies.</summary>
     public int[] BOffsets { get; }
 
-    public override Kernel Quantize(Quantization.QuantizationContext context) => throw Int8Refusal();
-
-    public BakeException Int8Refusal() =>
-        new(ErrorCodes.UnsupportedOperatorUsage,
-            $"Node {Source}: a MatMul whose two inputs are both computed at run time has no int8 kernel yet. " +
-            "Set Precision=\"Float32\" on the CompressedModel item (--precision Float32 on the command line) to bake this model in float.");
+    /// <summary>int8 × int8 → int8 with an int32 sum, requantized (<see cref="MatMulInt8"/>).</summary>
+    public override Kernel Quantize(Quantization.QuantizationContext context) => MatMulInt8.From(this, context);
 
     public override KernelKind Kind => KernelKind.MatMulFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { A, B };

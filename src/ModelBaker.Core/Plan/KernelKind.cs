@@ -41,4 +41,5 @@ public enum KernelKind : byte
     BatchStatisticsFloat = 44,
     LayerNormFloat = 140,
     MatMulFloat = 141,
+    MatMulInt8 = 142,
 }

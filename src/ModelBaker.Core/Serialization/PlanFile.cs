@@ -114,6 +114,7 @@ public static class PlanFile
             KernelKind.LrnFloat => LrnFloat.Read(r, source),
             KernelKind.LayerNormFloat => LayerNormFloat.Read(r, source),
             KernelKind.MatMulFloat => MatMulFloat.Read(r, source),
+            KernelKind.MatMulInt8 => MatMulInt8.Read(r, source),
             KernelKind.LinearQuantization => LinearQuantization.Read(r, source),
             KernelKind.LinearDequantization => LinearDequantization.Read(r, source),
             KernelKind.IntegerConv => IntegerConv.Read(r, source),

@@ -199,13 +199,77 @@ public sealed class TransformerTests
     }
 
     [Fact]
-    public void The_new_float_steps_say_they_have_no_int8_form()
+    public void LayerNormFloat_says_it_has_no_int8_form()
     {
         var slice = new ArenaSlice("x", ElementType.Float32, 4);
-        Assert.IsAssignableFrom<IFloatOnlyKernel>(new LayerNormFloat("'n' (LayerNormalization)", slice, slice, 1, 4, new float[4], new float[0], 1e-5f, LayerNormResult.Normalized));
-        var refusal = ((IFloatOnlyKernel)new MatMulFloat("'m' (MatMul)", slice, slice, slice, 2, 2, 1, new[] { 0 }, new[] { 0 })).Int8Refusal();
+        var refusal = ((IFloatOnlyKernel)new LayerNormFloat("'n' (LayerNormalization)", slice, slice, 1, 4, new float[4], new float[0], 1e-5f,
+            LayerNormResult.Normalized)).Int8Refusal();
         Assert.Equal(ErrorCodes.UnsupportedOperatorUsage, refusal.Code);
-        Assert.Contains("'m' (MatMul)", refusal.Message);
+        Assert.Contains("'n' (LayerNormalization)", refusal.Message);
+    }
+
+    // ---- Int8 attention scores: MatMul of two run-time int8 tensors
+
+    /// <summary>x [1, 6, 8] → q = x·Wq, k = x·Wk → scores q·kᵀ [1, 6, 6]: the product of two int8 tensors computed at run time.</summary>
+    private static Graph Scores()
+    {
+        var rng = new Random(31);
+        return new GraphBuilder(13).Input("x", 1, 6, 8)
+            .Constant("wq", OrtOracle.RandomTensor(rng, S(8, 8), 0.5f)).Constant("wk", OrtOracle.RandomTensor(rng, S(8, 8), 0.5f))
+            .Node("MatMul", new[] { "x", "wq" }, new[] { "q" })
+            .Node("MatMul", new[] { "x", "wk" }, new[] { "k" })
+            .Node("Transpose", new[] { "k" }, new[] { "kt" }, Ints("perm", 0, 2, 1))
+            .Node("MatMul", new[] { "q", "kt" }, new[] { "y" })
+            .Output("y").Graph;
+    }
+
+    private static float[][] Samples(int count, int seed) =>
+        Enumerable.Range(0, count).Select(i => OrtOracle.RandomTensor(new Random(seed + i), S(1, 6, 8), 2f).AsFloats()).ToArray();
+
+    private static BakedPlan BakeScores(TempFolder folder, CodeTarget target)
+    {
+        string path = folder.Path("scores.onnx");
+        Core.Onnx.OnnxModelWriter.Save(Scores(), path);
+        string calibration = folder.Path("calibration.npy");
+        Npy.Write(calibration, Samples(64, 100));
+        return Baker.Bake(new BakeOptions(path, "Scores", "Tests") { Precision = Precision.Int8, CalibrationPath = calibration, Target = target }, new RecordingLog());
+    }
+
+    [Fact]
+    public void An_int8_product_of_two_run_time_tensors_follows_the_float_model_and_the_generated_code_equals_the_plan()
+    {
+        using var folder = new TempFolder();
+        var plan = BakeScores(folder, CodeTarget.Net);
+        Assert.Contains(plan.Kernels, k => k is MatMulInt8);
+        double step = plan.Outputs[0].Scale;
+        var graph = Scores();
+        ShapeInference.Run(graph);
+        var generated = GeneratedAssembly.Compile(ClassEmitter.Emit(plan), "Tests.Scores");
+        double worst = 0, range = 0;
+        foreach (var sample in Samples(16, 7))
+        {
+            var expected = FloatInterpreter.Run(graph, new Dictionary<string, Tensor> { ["x"] = F(S(1, 6, 8), sample) })["y"].AsFloats();
+            var ours = PlanInterpreter.Run(plan, new[] { sample })[0];
+            worst = Math.Max(worst, expected.Zip(ours, (e, o) => Math.Abs(e - o)).Max());
+            range = Math.Max(range, expected.Max(Math.Abs));
+            Assert.Equal(ours, generated.Predict(sample, ours.Length));
+        }
+        // Three int8 roundings on the way (q, k, the scores): a few output steps, a few percent of the range.
+        Assert.True(worst <= 6 * step && worst <= 0.05 * range, $"int8 scores off by {worst} (output step {step}, range {range})");
+        var output = new float[36];
+        Assert.Equal(0, generated.AllocatedBytes(Samples(1, 7)[0], output, 100));
+    }
+
+    [Fact]
+    public void The_nanoFramework_flavour_of_the_int8_product_equals_the_plan()
+    {
+        using var folder = new TempFolder();
+        var plan = BakeScores(folder, CodeTarget.NanoFramework);
+        string source = ClassEmitter.Emit(plan);
+        NanoFramework.NanoCompiler.AssertNanoFrameworkClean(source);
+        var nano = NanoFramework.NanoCompiler.CompileForNet(source, "Tests.Scores");
+        foreach (var sample in Samples(8, 3))
+            Assert.Equal(PlanInterpreter.Run(plan, new[] { sample })[0], NanoFramework.NanoCompiler.Predict(nano, sample, 36));
     }
 
     // ---- A whole block through generated code
