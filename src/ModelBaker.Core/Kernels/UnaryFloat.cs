@@ -33,6 +33,11 @@ public enum UnaryFunction
     Abs = 12,
     /// <summary>min(max(x, alpha), beta): Clip that could not be fused into the step before it.</summary>
     Clip = 13,
+    // Transformer functions numbered apart from the others (140 on), as issue 17's branches add functions in parallel.
+    /// <summary>The error function, erf(x) = 2/√π ∫₀ˣ e^(−t²) dt.</summary>
+    Erf = 140,
+    /// <summary>x · Φ(x) = x/2 · (1 + erf(x/√2)) for alpha 0; alpha 1: the tanh approximation x/2 · (1 + tanh(√(2/π) · (x + 0.044715 x³))).</summary>
+    Gelu = 141,
 }
 
 /// <summary>output[i] = f(input[i]) for a function that could not be fused into the layer before it.</summary>
@@ -87,7 +92,8 @@ public sealed class UnaryFloat : FloatKernel, IDifferentiable
 
     /// <summary>
     /// One element: 0 Relu, 1 Sigmoid, 2 Tanh, 3 LeakyRelu, 4 HardSigmoid, 5 HardSwish, 6 Elu, 7 Selu, 8 Softplus,
-    /// 9 Exp, 10 Sqrt, 11 Neg, 12 Abs, 13 Clip. Transcendentals in double, rounded once to float.
+    /// 9 Exp, 10 Sqrt, 11 Neg, 12 Abs, 13 Clip, 140 Erf, 141 Gelu (alpha 1: its tanh approximation).
+    /// Transcendentals in double, rounded once to float.
     /// </summary>
     public static float Apply(int function, float alpha, float beta, float x)
     {
@@ -106,8 +112,44 @@ public sealed class UnaryFloat : FloatKernel, IDifferentiable
             case 10: return (float)Math.Sqrt(x);
             case 11: return -x;
             case 12: return x < 0f ? -x : x;
+            case 140: return (float)Erf(x);
+            case 141:
+                return alpha == 0f
+                    ? (float)(0.5 * x * (1.0 + Erf(x * 0.70710678118654752)))
+                    : (float)(0.5 * x * (1.0 + Math.Tanh(0.79788456080286536 * (x + 0.044715 * x * x * x))));
             default: { float y = x < alpha ? alpha : x; return y > beta ? beta : y; }
         }
+    }
+
+    /// <summary>
+    /// erf(x) in double, within 1e-14: its Taylor series 2/√π Σ (−1)ⁿ x^(2n+1) / (n! (2n+1)) below |x| = 2.5, and above
+    /// it 1 − erfc(x) with erfc(x) = e^(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …)))), Laplace's continued
+    /// fraction, 24 levels deep (ample from 2.5 on).
+    /// </summary>
+    public static double Erf(double x)
+    {
+        double a = x < 0 ? -x : x, result;
+        if (double.IsNaN(x)) return x;
+        if (a < 2.5)
+        {
+            double square = a * a, term = a, sum = a;
+            for (int n = 1; n < 100; n++)
+            {
+                term *= -square / n;
+                double next = term / (2 * n + 1);
+                sum += next;
+                if ((next < 0 ? -next : next) <= 1e-17 * sum) break;
+            }
+            result = 1.1283791670955126 * sum; // 2/√π
+        }
+        else if (a > 6.0) result = 1.0; // erfc(6) ≈ 2e-17
+        else
+        {
+            double fraction = 0;
+            for (int k = 24; k > 0; k--) fraction = k * 0.5 / (a + fraction);
+            result = 1.0 - Math.Exp(-a * a) * 0.56418958354775628 / (a + fraction); // 1/√π
+        }
+        return x < 0 ? -result : result;
     }
     // </emit>
 
@@ -155,9 +197,20 @@ public sealed class UnaryFloat : FloatKernel, IDifferentiable
                 UnaryFunction.Neg => -1,
                 UnaryFunction.Abs => x > 0 ? 1 : x < 0 ? -1 : 0,
                 UnaryFunction.Clip => x > alpha && x < beta ? 1 : 0,
+                UnaryFunction.Erf => 1.1283791670955126 * Math.Exp(-x * x),
+                UnaryFunction.Gelu when alpha == 0 => 0.5 * (1 + Erf(x * 0.70710678118654752)) + x * 0.3989422804014327 * Math.Exp(-0.5 * x * x),
+                UnaryFunction.Gelu => GeluTanhSlope(x),
                 _ => throw new InvalidOperationException($"No gradient for {Function}."),
             };
             inputGradient[i] += slope * gradient[i];
         }
+    }
+
+    /// <summary>d/dx of x/2 · (1 + tanh(u)), u = √(2/π) (x + 0.044715 x³).</summary>
+    private static double GeluTanhSlope(double x)
+    {
+        const double c = 0.79788456080286536;
+        double t = Math.Tanh(c * (x + 0.044715 * x * x * x));
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x);
     }
 }

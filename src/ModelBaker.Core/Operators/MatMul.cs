@@ -96,7 +96,7 @@ public sealed class MatMul : IOperator, IChannelMapping, IBakeTimeInputs, IWeigh
     }
 
     /// <summary>
-    /// B must be a constant. When B holds one matrix (1-D, 2-D, or size-1 batch dimensions), one fully connected step
+    /// B computed at run time: see <see cref="LowerComputed"/>. B a constant: when B holds one matrix (1-D, 2-D, or size-1 batch dimensions), one fully connected step
     /// covers every row of A. Otherwise each output batch has its own matrix of B: one fully connected step per batch
     /// (reading A's matching matrix, extracted by a Remap step when A has batch dimensions of its own), then one Concat
     /// step assembling the batches — or, when each batch is a single row read from one A, one step with B's matrices
@@ -105,6 +105,11 @@ public sealed class MatMul : IOperator, IChannelMapping, IBakeTimeInputs, IWeigh
     public void Lower(Node node, LoweringContext context)
     {
         var a = context.Activation(node, 0, "A");
+        if (!context.Graph[node.Inputs[1]].IsConstant)
+        {
+            LowerComputed(node, context, a.Name);
+            return;
+        }
         var b = context.Constant(node, 1, "B");
         int[] aShape = context.Shape(a.Name);
         var plan = Plan(node, aShape, b.Shape);
@@ -161,6 +166,19 @@ public sealed class MatMul : IOperator, IChannelMapping, IBakeTimeInputs, IWeigh
             parts.Add(new Kernels.ConcatPart(output, null, m * n));
         }
         context.Add(new Kernels.Concat(node.Describe(), parts, context.Slice(node.Outputs[0])));
+    }
+
+    /// <summary>
+    /// A and B both computed at run time (attention): one <see cref="Kernels.MatMulFloat"/> step, each output matrix
+    /// naming where its matrices of A and B start (broadcast batches repeat an offset).
+    /// </summary>
+    private static void LowerComputed(Node node, LoweringContext context, string a)
+    {
+        string b = node.Inputs[1];
+        var plan = Plan(node, context.Shape(a), context.Shape(b));
+        var (aIndex, bIndex) = BatchIndices(plan);
+        context.Add(new Kernels.MatMulFloat(node.Describe(), context.Slice(a), context.Slice(b), context.Slice(node.Outputs[0]),
+            plan.M, plan.K, plan.N, aIndex.Select(i => i * plan.M * plan.K).ToArray(), bIndex.Select(i => i * plan.K * plan.N).ToArray()));
     }
 
     /// <summary>For each output batch (row-major), the matrix of A and the matrix of B it multiplies (broadcasting).</summary>

@@ -39,4 +39,7 @@ public enum KernelKind : byte
     Requantization = 34,
     MaxPoolIndices = 43,
     BatchStatisticsFloat = 44,
+    LayerNormFloat = 140,
+    MatMulFloat = 141,
+    MatMulInt8 = 142,
 }
