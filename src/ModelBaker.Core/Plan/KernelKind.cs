@@ -39,4 +39,7 @@ public enum KernelKind : byte
     Requantization = 34,
     MaxPoolIndices = 43,
     BatchStatisticsFloat = 44,
+    // Float islands in int8 plans (docs/compression.md): an int8 tensor into float before a float-only step, and back.
+    FloatIslandEntry = 170,
+    FloatIslandExit = 171,
 }
