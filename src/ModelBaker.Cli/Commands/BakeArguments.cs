@@ -122,7 +122,7 @@ public sealed class BakeArguments
         return s;
     }
 
-    private static Core.Options.Precision ParsePrecision(string? text)
+    internal static Core.Options.Precision ParsePrecision(string? text)
     {
         if (text == null) return Core.Options.Precision.Int8;
         if (string.Equals(text, "Int8", StringComparison.OrdinalIgnoreCase)) return Core.Options.Precision.Int8;

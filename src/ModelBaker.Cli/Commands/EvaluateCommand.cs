@@ -41,7 +41,7 @@ public sealed class EvaluateCommand : ICommand
             context.Out.WriteLine();
             var layers = Tables.Create("step", "kind", ">parameters", ">sparsity", "encoding", ">bytes", ">output error");
             foreach (var l in report.Layers)
-                layers.Row(l.Name, l.Op, Format.Count(l.Parameters), l.Sparsity.ToString("0.000", CultureInfo.InvariantCulture), l.Encoding,
+                layers.Row(l.Name, l.RunsInFloat != null ? l.Op + " (in float)" : l.Op, Format.Count(l.Parameters), l.Sparsity.ToString("0.000", CultureInfo.InvariantCulture), l.Encoding,
                     Format.Count(l.Bytes), l.OutputError is { } e ? e.ToString("0.0000", CultureInfo.InvariantCulture) : "-");
             Tables.Write(context.Out, layers);
         }

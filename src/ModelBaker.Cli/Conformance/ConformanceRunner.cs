@@ -2,7 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
+using System.IO;
 using System.Linq;
+using System.Reflection;
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Ir;
@@ -22,12 +24,30 @@ public sealed record CaseResult(string Name, Outcome Outcome, string? Reason)
     /// <summary>Timings, sizes and errors of the last data set run (null when the case did not get that far).</summary>
     public CaseMeasurements? Measurements { get; init; }
 
+    /// <summary>An int8 run (<see cref="ConformanceRunner.RunInt8"/>): each output's signal-to-noise ratio against the float reference.</summary>
+    public IReadOnlyList<OutputSnr>? SignalToNoise { get; init; }
+
+    /// <summary>An int8 run: steps of the plan that run in float (float islands).</summary>
+    public int FloatSteps { get; init; }
+
     public override string ToString() => Outcome switch
     {
+        Outcome.Pass when SignalToNoise != null =>
+            $"SNR {Name}: {string.Join(", ", SignalToNoise)}" + (FloatSteps == 0 ? "" : FloatSteps == 1 ? " (1 step in float)" : $" ({FloatSteps} steps in float)"),
         Outcome.Pass => $"PASS {Name}",
         Outcome.Fail => $"FAIL {Name}: {Reason}",
         _ => $"SKIP {Name}: {Reason}",
     };
+}
+
+/// <summary>
+/// One output's signal-to-noise ratio, 10 · log10(Σ reference² / Σ (int8 − reference)²) over every data set: +∞ when
+/// the int8 output equals the reference, −∞ when the reference is all zeros and the output is not.
+/// </summary>
+public sealed record OutputSnr(string Output, double Decibels)
+{
+    public override string ToString() => $"'{Output}' " + (double.IsPositiveInfinity(Decibels) ? "exact"
+        : double.IsNegativeInfinity(Decibels) ? "-inf dB" : Decibels.ToString("0.0", CultureInfo.InvariantCulture) + " dB");
 }
 
 /// <summary>How long each stage took, how big the generated source was and how far the outputs were from the expected ones.</summary>
@@ -84,20 +104,8 @@ public static class ConformanceRunner
     private static (string? Difference, CaseMeasurements Measurements) RunDataSet(ConformanceCase testCase, ConformanceDataSet dataSet)
     {
         var clock = Stopwatch.StartNew();
-        var graph = OnnxModelReader.Load(testCase.ModelPath);
-        var inputFiles = dataSet.Inputs;
+        var (graph, inputs) = Prepare(testCase, dataSet);
         var outputFiles = dataSet.Outputs;
-        // Test data gives inputs in graph-input order; an omitted optional input has no file.
-        var inputs = graph.Inputs.Zip(inputFiles, (name, file) => (Name: name, Tensor: TensorConverter.ReadTensorFile(file))).ToList();
-        foreach (string name in BakeTimeInputs.Find(graph))
-        {
-            var tensor = inputs.First(i => i.Name == name).Tensor;
-            graph[name].Constant = tensor;
-            graph[name].Shape = tensor.Shape;
-            graph.Inputs.Remove(name);
-        }
-        foreach (var (name, tensor) in inputs.Where(i => graph.Inputs.Contains(i.Name)))
-            graph[name].Shape = tensor.Shape; // test data may use a batch the model leaves dynamic
 
         var options = new BakeOptions(testCase.ModelPath, "Model", "Conformance") { Precision = Precision.Float32 };
         var plan = Baker.Bake(graph, "conformance", options, new SilentLog());
@@ -135,6 +143,142 @@ public static class ConformanceRunner
             if (difference != null) return (difference, measurements);
         }
         return (null, measurements);
+    }
+
+    /// <summary>
+    /// The case's graph with this data set's bake-time inputs bound as constants and its other inputs shaped like the
+    /// data; the data set's input tensors in graph-input order.
+    /// </summary>
+    private static (Graph Graph, List<(string Name, Tensor Tensor)> Inputs) Prepare(ConformanceCase testCase, ConformanceDataSet dataSet)
+    {
+        var graph = OnnxModelReader.Load(testCase.ModelPath);
+        // Test data gives inputs in graph-input order; an omitted optional input has no file.
+        var inputs = graph.Inputs.Zip(dataSet.Inputs, (name, file) => (Name: name, Tensor: TensorConverter.ReadTensorFile(file))).ToList();
+        foreach (string name in BakeTimeInputs.Find(graph))
+        {
+            var tensor = inputs.First(i => i.Name == name).Tensor;
+            graph[name].Constant = tensor;
+            graph[name].Shape = tensor.Shape;
+            graph.Inputs.Remove(name);
+        }
+        foreach (var (name, tensor) in inputs.Where(i => graph.Inputs.Contains(i.Name)))
+            graph[name].Shape = tensor.Shape; // test data may use a batch the model leaves dynamic
+        return (graph, inputs);
+    }
+
+    /// <summary>Calibration samples an int8 run draws per case.</summary>
+    public const int CalibrationSamples = 16;
+
+    /// <summary>
+    /// The case baked int8 (<c>--precision int8</c>): calibrated on <see cref="CalibrationSamples"/> inputs drawn like the
+    /// case's own — same shapes; float values uniform between the smallest and largest value of that input over the
+    /// case's data sets, from a fixed seed; other types copied from the data sets in turn — then run as generated C# on
+    /// every data set. The result is each output's signal-to-noise ratio against the case's float reference outputs,
+    /// not a pass or a fail: quantization error is expected. The case fails only when the bake or the generated code
+    /// breaks (an internal error, code that does not compile or throws) or an output is NaN or infinite where the
+    /// reference is finite; operators, types or usages an int8 bake refuses with a coded error are skipped.
+    /// </summary>
+    public static CaseResult RunInt8(ConformanceCase testCase)
+    {
+        string calibration = Path.Combine(Path.GetTempPath(), "modelbaker-conformance-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var graph = OnnxModelReader.Load(testCase.ModelPath);
+            var unsupported = graph.Nodes.Select(n => n.OpType).Where(op => OperatorRegistry.Find(op) == null).Distinct().ToList();
+            if (unsupported.Count > 0) return Skip(testCase, "operator " + string.Join(", ", unsupported) + " not supported");
+            var dataInputs = testCase.DataSets.Select(d => d.Inputs.Select(TensorConverter.ReadTensorFile).ToList()).ToList();
+            var signal = new Dictionary<string, double>();
+            var noise = new Dictionary<string, double>();
+            var names = new List<string>();
+            int floatSteps = 0;
+            foreach (var dataSet in testCase.DataSets)
+            {
+                var (prepared, inputs) = Prepare(testCase, dataSet);
+                WriteCalibration(calibration, prepared, inputs, dataInputs);
+                var options = new BakeOptions(testCase.ModelPath, "Model", "Conformance") { Precision = Precision.Int8, CalibrationPath = calibration };
+                var (plan, report) = Baker.BakeWithReport(prepared, "conformance", options, new SilentLog());
+                floatSteps = report.FloatSteps;
+                var predict = InMemoryCompiler.Compile(ClassEmitter.Emit(plan), plan);
+                var inputArrays = plan.Inputs.Select(t => (object)TensorArrays.ToArray(inputs.First(i => i.Name == t.Name).Tensor, t.Type)).ToArray();
+                var outputArrays = plan.Outputs.Select(t => (object)Array.CreateInstance(TensorArrays.ClrType(t.Type), t.Length)).ToArray();
+                predict(inputArrays, outputArrays);
+                for (int o = 0; o < plan.Outputs.Count; o++)
+                {
+                    string name = plan.Outputs[o].Name;
+                    var expected = TensorConverter.ReadTensorFile(dataSet.Outputs[o]);
+                    var actual = (Array)outputArrays[o];
+                    if (expected.Length != actual.Length)
+                        return new CaseResult(testCase.Name, Outcome.Fail, $"{dataSet.Name}: output '{name}' has {actual.Length} elements, expected {expected.Length}");
+                    var want = expected.AsFloats();
+                    if (!names.Contains(name)) { names.Add(name); signal[name] = 0; noise[name] = 0; }
+                    for (int i = 0; i < want.Length; i++)
+                    {
+                        double a = Convert.ToDouble(actual.GetValue(i), CultureInfo.InvariantCulture), e = want[i];
+                        if (double.IsNaN(e) || double.IsInfinity(e)) continue; // no finite reference to measure against
+                        if (double.IsNaN(a) || double.IsInfinity(a))
+                            return new CaseResult(testCase.Name, Outcome.Fail,
+                                $"{dataSet.Name}: output '{name}'[{i}] = {a.ToString("R", CultureInfo.InvariantCulture)}, expected {e.ToString("R", CultureInfo.InvariantCulture)}");
+                        signal[name] += e * e;
+                        noise[name] += (a - e) * (a - e);
+                    }
+                }
+            }
+            var snr = names.Select(n => new OutputSnr(n, noise[n] == 0 ? double.PositiveInfinity : 10 * Math.Log10(signal[n] / noise[n]))).ToList();
+            return new CaseResult(testCase.Name, Outcome.Pass, null) { SignalToNoise = snr, FloatSteps = floatSteps };
+        }
+        catch (BakeException e) when (e.Code != ErrorCodes.InternalError)
+        {
+            return Skip(testCase, $"{e.Code}: {e.Message}");
+        }
+        catch (BakeException e)
+        {
+            return new CaseResult(testCase.Name, Outcome.Fail, $"{e.Code}: {e.Message}");
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or InvalidCastException
+            or NotSupportedException or NullReferenceException or TargetInvocationException)
+        {
+            var inner = e is TargetInvocationException { InnerException: { } thrown } ? thrown : e;
+            return new CaseResult(testCase.Name, Outcome.Fail, $"{inner.GetType().Name}: {inner.Message}");
+        }
+        finally
+        {
+            if (Directory.Exists(calibration)) Directory.Delete(calibration, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="folder"/>/sample_NN/input_K.pb for the prepared graph's inputs (the layout CalibrationSet reads for
+    /// any number of inputs): float inputs uniform in the range the data sets give that input, from seed 17; other
+    /// types copied from the data sets in turn, where their shape fits, else from this data set.
+    /// </summary>
+    private static void WriteCalibration(string folder, Graph graph, List<(string Name, Tensor Tensor)> inputs, List<List<Tensor>> dataInputs)
+    {
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        var random = new Random(17);
+        for (int sample = 0; sample < CalibrationSamples; sample++)
+        {
+            string sampleFolder = Path.Combine(folder, $"sample_{sample:00}");
+            Directory.CreateDirectory(sampleFolder);
+            for (int k = 0; k < graph.Inputs.Count; k++)
+            {
+                int position = inputs.FindIndex(i => i.Name == graph.Inputs[k]);
+                var own = inputs[position].Tensor;
+                var seen = dataInputs.Where(d => position < d.Count).Select(d => d[position]).ToList();
+                Tensor drawn;
+                if (own.Type == ElementType.Float32)
+                {
+                    var values = seen.SelectMany(t => t.AsFloats()).Where(v => !float.IsNaN(v) && !float.IsInfinity(v)).DefaultIfEmpty(0f).ToList();
+                    float min = values.Min(), max = values.Max();
+                    drawn = Tensor.FromFloats(own.Shape, Enumerable.Range(0, own.Length).Select(_ => (float)(min + random.NextDouble() * (max - min))).ToArray());
+                }
+                else
+                {
+                    var candidate = seen[sample % seen.Count];
+                    drawn = candidate.Length == own.Length ? candidate : own;
+                }
+                TensorConverter.WriteTensorFile(drawn, Path.Combine(sampleFolder, $"input_{k}.pb"));
+            }
+        }
     }
 
     private static string? Compare(string name, Tensor expected, Array actual)

@@ -10,7 +10,7 @@ namespace ModelBaker.Core.Compression;
 /// <summary>
 /// Turns a calibrated float plan into an int8 plan (docs/compression.md), step by step: each float step knows its
 /// int8 counterpart (<see cref="FloatKernel.Quantize"/>); float inputs and outputs become int8 tensors with the
-/// parameters of their calibration ranges.
+/// parameters of their calibration ranges. Steps with no int8 form (<see cref="IFloatOnlyKernel"/>) run in float islands.
 /// </summary>
 public static class Int8Quantizer
 {
@@ -29,9 +29,53 @@ public static class Int8Quantizer
         var context = new QuantizationContext(ranges) { ModelWeightScales = weightScales, Target = floatPlan.Header.Target };
         foreach (var pair in fixedParameters) context.Fix(pair.Key, pair.Value);
         var inputs = floatPlan.Inputs.Select(t => Tensor(t, context)).ToList();
-        var kernels = floatPlan.Kernels.Select(k => QuantizeStep((FloatKernel)k, context, fixedParameters.Count > 0)).ToList();
+        var kernels = new List<Kernel>();
+        var steps = floatPlan.Kernels;
+        var inFloat = new HashSet<ArenaSlice>();
+        for (int i = 0; i < steps.Count; i++)
+        {
+            if (steps[i] is not IFloatOnlyKernel)
+            {
+                kernels.Add(QuantizeStep((FloatKernel)steps[i], context, fixedParameters.Count > 0));
+                continue;
+            }
+            int end = i;
+            while (end + 1 < steps.Count && steps[end + 1] is IFloatOnlyKernel) end++;
+            kernels.AddRange(FloatIsland(steps, i, end, floatPlan.Outputs, context, inFloat));
+            i = end;
+        }
         var outputs = floatPlan.Outputs.Select(t => Tensor(t, context)).ToList();
         return new Result(inputs, outputs, kernels, context);
+    }
+
+    /// <summary>
+    /// Steps <paramref name="first"/> … <paramref name="last"/>, all float-only, as one float island (docs/compression.md):
+    /// each float tensor they read that holds no floats yet is dequantized from its int8 form first; the steps run
+    /// unchanged on float tensors; then every float output a later int8 step or the caller reads is quantized with its
+    /// calibrated parameters. Outputs of other types (int64 indices, bool masks) are left as they are. A later island
+    /// reads an earlier one's float outputs directly: <paramref name="inFloat"/> holds every float tensor with floats in it.
+    /// </summary>
+    private static IEnumerable<Kernel> FloatIsland(IReadOnlyList<Kernel> steps, int first, int last, IReadOnlyList<PlanTensor> planOutputs,
+        QuantizationContext context, HashSet<ArenaSlice> inFloat)
+    {
+        var island = new List<Kernel>();
+        for (int i = first; i <= last; i++)
+        {
+            var step = steps[i];
+            foreach (var read in step.Reads.Where(s => s.Type == ElementType.Float32 && inFloat.Add(s)))
+                island.Add(new FloatIslandEntry($"{step.Source}, float island entry", context.Slice(read), read, context.Parameters(read)));
+            island.Add(step);
+            if (step.Output.Type == ElementType.Float32) inFloat.Add(step.Output);
+        }
+        var readLater = new HashSet<ArenaSlice>(steps.Skip(last + 1).Where(k => k is not IFloatOnlyKernel).SelectMany(k => k.Reads)
+            .Concat(planOutputs.Select(t => t.Slice)));
+        for (int i = first; i <= last; i++)
+        {
+            var output = steps[i].Output;
+            if (output.Type == ElementType.Float32 && readLater.Contains(output))
+                island.Add(new FloatIslandExit($"{steps[i].Source}, float island exit", output, context.Slice(output), context.Parameters(output)));
+        }
+        return island;
     }
 
     /// <summary>A step whose own fixed output parameters (Sigmoid's 1/256, …) differ from the QDQ model's is refused, naming it.</summary>

@@ -26,6 +26,8 @@ public static class ErrorCodes
     public const string NonFiniteWeights = "MB1108";
     /// <summary>A tensor, or the generated code, larger than a build on an ordinary machine can take.</summary>
     public const string ModelTooLarge = "MB1109";
+    /// <summary>CodeTarget="NanoFramework" with a step that has no int8 form, which an int8 plan runs in float (a float island).</summary>
+    public const string FloatIslandOnTarget = "MB1135";
 
     // MB12xx — CompressedModel item metadata
     public const string InvalidSparsity = "MB1201";

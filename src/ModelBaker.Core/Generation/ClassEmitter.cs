@@ -201,7 +201,7 @@ public static class ClassEmitter
     {
         code.Line("/// <summary>")
             .Line("/// Runs the model on int8 data: inputs quantized with the Scale and ZeroPoint constants, outputs to be read with")
-            .Line("/// theirs. Integer-only; allocates nothing; thread-safe.")
+            .Line(FloatIslandText(plan) is { } islands ? $"/// theirs. Integer-only but for {islands}; allocates nothing; thread-safe." : "/// theirs. Integer-only; allocates nothing; thread-safe.")
             .Line("/// </summary>")
             .Line("/// <exception cref=\"ArgumentException\">A span's length differs from its length constant.</exception>");
         string parameters = string.Join(", ", inputs.Select(p => $"ReadOnlySpan<sbyte> {p.Name}").Concat(outputs.Select(p => $"Span<sbyte> {p.Name}")));
@@ -212,6 +212,13 @@ public static class ClassEmitter
         code.Line($"Run({RunArguments(plan)});");
         foreach (var p in outputs) code.Line($"{p.Tensor.Slice.Expression()}.CopyTo({p.Name});");
         code.Close().Line();
+    }
+
+    /// <summary>"the 2 steps that run in float (float islands)" when the int8 plan has such steps, else null.</summary>
+    private static string? FloatIslandText(BakedPlan plan)
+    {
+        int steps = plan.Kernels.Count(k => k is IFloatOnlyKernel);
+        return steps == 0 ? null : steps == 1 ? "the step that runs in float (a float island)" : $"the {steps} steps that run in float (float islands)";
     }
 
     /// <summary>The steps, on the arenas Predict and PredictQuantized hand in.</summary>

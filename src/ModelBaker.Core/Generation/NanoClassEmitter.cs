@@ -30,6 +30,7 @@ public static class NanoClassEmitter
         if (plan.Header.Precision != Precision.Int8)
             throw new BakeException(ErrorCodes.ConflictingMetadata,
                 $"{plan.Header.ModelFileName}: CodeTarget=\"NanoFramework\" needs Precision=\"Int8\" (the nanoFramework code is integer-only; microcontrollers often have no FPU). Remove Precision=\"Float32\" or use CodeTarget=\"Net\".");
+        RefuseFloatIslands(plan.Header.ModelFileName, plan.Kernels);
         var unsupported = plan.Kernels.Where(k => k.NanoHelpers == null).ToList();
         if (unsupported.Count > 0)
             throw new BakeException(ErrorCodes.UnsupportedOnTarget,
@@ -41,6 +42,21 @@ public static class NanoClassEmitter
         if (types.Count > 0)
             throw new BakeException(ErrorCodes.UnsupportedOnTarget,
                 $"{plan.Header.ModelFileName}: {string.Join(", ", types.Select(t => $"'{t.Name}'"))} would be float tensors in the nanoFramework code, which is integer-only. Use CodeTarget=\"Net\".");
+    }
+
+    /// <summary>
+    /// MB1135 when a step has no int8 form (<see cref="IFloatOnlyKernel"/>): a .NET int8 plan runs it in float, in a float
+    /// island, but this flavour is integer-only. Named with the reason, before any calibration is spent on the model.
+    /// </summary>
+    public static void RefuseFloatIslands(string modelFileName, IEnumerable<Kernel> kernels)
+    {
+        var floatOnly = kernels.Where(k => k is IFloatOnlyKernel).ToList();
+        if (floatOnly.Count == 0) return;
+        throw new BakeException(ErrorCodes.FloatIslandOnTarget,
+            $"{modelFileName}: {floatOnly.Count} step(s) have no int8 form and would run in float, which the integer-only nanoFramework code cannot: " +
+            string.Join("; ", floatOnly.Select(k => $"{k.Source} ({((IFloatOnlyKernel)k).FloatOnlyReason})")) +
+            ". Use CodeTarget=\"Net\" (its int8 code runs such steps in float, in a float island), or change the model so that these nodes " +
+            "become operators with int8 kernels.");
     }
 
     public static string Emit(BakedPlan plan)

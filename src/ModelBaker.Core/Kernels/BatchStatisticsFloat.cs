@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
-using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Plan;
 
 namespace ModelBaker.Core.Kernels;
@@ -49,13 +48,13 @@ public sealed class BatchStatisticsFloat : FloatKernel, IFloatOnlyKernel
     public float Epsilon { get; }
     public float Momentum { get; }
 
-    public override Kernel Quantize(Quantization.QuantizationContext context) => throw Int8Refusal();
+    /// <summary>No int8 form: the statistics are computed from the input at run time. An int8 plan runs it in a float island.</summary>
+    public override Kernel Quantize(Quantization.QuantizationContext context) =>
+        throw new InvalidOperationException($"Node {Source}: training-mode BatchNormalization runs in a float island of an int8 plan; it has no int8 step.");
 
-    public BakeException Int8Refusal() =>
-        new(ErrorCodes.UnsupportedOperatorUsage,
-            $"Node {Source}: BatchNormalization with training_mode = 1 divides by statistics of the batch computed at run time, " +
-            "which has no int8 kernel. Export the model in evaluation mode (model.eval() in PyTorch) so it uses its running " +
-            "statistics, or set Precision=\"Float32\" to bake it in float.");
+    public string FloatOnlyReason =>
+        "BatchNormalization with training_mode = 1 divides by statistics of the batch computed at run time " +
+        "(export the model in evaluation mode, model.eval() in PyTorch, to fold it into the layer before it)";
 
     public override KernelKind Kind => KernelKind.BatchStatisticsFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

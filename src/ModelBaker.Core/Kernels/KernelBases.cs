@@ -34,6 +34,9 @@ public abstract class FloatKernel : Kernel
     /// </summary>
     public virtual FloatKernel? WithChannelAffine(string source, ArenaSlice output, int[] outputShape, float[] scale, float[] shift) => null;
 
-    /// <summary>The int8 step computing the same thing on quantized tensors (docs/compression.md).</summary>
+    /// <summary>
+    /// The int8 step computing the same thing on quantized tensors (docs/compression.md). Not called for an
+    /// <see cref="IFloatOnlyKernel"/>, which an int8 plan runs in float, in a float island.
+    /// </summary>
     public abstract Kernel Quantize(QuantizationContext context);
 }

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
-using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Plan;
 
 namespace ModelBaker.Core.Kernels;
@@ -48,15 +47,13 @@ public sealed class LayerNormFloat : FloatKernel, IFloatOnlyKernel
 
     /// <summary>
     /// No int8 form: each row's scale is the reciprocal square root of a variance that depends on the data, which a
-    /// per-tensor requantization cannot express. Int8 plans run this step in float (a float island) or refuse it.
+    /// per-tensor requantization cannot express. Int8 plans run this step in float (a float island); the quantizer
+    /// never asks.
     /// </summary>
-    public override Kernel Quantize(Quantization.QuantizationContext context) => throw Int8Refusal();
+    public override Kernel Quantize(Quantization.QuantizationContext context) =>
+        throw new System.InvalidOperationException($"{Source}: LayerNormFloat runs in a float island; it has no int8 form.");
 
-    public BakeException Int8Refusal() =>
-        new(ErrorCodes.UnsupportedOperatorUsage,
-            $"Node {Source}: LayerNormalization has no int8 kernel (it divides each row by the square root of its own variance, " +
-            "which a fixed int8 scale cannot express). Set Precision=\"Float32\" on the CompressedModel item " +
-            "(--precision Float32 on the command line) to bake this model in float.");
+    public string FloatOnlyReason => "LayerNormalization divides each row by the square root of its own variance, which a fixed int8 scale cannot express";
 
     public override KernelKind Kind => KernelKind.LayerNormFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
-using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Plan;
 
 namespace ModelBaker.Core.Kernels;
@@ -39,15 +38,13 @@ public sealed class LrnFloat : FloatKernel, IFloatOnlyKernel
 
     /// <summary>
     /// No int8 form: the scale is a fractional power of a sum that depends on the data, which neither a per-tensor
-    /// requantization nor a 256-entry table of one input can express. Refused rather than approximated.
+    /// requantization nor a 256-entry table of one input can express. An int8 plan runs it in a float island.
     /// </summary>
-    public override Kernel Quantize(Quantization.QuantizationContext context) => throw Int8Refusal();
+    public override Kernel Quantize(Quantization.QuantizationContext context) =>
+        throw new InvalidOperationException($"Node {Source}: LRN runs in a float island of an int8 plan; it has no int8 step.");
 
-    public BakeException Int8Refusal() =>
-        new(ErrorCodes.UnsupportedOperatorUsage,
-            $"Node {Source}: LRN has no int8 kernel (its normalization is a fractional power of a sum over neighbouring channels, " +
-            "which integer-only arithmetic cannot compute exactly). Set Precision=\"Float32\" on the CompressedModel item " +
-            "(--precision Float32 on the command line) to bake this model in float.");
+    public string FloatOnlyReason =>
+        "LRN's normalization is a fractional power of a sum over neighbouring channels, which integer arithmetic cannot compute exactly";
 
     public override KernelKind Kind => KernelKind.LrnFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

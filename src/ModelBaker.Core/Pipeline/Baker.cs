@@ -102,7 +102,8 @@ public static class Baker
         QuantizationContext? quantization = null;
         if (options.Precision == Precision.Int8)
         {
-            if (floatPlan.Kernels.OfType<IFloatOnlyKernel>().FirstOrDefault() is { } floatOnly) throw floatOnly.Int8Refusal();
+            // Before calibrating: integer-only code cannot run a float island (MB1135).
+            if (options.Target == CodeTarget.NanoFramework) NanoClassEmitter.RefuseFloatIslands(header.ModelFileName, floatPlan.Kernels);
             var fixedSlices = qdq?.FixedSlices(lowered.Slices) ?? new Dictionary<ArenaSlice, QuantizationParameters>();
             var ranges = new Dictionary<ArenaSlice, (float Min, float Max)>();
             if (NeedsCalibration(floatPlan, fixedSlices))

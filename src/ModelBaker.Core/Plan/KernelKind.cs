@@ -42,4 +42,7 @@ public enum KernelKind : byte
     LayerNormFloat = 140,
     MatMulFloat = 141,
     MatMulInt8 = 142,
+    // Float islands in int8 plans (docs/compression.md): an int8 tensor into float before a float-only step, and back.
+    FloatIslandEntry = 170,
+    FloatIslandExit = 171,
 }

@@ -22,6 +22,9 @@ public sealed record BakeReport(
     /// <summary>The arena size no placement can beat (MemoryPlanner.LowerBoundBytes): what ArenaBytes is measured against.</summary>
     public int ArenaLowerBoundBytes { get; init; }
 
+    /// <summary>Steps of an int8 plan that run in float, in float islands (docs/compression.md).</summary>
+    public int FloatSteps => Layers.Count(l => l.RunsInFloat != null);
+
     /// <summary>The one line a build prints per model.</summary>
     public string Summary(string className)
     {
@@ -29,6 +32,8 @@ public sealed record BakeReport(
             "ModelBaker: {0} → {1}: {2:N0} B → {3:N0} B ({4:0.0}x smaller), {5}, sparsity {6:0.00}, arena {7:N0} B",
             Model, className, FloatWeightBytes, BakedWeightBytes, BakedWeightBytes == 0 ? 0 : (double)FloatWeightBytes / BakedWeightBytes,
             Precision.ToLowerInvariant(), AchievedSparsity, ArenaBytes));
+        if (FloatSteps > 0)
+            line.Append(FloatSteps == 1 ? ", 1 step runs in float" : $", {FloatSteps} steps run in float");
         if (Validation is { } v)
             line.Append(v.FloatTop1 is { } f && v.BakedTop1 is { } b
                 ? string.Format(CultureInfo.InvariantCulture, ", top-1 {0:0.00}% → {1:0.00}%", f, b)
@@ -50,6 +55,7 @@ public sealed record BakeReport(
         json.Field("arenaBytes", ArenaBytes);
         json.Field("arenaLowerBoundBytes", ArenaLowerBoundBytes);
         json.Field("achievedSparsity", AchievedSparsity);
+        if (FloatSteps > 0) json.Field("floatSteps", FloatSteps);
         json.OpenArray("layers");
         foreach (var layer in Layers)
         {
@@ -62,6 +68,7 @@ public sealed record BakeReport(
             json.Field("bytes", layer.Bytes);
             json.Field("clusters", layer.Clusters);
             json.Field("outputError", layer.OutputError);
+            if (layer.RunsInFloat != null) json.Field("runsInFloat", layer.RunsInFloat);
             json.Close();
         }
         json.CloseArray();
@@ -84,4 +91,8 @@ public sealed record BakeReport(
 /// One step of the baked plan in the report. OutputError is the relative RMS difference between the step's output in
 /// the baked model and in the float model, on the validation (else calibration) inputs.
 /// </summary>
-public sealed record LayerReport(string Name, string Op, long Parameters, double Sparsity, string Encoding, long Bytes, int Clusters, double? OutputError);
+public sealed record LayerReport(string Name, string Op, long Parameters, double Sparsity, string Encoding, long Bytes, int Clusters, double? OutputError)
+{
+    /// <summary>In an int8 plan, why this step runs in float (a float island, docs/compression.md); null for an int8 step.</summary>
+    public string? RunsInFloat { get; init; }
+}

@@ -6,6 +6,7 @@ using ModelBaker.Core.Compression;
 using ModelBaker.Core.Plan;
 using ModelBaker.Core.Quantization;
 using ModelBaker.Core.Interpreter;
+using ModelBaker.Core.Kernels;
 
 namespace ModelBaker.Core.Reporting;
 
@@ -19,8 +20,12 @@ public static class ReportBuilder
         AccuracyResult? validation)
     {
         var errors = inputs != null ? OutputErrors(reference, baked, quantization, inputs) : null;
+        bool int8 = baked.Header.Precision == Options.Precision.Int8;
         var layers = baked.Kernels.Select((k, i) => new LayerReport(k.Source, k.Kind.ToString(), k.Parameters,
-            k.Parameters == 0 ? 0 : (double)k.ZeroParameters / k.Parameters, k.Encoding, k.WeightBytes, k.Clusters, errors?[i])).ToList();
+            k.Parameters == 0 ? 0 : (double)k.ZeroParameters / k.Parameters, k.Encoding, k.WeightBytes, k.Clusters, errors?[i])
+        {
+            RunsInFloat = int8 && k is IFloatOnlyKernel floatOnly ? floatOnly.FloatOnlyReason : null,
+        }).ToList();
         // Against the model as exported: weights structured pruning removed count as pruned, like zeros.
         long parameters = reference.Kernels.Sum(k => (long)k.Parameters);
         long kept = baked.Kernels.Sum(k => (long)k.Parameters - k.ZeroParameters);
@@ -35,7 +40,8 @@ public static class ReportBuilder
     private static double?[] OutputErrors(BakedPlan reference, BakedPlan baked, QuantizationContext? quantization, CalibrationSet inputs)
     {
         int steps = baked.Kernels.Count;
-        if (reference.Kernels.Count != steps) return new double?[steps];
+        var match = ReferenceSteps(baked);
+        if (match.DefaultIfEmpty(-1).Max() + 1 != reference.Kernels.Count) return new double?[steps];
         var difference = new double[steps];
         var magnitude = new double[steps];
         foreach (var sample in inputs.Samples().Take(ErrorSamples))
@@ -49,16 +55,40 @@ public static class ReportBuilder
             PlanInterpreter.RunTensors(baked, sample, (kernel, arena) =>
             {
                 int i = IndexOf(baked, kernel);
+                if (match[i] < 0) return;
                 var actual = Values(kernel.Output, arena, quantization?.ParametersOfInt8(kernel.Output));
-                if (actual.Length != expected[i].Length) difference[i] = double.NaN; // channels removed: no element to compare with
-                for (int j = 0; j < actual.Length && j < expected[i].Length; j++)
+                var want = expected[match[i]];
+                if (actual.Length != want.Length) difference[i] = double.NaN; // channels removed: no element to compare with
+                for (int j = 0; j < actual.Length && j < want.Length; j++)
                 {
-                    difference[i] += (actual[j] - expected[i][j]) * (actual[j] - expected[i][j]);
-                    magnitude[i] += expected[i][j] * expected[i][j];
+                    difference[i] += (actual[j] - want[j]) * (actual[j] - want[j]);
+                    magnitude[i] += want[j] * want[j];
                 }
             });
         }
-        return Enumerable.Range(0, steps).Select(i => double.IsNaN(difference[i]) ? null : (double?)(magnitude[i] == 0 ? Math.Sqrt(difference[i]) : Math.Sqrt(difference[i] / magnitude[i]))).ToArray();
+        return Enumerable.Range(0, steps).Select(i => match[i] < 0 || double.IsNaN(difference[i]) ? null : (double?)(magnitude[i] == 0 ? Math.Sqrt(difference[i]) : Math.Sqrt(difference[i] / magnitude[i]))).ToArray();
+    }
+
+    /// <summary>
+    /// The reference step whose output each baked step's is compared with: one for one, except around float islands,
+    /// whose entries have none (−1: their output is the input of the float step) and whose exits share the float step's.
+    /// </summary>
+    private static int[] ReferenceSteps(BakedPlan baked)
+    {
+        var match = new int[baked.Kernels.Count];
+        var byOutput = new Dictionary<ArenaSlice, int>();
+        int next = 0;
+        for (int i = 0; i < match.Length; i++)
+        {
+            var kernel = baked.Kernels[i];
+            match[i] = kernel switch
+            {
+                FloatIslandEntry => -1,
+                FloatIslandExit exit => byOutput.TryGetValue(exit.Input, out int step) ? step : -1,
+                _ => byOutput[kernel.Output] = next++,
+            };
+        }
+        return match;
     }
 
     private static int IndexOf(BakedPlan plan, Kernel kernel)

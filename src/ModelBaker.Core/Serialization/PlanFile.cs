@@ -120,6 +120,8 @@ public static class PlanFile
             KernelKind.IntegerConv => IntegerConv.Read(r, source),
             KernelKind.IntegerMatMul => IntegerMatMul.Read(r, source),
             KernelKind.Requantization => Requantization.Read(r, source),
+            KernelKind.FloatIslandEntry => FloatIslandEntry.Read(r, source),
+            KernelKind.FloatIslandExit => FloatIslandExit.Read(r, source),
             _ => throw new PlanFormatException($"unknown kernel tag {(byte)kind}"),
         };
     }

@@ -39,10 +39,16 @@ public sealed class BatchNormalizationTrainingTests
     }
 
     [Fact]
-    public void An_int8_bake_is_refused_with_the_fix()
+    public void An_int8_bake_runs_the_statistics_in_a_float_island()
     {
-        var error = Assert.Throws<BakeException>(() => Baker.Bake(Build(), "0", new BakeOptions("bn.onnx", "Bn", "Tests"), new RecordingLog()));
-        Assert.Equal(ErrorCodes.UnsupportedOperatorUsage, error.Code);
-        Assert.Contains("model.eval()", error.Message);
+        var plan = Baker.Bake(Build(), "0", new BakeOptions("bn.onnx", "Bn", "Tests"), new RecordingLog());
+        Assert.Equal(Precision.Int8, plan.Header.Precision);
+        // One entry for x, the three statistics steps in float, one exit per output.
+        Assert.Equal(new[] { KernelKind.FloatIslandEntry, KernelKind.BatchStatisticsFloat, KernelKind.BatchStatisticsFloat, KernelKind.BatchStatisticsFloat,
+            KernelKind.FloatIslandExit, KernelKind.FloatIslandExit, KernelKind.FloatIslandExit }, plan.Kernels.Select(k => k.Kind));
+        var nano = Assert.Throws<BakeException>(() => Baker.Bake(Build(), "0",
+            new BakeOptions("bn.onnx", "Bn", "Tests") { Target = CodeTarget.NanoFramework }, new RecordingLog()));
+        Assert.Equal(ErrorCodes.FloatIslandOnTarget, nano.Code);
+        Assert.Contains("model.eval()", nano.Message);
     }
 }

@@ -12,7 +12,7 @@ using ModelBaker.Core.Options;
 
 namespace ModelBaker.Tests.Operators;
 
-/// <summary>LRN: shape rules, the float reference against ONNX Runtime, the LrnFloat step against the reference, and int8 refused.</summary>
+/// <summary>LRN: shape rules, the float reference against ONNX Runtime, the LrnFloat step against the reference, int8 in a float island.</summary>
 public sealed class LrnTests
 {
     private static Graph LrnGraph(int[] x, Attribute[] attributes) =>
@@ -92,12 +92,15 @@ public sealed class LrnTests
     }
 
     [Fact]
-    public void int8_is_refused_with_the_float_precision_as_the_fix()
+    public void int8_runs_it_in_a_float_island_and_nanoFramework_refuses_it()
     {
+        var plan = Baker.Bake(LrnGraph(new[] { 1, 4, 3, 3 }, new[] { Int("size", 3) }), "test",
+            new BakeOptions("lrn.onnx", "Lrn", "Tests") { Precision = Precision.Int8 }, new RecordingLog());
+        Assert.Equal(new[] { KernelKind.FloatIslandEntry, KernelKind.LrnFloat, KernelKind.FloatIslandExit }, plan.Kernels.Select(k => k.Kind));
         var e = Assert.Throws<BakeException>(() => Baker.Bake(LrnGraph(new[] { 1, 4, 3, 3 }, new[] { Int("size", 3) }), "test",
-            new BakeOptions("lrn.onnx", "Lrn", "Tests") { Precision = Precision.Int8 }, new RecordingLog()));
-        Assert.Equal(ErrorCodes.UnsupportedOperatorUsage, e.Code);
+            new BakeOptions("lrn.onnx", "Lrn", "Tests") { Precision = Precision.Int8, Target = CodeTarget.NanoFramework }, new RecordingLog()));
+        Assert.Equal(ErrorCodes.FloatIslandOnTarget, e.Code);
         Assert.Contains("LRN_0", e.Message);
-        Assert.Contains("Precision=\"Float32\"", e.Message);
+        Assert.Contains("CodeTarget=\"Net\"", e.Message);
     }
 }

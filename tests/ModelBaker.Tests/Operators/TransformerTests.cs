@@ -199,13 +199,12 @@ public sealed class TransformerTests
     }
 
     [Fact]
-    public void LayerNormFloat_says_it_has_no_int8_form()
+    public void LayerNormFloat_says_why_it_runs_in_float()
     {
         var slice = new ArenaSlice("x", ElementType.Float32, 4);
-        var refusal = ((IFloatOnlyKernel)new LayerNormFloat("'n' (LayerNormalization)", slice, slice, 1, 4, new float[4], new float[0], 1e-5f,
-            LayerNormResult.Normalized)).Int8Refusal();
-        Assert.Equal(ErrorCodes.UnsupportedOperatorUsage, refusal.Code);
-        Assert.Contains("'n' (LayerNormalization)", refusal.Message);
+        var step = new LayerNormFloat("'n' (LayerNormalization)", slice, slice, 1, 4, new float[4], new float[0], 1e-5f, LayerNormResult.Normalized);
+        Assert.Equal("LayerNormalization divides each row by the square root of its own variance, which a fixed int8 scale cannot express",
+            ((IFloatOnlyKernel)step).FloatOnlyReason);
     }
 
     // ---- Int8 attention scores: MatMul of two run-time int8 tensors
