@@ -26,6 +26,8 @@ public static class ErrorCodes
     public const string NonFiniteWeights = "MB1108";
     /// <summary>A tensor, or the generated code, larger than a build on an ordinary machine can take.</summary>
     public const string ModelTooLarge = "MB1109";
+    /// <summary>An int8 comparison or Where whose float operands are not tensors of one quantization (scale and zero point).</summary>
+    public const string Int8OperandsOfTwoScales = "MB1130";
 
     // MB12xx — CompressedModel item metadata
     public const string InvalidSparsity = "MB1201";

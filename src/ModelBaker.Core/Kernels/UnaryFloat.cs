@@ -33,6 +33,12 @@ public enum UnaryFunction
     Abs = 12,
     /// <summary>min(max(x, alpha), beta): Clip that could not be fused into the step before it.</summary>
     Clip = 13,
+    Floor = 14,
+    Ceil = 15,
+    /// <summary>To the nearest integer, halves to even (ONNX Round).</summary>
+    Round = 16,
+    /// <summary>−1, 0 or 1 (NaN stays NaN).</summary>
+    Sign = 17,
 }
 
 /// <summary>output[i] = f(input[i]) for a function that could not be fused into the layer before it.</summary>
@@ -87,7 +93,8 @@ public sealed class UnaryFloat : FloatKernel, IDifferentiable
 
     /// <summary>
     /// One element: 0 Relu, 1 Sigmoid, 2 Tanh, 3 LeakyRelu, 4 HardSigmoid, 5 HardSwish, 6 Elu, 7 Selu, 8 Softplus,
-    /// 9 Exp, 10 Sqrt, 11 Neg, 12 Abs, 13 Clip. Transcendentals in double, rounded once to float.
+    /// 9 Exp, 10 Sqrt, 11 Neg, 12 Abs, 13 Clip, 14 Floor, 15 Ceil, 16 Round (halves to even), 17 Sign.
+    /// Transcendentals in double, rounded once to float.
     /// </summary>
     public static float Apply(int function, float alpha, float beta, float x)
     {
@@ -106,7 +113,11 @@ public sealed class UnaryFloat : FloatKernel, IDifferentiable
             case 10: return (float)Math.Sqrt(x);
             case 11: return -x;
             case 12: return x < 0f ? -x : x;
-            default: { float y = x < alpha ? alpha : x; return y > beta ? beta : y; }
+            case 13: { float y = x < alpha ? alpha : x; return y > beta ? beta : y; }
+            case 14: return (float)Math.Floor(x);
+            case 15: return (float)Math.Ceiling(x);
+            case 16: return (float)Math.Round(x, MidpointRounding.ToEven);
+            default: return x > 0f ? 1f : x < 0f ? -1f : x;
         }
     }
     // </emit>
@@ -155,6 +166,7 @@ public sealed class UnaryFloat : FloatKernel, IDifferentiable
                 UnaryFunction.Neg => -1,
                 UnaryFunction.Abs => x > 0 ? 1 : x < 0 ? -1 : 0,
                 UnaryFunction.Clip => x > alpha && x < beta ? 1 : 0,
+                UnaryFunction.Floor or UnaryFunction.Ceil or UnaryFunction.Round or UnaryFunction.Sign => 0, // steps: flat almost everywhere
                 _ => throw new InvalidOperationException($"No gradient for {Function}."),
             };
             inputGradient[i] += slope * gradient[i];

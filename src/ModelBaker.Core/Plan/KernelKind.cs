@@ -39,4 +39,11 @@ public enum KernelKind : byte
     Requantization = 34,
     MaxPoolIndices = 43,
     BatchStatisticsFloat = 44,
+    Predicate = 150,
+    Select = 151,
+    TopKIndices = 152,
+    OneHot = 153,
+    GatherIndexed = 154,
+    ArgMinFloat = 155,
+    ArgMinInt8 = 156,
 }
