@@ -39,6 +39,8 @@ public enum UnaryFunction
     Round = 16,
     /// <summary>−1, 0 or 1 (NaN stays NaN).</summary>
     Sign = 17,
+    /// <summary>x to the power alpha (Pow with a constant scalar exponent).</summary>
+    Pow = 18,
 }
 
 /// <summary>output[i] = f(input[i]) for a function that could not be fused into the layer before it.</summary>
@@ -93,7 +95,7 @@ public sealed class UnaryFloat : FloatKernel, IDifferentiable
 
     /// <summary>
     /// One element: 0 Relu, 1 Sigmoid, 2 Tanh, 3 LeakyRelu, 4 HardSigmoid, 5 HardSwish, 6 Elu, 7 Selu, 8 Softplus,
-    /// 9 Exp, 10 Sqrt, 11 Neg, 12 Abs, 13 Clip, 14 Floor, 15 Ceil, 16 Round (halves to even), 17 Sign.
+    /// 9 Exp, 10 Sqrt, 11 Neg, 12 Abs, 13 Clip, 14 Floor, 15 Ceil, 16 Round (halves to even), 17 Sign, 18 Pow (x^alpha).
     /// Transcendentals in double, rounded once to float.
     /// </summary>
     public static float Apply(int function, float alpha, float beta, float x)
@@ -117,7 +119,8 @@ public sealed class UnaryFloat : FloatKernel, IDifferentiable
             case 14: return (float)Math.Floor(x);
             case 15: return (float)Math.Ceiling(x);
             case 16: return (float)Math.Round(x, MidpointRounding.ToEven);
-            default: return x > 0f ? 1f : x < 0f ? -1f : x;
+            case 17: return x > 0f ? 1f : x < 0f ? -1f : x;
+            default: return (float)Math.Pow(x, alpha);
         }
     }
     // </emit>
@@ -166,6 +169,7 @@ public sealed class UnaryFloat : FloatKernel, IDifferentiable
                 UnaryFunction.Neg => -1,
                 UnaryFunction.Abs => x > 0 ? 1 : x < 0 ? -1 : 0,
                 UnaryFunction.Clip => x > alpha && x < beta ? 1 : 0,
+                UnaryFunction.Pow => alpha * Math.Pow(x, alpha - 1),
                 UnaryFunction.Floor or UnaryFunction.Ceil or UnaryFunction.Round or UnaryFunction.Sign => 0, // steps: flat almost everywhere
                 _ => throw new InvalidOperationException($"No gradient for {Function}."),
             };

@@ -9,7 +9,9 @@ namespace ModelBaker.Core.Operators;
 /// <summary>
 /// Z = X to the power Y with numpy broadcasting; the output has X's type. Y may have another type: on a float X it is
 /// converted to float; on an integer X a float Y makes the power in float, truncated back to X's type (as ONNX Runtime
-/// casts std::pow), an integer Y is converted to X's type and the power is exact, wrapping like numpy.
+/// casts std::pow), an integer Y is converted to X's type and the power is exact, wrapping like numpy. A float X to a
+/// constant scalar power is an element-wise function step (a 256-entry table in int8 plans); other float powers have
+/// no int8 form (MB1104).
 /// </summary>
 public sealed class Pow : IOperator
 {
@@ -42,6 +44,14 @@ public sealed class Pow : IOperator
         string output = node.Outputs[0];
         var xType = context.Graph[node.Inputs[0]].Type;
         var type = ComputeType(xType, context.Graph[node.Inputs[1]].Type);
+        var exponent = context.Graph[node.Inputs[1]];
+        if (xType == ElementType.Float32 && exponent.IsConstant && exponent.Constant!.Length == 1
+            && ShapeMath.Length(context.Shape(output)) == ShapeMath.Length(context.Shape(node.Inputs[0])))
+        {
+            context.Add(new UnaryFloat(node.Describe(), UnaryFunction.Pow, context.Slice(node.Inputs[0]), context.Slice(output),
+                alpha: exponent.Constant.AsFloats()[0]));
+            return;
+        }
         var x = Source(node, context, node.Inputs[0], type);
         var y = Source(node, context, node.Inputs[1], type);
         var result = xType == type ? context.Slice(output) : KernelEvaluation.Temporary(context, output, type, "power");

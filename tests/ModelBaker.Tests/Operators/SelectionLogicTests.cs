@@ -293,6 +293,7 @@ public sealed class SelectionLogicTests
             .Input("x", 2, 4).Input("n", ElementType.Int64, 4).Input("e", ElementType.Int32, 4)
             .Constant("axes", T.I(T.S(1), 1))
             .Constant("divisor", T.I(T.S(), -3))
+            .Constant("half", T.F(T.S(1), 0.5f))
             .Node("Round", new[] { "x" }, new[] { "rounded" })
             .Node("Floor", new[] { "x" }, new[] { "floor" })
             .Node("Ceil", new[] { "floor" }, new[] { "ceil" })
@@ -301,11 +302,12 @@ public sealed class SelectionLogicTests
             .Node("Mod", new[] { "x", "rounded" }, new[] { "remainder" }, Int("fmod", 1))
             .Node("Mod", new[] { "n", "divisor" }, new[] { "modulo" })
             .Node("Pow", new[] { "n", "e" }, new[] { "integerPower" })
+            .Node("Pow", new[] { "x", "half" }, new[] { "root" })
             .Node("ReduceSum", new[] { "power", "axes" }, new[] { "sum" }, Int("keepdims", 0))
             .Node("ArgMin", new[] { "x" }, new[] { "argmin" }, Int("axis", 1))
             .Node("ArgMax", new[] { "modulo" }, new[] { "argmax" })
             .Node("Add", new[] { "sign", "ceil" }, new[] { "signed" })
-            .Output("rounded", "signed", "remainder", "modulo", "integerPower", "sum", "argmin", "argmax")
+            .Output("rounded", "signed", "remainder", "modulo", "integerPower", "root", "sum", "argmin", "argmax")
             .Graph;
         AssertBakedEqualsReference(Build, new Dictionary<string, Tensor>
         {
@@ -376,7 +378,9 @@ public sealed class SelectionLogicTests
             .Node("ReduceSum", new[] { "kept", "axes" }, new[] { "sum" })
             .Node("ArgMin", new[] { "x" }, new[] { "argmin" }, Int("axis", 1))
             .Node("TopK", new[] { "n", "k" }, new[] { "values", "indices" })
-            .Output("sum", "argmin", "values", "indices")
+            .Constant("two", T.I(T.S(), 2))
+            .Node("Pow", new[] { "x", "two" }, new[] { "square" })
+            .Output("sum", "argmin", "values", "indices", "square")
             .Graph;
         var plan = BakeInt8(graph, folder, 6);
         var x = new float[] { 0.5f, -1.5f, 1.25f, -0.25f, 1.75f, -1f };
@@ -387,6 +391,8 @@ public sealed class SelectionLogicTests
         var values = (float[])outputs[2];
         Assert.InRange(values[0], 1.5f - 0.03f, 1.5f + 0.03f);
         Assert.InRange(values[1], 1f - 0.03f, 1f + 0.03f);
+        var square = (float[])outputs[4]; // a 256-entry table of x²: within an input and an output step
+        for (int i = 0; i < x.Length; i++) Assert.InRange(square[i], x[i] * x[i] - 0.1f, x[i] * x[i] + 0.1f);
     }
 
     [Fact]
