@@ -396,6 +396,30 @@ public sealed class SelectionLogicTests
     }
 
     [Fact]
+    public void Int8_plans_gather_and_one_hot_by_computed_indices()
+    {
+        using var folder = new TempFolder();
+        var graph = new GraphBuilder(11).Input("x", 1, 4)
+            .Constant("table", T.F(T.S(4), -1.5f, 0.25f, 2f, 1f))
+            .Constant("depth", T.I(T.S(), 4))
+            .Constant("values", T.F(T.S(2), 0f, 3f))
+            .Node("ArgMax", new[] { "x" }, new[] { "best" }, Int("axis", 1), Int("keepdims", 0))
+            .Node("Gather", new[] { "table", "best" }, new[] { "looked" })
+            .Node("GatherElements", new[] { "x", "best2" }, new[] { "picked" }, Int("axis", 1))
+            .Node("Unsqueeze", new[] { "best" }, new[] { "best2" }, Ints("axes", 1))
+            .Node("OneHot", new[] { "best", "depth", "values" }, new[] { "hot" })
+            .Output("looked", "picked", "hot")
+            .Graph;
+        // Nodes in topological order: Unsqueeze before GatherElements.
+        (graph.Nodes[2], graph.Nodes[3]) = (graph.Nodes[3], graph.Nodes[2]);
+        var plan = BakeInt8(graph, folder, 4);
+        var outputs = PlanInterpreter.RunTensors(plan, new Array[] { new float[] { 0.5f, -1f, 1.5f, 1f } });
+        Assert.InRange(((float[])outputs[0])[0], 2f - 0.02f, 2f + 0.02f);
+        Assert.InRange(((float[])outputs[1])[0], 1.5f - 0.02f, 1.5f + 0.02f);
+        Assert.Equal(new float[] { 0, 0, 3, 0 }, (float[])outputs[2]);
+    }
+
+    [Fact]
     public void Int8_comparison_with_a_constant_is_refused_with_MB1130()
     {
         using var folder = new TempFolder();
