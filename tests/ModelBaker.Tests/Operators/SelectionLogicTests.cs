@@ -420,11 +420,34 @@ public sealed class SelectionLogicTests
     }
 
     [Fact]
-    public void Int8_comparison_with_a_constant_is_refused_with_MB1130()
+    public void Int8_plans_compare_a_tensor_with_constants_through_integer_thresholds()
     {
         using var folder = new TempFolder();
-        var graph = new GraphBuilder().Input("x", 1, 4).Constant("c", T.F(T.S(), 0.3f))
-            .Node("Less", new[] { "x", "c" }, new[] { "y" }).Output("y").Graph;
+        var graph = new GraphBuilder().Input("x", 1, 4)
+            .Constant("c", T.F(T.S(), 0.3f))
+            .Constant("zero", T.F(T.S(), 0f))
+            .Constant("limits", T.F(T.S(4), float.NegativeInfinity, float.NaN, 0.4f, float.PositiveInfinity))
+            .Node("Less", new[] { "x", "c" }, new[] { "below" })
+            .Node("GreaterOrEqual", new[] { "c", "x" }, new[] { "atMost" })
+            .Node("Equal", new[] { "x", "zero" }, new[] { "isZero" })
+            .Node("Greater", new[] { "x", "limits" }, new[] { "above" })
+            .Output("below", "atMost", "isZero", "above")
+            .Graph;
+        var plan = BakeInt8(graph, folder, 4);
+        var outputs = PlanInterpreter.RunTensors(plan, new Array[] { new float[] { -1f, 0f, 0.5f, 1.5f } });
+        Assert.Equal(new[] { true, true, false, false }, (bool[])outputs[0]);
+        Assert.Equal(new[] { true, true, false, false }, (bool[])outputs[1]);
+        Assert.Equal(new[] { false, true, false, false }, (bool[])outputs[2]);
+        Assert.Equal(new[] { true, false, true, false }, (bool[])outputs[3]);
+    }
+
+    [Fact]
+    public void Int8_comparison_of_tensors_with_different_scales_is_refused_with_MB1130()
+    {
+        using var folder = new TempFolder();
+        var graph = new GraphBuilder().Input("x", 1, 4)
+            .Node("Relu", new[] { "x" }, new[] { "r" })
+            .Node("Less", new[] { "x", "r" }, new[] { "y" }).Output("y").Graph;
         var e = Assert.Throws<BakeException>(() => BakeInt8(graph, folder, 4));
         Assert.Equal(ErrorCodes.Int8OperandsOfTwoScales, e.Code);
         Assert.Contains("Precision=\"Float32\"", e.Message);
