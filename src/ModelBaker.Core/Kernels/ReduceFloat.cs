@@ -80,12 +80,7 @@ public sealed class ReduceFloat : FloatKernel
     {
         for (int o = 0; o < output.Length; o++)
         {
-            int start = 0, rest = o;
-            for (int d = keptShape.Length - 1; d >= 0; d--)
-            {
-                start += rest % keptShape[d] * keptStrides[d];
-                rest /= keptShape[d];
-            }
+            int start = ReductionStart(o, keptShape, keptStrides);
             if (operation != 1)
             {
                 float sum = 0f;
