@@ -28,6 +28,8 @@ public static class ErrorCodes
     public const string ModelTooLarge = "MB1109";
     /// <summary>CodeTarget="NanoFramework" with a step that has no int8 form, which an int8 plan runs in float (a float island).</summary>
     public const string FloatIslandOnTarget = "MB1135";
+    /// <summary>An int8 comparison or Where whose float operands are not tensors of one quantization (scale and zero point).</summary>
+    public const string Int8OperandsOfTwoScales = "MB1130";
 
     // MB12xx — CompressedModel item metadata
     public const string InvalidSparsity = "MB1201";

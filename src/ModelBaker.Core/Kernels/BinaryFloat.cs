@@ -55,7 +55,8 @@ public sealed class BinaryFloat : FloatKernel, IDifferentiable
     // <emit>
     /// <summary>
     /// Float element-wise operation with broadcasting (strides are 0 along broadcast dimensions), then a clamp:
-    /// 0 Add, 1 Sub, 2 Mul, 3 Div, 4 Max, 5 Min, 6 PRelu (b is the slope).
+    /// 0 Add, 1 Sub, 2 Mul, 3 Div, 4 Max, 5 Min, 6 PRelu (b is the slope), 7 Mod (the divisor's sign), 8 FMod (the
+    /// dividend's sign), 9 Pow.
     /// </summary>
     public static void Binary(int operation, ReadOnlySpan<float> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<float> b, ReadOnlySpan<int> bStrides,
         ReadOnlySpan<int> shape, float activationMin, float activationMax, Span<float> output)
@@ -86,7 +87,10 @@ public sealed class BinaryFloat : FloatKernel, IDifferentiable
             case 3: return x / y;
             case 4: return x >= y || float.IsNaN(x) ? x : y;
             case 5: return x <= y || float.IsNaN(x) ? x : y;
-            default: return x >= 0f ? x : x * y;
+            case 6: return x >= 0f ? x : x * y;
+            case 7: { float r = x % y; return r != 0f && (r < 0f) != (y < 0f) ? r + y : r; }
+            case 8: return x % y;
+            default: return (float)Math.Pow(x, y);
         }
     }
     // </emit>

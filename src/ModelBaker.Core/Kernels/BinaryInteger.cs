@@ -83,7 +83,11 @@ public sealed class BinaryInteger : FloatKernel
         operand.Constant != null ? operand.Constant.Select(narrow).ToArray() : arena.Of<T>(operand.Slice!);
 
     // <emit>
-    /// <summary>One integer element: 0 Add, 1 Sub, 2 Mul, 3 Div (truncating; x / 0 = 0), 4 Max, 5 Min, 6 PRelu.</summary>
+    /// <summary>
+    /// One integer element: 0 Add, 1 Sub, 2 Mul, 3 Div (truncating; x / 0 = 0), 4 Max, 5 Min, 6 PRelu, 7 Mod (the
+    /// divisor's sign; x mod 0 = 0), 8 FMod (the dividend's sign; x fmod 0 = 0), 9 Pow (wrapping; a negative exponent
+    /// gives the truncated real power: 0 unless x is 1 or −1).
+    /// </summary>
     public static long IntegerApply(int operation, long x, long y)
     {
         switch (operation)
@@ -94,8 +98,21 @@ public sealed class BinaryInteger : FloatKernel
             case 3: return y == 0 ? 0 : y == -1 ? unchecked(-x) : x / y;
             case 4: return x > y ? x : y;
             case 5: return x < y ? x : y;
-            default: return x >= 0 ? x : unchecked(x * y);
+            case 6: return x >= 0 ? x : unchecked(x * y);
+            case 7: { long r = y == 0 || y == -1 ? 0 : x % y; return r != 0 && (r < 0) != (y < 0) ? r + y : r; }
+            case 8: return y == 0 || y == -1 ? 0 : x % y;
+            default: return IntegerPower(x, y);
         }
+    }
+
+    /// <summary>x to the power y by repeated squaring, wrapping like numpy.</summary>
+    public static long IntegerPower(long x, long y)
+    {
+        if (y < 0) return x == 1 ? 1 : x == -1 ? ((y & 1) == 0 ? 1 : -1) : 0;
+        long result = 1;
+        for (; y > 0; y >>= 1, x = unchecked(x * x))
+            if ((y & 1) != 0) result = unchecked(result * x);
+        return result;
     }
 
     /// <summary>The flat index broadcasting reads for output element <paramref name="i"/> (strides 0 along broadcast dimensions).</summary>

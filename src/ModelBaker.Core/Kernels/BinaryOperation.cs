@@ -14,4 +14,10 @@ public enum BinaryOperation
     Min = 5,
     /// <summary>a ≥ 0 ? a : a · b (b is the slope).</summary>
     PRelu = 6,
+    /// <summary>Remainder with the divisor's sign (ONNX Mod with fmod=0, Python's %; integers).</summary>
+    Mod = 7,
+    /// <summary>Remainder with the dividend's sign (ONNX Mod with fmod=1, C's fmod).</summary>
+    FMod = 8,
+    /// <summary>a to the power b.</summary>
+    Pow = 9,
 }

@@ -6,10 +6,10 @@ using ModelBaker.Core.Plan;
 namespace ModelBaker.Core.Kernels;
 
 /// <summary>The reductions of the Reduce* kernels. Numbers are stored in plans.</summary>
-public enum ReduceOperation { Mean = 0, Max = 1 }
+public enum ReduceOperation { Mean = 0, Max = 1, Sum = 2, SumSquare = 3 }
 
 /// <summary>
-/// Float ReduceMean or ReduceMax over any set of axes. Output element o (row-major over the kept dimensions)
+/// ReduceMean, ReduceMax, ReduceSum or ReduceSumSquare over any set of axes, of floats (and, for sums, int32 or int64, wrapping). Output element o (row-major over the kept dimensions)
 /// reduces input[base(o) + offset] for every offset of <see cref="ReducedOffsets"/>, where base(o) walks the kept
 /// dimensions with the input's strides: both precomputed at bake time, so the loop needs no scratch memory.
 /// </summary>
@@ -54,34 +54,42 @@ public sealed class ReduceFloat : FloatKernel
         return (keptShape.ToArray(), keptStrides.ToArray(), offsets.ToArray());
     }
 
-    public override Kernel Quantize(Quantization.QuantizationContext context) => ReduceInt8.From(this, context);
+    /// <summary>Integer sums stay as they are in int8 plans.</summary>
+    public override Kernel Quantize(Quantization.QuantizationContext context) =>
+        Input.Type == Ir.ElementType.Float32 ? ReduceInt8.From(this, context) : this;
 
     public override KernelKind Kind => KernelKind.ReduceFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
     public override int WeightBytes => 4 * (KeptShape.Length + KeptStrides.Length + ReducedOffsets.Length);
     public override IEnumerable<string> Helpers => new[] { nameof(ReduceFloat) };
 
-    public override void Run(PlanArena arena) =>
-        Reduce((int)Operation, arena.Floats(Input), KeptShape, KeptStrides, ReducedOffsets, arena.Floats(Output));
+    public override void Run(PlanArena arena)
+    {
+        switch (Input.Type)
+        {
+            case Ir.ElementType.Float32: Reduce((int)Operation, arena.Floats(Input), KeptShape, KeptStrides, ReducedOffsets, arena.Floats(Output)); break;
+            case Ir.ElementType.Int32: Sum(arena.Of<int>(Input), KeptShape, KeptStrides, ReducedOffsets, arena.Of<int>(Output)); break;
+            default: Sum(arena.Of<long>(Input), KeptShape, KeptStrides, ReducedOffsets, arena.Of<long>(Output)); break;
+        }
+    }
 
     // <emit>
-    /// <summary>Float reduction of each output element's input elements: 0 mean, 1 max.</summary>
+    /// <summary>Float reduction of each output element's input elements: 0 mean, 1 max, 2 sum, 3 sum of squares.</summary>
     public static void Reduce(int operation, ReadOnlySpan<float> input, ReadOnlySpan<int> keptShape, ReadOnlySpan<int> keptStrides,
         ReadOnlySpan<int> reducedOffsets, Span<float> output)
     {
         for (int o = 0; o < output.Length; o++)
         {
-            int start = 0, rest = o;
-            for (int d = keptShape.Length - 1; d >= 0; d--)
-            {
-                start += rest % keptShape[d] * keptStrides[d];
-                rest /= keptShape[d];
-            }
-            if (operation == 0)
+            int start = ReductionStart(o, keptShape, keptStrides);
+            if (operation != 1)
             {
                 float sum = 0f;
-                for (int k = 0; k < reducedOffsets.Length; k++) sum += input[start + reducedOffsets[k]];
-                output[o] = sum / reducedOffsets.Length;
+                for (int k = 0; k < reducedOffsets.Length; k++)
+                {
+                    float x = input[start + reducedOffsets[k]];
+                    sum += operation == 3 ? x * x : x;
+                }
+                output[o] = operation == 0 ? sum / reducedOffsets.Length : sum;
             }
             else
             {
@@ -96,6 +104,41 @@ public sealed class ReduceFloat : FloatKernel
             }
         }
     }
+
+    /// <summary>The start of output element <paramref name="o"/>'s elements in the input.</summary>
+    public static int ReductionStart(int o, ReadOnlySpan<int> keptShape, ReadOnlySpan<int> keptStrides)
+    {
+        int start = 0;
+        for (int d = keptShape.Length - 1; d >= 0; d--)
+        {
+            start += o % keptShape[d] * keptStrides[d];
+            o /= keptShape[d];
+        }
+        return start;
+    }
+
+    /// <summary>Int32 sum of each output element's input elements, wrapping like numpy.</summary>
+    public static void Sum(ReadOnlySpan<int> input, ReadOnlySpan<int> keptShape, ReadOnlySpan<int> keptStrides, ReadOnlySpan<int> reducedOffsets, Span<int> output)
+    {
+        for (int o = 0; o < output.Length; o++)
+        {
+            int start = ReductionStart(o, keptShape, keptStrides), sum = 0;
+            for (int k = 0; k < reducedOffsets.Length; k++) sum = unchecked(sum + input[start + reducedOffsets[k]]);
+            output[o] = sum;
+        }
+    }
+
+    /// <summary>Int64 sum of each output element's input elements, wrapping like numpy.</summary>
+    public static void Sum(ReadOnlySpan<long> input, ReadOnlySpan<int> keptShape, ReadOnlySpan<int> keptStrides, ReadOnlySpan<int> reducedOffsets, Span<long> output)
+    {
+        for (int o = 0; o < output.Length; o++)
+        {
+            int start = ReductionStart(o, keptShape, keptStrides);
+            long sum = 0;
+            for (int k = 0; k < reducedOffsets.Length; k++) sum = unchecked(sum + input[start + reducedOffsets[k]]);
+            output[o] = sum;
+        }
+    }
     // </emit>
 
     public override void WritePayload(PlanBinaryWriter w)
@@ -106,8 +149,9 @@ public sealed class ReduceFloat : FloatKernel
     public static ReduceFloat Read(PlanBinaryReader r, string source) =>
         new(source, (ReduceOperation)r.Byte(), r.Ints(), r.Ints(), r.Ints(), r.Slice(), r.Slice());
 
-    public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"Reduce({(int)Operation} /* {Operation} */, {Input.Expression(code)}, {name}KeptShape, {name}KeptStrides, {name}ReducedOffsets, {Output.Expression(code)});");
+    public override void EmitCall(CodeWriter code, string name) => code.Line(Input.Type != Ir.ElementType.Float32
+        ? $"Sum({Input.Expression(code)}, {name}KeptShape, {name}KeptStrides, {name}ReducedOffsets, {Output.Expression(code)});"
+        : $"Reduce({(int)Operation} /* {Operation} */, {Input.Expression(code)}, {name}KeptShape, {name}KeptStrides, {name}ReducedOffsets, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name)
     {

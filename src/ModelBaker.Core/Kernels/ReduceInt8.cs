@@ -8,8 +8,9 @@ using ModelBaker.Core.Quantization;
 namespace ModelBaker.Core.Kernels;
 
 /// <summary>
-/// Int8 ReduceMean or ReduceMax, laid out as <see cref="ReduceFloat"/>. Mean: Σ (q − input zero point) in int32,
-/// requantized by input scale / (count · output scale). Max: the largest q — quantization is monotonic, so the
+/// Int8 ReduceMean, ReduceSum, ReduceSumSquare or ReduceMax, laid out as <see cref="ReduceFloat"/>. Mean: Σ (q − input zero point) in int32,
+/// requantized by input scale / (count · output scale); Sum the same without the count; SumSquare Σ (q − zero point)² by
+/// input scale² / output scale. Max: the largest q — quantization is monotonic, so the
 /// output shares the input's scale and zero point and the step is exact.
 /// </summary>
 public sealed class ReduceInt8 : Int8Kernel
@@ -52,7 +53,12 @@ public sealed class ReduceInt8 : Int8Kernel
         else
         {
             output = q.Parameters(reduce.Output);
-            (multiplier, shift) = QuantizeMultiplier(input.Scale / (Math.Max(1, reduce.ReducedOffsets.Length) * output.Scale));
+            int count = reduce.Operation == ReduceOperation.Mean ? Math.Max(1, reduce.ReducedOffsets.Length) : 1;
+            double scale = reduce.Operation == ReduceOperation.SumSquare ? input.Scale * input.Scale : input.Scale;
+            if (reduce.Operation == ReduceOperation.SumSquare && reduce.ReducedOffsets.Length > int.MaxValue / (255 * 255))
+                throw new Diagnostics.BakeException(Diagnostics.ErrorCodes.UnsupportedOperatorUsage,
+                    $"Node {reduce.Source}: a sum of {reduce.ReducedOffsets.Length} int8 squares can overflow int32. Bake the model with Precision=\"Float32\".");
+            (multiplier, shift) = QuantizeMultiplier(scale / (count * output.Scale));
         }
         return new ReduceInt8(reduce.Source, reduce.Operation, reduce.KeptShape, reduce.KeptStrides, reduce.ReducedOffsets,
             input.ZeroPoint, multiplier, shift, output.ZeroPoint, q.Slice(reduce.Input), q.Slice(reduce.Output));
@@ -69,7 +75,7 @@ public sealed class ReduceInt8 : Int8Kernel
 
     // <emit>
     /// <summary>
-    /// Int8 reduction of each output element's input elements: 0 mean (sum in int32, requantized), 1 max (the output
+    /// Int8 reduction of each output element's input elements: 0 mean, 2 sum and 3 sum of squares (in int32, requantized), 1 max (the output
     /// shares the input's quantization).
     /// </summary>
     public static void Reduce(int operation, ReadOnlySpan<sbyte> input, ReadOnlySpan<int> keptShape, ReadOnlySpan<int> keptStrides,
@@ -83,10 +89,14 @@ public sealed class ReduceInt8 : Int8Kernel
                 start += rest % keptShape[d] * keptStrides[d];
                 rest /= keptShape[d];
             }
-            if (operation == 0)
+            if (operation != 1)
             {
                 int sum = 0;
-                for (int k = 0; k < reducedOffsets.Length; k++) sum += input[start + reducedOffsets[k]] - inputZeroPoint;
+                for (int k = 0; k < reducedOffsets.Length; k++)
+                {
+                    int x = input[start + reducedOffsets[k]] - inputZeroPoint;
+                    sum += operation == 3 ? x * x : x;
+                }
                 output[o] = Requantize(sum, multiplier, shift, outputZeroPoint, -128, 127);
             }
             else
@@ -100,7 +110,7 @@ public sealed class ReduceInt8 : Int8Kernel
     // </emit>
 
     // <emit Nano>
-    /// <summary>Int8 reduction on arrays: 0 mean (sum in int32, requantized), 1 max.</summary>
+    /// <summary>Int8 reduction on arrays: 0 mean, 2 sum and 3 sum of squares (in int32, requantized), 1 max.</summary>
     public static void Reduce(int operation, sbyte[] input, int inputOffset, int[] keptShape, int[] keptStrides,
         int[] reducedOffsets, int inputZeroPoint, int multiplier, int shift, int outputZeroPoint, sbyte[] output, int outputOffset, int outputLength)
     {
@@ -112,10 +122,14 @@ public sealed class ReduceInt8 : Int8Kernel
                 start += rest % keptShape[d] * keptStrides[d];
                 rest /= keptShape[d];
             }
-            if (operation == 0)
+            if (operation != 1)
             {
                 int sum = 0;
-                for (int k = 0; k < reducedOffsets.Length; k++) sum += input[start + reducedOffsets[k]] - inputZeroPoint;
+                for (int k = 0; k < reducedOffsets.Length; k++)
+                {
+                    int x = input[start + reducedOffsets[k]] - inputZeroPoint;
+                    sum += operation == 3 ? x * x : x;
+                }
                 output[outputOffset + o] = Requantize(sum, multiplier, shift, outputZeroPoint, -128, 127);
             }
             else

@@ -33,6 +33,14 @@ public enum UnaryFunction
     Abs = 12,
     /// <summary>min(max(x, alpha), beta): Clip that could not be fused into the step before it.</summary>
     Clip = 13,
+    Floor = 14,
+    Ceil = 15,
+    /// <summary>To the nearest integer, halves to even (ONNX Round).</summary>
+    Round = 16,
+    /// <summary>−1, 0 or 1 (NaN stays NaN).</summary>
+    Sign = 17,
+    /// <summary>x to the power alpha (Pow with a constant scalar exponent).</summary>
+    Pow = 18,
     // Transformer functions numbered apart from the others (140 on), as issue 17's branches add functions in parallel.
     /// <summary>The error function, erf(x) = 2/√π ∫₀ˣ e^(−t²) dt.</summary>
     Erf = 140,
@@ -92,7 +100,8 @@ public sealed class UnaryFloat : FloatKernel, IDifferentiable
 
     /// <summary>
     /// One element: 0 Relu, 1 Sigmoid, 2 Tanh, 3 LeakyRelu, 4 HardSigmoid, 5 HardSwish, 6 Elu, 7 Selu, 8 Softplus,
-    /// 9 Exp, 10 Sqrt, 11 Neg, 12 Abs, 13 Clip, 140 Erf, 141 Gelu (alpha 1: its tanh approximation).
+    /// 9 Exp, 10 Sqrt, 11 Neg, 12 Abs, 13 Clip, 14 Floor, 15 Ceil, 16 Round (halves to even), 17 Sign, 18 Pow (x^alpha),
+    /// 140 Erf, 141 Gelu (alpha 1: its tanh approximation).
     /// Transcendentals in double, rounded once to float.
     /// </summary>
     public static float Apply(int function, float alpha, float beta, float x)
@@ -112,12 +121,17 @@ public sealed class UnaryFloat : FloatKernel, IDifferentiable
             case 10: return (float)Math.Sqrt(x);
             case 11: return -x;
             case 12: return x < 0f ? -x : x;
+            case 13: { float y = x < alpha ? alpha : x; return y > beta ? beta : y; }
+            case 14: return (float)Math.Floor(x);
+            case 15: return (float)Math.Ceiling(x);
+            case 16: return (float)Math.Round(x, MidpointRounding.ToEven);
+            case 17: return x > 0f ? 1f : x < 0f ? -1f : x;
             case 140: return (float)Erf(x);
             case 141:
                 return alpha == 0f
                     ? (float)(0.5 * x * (1.0 + Erf(x * 0.70710678118654752)))
                     : (float)(0.5 * x * (1.0 + Math.Tanh(0.79788456080286536 * (x + 0.044715 * x * x * x))));
-            default: { float y = x < alpha ? alpha : x; return y > beta ? beta : y; }
+            default: return (float)Math.Pow(x, alpha);
         }
     }
 
@@ -197,6 +211,8 @@ public sealed class UnaryFloat : FloatKernel, IDifferentiable
                 UnaryFunction.Neg => -1,
                 UnaryFunction.Abs => x > 0 ? 1 : x < 0 ? -1 : 0,
                 UnaryFunction.Clip => x > alpha && x < beta ? 1 : 0,
+                UnaryFunction.Pow => alpha * Math.Pow(x, alpha - 1),
+                UnaryFunction.Floor or UnaryFunction.Ceil or UnaryFunction.Round or UnaryFunction.Sign => 0, // steps: flat almost everywhere
                 UnaryFunction.Erf => 1.1283791670955126 * Math.Exp(-x * x),
                 UnaryFunction.Gelu when alpha == 0 => 0.5 * (1 + Erf(x * 0.70710678118654752)) + x * 0.3989422804014327 * Math.Exp(-0.5 * x * x),
                 UnaryFunction.Gelu => GeluTanhSlope(x),

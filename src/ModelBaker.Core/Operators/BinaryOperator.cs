@@ -19,7 +19,10 @@ public abstract class BinaryOperator : IOperator, IChannelMapping
     /// <summary>The kernels' operation code.</summary>
     protected abstract BinaryOperation Operation { get; }
 
-    public void InferShapes(Node node, Graph graph)
+    /// <summary>The operation this node computes (Mod chooses by its fmod attribute).</summary>
+    protected virtual BinaryOperation OperationOf(Node node) => Operation;
+
+    public virtual void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 2, 2);
         var a = Input(node, graph, 0);
@@ -35,14 +38,14 @@ public abstract class BinaryOperator : IOperator, IChannelMapping
         var a = Required(node, inputs, 0);
         var b = Required(node, inputs, 1);
         OutputShape(node, a.Shape, b.Shape);
-        return new[] { ElementwiseEvaluation.Apply(node, Operation, a, b) };
+        return new[] { ElementwiseEvaluation.Apply(node, OperationOf(node), a, b) };
     }
 
     /// <summary>One element-wise step; a Relu or Clip after it folds into it as a clamp.</summary>
     public virtual void Lower(Node node, LoweringContext context)
     {
         string output = node.Outputs[0];
-        ElementwiseLowering.Add(context, node.Describe(), Operation, context.Graph[output].Type,
+        ElementwiseLowering.Add(context, node.Describe(), OperationOf(node), context.Graph[output].Type,
             ElementwiseLowering.Of(context, node.Inputs[0]), ElementwiseLowering.Of(context, node.Inputs[1]),
             context.Shape(output), context.Slice(output));
     }

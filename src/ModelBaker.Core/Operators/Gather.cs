@@ -1,21 +1,21 @@
-using System.Collections.Generic;
 using System.Linq;
 using ModelBaker.Core.Ir;
+using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Lowering;
+using ModelBaker.Core.Plan;
 using static ModelBaker.Core.Operators.OperatorHelpers;
 
 namespace ModelBaker.Core.Operators;
 
 /// <summary>
 /// Picks entries along one axis (default 0, negative counts from the end) by index; negative indices count from the
-/// end of that axis. The output shape is data[..axis] + indices' shape + data[axis + 1..]. Any element type; at run
-/// time the indices must be bake-time constants (shape arithmetic, a fixed selection of channels).
+/// end of that axis. The output shape is data[..axis] + indices' shape + data[axis + 1..]. Any element type. Constant
+/// indices (shape arithmetic, a fixed selection of channels) become a <see cref="Kernels.Remap"/> decided at bake time;
+/// indices computed at run time (an embedding lookup, a tree walk) a <see cref="GatherIndexed"/> step, from data in
+/// the arena or constant.
 /// </summary>
-public sealed class Gather : IOperator, IBakeTimeInputs
+public sealed class Gather : IOperator
 {
-    /// <summary>Inputs exporters write as initializers: 1.</summary>
-    public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1 };
-
     public string OpType => "Gather";
 
     public void InferShapes(Node node, Graph graph)
@@ -62,9 +62,31 @@ public sealed class Gather : IOperator, IBakeTimeInputs
 
     public void Lower(Node node, LoweringContext context)
     {
+        if (!context.Graph[node.Inputs[1]].IsConstant)
+        {
+            LowerRuntimeIndices(node, context);
+            return;
+        }
         context.Activation(node, 0, "data");
         var indices = context.Constant(node, 1, "indices");
         var (map, _) = Map(node, context.Shape(node.Inputs[0]), indices);
         map.Lower(context, node, node.Inputs[0], node.Outputs[0]);
+    }
+
+    /// <summary>Gather's strides for a <see cref="GatherIndexed"/> step: one index per position along the axis.</summary>
+    private static void LowerRuntimeIndices(Node node, LoweringContext context)
+    {
+        int[] data = context.Shape(node.Inputs[0]);
+        var (iteration, _) = Shapes(node, data, context.Shape(node.Inputs[1]));
+        int axis = NormalizeAxis(node, node.GetInt("axis", 0), data.Length);
+        int[] strides = ShapeMath.Strides(data);
+        int[] dataStrides = strides.Select((s, d) => d == axis ? 0 : s).ToArray();
+        int[] indexStrides = iteration.Select((_, d) => d == axis ? 1 : 0).ToArray();
+        var dataValue = context.Graph[node.Inputs[0]];
+        var dataOperand = dataValue.IsConstant
+            ? new TypedOperand(null, TensorArrays.ToArray(dataValue.Constant!, dataValue.Type), dataStrides)
+            : new TypedOperand(context.Slice(node.Inputs[0]), null, dataStrides);
+        context.Add(new GatherIndexed(node.Describe(), iteration, dataOperand, data[axis], strides[axis],
+            new TypedOperand(context.Slice(node.Inputs[1]), null, indexStrides), context.Slice(node.Outputs[0])));
     }
 }

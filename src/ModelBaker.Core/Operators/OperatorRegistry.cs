@@ -13,14 +13,16 @@ public static class OperatorRegistry
     {
         new Add(), new Dropout(), new Flatten(), new Gemm(), new Identity(), new MatMul(),
         new Relu(), new Reshape(), new Sigmoid(), new Softmax(), new Tanh(),
-        new Abs(), new ArgMax(), new Clip(), new Div(), new Elu(), new Exp(), new HardSigmoid(), new HardSwish(),
+        new Abs(), new ArgMax(), new ArgMin(), new Clip(), new Div(), new Elu(), new Exp(), new HardSigmoid(), new HardSwish(),
         new LeakyRelu(), new LogSoftmax(), new Max(), new Mean(), new Min(), new Mul(), new Neg(), new PRelu(),
-        new ReduceMax(), new ReduceMean(), new Selu(), new Softplus(), new Sqrt(), new Sub(), new Sum(),
-        new Cast(), new Concat(), new Constant(), new ConstantOfShape(), new Gather(), new Pad(), new Shape(), new Slice(),
-        new Squeeze(), new Transpose(), new Unsqueeze(),
+        new ReduceMax(), new ReduceMean(), new ReduceSum(), new ReduceSumSquare(), new Selu(), new Softplus(), new Sqrt(), new Sub(), new Sum(),
+        new Cast(), new Concat(), new Constant(), new ConstantOfShape(), new Gather(), new GatherElements(), new OneHot(), new Pad(), new Shape(), new Slice(),
+        new Squeeze(), new TopK(), new Transpose(), new Unsqueeze(),
         new Conv(), new MaxPool(), new AveragePool(), new GlobalAveragePool(), new GlobalMaxPool(), new BatchNormalization(),
         new LRN(),
         new LayerNormalization(), new Gelu(), new MicrosoftGelu(), new FastGelu(), new Erf(), new Split(),
+        new Less(), new LessOrEqual(), new Greater(), new GreaterOrEqual(), new Equal(), new Not(), new And(), new Or(), new Xor(), new Where(),
+        new Floor(), new Ceil(), new Round(), new Sign(), new Mod(), new Pow(),
         new QuantizeLinear(), new DequantizeLinear(), new ConvInteger(), new MatMulInteger(), new QLinearConv(), new QLinearMatMul(),
     }.ToDictionary(op => op.OpType, StringComparer.Ordinal);
 

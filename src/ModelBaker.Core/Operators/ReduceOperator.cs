@@ -1,4 +1,5 @@
 using System.Linq;
+using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Lowering;
@@ -7,9 +8,9 @@ using static ModelBaker.Core.Operators.OperatorHelpers;
 namespace ModelBaker.Core.Operators;
 
 /// <summary>
-/// ReduceMean and ReduceMax over a set of axes: an attribute before opset 18, the optional second input (a constant
-/// at bake time) from 18. No axes reduce every dimension, unless noop_with_empty_axes=1 (opset 18), which makes the
-/// node the identity. keepdims (default 1) keeps reduced dimensions as 1.
+/// ReduceMean, ReduceMax and ReduceSum over a set of axes: an attribute before opset 18 (13 for ReduceSum), the
+/// optional second input (a constant at bake time) from then on. No axes reduce every dimension, unless
+/// noop_with_empty_axes=1, which makes the node the identity. keepdims (default 1) keeps reduced dimensions as 1.
 /// </summary>
 public abstract class ReduceOperator : IOperator
 {
@@ -17,10 +18,24 @@ public abstract class ReduceOperator : IOperator
 
     protected abstract ReduceOperation Operation { get; }
 
+    /// <summary>The opset from which the axes are an input rather than an attribute.</summary>
+    protected virtual long AxesInputOpset => 18;
+
+    /// <summary>Whether int32 and int64 inputs are reduced too (sums), besides float ones.</summary>
+    protected virtual bool TakesIntegers => false;
+
+    private void CheckType(Node node, ElementType type)
+    {
+        if (type == ElementType.Float32 || (TakesIntegers && type is ElementType.Int32 or ElementType.Int64)) return;
+        throw new BakeException(ErrorCodes.UnsupportedElementType,
+            $"Node {node.Describe()}: {OpType} on {type} is not supported; ModelBaker computes it on Float32" +
+            (TakesIntegers ? ", Int32 and Int64." : ".") + " Cast the input first.");
+    }
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 1, 2);
-        RequireFloat(node, graph, 0);
+        CheckType(node, Input(node, graph, 0).Type);
         Tensor? axes = null;
         if (OptionalInput(node, 1) is { } axesName)
         {
@@ -32,14 +47,15 @@ public abstract class ReduceOperator : IOperator
         }
         var shape = InputShape(node, graph, 0);
         var reduced = Reduced(node, shape, graph.Opset, axes);
-        SetOutput(node, graph, 0, ElementType.Float32, reduced == null ? shape : OutputShape(node, shape, reduced));
+        SetOutput(node, graph, 0, Input(node, graph, 0).Type, reduced == null ? shape : OutputShape(node, shape, reduced));
     }
 
     /// <summary>Which dimensions are reduced; null for the identity (no axes with noop_with_empty_axes).</summary>
-    private static bool[]? Reduced(Node node, int[] shape, long opset, Tensor? axesInput)
+    private bool[]? Reduced(Node node, int[] shape, long opset, Tensor? axesInput)
     {
-        long[]? axes = opset >= 18 ? axesInput?.Int64s : node.GetInts("axes");
-        if (opset >= 18 && axesInput != null && axesInput.Int64s == null)
+        bool axesInputs = opset >= AxesInputOpset;
+        long[]? axes = axesInputs ? axesInput?.Int64s : node.GetInts("axes");
+        if (axesInputs && axesInput != null && axesInput.Int64s == null)
             throw InvalidGraph(node, $"its axes must be an int64 tensor, not {axesInput}.");
         var reduced = new bool[shape.Length];
         if (axes == null || axes.Length == 0)
@@ -65,14 +81,14 @@ public abstract class ReduceOperator : IOperator
     public Tensor[] Evaluate(Node node, Tensor?[] inputs, long opset)
     {
         var x = Required(node, inputs, 0);
-        float[] xv = Floats(node, x, 0);
+        CheckType(node, x.Type);
         var reduced = Reduced(node, x.Shape, opset, inputs.Length > 1 ? inputs[1] : null);
         if (reduced == null) return new[] { WithShape(x, x.Shape) };
         var (keptShape, keptStrides, offsets) = ReduceFloat.Layout(x.Shape, reduced);
-        int[] shape = OutputShape(node, x.Shape, reduced);
-        var y = new float[ShapeMath.Length(shape)];
-        ReduceFloat.Reduce((int)Operation, xv, keptShape, keptStrides, offsets, y);
-        return new[] { Tensor.FromFloats(shape, y) };
+        var evaluation = new KernelEvaluation();
+        var input = evaluation.Input(x);
+        var output = evaluation.Output(x.Type, OutputShape(node, x.Shape, reduced));
+        return evaluation.Run(new[] { new ReduceFloat(node.Describe(), Operation, keptShape, keptStrides, offsets, input, output) }, output);
     }
 
     public void Lower(Node node, LoweringContext context)

@@ -45,4 +45,11 @@ public enum KernelKind : byte
     // Float islands in int8 plans (docs/compression.md): an int8 tensor into float before a float-only step, and back.
     FloatIslandEntry = 170,
     FloatIslandExit = 171,
+    Predicate = 150,
+    Select = 151,
+    TopKIndices = 152,
+    OneHot = 153,
+    GatherIndexed = 154,
+    ArgMinFloat = 155,
+    ArgMinInt8 = 156,
 }

@@ -122,6 +122,13 @@ public static class PlanFile
             KernelKind.Requantization => Requantization.Read(r, source),
             KernelKind.FloatIslandEntry => FloatIslandEntry.Read(r, source),
             KernelKind.FloatIslandExit => FloatIslandExit.Read(r, source),
+            KernelKind.Predicate => Predicate.Read(r, source),
+            KernelKind.Select => Select.Read(r, source),
+            KernelKind.GatherIndexed => GatherIndexed.Read(r, source),
+            KernelKind.OneHot => OneHotKernel.Read(r, source),
+            KernelKind.TopKIndices => TopKIndices.Read(r, source),
+            KernelKind.ArgMinFloat => ArgMaxFloat.Read(r, source, smallest: true),
+            KernelKind.ArgMinInt8 => ArgMaxInt8.Read(r, source, smallest: true),
             _ => throw new PlanFormatException($"unknown kernel tag {(byte)kind}"),
         };
     }

@@ -111,13 +111,13 @@ public sealed class ElementwiseKernelTests
         var x = new[] { 1f, 3f, 3f, 2f, 5f, 5f };
         var first = new long[2];
         var last = new long[2];
-        ArgMaxFloat.ArgMax(x, 2, 3, 1, false, first);
-        ArgMaxFloat.ArgMax(x, 2, 3, 1, true, last);
+        ArgMaxFloat.ArgMax(x, 2, 3, 1, smallest: false, selectLastIndex: false, first);
+        ArgMaxFloat.ArgMax(x, 2, 3, 1, smallest: false, selectLastIndex: true, last);
         Assert.Equal(new long[] { 1, 1 }, first);
         Assert.Equal(new long[] { 2, 2 }, last);
         var q = new sbyte[] { 1, 3, 3, 2, 5, 5 };
-        ArgMaxInt8.ArgMax(q, 2, 3, 1, false, first);
-        ArgMaxInt8.ArgMax(q, 2, 3, 1, true, last);
+        ArgMaxInt8.ArgMax(q, 2, 3, 1, smallest: false, selectLastIndex: false, first);
+        ArgMaxInt8.ArgMax(q, 2, 3, 1, smallest: false, selectLastIndex: true, last);
         Assert.Equal(new long[] { 1, 1 }, first);
         Assert.Equal(new long[] { 2, 2 }, last);
     }

@@ -1,0 +1,248 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Plan;
+using ModelBaker.Core.Quantization;
+
+namespace ModelBaker.Core.Kernels;
+
+/// <summary>The operations of <see cref="Predicate"/>. Numbers are stored in plans: a new operation gets a new number.</summary>
+public enum PredicateOperation
+{
+    Less = 0,
+    LessOrEqual = 1,
+    Greater = 2,
+    GreaterOrEqual = 3,
+    Equal = 4,
+    /// <summary>And, Or and Xor take bool operands (Not is Xor with true).</summary>
+    And = 5,
+    Or = 6,
+    Xor = 7,
+}
+
+/// <summary>
+/// A bool tensor from two operands of one element type with numpy broadcasting: the comparisons (Less, LessOrEqual,
+/// Greater, GreaterOrEqual, Equal; any comparison with NaN is false, as in IEEE and ONNX Runtime) and the logic
+/// operations (And, Or, Xor on bools). Int8 plans compare float operands as their int8 values when both share one
+/// quantization (quantization is monotonic, so the order is the same), and a float tensor with a float constant as its
+/// int8 values with int32 thresholds decided at bake time (exact for the tensor's dequantized values); integer and bool
+/// operands stay as they are.
+/// </summary>
+public sealed class Predicate : FloatKernel
+{
+    public Predicate(string source, PredicateOperation operation, int[] shape, TypedOperand a, TypedOperand b, ArenaSlice output)
+        : base(source)
+    {
+        if (a.Type != b.Type && !(a.Type == ElementType.Int8 && b.Type == ElementType.Int32 && b.IsConstant))
+            throw new ArgumentException("Both operands of a predicate have one element type (or int8 values and int32 thresholds).");
+        if (output.Type != ElementType.Bool) throw new ArgumentException("A predicate writes bools.", nameof(output));
+        if (operation >= PredicateOperation.And && a.Type != ElementType.Bool) throw new ArgumentException("And, Or and Xor take bools.");
+        Operation = operation;
+        Shape = shape;
+        A = a;
+        B = b;
+        Output = output;
+    }
+
+    public PredicateOperation Operation { get; }
+    public int[] Shape { get; }
+    public TypedOperand A { get; }
+    public TypedOperand B { get; }
+    public override ArenaSlice Output { get; }
+
+    /// <summary>
+    /// Float tensors of one scale and zero point compare as int8; a tensor and a constant compare as the tensor's int8
+    /// values and integer thresholds. Two tensors of different quantizations are refused: rounding one side to the
+    /// other's grid would move the comparison.
+    /// </summary>
+    public override Kernel Quantize(QuantizationContext q)
+    {
+        if (A.Type != ElementType.Float32) return this;
+        if (A.Slice != null && B.Slice != null)
+        {
+            if (q.Parameters(A.Slice).Equals(q.Parameters(B.Slice)))
+                return new Predicate(Source, Operation, Shape, new TypedOperand(q.Slice(A.Slice), null, A.Strides),
+                    new TypedOperand(q.Slice(B.Slice), null, B.Strides), Output);
+            throw new BakeException(ErrorCodes.Int8OperandsOfTwoScales,
+                $"Node {Source}: {Operation} on int8 needs its two tensors to share one quantization (scale and zero point), " +
+                "but their calibrated ranges differ. Bake the model with Precision=\"Float32\", or compare values that come from one tensor.");
+        }
+        // c op x is x op' c with the comparison mirrored.
+        var (tensor, constant, operation) = A.Slice != null ? (A, B, Operation) : (B, A, Mirror(Operation));
+        var p = q.Parameters(tensor.Slice!);
+        var thresholds = ((float[])constant.Constant!).Select(c => Threshold(operation, c, p)).ToArray();
+        return new Predicate(Source, operation, Shape, new TypedOperand(q.Slice(tensor.Slice!), null, tensor.Strides),
+            new TypedOperand(null, thresholds, constant.Strides), Output);
+    }
+
+    private static PredicateOperation Mirror(PredicateOperation operation) => operation switch
+    {
+        PredicateOperation.Less => PredicateOperation.Greater,
+        PredicateOperation.LessOrEqual => PredicateOperation.GreaterOrEqual,
+        PredicateOperation.Greater => PredicateOperation.Less,
+        PredicateOperation.GreaterOrEqual => PredicateOperation.LessOrEqual,
+        _ => operation,
+    };
+
+    /// <summary>
+    /// The integer t with (q op t) ⟺ (scale · (q − zero point) op c) for every int8 q: with u = c / scale + zero point,
+    /// q &lt; c ⟺ q &lt; ⌈u⌉, q ≤ c ⟺ q ≤ ⌊u⌋, q &gt; c ⟺ q &gt; ⌊u⌋, q ≥ c ⟺ q ≥ ⌈u⌉, q = c ⟺ q = u when u is an
+    /// integer (else never). u is clamped to ±1000 (infinities included), beyond any int8; NaN is never compared true.
+    /// </summary>
+    public static int Threshold(PredicateOperation operation, float c, QuantizationParameters p)
+    {
+        if (float.IsNaN(c)) return operation is PredicateOperation.Greater or PredicateOperation.GreaterOrEqual ? int.MaxValue : int.MinValue;
+        double u = Math.Max(-1000, Math.Min(1000, c / p.Scale + p.ZeroPoint));
+        return operation switch
+        {
+            PredicateOperation.Less or PredicateOperation.GreaterOrEqual => (int)Math.Ceiling(u),
+            PredicateOperation.LessOrEqual or PredicateOperation.Greater => (int)Math.Floor(u),
+            _ => u == Math.Floor(u) ? (int)u : int.MinValue,
+        };
+    }
+
+    public override KernelKind Kind => KernelKind.Predicate;
+    public override IEnumerable<ArenaSlice> Reads => new[] { A.Slice, B.Slice }.Where(s => s != null)!;
+    public override int WeightBytes => A.ConstantBytes + B.ConstantBytes + 4 * 3 * Shape.Length;
+    public override IEnumerable<string> Helpers => new[] { nameof(Predicate), nameof(BinaryInteger) };
+
+    public override void Run(PlanArena arena)
+    {
+        int op = (int)Operation;
+        var output = arena.Of<bool>(Output);
+        switch (A.Type)
+        {
+            case ElementType.Float32: CompareElements(op, A.Data<float>(arena), A.Strides, B.Data<float>(arena), B.Strides, Shape, output); break;
+            case ElementType.Int8 when B.Type == ElementType.Int32:
+                CompareElements(op, A.Data<sbyte>(arena), A.Strides, B.Data<int>(arena), B.Strides, Shape, output);
+                break;
+            case ElementType.Int8: CompareElements(op, A.Data<sbyte>(arena), A.Strides, B.Data<sbyte>(arena), B.Strides, Shape, output); break;
+            case ElementType.UInt8: CompareElements(op, A.Data<byte>(arena), A.Strides, B.Data<byte>(arena), B.Strides, Shape, output); break;
+            case ElementType.Int32: CompareElements(op, A.Data<int>(arena), A.Strides, B.Data<int>(arena), B.Strides, Shape, output); break;
+            case ElementType.Int64: CompareElements(op, A.Data<long>(arena), A.Strides, B.Data<long>(arena), B.Strides, Shape, output); break;
+            default: CompareElements(op, A.Data<bool>(arena), A.Strides, B.Data<bool>(arena), B.Strides, Shape, output); break;
+        }
+    }
+
+    // <emit>
+    /// <summary>
+    /// A comparison from the order of x and y: 0 Less, 1 LessOrEqual, 2 Greater, 3 GreaterOrEqual, 4 Equal. With NaN
+    /// all three are false, so every comparison is.
+    /// </summary>
+    public static bool Decide(int operation, bool less, bool equal, bool greater)
+    {
+        switch (operation)
+        {
+            case 0: return less;
+            case 1: return less || equal;
+            case 2: return greater;
+            case 3: return greater || equal;
+            default: return equal;
+        }
+    }
+
+    /// <summary>Comparison of floats with broadcasting (strides are 0 along broadcast dimensions).</summary>
+    public static void CompareElements(int operation, ReadOnlySpan<float> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<float> b,
+        ReadOnlySpan<int> bStrides, ReadOnlySpan<int> shape, Span<bool> output)
+    {
+        for (int i = 0; i < output.Length; i++)
+        {
+            float x = a[BroadcastIndex(i, shape, aStrides)], y = b[BroadcastIndex(i, shape, bStrides)];
+            output[i] = Decide(operation, x < y, x == y, x > y);
+        }
+    }
+
+    /// <summary>Comparison of int8 values (integer tensors, or floats quantized with one scale).</summary>
+    public static void CompareElements(int operation, ReadOnlySpan<sbyte> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<sbyte> b,
+        ReadOnlySpan<int> bStrides, ReadOnlySpan<int> shape, Span<bool> output)
+    {
+        for (int i = 0; i < output.Length; i++)
+        {
+            int x = a[BroadcastIndex(i, shape, aStrides)], y = b[BroadcastIndex(i, shape, bStrides)];
+            output[i] = Decide(operation, x < y, x == y, x > y);
+        }
+    }
+
+    /// <summary>Comparison of int8 values with int32 thresholds (a float tensor quantized, and a constant).</summary>
+    public static void CompareElements(int operation, ReadOnlySpan<sbyte> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<int> b,
+        ReadOnlySpan<int> bStrides, ReadOnlySpan<int> shape, Span<bool> output)
+    {
+        for (int i = 0; i < output.Length; i++)
+        {
+            int x = a[BroadcastIndex(i, shape, aStrides)], y = b[BroadcastIndex(i, shape, bStrides)];
+            output[i] = Decide(operation, x < y, x == y, x > y);
+        }
+    }
+
+    /// <summary>Comparison of uint8 values.</summary>
+    public static void CompareElements(int operation, ReadOnlySpan<byte> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<byte> b,
+        ReadOnlySpan<int> bStrides, ReadOnlySpan<int> shape, Span<bool> output)
+    {
+        for (int i = 0; i < output.Length; i++)
+        {
+            int x = a[BroadcastIndex(i, shape, aStrides)], y = b[BroadcastIndex(i, shape, bStrides)];
+            output[i] = Decide(operation, x < y, x == y, x > y);
+        }
+    }
+
+    /// <summary>Comparison of int32 values.</summary>
+    public static void CompareElements(int operation, ReadOnlySpan<int> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<int> b,
+        ReadOnlySpan<int> bStrides, ReadOnlySpan<int> shape, Span<bool> output)
+    {
+        for (int i = 0; i < output.Length; i++)
+        {
+            int x = a[BroadcastIndex(i, shape, aStrides)], y = b[BroadcastIndex(i, shape, bStrides)];
+            output[i] = Decide(operation, x < y, x == y, x > y);
+        }
+    }
+
+    /// <summary>Comparison of int64 values.</summary>
+    public static void CompareElements(int operation, ReadOnlySpan<long> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<long> b,
+        ReadOnlySpan<int> bStrides, ReadOnlySpan<int> shape, Span<bool> output)
+    {
+        for (int i = 0; i < output.Length; i++)
+        {
+            long x = a[BroadcastIndex(i, shape, aStrides)], y = b[BroadcastIndex(i, shape, bStrides)];
+            output[i] = Decide(operation, x < y, x == y, x > y);
+        }
+    }
+
+    /// <summary>Comparison (false &lt; true) or logic of bools: 5 And, 6 Or, 7 Xor.</summary>
+    public static void CompareElements(int operation, ReadOnlySpan<bool> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<bool> b,
+        ReadOnlySpan<int> bStrides, ReadOnlySpan<int> shape, Span<bool> output)
+    {
+        for (int i = 0; i < output.Length; i++)
+        {
+            bool x = a[BroadcastIndex(i, shape, aStrides)], y = b[BroadcastIndex(i, shape, bStrides)];
+            output[i] = operation == 5 ? x && y : operation == 6 ? x || y : operation == 7 ? x != y : Decide(operation, !x && y, x == y, x && !y);
+        }
+    }
+    // </emit>
+
+    private static int BroadcastIndex(int i, ReadOnlySpan<int> shape, ReadOnlySpan<int> strides) => BinaryInteger.BroadcastIndex(i, shape, strides);
+
+    public override void WritePayload(PlanBinaryWriter w)
+    {
+        w.Byte((byte)Operation);
+        w.Ints(Shape);
+        A.Write(w);
+        B.Write(w);
+        w.Slice(Output);
+    }
+
+    public static Predicate Read(PlanBinaryReader r, string source) =>
+        new(source, (PredicateOperation)r.Byte(), r.Ints(), TypedOperand.Read(r), TypedOperand.Read(r), r.Slice());
+
+    public override void EmitCall(CodeWriter code, string name) =>
+        code.Line($"CompareElements({(int)Operation} /* {Operation} */, {A.Expression(code, name + "A")}, {name}AStrides, {B.Expression(code, name + "B")}, {name}BStrides, {name}Shape, {Output.Expression(code)});");
+
+    public override void EmitData(CodeWriter code, string name)
+    {
+        EmitArrays.Ints(code, $"{name}Shape", Shape, "output shape");
+        A.EmitData(code, $"{name}A", "the first operand");
+        B.EmitData(code, $"{name}B", "the second operand");
+    }
+}

@@ -1,0 +1,8 @@
+namespace ModelBaker.Core.Operators;
+
+/// <summary>The int64 index of the smallest element along an axis (see <see cref="ArgOperator"/>).</summary>
+public sealed class ArgMin : ArgOperator
+{
+    public override string OpType => "ArgMin";
+    protected override bool Smallest => true;
+}

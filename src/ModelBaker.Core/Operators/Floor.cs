@@ -1,0 +1,8 @@
+namespace ModelBaker.Core.Operators;
+
+/// <summary>Y = ⌊X⌋ (float tensors); int8 plans take it as a lookup table.</summary>
+public sealed class Floor : UnaryFloatOperator
+{
+    public override string OpType => "Floor";
+    protected override Kernels.UnaryFunction Function => Kernels.UnaryFunction.Floor;
+}

@@ -1,0 +1,10 @@
+using ModelBaker.Core.Kernels;
+
+namespace ModelBaker.Core.Operators;
+
+/// <summary>C = A ≤ B element-wise with numpy broadcasting, as bools (see <see cref="PredicateOperator"/>).</summary>
+public sealed class LessOrEqual : PredicateOperator
+{
+    public override string OpType => "LessOrEqual";
+    protected override PredicateOperation Operation => PredicateOperation.LessOrEqual;
+}

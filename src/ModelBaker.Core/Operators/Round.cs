@@ -1,0 +1,8 @@
+namespace ModelBaker.Core.Operators;
+
+/// <summary>Y = X rounded to the nearest integer, halves to even (2.5 → 2, −1.5 → −2) (float tensors); int8 plans take it as a lookup table.</summary>
+public sealed class Round : UnaryFloatOperator
+{
+    public override string OpType => "Round";
+    protected override Kernels.UnaryFunction Function => Kernels.UnaryFunction.Round;
+}

@@ -1,0 +1,10 @@
+using ModelBaker.Core.Kernels;
+
+namespace ModelBaker.Core.Operators;
+
+/// <summary>C = A xor B (bools) element-wise with numpy broadcasting, as bools (see <see cref="PredicateOperator"/>).</summary>
+public sealed class Xor : PredicateOperator
+{
+    public override string OpType => "Xor";
+    protected override PredicateOperation Operation => PredicateOperation.Xor;
+}

@@ -1,0 +1,1 @@
+Btopk_valuesJ×Âõ»ÕzT¾õzT¾—p}¾›p}¾
