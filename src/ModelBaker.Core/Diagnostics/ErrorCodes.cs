@@ -26,6 +26,10 @@ public static class ErrorCodes
     public const string NonFiniteWeights = "MB1108";
     /// <summary>A tensor, or the generated code, larger than a build on an ordinary machine can take.</summary>
     public const string ModelTooLarge = "MB1109";
+    /// <summary>A tree ensemble classifier with string class labels (classlabels_strings), not baked yet.</summary>
+    public const string StringClassLabels = "MB1115";
+    /// <summary>Tree ensemble attributes that do not make trees: a child or weight on a missing node, a leaf without weights, a cycle.</summary>
+    public const string InvalidTreeEnsemble = "MB1116";
 
     // MB12xx — CompressedModel item metadata
     public const string InvalidSparsity = "MB1201";

@@ -21,6 +21,7 @@ public static class OperatorRegistry
         new Conv(), new MaxPool(), new AveragePool(), new GlobalAveragePool(), new GlobalMaxPool(), new BatchNormalization(),
         new LRN(),
         new QuantizeLinear(), new DequantizeLinear(), new ConvInteger(), new MatMulInteger(), new QLinearConv(), new QLinearMatMul(),
+        new TreeEnsembleClassifier(), new TreeEnsembleRegressor(), new TreeEnsemble(),
     }.ToDictionary(op => op.OpType, StringComparer.Ordinal);
 
     /// <summary>Supported op types, sorted (for messages and docs).</summary>
