@@ -202,6 +202,22 @@ def main():
     xgboost_models(x, y3, y2, rng)
     hand_written()
     backend_case_in_float()
+    rf_iris_without_zipmap()
+
+
+def rf_iris_without_zipmap():
+    """The real model skl_rf_iris (sklearn-onnx's rf_iris.onnx) with its ZipMap removed: probabilities as a tensor output."""
+    case = os.path.join(OUT, "..", "realmodels", "skl_rf_iris")
+    m = onnx.load(os.path.join(case, "model.onnx"))
+    nodes = [n for n in m.graph.node if n.op_type != "ZipMap"]
+    del m.graph.node[:]
+    m.graph.node.extend(nodes)
+    outputs = [o for o in m.graph.output if o.name != "output_probability"]
+    del m.graph.output[:]
+    m.graph.output.extend(outputs + [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [None, 3])])
+    x = numpy_helper.to_array(onnx.load_tensor(os.path.join(case, "test_data_set_0", "input_0.pb")))
+    rows = np.vstack([x, np.array([[5.1, 3.5, 1.4, 0.2], [6.2, 2.8, 4.8, 1.8], [7.7, 3.0, 6.1, 2.3], [5.45, 2.8, 4.85, 1.65]], np.float32)])
+    save("skl_rf_iris_without_zipmap", m, rows.astype(np.float32))
 
 
 def backend_case_in_float():
