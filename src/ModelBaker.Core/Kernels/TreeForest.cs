@@ -118,22 +118,24 @@ public sealed class TreeForest
     {
         var s = Scoring;
         var sums = new float[s.Targets];
+        var reached = new float[s.Targets];
         var has = new byte[s.Targets];
         var row = new float[s.Targets];
         bool single = !s.Classifier && s.Targets == 1;
         for (int r = 0; r < rows; r++)
         {
             Array.Clear(sums, 0, sums.Length);
-            Array.Clear(has, 0, has.Length);
+            Array.Clear(reached, 0, reached.Length);
             foreach (int root in Roots)
             {
                 var node = Nodes[root];
                 while (!node.IsLeaf) node = Nodes[node.GoesTrue(input[r * features + node.Feature]) ? node.True : node.False];
                 // One target: ONNX Runtime reads a leaf's first weight whatever its target id.
                 foreach (var (target, weight) in single ? node.Weights.Take(1).Select(w => (0, w.Weight)) : node.Weights)
-                    TreeEnsembleFloat.AddLeafWeight(sums, has, single ? 0 : target, weight, s.Classifier ? TreeScoring.Sum : s.Aggregate);
+                    TreeEnsembleFloat.AddLeafWeight(sums, reached, single ? 0 : target, weight, s.Classifier ? TreeScoring.Sum : s.Aggregate);
             }
-            labels[r] = TreeEnsembleFloat.FinishTreeRow(sums, has, s.Targets, Roots.Length, s.Aggregate, s.PostTransform, s.Flags,
+            for (int k = 0; k < s.Targets; k++) has[k] = reached[k] != 0f ? (byte)1 : (byte)0;
+            labels[r] = TreeScoresFloat.FinishTreeRow(sums, has, s.Targets, Roots.Length, s.Aggregate, s.PostTransform, s.Flags,
                 s.BaseValues, s.ClassLabels, row);
             Array.Copy(row, 0, scores, r * s.Targets, s.Targets);
         }

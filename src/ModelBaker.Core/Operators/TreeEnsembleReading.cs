@@ -14,7 +14,7 @@ namespace ModelBaker.Core.Operators;
 /// <summary>
 /// What the three ai.onnx.ml tree operators share: reading their attributes into a <see cref="TreeForest"/> (opsets 1
 /// and 3 by tree and node ids, opset 5 by node index), the shape of X, evaluation and lowering to
-/// <see cref="TreeEnsembleFloat"/> steps. Semantics are ONNX Runtime's where the spec is vague (see docs/operators.md).
+/// <see cref="TreeEnsembleFloat"/> and <see cref="TreeScoresFloat"/> steps. Semantics are ONNX Runtime's where the spec is vague (see docs/operators.md).
 /// </summary>
 internal static class TreeEnsembleReading
 {
@@ -199,7 +199,7 @@ internal static class TreeEnsembleReading
         return (scores, labels, rows);
     }
 
-    /// <summary>One step per output used (scores, labels), both walking the same compact forest.</summary>
+    /// <summary>One walk of the compact forest, then one finishing step per output used (labels, scores).</summary>
     public static void Lower(Node node, LoweringContext context, TreeForest forest, int scoresOutput, int labelsOutput)
     {
         var (rows, features) = Layout(node, context.Shape(node.Inputs[0]));
@@ -214,8 +214,14 @@ internal static class TreeEnsembleReading
         CompiledForest compiled;
         try { compiled = forest.Compile(); }
         catch (InvalidOperationException e) { throw Invalid(node, e.Message); }
-        foreach (int output in new[] { labelsOutput, scoresOutput })
-            if (output >= 0 && output < node.Outputs.Count && node.Outputs[output].Length > 0 && context.IsUsed(node.Outputs[output]))
-                context.Add(new TreeEnsembleFloat(node.Describe(), input, context.Slice(node.Outputs[output]), rows, features, compiled, forest.Scoring));
+        var s = forest.Scoring;
+        var outputs = new[] { labelsOutput, scoresOutput }
+            .Where(o => o >= 0 && o < node.Outputs.Count && node.Outputs[o].Length > 0 && context.IsUsed(node.Outputs[o])).ToList();
+        if (outputs.Count == 0) return;
+        var walked = new ArenaSlice(node.Outputs[outputs[0]] + " (leaf weights)", ElementType.Float32, rows * 2 * s.Targets, shape: new[] { rows, 2 * s.Targets });
+        context.Add(new TreeEnsembleFloat(node.Describe(), input, walked, rows, features, compiled, s.Targets,
+            s.Classifier ? TreeScoring.Sum : s.Aggregate, firstWeightOnly: !s.Classifier && s.Targets == 1));
+        foreach (int output in outputs)
+            context.Add(new TreeScoresFloat(node.Describe(), walked, context.Slice(node.Outputs[output]), rows, forest.Roots.Length, s));
     }
 }

@@ -40,4 +40,5 @@ public enum KernelKind : byte
     MaxPoolIndices = 43,
     BatchStatisticsFloat = 44,
     TreeEnsembleFloat = 120,
+    TreeScoresFloat = 121,
 }

@@ -113,6 +113,7 @@ public static class PlanFile
             KernelKind.BatchStatisticsFloat => BatchStatisticsFloat.Read(r, source),
             KernelKind.LrnFloat => LrnFloat.Read(r, source),
             KernelKind.TreeEnsembleFloat => TreeEnsembleFloat.Read(r, source),
+            KernelKind.TreeScoresFloat => TreeScoresFloat.Read(r, source),
             KernelKind.LinearQuantization => LinearQuantization.Read(r, source),
             KernelKind.LinearDequantization => LinearDequantization.Read(r, source),
             KernelKind.IntegerConv => IntegerConv.Read(r, source),

@@ -134,12 +134,13 @@ public sealed class TreeEnsembleTests
     {
         var input = Input("rf_classifier");
         var plan = Bake("rf_classifier", input);
-        var steps = plan.Kernels.OfType<TreeEnsembleFloat>().ToList();
-        Assert.Equal(2, steps.Count); // labels, then probabilities
-        Assert.Equal(ElementType.Int64, steps[0].Output.Type);
-        Assert.Equal(1, steps[1].Forest.IndexWidth); // 5 features, 3 classes: bytes
+        // One walk (one copy of the trees), then labels and probabilities from its leaf weights.
+        Assert.Equal(new[] { KernelKind.TreeEnsembleFloat, KernelKind.TreeScoresFloat, KernelKind.TreeScoresFloat }, plan.Kernels.Select(k => k.Kind));
+        Assert.Equal(ElementType.Int64, plan.Kernels[1].Output.Type);
+        Assert.Equal(1, ((TreeEnsembleFloat)plan.Kernels[0]).Forest.IndexWidth); // 5 features, 3 classes: bytes
         string source = ClassEmitter.Emit(plan);
-        Assert.Contains("private static ReadOnlySpan<byte> Step1LabelFeatures", source);
+        Assert.Contains("private static ReadOnlySpan<byte> Step1LabelLeafWeightsFeatures", source);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(source, "ReadOnlySpan<byte> Step[0-9]+[A-Za-z]*Modes"));
         Assert.Contains("// 0: tree 0 node 0", source);
         Assert.Contains("TreeEnsemble<byte, byte>(", source);
         Assert.DoesNotContain("if (input[", source);
