@@ -167,6 +167,9 @@ public sealed class TreeEnsembleFloat : FloatKernel, IFloatOnlyKernel
         w.Ints(f.Roots); w.Bytes(f.Modes); w.Ints(f.Features); w.Floats(f.Thresholds); w.Ints(f.Links);
         w.Ints(f.WeightTargets); w.Floats(f.WeightValues);
         w.Int(Targets); w.Int(Aggregate); w.Byte(FirstWeightOnly ? (byte)1 : (byte)0);
+        // The ONNX node of each entry, for the generated comments.
+        w.Byte(f.Comments != null ? (byte)1 : (byte)0);
+        if (f.Comments != null) foreach (string comment in f.Comments) w.String(comment);
     }
 
     public static TreeEnsembleFloat Read(PlanBinaryReader r, string source)
@@ -174,8 +177,19 @@ public sealed class TreeEnsembleFloat : FloatKernel, IFloatOnlyKernel
         var input = r.Slice();
         var output = r.Slice();
         int rows = r.Int(), features = r.Int();
-        var forest = new CompiledForest(r.Ints(), r.Bytes(), r.Ints(), r.Floats(), r.Ints(), r.Ints(), r.Floats());
-        return new TreeEnsembleFloat(source, input, output, rows, features, forest, r.Int(), r.Int(), r.Byte() == 1);
+        int[] roots = r.Ints();
+        byte[] modes = r.Bytes();
+        int[] indices = r.Ints();
+        float[] thresholds = r.Floats();
+        int[] links = r.Ints(), weightTargets = r.Ints();
+        float[] weightValues = r.Floats();
+        int targets = r.Int(), aggregate = r.Int();
+        bool firstWeightOnly = r.Byte() == 1;
+        string[]? comments = r.Byte() == 1 ? modes.Select(_ => r.String()).ToArray() : null;
+        var forest = new CompiledForest(roots, modes, indices, thresholds, links, weightTargets, weightValues, comments);
+        if (indices.Length != modes.Length || thresholds.Length != modes.Length || links.Length != modes.Length || weightTargets.Length != weightValues.Length)
+            throw new System.IO.InvalidDataException($"Tree ensemble step {source}: node arrays of different lengths.");
+        return new TreeEnsembleFloat(source, input, output, rows, features, forest, targets, aggregate, firstWeightOnly);
     }
 
     private static string IndexType(int width) => width == 1 ? "byte" : width == 2 ? "ushort" : "int";

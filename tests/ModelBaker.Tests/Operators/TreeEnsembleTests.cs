@@ -176,6 +176,7 @@ public sealed class TreeEnsembleTests
         Assert.Equal(PlanInterpreter.RunTensors(plan, new Array[] { input.Floats! })[0].Cast<float>(),
             PlanInterpreter.RunTensors(read, new Array[] { input.Floats! })[0].Cast<float>());
         Assert.Equal(bytes, PlanFile.ToBytes(read));
+        Assert.Equal(ClassEmitter.Emit(plan), ClassEmitter.Emit(read)); // comments naming the ONNX nodes included
     }
 
     [Fact]
