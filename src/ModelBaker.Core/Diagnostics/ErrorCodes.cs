@@ -30,6 +30,10 @@ public static class ErrorCodes
     public const string FloatIslandOnTarget = "MB1135";
     /// <summary>An int8 comparison or Where whose float operands are not tensors of one quantization (scale and zero point).</summary>
     public const string Int8OperandsOfTwoScales = "MB1130";
+    /// <summary>A tree ensemble classifier with string class labels (classlabels_strings), not baked yet.</summary>
+    public const string StringClassLabels = "MB1115";
+    /// <summary>Tree ensemble attributes that do not make trees: a child or weight on a missing node, a leaf without weights, a cycle.</summary>
+    public const string InvalidTreeEnsemble = "MB1116";
 
     // MB12xx — CompressedModel item metadata
     public const string InvalidSparsity = "MB1201";

@@ -52,4 +52,6 @@ public enum KernelKind : byte
     GatherIndexed = 154,
     ArgMinFloat = 155,
     ArgMinInt8 = 156,
+    TreeEnsembleFloat = 120,
+    TreeScoresFloat = 121,
 }

@@ -115,6 +115,8 @@ public static class PlanFile
             KernelKind.LayerNormFloat => LayerNormFloat.Read(r, source),
             KernelKind.MatMulFloat => MatMulFloat.Read(r, source),
             KernelKind.MatMulInt8 => MatMulInt8.Read(r, source),
+            KernelKind.TreeEnsembleFloat => TreeEnsembleFloat.Read(r, source),
+            KernelKind.TreeScoresFloat => TreeScoresFloat.Read(r, source),
             KernelKind.LinearQuantization => LinearQuantization.Read(r, source),
             KernelKind.LinearDequantization => LinearDequantization.Read(r, source),
             KernelKind.IntegerConv => IntegerConv.Read(r, source),

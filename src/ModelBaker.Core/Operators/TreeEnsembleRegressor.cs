@@ -1,0 +1,45 @@
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Lowering;
+using static ModelBaker.Core.Operators.OperatorHelpers;
+using static ModelBaker.Core.Operators.TreeEnsembleReading;
+
+namespace ModelBaker.Core.Operators;
+
+/// <summary>
+/// ai.onnx.ml TreeEnsembleRegressor (opsets 1 and 3): Y (float, [N, n_targets]), the leaf weights of every tree
+/// aggregated per target (SUM, AVERAGE, MIN, MAX), base values added, post-transformed. As in ONNX Runtime, a single
+/// target takes each leaf's first weight and only PROBIT transforms it.
+/// </summary>
+public sealed class TreeEnsembleRegressor : IOperator
+{
+    public string OpType => "ai.onnx.ml:TreeEnsembleRegressor";
+
+    public static TreeForest Forest(Node node)
+    {
+        long targets = node.GetInt("n_targets", 0);
+        if (targets < 1 || targets > 4096)
+            throw UnsupportedUsage(node, $"n_targets is {targets}; ModelBaker bakes regressors of 1 to 4096 targets.",
+                "Set n_targets in the model to the number of outputs.");
+        var (nodes, roots, _, _) = ReadV3(node, "target", (int)targets);
+        var scoring = new TreeScoring(classifier: false, (int)targets, Aggregate(node), PostTransform(node),
+            BaseValues(node, (int)targets, false), System.Array.Empty<long>(), binaryCase: false, allPositive: false);
+        return new TreeForest(nodes, roots, scoring);
+    }
+
+    public void InferShapes(Node node, Graph graph)
+    {
+        RequireInput(node, graph);
+        var (rows, _) = Layout(node, InputShape(node, graph, 0));
+        SetOutput(node, graph, 0, ElementType.Float32, new[] { rows, Forest(node).Scoring.Targets });
+    }
+
+    public Tensor[] Evaluate(Node node, Tensor?[] inputs, long opset)
+    {
+        var forest = Forest(node);
+        var (scores, _, rows) = TreeEnsembleReading.Evaluate(node, forest, Required(node, inputs, 0));
+        return new[] { Tensor.FromFloats(new[] { rows, forest.Scoring.Targets }, scores) };
+    }
+
+    public void Lower(Node node, LoweringContext context) => TreeEnsembleReading.Lower(node, context, Forest(node), scoresOutput: 0, labelsOutput: -1);
+}
