@@ -20,6 +20,7 @@ public static class OperatorRegistry
         new Squeeze(), new Transpose(), new Unsqueeze(),
         new Conv(), new MaxPool(), new AveragePool(), new GlobalAveragePool(), new GlobalMaxPool(), new BatchNormalization(),
         new LRN(),
+        new LSTM(), new GRU(), new RNN(),
         new QuantizeLinear(), new DequantizeLinear(), new ConvInteger(), new MatMulInteger(), new QLinearConv(), new QLinearMatMul(),
     }.ToDictionary(op => op.OpType, StringComparer.Ordinal);
 

@@ -39,4 +39,5 @@ public enum KernelKind : byte
     Requantization = 34,
     MaxPoolIndices = 43,
     BatchStatisticsFloat = 44,
+    RecurrentFloat = 130,
 }

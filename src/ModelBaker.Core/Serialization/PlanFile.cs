@@ -112,6 +112,7 @@ public static class PlanFile
             KernelKind.ChannelAffineFloat => ChannelAffineFloat.Read(r, source),
             KernelKind.BatchStatisticsFloat => BatchStatisticsFloat.Read(r, source),
             KernelKind.LrnFloat => LrnFloat.Read(r, source),
+            KernelKind.RecurrentFloat => RecurrentFloat.Read(r, source),
             KernelKind.LinearQuantization => LinearQuantization.Read(r, source),
             KernelKind.LinearDequantization => LinearDequantization.Read(r, source),
             KernelKind.IntegerConv => IntegerConv.Read(r, source),
