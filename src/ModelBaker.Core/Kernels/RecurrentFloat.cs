@@ -157,7 +157,7 @@ public sealed class RecurrentFloat : FloatKernel, IFloatOnlyKernel
     public override IEnumerable<string> Helpers => new[] { nameof(RecurrentFloat), nameof(UnaryFloat) };
 
     public override void Run(PlanArena arena) =>
-        Recurrent((int)Cell, arena.Floats(Input), Data(SequenceLengths, arena), Data(InitialH, arena), Data(InitialC, arena),
+        RecurrentLayer((int)Cell, arena.Floats(Input), Data(SequenceLengths, arena), Data(InitialH, arena), Data(InitialC, arena),
             Sequence, Batch, InputSize, Hidden, Direction, Layout, Weights, Recurrence, Bias, Peepholes,
             Activations, Alphas, Betas, Clip, InputForget, LinearBeforeReset, arena.Floats(Output));
 
@@ -171,7 +171,7 @@ public sealed class RecurrentFloat : FloatKernel, IFloatOnlyKernel
     /// Y_h and, for LSTM, Y_c [directions, batch, hidden], followed by the scratch of one step. X and the initial
     /// states are read in the node's layout (1: batch first); empty spans mean full lengths and zero initial states.
     /// </summary>
-    public static void Recurrent(int cell, ReadOnlySpan<float> x, ReadOnlySpan<int> sequenceLengths, ReadOnlySpan<float> initialH,
+    public static void RecurrentLayer(int cell, ReadOnlySpan<float> x, ReadOnlySpan<int> sequenceLengths, ReadOnlySpan<float> initialH,
         ReadOnlySpan<float> initialC, int sequence, int batch, int inputSize, int hidden, int direction, int layout,
         ReadOnlySpan<float> weights, ReadOnlySpan<float> recurrence, ReadOnlySpan<float> bias, ReadOnlySpan<float> peepholes,
         ReadOnlySpan<int> activations, ReadOnlySpan<float> alphas, ReadOnlySpan<float> betas, float clip, bool inputForget,
@@ -371,7 +371,7 @@ public sealed class RecurrentFloat : FloatKernel, IFloatOnlyKernel
     {
         string activations = string.Join(", ", Activations.Select(a => ((RecurrentActivation)a).ToString()));
         code.Line($"// {Cell}, {(Direction == 2 ? "bidirectional" : Direction == 1 ? "reverse" : "forward")}, activations {activations}")
-            .Line($"Recurrent(cell: {(int)Cell}, {Input.Expression(code)}, {Expression(code, SequenceLengths, name + "SequenceLengths")}, " +
+            .Line($"RecurrentLayer(cell: {(int)Cell}, {Input.Expression(code)}, {Expression(code, SequenceLengths, name + "SequenceLengths")}, " +
                   $"{Expression(code, InitialH, name + "InitialH")}, {Expression(code, InitialC, name + "InitialC")},")
             .Line($"    sequence: {Sequence}, batch: {Batch}, inputSize: {InputSize}, hidden: {Hidden}, direction: {Direction}, layout: {Layout},")
             .Line($"    {name}Weights, {name}Recurrence, {name}Bias, {(Peepholes.Length == 0 ? "default" : name + "Peepholes")}, " +

@@ -173,7 +173,7 @@ public abstract class RecurrentOperator : IOperator, IBakeTimeInputs
         float[] initialC = Cell == RecurrentCell.Lstm && Optional(6) is { } c ? Floats(node, c, 6) : Array.Empty<float>();
         float[] peepholes = Cell == RecurrentCell.Lstm && Optional(7) is { } p ? Floats(node, p, 7) : Array.Empty<float>();
         var workspace = new float[RecurrentFloat.WorkspaceLength(Cell, l.Sequence, l.Batch, l.Hidden, l.Directions)];
-        RecurrentFloat.Recurrent((int)Cell, Floats(node, Required(node, inputs, 0), 0), lengths, initialH, initialC,
+        RecurrentFloat.RecurrentLayer((int)Cell, Floats(node, Required(node, inputs, 0), 0), lengths, initialH, initialC,
             l.Sequence, l.Batch, l.InputSize, l.Hidden, l.Direction, l.Layout,
             Floats(node, Required(node, inputs, 1), 1), Floats(node, Required(node, inputs, 2), 2), bias, peepholes,
             l.Activations, l.Alphas, l.Betas, l.Clip, l.InputForget, l.LinearBeforeReset, workspace);
