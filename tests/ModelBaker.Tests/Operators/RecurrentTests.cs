@@ -48,7 +48,10 @@ public sealed class RecurrentTests
         new("LSTM", Activations: new[] { "HardSigmoid", "LeakyRelu", "Softsign" }, Alphas: new[] { 0.3f, 0.2f }, Betas: new[] { 0.4f }),
         new("LSTM", "bidirectional", Activations: new[] { "Sigmoid", "Softplus", "Elu", "HardSigmoid", "ScaledTanh", "Affine" },
             Alphas: new[] { 0.9f, 0.25f, 1.5f, 0.7f }, Betas: new[] { 0.55f, 0.8f, 0.1f }),
+        // Input and hidden sizes of 8 and more run the vectorised dot product in generated code (and its tail).
+        new("LSTM", "bidirectional", InputSize: 19, Hidden: 12, Batch: 2, Lengths: Given.Runtime, Peepholes: true),
         new("GRU"),
+        new("GRU", Layout: 1, InputSize: 16, Hidden: 9, Batch: 2, LinearBeforeReset: true, Outputs: "Y"),
         new("GRU", LinearBeforeReset: true, Lengths: Given.Runtime, InitialState: Given.Runtime),
         new("GRU", "bidirectional", Layout: 1, LinearBeforeReset: true, Clip: 0.5f, InitialState: Given.Constant),
         new("GRU", "reverse", Lengths: Given.Constant, Outputs: "Y"),
