@@ -23,6 +23,7 @@ public static class OperatorRegistry
         new LayerNormalization(), new Gelu(), new MicrosoftGelu(), new FastGelu(), new Erf(), new Split(),
         new Less(), new LessOrEqual(), new Greater(), new GreaterOrEqual(), new Equal(), new Not(), new And(), new Or(), new Xor(), new Where(),
         new Floor(), new Ceil(), new Round(), new Sign(), new Mod(), new Pow(),
+        new LSTM(), new GRU(), new RNN(),
         new QuantizeLinear(), new DequantizeLinear(), new ConvInteger(), new MatMulInteger(), new QLinearConv(), new QLinearMatMul(),
         new TreeEnsembleClassifier(), new TreeEnsembleRegressor(), new TreeEnsemble(),
     }.ToDictionary(op => op.OpType, StringComparer.Ordinal);

@@ -54,4 +54,5 @@ public enum KernelKind : byte
     ArgMinInt8 = 156,
     TreeEnsembleFloat = 120,
     TreeScoresFloat = 121,
+    RecurrentFloat = 130,
 }

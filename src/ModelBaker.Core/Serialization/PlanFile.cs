@@ -117,6 +117,7 @@ public static class PlanFile
             KernelKind.MatMulInt8 => MatMulInt8.Read(r, source),
             KernelKind.TreeEnsembleFloat => TreeEnsembleFloat.Read(r, source),
             KernelKind.TreeScoresFloat => TreeScoresFloat.Read(r, source),
+            KernelKind.RecurrentFloat => RecurrentFloat.Read(r, source),
             KernelKind.LinearQuantization => LinearQuantization.Read(r, source),
             KernelKind.LinearDequantization => LinearDequantization.Read(r, source),
             KernelKind.IntegerConv => IntegerConv.Read(r, source),

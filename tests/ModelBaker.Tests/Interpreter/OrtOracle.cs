@@ -18,8 +18,9 @@ internal static class OrtOracle
     public static Dictionary<string, Tensor> Run(Graph graph, IReadOnlyDictionary<string, Tensor> inputs)
     {
         using var session = new InferenceSession(OnnxModelWriter.ToBytes(graph));
-        var feeds = inputs.Select(kv => NamedOnnxValue.CreateFromTensor(kv.Key,
-            new DenseTensor<float>(kv.Value.Floats!, kv.Value.Shape))).ToList();
+        var feeds = inputs.Select(kv => kv.Value.Type == ElementType.Int32
+            ? NamedOnnxValue.CreateFromTensor(kv.Key, new DenseTensor<int>(kv.Value.Int64s!.Select(v => (int)v).ToArray(), kv.Value.Shape))
+            : NamedOnnxValue.CreateFromTensor(kv.Key, new DenseTensor<float>(kv.Value.Floats!, kv.Value.Shape))).ToList();
         using var results = session.Run(feeds);
         var outputs = new Dictionary<string, Tensor>();
         foreach (var result in results)
