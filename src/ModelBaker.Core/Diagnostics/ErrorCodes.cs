@@ -26,6 +26,10 @@ public static class ErrorCodes
     public const string NonFiniteWeights = "MB1108";
     /// <summary>A tensor, or the generated code, larger than a build on an ordinary machine can take.</summary>
     public const string ModelTooLarge = "MB1109";
+    // A string tensor (graph input, initializer) or string-keyed ai.onnx.ml attribute: generated code computes no strings.
+    public const string StringData = "MB1110";
+    // Warning: Sparsity or Clusters asked for on a model with no weighted layer (a classical model's steps only).
+    public const string CompressionNotApplicable = "MB1111";
 
     // MB12xx — CompressedModel item metadata
     public const string InvalidSparsity = "MB1201";

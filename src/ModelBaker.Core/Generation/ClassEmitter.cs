@@ -56,6 +56,7 @@ public static class ClassEmitter
             .Open($"public static partial class {h.ClassName}");
 
         EmitConstants(code, plan, inputs, outputs, plan.ArenaBytes <= MaxStackArenaBytes ? "on the stack" : "one buffer per thread");
+        EmitClasses(code, plan, outputs);
 
         EmitPredict(code, plan, inputs, outputs);
         if (AllQuantized(inputs, outputs)) EmitPredictQuantized(code, plan, inputs, outputs);
@@ -110,6 +111,25 @@ public static class ClassEmitter
             .Line($"/// <summary>Bytes of working memory the steps use besides the arena: {ScratchKind(scratch, code.Nano)}.</summary>")
             .Line($"public const int ScratchBytes = {scratch};")
             .Line();
+    }
+
+    /// <summary>
+    /// The classes of a classifier's outputs (a ZipMap's columns, a label that indexes string classes) as a static array
+    /// named after the output: <c>ProbabilitiesClasses</c> beside <c>ProbabilitiesLength</c> (docs/classical-ml.md).
+    /// </summary>
+    private static void EmitClasses(CodeWriter code, BakedPlan plan, List<Parameter> outputs)
+    {
+        foreach (var p in outputs)
+        {
+            // By place, not instance: a plan read back from its file has slices of its own.
+            var slice = p.Tensor.Slice;
+            if (plan.Kernels.LastOrDefault(k => k.Output.Type == slice.Type && k.Output.Offset == slice.Offset && k.Output.Length == slice.Length)
+                is not IClassLabels labels) continue;
+            string name = p.Prefix + "Classes", type = labels.Classes is string[] ? "string" : "long";
+            code.Line($"/// <summary>{Xml(labels.Describe(p.Tensor.Name, name))}</summary>")
+                .Line($"public static readonly {type}[] {name} = {Kernels.ClassicalSteps.Initializer(labels.Classes)};")
+                .Line();
+        }
     }
 
     /// <summary>
