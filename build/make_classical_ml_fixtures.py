@@ -74,7 +74,7 @@ def main():
     ], [tensor("x", TensorProto.FLOAT, [4, 4])], [tensor("label", TensorProto.STRING, [4]), tensor("scores", TensorProto.FLOAT, [4, 2])])
 
     # LinearSVC (one-vs-rest raw scores) as a LinearClassifier, int64 input cast to float by the operator.
-    svc_lin = LinearSVC(max_iter=5000).fit(x3, y3)
+    svc_lin = LinearSVC(max_iter=5000, random_state=0).fit(x3, y3)
     save("linear_svc_int_input", [
         helper.make_node("LinearClassifier", ["x"], ["label", "scores"], domain=ML, classlabels_ints=[0, 1, 2],
                          coefficients=floats(svc_lin.coef_), intercepts=floats(svc_lin.intercept_), post_transform="SOFTMAX_ZERO"),
@@ -121,12 +121,12 @@ def main():
              [tensor("x", TensorProto.FLOAT, [3, 4])], [tensor("label", TensorProto.INT64, [3]), tensor("scores", TensorProto.FLOAT, [3, columns])])
 
     # SVMClassifier's linear form (no support vectors): one rho for every class, LOGISTIC, and its binary label rule.
-    lin = LinearSVC(fit_intercept=False, max_iter=5000).fit(x3, y3)
+    lin = LinearSVC(fit_intercept=False, max_iter=5000, random_state=0).fit(x3, y3)
     save("svm_linear_model", [helper.make_node("SVMClassifier", ["x"], ["label", "scores"], domain=ML, coefficients=floats(lin.coef_),
                                                rho=[0.25], classlabels_ints=[0, 1, 2], post_transform="LOGISTIC", kernel_type="LINEAR",
                                                kernel_params=[0.0, 0.0, 0.0])],
          [tensor("x", TensorProto.FLOAT, [3, 4])], [tensor("label", TensorProto.INT64, [3]), tensor("scores", TensorProto.FLOAT, [3, 3])])
-    lin2 = LinearSVC(fit_intercept=False, max_iter=5000).fit(x2, y2)
+    lin2 = LinearSVC(fit_intercept=False, max_iter=5000, random_state=0).fit(x2, y2)
     two_rows = np.vstack([-lin2.coef_, lin2.coef_])
     save("svm_linear_binary", [helper.make_node("SVMClassifier", ["x"], ["label", "scores"], domain=ML, coefficients=floats(two_rows),
                                                 rho=[0.1], classlabels_ints=[3, 7], kernel_type="LINEAR",
@@ -161,8 +161,9 @@ def main():
         helper.make_node("ArrayFeatureExtractor", ["names", "best"], ["best_name"], domain=ML),
     ], [tensor("x", TensorProto.FLOAT, [1, 5]), tensor("codes", TensorProto.INT64, [1, 2])],
         [tensor("features", TensorProto.FLOAT, [1, 8]), tensor("mapped_vector", TensorProto.FLOAT, [1, 3]),
-         tensor("best_name", TensorProto.INT64, [1, 1])],
-        [helper.make_tensor("picked", TensorProto.INT64, [2], [3, 0]), helper.make_tensor("names", TensorProto.INT64, [5], [100, 101, 102, 103, 104])])
+         tensor("best_name", TensorProto.INT32, [1, 1])],
+        # int32 data picked by computed indices, as sklearn-onnx's nearest-neighbour classifier reads its training labels.
+        [helper.make_tensor("picked", TensorProto.INT64, [2], [3, 0]), helper.make_tensor("names", TensorProto.INT32, [5], [100, 101, 102, 103, 104])])
     print("wrote", sorted(os.listdir(OUT)))
 
 

@@ -114,9 +114,10 @@ public static class ConformanceRunner
         predict(inputArrays, outputArrays);
         var runTime = clock.Elapsed;
 
-        // output_K.pb is graph output K; a ZipMap's sequence of maps has no file (ONNX Runtime writes no tensor for it),
-        // so that output alone goes unchecked — the probabilities it zips are compared where the model outputs them too.
-        var files = outputFiles.ToDictionary(f => int.Parse(Path.GetFileNameWithoutExtension(f).Substring("output_".Length), CultureInfo.InvariantCulture));
+        // output_K.pb (light_NAME_output_K.pb) is graph output K; a ZipMap's sequence of maps has no file (ONNX Runtime
+        // writes no tensor for it), so that output alone goes unchecked — the tensor it zips is compared where the model
+        // outputs it too.
+        var files = outputFiles.ToDictionary(f => OutputIndex(Path.GetFileNameWithoutExtension(f)));
         var expectedOutputs = new Tensor?[plan.Outputs.Count];
         for (int o = 0; o < plan.Outputs.Count; o++)
         {
@@ -147,6 +148,8 @@ public static class ConformanceRunner
         }
         return (null, measurements);
     }
+
+    private static int OutputIndex(string fileName) => int.Parse(fileName.Substring(fileName.LastIndexOf('_') + 1), CultureInfo.InvariantCulture);
 
     private static string? Compare(string name, Tensor expected, Array actual)
     {

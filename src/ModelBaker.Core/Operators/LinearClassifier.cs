@@ -97,7 +97,7 @@ public sealed class LinearClassifier : IOperator
         bool transformed = m.SecondClass || m.Transform != PostTransform.None;
         var raw = scoreOutput != null && !transformed
             ? context.Slice(scoreOutput)
-            : new ArenaSlice($"{node.Outputs[0]} (scores)", ElementType.Float32, m.Rows * m.Targets, shape: new[] { m.Rows, m.Targets });
+            : new ArenaSlice($"{node.Name} (raw scores)", ElementType.Float32, m.Rows * m.Targets, shape: new[] { m.Rows, m.Targets });
         context.Add(new FullyConnectedFloat(node.Describe(), x, raw, m.Rows, m.Features, m.Features, 1, m.Coefficients, m.Intercepts,
             float.NegativeInfinity, float.PositiveInfinity));
         if (labelOutput != null)

@@ -127,7 +127,7 @@ public sealed class SVMClassifier : IOperator
         ClassicalModel.RequireLabelIsOutput(node, context, m.Strings);
         var x = ClassicalModel.FloatSlice(node, context, 0);
         string? labelOutput = LinearClassifier.Used(node, context, 0), scoreOutput = LinearClassifier.Used(node, context, 1);
-        string name = node.Outputs[0];
+        string name = node.Name;
         int rawColumns = m.Svc ? m.Pairs : m.Classes;
         var raw = new ArenaSlice($"{name} (decision values)", ElementType.Float32, m.Rows * rawColumns, shape: new[] { m.Rows, rawColumns });
         if (m.Svc)

@@ -84,6 +84,7 @@ public sealed class ClassicalMlTests
             {
                 Tensor<float> f => f.ToArray(),
                 Tensor<long> l => l.ToArray(),
+                Tensor<int> i => i.ToArray(),
                 Tensor<string> s => s.ToArray(),
                 IEnumerable<DisposableNamedOnnxValue> rows => rows.Select(row => row.Value switch
                 {
@@ -111,6 +112,9 @@ public sealed class ClassicalMlTests
                 break;
             case long[] want:
                 Assert.Equal(want, (long[])actual);
+                break;
+            case int[] want:
+                Assert.Equal(want, (int[])actual);
                 break;
             case string[] want:
                 // The contract for string class labels: an int64 index into the generated class's <Output>Classes.
