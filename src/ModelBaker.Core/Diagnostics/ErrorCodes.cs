@@ -34,6 +34,10 @@ public static class ErrorCodes
     public const string StringClassLabels = "MB1115";
     /// <summary>Tree ensemble attributes that do not make trees: a child or weight on a missing node, a leaf without weights, a cycle.</summary>
     public const string InvalidTreeEnsemble = "MB1116";
+    // A string tensor (graph input, initializer) or string-keyed ai.onnx.ml attribute: generated code computes no strings.
+    public const string StringData = "MB1110";
+    // Warning: Sparsity or Clusters asked for on a model with no weighted layer (a classical model's steps only).
+    public const string CompressionNotApplicable = "MB1111";
 
     // MB12xx — CompressedModel item metadata
     public const string InvalidSparsity = "MB1201";

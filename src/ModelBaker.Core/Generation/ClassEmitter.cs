@@ -56,6 +56,7 @@ public static class ClassEmitter
             .Open($"public static partial class {h.ClassName}");
 
         EmitConstants(code, plan, inputs, outputs, plan.ArenaBytes <= MaxStackArenaBytes ? "on the stack" : "one buffer per thread");
+        EmitClasses(code, plan, outputs);
 
         EmitPredict(code, plan, inputs, outputs);
         if (AllQuantized(inputs, outputs)) EmitPredictQuantized(code, plan, inputs, outputs);
@@ -111,6 +112,29 @@ public static class ClassEmitter
             .Line($"public const int ScratchBytes = {scratch};")
             .Line();
     }
+
+    /// <summary>
+    /// The classes of a classifier's outputs (a ZipMap's columns, a label that indexes string classes) as a static array
+    /// named after the output: <c>ProbabilitiesClasses</c> beside <c>ProbabilitiesLength</c> (docs/classical-ml.md).
+    /// </summary>
+    private static void EmitClasses(CodeWriter code, BakedPlan plan, List<Parameter> outputs)
+    {
+        foreach (var p in outputs)
+        {
+            // An int8 plan quantizes a float island's output in a step after it: the classes are its producer's.
+            var producer = Producer(plan, p.Tensor.Slice);
+            if (producer is Kernels.FloatIslandExit exit) producer = Producer(plan, exit.Input);
+            if (producer is not IClassLabels labels) continue;
+            string name = p.Prefix + "Classes", type = labels.Classes is string[] ? "string" : "long";
+            code.Line($"/// <summary>{Xml(labels.Describe(p.Tensor.Name, name))}</summary>")
+                .Line($"public static readonly {type}[] {name} = {Kernels.ClassicalSteps.Initializer(labels.Classes)};")
+                .Line();
+        }
+    }
+
+    /// <summary>The last step writing <paramref name="slice"/>, found by place, not instance: a plan read back from its file has slices of its own.</summary>
+    private static Kernel? Producer(BakedPlan plan, ArenaSlice slice) =>
+        plan.Kernels.LastOrDefault(k => k.Output.Type == slice.Type && k.Output.Offset == slice.Offset && k.Output.Length == slice.Length);
 
     /// <summary>
     /// What ScratchBytes counts: nothing when every layer's weights are stored dense; else, in nanoFramework, a row buffer

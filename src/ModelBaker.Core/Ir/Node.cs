@@ -27,6 +27,8 @@ public sealed class Node
     public long GetInt(string name, long fallback) => Get(name, AttributeKind.Int)?.Int ?? fallback;
     public float GetFloat(string name, float fallback) => Get(name, AttributeKind.Float)?.Float ?? fallback;
     public long[]? GetInts(string name) => Get(name, AttributeKind.Ints)?.Ints;
+    public float[]? GetFloats(string name) => Get(name, AttributeKind.Floats)?.Floats;
+    public string[]? GetStrings(string name) => Get(name, AttributeKind.Strings)?.Strings;
     public string? GetString(string name) => Get(name, AttributeKind.String)?.String;
     public Tensor? GetTensor(string name) => Get(name, AttributeKind.Tensor)?.Tensor;
 

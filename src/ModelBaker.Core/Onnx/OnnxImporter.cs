@@ -17,6 +17,8 @@ internal static class OnnxImporter
     /// so such nodes can never be mistaken for a supported standard operator.</summary>
     public const char DomainSeparator = ':';
 
+    private const int StringType = (int)TensorProto.Types.DataType.String;
+
     public static Graph Import(ModelProto model, string modelDirectory)
     {
         var g = model.Graph;
@@ -39,8 +41,10 @@ internal static class OnnxImporter
 
         // Some exporters write value_info with a shape but no element type; such entries say too little to
         // use, so those values are left to the node-output placeholders below.
+        // String values inside the graph (a classifier's label on its way out) are left to their producers too.
         foreach (var info in g.ValueInfo)
-            if (!graph.Values.ContainsKey(info.Name) && info.Type?.TensorType?.ElemType != 0) graph.Add(ToValue(info, "value"));
+            if (!graph.Values.ContainsKey(info.Name) && info.Type?.TensorType?.ElemType is { } type && type != 0 && type != StringType)
+                graph.Add(ToValue(info, "value"));
 
         foreach (var output in g.Output)
         {
@@ -102,9 +106,22 @@ internal static class OnnxImporter
     private static Value ToValue(ValueInfoProto info, string role)
     {
         var tensorType = info.Type?.TensorType;
+        // A ZipMap's sequence of maps: baked as the float [rows, classes] tensor it zips (its operator checks that).
+        if (tensorType == null && role == "output" && info.Type?.SequenceType?.ElemType?.MapType != null)
+            return new Value(info.Name, ElementType.Float32);
         if (tensorType == null)
             throw new BakeException(ErrorCodes.UnsupportedElementType,
                 $"The model's {role} '{info.Name}' is not a tensor (sequences, maps and optionals are not supported). Change the model so that it passes plain tensors.");
+        if (tensorType.ElemType == StringType)
+        {
+            // A classifier's string label output becomes an int64 index into the generated class's <Output>Classes
+            // array; its operator sets the type (and refuses what it cannot compute).
+            if (role == "output") return new Value(info.Name, ElementType.Int64);
+            throw new BakeException(ErrorCodes.StringData,
+                $"The model's {role} '{Text.Printable(info.Name)}' has element type string; generated code takes and computes numbers only. " +
+                "Encode the strings as integer ids in the calling code (a dictionary from string to id) and re-export the model to take the ids " +
+                "(for example, an int64 input instead of the string LabelEncoder or OneHotEncoder).");
+        }
         var type = TensorConverter.ToElementType(tensorType.ElemType, $"'{info.Name}'");
         int[]? shape = tensorType.Shape?.Dim
             .Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && d.DimValue > 0 ? ToDim(d.DimValue, info.Name) : 1)

@@ -26,6 +26,8 @@ public static class OperatorRegistry
         new LSTM(), new GRU(), new RNN(),
         new QuantizeLinear(), new DequantizeLinear(), new ConvInteger(), new MatMulInteger(), new QLinearConv(), new QLinearMatMul(),
         new TreeEnsembleClassifier(), new TreeEnsembleRegressor(), new TreeEnsemble(),
+        new LinearClassifier(), new LinearRegressor(), new Scaler(), new Normalizer(), new Binarizer(), new Imputer(), new ArrayFeatureExtractor(),
+        new OneHotEncoder(), new LabelEncoder(), new FeatureVectorizer(), new SVMClassifier(), new SVMRegressor(), new ZipMap(),
     }.ToDictionary(op => op.OpType, StringComparer.Ordinal);
 
     /// <summary>Supported op types, sorted (for messages and docs).</summary>

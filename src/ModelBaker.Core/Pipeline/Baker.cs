@@ -77,6 +77,7 @@ public static class Baker
         var lowered = GraphLowering.Lower(graph);
         var floatPlan = Assemble(header, lowered);
         RequireFiniteWeights(floatPlan);
+        WarnIfNothingToCompress(floatPlan, options, log);
 
         // A QDQ model's weights are its own int8 values: pruning may zero some, but refitting or tuning the rest would
         // move them off the model's grid (LayerQuantizer takes them back exactly).
@@ -132,6 +133,23 @@ public static class Baker
         var validation = validationSet != null ? Validate(reference, plan, validationSet, options) with { CalibrationSamples = repeated } : null;
         var report = ReportBuilder.Build(reference, plan, quantization, validationSet ?? calibration, validation);
         return new BakeResult(plan, report);
+    }
+
+    /// <summary>
+    /// MB1111: Sparsity or Clusters on a plan with no weighted layer — a classical model whose constants are per-feature
+    /// parameters, support vectors or tables (a linear model's coefficients are a fully connected layer, and do get
+    /// pruned and clustered). Said, not silently ignored.
+    /// </summary>
+    private static void WarnIfNothingToCompress(BakedPlan floatPlan, BakeOptions options, IBakeLog log)
+    {
+        bool prunes = options.Sparsity > 0 || options.PruningThreshold != null;
+        if ((!prunes && options.Clusters == null) || floatPlan.Kernels.OfType<IWeightedKernel>().Any()) return;
+        var holders = floatPlan.Kernels.Where(k => k.WeightBytes > 0).Select(k => k.Source).Distinct().ToList();
+        log.Warning(ErrorCodes.CompressionNotApplicable,
+            $"{floatPlan.Header.ModelFileName}: {(prunes ? "Sparsity" : "")}{(prunes && options.Clusters != null ? " and " : "")}{(options.Clusters != null ? "Clusters" : "")} " +
+            "do not apply to this model: it has no weighted layer (fully connected or convolution) whose weights could be pruned or shared" +
+            (holders.Count > 0 ? $"; its constants ({string.Join(", ", holders.Take(3))}{(holders.Count > 3 ? ", …" : "")}) are kept exactly" : "") +
+            ". Remove the option, or bake it as it is.");
     }
 
     /// <summary>

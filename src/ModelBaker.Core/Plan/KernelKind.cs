@@ -55,4 +55,17 @@ public enum KernelKind : byte
     TreeEnsembleFloat = 120,
     TreeScoresFloat = 121,
     RecurrentFloat = 130,
+    // 100–119: classical machine learning (ai.onnx.ml).
+    ScoreTransformFloat = 100,
+    ClassLabelFloat = 101,
+    ZipMapFloat = 102,
+    FeatureMapFloat = 103,
+    NormalizerFloat = 104,
+    ColumnSelection = 105,
+    OneHotEncoderFloat = 106,
+    LabelEncoderInteger = 107,
+    SupportVectorKernelFloat = 108,
+    OneVsOneFloat = 109,
+    PairwiseProbabilityFloat = 110,
+    FeatureVectorizerFloat = 111,
 }

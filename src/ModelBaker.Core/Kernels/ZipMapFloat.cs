@@ -1,0 +1,59 @@
+using System;
+using System.Collections.Generic;
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Plan;
+
+namespace ModelBaker.Core.Kernels;
+
+/// <summary>
+/// ai.onnx.ml ZipMap as a C# caller wants it: the [rows, classes] probabilities are copied to the output unchanged, and
+/// the class of each column (int64 or string labels) becomes a static array of the generated class named after the
+/// output (<see cref="IClassLabels"/>), instead of one dictionary per row.
+/// </summary>
+public sealed class ZipMapFloat : FloatKernel, IFloatOnlyKernel, IClassLabels
+{
+    public ZipMapFloat(string source, ArenaSlice input, ArenaSlice output, Array classes) : base(source)
+    {
+        Input = input;
+        Output = output;
+        Classes = classes;
+    }
+
+    public ArenaSlice Input { get; }
+    public override ArenaSlice Output { get; }
+    /// <summary>The label of each column: long[] (classlabels_int64s) or string[] (classlabels_strings).</summary>
+    public Array Classes { get; }
+
+    public string Describe(string output, string array) =>
+        $"The class of each column of output '{output}' (a ZipMap in the model): element [n, c] is the probability of class {array}[c].";
+
+    public override Kernel Quantize(Quantization.QuantizationContext context) => throw ClassicalSteps.NoInt8Form(Source);
+
+    public string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("ZipMap");
+
+    public override KernelKind Kind => KernelKind.ZipMapFloat;
+    public override IEnumerable<ArenaSlice> Reads => new[] { Input };
+    public override int WeightBytes => 0;
+    public override IEnumerable<string> Helpers => Array.Empty<string>();
+    public override ArenaSlice? InPlaceInput => Input;
+
+    public override void Run(PlanArena arena) => arena.Floats(Input).CopyTo(arena.Floats(Output));
+
+    public override void WritePayload(PlanBinaryWriter w)
+    {
+        w.Slice(Input); w.Slice(Output); ClassicalSteps.WriteClasses(w, Classes);
+    }
+
+    public static ZipMapFloat Read(PlanBinaryReader r, string source) => new(source, r.Slice(), r.Slice(), ClassicalSteps.ReadClasses(r));
+
+    public override void EmitCall(CodeWriter code, string name)
+    {
+        string input = Input.Expression(code), output = Output.Expression(code);
+        // In place (the memory planner put both on the same bytes) there is nothing to copy.
+        if (Input.Offset == Output.Offset && Input.Type == Output.Type) code.Line("// The probabilities are already in place: one column per class.");
+        else code.Line($"{input}.CopyTo({output}); // one column per class");
+    }
+
+    public override void EmitData(CodeWriter code, string name) { }
+}
