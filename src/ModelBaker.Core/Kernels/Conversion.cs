@@ -12,10 +12,17 @@ namespace ModelBaker.Core.Kernels;
 /// ONNX Cast at run time between float32, int8, uint8, int32, int64 and bool, with the semantics of ONNX Runtime on
 /// x64 (C++ static_cast): float → integer truncates toward zero through int32 (int64 for int64), NaN and values out
 /// of that range give its minimum, narrower integers keep the low bits; integer → narrower integer keeps the low
-/// bits; anything → bool is "≠ 0" (NaN is true); bool → number is 1 or 0. One overload per type pair.
+/// bits; anything → bool is "≠ 0" (NaN is true); bool → number is 1 or 0. One overload per type pair. Make one with
+/// <see cref="Of"/>: a cast with float32 on one side is a <see cref="FloatIntegerConversion"/>.
 /// </summary>
-public sealed class Conversion : FloatKernel
+public class Conversion : FloatKernel
 {
+    /// <summary>The step casting <paramref name="input"/> into <paramref name="output"/>'s element type.</summary>
+    public static Conversion Of(string source, ArenaSlice input, ArenaSlice output) =>
+        (input.Type == ElementType.Float32) != (output.Type == ElementType.Float32)
+            ? new FloatIntegerConversion(source, input, output)
+            : new Conversion(source, input, output);
+
     public Conversion(string source, ArenaSlice input, ArenaSlice output) : base(source)
     {
         Input = input;
@@ -25,7 +32,7 @@ public sealed class Conversion : FloatKernel
     public ArenaSlice Input { get; }
     public override ArenaSlice Output { get; }
 
-    /// <summary>Integer to integer casts run unchanged in int8 plans; a quantized float on either side is not supported yet.</summary>
+    /// <summary>Integer to integer casts run unchanged in int8 plans; one with float32 on a side is a <see cref="FloatIntegerConversion"/>, which runs in a float island.</summary>
     public override Kernel Quantize(QuantizationContext q)
     {
         if (Input.Type != ElementType.Float32 && Output.Type != ElementType.Float32) return this;
@@ -117,4 +124,16 @@ public sealed class Conversion : FloatKernel
         code.Line($"Cast({Input.Expression(code)}, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name) { }
+}
+
+/// <summary>
+/// A Cast between float32 and an integer type or bool. An int8 plan runs it in a float island (docs/compression.md): the
+/// cast needs the real values (3.7 → 3), not their int8 codes, so a quantized input is dequantized before it and a float
+/// output quantized after it. Generated code and plan payload are <see cref="Conversion"/>'s.
+/// </summary>
+public sealed class FloatIntegerConversion : Conversion, IFloatOnlyKernel
+{
+    public FloatIntegerConversion(string source, ArenaSlice input, ArenaSlice output) : base(source, input, output) { }
+
+    public string FloatOnlyReason => "a Cast between float and an integer type converts real values, not their int8 codes";
 }

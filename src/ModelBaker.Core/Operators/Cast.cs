@@ -56,6 +56,6 @@ public sealed class Cast : IOperator
     public void Lower(Node node, LoweringContext context)
     {
         if (context.Graph[node.Inputs[0]].Type == Target(node)) context.Alias(node.Outputs[0], node.Inputs[0]);
-        else context.Add(new Conversion(node.Describe(), context.Slice(node.Inputs[0]), context.Slice(node.Outputs[0])));
+        else context.Add(Conversion.Of(node.Describe(), context.Slice(node.Inputs[0]), context.Slice(node.Outputs[0])));
     }
 }

@@ -42,7 +42,7 @@ internal static class ClassicalModel
         var slice = context.Slice(node.Inputs[index]);
         if (slice.Type == ElementType.Float32) return slice;
         var converted = new ArenaSlice($"{node.Inputs[index]} (as float)", ElementType.Float32, slice.Length, shape: slice.Shape);
-        context.Add(new Conversion(node.Describe(), slice, converted));
+        context.Add(Conversion.Of(node.Describe(), slice, converted));
         return converted;
     }
 

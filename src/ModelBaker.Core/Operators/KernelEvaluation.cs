@@ -83,7 +83,7 @@ internal sealed class KernelEvaluation
     {
         if (context.Graph[value].Type == type) return context.Slice(value);
         var converted = Temporary(context, value, type, type.ToString());
-        context.Add(new Conversion($"{source}: '{value}' as {type}", context.Slice(value), converted));
+        context.Add(Conversion.Of($"{source}: '{value}' as {type}", context.Slice(value), converted));
         return converted;
     }
 }

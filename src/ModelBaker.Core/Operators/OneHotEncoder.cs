@@ -50,7 +50,7 @@ public sealed class OneHotEncoder : IOperator
         if (input.Type != ElementType.Int64)
         {
             var converted = new ArenaSlice($"{node.Inputs[0]} (as int64)", ElementType.Int64, input.Length, shape: input.Shape);
-            context.Add(new Conversion(node.Describe(), input, converted));
+            context.Add(Conversion.Of(node.Describe(), input, converted));
             input = converted;
         }
         context.Add(new OneHotEncoderFloat(node.Describe(), input, context.Slice(node.Outputs[0]), categories, zeros));

@@ -56,7 +56,7 @@ public sealed class Pow : IOperator
         var y = Source(node, context, node.Inputs[1], type);
         var result = xType == type ? context.Slice(output) : KernelEvaluation.Temporary(context, output, type, "power");
         ElementwiseLowering.Add(context, node.Describe(), BinaryOperation.Pow, type, x, y, context.Shape(output), result);
-        if (result != context.Slice(output)) context.Add(new Conversion(node.Describe(), result, context.Slice(output)));
+        if (result != context.Slice(output)) context.Add(Conversion.Of(node.Describe(), result, context.Slice(output)));
     }
 
     /// <summary>A value as a step input of <paramref name="type"/>: a constant converted now, a tensor by a Cast step.</summary>

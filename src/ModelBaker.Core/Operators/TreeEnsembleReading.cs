@@ -208,7 +208,7 @@ internal static class TreeEnsembleReading
         if (input.Type != ElementType.Float32)
         {
             var floats = new ArenaSlice(node.Inputs[0] + " (as float)", ElementType.Float32, rows * features);
-            context.Add(new Conversion(node.Describe(), input, floats));
+            context.Add(Conversion.Of(node.Describe(), input, floats));
             input = floats;
         }
         CompiledForest compiled;

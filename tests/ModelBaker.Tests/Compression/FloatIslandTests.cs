@@ -55,6 +55,26 @@ public sealed class FloatIslandTests
     }
 
     [Fact]
+    public void A_cast_from_float_to_int64_runs_in_an_island_on_the_real_values()
+    {
+        // x [1, 6] → ×10 (int8) → Cast(int64) → y: the cast truncates the dequantized value (3.7 → 3), never the int8 code.
+        var graph = new GraphBuilder(13).Input("x", 1, 6).Constant("ten", T.F(T.S(1), 10f))
+            .Node("Mul", new[] { "x", "ten" }, new[] { "m" })
+            .Node("Cast", new[] { "m" }, new[] { "y" }, GraphBuilder.Int("to", (long)ElementType.Int64)).Output("y").Graph;
+        graph.Values["y"].Type = ElementType.Int64;
+        var plan = Bake(graph).Plan;
+
+        var entry = Assert.Single(plan.Kernels.OfType<FloatIslandEntry>());
+        Assert.IsType<FloatIntegerConversion>(plan.Kernels[plan.Kernels.ToList().IndexOf(entry) + 1]);
+        Assert.Empty(plan.Kernels.OfType<FloatIslandExit>()); // an int64 output leaves the island as it is
+        float[] real = Array.Empty<float>();
+        var y = (long[])PlanInterpreter.RunTensors(plan, new Array[] { new[] { 0.37f, -0.22f, 0.99f, -0.51f, 0f, 0.05f } },
+            (step, arena) => { if (step == entry) real = arena.Floats(entry.Output).ToArray(); })[0];
+        Assert.Equal(real.Select(v => (long)v), y);
+        Assert.Contains(y, v => Math.Abs(v) >= 3); // real values, not codes or zeros
+    }
+
+    [Fact]
     public void The_island_is_dequantize_then_the_float_kernel_then_quantize_as_done_by_hand()
     {
         var plan = Bake(ConvLrnRelu()).Plan;
