@@ -15,9 +15,9 @@ namespace ModelBaker.Core.Operators;
 /// (mode 6, membership_values separated by NaN), aggregated (0 AVERAGE, 1 SUM, 2 MIN, 3 MAX) and post-transformed
 /// (0 NONE, 1 SOFTMAX, 2 LOGISTIC, 3 SOFTMAX_ZERO, 4 PROBIT).
 /// </summary>
-public sealed class TreeEnsemble : IOperator
+public sealed class TreeEnsemble : ForestScoresOperator
 {
-    public string OpType => "ai.onnx.ml:TreeEnsemble";
+    public override string OpType => "ai.onnx.ml:TreeEnsemble";
 
     private static float[] TensorAttribute(Node node, string name, bool required)
     {
@@ -27,7 +27,7 @@ public sealed class TreeEnsemble : IOperator
         return TensorFloats(node, tensor, name);
     }
 
-    public static TreeForest Forest(Node node)
+    protected override TreeForest ReadForest(Node node)
     {
         long targets = node.GetInt("n_targets", 0);
         if (targets < 1 || targets > 4096)
@@ -102,20 +102,4 @@ public sealed class TreeEnsemble : IOperator
             Array.Empty<long>(), binaryCase: false, allPositive: false);
         return new TreeForest(nodes, rootIndices, scoring);
     }
-
-    public void InferShapes(Node node, Graph graph)
-    {
-        RequireInput(node, graph);
-        var (rows, _) = Layout(node, InputShape(node, graph, 0));
-        SetOutput(node, graph, 0, ElementType.Float32, new[] { rows, Forest(node).Scoring.Targets });
-    }
-
-    public Tensor[] Evaluate(Node node, Tensor?[] inputs, long opset)
-    {
-        var forest = Forest(node);
-        var (scores, _, rows) = TreeEnsembleReading.Evaluate(node, forest, Required(node, inputs, 0));
-        return new[] { Tensor.FromFloats(new[] { rows, forest.Scoring.Targets }, scores) };
-    }
-
-    public void Lower(Node node, LoweringContext context) => TreeEnsembleReading.Lower(node, context, Forest(node), scoresOutput: 0, labelsOutput: -1);
 }

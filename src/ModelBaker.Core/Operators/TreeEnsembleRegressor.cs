@@ -11,11 +11,11 @@ namespace ModelBaker.Core.Operators;
 /// aggregated per target (SUM, AVERAGE, MIN, MAX), base values added, post-transformed. As in ONNX Runtime, a single
 /// target takes each leaf's first weight and only PROBIT transforms it.
 /// </summary>
-public sealed class TreeEnsembleRegressor : IOperator
+public sealed class TreeEnsembleRegressor : ForestScoresOperator
 {
-    public string OpType => "ai.onnx.ml:TreeEnsembleRegressor";
+    public override string OpType => "ai.onnx.ml:TreeEnsembleRegressor";
 
-    public static TreeForest Forest(Node node)
+    protected override TreeForest ReadForest(Node node)
     {
         long targets = node.GetInt("n_targets", 0);
         if (targets < 1 || targets > 4096)
@@ -26,20 +26,4 @@ public sealed class TreeEnsembleRegressor : IOperator
             BaseValues(node, (int)targets, false), System.Array.Empty<long>(), binaryCase: false, allPositive: false);
         return new TreeForest(nodes, roots, scoring);
     }
-
-    public void InferShapes(Node node, Graph graph)
-    {
-        RequireInput(node, graph);
-        var (rows, _) = Layout(node, InputShape(node, graph, 0));
-        SetOutput(node, graph, 0, ElementType.Float32, new[] { rows, Forest(node).Scoring.Targets });
-    }
-
-    public Tensor[] Evaluate(Node node, Tensor?[] inputs, long opset)
-    {
-        var forest = Forest(node);
-        var (scores, _, rows) = TreeEnsembleReading.Evaluate(node, forest, Required(node, inputs, 0));
-        return new[] { Tensor.FromFloats(new[] { rows, forest.Scoring.Targets }, scores) };
-    }
-
-    public void Lower(Node node, LoweringContext context) => TreeEnsembleReading.Lower(node, context, Forest(node), scoresOutput: 0, labelsOutput: -1);
 }

@@ -1,0 +1,35 @@
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Lowering;
+using static ModelBaker.Core.Operators.OperatorHelpers;
+
+namespace ModelBaker.Core.Operators;
+
+/// <summary>
+/// A tree operator whose one output is its forest's [N, targets] scores (TreeEnsembleRegressor, TreeEnsemble): the
+/// shape rule, reference and lowering they share; each says how it reads its forest from the node's attributes.
+/// </summary>
+public abstract class ForestScoresOperator : IOperator
+{
+    public abstract string OpType { get; }
+
+    /// <summary>The forest the node's attributes describe; throws MB1116 when the trees do not resolve.</summary>
+    protected abstract TreeForest ReadForest(Node node);
+
+    public void InferShapes(Node node, Graph graph)
+    {
+        TreeEnsembleReading.RequireInput(node, graph);
+        var (rows, _) = TreeEnsembleReading.Layout(node, InputShape(node, graph, 0));
+        SetOutput(node, graph, 0, ElementType.Float32, new[] { rows, ReadForest(node).Scoring.Targets });
+    }
+
+    public Tensor[] Evaluate(Node node, Tensor?[] inputs, long opset)
+    {
+        var forest = ReadForest(node);
+        var (scores, _, rows) = TreeEnsembleReading.Evaluate(node, forest, Required(node, inputs, 0));
+        return new[] { Tensor.FromFloats(new[] { rows, forest.Scoring.Targets }, scores) };
+    }
+
+    public void Lower(Node node, LoweringContext context) =>
+        TreeEnsembleReading.Lower(node, context, ReadForest(node), scoresOutput: 0, labelsOutput: -1);
+}
