@@ -13,25 +13,12 @@ namespace ModelBaker.Core.Kernels;
 /// step with no int8 form (<see cref="IFloatOnlyKernel"/>), real = scale × (q − zero point), exactly as Predict
 /// dequantizes the plan's outputs.
 /// </summary>
-public sealed class FloatIslandEntry : Int8Kernel
+public sealed class FloatIslandEntry : FloatIslandBoundary
 {
-    public FloatIslandEntry(string source, ArenaSlice input, ArenaSlice output, QuantizationParameters parameters) : base(source)
-    {
-        if (input.Type != ElementType.Int8 || output.Type != ElementType.Float32 || input.Length != output.Length)
-            throw new ArgumentException("A float island's entry reads an int8 tensor into a float one of the same length.");
-        Input = input;
-        Output = output;
-        Quantization = parameters;
-    }
-
-    public ArenaSlice Input { get; }
-    public override ArenaSlice Output { get; }
-    /// <summary>The int8 tensor's scale and zero point.</summary>
-    public QuantizationParameters Quantization { get; }
+    public FloatIslandEntry(string source, ArenaSlice input, ArenaSlice output, QuantizationParameters parameters)
+        : base(source, input, output, parameters, ElementType.Int8, ElementType.Float32) { }
 
     public override KernelKind Kind => KernelKind.FloatIslandEntry;
-    public override IEnumerable<ArenaSlice> Reads => new[] { Input };
-    public override int WeightBytes => 0; // scale and zero point are literals
     public override IEnumerable<string> Helpers => new[] { nameof(FloatIslandEntry), nameof(FixedPoint) };
 
     public override void Run(PlanArena arena) =>
@@ -45,17 +32,11 @@ public sealed class FloatIslandEntry : Int8Kernel
     }
     // </emit>
 
-    public override void WritePayload(PlanBinaryWriter w)
+    public static FloatIslandEntry Read(PlanBinaryReader r, string source)
     {
-        w.Slice(Input); w.Slice(Output);
-        w.Double(Quantization.Scale); w.Int(Quantization.ZeroPoint);
+        var (input, output, parameters) = ReadPayload(r);
+        return new(source, input, output, parameters);
     }
 
-    public static FloatIslandEntry Read(PlanBinaryReader r, string source) =>
-        new(source, r.Slice(), r.Slice(), new QuantizationParameters(r.Double(), r.Int()));
-
-    public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"DequantizeAll({Input.Expression(code)}, {CodeWriter.Double(Quantization.Scale)}, {Quantization.ZeroPoint}, {Output.Expression(code)});");
-
-    public override void EmitData(CodeWriter code, string name) { }
+    public override void EmitCall(CodeWriter code, string name) => EmitConversion(code, "DequantizeAll");
 }
