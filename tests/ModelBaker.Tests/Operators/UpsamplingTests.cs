@@ -1,10 +1,12 @@
 using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Generation;
 using ModelBaker.Core.Interpreter;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Options;
 using ModelBaker.Core.Passes;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Serialization;
 using ModelBaker.Tests.Interpreter;
 using ModelBaker.Tests.Support;
 using static ModelBaker.Tests.Operators.GraphBuilder;
@@ -14,7 +16,8 @@ namespace ModelBaker.Tests.Operators;
 
 /// <summary>
 /// DepthToSpace and SpaceToDepth (one Remap step over a six-axis view): hand-computed layouts, the reference and the
-/// float plan against ONNX Runtime, int8 and nanoFramework plans.
+/// float plan against ONNX Runtime, int8 and nanoFramework plans. ConvTranspose: the reference and the float plan
+/// against ONNX Runtime over every attribute, a hand-computed case, int8 in a float island.
 /// </summary>
 public sealed class UpsamplingTests
 {
@@ -105,5 +108,106 @@ public sealed class UpsamplingTests
         Assert.Equal(ErrorCodes.ShapeError, rank.Code);
         var mode = Assert.Throws<BakeException>(() => ShapeInference.Run(Graph("DepthToSpace", new[] { 1, 4, 2, 2 }, Int("blocksize", 2), Str("mode", "RDC"))));
         Assert.Equal(ErrorCodes.UnsupportedOperatorUsage, mode.Code);
+    }
+
+    private static Graph ConvTransposeGraph(int[] x, Tensor w, Tensor? b, Attribute[] attributes)
+    {
+        var builder = new GraphBuilder(13).Input("x", x).Constant("w", w);
+        if (b != null) builder.Constant("b", b);
+        return builder.Node("ConvTranspose", b != null ? new[] { "x", "w", "b" } : new[] { "x", "w" }, new[] { "y" }, attributes).Output("y").Graph;
+    }
+
+    public static IEnumerable<object[]> ConvTransposeCases => new[]
+    {
+        // x shape, w shape, bias, attributes (name=values;…)
+        new object[] { new[] { 1, 2, 3, 3 }, new[] { 2, 3, 3, 3 }, true, "" },
+        new object[] { new[] { 2, 4, 3, 4 }, new[] { 4, 2, 2, 3 }, true, "group=2;strides=2,3;pads=1,0,0,2" },
+        new object[] { new[] { 1, 3, 4, 3 }, new[] { 3, 2, 3, 2 }, false, "strides=2,2;dilations=2,1;output_padding=1,1" },
+        new object[] { new[] { 1, 2, 3, 3 }, new[] { 2, 1, 3, 3 }, true, "strides=2,2;output_shape=6,7" },           // odd total padding
+        new object[] { new[] { 1, 2, 3, 3 }, new[] { 2, 1, 3, 3 }, true, "strides=2,2;auto_pad=SAME_LOWER" },
+        new object[] { new[] { 1, 2, 3, 3 }, new[] { 2, 1, 4, 4 }, true, "strides=2,2;auto_pad=SAME_UPPER" },
+        new object[] { new[] { 1, 2, 2, 3 }, new[] { 2, 2, 3, 3 }, false, "strides=3,2;auto_pad=VALID" },
+        new object[] { new[] { 2, 3, 5 }, new[] { 3, 2, 3 }, true, "strides=2;pads=1,2;dilations=2" },                 // 1-D
+        new object[] { new[] { 1, 6, 7 }, new[] { 6, 1, 4 }, true, "group=6;strides=3;output_padding=2" },             // 1-D depthwise
+    };
+
+    private static Attribute[] ParseAttributes(string text) => text.Length == 0 ? Array.Empty<Attribute>() : text.Split(';').Select(part =>
+    {
+        string[] kv = part.Split('=');
+        return kv[0] == "auto_pad" ? Str(kv[0], kv[1])
+            : kv[0] == "group" ? Int(kv[0], long.Parse(kv[1], System.Globalization.CultureInfo.InvariantCulture))
+            : Ints(kv[0], kv[1].Split(',').Select(v => long.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+    }).ToArray();
+
+    [Theory]
+    [MemberData(nameof(ConvTransposeCases))]
+    public void ConvTranspose_reference_and_float_plan_match_ONNX_Runtime(int[] x, int[] w, bool hasBias, string attributes)
+    {
+        var rng = new Random(x.Sum() + w.Sum());
+        var weights = OrtOracle.RandomTensor(rng, w);
+        var bias = hasBias ? OrtOracle.RandomTensor(rng, new[] { w[1] * (int)(ParseAttributes(attributes).FirstOrDefault(a => a.Name == "group")?.Int ?? 1) }) : null;
+        var graph = ConvTransposeGraph(x, weights, bias, ParseAttributes(attributes));
+        ShapeInference.Run(graph);
+        var feeds = new Dictionary<string, Tensor> { ["x"] = OrtOracle.RandomTensor(rng, x, 2f) };
+        var reference = FloatInterpreter.Run(graph, feeds);
+        OrtOracle.AssertMatches(graph, feeds, reference, $"ConvTranspose {ShapeMath.Format(x)} {attributes}");
+
+        var plan = Baker.Bake(ConvTransposeGraph(x, weights, bias, ParseAttributes(attributes)), "test",
+            new BakeOptions("ct.onnx", "Ct", "Tests") { Precision = Precision.Float32 }, new RecordingLog());
+        var actual = Tensor.FromFloats(reference["y"].Shape, PlanInterpreter.Run(plan, new[] { feeds["x"].AsFloats() })[0]);
+        Assert.True(OrtOracle.MaxError(reference["y"], actual, "ConvTranspose plan") <= 1e-5);
+    }
+
+    [Fact]
+    public void ConvTranspose_spreads_each_input_over_the_kernel_by_hand()
+    {
+        // 1-D, x = [1, 2], w = [1, 10, 100], stride 2, bias 0.5: y[i·2 + k] += x[i]·w[k] → [1, 10, 102, 20, 200] + 0.5.
+        var graph = ConvTransposeGraph(new[] { 1, 1, 2 }, T.F(new[] { 1, 1, 3 }, 1, 10, 100), T.F(new[] { 1 }, 0.5f), new[] { Ints("strides", 2) });
+        ShapeInference.Run(graph);
+        float[] expected = { 1.5f, 10.5f, 102.5f, 20.5f, 200.5f };
+        Assert.Equal(expected, FloatInterpreter.Run(graph, new Dictionary<string, Tensor> { ["x"] = T.F(new[] { 1, 1, 2 }, 1, 2) })["y"].AsFloats());
+        var plan = Baker.Bake(ConvTransposeGraph(new[] { 1, 1, 2 }, T.F(new[] { 1, 1, 3 }, 1, 10, 100), T.F(new[] { 1 }, 0.5f), new[] { Ints("strides", 2) }),
+            "test", new BakeOptions("ct.onnx", "Ct", "Tests") { Precision = Precision.Float32 }, new RecordingLog());
+        Assert.Equal(expected, PlanInterpreter.Run(plan, new[] { new[] { 1f, 2f } })[0]);
+    }
+
+    [Fact]
+    public void ConvTranspose_runs_in_a_float_island_in_int8_and_nanoFramework_refuses_it()
+    {
+        Graph Make() => ConvTransposeGraph(new[] { 1, 2, 3, 3 }, T.F(new[] { 2, 1, 2, 2 }, 1, 2, 3, 4, -1, -2, -3, -4), null, new[] { Ints("strides", 2, 2) });
+        var plan = Baker.Bake(Make(), "test", new BakeOptions("ct.onnx", "Ct", "Tests") { Precision = Precision.Int8 }, new RecordingLog());
+        Assert.Equal(new[] { KernelKind.FloatIslandEntry, KernelKind.ConvTransposeFloat, KernelKind.FloatIslandExit }, plan.Kernels.Select(k => k.Kind));
+        var e = Assert.Throws<BakeException>(() => Baker.Bake(Make(), "test",
+            new BakeOptions("ct.onnx", "Ct", "Tests") { Precision = Precision.Int8, Target = CodeTarget.NanoFramework }, new RecordingLog()));
+        Assert.Equal(ErrorCodes.FloatIslandOnTarget, e.Code);
+        Assert.Contains("ConvTranspose_0", e.Message);
+    }
+
+    [Fact]
+    public void ConvTranspose_bad_shapes_and_attributes_are_refused_with_codes()
+    {
+        var channels = Assert.Throws<BakeException>(() => ShapeInference.Run(ConvTransposeGraph(new[] { 1, 3, 2, 2 }, T.F(new[] { 2, 1, 1, 1 }, 1, 1), null, Array.Empty<Attribute>())));
+        Assert.Equal(ErrorCodes.ShapeError, channels.Code);
+        Assert.Contains("ConvTranspose_0", channels.Message);
+        var padding = Assert.Throws<BakeException>(() => ShapeInference.Run(ConvTransposeGraph(new[] { 1, 1, 2, 2 }, T.F(new[] { 1, 1, 1, 1 }, 1), null, new[] { Ints("output_padding", 1, 1) })));
+        Assert.Equal(ErrorCodes.ShapeError, padding.Code);
+        var autoPad = Assert.Throws<BakeException>(() => ShapeInference.Run(ConvTransposeGraph(new[] { 1, 1, 2, 2 }, T.F(new[] { 1, 1, 1, 1 }, 1), null, new[] { Str("auto_pad", "SAME") })));
+        Assert.Equal(ErrorCodes.UnsupportedOperatorUsage, autoPad.Code);
+    }
+
+    [Fact]
+    public void ConvTranspose_generated_code_allocates_nothing_and_survives_the_plan_file()
+    {
+        var rng = new Random(5);
+        var graph = ConvTransposeGraph(new[] { 1, 4, 3, 3 }, OrtOracle.RandomTensor(rng, new[] { 4, 3, 3, 3 }), OrtOracle.RandomTensor(rng, new[] { 6 }),
+            new[] { Int("group", 2), Ints("strides", 2, 2), Ints("pads", 1, 1, 0, 0) });
+        var plan = Baker.Bake(graph, "tests", new BakeOptions("ct.onnx", "Ct", "Tests") { Precision = Precision.Float32 }, new RecordingLog());
+        string source = ClassEmitter.Emit(plan);
+        Assert.Equal(source, ClassEmitter.Emit(PlanFile.Read(PlanFile.ToBytes(plan))));
+        var assembly = GeneratedAssembly.Compile(source, $"{plan.Header.Namespace}.{plan.Header.ClassName}");
+        var input = OrtOracle.RandomTensor(rng, new[] { 1, 4, 3, 3 }).AsFloats();
+        var output = new float[plan.Outputs[0].Length];
+        Assert.Equal(0, assembly.AllocatedBytes(input, output, 100));
+        Assert.Equal(PlanInterpreter.Run(plan, new[] { input })[0], assembly.Predict(input, output.Length));
     }
 }
