@@ -17,7 +17,8 @@ namespace ModelBaker.Tests.Operators;
 /// <summary>
 /// DepthToSpace and SpaceToDepth (one Remap step over a six-axis view): hand-computed layouts, the reference and the
 /// float plan against ONNX Runtime, int8 and nanoFramework plans. ConvTranspose: the reference and the float plan
-/// against ONNX Runtime over every attribute, a hand-computed case, int8 in a float island.
+/// against ONNX Runtime over every attribute, a hand-computed case, int8 in a float island. Resize and Upsample
+/// (nearest, one Remap step): against ONNX Runtime over the coordinate transformations and rounding modes.
 /// </summary>
 public sealed class UpsamplingTests
 {
@@ -209,5 +210,79 @@ public sealed class UpsamplingTests
         var output = new float[plan.Outputs[0].Length];
         Assert.Equal(0, assembly.AllocatedBytes(input, output, 100));
         Assert.Equal(PlanInterpreter.Run(plan, new[] { input })[0], assembly.Predict(input, output.Length));
+    }
+
+    private static Graph ResizeGraph(long opset, int[] x, float[]? scales, long[]? sizes, params Attribute[] attributes)
+    {
+        var builder = new GraphBuilder(opset).Input("x", x);
+        var inputs = new List<string> { "x", "" };
+        if (scales != null) { builder.Constant("scales", T.F(new[] { scales.Length }, scales)); inputs.Add("scales"); }
+        else { inputs.Add(""); builder.Constant("sizes", Tensor.FromInt64s(new[] { sizes!.Length }, sizes)); inputs.Add("sizes"); }
+        return builder.Node("Resize", inputs.ToArray(), new[] { "y" }, attributes).Output("y").Graph;
+    }
+
+    public static IEnumerable<object[]> ResizeCases()
+    {
+        string[] transforms = { "half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric" };
+        string[] roundings = { "round_prefer_floor", "round_prefer_ceil", "floor", "ceil" };
+        foreach (string transform in transforms)
+            foreach (string rounding in roundings)
+            {
+                yield return new object[] { new[] { 1, 2, 3, 4 }, new[] { 1f, 1f, 2.5f, 1.5f }, Array.Empty<long>(), transform, rounding };
+                yield return new object[] { new[] { 2, 1, 7, 5 }, Array.Empty<float>(), new long[] { 2, 1, 3, 9 }, transform, rounding };
+            }
+        yield return new object[] { new[] { 1, 1, 6, 6 }, new[] { 1f, 1f, 0.5f, 0.6f }, Array.Empty<long>(), "half_pixel", "round_prefer_floor" };
+    }
+
+    [Theory]
+    [MemberData(nameof(ResizeCases))]
+    public void Resize_nearest_reference_and_plan_match_ONNX_Runtime(int[] x, float[] scales, long[] sizes, string transform, string rounding)
+    {
+        Graph Make() => ResizeGraph(13, x, scales.Length > 0 ? scales : null, sizes.Length > 0 ? sizes : null,
+            Str("mode", "nearest"), Str("coordinate_transformation_mode", transform), Str("nearest_mode", rounding));
+        var graph = Make();
+        ShapeInference.Run(graph);
+        var feeds = new Dictionary<string, Tensor> { ["x"] = OrtOracle.RandomTensor(new Random(3), x) };
+        var reference = FloatInterpreter.Run(graph, feeds);
+        OrtOracle.AssertMatches(graph, feeds, reference, $"Resize {ShapeMath.Format(x)} {transform} {rounding}");
+        var plan = Baker.Bake(Make(), "test", new BakeOptions("r.onnx", "R", "Tests") { Precision = Precision.Float32 }, new RecordingLog());
+        Assert.Equal(reference["y"].AsFloats(), PlanInterpreter.Run(plan, new[] { feeds["x"].AsFloats() })[0]);
+    }
+
+    [Fact]
+    public void Upsample_repeats_elements_by_hand_and_int8_and_nano_plans_copy()
+    {
+        // Upsample-9, scales [1, 1, 2, 3]: output (h, w) reads input (⌊h / 2⌋, ⌊w / 3⌋).
+        Graph Make() => new GraphBuilder(9).Input("x", 1, 1, 2, 2).Constant("scales", T.F(new[] { 4 }, 1, 1, 2, 3))
+            .Node("Upsample", new[] { "x", "scales" }, new[] { "y" }, Str("mode", "nearest")).Output("y").Graph;
+        var graph = Make();
+        ShapeInference.Run(graph);
+        float[] expected = { 1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 3, 3, 3, 4, 4, 4 };
+        var input = new Dictionary<string, Tensor> { ["x"] = T.F(new[] { 1, 1, 2, 2 }, 1, 2, 3, 4) };
+        Assert.Equal(expected, FloatInterpreter.Run(graph, input)["y"].AsFloats());
+        OrtOracle.AssertMatches(graph, input, FloatInterpreter.Run(graph, input), "Upsample-9");
+        var plan = Baker.Bake(Make(), "test", new BakeOptions("u.onnx", "U", "Tests") { Precision = Precision.Int8 }, new RecordingLog());
+        Assert.Equal(new[] { KernelKind.Remap }, plan.Kernels.Select(k => k.Kind).Where(k => k == KernelKind.Remap || k == KernelKind.FloatIslandEntry));
+        Baker.Bake(Make(), "test", new BakeOptions("u.onnx", "U", "Tests") { Precision = Precision.Int8, Target = CodeTarget.NanoFramework }, new RecordingLog());
+    }
+
+    [Fact]
+    public void Resize_refuses_what_it_does_not_implement_with_MB1104()
+    {
+        foreach (var attributes in new[]
+        {
+            new[] { Str("mode", "linear") },
+            new[] { Str("mode", "cubic") },
+            new[] { Str("coordinate_transformation_mode", "tf_crop_and_resize") },
+            new[] { Str("coordinate_transformation_mode", "tf_half_pixel_for_nn") },
+        })
+        {
+            var e = Assert.Throws<BakeException>(() => ShapeInference.Run(ResizeGraph(13, new[] { 1, 1, 2, 2 }, new[] { 1f, 1f, 2f, 2f }, null, attributes)));
+            Assert.Equal(ErrorCodes.UnsupportedOperatorUsage, e.Code);
+            Assert.Contains("Resize_0", e.Message);
+        }
+        var runTime = new GraphBuilder(13).Input("x", 1, 1, 2, 2).Input("scales", 4)
+            .Node("Resize", new[] { "x", "", "scales" }, new[] { "y" }).Output("y").Graph;
+        Assert.Equal(ErrorCodes.UnsupportedOperatorUsage, Assert.Throws<BakeException>(() => ShapeInference.Run(runTime)).Code);
     }
 }
