@@ -57,6 +57,7 @@ public enum KernelKind : byte
     RecurrentFloat = 130,
     // 180–189: upsampling.
     ConvTransposeFloat = 180,
+    ResizeLinearFloat = 181,
     // 100–119: classical machine learning (ai.onnx.ml).
     ScoreTransformFloat = 100,
     ClassLabelFloat = 101,

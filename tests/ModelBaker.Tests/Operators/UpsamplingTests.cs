@@ -228,25 +228,41 @@ public sealed class UpsamplingTests
         foreach (string transform in transforms)
             foreach (string rounding in roundings)
             {
-                yield return new object[] { new[] { 1, 2, 3, 4 }, new[] { 1f, 1f, 2.5f, 1.5f }, Array.Empty<long>(), transform, rounding };
-                yield return new object[] { new[] { 2, 1, 7, 5 }, Array.Empty<float>(), new long[] { 2, 1, 3, 9 }, transform, rounding };
+                yield return new object[] { new[] { 1, 2, 3, 4 }, new[] { 1f, 1f, 2.5f, 1.5f }, Array.Empty<long>(), transform, rounding, "nearest" };
+                yield return new object[] { new[] { 2, 1, 7, 5 }, Array.Empty<float>(), new long[] { 2, 1, 3, 9 }, transform, rounding, "nearest" };
             }
-        yield return new object[] { new[] { 1, 1, 6, 6 }, new[] { 1f, 1f, 0.5f, 0.6f }, Array.Empty<long>(), "half_pixel", "round_prefer_floor" };
+        yield return new object[] { new[] { 1, 1, 6, 6 }, new[] { 1f, 1f, 0.5f, 0.6f }, Array.Empty<long>(), "half_pixel", "round_prefer_floor", "nearest" };
+        foreach (string transform in transforms)
+        {
+            yield return new object[] { new[] { 1, 2, 3, 4 }, new[] { 1f, 1f, 2.5f, 1.5f }, Array.Empty<long>(), transform, "", "linear" };
+            yield return new object[] { new[] { 2, 1, 7, 5 }, Array.Empty<float>(), new long[] { 2, 1, 3, 9 }, transform, "", "linear" };
+            yield return new object[] { new[] { 1, 1, 6, 6 }, new[] { 1f, 1f, 0.5f, 0.6f }, Array.Empty<long>(), transform, "", "linear" };
+            yield return new object[] { new[] { 1, 3, 5 }, Array.Empty<float>(), new long[] { 1, 3, 1 }, transform, "", "linear" };
+        }
     }
 
     [Theory]
     [MemberData(nameof(ResizeCases))]
-    public void Resize_nearest_reference_and_plan_match_ONNX_Runtime(int[] x, float[] scales, long[] sizes, string transform, string rounding)
+    public void Resize_reference_and_plan_match_ONNX_Runtime(int[] x, float[] scales, long[] sizes, string transform, string rounding, string mode)
     {
         Graph Make() => ResizeGraph(13, x, scales.Length > 0 ? scales : null, sizes.Length > 0 ? sizes : null,
-            Str("mode", "nearest"), Str("coordinate_transformation_mode", transform), Str("nearest_mode", rounding));
+            mode == "nearest" ? new[] { Str("mode", mode), Str("coordinate_transformation_mode", transform), Str("nearest_mode", rounding) }
+                : new[] { Str("mode", mode), Str("coordinate_transformation_mode", transform) });
         var graph = Make();
+        if (transform == "align_corners" && scales.Select((s, a) => x[a] * s).Any(v => v != Math.Floor(v)))
+        {
+            // ONNX divides by input × scale, ONNX Runtime by the rounded-down output size: refused rather than either.
+            Assert.Equal(ErrorCodes.UnsupportedOperatorUsage, Assert.Throws<BakeException>(() => ShapeInference.Run(graph)).Code);
+            return;
+        }
         ShapeInference.Run(graph);
         var feeds = new Dictionary<string, Tensor> { ["x"] = OrtOracle.RandomTensor(new Random(3), x) };
         var reference = FloatInterpreter.Run(graph, feeds);
-        OrtOracle.AssertMatches(graph, feeds, reference, $"Resize {ShapeMath.Format(x)} {transform} {rounding}");
+        OrtOracle.AssertMatches(graph, feeds, reference, $"Resize {ShapeMath.Format(x)} {mode} {transform} {rounding}");
         var plan = Baker.Bake(Make(), "test", new BakeOptions("r.onnx", "R", "Tests") { Precision = Precision.Float32 }, new RecordingLog());
-        Assert.Equal(reference["y"].AsFloats(), PlanInterpreter.Run(plan, new[] { feeds["x"].AsFloats() })[0]);
+        var actual = Tensor.FromFloats(reference["y"].Shape, PlanInterpreter.Run(plan, new[] { feeds["x"].AsFloats() })[0]);
+        if (mode == "nearest") Assert.Equal(reference["y"].AsFloats(), actual.AsFloats()); // a copy: exact
+        else Assert.True(OrtOracle.MaxError(reference["y"], actual, "Resize plan") <= 1e-5);
     }
 
     [Fact]
@@ -271,8 +287,8 @@ public sealed class UpsamplingTests
     {
         foreach (var attributes in new[]
         {
-            new[] { Str("mode", "linear") },
             new[] { Str("mode", "cubic") },
+            new[] { Str("mode", "linear"), Int("antialias", 1) },
             new[] { Str("coordinate_transformation_mode", "tf_crop_and_resize") },
             new[] { Str("coordinate_transformation_mode", "tf_half_pixel_for_nn") },
         })
@@ -284,5 +300,21 @@ public sealed class UpsamplingTests
         var runTime = new GraphBuilder(13).Input("x", 1, 1, 2, 2).Input("scales", 4)
             .Node("Resize", new[] { "x", "", "scales" }, new[] { "y" }).Output("y").Graph;
         Assert.Equal(ErrorCodes.UnsupportedOperatorUsage, Assert.Throws<BakeException>(() => ShapeInference.Run(runTime)).Code);
+    }
+
+    [Fact]
+    public void Linear_resize_runs_in_a_float_island_in_int8_and_its_generated_code_allocates_nothing()
+    {
+        Graph Make() => ResizeGraph(13, new[] { 1, 2, 3, 3 }, new[] { 1f, 1f, 2f, 2f }, null, Str("mode", "linear"));
+        var int8 = Baker.Bake(Make(), "test", new BakeOptions("r.onnx", "R", "Tests") { Precision = Precision.Int8 }, new RecordingLog());
+        Assert.Equal(new[] { KernelKind.FloatIslandEntry, KernelKind.ResizeLinearFloat, KernelKind.FloatIslandExit }, int8.Kernels.Select(k => k.Kind));
+        var plan = Baker.Bake(Make(), "tests", new BakeOptions("r.onnx", "R", "Tests") { Precision = Precision.Float32 }, new RecordingLog());
+        string source = ClassEmitter.Emit(plan);
+        Assert.Equal(source, ClassEmitter.Emit(PlanFile.Read(PlanFile.ToBytes(plan))));
+        var assembly = GeneratedAssembly.Compile(source, $"{plan.Header.Namespace}.{plan.Header.ClassName}");
+        var input = OrtOracle.RandomTensor(new Random(2), new[] { 1, 2, 3, 3 }).AsFloats();
+        var output = new float[plan.Outputs[0].Length];
+        Assert.Equal(0, assembly.AllocatedBytes(input, output, 100));
+        Assert.Equal(PlanInterpreter.Run(plan, new[] { input })[0], assembly.Predict(input, output.Length));
     }
 }
