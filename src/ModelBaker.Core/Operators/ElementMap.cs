@@ -62,11 +62,14 @@ internal sealed class ElementMap
         return Tensor.FromInt64s(outputShape, sources.Select(s => s < 0 ? integerPadding : input.Int64s![s]).ToArray(), input.Type);
     }
 
-    /// <summary>One Remap step from <paramref name="input"/> to <paramref name="output"/>; a scalar iteration is viewed as [1].</summary>
-    public void Lower(LoweringContext context, Node node, string input, string output, Tensor? padding = null)
+    /// <summary>
+    /// One Remap step from <paramref name="input"/> to <paramref name="output"/>; a scalar iteration is viewed as [1].
+    /// <paramref name="inputShape"/> views the input with another shape of the same row-major layout (default: its own).
+    /// </summary>
+    public void Lower(LoweringContext context, Node node, string input, string output, Tensor? padding = null, int[]? inputShape = null)
     {
         var type = context.Graph[input].Type;
-        int[] offsets = Offsets(context.Shape(input));
+        int[] offsets = Offsets(inputShape ?? context.Shape(input));
         int[] shape = Shape;
         if (shape.Length == 0) (shape, offsets) = (new[] { 1 }, new[] { 0 });
         var pad = padding != null ? TensorArrays.ToArray(padding, type) : Array.CreateInstance(TensorArrays.ClrType(type), 1);

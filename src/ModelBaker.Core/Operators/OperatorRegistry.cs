@@ -20,6 +20,7 @@ public static class OperatorRegistry
         new Squeeze(), new TopK(), new Transpose(), new Unsqueeze(),
         new Conv(), new MaxPool(), new AveragePool(), new GlobalAveragePool(), new GlobalMaxPool(), new BatchNormalization(),
         new LRN(),
+        new DepthToSpace(toSpace: true), new DepthToSpace(toSpace: false), new ConvTranspose(), new Resize(upsample: false), new Resize(upsample: true),
         new LayerNormalization(), new Gelu(), new MicrosoftGelu(), new FastGelu(), new Erf(), new Split(),
         new Less(), new LessOrEqual(), new Greater(), new GreaterOrEqual(), new Equal(), new Not(), new And(), new Or(), new Xor(), new Where(),
         new Floor(), new Ceil(), new Round(), new Sign(), new Mod(), new Pow(),

@@ -55,6 +55,9 @@ public enum KernelKind : byte
     TreeEnsembleFloat = 120,
     TreeScoresFloat = 121,
     RecurrentFloat = 130,
+    // 180–189: upsampling.
+    ConvTransposeFloat = 180,
+    ResizeLinearFloat = 181,
     // 100–119: classical machine learning (ai.onnx.ml).
     ScoreTransformFloat = 100,
     ClassLabelFloat = 101,

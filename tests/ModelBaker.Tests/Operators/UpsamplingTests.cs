@@ -1,0 +1,320 @@
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Generation;
+using ModelBaker.Core.Interpreter;
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Options;
+using ModelBaker.Core.Passes;
+using ModelBaker.Core.Pipeline;
+using ModelBaker.Core.Plan;
+using ModelBaker.Core.Serialization;
+using ModelBaker.Tests.Interpreter;
+using ModelBaker.Tests.Support;
+using static ModelBaker.Tests.Operators.GraphBuilder;
+using Attribute = ModelBaker.Core.Ir.Attribute;
+
+namespace ModelBaker.Tests.Operators;
+
+/// <summary>
+/// DepthToSpace and SpaceToDepth (one Remap step over a six-axis view): hand-computed layouts, the reference and the
+/// float plan against ONNX Runtime, int8 and nanoFramework plans. ConvTranspose: the reference and the float plan
+/// against ONNX Runtime over every attribute, a hand-computed case, int8 in a float island. Resize and Upsample
+/// (nearest, one Remap step): against ONNX Runtime over the coordinate transformations and rounding modes.
+/// </summary>
+public sealed class UpsamplingTests
+{
+    private static Attribute Str(string name, string value) => new() { Name = name, Kind = AttributeKind.String, String = value };
+
+    private static Graph Graph(string op, int[] x, params Attribute[] attributes) =>
+        new GraphBuilder(13).Input("x", x).Node(op, new[] { "x" }, new[] { "y" }, attributes).Output("y").Graph;
+
+    private static float[] RunPlan(string op, int[] x, Attribute[] attributes, float[] input, Precision precision = Precision.Float32) =>
+        PlanInterpreter.Run(Baker.Bake(Graph(op, x, attributes), "test",
+            new BakeOptions("d2s.onnx", "D2s", "Tests") { Precision = precision }, new RecordingLog()), new[] { input })[0];
+
+    private static float[] Reference(string op, int[] x, Attribute[] attributes, float[] input)
+    {
+        var graph = Graph(op, x, attributes);
+        ShapeInference.Run(graph);
+        return FloatInterpreter.Run(graph, new Dictionary<string, Tensor> { ["x"] = T.F(x, input) })["y"].AsFloats();
+    }
+
+    public static IEnumerable<object[]> HandCases => new[]
+    {
+        // x = 0..7 as [1, 8, 1, 1], blocksize 2, depth 2. DCR: y[d, i, j] = x[(i·2 + j)·2 + d]; CRD: y[d, i, j] = x[d·4 + i·2 + j].
+        new object[] { "DepthToSpace", new[] { 1, 8, 1, 1 }, "DCR", new float[] { 0, 2, 4, 6, 1, 3, 5, 7 } },
+        new object[] { "DepthToSpace", new[] { 1, 8, 1, 1 }, "CRD", new float[] { 0, 1, 2, 3, 4, 5, 6, 7 } },
+        // x = 0..7 as [1, 2, 2, 2]: y channel (i·2 + j)·2 + c = x[c, i, j].
+        new object[] { "SpaceToDepth", new[] { 1, 2, 2, 2 }, "", new float[] { 0, 4, 1, 5, 2, 6, 3, 7 } },
+    };
+
+    [Theory]
+    [MemberData(nameof(HandCases))]
+    public void Layouts_match_hand_computed_values(string op, int[] x, string mode, float[] expected)
+    {
+        var attributes = mode.Length == 0 ? new[] { Int("blocksize", 2) } : new[] { Int("blocksize", 2), Str("mode", mode) };
+        float[] input = Enumerable.Range(0, 8).Select(i => (float)i).ToArray();
+        Assert.Equal(expected, Reference(op, x, attributes, input));
+        Assert.Equal(expected, RunPlan(op, x, attributes, input));
+    }
+
+    public static IEnumerable<object[]> OrtCases => new[]
+    {
+        new object[] { "DepthToSpace", new[] { 2, 18, 2, 3 }, 3, "DCR" },
+        new object[] { "DepthToSpace", new[] { 1, 8, 3, 2 }, 2, "CRD" },
+        new object[] { "DepthToSpace", new[] { 1, 3, 2, 2 }, 1, "DCR" },
+        new object[] { "SpaceToDepth", new[] { 2, 3, 6, 4 }, 2, "" },
+        new object[] { "SpaceToDepth", new[] { 1, 2, 3, 6 }, 3, "" },
+    };
+
+    [Theory]
+    [MemberData(nameof(OrtCases))]
+    public void Reference_and_float_plan_match_ONNX_Runtime(string op, int[] x, int blocksize, string mode)
+    {
+        var attributes = mode.Length == 0 ? new[] { Int("blocksize", blocksize) } : new[] { Int("blocksize", blocksize), Str("mode", mode) };
+        var graph = Graph(op, x, attributes);
+        ShapeInference.Run(graph);
+        var feeds = new Dictionary<string, Tensor> { ["x"] = OrtOracle.RandomTensor(new Random(blocksize), x, 3f) };
+        var reference = FloatInterpreter.Run(graph, feeds);
+        OrtOracle.AssertMatches(graph, feeds, reference, $"{op} {ShapeMath.Format(x)} b {blocksize} {mode}");
+        // A pure copy: the plan must give the reference's numbers exactly.
+        Assert.Equal(reference["y"].AsFloats(), RunPlan(op, x, attributes, feeds["x"].AsFloats()));
+    }
+
+    [Fact]
+    public void int8_and_nanoFramework_plans_copy_without_a_float_island()
+    {
+        var x = new[] { 1, 8, 2, 2 };
+        var attributes = new[] { Int("blocksize", 2), Str("mode", "CRD") };
+        var plan = Baker.Bake(Graph("DepthToSpace", x, attributes), "test",
+            new BakeOptions("d2s.onnx", "D2s", "Tests") { Precision = Precision.Int8 }, new RecordingLog());
+        Assert.Contains(KernelKind.Remap, plan.Kernels.Select(k => k.Kind));
+        Assert.DoesNotContain(KernelKind.FloatIslandEntry, plan.Kernels.Select(k => k.Kind));
+        float[] input = Enumerable.Range(0, 32).Select(i => i / 16f - 1f).ToArray(); // inside the default calibration range
+        float[] expected = Reference("DepthToSpace", x, attributes, input);
+        float[] actual = PlanInterpreter.Run(plan, new[] { input })[0];
+        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 0.01f, $"element {i}: {actual[i]} vs {expected[i]}");
+        Baker.Bake(Graph("SpaceToDepth", new[] { 1, 2, 4, 4 }, Int("blocksize", 2)), "test",
+            new BakeOptions("s2d.onnx", "S2d", "Tests") { Precision = Precision.Int8, Target = CodeTarget.NanoFramework }, new RecordingLog());
+    }
+
+    [Fact]
+    public void Bad_shapes_and_modes_are_refused_with_codes()
+    {
+        var channels = Assert.Throws<BakeException>(() => ShapeInference.Run(Graph("DepthToSpace", new[] { 1, 6, 2, 2 }, Int("blocksize", 2))));
+        Assert.Equal(ErrorCodes.ShapeError, channels.Code);
+        Assert.Contains("DepthToSpace_0", channels.Message);
+        var spatial = Assert.Throws<BakeException>(() => ShapeInference.Run(Graph("SpaceToDepth", new[] { 1, 1, 3, 4 }, Int("blocksize", 2))));
+        Assert.Equal(ErrorCodes.ShapeError, spatial.Code);
+        var rank = Assert.Throws<BakeException>(() => ShapeInference.Run(Graph("SpaceToDepth", new[] { 4, 4, 4 }, Int("blocksize", 2))));
+        Assert.Equal(ErrorCodes.ShapeError, rank.Code);
+        var mode = Assert.Throws<BakeException>(() => ShapeInference.Run(Graph("DepthToSpace", new[] { 1, 4, 2, 2 }, Int("blocksize", 2), Str("mode", "RDC"))));
+        Assert.Equal(ErrorCodes.UnsupportedOperatorUsage, mode.Code);
+    }
+
+    private static Graph ConvTransposeGraph(int[] x, Tensor w, Tensor? b, Attribute[] attributes)
+    {
+        var builder = new GraphBuilder(13).Input("x", x).Constant("w", w);
+        if (b != null) builder.Constant("b", b);
+        return builder.Node("ConvTranspose", b != null ? new[] { "x", "w", "b" } : new[] { "x", "w" }, new[] { "y" }, attributes).Output("y").Graph;
+    }
+
+    public static IEnumerable<object[]> ConvTransposeCases => new[]
+    {
+        // x shape, w shape, bias, attributes (name=values;…)
+        new object[] { new[] { 1, 2, 3, 3 }, new[] { 2, 3, 3, 3 }, true, "" },
+        new object[] { new[] { 2, 4, 3, 4 }, new[] { 4, 2, 2, 3 }, true, "group=2;strides=2,3;pads=1,0,0,2" },
+        new object[] { new[] { 1, 3, 4, 3 }, new[] { 3, 2, 3, 2 }, false, "strides=2,2;dilations=2,1;output_padding=1,1" },
+        new object[] { new[] { 1, 2, 3, 3 }, new[] { 2, 1, 3, 3 }, true, "strides=2,2;output_shape=6,7" },           // odd total padding
+        new object[] { new[] { 1, 2, 3, 3 }, new[] { 2, 1, 3, 3 }, true, "strides=2,2;auto_pad=SAME_LOWER" },
+        new object[] { new[] { 1, 2, 3, 3 }, new[] { 2, 1, 4, 4 }, true, "strides=2,2;auto_pad=SAME_UPPER" },
+        new object[] { new[] { 1, 2, 2, 3 }, new[] { 2, 2, 3, 3 }, false, "strides=3,2;auto_pad=VALID" },
+        new object[] { new[] { 2, 3, 5 }, new[] { 3, 2, 3 }, true, "strides=2;pads=1,2;dilations=2" },                 // 1-D
+        new object[] { new[] { 1, 6, 7 }, new[] { 6, 1, 4 }, true, "group=6;strides=3;output_padding=2" },             // 1-D depthwise
+    };
+
+    private static Attribute[] ParseAttributes(string text) => text.Length == 0 ? Array.Empty<Attribute>() : text.Split(';').Select(part =>
+    {
+        string[] kv = part.Split('=');
+        return kv[0] == "auto_pad" ? Str(kv[0], kv[1])
+            : kv[0] == "group" ? Int(kv[0], long.Parse(kv[1], System.Globalization.CultureInfo.InvariantCulture))
+            : Ints(kv[0], kv[1].Split(',').Select(v => long.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+    }).ToArray();
+
+    [Theory]
+    [MemberData(nameof(ConvTransposeCases))]
+    public void ConvTranspose_reference_and_float_plan_match_ONNX_Runtime(int[] x, int[] w, bool hasBias, string attributes)
+    {
+        var rng = new Random(x.Sum() + w.Sum());
+        var weights = OrtOracle.RandomTensor(rng, w);
+        var bias = hasBias ? OrtOracle.RandomTensor(rng, new[] { w[1] * (int)(ParseAttributes(attributes).FirstOrDefault(a => a.Name == "group")?.Int ?? 1) }) : null;
+        var graph = ConvTransposeGraph(x, weights, bias, ParseAttributes(attributes));
+        ShapeInference.Run(graph);
+        var feeds = new Dictionary<string, Tensor> { ["x"] = OrtOracle.RandomTensor(rng, x, 2f) };
+        var reference = FloatInterpreter.Run(graph, feeds);
+        OrtOracle.AssertMatches(graph, feeds, reference, $"ConvTranspose {ShapeMath.Format(x)} {attributes}");
+
+        var plan = Baker.Bake(ConvTransposeGraph(x, weights, bias, ParseAttributes(attributes)), "test",
+            new BakeOptions("ct.onnx", "Ct", "Tests") { Precision = Precision.Float32 }, new RecordingLog());
+        var actual = Tensor.FromFloats(reference["y"].Shape, PlanInterpreter.Run(plan, new[] { feeds["x"].AsFloats() })[0]);
+        Assert.True(OrtOracle.MaxError(reference["y"], actual, "ConvTranspose plan") <= 1e-5);
+    }
+
+    [Fact]
+    public void ConvTranspose_spreads_each_input_over_the_kernel_by_hand()
+    {
+        // 1-D, x = [1, 2], w = [1, 10, 100], stride 2, bias 0.5: y[i·2 + k] += x[i]·w[k] → [1, 10, 102, 20, 200] + 0.5.
+        var graph = ConvTransposeGraph(new[] { 1, 1, 2 }, T.F(new[] { 1, 1, 3 }, 1, 10, 100), T.F(new[] { 1 }, 0.5f), new[] { Ints("strides", 2) });
+        ShapeInference.Run(graph);
+        float[] expected = { 1.5f, 10.5f, 102.5f, 20.5f, 200.5f };
+        Assert.Equal(expected, FloatInterpreter.Run(graph, new Dictionary<string, Tensor> { ["x"] = T.F(new[] { 1, 1, 2 }, 1, 2) })["y"].AsFloats());
+        var plan = Baker.Bake(ConvTransposeGraph(new[] { 1, 1, 2 }, T.F(new[] { 1, 1, 3 }, 1, 10, 100), T.F(new[] { 1 }, 0.5f), new[] { Ints("strides", 2) }),
+            "test", new BakeOptions("ct.onnx", "Ct", "Tests") { Precision = Precision.Float32 }, new RecordingLog());
+        Assert.Equal(expected, PlanInterpreter.Run(plan, new[] { new[] { 1f, 2f } })[0]);
+    }
+
+    [Fact]
+    public void ConvTranspose_runs_in_a_float_island_in_int8_and_nanoFramework_refuses_it()
+    {
+        Graph Make() => ConvTransposeGraph(new[] { 1, 2, 3, 3 }, T.F(new[] { 2, 1, 2, 2 }, 1, 2, 3, 4, -1, -2, -3, -4), null, new[] { Ints("strides", 2, 2) });
+        var plan = Baker.Bake(Make(), "test", new BakeOptions("ct.onnx", "Ct", "Tests") { Precision = Precision.Int8 }, new RecordingLog());
+        Assert.Equal(new[] { KernelKind.FloatIslandEntry, KernelKind.ConvTransposeFloat, KernelKind.FloatIslandExit }, plan.Kernels.Select(k => k.Kind));
+        var e = Assert.Throws<BakeException>(() => Baker.Bake(Make(), "test",
+            new BakeOptions("ct.onnx", "Ct", "Tests") { Precision = Precision.Int8, Target = CodeTarget.NanoFramework }, new RecordingLog()));
+        Assert.Equal(ErrorCodes.FloatIslandOnTarget, e.Code);
+        Assert.Contains("ConvTranspose_0", e.Message);
+    }
+
+    [Fact]
+    public void ConvTranspose_bad_shapes_and_attributes_are_refused_with_codes()
+    {
+        var channels = Assert.Throws<BakeException>(() => ShapeInference.Run(ConvTransposeGraph(new[] { 1, 3, 2, 2 }, T.F(new[] { 2, 1, 1, 1 }, 1, 1), null, Array.Empty<Attribute>())));
+        Assert.Equal(ErrorCodes.ShapeError, channels.Code);
+        Assert.Contains("ConvTranspose_0", channels.Message);
+        var padding = Assert.Throws<BakeException>(() => ShapeInference.Run(ConvTransposeGraph(new[] { 1, 1, 2, 2 }, T.F(new[] { 1, 1, 1, 1 }, 1), null, new[] { Ints("output_padding", 1, 1) })));
+        Assert.Equal(ErrorCodes.ShapeError, padding.Code);
+        var autoPad = Assert.Throws<BakeException>(() => ShapeInference.Run(ConvTransposeGraph(new[] { 1, 1, 2, 2 }, T.F(new[] { 1, 1, 1, 1 }, 1), null, new[] { Str("auto_pad", "SAME") })));
+        Assert.Equal(ErrorCodes.UnsupportedOperatorUsage, autoPad.Code);
+    }
+
+    [Fact]
+    public void ConvTranspose_generated_code_allocates_nothing_and_survives_the_plan_file()
+    {
+        var rng = new Random(5);
+        var graph = ConvTransposeGraph(new[] { 1, 4, 3, 3 }, OrtOracle.RandomTensor(rng, new[] { 4, 3, 3, 3 }), OrtOracle.RandomTensor(rng, new[] { 6 }),
+            new[] { Int("group", 2), Ints("strides", 2, 2), Ints("pads", 1, 1, 0, 0) });
+        var plan = Baker.Bake(graph, "tests", new BakeOptions("ct.onnx", "Ct", "Tests") { Precision = Precision.Float32 }, new RecordingLog());
+        string source = ClassEmitter.Emit(plan);
+        Assert.Equal(source, ClassEmitter.Emit(PlanFile.Read(PlanFile.ToBytes(plan))));
+        var assembly = GeneratedAssembly.Compile(source, $"{plan.Header.Namespace}.{plan.Header.ClassName}");
+        var input = OrtOracle.RandomTensor(rng, new[] { 1, 4, 3, 3 }).AsFloats();
+        var output = new float[plan.Outputs[0].Length];
+        Assert.Equal(0, assembly.AllocatedBytes(input, output, 100));
+        Assert.Equal(PlanInterpreter.Run(plan, new[] { input })[0], assembly.Predict(input, output.Length));
+    }
+
+    private static Graph ResizeGraph(long opset, int[] x, float[]? scales, long[]? sizes, params Attribute[] attributes)
+    {
+        var builder = new GraphBuilder(opset).Input("x", x);
+        var inputs = new List<string> { "x", "" };
+        if (scales != null) { builder.Constant("scales", T.F(new[] { scales.Length }, scales)); inputs.Add("scales"); }
+        else { inputs.Add(""); builder.Constant("sizes", Tensor.FromInt64s(new[] { sizes!.Length }, sizes)); inputs.Add("sizes"); }
+        return builder.Node("Resize", inputs.ToArray(), new[] { "y" }, attributes).Output("y").Graph;
+    }
+
+    public static IEnumerable<object[]> ResizeCases()
+    {
+        string[] transforms = { "half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric" };
+        string[] roundings = { "round_prefer_floor", "round_prefer_ceil", "floor", "ceil" };
+        foreach (string transform in transforms)
+            foreach (string rounding in roundings)
+            {
+                yield return new object[] { new[] { 1, 2, 3, 4 }, new[] { 1f, 1f, 2.5f, 1.5f }, Array.Empty<long>(), transform, rounding, "nearest" };
+                yield return new object[] { new[] { 2, 1, 7, 5 }, Array.Empty<float>(), new long[] { 2, 1, 3, 9 }, transform, rounding, "nearest" };
+            }
+        yield return new object[] { new[] { 1, 1, 6, 6 }, new[] { 1f, 1f, 0.5f, 0.6f }, Array.Empty<long>(), "half_pixel", "round_prefer_floor", "nearest" };
+        foreach (string transform in transforms)
+        {
+            yield return new object[] { new[] { 1, 2, 3, 4 }, new[] { 1f, 1f, 2.5f, 1.5f }, Array.Empty<long>(), transform, "", "linear" };
+            yield return new object[] { new[] { 2, 1, 7, 5 }, Array.Empty<float>(), new long[] { 2, 1, 3, 9 }, transform, "", "linear" };
+            yield return new object[] { new[] { 1, 1, 6, 6 }, new[] { 1f, 1f, 0.5f, 0.6f }, Array.Empty<long>(), transform, "", "linear" };
+            yield return new object[] { new[] { 1, 3, 5 }, Array.Empty<float>(), new long[] { 1, 3, 1 }, transform, "", "linear" };
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ResizeCases))]
+    public void Resize_reference_and_plan_match_ONNX_Runtime(int[] x, float[] scales, long[] sizes, string transform, string rounding, string mode)
+    {
+        Graph Make() => ResizeGraph(13, x, scales.Length > 0 ? scales : null, sizes.Length > 0 ? sizes : null,
+            mode == "nearest" ? new[] { Str("mode", mode), Str("coordinate_transformation_mode", transform), Str("nearest_mode", rounding) }
+                : new[] { Str("mode", mode), Str("coordinate_transformation_mode", transform) });
+        var graph = Make();
+        if (transform == "align_corners" && scales.Select((s, a) => x[a] * s).Any(v => v != Math.Floor(v)))
+        {
+            // ONNX divides by input × scale, ONNX Runtime by the rounded-down output size: refused rather than either.
+            Assert.Equal(ErrorCodes.UnsupportedOperatorUsage, Assert.Throws<BakeException>(() => ShapeInference.Run(graph)).Code);
+            return;
+        }
+        ShapeInference.Run(graph);
+        var feeds = new Dictionary<string, Tensor> { ["x"] = OrtOracle.RandomTensor(new Random(3), x) };
+        var reference = FloatInterpreter.Run(graph, feeds);
+        OrtOracle.AssertMatches(graph, feeds, reference, $"Resize {ShapeMath.Format(x)} {mode} {transform} {rounding}");
+        var plan = Baker.Bake(Make(), "test", new BakeOptions("r.onnx", "R", "Tests") { Precision = Precision.Float32 }, new RecordingLog());
+        var actual = Tensor.FromFloats(reference["y"].Shape, PlanInterpreter.Run(plan, new[] { feeds["x"].AsFloats() })[0]);
+        if (mode == "nearest") Assert.Equal(reference["y"].AsFloats(), actual.AsFloats()); // a copy: exact
+        else Assert.True(OrtOracle.MaxError(reference["y"], actual, "Resize plan") <= 1e-5);
+    }
+
+    [Fact]
+    public void Upsample_repeats_elements_by_hand_and_int8_and_nano_plans_copy()
+    {
+        // Upsample-9, scales [1, 1, 2, 3]: output (h, w) reads input (⌊h / 2⌋, ⌊w / 3⌋).
+        Graph Make() => new GraphBuilder(9).Input("x", 1, 1, 2, 2).Constant("scales", T.F(new[] { 4 }, 1, 1, 2, 3))
+            .Node("Upsample", new[] { "x", "scales" }, new[] { "y" }, Str("mode", "nearest")).Output("y").Graph;
+        var graph = Make();
+        ShapeInference.Run(graph);
+        float[] expected = { 1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 3, 3, 3, 4, 4, 4 };
+        var input = new Dictionary<string, Tensor> { ["x"] = T.F(new[] { 1, 1, 2, 2 }, 1, 2, 3, 4) };
+        Assert.Equal(expected, FloatInterpreter.Run(graph, input)["y"].AsFloats());
+        OrtOracle.AssertMatches(graph, input, FloatInterpreter.Run(graph, input), "Upsample-9");
+        var plan = Baker.Bake(Make(), "test", new BakeOptions("u.onnx", "U", "Tests") { Precision = Precision.Int8 }, new RecordingLog());
+        Assert.Equal(new[] { KernelKind.Remap }, plan.Kernels.Select(k => k.Kind).Where(k => k == KernelKind.Remap || k == KernelKind.FloatIslandEntry));
+        Baker.Bake(Make(), "test", new BakeOptions("u.onnx", "U", "Tests") { Precision = Precision.Int8, Target = CodeTarget.NanoFramework }, new RecordingLog());
+    }
+
+    [Fact]
+    public void Resize_refuses_what_it_does_not_implement_with_MB1104()
+    {
+        foreach (var attributes in new[]
+        {
+            new[] { Str("mode", "cubic") },
+            new[] { Str("mode", "linear"), Int("antialias", 1) },
+            new[] { Str("coordinate_transformation_mode", "tf_crop_and_resize") },
+            new[] { Str("coordinate_transformation_mode", "tf_half_pixel_for_nn") },
+        })
+        {
+            var e = Assert.Throws<BakeException>(() => ShapeInference.Run(ResizeGraph(13, new[] { 1, 1, 2, 2 }, new[] { 1f, 1f, 2f, 2f }, null, attributes)));
+            Assert.Equal(ErrorCodes.UnsupportedOperatorUsage, e.Code);
+            Assert.Contains("Resize_0", e.Message);
+        }
+        var runTime = new GraphBuilder(13).Input("x", 1, 1, 2, 2).Input("scales", 4)
+            .Node("Resize", new[] { "x", "", "scales" }, new[] { "y" }).Output("y").Graph;
+        Assert.Equal(ErrorCodes.UnsupportedOperatorUsage, Assert.Throws<BakeException>(() => ShapeInference.Run(runTime)).Code);
+    }
+
+    [Fact]
+    public void Linear_resize_runs_in_a_float_island_in_int8_and_its_generated_code_allocates_nothing()
+    {
+        Graph Make() => ResizeGraph(13, new[] { 1, 2, 3, 3 }, new[] { 1f, 1f, 2f, 2f }, null, Str("mode", "linear"));
+        var int8 = Baker.Bake(Make(), "test", new BakeOptions("r.onnx", "R", "Tests") { Precision = Precision.Int8 }, new RecordingLog());
+        Assert.Equal(new[] { KernelKind.FloatIslandEntry, KernelKind.ResizeLinearFloat, KernelKind.FloatIslandExit }, int8.Kernels.Select(k => k.Kind));
+        var plan = Baker.Bake(Make(), "tests", new BakeOptions("r.onnx", "R", "Tests") { Precision = Precision.Float32 }, new RecordingLog());
+        string source = ClassEmitter.Emit(plan);
+        Assert.Equal(source, ClassEmitter.Emit(PlanFile.Read(PlanFile.ToBytes(plan))));
+        var assembly = GeneratedAssembly.Compile(source, $"{plan.Header.Namespace}.{plan.Header.ClassName}");
+        var input = OrtOracle.RandomTensor(new Random(2), new[] { 1, 2, 3, 3 }).AsFloats();
+        var output = new float[plan.Outputs[0].Length];
+        Assert.Equal(0, assembly.AllocatedBytes(input, output, 100));
+        Assert.Equal(PlanInterpreter.Run(plan, new[] { input })[0], assembly.Predict(input, output.Length));
+    }
+}
