@@ -59,7 +59,7 @@ public sealed class GatherIndexed : FloatKernel
     public override KernelKind Kind => KernelKind.GatherIndexed;
     public override IEnumerable<ArenaSlice> Reads => new[] { Data.Slice, Indices.Slice }.Where(s => s != null)!;
     public override int WeightBytes => Data.ConstantBytes + Indices.ConstantBytes + 4 * 3 * Shape.Length;
-    public override IEnumerable<string> Helpers => new[] { nameof(GatherIndexed) };
+    public override IEnumerable<string> Helpers => new[] { nameof(GatherIndexed), nameof(BinaryInteger) };
 
     public override void Run(PlanArena arena)
     {
@@ -92,17 +92,9 @@ public sealed class GatherIndexed : FloatKernel
     {
         for (int i = 0; i < output.Length; i++)
         {
-            int dataOffset = 0, indexOffset = 0, rest = i;
-            for (int d = shape.Length - 1; d >= 0; d--)
-            {
-                int coordinate = rest % shape[d];
-                rest /= shape[d];
-                dataOffset += coordinate * dataStrides[d];
-                indexOffset += coordinate * indexStrides[d];
-            }
-            long index = indices[indexOffset];
+            long index = indices[BroadcastIndex(i, shape, indexStrides)];
             if (index < 0) index += axisSize;
-            output[i] = index >= 0 && index < axisSize ? data[dataOffset + (int)index * axisStride] : default(T)!;
+            output[i] = index >= 0 && index < axisSize ? data[BroadcastIndex(i, shape, dataStrides) + (int)index * axisStride] : default(T)!;
         }
     }
 
@@ -112,20 +104,14 @@ public sealed class GatherIndexed : FloatKernel
     {
         for (int i = 0; i < output.Length; i++)
         {
-            int dataOffset = 0, indexOffset = 0, rest = i;
-            for (int d = shape.Length - 1; d >= 0; d--)
-            {
-                int coordinate = rest % shape[d];
-                rest /= shape[d];
-                dataOffset += coordinate * dataStrides[d];
-                indexOffset += coordinate * indexStrides[d];
-            }
-            int index = indices[indexOffset];
+            int index = indices[BroadcastIndex(i, shape, indexStrides)];
             if (index < 0) index += axisSize;
-            output[i] = index >= 0 && index < axisSize ? data[dataOffset + index * axisStride] : default(T)!;
+            output[i] = index >= 0 && index < axisSize ? data[BroadcastIndex(i, shape, dataStrides) + index * axisStride] : default(T)!;
         }
     }
     // </emit>
+
+    private static int BroadcastIndex(int i, ReadOnlySpan<int> shape, ReadOnlySpan<int> strides) => BinaryInteger.BroadcastIndex(i, shape, strides);
 
     public override void WritePayload(PlanBinaryWriter w)
     {
