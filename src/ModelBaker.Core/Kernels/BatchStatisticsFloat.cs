@@ -11,7 +11,7 @@ namespace ModelBaker.Core.Kernels;
 /// with them, or the running mean or variance blended with them by the momentum. One step per used output; each
 /// recomputes the statistics channel by channel, so nothing needs a buffer.
 /// </summary>
-public sealed class BatchStatisticsFloat : FloatKernel, IFloatOnlyKernel
+public sealed class BatchStatisticsFloat : FloatOnlyKernel
 {
     /// <summary>Which output of the node the step writes.</summary>
     public enum Result { Normalized = 0, RunningMean = 1, RunningVariance = 2 }
@@ -48,11 +48,7 @@ public sealed class BatchStatisticsFloat : FloatKernel, IFloatOnlyKernel
     public float Epsilon { get; }
     public float Momentum { get; }
 
-    /// <summary>No int8 form: the statistics are computed from the input at run time. An int8 plan runs it in a float island.</summary>
-    public override Kernel Quantize(Quantization.QuantizationContext context) =>
-        throw new InvalidOperationException($"Node {Source}: training-mode BatchNormalization runs in a float island of an int8 plan; it has no int8 step.");
-
-    public string FloatOnlyReason =>
+    public override string FloatOnlyReason =>
         "BatchNormalization with training_mode = 1 divides by statistics of the batch computed at run time " +
         "(export the model in evaluation mode, model.eval() in PyTorch, to fold it into the layer before it)";
 

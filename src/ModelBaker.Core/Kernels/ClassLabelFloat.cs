@@ -27,7 +27,7 @@ public enum LabelRule : byte
 /// no strings. A tree-ensemble classifier uses it the same way: its scores in, <see cref="LabelRule.ArgMax"/> (or
 /// <see cref="LabelRule.Threshold"/> for one column), its classlabels_int64s as <see cref="Labels"/>.
 /// </summary>
-public sealed class ClassLabelFloat : FloatKernel, IFloatOnlyKernel, IClassLabels
+public sealed class ClassLabelFloat : FloatOnlyKernel, IClassLabels
 {
     public ClassLabelFloat(string source, ArenaSlice input, ArenaSlice output, int rows, int columns, LabelRule rule, long[] labels,
         float threshold = 0f, bool inclusive = false, int classes = 0, string[]? stringClasses = null) : base(source)
@@ -68,9 +68,7 @@ public sealed class ClassLabelFloat : FloatKernel, IFloatOnlyKernel, IClassLabel
     public string Describe(string output, string array) =>
         $"The classes of output '{output}': the model's class labels are strings, so '{output}' holds each row's class as an index into {array}.";
 
-    public override Kernel Quantize(Quantization.QuantizationContext context) => throw ClassicalSteps.NoInt8Form(Source);
-
-    public string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("a classifier's label");
+    public override string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("a classifier's label");
 
     public override KernelKind Kind => KernelKind.ClassLabelFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

@@ -12,9 +12,6 @@ public static class ClassicalSteps
     /// <summary>The <see cref="IFloatOnlyKernel.FloatOnlyReason"/> of a classical step: an int8 plan runs it in a float island.</summary>
     public static string FloatOnlyReason(string what) => $"{what} has no int8 kernel yet";
 
-    /// <summary>What a float-only classical step's Quantize throws: the quantizer runs it in a float island and never asks.</summary>
-    public static InvalidOperationException NoInt8Form(string source) => new($"{source}: this step runs in a float island; it has no int8 form.");
-
     /// <summary>Writes class labels (long[] or string[]) with a tag byte.</summary>
     public static void WriteClasses(PlanBinaryWriter w, Array classes)
     {

@@ -13,7 +13,7 @@ namespace ModelBaker.Core.Kernels;
 /// model's training labels) or a tensor of the arena; any element type. An index outside [0, stride) throws, as ONNX
 /// Runtime fails on it. (Constant indices lower to a <see cref="Remap"/> instead.)
 /// </summary>
-public sealed class ColumnSelection : FloatKernel, IFloatOnlyKernel
+public sealed class ColumnSelection : FloatOnlyKernel
 {
     public ColumnSelection(string source, ArenaSlice? data, Array? constantData, ArenaSlice indices, ArenaSlice output, int rows, int stride)
         : base(source)
@@ -35,9 +35,7 @@ public sealed class ColumnSelection : FloatKernel, IFloatOnlyKernel
     public int Stride { get; }
     public int Count => Output.Length / Math.Max(Rows, 1);
 
-    public override Kernel Quantize(Quantization.QuantizationContext context) => throw ClassicalSteps.NoInt8Form(Source);
-
-    public string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("ArrayFeatureExtractor with indices computed at run time");
+    public override string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("ArrayFeatureExtractor with indices computed at run time");
 
     public override KernelKind Kind => KernelKind.ColumnSelection;
     public override IEnumerable<ArenaSlice> Reads => Data != null ? new[] { Data, Indices } : new[] { Indices };

@@ -12,7 +12,7 @@ namespace ModelBaker.Core.Kernels;
 /// are dropped; output positions nothing lands on hold the bias). Computed as a gather per output element, so each sum
 /// runs in one fixed order.
 /// </summary>
-public sealed class ConvTransposeFloat : FloatKernel, IFloatOnlyKernel
+public sealed class ConvTransposeFloat : FloatOnlyKernel
 {
     /// <param name="geometry">
     /// batch, input channels, output channels, groups, then per spatial axis (depth, height, width) in blocks of three:
@@ -41,11 +41,7 @@ public sealed class ConvTransposeFloat : FloatKernel, IFloatOnlyKernel
     public float[] Weights { get; }
     public float[] Bias { get; }
 
-    /// <summary>No int8 step yet: an int8 plan runs it in a float island.</summary>
-    public override Kernel Quantize(Quantization.QuantizationContext context) =>
-        throw new InvalidOperationException($"Node {Source}: ConvTranspose runs in a float island of an int8 plan; it has no int8 step.");
-
-    public string FloatOnlyReason => "ModelBaker has no int8 transposed-convolution step yet";
+    public override string FloatOnlyReason => "ModelBaker has no int8 transposed-convolution step yet";
 
     public override KernelKind Kind => KernelKind.ConvTransposeFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

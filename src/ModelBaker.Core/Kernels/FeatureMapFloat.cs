@@ -24,7 +24,7 @@ public enum FeatureOperation : byte
 /// the last dimension): Scaler, Imputer, Binarizer, and the sign of a one-class SVM. A parameter array of one element
 /// applies to every feature.
 /// </summary>
-public sealed class FeatureMapFloat : FloatKernel, IFloatOnlyKernel
+public sealed class FeatureMapFloat : FloatOnlyKernel
 {
     public FeatureMapFloat(string source, ArenaSlice input, ArenaSlice output, int features, FeatureOperation operation,
         float[] a, float[] b, float value) : base(source)
@@ -49,9 +49,7 @@ public sealed class FeatureMapFloat : FloatKernel, IFloatOnlyKernel
     /// <summary>The replaced value (Impute) or the threshold (Binarize).</summary>
     public float Value { get; }
 
-    public override Kernel Quantize(Quantization.QuantizationContext context) => throw ClassicalSteps.NoInt8Form(Source);
-
-    public string FloatOnlyReason => ClassicalSteps.FloatOnlyReason($"a per-feature {Operation.ToString().ToLowerInvariant()} map");
+    public override string FloatOnlyReason => ClassicalSteps.FloatOnlyReason($"a per-feature {Operation.ToString().ToLowerInvariant()} map");
 
     public override KernelKind Kind => KernelKind.FeatureMapFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

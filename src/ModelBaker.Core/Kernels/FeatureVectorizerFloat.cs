@@ -11,7 +11,7 @@ namespace ModelBaker.Core.Kernels;
 /// ai.onnx.ml FeatureVectorizer: the float inputs, each [rows, size_i], side by side in one [rows, Σ dimension_i] output;
 /// input i fills <c>dimension_i</c> columns, cut short when it has more and padded with zeros when it has fewer.
 /// </summary>
-public sealed class FeatureVectorizerFloat : FloatKernel, IFloatOnlyKernel
+public sealed class FeatureVectorizerFloat : FloatOnlyKernel
 {
     public FeatureVectorizerFloat(string source, ArenaSlice[] inputs, ArenaSlice output, int rows, int[] dimensions) : base(source)
     {
@@ -27,9 +27,7 @@ public sealed class FeatureVectorizerFloat : FloatKernel, IFloatOnlyKernel
     public int Rows { get; }
     public int[] Dimensions { get; }
 
-    public override Kernel Quantize(Quantization.QuantizationContext context) => throw ClassicalSteps.NoInt8Form(Source);
-
-    public string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("FeatureVectorizer");
+    public override string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("FeatureVectorizer");
 
     public override KernelKind Kind => KernelKind.FeatureVectorizerFloat;
     public override IEnumerable<ArenaSlice> Reads => Inputs;

@@ -40,3 +40,17 @@ public abstract class FloatKernel : Kernel
     /// </summary>
     public abstract Kernel Quantize(QuantizationContext context);
 }
+
+/// <summary>
+/// A float step with no int8 form (<see cref="IFloatOnlyKernel"/>): an int8 plan runs it in a float island, so the
+/// quantizer never asks for its int8 form. Say why in <see cref="FloatOnlyReason"/>.
+/// </summary>
+public abstract class FloatOnlyKernel : FloatKernel, IFloatOnlyKernel
+{
+    protected FloatOnlyKernel(string source) : base(source) { }
+
+    public abstract string FloatOnlyReason { get; }
+
+    public sealed override Kernel Quantize(QuantizationContext context) =>
+        throw new System.InvalidOperationException($"{Source}: {GetType().Name} runs in a float island of an int8 plan; it has no int8 form.");
+}

@@ -10,7 +10,7 @@ namespace ModelBaker.Core.Kernels;
 /// ai.onnx.ml LabelEncoder from int64 keys to int64 values: each input found among the keys becomes its value, any
 /// other the default. The keys are stored sorted (with their values) and searched by bisection.
 /// </summary>
-public sealed class LabelEncoderInteger : FloatKernel, IFloatOnlyKernel
+public sealed class LabelEncoderInteger : FloatOnlyKernel
 {
     public LabelEncoderInteger(string source, ArenaSlice input, ArenaSlice output, long[] keys, long[] values, long fallback) : base(source)
     {
@@ -31,9 +31,7 @@ public sealed class LabelEncoderInteger : FloatKernel, IFloatOnlyKernel
     public long[] Values { get; }
     public long Default { get; }
 
-    public override Kernel Quantize(Quantization.QuantizationContext context) => throw ClassicalSteps.NoInt8Form(Source);
-
-    public string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("LabelEncoder");
+    public override string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("LabelEncoder");
 
     public override KernelKind Kind => KernelKind.LabelEncoderInteger;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

@@ -15,7 +15,7 @@ public enum LayerNormResult { Normalized = 0, Mean = 1, InverseStandardDeviation
 /// writes one of the operator's outputs (<see cref="LayerNormResult"/>): a node asking for Mean or InvStdDev as well
 /// gets a step for each.
 /// </summary>
-public sealed class LayerNormFloat : FloatKernel, IFloatOnlyKernel
+public sealed class LayerNormFloat : FloatOnlyKernel
 {
     public LayerNormFloat(string source, ArenaSlice input, ArenaSlice output, int outer, int size, float[] scale, float[] bias, float epsilon,
         LayerNormResult result) : base(source)
@@ -45,15 +45,7 @@ public sealed class LayerNormFloat : FloatKernel, IFloatOnlyKernel
     public float Epsilon { get; }
     public LayerNormResult Result { get; }
 
-    /// <summary>
-    /// No int8 form: each row's scale is the reciprocal square root of a variance that depends on the data, which a
-    /// per-tensor requantization cannot express. Int8 plans run this step in float (a float island); the quantizer
-    /// never asks.
-    /// </summary>
-    public override Kernel Quantize(Quantization.QuantizationContext context) =>
-        throw new System.InvalidOperationException($"{Source}: LayerNormFloat runs in a float island; it has no int8 form.");
-
-    public string FloatOnlyReason => "LayerNormalization divides each row by the square root of its own variance, which a fixed int8 scale cannot express";
+    public override string FloatOnlyReason => "LayerNormalization divides each row by the square root of its own variance, which a fixed int8 scale cannot express";
 
     public override KernelKind Kind => KernelKind.LayerNormFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

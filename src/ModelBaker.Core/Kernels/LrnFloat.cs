@@ -9,7 +9,7 @@ namespace ModelBaker.Core.Kernels;
 /// Float local response normalization across channels, the input seen as [batch, channels, inner]:
 /// y = x · (bias + alpha / size · Σ x²)^−beta over a window of <c>size</c> channels around each channel.
 /// </summary>
-public sealed class LrnFloat : FloatKernel, IFloatOnlyKernel
+public sealed class LrnFloat : FloatOnlyKernel
 {
     public LrnFloat(string source, ArenaSlice input, ArenaSlice output, int batch, int channels, int inner, int size,
         float alpha, float beta, float bias) : base(source)
@@ -36,14 +36,7 @@ public sealed class LrnFloat : FloatKernel, IFloatOnlyKernel
     public float Beta { get; }
     public float Bias { get; }
 
-    /// <summary>
-    /// No int8 form: the scale is a fractional power of a sum that depends on the data, which neither a per-tensor
-    /// requantization nor a 256-entry table of one input can express. An int8 plan runs it in a float island.
-    /// </summary>
-    public override Kernel Quantize(Quantization.QuantizationContext context) =>
-        throw new InvalidOperationException($"Node {Source}: LRN runs in a float island of an int8 plan; it has no int8 step.");
-
-    public string FloatOnlyReason =>
+    public override string FloatOnlyReason =>
         "LRN's normalization is a fractional power of a sum over neighbouring channels, which integer arithmetic cannot compute exactly";
 
     public override KernelKind Kind => KernelKind.LrnFloat;

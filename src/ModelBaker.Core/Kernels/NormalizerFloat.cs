@@ -18,7 +18,7 @@ public enum Norm : byte
 /// ai.onnx.ml Normalizer on [rows, columns]: each row divided by its maximum (MAX), the sum of its absolute values (L1),
 /// or its Euclidean length (L2, as ONNX Runtime computes it: sign(x) · √(x² / Σx²)); a row whose divisor is 0 is copied.
 /// </summary>
-public sealed class NormalizerFloat : FloatKernel, IFloatOnlyKernel
+public sealed class NormalizerFloat : FloatOnlyKernel
 {
     public NormalizerFloat(string source, ArenaSlice input, ArenaSlice output, int rows, int columns, Norm norm) : base(source)
     {
@@ -35,9 +35,7 @@ public sealed class NormalizerFloat : FloatKernel, IFloatOnlyKernel
     public int Columns { get; }
     public Norm Norm { get; }
 
-    public override Kernel Quantize(Quantization.QuantizationContext context) => throw ClassicalSteps.NoInt8Form(Source);
-
-    public string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("Normalizer");
+    public override string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("Normalizer");
 
     public override KernelKind Kind => KernelKind.NormalizerFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

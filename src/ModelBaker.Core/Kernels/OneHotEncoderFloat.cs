@@ -11,7 +11,7 @@ namespace ModelBaker.Core.Kernels;
 /// of its category (the last one listed, as ONNX Runtime's map keeps it) and 0 elsewhere. A value of no category gives
 /// a row of zeros (zeros = 1) or throws (zeros = 0, where ONNX Runtime fails).
 /// </summary>
-public sealed class OneHotEncoderFloat : FloatKernel, IFloatOnlyKernel
+public sealed class OneHotEncoderFloat : FloatOnlyKernel
 {
     public OneHotEncoderFloat(string source, ArenaSlice input, ArenaSlice output, long[] categories, bool zeros) : base(source)
     {
@@ -26,9 +26,7 @@ public sealed class OneHotEncoderFloat : FloatKernel, IFloatOnlyKernel
     public long[] Categories { get; }
     public bool Zeros { get; }
 
-    public override Kernel Quantize(Quantization.QuantizationContext context) => throw ClassicalSteps.NoInt8Form(Source);
-
-    public string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("OneHotEncoder");
+    public override string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("OneHotEncoder");
 
     public override KernelKind Kind => KernelKind.OneHotEncoderFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

@@ -12,7 +12,7 @@ namespace ModelBaker.Core.Kernels;
 /// kernel values [rows, vectors], for every class pair i &lt; j, Σ coef[j − 1][v] k(v) over i's vectors + Σ coef[i][v] k(v)
 /// over j's vectors + rho[pair] (summed in double) — [rows, pairs] out.
 /// </summary>
-public sealed class OneVsOneFloat : FloatKernel, IFloatOnlyKernel
+public sealed class OneVsOneFloat : FloatOnlyKernel
 {
     public OneVsOneFloat(string source, ArenaSlice input, ArenaSlice output, int rows, int[] vectorsPerClass, float[] coefficients, float[] rho)
         : base(source)
@@ -37,9 +37,7 @@ public sealed class OneVsOneFloat : FloatKernel, IFloatOnlyKernel
     /// <summary>One per class pair (0,1), (0,2), …, (1,2), ….</summary>
     public float[] Rho { get; }
 
-    public override Kernel Quantize(Quantization.QuantizationContext context) => throw ClassicalSteps.NoInt8Form(Source);
-
-    public string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("an SVM's one-vs-one decision values");
+    public override string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("an SVM's one-vs-one decision values");
 
     public override KernelKind Kind => KernelKind.OneVsOneFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

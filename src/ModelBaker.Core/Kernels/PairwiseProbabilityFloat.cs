@@ -13,7 +13,7 @@ namespace ModelBaker.Core.Kernels;
 /// — libsvm's multiclass_probability, 100 iterations at most — as ONNX Runtime computes it; [rows, classes] out. Its
 /// working matrices live on the stack, so the classes are limited to <see cref="MaxClasses"/>.
 /// </summary>
-public sealed class PairwiseProbabilityFloat : FloatKernel, IFloatOnlyKernel
+public sealed class PairwiseProbabilityFloat : FloatOnlyKernel
 {
     public const int MaxClasses = 32;
 
@@ -37,9 +37,7 @@ public sealed class PairwiseProbabilityFloat : FloatKernel, IFloatOnlyKernel
     public float[] ProbA { get; }
     public float[] ProbB { get; }
 
-    public override Kernel Quantize(Quantization.QuantizationContext context) => throw ClassicalSteps.NoInt8Form(Source);
-
-    public string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("an SVM's probability estimates");
+    public override string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("an SVM's probability estimates");
 
     public override KernelKind Kind => KernelKind.PairwiseProbabilityFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

@@ -49,7 +49,7 @@ public enum RecurrentActivation
 /// scratch of one step; Remap steps copy Y, Y_h and Y_c out of it in the layout the node asks for. X, the initial
 /// states and the sequence lengths are read in the node's layout; W, R, B and P are baked in.
 /// </summary>
-public sealed class RecurrentFloat : FloatKernel, IFloatOnlyKernel
+public sealed class RecurrentFloat : FloatOnlyKernel
 {
     public RecurrentFloat(string source, RecurrentCell cell, ArenaSlice input, ArenaSlice output,
         Operand<int>? sequenceLengths, Operand<float>? initialH, Operand<float>? initialC,
@@ -135,11 +135,7 @@ public sealed class RecurrentFloat : FloatKernel, IFloatOnlyKernel
         return sequence * state + state + (cell == RecurrentCell.Lstm ? state : 0) + 2 * GateCount(cell) * hidden + hidden;
     }
 
-    public string FloatOnlyReason => $"{Cell.ToString().ToUpperInvariant()} carries its state from step to step in float (no int8 kernel yet)";
-
-    /// <summary>No int8 form: an int8 plan runs this step in a float island; the quantizer never asks.</summary>
-    public override Kernel Quantize(Quantization.QuantizationContext context) =>
-        throw new InvalidOperationException($"{Source}: RecurrentFloat runs in a float island; it has no int8 form.");
+    public override string FloatOnlyReason => $"{Cell.ToString().ToUpperInvariant()} carries its state from step to step in float (no int8 kernel yet)";
 
     public override KernelKind Kind => KernelKind.RecurrentFloat;
 

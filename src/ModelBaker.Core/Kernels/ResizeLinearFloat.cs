@@ -12,7 +12,7 @@ namespace ModelBaker.Core.Kernels;
 /// Σ over the 2^rank corners of Π (w or 1 − w) · input[Σ offsets]. Axes that are not resized have w = 0, so their
 /// corners are skipped. The tables are decided at bake time from the coordinate transformation.
 /// </summary>
-public sealed class ResizeLinearFloat : FloatKernel, IFloatOnlyKernel
+public sealed class ResizeLinearFloat : FloatOnlyKernel
 {
     public ResizeLinearFloat(string source, ArenaSlice input, ArenaSlice output, int[] shape, int[] low, int[] high, float[] weights) : base(source)
     {
@@ -33,10 +33,7 @@ public sealed class ResizeLinearFloat : FloatKernel, IFloatOnlyKernel
     public int[] High { get; }
     public float[] Weights { get; }
 
-    public override Kernel Quantize(Quantization.QuantizationContext context) =>
-        throw new InvalidOperationException($"Node {Source}: a linear Resize runs in a float island of an int8 plan; it has no int8 step.");
-
-    public string FloatOnlyReason => "ModelBaker has no int8 interpolation step yet";
+    public override string FloatOnlyReason => "ModelBaker has no int8 interpolation step yet";
 
     public override KernelKind Kind => KernelKind.ResizeLinearFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

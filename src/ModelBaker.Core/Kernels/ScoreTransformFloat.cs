@@ -38,7 +38,7 @@ public enum SecondClass : byte
 /// <see cref="SecondClass"/>, the two-column form. Shared by LinearClassifier, LinearRegressor, SVMClassifier and
 /// tree ensembles.
 /// </summary>
-public sealed class ScoreTransformFloat : FloatKernel, IFloatOnlyKernel
+public sealed class ScoreTransformFloat : FloatOnlyKernel
 {
     public ScoreTransformFloat(string source, ArenaSlice input, ArenaSlice output, int rows, int columns, PostTransform transform,
         SecondClass second) : base(source)
@@ -58,9 +58,7 @@ public sealed class ScoreTransformFloat : FloatKernel, IFloatOnlyKernel
     public PostTransform Transform { get; }
     public SecondClass Second { get; }
 
-    public override Kernel Quantize(Quantization.QuantizationContext context) => throw ClassicalSteps.NoInt8Form(Source);
-
-    public string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("a classifier's post transform (softmax, logistic, probit)");
+    public override string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("a classifier's post transform (softmax, logistic, probit)");
 
     public override KernelKind Kind => KernelKind.ScoreTransformFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

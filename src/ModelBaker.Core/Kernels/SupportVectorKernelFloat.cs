@@ -19,7 +19,7 @@ public enum SvmKernel : byte
 /// The kernel values of an SVM, [rows, features] in, [rows, vectors] out: k(x, v) for every support vector v — x·v
 /// (LINEAR), (γ x·v + c₀)^degree (POLY), e^(−γ |x − v|²) (RBF) or tanh(γ x·v + c₀) (SIGMOID), as ONNX Runtime computes them.
 /// </summary>
-public sealed class SupportVectorKernelFloat : FloatKernel, IFloatOnlyKernel
+public sealed class SupportVectorKernelFloat : FloatOnlyKernel
 {
     public SupportVectorKernelFloat(string source, ArenaSlice input, ArenaSlice output, int rows, int features, float[] vectors,
         SvmKernel kernel, float gamma, float coef0, float degree) : base(source)
@@ -48,9 +48,7 @@ public sealed class SupportVectorKernelFloat : FloatKernel, IFloatOnlyKernel
     public float Degree { get; }
     public int VectorCount => Vectors.Length / Features;
 
-    public override Kernel Quantize(Quantization.QuantizationContext context) => throw ClassicalSteps.NoInt8Form(Source);
-
-    public string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("an SVM's support-vector kernel");
+    public override string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("an SVM's support-vector kernel");
 
     public override KernelKind Kind => KernelKind.SupportVectorKernelFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

@@ -14,7 +14,7 @@ namespace ModelBaker.Core.Kernels;
 /// aggregated weights, then per target 1 or 0 for whether a leaf reached it (rows × 2 · targets); <see cref="TreeScoresFloat"/>
 /// turns those into scores or class labels, so a classifier's two outputs share one walk and one copy of the trees.
 /// </summary>
-public sealed class TreeEnsembleFloat : FloatKernel, IFloatOnlyKernel
+public sealed class TreeEnsembleFloat : FloatOnlyKernel
 {
     /// <param name="aggregate">How leaf weights combine: 0 AVERAGE and 1 SUM add (the average divides later), 2 MIN, 3 MAX.</param>
     /// <param name="firstWeightOnly">A one-target regressor: each leaf's first weight counts, whatever its target (ONNX Runtime).</param>
@@ -46,11 +46,7 @@ public sealed class TreeEnsembleFloat : FloatKernel, IFloatOnlyKernel
     public int Aggregate { get; }
     public bool FirstWeightOnly { get; }
 
-    public string FloatOnlyReason => "a tree ensemble compares float features with float thresholds (no int8 kernel yet)";
-
-    /// <summary>No int8 form: an int8 plan runs this step in a float island; the quantizer never asks.</summary>
-    public override Kernel Quantize(Quantization.QuantizationContext context) =>
-        throw new System.InvalidOperationException($"{Source}: TreeEnsembleFloat runs in a float island; it has no int8 form.");
+    public override string FloatOnlyReason => "a tree ensemble compares float features with float thresholds (no int8 kernel yet)";
 
     public override KernelKind Kind => KernelKind.TreeEnsembleFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

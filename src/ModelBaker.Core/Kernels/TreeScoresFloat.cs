@@ -12,7 +12,7 @@ namespace ModelBaker.Core.Kernels;
 /// Runtime's base values, average, binary-classifier rules and post transform give the scores (float, rows × targets) or
 /// the class labels (int64, rows).
 /// </summary>
-public sealed class TreeScoresFloat : FloatKernel, IFloatOnlyKernel
+public sealed class TreeScoresFloat : FloatOnlyKernel
 {
     public TreeScoresFloat(string source, ArenaSlice input, ArenaSlice output, int rows, int trees, TreeScoring scoring) : base(source)
     {
@@ -31,11 +31,7 @@ public sealed class TreeScoresFloat : FloatKernel, IFloatOnlyKernel
     public TreeScoring Scoring { get; }
     public bool WritesLabels => Output.Type == ElementType.Int64;
 
-    public string FloatOnlyReason => "a tree ensemble compares float features with float thresholds (no int8 kernel yet)";
-
-    /// <summary>No int8 form: an int8 plan runs this step in a float island; the quantizer never asks.</summary>
-    public override Kernel Quantize(Quantization.QuantizationContext context) =>
-        throw new System.InvalidOperationException($"{Source}: TreeScoresFloat runs in a float island; it has no int8 form.");
+    public override string FloatOnlyReason => "a tree ensemble compares float features with float thresholds (no int8 kernel yet)";
 
     public override KernelKind Kind => KernelKind.TreeScoresFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

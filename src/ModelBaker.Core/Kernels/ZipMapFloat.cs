@@ -11,7 +11,7 @@ namespace ModelBaker.Core.Kernels;
 /// the class of each column (int64 or string labels) becomes a static array of the generated class named after the
 /// output (<see cref="IClassLabels"/>), instead of one dictionary per row.
 /// </summary>
-public sealed class ZipMapFloat : FloatKernel, IFloatOnlyKernel, IClassLabels
+public sealed class ZipMapFloat : FloatOnlyKernel, IClassLabels
 {
     public ZipMapFloat(string source, ArenaSlice input, ArenaSlice output, Array classes) : base(source)
     {
@@ -28,9 +28,7 @@ public sealed class ZipMapFloat : FloatKernel, IFloatOnlyKernel, IClassLabels
     public string Describe(string output, string array) =>
         $"The class of each column of output '{output}' (a ZipMap in the model): element [n, c] is the probability of class {array}[c].";
 
-    public override Kernel Quantize(Quantization.QuantizationContext context) => throw ClassicalSteps.NoInt8Form(Source);
-
-    public string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("ZipMap");
+    public override string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("ZipMap");
 
     public override KernelKind Kind => KernelKind.ZipMapFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
