@@ -66,7 +66,7 @@ public static class NanoAssemblyChecker
             : tokens.Where(t => t.Kind == HandleKind.FieldDefinition).Select(t => (FieldDefinitionHandle)t)
                 .Concat(types.SelectMany(t => md.GetTypeDefinition(t).GetFields())).Distinct().ToList();
         Over(NanoFrameworkLimit.InitializerData, dataFields.Sum(f => InitializerBytes(md, md.GetFieldDefinition(f))), scope);
-        Over(NanoFrameworkLimit.ByteCode, bodies.Sum(b => (long)(b.Body.GetILBytes()?.Length ?? 0)), scope);
+        Over(NanoFrameworkLimit.ByteCode, bodies.Sum(b => (long)b.Body.GetILReader().Length), scope);
         Over(NanoFrameworkLimit.Strings, classes == null
             ? md.GetHeapSize(HeapIndex.String) + md.GetHeapSize(HeapIndex.UserString)
             : StringBytes(md, types, bodies.SelectMany(b => b.Instructions)), scope);
