@@ -139,7 +139,7 @@ public static class ClassEmitter
     /// <summary>
     /// What ScratchBytes counts: nothing when every layer's weights are stored dense; else, in nanoFramework, a row buffer
     /// per sparse or clustered layer (its weights are decoded a row at a time), and in .NET those layers' weights,
-    /// decoded once when the class is first used.
+    /// decoded once when the class is first used, and the channels-last convolutions' packed weights and per-channel parameters.
     /// </summary>
     private static int Scratch(BakedPlan plan, bool nano) =>
         nano ? plan.Kernels.Sum(k => k.ScratchBytes) : plan.Kernels.Sum(k => k.DecodedWeightBytes);
@@ -150,7 +150,7 @@ public static class ClassEmitter
     private static string ScratchKind(int scratch, bool nano) =>
         scratch == 0 ? "none, every layer's weights are read where they are stored"
         : nano ? "a row buffer per sparse or clustered layer, which decodes its weights a row at a time"
-        : "the sparse or clustered layers' weights, decoded once when the class is first used";
+        : "the sparse or clustered layers' weights decoded, and the channels-last convolutions' weights packed, once when the class is first used";
 
     /// <summary>The arena size no placement can go below (MemoryPlanner.LowerBoundBytes).</summary>
     public static int LowerBoundBytes(BakedPlan plan) => MemoryPlanner.LowerBoundBytes(plan.Inputs, plan.Outputs, plan.Kernels);

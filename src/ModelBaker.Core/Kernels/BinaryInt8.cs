@@ -25,7 +25,7 @@ namespace ModelBaker.Core.Kernels;
 /// Per operand, a <see cref="QuantizedTerm"/> holds its zero point and its own multiplier (0 when unused); the
 /// output multiplier is the one each operation applies last.
 /// </summary>
-public sealed class BinaryInt8 : Int8Kernel
+public sealed class BinaryInt8 : Int8Kernel, IChannelsLastKernel
 {
     /// <summary>Bits Add/Sub shift the inputs left before rescaling, so rescaling loses no precision.</summary>
     public const int LeftShift = 20;
@@ -62,6 +62,32 @@ public sealed class BinaryInt8 : Int8Kernel
     public int ActivationMin { get; }
     public int ActivationMax { get; }
     public override ArenaSlice Output { get; }
+
+    /// <summary>
+    /// Element by element when each operand is a tensor of the output's shape or one constant value: then any order of
+    /// the elements will do. (A per-channel constant or another broadcast depends on the order.)
+    /// </summary>
+    public IReadOnlyList<LayoutOperand>? LayoutOperands
+    {
+        get
+        {
+            if (Shape.Length != 4 || !ElementWise(A) || !ElementWise(B)) return null;
+            int batch = Shape[0], channels = Shape[1], pixels = Shape[2] * Shape[3];
+            return new[] { A.Slice, B.Slice, Output }.Where(s => s != null).Select(s => new LayoutOperand(s!, batch, channels, pixels)).ToArray();
+        }
+    }
+
+    private bool ElementWise(Operand<sbyte> operand) =>
+        operand.Slice != null ? operand.Slice.Length == Output.Length && IsDense(operand.Strides, Shape) : operand.Constant!.Length == 1;
+
+    public bool LeadsChannelsLast => false;
+
+    public Kernel ToChannelsLast(Func<ArenaSlice, ArenaSlice> slice) =>
+        new BinaryInt8(Source, Operation, Shape, Rebound(A, slice), ATerm, Rebound(B, slice), BTerm, OutputMultiplier, OutputShift, OutputZeroPoint,
+            ActivationMin, ActivationMax, slice(Output));
+
+    private static Operand<sbyte> Rebound(Operand<sbyte> operand, Func<ArenaSlice, ArenaSlice> slice) =>
+        operand.Slice != null ? new Operand<sbyte>(slice(operand.Slice), null, operand.Strides) : operand;
 
     public static BinaryInt8 From(BinaryFloat binary, QuantizationContext q)
     {

@@ -20,7 +20,7 @@ namespace ModelBaker.Core.Kernels;
 /// makes the sum exactly Σ (input − zeroPoint) · weight over the window.
 /// </para>
 /// </summary>
-public sealed class ConvInt8 : Int8Kernel
+public sealed class ConvInt8 : Int8Kernel, IChannelsLastKernel
 {
     public ConvInt8(string source, ArenaSlice input, ArenaSlice output, ConvGeometry geometry, EncodedWeights weights, int inputZeroPoint,
         OutputStage outputStage) : base(source)
@@ -58,6 +58,19 @@ public sealed class ConvInt8 : Int8Kernel
     }
 
     public override KernelKind Kind => KernelKind.ConvInt8;
+
+    public IReadOnlyList<LayoutOperand>? LayoutOperands => ConvInt8ChannelsLast.Supports(Geometry)
+        ? new[]
+        {
+            new LayoutOperand(Input, Geometry.Batch, Geometry.InputChannels, Geometry.InputHeight * Geometry.InputWidth),
+            new LayoutOperand(Output, Geometry.Batch, Geometry.OutputChannels, Geometry.OutputHeight * Geometry.OutputWidth),
+        }
+        : null;
+
+    /// <summary>Channels last, a window's taps are contiguous and the product vectorises across output channels.</summary>
+    public bool LeadsChannelsLast => true;
+
+    public Kernel ToChannelsLast(Func<ArenaSlice, ArenaSlice> slice) => ConvInt8ChannelsLast.Of(this, slice(Input), slice(Output));
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
     public override int WeightBytes => Encoded.Bytes + OutputStage.Bytes;
     public override string Encoding => Encoded.Name;

@@ -123,6 +123,27 @@ public static class FixedPointVectors
         return Clamp(RoundingDivideByPowerOfTwo(y, rightShift) + System.Runtime.Intrinsics.Vector128.Create(outputZeroPoint), activationMin, activationMax);
     }
 
+    /// <summary>
+    /// <see cref="RequantizeQ15"/> on eight lanes with a multiplier and shifts of their own (eight output channels side by
+    /// side): AVX2's variable shifts (vpsllvd, vpsravd) do per lane what the scalar function does with one shift.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static System.Runtime.Intrinsics.Vector256<int> RequantizeLanes(System.Runtime.Intrinsics.Vector256<int> x, System.Runtime.Intrinsics.Vector256<int> multiplier,
+        System.Runtime.Intrinsics.Vector256<uint> leftShift, System.Runtime.Intrinsics.Vector256<uint> rightShift, int outputZeroPoint, int activationMin, int activationMax)
+    {
+        x = System.Runtime.Intrinsics.X86.Avx2.ShiftLeftLogicalVariable(x, leftShift); // wraps as the scalar x · 2^leftShift does
+        var high = System.Runtime.Intrinsics.Vector256.ShiftRightArithmetic(x, 15);
+        var low = x & System.Runtime.Intrinsics.Vector256.Create(0x7FFF);
+        var y = high * multiplier + System.Runtime.Intrinsics.Vector256.ShiftRightArithmetic(low * multiplier + System.Runtime.Intrinsics.Vector256.Create(1 << 14), 15);
+        // RoundingDivideByPowerOfTwo with each lane's exponent.
+        var mask = System.Runtime.Intrinsics.X86.Avx2.ShiftLeftLogicalVariable(System.Runtime.Intrinsics.Vector256.Create(1), rightShift) - System.Runtime.Intrinsics.Vector256.Create(1);
+        var threshold = System.Runtime.Intrinsics.Vector256.ShiftRightArithmetic(mask, 1) - System.Runtime.Intrinsics.Vector256.LessThan(y, System.Runtime.Intrinsics.Vector256<int>.Zero);
+        var quotient = System.Runtime.Intrinsics.X86.Avx2.ShiftRightArithmeticVariable(y, rightShift)
+            - System.Runtime.Intrinsics.Vector256.GreaterThan(y & mask, threshold);
+        return System.Runtime.Intrinsics.Vector256.Min(System.Runtime.Intrinsics.Vector256.Max(quotient + System.Runtime.Intrinsics.Vector256.Create(outputZeroPoint),
+            System.Runtime.Intrinsics.Vector256.Create(activationMin)), System.Runtime.Intrinsics.Vector256.Create(activationMax));
+    }
+
     /// <summary>Each lane clamped into [min, max].</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static System.Runtime.Intrinsics.Vector128<int> Clamp(System.Runtime.Intrinsics.Vector128<int> x, int min, int max) =>

@@ -10,7 +10,7 @@ namespace ModelBaker.Core.Kernels;
 /// Any element-wise int8 → int8 function (Relu, Sigmoid, Tanh, …) as a 256-entry table computed at bake time:
 /// integer-only at run time and exact by construction.
 /// </summary>
-public sealed class LookupInt8 : Int8Kernel
+public sealed class LookupInt8 : Int8Kernel, IChannelsLastKernel
 {
     public LookupInt8(string source, string function, sbyte[] table, ArenaSlice input, ArenaSlice output) : base(source)
     {
@@ -29,6 +29,16 @@ public sealed class LookupInt8 : Int8Kernel
     public override ArenaSlice Output { get; }
 
     public override KernelKind Kind => KernelKind.LookupInt8;
+
+    /// <summary>Element by element: any order of the elements will do.</summary>
+    public IReadOnlyList<LayoutOperand>? LayoutOperands =>
+        Output.Shape is { Length: 4 } s && Input.Length == Output.Length
+            ? new[] { new LayoutOperand(Input, s[0], s[1], s[2] * s[3]), new LayoutOperand(Output, s[0], s[1], s[2] * s[3]) }
+            : null;
+
+    public bool LeadsChannelsLast => false;
+
+    public Kernel ToChannelsLast(Func<ArenaSlice, ArenaSlice> slice) => new LookupInt8(Source, Function, Table, slice(Input), slice(Output));
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
     public override int WeightBytes => Table.Length;
     public override IEnumerable<string> Helpers => new[] { nameof(LookupInt8) };

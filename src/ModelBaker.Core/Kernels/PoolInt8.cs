@@ -11,7 +11,7 @@ namespace ModelBaker.Core.Kernels;
 /// Max or average pooling on int8 tensors. The output keeps the input's scale and zero point (as in TensorFlow Lite
 /// Micro), so max pooling is exact and average pooling is one rounded integer division.
 /// </summary>
-public sealed class PoolInt8 : Int8Kernel
+public sealed class PoolInt8 : Int8Kernel, IChannelsLastKernel
 {
     public PoolInt8(string source, PoolKind pooling, ArenaSlice input, ArenaSlice output, PoolGeometry geometry, int zeroPoint) : base(source)
     {
@@ -37,6 +37,19 @@ public sealed class PoolInt8 : Int8Kernel
     }
 
     public override KernelKind Kind => KernelKind.PoolInt8;
+
+    public IReadOnlyList<LayoutOperand>? LayoutOperands =>
+        PoolInt8ChannelsLast.Supports(Geometry) && Input.Shape is { Length: 4 } shape && Geometry.Planes == shape[0] * shape[1]
+            ? new[]
+            {
+                new LayoutOperand(Input, shape[0], shape[1], Geometry.InputHeight * Geometry.InputWidth),
+                new LayoutOperand(Output, shape[0], shape[1], Geometry.OutputHeight * Geometry.OutputWidth),
+            }
+            : null;
+
+    public bool LeadsChannelsLast => false;
+
+    public Kernel ToChannelsLast(Func<ArenaSlice, ArenaSlice> slice) => PoolInt8ChannelsLast.Of(this, Input.Shape![1], slice(Input), slice(Output));
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
     public override int WeightBytes => 0; // the geometry is passed as literals
     public override IEnumerable<string> Helpers => new[] { nameof(PoolInt8), nameof(WindowBounds) };

@@ -116,7 +116,9 @@ public static class Baker
             else log.Info($"{header.ModelFileName} is a QDQ model quantizing every tensor: its own scales and zero points are used, no calibration.");
             var quantized = Int8Quantizer.Quantize(floatPlan, ranges, fixedSlices, qdq?.WeightScales ?? new Dictionary<string, double[]>());
             quantization = quantized.Context;
-            plan = Assemble(header with { Precision = Precision.Int8 }, quantized.Inputs, quantized.Outputs, quantized.Kernels);
+            // .NET runs convolutional stretches channels last; nanoFramework's plain loops keep the model's order.
+            var kernels = options.Target == CodeTarget.Net ? ChannelsLastLayout.Apply(quantized.Kernels, quantized.Outputs) : quantized.Kernels;
+            plan = Assemble(header with { Precision = Precision.Int8 }, quantized.Inputs, quantized.Outputs, kernels);
         }
 
         // Refused before any report: a nanoFramework plan must be int8 steps only (MB1211, MB1106).

@@ -27,6 +27,12 @@ public sealed class ArenaSlice
     public int Length { get; }
     /// <summary>The tensor's shape as shape inference found it (for generated comments); null where a step made the slice itself.</summary>
     public int[]? Shape { get; }
+    /// <summary>
+    /// Set on a slice the .NET flavour's layout pass made: it holds this operand's tensor in channels-last order (the
+    /// report puts its elements back in the model's order to compare them with the float model). Not serialized.
+    /// </summary>
+    public LayoutOperand? ChannelsLastOf { get; init; }
+
     /// <summary>-1 until the memory planner has placed it.</summary>
     public int Offset { get; set; }
 

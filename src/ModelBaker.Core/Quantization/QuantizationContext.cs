@@ -50,6 +50,7 @@ public sealed class QuantizationContext
     /// <summary>The parameters of the float tensor an int8 slice stands for (reports dequantize step outputs with them).</summary>
     public QuantizationParameters? ParametersOfInt8(ArenaSlice int8Slice)
     {
+        if (int8Slice.ChannelsLastOf is { } original) int8Slice = original.Slice; // the same tensor, in another order
         foreach (var pair in _slices)
             if (pair.Value == int8Slice && _parameters.TryGetValue(pair.Key, out var p)) return p;
         return null;

@@ -56,7 +56,7 @@ public static class ReportBuilder
             {
                 int i = IndexOf(baked, kernel);
                 if (match[i] < 0) return;
-                var actual = Values(kernel.Output, arena, quantization?.ParametersOfInt8(kernel.Output));
+                var actual = ModelOrder(kernel.Output, Values(kernel.Output, arena, quantization?.ParametersOfInt8(kernel.Output)));
                 var want = expected[match[i]];
                 if (actual.Length != want.Length) difference[i] = double.NaN; // channels removed: no element to compare with
                 for (int j = 0; j < actual.Length && j < want.Length; j++)
@@ -84,6 +84,8 @@ public static class ReportBuilder
             match[i] = kernel switch
             {
                 FloatIslandEntry => -1,
+                ChannelsLastTranspose { ToChannelsLast: true } => -1, // the same tensor as its producer's, reordered
+                ChannelsLastTranspose back => byOutput.TryGetValue(back.Input, out int step) ? step : -1,
                 FloatIslandExit exit => byOutput.TryGetValue(exit.Input, out int step) ? step : -1,
                 _ => byOutput[kernel.Output] = next++,
             };
@@ -95,6 +97,18 @@ public static class ReportBuilder
     {
         for (int i = 0; i < plan.Kernels.Count; i++) if (ReferenceEquals(plan.Kernels[i], kernel)) return i;
         return -1;
+    }
+
+    /// <summary>A channels-last slice's values ([batch, pixels, channels]) in the model's order ([batch, channels, pixels]).</summary>
+    private static double[] ModelOrder(ArenaSlice slice, double[] values)
+    {
+        if (slice.ChannelsLastOf is not { } o) return values;
+        var ordered = new double[values.Length];
+        for (int n = 0; n < o.Batch; n++)
+            for (int p = 0; p < o.Pixels; p++)
+                for (int c = 0; c < o.Channels; c++)
+                    ordered[(n * o.Channels + c) * o.Pixels + p] = values[(n * o.Pixels + p) * o.Channels + c];
+        return ordered;
     }
 
     /// <summary>A step's output as reals: int8 values dequantized with their tensor's parameters.</summary>

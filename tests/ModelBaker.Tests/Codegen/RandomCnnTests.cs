@@ -68,8 +68,10 @@ public sealed class RandomCnnTests
         var kinds = new HashSet<KernelKind>();
         foreach (int seed in Enumerable.Range(0, 30))
             kinds.UnionWith(Bake(new RandomCnn(seed).Graph).Int8.Kernels.Select(k => k.Kind));
-        Assert.Contains(KernelKind.ConvInt8, kinds);
-        Assert.Contains(KernelKind.PoolInt8, kinds);
+        Assert.Contains(KernelKind.ConvInt8, kinds); // dilated and grouped convolutions keep the model's order
+        Assert.Contains(KernelKind.ConvInt8ChannelsLast, kinds);
+        Assert.Contains(KernelKind.PoolInt8ChannelsLast, kinds);
+        Assert.Contains(KernelKind.ChannelsLastTranspose, kinds);
     }
 
     /// <summary>Conv → BatchNormalization → Relu bakes to one convolution step with the same float results.</summary>
@@ -94,7 +96,7 @@ public sealed class RandomCnnTests
             .Output("y").Graph;
         var (floatPlan, int8Plan) = Bake(graph);
         Assert.Equal(new[] { KernelKind.ConvFloat }, floatPlan.Kernels.Select(k => k.Kind));
-        Assert.Equal(new[] { KernelKind.ConvInt8 }, int8Plan.Kernels.Select(k => k.Kind));
+        Assert.Equal(new[] { KernelKind.ConvInt8ChannelsLast }, int8Plan.Kernels.Select(k => k.Kind).Where(k => k != KernelKind.ChannelsLastTranspose));
 
         var input = OrtOracle.RandomTensor(rng, shape);
         var expected = FloatInterpreter.Run(graph, new Dictionary<string, Tensor> { ["x"] = input })["y"].Floats!;

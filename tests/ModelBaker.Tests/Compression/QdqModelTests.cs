@@ -40,7 +40,7 @@ public sealed class QdqModelTests
         Assert.Equal((double)QdqCnn.OutputScale, plan.Outputs[0].Scale);
         Assert.Equal(QdqCnn.OutputZeroPoint, plan.Outputs[0].ZeroPoint);
 
-        var conv = Assert.Single(plan.Kernels.OfType<ConvInt8>());
+        var conv = Assert.Single(plan.Kernels.OfType<ConvInt8ChannelsLast>());
         Assert.Equal(model.ConvWeights, conv.Weights);
         Assert.Equal(QdqCnn.ReluZeroPoint, conv.OutputStage.ZeroPoint);
         for (int m = 0; m < 4; m++)
@@ -112,7 +112,7 @@ public sealed class QdqModelTests
             Sparsity = 0.5f, CalibrationPath = calibration, Distillation = DistillationScope.Network,
         }, log);
 
-        var conv = Assert.Single(plan.Kernels.OfType<ConvInt8>());
+        var conv = Assert.Single(plan.Kernels.OfType<ConvInt8ChannelsLast>());
         Assert.Contains(conv.Weights, w => w == 0);
         Assert.All(conv.Weights.Zip(model.ConvWeights), pair => Assert.True(pair.First == 0 || pair.First == pair.Second));
         Assert.Contains(log.Messages, m => m.Contains("keeps its own int8 weights, so pruned layers are not reconstructed"));

@@ -51,7 +51,7 @@ public sealed class Int8KernelPathTests
     };
 
     /// <summary>One layer's data: int8 input and weights (some pruned), biases, per-channel or shared requantization.</summary>
-    private sealed record Layer(Shape Shape, sbyte[] Input, sbyte[] Weights, int[] Bias, short[] Multipliers, sbyte[] Shifts,
+    internal sealed record Layer(Shape Shape, sbyte[] Input, sbyte[] Weights, int[] Bias, short[] Multipliers, sbyte[] Shifts,
         int InputZeroPoint, int OutputZeroPoint, int ActivationMin, int ActivationMax)
     {
         public int OutputLength => Shape.Batch * Shape.Outputs * Shape.OutputHeight * Shape.OutputWidth;
@@ -95,7 +95,7 @@ public sealed class Int8KernelPathTests
         }
     }
 
-    private static sbyte[] Core(Layer l)
+    internal static sbyte[] Core(Layer l)
     {
         var s = l.Shape;
         var output = new sbyte[l.OutputLength];

@@ -63,7 +63,7 @@ public sealed class DigitsCnnTests
     public void Generated_CNN_code_is_bit_identical_to_the_interpreter_and_allocates_nothing(string model, float sparsity, int? clusters, string convEncoding)
     {
         var plan = Baker.Bake(Options(model, sparsity) with { Clusters = clusters, ValidationPath = null, ValidationLabelsPath = null }, new RecordingLog());
-        Assert.Contains(convEncoding, plan.Kernels.OfType<ConvInt8>().Select(k => k.Encoding));
+        Assert.Contains(convEncoding, plan.Kernels.OfType<ConvInt8ChannelsLast>().Select(k => k.Encoding));
         var generated = GeneratedAssembly.Compile(ClassEmitter.Emit(plan), "Samples." + Names.Pascal(model));
         foreach (var input in SampleModels.DigitsTestInputs().Take(60))
         {

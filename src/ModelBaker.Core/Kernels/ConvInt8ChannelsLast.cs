@@ -1,0 +1,641 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Encodings;
+using ModelBaker.Core.Plan;
+using static ModelBaker.Core.Kernels.FixedPoint;
+using static ModelBaker.Core.Kernels.FixedPointVectors;
+
+namespace ModelBaker.Core.Kernels;
+
+/// <summary>
+/// <see cref="ConvInt8"/> on channels-last (NHWC) activations, the layout the .NET flavour gives the convolutional
+/// stretches of an int8 plan (Compression/ChannelsLastLayout.cs): the same weights, bias and requantization,
+/// bit for bit the same outputs, in another order.
+/// <para>
+/// Channels last, the taps of a window row are contiguous: kernel width × input channels bytes of a zero-point-padded
+/// band of input rows. So an ordinary convolution (one group) is a matrix product read straight from the band — no
+/// im2col copy — with the weights packed, when the class is first used, eight output channels × four taps at a time:
+/// one 32-byte load per four taps feeds eight channels of four pixels (AVX-VNNI vpdpbusd, or vpmaddwd on AVX2). A
+/// depthwise convolution is vectorised across channels, sixteen at a time. Requantization runs on eight channels per
+/// vector, each lane with its channel's multiplier and shifts.
+/// </para>
+/// </summary>
+public sealed class ConvInt8ChannelsLast : Int8Kernel
+{
+    private readonly Lazy<(sbyte[] Matrix, short[] Depthwise, int[] Channels)> _packed;
+
+    public ConvInt8ChannelsLast(string source, ArenaSlice input, ArenaSlice output, ConvGeometry geometry, EncodedWeights weights, int inputZeroPoint,
+        OutputStage outputStage) : base(source)
+    {
+        if (!Supports(geometry))
+            throw new ArgumentException($"Node {source}: a channels-last int8 convolution needs dilation 1, one group or a depthwise layer, and rows that fit its band.", nameof(geometry));
+        Input = input;
+        Output = output;
+        Geometry = geometry;
+        Encoded = weights;
+        Weights = weights.Decode();
+        InputZeroPoint = inputZeroPoint;
+        OutputStage = outputStage;
+        _packed = new Lazy<(sbyte[], short[], int[])>(() =>
+        {
+            var (g, o) = (Geometry, OutputStage);
+            return (IsDepthwise ? Array.Empty<sbyte>() : PackMatrixWeights(Weights, g.OutputChannels, g.InputChannels, g.KernelHeight, g.KernelWidth),
+                IsDepthwise ? PackDepthwiseWeights(Weights, g.OutputChannels, g.KernelHeight, g.KernelWidth) : Array.Empty<short>(),
+                PackChannelParameters(Weights, o.Bias, o.StoredMultipliers, o.StoredShifts, g.OutputChannels));
+        });
+    }
+
+    /// <summary>The same step as <paramref name="conv"/>, reading and writing channels-last data in the given slices.</summary>
+    public static ConvInt8ChannelsLast Of(ConvInt8 conv, ArenaSlice input, ArenaSlice output) =>
+        new(conv.Source, input, output, conv.Geometry, conv.Encoded, conv.InputZeroPoint, conv.OutputStage);
+
+    public ArenaSlice Input { get; }
+    public override ArenaSlice Output { get; }
+    public ConvGeometry Geometry { get; }
+    /// <summary>The weights as stored: dense, sparse or clustered, whichever is smallest (as <see cref="ConvInt8"/>).</summary>
+    public EncodedWeights Encoded { get; }
+    /// <summary>[output channels, input channels / groups, kernel height, kernel width], int8 in [−127, 127] (decoded).</summary>
+    public sbyte[] Weights { get; }
+    public int InputZeroPoint { get; }
+    public OutputStage OutputStage { get; }
+
+    /// <summary>One output channel per group, one input channel per group: vectorised across channels.</summary>
+    public bool IsDepthwise => IsDepthwiseGeometry(Geometry);
+
+    private static bool IsDepthwiseGeometry(ConvGeometry g) => g.Groups > 1 && g.Groups == g.InputChannels && g.Groups == g.OutputChannels;
+
+    /// <summary>
+    /// Whether a convolution of this shape has a channels-last form: dilation 1 (the window's taps contiguous), one group
+    /// or depthwise, and a band of one window's rows that fits the stack.
+    /// </summary>
+    public static bool Supports(ConvGeometry g) =>
+        g.DilationHeight == 1 && g.DilationWidth == 1 && (g.Groups == 1 || IsDepthwiseGeometry(g))
+        && BandOutputRows(g.OutputHeight, g.InputChannels, PaddedWidth(g.OutputWidth, g.StrideWidth, g.KernelWidth), g.KernelHeight, g.StrideHeight) > 0;
+
+    public override KernelKind Kind => KernelKind.ConvInt8ChannelsLast;
+    public override IEnumerable<ArenaSlice> Reads => new[] { Input };
+    public override int WeightBytes => Encoded.Bytes + OutputStage.Bytes;
+    public override string Encoding => Encoded.Name;
+    public override int Clusters => Encoded.ClusterCount;
+    public override int Parameters => Weights.Length;
+    public override int ZeroParameters => Weights.Count(w => w == 0);
+    public override IEnumerable<string> Helpers =>
+        new[] { nameof(ConvInt8ChannelsLast), nameof(FixedPoint), nameof(FixedPointVectors) }.Concat(Encoded.Helpers);
+
+    /// <summary>The decoded weights (if the encoding needs decoding), their packed copy and the per-channel parameters.</summary>
+    public override int DecodedWeightBytes =>
+        Encoded.DecodedBytes + _packed.Value.Matrix.Length + 2 * _packed.Value.Depthwise.Length + 4 * _packed.Value.Channels.Length;
+
+    public override void Run(PlanArena arena)
+    {
+        var (g, o) = (Geometry, OutputStage);
+        var packed = _packed.Value;
+        if (IsDepthwise)
+            DepthwiseChannelsLast(arena.Int8s(Input), packed.Depthwise, packed.Channels, g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
+                g.OutputHeight, g.OutputWidth, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth, g.PadTop, g.PadLeft,
+                InputZeroPoint, o.ZeroPoint, o.ActivationMin, o.ActivationMax, arena.Int8s(Output));
+        else
+            ConvChannelsLast(arena.Int8s(Input), packed.Matrix, packed.Channels, g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
+                g.OutputChannels, g.OutputHeight, g.OutputWidth, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth, g.PadTop, g.PadLeft,
+                InputZeroPoint, o.ZeroPoint, o.ActivationMin, o.ActivationMax, arena.Int8s(Output));
+    }
+
+    // <emit>
+    /// <summary>Bytes of zero-point-padded channels-last input rows a convolution copies to the stack at a time.</summary>
+    private const int ChannelsLastBandBytes = 48 * 1024;
+
+    /// <summary>Bytes a band keeps after its last row: four-tap groups and sixteen-channel vectors may read past a row's end (into weights of 0).</summary>
+    private const int ChannelsLastSlack = 16;
+
+    /// <summary>Output channels per packed weight block and per requantized vector.</summary>
+    public const int PackedChannels = 8;
+
+    /// <summary>Pixels of padded input a row of windows spans.</summary>
+    private static int PaddedWidth(int outputWidth, int strideWidth, int kernelWidth) => (outputWidth - 1) * strideWidth + kernelWidth;
+
+    /// <summary>Output rows per band: as many as fit <see cref="ChannelsLastBandBytes"/> with their window rows; 0 when one window's rows do not.</summary>
+    public static int BandOutputRows(int outputHeight, int inputChannels, int paddedWidth, int kernelHeight, int strideHeight)
+    {
+        long rowBytes = (long)paddedWidth * inputChannels;
+        long fittingRows = (ChannelsLastBandBytes - ChannelsLastSlack) / rowBytes;
+        if (fittingRows < kernelHeight) return 0;
+        long rows = (fittingRows - kernelHeight) / strideHeight + 1;
+        return rows > outputHeight ? outputHeight : (int)rows;
+    }
+
+    /// <summary>
+    /// The weights [output channels, input channels, kernel height, kernel width] in the order the matrix product reads
+    /// them: blocks of eight output channels; in each, per kernel row, groups of four taps of the row's kernel width ×
+    /// input channels taps (column-major: all channels of column 0, then of column 1, …, as channels-last input lies),
+    /// each group as eight channels × four bytes. Channels and taps past the end are 0.
+    /// </summary>
+    public static sbyte[] PackMatrixWeights(ReadOnlySpan<sbyte> weights, int outputChannels, int inputChannels, int kernelHeight, int kernelWidth)
+    {
+        int quads = (kernelWidth * inputChannels + 3) / 4, blocks = (outputChannels + PackedChannels - 1) / PackedChannels;
+        var packed = new sbyte[blocks * kernelHeight * quads * 4 * PackedChannels];
+        for (int m = 0; m < outputChannels; m++)
+            for (int c = 0; c < inputChannels; c++)
+                for (int ky = 0; ky < kernelHeight; ky++)
+                    for (int kx = 0; kx < kernelWidth; kx++)
+                    {
+                        int tap = kx * inputChannels + c;
+                        packed[(((m / PackedChannels) * kernelHeight + ky) * quads + tap / 4) * 4 * PackedChannels + (m % PackedChannels) * 4 + tap % 4] =
+                            weights[((m * inputChannels + c) * kernelHeight + ky) * kernelWidth + kx];
+                    }
+        return packed;
+    }
+
+    /// <summary>A depthwise layer's weights [channels, 1, kernel height, kernel width] tap by tap, channels padded to sixteen, as int16.</summary>
+    public static short[] PackDepthwiseWeights(ReadOnlySpan<sbyte> weights, int channels, int kernelHeight, int kernelWidth)
+    {
+        int lanes = (channels + 15) / 16 * 16, taps = kernelHeight * kernelWidth;
+        var packed = new short[taps * lanes];
+        for (int c = 0; c < channels; c++)
+            for (int t = 0; t < taps; t++)
+                packed[t * lanes + c] = weights[c * taps + t];
+        return packed;
+    }
+
+    /// <summary>
+    /// Per output channel, padded to a multiple of sixteen lanes, five rows: the bias; the bias less 128 · Σ weights (for
+    /// the unsigned inputs of vpdpbusd, x + 128); the Q15 multiplier; the left shift; the right shift.
+    /// </summary>
+    public static int[] PackChannelParameters(ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts,
+        int channels)
+    {
+        int lanes = (channels + 15) / 16 * 16, depth = weights.Length / channels;
+        var parameters = new int[5 * lanes];
+        for (int m = 0; m < channels; m++)
+        {
+            int sum = 0;
+            for (int k = 0; k < depth; k++) sum += weights[m * depth + k];
+            int shift = shifts[shifts.Length == 1 ? 0 : m];
+            parameters[m] = bias[m];
+            parameters[lanes + m] = bias[m] - 128 * sum;
+            parameters[2 * lanes + m] = multipliers[multipliers.Length == 1 ? 0 : m];
+            parameters[3 * lanes + m] = shift > 0 ? shift : 0;
+            parameters[4 * lanes + m] = shift > 0 ? 0 : -shift;
+        }
+        return parameters;
+    }
+
+    /// <summary>
+    /// Rows [top, top + rows) of one channels-last image into <paramref name="band"/>, each widened to
+    /// <paramref name="paddedWidth"/> pixels from −padLeft; what lies outside the image (and the slack after the last row)
+    /// is the zero point, real 0, which the folded bias cancels exactly.
+    /// </summary>
+    public static void PadRowsChannelsLast(ReadOnlySpan<sbyte> image, int channels, int height, int width, int top, int rows, int paddedWidth, int padLeft,
+        int zeroPoint, Span<sbyte> band)
+    {
+        band.Fill((sbyte)zeroPoint);
+        int first = padLeft > 0 ? 0 : -padLeft;
+        int end = paddedWidth - padLeft < width ? paddedWidth - padLeft : width;
+        if (end <= first) return;
+        for (int r = 0; r < rows; r++)
+        {
+            int y = top + r;
+            if (y < 0 || y >= height) continue;
+            image.Slice((y * width + first) * channels, (end - first) * channels).CopyTo(band.Slice((r * paddedWidth + first + padLeft) * channels));
+        }
+    }
+
+    /// <summary>
+    /// The rows a band of output rows reads: in place from the image when no padding is needed and nothing is read past
+    /// the image's end, else a zero-point-padded copy in <paramref name="band"/>. Returns the source and its row stride.
+    /// </summary>
+    private static ReadOnlySpan<sbyte> BandSource(ReadOnlySpan<sbyte> image, bool inPlace, int channels, int height, int width, int top, int rows,
+        int paddedWidth, int padLeft, int zeroPoint, Span<sbyte> band)
+    {
+        if (inPlace) return image.Slice(top * width * channels);
+        PadRowsChannelsLast(image, channels, height, width, top, rows, paddedWidth, padLeft, zeroPoint, band);
+        return band;
+    }
+
+    /// <summary>
+    /// Int8 convolution, one group, channels last: output[n, y, x, m] = requantize(bias[m] + Σ weights[m, c, ky, kx] ·
+    /// input[n, y·strideHeight + ky − padTop, x·strideWidth + kx − padLeft, c]), padding reading the input zero point.
+    /// <paramref name="packedWeights"/> and <paramref name="channelParameters"/> as <see cref="PackMatrixWeights"/> and
+    /// <see cref="PackChannelParameters"/> make them. Four output pixels × eight output channels per micro-kernel call.
+    /// </summary>
+    public static void ConvChannelsLast(ReadOnlySpan<sbyte> input, ReadOnlySpan<sbyte> packedWeights, ReadOnlySpan<int> channelParameters,
+        int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth,
+        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int padTop, int padLeft,
+        int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
+    {
+        int paddedWidth = PaddedWidth(outputWidth, strideWidth, kernelWidth), rowStride = paddedWidth * inputChannels;
+        int quads = (kernelWidth * inputChannels + 3) / 4, blocks = (outputChannels + PackedChannels - 1) / PackedChannels;
+        int blockWeights = kernelHeight * quads * 4 * PackedChannels;
+        int bandOutputRows = BandOutputRows(outputHeight, inputChannels, paddedWidth, kernelHeight, strideHeight);
+        if (bandOutputRows == 0 || packedWeights.Length < blocks * blockWeights || channelParameters.Length < 5 * ((outputChannels + 15) / 16 * 16)
+            || input.Length < batch * inputHeight * inputWidth * inputChannels || output.Length < batch * outputHeight * outputWidth * outputChannels)
+            throw new ArgumentException("The convolution's packed weights, parameters or tensors do not match its shape.");
+        // Without padding, and with whole four-tap groups that never read past the last row, the micro-kernel reads the input itself.
+        bool inPlace = padTop == 0 && padLeft == 0 && paddedWidth == inputWidth && (outputHeight - 1) * strideHeight + kernelHeight <= inputHeight
+            && kernelWidth * inputChannels % 4 == 0;
+        int bandRows = (bandOutputRows - 1) * strideHeight + kernelHeight;
+        Span<sbyte> band = stackalloc sbyte[inPlace ? 0 : bandRows * rowStride + ChannelsLastSlack];
+        int imageBytes = inputHeight * inputWidth * inputChannels, pixelStep = strideWidth * inputChannels;
+        for (int n = 0; n < batch; n++)
+        {
+            ReadOnlySpan<sbyte> image = input.Slice(n * imageBytes, imageBytes);
+            for (int firstRow = 0; firstRow < outputHeight; firstRow += bandOutputRows)
+            {
+                int rows = outputHeight - firstRow < bandOutputRows ? outputHeight - firstRow : bandOutputRows;
+                ReadOnlySpan<sbyte> source = BandSource(image, inPlace, inputChannels, inputHeight, inputWidth, firstRow * strideHeight - padTop,
+                    (rows - 1) * strideHeight + kernelHeight, paddedWidth, padLeft, inputZeroPoint, band);
+                for (int r = 0; r < rows; r++)
+                {
+                    int rowStart = r * strideHeight * rowStride;
+                    for (int x = 0; x < outputWidth; x += 4)
+                    {
+                        int pixels = outputWidth - x < 4 ? outputWidth - x : 4;
+                        int first = rowStart + x * pixelStep;
+                        if (first + (pixels - 1) * pixelStep + (kernelHeight - 1) * rowStride + 4 * quads > source.Length)
+                            throw new ArgumentOutOfRangeException(nameof(input), "A window runs past the convolution's rows.");
+                        int target = ((n * outputHeight + firstRow + r) * outputWidth + x) * outputChannels;
+                        for (int b = 0; b < blocks; b++)
+                            MultiplyBlock(source, first, pixelStep, pixels, rowStride, kernelHeight, quads, packedWeights.Slice(b * blockWeights, blockWeights),
+                                channelParameters, b * PackedChannels, outputChannels, outputZeroPoint, activationMin, activationMax, output, target);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Eight output channels (from <paramref name="firstChannel"/>) of up to four pixels, whose windows start at
+    /// <paramref name="first"/> + j · <paramref name="pixelStep"/> in <paramref name="source"/> (checked by the caller),
+    /// requantized and stored at output[target + j · outputChannels + c].
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void MultiplyBlock(ReadOnlySpan<sbyte> source, int first, int pixelStep, int pixels, int rowStride, int kernelHeight, int quads,
+        ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> parameters, int firstChannel, int outputChannels,
+        int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output, int target)
+    {
+#if NET8_0_OR_GREATER
+        if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+        {
+            MultiplyBlockAvx2(source, first, pixelStep, pixels, rowStride, kernelHeight, quads, weights, parameters, firstChannel, outputChannels,
+                outputZeroPoint, activationMin, activationMax, output, target);
+            return;
+        }
+#endif
+        Span<int> sums = stackalloc int[4 * PackedChannels];
+#if NET8_0_OR_GREATER
+        if (System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) MultiplyBlockVector128(source, first, pixelStep, pixels, rowStride, kernelHeight, quads, weights, sums);
+        else
+#endif
+        MultiplyBlockScalar(source, first, pixelStep, pixels, rowStride, kernelHeight, quads, weights, sums);
+        int lanes = parameters.Length / 5;
+        for (int j = 0; j < pixels; j++)
+            for (int c = 0; c < PackedChannels && firstChannel + c < outputChannels; c++)
+            {
+                int m = firstChannel + c, shift = parameters[3 * lanes + m] - parameters[4 * lanes + m];
+                output[target + j * outputChannels + m] = Requantize(sums[j * PackedChannels + c] + parameters[m], parameters[2 * lanes + m] << 16, shift,
+                    outputZeroPoint, activationMin, activationMax);
+            }
+    }
+
+    /// <summary>The reference loop: sums[8j + c] = Σ weights · taps of pixel j, in the packed order.</summary>
+    private static void MultiplyBlockScalar(ReadOnlySpan<sbyte> source, int first, int pixelStep, int pixels, int rowStride, int kernelHeight, int quads,
+        ReadOnlySpan<sbyte> weights, Span<int> sums)
+    {
+        sums.Clear();
+        for (int j = 0; j < pixels; j++)
+            for (int ky = 0; ky < kernelHeight; ky++)
+            {
+                ReadOnlySpan<sbyte> taps = source.Slice(first + j * pixelStep + ky * rowStride, 4 * quads);
+                ReadOnlySpan<sbyte> rowWeights = weights.Slice(ky * quads * 4 * PackedChannels, quads * 4 * PackedChannels);
+                for (int q = 0; q < quads; q++)
+                    for (int c = 0; c < PackedChannels; c++)
+                    {
+                        int w = q * 4 * PackedChannels + c * 4;
+                        sums[j * PackedChannels + c] += taps[4 * q] * rowWeights[w] + taps[4 * q + 1] * rowWeights[w + 1]
+                            + taps[4 * q + 2] * rowWeights[w + 2] + taps[4 * q + 3] * rowWeights[w + 3];
+                    }
+            }
+    }
+
+#if NET8_0_OR_GREATER
+    /// <summary>
+    /// Portable 128-bit vectors (Arm64 AdvSimd, SSE without AVX2): per pixel and group of four taps, the taps repeated
+    /// across channels times sixteen weights (int16, exact), widened and added to one int32 vector per channel.
+    /// </summary>
+    private static void MultiplyBlockVector128(ReadOnlySpan<sbyte> source, int first, int pixelStep, int pixels, int rowStride, int kernelHeight, int quads,
+        ReadOnlySpan<sbyte> weights, Span<int> sums)
+    {
+        ref sbyte from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
+        ref sbyte w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+        for (int j = 0; j < pixels; j++)
+        {
+            var zero = System.Runtime.Intrinsics.Vector128<int>.Zero;
+            System.Runtime.Intrinsics.Vector128<int> s0 = zero, s1 = zero, s2 = zero, s3 = zero, s4 = zero, s5 = zero, s6 = zero, s7 = zero;
+            for (int ky = 0, at = 0; ky < kernelHeight; ky++)
+            {
+                int row = first + j * pixelStep + ky * rowStride;
+                for (int q = 0; q < quads; q++, at += 4 * PackedChannels)
+                {
+                    var taps = System.Runtime.Intrinsics.Vector128.Widen(System.Runtime.Intrinsics.Vector128.AsSByte(System.Runtime.Intrinsics.Vector128.Create(
+                        System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref System.Runtime.CompilerServices.Unsafe.As<sbyte, byte>(
+                            ref System.Runtime.CompilerServices.Unsafe.Add(ref from, row + 4 * q)))))).Lower;
+                    var (w01, w23) = System.Runtime.Intrinsics.Vector128.Widen(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)at));
+                    var (w45, w67) = System.Runtime.Intrinsics.Vector128.Widen(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(at + 16)));
+                    var (p0, p1) = System.Runtime.Intrinsics.Vector128.Widen(w01 * taps);
+                    var (p2, p3) = System.Runtime.Intrinsics.Vector128.Widen(w23 * taps);
+                    var (p4, p5) = System.Runtime.Intrinsics.Vector128.Widen(w45 * taps);
+                    var (p6, p7) = System.Runtime.Intrinsics.Vector128.Widen(w67 * taps);
+                    s0 += p0; s1 += p1; s2 += p2; s3 += p3; s4 += p4; s5 += p5; s6 += p6; s7 += p7;
+                }
+            }
+            int o = j * PackedChannels;
+            sums[o] = System.Runtime.Intrinsics.Vector128.Sum(s0); sums[o + 1] = System.Runtime.Intrinsics.Vector128.Sum(s1);
+            sums[o + 2] = System.Runtime.Intrinsics.Vector128.Sum(s2); sums[o + 3] = System.Runtime.Intrinsics.Vector128.Sum(s3);
+            sums[o + 4] = System.Runtime.Intrinsics.Vector128.Sum(s4); sums[o + 5] = System.Runtime.Intrinsics.Vector128.Sum(s5);
+            sums[o + 6] = System.Runtime.Intrinsics.Vector128.Sum(s6); sums[o + 7] = System.Runtime.Intrinsics.Vector128.Sum(s7);
+        }
+    }
+
+    /// <summary>
+    /// AVX2: per group of four taps, one 32-byte load of eight channels' weights shared by four pixels. With AVX-VNNI each
+    /// pixel's four taps, made unsigned (x + 128, which the bias row for unsigned inputs takes back), are broadcast and
+    /// vpdpbusd adds the eight channels' dot products; else taps and weights are sign-extended to int16 and vpmaddwd sums
+    /// pairs (two lanes per channel, added at the end). Then eight lanes of per-channel requantization and an 8-byte store.
+    /// </summary>
+    private static void MultiplyBlockAvx2(ReadOnlySpan<sbyte> source, int first, int pixelStep, int pixels, int rowStride, int kernelHeight, int quads,
+        ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> parameters, int firstChannel, int outputChannels,
+        int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output, int target)
+    {
+        ref sbyte from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
+        ref sbyte w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+        // Absent pixels read pixel 0's taps; their sums are never stored.
+        int at0 = first, at1 = pixels > 1 ? first + pixelStep : first, at2 = pixels > 2 ? first + 2 * pixelStep : first, at3 = pixels > 3 ? first + 3 * pixelStep : first;
+        var zero = System.Runtime.Intrinsics.Vector256<int>.Zero;
+        System.Runtime.Intrinsics.Vector256<int> s0, s1, s2, s3;
+        int biasRow = 0;
+#if NET10_0_OR_GREATER
+        if (System.Runtime.Intrinsics.X86.AvxVnni.IsSupported)
+        {
+            s0 = zero; s1 = zero; s2 = zero; s3 = zero;
+            var flip = System.Runtime.Intrinsics.Vector256.Create(unchecked((int)0x80808080));
+            for (int ky = 0, at = 0; ky < kernelHeight; ky++, at0 += rowStride, at1 += rowStride, at2 += rowStride, at3 += rowStride)
+                for (int q = 0; q < 4 * quads; q += 4, at += 4 * PackedChannels)
+                {
+                    var wq = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)at);
+                    s0 = System.Runtime.Intrinsics.X86.AvxVnni.MultiplyWideningAndAdd(s0, System.Runtime.Intrinsics.Vector256.AsByte(Quad(ref from, at0 + q) ^ flip), wq);
+                    s1 = System.Runtime.Intrinsics.X86.AvxVnni.MultiplyWideningAndAdd(s1, System.Runtime.Intrinsics.Vector256.AsByte(Quad(ref from, at1 + q) ^ flip), wq);
+                    s2 = System.Runtime.Intrinsics.X86.AvxVnni.MultiplyWideningAndAdd(s2, System.Runtime.Intrinsics.Vector256.AsByte(Quad(ref from, at2 + q) ^ flip), wq);
+                    s3 = System.Runtime.Intrinsics.X86.AvxVnni.MultiplyWideningAndAdd(s3, System.Runtime.Intrinsics.Vector256.AsByte(Quad(ref from, at3 + q) ^ flip), wq);
+                }
+            biasRow = 1;
+        }
+        else
+#endif
+        {
+            System.Runtime.Intrinsics.Vector256<int> a0 = zero, b0 = zero, a1 = zero, b1 = zero, a2 = zero, b2 = zero, a3 = zero, b3 = zero;
+            for (int ky = 0, at = 0; ky < kernelHeight; ky++, at0 += rowStride, at1 += rowStride, at2 += rowStride, at3 += rowStride)
+                for (int q = 0; q < 4 * quads; q += 4, at += 4 * PackedChannels)
+                {
+                    var wq = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)at);
+                    var low = System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(System.Runtime.Intrinsics.Vector256.GetLower(wq)); // channels 0–3
+                    var high = System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(System.Runtime.Intrinsics.Vector256.GetUpper(wq)); // channels 4–7
+                    var t = QuadAsShorts(ref from, at0 + q);
+                    a0 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, low); b0 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, high);
+                    t = QuadAsShorts(ref from, at1 + q);
+                    a1 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, low); b1 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, high);
+                    t = QuadAsShorts(ref from, at2 + q);
+                    a2 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, low); b2 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, high);
+                    t = QuadAsShorts(ref from, at3 + q);
+                    a3 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, low); b3 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, high);
+                }
+            s0 = AddPairs(a0, b0); s1 = AddPairs(a1, b1); s2 = AddPairs(a2, b2); s3 = AddPairs(a3, b3);
+        }
+        int lanes = parameters.Length / 5;
+        ref int p = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(parameters);
+        var bias = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(biasRow * lanes + firstChannel));
+        var multiplier = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(2 * lanes + firstChannel));
+        var leftShift = System.Runtime.Intrinsics.Vector256.AsUInt32(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(3 * lanes + firstChannel)));
+        var rightShift = System.Runtime.Intrinsics.Vector256.AsUInt32(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(4 * lanes + firstChannel)));
+        int channels = outputChannels - firstChannel < PackedChannels ? outputChannels - firstChannel : PackedChannels;
+        StoreLanes(RequantizeLanes(s0 + bias, multiplier, leftShift, rightShift, outputZeroPoint, activationMin, activationMax), channels, output, target + firstChannel);
+        if (pixels > 1) StoreLanes(RequantizeLanes(s1 + bias, multiplier, leftShift, rightShift, outputZeroPoint, activationMin, activationMax), channels, output, target + outputChannels + firstChannel);
+        if (pixels > 2) StoreLanes(RequantizeLanes(s2 + bias, multiplier, leftShift, rightShift, outputZeroPoint, activationMin, activationMax), channels, output, target + 2 * outputChannels + firstChannel);
+        if (pixels > 3) StoreLanes(RequantizeLanes(s3 + bias, multiplier, leftShift, rightShift, outputZeroPoint, activationMin, activationMax), channels, output, target + 3 * outputChannels + firstChannel);
+    }
+
+    /// <summary>Four bytes at <paramref name="at"/> broadcast to every int32 lane.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static System.Runtime.Intrinsics.Vector256<int> Quad(ref sbyte from, int at) =>
+        System.Runtime.Intrinsics.Vector256.Create(System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(
+            ref System.Runtime.CompilerServices.Unsafe.As<sbyte, byte>(ref System.Runtime.CompilerServices.Unsafe.Add(ref from, at))));
+
+    /// <summary>Four bytes at <paramref name="at"/> sign-extended to int16 and repeated in every 64-bit lane.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static System.Runtime.Intrinsics.Vector256<short> QuadAsShorts(ref sbyte from, int at) =>
+        System.Runtime.Intrinsics.Vector256.AsInt16(System.Runtime.Intrinsics.Vector256.Create(System.Runtime.Intrinsics.Vector128.ToScalar(System.Runtime.Intrinsics.Vector128.AsInt64(
+            System.Runtime.Intrinsics.X86.Sse41.ConvertToVector128Int16(System.Runtime.Intrinsics.Vector128.AsSByte(System.Runtime.Intrinsics.Vector128.Create(
+                System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref System.Runtime.CompilerServices.Unsafe.As<sbyte, byte>(
+                    ref System.Runtime.CompilerServices.Unsafe.Add(ref from, at))))))))));
+
+    /// <summary>
+    /// vpmaddwd leaves two lanes per channel: channels 0–3 in <paramref name="low"/>, 4–7 in <paramref name="high"/>
+    /// (each 128-bit half two channels). Adjacent lanes added (vphaddd) and put back in channel order.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static System.Runtime.Intrinsics.Vector256<int> AddPairs(System.Runtime.Intrinsics.Vector256<int> low, System.Runtime.Intrinsics.Vector256<int> high) =>
+        // Halves after vphaddd: (0, 1, 4, 5) and (2, 3, 6, 7).
+        System.Runtime.Intrinsics.X86.Avx2.PermuteVar8x32(System.Runtime.Intrinsics.X86.Avx2.HorizontalAdd(low, high),
+            System.Runtime.Intrinsics.Vector256.Create(0, 1, 4, 5, 2, 3, 6, 7));
+
+    /// <summary>Eight lanes clamped into −128…127 stored as bytes at output[at] — all eight, or the first <paramref name="count"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void StoreLanes(System.Runtime.Intrinsics.Vector256<int> values, int count, Span<sbyte> output, int at)
+    {
+        var shorts = System.Runtime.Intrinsics.Vector128.Narrow(System.Runtime.Intrinsics.Vector256.GetLower(values), System.Runtime.Intrinsics.Vector256.GetUpper(values));
+        long bytes = System.Runtime.Intrinsics.Vector128.ToScalar(System.Runtime.Intrinsics.Vector128.AsInt64(System.Runtime.Intrinsics.Vector128.Narrow(shorts, shorts)));
+        if (count == PackedChannels && at + PackedChannels <= output.Length)
+        {
+            System.Runtime.CompilerServices.Unsafe.WriteUnaligned(ref System.Runtime.CompilerServices.Unsafe.As<sbyte, byte>(
+                ref System.Runtime.CompilerServices.Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output), at)), bytes);
+            return;
+        }
+        for (int c = 0; c < count; c++) output[at + c] = (sbyte)(bytes >> (8 * c));
+    }
+#endif
+
+    /// <summary>
+    /// Int8 depthwise convolution, channels last (groups = input channels = output channels): output[n, y, x, c] =
+    /// requantize(bias[c] + Σ weights[c, ky, kx] · input[n, y·strideHeight + ky − padTop, x·strideWidth + kx − padLeft, c]),
+    /// padding reading the input zero point; sixteen channels at a time. <paramref name="packedWeights"/> and
+    /// <paramref name="channelParameters"/> as <see cref="PackDepthwiseWeights"/> and <see cref="PackChannelParameters"/> make them.
+    /// </summary>
+    public static void DepthwiseChannelsLast(ReadOnlySpan<sbyte> input, ReadOnlySpan<short> packedWeights, ReadOnlySpan<int> channelParameters,
+        int batch, int channels, int inputHeight, int inputWidth, int outputHeight, int outputWidth,
+        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int padTop, int padLeft,
+        int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
+    {
+        int paddedWidth = PaddedWidth(outputWidth, strideWidth, kernelWidth), rowStride = paddedWidth * channels;
+        int lanes = (channels + 15) / 16 * 16, taps = kernelHeight * kernelWidth;
+        int bandOutputRows = BandOutputRows(outputHeight, channels, paddedWidth, kernelHeight, strideHeight);
+        if (bandOutputRows == 0 || packedWeights.Length < taps * lanes || channelParameters.Length < 5 * lanes
+            || input.Length < batch * inputHeight * inputWidth * channels || output.Length < batch * outputHeight * outputWidth * channels)
+            throw new ArgumentException("The depthwise convolution's packed weights, parameters or tensors do not match its shape.");
+        bool inPlace = padTop == 0 && padLeft == 0 && paddedWidth == inputWidth && (outputHeight - 1) * strideHeight + kernelHeight <= inputHeight
+            && channels % 16 == 0;
+        int bandRows = (bandOutputRows - 1) * strideHeight + kernelHeight;
+        Span<sbyte> band = stackalloc sbyte[inPlace ? 0 : bandRows * rowStride + ChannelsLastSlack];
+        Span<int> sums = stackalloc int[lanes];
+        int imageBytes = inputHeight * inputWidth * channels;
+        for (int n = 0; n < batch; n++)
+        {
+            ReadOnlySpan<sbyte> image = input.Slice(n * imageBytes, imageBytes);
+            for (int firstRow = 0; firstRow < outputHeight; firstRow += bandOutputRows)
+            {
+                int rows = outputHeight - firstRow < bandOutputRows ? outputHeight - firstRow : bandOutputRows;
+                ReadOnlySpan<sbyte> source = BandSource(image, inPlace, channels, inputHeight, inputWidth, firstRow * strideHeight - padTop,
+                    (rows - 1) * strideHeight + kernelHeight, paddedWidth, padLeft, inputZeroPoint, band);
+                for (int r = 0; r < rows; r++)
+                    for (int x = 0; x < outputWidth; x++)
+                    {
+                        int first = r * strideHeight * rowStride + x * strideWidth * channels;
+                        if (first + (kernelHeight - 1) * rowStride + (kernelWidth - 1) * channels + lanes > source.Length)
+                            throw new ArgumentOutOfRangeException(nameof(input), "A window runs past the convolution's rows.");
+                        int target = ((n * outputHeight + firstRow + r) * outputWidth + x) * channels;
+#if NET8_0_OR_GREATER
+                        if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+                        {
+                            DepthwisePixelAvx2(source, first, rowStride, channels, kernelHeight, kernelWidth, packedWeights, channelParameters,
+                                outputZeroPoint, activationMin, activationMax, output, target);
+                            continue;
+                        }
+                        if (System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                            DepthwiseSumsVector128(source, first, rowStride, channels, kernelHeight, kernelWidth, packedWeights, sums);
+                        else
+#endif
+                        DepthwiseSumsScalar(source, first, rowStride, channels, kernelHeight, kernelWidth, packedWeights, sums);
+                        for (int c = 0; c < channels; c++)
+                            output[target + c] = Requantize(sums[c] + channelParameters[c], channelParameters[2 * lanes + c] << 16,
+                                channelParameters[3 * lanes + c] - channelParameters[4 * lanes + c], outputZeroPoint, activationMin, activationMax);
+                    }
+            }
+        }
+    }
+
+    /// <summary>The reference loop: sums[c] = Σ taps · weights of channel c over the window starting at <paramref name="first"/>.</summary>
+    private static void DepthwiseSumsScalar(ReadOnlySpan<sbyte> source, int first, int rowStride, int channels, int kernelHeight, int kernelWidth,
+        ReadOnlySpan<short> weights, Span<int> sums)
+    {
+        int lanes = sums.Length;
+        sums.Clear();
+        for (int ky = 0; ky < kernelHeight; ky++)
+            for (int kx = 0; kx < kernelWidth; kx++)
+            {
+                ReadOnlySpan<sbyte> taps = source.Slice(first + ky * rowStride + kx * channels, channels);
+                ReadOnlySpan<short> tapWeights = weights.Slice((ky * kernelWidth + kx) * lanes, channels);
+                for (int c = 0; c < channels; c++) sums[c] += taps[c] * tapWeights[c];
+            }
+    }
+
+#if NET8_0_OR_GREATER
+    /// <summary>Portable 128-bit vectors: eight channels at a time, int16 products (exact) widened into two int32 vectors.</summary>
+    private static void DepthwiseSumsVector128(ReadOnlySpan<sbyte> source, int first, int rowStride, int channels, int kernelHeight, int kernelWidth,
+        ReadOnlySpan<short> weights, Span<int> sums)
+    {
+        int lanes = sums.Length;
+        ref sbyte from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
+        ref short w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+        ref int to = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(sums);
+        for (int c = 0; c < channels; c += 8)
+        {
+            var low = System.Runtime.Intrinsics.Vector128<int>.Zero;
+            var high = low;
+            for (int ky = 0; ky < kernelHeight; ky++)
+                for (int kx = 0; kx < kernelWidth; kx++)
+                {
+                    // Eight bytes, taps of channels c … c + 7 (the caller checked the window's channels, padded to sixteen, fit).
+                    var taps = System.Runtime.Intrinsics.Vector128.Widen(System.Runtime.Intrinsics.Vector128.AsSByte(System.Runtime.Intrinsics.Vector128.CreateScalar(
+                        System.Runtime.CompilerServices.Unsafe.ReadUnaligned<long>(ref System.Runtime.CompilerServices.Unsafe.As<sbyte, byte>(
+                            ref System.Runtime.CompilerServices.Unsafe.Add(ref from, first + ky * rowStride + kx * channels + c)))))).Lower;
+                    var (p0, p1) = System.Runtime.Intrinsics.Vector128.Widen(taps * System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)((ky * kernelWidth + kx) * lanes + c)));
+                    low += p0; high += p1;
+                }
+            System.Runtime.Intrinsics.Vector128.StoreUnsafe(low, ref to, (nuint)c);
+            System.Runtime.Intrinsics.Vector128.StoreUnsafe(high, ref to, (nuint)(c + 4));
+        }
+    }
+
+    /// <summary>
+    /// AVX2: sixteen channels per step, taps sign-extended to int16 (vpmovsxbw) times int16 weights (vpmullw, exact),
+    /// widened into two int32 accumulators; eight lanes of per-channel requantization each.
+    /// </summary>
+    private static void DepthwisePixelAvx2(ReadOnlySpan<sbyte> source, int first, int rowStride, int channels, int kernelHeight, int kernelWidth,
+        ReadOnlySpan<short> weights, ReadOnlySpan<int> parameters, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output, int target)
+    {
+        int lanes = parameters.Length / 5;
+        ref sbyte from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
+        ref short w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+        ref int p = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(parameters);
+        for (int c = 0; c < channels; c += 16)
+        {
+            var low = System.Runtime.Intrinsics.Vector256<int>.Zero;
+            var high = low;
+            for (int ky = 0; ky < kernelHeight; ky++)
+            {
+                int row = first + ky * rowStride + c, tap = ky * kernelWidth * lanes + c;
+                for (int kx = 0; kx < kernelWidth; kx++, row += channels, tap += lanes)
+                {
+                    var product = System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)row))
+                        * System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)tap);
+                    low += System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int32(System.Runtime.Intrinsics.Vector256.GetLower(product));
+                    high += System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int32(System.Runtime.Intrinsics.Vector256.GetUpper(product));
+                }
+            }
+            for (int half = 0; half < 2 && c + 8 * half < channels; half++)
+            {
+                int m = c + 8 * half;
+                var sums = half == 0 ? low : high;
+                var multiplier = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(2 * lanes + m));
+                var leftShift = System.Runtime.Intrinsics.Vector256.AsUInt32(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(3 * lanes + m)));
+                var rightShift = System.Runtime.Intrinsics.Vector256.AsUInt32(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(4 * lanes + m)));
+                StoreLanes(RequantizeLanes(sums + System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)m), multiplier, leftShift, rightShift,
+                    outputZeroPoint, activationMin, activationMax), channels - m < PackedChannels ? channels - m : PackedChannels, output, target + m);
+            }
+        }
+    }
+#endif
+    // </emit>
+
+    public override void WritePayload(PlanBinaryWriter w)
+    {
+        w.Slice(Input); w.Slice(Output);
+        Geometry.Write(w);
+        Encoded.Write(w); w.Int(InputZeroPoint); OutputStage.Write(w);
+    }
+
+    public static ConvInt8ChannelsLast Read(PlanBinaryReader r, string source) =>
+        new(source, r.Slice(), r.Slice(), ConvGeometry.Read(r), EncodedWeights.Read(r), r.Int(), OutputStage.Read(r));
+
+    public override void EmitCall(CodeWriter code, string name)
+    {
+        var g = Geometry;
+        code.Line($"{(IsDepthwise ? "DepthwiseChannelsLast" : "ConvChannelsLast")}({Input.Expression(code)}, {name}Packed, {name}Channels,")
+            .Line($"    batch: {g.Batch}, {(IsDepthwise ? "channels" : "inputChannels")}: {g.InputChannels}, inputHeight: {g.InputHeight}, inputWidth: {g.InputWidth}, " +
+                  $"{(IsDepthwise ? "" : $"outputChannels: {g.OutputChannels}, ")}outputHeight: {g.OutputHeight}, outputWidth: {g.OutputWidth},")
+            .Line($"    kernelHeight: {g.KernelHeight}, kernelWidth: {g.KernelWidth}, strideHeight: {g.StrideHeight}, strideWidth: {g.StrideWidth}, padTop: {g.PadTop}, padLeft: {g.PadLeft},")
+            .Line($"    inputZeroPoint: {InputZeroPoint}, {OutputStage.Arguments}, {Output.Expression(code)});");
+    }
+
+    public override void EmitData(CodeWriter code, string name)
+    {
+        var g = Geometry;
+        Encoded.EmitData(code, name, $"[{g.OutputChannels} output channels × {g.InputChannels / g.Groups} input channels × {g.KernelHeight} × {g.KernelWidth}]");
+        OutputStage.EmitData(code, name, "output channel");
+        code.Line("/// <summary>The weights in the order the channels-last kernel reads them, packed when the class is first used.</summary>");
+        code.Line(IsDepthwise
+            ? $"private static readonly short[] {name}Packed = PackDepthwiseWeights({name}Weights, channels: {g.OutputChannels}, kernelHeight: {g.KernelHeight}, kernelWidth: {g.KernelWidth});"
+            : $"private static readonly sbyte[] {name}Packed = PackMatrixWeights({name}Weights, outputChannels: {g.OutputChannels}, inputChannels: {g.InputChannels}, kernelHeight: {g.KernelHeight}, kernelWidth: {g.KernelWidth});");
+        code.Line("/// <summary>Per output channel: bias, bias for unsigned inputs, multiplier, left and right shift (eight lanes at a time).</summary>");
+        code.Line($"private static readonly int[] {name}Channels = PackChannelParameters({name}Weights, {name}Bias, {name}Multipliers, {name}Shifts, channels: {g.OutputChannels});");
+    }
+}
