@@ -24,7 +24,7 @@ namespace ModelBaker.Core.Kernels;
 /// </summary>
 public sealed class ConvInt8ChannelsLast : Int8Kernel
 {
-    private readonly Lazy<(sbyte[] Matrix, short[] Depthwise, int[] Channels)> _packed;
+    private readonly Lazy<(sbyte[] Matrix, int[] Depthwise, int[] Channels)> _packed;
 
     public ConvInt8ChannelsLast(string source, ArenaSlice input, ArenaSlice output, ConvGeometry geometry, EncodedWeights weights, int inputZeroPoint,
         OutputStage outputStage) : base(source)
@@ -38,11 +38,11 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
         Weights = weights.Decode();
         InputZeroPoint = inputZeroPoint;
         OutputStage = outputStage;
-        _packed = new Lazy<(sbyte[], short[], int[])>(() =>
+        _packed = new Lazy<(sbyte[], int[], int[])>(() =>
         {
             var (g, o) = (Geometry, OutputStage);
             return (IsDepthwise ? Array.Empty<sbyte>() : PackMatrixWeights(Weights, g.OutputChannels, g.InputChannels, g.KernelHeight, g.KernelWidth),
-                IsDepthwise ? PackDepthwiseWeights(Weights, g.OutputChannels, g.KernelHeight, g.KernelWidth) : Array.Empty<short>(),
+                IsDepthwise ? PackDepthwiseWeights(Weights, g.OutputChannels, g.KernelHeight, g.KernelWidth) : Array.Empty<int>(),
                 PackChannelParameters(Weights, o.Bias, o.StoredMultipliers, o.StoredShifts, g.OutputChannels));
         });
     }
@@ -86,7 +86,7 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
 
     /// <summary>The decoded weights (if the encoding needs decoding), their packed copy and the per-channel parameters.</summary>
     public override int DecodedWeightBytes =>
-        Encoded.DecodedBytes + _packed.Value.Matrix.Length + 2 * _packed.Value.Depthwise.Length + 4 * _packed.Value.Channels.Length;
+        Encoded.DecodedBytes + _packed.Value.Matrix.Length + 4 * _packed.Value.Depthwise.Length + 4 * _packed.Value.Channels.Length;
 
     public override void Run(PlanArena arena)
     {
@@ -108,6 +108,9 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
 
     /// <summary>Bytes a band keeps after its last row: four-tap groups and sixteen-channel vectors may read past a row's end (into weights of 0).</summary>
     private const int ChannelsLastSlack = 16;
+
+    /// <summary>Rows of per-channel parameters (<see cref="PackChannelParameters"/>).</summary>
+    public const int ChannelRows = 7;
 
     /// <summary>Output channels per packed weight block and per requantized vector.</summary>
     public const int PackedChannels = 8;
@@ -147,11 +150,11 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
         return packed;
     }
 
-    /// <summary>A depthwise layer's weights [channels, 1, kernel height, kernel width] tap by tap, channels padded to sixteen, as int16.</summary>
-    public static short[] PackDepthwiseWeights(ReadOnlySpan<sbyte> weights, int channels, int kernelHeight, int kernelWidth)
+    /// <summary>A depthwise layer's weights [channels, 1, kernel height, kernel width] tap by tap, channels padded to sixteen, as int32 lanes.</summary>
+    public static int[] PackDepthwiseWeights(ReadOnlySpan<sbyte> weights, int channels, int kernelHeight, int kernelWidth)
     {
         int lanes = (channels + 15) / 16 * 16, taps = kernelHeight * kernelWidth;
-        var packed = new short[taps * lanes];
+        var packed = new int[taps * lanes];
         for (int c = 0; c < channels; c++)
             for (int t = 0; t < taps; t++)
                 packed[t * lanes + c] = weights[c * taps + t];
@@ -159,14 +162,15 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
     }
 
     /// <summary>
-    /// Per output channel, padded to a multiple of sixteen lanes, five rows: the bias; the bias less 128 · Σ weights (for
-    /// the unsigned inputs of vpdpbusd, x + 128); the Q15 multiplier; the left shift; the right shift.
+    /// Per output channel, padded to a multiple of sixteen lanes, seven rows: the bias; the bias less 128 · Σ weights (for
+    /// the unsigned inputs of vpdpbusd, x + 128); the Q15 multiplier; the left shift; the right shift; and for the rounding
+    /// right shift r, its remainder mask 2^r − 1 and half of it (<see cref="FixedPoint.RoundingDivideByPowerOfTwo"/>).
     /// </summary>
     public static int[] PackChannelParameters(ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> bias, ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts,
         int channels)
     {
         int lanes = (channels + 15) / 16 * 16, depth = weights.Length / channels;
-        var parameters = new int[5 * lanes];
+        var parameters = new int[ChannelRows * lanes];
         for (int m = 0; m < channels; m++)
         {
             int sum = 0;
@@ -177,6 +181,8 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
             parameters[2 * lanes + m] = multipliers[multipliers.Length == 1 ? 0 : m];
             parameters[3 * lanes + m] = shift > 0 ? shift : 0;
             parameters[4 * lanes + m] = shift > 0 ? 0 : -shift;
+            parameters[5 * lanes + m] = (1 << parameters[4 * lanes + m]) - 1;
+            parameters[6 * lanes + m] = parameters[5 * lanes + m] >> 1;
         }
         return parameters;
     }
@@ -228,7 +234,7 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
         int quads = (kernelWidth * inputChannels + 3) / 4, blocks = (outputChannels + PackedChannels - 1) / PackedChannels;
         int blockWeights = kernelHeight * quads * 4 * PackedChannels;
         int bandOutputRows = BandOutputRows(outputHeight, inputChannels, paddedWidth, kernelHeight, strideHeight);
-        if (bandOutputRows == 0 || packedWeights.Length < blocks * blockWeights || channelParameters.Length < 5 * ((outputChannels + 15) / 16 * 16)
+        if (bandOutputRows == 0 || packedWeights.Length < blocks * blockWeights || channelParameters.Length < ChannelRows * ((outputChannels + 15) / 16 * 16)
             || input.Length < batch * inputHeight * inputWidth * inputChannels || output.Length < batch * outputHeight * outputWidth * outputChannels)
             throw new ArgumentException("The convolution's packed weights, parameters or tensors do not match its shape.");
         // Without padding, and with whole four-tap groups that never read past the last row, the micro-kernel reads the input itself.
@@ -288,7 +294,7 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
         else
 #endif
         MultiplyBlockScalar(source, first, pixelStep, pixels, rowStride, kernelHeight, quads, weights, sums);
-        int lanes = parameters.Length / 5;
+        int lanes = parameters.Length / ChannelRows;
         for (int j = 0; j < pixels; j++)
             for (int c = 0; c < PackedChannels && firstChannel + c < outputChannels; c++)
             {
@@ -411,17 +417,19 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
                 }
             s0 = AddPairs(a0, b0); s1 = AddPairs(a1, b1); s2 = AddPairs(a2, b2); s3 = AddPairs(a3, b3);
         }
-        int lanes = parameters.Length / 5;
+        int lanes = parameters.Length / ChannelRows;
         ref int p = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(parameters);
         var bias = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(biasRow * lanes + firstChannel));
         var multiplier = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(2 * lanes + firstChannel));
         var leftShift = System.Runtime.Intrinsics.Vector256.AsUInt32(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(3 * lanes + firstChannel)));
         var rightShift = System.Runtime.Intrinsics.Vector256.AsUInt32(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(4 * lanes + firstChannel)));
+        var mask = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(5 * lanes + firstChannel));
+        var halfMask = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(6 * lanes + firstChannel));
         int channels = outputChannels - firstChannel < PackedChannels ? outputChannels - firstChannel : PackedChannels;
-        StoreLanes(RequantizeLanes(s0 + bias, multiplier, leftShift, rightShift, outputZeroPoint, activationMin, activationMax), channels, output, target + firstChannel);
-        if (pixels > 1) StoreLanes(RequantizeLanes(s1 + bias, multiplier, leftShift, rightShift, outputZeroPoint, activationMin, activationMax), channels, output, target + outputChannels + firstChannel);
-        if (pixels > 2) StoreLanes(RequantizeLanes(s2 + bias, multiplier, leftShift, rightShift, outputZeroPoint, activationMin, activationMax), channels, output, target + 2 * outputChannels + firstChannel);
-        if (pixels > 3) StoreLanes(RequantizeLanes(s3 + bias, multiplier, leftShift, rightShift, outputZeroPoint, activationMin, activationMax), channels, output, target + 3 * outputChannels + firstChannel);
+        StoreLanes(RequantizeLanes(s0 + bias, multiplier, leftShift, rightShift, mask, halfMask, outputZeroPoint, activationMin, activationMax), channels, output, target + firstChannel);
+        if (pixels > 1) StoreLanes(RequantizeLanes(s1 + bias, multiplier, leftShift, rightShift, mask, halfMask, outputZeroPoint, activationMin, activationMax), channels, output, target + outputChannels + firstChannel);
+        if (pixels > 2) StoreLanes(RequantizeLanes(s2 + bias, multiplier, leftShift, rightShift, mask, halfMask, outputZeroPoint, activationMin, activationMax), channels, output, target + 2 * outputChannels + firstChannel);
+        if (pixels > 3) StoreLanes(RequantizeLanes(s3 + bias, multiplier, leftShift, rightShift, mask, halfMask, outputZeroPoint, activationMin, activationMax), channels, output, target + 3 * outputChannels + firstChannel);
     }
 
     /// <summary>Four bytes at <paramref name="at"/> broadcast to every int32 lane.</summary>
@@ -467,10 +475,11 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
     /// <summary>
     /// Int8 depthwise convolution, channels last (groups = input channels = output channels): output[n, y, x, c] =
     /// requantize(bias[c] + Σ weights[c, ky, kx] · input[n, y·strideHeight + ky − padTop, x·strideWidth + kx − padLeft, c]),
-    /// padding reading the input zero point; sixteen channels at a time. <paramref name="packedWeights"/> and
-    /// <paramref name="channelParameters"/> as <see cref="PackDepthwiseWeights"/> and <see cref="PackChannelParameters"/> make them.
+    /// padding reading the input zero point; eight channels per vector, a row of output pixels per channel group.
+    /// <paramref name="packedWeights"/> and <paramref name="channelParameters"/> as <see cref="PackDepthwiseWeights"/> and
+    /// <see cref="PackChannelParameters"/> make them.
     /// </summary>
-    public static void DepthwiseChannelsLast(ReadOnlySpan<sbyte> input, ReadOnlySpan<short> packedWeights, ReadOnlySpan<int> channelParameters,
+    public static void DepthwiseChannelsLast(ReadOnlySpan<sbyte> input, ReadOnlySpan<int> packedWeights, ReadOnlySpan<int> channelParameters,
         int batch, int channels, int inputHeight, int inputWidth, int outputHeight, int outputWidth,
         int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int padTop, int padLeft,
         int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
@@ -478,7 +487,7 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
         int paddedWidth = PaddedWidth(outputWidth, strideWidth, kernelWidth), rowStride = paddedWidth * channels;
         int lanes = (channels + 15) / 16 * 16, taps = kernelHeight * kernelWidth;
         int bandOutputRows = BandOutputRows(outputHeight, channels, paddedWidth, kernelHeight, strideHeight);
-        if (bandOutputRows == 0 || packedWeights.Length < taps * lanes || channelParameters.Length < 5 * lanes
+        if (bandOutputRows == 0 || packedWeights.Length < taps * lanes || channelParameters.Length < ChannelRows * lanes
             || input.Length < batch * inputHeight * inputWidth * channels || output.Length < batch * outputHeight * outputWidth * channels)
             throw new ArgumentException("The depthwise convolution's packed weights, parameters or tensors do not match its shape.");
         bool inPlace = padTop == 0 && padLeft == 0 && paddedWidth == inputWidth && (outputHeight - 1) * strideHeight + kernelHeight <= inputHeight
@@ -486,7 +495,7 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
         int bandRows = (bandOutputRows - 1) * strideHeight + kernelHeight;
         Span<sbyte> band = stackalloc sbyte[inPlace ? 0 : bandRows * rowStride + ChannelsLastSlack];
         Span<int> sums = stackalloc int[lanes];
-        int imageBytes = inputHeight * inputWidth * channels;
+        int imageBytes = inputHeight * inputWidth * channels, pixelStep = strideWidth * channels;
         for (int n = 0; n < batch; n++)
         {
             ReadOnlySpan<sbyte> image = input.Slice(n * imageBytes, imageBytes);
@@ -496,19 +505,23 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
                 ReadOnlySpan<sbyte> source = BandSource(image, inPlace, channels, inputHeight, inputWidth, firstRow * strideHeight - padTop,
                     (rows - 1) * strideHeight + kernelHeight, paddedWidth, padLeft, inputZeroPoint, band);
                 for (int r = 0; r < rows; r++)
-                    for (int x = 0; x < outputWidth; x++)
-                    {
-                        int first = r * strideHeight * rowStride + x * strideWidth * channels;
-                        if (first + (kernelHeight - 1) * rowStride + (kernelWidth - 1) * channels + lanes > source.Length)
-                            throw new ArgumentOutOfRangeException(nameof(input), "A window runs past the convolution's rows.");
-                        int target = ((n * outputHeight + firstRow + r) * outputWidth + x) * channels;
+                {
+                    // Every window of the row, channels padded to sixteen, lies inside the source.
+                    int first = r * strideHeight * rowStride;
+                    if (first + (outputWidth - 1) * pixelStep + (kernelHeight - 1) * rowStride + (kernelWidth - 1) * channels + lanes > source.Length)
+                        throw new ArgumentOutOfRangeException(nameof(input), "A window runs past the convolution's rows.");
+                    int target = (n * outputHeight + firstRow + r) * outputWidth * channels;
 #if NET8_0_OR_GREATER
-                        if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
-                        {
-                            DepthwisePixelAvx2(source, first, rowStride, channels, kernelHeight, kernelWidth, packedWeights, channelParameters,
-                                outputZeroPoint, activationMin, activationMax, output, target);
-                            continue;
-                        }
+                    if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+                    {
+                        DepthwiseRowAvx2(source, first, pixelStep, outputWidth, rowStride, channels, kernelHeight, kernelWidth, packedWeights, channelParameters,
+                            outputZeroPoint, activationMin, activationMax, output, target);
+                        continue;
+                    }
+#endif
+                    for (int x = 0; x < outputWidth; x++, first += pixelStep, target += channels)
+                    {
+#if NET8_0_OR_GREATER
                         if (System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                             DepthwiseSumsVector128(source, first, rowStride, channels, kernelHeight, kernelWidth, packedWeights, sums);
                         else
@@ -518,13 +531,14 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
                             output[target + c] = Requantize(sums[c] + channelParameters[c], channelParameters[2 * lanes + c] << 16,
                                 channelParameters[3 * lanes + c] - channelParameters[4 * lanes + c], outputZeroPoint, activationMin, activationMax);
                     }
+                }
             }
         }
     }
 
     /// <summary>The reference loop: sums[c] = Σ taps · weights of channel c over the window starting at <paramref name="first"/>.</summary>
     private static void DepthwiseSumsScalar(ReadOnlySpan<sbyte> source, int first, int rowStride, int channels, int kernelHeight, int kernelWidth,
-        ReadOnlySpan<short> weights, Span<int> sums)
+        ReadOnlySpan<int> weights, Span<int> sums)
     {
         int lanes = sums.Length;
         sums.Clear();
@@ -532,74 +546,71 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
             for (int kx = 0; kx < kernelWidth; kx++)
             {
                 ReadOnlySpan<sbyte> taps = source.Slice(first + ky * rowStride + kx * channels, channels);
-                ReadOnlySpan<short> tapWeights = weights.Slice((ky * kernelWidth + kx) * lanes, channels);
+                ReadOnlySpan<int> tapWeights = weights.Slice((ky * kernelWidth + kx) * lanes, channels);
                 for (int c = 0; c < channels; c++) sums[c] += taps[c] * tapWeights[c];
             }
     }
 
 #if NET8_0_OR_GREATER
-    /// <summary>Portable 128-bit vectors: eight channels at a time, int16 products (exact) widened into two int32 vectors.</summary>
+    /// <summary>Portable 128-bit vectors: four channels at a time, taps widened to int32 and multiplied by the int32 weights.</summary>
     private static void DepthwiseSumsVector128(ReadOnlySpan<sbyte> source, int first, int rowStride, int channels, int kernelHeight, int kernelWidth,
-        ReadOnlySpan<short> weights, Span<int> sums)
+        ReadOnlySpan<int> weights, Span<int> sums)
     {
         int lanes = sums.Length;
         ref sbyte from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
-        ref short w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+        ref int w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
         ref int to = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(sums);
-        for (int c = 0; c < channels; c += 8)
+        for (int c = 0; c < channels; c += 4)
         {
-            var low = System.Runtime.Intrinsics.Vector128<int>.Zero;
-            var high = low;
+            var sum = System.Runtime.Intrinsics.Vector128<int>.Zero;
             for (int ky = 0; ky < kernelHeight; ky++)
                 for (int kx = 0; kx < kernelWidth; kx++)
                 {
-                    // Eight bytes, taps of channels c … c + 7 (the caller checked the window's channels, padded to sixteen, fit).
-                    var taps = System.Runtime.Intrinsics.Vector128.Widen(System.Runtime.Intrinsics.Vector128.AsSByte(System.Runtime.Intrinsics.Vector128.CreateScalar(
-                        System.Runtime.CompilerServices.Unsafe.ReadUnaligned<long>(ref System.Runtime.CompilerServices.Unsafe.As<sbyte, byte>(
-                            ref System.Runtime.CompilerServices.Unsafe.Add(ref from, first + ky * rowStride + kx * channels + c)))))).Lower;
-                    var (p0, p1) = System.Runtime.Intrinsics.Vector128.Widen(taps * System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)((ky * kernelWidth + kx) * lanes + c)));
-                    low += p0; high += p1;
+                    // Four bytes, taps of channels c … c + 3 (the caller checked the window's channels, padded to sixteen, fit).
+                    var taps = System.Runtime.Intrinsics.Vector128.AsSByte(System.Runtime.Intrinsics.Vector128.CreateScalar(
+                        System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref System.Runtime.CompilerServices.Unsafe.As<sbyte, byte>(
+                            ref System.Runtime.CompilerServices.Unsafe.Add(ref from, first + ky * rowStride + kx * channels + c)))));
+                    var wide = System.Runtime.Intrinsics.Vector128.WidenLower(System.Runtime.Intrinsics.Vector128.WidenLower(taps));
+                    sum += wide * System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)((ky * kernelWidth + kx) * lanes + c));
                 }
-            System.Runtime.Intrinsics.Vector128.StoreUnsafe(low, ref to, (nuint)c);
-            System.Runtime.Intrinsics.Vector128.StoreUnsafe(high, ref to, (nuint)(c + 4));
+            System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref to, (nuint)c);
         }
     }
 
     /// <summary>
-    /// AVX2: sixteen channels per step, taps sign-extended to int16 (vpmovsxbw) times int16 weights (vpmullw, exact),
-    /// widened into two int32 accumulators; eight lanes of per-channel requantization each.
+    /// AVX2: one output row, eight channels at a time; each channel group's requantization parameters loaded once for the
+    /// row, each tap eight bytes sign-extended to int32 (vpmovsxbd) times the int32 weights (vpmulld).
     /// </summary>
-    private static void DepthwisePixelAvx2(ReadOnlySpan<sbyte> source, int first, int rowStride, int channels, int kernelHeight, int kernelWidth,
-        ReadOnlySpan<short> weights, ReadOnlySpan<int> parameters, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output, int target)
+    private static void DepthwiseRowAvx2(ReadOnlySpan<sbyte> source, int first, int pixelStep, int pixels, int rowStride, int channels, int kernelHeight,
+        int kernelWidth, ReadOnlySpan<int> weights, ReadOnlySpan<int> parameters, int outputZeroPoint, int activationMin, int activationMax,
+        Span<sbyte> output, int target)
     {
-        int lanes = parameters.Length / 5;
+        int lanes = parameters.Length / ChannelRows;
         ref sbyte from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
-        ref short w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+        ref int w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
         ref int p = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(parameters);
-        for (int c = 0; c < channels; c += 16)
+        for (int c = 0; c < channels; c += PackedChannels)
         {
-            var low = System.Runtime.Intrinsics.Vector256<int>.Zero;
-            var high = low;
-            for (int ky = 0; ky < kernelHeight; ky++)
+            var bias = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)c);
+            var multiplier = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(2 * lanes + c));
+            var leftShift = System.Runtime.Intrinsics.Vector256.AsUInt32(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(3 * lanes + c)));
+            var rightShift = System.Runtime.Intrinsics.Vector256.AsUInt32(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(4 * lanes + c)));
+            var mask = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(5 * lanes + c));
+            var halfMask = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(6 * lanes + c));
+            int count = channels - c < PackedChannels ? channels - c : PackedChannels;
+            for (int x = 0, window = first + c, at = target + c; x < pixels; x++, window += pixelStep, at += channels)
             {
-                int row = first + ky * rowStride + c, tap = ky * kernelWidth * lanes + c;
-                for (int kx = 0; kx < kernelWidth; kx++, row += channels, tap += lanes)
+                var sum = bias;
+                for (int ky = 0, tap = c; ky < kernelHeight; ky++)
                 {
-                    var product = System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)row))
-                        * System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)tap);
-                    low += System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int32(System.Runtime.Intrinsics.Vector256.GetLower(product));
-                    high += System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int32(System.Runtime.Intrinsics.Vector256.GetUpper(product));
+                    int row = window + ky * rowStride;
+                    for (int kx = 0; kx < kernelWidth; kx++, row += channels, tap += lanes)
+                        sum += System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int32(System.Runtime.Intrinsics.Vector128.AsSByte(System.Runtime.Intrinsics.Vector128.CreateScalar(
+                                System.Runtime.CompilerServices.Unsafe.ReadUnaligned<long>(ref System.Runtime.CompilerServices.Unsafe.As<sbyte, byte>(
+                                    ref System.Runtime.CompilerServices.Unsafe.Add(ref from, row))))))
+                            * System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)tap);
                 }
-            }
-            for (int half = 0; half < 2 && c + 8 * half < channels; half++)
-            {
-                int m = c + 8 * half;
-                var sums = half == 0 ? low : high;
-                var multiplier = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(2 * lanes + m));
-                var leftShift = System.Runtime.Intrinsics.Vector256.AsUInt32(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(3 * lanes + m)));
-                var rightShift = System.Runtime.Intrinsics.Vector256.AsUInt32(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(4 * lanes + m)));
-                StoreLanes(RequantizeLanes(sums + System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)m), multiplier, leftShift, rightShift,
-                    outputZeroPoint, activationMin, activationMax), channels - m < PackedChannels ? channels - m : PackedChannels, output, target + m);
+                StoreLanes(RequantizeLanes(sum, multiplier, leftShift, rightShift, mask, halfMask, outputZeroPoint, activationMin, activationMax), count, output, at);
             }
         }
     }
@@ -633,7 +644,7 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
         OutputStage.EmitData(code, name, "output channel");
         code.Line("/// <summary>The weights in the order the channels-last kernel reads them, packed when the class is first used.</summary>");
         code.Line(IsDepthwise
-            ? $"private static readonly short[] {name}Packed = PackDepthwiseWeights({name}Weights, channels: {g.OutputChannels}, kernelHeight: {g.KernelHeight}, kernelWidth: {g.KernelWidth});"
+            ? $"private static readonly int[] {name}Packed = PackDepthwiseWeights({name}Weights, channels: {g.OutputChannels}, kernelHeight: {g.KernelHeight}, kernelWidth: {g.KernelWidth});"
             : $"private static readonly sbyte[] {name}Packed = PackMatrixWeights({name}Weights, outputChannels: {g.OutputChannels}, inputChannels: {g.InputChannels}, kernelHeight: {g.KernelHeight}, kernelWidth: {g.KernelWidth});");
         code.Line("/// <summary>Per output channel: bias, bias for unsigned inputs, multiplier, left and right shift (eight lanes at a time).</summary>");
         code.Line($"private static readonly int[] {name}Channels = PackChannelParameters({name}Weights, {name}Bias, {name}Multipliers, {name}Shifts, channels: {g.OutputChannels});");

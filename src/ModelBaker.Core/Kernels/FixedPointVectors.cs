@@ -125,19 +125,20 @@ public static class FixedPointVectors
 
     /// <summary>
     /// <see cref="RequantizeQ15"/> on eight lanes with a multiplier and shifts of their own (eight output channels side by
-    /// side): AVX2's variable shifts (vpsllvd, vpsravd) do per lane what the scalar function does with one shift.
+    /// side): AVX2's variable shifts (vpsllvd, vpsravd) do per lane what the scalar function does with one shift. The
+    /// rounding right shift r comes with its remainder mask 2^r − 1 and half of it, made once per channel.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static System.Runtime.Intrinsics.Vector256<int> RequantizeLanes(System.Runtime.Intrinsics.Vector256<int> x, System.Runtime.Intrinsics.Vector256<int> multiplier,
-        System.Runtime.Intrinsics.Vector256<uint> leftShift, System.Runtime.Intrinsics.Vector256<uint> rightShift, int outputZeroPoint, int activationMin, int activationMax)
+        System.Runtime.Intrinsics.Vector256<uint> leftShift, System.Runtime.Intrinsics.Vector256<uint> rightShift, System.Runtime.Intrinsics.Vector256<int> mask,
+        System.Runtime.Intrinsics.Vector256<int> halfMask, int outputZeroPoint, int activationMin, int activationMax)
     {
         x = System.Runtime.Intrinsics.X86.Avx2.ShiftLeftLogicalVariable(x, leftShift); // wraps as the scalar x · 2^leftShift does
         var high = System.Runtime.Intrinsics.Vector256.ShiftRightArithmetic(x, 15);
         var low = x & System.Runtime.Intrinsics.Vector256.Create(0x7FFF);
         var y = high * multiplier + System.Runtime.Intrinsics.Vector256.ShiftRightArithmetic(low * multiplier + System.Runtime.Intrinsics.Vector256.Create(1 << 14), 15);
-        // RoundingDivideByPowerOfTwo with each lane's exponent.
-        var mask = System.Runtime.Intrinsics.X86.Avx2.ShiftLeftLogicalVariable(System.Runtime.Intrinsics.Vector256.Create(1), rightShift) - System.Runtime.Intrinsics.Vector256.Create(1);
-        var threshold = System.Runtime.Intrinsics.Vector256.ShiftRightArithmetic(mask, 1) - System.Runtime.Intrinsics.Vector256.LessThan(y, System.Runtime.Intrinsics.Vector256<int>.Zero);
+        // RoundingDivideByPowerOfTwo with each lane's exponent: comparisons give −1 where true.
+        var threshold = halfMask - System.Runtime.Intrinsics.Vector256.LessThan(y, System.Runtime.Intrinsics.Vector256<int>.Zero);
         var quotient = System.Runtime.Intrinsics.X86.Avx2.ShiftRightArithmeticVariable(y, rightShift)
             - System.Runtime.Intrinsics.Vector256.GreaterThan(y & mask, threshold);
         return System.Runtime.Intrinsics.Vector256.Min(System.Runtime.Intrinsics.Vector256.Max(quotient + System.Runtime.Intrinsics.Vector256.Create(outputZeroPoint),

@@ -123,6 +123,29 @@ public sealed class ChannelsLastTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 40)]
+    [InlineData(2, 33)]
+    [InlineData(3, 9216)]
+    [InlineData(3, 47)]
+    [InlineData(4, 16)]
+    [InlineData(5, 21)]
+    [InlineData(16, 16)]
+    public void Layout_changes_transpose_every_item(int rows, int columns)
+    {
+        int batch = 2;
+        var input = Enumerable.Range(0, batch * rows * columns).Select(i => (sbyte)(i * 7 % 251 - 125)).ToArray();
+        var expected = new sbyte[input.Length];
+        for (int n = 0; n < batch; n++)
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < columns; j++)
+                    expected[(n * columns + j) * rows + i] = input[(n * rows + i) * columns + j];
+        Assert.Equal(expected, ToChannelsLast(input, batch, rows, columns));
+        var generated = new sbyte[input.Length];
+        Probe.Value.GetMethod("TransposeArrays")!.Invoke(null, new object[] { input, batch, rows, columns, generated });
+        Assert.Equal(expected, generated);
+    }
+
     /// <summary>
     /// Whole plans: random CNNs (convolutions of every kind, pooling, residual Adds, activations, a classifier) baked for
     /// .NET (channels last) and for nanoFramework (the model's order, the same quantization) give the same bits.
@@ -164,7 +187,7 @@ public sealed class ChannelsLastTests
     /// <summary>The channels-last blocks of generated code, vectorised, with array entry points for reflection.</summary>
     private static readonly Lazy<Type> Probe = new(() =>
     {
-        string blocks = string.Join("\n", new[] { nameof(ConvInt8ChannelsLast), nameof(PoolInt8ChannelsLast), nameof(PoolInt8), nameof(FixedPoint),
+        string blocks = string.Join("\n", new[] { nameof(ConvInt8ChannelsLast), nameof(PoolInt8ChannelsLast), nameof(PoolInt8), nameof(ChannelsLastTranspose), nameof(FixedPoint),
                 nameof(FixedPointVectors), nameof(WindowBounds) }.Select(KernelSources.Get));
         string source = "using System;\nnamespace Probe\n{\npublic static class Kernels\n{\n" + blocks + """
 
@@ -172,9 +195,12 @@ public sealed class ChannelsLastTests
                 ConvChannelsLast(input, packed, parameters, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13], g[14],
                     g[15], g[16], output);
 
-            public static void DepthwiseArrays(sbyte[] input, short[] packed, int[] parameters, int[] g, sbyte[] output) =>
+            public static void DepthwiseArrays(sbyte[] input, int[] packed, int[] parameters, int[] g, sbyte[] output) =>
                 DepthwiseChannelsLast(input, packed, parameters, g[0], g[1], g[2], g[3], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13], g[14],
                     g[15], g[16], output);
+
+            public static void TransposeArrays(sbyte[] input, int batch, int rows, int columns, sbyte[] output) =>
+                Transpose(input, batch, rows, columns, output);
 
             public static void PoolArrays(int kind, sbyte[] input, int[] g, sbyte[] output) =>
                 PoolChannelsLast(kind, input, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13], g[14], output);
