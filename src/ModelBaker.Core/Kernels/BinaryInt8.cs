@@ -181,6 +181,11 @@ public sealed class BinaryInt8 : Int8Kernel, IChannelsLastKernel
             ref sbyte aStart = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(a);
             ref sbyte bStart = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(b);
             ref sbyte outputStart = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
+            if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+                for (; i <= output.Length - 16; i += 16)
+                    AddSixteen(operation, ref System.Runtime.CompilerServices.Unsafe.Add(ref aStart, i), ref System.Runtime.CompilerServices.Unsafe.Add(ref bStart, i),
+                        aZeroPoint, aMultiplier, aShift, bZeroPoint, bMultiplier, bShift, outputMultiplier, outputShift, outputZeroPoint, activationMin, activationMax,
+                        ref System.Runtime.CompilerServices.Unsafe.Add(ref outputStart, i));
             for (; i <= output.Length - 16; i += 16)
             {
                 LoadBytes(ref System.Runtime.CompilerServices.Unsafe.Add(ref aStart, i), out var a0, out var a1, out var a2, out var a3);
@@ -235,6 +240,38 @@ public sealed class BinaryInt8 : Int8Kernel, IChannelsLastKernel
     }
 
 #if NET8_0_OR_GREATER
+    /// <summary>AVX2: sixteen elements of a same-shape Add or Sub as two vectors of eight lanes, what AddLanes gives lane for lane.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void AddSixteen(int operation, ref sbyte a, ref sbyte b, int aZeroPoint, int aMultiplier, int aShift, int bZeroPoint, int bMultiplier, int bShift,
+        int outputMultiplier, int outputShift, int outputZeroPoint, int activationMin, int activationMax, ref sbyte output)
+    {
+        var low = AddEight(operation, ref a, ref b, aZeroPoint, aMultiplier, aShift, bZeroPoint, bMultiplier, bShift, outputMultiplier, outputShift);
+        var high = AddEight(operation, ref System.Runtime.CompilerServices.Unsafe.Add(ref a, 8), ref System.Runtime.CompilerServices.Unsafe.Add(ref b, 8),
+            aZeroPoint, aMultiplier, aShift, bZeroPoint, bMultiplier, bShift, outputMultiplier, outputShift);
+        var zeroPoint = System.Runtime.Intrinsics.Vector256.Create(outputZeroPoint);
+        var min = System.Runtime.Intrinsics.Vector256.Create(activationMin);
+        var max = System.Runtime.Intrinsics.Vector256.Create(activationMax);
+        low = System.Runtime.Intrinsics.Vector256.Min(System.Runtime.Intrinsics.Vector256.Max(low + zeroPoint, min), max);
+        high = System.Runtime.Intrinsics.Vector256.Min(System.Runtime.Intrinsics.Vector256.Max(high + zeroPoint, min), max);
+        var shorts = System.Runtime.Intrinsics.Vector256.Narrow(low, high); // in order, already inside −128…127
+        System.Runtime.Intrinsics.Vector128.StoreUnsafe(System.Runtime.Intrinsics.Vector128.Narrow(System.Runtime.Intrinsics.Vector256.GetLower(shorts),
+            System.Runtime.Intrinsics.Vector256.GetUpper(shorts)), ref output);
+    }
+
+    /// <summary>Eight elements of a same-shape Add or Sub, before the output zero point: the three rescalings of Element on eight lanes.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static System.Runtime.Intrinsics.Vector256<int> AddEight(int operation, ref sbyte a, ref sbyte b, int aZeroPoint, int aMultiplier, int aShift,
+        int bZeroPoint, int bMultiplier, int bShift, int outputMultiplier, int outputShift)
+    {
+        var x = System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int32(System.Runtime.Intrinsics.Vector128.AsSByte(System.Runtime.Intrinsics.Vector128.CreateScalar(
+            System.Runtime.CompilerServices.Unsafe.ReadUnaligned<long>(ref System.Runtime.CompilerServices.Unsafe.As<sbyte, byte>(ref a)))));
+        var y = System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int32(System.Runtime.Intrinsics.Vector128.AsSByte(System.Runtime.Intrinsics.Vector128.CreateScalar(
+            System.Runtime.CompilerServices.Unsafe.ReadUnaligned<long>(ref System.Runtime.CompilerServices.Unsafe.As<sbyte, byte>(ref b)))));
+        var scaledA = MultiplyByQuantizedMultiplier(System.Runtime.Intrinsics.Vector256.ShiftLeft(x - System.Runtime.Intrinsics.Vector256.Create(aZeroPoint), 20), aMultiplier, aShift);
+        var scaledB = MultiplyByQuantizedMultiplier(System.Runtime.Intrinsics.Vector256.ShiftLeft(y - System.Runtime.Intrinsics.Vector256.Create(bZeroPoint), 20), bMultiplier, bShift);
+        return MultiplyByQuantizedMultiplier(operation == 0 ? scaledA + scaledB : scaledA - scaledB, outputMultiplier, outputShift);
+    }
+
     /// <summary>Element's Add (operation 0) or Sub (1) on four lanes, with the output zero point and clamp.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static System.Runtime.Intrinsics.Vector128<int> AddLanes(int operation, System.Runtime.Intrinsics.Vector128<int> a, System.Runtime.Intrinsics.Vector128<int> b,

@@ -243,6 +243,11 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
         int bandRows = (bandOutputRows - 1) * strideHeight + kernelHeight;
         Span<sbyte> band = stackalloc sbyte[inPlace ? 0 : bandRows * rowStride + ChannelsLastSlack];
         int imageBytes = inputHeight * inputWidth * inputChannels, pixelStep = strideWidth * inputChannels;
+        // With AVX-VNNI, sixteen output channels per micro-kernel call: each pixel's taps broadcast once for two weight blocks.
+        bool pairs = false;
+#if NET10_0_OR_GREATER
+        pairs = System.Runtime.Intrinsics.X86.AvxVnni.IsSupported && System.Runtime.Intrinsics.X86.Avx2.IsSupported;
+#endif
         for (int n = 0; n < batch; n++)
         {
             ReadOnlySpan<sbyte> image = input.Slice(n * imageBytes, imageBytes);
@@ -261,9 +266,12 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
                         if (first + (pixels - 1) * pixelStep + (kernelHeight - 1) * rowStride + 4 * quads > source.Length)
                             throw new ArgumentOutOfRangeException(nameof(input), "A window runs past the convolution's rows.");
                         int target = ((n * outputHeight + firstRow + r) * outputWidth + x) * outputChannels;
-                        for (int b = 0; b < blocks; b++)
-                            MultiplyBlock(source, first, pixelStep, pixels, rowStride, kernelHeight, quads, packedWeights.Slice(b * blockWeights, blockWeights),
-                                channelParameters, b * PackedChannels, outputChannels, outputZeroPoint, activationMin, activationMax, output, target);
+                        for (int b = 0; b < blocks; b += pairs && b + 1 < blocks ? 2 : 1)
+                        {
+                            int count = pairs && b + 1 < blocks ? 2 : 1;
+                            MultiplyBlock(source, first, pixelStep, pixels, rowStride, kernelHeight, quads, packedWeights.Slice(b * blockWeights, count * blockWeights),
+                                count, channelParameters, b * PackedChannels, outputChannels, outputZeroPoint, activationMin, activationMax, output, target);
+                        }
                     }
                 }
             }
@@ -271,15 +279,24 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
     }
 
     /// <summary>
-    /// Eight output channels (from <paramref name="firstChannel"/>) of up to four pixels, whose windows start at
-    /// <paramref name="first"/> + j · <paramref name="pixelStep"/> in <paramref name="source"/> (checked by the caller),
-    /// requantized and stored at output[target + j · outputChannels + c].
+    /// Eight output channels (from <paramref name="firstChannel"/>; sixteen, two weight blocks, when <paramref name="blocks"/>
+    /// is 2, which only the AVX-VNNI path is given) of up to four pixels, whose windows start at <paramref name="first"/> +
+    /// j · <paramref name="pixelStep"/> in <paramref name="source"/> (checked by the caller), requantized and stored at
+    /// output[target + j · outputChannels + c].
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static void MultiplyBlock(ReadOnlySpan<sbyte> source, int first, int pixelStep, int pixels, int rowStride, int kernelHeight, int quads,
-        ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> parameters, int firstChannel, int outputChannels,
+        ReadOnlySpan<sbyte> weights, int blocks, ReadOnlySpan<int> parameters, int firstChannel, int outputChannels,
         int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output, int target)
     {
+#if NET10_0_OR_GREATER
+        if (blocks == 2)
+        {
+            MultiplyBlockPairVnni(source, first, pixelStep, pixels, rowStride, kernelHeight, quads, weights, parameters, firstChannel, outputChannels,
+                outputZeroPoint, activationMin, activationMax, output, target);
+            return;
+        }
+#endif
 #if NET8_0_OR_GREATER
         if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
         {
@@ -417,7 +434,56 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
                 }
             s0 = AddPairs(a0, b0); s1 = AddPairs(a1, b1); s2 = AddPairs(a2, b2); s3 = AddPairs(a3, b3);
         }
+        FinishBlock(s0, s1, s2, s3, pixels, biasRow, parameters, firstChannel, outputChannels, outputZeroPoint, activationMin, activationMax, output, target);
+    }
+
+#if NET10_0_OR_GREATER
+    /// <summary>
+    /// AVX-VNNI, sixteen output channels: two weight blocks share each pixel's broadcast taps (made unsigned, x + 128, as in
+    /// <see cref="MultiplyBlockAvx2"/>): eight accumulators, two weight loads and four broadcasts per group of four taps.
+    /// </summary>
+    private static void MultiplyBlockPairVnni(ReadOnlySpan<sbyte> source, int first, int pixelStep, int pixels, int rowStride, int kernelHeight, int quads,
+        ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> parameters, int firstChannel, int outputChannels,
+        int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output, int target)
+    {
+        ref sbyte from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
+        ref sbyte w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+        int second = kernelHeight * quads * 4 * PackedChannels; // the second block's weights
+        if (weights.Length < 2 * second) throw new ArgumentException("The micro-kernel's blocks do not match its weights.");
+        int at0 = first, at1 = pixels > 1 ? first + pixelStep : first, at2 = pixels > 2 ? first + 2 * pixelStep : first, at3 = pixels > 3 ? first + 3 * pixelStep : first;
+        var zero = System.Runtime.Intrinsics.Vector256<int>.Zero;
+        System.Runtime.Intrinsics.Vector256<int> s0 = zero, s1 = zero, s2 = zero, s3 = zero, t0 = zero, t1 = zero, t2 = zero, t3 = zero;
+        var flip = System.Runtime.Intrinsics.Vector256.Create(unchecked((int)0x80808080));
+        for (int ky = 0, at = 0; ky < kernelHeight; ky++, at0 += rowStride, at1 += rowStride, at2 += rowStride, at3 += rowStride)
+            for (int q = 0; q < 4 * quads; q += 4, at += 4 * PackedChannels)
+            {
+                var wa = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)at);
+                var wb = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(second + at));
+                var x = System.Runtime.Intrinsics.Vector256.AsByte(Quad(ref from, at0 + q) ^ flip);
+                s0 = System.Runtime.Intrinsics.X86.AvxVnni.MultiplyWideningAndAdd(s0, x, wa); t0 = System.Runtime.Intrinsics.X86.AvxVnni.MultiplyWideningAndAdd(t0, x, wb);
+                x = System.Runtime.Intrinsics.Vector256.AsByte(Quad(ref from, at1 + q) ^ flip);
+                s1 = System.Runtime.Intrinsics.X86.AvxVnni.MultiplyWideningAndAdd(s1, x, wa); t1 = System.Runtime.Intrinsics.X86.AvxVnni.MultiplyWideningAndAdd(t1, x, wb);
+                x = System.Runtime.Intrinsics.Vector256.AsByte(Quad(ref from, at2 + q) ^ flip);
+                s2 = System.Runtime.Intrinsics.X86.AvxVnni.MultiplyWideningAndAdd(s2, x, wa); t2 = System.Runtime.Intrinsics.X86.AvxVnni.MultiplyWideningAndAdd(t2, x, wb);
+                x = System.Runtime.Intrinsics.Vector256.AsByte(Quad(ref from, at3 + q) ^ flip);
+                s3 = System.Runtime.Intrinsics.X86.AvxVnni.MultiplyWideningAndAdd(s3, x, wa); t3 = System.Runtime.Intrinsics.X86.AvxVnni.MultiplyWideningAndAdd(t3, x, wb);
+            }
+        FinishBlock(s0, s1, s2, s3, pixels, 1, parameters, firstChannel, outputChannels, outputZeroPoint, activationMin, activationMax, output, target);
+        FinishBlock(t0, t1, t2, t3, pixels, 1, parameters, firstChannel + PackedChannels, outputChannels, outputZeroPoint, activationMin, activationMax, output, target);
+    }
+#endif
+
+    /// <summary>
+    /// Eight channels' sums of up to four pixels: bias (row <paramref name="biasRow"/> of the parameters), per-channel
+    /// requantization, stored at output[target + j · outputChannels + firstChannel + c].
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void FinishBlock(System.Runtime.Intrinsics.Vector256<int> s0, System.Runtime.Intrinsics.Vector256<int> s1, System.Runtime.Intrinsics.Vector256<int> s2,
+        System.Runtime.Intrinsics.Vector256<int> s3, int pixels, int biasRow, ReadOnlySpan<int> parameters, int firstChannel, int outputChannels,
+        int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output, int target)
+    {
         int lanes = parameters.Length / ChannelRows;
+        if (firstChannel + PackedChannels > lanes) throw new ArgumentException("The parameters do not cover the block's channels.");
         ref int p = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(parameters);
         var bias = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(biasRow * lanes + firstChannel));
         var multiplier = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(2 * lanes + firstChannel));

@@ -145,6 +145,31 @@ public static class FixedPointVectors
             System.Runtime.Intrinsics.Vector256.Create(activationMin)), System.Runtime.Intrinsics.Vector256.Create(activationMax));
     }
 
+    /// <summary>
+    /// <see cref="MultiplyByQuantizedMultiplier(System.Runtime.Intrinsics.Vector128{int}, int, int)"/> on eight lanes with AVX2
+    /// (vpmuldq on even and odd lanes, the high halves blended back), lane for lane the scalar function's result.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static System.Runtime.Intrinsics.Vector256<int> MultiplyByQuantizedMultiplier(System.Runtime.Intrinsics.Vector256<int> x, int multiplier, int shift)
+    {
+        int leftShift = shift > 0 ? shift : 0;
+        int rightShift = shift > 0 ? 0 : -shift;
+        x = System.Runtime.Intrinsics.Vector256.ShiftLeft(x, leftShift);
+        var nudge = System.Runtime.Intrinsics.Vector256.Create(1L << 30);
+        var m = System.Runtime.Intrinsics.Vector256.Create(multiplier);
+        var even = System.Runtime.Intrinsics.X86.Avx2.Multiply(x, m) + nudge;
+        var odd = System.Runtime.Intrinsics.X86.Avx2.Multiply(System.Runtime.Intrinsics.Vector256.AsInt32(
+            System.Runtime.Intrinsics.Vector256.ShiftRightLogical(System.Runtime.Intrinsics.Vector256.AsInt64(x), 32)), m) + nudge;
+        var product = System.Runtime.Intrinsics.Vector256.AsInt32(System.Runtime.Intrinsics.X86.Avx2.Blend(
+            System.Runtime.Intrinsics.Vector256.AsInt16(System.Runtime.Intrinsics.Vector256.ShiftRightLogical(even, 31)),
+            System.Runtime.Intrinsics.Vector256.AsInt16(System.Runtime.Intrinsics.Vector256.ShiftLeft(odd, 1)), 0b11001100));
+        // RoundingDivideByPowerOfTwo, as the 128-bit function does it.
+        int mask = (1 << rightShift) - 1;
+        var remainder = product & System.Runtime.Intrinsics.Vector256.Create(mask);
+        var threshold = System.Runtime.Intrinsics.Vector256.Create(mask >> 1) - System.Runtime.Intrinsics.Vector256.LessThan(product, System.Runtime.Intrinsics.Vector256<int>.Zero);
+        return System.Runtime.Intrinsics.Vector256.ShiftRightArithmetic(product, rightShift) - System.Runtime.Intrinsics.Vector256.GreaterThan(remainder, threshold);
+    }
+
     /// <summary>Each lane clamped into [min, max].</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static System.Runtime.Intrinsics.Vector128<int> Clamp(System.Runtime.Intrinsics.Vector128<int> x, int min, int max) =>

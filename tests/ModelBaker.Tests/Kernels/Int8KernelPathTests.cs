@@ -222,16 +222,45 @@ public sealed class Int8KernelPathTests
             }
     }
 
+    /// <summary>A same-shape Add or Sub (a residual connection) in generated code's vector paths equals the interpreter's element loop.</summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void Vectorised_same_shape_add_equals_the_element_loop(int operation)
+    {
+        var rng = new Random(17 + operation);
+        foreach (int length in new[] { 1, 15, 16, 37, 1000 })
+            for (int trial = 0; trial < 8; trial++)
+            {
+                var a = Enumerable.Range(0, length).Select(i => (sbyte)(i % 9 == 0 ? -128 : i % 7 == 0 ? 127 : rng.Next(-128, 128))).ToArray();
+                var b = Enumerable.Range(0, length).Select(_ => (sbyte)rng.Next(-128, 128)).ToArray();
+                var (am, ashift) = FixedPoint.QuantizeMultiplier(rng.NextDouble() * 0.9 + 0.05);
+                var (bm, bshift) = FixedPoint.QuantizeMultiplier(rng.NextDouble() * 0.9 + 0.05);
+                var (om, oshift) = FixedPoint.QuantizeMultiplier(Math.Pow(2, -20) * (rng.NextDouble() * 3 + 0.2));
+                int[] shape = { length }, strides = { 1 };
+                int aZero = rng.Next(-128, 128), bZero = rng.Next(-128, 128), outZero = rng.Next(-128, 128), min = trial % 2 == 0 ? -128 : outZero;
+                var expected = new sbyte[length];
+                BinaryInt8.Binary(operation, a, strides, aZero, am, ashift, b, strides, bZero, bm, bshift, shape, om, oshift, outZero, min, 127, expected);
+                var generated = new sbyte[length];
+                Probe.Value.GetMethod("BinaryArrays")!.Invoke(null, new object[] { operation, a, aZero, am, ashift, b, bZero, bm, bshift, om, oshift, outZero, min, generated });
+                Assert.Equal(expected, generated);
+            }
+    }
+
     /// <summary>The kernel blocks of generated code, vectorised, with array entry points for reflection.</summary>
     private static readonly Lazy<Type> Probe = new(() =>
     {
-        string blocks = string.Join("\n", new[] { nameof(ConvInt8), nameof(Int8Gemm), nameof(FixedPoint), nameof(FixedPointVectors), nameof(WindowBounds), nameof(PoolInt8) }
-            .Select(KernelSources.Get));
+        string blocks = string.Join("\n", new[] { nameof(ConvInt8), nameof(Int8Gemm), nameof(FixedPoint), nameof(FixedPointVectors), nameof(WindowBounds), nameof(PoolInt8),
+                nameof(BinaryInt8), nameof(BinaryInt8) + "#Element" }.Select(KernelSources.Get));
         string source = "using System;\nnamespace Probe\n{\npublic static class Kernels\n{\n" + blocks + """
 
             public static void ConvArrays(sbyte[] input, sbyte[] weights, int[] bias, short[] multipliers, sbyte[] shifts, int[] g, sbyte[] output) =>
                 Conv(input, weights, bias, multipliers, shifts, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13],
                     g[14], g[15], g[16], g[17], g[18], g[19], output);
+
+            public static void BinaryArrays(int operation, sbyte[] a, int aZero, int am, int ashift, sbyte[] b, int bZero, int bm, int bshift,
+                int om, int oshift, int outZero, int min, sbyte[] output) =>
+                Binary(operation, a, new[] { 1 }, aZero, am, ashift, b, new[] { 1 }, bZero, bm, bshift, new[] { a.Length }, om, oshift, outZero, min, 127, output);
 
             public static void MaxPoolArrays(sbyte[] input, int[] g, sbyte[] output) =>
                 Pool(0, input, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15], g[16], g[17], g[18],
