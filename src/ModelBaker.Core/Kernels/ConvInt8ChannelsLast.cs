@@ -468,8 +468,57 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
                 x = System.Runtime.Intrinsics.Vector256.AsByte(Quad(ref from, at3 + q) ^ flip);
                 s3 = System.Runtime.Intrinsics.X86.AvxVnni.MultiplyWideningAndAdd(s3, x, wa); t3 = System.Runtime.Intrinsics.X86.AvxVnni.MultiplyWideningAndAdd(t3, x, wb);
             }
+        if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        {
+            FinishPair512(s0, t0, s1, t1, s2, t2, s3, t3, pixels, parameters, firstChannel, outputChannels, outputZeroPoint, activationMin, activationMax, output, target);
+            return;
+        }
         FinishBlock(s0, s1, s2, s3, pixels, 1, parameters, firstChannel, outputChannels, outputZeroPoint, activationMin, activationMax, output, target);
         FinishBlock(t0, t1, t2, t3, pixels, 1, parameters, firstChannel + PackedChannels, outputChannels, outputZeroPoint, activationMin, activationMax, output, target);
+    }
+
+    /// <summary>
+    /// AVX-512: sixteen channels' sums (two blocks) of up to four pixels requantized sixteen lanes at a time and stored with
+    /// one saturating narrowing (vpmovsdb; the values are already clamped into −128…127).
+    /// </summary>
+    private static void FinishPair512(System.Runtime.Intrinsics.Vector256<int> s0, System.Runtime.Intrinsics.Vector256<int> t0,
+        System.Runtime.Intrinsics.Vector256<int> s1, System.Runtime.Intrinsics.Vector256<int> t1, System.Runtime.Intrinsics.Vector256<int> s2,
+        System.Runtime.Intrinsics.Vector256<int> t2, System.Runtime.Intrinsics.Vector256<int> s3, System.Runtime.Intrinsics.Vector256<int> t3, int pixels,
+        ReadOnlySpan<int> parameters, int firstChannel, int outputChannels, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output, int target)
+    {
+        int lanes = parameters.Length / ChannelRows;
+        if (firstChannel + 2 * PackedChannels > lanes) throw new ArgumentException("The parameters do not cover the block's channels.");
+        ref int p = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(parameters);
+        var bias = System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, (nuint)(lanes + firstChannel)); // for unsigned inputs
+        var multiplier = System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, (nuint)(2 * lanes + firstChannel));
+        var leftShift = System.Runtime.Intrinsics.Vector512.AsUInt32(System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, (nuint)(3 * lanes + firstChannel)));
+        var rightShift = System.Runtime.Intrinsics.Vector512.AsUInt32(System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, (nuint)(4 * lanes + firstChannel)));
+        var mask = System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, (nuint)(5 * lanes + firstChannel));
+        var halfMask = System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, (nuint)(6 * lanes + firstChannel));
+        int channels = outputChannels - firstChannel < 2 * PackedChannels ? outputChannels - firstChannel : 2 * PackedChannels;
+        StoreLanes512(RequantizeLanes(System.Runtime.Intrinsics.Vector512.Create(s0, t0) + bias, multiplier, leftShift, rightShift, mask, halfMask,
+            outputZeroPoint, activationMin, activationMax), channels, output, target + firstChannel);
+        if (pixels > 1) StoreLanes512(RequantizeLanes(System.Runtime.Intrinsics.Vector512.Create(s1, t1) + bias, multiplier, leftShift, rightShift, mask, halfMask,
+            outputZeroPoint, activationMin, activationMax), channels, output, target + outputChannels + firstChannel);
+        if (pixels > 2) StoreLanes512(RequantizeLanes(System.Runtime.Intrinsics.Vector512.Create(s2, t2) + bias, multiplier, leftShift, rightShift, mask, halfMask,
+            outputZeroPoint, activationMin, activationMax), channels, output, target + 2 * outputChannels + firstChannel);
+        if (pixels > 3) StoreLanes512(RequantizeLanes(System.Runtime.Intrinsics.Vector512.Create(s3, t3) + bias, multiplier, leftShift, rightShift, mask, halfMask,
+            outputZeroPoint, activationMin, activationMax), channels, output, target + 3 * outputChannels + firstChannel);
+    }
+#endif
+
+#if NET8_0_OR_GREATER
+    /// <summary>Sixteen lanes clamped into −128…127 narrowed (vpmovsdb) and stored at output[at] — all sixteen, or the first <paramref name="count"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void StoreLanes512(System.Runtime.Intrinsics.Vector512<int> values, int count, Span<sbyte> output, int at)
+    {
+        var bytes = System.Runtime.Intrinsics.X86.Avx512F.ConvertToVector128SByteWithSaturation(values);
+        if (count == 16 && at + 16 <= output.Length)
+        {
+            System.Runtime.Intrinsics.Vector128.StoreUnsafe(bytes, ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output), (nuint)at);
+            return;
+        }
+        for (int c = 0; c < count; c++) output[at + c] = System.Runtime.Intrinsics.Vector128.GetElement(bytes, c);
     }
 #endif
 
@@ -578,6 +627,12 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
                         throw new ArgumentOutOfRangeException(nameof(input), "A window runs past the convolution's rows.");
                     int target = (n * outputHeight + firstRow + r) * outputWidth * channels;
 #if NET8_0_OR_GREATER
+                    if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+                    {
+                        DepthwiseRowAvx512(source, first, pixelStep, outputWidth, rowStride, channels, kernelHeight, kernelWidth, packedWeights, channelParameters,
+                            outputZeroPoint, activationMin, activationMax, output, target);
+                        continue;
+                    }
                     if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
                     {
                         DepthwiseRowAvx2(source, first, pixelStep, outputWidth, rowStride, channels, kernelHeight, kernelWidth, packedWeights, channelParameters,
@@ -640,6 +695,42 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
                     sum += wide * System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)((ky * kernelWidth + kx) * lanes + c));
                 }
             System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum, ref to, (nuint)c);
+        }
+    }
+
+    /// <summary>
+    /// AVX-512: one output row, sixteen channels at a time (the packed lanes), each tap sixteen bytes sign-extended to int32
+    /// (vpmovsxbd) times the int32 weights; requantized sixteen lanes at a time and narrowed with vpmovsdb.
+    /// </summary>
+    private static void DepthwiseRowAvx512(ReadOnlySpan<sbyte> source, int first, int pixelStep, int pixels, int rowStride, int channels, int kernelHeight,
+        int kernelWidth, ReadOnlySpan<int> weights, ReadOnlySpan<int> parameters, int outputZeroPoint, int activationMin, int activationMax,
+        Span<sbyte> output, int target)
+    {
+        int lanes = parameters.Length / ChannelRows;
+        ref sbyte from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
+        ref int w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+        ref int p = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(parameters);
+        for (int c = 0; c < channels; c += 16)
+        {
+            var bias = System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, (nuint)c);
+            var multiplier = System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, (nuint)(2 * lanes + c));
+            var leftShift = System.Runtime.Intrinsics.Vector512.AsUInt32(System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, (nuint)(3 * lanes + c)));
+            var rightShift = System.Runtime.Intrinsics.Vector512.AsUInt32(System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, (nuint)(4 * lanes + c)));
+            var mask = System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, (nuint)(5 * lanes + c));
+            var halfMask = System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, (nuint)(6 * lanes + c));
+            int count = channels - c < 16 ? channels - c : 16;
+            for (int x = 0, window = first + c, at = target + c; x < pixels; x++, window += pixelStep, at += channels)
+            {
+                var sum = bias;
+                for (int ky = 0, tap = c; ky < kernelHeight; ky++)
+                {
+                    int row = window + ky * rowStride;
+                    for (int kx = 0; kx < kernelWidth; kx++, row += channels, tap += lanes)
+                        sum += System.Runtime.Intrinsics.X86.Avx512F.ConvertToVector512Int32(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)row))
+                            * System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)tap);
+                }
+                StoreLanes512(RequantizeLanes(sum, multiplier, leftShift, rightShift, mask, halfMask, outputZeroPoint, activationMin, activationMax), count, output, at);
+            }
         }
     }
 

@@ -145,6 +145,23 @@ public static class FixedPointVectors
             System.Runtime.Intrinsics.Vector256.Create(activationMin)), System.Runtime.Intrinsics.Vector256.Create(activationMax));
     }
 
+    /// <summary>The same on sixteen lanes with AVX-512 (vpsllvd, vpsravd on 512-bit registers).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static System.Runtime.Intrinsics.Vector512<int> RequantizeLanes(System.Runtime.Intrinsics.Vector512<int> x, System.Runtime.Intrinsics.Vector512<int> multiplier,
+        System.Runtime.Intrinsics.Vector512<uint> leftShift, System.Runtime.Intrinsics.Vector512<uint> rightShift, System.Runtime.Intrinsics.Vector512<int> mask,
+        System.Runtime.Intrinsics.Vector512<int> halfMask, int outputZeroPoint, int activationMin, int activationMax)
+    {
+        x = System.Runtime.Intrinsics.X86.Avx512F.ShiftLeftLogicalVariable(x, leftShift);
+        var high = System.Runtime.Intrinsics.Vector512.ShiftRightArithmetic(x, 15);
+        var low = x & System.Runtime.Intrinsics.Vector512.Create(0x7FFF);
+        var y = high * multiplier + System.Runtime.Intrinsics.Vector512.ShiftRightArithmetic(low * multiplier + System.Runtime.Intrinsics.Vector512.Create(1 << 14), 15);
+        var threshold = halfMask - System.Runtime.Intrinsics.Vector512.LessThan(y, System.Runtime.Intrinsics.Vector512<int>.Zero);
+        var quotient = System.Runtime.Intrinsics.X86.Avx512F.ShiftRightArithmeticVariable(y, rightShift)
+            - System.Runtime.Intrinsics.Vector512.GreaterThan(y & mask, threshold);
+        return System.Runtime.Intrinsics.Vector512.Min(System.Runtime.Intrinsics.Vector512.Max(quotient + System.Runtime.Intrinsics.Vector512.Create(outputZeroPoint),
+            System.Runtime.Intrinsics.Vector512.Create(activationMin)), System.Runtime.Intrinsics.Vector512.Create(activationMax));
+    }
+
     /// <summary>
     /// <see cref="MultiplyByQuantizedMultiplier(System.Runtime.Intrinsics.Vector128{int}, int, int)"/> on eight lanes with AVX2
     /// (vpmuldq on even and odd lanes, the high halves blended back), lane for lane the scalar function's result.
