@@ -129,18 +129,46 @@ public static class LayerReconstruction
             var factorOf = shared.Select((m, i) => (m.Key, Index: i)).ToDictionary(m => m.Key, m => m.Index, StringComparer.Ordinal);
             var exact = keys.Select((key, u) => masks[u].Length <= MaxExactWeights || factorOf.ContainsKey(key)).ToArray();
             var inverse = reselectMasks && !reshaped && depth <= MaxSurgeonDepth ? Cholesky.Invert(hessian) : null;
-            var patchMatrix = kept != null && 2.0 * kept.Count < masks.Average(mask => mask.Length) ? new PatchMatrix(kept, depth) : null;
-            kept = null;
+            double[] Rhs(int u)
+            {
+                var b = new double[depth + 1];
+                Array.Copy(sums.Rhs, u * (depth + 1), b, 0, depth + 1);
+                for (int k = 0; k < depth; k++) b[k] += lambda * anchor[units[u] * depth + k];
+                return b;
+            }
             Parallel.For(0, units.Length, u =>
             {
                 int n = units[u];
-                var b = new double[depth + 1];
-                Array.Copy(sums.Rhs, u * (depth + 1), b, 0, depth + 1);
-                for (int k = 0; k < depth; k++) b[k] += lambda * anchor[n * depth + k];
-                if (!exact[u]) MaskedConjugateGradient.Refine(layer, n, masks[u], hessian, b, patchMatrix);
-                else if (factorOf.TryGetValue(keys[u], out int f)) Solve(layer, n, masks[u], hessian, inverse, b, factors[f], shared: true);
-                else Solve(layer, n, masks[u], hessian, inverse, b, null, shared: false);
+                if (!exact[u]) return;
+                if (factorOf.TryGetValue(keys[u], out int f)) Solve(layer, n, masks[u], hessian, inverse, Rhs(u), factors[f], shared: true);
+                else Solve(layer, n, masks[u], hessian, inverse, Rhs(u), null, shared: false);
             });
+            var iterative = Enumerable.Range(0, units.Length).Where(u => !exact[u]).ToList();
+            if (iterative.Count > 0)
+            {
+                var solver = new BatchedConjugateGradient(hessian,
+                    kept != null && 2.0 * kept.Count < iterative.Average(u => masks[u].Length) ? kept : null);
+                kept = null;
+                int batches = (iterative.Count + BatchedConjugateGradient.BatchSize - 1) / BatchedConjugateGradient.BatchSize;
+                Parallel.For(0, batches, batch =>
+                {
+                    var members = iterative.Skip(batch * BatchedConjugateGradient.BatchSize).Take(BatchedConjugateGradient.BatchSize).ToList();
+                    var starts = members.Select(u =>
+                    {
+                        var start = new double[depth + 1];
+                        for (int k = 0; k < depth; k++) start[k] = layer.Weights[units[u] * depth + k];
+                        start[depth] = layer.Bias[units[u]];
+                        return start;
+                    }).ToList();
+                    var solutions = solver.Solve(members.Select(u => masks[u]).ToList(), members.Select(Rhs).ToList(), starts,
+                        MaskedConjugateGradient.MaxIterations, MaskedConjugateGradient.Tolerance);
+                    for (int i = 0; i < members.Count; i++)
+                    {
+                        var mask = masks[members[i]];
+                        Write(layer, units[members[i]], mask, mask.Select(k => solutions[i][k]).Append(solutions[i][depth]).ToArray());
+                    }
+                });
+            }
             int solvedExactly = exact.Count(e => e);
             result = new RefitResult(result.Exact + solvedExactly, result.Iterative + units.Length - solvedExactly, result.Patches + patches);
         }
