@@ -1,4 +1,20 @@
+using System;
 using BenchmarkDotNet.Running;
+using ModelBaker.Benchmarks.Models;
 
 // dotnet run -c Release --project tests/ModelBaker.Benchmarks -- --filter '*' --job short   (see docs/benchmarks.md)
+// dotnet run -c Release --project tests/ModelBaker.Benchmarks -- write resnet18 <folder> [calibration samples]
+//   writes a model defined in code as ONNX with random calibration inputs, to bake with the CLI or a consumer project.
+if (args.Length >= 3 && args[0] == "write")
+{
+    var graph = args[1] switch
+    {
+        "resnet18" => ResNet18.Build(seed: 1),
+        "mobilenetv1" => MobileNetV1.Build(seed: 1),
+        _ => throw new ArgumentException($"Unknown model '{args[1]}': resnet18 or mobilenetv1."),
+    };
+    var written = InProcessBake.Write(graph, args[1], args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 16, args[2]);
+    Console.WriteLine($"{written.OnnxPath}\n{written.CalibrationPath}");
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(ModelBaker.Benchmarks.ModelBenchmarks).Assembly).Run(args);

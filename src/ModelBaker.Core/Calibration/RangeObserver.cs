@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
+using System.Threading.Tasks;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
@@ -25,10 +26,9 @@ public static class RangeObserver
     {
         var ranges = new Dictionary<ArenaSlice, (float Min, float Max)>();
         var overflowed = new Dictionary<ArenaSlice, long>();
-        Run(floatPlan, samples, log, "ranges", (slice, values) =>
+        Run(floatPlan, samples, log, "ranges", () => new Dictionary<ArenaSlice, (float Min, float Max, long NonFinite)>(), (seen, slice, values) =>
         {
-            var (min, max) = ranges.TryGetValue(slice, out var r) ? r : (float.PositiveInfinity, float.NegativeInfinity);
-            long nonFinite = 0;
+            var (min, max, nonFinite) = seen.TryGetValue(slice, out var r) ? r : (float.PositiveInfinity, float.NegativeInfinity, 0L);
             foreach (float v in values)
             {
                 // Where float overflowed, int8 saturates: the range reaches the largest float on that side. NaN (0/0,
@@ -43,8 +43,17 @@ public static class RangeObserver
                 if (v < min) min = v;
                 if (v > max) max = v;
             }
-            ranges[slice] = (min, max);
-            if (nonFinite > 0) overflowed[slice] = (overflowed.TryGetValue(slice, out long n) ? n : 0) + nonFinite;
+            seen[slice] = (min, max, nonFinite);
+        }, seen =>
+        {
+            foreach (var pair in seen)
+            {
+                var (min, max, nonFinite) = pair.Value;
+                var (oldMin, oldMax) = ranges.TryGetValue(pair.Key, out var r) ? r : (float.PositiveInfinity, float.NegativeInfinity);
+                // Strictly smaller (larger) only, as one sequential pass keeps the first of equal values (+0 before −0).
+                ranges[pair.Key] = (min < oldMin ? min : oldMin, max > oldMax ? max : oldMax);
+                if (nonFinite > 0) overflowed[pair.Key] = (overflowed.TryGetValue(pair.Key, out long n) ? n : 0) + nonFinite;
+            }
         });
         foreach (var slice in ranges.Keys.ToList())
             if (ranges[slice].Min > ranges[slice].Max) ranges[slice] = (0, 0); // nothing finite was seen
@@ -52,14 +61,18 @@ public static class RangeObserver
         if (method == CalibrationMethod.MinMax) return ranges;
 
         var histograms = ranges.ToDictionary(r => r.Key, _ => new long[HistogramBins]);
-        Run(floatPlan, samples, log, "histograms", (slice, values) =>
+        Run(floatPlan, samples, log, "histograms", () => new Dictionary<ArenaSlice, long[]>(), (counts, slice, values) =>
         {
             var (min, max) = ranges[slice];
             double maxAbs = Math.Max(Math.Abs(min), Math.Abs(max));
             if (maxAbs == 0) return;
-            var histogram = histograms[slice];
+            if (!counts.TryGetValue(slice, out var histogram)) counts[slice] = histogram = new long[HistogramBins];
             foreach (float v in values)
                 if (!float.IsNaN(v) && !float.IsInfinity(v)) histogram[Math.Min(HistogramBins - 1, (int)(Math.Abs(v) / maxAbs * HistogramBins))]++;
+        }, counts =>
+        {
+            foreach (var pair in counts)
+                for (int i = 0; i < HistogramBins; i++) histograms[pair.Key][i] += pair.Value[i];
         });
         return ranges.ToDictionary(r => r.Key, r =>
         {
@@ -146,25 +159,45 @@ public static class RangeObserver
         return divergence;
     }
 
-    private delegate void Observer(ArenaSlice slice, Span<float> values);
+    private delegate void Observer<in TState>(TState state, ArenaSlice slice, Span<float> values);
 
-    private static void Run(BakedPlan plan, CalibrationSet samples, IBakeLog? log, string pass, Observer observe)
+    /// <summary>
+    /// Runs every sample and shows each float tensor to <paramref name="observe"/>. Samples run in parallel, a batch at
+    /// a time, each with a state of its own; the states are merged in sample order (min, max and counts do not depend on it).
+    /// </summary>
+    private static void Run<TState>(BakedPlan plan, CalibrationSet samples, IBakeLog? log, string pass, Func<TState> newState,
+        Observer<TState> observe, Action<TState> merge)
     {
-        void Watch(ArenaSlice slice, PlanArena arena)
-        {
-            if (slice.Type == ElementType.Float32) observe(slice, arena.Floats(slice));
-        }
         var clock = Stopwatch.StartNew();
-        int done = 0;
-        foreach (var sample in samples.Samples())
+        int done = 0, batch = 4 * Environment.ProcessorCount;
+        var pending = new List<Array[]>(batch);
+        void RunBatch()
         {
-            PlanInterpreter.RunTensors(plan, sample, (kernel, arena) => Watch(kernel.Output, arena),
-                arena => { foreach (var input in plan.Inputs) Watch(input.Slice, arena); });
-            if (++done % 100 == 0 && clock.ElapsedMilliseconds > 2000 && log != null)
+            var states = new TState[pending.Count];
+            Parallel.For(0, pending.Count, s =>
+            {
+                var state = states[s] = newState();
+                void Watch(ArenaSlice slice, PlanArena arena)
+                {
+                    if (slice.Type == ElementType.Float32) observe(state, slice, arena.Floats(slice));
+                }
+                PlanInterpreter.RunTensors(plan, pending[s], (kernel, arena) => Watch(kernel.Output, arena),
+                    arena => { foreach (var input in plan.Inputs) Watch(input.Slice, arena); });
+            });
+            foreach (var state in states) merge(state);
+            done += pending.Count;
+            pending.Clear();
+            if (clock.ElapsedMilliseconds > 2000 && log != null)
             {
                 log.Info($"Calibration ({pass}): {done}/{samples.Count} samples.");
                 clock.Restart();
             }
         }
+        foreach (var sample in samples.Samples())
+        {
+            pending.Add(sample);
+            if (pending.Count == batch) RunBatch();
+        }
+        if (pending.Count > 0) RunBatch();
     }
 }

@@ -29,18 +29,31 @@ public static class PlanInterpreter
     public static Array[] RunTensors(BakedPlan plan, IReadOnlyList<Array> inputs, Action<Kernel, PlanArena>? afterStep = null,
         Action<PlanArena>? afterInputs = null, Action<Kernel, PlanArena>? beforeStep = null)
     {
-        if (inputs.Count != plan.Inputs.Count)
-            throw new ArgumentException($"The plan has {plan.Inputs.Count} inputs, got {inputs.Count}.", nameof(inputs));
         var arena = new PlanArena(plan.ArenaLengths);
-        for (int t = 0; t < inputs.Count; t++) Load(plan.Inputs[t], inputs[t], arena);
+        Load(plan, inputs, arena);
         afterInputs?.Invoke(arena);
         foreach (var kernel in plan.Kernels)
         {
             beforeStep?.Invoke(kernel, arena);
-            kernel.Run(arena);
+            Step(kernel, arena);
             afterStep?.Invoke(kernel, arena);
         }
         return plan.Outputs.Select(tensor => Store(tensor, arena)).ToArray();
+    }
+
+    /// <summary>Runs one step: the kernel's reference code, or for a float convolution the same arithmetic vectorized (<see cref="FloatConvolution"/>).</summary>
+    internal static void Step(Kernel kernel, PlanArena arena)
+    {
+        if (kernel is ConvFloat conv && FloatConvolution.Handles(conv)) FloatConvolution.Run(conv, arena);
+        else kernel.Run(arena);
+    }
+
+    /// <summary>Puts one sample's inputs (as <see cref="RunTensors"/> takes them) into the arena.</summary>
+    internal static void Load(BakedPlan plan, IReadOnlyList<Array> inputs, PlanArena arena)
+    {
+        if (inputs.Count != plan.Inputs.Count)
+            throw new ArgumentException($"The plan has {plan.Inputs.Count} inputs, got {inputs.Count}.", nameof(inputs));
+        for (int t = 0; t < inputs.Count; t++) Load(plan.Inputs[t], inputs[t], arena);
     }
 
     private static void Load(PlanTensor tensor, Array input, PlanArena arena)

@@ -221,7 +221,7 @@ public static class Baker
         if (calibration != null)
             LayerReconstruction.Apply(floatPlan, reference, anchors, calibration,
                 reselectMasks: structured == null && options.PruningThreshold == null && options.Pruning != PruningMode.Global,
-                structured?.KeptChannels);
+                structured?.KeptChannels, progress => log.Info($"{Path.GetFileName(options.ModelPath)}: {progress}"));
         else log.Info($"{Path.GetFileName(options.ModelPath)}: no calibration data, so pruned layers are not reconstructed.");
     }
 

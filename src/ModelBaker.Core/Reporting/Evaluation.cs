@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading.Tasks;
 using ModelBaker.Core.Calibration;
 using ModelBaker.Core.Plan;
 using ModelBaker.Core.Interpreter;
@@ -26,18 +27,32 @@ public static class Evaluation
     public static AccuracyResult Compare(BakedPlan reference, BakedPlan baked, CalibrationSet inputs, IReadOnlyList<int>? labels)
     {
         int samples = 0, floatCorrect = 0, bakedCorrect = 0, agree = 0;
+        // Samples run in parallel, a few at a time, each plan on its own arena (a big model's validation is minutes of
+        // interpreter time); the counts do not depend on the order.
+        var batch = new List<Array[]>();
+        void RunBatch()
+        {
+            var classes = new (int Expected, int Actual)[batch.Count];
+            Parallel.For(0, batch.Count, s => classes[s] =
+                (ArgMax(PlanInterpreter.RunTensors(reference, batch[s])[0]), ArgMax(PlanInterpreter.RunTensors(baked, batch[s])[0])));
+            foreach (var (expected, actual) in classes)
+            {
+                if (labels != null)
+                {
+                    floatCorrect += expected == labels[samples] ? 1 : 0;
+                    bakedCorrect += actual == labels[samples] ? 1 : 0;
+                }
+                agree += expected == actual ? 1 : 0;
+                samples++;
+            }
+            batch.Clear();
+        }
         foreach (var sample in inputs.Samples())
         {
-            int expected = ArgMax(PlanInterpreter.RunTensors(reference, sample)[0]);
-            int actual = ArgMax(PlanInterpreter.RunTensors(baked, sample)[0]);
-            if (labels != null)
-            {
-                floatCorrect += expected == labels[samples] ? 1 : 0;
-                bakedCorrect += actual == labels[samples] ? 1 : 0;
-            }
-            agree += expected == actual ? 1 : 0;
-            samples++;
+            batch.Add(sample);
+            if (batch.Count == 2 * Environment.ProcessorCount) RunBatch();
         }
+        if (batch.Count > 0) RunBatch();
         double Percent(int n) => samples == 0 ? 0 : 100.0 * n / samples;
         return new AccuracyResult(samples, labels != null ? Percent(floatCorrect) : null, labels != null ? Percent(bakedCorrect) : null, Percent(agree));
     }

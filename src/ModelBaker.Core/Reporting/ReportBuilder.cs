@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading.Tasks;
 using ModelBaker.Core.Calibration;
 using ModelBaker.Core.Compression;
 using ModelBaker.Core.Plan;
@@ -44,29 +45,52 @@ public static class ReportBuilder
         if (match.DefaultIfEmpty(-1).Max() + 1 != reference.Kernels.Count) return new double?[steps];
         var difference = new double[steps];
         var magnitude = new double[steps];
+        // Samples run in parallel, a few at a time, each summing its own squares; the sums are added in sample order.
+        var batch = new List<Array[]>();
+        void RunBatch()
+        {
+            var sums = new (double[] Difference, double[] Magnitude)[batch.Count];
+            Parallel.For(0, batch.Count, s => sums[s] = SampleErrors(reference, baked, quantization, match, batch[s]));
+            foreach (var (d, m) in sums)
+                for (int i = 0; i < steps; i++)
+                {
+                    difference[i] += d[i];
+                    magnitude[i] += m[i];
+                }
+            batch.Clear();
+        }
         foreach (var sample in inputs.Samples().Take(ErrorSamples))
         {
-            var expected = new double[steps][];
-            PlanInterpreter.RunTensors(reference, sample, (kernel, arena) =>
-            {
-                int i = IndexOf(reference, kernel);
-                expected[i] = Values(kernel.Output, arena, null);
-            });
-            PlanInterpreter.RunTensors(baked, sample, (kernel, arena) =>
-            {
-                int i = IndexOf(baked, kernel);
-                if (match[i] < 0) return;
-                var actual = ModelOrder(kernel.Output, Values(kernel.Output, arena, quantization?.ParametersOfInt8(kernel.Output)));
-                var want = expected[match[i]];
-                if (actual.Length != want.Length) difference[i] = double.NaN; // channels removed: no element to compare with
-                for (int j = 0; j < actual.Length && j < want.Length; j++)
-                {
-                    difference[i] += (actual[j] - want[j]) * (actual[j] - want[j]);
-                    magnitude[i] += want[j] * want[j];
-                }
-            });
+            batch.Add(sample);
+            if (batch.Count == Environment.ProcessorCount) RunBatch();
         }
+        if (batch.Count > 0) RunBatch();
         return Enumerable.Range(0, steps).Select(i => match[i] < 0 || double.IsNaN(difference[i]) ? null : (double?)(magnitude[i] == 0 ? Math.Sqrt(difference[i]) : Math.Sqrt(difference[i] / magnitude[i]))).ToArray();
+    }
+
+    /// <summary>One sample's Σ (baked − float)² and Σ float² per baked step (NaN where channels were removed).</summary>
+    private static (double[] Difference, double[] Magnitude) SampleErrors(BakedPlan reference, BakedPlan baked, QuantizationContext? quantization,
+        int[] match, Array[] sample)
+    {
+        int steps = baked.Kernels.Count;
+        var expected = new double[reference.Kernels.Count][];
+        PlanInterpreter.RunTensors(reference, sample, (kernel, arena) => expected[IndexOf(reference, kernel)] = Values(kernel.Output, arena, null));
+        var difference = new double[steps];
+        var magnitude = new double[steps];
+        PlanInterpreter.RunTensors(baked, sample, (kernel, arena) =>
+        {
+            int i = IndexOf(baked, kernel);
+            if (match[i] < 0) return;
+            var actual = ModelOrder(kernel.Output, Values(kernel.Output, arena, quantization?.ParametersOfInt8(kernel.Output)));
+            var want = expected[match[i]];
+            if (actual.Length != want.Length) difference[i] = double.NaN; // channels removed: no element to compare with
+            for (int j = 0; j < actual.Length && j < want.Length; j++)
+            {
+                difference[i] += (actual[j] - want[j]) * (actual[j] - want[j]);
+                magnitude[i] += want[j] * want[j];
+            }
+        });
+        return (difference, magnitude);
     }
 
     /// <summary>
@@ -116,11 +140,18 @@ public static class ReportBuilder
     {
         var values = arena.Array(slice.Type);
         var result = new double[slice.Length];
-        for (int i = 0; i < result.Length; i++)
+        switch (values)
         {
-            double v = Convert.ToDouble(values.GetValue(slice.Offset + i), System.Globalization.CultureInfo.InvariantCulture);
-            result[i] = slice.Type == Ir.ElementType.Int8 && parameters is { } p ? p.Scale * (v - p.ZeroPoint) : v;
+            case float[] floats:
+                for (int i = 0; i < result.Length; i++) result[i] = floats[slice.Offset + i];
+                return result;
+            case sbyte[] int8s:
+                for (int i = 0; i < result.Length; i++)
+                    result[i] = parameters is { } p ? p.Scale * (int8s[slice.Offset + i] - (double)p.ZeroPoint) : int8s[slice.Offset + i];
+                return result;
         }
+        for (int i = 0; i < result.Length; i++)
+            result[i] = Convert.ToDouble(values.GetValue(slice.Offset + i), System.Globalization.CultureInfo.InvariantCulture);
         return result;
     }
 }

@@ -21,9 +21,10 @@ internal static class InProcessBake
 {
     public sealed record Written(string OnnxPath, string CalibrationPath, string ClassName);
 
-    public static Written Write(Graph graph, string className, int calibrationSamples = 16)
+    /// <param name="folder">Where the files go; a folder under the temporary directory unless given.</param>
+    public static Written Write(Graph graph, string className, int calibrationSamples = 16, string? folder = null)
     {
-        string folder = Path.Combine(Path.GetTempPath(), "modelbaker-benchmarks", className);
+        folder ??= Path.Combine(Path.GetTempPath(), "modelbaker-benchmarks", className);
         Directory.CreateDirectory(folder);
         string onnx = Path.Combine(folder, className + ".onnx");
         OnnxModelWriter.Save(graph, onnx);
