@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Measures what WeightStorage costs a consumer's build (docs/compression.md#weight-storage): for Gemm MLPs of four
+# WIDTH×WIDTH layers with random weights, baked to int8 by `modelbaker generate`, the time and peak memory of
+# `dotnet build` of a class library holding only the generated class (and, with Resource, its embedded .weights),
+# the compiler run in-process (UseSharedCompilation=false) so its memory is the build's. Run from the repository root:
+#   bash build/measure_weight_storage.sh [WIDTH…]      (default: 128 256 512 1024)
+# Prints Markdown rows: width | weight bytes | storage | C# bytes | build seconds | peak RSS MB.
+set -euo pipefail
+widths=("${@:-128 256 512 1024}")
+root=$(pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+dotnet build src/ModelBaker.Cli -c Release -v q -nologo > /dev/null
+cli="dotnet $root/src/ModelBaker.Cli/bin/Release/net10.0/modelbaker.dll"
+
+# A console that writes the MLP with the project's own ONNX protos (no Python needed).
+mkdir -p "$work/make"
+cat > "$work/make/make.csproj" <<XML
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable><ImplicitUsings>enable</ImplicitUsings></PropertyGroup>
+  <ItemGroup><ProjectReference Include="$root/src/ModelBaker.Core/ModelBaker.Core.csproj" /></ItemGroup>
+</Project>
+XML
+cat > "$work/make/Program.cs" <<'CS'
+using Google.Protobuf;
+using ModelBaker.Core.Onnx.Protos;
+int width = int.Parse(args[0]);
+var random = new Random(1);
+var g = new GraphProto { Name = "mlp" };
+ValueInfoProto Info(string name) => new() { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1,
+    Shape = new TensorShapeProto { Dim = { new TensorShapeProto.Types.Dimension { DimValue = 1 }, new TensorShapeProto.Types.Dimension { DimValue = width } } } } } };
+g.Input.Add(Info("X"));
+g.Output.Add(Info("Y"));
+string previous = "X";
+for (int layer = 0; layer < 4; layer++)
+{
+    var w = new TensorProto { Name = $"W{layer}", DataType = 1, Dims = { width, width } };
+    w.FloatData.AddRange(Enumerable.Range(0, width * width).Select(_ => (float)(random.NextDouble() - 0.5) / MathF.Sqrt(width)));
+    g.Initializer.Add(w);
+    string output = layer == 3 ? "Y" : $"H{layer}";
+    var gemm = new NodeProto { OpType = "Gemm", Name = $"fc{layer}", Input = { previous, w.Name }, Output = { layer == 3 ? "Y" : $"G{layer}" } };
+    g.Node.Add(gemm);
+    if (layer < 3) g.Node.Add(new NodeProto { OpType = "Relu", Name = $"relu{layer}", Input = { $"G{layer}" }, Output = { output } });
+    previous = output;
+}
+var model = new ModelProto { IrVersion = 8, Graph = g, OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 13 } } };
+File.WriteAllBytes(args[1], model.ToByteArray());
+CS
+dotnet build "$work/make" -c Release -v q -nologo > /dev/null
+
+echo "| width | weight bytes | storage | C# bytes | build s | peak RSS MB |"
+echo "|---|---|---|---|---|---|"
+for width in ${widths[@]}; do
+  dotnet "$work/make/bin/Release/net10.0/make.dll" "$width" "$work/mlp$width.onnx"
+  for storage in Inline Resource; do
+    dir="$work/lib$width$storage"
+    mkdir -p "$dir"
+    if ! $cli generate "$work/mlp$width.onnx" --weight-storage "$storage" --class-name Mlp --namespace Measure -o "$dir" > "$dir/generate.log" 2>&1; then
+      echo "| $width | | $storage | refused: $(grep -o 'MB1109' "$dir/generate.log" | head -1) | | |"
+      continue
+    fi
+    weights=$(grep -o 'weights  *[0-9,]* B' "$dir/generate.log" | head -1 | tr -dc 0-9)
+    resource=""
+    [ -f "$dir/Mlp.weights" ] && resource='<ItemGroup><EmbeddedResource Include="Mlp.weights" LogicalName="Measure.Mlp.weights" WithCulture="false" /></ItemGroup>'
+    cat > "$dir/Lib.csproj" <<XML
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable><UseSharedCompilation>false</UseSharedCompilation></PropertyGroup>
+  $resource
+</Project>
+XML
+    dotnet restore "$dir" -v q > /dev/null
+    /usr/bin/time -f "%e %M" -o "$dir/time" dotnet build "$dir" --no-restore -c Release -v q -nologo --disable-build-servers > "$dir/build.log" 2>&1
+    read -r seconds kb < "$dir/time"
+    echo "| $width | $weights | $storage | $(stat -c %s "$dir/Mlp.cs") | $seconds | $((kb / 1024)) |"
+  done
+done
