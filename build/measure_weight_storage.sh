@@ -22,31 +22,31 @@ cat > "$work/make/make.csproj" <<XML
 </Project>
 XML
 cat > "$work/make/Program.cs" <<'CS'
-using Google.Protobuf;
-using ModelBaker.Core.Onnx.Protos;
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Onnx;
 int width = int.Parse(args[0]);
 var random = new Random(1);
-var g = new GraphProto { Name = "mlp" };
-ValueInfoProto Info(string name) => new() { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1,
-    Shape = new TensorShapeProto { Dim = { new TensorShapeProto.Types.Dimension { DimValue = 1 }, new TensorShapeProto.Types.Dimension { DimValue = width } } } } } };
-g.Input.Add(Info("X"));
-g.Output.Add(Info("Y"));
+var g = new Graph { Name = "mlp", Opset = 13 };
+g.Add(new Value("X", ElementType.Float32, new[] { 1, width }));
+g.Inputs.Add("X");
 string previous = "X";
 for (int layer = 0; layer < 4; layer++)
 {
-    var w = new TensorProto { Name = $"W{layer}", DataType = 1, Dims = { width, width } };
-    w.FloatData.AddRange(Enumerable.Range(0, width * width).Select(_ => (float)(random.NextDouble() - 0.5) / MathF.Sqrt(width)));
-    g.Initializer.Add(w);
-    string output = layer == 3 ? "Y" : $"H{layer}";
-    var gemm = new NodeProto { OpType = "Gemm", Name = $"fc{layer}", Input = { previous, w.Name }, Output = { layer == 3 ? "Y" : $"G{layer}" } };
-    g.Node.Add(gemm);
-    if (layer < 3) g.Node.Add(new NodeProto { OpType = "Relu", Name = $"relu{layer}", Input = { $"G{layer}" }, Output = { output } });
-    previous = output;
+    var weights = Enumerable.Range(0, width * width).Select(_ => (float)(random.NextDouble() - 0.5) / MathF.Sqrt(width)).ToArray();
+    g.Add(new Value($"W{layer}", ElementType.Float32, new[] { width, width }, Tensor.FromFloats(new[] { width, width }, weights)));
+    string gemm = layer == 3 ? "Y" : $"G{layer}";
+    g.Add(new Value(gemm, ElementType.Float32, new[] { 1, width }));
+    g.Nodes.Add(new Node($"fc{layer}", "Gemm", new[] { previous, $"W{layer}" }, new[] { gemm }, new Dictionary<string, ModelBaker.Core.Ir.Attribute>()));
+    previous = gemm;
+    if (layer == 3) break;
+    g.Add(new Value($"H{layer}", ElementType.Float32, new[] { 1, width }));
+    g.Nodes.Add(new Node($"relu{layer}", "Relu", new[] { gemm }, new[] { $"H{layer}" }, new Dictionary<string, ModelBaker.Core.Ir.Attribute>()));
+    previous = $"H{layer}";
 }
-var model = new ModelProto { IrVersion = 8, Graph = g, OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 13 } } };
-File.WriteAllBytes(args[1], model.ToByteArray());
+g.Outputs.Add("Y");
+OnnxModelWriter.Save(g, args[1]);
 CS
-dotnet build "$work/make" -c Release -v q -nologo > /dev/null
+dotnet build "$work/make" -c Release -v q -nologo > "$work/make.log" || { cat "$work/make.log"; exit 1; }
 
 echo "| width | weight bytes | storage | C# bytes | build s | peak RSS MB |"
 echo "|---|---|---|---|---|---|"

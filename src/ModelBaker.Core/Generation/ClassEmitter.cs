@@ -58,8 +58,6 @@ public static class ClassEmitter
         code.Line("/// <summary>")
             .Line($"/// {Xml(h.ModelFileName)} baked to {(int8 ? "int8" : "float32")} code{(h.Sparsity > 0 ? $" with {h.Sparsity:0.##} of the weights pruned" : "")}:")
             .Line($"/// {plan.Kernels.Count} steps, {plan.WeightBytes:N0} bytes of constants, a {plan.ArenaBytes:N0}-byte activation arena.");
-        if (h.WeightResource.Length > 0)
-            code.Line($"/// Its large constants are in the manifest resource \"{Xml(h.WeightResource)}\", read once on first use.");
         code.Line("/// </summary>")
             .Open($"public static partial class {h.ClassName}");
 

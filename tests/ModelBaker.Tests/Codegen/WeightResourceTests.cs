@@ -126,6 +126,17 @@ public sealed class WeightResourceTests
     }
 
     [Fact]
+    public void A_plan_whose_arrays_are_all_small_reads_no_resource_even_when_asked_to()
+    {
+        using var dir = new TempFolder();
+        string model = WideGemm.Save(dir.Path("tiny.onnx"), 4, 3);
+        var options = new BakeOptions(model, "Tiny", "Tests") { Precision = Precision.Float32 };
+        var resource = ClassEmitter.EmitWithWeights(Baker.Bake(options with { WeightStorage = WeightStorage.Resource }, new RecordingLog()));
+        Assert.Null(resource.Weights);
+        Assert.Equal(ClassEmitter.Emit(Baker.Bake(options with { WeightStorage = WeightStorage.Inline }, new RecordingLog())), resource.Source);
+    }
+
+    [Fact]
     public void A_resource_plan_is_not_refused_for_size_and_an_inline_one_is_told_to_use_a_resource()
     {
         // 1024 × 2048 float32: 8 MB of weights, about 28 MB of initializers (MB1109 inline) but a few KB of C# with a resource.
