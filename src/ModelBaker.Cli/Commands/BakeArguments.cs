@@ -42,7 +42,7 @@ public sealed class BakeArguments
         (Text("--validation", "F", "Inputs to compare the float and baked models on (.npy or a folder of .pb files)."), "Validation"),
         (Text("--validation-labels", "F", "A .npy of class labels, one per validation sample."), "ValidationLabels"),
         (Text("--max-accuracy-drop", "POINTS", "Fail (MB1401) if top-1 drops more than this many points."), "MaxAccuracyDrop"),
-        (Text("--weight-storage", "W", $"Auto (default: inline below {Baker.AutoResourceWeightBytes / 1048576} MB of weights), Inline (array initializers) or Resource (a .weights file to embed)."), "WeightStorage"),
+        (Text("--weight-storage", "W", $"Auto (default: inline below {Baker.AutoResourceWeightBytes / 1024} KB of weights), Inline (array initializers) or Resource (a .weights file to embed)."), "WeightStorage"),
     };
 
     /// <summary>

@@ -179,7 +179,8 @@ public static class Baker
     }
 
     /// <summary>
-    /// The most generated source a consumer's build is asked to compile: weights travel as array initializers, and
+    /// The most generated source a consumer's build is asked to compile. With WeightStorage="Inline" (and for
+    /// nanoFramework) weights travel as array initializers, and
     /// Roslyn needs about 0.4 GB and 18 s per MB of them (a 1024×1024 Gemm: 4.9 MB, 90 s, 2 GB; 20 MB was still
     /// compiling after 200 s at 6 GB). 12 MB stays inside 8 GB and a few minutes on a 2-core, 24 GB machine.
     /// </summary>
@@ -202,7 +203,7 @@ public static class Baker
     /// WeightStorage="Auto" stores a .NET plan's weights in a resource from this many bytes of constants on; below it they
     /// stay initializers (docs/compression.md#weight-storage has the measurement behind the number).
     /// </summary>
-    public const int AutoResourceWeightBytes = 1024 * 1024;
+    public const int AutoResourceWeightBytes = 256 * 1024;
 
     /// <summary>Records in the plan's header where its weights go: "" (initializers) or the resource's name.</summary>
     private static BakedPlan WithWeightStorage(BakedPlan plan, BakeOptions options)

@@ -115,12 +115,14 @@ public sealed class WeightResourceTests
     {
         Assert.Equal("", Digits(Precision.Int8, WeightStorage.Auto).Header.WeightResource);
 
-        // 512 × 512 float32 weights: 1 MB, the Auto threshold.
+        // 256 × 256 float32 weights: 256 KB, the Auto threshold; 128 × 128 stays inline.
         using var dir = new TempFolder();
-        string model = WideGemm.Save(dir.Path("wide.onnx"), 512, 512);
+        string model = WideGemm.Save(dir.Path("wide.onnx"), 256, 256);
         var plan = Baker.Bake(new BakeOptions(model, "Wide", "Tests") { Precision = Precision.Float32 }, new RecordingLog());
         Assert.True(plan.WeightBytes >= Baker.AutoResourceWeightBytes);
         Assert.Equal("Tests.Wide.weights", plan.Header.WeightResource);
+        string narrow = WideGemm.Save(dir.Path("narrow.onnx"), 128, 128);
+        Assert.Equal("", Baker.Bake(new BakeOptions(narrow, "Narrow", "Tests") { Precision = Precision.Float32 }, new RecordingLog()).Header.WeightResource);
         var named = Baker.Bake(new BakeOptions(model, "Wide", "Tests") { Precision = Precision.Float32, WeightResourceName = "X.y" }, new RecordingLog());
         Assert.Equal("X.y", named.Header.WeightResource);
     }
