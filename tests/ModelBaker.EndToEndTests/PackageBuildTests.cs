@@ -133,6 +133,11 @@ public sealed class PackageBuildTests
         Assert.Contains("Skipping target \"ModelBakerBake\" because all output files are up-to-date", again.Output);
         RunsLikeTheInterpreter(plan);
 
+        // `dotnet clean` removes the resource with the plan.
+        var clean = DotNet.Run(project, _package.Environment, PackageFixture.Timeout, "clean", "--nologo");
+        Assert.True(clean.ExitCode == 0, clean.ToString());
+        Assert.False(File.Exists(weightsPath), "dotnet clean left the weight resource behind");
+
         // Back to initializers: the bake drops the resource file and the class reads none.
         string projectFile = Path.Combine(project, "E2EResource.csproj");
         File.WriteAllText(projectFile, File.ReadAllText(projectFile).Replace("WeightStorage=\"Resource\"", "WeightStorage=\"Inline\""));
