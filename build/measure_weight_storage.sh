@@ -4,7 +4,8 @@
 # `dotnet build` of a class library holding only the generated class (and, with Resource, its embedded .weights),
 # the compiler run in-process (UseSharedCompilation=false) so its memory is the build's. Run from the repository root:
 #   bash build/measure_weight_storage.sh [WIDTH…]      (default: 128 256 512 1024)
-# Prints Markdown rows: width | weight bytes | storage | C# bytes | build seconds | peak RSS MB.
+# Prints Markdown rows: width | weight bytes | storage | C# bytes | build seconds | peak RSS MB; then, for the first
+# width, the time of one Predict of each storage, compiled in memory (best of 7 alternating blocks of 2,000 calls).
 set -euo pipefail
 widths=("${@:-128 256 512 1024}")
 root=$(pwd)
@@ -18,12 +19,13 @@ mkdir -p "$work/make"
 cat > "$work/make/make.csproj" <<XML
 <Project Sdk="Microsoft.NET.Sdk">
   <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable><ImplicitUsings>enable</ImplicitUsings></PropertyGroup>
-  <ItemGroup><ProjectReference Include="$root/src/ModelBaker.Core/ModelBaker.Core.csproj" /></ItemGroup>
+  <ItemGroup><ProjectReference Include="$root/src/ModelBaker.Cli/ModelBaker.Cli.csproj" /></ItemGroup>
 </Project>
 XML
 cat > "$work/make/Program.cs" <<'CS'
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Onnx;
+if (args[0] == "speed") { Speed.Run(args[1]); return; }
 int width = int.Parse(args[0]);
 var random = new Random(1);
 var g = new Graph { Name = "mlp", Opset = 13 };
@@ -45,6 +47,31 @@ for (int layer = 0; layer < 4; layer++)
 }
 g.Outputs.Add("Y");
 OnnxModelWriter.Save(g, args[1]);
+
+static class Speed
+{
+    public static void Run(string model)
+    {
+        var log = new ModelBaker.Cli.ConsoleBakeLog(TextWriter.Null, TextWriter.Null);
+        var predictors = new[] { ModelBaker.Core.Options.WeightStorage.Inline, ModelBaker.Core.Options.WeightStorage.Resource }.Select(storage =>
+        {
+            var options = new ModelBaker.Core.Options.BakeOptions(model, "Mlp", "Measure") { WeightStorage = storage };
+            var plan = ModelBaker.Core.Pipeline.Baker.Bake(options, log);
+            return (storage, ModelBaker.Cli.Conformance.InMemoryCompiler.Compile(ModelBaker.Core.Generation.ClassEmitter.Emit(plan), plan), plan.Inputs[0].Length, plan.Outputs[0].Length);
+        }).ToList();
+        var best = predictors.ToDictionary(p => p.storage, _ => double.MaxValue);
+        for (int block = 0; block < 8; block++)
+            foreach (var (storage, predict, inputs, outputs) in predictors)
+            {
+                var input = new object[] { Enumerable.Range(0, inputs).Select(i => (float)Math.Sin(i)).ToArray() };
+                var output = new object[] { new float[outputs] };
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                for (int i = 0; i < 2000; i++) predict(input, output);
+                if (block > 0) best[storage] = Math.Min(best[storage], clock.Elapsed.TotalMicroseconds / 2000);
+            }
+        foreach (var (storage, us) in best) Console.WriteLine($"| Predict | {storage} | {us:0.0} µs |");
+    }
+}
 CS
 dotnet build "$work/make" -c Release -v q -nologo > "$work/make.log" || { cat "$work/make.log"; exit 1; }
 
@@ -74,3 +101,5 @@ XML
     echo "| $width | $weights | $storage | $(stat -c %s "$dir/Mlp.cs") | $seconds | $((kb / 1024)) |"
   done
 done
+echo
+dotnet "$work/make/bin/Release/net10.0/make.dll" speed "$work/mlp${widths[0]%% *}.onnx"
