@@ -27,6 +27,11 @@ public sealed class PlanGenerator : IIncrementalGenerator
         "ModelBaker plan '{0}': {1}",
         "ModelBaker", DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    private static readonly DiagnosticDescriptor WeightsMissing = new(
+        "MB2005", "Baked weight resource missing",
+        "ModelBaker plan '{0}' stores its weights in '{1}', which {2}. Delete the ModelBaker folder under obj/ (or build with --no-incremental) so the model is baked again.",
+        "ModelBaker", DiagnosticSeverity.Error, isEnabledByDefault: true);
+
     /// <summary>The step that reads and formats plans, named so tests can see whether a run re-did it.</summary>
     public const string TrackingName = "ModelBakerPlans";
 
@@ -49,6 +54,27 @@ public sealed class PlanGenerator : IIncrementalGenerator
     /// <summary>Equatable on its strings, so unchanged plans produce no work downstream.</summary>
     private sealed record Output(string? HintName, string? Source, Diagnostic? Diagnostic);
 
+    /// <summary>Beside the plan, as BakeCompressedModels writes it: digits.mbake → digits.weights.bin.</summary>
+    private static string WeightsPath(string planPath) => Path.ChangeExtension(planPath, ".weights.bin");
+
+    /// <summary>
+    /// Why the plan's weight resource is not the one the class will read (its 16-byte header names the bytes), or null.
+    /// The build embeds whatever file is there, so a deleted or stale one would fail at run time instead.
+    /// </summary>
+    private static string? WeightsProblem(string planPath, byte[] expected)
+    {
+#pragma warning disable RS1035 // as for the plan: the file comes from the bake that wrote the plan, an AdditionalFile
+        string weightsPath = WeightsPath(planPath);
+        if (!File.Exists(weightsPath)) return "does not exist";
+        var header = new byte[WeightBlob.HeaderBytes];
+        using var stream = File.OpenRead(weightsPath);
+        int read = stream.Read(header, 0, header.Length);
+#pragma warning restore RS1035
+        for (int i = 0; i < header.Length; i++)
+            if (read != header.Length || header[i] != expected[i] || stream.Length != expected.Length) return "holds the weights of another bake";
+        return null;
+    }
+
     private static Output Generate(string path)
     {
         try
@@ -60,7 +86,10 @@ public sealed class PlanGenerator : IIncrementalGenerator
 #pragma warning restore RS1035
             var plan = PlanFile.Read(bytes);
             string hint = $"{plan.Header.Namespace}.{plan.Header.ClassName}.g.cs";
-            return new Output(hint, ClassEmitter.Emit(plan), null);
+            var generated = ClassEmitter.EmitWithWeights(plan);
+            if (generated.Weights != null && WeightsProblem(path, generated.Weights) is { } problem)
+                return new Output(null, null, Diagnostic.Create(WeightsMissing, Location.None, path, WeightsPath(path), problem));
+            return new Output(hint, generated.Source, null);
         }
         catch (PlanFormatException e)
         {

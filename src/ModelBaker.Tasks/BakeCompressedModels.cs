@@ -7,6 +7,7 @@ using System.Linq;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Generation;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
 using ModelBaker.Core.Options;
@@ -62,7 +63,7 @@ public sealed class BakeCompressedModels : Task
         foreach (var (item, location, options) in parsed)
         {
             string planPath = PlanPath(item);
-            if (BakeOne(item, location, options, planPath))
+            if (BakeOne(item, location, options with { WeightResourceName = WeightResourceName(item) }, planPath))
                 plans.Add(new TaskItem(planPath, new Dictionary<string, string> { ["Model"] = item.ItemSpec }));
         }
         Plans = plans.ToArray();
@@ -74,8 +75,15 @@ public sealed class BakeCompressedModels : Task
         try
         {
             var (plan, report) = Baker.BakeWithReport(options, new MSBuildBakeLog(Log, location));
+            byte[]? weights = plan.Header.WeightResource.Length > 0 ? ClassEmitter.EmitWithWeights(plan).Weights : null;
+            string weightsPath = WeightsPath(planPath);
             try
             {
+                // The weights before the plan: the plan is the bake's output MSBuild compares dates with, so a failure
+                // in between leaves an old plan, which the next build bakes again. A model that no longer has a
+                // resource loses its old one, so the build stops embedding it.
+                if (weights != null) AtomicFile.Write(weightsPath, weights);
+                else if (File.Exists(weightsPath)) File.Delete(weightsPath);
                 AtomicFile.Write(planPath, PlanFile.ToBytes(plan));
                 AtomicFile.WriteText(ReportPath(planPath), report.ToJson());
             }
@@ -85,6 +93,8 @@ public sealed class BakeCompressedModels : Task
                     $"The plan for '{item.ItemSpec}' cannot be written to '{planPath}': {e.Message}. Check that the obj folder is writable and not locked by another build.");
             }
             Log.LogMessage(MessageImportance.Normal, report.Summary($"{options.Namespace}.{options.ClassName}"));
+            if (weights != null)
+                Log.LogMessage(MessageImportance.Normal, $"{options.Namespace}.{options.ClassName}: {weights.Length:N0} bytes of weights embedded as the resource '{plan.Header.WeightResource}'.");
             return true;
         }
         catch (BakeException e)
@@ -116,6 +126,15 @@ public sealed class BakeCompressedModels : Task
                 $"CompressedModel items {string.Join(", ", group.Select(p => $"'{p.Item.ItemSpec}'"))} share the plan file '{Path.GetFileName(group.Key)}' " +
                 "(named after the model file, Namespace and ClassName). Give one of them a ClassName, or rename one of the model files.");
     }
+
+    /// <summary>The weight resource sits next to the plan: digits.mbake → digits.weights.bin (ModelBaker.targets embeds it).</summary>
+    public static string WeightsPath(string planPath) => Path.ChangeExtension(planPath, ".weights.bin");
+
+    /// <summary>
+    /// "ModelBaker.&lt;plan stem&gt;.weights": unique in the project as the plan files are, and what ModelBaker.targets
+    /// gives the embedded resource as its LogicalName (it cannot work out the class name the generator uses).
+    /// </summary>
+    internal static string WeightResourceName(ITaskItem item) => $"ModelBaker.{PlanStem(item)}.weights";
 
     /// <summary>The report sits next to the plan: digits.mbake → digits.report.json.</summary>
     public static string ReportPath(string planPath) => Path.ChangeExtension(planPath, ".report.json");

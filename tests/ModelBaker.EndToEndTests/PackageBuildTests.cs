@@ -96,6 +96,60 @@ public sealed class PackageBuildTests
     }
 
     [Fact]
+    public void WeightStorage_Resource_embeds_the_weights_beside_a_small_class_which_matches_the_reference_interpreter()
+    {
+        var pixels = NpyReader.Read(_package.SampleData("digits_test_x.npy")).AsFloats();
+        var samples = Enumerable.Range(0, Samples).Select(i => pixels.Skip(i * 64).Take(64).ToArray()).ToArray();
+        string project = _package.CreateProject("E2EResource",
+            """<CompressedModel Include="digits_mlp.onnx" Sparsity="0.5" Calibration="digits_calibration.npy" WeightStorage="Resource" Namespace="E2EApp" />""",
+            Program(samples));
+        File.Copy(_package.SampleModel, Path.Combine(project, "digits_mlp.onnx"));
+        File.Copy(_package.SampleData("digits_calibration.npy"), Path.Combine(project, "digits_calibration.npy"));
+
+        var build = _package.Build(project, "-p:EmitCompilerGeneratedFiles=true");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        string planPath = Directory.GetFiles(Path.Combine(project, "obj"), "digits_mlp.E2EApp.mbake", SearchOption.AllDirectories).Single();
+        string weightsPath = Path.ChangeExtension(planPath, ".weights.bin");
+        var plan = PlanFile.Read(File.ReadAllBytes(planPath));
+        Assert.Equal("ModelBaker.digits_mlp.E2EApp.weights", plan.Header.WeightResource);
+        Assert.True(File.Exists(weightsPath), "the task wrote no weight resource beside the plan");
+        string generated = File.ReadAllText(Directory.GetFiles(Path.Combine(project, "obj"), "E2EApp.DigitsMlp.g.cs", SearchOption.AllDirectories).Single());
+        Assert.Contains("BakedWeights.Span<sbyte>(", generated);
+
+        void RunsLikeTheInterpreter(BakedPlan baked)
+        {
+            var run = DotNet.Run(project, _package.Environment, PackageFixture.Timeout, "run", "--no-build");
+            Assert.True(run.ExitCode == 0, run.ToString());
+            var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Assert.Equal(Samples, lines.Length);
+            for (int i = 0; i < Samples; i++) Assert.Equal(Bits(PlanInterpreter.Run(baked, new[] { samples[i] })[0]), lines[i]);
+        }
+        RunsLikeTheInterpreter(plan);
+
+        // An incremental build skips the bake and still embeds the resource (a touched source file recompiles).
+        File.AppendAllText(Path.Combine(project, "Program.cs"), "\n// touched\n");
+        var again = _package.Build(project, "--no-restore", "-v:d");
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("Skipping target \"ModelBakerBake\" because all output files are up-to-date", again.Output);
+        RunsLikeTheInterpreter(plan);
+
+        // `dotnet clean` removes the resource with the plan.
+        var clean = DotNet.Run(project, _package.Environment, PackageFixture.Timeout, "clean", "--nologo");
+        Assert.True(clean.ExitCode == 0, clean.ToString());
+        Assert.False(File.Exists(weightsPath), "dotnet clean left the weight resource behind");
+
+        // Back to initializers: the bake drops the resource file and the class reads none.
+        string projectFile = Path.Combine(project, "E2EResource.csproj");
+        File.WriteAllText(projectFile, File.ReadAllText(projectFile).Replace("WeightStorage=\"Resource\"", "WeightStorage=\"Inline\""));
+        var inline = _package.Build(project, "--no-restore");
+        Assert.True(inline.ExitCode == 0, inline.ToString());
+        Assert.False(File.Exists(weightsPath), "the resource of the earlier bake is still there");
+        var inlinePlan = PlanFile.Read(File.ReadAllBytes(planPath));
+        Assert.Equal("", inlinePlan.Header.WeightResource);
+        RunsLikeTheInterpreter(inlinePlan);
+    }
+
+    [Fact]
     public void CodeTarget_NanoFramework_generates_the_array_flavour_which_matches_the_reference_interpreter()
     {
         var pixels = NpyReader.Read(_package.SampleData("digits_test_x.npy")).AsFloats();

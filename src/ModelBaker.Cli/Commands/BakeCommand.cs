@@ -15,7 +15,7 @@ namespace ModelBaker.Cli.Commands;
 
 /// <summary>
 /// `modelbaker bake MODEL.onnx`: the MSBuild task's bake, writing the plan (`MODEL.mbake`) and the generated C#
-/// (`ClassName.g.cs`) into a folder, for projects that cannot run the task (nanoFramework) or to look at the code.
+/// (`ClassName.g.cs`), and with resource weight storage `ClassName.weights`, into a folder, for projects that cannot run the task (nanoFramework) or to look at the code.
 /// </summary>
 public sealed class BakeCommand : ICommand
 {
@@ -37,10 +37,12 @@ public sealed class BakeCommand : ICommand
         string directory = Path.GetFullPath(parsed.GetValue(output) ?? Directory.GetCurrentDirectory());
 
         var plan = BakeProgress.Run(context, log => Baker.Bake(options, log));
-        string code = ClassEmitter.Emit(plan);
+        var (code, weights) = ClassEmitter.EmitWithWeights(plan);
 
         string planPath = Path.Combine(directory, Path.GetFileNameWithoutExtension(modelPath) + ".mbake");
         string codePath = Path.Combine(directory, options.ClassName + ".g.cs");
+        string weightsPath = Path.Combine(directory, options.ClassName + ".weights");
+        if (weights != null) Write(weightsPath, () => AtomicFile.Write(weightsPath, weights));
         Write(planPath, () => AtomicFile.Write(planPath, PlanFile.ToBytes(plan)));
         Write(codePath, () => AtomicFile.WriteText(codePath, code));
 
@@ -55,10 +57,11 @@ public sealed class BakeCommand : ICommand
         context.Out.WriteLine($"  outputs    {string.Join(", ", plan.Outputs.Select(Format.Tensor))}");
         context.Out.WriteLine($"Wrote {planPath}");
         context.Out.WriteLine($"Wrote {codePath}");
+        if (weights != null) GenerateCommand.PrintEmbedding(context, weightsPath, h.WeightResource, codePath);
         return 0;
     }
 
-    private static void Write(string path, Action write)
+    internal static void Write(string path, Action write)
     {
         try
         {

@@ -18,7 +18,8 @@ namespace ModelBaker.Cli.Commands;
 /// <summary>
 /// `modelbaker generate MODEL.onnx --target nanoframework`: bakes and writes only the generated C# (`ClassName.cs`),
 /// for projects that cannot run the MSBuild task — nanoFramework's .nfproj projects build only in Visual Studio. Prints
-/// what the file costs on a device: arena (and its lower bound), weights, scratch.
+/// what the file costs on a device: arena (and its lower bound), weights, scratch. With --weight-storage resource (or
+/// Auto on a large .NET model) it also writes `ClassName.weights` and prints the EmbeddedResource line that embeds it.
 /// </summary>
 public sealed class GenerateCommand : ICommand
 {
@@ -41,21 +42,16 @@ public sealed class GenerateCommand : ICommand
         string directory = Path.GetFullPath(parsed.GetValue(output) ?? Directory.GetCurrentDirectory());
 
         var plan = BakeProgress.Run(context, log => Baker.Bake(options, log));
-        string code = ClassEmitter.Emit(plan);
+        var (code, weights) = ClassEmitter.EmitWithWeights(plan);
         // A .nfproj build checks nothing of nanoCLR's limits: measure the class here, before it is written.
         if (plan.Header.Target == CodeTarget.NanoFramework)
             NanoAssemblyChecker.EnsureWithinLimits(ImmutableArray.Create(InMemoryCompiler.CompileForNanoFrameworkChecks(code)),
                 $"The class {plan.Header.Namespace}.{plan.Header.ClassName} generated from {plan.Header.ModelFileName}");
         string codePath = Path.Combine(directory, options.ClassName + ".cs");
-        try
-        {
-            Directory.CreateDirectory(directory);
-            File.WriteAllText(codePath, code, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-        }
-        catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-        {
-            throw new BakeException(ErrorCodes.PlanWriteFailed, $"Could not write '{codePath}': {e.Message}");
-        }
+        string weightsPath = Path.Combine(directory, options.ClassName + ".weights");
+        // The weights first: a class is never left beside a resource of another bake.
+        if (weights != null) BakeCommand.Write(weightsPath, () => AtomicFile.Write(weightsPath, weights));
+        BakeCommand.Write(codePath, () => AtomicFile.WriteText(codePath, code));
 
         var h = plan.Header;
         context.Out.WriteLine($"Generated {h.Namespace}.{h.ClassName} ({(h.Target == CodeTarget.NanoFramework ? "nanoFramework" : ".NET")}) from {h.ModelFileName}");
@@ -65,7 +61,16 @@ public sealed class GenerateCommand : ICommand
         context.Out.WriteLine($"  scratch    {Format.Bytes(ClassEmitter.ScratchBytes(plan))}");
         context.Out.WriteLine($"  steps      {plan.Kernels.Count}");
         context.Out.WriteLine($"Wrote {codePath}");
+        if (weights != null) PrintEmbedding(context, weightsPath, plan.Header.WeightResource, codePath);
         return 0;
+    }
+
+    /// <summary>The weight resource and the project line that embeds it under the name the class reads.</summary>
+    internal static void PrintEmbedding(CliContext context, string weightsPath, string resourceName, string codePath)
+    {
+        context.Out.WriteLine($"Wrote {weightsPath} ({Format.Bytes(new FileInfo(weightsPath).Length)} of weights, read by the class on first use)");
+        context.Out.WriteLine($"Embed it in the project that compiles {Path.GetFileName(codePath)}:");
+        context.Out.WriteLine($"  <EmbeddedResource Include=\"{Path.GetFileName(weightsPath)}\" LogicalName=\"{resourceName}\" WithCulture=\"false\" />");
     }
 
     private static CodeTarget ParseTarget(string? text)

@@ -6,6 +6,7 @@ using System.Reflection;
 using System.Runtime.Loader;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using ModelBaker.Core.Generation;
 using ModelBaker.Core.Plan;
 
 namespace ModelBaker.Cli.Conformance;
@@ -20,6 +21,8 @@ public static class InMemoryCompiler
     /// <summary>Calls a generated Predict: one array per input, one preallocated array per output.</summary>
     public delegate void Predictor(object[] inputs, object[] outputs);
 
+    /// <param name="source">The class generated from <paramref name="plan"/>: when the plan stores its weights in a resource, the
+    /// resource is emitted again from the plan and embedded as a consumer's build would.</param>
     /// <exception cref="InvalidOperationException">The generated code does not compile; the message lists the errors.</exception>
     public static Predictor Compile(string source, BakedPlan plan)
     {
@@ -28,7 +31,10 @@ public static class InMemoryCompiler
             .Concat(plan.Outputs.Select((t, i) => $"({Arenas.CSharpType(t.Type)}[])outputs[{i}]"));
         string harness = $"public static class ConformanceHarness {{ public static void Run(object[] inputs, object[] outputs) => {fullName}.Predict({string.Join(", ", arguments)}); }}";
 
-        var image = Emit(LanguageVersion.CSharp12, source, harness);
+        var weights = plan.Header.WeightResource.Length > 0 ? ClassEmitter.EmitWithWeights(plan).Weights : null;
+        var resources = weights == null ? Array.Empty<ResourceDescription>()
+            : new[] { new ResourceDescription(plan.Header.WeightResource, () => new MemoryStream(weights, writable: false), isPublic: true) };
+        var image = Emit(LanguageVersion.CSharp12, resources, source, harness);
         var assembly = new AssemblyLoadContext("conformance", isCollectible: true).LoadFromStream(new MemoryStream(image));
         return assembly.GetType("ConformanceHarness")!.GetMethod("Run")!.CreateDelegate<Predictor>();
     }
@@ -39,9 +45,9 @@ public static class InMemoryCompiler
     /// checks measure.
     /// </summary>
     /// <exception cref="InvalidOperationException">The code does not compile; the message lists the errors.</exception>
-    public static byte[] CompileForNanoFrameworkChecks(string source) => Emit(LanguageVersion.CSharp9, source);
+    public static byte[] CompileForNanoFrameworkChecks(string source) => Emit(LanguageVersion.CSharp9, Array.Empty<ResourceDescription>(), source);
 
-    private static byte[] Emit(LanguageVersion language, params string[] sources)
+    private static byte[] Emit(LanguageVersion language, ResourceDescription[] resources, params string[] sources)
     {
         var parse = new CSharpParseOptions(language, preprocessorSymbols: PreprocessorSymbols);
         var compilation = CSharpCompilation.Create("Generated" + Guid.NewGuid().ToString("N"),
@@ -50,7 +56,7 @@ public static class InMemoryCompiler
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release,
                 nullableContextOptions: NullableContextOptions.Enable));
         using var image = new MemoryStream();
-        var result = compilation.Emit(image);
+        var result = compilation.Emit(image, manifestResources: resources);
         if (!result.Success)
             throw new InvalidOperationException("generated code does not compile: " +
                 string.Join("; ", result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Take(3)));

@@ -19,6 +19,12 @@ public sealed class CodeWriter
     /// </summary>
     public bool Nano { get; init; }
 
+    /// <summary>
+    /// Where the .NET flavour's large constant arrays go when the plan stores its weights in a resource; null = array
+    /// initializers (<see cref="EmitArrays"/>).
+    /// </summary>
+    public WeightBlob? Weights { get; init; }
+
     public CodeWriter Line(string line = "")
     {
         if (line.Length > 0) _text.Append(' ', _indent * 4).Append(line);

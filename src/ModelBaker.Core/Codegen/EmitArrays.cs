@@ -6,7 +6,9 @@ namespace ModelBaker.Core.Codegen;
 /// <summary>
 /// Constant arrays in generated code as <c>ReadOnlySpan&lt;T&gt; Name =&gt; new T[] { … }</c> properties: the compiler
 /// turns these into views of the assembly's data section (RuntimeHelpers.CreateSpan for wider types), so reading
-/// them allocates nothing.
+/// them allocates nothing. When the plan stores its weights in a resource (<see cref="CodeWriter.Weights"/>), arrays of
+/// <see cref="WeightBlob.MinArrayBytes"/> or more become spans of the class's one weight buffer instead, which the
+/// compiler does not have to parse element by element.
 /// </summary>
 public static class EmitArrays
 {
@@ -53,6 +55,7 @@ public static class EmitArrays
     private static void Emit<T>(CodeWriter code, string type, string name, IReadOnlyList<T> values,
         System.Func<T, string> format, string comment, int perLine)
     {
+        if (!code.Nano && FromResource(code, type, name, values as T[] ?? System.Linq.Enumerable.ToArray(values), comment)) return;
         code.Line($"/// <summary>{comment}.</summary>");
         if (code.Nano)
         {
@@ -76,6 +79,21 @@ public static class EmitArrays
         code.Open($"private static ReadOnlySpan<{type}> {name} => new {type}[]");
         code.Elements(values, format, perLine);
         code.Close(";");
+    }
+
+    /// <summary>
+    /// With resource storage, an array of <see cref="WeightBlob.MinArrayBytes"/> or more goes into the weight resource and
+    /// becomes <c>ReadOnlySpan&lt;T&gt; Name =&gt; BakedWeights.Span&lt;T&gt;(offset, bytes)</c>: a view of the buffer the class
+    /// reads once, no allocation per call. False (nothing written) otherwise.
+    /// </summary>
+    public static bool FromResource(CodeWriter code, string type, string name, Array values, string comment)
+    {
+        if (code.Weights is not { } blob || Buffer.ByteLength(values) < WeightBlob.MinArrayBytes) return false;
+        var bytes = WeightBlob.LittleEndian(values);
+        int offset = blob.Add(bytes);
+        code.Line($"/// <summary>{comment}; {values.Length} values, {bytes.Length} bytes at {offset} in the weight resource.</summary>")
+            .Line($"private static ReadOnlySpan<{type}> {name} => BakedWeights.Span<{type}>({offset}, {bytes.Length});");
+        return true;
     }
 
     /// <summary>The k at which every bias is a short times 2^k (the smallest), or −1 when they need int32.</summary>

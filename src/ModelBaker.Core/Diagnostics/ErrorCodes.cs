@@ -28,6 +28,10 @@ public static class ErrorCodes
     public const string ModelTooLarge = "MB1109";
     /// <summary>CodeTarget="NanoFramework" with a step that has no int8 form, which an int8 plan runs in float (a float island).</summary>
     public const string FloatIslandOnTarget = "MB1135";
+    /// <summary>WeightStorage="Resource" with CodeTarget="NanoFramework": the nanoFramework flavour keeps its weights in arrays (for now).</summary>
+    public const string WeightStorageUnsupportedOnTarget = "MB1150";
+    /// <summary>A WeightStorage value other than Auto, Inline and Resource.</summary>
+    public const string UnknownWeightStorage = "MB1151";
     /// <summary>An int8 comparison or Where whose float operands are not tensors of one quantization (scale and zero point).</summary>
     public const string Int8OperandsOfTwoScales = "MB1130";
     /// <summary>A tree ensemble classifier with string class labels (classlabels_strings), not baked yet.</summary>
@@ -84,6 +88,8 @@ public static class ErrorCodes
     public const string PlanWriteFailed = "MB2003";
     /// <summary>The compiled nanoFramework code breaks a limit of nanoCLR's assembly format (NanoFramework/NanoFrameworkLimit.cs).</summary>
     public const string NanoFrameworkLimitExceeded = "MB2004";
+    /// <summary>A plan stores its weights in a resource file that is not beside it (deleted after the bake).</summary>
+    public const string WeightResourceMissing = "MB2005";
 
     // MB9xxx — bugs: an unexpected failure inside ModelBaker
     public const string InternalError = "MB9001";

@@ -31,6 +31,17 @@ public enum CalibrationMethod { MinMax, Percentile, Entropy }
 /// <summary>Which C# the generator writes: .NET (spans, SIMD) or nanoFramework (arrays, C# 9, docs/nanoframework.md).</summary>
 public enum CodeTarget { Net, NanoFramework }
 
+/// <summary>Where the generated class keeps its constant arrays (docs/compression.md#weight-storage).</summary>
+public enum WeightStorage
+{
+    /// <summary>Inline below <see cref="Pipeline.Baker.AutoResourceWeightBytes"/> of weights, Resource from there on; always Inline for nanoFramework.</summary>
+    Auto,
+    /// <summary>Array initializers in the C#: nothing to embed, but Roslyn pays about 0.4 GB and 18 s per MB of them.</summary>
+    Inline,
+    /// <summary>One little-endian binary blob embedded as a manifest resource, read into one array on first use.</summary>
+    Resource,
+}
+
 /// <summary>
 /// Everything one bake needs, already validated: the CompressedModel item's metadata (README's table),
 /// resolved to absolute paths and typed values. <see cref="OptionsParser"/> builds it from strings.
@@ -49,6 +60,12 @@ public sealed record BakeOptions(string ModelPath, string ClassName, string Name
     /// <summary>For <see cref="CalibrationMethod.Percentile"/>: the share of |values| kept inside the range, in percent.</summary>
     public double CalibrationPercentile { get; init; } = 99.99;
     public CodeTarget Target { get; init; } = CodeTarget.Net;
+    public WeightStorage WeightStorage { get; init; } = WeightStorage.Auto;
+    /// <summary>
+    /// The manifest resource name the generated class reads its weights from when they are stored as a resource; null =
+    /// "Namespace.ClassName.weights". The MSBuild task names it after the plan file, which ModelBaker.targets can predict.
+    /// </summary>
+    public string? WeightResourceName { get; init; }
     /// <summary>Weight clustering: each layer's non-zero weights share this many values (2…256); null = no clustering.</summary>
     public int? Clusters { get; init; }
     /// <summary>Correct each layer's bias for the mean error int8 weight rounding causes (needs calibration data).</summary>

@@ -66,7 +66,9 @@ public static class Names
             .Where(t => t.Namespace == "ModelBaker.Core.Kernels")
             .SelectMany(t => t.GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly))
             .Select(m => m.Name)
-            .Where(n => !n.Contains("<")),
+            .Where(n => !n.Contains("<"))
+            // The nested class that holds a resource's weights (Generation.ClassEmitter.WeightResourceClass).
+            .Append("BakedWeights"),
         System.StringComparer.Ordinal);
 
     private static readonly string[] Keywords =

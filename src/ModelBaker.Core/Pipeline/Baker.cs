@@ -124,6 +124,7 @@ public static class Baker
         // Refused before any report: a nanoFramework plan must be int8 steps only (MB1211, MB1106).
         if (options.Target == CodeTarget.NanoFramework) NanoClassEmitter.EnsureSupported(plan);
 
+        plan = WithWeightStorage(plan, options);
         RequireCompilableSize(plan);
         // Opened (and its values checked) once: the quality gate and the report both read it.
         var validationSet = options.ValidationPath != null ? CalibrationSet.Open(options.ValidationPath, plan.Inputs) : null;
@@ -180,7 +181,8 @@ public static class Baker
     }
 
     /// <summary>
-    /// The most generated source a consumer's build is asked to compile: weights travel as array initializers, and
+    /// The most generated source a consumer's build is asked to compile. With WeightStorage="Inline" (and for
+    /// nanoFramework) weights travel as array initializers, and
     /// Roslyn needs about 0.4 GB and 18 s per MB of them (a 1024×1024 Gemm: 4.9 MB, 90 s, 2 GB; 20 MB was still
     /// compiling after 200 s at 6 GB). 12 MB stays inside 8 GB and a few minutes on a 2-core, 24 GB machine.
     /// </summary>
@@ -190,10 +192,36 @@ public static class Baker
     private static void RequireCompilableSize(BakedPlan plan)
     {
         long chars = ClassEmitter.Emit(plan).Length;
-        if (chars > MaxGeneratedSourceChars)
-            throw new BakeException(ErrorCodes.ModelTooLarge, FormattableString.Invariant(
-                $"{plan.Header.ModelFileName}: its generated class would be {chars / 1048576.0:0.0} MB of C# ({plan.WeightBytes:N0} bytes of weights as array initializers), more than the {MaxGeneratedSourceChars / 1048576} MB a build compiles in reasonable time and memory (Roslyn needs about 0.4 GB per MB). ") +
-                "Raise Sparsity or set Clusters to shrink the weights, use Precision=\"Int8\" rather than Float32, or bake a smaller model.");
+        if (chars <= MaxGeneratedSourceChars) return;
+        bool inline = plan.Header.WeightResource.Length == 0;
+        throw new BakeException(ErrorCodes.ModelTooLarge, FormattableString.Invariant(
+            $"{plan.Header.ModelFileName}: its generated class would be {chars / 1048576.0:0.0} MB of C# ({plan.WeightBytes:N0} bytes of weights{(inline ? " as array initializers" : "")}), more than the {MaxGeneratedSourceChars / 1048576} MB a build compiles in reasonable time and memory (Roslyn needs about 0.4 GB per MB). ") +
+            (inline && plan.Header.Target == CodeTarget.Net
+                ? "Set WeightStorage=\"Resource\" (or leave it Auto) so the weights are embedded as bytes rather than compiled; or raise Sparsity, set Clusters, or use Precision=\"Int8\" rather than Float32."
+                : "Raise Sparsity or set Clusters to shrink the weights, use Precision=\"Int8\" rather than Float32, or bake a smaller model."));
+    }
+
+    /// <summary>
+    /// WeightStorage="Auto" stores a .NET plan's weights in a resource from this many bytes of constants on; below it they
+    /// stay initializers (docs/compression.md#weight-storage has the measurement behind the number).
+    /// </summary>
+    public const int AutoResourceWeightBytes = 256 * 1024;
+
+    /// <summary>Records in the plan's header where its weights go: "" (initializers) or the resource's name.</summary>
+    private static BakedPlan WithWeightStorage(BakedPlan plan, BakeOptions options)
+    {
+        var h = plan.Header;
+        bool resource = options.WeightStorage switch
+        {
+            WeightStorage.Resource when h.Target == CodeTarget.NanoFramework => throw new BakeException(ErrorCodes.WeightStorageUnsupportedOnTarget,
+                $"{h.ModelFileName}: WeightStorage=\"Resource\" is not supported with CodeTarget=\"NanoFramework\" yet; the nanoFramework flavour keeps its weights in arrays. Remove WeightStorage or use CodeTarget=\"Net\"."),
+            WeightStorage.Resource => true,
+            WeightStorage.Inline => false,
+            _ => h.Target == CodeTarget.Net && plan.WeightBytes >= AutoResourceWeightBytes,
+        };
+        if (!resource) return plan;
+        string name = options.WeightResourceName ?? $"{h.Namespace}.{h.ClassName}.weights";
+        return new BakedPlan(h with { WeightResource = name }, plan.Inputs, plan.Outputs, plan.ArenaLengths, plan.Kernels);
     }
 
     /// <summary>Some float tensor of the plan has no parameters from a QDQ model, so calibration must give them.</summary>

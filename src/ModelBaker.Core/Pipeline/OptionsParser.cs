@@ -24,6 +24,7 @@ public static class OptionsParser
         {
             "Sparsity", "Pruning", "PruningThreshold", "Reconstruction", "BiasCorrection", "Distillation", "DistillationTemperature", "Clusters", "Precision", "Calibration", "CalibrationMethod",
             "CalibrationPercentile", "Validation", "ValidationLabels", "MaxAccuracyDrop", "ClassName", "Namespace", "CodeTarget",
+            "WeightStorage",
         };
 
     /// <summary>
@@ -164,6 +165,22 @@ public static class OptionsParser
                 break;
         }
 
+        var storage = WeightStorage.Auto;
+        switch (Value("WeightStorage"))
+        {
+            case null: break;
+            case var w when Is(w, "Auto"): storage = WeightStorage.Auto; break;
+            case var w when Is(w, "Inline"): storage = WeightStorage.Inline; break;
+            case var w when Is(w, "Resource"):
+                storage = WeightStorage.Resource;
+                if (target == CodeTarget.NanoFramework)
+                    Fail(ErrorCodes.WeightStorageUnsupportedOnTarget, $"{item} has WeightStorage=\"Resource\" with CodeTarget=\"NanoFramework\"; the nanoFramework flavour keeps its weights in arrays (weights read from a resource in slices are not supported yet). Remove WeightStorage (Auto keeps nanoFramework weights inline) or use CodeTarget=\"Net\".");
+                break;
+            case var w:
+                Fail(ErrorCodes.UnknownWeightStorage, $"{item} has WeightStorage=\"{w}\"; the allowed values are Auto (the default: inline for small models, a resource from {Baker.AutoResourceWeightBytes / 1024} KB of weights), Inline and Resource.");
+                break;
+        }
+
         string className = Value("ClassName") ?? DefaultClassName(model);
         if (!Names.IsValidIdentifier(className))
             Fail(ErrorCodes.InvalidClassName, $"{item} has ClassName=\"{className}\", which is not a valid C# class name. Use letters, digits and '_', not starting with a digit, and not a C# keyword.");
@@ -226,6 +243,7 @@ public static class OptionsParser
             Precision = precision,
             CalibrationPath = calibrationPath,
             Target = target,
+            WeightStorage = storage,
         };
         return new Result(options, problems);
     }

@@ -46,4 +46,10 @@ public sealed record PlanHeader(
 {
     /// <summary>Which flavour of C# the generator writes for this plan (plan format 5 on).</summary>
     public CodeTarget Target { get; init; } = CodeTarget.Net;
+
+    /// <summary>
+    /// The manifest resource the generated class reads its weights from, or "" when they are array initializers in
+    /// the C# (plan format 16 on; <see cref="Options.WeightStorage"/>).
+    /// </summary>
+    public string WeightResource { get; init; } = "";
 }

@@ -82,6 +82,7 @@ public static class TypedArrays
     public static void Emit(CodeWriter code, string name, Array values, string comment)
     {
         string type = Arenas.CSharpType(TypeOf(values));
+        if (EmitArrays.FromResource(code, type, name, values, comment)) return;
         code.Line($"/// <summary>{comment}.</summary>");
         if (values.Length == 0)
         {

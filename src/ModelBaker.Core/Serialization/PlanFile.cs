@@ -17,7 +17,7 @@ namespace ModelBaker.Core.Serialization;
 public static class PlanFile
 {
     /// <summary>Bump on any change of the layout; readers refuse other versions rather than misread them.</summary>
-    public const int FormatVersion = 15;
+    public const int FormatVersion = 16;
     private static readonly byte[] Magic = Encoding.ASCII.GetBytes("MBPLAN");
 
     public static byte[] ToBytes(BakedPlan plan)
@@ -31,6 +31,7 @@ public static class PlanFile
             w.String(h.ProducerVersion); w.String(h.ModelFileName); w.String(h.ModelSha256);
             w.String(h.Namespace); w.String(h.ClassName);
             w.Byte((byte)h.Precision); w.Float(h.Sparsity); w.Long(h.FloatWeightBytes); w.Byte((byte)h.Target);
+            w.String(h.WeightResource);
             WriteTensors(w, plan.Inputs);
             WriteTensors(w, plan.Outputs);
             w.Int(plan.ArenaLengths.Count);
@@ -63,7 +64,7 @@ public static class PlanFile
             if (version != FormatVersion)
                 throw new PlanFormatException($"plan format version {version}, but this generator reads version {FormatVersion}; rebuild so the plan is baked again by the same ModelBaker version", versionMismatch: true);
             var header = new PlanHeader(r.String(), r.String(), r.String(), r.String(), r.String(),
-                (Precision)r.Byte(), r.Float(), r.Long()) { Target = (CodeTarget)r.Byte() };
+                (Precision)r.Byte(), r.Float(), r.Long()) { Target = (CodeTarget)r.Byte(), WeightResource = r.String() };
             var inputs = ReadTensors(r);
             var outputs = ReadTensors(r);
             int arenas = r.Int();

@@ -110,3 +110,53 @@ public class BakeCommandTests
         Assert.Contains("error MB2003: ", result.Error);
     }
 }
+
+public class WeightStorageCommandTests
+{
+    [Fact]
+    public void Generate_with_resource_storage_writes_the_weights_and_says_how_to_embed_them_and_the_pair_runs_like_the_interpreter()
+    {
+        using var folder = new TempFolder();
+        var result = CliResult.Run("generate", SampleModel.Onnx, "--calibration", SampleModel.Calibration, "--sparsity", "0.5",
+            "--weight-storage", "resource", "-o", folder.Root);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        string code = File.ReadAllText(Path.Combine(folder.Root, "DigitsMlp.cs"));
+        byte[] weights = File.ReadAllBytes(Path.Combine(folder.Root, "DigitsMlp.weights"));
+        Assert.Contains("Wrote " + Path.Combine(folder.Root, "DigitsMlp.weights"), result.Out);
+        Assert.Contains("<EmbeddedResource Include=\"DigitsMlp.weights\" LogicalName=\"ModelBaker.Generated.DigitsMlp.weights\" WithCulture=\"false\" />", result.Out);
+
+        var plan = Baker.Bake(SampleModels.DigitsOptions() with { Namespace = "ModelBaker.Generated", WeightStorage = WeightStorage.Resource }, new RecordingLog());
+        var generated = GeneratedAssembly.Compile(code, "ModelBaker.Generated.DigitsMlp",
+            resources: new Dictionary<string, byte[]> { ["ModelBaker.Generated.DigitsMlp.weights"] = weights });
+        foreach (var input in SampleModels.DigitsTestInputs().Take(20))
+            Assert.Equal(ModelBaker.Core.Interpreter.PlanInterpreter.Run(plan, new[] { input })[0], generated.Predict(input, 10));
+    }
+
+    [Fact]
+    public void Bake_with_resource_storage_writes_the_weights_beside_the_class_and_a_small_model_stays_inline_by_default()
+    {
+        using var folder = new TempFolder();
+        var result = CliResult.Run("bake", SampleModel.Onnx, "--calibration", SampleModel.Calibration, "--weight-storage", "Resource", "-o", folder.Root);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.True(File.Exists(Path.Combine(folder.Root, "DigitsMlp.weights")));
+        Assert.Equal("ModelBaker.Generated.DigitsMlp.weights", PlanFile.Read(File.ReadAllBytes(Path.Combine(folder.Root, "digits_mlp.mbake"))).Header.WeightResource);
+
+        using var other = new TempFolder();
+        Assert.Equal(0, CliResult.Run("bake", SampleModel.Onnx, "--calibration", SampleModel.Calibration, "-o", other.Root).ExitCode);
+        Assert.False(File.Exists(Path.Combine(other.Root, "DigitsMlp.weights")));
+    }
+
+    [Theory]
+    [InlineData("flash", "MB1151", "--weight-storage")]
+    [InlineData("resource", "MB1150", "--target")]
+    public void Bad_weight_storage_is_a_coded_error(string value, string code, string extra)
+    {
+        using var folder = new TempFolder();
+        var args = new List<string> { "generate", SampleModel.Onnx, "--weight-storage", value, "-o", folder.Root };
+        if (extra == "--target") args.AddRange(new[] { "--target", "nanoframework" });
+        var result = CliResult.Run(args.ToArray());
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains(code, result.Error);
+        Assert.False(File.Exists(Path.Combine(folder.Root, "DigitsMlp.cs")));
+    }
+}

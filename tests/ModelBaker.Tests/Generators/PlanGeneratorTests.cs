@@ -44,6 +44,33 @@ public sealed class PlanGeneratorTests
     }
 
     [Fact]
+    public void A_plan_with_a_weight_resource_is_generated_when_its_weights_file_is_beside_it_and_MB2005_otherwise()
+    {
+        var digits = SampleModels.Digits(0.5f);
+        var resource = new BakedPlan(digits.Header with { WeightResource = "ModelBaker.digits.weights" }, digits.Inputs, digits.Outputs, digits.ArenaLengths, digits.Kernels);
+        var (source, weights) = ClassEmitter.EmitWithWeights(resource);
+        string plan = WritePlan(PlanFile.ToBytes(resource));
+        string weightsPath = Path.ChangeExtension(plan, ".weights.bin");
+
+        var missing = Assert.Single(Run((plan, true)).Diagnostics);
+        Assert.Equal(("MB2005", DiagnosticSeverity.Error), (missing.Id, missing.Severity));
+        Assert.Contains("does not exist", missing.GetMessage());
+
+        var stale = (byte[])weights!.Clone();
+        stale[^1] ^= 1;
+        // The header of another bake: same length, other digest.
+        var otherHeader = new WeightBlob();
+        otherHeader.Add(stale.AsSpan(WeightBlob.HeaderBytes).ToArray());
+        File.WriteAllBytes(weightsPath, otherHeader.ToArray());
+        Assert.Contains("another bake", Assert.Single(Run((plan, true)).Diagnostics).GetMessage());
+
+        File.WriteAllBytes(weightsPath, weights);
+        var result = Run((plan, true));
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(source, Assert.Single(result.GeneratedTrees).GetText().ToString());
+    }
+
+    [Fact]
     public void An_unreadable_plan_is_error_MB2002()
     {
         var result = Run((WritePlan(new byte[] { 1, 2, 3 }), true));

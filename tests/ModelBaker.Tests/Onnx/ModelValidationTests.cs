@@ -36,11 +36,11 @@ public sealed class ModelValidationTests
         return m;
     }
 
-    private static BakeException Refusal(ModelProto model, Precision precision = Precision.Int8)
+    private static BakeException Refusal(ModelProto model, Precision precision = Precision.Int8, WeightStorage storage = WeightStorage.Auto)
     {
         using var dir = new TempFolder();
         string path = Save(model, dir.Path("net.onnx"));
-        return Assert.Throws<BakeException>(() => Baker.Bake(new BakeOptions(path, "Net", "Tests") { Precision = precision }, new RecordingLog()));
+        return Assert.Throws<BakeException>(() => Baker.Bake(new BakeOptions(path, "Net", "Tests") { Precision = precision, WeightStorage = storage }, new RecordingLog()));
     }
 
     private static (BakedPlan Plan, RecordingLog Log) Bake(ModelProto model, Precision precision = Precision.Int8)
@@ -220,7 +220,8 @@ public sealed class ModelValidationTests
     [Fact]
     public void A_model_whose_generated_code_the_compiler_cannot_take_is_MB1109_before_any_plan()
     {
-        // 1024 × 2048 float weights: about 28 MB of array initializers, several minutes and > 10 GB for Roslyn.
+        // 1024 × 2048 float weights: about 28 MB of array initializers, several minutes and > 10 GB for Roslyn (Auto would
+        // store them in a resource: WeightResourceTests).
         var g = new GraphProto { Name = "wide" };
         g.Input.Add(Info("X", 1, 1, 1024));
         g.Output.Add(Info("Y", 1, 1, 2048));
@@ -233,7 +234,7 @@ public sealed class ModelValidationTests
         var model = new ModelProto { IrVersion = 8, Graph = g };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
 
-        var e = Refusal(model, Precision.Float32);
+        var e = Refusal(model, Precision.Float32, WeightStorage.Inline);
         Assert.Equal(ErrorCodes.ModelTooLarge, e.Code);
         Assert.Contains("MB of C#", e.Message);
         Assert.Contains("Sparsity", e.Message);

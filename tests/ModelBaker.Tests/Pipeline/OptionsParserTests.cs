@@ -97,6 +97,7 @@ public sealed class OptionsParserTests : IDisposable
     [InlineData("BiasCorrection", "yes", ErrorCodes.InvalidBoolean)]
     [InlineData("Distillation", "maybe", ErrorCodes.UnknownDistillation)]
     [InlineData("DistillationTemperature", "0", ErrorCodes.InvalidNumber)]
+    [InlineData("WeightStorage", "Flash", ErrorCodes.UnknownWeightStorage)]
     public void Bad_metadata_gets_its_code(string name, string value, string code)
     {
         var problem = Single(Parse((name, value)));
@@ -117,6 +118,19 @@ public sealed class OptionsParserTests : IDisposable
         Assert.Equal(DistillationScope.Head, Parse(("Distillation", "Head")).Options!.Distillation);
         Assert.Equal(DistillationScope.Network, Parse(("Distillation", "network")).Options!.Distillation);
         Assert.False(Parse().Options!.BiasCorrection);
+    }
+
+    [Fact]
+    public void Weight_storage_is_read_and_Resource_is_refused_for_nanoFramework()
+    {
+        Assert.Equal(WeightStorage.Auto, Parse().Options!.WeightStorage);
+        Assert.Equal(WeightStorage.Inline, Parse(("WeightStorage", "inline")).Options!.WeightStorage);
+        Assert.Equal(WeightStorage.Resource, Parse(("WeightStorage", "Resource")).Options!.WeightStorage);
+        Assert.Equal(WeightStorage.Auto, Parse(("WeightStorage", "Auto"), ("CodeTarget", "NanoFramework")).Options!.WeightStorage);
+        var problem = Single(Parse(("WeightStorage", "Resource"), ("CodeTarget", "NanoFramework")));
+        Assert.Equal(ErrorCodes.WeightStorageUnsupportedOnTarget, problem.Code);
+        Assert.Contains("not supported yet", problem.Message);
+        Assert.Contains("Inline and Resource", Single(Parse(("WeightStorage", "Flash"))).Message);
     }
 
     [Fact]

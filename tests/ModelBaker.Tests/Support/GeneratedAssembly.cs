@@ -26,7 +26,9 @@ public sealed class GeneratedAssembly
     /// Define NET8_0_OR_GREATER as a .NET 8+ consumer's build does, so the vectorised kernel paths are compiled;
     /// false compiles the portable scalar paths (what older targets get).
     /// </param>
-    public static GeneratedAssembly Compile(string source, string fullClassName, bool vectorized = true)
+    /// <param name="resources">Manifest resources to embed, by name, as a build embeds a class's weight resource.</param>
+    public static GeneratedAssembly Compile(string source, string fullClassName, bool vectorized = true,
+        IReadOnlyDictionary<string, byte[]>? resources = null)
     {
         string harness = $$"""
             public static class Harness
@@ -48,14 +50,17 @@ public sealed class GeneratedAssembly
                 }
             }
             """;
-        return new GeneratedAssembly(CompileLibrary(vectorized, source, harness));
+        return new GeneratedAssembly(CompileLibrary(vectorized, resources, source, harness));
     }
 
     /// <summary>
     /// Compiles sources into a library loaded in a collectible context; fails the test with the compiler's errors and
     /// warnings if they do not build cleanly. <paramref name="vectorized"/> as for <see cref="Compile"/>.
     /// </summary>
-    public static Assembly CompileLibrary(bool vectorized, params string[] sources)
+    public static Assembly CompileLibrary(bool vectorized, params string[] sources) => CompileLibrary(vectorized, null, sources);
+
+    /// <summary>As <see cref="CompileLibrary(bool, string[])"/>, with manifest resources embedded by name.</summary>
+    public static Assembly CompileLibrary(bool vectorized, IReadOnlyDictionary<string, byte[]>? resources, params string[] sources)
     {
         var parse = new CSharpParseOptions(LanguageVersion.CSharp12,
             preprocessorSymbols: vectorized ? new[] { "NET", "NET8_0_OR_GREATER", "NET10_0_OR_GREATER" } : Array.Empty<string>());
@@ -64,7 +69,8 @@ public sealed class GeneratedAssembly
             References.Value,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release, nullableContextOptions: NullableContextOptions.Enable));
         using var image = new MemoryStream();
-        var result = compilation.Emit(image);
+        var result = compilation.Emit(image, manifestResources: resources?.Select(r =>
+            new ResourceDescription(r.Key, () => new MemoryStream(r.Value, writable: false), isPublic: true)));
         var problems = result.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()).ToList();
         Assert.True(result.Success && problems.Count == 0, "Generated code does not compile cleanly:\n" + string.Join("\n", problems));
         image.Position = 0;
