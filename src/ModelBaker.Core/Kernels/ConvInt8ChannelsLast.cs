@@ -518,7 +518,9 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
             System.Runtime.Intrinsics.Vector128.StoreUnsafe(bytes, ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output), (nuint)at);
             return;
         }
-        for (int c = 0; c < count; c++) output[at + c] = System.Runtime.Intrinsics.Vector128.GetElement(bytes, c);
+        var copy = bytes; // the first count bytes of a local copy
+        System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref System.Runtime.CompilerServices.Unsafe.As<System.Runtime.Intrinsics.Vector128<sbyte>, sbyte>(ref copy), count)
+            .CopyTo(output.Slice(at, count));
     }
 #endif
 
@@ -627,16 +629,16 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
                         throw new ArgumentOutOfRangeException(nameof(input), "A window runs past the convolution's rows.");
                     int target = (n * outputHeight + firstRow + r) * outputWidth * channels;
 #if NET8_0_OR_GREATER
-                    if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
-                    {
-                        DepthwiseRowAvx512(source, first, pixelStep, outputWidth, rowStride, channels, kernelHeight, kernelWidth, packedWeights, channelParameters,
-                            outputZeroPoint, activationMin, activationMax, output, target);
-                        continue;
-                    }
                     if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
                     {
-                        DepthwiseRowAvx2(source, first, pixelStep, outputWidth, rowStride, channels, kernelHeight, kernelWidth, packedWeights, channelParameters,
-                            outputZeroPoint, activationMin, activationMax, output, target);
+                        // Whole groups of sixteen channels on 512-bit vectors, where there are; the rest eight at a time.
+                        int wide = System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? channels / 16 * 16 : 0;
+                        if (wide > 0)
+                            DepthwiseRowAvx512(source, first, pixelStep, outputWidth, rowStride, channels, wide, kernelHeight, kernelWidth, packedWeights,
+                                channelParameters, outputZeroPoint, activationMin, activationMax, output, target);
+                        if (wide < channels)
+                            DepthwiseRowAvx2(source, first, pixelStep, outputWidth, rowStride, channels, wide, kernelHeight, kernelWidth, packedWeights,
+                                channelParameters, outputZeroPoint, activationMin, activationMax, output, target);
                         continue;
                     }
 #endif
@@ -699,10 +701,10 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
     }
 
     /// <summary>
-    /// AVX-512: one output row, sixteen channels at a time (the packed lanes), each tap sixteen bytes sign-extended to int32
-    /// (vpmovsxbd) times the int32 weights; requantized sixteen lanes at a time and narrowed with vpmovsdb.
+    /// AVX-512: one output row, channels [0, <paramref name="end"/>) sixteen at a time (whole groups only), each tap sixteen bytes
+    /// sign-extended to int32 (vpmovsxbd) times the int32 weights; requantized sixteen lanes at a time and narrowed with vpmovsdb.
     /// </summary>
-    private static void DepthwiseRowAvx512(ReadOnlySpan<sbyte> source, int first, int pixelStep, int pixels, int rowStride, int channels, int kernelHeight,
+    private static void DepthwiseRowAvx512(ReadOnlySpan<sbyte> source, int first, int pixelStep, int pixels, int rowStride, int channels, int end, int kernelHeight,
         int kernelWidth, ReadOnlySpan<int> weights, ReadOnlySpan<int> parameters, int outputZeroPoint, int activationMin, int activationMax,
         Span<sbyte> output, int target)
     {
@@ -710,7 +712,7 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
         ref sbyte from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
         ref int w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
         ref int p = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(parameters);
-        for (int c = 0; c < channels; c += 16)
+        for (int c = 0; c + 16 <= end; c += 16)
         {
             var bias = System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, (nuint)c);
             var multiplier = System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, (nuint)(2 * lanes + c));
@@ -718,7 +720,6 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
             var rightShift = System.Runtime.Intrinsics.Vector512.AsUInt32(System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, (nuint)(4 * lanes + c)));
             var mask = System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, (nuint)(5 * lanes + c));
             var halfMask = System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, (nuint)(6 * lanes + c));
-            int count = channels - c < 16 ? channels - c : 16;
             for (int x = 0, window = first + c, at = target + c; x < pixels; x++, window += pixelStep, at += channels)
             {
                 var sum = bias;
@@ -729,16 +730,16 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
                         sum += System.Runtime.Intrinsics.X86.Avx512F.ConvertToVector512Int32(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)row))
                             * System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, (nuint)tap);
                 }
-                StoreLanes512(RequantizeLanes(sum, multiplier, leftShift, rightShift, mask, halfMask, outputZeroPoint, activationMin, activationMax), count, output, at);
+                StoreLanes512(RequantizeLanes(sum, multiplier, leftShift, rightShift, mask, halfMask, outputZeroPoint, activationMin, activationMax), 16, output, at);
             }
         }
     }
 
     /// <summary>
-    /// AVX2: one output row, eight channels at a time; each channel group's requantization parameters loaded once for the
-    /// row, each tap eight bytes sign-extended to int32 (vpmovsxbd) times the int32 weights (vpmulld).
+    /// AVX2: one output row, channels from <paramref name="start"/> eight at a time; each channel group's requantization
+    /// parameters loaded once for the row, each tap eight bytes sign-extended to int32 (vpmovsxbd) times the int32 weights (vpmulld).
     /// </summary>
-    private static void DepthwiseRowAvx2(ReadOnlySpan<sbyte> source, int first, int pixelStep, int pixels, int rowStride, int channels, int kernelHeight,
+    private static void DepthwiseRowAvx2(ReadOnlySpan<sbyte> source, int first, int pixelStep, int pixels, int rowStride, int channels, int start, int kernelHeight,
         int kernelWidth, ReadOnlySpan<int> weights, ReadOnlySpan<int> parameters, int outputZeroPoint, int activationMin, int activationMax,
         Span<sbyte> output, int target)
     {
@@ -746,7 +747,7 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
         ref sbyte from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
         ref int w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
         ref int p = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(parameters);
-        for (int c = 0; c < channels; c += PackedChannels)
+        for (int c = start; c < channels; c += PackedChannels)
         {
             var bias = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)c);
             var multiplier = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(2 * lanes + c));
