@@ -163,8 +163,9 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
     /// Float convolution, NCHW, grouped, zero padded: output = clamp(Σ input · weights + bias) per output channel, each
     /// sum starting at +0 and adding the taps in weight order (input channel, ky, kx). Layers with one input channel per
     /// group (depthwise) run vectorised along each output row over a band of padded input rows; the others are matrix
-    /// products (the FloatGemm micro-kernel) over the input itself (1×1, stride 1, no padding) or over
-    /// an im2col panel of up to <see cref="FloatPanelFloats"/> floats, padding written into the panel.
+    /// products (the FloatGemm micro-kernel) read in place — from the input itself (1×1, stride 1, no padding) or, at
+    /// stride 1, from a band of zero-padded input rows in the stack — or else from im2col panels of up to
+    /// <see cref="FloatPanelFloats"/> floats, deeper windows summed a chunk of taps at a time through the output.
     /// </summary>
     public static void Conv(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias,
         int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
@@ -180,13 +181,17 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
         int inputPlane = inputHeight * inputWidth, outputPlane = outputHeight * outputWidth;
         // A 1×1 window at stride 1 without padding reads pixel p of every input channel for output pixel p: the input is the matrix.
         bool pointwise = kernelHeight == 1 && kernelWidth == 1 && strideHeight == 1 && strideWidth == 1 && padTop == 0 && padLeft == 0
-            && outputHeight == inputHeight && outputWidth == inputWidth;
+            && outputHeight == inputHeight && outputWidth == inputWidth && depth <= FloatPanelFloats;
+        if (!pointwise && strideHeight == 1 && strideWidth == 1 && PaddedBandConv(input, weights, bias, batch, inputChannels, inputHeight, inputWidth, outputChannels,
+                outputHeight, outputWidth, groups, kernelHeight, kernelWidth, dilationHeight, dilationWidth, padTop, padLeft, activationMin, activationMax, output))
+            return;
         // Panels of up to `chunk` taps × `width` pixels; deeper windows are summed chunk by chunk through the output.
         int chunk = Math.Min(depth, FloatPanelFloats / FloatBlockPixels);
         int blockPixels = Math.Min((outputPlane + FloatBlockPixels - 1) / FloatBlockPixels * FloatBlockPixels,
             FloatPanelFloats / chunk / FloatBlockPixels * FloatBlockPixels);
         // Only the room the panels use: the runtime clears it on every call.
         Span<float> panel = stackalloc float[pointwise && outputPlane % FloatBlockPixels == 0 ? 0 : chunk * blockPixels];
+        Span<int> rows = stackalloc int[pointwise ? depth : chunk];
         for (int n = 0; n < batch; n++)
         {
             for (int g = 0; g < groups; g++)
@@ -198,9 +203,10 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
                 int p0 = 0;
                 if (pointwise)
                 {
+                    for (int k = 0; k < depth; k++) rows[k] = k * inputPlane;
                     for (; p0 + FloatBlockPixels <= outputPlane; p0 += FloatBlockPixels)
                         for (int m = 0; m < groupOutputChannels; m += FloatBlockChannels)
-                            MultiplyFloatBlock(groupInput.Slice(p0), inputPlane, depth, groupWeights.Slice(m * depth), depth,
+                            MultiplyFloatBlock(groupInput.Slice(p0), rows, groupWeights.Slice(m * depth), depth,
                                 Math.Min(FloatBlockChannels, groupOutputChannels - m), false, true, groupBias.Slice(m), activationMin, activationMax,
                                 groupOutput.Slice(m * outputPlane + p0), outputPlane, FloatBlockPixels);
                 }
@@ -211,17 +217,99 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
                     for (int k0 = 0; k0 < depth; k0 += chunk)
                     {
                         int taps = Math.Min(chunk, depth - k0);
+                        for (int t = 0; t < taps; t++) rows[t] = t * width;
                         Im2Col(groupInput, k0, taps, p0, count, width, inputHeight, inputWidth, outputWidth, kernelHeight, kernelWidth,
                             strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft, panel);
                         for (int j = 0; j < count; j += FloatBlockPixels)
                             for (int m = 0; m < groupOutputChannels; m += FloatBlockChannels)
-                                MultiplyFloatBlock(panel.Slice(j), width, taps, groupWeights.Slice(m * depth + k0), depth,
+                                MultiplyFloatBlock(panel.Slice(j), rows.Slice(0, taps), groupWeights.Slice(m * depth + k0), depth,
                                     Math.Min(FloatBlockChannels, groupOutputChannels - m), k0 > 0, k0 + taps == depth, groupBias.Slice(m),
                                     activationMin, activationMax, groupOutput.Slice(m * outputPlane + p0 + j), outputPlane, Math.Min(FloatBlockPixels, count - j));
                     }
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// A stride-1 convolution read in place: a band of output rows' input rows, for all the group's input channels, is
+    /// copied zero padded into the stack, each padded row <c>outputWidth + (kernelWidth − 1)·dilation</c> wide. Output
+    /// (oy, ox) is then band pixel q = oy·width + ox, and tap (c, ky, kx) of every pixel lies at a fixed offset from q,
+    /// so the micro-kernel reads sixteen consecutive q per row with no im2col; the columns past the output width are
+    /// computed and dropped. False, with nothing written, when one output row's band does not fit.
+    /// </summary>
+    private static bool PaddedBandConv(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias,
+        int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
+        int kernelHeight, int kernelWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
+        float activationMin, float activationMax, Span<float> output)
+    {
+        int groupInputChannels = inputChannels / groups, groupOutputChannels = outputChannels / groups;
+        int depth = groupInputChannels * kernelHeight * kernelWidth;
+        int width = outputWidth + (kernelWidth - 1) * dilationWidth, extraRows = (kernelHeight - 1) * dilationHeight;
+        int slack = FloatBlockPixels + (kernelWidth - 1) * dilationWidth; // what the last block's dropped columns read past the band
+        if (depth > FloatPanelFloats / 4) return false;
+        int bandRows = Math.Min(outputHeight, (FloatPanelFloats - slack) / (groupInputChannels * width) - extraRows);
+        if (bandRows < 1) return false;
+        int bandPlane = (bandRows + extraRows) * width;
+        Span<float> band = stackalloc float[groupInputChannels * bandPlane + slack];
+        Span<int> rows = stackalloc int[depth];
+        for (int c = 0, k = 0; c < groupInputChannels; c++)
+            for (int ky = 0; ky < kernelHeight; ky++)
+                for (int kx = 0; kx < kernelWidth; kx++, k++)
+                    rows[k] = c * bandPlane + ky * dilationHeight * width + kx * dilationWidth;
+        Span<float> tile = stackalloc float[FloatBlockChannels * FloatBlockPixels];
+        TapRange(-padLeft, width, 1, inputWidth, out int first, out int end); // padded columns that hold input columns
+        int inputPlane = inputHeight * inputWidth, outputPlane = outputHeight * outputWidth;
+        for (int n = 0; n < batch; n++)
+        {
+            for (int g = 0; g < groups; g++)
+            {
+                ReadOnlySpan<float> groupInput = input.Slice((n * inputChannels + g * groupInputChannels) * inputPlane, groupInputChannels * inputPlane);
+                ReadOnlySpan<float> groupWeights = weights.Slice(g * groupOutputChannels * depth, groupOutputChannels * depth);
+                ReadOnlySpan<float> groupBias = bias.Slice(g * groupOutputChannels, groupOutputChannels);
+                Span<float> groupOutput = output.Slice((n * outputChannels + g * groupOutputChannels) * outputPlane, groupOutputChannels * outputPlane);
+                for (int oy0 = 0; oy0 < outputHeight; oy0 += bandRows)
+                {
+                    int outputRows = Math.Min(bandRows, outputHeight - oy0);
+                    for (int c = 0; c < groupInputChannels; c++)
+                    {
+                        for (int r = 0; r < outputRows + extraRows; r++)
+                        {
+                            Span<float> to = band.Slice(c * bandPlane + r * width, width);
+                            int y = oy0 - padTop + r;
+                            if (y < 0 || y >= inputHeight)
+                            {
+                                to.Clear();
+                                continue;
+                            }
+                            to.Slice(0, first).Clear();
+                            groupInput.Slice(c * inputPlane + y * inputWidth + first - padLeft, end - first).CopyTo(to.Slice(first));
+                            to.Slice(end).Clear();
+                        }
+                    }
+                    int pixels = outputRows * width;
+                    for (int q0 = 0; q0 < pixels; q0 += FloatBlockPixels)
+                    {
+                        for (int m = 0; m < groupOutputChannels; m += FloatBlockChannels)
+                        {
+                            int channels = Math.Min(FloatBlockChannels, groupOutputChannels - m);
+                            MultiplyFloatBlock(band.Slice(q0), rows, groupWeights.Slice(m * depth), depth, channels, false, true, groupBias.Slice(m),
+                                activationMin, activationMax, tile, FloatBlockPixels, FloatBlockPixels);
+                            // Band pixels to output pixels: runs along a band row, the columns past the output width dropped.
+                            int oy = q0 / width, ox = q0 % width;
+                            for (int j = 0; j < FloatBlockPixels && oy < outputRows; oy++, ox = 0)
+                            {
+                                int run = Math.Min(FloatBlockPixels - j, width - ox), kept = Math.Min(run, outputWidth - ox);
+                                for (int c = 0; c < channels && kept > 0; c++)
+                                    tile.Slice(c * FloatBlockPixels + j, kept).CopyTo(groupOutput.Slice((m + c) * outputPlane + (oy0 + oy) * outputWidth + ox));
+                                j += run;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return true;
     }
 
     /// <summary>

@@ -23,31 +23,33 @@ public static class FloatGemm
     public const int FloatBlockChannels = 4;
 
     /// <summary>
-    /// output[c·outputStride + j] = clamp(Σ_k source[k·sourceStride + j] · weights[c·weightStride + k] + bias[c]) for
+    /// output[c·outputStride + j] = clamp(Σ_k source[rows[k] + j] · weights[c·weightStride + k] + bias[c]) for
     /// channels c &lt; <paramref name="channels"/> (1 to 4), pixels j &lt; <paramref name="pixels"/> (1 to 16), taps
-    /// k &lt; <paramref name="depth"/> in order. Every source row holds sixteen readable values (those past
-    /// <paramref name="pixels"/> are read and ignored). With <paramref name="accumulate"/>, the sums start from the
+    /// k over <paramref name="rows"/> in order. Every source row holds sixteen readable values (those past
+    /// <paramref name="pixels"/> are read and ignored). The row table lets one kernel read an im2col panel
+    /// (rows[k] = k·width), a 1×1 layer's input (rows[k] = k·plane) or a padded band in place (rows[k] = the tap's offset). With <paramref name="accumulate"/>, the sums start from the
     /// output's values (the partial sums of earlier taps, stored as floats, so splitting the taps changes no bit);
     /// without <paramref name="finish"/>, the raw sums are stored, with neither bias nor clamp.
     /// </summary>
-    public static void MultiplyFloatBlock(ReadOnlySpan<float> source, int sourceStride, int depth, ReadOnlySpan<float> weights, int weightStride,
+    public static void MultiplyFloatBlock(ReadOnlySpan<float> source, ReadOnlySpan<int> rows, ReadOnlySpan<float> weights, int weightStride,
         int channels, bool accumulate, bool finish, ReadOnlySpan<float> bias, float activationMin, float activationMax,
         Span<float> output, int outputStride, int pixels)
     {
-        if (channels < 1 || channels > FloatBlockChannels || pixels < 1 || pixels > FloatBlockPixels || depth < 1 || sourceStride < 0
-            || source.Length < (depth - 1) * sourceStride + FloatBlockPixels || weights.Length < (channels - 1) * weightStride + depth
+        int depth = rows.Length;
+        if (channels < 1 || channels > FloatBlockChannels || pixels < 1 || pixels > FloatBlockPixels || depth < 1 || source.Length < FloatBlockPixels
+            || weights.Length < (channels - 1) * weightStride + depth
             || output.Length < (channels - 1) * outputStride + pixels || finish && bias.Length < channels)
             throw new ArgumentException("The float micro-kernel's blocks do not fit its spans.");
 #if NET8_0_OR_GREATER
         if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
         {
-            MultiplyFloatBlock256(source, sourceStride, depth, weights, weightStride, channels, accumulate, finish, bias, activationMin, activationMax,
+            MultiplyFloatBlock256(source, rows, weights, weightStride, channels, accumulate, finish, bias, activationMin, activationMax,
                 output, outputStride, pixels);
             return;
         }
         if (System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
         {
-            MultiplyFloatBlock128(source, sourceStride, depth, weights, weightStride, channels, accumulate, finish, bias, activationMin, activationMax,
+            MultiplyFloatBlock128(source, rows, weights, weightStride, channels, accumulate, finish, bias, activationMin, activationMax,
                 output, outputStride, pixels);
             return;
         }
@@ -59,7 +61,7 @@ public static class FloatGemm
             for (int k = 0; k < depth; k++)
             {
                 float w = weights[c * weightStride + k];
-                ReadOnlySpan<float> row = source.Slice(k * sourceStride, pixels);
+                ReadOnlySpan<float> row = source.Slice(rows[k], pixels);
                 for (int j = 0; j < pixels; j++) sums[j] += row[j] * w;
             }
             Span<float> to = output.Slice(c * outputStride, pixels);
@@ -67,6 +69,8 @@ public static class FloatGemm
                 to[j] = finish ? FloatClamp(sums[j] + bias[c], activationMin, activationMax) : sums[j];
         }
     }
+
+    private static ArgumentOutOfRangeException FloatRowOutside() => new("rows", "A source row runs past the source.");
 
     /// <summary>The clamp every float convolution path applies: the scalar kernels' comparison, NaN passing through.</summary>
     public static float FloatClamp(float value, float activationMin, float activationMax) =>
@@ -77,7 +81,7 @@ public static class FloatGemm
     /// 256-bit vectors: four channels × two vectors of eight pixels in eight accumulators. Absent channels repeat
     /// channel 0's weights (no branch in the loop); their sums are never stored.
     /// </summary>
-    private static void MultiplyFloatBlock256(ReadOnlySpan<float> source, int sourceStride, int depth, ReadOnlySpan<float> weights, int weightStride,
+    private static void MultiplyFloatBlock256(ReadOnlySpan<float> source, ReadOnlySpan<int> rows, ReadOnlySpan<float> weights, int weightStride,
         int channels, bool accumulate, bool finish, ReadOnlySpan<float> bias, float activationMin, float activationMax,
         Span<float> output, int outputStride, int pixels)
     {
@@ -104,11 +108,13 @@ public static class FloatGemm
             a3 = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref s, 48);
             b3 = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref s, 56);
         }
-        nuint row = 0;
-        for (int k = 0; k < depth; k++, row += (nuint)sourceStride)
+        uint limit = (uint)(source.Length - FloatBlockPixels);
+        for (int k = 0; k < rows.Length; k++)
         {
-            var x0 = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, row);
-            var x1 = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, row + 8);
+            int row = rows[k];
+            if ((uint)row > limit) throw FloatRowOutside();
+            var x0 = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, (nuint)row);
+            var x1 = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, (nuint)row + 8);
             var w = System.Runtime.Intrinsics.Vector256.Create(System.Runtime.CompilerServices.Unsafe.Add(ref w0, k));
             a0 += x0 * w; b0 += x1 * w;
             w = System.Runtime.Intrinsics.Vector256.Create(System.Runtime.CompilerServices.Unsafe.Add(ref w1, k));
@@ -158,7 +164,7 @@ public static class FloatGemm
             System.Runtime.Intrinsics.Vector256.ConditionalSelect(System.Runtime.Intrinsics.Vector256.GreaterThan(value, max), max, value));
 
     /// <summary>128-bit vectors (x64 without AVX2, Arm64 AdvSimd): two channels × four vectors of four pixels per pass.</summary>
-    private static void MultiplyFloatBlock128(ReadOnlySpan<float> source, int sourceStride, int depth, ReadOnlySpan<float> weights, int weightStride,
+    private static void MultiplyFloatBlock128(ReadOnlySpan<float> source, ReadOnlySpan<int> rows, ReadOnlySpan<float> weights, int weightStride,
         int channels, bool accumulate, bool finish, ReadOnlySpan<float> bias, float activationMin, float activationMax,
         Span<float> output, int outputStride, int pixels)
     {
@@ -184,9 +190,12 @@ public static class FloatGemm
             var b1 = System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref s, 20);
             var b2 = System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref s, 24);
             var b3 = System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref s, 28);
-            nuint row = 0;
-            for (int k = 0; k < depth; k++, row += (nuint)sourceStride)
+            uint limit = (uint)(source.Length - FloatBlockPixels);
+            for (int k = 0; k < rows.Length; k++)
             {
+                int at = rows[k];
+                if ((uint)at > limit) throw FloatRowOutside();
+                nuint row = (nuint)at;
                 var x0 = System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, row);
                 var x1 = System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, row + 4);
                 var x2 = System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, row + 8);

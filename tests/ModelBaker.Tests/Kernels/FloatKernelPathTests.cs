@@ -38,7 +38,10 @@ public sealed class FloatKernelPathTests
         new("5×3, strides 2 and 1", 1, 4, 12, 9, 6, 1, 5, 3, 2, 1, PadTop: 2, PadLeft: 1, PadBottom: 2, PadRight: 1),
         new("grouped, 2 groups", 1, 4, 7, 8, 6, 2, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new("groups of 2 channels, one output each, stride 2", 1, 10, 7, 9, 5, 5, 3, 3, 2, 2, PadTop: 1, PadLeft: 1),
-        new("many panels", 1, 9, 40, 100, 3, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+        new("many bands of padded rows", 1, 9, 40, 100, 3, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+        new("many panels (stride 2)", 1, 9, 40, 100, 5, 1, 3, 3, 2, 2, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+        new("stride 1, rows too wide for a padded band", 1, 20, 3, 500, 3, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+        new("stride 1, windows too deep for a padded band", 1, 300, 4, 5, 6, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new("windows deeper than a panel (taps summed in chunks)", 1, 130, 6, 6, 5, 1, 3, 3, 2, 2, PadTop: 1, PadLeft: 1),
         new("1-D, kernel 5", 1, 3, 1, 30, 4, 1, 1, 5, PadLeft: 2, PadRight: 2),
         new("one channel, seven outputs (depth multiplier 7)", 1, 1, 8, 8, 7, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
@@ -202,6 +205,52 @@ public sealed class FloatKernelPathTests
         var generated = GeneratedAssembly.Compile(ClassEmitter.Emit(plan), "Tests.RandomCnn");
         Assert.Equal(Bits(expected), Bits(generated.Predict(input, expected.Length)));
         Assert.Equal(0, generated.AllocatedBytes(input, new float[expected.Length], calls: 200));
+    }
+
+    /// <summary>
+    /// Float pooling (interior windows take a path without bounds) against the definition: taps inside the input in
+    /// (kh, kw) order, the first largest kept, sums from +0; average 1 divides by the taps inside, average 2 by those
+    /// inside the padded extent.
+    /// </summary>
+    [Theory]
+    [InlineData(0, 2, 2, 2, 2, 1, 0, 0, 0, 0)]
+    [InlineData(0, 3, 3, 3, 3, 1, 1, 1, 2, 1)]
+    [InlineData(1, 3, 3, 2, 2, 1, 1, 1, 1, 1)]
+    [InlineData(2, 3, 2, 2, 1, 2, 1, 0, 1, 2)]
+    [InlineData(1, 5, 7, 5, 7, 1, 0, 0, 0, 0)]
+    public void Pooling_equals_a_plain_loop_bit_for_bit(int kind, int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilation,
+        int padTop, int padLeft, int padBottom, int padRight)
+    {
+        int planes = 3, height = 9, width = 13;
+        int paddedHeight = height + padTop + padBottom, paddedWidth = width + padLeft + padRight;
+        int outputHeight = (paddedHeight - ((kernelHeight - 1) * dilation + 1)) / strideHeight + 1;
+        int outputWidth = (paddedWidth - ((kernelWidth - 1) * dilation + 1)) / strideWidth + 1;
+        var rng = new Random(kind * 100 + kernelHeight * 10 + kernelWidth);
+        var input = Enumerable.Range(0, planes * height * width).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var expected = new float[planes * outputHeight * outputWidth];
+        for (int p = 0, o = 0; p < planes; p++)
+            for (int oy = 0; oy < outputHeight; oy++)
+                for (int ox = 0; ox < outputWidth; ox++, o++)
+                {
+                    float best = float.MinValue, sum = 0f;
+                    int inside = 0, padded = 0;
+                    for (int ky = 0; ky < kernelHeight; ky++)
+                        for (int kx = 0; kx < kernelWidth; kx++)
+                        {
+                            int y = oy * strideHeight - padTop + ky * dilation, x = ox * strideWidth - padLeft + kx * dilation;
+                            if (y + padTop < paddedHeight && x + padLeft < paddedWidth) padded++;
+                            if (y < 0 || y >= height || x < 0 || x >= width) continue;
+                            float value = input[(p * height + y) * width + x];
+                            if (value > best) best = value;
+                            sum += value;
+                            inside++;
+                        }
+                    expected[o] = kind == 0 ? best : sum / (kind == 1 ? inside : padded);
+                }
+        var actual = new float[expected.Length];
+        PoolFloat.Pool(kind, input, planes, 1, height, width, 1, outputHeight, outputWidth, 1, kernelHeight, kernelWidth, 1, strideHeight, strideWidth,
+            1, dilation, dilation, 0, padTop, padLeft, 1, paddedHeight, paddedWidth, actual);
+        Assert.Equal(Bits(expected), Bits(actual));
     }
 
     /// <summary>The float kernel blocks of generated code, vectorised, with array entry points for reflection.</summary>
