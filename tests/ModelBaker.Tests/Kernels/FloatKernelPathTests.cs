@@ -253,16 +253,71 @@ public sealed class FloatKernelPathTests
         Assert.Equal(Bits(expected), Bits(actual));
     }
 
+    /// <summary>
+    /// Float element-wise steps (runs of merged trailing dimensions, vectorised Add, Sub, Mul and Div) against the
+    /// definition: each output from its own coordinates through the broadcast strides.
+    /// </summary>
+    [Theory]
+    [InlineData(new[] { 1, 32, 8, 8 }, new[] { 1, 32, 8, 8 })]
+    [InlineData(new[] { 2, 3, 5, 7 }, new[] { 1, 3, 1, 1 })]
+    [InlineData(new[] { 3, 1, 13 }, new[] { 1, 4, 1 })]
+    [InlineData(new[] { 1 }, new[] { 37 })]
+    [InlineData(new[] { 5, 19 }, new[] { 19 })]
+    public void Element_wise_steps_equal_a_plain_loop_bit_for_bit(int[] aShape, int[] bShape)
+    {
+        int rank = Math.Max(aShape.Length, bShape.Length);
+        int[] Padded(int[] s) => Enumerable.Repeat(1, rank - s.Length).Concat(s).ToArray();
+        int[] pa = Padded(aShape), pb = Padded(bShape);
+        int[] shape = pa.Zip(pb, Math.Max).ToArray();
+        int[] StridesOf(int[] s)
+        {
+            var strides = new int[rank];
+            for (int d = rank - 1, step = 1; d >= 0; step *= s[d], d--) strides[d] = s[d] == 1 ? 0 : step;
+            return strides;
+        }
+        int[] aStrides = StridesOf(pa), bStrides = StridesOf(pb);
+        var rng = new Random(rank * 31 + shape.Sum());
+        var a = Enumerable.Range(0, pa.Aggregate(1, (x, y) => x * y)).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+        var b = Enumerable.Range(0, pb.Aggregate(1, (x, y) => x * y)).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+        int length = shape.Aggregate(1, (x, y) => x * y);
+        foreach (int operation in new[] { 0, 1, 2, 3, 4, 6 })
+            foreach (var (min, max) in new[] { (float.NegativeInfinity, float.PositiveInfinity), (0f, 1f) })
+            {
+                var expected = new float[length];
+                for (int i = 0; i < length; i++)
+                {
+                    int aIndex = 0, bIndex = 0, rest = i;
+                    for (int d = rank - 1; d >= 0; d--)
+                    {
+                        aIndex += rest % shape[d] * aStrides[d];
+                        bIndex += rest % shape[d] * bStrides[d];
+                        rest /= shape[d];
+                    }
+                    float value = BinaryFloat.Apply(operation, a[aIndex], b[bIndex]);
+                    expected[i] = value < min ? min : value > max ? max : value;
+                }
+                var core = new float[length];
+                BinaryFloat.Binary(operation, a, aStrides, b, bStrides, shape, min, max, core);
+                Assert.Equal(Bits(expected), Bits(core));
+                var generated = new float[length];
+                Probe.Value.GetMethod("BinaryArrays")!.Invoke(null, new object[] { operation, a, aStrides, b, bStrides, shape, min, max, generated });
+                Assert.Equal(Bits(expected), Bits(generated));
+            }
+    }
+
     /// <summary>The float kernel blocks of generated code, vectorised, with array entry points for reflection.</summary>
     private static readonly Lazy<Type> Probe = new(() =>
     {
-        string blocks = string.Join("\n", new[] { nameof(ConvFloat), nameof(FloatGemm), nameof(WindowBounds), nameof(FullyConnectedFloat) }
+        string blocks = string.Join("\n", new[] { nameof(ConvFloat), nameof(FloatGemm), nameof(WindowBounds), nameof(FullyConnectedFloat), nameof(BinaryFloat) }
             .Select(KernelSources.Get));
         string source = "using System;\nnamespace Probe\n{\npublic static class Kernels\n{\n" + blocks + """
 
             public static void ConvArrays(float[] input, float[] weights, float[] bias, int[] g, float min, float max, float[] output) =>
                 Conv(input, weights, bias, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15],
                     min, max, output);
+
+            public static void BinaryArrays(int operation, float[] a, int[] aStrides, float[] b, int[] bStrides, int[] shape, float min, float max, float[] output) =>
+                Binary(operation, a, aStrides, b, bStrides, shape, min, max, output);
 
             public static void FullyConnectedArrays(float[] input, int[] g, float[] weights, float[] bias, float min, float max, float[] output) =>
                 FullyConnected(input, g[0], g[1], g[2], g[3], weights, bias, min, max, output);
