@@ -190,7 +190,7 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
         int blockPixels = Math.Min((outputPlane + FloatBlockPixels - 1) / FloatBlockPixels * FloatBlockPixels,
             FloatPanelFloats / chunk / FloatBlockPixels * FloatBlockPixels);
         // Only the room the panels use: the runtime clears it on every call.
-        Span<float> panel = stackalloc float[pointwise && outputPlane % FloatBlockPixels == 0 ? 0 : chunk * blockPixels];
+        Span<float> panel = stackalloc float[pointwise && outputPlane >= FloatBlockPixels ? 0 : chunk * blockPixels];
         Span<int> rows = stackalloc int[pointwise ? depth : chunk];
         for (int n = 0; n < batch; n++)
         {
@@ -201,14 +201,18 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
                 ReadOnlySpan<float> groupBias = bias.Slice(g * groupOutputChannels, groupOutputChannels);
                 Span<float> groupOutput = output.Slice((n * outputChannels + g * groupOutputChannels) * outputPlane, groupOutputChannels * outputPlane);
                 int p0 = 0;
-                if (pointwise)
+                if (pointwise && outputPlane >= FloatBlockPixels)
                 {
+                    // The last block ends at the last pixel, overlapping the one before: its pixels are computed twice, to the same bits.
                     for (int k = 0; k < depth; k++) rows[k] = k * inputPlane;
-                    for (; p0 + FloatBlockPixels <= outputPlane; p0 += FloatBlockPixels)
+                    for (; p0 < outputPlane; p0 += FloatBlockPixels)
+                    {
+                        int first = Math.Min(p0, outputPlane - FloatBlockPixels);
                         for (int m = 0; m < groupOutputChannels; m += FloatBlockChannels)
-                            MultiplyFloatBlock(groupInput.Slice(p0), rows, groupWeights.Slice(m * depth), depth,
+                            MultiplyFloatBlock(groupInput.Slice(first), rows, groupWeights.Slice(m * depth), depth,
                                 Math.Min(FloatBlockChannels, groupOutputChannels - m), false, true, groupBias.Slice(m), activationMin, activationMax,
-                                groupOutput.Slice(m * outputPlane + p0), outputPlane, FloatBlockPixels);
+                                groupOutput.Slice(m * outputPlane + first), outputPlane, FloatBlockPixels);
+                    }
                 }
                 for (; p0 < outputPlane; p0 += blockPixels)
                 {
@@ -435,17 +439,46 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
 #if NET8_0_OR_GREATER
         ref float from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(band);
         ref float to = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
+        int length = output.Length;
         if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
         {
             var offset = System.Runtime.Intrinsics.Vector256.Create(bias);
             var min = System.Runtime.Intrinsics.Vector256.Create(activationMin);
             var max = System.Runtime.Intrinsics.Vector256.Create(activationMax);
-            for (; ox + 8 <= output.Length; ox += 8)
+            for (; ox + 16 <= length; ox += 16)
             {
+                // Two vectors in flight: each sum is a chain of dependent adds.
+                var sum = System.Runtime.Intrinsics.Vector256<float>.Zero;
+                var next = System.Runtime.Intrinsics.Vector256<float>.Zero;
+                for (int t = 0; t < window; t++)
+                {
+                    var w = System.Runtime.Intrinsics.Vector256.Create(taps[t]);
+                    sum += System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, (nuint)(offsets[t] + ox)) * w;
+                    next += System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, (nuint)(offsets[t] + ox + 8)) * w;
+                }
+                System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(sum + offset, min, max), ref to, (nuint)ox);
+                System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(next + offset, min, max), ref to, (nuint)(ox + 8));
+            }
+            while (ox < length)
+            {
+                // The last vector ends at the row's end (overlapping outputs get the same bits again); a row shorter than
+                // a vector goes out through the stack.
+                int at = length >= 8 ? Math.Min(ox, length - 8) : 0;
                 var sum = System.Runtime.Intrinsics.Vector256<float>.Zero;
                 for (int t = 0; t < window; t++)
-                    sum += System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, (nuint)(offsets[t] + ox)) * System.Runtime.Intrinsics.Vector256.Create(taps[t]);
-                System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(sum + offset, min, max), ref to, (nuint)ox);
+                    sum += System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, (nuint)(offsets[t] + at)) * System.Runtime.Intrinsics.Vector256.Create(taps[t]);
+                sum = ClampFloat256(sum + offset, min, max);
+                if (length >= 8)
+                {
+                    System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref to, (nuint)at);
+                }
+                else
+                {
+                    Span<float> lanes = stackalloc float[8];
+                    System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes));
+                    lanes.Slice(0, length).CopyTo(output);
+                }
+                ox = at + 8;
             }
         }
         if (System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
@@ -453,12 +486,14 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
             var offset = System.Runtime.Intrinsics.Vector128.Create(bias);
             var min = System.Runtime.Intrinsics.Vector128.Create(activationMin);
             var max = System.Runtime.Intrinsics.Vector128.Create(activationMax);
-            for (; ox + 4 <= output.Length; ox += 4)
+            for (; ox < length && length >= 4; ox += 4)
             {
+                int at = Math.Min(ox, length - 4); // the last vector ends at the row's end
                 var sum = System.Runtime.Intrinsics.Vector128<float>.Zero;
                 for (int t = 0; t < window; t++)
-                    sum += System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)(offsets[t] + ox)) * System.Runtime.Intrinsics.Vector128.Create(taps[t]);
-                System.Runtime.Intrinsics.Vector128.StoreUnsafe(ClampFloat128(sum + offset, min, max), ref to, (nuint)ox);
+                    sum += System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)(offsets[t] + at)) * System.Runtime.Intrinsics.Vector128.Create(taps[t]);
+                System.Runtime.Intrinsics.Vector128.StoreUnsafe(ClampFloat128(sum + offset, min, max), ref to, (nuint)at);
+                ox = at;
             }
         }
 #endif
