@@ -182,8 +182,8 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
         // A 1×1 window at stride 1 without padding reads pixel p of every input channel for output pixel p: the input is the matrix.
         bool pointwise = kernelHeight == 1 && kernelWidth == 1 && strideHeight == 1 && strideWidth == 1 && padTop == 0 && padLeft == 0
             && outputHeight == inputHeight && outputWidth == inputWidth && depth <= FloatPanelFloats;
-        if (!pointwise && strideHeight == 1 && strideWidth == 1 && PaddedBandConv(input, weights, bias, batch, inputChannels, inputHeight, inputWidth, outputChannels,
-                outputHeight, outputWidth, groups, kernelHeight, kernelWidth, dilationHeight, dilationWidth, padTop, padLeft, activationMin, activationMax, output))
+        if (!pointwise && PaddedBandConv(input, weights, bias, batch, inputChannels, inputHeight, inputWidth, outputChannels, outputHeight, outputWidth,
+                groups, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft, activationMin, activationMax, output))
             return;
         // Panels of up to `chunk` taps × `width` pixels; deeper windows are summed chunk by chunk through the output.
         int chunk = Math.Min(depth, FloatPanelFloats / FloatBlockPixels);
@@ -236,33 +236,37 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
     }
 
     /// <summary>
-    /// A stride-1 convolution read in place: a band of output rows' input rows, for all the group's input channels, is
-    /// copied zero padded into the stack, each padded row <c>outputWidth + (kernelWidth − 1)·dilation</c> wide. Output
-    /// (oy, ox) is then band pixel q = oy·width + ox, and tap (c, ky, kx) of every pixel lies at a fixed offset from q,
-    /// so the micro-kernel reads sixteen consecutive q per row with no im2col; the columns past the output width are
-    /// computed and dropped. False, with nothing written, when one output row's band does not fit.
+    /// A convolution read in place: the input rows of a band of output rows, for all the group's input channels, are
+    /// copied zero padded into the stack, each padded row split into its <paramref name="strideWidth"/> column phases
+    /// (columns x ≡ φ mod stride) so that tap (c, ky, kx) of neighbouring outputs is a run of consecutive floats at a
+    /// fixed offset. The micro-kernel then reads the band through a table of those offsets, with no im2col. At stride 1
+    /// a band row is <c>outputWidth + (kernelWidth − 1)·dilation</c> wide and blocks of sixteen run across band rows
+    /// (output (oy, ox) is band pixel oy·width + ox; the columns past the output width are computed and dropped);
+    /// strided layers run blocks along each output row. False, with nothing written, when one output row's band does
+    /// not fit in <see cref="FloatPanelFloats"/>.
     /// </summary>
     private static bool PaddedBandConv(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias,
         int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
-        int kernelHeight, int kernelWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
+        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
         float activationMin, float activationMax, Span<float> output)
     {
         int groupInputChannels = inputChannels / groups, groupOutputChannels = outputChannels / groups;
         int depth = groupInputChannels * kernelHeight * kernelWidth;
-        int width = outputWidth + (kernelWidth - 1) * dilationWidth, extraRows = (kernelHeight - 1) * dilationHeight;
-        int slack = FloatBlockPixels + (kernelWidth - 1) * dilationWidth; // what the last block's dropped columns read past the band
-        if (depth > FloatPanelFloats / 4) return false;
-        int bandRows = Math.Min(outputHeight, (FloatPanelFloats - slack) / (groupInputChannels * width) - extraRows);
-        if (bandRows < 1) return false;
-        int bandPlane = (bandRows + extraRows) * width;
+        bool across = strideHeight == 1 && strideWidth == 1; // blocks run across band rows
+        int reach = (kernelWidth - 1) * dilationWidth / strideWidth; // how far past an output's column its taps reach in a phase
+        int phase = across ? outputWidth + reach : (outputWidth + FloatBlockPixels - 1) / FloatBlockPixels * FloatBlockPixels + reach;
+        int rowLength = strideWidth * phase, windowRows = (kernelHeight - 1) * dilationHeight + 1;
+        int slack = across ? FloatBlockPixels + reach : 0; // what the last block's dropped columns read past the band
+        if (depth > FloatPanelFloats / 4 || groupInputChannels * windowRows * rowLength + slack > FloatPanelFloats) return false;
+        int bandRows = Math.Min(outputHeight, ((FloatPanelFloats - slack) / (groupInputChannels * rowLength) - windowRows) / strideHeight + 1);
+        int bandPlane = ((bandRows - 1) * strideHeight + windowRows) * rowLength;
         Span<float> band = stackalloc float[groupInputChannels * bandPlane + slack];
         Span<int> rows = stackalloc int[depth];
         for (int c = 0, k = 0; c < groupInputChannels; c++)
             for (int ky = 0; ky < kernelHeight; ky++)
                 for (int kx = 0; kx < kernelWidth; kx++, k++)
-                    rows[k] = c * bandPlane + ky * dilationHeight * width + kx * dilationWidth;
-        Span<float> tile = stackalloc float[FloatBlockChannels * FloatBlockPixels];
-        TapRange(-padLeft, width, 1, inputWidth, out int first, out int end); // padded columns that hold input columns
+                    rows[k] = c * bandPlane + ky * dilationHeight * rowLength + kx * dilationWidth % strideWidth * phase + kx * dilationWidth / strideWidth;
+        Span<float> tile = stackalloc float[across ? FloatBlockChannels * FloatBlockPixels : 0];
         int inputPlane = inputHeight * inputWidth, outputPlane = outputHeight * outputWidth;
         for (int n = 0; n < batch; n++)
         {
@@ -276,22 +280,19 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
                 {
                     int outputRows = Math.Min(bandRows, outputHeight - oy0);
                     for (int c = 0; c < groupInputChannels; c++)
+                        FillBandRows(groupInput.Slice(c * inputPlane, inputPlane), oy0 * strideHeight - padTop, (outputRows - 1) * strideHeight + windowRows,
+                            inputHeight, inputWidth, strideWidth, padLeft, phase, band.Slice(c * bandPlane, bandPlane));
+                    if (!across)
                     {
-                        for (int r = 0; r < outputRows + extraRows; r++)
-                        {
-                            Span<float> to = band.Slice(c * bandPlane + r * width, width);
-                            int y = oy0 - padTop + r;
-                            if (y < 0 || y >= inputHeight)
-                            {
-                                to.Clear();
-                                continue;
-                            }
-                            to.Slice(0, first).Clear();
-                            groupInput.Slice(c * inputPlane + y * inputWidth + first - padLeft, end - first).CopyTo(to.Slice(first));
-                            to.Slice(end).Clear();
-                        }
+                        for (int r = 0; r < outputRows; r++)
+                            for (int ox = 0; ox < outputWidth; ox += FloatBlockPixels)
+                                for (int m = 0; m < groupOutputChannels; m += FloatBlockChannels)
+                                    MultiplyFloatBlock(band.Slice(r * strideHeight * rowLength + ox), rows, groupWeights.Slice(m * depth), depth,
+                                        Math.Min(FloatBlockChannels, groupOutputChannels - m), false, true, groupBias.Slice(m), activationMin, activationMax,
+                                        groupOutput.Slice(m * outputPlane + (oy0 + r) * outputWidth + ox), outputPlane, Math.Min(FloatBlockPixels, outputWidth - ox));
+                        continue;
                     }
-                    int pixels = outputRows * width;
+                    int pixels = outputRows * phase;
                     for (int q0 = 0; q0 < pixels; q0 += FloatBlockPixels)
                     {
                         for (int m = 0; m < groupOutputChannels; m += FloatBlockChannels)
@@ -300,10 +301,10 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
                             MultiplyFloatBlock(band.Slice(q0), rows, groupWeights.Slice(m * depth), depth, channels, false, true, groupBias.Slice(m),
                                 activationMin, activationMax, tile, FloatBlockPixels, FloatBlockPixels);
                             // Band pixels to output pixels: runs along a band row, the columns past the output width dropped.
-                            int oy = q0 / width, ox = q0 % width;
+                            int oy = q0 / phase, ox = q0 % phase;
                             for (int j = 0; j < FloatBlockPixels && oy < outputRows; oy++, ox = 0)
                             {
-                                int run = Math.Min(FloatBlockPixels - j, width - ox), kept = Math.Min(run, outputWidth - ox);
+                                int run = Math.Min(FloatBlockPixels - j, phase - ox), kept = Math.Min(run, outputWidth - ox);
                                 for (int c = 0; c < channels && kept > 0; c++)
                                     tile.Slice(c * FloatBlockPixels + j, kept).CopyTo(groupOutput.Slice((m + c) * outputPlane + (oy0 + oy) * outputWidth + ox));
                                 j += run;
@@ -314,6 +315,38 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// Input rows top … top + count − 1 of one channel's <paramref name="plane"/> (0 outside it) into
+    /// <paramref name="band"/>, each as <paramref name="strideWidth"/> phases of <paramref name="phase"/> floats: phase φ
+    /// index i holds column i·stride + φ − padLeft.
+    /// </summary>
+    private static void FillBandRows(ReadOnlySpan<float> plane, int top, int count, int inputHeight, int inputWidth, int strideWidth, int padLeft,
+        int phase, Span<float> band)
+    {
+        for (int r = 0; r < count; r++)
+        {
+            int y = top + r;
+            for (int f = 0; f < strideWidth; f++)
+            {
+                Span<float> to = band.Slice((r * strideWidth + f) * phase, phase);
+                if (y < 0 || y >= inputHeight)
+                {
+                    to.Clear();
+                    continue;
+                }
+                int x = f - padLeft;
+                TapRange(x, phase, strideWidth, inputWidth, out int first, out int end);
+                to.Slice(0, first).Clear();
+                ReadOnlySpan<float> from = plane.Slice(y * inputWidth);
+                if (strideWidth == 1)
+                    from.Slice(x + first, end - first).CopyTo(to.Slice(first));
+                else
+                    for (int i = first; i < end; i++) to[i] = from[x + i * strideWidth];
+                to.Slice(end).Clear();
+            }
+        }
     }
 
     /// <summary>

@@ -40,6 +40,7 @@ public sealed class FloatKernelPathTests
         new("groups of 2 channels, one output each, stride 2", 1, 10, 7, 9, 5, 5, 3, 3, 2, 2, PadTop: 1, PadLeft: 1),
         new("many bands of padded rows", 1, 9, 40, 100, 3, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new("many panels (stride 2)", 1, 9, 40, 100, 5, 1, 3, 3, 2, 2, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+        new("stride 2, rows too wide for a padded band (im2col panels)", 1, 40, 5, 300, 3, 1, 3, 3, 2, 2, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new("stride 1, rows too wide for a padded band", 1, 20, 3, 500, 3, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new("stride 1, windows too deep for a padded band", 1, 300, 4, 5, 6, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new("windows deeper than a panel (taps summed in chunks)", 1, 130, 6, 6, 5, 1, 3, 3, 2, 2, PadTop: 1, PadLeft: 1),
