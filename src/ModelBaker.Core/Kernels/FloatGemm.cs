@@ -40,6 +40,9 @@ public static class FloatGemm
             || weights.Length < (channels - 1) * weightStride + depth
             || output.Length < (channels - 1) * outputStride + pixels || finish && bias.Length < channels)
             throw new ArgumentException("The float micro-kernel's blocks do not fit its spans.");
+        // Every row checked here, so that the vector loops read without checks (and hold no call that would spill their accumulators).
+        for (int k = 0; k < depth; k++)
+            if ((uint)rows[k] > (uint)(source.Length - FloatBlockPixels)) throw FloatRowOutside();
 #if NET8_0_OR_GREATER
         if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
         {
@@ -90,8 +93,8 @@ public static class FloatGemm
         ref float w1 = ref channels > 1 ? ref System.Runtime.CompilerServices.Unsafe.Add(ref w0, weightStride) : ref w0;
         ref float w2 = ref channels > 2 ? ref System.Runtime.CompilerServices.Unsafe.Add(ref w0, 2 * weightStride) : ref w0;
         ref float w3 = ref channels > 3 ? ref System.Runtime.CompilerServices.Unsafe.Add(ref w0, 3 * weightStride) : ref w0;
-        // Partial sums to start from, and a short block's lanes on their way out: only those calls need the room.
-        Span<float> start = accumulate || pixels < FloatBlockPixels ? stackalloc float[FloatBlockChannels * FloatBlockPixels] : default;
+        // The partial sums to start from, and the sums on their way out.
+        Span<float> start = stackalloc float[FloatBlockChannels * FloatBlockPixels];
         var zero = System.Runtime.Intrinsics.Vector256<float>.Zero;
         System.Runtime.Intrinsics.Vector256<float> a0 = zero, b0 = zero, a1 = zero, b1 = zero, a2 = zero, b2 = zero, a3 = zero, b3 = zero;
         if (accumulate)
@@ -108,13 +111,12 @@ public static class FloatGemm
             a3 = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref s, 48);
             b3 = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref s, 56);
         }
-        uint limit = (uint)(source.Length - FloatBlockPixels);
+        ref int rowOffsets = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(rows);
         for (int k = 0; k < rows.Length; k++)
         {
-            int row = rows[k];
-            if ((uint)row > limit) throw FloatRowOutside();
-            var x0 = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, (nuint)row);
-            var x1 = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, (nuint)row + 8);
+            nuint row = (uint)System.Runtime.CompilerServices.Unsafe.Add(ref rowOffsets, k); // checked by the caller
+            var x0 = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, row);
+            var x1 = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, row + 8);
             var w = System.Runtime.Intrinsics.Vector256.Create(System.Runtime.CompilerServices.Unsafe.Add(ref w0, k));
             a0 += x0 * w; b0 += x1 * w;
             w = System.Runtime.Intrinsics.Vector256.Create(System.Runtime.CompilerServices.Unsafe.Add(ref w1, k));
@@ -124,36 +126,51 @@ public static class FloatGemm
             w = System.Runtime.Intrinsics.Vector256.Create(System.Runtime.CompilerServices.Unsafe.Add(ref w3, k));
             a3 += x0 * w; b3 += x1 * w;
         }
-        FinishFloat256(a0, b0, finish, bias, 0, activationMin, activationMax, output, pixels, start);
-        if (channels > 1) FinishFloat256(a1, b1, finish, bias, 1, activationMin, activationMax, output.Slice(outputStride), pixels, start);
-        if (channels > 2) FinishFloat256(a2, b2, finish, bias, 2, activationMin, activationMax, output.Slice(2 * outputStride), pixels, start);
-        if (channels > 3) FinishFloat256(a3, b3, finish, bias, 3, activationMin, activationMax, output.Slice(3 * outputStride), pixels, start);
+        // All sums to the stack before anything is called: a vector live across a call would be spilled inside the loop.
+        ref float sums = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(start);
+        System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref sums, 0);
+        System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref sums, 8);
+        System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref sums, 16);
+        System.Runtime.Intrinsics.Vector256.StoreUnsafe(b1, ref sums, 24);
+        System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref sums, 32);
+        System.Runtime.Intrinsics.Vector256.StoreUnsafe(b2, ref sums, 40);
+        System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref sums, 48);
+        System.Runtime.Intrinsics.Vector256.StoreUnsafe(b3, ref sums, 56);
+        FinishFloatBlock(start, channels, finish, bias, activationMin, activationMax, output, outputStride, pixels);
     }
 
-    /// <summary>One channel's sixteen sums: bias and clamp when finishing, stored whole or, for a short block, through <paramref name="spill"/>.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static void FinishFloat256(System.Runtime.Intrinsics.Vector256<float> a, System.Runtime.Intrinsics.Vector256<float> b, bool finish,
-        ReadOnlySpan<float> bias, int c, float activationMin, float activationMax, Span<float> to, int pixels, Span<float> spill)
+    /// <summary>
+    /// The sums of a block (four rows of sixteen in <paramref name="sums"/>), biased and clamped when finishing, stored
+    /// as the block's <paramref name="channels"/> × <paramref name="pixels"/> outputs. Every vector path ends here.
+    /// </summary>
+    private static void FinishFloatBlock(Span<float> sums, int channels, bool finish, ReadOnlySpan<float> bias, float activationMin, float activationMax,
+        Span<float> output, int outputStride, int pixels)
     {
-        if (finish)
+        var min = System.Runtime.Intrinsics.Vector128.Create(activationMin);
+        var max = System.Runtime.Intrinsics.Vector128.Create(activationMax);
+        for (int c = 0; c < channels; c++)
         {
-            var offset = System.Runtime.Intrinsics.Vector256.Create(bias[c]);
-            var min = System.Runtime.Intrinsics.Vector256.Create(activationMin);
-            var max = System.Runtime.Intrinsics.Vector256.Create(activationMax);
-            a = ClampFloat256(a + offset, min, max);
-            b = ClampFloat256(b + offset, min, max);
+            Span<float> row = sums.Slice(c * FloatBlockPixels, FloatBlockPixels);
+            ref float from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(row);
+            if (finish)
+            {
+                var offset = System.Runtime.Intrinsics.Vector128.Create(bias[c]);
+                for (int j = 0; j < FloatBlockPixels; j += 4)
+                    System.Runtime.Intrinsics.Vector128.StoreUnsafe(
+                        ClampFloat128(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)j) + offset, min, max), ref from, (nuint)j);
+            }
+            Span<float> to = output.Slice(c * outputStride, pixels);
+            if (pixels == FloatBlockPixels)
+            {
+                ref float target = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(to);
+                for (int j = 0; j < FloatBlockPixels; j += 4)
+                    System.Runtime.Intrinsics.Vector128.StoreUnsafe(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)j), ref target, (nuint)j);
+            }
+            else
+            {
+                row.Slice(0, pixels).CopyTo(to);
+            }
         }
-        if (pixels == FloatBlockPixels)
-        {
-            ref float target = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(to);
-            System.Runtime.Intrinsics.Vector256.StoreUnsafe(a, ref target, 0);
-            System.Runtime.Intrinsics.Vector256.StoreUnsafe(b, ref target, 8);
-            return;
-        }
-        ref float lanes = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(spill);
-        System.Runtime.Intrinsics.Vector256.StoreUnsafe(a, ref lanes, 0);
-        System.Runtime.Intrinsics.Vector256.StoreUnsafe(b, ref lanes, 8);
-        spill.Slice(0, pixels).CopyTo(to);
     }
 
     /// <summary><see cref="FloatClamp"/> lane by lane (value &lt; min → min, else value &gt; max → max; NaN stays).</summary>
@@ -190,12 +207,10 @@ public static class FloatGemm
             var b1 = System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref s, 20);
             var b2 = System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref s, 24);
             var b3 = System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref s, 28);
-            uint limit = (uint)(source.Length - FloatBlockPixels);
+            ref int rowOffsets = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(rows);
             for (int k = 0; k < rows.Length; k++)
             {
-                int at = rows[k];
-                if ((uint)at > limit) throw FloatRowOutside();
-                nuint row = (nuint)at;
+                nuint row = (uint)System.Runtime.CompilerServices.Unsafe.Add(ref rowOffsets, k); // checked by the caller
                 var x0 = System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, row);
                 var x1 = System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, row + 4);
                 var x2 = System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, row + 8);
@@ -205,33 +220,17 @@ public static class FloatGemm
                 w = System.Runtime.Intrinsics.Vector128.Create(System.Runtime.CompilerServices.Unsafe.Add(ref second, k));
                 b0 += x0 * w; b1 += x1 * w; b2 += x2 * w; b3 += x3 * w;
             }
-            FinishFloat128(a0, a1, a2, a3, finish, bias, c0, activationMin, activationMax, output.Slice(c0 * outputStride), pixels, start);
-            if (pair) FinishFloat128(b0, b1, b2, b3, finish, bias, c0 + 1, activationMin, activationMax, output.Slice((c0 + 1) * outputStride), pixels, start);
+            System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref s, 0);
+            System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref s, 4);
+            System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref s, 8);
+            System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref s, 12);
+            System.Runtime.Intrinsics.Vector128.StoreUnsafe(b0, ref s, 16);
+            System.Runtime.Intrinsics.Vector128.StoreUnsafe(b1, ref s, 20);
+            System.Runtime.Intrinsics.Vector128.StoreUnsafe(b2, ref s, 24);
+            System.Runtime.Intrinsics.Vector128.StoreUnsafe(b3, ref s, 28);
+            FinishFloatBlock(start, pair ? 2 : 1, finish, finish ? bias.Slice(c0) : bias, activationMin, activationMax, output.Slice(c0 * outputStride),
+                outputStride, pixels);
         }
-    }
-
-    /// <summary>One channel's sixteen sums in four 128-bit vectors, finished and stored as <see cref="FinishFloat256"/> does.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static void FinishFloat128(System.Runtime.Intrinsics.Vector128<float> a0, System.Runtime.Intrinsics.Vector128<float> a1,
-        System.Runtime.Intrinsics.Vector128<float> a2, System.Runtime.Intrinsics.Vector128<float> a3, bool finish, ReadOnlySpan<float> bias, int c,
-        float activationMin, float activationMax, Span<float> to, int pixels, Span<float> spill)
-    {
-        if (finish)
-        {
-            var offset = System.Runtime.Intrinsics.Vector128.Create(bias[c]);
-            var min = System.Runtime.Intrinsics.Vector128.Create(activationMin);
-            var max = System.Runtime.Intrinsics.Vector128.Create(activationMax);
-            a0 = ClampFloat128(a0 + offset, min, max);
-            a1 = ClampFloat128(a1 + offset, min, max);
-            a2 = ClampFloat128(a2 + offset, min, max);
-            a3 = ClampFloat128(a3 + offset, min, max);
-        }
-        ref float target = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(pixels == FloatBlockPixels ? to : spill);
-        System.Runtime.Intrinsics.Vector128.StoreUnsafe(a0, ref target, 0);
-        System.Runtime.Intrinsics.Vector128.StoreUnsafe(a1, ref target, 4);
-        System.Runtime.Intrinsics.Vector128.StoreUnsafe(a2, ref target, 8);
-        System.Runtime.Intrinsics.Vector128.StoreUnsafe(a3, ref target, 12);
-        if (pixels < FloatBlockPixels) spill.Slice(0, pixels).CopyTo(to);
     }
 
     /// <summary><see cref="FloatClamp"/> lane by lane, four lanes.</summary>
