@@ -448,10 +448,8 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
                     for (int m = c * multiplier; m < (c + 1) * multiplier; m++)
                     {
                         ReadOnlySpan<float> taps = weights.Slice(m * window, window);
-                        Span<float> outputRows = output.Slice((n * outputChannels + m) * outputPlane + oy0 * outputWidth, rows * outputWidth);
-                        for (int r = 0; r < rows; r++)
-                            DepthwiseRow(band.Slice(r * strideHeight * rowLength), offsets, taps, bias[m], activationMin, activationMax,
-                                outputRows.Slice(r * outputWidth, outputWidth));
+                        DepthwiseRows(band, strideHeight * rowLength, offsets, taps, bias[m], activationMin, activationMax,
+                            output.Slice((n * outputChannels + m) * outputPlane + oy0 * outputWidth, rows * outputWidth), outputWidth);
                     }
                 }
             }
@@ -460,81 +458,97 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
     }
 
     /// <summary>
-    /// One output row of a depthwise layer: output[ox] = clamp(Σ_t band[offsets[t] + ox] · taps[t] + bias), t in order,
-    /// eight (or four) outputs per vector; the band holds eight readable values past the row's last output for every tap.
+    /// Output rows of a depthwise layer: output[r·width + ox] = clamp(Σ_t band[r·bandRowStep + offsets[t] + ox] · taps[t] + bias),
+    /// t in order. Two rows are computed together (two chains of dependent adds in flight), eight (or four) outputs per
+    /// vector; a row's last vector ends at its last output (overlapping outputs get the same bits again) and a row
+    /// shorter than a vector goes out through the stack. The band holds eight readable values past each row's last output.
     /// </summary>
-    private static void DepthwiseRow(ReadOnlySpan<float> band, ReadOnlySpan<int> offsets, ReadOnlySpan<float> taps, float bias,
-        float activationMin, float activationMax, Span<float> output)
+    private static void DepthwiseRows(ReadOnlySpan<float> band, int bandRowStep, ReadOnlySpan<int> offsets, ReadOnlySpan<float> taps, float bias,
+        float activationMin, float activationMax, Span<float> output, int width)
     {
-        int window = taps.Length, ox = 0;
+        int window = taps.Length, rows = output.Length / width;
         for (int t = 0; t < window; t++)
-            if (offsets[t] < 0 || offsets[t] + (output.Length + 7) / 8 * 8 > band.Length) throw new ArgumentException("A tap runs past the band.");
+            if (offsets[t] < 0 || offsets[t] + (rows - 1) * bandRowStep + (width + 7) / 8 * 8 > band.Length)
+                throw new ArgumentException("A tap runs past the band.");
 #if NET8_0_OR_GREATER
         ref float from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(band);
         ref float to = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
-        int length = output.Length;
-        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+        int lanes = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? 8 : 4;
+        if (System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && (lanes == 8 || width >= 4))
         {
-            var offset = System.Runtime.Intrinsics.Vector256.Create(bias);
-            var min = System.Runtime.Intrinsics.Vector256.Create(activationMin);
-            var max = System.Runtime.Intrinsics.Vector256.Create(activationMax);
-            for (; ox + 16 <= length; ox += 16)
+            Span<float> spill = width < lanes ? stackalloc float[16] : default;
+            for (int r = 0; r < rows; r += 2)
             {
-                // Two vectors in flight: each sum is a chain of dependent adds.
-                var sum = System.Runtime.Intrinsics.Vector256<float>.Zero;
-                var next = System.Runtime.Intrinsics.Vector256<float>.Zero;
-                for (int t = 0; t < window; t++)
+                bool two = r + 1 < rows;
+                int second = two ? bandRowStep : 0; // a lone last row computes itself twice and stores once
+                for (int ox = 0; ox < width; ox += lanes)
                 {
-                    var w = System.Runtime.Intrinsics.Vector256.Create(taps[t]);
-                    sum += System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, (nuint)(offsets[t] + ox)) * w;
-                    next += System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, (nuint)(offsets[t] + ox + 8)) * w;
+                    int at = width >= lanes ? Math.Min(ox, width - lanes) : 0;
+                    nuint p = (nuint)(r * bandRowStep + at), q = p + (nuint)second;
+                    if (lanes == 8)
+                    {
+                        var sum = System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var next = System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        for (int t = 0; t < window; t++)
+                        {
+                            var w = System.Runtime.Intrinsics.Vector256.Create(taps[t]);
+                            nuint o = (nuint)offsets[t];
+                            sum += System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, p + o) * w;
+                            next += System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, q + o) * w;
+                        }
+                        var offset = System.Runtime.Intrinsics.Vector256.Create(bias);
+                        var min = System.Runtime.Intrinsics.Vector256.Create(activationMin);
+                        var max = System.Runtime.Intrinsics.Vector256.Create(activationMax);
+                        sum = ClampFloat256(sum + offset, min, max);
+                        next = ClampFloat256(next + offset, min, max);
+                        if (width >= 8)
+                        {
+                            System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref to, (nuint)(r * width + at));
+                            if (two) System.Runtime.Intrinsics.Vector256.StoreUnsafe(next, ref to, (nuint)((r + 1) * width + at));
+                        }
+                        else
+                        {
+                            ref float lane = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(spill);
+                            System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref lane, 0);
+                            System.Runtime.Intrinsics.Vector256.StoreUnsafe(next, ref lane, 8);
+                        }
+                    }
+                    else
+                    {
+                        var sum = System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var next = System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int t = 0; t < window; t++)
+                        {
+                            var w = System.Runtime.Intrinsics.Vector128.Create(taps[t]);
+                            nuint o = (nuint)offsets[t];
+                            sum += System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, p + o) * w;
+                            next += System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, q + o) * w;
+                        }
+                        var offset = System.Runtime.Intrinsics.Vector128.Create(bias);
+                        var min = System.Runtime.Intrinsics.Vector128.Create(activationMin);
+                        var max = System.Runtime.Intrinsics.Vector128.Create(activationMax);
+                        System.Runtime.Intrinsics.Vector128.StoreUnsafe(ClampFloat128(sum + offset, min, max), ref to, (nuint)(r * width + at));
+                        if (two) System.Runtime.Intrinsics.Vector128.StoreUnsafe(ClampFloat128(next + offset, min, max), ref to, (nuint)((r + 1) * width + at));
+                    }
+                    if (width < lanes)
+                    {
+                        spill.Slice(0, width).CopyTo(output.Slice(r * width, width));
+                        if (two) spill.Slice(8, width).CopyTo(output.Slice((r + 1) * width, width));
+                    }
+                    ox = at;
                 }
-                System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(sum + offset, min, max), ref to, (nuint)ox);
-                System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(next + offset, min, max), ref to, (nuint)(ox + 8));
             }
-            while (ox < length)
-            {
-                // The last vector ends at the row's end (overlapping outputs get the same bits again); a row shorter than
-                // a vector goes out through the stack.
-                int at = length >= 8 ? Math.Min(ox, length - 8) : 0;
-                var sum = System.Runtime.Intrinsics.Vector256<float>.Zero;
-                for (int t = 0; t < window; t++)
-                    sum += System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, (nuint)(offsets[t] + at)) * System.Runtime.Intrinsics.Vector256.Create(taps[t]);
-                sum = ClampFloat256(sum + offset, min, max);
-                if (length >= 8)
-                {
-                    System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref to, (nuint)at);
-                }
-                else
-                {
-                    Span<float> lanes = stackalloc float[8];
-                    System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref System.Runtime.InteropServices.MemoryMarshal.GetReference(lanes));
-                    lanes.Slice(0, length).CopyTo(output);
-                }
-                ox = at + 8;
-            }
-        }
-        if (System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            var offset = System.Runtime.Intrinsics.Vector128.Create(bias);
-            var min = System.Runtime.Intrinsics.Vector128.Create(activationMin);
-            var max = System.Runtime.Intrinsics.Vector128.Create(activationMax);
-            for (; ox < length && length >= 4; ox += 4)
-            {
-                int at = Math.Min(ox, length - 4); // the last vector ends at the row's end
-                var sum = System.Runtime.Intrinsics.Vector128<float>.Zero;
-                for (int t = 0; t < window; t++)
-                    sum += System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)(offsets[t] + at)) * System.Runtime.Intrinsics.Vector128.Create(taps[t]);
-                System.Runtime.Intrinsics.Vector128.StoreUnsafe(ClampFloat128(sum + offset, min, max), ref to, (nuint)at);
-                ox = at;
-            }
+            return;
         }
 #endif
-        for (; ox < output.Length; ox++)
+        for (int r = 0; r < rows; r++)
         {
-            float sum = 0f;
-            for (int t = 0; t < window; t++) sum += band[offsets[t] + ox] * taps[t];
-            output[ox] = FloatClamp(sum + bias, activationMin, activationMax);
+            for (int ox = 0; ox < width; ox++)
+            {
+                float sum = 0f;
+                for (int t = 0; t < window; t++) sum += band[r * bandRowStep + offsets[t] + ox] * taps[t];
+                output[r * width + ox] = FloatClamp(sum + bias, activationMin, activationMax);
+            }
         }
     }
     // </emit>
