@@ -41,8 +41,20 @@ public static class FloatGemm
             || output.Length < (channels - 1) * outputStride + pixels || finish && bias.Length < channels)
             throw new ArgumentException("The float micro-kernel's blocks do not fit its spans.");
         // Every row checked here, so that the vector loops read without checks (and hold no call that would spill their accumulators).
-        for (int k = 0; k < depth; k++)
-            if ((uint)rows[k] > (uint)(source.Length - FloatBlockPixels)) throw FloatRowOutside();
+        uint limit = (uint)(source.Length - FloatBlockPixels);
+        int checkedRows = 0;
+#if NET8_0_OR_GREATER
+        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+        {
+            var limits = System.Runtime.Intrinsics.Vector256.Create(limit);
+            ref uint offsets = ref System.Runtime.CompilerServices.Unsafe.As<int, uint>(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(rows));
+            for (; checkedRows + 8 <= depth; checkedRows += 8)
+                if (System.Runtime.Intrinsics.Vector256.GreaterThanAny(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offsets, (nuint)checkedRows), limits))
+                    throw FloatRowOutside();
+        }
+#endif
+        for (int k = checkedRows; k < depth; k++)
+            if ((uint)rows[k] > limit) throw FloatRowOutside();
 #if NET8_0_OR_GREATER
         if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
         {
