@@ -5,6 +5,8 @@ using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Encodings;
 using ModelBaker.Core.Plan;
 
+using static ModelBaker.Core.Kernels.FloatGemm;
+
 namespace ModelBaker.Core.Kernels;
 
 /// <summary>
@@ -117,7 +119,9 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
     public override int WeightBytes => StoredWeights.Bytes + 4 * Bias.Length;
     public override IEnumerable<string> Helpers =>
-        new[] { StoredWeights.UnitValues != null ? nameof(FullyConnectedFloat) + "#Uniform" : nameof(FullyConnectedFloat) };
+        StoredWeights.UnitValues != null
+            ? new[] { nameof(FullyConnectedFloat) + "#Uniform" }
+            : new[] { nameof(FullyConnectedFloat), nameof(FloatGemm) }; // FloatGemm: the vector clamp
 
     /// <summary>Weights one value per unit run the uniform specialization, which never writes them out.</summary>
     public override void Run(PlanArena arena)
@@ -130,11 +134,11 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
 
     // <emit>
     /// <summary>
-    /// Float fully connected layer: output = clamp(input · weightsᵀ + bias). Each dot product has one fixed order, which
-    /// every path follows so that they agree bit for bit: eight partial sums from +0, partial j adding the products of
-    /// depth k ≡ j (mod 8) over the whole multiples of eight, reduced as ((p0 + p4) + (p2 + p6)) + ((p1 + p5) + (p3 + p7));
-    /// then the remaining products in order, then the bias, then the clamp. Vectors hold the eight partials (one 256-bit
-    /// or two 128-bit vectors) for four units at a time; a strided input row is first copied to the stack.
+    /// Float fully connected layer: output = clamp(input · weightsᵀ + bias), each dot product summed from +0 in plain
+    /// depth order (as the graph interpreter's Gemm and MatMul sum), then the bias, then the clamp. Vectors hold eight
+    /// (or four) units, each lane one unit's sum in that same order, so every path gives the same bits; the units'
+    /// weights at one depth are gathered into a vector, the input value broadcast. A strided input row is first copied
+    /// to the stack.
     /// </summary>
     public static void FullyConnected(ReadOnlySpan<float> input, int rows, int depth, int rowStride, int columnStride,
         ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float activationMin, float activationMax, Span<float> output)
@@ -142,7 +146,6 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
         int units = bias.Length;
         if (weights.Length < units * depth || output.Length < rows * units) throw new ArgumentException("The layer's spans are too short.");
         Span<float> copy = columnStride != 1 && depth <= 4096 ? stackalloc float[depth] : default;
-        Span<float> partial = stackalloc float[8];
         for (int m = 0; m < rows; m++)
         {
             ReadOnlySpan<float> row = copy; // a span of the stack first, so that it may hold either
@@ -158,18 +161,17 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
 #if NET8_0_OR_GREATER
             if (stride == 1 && row.Length >= depth && System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                for (; n + 4 <= units; n += 4)
-                    DotFloat4(row, weights.Slice(n * depth, 4 * depth), depth, bias.Slice(n, 4), activationMin, activationMax, output.Slice(m * units + n, 4));
+                int lanes = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? 8 : 4;
+                for (; n + lanes <= units; n += lanes)
+                    UnitsFloat(row, weights.Slice(n * depth, lanes * depth), depth, lanes, bias.Slice(n, lanes), activationMin, activationMax,
+                        output.Slice(m * units + n, lanes));
             }
 #endif
             for (; n < units; n++)
             {
                 ReadOnlySpan<float> unitWeights = weights.Slice(n * depth, depth);
-                partial.Clear();
-                int whole = depth / 8 * 8, k = 0, position = 0;
-                for (; k < whole; k++, position += stride) partial[k & 7] += row[position] * unitWeights[k];
-                float sum = ((partial[0] + partial[4]) + (partial[2] + partial[6])) + ((partial[1] + partial[5]) + (partial[3] + partial[7]));
-                for (; k < depth; k++, position += stride) sum += row[position] * unitWeights[k];
+                float sum = 0f;
+                for (int k = 0, position = 0; k < depth; k++, position += stride) sum += row[position] * unitWeights[k];
                 output[m * units + n] = FloatClampUnit(sum + bias[n], activationMin, activationMax);
             }
         }
@@ -180,61 +182,43 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
         value < activationMin ? activationMin : value > activationMax ? activationMax : value;
 
 #if NET8_0_OR_GREATER
-    /// <summary>Four units' dot products with the contiguous <paramref name="row"/>, in the order of <see cref="FullyConnected"/>.</summary>
-    private static void DotFloat4(ReadOnlySpan<float> row, ReadOnlySpan<float> weights, int depth, ReadOnlySpan<float> bias,
+    /// <summary>
+    /// <paramref name="lanes"/> (8 or 4) consecutive units' outputs for the contiguous <paramref name="row"/>: at each
+    /// depth k, the units' weights gathered into one vector times the broadcast input value, added in depth order.
+    /// </summary>
+    private static void UnitsFloat(ReadOnlySpan<float> row, ReadOnlySpan<float> weights, int depth, int lanes, ReadOnlySpan<float> bias,
         float activationMin, float activationMax, Span<float> output)
     {
         ref float x = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(row);
         ref float w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-        int whole = depth / 8 * 8;
-        System.Runtime.Intrinsics.Vector128<float> q0, q1, q2, q3;
-        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+        if (lanes == 8)
         {
-            var zero = System.Runtime.Intrinsics.Vector256<float>.Zero;
-            System.Runtime.Intrinsics.Vector256<float> s0 = zero, s1 = zero, s2 = zero, s3 = zero;
-            for (int k = 0; k < whole; k += 8)
+            var sum = System.Runtime.Intrinsics.Vector256<float>.Zero;
+            for (int k = 0; k < depth; k++)
             {
-                var v = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)k);
-                s0 += v * System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)k);
-                s1 += v * System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(depth + k));
-                s2 += v * System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(2 * depth + k));
-                s3 += v * System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(3 * depth + k));
+                var unitWeights = System.Runtime.Intrinsics.Vector256.Create(System.Runtime.CompilerServices.Unsafe.Add(ref w, k),
+                    System.Runtime.CompilerServices.Unsafe.Add(ref w, depth + k), System.Runtime.CompilerServices.Unsafe.Add(ref w, 2 * depth + k),
+                    System.Runtime.CompilerServices.Unsafe.Add(ref w, 3 * depth + k), System.Runtime.CompilerServices.Unsafe.Add(ref w, 4 * depth + k),
+                    System.Runtime.CompilerServices.Unsafe.Add(ref w, 5 * depth + k), System.Runtime.CompilerServices.Unsafe.Add(ref w, 6 * depth + k),
+                    System.Runtime.CompilerServices.Unsafe.Add(ref w, 7 * depth + k));
+                sum += System.Runtime.Intrinsics.Vector256.Create(System.Runtime.CompilerServices.Unsafe.Add(ref x, k)) * unitWeights;
             }
-            q0 = System.Runtime.Intrinsics.Vector256.GetLower(s0) + System.Runtime.Intrinsics.Vector256.GetUpper(s0); q1 = System.Runtime.Intrinsics.Vector256.GetLower(s1) + System.Runtime.Intrinsics.Vector256.GetUpper(s1);
-            q2 = System.Runtime.Intrinsics.Vector256.GetLower(s2) + System.Runtime.Intrinsics.Vector256.GetUpper(s2); q3 = System.Runtime.Intrinsics.Vector256.GetLower(s3) + System.Runtime.Intrinsics.Vector256.GetUpper(s3);
+            sum = ClampFloat256(sum + System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(bias)),
+                System.Runtime.Intrinsics.Vector256.Create(activationMin), System.Runtime.Intrinsics.Vector256.Create(activationMax));
+            System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
+            return;
         }
-        else
+        var sum4 = System.Runtime.Intrinsics.Vector128<float>.Zero;
+        for (int k = 0; k < depth; k++)
         {
-            var zero = System.Runtime.Intrinsics.Vector128<float>.Zero;
-            System.Runtime.Intrinsics.Vector128<float> l0 = zero, l1 = zero, l2 = zero, l3 = zero, h0 = zero, h1 = zero, h2 = zero, h3 = zero;
-            for (int k = 0; k < whole; k += 8)
-            {
-                var vl = System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)k);
-                var vh = System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)(k + 4));
-                l0 += vl * System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)k);
-                h0 += vh * System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(k + 4));
-                l1 += vl * System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(depth + k));
-                h1 += vh * System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(depth + k + 4));
-                l2 += vl * System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(2 * depth + k));
-                h2 += vh * System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(2 * depth + k + 4));
-                l3 += vl * System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(3 * depth + k));
-                h3 += vh * System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(3 * depth + k + 4));
-            }
-            q0 = l0 + h0; q1 = l1 + h1; q2 = l2 + h2; q3 = l3 + h3;
+            var unitWeights = System.Runtime.Intrinsics.Vector128.Create(System.Runtime.CompilerServices.Unsafe.Add(ref w, k),
+                System.Runtime.CompilerServices.Unsafe.Add(ref w, depth + k), System.Runtime.CompilerServices.Unsafe.Add(ref w, 2 * depth + k),
+                System.Runtime.CompilerServices.Unsafe.Add(ref w, 3 * depth + k));
+            sum4 += System.Runtime.Intrinsics.Vector128.Create(System.Runtime.CompilerServices.Unsafe.Add(ref x, k)) * unitWeights;
         }
-        output[0] = FinishDotFloat(q0, row, weights.Slice(0, depth), whole, bias[0], activationMin, activationMax);
-        output[1] = FinishDotFloat(q1, row, weights.Slice(depth, depth), whole, bias[1], activationMin, activationMax);
-        output[2] = FinishDotFloat(q2, row, weights.Slice(2 * depth, depth), whole, bias[2], activationMin, activationMax);
-        output[3] = FinishDotFloat(q3, row, weights.Slice(3 * depth, depth), whole, bias[3], activationMin, activationMax);
-    }
-
-    /// <summary>Partials q_j = p_j + p_(j+4) reduced as (q0 + q2) + (q1 + q3), then the tail products, the bias and the clamp.</summary>
-    private static float FinishDotFloat(System.Runtime.Intrinsics.Vector128<float> q, ReadOnlySpan<float> row, ReadOnlySpan<float> unitWeights, int whole,
-        float bias, float activationMin, float activationMax)
-    {
-        float sum = (System.Runtime.Intrinsics.Vector128.GetElement(q, 0) + System.Runtime.Intrinsics.Vector128.GetElement(q, 2)) + (System.Runtime.Intrinsics.Vector128.GetElement(q, 1) + System.Runtime.Intrinsics.Vector128.GetElement(q, 3));
-        for (int k = whole; k < unitWeights.Length; k++) sum += row[k] * unitWeights[k];
-        return FloatClampUnit(sum + bias, activationMin, activationMax);
+        sum4 = ClampFloat128(sum4 + System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(bias)),
+            System.Runtime.Intrinsics.Vector128.Create(activationMin), System.Runtime.Intrinsics.Vector128.Create(activationMax));
+        System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum4, ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
     }
 #endif
     // </emit>

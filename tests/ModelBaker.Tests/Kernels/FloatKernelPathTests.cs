@@ -144,11 +144,15 @@ public sealed class FloatKernelPathTests
         return output;
     }
 
-    /// <summary>Depths around multiples of eight (tails 0 to 7), units around multiples of four, strided and batched inputs.</summary>
+    /// <summary>
+    /// The fully connected kernel against the plain loop of the graph interpreter's Gemm (sums in depth order): units
+    /// around multiples of eight and four (the vector widths), strided, repeated and batched inputs.
+    /// </summary>
     [Theory]
     [InlineData(1, 1, 1, 1)]
     [InlineData(1, 7, 3, 1)]
     [InlineData(1, 8, 4, 1)]
+    [InlineData(1, 9, 17, 1)]
     [InlineData(1, 64, 128, 1)]
     [InlineData(1, 13, 10, 1)]
     [InlineData(3, 23, 9, 1)]
@@ -169,11 +173,8 @@ public sealed class FloatKernelPathTests
             for (int m = 0; m < rows; m++)
                 for (int n = 0; n < units; n++)
                 {
-                    var partial = new float[8];
-                    int whole = depth / 8 * 8, k = 0;
-                    for (; k < whole; k++) partial[k % 8] += input[m * rowStride + k * stride] * weights[n * depth + k];
-                    float sum = ((partial[0] + partial[4]) + (partial[2] + partial[6])) + ((partial[1] + partial[5]) + (partial[3] + partial[7]));
-                    for (; k < depth; k++) sum += input[m * rowStride + k * stride] * weights[n * depth + k];
+                    float sum = 0f;
+                    for (int k = 0; k < depth; k++) sum += input[m * rowStride + k * stride] * weights[n * depth + k];
                     float value = sum + bias[n];
                     expected[m * units + n] = value < min ? min : value > max ? max : value;
                 }
