@@ -4,6 +4,8 @@ using System.Linq;
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Plan;
 
+using static ModelBaker.Core.Kernels.FloatGemm;
+
 namespace ModelBaker.Core.Kernels;
 
 /// <summary>
@@ -43,7 +45,7 @@ public sealed class BinaryFloat : FloatKernel, IDifferentiable
     public override KernelKind Kind => KernelKind.BinaryFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { A.Slice, B.Slice }.Where(s => s != null)!;
     public override int WeightBytes => 4 * ((A.Constant?.Length ?? 0) + (B.Constant?.Length ?? 0) + 3 * Shape.Length);
-    public override IEnumerable<string> Helpers => new[] { nameof(BinaryFloat) };
+    public override IEnumerable<string> Helpers => new[] { nameof(BinaryFloat), nameof(FloatGemm) }; // FloatGemm: the vector clamp
 
     public override void Run(PlanArena arena) =>
         Binary((int)Operation, Data(A, arena), A.Strides, Data(B, arena), B.Strides, Shape, ActivationMin, ActivationMax,
@@ -61,20 +63,81 @@ public sealed class BinaryFloat : FloatKernel, IDifferentiable
     public static void Binary(int operation, ReadOnlySpan<float> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<float> b, ReadOnlySpan<int> bStrides,
         ReadOnlySpan<int> shape, float activationMin, float activationMax, Span<float> output)
     {
-        for (int i = 0; i < output.Length; i++)
+        if (output.Length == 0) return;
+        // Trailing dimensions both operands walk evenly merge into one run, so coordinates are worked out once per run.
+        int rank = shape.Length, run = 1, aStep = 0, bStep = 0, outer = rank;
+        if (rank > 0)
         {
-            int aIndex = 0, bIndex = 0, rest = i;
-            for (int d = shape.Length - 1; d >= 0; d--)
+            aStep = aStrides[rank - 1];
+            bStep = bStrides[rank - 1];
+            for (outer = rank - 1; outer >= 0 && aStrides[outer] == aStep * run && bStrides[outer] == bStep * run; outer--) run *= shape[outer];
+            outer++;
+        }
+        for (int start = 0; start < output.Length; start += run)
+        {
+            int aIndex = 0, bIndex = 0, rest = start / run;
+            for (int d = outer - 1; d >= 0; d--)
             {
                 int coordinate = rest % shape[d];
                 rest /= shape[d];
                 aIndex += coordinate * aStrides[d];
                 bIndex += coordinate * bStrides[d];
             }
-            float value = Apply(operation, a[aIndex], b[bIndex]);
-            output[i] = value < activationMin ? activationMin : value > activationMax ? activationMax : value;
+            Span<float> to = output.Slice(start, run);
+            int i = 0;
+#if NET8_0_OR_GREATER
+            // Add, Sub, Mul and Div are one rounding per element: vector lanes give the scalar loop's bits.
+            if (operation <= 3 && (aStep == 1 || aStep == 0) && (bStep == 1 || bStep == 0) && System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                i = BinaryFloatRun(operation, a.Slice(aIndex), aStep, b.Slice(bIndex), bStep, activationMin, activationMax, to);
+#endif
+            for (; i < run; i++)
+            {
+                float value = Apply(operation, a[aIndex + i * aStep], b[bIndex + i * bStep]);
+                to[i] = value < activationMin ? activationMin : value > activationMax ? activationMax : value;
+            }
         }
     }
+
+#if NET8_0_OR_GREATER
+    /// <summary>
+    /// The vector part of one run of Add, Sub, Mul or Div, each operand contiguous (step 1) or one repeated value (step 0):
+    /// how many outputs it wrote, a multiple of the vector width; the caller finishes the rest.
+    /// </summary>
+    private static int BinaryFloatRun(int operation, ReadOnlySpan<float> a, int aStep, ReadOnlySpan<float> b, int bStep,
+        float activationMin, float activationMax, Span<float> output)
+    {
+        int count = output.Length, i = 0;
+        if (aStep == 1 && a.Length < count || bStep == 1 && b.Length < count || aStep == 0 && a.Length < 1 || bStep == 0 && b.Length < 1) return 0;
+        ref float x = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(a);
+        ref float y = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(b);
+        ref float to = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
+        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+        {
+            var min = System.Runtime.Intrinsics.Vector256.Create(activationMin);
+            var max = System.Runtime.Intrinsics.Vector256.Create(activationMax);
+            for (; i + 8 <= count; i += 8)
+            {
+                var u = aStep == 0 ? System.Runtime.Intrinsics.Vector256.Create(x) : System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)i);
+                var v = bStep == 0 ? System.Runtime.Intrinsics.Vector256.Create(y) : System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref y, (nuint)i);
+                var value = operation == 0 ? u + v : operation == 1 ? u - v : operation == 2 ? u * v : u / v;
+                System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(value, min, max), ref to, (nuint)i);
+            }
+        }
+        else
+        {
+            var min = System.Runtime.Intrinsics.Vector128.Create(activationMin);
+            var max = System.Runtime.Intrinsics.Vector128.Create(activationMax);
+            for (; i + 4 <= count; i += 4)
+            {
+                var u = aStep == 0 ? System.Runtime.Intrinsics.Vector128.Create(x) : System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, (nuint)i);
+                var v = bStep == 0 ? System.Runtime.Intrinsics.Vector128.Create(y) : System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref y, (nuint)i);
+                var value = operation == 0 ? u + v : operation == 1 ? u - v : operation == 2 ? u * v : u / v;
+                System.Runtime.Intrinsics.Vector128.StoreUnsafe(ClampFloat128(value, min, max), ref to, (nuint)i);
+            }
+        }
+        return i;
+    }
+#endif
 
     /// <summary>One element of Binary.</summary>
     public static float Apply(int operation, float x, float y)

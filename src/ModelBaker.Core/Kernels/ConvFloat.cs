@@ -6,6 +6,7 @@ using ModelBaker.Core.Encodings;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Plan;
 using static ModelBaker.Core.Kernels.WindowBounds;
+using static ModelBaker.Core.Kernels.FloatGemm;
 
 namespace ModelBaker.Core.Kernels;
 
@@ -136,7 +137,9 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
     public override int WeightBytes => StoredWeights.Bytes + 4 * Bias.Length;
     public override IEnumerable<string> Helpers =>
-        new[] { StoredWeights.UnitValues != null ? nameof(ConvFloat) + "#Uniform" : nameof(ConvFloat), nameof(WindowBounds) };
+        StoredWeights.UnitValues != null
+            ? new[] { nameof(ConvFloat) + "#Uniform", nameof(WindowBounds) }
+            : new[] { nameof(ConvFloat), nameof(FloatGemm), nameof(WindowBounds) };
 
     /// <summary>Weights one value per output channel run the uniform specialization, which never writes them out.</summary>
     public override void Run(PlanArena arena)
@@ -153,9 +156,16 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
     }
 
     // <emit>
+    /// <summary>Floats of stack the float convolution uses for an im2col panel or a band of padded rows (32 KB).</summary>
+    public const int FloatPanelFloats = 8192;
+
     /// <summary>
-    /// Float convolution, NCHW, grouped, zero padded: output = clamp(bias + Σ input · weights) per output channel.
-    /// Outputs whose window lies inside the input skip the bounds checks that border outputs need.
+    /// Float convolution, NCHW, grouped, zero padded: output = clamp(Σ input · weights + bias) per output channel, each
+    /// sum starting at +0 and adding the taps in weight order (input channel, ky, kx). Layers with one input channel per
+    /// group (depthwise) run vectorised along each output row over a band of padded input rows; the others are matrix
+    /// products (the FloatGemm micro-kernel) read in place — from the input itself (1×1, stride 1, no padding) or, at
+    /// stride 1, from a band of zero-padded input rows in the stack — or else from im2col panels of up to
+    /// <see cref="FloatPanelFloats"/> floats, deeper windows summed a chunk of taps at a time through the output.
     /// </summary>
     public static void Conv(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias,
         int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
@@ -163,61 +173,381 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
         float activationMin, float activationMax, Span<float> output)
     {
         int groupInputChannels = inputChannels / groups, groupOutputChannels = outputChannels / groups;
-        int weightsPerChannel = groupInputChannels * kernelHeight * kernelWidth;
+        if (groupInputChannels == 1 && DepthwiseConv(input, weights, bias, batch, inputChannels, inputHeight, inputWidth, outputChannels,
+                outputHeight, outputWidth, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft,
+                activationMin, activationMax, output))
+            return;
+        int depth = groupInputChannels * kernelHeight * kernelWidth;
         int inputPlane = inputHeight * inputWidth, outputPlane = outputHeight * outputWidth;
-        InsideRange(outputHeight, inputHeight, kernelHeight, strideHeight, dilationHeight, padTop, out int firstRow, out int endRow);
-        InsideRange(outputWidth, inputWidth, kernelWidth, strideWidth, dilationWidth, padLeft, out int firstColumn, out int endColumn);
-        int rowStep = dilationHeight * inputWidth;
+        // A 1×1 window at stride 1 without padding reads pixel p of every input channel for output pixel p: the input is the matrix.
+        bool pointwise = kernelHeight == 1 && kernelWidth == 1 && strideHeight == 1 && strideWidth == 1 && padTop == 0 && padLeft == 0
+            && outputHeight == inputHeight && outputWidth == inputWidth && depth <= FloatPanelFloats;
+        if (!pointwise && PaddedBandConv(input, weights, bias, batch, inputChannels, inputHeight, inputWidth, outputChannels, outputHeight, outputWidth,
+                groups, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft, activationMin, activationMax, output))
+            return;
+        // Panels of up to `chunk` taps × `width` pixels; deeper windows are summed chunk by chunk through the output.
+        int chunk = Math.Min(depth, FloatPanelFloats / FloatBlockPixels);
+        int blockPixels = Math.Min((outputPlane + FloatBlockPixels - 1) / FloatBlockPixels * FloatBlockPixels,
+            FloatPanelFloats / chunk / FloatBlockPixels * FloatBlockPixels);
+        // Only the room the panels use: the runtime clears it on every call.
+        Span<float> panel = stackalloc float[pointwise && outputPlane >= FloatBlockPixels ? 0 : chunk * blockPixels];
+        Span<int> rows = stackalloc int[pointwise ? depth : chunk];
         for (int n = 0; n < batch; n++)
         {
-            for (int m = 0; m < outputChannels; m++)
+            for (int g = 0; g < groups; g++)
             {
-                ReadOnlySpan<float> channelWeights = weights.Slice(m * weightsPerChannel, weightsPerChannel);
-                ReadOnlySpan<float> groupInput = input.Slice((n * inputChannels + m / groupOutputChannels * groupInputChannels) * inputPlane,
-                    groupInputChannels * inputPlane);
-                Span<float> plane = output.Slice((n * outputChannels + m) * outputPlane, outputPlane);
-                for (int oy = 0; oy < outputHeight; oy++)
+                ReadOnlySpan<float> groupInput = input.Slice((n * inputChannels + g * groupInputChannels) * inputPlane, groupInputChannels * inputPlane);
+                ReadOnlySpan<float> groupWeights = weights.Slice(g * groupOutputChannels * depth, groupOutputChannels * depth);
+                ReadOnlySpan<float> groupBias = bias.Slice(g * groupOutputChannels, groupOutputChannels);
+                Span<float> groupOutput = output.Slice((n * outputChannels + g * groupOutputChannels) * outputPlane, groupOutputChannels * outputPlane);
+                int p0 = 0;
+                if (pointwise && outputPlane >= FloatBlockPixels)
                 {
-                    int top = oy * strideHeight - padTop;
-                    bool rowInside = oy >= firstRow && oy < endRow;
-                    for (int ox = 0; ox < outputWidth; ox++)
+                    // The last block ends at the last pixel, overlapping the one before: its pixels are computed twice, to the same bits.
+                    for (int k = 0; k < depth; k++) rows[k] = k * inputPlane;
+                    for (; p0 < outputPlane; p0 += FloatBlockPixels)
                     {
-                        int left = ox * strideWidth - padLeft;
-                        float sum = 0f;
-                        int w = 0;
-                        if (rowInside && ox >= firstColumn && ox < endColumn)
+                        int first = Math.Min(p0, outputPlane - FloatBlockPixels);
+                        for (int m = 0; m < groupOutputChannels; m += FloatBlockChannels)
+                            MultiplyFloatBlock(groupInput.Slice(first), rows, groupWeights.Slice(m * depth), depth,
+                                Math.Min(FloatBlockChannels, groupOutputChannels - m), false, true, groupBias.Slice(m), activationMin, activationMax,
+                                groupOutput.Slice(m * outputPlane + first), outputPlane, FloatBlockPixels);
+                    }
+                }
+                for (; p0 < outputPlane; p0 += blockPixels)
+                {
+                    int count = Math.Min(blockPixels, outputPlane - p0);
+                    int width = (count + FloatBlockPixels - 1) / FloatBlockPixels * FloatBlockPixels;
+                    for (int k0 = 0; k0 < depth; k0 += chunk)
+                    {
+                        int taps = Math.Min(chunk, depth - k0);
+                        for (int t = 0; t < taps; t++) rows[t] = t * width;
+                        Im2Col(groupInput, k0, taps, p0, count, width, inputHeight, inputWidth, outputWidth, kernelHeight, kernelWidth,
+                            strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft, panel);
+                        for (int j = 0; j < count; j += FloatBlockPixels)
+                            for (int m = 0; m < groupOutputChannels; m += FloatBlockChannels)
+                                MultiplyFloatBlock(panel.Slice(j), rows.Slice(0, taps), groupWeights.Slice(m * depth + k0), depth,
+                                    Math.Min(FloatBlockChannels, groupOutputChannels - m), k0 > 0, k0 + taps == depth, groupBias.Slice(m),
+                                    activationMin, activationMax, groupOutput.Slice(m * outputPlane + p0 + j), outputPlane, Math.Min(FloatBlockPixels, count - j));
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A convolution read in place: the input rows of a band of output rows, for all the group's input channels, are
+    /// copied zero padded into the stack, each padded row split into its <paramref name="strideWidth"/> column phases
+    /// (columns x ≡ φ mod stride) so that tap (c, ky, kx) of neighbouring outputs is a run of consecutive floats at a
+    /// fixed offset. The micro-kernel then reads the band through a table of those offsets, with no im2col. At stride 1
+    /// a band row is <c>outputWidth + (kernelWidth − 1)·dilation</c> wide and blocks of sixteen run across band rows
+    /// (output (oy, ox) is band pixel oy·width + ox; the columns past the output width are computed and dropped);
+    /// strided layers run blocks along each output row. False, with nothing written, when one output row's band does
+    /// not fit in <see cref="FloatPanelFloats"/>.
+    /// </summary>
+    private static bool PaddedBandConv(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias,
+        int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
+        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
+        float activationMin, float activationMax, Span<float> output)
+    {
+        int groupInputChannels = inputChannels / groups, groupOutputChannels = outputChannels / groups;
+        int depth = groupInputChannels * kernelHeight * kernelWidth;
+        bool across = strideHeight == 1 && strideWidth == 1; // blocks run across band rows
+        int reach = (kernelWidth - 1) * dilationWidth / strideWidth; // how far past an output's column its taps reach in a phase
+        int phase = across ? outputWidth + reach : (outputWidth + FloatBlockPixels - 1) / FloatBlockPixels * FloatBlockPixels + reach;
+        int rowLength = strideWidth * phase, windowRows = (kernelHeight - 1) * dilationHeight + 1;
+        int slack = across ? FloatBlockPixels + reach : 0; // what the last block's dropped columns read past the band
+        if (depth > FloatPanelFloats / 4 || groupInputChannels * windowRows * rowLength + slack > FloatPanelFloats) return false;
+        int bandRows = Math.Min(outputHeight, ((FloatPanelFloats - slack) / (groupInputChannels * rowLength) - windowRows) / strideHeight + 1);
+        int bandPlane = ((bandRows - 1) * strideHeight + windowRows) * rowLength;
+        Span<float> band = stackalloc float[groupInputChannels * bandPlane + slack];
+        Span<int> rows = stackalloc int[depth];
+        for (int c = 0, k = 0; c < groupInputChannels; c++)
+            for (int ky = 0; ky < kernelHeight; ky++)
+                for (int kx = 0; kx < kernelWidth; kx++, k++)
+                    rows[k] = c * bandPlane + ky * dilationHeight * rowLength + kx * dilationWidth % strideWidth * phase + kx * dilationWidth / strideWidth;
+        Span<float> tile = stackalloc float[across ? FloatBlockChannels * FloatBlockPixels : 0];
+        int inputPlane = inputHeight * inputWidth, outputPlane = outputHeight * outputWidth;
+        for (int n = 0; n < batch; n++)
+        {
+            for (int g = 0; g < groups; g++)
+            {
+                ReadOnlySpan<float> groupInput = input.Slice((n * inputChannels + g * groupInputChannels) * inputPlane, groupInputChannels * inputPlane);
+                ReadOnlySpan<float> groupWeights = weights.Slice(g * groupOutputChannels * depth, groupOutputChannels * depth);
+                ReadOnlySpan<float> groupBias = bias.Slice(g * groupOutputChannels, groupOutputChannels);
+                Span<float> groupOutput = output.Slice((n * outputChannels + g * groupOutputChannels) * outputPlane, groupOutputChannels * outputPlane);
+                for (int oy0 = 0; oy0 < outputHeight; oy0 += bandRows)
+                {
+                    int outputRows = Math.Min(bandRows, outputHeight - oy0);
+                    for (int c = 0; c < groupInputChannels; c++)
+                        FillBandRows(groupInput.Slice(c * inputPlane, inputPlane), oy0 * strideHeight - padTop, (outputRows - 1) * strideHeight + windowRows,
+                            inputHeight, inputWidth, strideWidth, padLeft, phase, band.Slice(c * bandPlane, bandPlane));
+                    if (!across)
+                    {
+                        for (int r = 0; r < outputRows; r++)
+                            for (int ox = 0; ox < outputWidth; ox += FloatBlockPixels)
+                                for (int m = 0; m < groupOutputChannels; m += FloatBlockChannels)
+                                    MultiplyFloatBlock(band.Slice(r * strideHeight * rowLength + ox), rows, groupWeights.Slice(m * depth), depth,
+                                        Math.Min(FloatBlockChannels, groupOutputChannels - m), false, true, groupBias.Slice(m), activationMin, activationMax,
+                                        groupOutput.Slice(m * outputPlane + (oy0 + r) * outputWidth + ox), outputPlane, Math.Min(FloatBlockPixels, outputWidth - ox));
+                        continue;
+                    }
+                    int pixels = outputRows * phase;
+                    for (int q0 = 0; q0 < pixels; q0 += FloatBlockPixels)
+                    {
+                        for (int m = 0; m < groupOutputChannels; m += FloatBlockChannels)
                         {
-                            // Whole window inside the input: no checks.
-                            for (int ic = 0; ic < groupInputChannels; ic++)
+                            int channels = Math.Min(FloatBlockChannels, groupOutputChannels - m);
+                            MultiplyFloatBlock(band.Slice(q0), rows, groupWeights.Slice(m * depth), depth, channels, false, true, groupBias.Slice(m),
+                                activationMin, activationMax, tile, FloatBlockPixels, FloatBlockPixels);
+                            // Band pixels to output pixels: runs along a band row, the columns past the output width dropped.
+                            int oy = q0 / phase, ox = q0 % phase;
+                            for (int j = 0; j < FloatBlockPixels && oy < outputRows; oy++, ox = 0)
                             {
-                                int row = ic * inputPlane + top * inputWidth + left;
-                                for (int ky = 0; ky < kernelHeight; ky++, row += rowStep)
-                                    for (int kx = 0; kx < kernelWidth; kx++, w++)
-                                        sum += groupInput[row + kx * dilationWidth] * channelWeights[w];
+                                int run = Math.Min(FloatBlockPixels - j, phase - ox), kept = Math.Min(run, outputWidth - ox);
+                                for (int c = 0; c < channels && kept > 0; c++)
+                                    tile.Slice(c * FloatBlockPixels + j, kept).CopyTo(groupOutput.Slice((m + c) * outputPlane + (oy0 + oy) * outputWidth + ox));
+                                j += run;
                             }
+                        }
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Input rows top … top + count − 1 of one channel's <paramref name="plane"/> (0 outside it) into
+    /// <paramref name="band"/>, each as <paramref name="strideWidth"/> phases of <paramref name="phase"/> floats: phase φ
+    /// index i holds column i·stride + φ − padLeft.
+    /// </summary>
+    private static void FillBandRows(ReadOnlySpan<float> plane, int top, int count, int inputHeight, int inputWidth, int strideWidth, int padLeft,
+        int phase, Span<float> band)
+    {
+        for (int r = 0; r < count; r++)
+        {
+            int y = top + r;
+            for (int f = 0; f < strideWidth; f++)
+            {
+                Span<float> to = band.Slice((r * strideWidth + f) * phase, phase);
+                if (y < 0 || y >= inputHeight)
+                {
+                    to.Clear();
+                    continue;
+                }
+                int x = f - padLeft;
+                TapRange(x, phase, strideWidth, inputWidth, out int first, out int end);
+                to.Slice(0, first).Clear();
+                ReadOnlySpan<float> from = plane.Slice(y * inputWidth);
+                if (strideWidth == 1)
+                    from.Slice(x + first, end - first).CopyTo(to.Slice(first));
+                else
+                    for (int i = first; i < end; i++) to[i] = from[x + i * strideWidth];
+                to.Slice(end).Clear();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Rows k0 … k0 + taps − 1 of the im2col matrix (tap k = (input channel, ky, kx)) for output pixels p0 … p0 + count − 1,
+    /// each panel row <paramref name="width"/> floats: the input value each pixel's tap reads, 0 in the padding and past
+    /// <paramref name="count"/>. Pixels are walked in runs along an output row, so stride-1 taps are copies.
+    /// </summary>
+    private static void Im2Col(ReadOnlySpan<float> groupInput, int k0, int taps, int p0, int count, int width, int inputHeight, int inputWidth,
+        int outputWidth, int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth,
+        int padTop, int padLeft, Span<float> panel)
+    {
+        int window = kernelHeight * kernelWidth, inputPlane = inputHeight * inputWidth;
+        for (int t = 0; t < taps; t++)
+        {
+            int k = k0 + t, channel = k / window, ky = k % window / kernelWidth, kx = k % kernelWidth;
+            Span<float> row = panel.Slice(t * width, width);
+            for (int p = p0; p < p0 + count;)
+            {
+                int oy = p / outputWidth, ox = p % outputWidth, run = Math.Min(outputWidth - ox, p0 + count - p);
+                Span<float> to = row.Slice(p - p0, run);
+                int y = oy * strideHeight - padTop + ky * dilationHeight;
+                if (y < 0 || y >= inputHeight)
+                {
+                    to.Clear();
+                }
+                else
+                {
+                    int x = ox * strideWidth - padLeft + kx * dilationWidth;
+                    TapRange(x, run, strideWidth, inputWidth, out int first, out int end);
+                    to.Slice(0, first).Clear();
+                    ReadOnlySpan<float> from = groupInput.Slice(channel * inputPlane + y * inputWidth);
+                    if (strideWidth == 1)
+                        from.Slice(x + first, end - first).CopyTo(to.Slice(first));
+                    else
+                        for (int i = first; i < end; i++) to[i] = from[x + i * strideWidth];
+                    to.Slice(end).Clear();
+                }
+                p += run;
+            }
+            row.Slice(count).Clear();
+        }
+    }
+
+    /// <summary>
+    /// The convolution of a layer with one input channel per group (depthwise, any depth multiplier), vectorised along
+    /// output rows: a band of the channel's input rows is copied, zero padded, into the stack, each row split into its
+    /// <paramref name="strideWidth"/> column phases so that every tap of eight neighbouring outputs is one contiguous
+    /// load. Each output sums its taps in (ky, kx) order from +0. False, with nothing written, when one padded row band
+    /// does not fit in <see cref="FloatPanelFloats"/>.
+    /// </summary>
+    private static bool DepthwiseConv(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias,
+        int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth,
+        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
+        float activationMin, float activationMax, Span<float> output)
+    {
+        int window = kernelHeight * kernelWidth, multiplier = outputChannels / inputChannels;
+        // A phase holds the columns x ≡ φ (mod stride) of the padded row: output ox's tap kx is phase (kx·dilation) mod stride,
+        // index ox + (kx·dilation) / stride. Eight outputs past the last one stay readable.
+        int phase = (outputWidth + 7) / 8 * 8 + (kernelWidth - 1) * dilationWidth / strideWidth;
+        int rowLength = strideWidth * phase, windowRows = (kernelHeight - 1) * dilationHeight + 1;
+        if (window > 256 || rowLength * windowRows > FloatPanelFloats) return false;
+        int bandRows = Math.Min(outputHeight, (FloatPanelFloats / rowLength - windowRows) / strideHeight + 1);
+        Span<float> band = stackalloc float[((bandRows - 1) * strideHeight + windowRows) * rowLength];
+        Span<int> offsets = stackalloc int[window];
+        for (int ky = 0, t = 0; ky < kernelHeight; ky++)
+            for (int kx = 0; kx < kernelWidth; kx++, t++)
+                offsets[t] = ky * dilationHeight * rowLength + kx * dilationWidth % strideWidth * phase + kx * dilationWidth / strideWidth;
+        int inputPlane = inputHeight * inputWidth, outputPlane = outputHeight * outputWidth;
+        for (int n = 0; n < batch; n++)
+        {
+            for (int c = 0; c < inputChannels; c++)
+            {
+                ReadOnlySpan<float> plane = input.Slice((n * inputChannels + c) * inputPlane, inputPlane);
+                for (int oy0 = 0; oy0 < outputHeight; oy0 += bandRows)
+                {
+                    int rows = Math.Min(bandRows, outputHeight - oy0), top = oy0 * strideHeight - padTop;
+                    for (int r = 0; r < (rows - 1) * strideHeight + windowRows; r++)
+                    {
+                        int y = top + r;
+                        for (int f = 0; f < strideWidth; f++)
+                        {
+                            Span<float> to = band.Slice(r * rowLength + f * phase, phase);
+                            if (y < 0 || y >= inputHeight)
+                            {
+                                to.Clear();
+                                continue;
+                            }
+                            int x = f - padLeft;
+                            TapRange(x, phase, strideWidth, inputWidth, out int first, out int end);
+                            to.Slice(0, first).Clear();
+                            ReadOnlySpan<float> from = plane.Slice(y * inputWidth);
+                            if (strideWidth == 1)
+                                from.Slice(x + first, end - first).CopyTo(to.Slice(first));
+                            else
+                                for (int i = first; i < end; i++) to[i] = from[x + i * strideWidth];
+                            to.Slice(end).Clear();
+                        }
+                    }
+                    for (int m = c * multiplier; m < (c + 1) * multiplier; m++)
+                    {
+                        ReadOnlySpan<float> taps = weights.Slice(m * window, window);
+                        DepthwiseRows(band, strideHeight * rowLength, offsets, taps, bias[m], activationMin, activationMax,
+                            output.Slice((n * outputChannels + m) * outputPlane + oy0 * outputWidth, rows * outputWidth), outputWidth);
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Output rows of a depthwise layer: output[r·width + ox] = clamp(Σ_t band[r·bandRowStep + offsets[t] + ox] · taps[t] + bias),
+    /// t in order. Two rows are computed together (two chains of dependent adds in flight), eight (or four) outputs per
+    /// vector; a row's last vector ends at its last output (overlapping outputs get the same bits again) and a row
+    /// shorter than a vector goes out through the stack. The band holds eight readable values past each row's last output.
+    /// </summary>
+    private static void DepthwiseRows(ReadOnlySpan<float> band, int bandRowStep, ReadOnlySpan<int> offsets, ReadOnlySpan<float> taps, float bias,
+        float activationMin, float activationMax, Span<float> output, int width)
+    {
+        int window = taps.Length, rows = output.Length / width;
+        for (int t = 0; t < window; t++)
+            if (offsets[t] < 0 || offsets[t] + (rows - 1) * bandRowStep + (width + 7) / 8 * 8 > band.Length)
+                throw new ArgumentException("A tap runs past the band.");
+#if NET8_0_OR_GREATER
+        ref float from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(band);
+        ref float to = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
+        int lanes = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? 8 : 4;
+        if (System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && (lanes == 8 || width >= 4))
+        {
+            Span<float> spill = width < lanes ? stackalloc float[16] : default;
+            for (int r = 0; r < rows; r += 2)
+            {
+                bool two = r + 1 < rows;
+                int second = two ? bandRowStep : 0; // a lone last row computes itself twice and stores once
+                for (int ox = 0; ox < width; ox += lanes)
+                {
+                    int at = width >= lanes ? Math.Min(ox, width - lanes) : 0;
+                    nuint p = (nuint)(r * bandRowStep + at), q = p + (nuint)second;
+                    if (lanes == 8)
+                    {
+                        var sum = System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var next = System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        for (int t = 0; t < window; t++)
+                        {
+                            var w = System.Runtime.Intrinsics.Vector256.Create(taps[t]);
+                            nuint o = (nuint)offsets[t];
+                            sum += System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, p + o) * w;
+                            next += System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, q + o) * w;
+                        }
+                        var offset = System.Runtime.Intrinsics.Vector256.Create(bias);
+                        var min = System.Runtime.Intrinsics.Vector256.Create(activationMin);
+                        var max = System.Runtime.Intrinsics.Vector256.Create(activationMax);
+                        sum = ClampFloat256(sum + offset, min, max);
+                        next = ClampFloat256(next + offset, min, max);
+                        if (width >= 8)
+                        {
+                            System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref to, (nuint)(r * width + at));
+                            if (two) System.Runtime.Intrinsics.Vector256.StoreUnsafe(next, ref to, (nuint)((r + 1) * width + at));
                         }
                         else
                         {
-                            // Border: taps in the padding read 0 and add nothing.
-                            for (int ic = 0; ic < groupInputChannels; ic++)
-                            {
-                                for (int ky = 0; ky < kernelHeight; ky++)
-                                {
-                                    int y = top + ky * dilationHeight;
-                                    if (y < 0 || y >= inputHeight) { w += kernelWidth; continue; }
-                                    int row = ic * inputPlane + y * inputWidth;
-                                    for (int kx = 0; kx < kernelWidth; kx++, w++)
-                                    {
-                                        int x = left + kx * dilationWidth;
-                                        if (x >= 0 && x < inputWidth) sum += groupInput[row + x] * channelWeights[w];
-                                    }
-                                }
-                            }
+                            ref float lane = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(spill);
+                            System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref lane, 0);
+                            System.Runtime.Intrinsics.Vector256.StoreUnsafe(next, ref lane, 8);
                         }
-                        float value = sum + bias[m];
-                        plane[oy * outputWidth + ox] = value < activationMin ? activationMin : value > activationMax ? activationMax : value;
                     }
+                    else
+                    {
+                        var sum = System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var next = System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        for (int t = 0; t < window; t++)
+                        {
+                            var w = System.Runtime.Intrinsics.Vector128.Create(taps[t]);
+                            nuint o = (nuint)offsets[t];
+                            sum += System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, p + o) * w;
+                            next += System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, q + o) * w;
+                        }
+                        var offset = System.Runtime.Intrinsics.Vector128.Create(bias);
+                        var min = System.Runtime.Intrinsics.Vector128.Create(activationMin);
+                        var max = System.Runtime.Intrinsics.Vector128.Create(activationMax);
+                        System.Runtime.Intrinsics.Vector128.StoreUnsafe(ClampFloat128(sum + offset, min, max), ref to, (nuint)(r * width + at));
+                        if (two) System.Runtime.Intrinsics.Vector128.StoreUnsafe(ClampFloat128(next + offset, min, max), ref to, (nuint)((r + 1) * width + at));
+                    }
+                    if (width < lanes)
+                    {
+                        spill.Slice(0, width).CopyTo(output.Slice(r * width, width));
+                        if (two) spill.Slice(8, width).CopyTo(output.Slice((r + 1) * width, width));
+                    }
+                    ox = at;
                 }
+            }
+            return;
+        }
+#endif
+        for (int r = 0; r < rows; r++)
+        {
+            for (int ox = 0; ox < width; ox++)
+            {
+                float sum = 0f;
+                for (int t = 0; t < window; t++) sum += band[r * bandRowStep + offsets[t] + ox] * taps[t];
+                output[r * width + ox] = FloatClamp(sum + bias, activationMin, activationMax);
             }
         }
     }

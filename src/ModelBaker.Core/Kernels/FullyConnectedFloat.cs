@@ -5,6 +5,8 @@ using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Encodings;
 using ModelBaker.Core.Plan;
 
+using static ModelBaker.Core.Kernels.FloatGemm;
+
 namespace ModelBaker.Core.Kernels;
 
 /// <summary>
@@ -117,7 +119,9 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
     public override int WeightBytes => StoredWeights.Bytes + 4 * Bias.Length;
     public override IEnumerable<string> Helpers =>
-        new[] { StoredWeights.UnitValues != null ? nameof(FullyConnectedFloat) + "#Uniform" : nameof(FullyConnectedFloat) };
+        StoredWeights.UnitValues != null
+            ? new[] { nameof(FullyConnectedFloat) + "#Uniform" }
+            : new[] { nameof(FullyConnectedFloat), nameof(FloatGemm) }; // FloatGemm: the vector clamp
 
     /// <summary>Weights one value per unit run the uniform specialization, which never writes them out.</summary>
     public override void Run(PlanArena arena)
@@ -129,25 +133,94 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
     }
 
     // <emit>
-    /// <summary>Float fully connected layer: output = clamp(input · weightsᵀ + bias).</summary>
+    /// <summary>
+    /// Float fully connected layer: output = clamp(input · weightsᵀ + bias), each dot product summed from +0 in plain
+    /// depth order (as the graph interpreter's Gemm and MatMul sum), then the bias, then the clamp. Vectors hold eight
+    /// (or four) units, each lane one unit's sum in that same order, so every path gives the same bits; the units'
+    /// weights at one depth are gathered into a vector, the input value broadcast. A strided input row is first copied
+    /// to the stack.
+    /// </summary>
     public static void FullyConnected(ReadOnlySpan<float> input, int rows, int depth, int rowStride, int columnStride,
         ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float activationMin, float activationMax, Span<float> output)
     {
         int units = bias.Length;
+        if (weights.Length < units * depth || output.Length < rows * units) throw new ArgumentException("The layer's spans are too short.");
+        Span<float> copy = columnStride != 1 && depth <= 4096 ? stackalloc float[depth] : default;
         for (int m = 0; m < rows; m++)
         {
-            for (int n = 0; n < units; n++)
+            ReadOnlySpan<float> row = copy; // a span of the stack first, so that it may hold either
+            int stride = 1;
+            if (columnStride != 1 && copy.Length == depth)
+                for (int k = 0, position = m * rowStride; k < depth; k++, position += columnStride) copy[k] = input[position];
+            else
+            {
+                row = input.Slice(m * rowStride);
+                stride = columnStride;
+            }
+            int n = 0;
+#if NET8_0_OR_GREATER
+            if (stride == 1 && row.Length >= depth && System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                int lanes = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? 8 : 4;
+                for (; n + lanes <= units; n += lanes)
+                    UnitsFloat(row, weights.Slice(n * depth, lanes * depth), depth, lanes, bias.Slice(n, lanes), activationMin, activationMax,
+                        output.Slice(m * units + n, lanes));
+            }
+#endif
+            for (; n < units; n++)
             {
                 ReadOnlySpan<float> unitWeights = weights.Slice(n * depth, depth);
                 float sum = 0f;
-                int position = m * rowStride;
-                for (int k = 0; k < depth; k++, position += columnStride)
-                    sum += input[position] * unitWeights[k];
-                float value = sum + bias[n];
-                output[m * units + n] = value < activationMin ? activationMin : value > activationMax ? activationMax : value;
+                for (int k = 0, position = 0; k < depth; k++, position += stride) sum += row[position] * unitWeights[k];
+                output[m * units + n] = FloatClampUnit(sum + bias[n], activationMin, activationMax);
             }
         }
     }
+
+    /// <summary>value &lt; min → min, else value &gt; max → max (NaN passes through).</summary>
+    private static float FloatClampUnit(float value, float activationMin, float activationMax) =>
+        value < activationMin ? activationMin : value > activationMax ? activationMax : value;
+
+#if NET8_0_OR_GREATER
+    /// <summary>
+    /// <paramref name="lanes"/> (8 or 4) consecutive units' outputs for the contiguous <paramref name="row"/>: at each
+    /// depth k, the units' weights gathered into one vector times the broadcast input value, added in depth order.
+    /// </summary>
+    private static void UnitsFloat(ReadOnlySpan<float> row, ReadOnlySpan<float> weights, int depth, int lanes, ReadOnlySpan<float> bias,
+        float activationMin, float activationMax, Span<float> output)
+    {
+        ref float x = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(row);
+        ref float w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+        if (lanes == 8)
+        {
+            var sum = System.Runtime.Intrinsics.Vector256<float>.Zero;
+            for (int k = 0; k < depth; k++)
+            {
+                var unitWeights = System.Runtime.Intrinsics.Vector256.Create(System.Runtime.CompilerServices.Unsafe.Add(ref w, k),
+                    System.Runtime.CompilerServices.Unsafe.Add(ref w, depth + k), System.Runtime.CompilerServices.Unsafe.Add(ref w, 2 * depth + k),
+                    System.Runtime.CompilerServices.Unsafe.Add(ref w, 3 * depth + k), System.Runtime.CompilerServices.Unsafe.Add(ref w, 4 * depth + k),
+                    System.Runtime.CompilerServices.Unsafe.Add(ref w, 5 * depth + k), System.Runtime.CompilerServices.Unsafe.Add(ref w, 6 * depth + k),
+                    System.Runtime.CompilerServices.Unsafe.Add(ref w, 7 * depth + k));
+                sum += System.Runtime.Intrinsics.Vector256.Create(System.Runtime.CompilerServices.Unsafe.Add(ref x, k)) * unitWeights;
+            }
+            sum = ClampFloat256(sum + System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(bias)),
+                System.Runtime.Intrinsics.Vector256.Create(activationMin), System.Runtime.Intrinsics.Vector256.Create(activationMax));
+            System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
+            return;
+        }
+        var sum4 = System.Runtime.Intrinsics.Vector128<float>.Zero;
+        for (int k = 0; k < depth; k++)
+        {
+            var unitWeights = System.Runtime.Intrinsics.Vector128.Create(System.Runtime.CompilerServices.Unsafe.Add(ref w, k),
+                System.Runtime.CompilerServices.Unsafe.Add(ref w, depth + k), System.Runtime.CompilerServices.Unsafe.Add(ref w, 2 * depth + k),
+                System.Runtime.CompilerServices.Unsafe.Add(ref w, 3 * depth + k));
+            sum4 += System.Runtime.Intrinsics.Vector128.Create(System.Runtime.CompilerServices.Unsafe.Add(ref x, k)) * unitWeights;
+        }
+        sum4 = ClampFloat128(sum4 + System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(bias)),
+            System.Runtime.Intrinsics.Vector128.Create(activationMin), System.Runtime.Intrinsics.Vector128.Create(activationMax));
+        System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum4, ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
+    }
+#endif
     // </emit>
 
     // <emit Uniform>

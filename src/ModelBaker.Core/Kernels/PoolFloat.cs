@@ -57,7 +57,9 @@ public sealed class PoolFloat : FloatKernel, IDifferentiable
         int paddedDepth, int paddedHeight, int paddedWidth,
         Span<float> output)
     {
-        int inputPlane = inputDepth * inputHeight * inputWidth;
+        int inputPlane = inputDepth * inputHeight * inputWidth, window = kernelDepth * kernelHeight * kernelWidth;
+        // Outputs whose window lies inside the input along the width; with full depth and height ranges they read every tap.
+        InsideRange(outputWidth, inputWidth, kernelWidth, strideWidth, dilationWidth, padLeft, out int firstInside, out int endInside);
         int o = 0;
         for (int p = 0; p < planes; p++)
         {
@@ -72,9 +74,31 @@ public sealed class PoolFloat : FloatKernel, IDifferentiable
                     int top = oh * strideHeight - padTop;
                     TapRange(top, kernelHeight, dilationHeight, inputHeight, out int h0, out int h1);
                     TapRange(top + padTop, kernelHeight, dilationHeight, paddedHeight, out _, out int paddedTapsHeight);
+                    bool fullRows = d0 == 0 && d1 == kernelDepth && h0 == 0 && h1 == kernelHeight;
                     for (int ow = 0; ow < outputWidth; ow++, o++)
                     {
                         int left = ow * strideWidth - padLeft;
+                        if (fullRows && ow >= firstInside && ow < endInside)
+                        {
+                            // Every tap inside the input: no bounds, and both averages count the whole window (same taps, same order).
+                            float largest = float.MinValue, total = 0f;
+                            for (int kd = 0; kd < kernelDepth; kd++)
+                            {
+                                for (int kh = 0; kh < kernelHeight; kh++)
+                                {
+                                    ReadOnlySpan<float> taps = plane.Slice(((front + kd * dilationDepth) * inputHeight + top + kh * dilationHeight) * inputWidth + left,
+                                        (kernelWidth - 1) * dilationWidth + 1);
+                                    for (int kw = 0; kw < taps.Length; kw += dilationWidth)
+                                    {
+                                        float value = taps[kw];
+                                        if (value > largest) largest = value;
+                                        total += value;
+                                    }
+                                }
+                            }
+                            output[o] = kind == 0 ? largest : total / window;
+                            continue;
+                        }
                         TapRange(left, kernelWidth, dilationWidth, inputWidth, out int w0, out int w1);
                         float best = float.MinValue, sum = 0f;
                         for (int kd = d0; kd < d1; kd++)

@@ -17,6 +17,7 @@ public sealed class InstructionSetTests
     /// <summary>The bit-exactness tests the children run: kernel paths against the interpreter, random CNNs end to end.</summary>
     private const string BitExactTests = "FullyQualifiedName~ModelBaker.Tests.Kernels.Int8KernelPathTests|FullyQualifiedName~ModelBaker.Tests.Kernels.DotTests"
         + "|FullyQualifiedName~ModelBaker.Tests.Kernels.ChannelsLastTests"
+        + "|FullyQualifiedName~ModelBaker.Tests.Kernels.FloatKernelPathTests"
         + "|FullyQualifiedName~ModelBaker.Tests.Codegen.ElementwiseInt8Tests|FullyQualifiedName~ModelBaker.Tests.Codegen.RandomCnnTests.Float_plan"
         + "|FullyQualifiedName~" + nameof(InstructionSetTests) + "." + nameof(The_switched_off_instruction_set_is_off);
 
