@@ -207,6 +207,10 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
         }
     }
 
+    /// <summary>Whether the windows read no padding: the image's own rows, as they lie, are the band.</summary>
+    private static bool Unpadded(int padTop, int padLeft, int paddedWidth, int inputWidth, int outputHeight, int strideHeight, int kernelHeight, int inputHeight) =>
+        padTop == 0 && padLeft == 0 && paddedWidth == inputWidth && (outputHeight - 1) * strideHeight + kernelHeight <= inputHeight;
+
     /// <summary>
     /// The rows a band of output rows reads: in place from the image when no padding is needed and nothing is read past
     /// the image's end, else a zero-point-padded copy in <paramref name="band"/>. Returns the source and its row stride.
@@ -237,8 +241,8 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
         if (bandOutputRows == 0 || packedWeights.Length < blocks * blockWeights || channelParameters.Length < ChannelRows * ((outputChannels + 15) / 16 * 16)
             || input.Length < batch * inputHeight * inputWidth * inputChannels || output.Length < batch * outputHeight * outputWidth * outputChannels)
             throw new ArgumentException("The convolution's packed weights, parameters or tensors do not match its shape.");
-        // Without padding, and with whole four-tap groups that never read past the last row, the micro-kernel reads the input itself.
-        bool inPlace = padTop == 0 && padLeft == 0 && paddedWidth == inputWidth && (outputHeight - 1) * strideHeight + kernelHeight <= inputHeight
+        // Whole four-tap groups never read past the last row: then an unpadded layer is read in place.
+        bool inPlace = Unpadded(padTop, padLeft, paddedWidth, inputWidth, outputHeight, strideHeight, kernelHeight, inputHeight)
             && kernelWidth * inputChannels % 4 == 0;
         int bandRows = (bandOutputRows - 1) * strideHeight + kernelHeight;
         Span<sbyte> band = stackalloc sbyte[inPlace ? 0 : bandRows * rowStride + ChannelsLastSlack];
@@ -607,8 +611,8 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
         if (bandOutputRows == 0 || packedWeights.Length < taps * lanes || channelParameters.Length < ChannelRows * lanes
             || input.Length < batch * inputHeight * inputWidth * channels || output.Length < batch * outputHeight * outputWidth * channels)
             throw new ArgumentException("The depthwise convolution's packed weights, parameters or tensors do not match its shape.");
-        bool inPlace = padTop == 0 && padLeft == 0 && paddedWidth == inputWidth && (outputHeight - 1) * strideHeight + kernelHeight <= inputHeight
-            && channels % 16 == 0;
+        // Whole sixteen-channel vectors never read past the last row: then an unpadded layer is read in place.
+        bool inPlace = Unpadded(padTop, padLeft, paddedWidth, inputWidth, outputHeight, strideHeight, kernelHeight, inputHeight) && channels % 16 == 0;
         int bandRows = (bandOutputRows - 1) * strideHeight + kernelHeight;
         Span<sbyte> band = stackalloc sbyte[inPlace ? 0 : bandRows * rowStride + ChannelsLastSlack];
         Span<int> sums = stackalloc int[lanes];
