@@ -27,7 +27,13 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
     private readonly Lazy<(sbyte[] Matrix, int[] Depthwise, int[] Channels)> _packed;
 
     public ConvInt8ChannelsLast(string source, ArenaSlice input, ArenaSlice output, ConvGeometry geometry, EncodedWeights weights, int inputZeroPoint,
-        OutputStage outputStage) : base(source)
+        OutputStage outputStage) : this(source, input, output, geometry, weights, weights.Decode(), inputZeroPoint, outputStage)
+    {
+    }
+
+    /// <param name="decoded">What <paramref name="weights"/> decode to, when the caller has it already.</param>
+    private ConvInt8ChannelsLast(string source, ArenaSlice input, ArenaSlice output, ConvGeometry geometry, EncodedWeights weights, sbyte[] decoded,
+        int inputZeroPoint, OutputStage outputStage) : base(source)
     {
         if (!Supports(geometry))
             throw new ArgumentException($"Node {source}: a channels-last int8 convolution needs dilation 1, one group or a depthwise layer, and rows that fit its band.", nameof(geometry));
@@ -35,7 +41,7 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
         Output = output;
         Geometry = geometry;
         Encoded = weights;
-        Weights = weights.Decode();
+        Weights = decoded;
         InputZeroPoint = inputZeroPoint;
         OutputStage = outputStage;
         _packed = new Lazy<(sbyte[], int[], int[])>(() =>
@@ -47,9 +53,9 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
         });
     }
 
-    /// <summary>The same step as <paramref name="conv"/>, reading and writing channels-last data in the given slices.</summary>
+    /// <summary>The same step as <paramref name="conv"/> (its weights, decoded once), reading and writing channels-last data in the given slices.</summary>
     public static ConvInt8ChannelsLast Of(ConvInt8 conv, ArenaSlice input, ArenaSlice output) =>
-        new(conv.Source, input, output, conv.Geometry, conv.Encoded, conv.InputZeroPoint, conv.OutputStage);
+        new(conv.Source, input, output, conv.Geometry, conv.Encoded, conv.Weights, conv.InputZeroPoint, conv.OutputStage);
 
     public ArenaSlice Input { get; }
     public override ArenaSlice Output { get; }
