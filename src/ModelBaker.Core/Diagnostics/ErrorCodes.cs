@@ -32,7 +32,7 @@ public static class ErrorCodes
     public const string WeightStorageUnsupportedOnTarget = "MB1150";
     /// <summary>A WeightStorage value other than Auto, Inline and Resource.</summary>
     public const string UnknownWeightStorage = "MB1151";
-    /// <summary>An int8 comparison or Where whose float operands are not tensors of one quantization (scale and zero point).</summary>
+    /// <summary>An int8 Where whose x and y are float tensors of different quantizations (scale and zero point).</summary>
     public const string Int8OperandsOfTwoScales = "MB1130";
     /// <summary>A tree ensemble classifier with string class labels (classlabels_strings), not baked yet.</summary>
     public const string StringClassLabels = "MB1115";

@@ -28,14 +28,19 @@ public enum PredicateOperation
 /// Greater, GreaterOrEqual, Equal; any comparison with NaN is false, as in IEEE and ONNX Runtime) and the logic
 /// operations (And, Or, Xor on bools). Int8 plans compare float operands as their int8 values when both share one
 /// quantization (quantization is monotonic, so the order is the same), and a float tensor with a float constant as its
-/// int8 values with int32 thresholds decided at bake time (exact for the tensor's dequantized values); integer and bool
-/// operands stay as they are.
+/// int8 values with int32 thresholds decided at bake time (exact for the tensor's dequantized values), and two float
+/// tensors of different quantizations as the first one's int8 values against a 256-entry table that gives, for each int8
+/// value of the second, its threshold on the first one's grid (<see cref="ThresholdTable"/>); integer and bool operands
+/// stay as they are.
 /// </summary>
 public sealed class Predicate : FloatKernel
 {
-    public Predicate(string source, PredicateOperation operation, int[] shape, TypedOperand a, TypedOperand b, ArenaSlice output)
+    public Predicate(string source, PredicateOperation operation, int[] shape, TypedOperand a, TypedOperand b, ArenaSlice output,
+        short[]? bThresholds = null)
         : base(source)
     {
+        if (bThresholds != null && (bThresholds.Length != 256 || a.Type != ElementType.Int8 || b.Type != ElementType.Int8 || b.IsConstant))
+            throw new ArgumentException("A threshold table maps each int8 value of a second int8 tensor: 256 entries.", nameof(bThresholds));
         if (a.Type != b.Type && !(a.Type == ElementType.Int8 && b.Type == ElementType.Int32 && b.IsConstant))
             throw new ArgumentException("Both operands of a predicate have one element type (or int8 values and int32 thresholds).");
         if (output.Type != ElementType.Bool) throw new ArgumentException("A predicate writes bools.", nameof(output));
@@ -45,9 +50,12 @@ public sealed class Predicate : FloatKernel
         A = a;
         B = b;
         Output = output;
+        BThresholds = bThresholds;
     }
 
     public PredicateOperation Operation { get; }
+    /// <summary>For two int8 tensors of different quantizations: B's int8 value + 128 → the threshold A is compared with.</summary>
+    public short[]? BThresholds { get; }
     public int[] Shape { get; }
     public TypedOperand A { get; }
     public TypedOperand B { get; }
@@ -55,20 +63,18 @@ public sealed class Predicate : FloatKernel
 
     /// <summary>
     /// Float tensors of one scale and zero point compare as int8; a tensor and a constant compare as the tensor's int8
-    /// values and integer thresholds. Two tensors of different quantizations are refused: rounding one side to the
-    /// other's grid would move the comparison.
+    /// values and integer thresholds. Two tensors of different quantizations compare A's int8 values with the threshold of
+    /// B's value on A's grid (a table of 256), never by rounding one side to the other's grid, which would move the
+    /// comparison.
     /// </summary>
     public override Kernel Quantize(QuantizationContext q)
     {
         if (A.Type != ElementType.Float32) return this;
         if (A.Slice != null && B.Slice != null)
         {
-            if (q.Parameters(A.Slice).Equals(q.Parameters(B.Slice)))
-                return new Predicate(Source, Operation, Shape, new TypedOperand(q.Slice(A.Slice), null, A.Strides),
-                    new TypedOperand(q.Slice(B.Slice), null, B.Strides), Output);
-            throw new BakeException(ErrorCodes.Int8OperandsOfTwoScales,
-                $"Node {Source}: {Operation} on int8 needs its two tensors to share one quantization (scale and zero point), " +
-                "but their calibrated ranges differ. Bake the model with Precision=\"Float32\", or compare values that come from one tensor.");
+            var (pa, pb) = (q.Parameters(A.Slice), q.Parameters(B.Slice));
+            return new Predicate(Source, Operation, Shape, new TypedOperand(q.Slice(A.Slice), null, A.Strides),
+                new TypedOperand(q.Slice(B.Slice), null, B.Strides), Output, pa.Equals(pb) ? null : ThresholdTable(Operation, pa, pb));
         }
         // c op x is x op' c with the comparison mirrored.
         var (tensor, constant, operation) = A.Slice != null ? (A, B, Operation) : (B, A, Mirror(Operation));
@@ -104,9 +110,43 @@ public sealed class Predicate : FloatKernel
         };
     }
 
+    /// <summary>
+    /// For each int8 value v of a tensor quantized by <paramref name="b"/>, the integer t with (q op t) ⟺
+    /// (a.Scale · (q − a.ZeroPoint) op b.Scale · (v − b.ZeroPoint)) for every int8 q, the two dequantized values computed
+    /// in double. t is first estimated by division and then settled by comparing those products, never by the division's
+    /// rounding: an equality holds only where the two dequantized values are equal. Thresholds are
+    /// clamped to [−129, 128], which keeps every comparison with an int8 q (−129: below all, 128: above all; an Equal with
+    /// no int8 solution gets −129).
+    /// </summary>
+    public static short[] ThresholdTable(PredicateOperation operation, QuantizationParameters a, QuantizationParameters b)
+    {
+        var table = new short[256];
+        for (int v = -128; v <= 127; v++)
+        {
+            double c = b.Scale * (v - b.ZeroPoint);
+            double Real(long t) => a.Scale * (t - a.ZeroPoint);
+            long estimate = (long)Math.Round(Math.Max(-1000, Math.Min(1000, c / a.Scale + a.ZeroPoint)));
+            // The smallest t whose value is ≥ c (q < c ⟺ q < t; q ≥ c ⟺ q ≥ t) and the largest whose value is ≤ c.
+            long lowest = Math.Max(-129, Math.Min(128, estimate));
+            while (lowest > -129 && Real(lowest - 1) >= c) lowest--;
+            while (lowest < 128 && Real(lowest) < c) lowest++;
+            long highest = Math.Max(-129, Math.Min(128, estimate));
+            while (highest < 128 && Real(highest + 1) <= c) highest++;
+            while (highest > -129 && Real(highest) > c) highest--;
+            long t = operation switch
+            {
+                PredicateOperation.Less or PredicateOperation.GreaterOrEqual => lowest,
+                PredicateOperation.LessOrEqual or PredicateOperation.Greater => highest,
+                _ => Real(lowest) == c ? lowest : -129,
+            };
+            table[v + 128] = (short)t;
+        }
+        return table;
+    }
+
     public override KernelKind Kind => KernelKind.Predicate;
     public override IEnumerable<ArenaSlice> Reads => new[] { A.Slice, B.Slice }.Where(s => s != null)!;
-    public override int WeightBytes => A.ConstantBytes + B.ConstantBytes + 4 * 3 * Shape.Length;
+    public override int WeightBytes => A.ConstantBytes + B.ConstantBytes + 2 * (BThresholds?.Length ?? 0) + 4 * 3 * Shape.Length;
     public override IEnumerable<string> Helpers => new[] { nameof(Predicate), nameof(BinaryInteger) };
 
     public override void Run(PlanArena arena)
@@ -116,6 +156,9 @@ public sealed class Predicate : FloatKernel
         switch (A.Type)
         {
             case ElementType.Float32: CompareElements(op, A.Data<float>(arena), A.Strides, B.Data<float>(arena), B.Strides, Shape, output); break;
+            case ElementType.Int8 when BThresholds != null:
+                CompareElements(op, A.Data<sbyte>(arena), A.Strides, B.Data<sbyte>(arena), B.Strides, BThresholds, Shape, output);
+                break;
             case ElementType.Int8 when B.Type == ElementType.Int32:
                 CompareElements(op, A.Data<sbyte>(arena), A.Strides, B.Data<int>(arena), B.Strides, Shape, output);
                 break;
@@ -177,6 +220,20 @@ public sealed class Predicate : FloatKernel
         }
     }
 
+    /// <summary>
+    /// Comparison of int8 values of two quantizations: each value of b is read as its threshold on a's grid
+    /// (<paramref name="bThresholds"/>[b + 128], decided at bake time).
+    /// </summary>
+    public static void CompareElements(int operation, ReadOnlySpan<sbyte> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<sbyte> b,
+        ReadOnlySpan<int> bStrides, ReadOnlySpan<short> bThresholds, ReadOnlySpan<int> shape, Span<bool> output)
+    {
+        for (int i = 0; i < output.Length; i++)
+        {
+            int x = a[BroadcastIndex(i, shape, aStrides)], y = bThresholds[b[BroadcastIndex(i, shape, bStrides)] + 128];
+            output[i] = Decide(operation, x < y, x == y, x > y);
+        }
+    }
+
     /// <summary>Comparison of uint8 values.</summary>
     public static void CompareElements(int operation, ReadOnlySpan<byte> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<byte> b,
         ReadOnlySpan<int> bStrides, ReadOnlySpan<int> shape, Span<bool> output)
@@ -231,18 +288,24 @@ public sealed class Predicate : FloatKernel
         A.Write(w);
         B.Write(w);
         w.Slice(Output);
+        w.Ints(BThresholds?.Select(t => (int)t).ToArray() ?? Array.Empty<int>());
     }
 
-    public static Predicate Read(PlanBinaryReader r, string source) =>
-        new(source, (PredicateOperation)r.Byte(), r.Ints(), TypedOperand.Read(r), TypedOperand.Read(r), r.Slice());
+    public static Predicate Read(PlanBinaryReader r, string source)
+    {
+        var (operation, shape, a, b, output, thresholds) = ((PredicateOperation)r.Byte(), r.Ints(), TypedOperand.Read(r), TypedOperand.Read(r), r.Slice(), r.Ints());
+        return new(source, operation, shape, a, b, output, thresholds.Length == 0 ? null : thresholds.Select(t => (short)t).ToArray());
+    }
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"CompareElements({(int)Operation} /* {Operation} */, {A.Expression(code, name + "A")}, {name}AStrides, {B.Expression(code, name + "B")}, {name}BStrides, {name}Shape, {Output.Expression(code)});");
+        code.Line($"CompareElements({(int)Operation} /* {Operation} */, {A.Expression(code, name + "A")}, {name}AStrides, {B.Expression(code, name + "B")}, {name}BStrides, " +
+                  $"{(BThresholds != null ? name + "BThresholds, " : "")}{name}Shape, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name)
     {
         EmitArrays.Ints(code, $"{name}Shape", Shape, "output shape");
         A.EmitData(code, $"{name}A", "the first operand");
         B.EmitData(code, $"{name}B", "the second operand");
+        if (BThresholds != null) EmitArrays.Shorts(code, $"{name}BThresholds", BThresholds, "the second operand's int8 value + 128 → its threshold on the first one's grid");
     }
 }

@@ -48,6 +48,22 @@ public sealed class Int8ConformanceTests
     }
 
     [Fact]
+    public void A_gradient_boosted_classifier_comparing_tensors_of_two_scales_bakes_int8_with_its_labels_exact()
+    {
+        // LightGBM's graph compares two computed tensors (Less) whose calibrated ranges differ: one is read on the
+        // other's grid through a threshold table (once refused with MB1130).
+        using var folder = new TempFolder();
+        const string name = "tract_lgbm_classifier_tensor";
+        CopyFolder(TestData.Path("realmodels", name), folder.Path(name));
+
+        var result = CliResult.Run("conformance", folder.Root, "--precision", "int8");
+        _output.WriteLine(result.ToString());
+        var lines = result.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal("1 measured, 0 failed, 0 skipped", lines[^1]);
+        Assert.StartsWith($"SNR {name}: 'output' exact, 'probabilities' ", lines[0]);
+    }
+
+    [Fact]
     public void The_signal_to_noise_ratio_reads_exact_and_infinite_ratios_plainly()
     {
         Assert.Equal("'y' 41.2 dB", new OutputSnr("y", 41.2345).ToString());

@@ -3,11 +3,13 @@ using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Generation;
 using ModelBaker.Core.Interpreter;
 using ModelBaker.Core.Ir;
+using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Onnx;
 using ModelBaker.Core.Options;
 using ModelBaker.Core.Passes;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Quantization;
 using ModelBaker.Core.Serialization;
 using ModelBaker.Tests.Support;
 using static ModelBaker.Tests.Operators.GraphBuilder;
@@ -442,12 +444,70 @@ public sealed class SelectionLogicTests
     }
 
     [Fact]
-    public void Int8_comparison_of_tensors_with_different_scales_is_refused_with_MB1130()
+    public void Int8_plans_compare_tensors_of_different_scales_through_a_threshold_table()
     {
         using var folder = new TempFolder();
         var graph = new GraphBuilder().Input("x", 1, 4)
+            .Constant("half", T.F(T.S(), 0.5f))
+            .Constant("tenth", T.F(T.S(), 0.1f))
+            .Node("Mul", new[] { "x", "half" }, new[] { "scaled" })
+            .Node("Add", new[] { "scaled", "tenth" }, new[] { "y" })
+            .Node("Less", new[] { "x", "y" }, new[] { "below" })
+            .Node("GreaterOrEqual", new[] { "y", "x" }, new[] { "atLeast" })
+            .Node("Greater", new[] { "x", "y" }, new[] { "above" })
+            .Output("below", "atLeast", "above")
+            .Graph;
+        var plan = BakeInt8(graph, folder, 4);
+        Assert.Contains(plan.Kernels.OfType<Predicate>(), p => p.BThresholds != null);
+        // y = x / 2 + 0.1 crosses x at 0.2: far from every input, so the int8 grids cannot move the answers.
+        var outputs = PlanInterpreter.RunTensors(plan, new Array[] { new float[] { -1f, 0f, 0.5f, 1.5f } });
+        Assert.Equal(new[] { true, true, false, false }, (bool[])outputs[0]);
+        Assert.Equal(new[] { true, true, false, false }, (bool[])outputs[1]);
+        Assert.Equal(new[] { false, false, true, true }, (bool[])outputs[2]);
+    }
+
+    [Theory]
+    [InlineData(0.0123, 5, 0.0123, 5)]     // one grid
+    [InlineData(0.02, -3, 0.01, 7)]        // b's grid twice as fine: values land on a's points and between them
+    [InlineData(0.5, 0, 0.001, -128)]      // b spans a tiny range: mostly one threshold
+    [InlineData(0.001, 127, 0.75, 0)]      // b far wider than a: thresholds clamp to -129 and 128
+    [InlineData(0.1, 0, 0.3, 0)]           // scales whose ratio is not exact in binary: 3 · 0.1 ≠ 0.3
+    public void Threshold_table_decides_every_pair_of_int8_values_as_their_real_values_compare(double aScale, int aZero, double bScale, int bZero)
+    {
+        var a = new QuantizationParameters(aScale, aZero);
+        var b = new QuantizationParameters(bScale, bZero);
+        for (var op = PredicateOperation.Less; op <= PredicateOperation.Equal; op++)
+        {
+            var table = Predicate.ThresholdTable(op, a, b);
+            for (int q = -128; q <= 127; q++)
+                for (int v = -128; v <= 127; v++)
+                {
+                    // The dequantized values, as the table's definition computes them.
+                    double x = a.Scale * (q - a.ZeroPoint), y = b.Scale * (v - b.ZeroPoint);
+                    bool expected = op switch
+                    {
+                        PredicateOperation.Less => x < y,
+                        PredicateOperation.LessOrEqual => x <= y,
+                        PredicateOperation.Greater => x > y,
+                        PredicateOperation.GreaterOrEqual => x >= y,
+                        _ => x == y,
+                    };
+                    int t = table[v + 128];
+                    bool actual = Predicate.Decide((int)op, q < t, q == t, q > t);
+                    if (actual != expected) Assert.Fail($"{op}: q={q}, v={v}, threshold {t}: {actual}, expected {expected}");
+                }
+        }
+    }
+
+    [Fact]
+    public void Int8_where_of_tensors_with_different_scales_is_refused_with_MB1130()
+    {
+        using var folder = new TempFolder();
+        var graph = new GraphBuilder().Input("x", 1, 4)
+            .Constant("zero", T.F(T.S(), 0f))
             .Node("Relu", new[] { "x" }, new[] { "r" })
-            .Node("Less", new[] { "x", "r" }, new[] { "y" }).Output("y").Graph;
+            .Node("Less", new[] { "x", "zero" }, new[] { "negative" })
+            .Node("Where", new[] { "negative", "r", "x" }, new[] { "y" }).Output("y").Graph;
         var e = Assert.Throws<BakeException>(() => BakeInt8(graph, folder, 4));
         Assert.Equal(ErrorCodes.Int8OperandsOfTwoScales, e.Code);
         Assert.Contains("Precision=\"Float32\"", e.Message);
