@@ -32,8 +32,6 @@ public static class ErrorCodes
     public const string WeightStorageUnsupportedOnTarget = "MB1150";
     /// <summary>A WeightStorage value other than Auto, Inline and Resource.</summary>
     public const string UnknownWeightStorage = "MB1151";
-    /// <summary>An int8 Where whose x and y are float tensors of different quantizations (scale and zero point).</summary>
-    public const string Int8OperandsOfTwoScales = "MB1130";
     /// <summary>A tree ensemble classifier with string class labels (classlabels_strings), not baked yet.</summary>
     public const string StringClassLabels = "MB1115";
     /// <summary>Tree ensemble attributes that do not make trees: a child or weight on a missing node, a leaf without weights, a cycle.</summary>

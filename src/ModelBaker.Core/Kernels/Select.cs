@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using ModelBaker.Core.Codegen;
-using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Plan;
 using ModelBaker.Core.Quantization;
@@ -12,12 +11,17 @@ namespace ModelBaker.Core.Kernels;
 /// <summary>
 /// ONNX Where: output[i] = condition ? x : y, the three operands broadcast together (numpy rules), of any element type.
 /// Int8 plans select int8 values when the float operands that are tensors share one quantization; constant operands are
-/// quantized with it, and the output keeps it — a selection changes no value.
+/// quantized with it, and the output keeps it — a selection changes no value. When x and y are tensors of different
+/// quantizations the output keeps its own calibrated one and each operand's int8 value is carried onto it by a
+/// 256-entry map (<see cref="Requantization"/>), as Concat requantizes its parts.
 /// </summary>
 public sealed class Select : FloatKernel
 {
-    public Select(string source, int[] shape, TypedOperand condition, TypedOperand x, TypedOperand y, ArenaSlice output) : base(source)
+    public Select(string source, int[] shape, TypedOperand condition, TypedOperand x, TypedOperand y, ArenaSlice output,
+        sbyte[]? xMap = null, sbyte[]? yMap = null) : base(source)
     {
+        if ((xMap == null) != (yMap == null) || (xMap != null && (xMap.Length != 256 || yMap!.Length != 256 || output.Type != ElementType.Int8)))
+            throw new ArgumentException("Requantizing maps come in pairs of 256 entries, for int8 operands.");
         if (condition.Type != ElementType.Bool) throw new ArgumentException("The condition is bool.", nameof(condition));
         if (x.Type != y.Type || x.Type != output.Type) throw new ArgumentException("x, y and the output have one element type.");
         Shape = shape;
@@ -25,7 +29,13 @@ public sealed class Select : FloatKernel
         X = x;
         Y = y;
         Output = output;
+        XMap = xMap;
+        YMap = yMap;
     }
+
+    /// <summary>x's and y's int8 value + 128 → the output's int8 value, when x and y have different quantizations.</summary>
+    public sbyte[]? XMap { get; }
+    public sbyte[]? YMap { get; }
 
     public int[] Shape { get; }
     public TypedOperand Condition { get; }
@@ -38,9 +48,11 @@ public sealed class Select : FloatKernel
         if (Output.Type != ElementType.Float32) return this;
         var tensors = new[] { X.Slice, Y.Slice }.Where(s => s != null).Select(s => q.Parameters(s!)).Distinct().ToList();
         if (tensors.Count > 1)
-            throw new BakeException(ErrorCodes.Int8OperandsOfTwoScales,
-                $"Node {Source}: Where on int8 needs x and y of one quantization (scale and zero point), but their calibrated ranges differ. " +
-                "Bake the model with Precision=\"Float32\".");
+        {
+            var own = q.Parameters(Output);
+            return new Select(Source, Shape, Condition, new TypedOperand(q.Slice(X.Slice!), null, X.Strides), new TypedOperand(q.Slice(Y.Slice!), null, Y.Strides),
+                q.Slice(Output), Requantization(q.Parameters(X.Slice!), own), Requantization(q.Parameters(Y.Slice!), own));
+        }
         var p = q.Fix(Output, tensors.Count == 1 ? tensors[0] : q.Parameters(Output));
         TypedOperand Int8(TypedOperand operand) => operand.Slice != null
             ? new TypedOperand(q.Slice(operand.Slice), null, operand.Strides)
@@ -48,9 +60,17 @@ public sealed class Select : FloatKernel
         return new Select(Source, Shape, Condition, Int8(X), Int8(Y), q.Slice(Output));
     }
 
+    /// <summary>Each int8 value of a tensor quantized by <paramref name="from"/>, dequantized and quantized by <paramref name="to"/>.</summary>
+    public static sbyte[] Requantization(QuantizationParameters from, QuantizationParameters to)
+    {
+        var map = new sbyte[256];
+        for (int v = -128; v <= 127; v++) map[v + 128] = FixedPoint.Quantize((float)(from.Scale * (v - from.ZeroPoint)), to.Scale, to.ZeroPoint);
+        return map;
+    }
+
     public override KernelKind Kind => KernelKind.Select;
     public override IEnumerable<ArenaSlice> Reads => new[] { Condition.Slice, X.Slice, Y.Slice }.Where(s => s != null)!;
-    public override int WeightBytes => Condition.ConstantBytes + X.ConstantBytes + Y.ConstantBytes + 4 * 4 * Shape.Length;
+    public override int WeightBytes => Condition.ConstantBytes + X.ConstantBytes + Y.ConstantBytes + (XMap?.Length ?? 0) + (YMap?.Length ?? 0) + 4 * 4 * Shape.Length;
     public override IEnumerable<string> Helpers => new[] { nameof(Select), nameof(BinaryInteger) };
 
     public override void Run(PlanArena arena)
@@ -66,8 +86,16 @@ public sealed class Select : FloatKernel
         }
     }
 
-    private void Run<T>(PlanArena arena) =>
+    private void Run<T>(PlanArena arena)
+    {
+        if (XMap != null)
+        {
+            SelectRequantized(Condition.Data<bool>(arena), Condition.Strides, X.Data<sbyte>(arena), X.Strides, XMap, Y.Data<sbyte>(arena), Y.Strides, YMap,
+                Shape, arena.Of<sbyte>(Output));
+            return;
+        }
         SelectElements(Condition.Data<bool>(arena), Condition.Strides, X.Data<T>(arena), X.Strides, Y.Data<T>(arena), Y.Strides, Shape, arena.Of<T>(Output));
+    }
 
     // <emit>
     /// <summary>output[i] = condition ? x : y, each read through its broadcast strides (0 along broadcast dimensions).</summary>
@@ -76,6 +104,17 @@ public sealed class Select : FloatKernel
     {
         for (int i = 0; i < output.Length; i++)
             output[i] = condition[BroadcastIndex(i, shape, conditionStrides)] ? x[BroadcastIndex(i, shape, xStrides)] : y[BroadcastIndex(i, shape, yStrides)];
+    }
+
+    /// <summary>
+    /// Where on int8 values of two quantizations: the chosen value goes through its operand's map (value + 128 → the
+    /// output's int8 value, decided at bake time).
+    /// </summary>
+    public static void SelectRequantized(ReadOnlySpan<bool> condition, ReadOnlySpan<int> conditionStrides, ReadOnlySpan<sbyte> x, ReadOnlySpan<int> xStrides,
+        ReadOnlySpan<sbyte> xMap, ReadOnlySpan<sbyte> y, ReadOnlySpan<int> yStrides, ReadOnlySpan<sbyte> yMap, ReadOnlySpan<int> shape, Span<sbyte> output)
+    {
+        for (int i = 0; i < output.Length; i++)
+            output[i] = condition[BroadcastIndex(i, shape, conditionStrides)] ? xMap[x[BroadcastIndex(i, shape, xStrides)] + 128] : yMap[y[BroadcastIndex(i, shape, yStrides)] + 128];
     }
     // </emit>
 
@@ -88,14 +127,21 @@ public sealed class Select : FloatKernel
         X.Write(w);
         Y.Write(w);
         w.Slice(Output);
+        w.SBytes(XMap ?? Array.Empty<sbyte>());
+        w.SBytes(YMap ?? Array.Empty<sbyte>());
     }
 
-    public static Select Read(PlanBinaryReader r, string source) =>
-        new(source, r.Ints(), TypedOperand.Read(r), TypedOperand.Read(r), TypedOperand.Read(r), r.Slice());
+    public static Select Read(PlanBinaryReader r, string source)
+    {
+        var (shape, condition, x, y, output, xMap, yMap) = (r.Ints(), TypedOperand.Read(r), TypedOperand.Read(r), TypedOperand.Read(r), r.Slice(), r.SBytes(), r.SBytes());
+        return new(source, shape, condition, x, y, output, xMap.Length == 0 ? null : xMap, yMap.Length == 0 ? null : yMap);
+    }
 
-    public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"SelectElements<{Arenas.CSharpType(Output.Type)}>({Condition.Expression(code, name + "Condition")}, {name}ConditionStrides, " +
-                  $"{X.Expression(code, name + "X")}, {name}XStrides, {Y.Expression(code, name + "Y")}, {name}YStrides, {name}Shape, {Output.Expression(code)});");
+    public override void EmitCall(CodeWriter code, string name) => code.Line(XMap != null
+        ? $"SelectRequantized({Condition.Expression(code, name + "Condition")}, {name}ConditionStrides, {X.Expression(code, name + "X")}, {name}XStrides, {name}XMap, " +
+          $"{Y.Expression(code, name + "Y")}, {name}YStrides, {name}YMap, {name}Shape, {Output.Expression(code)});"
+        : $"SelectElements<{Arenas.CSharpType(Output.Type)}>({Condition.Expression(code, name + "Condition")}, {name}ConditionStrides, " +
+          $"{X.Expression(code, name + "X")}, {name}XStrides, {Y.Expression(code, name + "Y")}, {name}YStrides, {name}Shape, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name)
     {
@@ -103,5 +149,8 @@ public sealed class Select : FloatKernel
         Condition.EmitData(code, $"{name}Condition", "the condition");
         X.EmitData(code, $"{name}X", "x (where the condition holds)");
         Y.EmitData(code, $"{name}Y", "y (where it does not)");
+        if (XMap == null) return;
+        EmitArrays.SBytes(code, $"{name}XMap", XMap, "x's int8 value + 128 → the output's");
+        EmitArrays.SBytes(code, $"{name}YMap", YMap!, "y's int8 value + 128 → the output's");
     }
 }

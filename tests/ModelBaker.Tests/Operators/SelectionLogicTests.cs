@@ -356,6 +356,18 @@ public sealed class SelectionLogicTests
 
     // ---- int8 plans ----
 
+    /// <summary>The plan after a trip through its file, interpreted and as generated C#: both give the same values.</summary>
+    private static Array[] RunInterpretedAndGenerated(BakedPlan baked, Array[] inputs)
+    {
+        var plan = PlanFile.Read(PlanFile.ToBytes(baked));
+        var interpreted = PlanInterpreter.RunTensors(plan, inputs);
+        var predict = InMemoryCompiler.Compile(ClassEmitter.Emit(plan), plan);
+        var outputs = plan.Outputs.Select(t => (object)Array.CreateInstance(TensorArrays.ClrType(t.Type), t.Length)).ToArray();
+        predict(inputs.Cast<object>().ToArray(), outputs);
+        for (int o = 0; o < outputs.Length; o++) Assert.Equal(interpreted[o].Cast<object>(), ((Array)outputs[o]).Cast<object>());
+        return interpreted;
+    }
+
     private static BakedPlan BakeInt8(Graph graph, TempFolder folder, int inputs)
     {
         string path = folder.Path("model.onnx");
@@ -460,7 +472,7 @@ public sealed class SelectionLogicTests
         var plan = BakeInt8(graph, folder, 4);
         Assert.Contains(plan.Kernels.OfType<Predicate>(), p => p.BThresholds != null);
         // y = x / 2 + 0.1 crosses x at 0.2: far from every input, so the int8 grids cannot move the answers.
-        var outputs = PlanInterpreter.RunTensors(plan, new Array[] { new float[] { -1f, 0f, 0.5f, 1.5f } });
+        var outputs = RunInterpretedAndGenerated(plan, new Array[] { new float[] { -1f, 0f, 0.5f, 1.5f } });
         Assert.Equal(new[] { true, true, false, false }, (bool[])outputs[0]);
         Assert.Equal(new[] { true, true, false, false }, (bool[])outputs[1]);
         Assert.Equal(new[] { false, false, true, true }, (bool[])outputs[2]);
@@ -500,17 +512,24 @@ public sealed class SelectionLogicTests
     }
 
     [Fact]
-    public void Int8_where_of_tensors_with_different_scales_is_refused_with_MB1130()
+    public void Int8_where_of_tensors_with_different_scales_requantizes_the_chosen_value()
     {
         using var folder = new TempFolder();
         var graph = new GraphBuilder().Input("x", 1, 4)
             .Constant("zero", T.F(T.S(), 0f))
+            .Constant("three", T.F(T.S(), 3f))
             .Node("Relu", new[] { "x" }, new[] { "r" })
+            .Node("Mul", new[] { "x", "three" }, new[] { "big" })
             .Node("Less", new[] { "x", "zero" }, new[] { "negative" })
-            .Node("Where", new[] { "negative", "r", "x" }, new[] { "y" }).Output("y").Graph;
-        var e = Assert.Throws<BakeException>(() => BakeInt8(graph, folder, 4));
-        Assert.Equal(ErrorCodes.Int8OperandsOfTwoScales, e.Code);
-        Assert.Contains("Precision=\"Float32\"", e.Message);
+            .Node("Where", new[] { "negative", "r", "big" }, new[] { "y" }).Output("y").Graph;
+        var plan = BakeInt8(graph, folder, 4);
+        var where = Assert.Single(plan.Kernels.OfType<Select>());
+        Assert.NotNull(where.XMap);
+        // x < 0 takes Relu(x) = 0, else 3x: the output's own grid spans [0, 6] (calibration draws x in [-2, 2]), Relu's [0, 2] and 3x's [-6, 6].
+        var outputs = RunInterpretedAndGenerated(plan, new Array[] { new float[] { -0.8f, -0.1f, 0.25f, 0.9f } });
+        var y = (float[])outputs[0];
+        var expected = new[] { 0f, 0f, 0.75f, 2.7f };
+        for (int i = 0; i < 4; i++) Assert.InRange(y[i], expected[i] - 0.05f, expected[i] + 0.05f);
     }
 
     // ---- real models ----
