@@ -81,6 +81,12 @@ public static class ErrorCodes
     // MB14xx — the quality gate
     public const string AccuracyGateFailed = "MB1401";
     public const string ValidationLabelsInvalid = "MB1402";
+    // MB1410–MB1414 — Sparsity="auto" and `modelbaker sweep`
+    public const string SparsityAutoNeedsBudget = "MB1410";
+    public const string SparsityAutoNeedsCalibration = "MB1411";
+    public const string SparsityAutoNoSetting = "MB1412";
+    public const string TooFewSamplesToHoldBack = "MB1413";
+    public const string InvalidSweepSettings = "MB1414";
 
     // MB2xxx — baked plans and code generation
     public const string PlanVersionMismatch = "MB2001";
