@@ -93,8 +93,8 @@ public static class TradeOffChart
         int ly = 46;
         svg.Append($"  <circle cx=\"{Left + 6}\" cy=\"{ly - 4}\" r=\"4.5\" fill=\"{Front}\" stroke=\"{Front}\"/>\n");
         svg.Append($"  <text x=\"{Left + 16}\" y=\"{ly}\">Pareto front (no setting is smaller and more accurate)</text>\n");
-        svg.Append($"  <circle cx=\"{Left + 346}\" cy=\"{ly - 4}\" r=\"4.5\" fill=\"#ffffff\" stroke=\"{Other}\" stroke-width=\"1.5\"/>\n");
-        svg.Append($"  <text x=\"{Left + 356}\" y=\"{ly}\">other settings (hover for values)</text>\n");
+        svg.Append($"  <circle cx=\"{Left + 406}\" cy=\"{ly - 4}\" r=\"4.5\" fill=\"#ffffff\" stroke=\"{Other}\" stroke-width=\"1.5\"/>\n");
+        svg.Append($"  <text x=\"{Left + 416}\" y=\"{ly}\">other settings (hover for values)</text>\n");
         svg.Append("</svg>\n");
         return svg.ToString();
     }
