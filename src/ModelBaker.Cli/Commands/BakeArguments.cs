@@ -59,9 +59,9 @@ public sealed class BakeArguments
     public Command AddTo(Command command, bool naming, bool setting = true)
     {
         command.Arguments.Add(Model);
-        foreach (var option in new[] { Sparsity, Precision, Calibration }.Concat(metadata.Select(m => m.Option)))
-            if (setting || (option != Sparsity && option.Name != "--clusters"))
-                command.Options.Add(option);
+        var settings = setting ? new[] { Sparsity } : Array.Empty<Option<string>>();
+        foreach (var option in settings.Concat(new[] { Precision, Calibration }).Concat(metadata.Where(m => setting || m.Metadata != "Clusters").Select(m => m.Option)))
+            command.Options.Add(option);
         if (naming)
         {
             command.Options.Add(ClassName);

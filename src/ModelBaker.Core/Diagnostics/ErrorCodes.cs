@@ -77,6 +77,8 @@ public static class ErrorCodes
     public const string CalibrationDegenerate = "MB1306";
     /// <summary>Warning: validation samples that are also calibration samples, so the measured agreement is optimistic.</summary>
     public const string ValidationIsCalibration = "MB1307";
+    /// <summary>Warning: Sparsity="auto" or sweep judges settings on held-back calibration samples (no Validation).</summary>
+    public const string JudgedOnHeldBackCalibration = "MB1309";
 
     // MB14xx — the quality gate
     public const string AccuracyGateFailed = "MB1401";

@@ -47,6 +47,10 @@ public sealed class SettingTrials
             HoldBackValidation = options.ValidationPath == null,
         };
         _log = new OnceLog(log);
+        if (options.ValidationPath == null)
+            log.Warning(ErrorCodes.JudgedOnHeldBackCalibration,
+                $"{Path.GetFileName(options.ModelPath)}: no Validation, so each setting is judged on one calibration sample in {HeldBackValidation.Every}, held back from the bake. " +
+                "If the calibration data is the model's training data, the float and the compressed model agree on it more easily than on new inputs, and the figures are optimistic. Add Validation=\"…\" with inputs the model was not trained on.");
     }
 
     /// <summary>The settings baked so far, in the order they were first asked for.</summary>

@@ -105,7 +105,9 @@ public sealed class SparsityAutoTests
     public void Without_Validation_a_setting_is_measured_on_one_calibration_sample_in_five_held_back()
     {
         var options = SampleModels.DigitsOptions(0.5f);
-        var trials = new SettingTrials(options, new RecordingLog());
+        var log = new RecordingLog();
+        var trials = new SettingTrials(options, log);
+        Assert.Equal(ErrorCodes.JudgedOnHeldBackCalibration, Assert.Single(log.Warnings).Code);
         var trial = trials.Run(new CompressionSetting(0.5f, null));
         Assert.Equal(40, trial.Validation.Samples); // 200 / 5
         Assert.Null(trial.Validation.FloatTop1);
