@@ -28,7 +28,7 @@ public static class Program
 
     /// <summary>The commands, new each time (System.CommandLine symbols belong to one parser).</summary>
     public static IReadOnlyList<ICommand> CreateCommands() =>
-        new ICommand[] { new BakeCommand(), new GenerateCommand(), new InspectCommand(), new EvaluateCommand(), new ConformanceCommand() };
+        new ICommand[] { new BakeCommand(), new GenerateCommand(), new InspectCommand(), new EvaluateCommand(), new SweepCommand(), new ConformanceCommand() };
 
     public static int Main(string[] args)
     {

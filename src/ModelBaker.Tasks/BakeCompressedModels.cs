@@ -86,6 +86,7 @@ public sealed class BakeCompressedModels : Task
                 else if (File.Exists(weightsPath)) File.Delete(weightsPath);
                 AtomicFile.Write(planPath, PlanFile.ToBytes(plan));
                 AtomicFile.WriteText(ReportPath(planPath), report.ToJson());
+                if (report.SearchChart() is { } chart) AtomicFile.WriteText(Path.ChangeExtension(planPath, ".search.svg"), chart);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

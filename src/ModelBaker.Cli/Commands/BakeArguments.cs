@@ -21,7 +21,7 @@ public sealed class BakeArguments
 
     public Argument<string> Model { get; } = new("MODEL.onnx") { Description = "The ONNX model." };
 
-    public Option<string> Sparsity { get; } = Text("--sparsity", "S", "Fraction of the weights pruned, 0 <= S < 1 (default 0); with --pruning structured, removed with whole filters.");
+    public Option<string> Sparsity { get; } = Text("--sparsity", "S", "Fraction of the weights pruned, 0 <= S < 1 (default 0); with --pruning structured, removed with whole filters; auto: the smallest model within --max-accuracy-drop (needs --calibration).");
     public Option<string> Precision { get; } = Text("--precision", "P", "Int8 or Float32 (default Int8).");
     public Option<string> Calibration { get; } = Text("--calibration", "F", "Representative inputs for int8: a .npy file or a folder of TensorProto .pb files.");
     public Option<string> ClassName { get; } = Text("--class-name", "N", "Generated class name (default: the model file name in PascalCase).");
@@ -52,11 +52,15 @@ public sealed class BakeArguments
     public static Option<string> Text(string name, string valueName, string description, params string[] aliases) =>
         new(name, aliases) { Description = description, HelpName = valueName };
 
-    /// <summary>Adds the model argument and the compression options; with <paramref name="naming"/> also --class-name and --namespace.</summary>
-    public Command AddTo(Command command, bool naming)
+    /// <summary>
+    /// Adds the model argument and the compression options; with <paramref name="naming"/> also --class-name and
+    /// --namespace; without <paramref name="setting"/> not --sparsity and --clusters (`sweep` takes lists of them).
+    /// </summary>
+    public Command AddTo(Command command, bool naming, bool setting = true)
     {
         command.Arguments.Add(Model);
-        foreach (var option in new[] { Sparsity, Precision, Calibration }.Concat(metadata.Select(m => m.Option)))
+        var settings = setting ? new[] { Sparsity } : Array.Empty<Option<string>>();
+        foreach (var option in settings.Concat(new[] { Precision, Calibration }).Concat(metadata.Where(m => setting || m.Metadata != "Clusters").Select(m => m.Option)))
             command.Options.Add(option);
         if (naming)
         {
@@ -82,9 +86,12 @@ public sealed class BakeArguments
             throw new UsageException($"--namespace '{ns}' is not a valid C# namespace (identifiers separated by dots).", ErrorCodes.InvalidNamespace, showUsage: false);
 
         string? calibration = parsed.GetValue(Calibration);
+        string? sparsity = parsed.GetValue(Sparsity);
+        bool auto = string.Equals(sparsity, "auto", StringComparison.OrdinalIgnoreCase);
         var options = new BakeOptions(modelPath, className, ns)
         {
-            Sparsity = ParseSparsity(parsed.GetValue(Sparsity)),
+            Sparsity = auto ? 0 : ParseSparsity(sparsity),
+            SparsityAuto = auto,
             Precision = ParsePrecision(parsed.GetValue(Precision)),
             CalibrationPath = calibration == null ? null : Path.GetFullPath(calibration),
         };
@@ -96,6 +103,12 @@ public sealed class BakeArguments
     {
         var given = metadata.Where(m => parsed.GetValue(m.Option) != null)
             .ToDictionary(m => m.Metadata, m => parsed.GetValue(m.Option)!);
+        // Sparsity "auto" is checked with the rest (it needs --max-accuracy-drop and --calibration, MB1410/MB1411).
+        if (options.SparsityAuto)
+        {
+            given["Sparsity"] = "auto";
+            if (options.CalibrationPath != null) given["Calibration"] = options.CalibrationPath;
+        }
         if (given.Count == 0) return options;
         if (options.Sparsity > 0 && given.ContainsKey("PruningThreshold")) given["Sparsity"] = options.Sparsity.ToString(CultureInfo.InvariantCulture);
         var result = OptionsParser.Parse(options.ModelPath, given, Directory.GetCurrentDirectory(), options.Namespace);

@@ -40,6 +40,10 @@ public sealed class CalibrationSet
     /// <summary>The samples, read again on every enumeration.</summary>
     public IEnumerable<Array[]> Samples() => _samples();
 
+    /// <summary>The samples whose index (from 0) <paramref name="keep"/> accepts, in order: a held-back part of the set.</summary>
+    public CalibrationSet Where(Func<int, bool> keep) =>
+        new(Enumerable.Range(0, Count).Count(keep), () => Samples().Where((_, i) => keep(i))) { Degenerate = Degenerate };
+
     /// <summary>
     /// How many of this set's samples are, value for value, also samples of <paramref name="other"/> (compared by a
     /// SHA-256 of each sample's bytes): a validation set that repeats the calibration data cannot judge a bake that

@@ -75,10 +75,18 @@ public static class ErrorCodes
     public const string CalibrationDegenerate = "MB1306";
     /// <summary>Warning: validation samples that are also calibration samples, so the measured agreement is optimistic.</summary>
     public const string ValidationIsCalibration = "MB1307";
+    /// <summary>Warning: Sparsity="auto" or sweep judges settings on held-back calibration samples (no Validation).</summary>
+    public const string JudgedOnHeldBackCalibration = "MB1309";
 
     // MB14xx — the quality gate
     public const string AccuracyGateFailed = "MB1401";
     public const string ValidationLabelsInvalid = "MB1402";
+    // MB1410–MB1414 — Sparsity="auto" and `modelbaker sweep`
+    public const string SparsityAutoNeedsBudget = "MB1410";
+    public const string SparsityAutoNeedsCalibration = "MB1411";
+    public const string SparsityAutoNoSetting = "MB1412";
+    public const string TooFewSamplesToHoldBack = "MB1413";
+    public const string InvalidSweepSettings = "MB1414";
 
     // MB2xxx — baked plans and code generation
     public const string PlanVersionMismatch = "MB2001";

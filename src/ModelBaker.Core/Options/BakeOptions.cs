@@ -50,6 +50,16 @@ public sealed record BakeOptions(string ModelPath, string ClassName, string Name
 {
     /// <summary>Fraction of the weights set to zero, 0 ≤ s &lt; 1 (how it is spread over layers: <see cref="Pruning"/>).</summary>
     public float Sparsity { get; init; }
+    /// <summary>
+    /// Sparsity="auto": the bake searches Sparsity (and Clusters, unless given) for the smallest model within
+    /// <see cref="MaxAccuracyDrop"/> (Pipeline/SparsitySearch.cs); <see cref="Sparsity"/> is then ignored.
+    /// </summary>
+    public bool SparsityAuto { get; init; }
+    /// <summary>
+    /// Without <see cref="ValidationPath"/>: hold back one calibration sample in <see cref="Pipeline.HeldBackValidation.Every"/>
+    /// from calibration and reconstruction, and validate on those (the auto search and `modelbaker sweep` set it).
+    /// </summary>
+    public bool HoldBackValidation { get; init; }
     public PruningMode Pruning { get; init; } = PruningMode.Unstructured;
     /// <summary>A fixed magnitude threshold: every |w| below it becomes 0 (instead of a target Sparsity).</summary>
     public float? PruningThreshold { get; init; }

@@ -37,8 +37,10 @@ public static class Baker
 
     public static BakedPlan Bake(BakeOptions options, IBakeLog log) => BakeWithReport(options, log).Plan;
 
-    public static BakeResult BakeWithReport(BakeOptions options, IBakeLog log) =>
-        BakeWithReport(OnnxModelReader.Load(options.ModelPath), Sha256(options.ModelPath), options, log);
+    /// <summary>Sparsity="auto" searches (Pipeline/SparsitySearch.cs), baking each setting it tries through here.</summary>
+    public static BakeResult BakeWithReport(BakeOptions options, IBakeLog log) => options.SparsityAuto
+        ? SparsitySearch.Run(options, log)
+        : BakeWithReport(OnnxModelReader.Load(options.ModelPath), Sha256(options.ModelPath), options, log);
 
     /// <summary>Bakes a graph already in memory (the conformance runner binds some inputs first).</summary>
     /// <param name="modelSha256">Digest of the model file, recorded in the plan and the generated header.</param>
@@ -63,6 +65,10 @@ public static class Baker
         if (calibration?.Degenerate is { } degenerate)
             log.Warning(ErrorCodes.CalibrationDegenerate,
                 $"{header.ModelFileName}: the calibration data '{options.CalibrationPath}' {degenerate}. Int8 accuracy will suffer: give a few hundred representative inputs, scaled as the model expects.");
+        // Validation on calibration samples the bake does not fit, when no Validation is given (the auto search, sweep).
+        CalibrationSet? heldBack = null;
+        if (options.HoldBackValidation && options.ValidationPath == null && calibration != null)
+            (calibration, heldBack) = HeldBackValidation.Split(calibration, header.ModelFileName, options.CalibrationPath!);
         var structured = options.Pruning == PruningMode.Structured && options.Sparsity > 0
             ? StructuredPruning.Apply(graph, options.Sparsity, reference, calibration)
             : null;
@@ -127,7 +133,7 @@ public static class Baker
         plan = WithWeightStorage(plan, options);
         RequireCompilableSize(plan);
         // Opened (and its values checked) once: the quality gate and the report both read it.
-        var validationSet = options.ValidationPath != null ? CalibrationSet.Open(options.ValidationPath, plan.Inputs) : null;
+        var validationSet = options.ValidationPath != null ? CalibrationSet.Open(options.ValidationPath, plan.Inputs) : heldBack;
         int repeated = validationSet != null && calibration != null ? validationSet.SamplesAlsoIn(calibration) : 0;
         if (repeated > 0)
             log.Warning(ErrorCodes.ValidationIsCalibration,

@@ -69,10 +69,11 @@ public static class OptionsParser
             Fail(ErrorCodes.ModelNotFound, $"{item}: the model file '{modelPath}' does not exist. Fix the Include path (it is relative to the project folder).");
 
         float sparsity = 0;
-        if (Value("Sparsity") is { } sparsityText
+        bool auto = Value("Sparsity") is { } autoText && Is(autoText, "auto");
+        if (!auto && Value("Sparsity") is { } sparsityText
             && (!float.TryParse(sparsityText, NumberStyles.Float, CultureInfo.InvariantCulture, out sparsity) || !(sparsity >= 0 && sparsity < 1)))
             Fail(ErrorCodes.InvalidSparsity,
-                $"{item} has Sparsity=\"{sparsityText}\"; it must be a number with 0 <= Sparsity < 1 and '.' as decimal separator (e.g. 0.5 prunes half of the weights).");
+                $"{item} has Sparsity=\"{sparsityText}\"; it must be a number with 0 <= Sparsity < 1 and '.' as decimal separator (e.g. 0.5 prunes half of the weights), or auto (with MaxAccuracyDrop).");
 
         var pruning = PruningMode.Unstructured;
         switch (Value("Pruning"))
@@ -88,7 +89,7 @@ public static class OptionsParser
         }
 
         float? threshold = Number(Value("PruningThreshold"), "PruningThreshold", v => v >= 0, "a magnitude ≥ 0 (every |w| below it becomes 0)") is { } tau ? (float)tau : null;
-        if (threshold != null && sparsity > 0)
+        if (threshold != null && (sparsity > 0 || auto))
             Fail(ErrorCodes.ConflictingMetadata, $"{item} sets both Sparsity and PruningThreshold; they are two ways to say how much to prune. Keep one.");
         if (threshold != null && pruning == PruningMode.Structured)
             Fail(ErrorCodes.ConflictingMetadata, $"{item} sets PruningThreshold with Pruning=\"Structured\": a threshold prunes single weights, structured pruning whole filters. Give Structured a Sparsity (the share of the weights to remove with whole filters).");
@@ -146,8 +147,14 @@ public static class OptionsParser
         string? labelsPath = ExistingPath("ValidationLabels");
         double temperature = Number(Value("DistillationTemperature"), "DistillationTemperature", v => v > 0, "a temperature > 0 (e.g. 4)") ?? BakeOptions.DefaultDistillationTemperature;
         double? maxDrop = Number(Value("MaxAccuracyDrop"), "MaxAccuracyDrop", v => v >= 0, "points of top-1 accuracy, ≥ 0 (e.g. 1)");
-        if ((maxDrop != null || labelsPath != null) && Value("Validation") == null)
+        // Sparsity="auto" without Validation measures on calibration samples it holds back (HeldBackValidation).
+        if (((maxDrop != null && !auto) || labelsPath != null) && Value("Validation") == null)
             Fail(ErrorCodes.ConflictingMetadata, $"{item} sets {(maxDrop != null ? "MaxAccuracyDrop" : "ValidationLabels")} but no Validation inputs to measure on. Add Validation=\"…\" (a .npy file or a folder of .pb files).");
+
+        if (auto && maxDrop == null && Value("MaxAccuracyDrop") == null)
+            Fail(ErrorCodes.SparsityAutoNeedsBudget, SparsitySearch.NeedsBudget(item));
+        if (auto && Value("Calibration") == null)
+            Fail(ErrorCodes.SparsityAutoNeedsCalibration, SparsitySearch.NeedsCalibration(item));
 
         var target = CodeTarget.Net;
         switch (Value("CodeTarget"))
@@ -228,6 +235,7 @@ public static class OptionsParser
         var options = new BakeOptions(modelPath, className, ns)
         {
             Sparsity = sparsity,
+            SparsityAuto = auto,
             Pruning = pruning,
             PruningThreshold = threshold,
             Reconstruction = reconstruction,

@@ -22,6 +22,15 @@ public sealed record BakeReport(
     /// <summary>The arena size no placement can beat (MemoryPlanner.LowerBoundBytes): what ArenaBytes is measured against.</summary>
     public int ArenaLowerBoundBytes { get; init; }
 
+    /// <summary>With Sparsity="auto": what the search chose, from what, and what it cost; null otherwise.</summary>
+    public SearchReport? Search { get; init; }
+
+    /// <summary>With Sparsity="auto": the settings it tried as a trade-off chart (SVG), written next to the report.</summary>
+    public string? SearchChart() => Search is { } s && Validation is { } v
+        ? TradeOffChart.Svg($"{Model}: settings tried by Sparsity=\"auto\"", v.FloatTop1 != null ? "top-1 drop" : "agreement drop",
+            s.Trials.Select(t => new TradeOffChart.Point(t.Label, t.Bytes, t.Drop)).ToList(), s.MaxAccuracyDrop)
+        : null;
+
     /// <summary>Steps of an int8 plan that run in float, in float islands (docs/compression.md).</summary>
     public int FloatSteps => Layers.Count(l => l.RunsInFloat != null);
 
@@ -41,6 +50,7 @@ public sealed record BakeReport(
         if (Validation is { CalibrationSamples: > 0 } seen)
             line.Append(string.Format(CultureInfo.InvariantCulture, " (optimistic: {0} of the {1} validation samples are calibration samples)",
                 seen.CalibrationSamples, seen.Samples));
+        if (Search != null) line.Append(", ").Append(Search.Summary);
         return line.ToString();
     }
 
@@ -82,6 +92,7 @@ public sealed record BakeReport(
             if (v.CalibrationSamples > 0) json.Field("calibrationSamples", v.CalibrationSamples);
             json.Close();
         }
+        Search?.Write(json);
         json.Close();
         return json.ToString();
     }
