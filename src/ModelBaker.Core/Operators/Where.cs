@@ -13,6 +13,8 @@ public sealed class Where : IOperator
 {
     public string OpType => "Where";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.SelectionAndLogic, 9, "condition ? X : Y, three-way numpy broadcasting, any element type; one select step", Int8Form.Integer, "int8 values of one quantization (X and Y of different scales: MB1130)", Nano: false);
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 3, 3);
