@@ -8,6 +8,9 @@ namespace ModelBaker.Core.Operators;
 public sealed class Add : BinaryOperator
 {
     public override string OpType => "Add";
+
+    public override OperatorSupport Support => Arithmetic("C = A + B; a constant addend after a fully connected or convolution step folds into its bias", "integer addition with rescaled inputs, as TensorFlow Lite");
+
     protected override BinaryOperation Operation => BinaryOperation.Add;
 
     /// <summary>A constant addend after a fully connected (or convolution) step is a bias: folded into it.</summary>

@@ -6,5 +6,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class And : PredicateOperator
 {
     public override string OpType => "And";
+
+    public override OperatorSupport Support => Logic("and");
+
     protected override PredicateOperation Operation => PredicateOperation.And;
 }

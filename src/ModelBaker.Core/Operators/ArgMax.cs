@@ -4,5 +4,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class ArgMax : ArgOperator
 {
     public override string OpType => "ArgMax";
+
+    public override OperatorSupport Support => Arg("largest");
+
     protected override bool Smallest => false;
 }

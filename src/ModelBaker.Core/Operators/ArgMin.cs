@@ -4,5 +4,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class ArgMin : ArgOperator
 {
     public override string OpType => "ArgMin";
+
+    public override OperatorSupport Support => Arg("smallest");
+
     protected override bool Smallest => true;
 }

@@ -17,6 +17,13 @@ public abstract class ArgOperator : IOperator
 {
     public abstract string OpType { get; }
 
+    public abstract OperatorSupport Support { get; }
+
+    /// <summary>What ArgMax and ArgMin share.</summary>
+    protected static OperatorSupport Arg(string extreme) =>
+        new(OperatorFamily.Reductions, 1, $"int64 index of the {extreme} element along axis; keepdims, select_last_index; float32, int32, int64; one argmax step",
+            Int8Form.Integer, "the index of the extreme int8 value", Nano: true);
+
     /// <summary>ArgMin rather than ArgMax.</summary>
     protected abstract bool Smallest { get; }
 

@@ -20,6 +20,11 @@ public sealed class ArrayFeatureExtractor : IOperator, IBakeTimeInputs
 
     public string OpType => ClassicalModel.Domain + "ArrayFeatureExtractor";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "any numeric type; constant indices: one Remap step; indices computed at run time: a column-selection step", Int8Form.Integer, "constant indices: the int8 values moved; computed indices: in a float island", Nano: true)
+    {
+        NanoDetails = "constant indices only",
+    };
+
     private static int[] OutputShape(Node node, int[] data, int count)
     {
         if (data.Length == 0) throw ShapeError(node, "its data is a scalar; ArrayFeatureExtractor needs at least one axis.");

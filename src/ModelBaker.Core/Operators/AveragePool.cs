@@ -12,6 +12,8 @@ public sealed class AveragePool : Pooling
 {
     public override string OpType => "AveragePool";
 
+    public override OperatorSupport Support => Pool("window mean; kernel_shape, strides, pads or auto_pad, ceil_mode, count_include_pad, dilations (opset 19)", "averages round as TensorFlow Lite's");
+
     protected override PoolKind Kind(Node node) =>
         node.GetInt("count_include_pad", 0) != 0 ? PoolKind.AverageIncludingPadding : PoolKind.Average;
 

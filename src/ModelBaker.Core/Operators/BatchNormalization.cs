@@ -27,6 +27,12 @@ public sealed class BatchNormalization : IOperator, IChannelMapping, IBakeTimeIn
 
     public string OpType => "BatchNormalization";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.Convolution, 7, "inference: folded into the Conv or Gemm before it, else a per-channel affine step; training_mode = 1: batch statistics computed at run time, and the updated running mean and variance", Int8Form.Integer, "an int8 per-channel affine step; training_mode = 1: in a float island", Nano: true)
+    {
+        NanoDetails = "training_mode = 1: no (MB1135)",
+        Refuses = new[] { "spatial = 0 (opsets before 9)", "its statistics outputs used in inference mode" },
+    };
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 5, 5);

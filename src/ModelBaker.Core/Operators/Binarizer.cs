@@ -14,6 +14,11 @@ public sealed class Binarizer : IOperator
 {
     public string OpType => ClassicalModel.Domain + "Binarizer";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "threshold; NaN stays NaN; a feature-map step", Int8Form.FloatIsland, "", Nano: false)
+    {
+        Refuses = new[] { "a missing threshold (ONNX Runtime and the specification disagree on its default)" },
+    };
+
     private static float Threshold(Node node) => node.Attributes.ContainsKey("threshold")
         ? node.GetFloat("threshold", 0f)
         : throw UnsupportedUsage(node, "it has no threshold attribute, whose default ONNX Runtime (1) and the ONNX specification (0) disagree on.",

@@ -16,6 +16,16 @@ public abstract class BinaryOperator : IOperator, IChannelMapping
 
     public abstract string OpType { get; }
 
+    public abstract OperatorSupport Support { get; }
+
+    /// <summary>
+    /// What the arithmetic operators share: numpy broadcasting (the legacy broadcast and axis attributes of opsets before 7
+    /// are not read), float32 and integer tensors, one element-wise step a Relu or Clip after it folds into.
+    /// </summary>
+    protected static OperatorSupport Arithmetic(string what, string int8, int since = 7) =>
+        new(OperatorFamily.Arithmetic, since, what + "; numpy broadcasting; float32, int8, uint8, int32, int64; one element-wise step (constants baked, a Relu or Clip after it fused)",
+            Int8Form.Integer, int8, Nano: true) { NanoDetails = "float tensors (int32 and int64 ones: no)" };
+
     /// <summary>The kernels' operation code.</summary>
     protected abstract BinaryOperation Operation { get; }
 

@@ -18,6 +18,12 @@ public sealed class Cast : IOperator
 {
     public string OpType => "Cast";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.ShapePatterns, 6, "between float32, int8, uint8, int32, int64 and bool, as ONNX Runtime on x64; folded when its input is known, else a conversion step (none for the same type)", Int8Form.FloatIsland, "conversions between float and integers; integer-to-integer casts run unchanged", Nano: false)
+    {
+        Refuses = new[] { "to float16, double, strings and other types ModelBaker does not take (MB1102)" },
+        NanoDetails = "integer-to-integer casts have no nanoFramework step either",
+    };
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 1, 1);

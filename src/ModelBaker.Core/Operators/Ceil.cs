@@ -4,5 +4,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class Ceil : UnaryFloatOperator
 {
     public override string OpType => "Ceil";
+
+    public override OperatorSupport Support => Elementwise(1, "Y = ⌈X⌉");
+
     protected override Kernels.UnaryFunction Function => Kernels.UnaryFunction.Ceil;
 }

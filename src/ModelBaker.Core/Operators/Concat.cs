@@ -22,6 +22,11 @@ public sealed class Concat : IOperator, IChannelMapping
 
     public string OpType => "Concat";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.DataMovement, 1, "any element type and axis; constants baked in; one concat step", Int8Form.Integer, "inputs of other scales requantized to the output's", Nano: true)
+    {
+        NanoDetails = "int8 tensors; integer tensors: no",
+    };
+
     public void InferShapes(Node node, Graph graph)
     {
         if (node.Inputs.Count == 0 || node.Inputs.Any(string.IsNullOrEmpty)) throw InvalidGraph(node, "Concat needs one or more inputs, none omitted.");

@@ -12,6 +12,11 @@ public sealed class Constant : IOperator
 {
     public string OpType => "Constant";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.ShapePatterns, 1, "value (a numeric tensor), value_float(s), value_int(s); always folded at bake time", Int8Form.BakeTime, "", Nano: true)
+    {
+        Refuses = new[] { "value_string(s) and sparse_value" },
+    };
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireNoInputs(node);

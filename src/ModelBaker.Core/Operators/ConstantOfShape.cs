@@ -18,6 +18,11 @@ public sealed class ConstantOfShape : IOperator, IBakeTimeInputs
 
     public string OpType => "ConstantOfShape";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.ShapePatterns, 9, "a constant shape; always folded at bake time, to a uniform tensor storing its value once", Int8Form.BakeTime, "", Nano: true)
+    {
+        Refuses = new[] { "a shape computed at run time" },
+    };
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 1, 1);

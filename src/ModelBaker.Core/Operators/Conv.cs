@@ -40,6 +40,11 @@ public sealed class Conv : IOperator, IChannelMapping, IBakeTimeInputs, IWeightL
 
     public string OpType => "Conv";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.Convolution, 1, "1-D and 2-D; group (depthwise), strides, pads, dilations, auto_pad; W and B constant; a conv step, bias, BatchNormalization and Relu/Clip fused", Int8Form.Integer, "per-channel int8 weights; padding reads the input zero point", Nano: true)
+    {
+        Refuses = new[] { "3 or more spatial dimensions", "W or B computed at run time" },
+    };
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 2, 3);

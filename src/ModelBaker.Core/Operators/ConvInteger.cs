@@ -19,6 +19,11 @@ public sealed class ConvInteger : IOperator, IBakeTimeInputs
 
     public string OpType => "ConvInteger";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "Conv's attributes; int8 or uint8 X and W; x_zero_point per tensor, w_zero_point per tensor or output channel; W constant; an exact integer conv step (int32 out)", Int8Form.Integer, "integer tensors, unchanged (the QuantizeLinear feeding them is refused)", Nano: false)
+    {
+        Refuses = new[] { "3 or more spatial dimensions", "x_zero_point of more than one value", "W or zero points computed at run time" },
+    };
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 2, 4);

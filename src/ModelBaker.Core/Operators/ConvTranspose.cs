@@ -18,6 +18,11 @@ public sealed class ConvTranspose : IOperator, IBakeTimeInputs
 {
     public string OpType => "ConvTranspose";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.TransposedConvolution, 1, "1-D, 2-D and 3-D; group, strides, pads, dilations, output_padding, output_shape, auto_pad NOTSET / SAME_UPPER / SAME_LOWER / VALID, kernel_shape; W and B constant; a transposed-convolution step (a gather per output element)", Int8Form.FloatIsland, "no int8 step yet", Nano: false)
+    {
+        Refuses = new[] { "4 or more spatial dimensions", "W or B computed at run time" },
+    };
+
     public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1, 2 };
 
     /// <summary>The resolved geometry of one spatial axis.</summary>

@@ -20,6 +20,14 @@ public sealed class DepthToSpace : IOperator
 
     public string OpType => _toSpace ? "DepthToSpace" : "SpaceToDepth";
 
+    public OperatorSupport Support =>
+        _toSpace
+            ? new(OperatorFamily.DataMovement, 1, "blocksize; modes DCR (the default) and CRD; any element type; one Remap step", Int8Form.Integer, "the int8 values moved", Nano: true)
+            {
+                Refuses = new[] { "mode values ONNX does not define" },
+            }
+            : new(OperatorFamily.DataMovement, 1, "blocksize; the inverse of DepthToSpace DCR; any element type; one Remap step", Int8Form.Integer, "the int8 values moved", Nano: true);
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 1, 1);

@@ -22,6 +22,8 @@ public sealed class DequantizeLinear : IOperator, IBakeTimeInputs
 
     public string OpType => "DequantizeLinear";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "int8, uint8 or int32 to float32; per tensor, axis or block; folded when x is constant (a QDQ model's weights), else a dequantize step", Int8Form.Refused, "except as a QDQ model's QuantizeLinear → DequantizeLinear pairs, which give the tensors their scales and zero points (no calibration; docs/compression.md §6)", Nano: false);
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 2, 3);

@@ -6,5 +6,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class Div : BinaryOperator
 {
     public override string OpType => "Div";
+
+    public override OperatorSupport Support => Arithmetic("C = A / B; integer division truncates toward zero, an integer x / 0 is 0", "integer division");
+
     protected override BinaryOperation Operation => BinaryOperation.Div;
 }

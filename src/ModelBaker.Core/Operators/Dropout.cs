@@ -22,6 +22,11 @@ public sealed class Dropout : IOperator, IChannelMapping, IBakeTimeInputs
 
     public string OpType => "Dropout";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.ShapePatterns, 7, "inference: the input, and a mask of true (bool from opset 10); ratio and training_mode inputs from 12; no step", Int8Form.Integer, "no step", Nano: true)
+    {
+        Refuses = new[] { "training_mode true, or computed at run time", "its mask output used" },
+    };
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 1, 3); // data, then ratio and training_mode as inputs from opset 12

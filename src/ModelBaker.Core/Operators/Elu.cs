@@ -6,6 +6,9 @@ namespace ModelBaker.Core.Operators;
 public sealed class Elu : UnaryFloatOperator
 {
     public override string OpType => "Elu";
+
+    public override OperatorSupport Support => Elementwise(1, "alpha");
+
     protected override Kernels.UnaryFunction Function => Kernels.UnaryFunction.Elu;
     protected override (float Alpha, float Beta) Parameters(Node node) => (node.GetFloat("alpha", 1f), 0f);
 }

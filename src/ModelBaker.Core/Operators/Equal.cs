@@ -6,5 +6,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class Equal : PredicateOperator
 {
     public override string OpType => "Equal";
+
+    public override OperatorSupport Support => Comparison(7, "=");
+
     protected override PredicateOperation Operation => PredicateOperation.Equal;
 }

@@ -7,5 +7,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class Erf : UnaryFloatOperator
 {
     public override string OpType => "Erf";
+
+    public override OperatorSupport Support => Elementwise(9, "erf in double, rounded once to float; with Div, Add and Mul it is the GELU PyTorch exports", family: OperatorFamily.TransformerBlocks);
+
     protected override Kernels.UnaryFunction Function => Kernels.UnaryFunction.Erf;
 }

@@ -14,6 +14,8 @@ public sealed class FastGelu : IOperator, IChannelMapping
 {
     public string OpType => "com.microsoft:FastGelu";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.TransformerBlocks, 1, "Gelu of X + bias in the tanh approximation (optional bias over the last dimension); an addition step and a Gelu step", Int8Form.Integer, "integer addition and a 256-entry table", Nano: true);
+
     /// <summary>Element by element (a bias along the last axis keeps channels where they are).</summary>
     public ChannelFlow ChannelFlow(Node node, Graph graph) => Operators.ChannelFlow.PassThrough.Plain;
 

@@ -14,6 +14,8 @@ public sealed class FeatureVectorizer : IOperator
 {
     public string OpType => ClassicalModel.Domain + "FeatureVectorizer";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "float, int32 or int64 inputs side by side as one float tensor (inputdimensions); a feature-vectorizer step", Int8Form.FloatIsland, "", Nano: false);
+
     private static (int Rows, int[] Dimensions) Read(Node node, int[][] shapes)
     {
         var dimensions = (node.GetInts("inputdimensions") ?? new long[0]).Select(d => (int)d).ToArray();

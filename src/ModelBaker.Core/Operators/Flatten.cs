@@ -20,6 +20,8 @@ public sealed class Flatten : IOperator, IChannelMapping
 
     public string OpType => "Flatten";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.DataMovement, 1, "axis (negative, or the rank); any element type; no step", Int8Form.Integer, "no step", Nano: true);
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 1, 1);

@@ -13,6 +13,13 @@ public abstract class ForestScoresOperator : IOperator
 {
     public abstract string OpType { get; }
 
+    public abstract OperatorSupport Support { get; }
+
+    /// <summary>What the scoring tree operators share: a tree ensemble step walking compact node arrays, a float island in int8 plans.</summary>
+    protected static OperatorSupport Forest(int since, string what) =>
+        new(OperatorFamily.TreeEnsembles, since, what + "; every node mode, missing values tracked; float, int64 or int32 features; a tree ensemble step walking compact node arrays, then a scores step",
+            Int8Form.FloatIsland, "", Nano: false);
+
     /// <summary>The forest the node's attributes describe; throws MB1116 when the trees do not resolve.</summary>
     protected abstract TreeForest ReadForest(Node node);
 

@@ -9,6 +9,9 @@ namespace ModelBaker.Core.Operators;
 public sealed class GRU : RecurrentOperator
 {
     public override string OpType => "GRU";
+
+    public override OperatorSupport Support => Recurrent("gates z, r, h; linear_before_reset");
+
     protected override RecurrentCell Cell => RecurrentCell.Gru;
     protected override string[] DefaultActivations { get; } = { "Sigmoid", "Tanh" };
 }

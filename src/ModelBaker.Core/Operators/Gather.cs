@@ -18,6 +18,11 @@ public sealed class Gather : IOperator
 {
     public string OpType => "Gather";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.DataMovement, 1, "any axis, negative indices, any element type; constant indices: one Remap step; indices computed at run time: a gather step (data in the arena or constant)", Int8Form.Integer, "the int8 values moved", Nano: true)
+    {
+        NanoDetails = "constant indices only",
+    };
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 2, 2);

@@ -16,6 +16,8 @@ public sealed class GatherElements : IOperator
 {
     public string OpType => "GatherElements";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.SelectionAndLogic, 11, "any element type; int32 or int64 indices, constant or computed, negative counting from the end; one gather step", Int8Form.Integer, "the int8 values moved", Nano: false);
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 2, 2);

@@ -11,6 +11,13 @@ namespace ModelBaker.Core.Operators;
 public sealed class Gelu : UnaryFloatOperator
 {
     public override string OpType => "Gelu";
+
+    public override OperatorSupport Support =>
+        Elementwise(20, "approximate none or tanh", family: OperatorFamily.TransformerBlocks) with
+        {
+            Refuses = new[] { "approximate values other than none and tanh" },
+        };
+
     protected override Kernels.UnaryFunction Function => Kernels.UnaryFunction.Gelu;
 
     /// <summary>Alpha 0: exact; 1: the tanh approximation.</summary>

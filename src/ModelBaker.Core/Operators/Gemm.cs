@@ -34,6 +34,11 @@ public sealed class Gemm : IOperator, IChannelMapping, IBakeTimeInputs, IWeightL
 
     public string OpType => "Gemm";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.DenseLayers, 1, "alpha, beta, transA, transB; B constant; C per unit (the bias), or differing between rows ([M, N] or [M, 1]: an element-wise step after the product); a fully connected step, bias Add and Relu/Clip fused", Int8Form.Integer, "per-channel int8 weights; dense, bitmask, index-delta or clustered storage", Nano: true)
+    {
+        Refuses = new[] { "B or C computed at run time" },
+    };
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 2, 3);

@@ -8,6 +8,8 @@ public sealed class GlobalAveragePool : Pooling
 {
     public override string OpType => "GlobalAveragePool";
 
+    public override OperatorSupport Support => Pool("mean over every spatial position", "averages round as TensorFlow Lite's");
+
     protected override PoolKind Kind(Node node) => PoolKind.Average;
 
     /// <summary>One window covering the whole input (node attributes do not apply: GlobalAveragePool has none).</summary>

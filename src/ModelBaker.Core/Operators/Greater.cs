@@ -6,5 +6,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class Greater : PredicateOperator
 {
     public override string OpType => "Greater";
+
+    public override OperatorSupport Support => Comparison(7, ">");
+
     protected override PredicateOperation Operation => PredicateOperation.Greater;
 }

@@ -6,5 +6,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class GreaterOrEqual : PredicateOperator
 {
     public override string OpType => "GreaterOrEqual";
+
+    public override OperatorSupport Support => Comparison(12, "≥");
+
     protected override PredicateOperation Operation => PredicateOperation.GreaterOrEqual;
 }

@@ -4,5 +4,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class HardSwish : UnaryFloatOperator
 {
     public override string OpType => "HardSwish";
+
+    public override OperatorSupport Support => Elementwise(14, "Y = X · HardSigmoid(X) with alpha 1/6, beta 1/2");
+
     protected override Kernels.UnaryFunction Function => Kernels.UnaryFunction.HardSwish;
 }

@@ -12,6 +12,13 @@ public interface IOperator
     string OpType { get; }
 
     /// <summary>
+    /// What docs/operators.md says of the operator (generated from this): family, opsets, float, int8 and nanoFramework
+    /// support, refused attribute values. Keep it true to the code: OperatorSupportTests bake the operator's test models
+    /// and hold the int8 and nanoFramework claims to the steps they get.
+    /// </summary>
+    OperatorSupport Support { get; }
+
+    /// <summary>
     /// Sets <see cref="Value.Type"/> and <see cref="Value.Shape"/> of every output of <paramref name="node"/>
     /// from its inputs (whose shapes are known). Throws <see cref="Diagnostics.BakeException"/> with
     /// <see cref="Diagnostics.ErrorCodes.ShapeError"/> naming the node when the inputs do not fit.

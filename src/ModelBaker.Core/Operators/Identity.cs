@@ -11,6 +11,8 @@ public sealed class Identity : IOperator, IChannelMapping
 
     public string OpType => "Identity";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.ShapePatterns, 1, "any element type; no step", Int8Form.Integer, "no step", Nano: true);
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 1, 1);

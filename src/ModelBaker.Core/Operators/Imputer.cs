@@ -15,6 +15,11 @@ public sealed class Imputer : IOperator
 {
     public string OpType => ClassicalModel.Domain + "Imputer";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "imputed_value_floats, replaced_value_float (NaN matches NaN); a feature-map step", Int8Form.FloatIsland, "", Nano: false)
+    {
+        Refuses = new[] { "the int64 form (imputed_value_int64s)" },
+    };
+
     private static (int Features, float[] Imputed, float Replaced) Read(Node node, int[] shape)
     {
         var (_, features) = ClassicalModel.Layout(node, shape);

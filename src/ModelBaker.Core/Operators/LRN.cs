@@ -15,6 +15,8 @@ public sealed class LRN : IOperator
 {
     public string OpType => "LRN";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.Normalisation, 1, "across channels: size, alpha, beta, bias; an LRN step", Int8Form.FloatIsland, "a fractional power of a sum of squares has no exact integer form", Nano: false);
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 1, 1);

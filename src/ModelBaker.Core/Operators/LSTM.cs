@@ -9,6 +9,9 @@ namespace ModelBaker.Core.Operators;
 public sealed class LSTM : RecurrentOperator
 {
     public override string OpType => "LSTM";
+
+    public override OperatorSupport Support => Recurrent("gates i, o, f, c; peepholes P, input_forget; Y_c");
+
     protected override RecurrentCell Cell => RecurrentCell.Lstm;
     protected override string[] DefaultActivations { get; } = { "Sigmoid", "Tanh", "Tanh" };
 }

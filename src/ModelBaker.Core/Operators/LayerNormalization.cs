@@ -25,6 +25,11 @@ public sealed class LayerNormalization : IOperator, IBakeTimeInputs, IChannelMap
 
     public string OpType => "LayerNormalization";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.TransformerBlocks, 17, "any axis, epsilon; Scale and B constant, broadcast over the normalized dimensions; Mean and InvStdDev outputs; also at opsets before 17, as ONNX Runtime runs it; a layer-norm step", Int8Form.FloatIsland, "", Nano: false)
+    {
+        Refuses = new[] { "stash_type other than 1", "Scale or B computed at run time" },
+    };
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 2, 3);

@@ -6,6 +6,9 @@ namespace ModelBaker.Core.Operators;
 public sealed class LeakyRelu : UnaryFloatOperator
 {
     public override string OpType => "LeakyRelu";
+
+    public override OperatorSupport Support => Elementwise(1, "alpha");
+
     protected override Kernels.UnaryFunction Function => Kernels.UnaryFunction.LeakyRelu;
     protected override (float Alpha, float Beta) Parameters(Node node) => (node.GetFloat("alpha", 0.01f), 0f);
 }

@@ -6,5 +6,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class Less : PredicateOperator
 {
     public override string OpType => "Less";
+
+    public override OperatorSupport Support => Comparison(7, "<");
+
     protected override PredicateOperation Operation => PredicateOperation.Less;
 }

@@ -6,5 +6,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class LessOrEqual : PredicateOperator
 {
     public override string OpType => "LessOrEqual";
+
+    public override OperatorSupport Support => Comparison(12, "≤");
+
     protected override PredicateOperation Operation => PredicateOperation.LessOrEqual;
 }

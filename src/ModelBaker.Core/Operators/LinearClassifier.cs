@@ -18,6 +18,11 @@ public sealed class LinearClassifier : IOperator
 {
     public string OpType => ClassicalModel.Domain + "LinearClassifier";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "coefficients as a fully connected step (pruned and clustered like any layer), then label and post-transform steps; string class labels give an index into a static `<Label>Classes` array", Int8Form.FloatIsland, "the coefficients are an int8 fully connected step; label and post transform run in a float island", Nano: false)
+    {
+        Refuses = new[] { "post_transform values ONNX does not define", "one coefficient row, two class labels and PROBIT", "one score column with post_transform LOGISTIC, SOFTMAX or SOFTMAX_ZERO (ONNX Runtime does not apply them to one column)" },
+    };
+
     private sealed record Model(int Rows, int Features, int Targets, float[] Coefficients, float[] Intercepts, long[] Labels, string[]? Strings,
         PostTransform Transform)
     {

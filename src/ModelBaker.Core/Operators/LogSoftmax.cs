@@ -4,5 +4,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class LogSoftmax : SoftmaxOperator
 {
     public override string OpType => "LogSoftmax";
+
+    public override OperatorSupport Support => Normalisation("X − max − ln Σ exp(X − max)", "exp tables and an integer log2; output 16/256, zero point 127");
+
     protected override bool Log => true;
 }

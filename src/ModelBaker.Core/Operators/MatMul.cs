@@ -27,6 +27,11 @@ public sealed class MatMul : IOperator, IChannelMapping, IBakeTimeInputs, IWeigh
 
     public string OpType => "MatMul";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.DenseLayers, 1, "1-D, batched, numpy-broadcast batch dimensions; B constant: a fully connected step (one per batch matrix when B is batched); A and B both computed at run time: a batched matmul step", Int8Form.Integer, "constant B: per-channel int8 weights; two run-time tensors: int8 × int8 with an int32 sum, requantized to int8 (bit-exact)", Nano: true)
+    {
+        Refuses = new[] { "a constant A with a computed B" },
+    };
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 2, 2);

@@ -6,5 +6,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class Max : VariadicOperator
 {
     public override string OpType => "Max";
+
+    public override OperatorSupport Support => Variadic("element-wise maximum (a NaN wins)", "rescaled max");
+
     protected override BinaryOperation Operation => BinaryOperation.Max;
 }

@@ -13,6 +13,12 @@ public sealed class MaxPool : Pooling
 {
     public override string OpType => "MaxPool";
 
+    public override OperatorSupport Support =>
+        Pool("window maximum (padding never wins); kernel_shape, strides, pads or auto_pad, dilations, ceil_mode; the Indices output (int64, any storage_order) is an indices step", "the output keeps the input's scale") with
+        {
+            NanoDetails = "the Indices output: no",
+        };
+
     protected override PoolKind Kind(Node node) => PoolKind.Max;
 
     protected override SlidingWindow Window(Node node, int[] spatial) =>

@@ -7,5 +7,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class MicrosoftGelu : UnaryFloatOperator
 {
     public override string OpType => "com.microsoft:Gelu";
+
+    public override OperatorSupport Support => Elementwise(1, "the exact (erf) form, as ONNX Runtime; what exporters wrote before opset 20", family: OperatorFamily.TransformerBlocks);
+
     protected override Kernels.UnaryFunction Function => Kernels.UnaryFunction.Gelu;
 }

@@ -6,5 +6,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class Min : VariadicOperator
 {
     public override string OpType => "Min";
+
+    public override OperatorSupport Support => Variadic("element-wise minimum (a NaN wins)", "rescaled min");
+
     protected override BinaryOperation Operation => BinaryOperation.Min;
 }

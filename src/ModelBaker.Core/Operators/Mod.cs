@@ -12,6 +12,16 @@ namespace ModelBaker.Core.Operators;
 public sealed class Mod : BinaryOperator
 {
     public override string OpType => "Mod";
+
+    public override OperatorSupport Support =>
+        Arithmetic("fmod 0 on integers (the divisor's sign), fmod 1 on integers and floats (the dividend's sign)", "float tensors (integer ones run unchanged)", since: 10) with
+        {
+            Int8 = Int8Form.Refused,
+            Nano = false,
+            NanoDetails = "",
+            Refuses = new[] { "fmod = 0 on float tensors (ONNX does not define it)" },
+        };
+
     protected override BinaryOperation Operation => BinaryOperation.Mod;
     protected override BinaryOperation OperationOf(Node node) => node.GetInt("fmod", 0) != 0 ? BinaryOperation.FMod : BinaryOperation.Mod;
 

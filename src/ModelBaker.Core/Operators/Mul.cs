@@ -6,5 +6,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class Mul : BinaryOperator
 {
     public override string OpType => "Mul";
+
+    public override OperatorSupport Support => Arithmetic("C = A · B", "integer product, requantized, as TensorFlow Lite");
+
     protected override BinaryOperation Operation => BinaryOperation.Mul;
 }

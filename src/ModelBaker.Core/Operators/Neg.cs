@@ -4,5 +4,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class Neg : UnaryFloatOperator
 {
     public override string OpType => "Neg";
+
+    public override OperatorSupport Support => Elementwise(1, "Y = −X");
+
     protected override Kernels.UnaryFunction Function => Kernels.UnaryFunction.Neg;
 }

@@ -11,6 +11,11 @@ public sealed class Normalizer : IOperator
 {
     public string OpType => ClassicalModel.Domain + "Normalizer";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "norm MAX, L1, L2; a normalizer step", Int8Form.FloatIsland, "", Nano: false)
+    {
+        Refuses = new[] { "norm values ONNX does not define" },
+    };
+
     private static (int Rows, int Columns, Norm Norm) Read(Node node, int[] shape)
     {
         var (rows, columns) = ClassicalModel.Layout(node, shape);

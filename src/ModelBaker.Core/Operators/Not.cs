@@ -11,6 +11,8 @@ public sealed class Not : IOperator
 {
     public string OpType => "Not";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.SelectionAndLogic, 1, "bools; one predicate step (X xor true)", Int8Form.Integer, "bools, unchanged", Nano: false);
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 1, 1);

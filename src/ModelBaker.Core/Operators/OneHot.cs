@@ -22,6 +22,11 @@ public sealed class OneHot : IOperator, IBakeTimeInputs
 
     public string OpType => "OneHot";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.SelectionAndLogic, 9, "depth constant; values of any type (constant or computed); axis; negative indices; one one-hot step", Int8Form.Integer, "the int8 on and off values moved", Nano: false)
+    {
+        Refuses = new[] { "depth computed at run time" },
+    };
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 3, 3);

@@ -17,6 +17,11 @@ public sealed class OneHotEncoder : IOperator
 {
     public string OpType => ClassicalModel.Domain + "OneHotEncoder";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "cats_int64s; int64, int32 or float values (truncated); zeros; a one-hot-encoder step", Int8Form.FloatIsland, "", Nano: false)
+    {
+        Refuses = new[] { "string categories (MB1110)" },
+    };
+
     private static (long[] Categories, bool Zeros) Read(Node node)
     {
         if (node.GetStrings("cats_strings") is { Length: > 0 }) throw ClassicalModel.StringRefusal(node, "its categories are strings (cats_strings)");

@@ -31,6 +31,9 @@ public static class OperatorRegistry
         new OneHotEncoder(), new LabelEncoder(), new FeatureVectorizer(), new SVMClassifier(), new SVMRegressor(), new ZipMap(),
     }.ToDictionary(op => op.OpType, StringComparer.Ordinal);
 
+    /// <summary>Every registered operator, by op type (docs/operators.md is generated from their <see cref="IOperator.Support"/>).</summary>
+    public static IReadOnlyList<IOperator> All { get; } = ByOpType.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Value).ToArray();
+
     /// <summary>Supported op types, sorted (for messages and docs).</summary>
     public static IReadOnlyList<string> SupportedOpTypes { get; } = ByOpType.Keys.OrderBy(k => k, StringComparer.Ordinal).ToArray();
 

@@ -6,5 +6,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class Or : PredicateOperator
 {
     public override string OpType => "Or";
+
+    public override OperatorSupport Support => Logic("or");
+
     protected override PredicateOperation Operation => PredicateOperation.Or;
 }

@@ -12,6 +12,9 @@ public sealed class PRelu : BinaryOperator, IBakeTimeInputs
     public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1 };
 
     public override string OpType => "PRelu";
+
+    public override OperatorSupport Support => new(OperatorFamily.Activations, 7, "slope broadcast one way to X (constant or computed); one element-wise step", Int8Form.Integer, "an integer step", Nano: true);
+
     protected override BinaryOperation Operation => BinaryOperation.PRelu;
 
     protected override int[] OutputShape(Node node, int[] x, int[] slope)

@@ -20,6 +20,11 @@ public sealed class Pad : IOperator, IBakeTimeInputs
 
     public string OpType => "Pad";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.DataMovement, 2, "modes constant, edge, reflect, wrap; pads (and value) attributes before opset 11, constant inputs from 11, axes from 18; negative pads crop; any element type; one Remap step", Int8Form.Integer, "the int8 values moved; constant padding is the quantized value", Nano: true)
+    {
+        Refuses = new[] { "mode values ONNX does not define", "pads, constant_value or axes computed at run time" },
+    };
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 1, 4);

@@ -17,6 +17,13 @@ public abstract class Pooling : IOperator, IChannelMapping
 
     public abstract string OpType { get; }
 
+    public abstract OperatorSupport Support { get; }
+
+    /// <summary>What the pools share: 1 to 3 spatial dimensions, one pool step, an int8 pool step the nanoFramework flavour runs.</summary>
+    protected static OperatorSupport Pool(string what, string int8) =>
+        new(OperatorFamily.Pooling, 1, what + "; 1 to 3 spatial dimensions; one pool step",
+            Int8Form.Integer, int8, Nano: true) { Refuses = new[] { "4 or more spatial dimensions" } };
+
     /// <summary>Max, or average with or without padding counted, for this node.</summary>
     protected abstract PoolKind Kind(Node node);
 

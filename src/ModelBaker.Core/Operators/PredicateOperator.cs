@@ -13,6 +13,17 @@ public abstract class PredicateOperator : IOperator
 {
     public abstract string OpType { get; }
 
+    public abstract OperatorSupport Support { get; }
+
+    /// <summary>A comparison: any numeric type and bools, bool output, one predicate step; int8 values compared as integers.</summary>
+    protected static OperatorSupport Comparison(int since, string sign) =>
+        new(OperatorFamily.SelectionAndLogic, since, $"A {sign} B, any element type, bool output; numpy broadcasting; one predicate step", Int8Form.Integer,
+            "int8 values: of one quantization directly, of two through a 256-entry threshold table; a tensor against a constant through integer thresholds", Nano: false);
+
+    /// <summary>A logic operation on bools: one predicate step, unchanged in int8 plans.</summary>
+    protected static OperatorSupport Logic(string operation) =>
+        new(OperatorFamily.SelectionAndLogic, 7, $"A {operation} B on bools; numpy broadcasting; one predicate step", Int8Form.Integer, "bools, unchanged", Nano: false);
+
     /// <summary>The step's operation code.</summary>
     protected abstract PredicateOperation Operation { get; }
 

@@ -22,6 +22,11 @@ public sealed class QLinearConv : IOperator, IBakeTimeInputs
 
     public string OpType => "QLinearConv";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "Conv's attributes; int8 or uint8; scales and zero points per tensor, the weights' also per output channel; W and B constant; an integer conv step, then a requantization step (ONNX reference rounding)", Int8Form.Integer, "integer tensors, unchanged (the QuantizeLinear feeding them is refused)", Nano: false)
+    {
+        Refuses = new[] { "3 or more spatial dimensions", "x or y scale or zero point of more than one value", "W, B, scales or zero points computed at run time" },
+    };
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 8, 9);

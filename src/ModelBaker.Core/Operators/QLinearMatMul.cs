@@ -22,6 +22,11 @@ public sealed class QLinearMatMul : IOperator, IBakeTimeInputs
 
     public string OpType => "QLinearMatMul";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "int8 or uint8; a and y per tensor, b per tensor or column; b constant; an integer matmul step, then a requantization step (ONNX reference rounding)", Int8Form.Integer, "integer tensors, unchanged (the QuantizeLinear feeding them is refused)", Nano: false)
+    {
+        Refuses = new[] { "b_scale neither one value nor one per column", "b, scales or zero points computed at run time" },
+    };
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 8, 8);

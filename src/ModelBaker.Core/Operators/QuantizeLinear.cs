@@ -23,6 +23,8 @@ public sealed class QuantizeLinear : IOperator, IBakeTimeInputs
 
     public string OpType => "QuantizeLinear";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "float32 to int8 or uint8; per tensor, per axis (axis, opset 13) or per block (block_size, opset 21); rounding half to even; a quantize step", Int8Form.Refused, "except as a QDQ model's QuantizeLinear → DequantizeLinear pairs, which give the tensors their scales and zero points (no calibration; docs/compression.md §6)", Nano: false);
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 2, 3);

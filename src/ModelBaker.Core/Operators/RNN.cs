@@ -6,6 +6,9 @@ namespace ModelBaker.Core.Operators;
 public sealed class RNN : RecurrentOperator
 {
     public override string OpType => "RNN";
+
+    public override OperatorSupport Support => Recurrent("H = f(X·Wᵀ + H·Rᵀ + Wb + Rb)");
+
     protected override RecurrentCell Cell => RecurrentCell.Rnn;
     protected override string[] DefaultActivations { get; } = { "Tanh" };
 }

@@ -20,6 +20,16 @@ namespace ModelBaker.Core.Operators;
 public abstract class RecurrentOperator : IOperator, IBakeTimeInputs
 {
     public abstract string OpType { get; }
+
+    public abstract OperatorSupport Support { get; }
+
+    /// <summary>What LSTM, GRU and RNN share: every attribute, one recurrent step keeping its state in the arena, a float island in int8 plans.</summary>
+    protected static OperatorSupport Recurrent(string what) =>
+        new(OperatorFamily.Recurrent, 7, what + "; forward, reverse, bidirectional; sequence_lens constant or read at run time (outputs past a sequence's end zero); " +
+            "initial states; layout 0 and 1; clip; activations Relu, Tanh, Sigmoid, Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, Softsign, " +
+            "Softplus with activation_alpha / activation_beta defaulted as ONNX Runtime; Y and the final states each optional; weights constant; one recurrent step, Remap steps for the outputs",
+            Int8Form.FloatIsland, "the state stays float", Nano: false) { Refuses = new[] { "activations ONNX does not define for recurrent layers", "W, R, B or P computed at run time" } };
+
     protected abstract RecurrentCell Cell { get; }
     /// <summary>The activations of one direction when the node names none.</summary>
     protected abstract string[] DefaultActivations { get; }

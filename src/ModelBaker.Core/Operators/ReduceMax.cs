@@ -10,5 +10,8 @@ public sealed class ReduceMax : ReduceOperator, IBakeTimeInputs
     public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1 };
 
     public override string OpType => "ReduceMax";
+
+    public override OperatorSupport Support => Reduce(18, "maximum", "exact; the output keeps the input's scale");
+
     protected override ReduceOperation Operation => ReduceOperation.Max;
 }

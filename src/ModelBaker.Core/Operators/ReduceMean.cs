@@ -10,5 +10,8 @@ public sealed class ReduceMean : ReduceOperator, IBakeTimeInputs
     public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1 };
 
     public override string OpType => "ReduceMean";
+
+    public override OperatorSupport Support => Reduce(18, "mean", "integer sum, requantized by 1/count");
+
     protected override ReduceOperation Operation => ReduceOperation.Mean;
 }

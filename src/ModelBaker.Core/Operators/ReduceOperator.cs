@@ -16,6 +16,13 @@ public abstract class ReduceOperator : IOperator
 {
     public abstract string OpType { get; }
 
+    public abstract OperatorSupport Support { get; }
+
+    /// <summary>What the reductions share: axes as attribute or (from <paramref name="axesInput"/>) constant input, keepdims, noop_with_empty_axes; one reduce step.</summary>
+    protected static OperatorSupport Reduce(int axesInput, string what, string int8) =>
+        new(OperatorFamily.Reductions, 1, $"{what} over any axes (an attribute, a constant input from opset {axesInput}); keepdims, noop_with_empty_axes; one reduce step",
+            Int8Form.Integer, int8, Nano: true) { Refuses = new[] { "axes computed at run time" } };
+
     protected abstract ReduceOperation Operation { get; }
 
     /// <summary>The opset from which the axes are an input rather than an attribute.</summary>

@@ -13,6 +13,9 @@ public sealed class ReduceSum : ReduceOperator, IBakeTimeInputs
     public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1 };
 
     public override string OpType => "ReduceSum";
+
+    public override OperatorSupport Support => Reduce(13, "sum, also of int32 and int64 (wrapping)", "integer sum, requantized");
+
     protected override ReduceOperation Operation => ReduceOperation.Sum;
     protected override long AxesInputOpset => 13;
     protected override bool TakesIntegers => true;

@@ -13,5 +13,12 @@ public sealed class ReduceSumSquare : ReduceOperator, IBakeTimeInputs
     public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1 };
 
     public override string OpType => "ReduceSumSquare";
+
+    public override OperatorSupport Support =>
+        Reduce(18, "sum of squares", "Σ (q − zero point)² in int32, requantized") with
+        {
+            Refuses = new[] { "int8 plans: more reduced elements than an int32 sum of squares holds" },
+        };
+
     protected override ReduceOperation Operation => ReduceOperation.SumSquare;
 }

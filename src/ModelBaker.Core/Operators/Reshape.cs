@@ -21,6 +21,11 @@ public sealed class Reshape : IOperator, IChannelMapping, IBakeTimeInputs
 
     public string OpType => "Reshape";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.DataMovement, 5, "shape constant: 0 copies a dimension (allowzero = 1: a real 0), one −1 inferred; any element type; no step", Int8Form.Integer, "no step", Nano: true)
+    {
+        Refuses = new[] { "a shape computed at run time" },
+    };
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 2, 2);

@@ -26,6 +26,19 @@ public sealed class Resize : IOperator, IBakeTimeInputs
 
     public string OpType => _upsample ? "Upsample" : "Resize";
 
+    public OperatorSupport Support =>
+        _upsample
+            ? new(OperatorFamily.Resizing, 7, "modes nearest (a Remap step, any element type) and linear (a linear-resize step with per-axis neighbour tables); scales constant (attribute at opset 7, input from 9); asymmetric coordinates, as ONNX Runtime", Int8Form.Integer, "nearest: the int8 values moved; linear: in a float island", Nano: true)
+            {
+                NanoDetails = "mode nearest only",
+                Refuses = new[] { "mode cubic", "scales computed at run time" },
+            }
+            : new(OperatorFamily.Resizing, 10, "modes nearest (a Remap step, any element type) and linear (a linear-resize step with per-axis neighbour tables); scales or sizes constant; axes; keep_aspect_ratio_policy; coordinate_transformation_mode half_pixel, pytorch_half_pixel, align_corners, asymmetric (opset 10: asymmetric); nearest_mode round_prefer_floor, round_prefer_ceil, floor, ceil; antialias 0", Int8Form.Integer, "nearest: the int8 values moved; linear: in a float island", Nano: true)
+            {
+                NanoDetails = "mode nearest only",
+                Refuses = new[] { "mode cubic", "antialias = 1", "coordinate_transformation_mode tf_crop_and_resize, half_pixel_symmetric or tf_half_pixel_for_nn", "align_corners with scales giving a fractional size (ONNX and ONNX Runtime disagree; give sizes)", "scales or sizes computed at run time" },
+            };
+
     public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1, 2, 3 };
 
     public void InferShapes(Node node, Graph graph)

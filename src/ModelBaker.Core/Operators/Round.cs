@@ -4,5 +4,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class Round : UnaryFloatOperator
 {
     public override string OpType => "Round";
+
+    public override OperatorSupport Support => Elementwise(11, "halves to even");
+
     protected override Kernels.UnaryFunction Function => Kernels.UnaryFunction.Round;
 }

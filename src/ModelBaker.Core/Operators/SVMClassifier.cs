@@ -20,6 +20,11 @@ public sealed class SVMClassifier : IOperator
 {
     public string OpType => ClassicalModel.Domain + "SVMClassifier";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "kernels LINEAR, POLY, RBF, SIGMOID: kernel-value and one-vs-one steps, label by votes; prob_a / prob_b probabilities (Platt scaling, pairwise coupling); no support vectors: a fully connected step; post transform", Int8Form.FloatIsland, "", Nano: false)
+    {
+        Refuses = new[] { "kernel types ONNX does not define", "prob_a / prob_b not one per class pair, or too many classes for them", "two classes, no probabilities and PROBIT", "more classes than the vote counts" },
+    };
+
     private sealed record Model(int Rows, int Features, int Classes, long[] Labels, string[]? Strings, int[] VectorsPerClass, float[] SupportVectors,
         float[] Coefficients, float[] Rho, float[] ProbA, float[] ProbB, PostTransform Transform, SvmKernel Kernel, float Gamma, float Coef0, float Degree)
     {

@@ -16,6 +16,12 @@ public sealed class SVMRegressor : IOperator
 {
     public string OpType => ClassicalModel.Domain + "SVMRegressor";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "kernels LINEAR, POLY, RBF, SIGMOID (a kernel-value step and a fully connected step); no support vectors: a fully connected step; one_class gives the sign (a sign step)", Int8Form.Integer, "a linear model (no support vectors): an int8 fully connected step; support vectors and one_class: in a float island", Nano: true)
+    {
+        NanoDetails = "a linear model without one_class only",
+        Refuses = new[] { "kernel types ONNX does not define", "post_transform other than NONE (ONNX Runtime ignores it)" },
+    };
+
     /// <summary>kernel_type and kernel_params [γ, c₀, degree] of either SVM.</summary>
     internal static (SvmKernel Kernel, float Gamma, float Coef0, float Degree) KernelOf(Node node)
     {

@@ -10,6 +10,8 @@ public sealed class Scaler : IOperator
 {
     public string OpType => ClassicalModel.Domain + "Scaler";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "offset and scale, one value or one per feature; a feature-map step", Int8Form.FloatIsland, "", Nano: false);
+
     private static (int Features, float[] Offset, float[] Scale) Read(Node node, int[] shape)
     {
         var (_, features) = ClassicalModel.Layout(node, shape);

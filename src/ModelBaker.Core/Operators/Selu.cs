@@ -6,6 +6,9 @@ namespace ModelBaker.Core.Operators;
 public sealed class Selu : UnaryFloatOperator
 {
     public override string OpType => "Selu";
+
+    public override OperatorSupport Support => Elementwise(1, "alpha, gamma");
+
     protected override Kernels.UnaryFunction Function => Kernels.UnaryFunction.Selu;
     // The ONNX defaults, as float32 (the spec gives them to float precision).
     protected override (float Alpha, float Beta) Parameters(Node node) =>

@@ -15,6 +15,8 @@ public sealed class Shape : IOperator
 {
     public string OpType => "Shape";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.ShapePatterns, 1, "start and end (opset 15); always folded at bake time (shapes are static)", Int8Form.BakeTime, "", Nano: true);
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 1, 1);

@@ -4,5 +4,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class Sigmoid : UnaryFloatOperator
 {
     public override string OpType => "Sigmoid";
+
+    public override OperatorSupport Support => Elementwise(1, "Y = 1 / (1 + e^−X)", table: "a 256-entry table; output scale 1/256");
+
     protected override Kernels.UnaryFunction Function => Kernels.UnaryFunction.Sigmoid;
 }

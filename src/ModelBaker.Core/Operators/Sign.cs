@@ -4,5 +4,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class Sign : UnaryFloatOperator
 {
     public override string OpType => "Sign";
+
+    public override OperatorSupport Support => Elementwise(9, "−1, 0 or 1; NaN stays NaN");
+
     protected override Kernels.UnaryFunction Function => Kernels.UnaryFunction.Sign;
 }

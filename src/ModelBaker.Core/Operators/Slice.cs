@@ -20,6 +20,11 @@ public sealed class Slice : IOperator, IBakeTimeInputs
 
     public string OpType => "Slice";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.DataMovement, 1, "starts, ends, axes, steps (attributes before opset 10, constant inputs from 10); negative indices and steps, clamped; any element type; one Remap step", Int8Form.Integer, "the int8 values moved", Nano: true)
+    {
+        Refuses = new[] { "starts, ends, axes or steps computed at run time" },
+    };
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 1, 5);

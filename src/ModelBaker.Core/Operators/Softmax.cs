@@ -4,5 +4,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class Softmax : SoftmaxOperator
 {
     public override string OpType => "Softmax";
+
+    public override OperatorSupport Support => Normalisation("exp(X) / Σ exp(X)", "exp tables; output scale 1/256");
+
     protected override bool Log => false;
 }

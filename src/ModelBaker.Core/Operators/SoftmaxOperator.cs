@@ -15,6 +15,12 @@ public abstract class SoftmaxOperator : IOperator
 {
     public abstract string OpType { get; }
 
+    public abstract OperatorSupport Support { get; }
+
+    /// <summary>What Softmax and LogSoftmax share: both opset semantics (2-D coercion before 13), any axis, one softmax step, integer-only in int8.</summary>
+    protected static OperatorSupport Normalisation(string what, string int8) =>
+        new(OperatorFamily.Normalisation, 1, what + "; opset < 13 (2-D coercion) and ≥ 13 semantics, any axis; one softmax step", Int8Form.Integer, int8, Nano: true);
+
     /// <summary>LogSoftmax rather than Softmax.</summary>
     protected abstract bool Log { get; }
 

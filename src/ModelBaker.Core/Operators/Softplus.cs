@@ -4,5 +4,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class Softplus : UnaryFloatOperator
 {
     public override string OpType => "Softplus";
+
+    public override OperatorSupport Support => Elementwise(1, "Y = ln(1 + e^X) without overflow");
+
     protected override Kernels.UnaryFunction Function => Kernels.UnaryFunction.Softplus;
 }

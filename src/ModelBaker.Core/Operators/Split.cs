@@ -19,6 +19,11 @@ public sealed class Split : IOperator, IBakeTimeInputs
 
     public string OpType => "Split";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.TransformerBlocks, 2, "split attribute (before opset 13) or constant input, num_outputs (opset 18, uneven last part), equal parts; any element type; one Remap step per part", Int8Form.Integer, "copies of the int8 values", Nano: true)
+    {
+        Refuses = new[] { "split computed at run time" },
+    };
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 1, 2);

@@ -4,5 +4,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class Sqrt : UnaryFloatOperator
 {
     public override string OpType => "Sqrt";
+
+    public override OperatorSupport Support => Elementwise(1, "Y = √X (NaN below 0)");
+
     protected override Kernels.UnaryFunction Function => Kernels.UnaryFunction.Sqrt;
 }

@@ -6,5 +6,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class Sub : BinaryOperator
 {
     public override string OpType => "Sub";
+
+    public override OperatorSupport Support => Arithmetic("C = A − B", "integer subtraction with rescaled inputs, as TensorFlow Lite");
+
     protected override BinaryOperation Operation => BinaryOperation.Sub;
 }

@@ -6,5 +6,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class Sum : VariadicOperator
 {
     public override string OpType => "Sum";
+
+    public override OperatorSupport Support => Variadic("element-wise sum", "integer additions");
+
     protected override BinaryOperation Operation => BinaryOperation.Add;
 }

@@ -22,6 +22,11 @@ public sealed class TopK : IOperator, IBakeTimeInputs
 
     public string OpType => "TopK";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.SelectionAndLogic, 1, "k attribute (before opset 10) or constant input, axis, largest; sorted output, ties lower index first; float32, int32, int64; a top-k index step and a gather step", Int8Form.Integer, "ranks the int8 values", Nano: false)
+    {
+        Refuses = new[] { "k computed at run time" },
+    };
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 1, 2);

@@ -12,6 +12,8 @@ public sealed class Transpose : IOperator
 {
     public string OpType => "Transpose";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.DataMovement, 1, "perm or reversed axes, any element type; no step when only size-1 axes move, else one Remap step", Int8Form.Integer, "the int8 values moved", Nano: true);
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 1, 1);

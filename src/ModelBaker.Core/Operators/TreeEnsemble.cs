@@ -19,6 +19,12 @@ public sealed class TreeEnsemble : ForestScoresOperator
 {
     public override string OpType => "ai.onnx.ml:TreeEnsemble";
 
+    public override OperatorSupport Support =>
+        Forest(5, "opset 5: nodes by index, leaves apart, set membership (a chain of equality tests); aggregate_function 0–3, post_transform 0–4 (1 SOFTMAX, 2 LOGISTIC, as the spec says)") with
+        {
+            Refuses = new[] { "n_targets outside 1 to 4096", "node modes, aggregate functions and post transforms ONNX does not define", "trees that do not resolve (MB1116)" },
+        };
+
     private static float[] TensorAttribute(Node node, string name, bool required)
     {
         var tensor = node.GetTensor(name);

@@ -15,6 +15,12 @@ public sealed class TreeEnsembleRegressor : ForestScoresOperator
 {
     public override string OpType => "ai.onnx.ml:TreeEnsembleRegressor";
 
+    public override OperatorSupport Support =>
+        Forest(1, "opsets 1 and 3 (float and `*_as_tensor` attributes); n_targets, aggregate_function, post_transform, base values; a single target reads each leaf's first weight and only PROBIT transforms it, as ONNX Runtime") with
+        {
+            Refuses = new[] { "n_targets outside 1 to 4096", "node modes, aggregate functions and post transforms ONNX does not define", "trees that do not resolve (MB1116)" },
+        };
+
     protected override TreeForest ReadForest(Node node)
     {
         long targets = node.GetInt("n_targets", 0);

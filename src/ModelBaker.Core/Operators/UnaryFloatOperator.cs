@@ -17,6 +17,12 @@ public abstract class UnaryFloatOperator : IOperator, IChannelMapping
 
     public abstract string OpType { get; }
 
+    public abstract OperatorSupport Support { get; }
+
+    /// <summary>What every element-wise function shares: float tensors, one element-wise step, a 256-entry table in int8 plans (which the nanoFramework flavour runs).</summary>
+    protected static OperatorSupport Elementwise(int since, string what, string table = "a 256-entry table", OperatorFamily family = OperatorFamily.Activations) =>
+        new(family, since, what + "; float tensors; one element-wise step", Int8Form.Integer, table, Nano: true);
+
     /// <summary>The plan kernel's code for this function.</summary>
     protected abstract UnaryFunction Function { get; }
 

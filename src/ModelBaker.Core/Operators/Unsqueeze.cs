@@ -17,6 +17,11 @@ public sealed class Unsqueeze : IOperator, IBakeTimeInputs
 
     public string OpType => "Unsqueeze";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.DataMovement, 1, "axes attribute (before opset 13) or constant input; any element type; no step", Int8Form.Integer, "no step", Nano: true)
+    {
+        Refuses = new[] { "axes computed at run time" },
+    };
+
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 1, 2);

@@ -19,6 +19,13 @@ public abstract class VariadicOperator : IOperator, IChannelMapping
 
     public abstract string OpType { get; }
 
+    public abstract OperatorSupport Support { get; }
+
+    /// <summary>What Max, Min, Sum and Mean share: one or more inputs, numpy broadcasting, a chain of element-wise steps.</summary>
+    protected static OperatorSupport Variadic(string what, string int8) =>
+        new(OperatorFamily.Arithmetic, 1, what + " of one or more inputs; numpy broadcasting; a chain of element-wise steps (one input: no step)",
+            Int8Form.Integer, int8, Nano: true) { NanoDetails = "float tensors (int32 and int64 ones: no)" };
+
     /// <summary>The binary operation chained over the inputs.</summary>
     protected abstract BinaryOperation Operation { get; }
 

@@ -6,5 +6,8 @@ namespace ModelBaker.Core.Operators;
 public sealed class Xor : PredicateOperator
 {
     public override string OpType => "Xor";
+
+    public override OperatorSupport Support => Logic("xor");
+
     protected override PredicateOperation Operation => PredicateOperation.Xor;
 }

@@ -16,6 +16,11 @@ public sealed class ZipMap : IOperator
 {
     public string OpType => ClassicalModel.Domain + "ZipMap";
 
+    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "a graph output only: the float probabilities as Predict's span and the class labels (classlabels_int64s or classlabels_strings) as a static `<Output>Classes` array; a ZipMap step", Int8Form.FloatIsland, "", Nano: false)
+    {
+        Refuses = new[] { "maps read by other nodes" },
+    };
+
     private static Array Classes(Node node)
     {
         if (node.GetStrings("classlabels_strings") is { Length: > 0 } strings) return strings;

@@ -24,9 +24,11 @@ public static class Snapshot
         }
         Directory.CreateDirectory(folder);
         File.WriteAllText(receivedPath, actual);
-        var diff = InlineDiffBuilder.Diff(approved, actual);
-        var changed = diff.Lines.Where(l => l.Type != ChangeType.Unchanged).Take(40)
-            .Select(l => (l.Type == ChangeType.Inserted ? "+ " : l.Type == ChangeType.Deleted ? "- " : "  ") + l.Text);
-        Assert.Fail($"Snapshot '{name}' differs from {approvedPath} (received text written to {receivedPath}):\n" + string.Join("\n", changed));
+        Assert.Fail($"Snapshot '{name}' differs from {approvedPath} (received text written to {receivedPath}):\n" + Diff(approved, actual));
     }
+
+    /// <summary>The lines that differ from <paramref name="expected"/> to <paramref name="actual"/> ("- " removed, "+ " added), the first 40.</summary>
+    public static string Diff(string expected, string actual) =>
+        string.Join("\n", InlineDiffBuilder.Diff(expected, actual).Lines.Where(l => l.Type != ChangeType.Unchanged).Take(40)
+            .Select(l => (l.Type == ChangeType.Inserted ? "+ " : l.Type == ChangeType.Deleted ? "- " : "  ") + l.Text));
 }
