@@ -4,7 +4,7 @@
 # its test inputs and labels. Prints Markdown: per model and setting "drop / ratio", the top-1 drop (points) and the
 # bytes ratio (float32 initializer bytes / baked bytes), then per setting the mean and worst drop over each half of the zoo's split
 # ("tuning": defaults may be chosen there; "held-out": where they are reported). Needs only the .NET SDK.
-# Run from the repository root: bash build/measure_zoo.sh   (about 15 minutes on 2 cores)
+# Run from the repository root: bash build/measure_zoo.sh   (33 minutes on 2 cores shared with other builds)
 # ZOO_MODELS="mlp1 cnn1" limits the run to some models; ZOO_RAW=FILE also keeps every run's TSV row there.
 set -euo pipefail
 dotnet build src/ModelBaker.Cli -c Release -v q -nologo > /dev/null
