@@ -3,20 +3,26 @@ using System.CommandLine;
 using System.Globalization;
 using System.Linq;
 using ModelBaker.Core.Pipeline;
+using ModelBaker.Core.Reporting;
 
 namespace ModelBaker.Cli.Commands;
 
 /// <summary>
 /// `modelbaker evaluate MODEL.onnx --validation X [--validation-labels Y] [bake options]`: bakes in memory and prints
 /// what compression cost — bytes before and after, top-1 of the float and the baked model, agreement, sparsity — as one
-/// table row (the harness behind docs/compression.md); with --verbose, a row per step with its output error. Writes no files.
+/// table row (the harness behind docs/compression.md); with --verbose, a row per step with its output error; with --tsv,
+/// the same figures unformatted, tab-separated, for scripts (build/measure_zoo.sh). Writes no files.
 /// </summary>
 public sealed class EvaluateCommand : ICommand
 {
     private readonly BakeArguments bake = new();
+    private readonly Option<bool> tsv = new("--tsv") { Description = "Print a header line and one tab-separated row of unformatted figures (for scripts)." };
 
-    public EvaluateCommand() =>
+    public EvaluateCommand()
+    {
         Definition = bake.AddTo(new Command("evaluate", "Bake in memory and measure size and accuracy against the float model (needs --validation)."), naming: false);
+        Definition.Options.Add(tsv);
+    }
 
     public Command Definition { get; }
 
@@ -28,6 +34,11 @@ public sealed class EvaluateCommand : ICommand
         // The bake's log goes to standard error: standard output is the table alone.
         var (plan, report) = BakeProgress.Run(context, log => Baker.BakeWithReport(options, log), infoWriter: context.Error);
         var v = report.Validation!;
+        if (parsed.GetValue(tsv))
+        {
+            WriteTsv(context, plan.Header.ModelFileName, plan.Header.Precision.ToString(), report, v);
+            return Program.Success;
+        }
         string Percent(double? value) => value is { } p ? p.ToString("0.00", CultureInfo.InvariantCulture) + "%" : "-";
         var table = Tables.Create("model", "precision", ">sparsity", ">float bytes", ">baked bytes", ">ratio", ">float top-1", ">baked top-1", ">drop", ">agreement", "encodings");
         table.Row(plan.Header.ModelFileName, plan.Header.Precision.ToString(), report.AchievedSparsity.ToString("0.000", CultureInfo.InvariantCulture),
@@ -46,5 +57,19 @@ public sealed class EvaluateCommand : ICommand
             Tables.Write(context.Out, layers);
         }
         return Program.Success;
+    }
+
+    /// <summary>
+    /// The row's figures without thousands separators, units or rounding beyond what the measure holds (round-trip
+    /// doubles), so a script can compute with them; absent top-1 (no labels) is empty. Columns are only ever appended.
+    /// </summary>
+    private static void WriteTsv(CliContext context, string model, string precision, BakeReport report, AccuracyResult v)
+    {
+        string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+        string Optional(double? value) => value is { } x ? Number(x) : "";
+        context.Out.WriteLine(string.Join('\t', "model", "precision", "sparsity", "float_bytes", "baked_bytes", "float_top1", "baked_top1", "drop", "agreement", "samples"));
+        context.Out.WriteLine(string.Join('\t', model, precision, Number(report.AchievedSparsity),
+            report.FloatWeightBytes.ToString(CultureInfo.InvariantCulture), report.BakedWeightBytes.ToString(CultureInfo.InvariantCulture),
+            Optional(v.FloatTop1), Optional(v.BakedTop1), Number(v.Drop), Number(v.Agreement), v.Samples.ToString(CultureInfo.InvariantCulture)));
     }
 }
