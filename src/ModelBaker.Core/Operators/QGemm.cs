@@ -51,12 +51,9 @@ public sealed class QGemm : QdqFormOperator
         bool perColumn = bScales.Length != 1;
         if (perColumn && bScales.Length != columns)
             throw ShapeError(node, $"b_scale has {bScales.Length} values; give one, or one per column of Y ({columns}).");
-        long? bAxis = perColumn ? (transB ? 0 : 1) : null;
-
         string a = form.Dequantize(0, 1, 2);
-        // alpha · A · B = A · (alpha · B): B's scale takes alpha in, so the form's Gemm has alpha 1.
-        string bScale = alpha == 1f ? form.Input(4) : form.Constant(Tensor.FromFloats(form.ShapeOf(4), bScales.Select(s => alpha * s).ToArray()));
-        string b = form.Dequantize(form.Input(3), bScale, form.Has(5) ? form.Input(5) : form.Constant(Tensor.FromInt64s(System.Array.Empty<int>(), new[] { 0L }, form.TypeOf(3))), bAxis);
+        // alpha · A · B = A · (alpha · B): B's scales take alpha in, so the form's Gemm has alpha 1.
+        string b = form.DequantizeWeights(3, 4, 5, transB ? 0 : 1, bScales.Select(s => alpha * s).ToArray());
         var inputs = new List<string> { a, b };
         if (form.Has(6))
         {
@@ -64,9 +61,7 @@ public sealed class QGemm : QdqFormOperator
             if (perColumn && (cShape.Length == 0 || cShape[cShape.Length - 1] != columns))
                 throw ShapeError(node, $"C {ShapeMath.Format(cShape)} must have one value per column of Y ({columns}) on its last axis, as b_scale has.");
             // C's scale: alpha · a_scale · b_scale, one per column when b's is.
-            var cScale = form.Constant(Tensor.FromFloats(perColumn ? new[] { columns } : System.Array.Empty<int>(),
-                bScales.Select(s => alpha * aScale * s).ToArray()));
-            inputs.Add(form.Dequantize(form.Input(6), cScale, "", perColumn ? cShape.Length - 1 : null));
+            inputs.Add(form.DequantizeBias(6, bScales.Select(s => alpha * aScale * s).ToArray(), cShape.Length - 1));
         }
         string y = form.Float("Gemm", inputs, GraphAttribute.Int("transA", node.GetInt("transA", 0)), GraphAttribute.Int("transB", transB ? 1 : 0));
         if (form.Has(7)) form.Quantize(y, 7, 8, form.Has(8) ? form.TypeOf(8) : ElementType.UInt8);

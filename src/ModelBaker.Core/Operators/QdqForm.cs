@@ -102,6 +102,34 @@ public sealed class QdqFormBuilder
     public string Dequantize(string data, string scale, string zeroPoint, long? axis = null) =>
         Add("DequantizeLinear", new[] { data, scale, zeroPoint }, axis is { } a ? new[] { GraphAttribute.Int("axis", a) } : Array.Empty<Attribute>());
 
+    /// <summary>
+    /// DequantizeLinear of constant weights (input <paramref name="data"/>) with <paramref name="scales"/> (default: input
+    /// <paramref name="scale"/>'s) and input <paramref name="zeroPoint"/>'s zero points (−1 or omitted: 0): one of each
+    /// for the whole tensor, or — when either has several — one of each per index of <paramref name="axis"/>.
+    /// </summary>
+    public string DequantizeWeights(int data, int scale, int zeroPoint, int axis, float[]? scales = null)
+    {
+        scales ??= ConstantOf(scale)!.AsFloats();
+        var type = TypeOf(data);
+        long[] zeroPoints = zeroPoint >= 0 && Has(zeroPoint) ? ConstantOf(zeroPoint)?.Int64s
+            ?? throw OperatorHelpers.UnsupportedUsage(_node, $"its zero point '{Input(zeroPoint)}' is computed at run time.", "Give it as an initializer.")
+            : new long[1];
+        int count = Math.Max(scales.Length, zeroPoints.Length);
+        if (scales.Length != 1 && zeroPoints.Length != 1 && scales.Length != zeroPoints.Length)
+            throw OperatorHelpers.ShapeError(_node, $"it has {scales.Length} weight scales but {zeroPoints.Length} weight zero points.");
+        int[] shape = count == 1 ? Array.Empty<int>() : new[] { count };
+        string s = Constant(Tensor.FromFloats(shape, Enumerable.Range(0, count).Select(i => scales[scales.Length == 1 ? 0 : i]).ToArray()));
+        string z = Constant(Tensor.FromInt64s(shape, Enumerable.Range(0, count).Select(i => zeroPoints[zeroPoints.Length == 1 ? 0 : i]).ToArray(), type));
+        return Dequantize(Input(data), s, z, count == 1 ? null : axis);
+    }
+
+    /// <summary>DequantizeLinear of an int32 bias (input <paramref name="data"/>) at <paramref name="scales"/>, zero point 0, per index of <paramref name="axis"/> when several.</summary>
+    public string DequantizeBias(int data, float[] scales, int axis)
+    {
+        string s = Constant(Tensor.FromFloats(scales.Length == 1 ? Array.Empty<int>() : new[] { scales.Length }, scales));
+        return Dequantize(Input(data), s, "", scales.Length == 1 ? null : axis);
+    }
+
     /// <summary>A float operator of the form; returns its (first) output.</summary>
     public string Float(string opType, IReadOnlyList<string> inputs, params Attribute[] attributes) => Add(opType, inputs, attributes);
 

@@ -92,6 +92,8 @@ public sealed class QOperatorTests
                 GraphBuilder.Int("axis", 1)), 0.009f, 110, type, twoInputs: true)), 0.009f };
             yield return new object[] { "QGemm " + t, (Func<Graph>)(() => QGemmModel(type, transB: true, alpha: 1f)), QGemmYScale };
         }
+        yield return new object[] { "QLinearConv", (Func<Graph>)(() => QLinearConvModel()), 0.02f };
+        yield return new object[] { "QLinearMatMul", (Func<Graph>)(() => QLinearMatMulModel()), 0.01f };
         yield return new object[] { "QGemm B [K × N], alpha 0.5", (Func<Graph>)(() => QGemmModel(ElementType.UInt8, transB: false, alpha: 0.5f)), QGemmYScale };
         yield return new object[] { "QLinearSoftmax opset 1 axis 1", (Func<Graph>)(() => Unary("QLinearSoftmax", 1f / 256, 0, ElementType.UInt8,
             GraphBuilder.Int("axis", 1), GraphBuilder.Int("opset", 1))), 1f / 256 };
@@ -114,6 +116,119 @@ public sealed class QOperatorTests
             .Node("com.microsoft:QGemm", new[] { "xq", "x_scale", "x_zp", "b", "b_scale", "b_zp", "c", "y_scale", "y_zp" }, new[] { "yq" },
                 GraphBuilder.Int("transB", transB ? 1 : 0), GraphBuilder.Float("alpha", alpha)),
             QGemmYScale, 100, type, shape: new[] { 2, 12 });
+    }
+
+    /// <summary>x [1,3,5,5] → QLinearConv 3×3 pad 1 (4 channels, int8 weights per channel, int32 bias) → y.</summary>
+    private static Graph QLinearConvModel()
+    {
+        var rng = new Random(7);
+        var w = Enumerable.Range(0, 4 * 27).Select(_ => (long)rng.Next(-127, 128)).ToArray();
+        var ws = new[] { 0.002f, 0.003f, 0.0015f, 0.004f };
+        var bias = Enumerable.Range(0, 4).Select(_ => (long)rng.Next(-2000, 2000)).ToArray();
+        return Model(g => g
+            .Constant("w", Tensor.FromInt64s(new[] { 4, 3, 3, 3 }, w, ElementType.Int8))
+            .Constant("w_scale", Tensor.FromFloats(new[] { 4 }, ws))
+            .Constant("w_zp", Tensor.FromInt64s(new[] { 4 }, new long[4], ElementType.Int8))
+            .Constant("bias", Tensor.FromInt64s(new[] { 4 }, bias, ElementType.Int32))
+            .Node("QLinearConv", new[] { "xq", "x_scale", "x_zp", "w", "w_scale", "w_zp", "y_scale", "y_zp", "bias" }, new[] { "yq" },
+                GraphBuilder.Ints("pads", 1, 1, 1, 1)),
+            0.02f, 120);
+    }
+
+    /// <summary>x [2 × 12] → QLinearMatMul (int8 b [12 × 5], one scale per column) → y.</summary>
+    private static Graph QLinearMatMulModel()
+    {
+        var rng = new Random(8);
+        var b = Enumerable.Range(0, 60).Select(_ => (long)rng.Next(-127, 128)).ToArray();
+        return Model(g => g
+            .Constant("b", Tensor.FromInt64s(new[] { 12, 5 }, b, ElementType.Int8))
+            .Constant("b_scale", Tensor.FromFloats(new[] { 5 }, new[] { 0.002f, 0.003f, 0.0025f, 0.001f, 0.004f }))
+            .Constant("b_zp", Tensor.FromInt64s(new[] { 5 }, new long[5], ElementType.Int8))
+            .Node("QLinearMatMul", new[] { "xq", "x_scale", "x_zp", "b", "b_scale", "b_zp", "y_scale", "y_zp" }, new[] { "yq" }),
+            0.01f, 128, shape: new[] { 2, 12 });
+    }
+
+    /// <summary>
+    /// The integer-operator form: x → QuantizeLinear → ConvInteger (or MatMulInteger) → Cast to float → Mul by
+    /// x_scale · w_scale (per output channel) → Relu → y.
+    /// </summary>
+    private static Graph IntegerForm(bool conv, bool perChannel)
+    {
+        var rng = new Random(conv ? 21 : 22);
+        int channels = conv ? 4 : 5;
+        var w = Enumerable.Range(0, conv ? 4 * 27 : 60).Select(_ => (long)rng.Next(-127, 128)).ToArray();
+        var wScales = Enumerable.Range(0, channels).Select(m => perChannel ? 0.002f + 0.0005f * m : 0.003f).ToArray();
+        var factors = wScales.Select(s => XScale * s).ToArray();
+        var b = new GraphBuilder(13).Input("x", conv ? X : new[] { 2, 12 })
+            .Constant("x_scale", Scalar(XScale)).Constant("x_zp", Zp(XZeroPoint, ElementType.UInt8))
+            .Constant("w", Tensor.FromInt64s(conv ? new[] { 4, 3, 3, 3 } : new[] { 12, 5 }, w, ElementType.Int8))
+            .Constant("w_zp", Zp(0, ElementType.Int8))
+            .Constant("factor", perChannel
+                ? Tensor.FromFloats(conv ? new[] { 1, channels, 1, 1 } : new[] { channels }, factors)
+                : Scalar(factors[0]))
+            .Node("QuantizeLinear", new[] { "x", "x_scale", "x_zp" }, new[] { "xq" });
+        if (conv) b.Node("ConvInteger", new[] { "xq", "w", "x_zp", "w_zp" }, new[] { "acc" }, GraphBuilder.Ints("pads", 1, 1, 1, 1));
+        else b.Node("MatMulInteger", new[] { "xq", "w", "x_zp", "w_zp" }, new[] { "acc" });
+        return b.Node("Cast", new[] { "acc" }, new[] { "accf" }, GraphBuilder.Int("to", (long)ElementType.Float32))
+            .Node("Mul", new[] { "accf", "factor" }, new[] { "m" })
+            .Node("Relu", new[] { "m" }, new[] { "y" })
+            .Output("y").Graph;
+    }
+
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void The_integer_operator_form_bakes_int8_with_the_models_weights_and_zero_points(bool conv, bool perChannel)
+    {
+        var samples = Enumerable.Range(0, 8).Select(i => Inputs(IntegerForm(conv, perChannel), 60 + i)["x"]).ToList();
+        using var folder = new TempFolder();
+        string calibration = folder.Path("calibration.npy");
+        Npy.Write(calibration, samples.Select(t => t.AsFloats()).ToArray());
+        var log = new RecordingLog();
+        var plan = Baker.Bake(IntegerForm(conv, perChannel), "test",
+            new BakeOptions("integer_form.onnx", "IntegerForm", "Tests") { CalibrationPath = calibration }, log);
+
+        // The input has the QuantizeLinear's parameters (uint8 zero point 128 is int8 0); the weights are the model's integers.
+        Assert.Equal((double)XScale, plan.Inputs[0].Scale);
+        Assert.Equal(0, plan.Inputs[0].ZeroPoint);
+        var rng = new Random(conv ? 21 : 22);
+        var w = Enumerable.Range(0, conv ? 4 * 27 : 60).Select(_ => (sbyte)rng.Next(-127, 128)).ToArray();
+        if (conv)
+        {
+            var layer = Assert.Single(plan.Kernels.OfType<ConvInt8ChannelsLast>());
+            Assert.Equal(w, layer.Weights);
+        }
+        else
+        {
+            var layer = Assert.Single(plan.Kernels.OfType<FullyConnectedInt8>());
+            Assert.Equal(Enumerable.Range(0, 60).Select(i => w[i % 12 * 5 + i / 12]).ToArray(), layer.Weights); // one row per unit
+        }
+        Assert.DoesNotContain(plan.Kernels, k => k is IntegerConv or IntegerMatMul or LinearQuantization);
+
+        // The sums are ONNX Runtime's exactly; only the output's own rounding (half a step) and the Q15 multiplier differ.
+        double step = plan.Outputs[0].Scale;
+        foreach (var x in samples)
+        {
+            var ort = OrtOracle.Run(IntegerForm(conv, perChannel), new Dictionary<string, Tensor> { ["x"] = x })["y"].AsFloats();
+            var ours = PlanInterpreter.Run(plan, new[] { x.AsFloats() })[0];
+            for (int i = 0; i < ort.Length; i++)
+                Assert.True(Math.Abs(ort[i] - ours[i]) <= 0.51 * step + 1e-3 * Math.Abs(ort[i]), $"output {i}: {ours[i]} vs ONNX Runtime's {ort[i]} (step {step})");
+        }
+    }
+
+    [Fact]
+    public void An_integer_operator_not_followed_by_a_constant_rescale_is_refused_in_int8_naming_it()
+    {
+        var graph = IntegerForm(conv: false, perChannel: true);
+        int mul = graph.Nodes.FindIndex(n => n.OpType == "Mul");
+        graph.Nodes[mul] = new Node(graph.Nodes[mul].Name, "Add", graph.Nodes[mul].Inputs, graph.Nodes[mul].Outputs, new Dictionary<string, Attribute>());
+        var e = Assert.Throws<BakeException>(() => Bake(graph, Precision.Int8));
+        Assert.Equal(ErrorCodes.UnsupportedOperatorUsage, e.Code);
+        Assert.Contains("(MatMulInteger)", e.Message);
+        Assert.Contains("Cast to float and then one Mul", e.Message);
+        // In float it runs as ONNX specifies.
+        Assert.Contains(Bake(IntegerForm(conv: false, perChannel: true), Precision.Float32).Kernels, k => k is IntegerMatMul);
     }
 
     private static Dictionary<string, Tensor> Inputs(Graph graph, int seed)
