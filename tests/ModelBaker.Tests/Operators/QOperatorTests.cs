@@ -322,36 +322,36 @@ public sealed class QOperatorTests
         Assert.Contains(Bake(Unary("QLinearSoftmax", 1f / 256, 0, ElementType.UInt8, GraphBuilder.Int("opset", 13)), Precision.Int8).Kernels, k => k is SoftmaxInt8);
     }
 
+    // x → LeakyRelu → Add(·, x) → AveragePool → Concat(·, GlobalAveragePool·Mul) → Flatten (uint8) → QGemm → Softmax.
+    private static Graph Chain()
+    {
+        var rng = new Random(9);
+        var b = Enumerable.Range(0, 5 * 54).Select(_ => (long)rng.Next(-127, 128)).ToArray();
+        return Model(g => g
+            .Constant("l_s", Scalar(0.006f)).Constant("l_z", Zp(40, ElementType.UInt8))
+            .Constant("a_s", Scalar(0.012f)).Constant("a_z", Zp(100, ElementType.UInt8))
+            .Constant("p_s", Scalar(0.01f)).Constant("p_z", Zp(110, ElementType.UInt8))
+            .Constant("g_s", Scalar(0.004f)).Constant("g_z", Zp(120, ElementType.UInt8))
+            .Constant("m_s", Scalar(0.0015f)).Constant("m_z", Zp(128, ElementType.UInt8))
+            .Constant("c_s", Scalar(0.01f)).Constant("c_z", Zp(110, ElementType.UInt8))
+            .Constant("q_s", Scalar(0.05f)).Constant("q_z", Zp(128, ElementType.UInt8))
+            .Constant("b", Tensor.FromInt64s(new[] { 5, 54 }, b, ElementType.Int8)).Constant("b_s", Scalar(0.003f)).Constant("b_z", Zp(0, ElementType.Int8))
+            .Node("com.microsoft:QLinearLeakyRelu", new[] { "xq", "x_scale", "x_zp", "l_s", "l_z" }, new[] { "l" }, GraphBuilder.Float("alpha", 0.2f))
+            .Node("com.microsoft:QLinearAdd", new[] { "l", "l_s", "l_z", "xq", "x_scale", "x_zp", "a_s", "a_z" }, new[] { "a" })
+            .Node("com.microsoft:QLinearAveragePool", new[] { "a", "a_s", "a_z", "p_s", "p_z" }, new[] { "p" },
+                GraphBuilder.Ints("kernel_shape", 3, 3), GraphBuilder.Ints("pads", 1, 1, 1, 1), GraphBuilder.Ints("strides", 2, 2))
+            .Node("com.microsoft:QLinearGlobalAveragePool", new[] { "a", "a_s", "a_z", "g_s", "g_z" }, new[] { "g" })
+            .Node("com.microsoft:QLinearMul", new[] { "p", "p_s", "p_z", "g", "g_s", "g_z", "m_s", "m_z" }, new[] { "m" })
+            .Node("com.microsoft:QLinearConcat", new[] { "c_s", "c_z", "p", "p_s", "p_z", "m", "m_s", "m_z" }, new[] { "c" }, GraphBuilder.Int("axis", 1))
+            .Node("Flatten", new[] { "c" }, new[] { "f" })
+            .Node("com.microsoft:QGemm", new[] { "f", "c_s", "c_z", "b", "b_s", "b_z", "", "q_s", "q_z" }, new[] { "q" }, GraphBuilder.Int("transB", 1))
+            .Node("com.microsoft:QLinearSoftmax", new[] { "q", "q_s", "q_z", "y_scale", "y_zp" }, new[] { "yq" }, GraphBuilder.Int("opset", 13)),
+            1f / 256, 0);
+    }
+
     [Fact]
     public void A_chain_of_quantized_operators_bakes_int8_without_calibration_and_generated_code_equals_the_interpreter()
     {
-        // x → LeakyRelu → Add(·, x) → AveragePool → Concat(·, GlobalAveragePool·Mul) → Flatten (uint8) → QGemm → Softmax.
-        static Graph Chain()
-        {
-            var rng = new Random(9);
-            var b = Enumerable.Range(0, 5 * 54).Select(_ => (long)rng.Next(-127, 128)).ToArray();
-            return Model(g => g
-                .Constant("l_s", Scalar(0.006f)).Constant("l_z", Zp(40, ElementType.UInt8))
-                .Constant("a_s", Scalar(0.012f)).Constant("a_z", Zp(100, ElementType.UInt8))
-                .Constant("p_s", Scalar(0.01f)).Constant("p_z", Zp(110, ElementType.UInt8))
-                .Constant("g_s", Scalar(0.004f)).Constant("g_z", Zp(120, ElementType.UInt8))
-                .Constant("m_s", Scalar(0.0015f)).Constant("m_z", Zp(128, ElementType.UInt8))
-                .Constant("c_s", Scalar(0.01f)).Constant("c_z", Zp(110, ElementType.UInt8))
-                .Constant("q_s", Scalar(0.05f)).Constant("q_z", Zp(128, ElementType.UInt8))
-                .Constant("b", Tensor.FromInt64s(new[] { 5, 54 }, b, ElementType.Int8)).Constant("b_s", Scalar(0.003f)).Constant("b_z", Zp(0, ElementType.Int8))
-                .Node("com.microsoft:QLinearLeakyRelu", new[] { "xq", "x_scale", "x_zp", "l_s", "l_z" }, new[] { "l" }, GraphBuilder.Float("alpha", 0.2f))
-                .Node("com.microsoft:QLinearAdd", new[] { "l", "l_s", "l_z", "xq", "x_scale", "x_zp", "a_s", "a_z" }, new[] { "a" })
-                .Node("com.microsoft:QLinearAveragePool", new[] { "a", "a_s", "a_z", "p_s", "p_z" }, new[] { "p" },
-                    GraphBuilder.Ints("kernel_shape", 3, 3), GraphBuilder.Ints("pads", 1, 1, 1, 1), GraphBuilder.Ints("strides", 2, 2))
-                .Node("com.microsoft:QLinearGlobalAveragePool", new[] { "a", "a_s", "a_z", "g_s", "g_z" }, new[] { "g" })
-                .Node("com.microsoft:QLinearMul", new[] { "p", "p_s", "p_z", "g", "g_s", "g_z", "m_s", "m_z" }, new[] { "m" })
-                .Node("com.microsoft:QLinearConcat", new[] { "c_s", "c_z", "p", "p_s", "p_z", "m", "m_s", "m_z" }, new[] { "c" }, GraphBuilder.Int("axis", 1))
-                .Node("Flatten", new[] { "c" }, new[] { "f" })
-                .Node("com.microsoft:QGemm", new[] { "f", "c_s", "c_z", "b", "b_s", "b_z", "", "q_s", "q_z" }, new[] { "q" }, GraphBuilder.Int("transB", 1))
-                .Node("com.microsoft:QLinearSoftmax", new[] { "q", "q_s", "q_z", "y_scale", "y_zp" }, new[] { "yq" }, GraphBuilder.Int("opset", 13)),
-                1f / 256, 0);
-        }
-
         var log = new RecordingLog();
         var plan = Bake(Chain(), Precision.Int8, log);
         Assert.Contains(log.Messages, m => m.Contains("its own scales and zero points are used, no calibration"));
@@ -373,6 +373,22 @@ public sealed class QOperatorTests
         Assert.True(distinct >= 3, $"only {distinct} distinct outputs");
         // Seven quantized operators in a row, each within a step of ONNX Runtime's: the softmax output within a few steps.
         Assert.True(worst <= 4.0001, $"the int8 chain differs from ONNX Runtime by {worst:0.00} output steps");
+    }
+
+    [Fact]
+    public void The_chain_in_nanoFramework_code_equals_the_int8_interpreter_bit_for_bit()
+    {
+        var plan = ModelBaker.Tests.NanoFramework.NanoGraphTests.BakeNano(Chain());
+        Assert.Contains(plan.Kernels, k => k is AveragePoolInt8);
+        string source = ClassEmitter.Emit(plan);
+        ModelBaker.Tests.NanoFramework.NanoCompiler.AssertNanoFrameworkClean(source);
+        var nano = ModelBaker.Tests.NanoFramework.NanoCompiler.CompileForNet(source, "Tests.Net");
+        for (int sample = 0; sample < 5; sample++)
+        {
+            var x = Inputs(Chain(), 80 + sample)["x"].AsFloats();
+            var expected = PlanInterpreter.Run(plan, new[] { x })[0];
+            Assert.Equal(expected, ModelBaker.Tests.NanoFramework.NanoCompiler.Predict(nano, x, expected.Length));
+        }
     }
 
     [Fact]
