@@ -8,6 +8,7 @@ using ModelBaker.Core.Options;
 using ModelBaker.Core.Passes;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Serialization;
 using ModelBaker.Tests.Interpreter;
 using ModelBaker.Tests.Support;
 using Attribute = ModelBaker.Core.Ir.Attribute;
@@ -355,6 +356,8 @@ public sealed class QOperatorTests
         var log = new RecordingLog();
         var plan = Bake(Chain(), Precision.Int8, log);
         Assert.Contains(log.Messages, m => m.Contains("its own scales and zero points are used, no calibration"));
+        // The plan file keeps every step (AveragePoolInt8's parameters too): the same bytes after a round trip.
+        Assert.Equal(PlanFile.ToBytes(plan), PlanFile.ToBytes(PlanFile.Read(PlanFile.ToBytes(plan))));
         var generated = GeneratedAssembly.Compile(ClassEmitter.Emit(plan), "Tests.QOperatorModel");
         var floatPlan = Bake(Chain(), Precision.Float32);
         int distinct = 0;
@@ -388,6 +391,29 @@ public sealed class QOperatorTests
             var x = Inputs(Chain(), 80 + sample)["x"].AsFloats();
             var expected = PlanInterpreter.Run(plan, new[] { x })[0];
             Assert.Equal(expected, ModelBaker.Tests.NanoFramework.NanoCompiler.Predict(nano, x, expected.Length));
+        }
+    }
+
+    [Fact]
+    public void An_int8_average_into_other_parameters_rounds_the_exact_quotient()
+    {
+        // zero point + round(sum · (s_in / s_out) / count), halves away from zero: against the same in double, on
+        // multipliers below and above 1 (the Q31 multiplier's own error, ≤ 2^-31 relative, never reaches a half).
+        var rng = new Random(3);
+        foreach (double ratio in new[] { 0.37, 0.5, 0.9999, 1.0, 1.7, 3.25, 0.0123 })
+        {
+            var (multiplier, shift) = FixedPoint.QuantizeMultiplier(ratio);
+            double represented = multiplier * Math.Pow(2, shift - 31);
+            for (int trial = 0; trial < 2000; trial++)
+            {
+                int count = rng.Next(1, 50), sum = rng.Next(-255 * count, 255 * count + 1), zeroPoint = rng.Next(-20, 20);
+                double exact = sum * represented / count;
+                double rounded = Math.Sign(exact) * Math.Floor(Math.Abs(exact) + 0.5);
+                if (Math.Abs(Math.Abs(exact) % 1 - 0.5) < 1e-6) continue; // a tie within the quotient's own rounding
+                int expected = (int)Math.Clamp(rounded + zeroPoint, -128, 127);
+                Assert.Equal(expected, AveragePoolInt8.ScaledMean(sum, count, multiplier, shift, zeroPoint));
+                Assert.Equal(expected, AveragePoolInt8.NanoScaledMean(sum, count, multiplier, shift, zeroPoint));
+            }
         }
     }
 
