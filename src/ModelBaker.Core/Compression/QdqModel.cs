@@ -53,6 +53,7 @@ public sealed class QdqModel
     {
         var activations = new Dictionary<string, QuantizationParameters>(StringComparer.Ordinal);
         var weightScales = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        ExpandQuantizedOperators(graph);
         foreach (var dq in graph.Nodes.Where(n => n.OpType == "DequantizeLinear" && graph[n.Inputs[0]].IsConstant).ToList())
             foreach (var consumer in graph.Consumers(dq.Outputs[0]).ToList())
                 if (WeightChannelAxis(consumer, graph, dq.Outputs[0]) is { } axis)
@@ -78,6 +79,51 @@ public sealed class QdqModel
         }
         return new QdqModel(activations, weightScales);
     }
+
+    /// <summary>
+    /// The QOperator format as QDQ: each quantized operator (<see cref="IQdqForm"/>: QLinearConv, QLinearMatMul, the
+    /// com.microsoft QLinear* ops, QGemm) becomes DequantizeLinear → float operator → QuantizeLinear over the same
+    /// scales and zero points; a data-movement node on a quantized tensor (Reshape, Flatten, Transpose, Squeeze,
+    /// Unsqueeze, MaxPool between two QLinear ops) moves before the QuantizeLinear that feeds it, which it commutes with
+    /// exactly (quantization is one monotonic function per element); and the integer-operator form
+    /// (<see cref="IntegerOperatorForm"/>). The pairs this leaves are then read like any QDQ model's.
+    /// </summary>
+    private static void ExpandQuantizedOperators(Graph graph)
+    {
+        foreach (var node in graph.Nodes.ToList())
+            if (OperatorRegistry.Find(node.OpType) is IQdqForm form)
+            {
+                var nodes = QdqFormBuilder.Expand(form, node, graph, fold: false);
+                int at = graph.Nodes.IndexOf(node);
+                graph.Nodes.RemoveAt(at);
+                graph.Nodes.InsertRange(at, nodes);
+            }
+        IntegerOperatorForm.Rewrite(graph);
+        for (int i = 0; i < graph.Nodes.Count; i++)
+        {
+            var node = graph.Nodes[i];
+            if (!Commutes(node) || graph.Producer(node.Inputs[0]) is not { OpType: "QuantizeLinear" } q || q.Outputs[0] != node.Inputs[0]) continue;
+            if (graph.Outputs.Contains(node.Inputs[0]) || graph.Consumers(node.Inputs[0]).Count() != 1 || Parameters(graph, q) == null) continue;
+            // x → Q → q → op → y  becomes  x → op → y_float → Q → y (y keeps its name, type and shape).
+            string floatOutput = node.Outputs[0] + ":float";
+            graph.Add(new Value(floatOutput, ElementType.Float32, graph[node.Outputs[0]].Shape));
+            var moved = new Node(node.Name, node.OpType, new[] { q.Inputs[0] }.Concat(node.Inputs.Skip(1)).ToArray(),
+                new[] { floatOutput }.Concat(node.Outputs.Skip(1)).ToArray(), node.Attributes.ToDictionary(a => a.Key, a => a.Value));
+            var quantize = new Node(q.Name, q.OpType, new[] { floatOutput }.Concat(q.Inputs.Skip(1)).ToArray(), node.Outputs.Take(1).ToArray(),
+                q.Attributes.ToDictionary(a => a.Key, a => a.Value));
+            graph.Values.Remove(q.Outputs[0]);
+            int at = graph.Nodes.IndexOf(q);
+            graph.Nodes.RemoveAt(at);
+            graph.Nodes.Insert(graph.Nodes.IndexOf(node), moved);
+            graph.Nodes[graph.Nodes.IndexOf(node)] = quantize;
+            i = at - 1; // the moved QuantizeLinear may now feed another such node
+        }
+    }
+
+    /// <summary>A node whose first output is its first input's elements moved (or the largest of some), one output read.</summary>
+    private static bool Commutes(Node node) =>
+        node.OpType is "Reshape" or "Flatten" or "Transpose" or "Squeeze" or "Unsqueeze" or "Identity"
+        || node.OpType == "MaxPool" && node.Outputs.Count == 1;
 
     /// <summary>
     /// A QuantizeLinear's or DequantizeLinear's constant per-tensor int8 / uint8 scale and zero point, with its int8

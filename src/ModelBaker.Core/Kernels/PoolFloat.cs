@@ -27,7 +27,14 @@ public sealed class PoolFloat : FloatKernel, IDifferentiable
     public override ArenaSlice Output { get; }
     public PoolGeometry Geometry { get; }
 
-    public override Kernel Quantize(QuantizationContext context) => PoolInt8.From(this, context);
+    /// <summary>
+    /// Int8 pooling keeps the input's parameters; an average whose output parameters a QDQ model fixes apart from its
+    /// input's requantizes as it divides.
+    /// </summary>
+    public override Kernel Quantize(QuantizationContext context) =>
+        Pooling != PoolKind.Max && context.HasParameters(Output) && !context.Parameters(Output).Equals(context.Parameters(Input))
+            ? AveragePoolInt8.From(this, context)
+            : PoolInt8.From(this, context);
 
     public override KernelKind Kind => KernelKind.PoolFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

@@ -69,12 +69,13 @@ public sealed class UnaryFloat : FloatKernel, IDifferentiable
 
     /// <summary>
     /// Every function becomes a 256-entry table of the float function itself (so int8 follows the float plan exactly
-    /// at the table's points); functions with a fixed output range get TensorFlow Lite's fixed output scales.
+    /// at the table's points); functions with a fixed output range get TensorFlow Lite's fixed output scales, unless a
+    /// QDQ model fixes the output's parameters itself (a table maps any input grid to any output grid).
     /// </summary>
     public override Kernel Quantize(QuantizationContext context)
     {
         Func<double, double> f = x => Apply((int)Function, Alpha, Beta, (float)x);
-        QuantizationParameters? fixedOutput = Function switch
+        QuantizationParameters? fixedOutput = context.HasParameters(Output) ? null : Function switch
         {
             UnaryFunction.Sigmoid or UnaryFunction.HardSigmoid => new QuantizationParameters(1.0 / 256, -128),
             UnaryFunction.Tanh => new QuantizationParameters(1.0 / 128, 0),

@@ -26,6 +26,8 @@ public static class OperatorRegistry
         new Floor(), new Ceil(), new Round(), new Sign(), new Mod(), new Pow(),
         new LSTM(), new GRU(), new RNN(),
         new QuantizeLinear(), new DequantizeLinear(), new ConvInteger(), new MatMulInteger(), new QLinearConv(), new QLinearMatMul(),
+        new QLinearAdd(), new QLinearMul(), new QLinearAveragePool(), new QLinearGlobalAveragePool(), new QLinearSoftmax(), new QLinearConcat(),
+        new QLinearSigmoid(), new QLinearLeakyRelu(), new QGemm(),
         new TreeEnsembleClassifier(), new TreeEnsembleRegressor(), new TreeEnsemble(),
         new LinearClassifier(), new LinearRegressor(), new Scaler(), new Normalizer(), new Binarizer(), new Imputer(), new ArrayFeatureExtractor(),
         new OneHotEncoder(), new LabelEncoder(), new FeatureVectorizer(), new SVMClassifier(), new SVMRegressor(), new ZipMap(),

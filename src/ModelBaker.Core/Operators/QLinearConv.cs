@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Lowering;
@@ -13,16 +14,17 @@ namespace ModelBaker.Core.Operators;
 /// + y_zero_point), x, w and y int8 or uint8, B int32 at scale x_scale · w_scale. Scales and zero points per tensor,
 /// the weights' also per output channel. The requantization follows the ONNX reference: multiplier in float32, product
 /// in float64, rounding half to even. Plans: an <see cref="IntegerConv"/> step into int32 accumulators, then a
-/// <see cref="Requantization"/> step.
+/// <see cref="Requantization"/> step. Int8 plans take its QDQ form (<see cref="IQdqForm"/>): the int8 convolution with the
+/// model's weights, scales and zero points.
 /// </summary>
-public sealed class QLinearConv : IOperator, IBakeTimeInputs
+public sealed class QLinearConv : IOperator, IBakeTimeInputs, IQdqForm
 {
     /// <summary>Inputs exporters write as initializers: 1, 2, 3, 4, 5, 6, 7, 8.</summary>
     public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1, 2, 3, 4, 5, 6, 7, 8 };
 
     public string OpType => "QLinearConv";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "Conv's attributes; int8 or uint8; scales and zero points per tensor, the weights' also per output channel; W and B constant; an integer conv step, then a requantization step (ONNX reference rounding)", Int8Form.Integer, "integer tensors, unchanged (the QuantizeLinear feeding them is refused)", Nano: false)
+    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "Conv's attributes; int8 or uint8; scales and zero points per tensor, the weights' also per output channel; W and B constant; an integer conv step, then a requantization step (ONNX reference rounding)", Int8Form.Integer, "QuantizeLinear → QLinearConv → DequantizeLinear: int8 conv with the model's weights, scales and zero points (docs/compression.md §6)", Nano: false)
     {
         Refuses = new[] { "3 or more spatial dimensions", "x or y scale or zero point of more than one value", "W, B, scales or zero points computed at run time" },
     };
@@ -76,5 +78,19 @@ public sealed class QLinearConv : IOperator, IBakeTimeInputs
         context.Add(new IntegerConv(node.Describe(), context.Slice(x.Name), accumulators, g, p.Weights, p.Bias ?? new int[0], p.XZeroPoint));
         context.Add(new Requantization(node.Describe(), accumulators, context.Slice(node.Outputs[0]), p.Multipliers,
             g.OutputHeight * g.OutputWidth, p.YZeroPoint));
+    }
+
+    /// <summary>DequantizeLinear of x, w (per output channel) and B (at x_scale · w_scale), Conv with the node's attributes, QuantizeLinear.</summary>
+    public void Build(Node node, QdqFormBuilder form)
+    {
+        string x = form.Dequantize(0, 1, 2);
+        string w = form.DequantizeWeights(3, 4, 5, 0);
+        var inputs = new List<string> { x, w };
+        if (form.Has(8))
+        {
+            float xScale = IntegerConvolution.Scalar(node, form.ConstantOf(1)!, "x_scale");
+            inputs.Add(form.DequantizeBias(8, Floats(node, form.ConstantOf(4), 4).Select(s => xScale * s).ToArray(), 0));
+        }
+        form.Quantize(form.Float("Conv", inputs, node.Attributes.Values.ToArray()), 6, 7, form.TypeOf(7));
     }
 }

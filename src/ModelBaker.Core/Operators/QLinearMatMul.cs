@@ -13,16 +13,17 @@ namespace ModelBaker.Core.Operators;
 /// A quantized MatMul: y = saturate(round(numpy.matmul(a − a_zero_point, b − b_zero_point) · a_scale · b_scale / y_scale)
 /// + y_zero_point), a, b and y int8 or uint8; a and y per tensor, b per tensor or per column. The requantization
 /// follows the ONNX reference (multiplier in float32, product in float64, rounding half to even). Plans take a constant
-/// b: an <see cref="IntegerMatMul"/> step into int32 accumulators, then a <see cref="Requantization"/> step.
+/// b: an <see cref="IntegerMatMul"/> step into int32 accumulators, then a <see cref="Requantization"/> step. Int8 plans take
+/// its QDQ form (<see cref="IQdqForm"/>): the int8 fully connected step with the model's weights, scales and zero points.
 /// </summary>
-public sealed class QLinearMatMul : IOperator, IBakeTimeInputs
+public sealed class QLinearMatMul : IOperator, IBakeTimeInputs, IQdqForm
 {
     /// <summary>Inputs exporters write as initializers: 1, 2, 3, 4, 5, 6, 7.</summary>
     public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1, 2, 3, 4, 5, 6, 7 };
 
     public string OpType => "QLinearMatMul";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "int8 or uint8; a and y per tensor, b per tensor or column; b constant; an integer matmul step, then a requantization step (ONNX reference rounding)", Int8Form.Integer, "integer tensors, unchanged (the QuantizeLinear feeding them is refused)", Nano: false)
+    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "int8 or uint8; a and y per tensor, b per tensor or column; b constant; an integer matmul step, then a requantization step (ONNX reference rounding)", Int8Form.Integer, "QuantizeLinear → QLinearMatMul → DequantizeLinear: int8 fully connected with the model's weights, scales and zero points (docs/compression.md §6)", Nano: false)
     {
         Refuses = new[] { "b_scale neither one value nor one per column", "b, scales or zero points computed at run time" },
     };
@@ -73,5 +74,13 @@ public sealed class QLinearMatMul : IOperator, IBakeTimeInputs
         var accumulators = new ArenaSlice(node.Outputs[0] + ":accumulators", ElementType.Int32, aOffsets.Length * plan.M * plan.N, shape: context.Shape(node.Outputs[0]));
         context.Add(new IntegerMatMul(node.Describe(), context.Slice(a.Name), accumulators, plan.M, plan.K, plan.N, aOffsets, bOffsets, p.B, p.AZeroPoint));
         context.Add(new Requantization(node.Describe(), accumulators, context.Slice(node.Outputs[0]), p.Multipliers, 1, p.YZeroPoint));
+    }
+
+    /// <summary>DequantizeLinear of a and b (per column of a 2-D b), MatMul, QuantizeLinear.</summary>
+    public void Build(Node node, QdqFormBuilder form)
+    {
+        string a = form.Dequantize(0, 1, 2);
+        string b = form.ConstantOf(3) != null ? form.DequantizeWeights(3, 4, 5, form.ShapeOf(3).Length - 1) : form.Dequantize(3, 4, 5);
+        form.Quantize(form.Float("MatMul", new[] { a, b }), 6, 7, form.TypeOf(7));
     }
 }

@@ -20,11 +20,13 @@ internal static class QuantizationAxis
     /// <summary>Checks the scale (and zero point) shape against X and the attributes; where each element finds its parameters.</summary>
     public static ScaleLayout Resolve(Node node, int[] x, int[] scale, int[]? zeroPoint)
     {
-        if (zeroPoint != null && !zeroPoint.SequenceEqual(scale))
-            throw ShapeError(node, $"the zero point {ShapeMath.Format(zeroPoint)} must have the shape of the scale {ShapeMath.Format(scale)}.");
         long blockSize = node.GetInt("block_size", 0);
         if (blockSize < 0) throw InvalidGraph(node, $"block_size {blockSize} is negative.");
-        if (blockSize == 0 && scale.Length <= 1 && ShapeMath.Length(scale) == 1) return ScaleLayout.PerTensor;
+        // One value, as a scalar or a one-element tensor (exporters write either, and mix them): per tensor, as
+        // ONNX Runtime reads it.
+        if (blockSize == 0 && IsOneValue(scale) && (zeroPoint == null || IsOneValue(zeroPoint))) return ScaleLayout.PerTensor;
+        if (zeroPoint != null && !zeroPoint.SequenceEqual(scale))
+            throw ShapeError(node, $"the zero point {ShapeMath.Format(zeroPoint)} must have the shape of the scale {ShapeMath.Format(scale)}.");
         if (x.Length == 0) throw ShapeError(node, $"a scalar X cannot have a scale {ShapeMath.Format(scale)} per axis.");
         int axis = NormalizeAxis(node, node.GetInt("axis", 1), x.Length);
         int inner = Product(x, axis + 1, x.Length), length = x[axis];
@@ -40,6 +42,9 @@ internal static class QuantizationAxis
             throw ShapeError(node, $"with block_size {blockSize} on axis {axis}, the scale {ShapeMath.Format(scale)} must have the shape of X {ShapeMath.Format(x)} with dimension {axis} = {blocks}.");
         return new ScaleLayout(length, inner, (int)blockSize, blocks * inner, inner, 1);
     }
+
+    /// <summary>A scalar or a one-element 1-D tensor: one parameter for the whole tensor.</summary>
+    public static bool IsOneValue(int[] shape) => shape.Length <= 1 && ShapeMath.Length(shape) == 1;
 
     /// <summary>A float32 scale input.</summary>
     public static void RequireFloatScale(Node node, Graph graph, int index)

@@ -55,6 +55,7 @@ public enum KernelKind : byte
     ConvInt8ChannelsLast = 200,
     PoolInt8ChannelsLast = 201,
     ChannelsLastTranspose = 202,
+    AveragePoolInt8 = 210,
     TreeEnsembleFloat = 120,
     TreeScoresFloat = 121,
     RecurrentFloat = 130,

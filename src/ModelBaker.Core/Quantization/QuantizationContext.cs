@@ -30,6 +30,12 @@ public sealed class QuantizationContext
         return _parameters[floatSlice] = QuantizationParameters.FromRange(range.Min, range.Max);
     }
 
+    /// <summary>
+    /// Whether the tensor's parameters are settled before the step writing it is quantized: a QDQ model fixes them
+    /// (<c>Compression/QdqModel</c>), and a step with fixed output parameters of its own then takes the model's.
+    /// </summary>
+    public bool HasParameters(ArenaSlice floatSlice) => _parameters.ContainsKey(floatSlice);
+
     /// <summary>Fixes a tensor's parameters regardless of its range (Sigmoid's 1/256, softmax's, a copy's input's).</summary>
     public QuantizationParameters Fix(ArenaSlice floatSlice, QuantizationParameters parameters)
     {

@@ -94,6 +94,7 @@ public static class PlanFile
             KernelKind.PoolInt8ChannelsLast => PoolInt8ChannelsLast.Read(r, source),
             KernelKind.ChannelsLastTranspose => ChannelsLastTranspose.Read(r, source),
             KernelKind.PoolInt8 => PoolInt8.Read(r, source),
+            KernelKind.AveragePoolInt8 => AveragePoolInt8.Read(r, source),
             KernelKind.ChannelAffineInt8 => ChannelAffineInt8.Read(r, source),
             KernelKind.FullyConnectedFloat => FullyConnectedFloat.Read(r, source),
             KernelKind.UnaryFloat => UnaryFloat.Read(r, source),

@@ -78,6 +78,10 @@ public sealed class OperatorSupportTests
             .Node("Gather", new[] { "x", "indices" }, new[] { "y" }).Output("y").Graph);
         yield return ("built Pow", () => X(1, 4).Constant("two", T.F(T.S(), 2f)).Node("Pow", new[] { "x", "two" }, new[] { "y" }).Output("y").Graph);
         yield return ("built Cast", () => X(1, 4).Node("Cast", new[] { "x" }, new[] { "y" }, GraphBuilder.Int("to", 6)).Output("y").Graph);
+        // The QOperator ops (com.microsoft QLinear*, QGemm), as their own tests build them.
+        foreach (var c in Operators.QOperatorTests.Cases()) yield return ("built " + (string)c[0], (Func<Graph>)c[1]);
+        yield return ("built ConvInteger form", () => Operators.QOperatorTests.IntegerForm(conv: true, perChannel: true));
+        yield return ("built MatMulInteger form", () => Operators.QOperatorTests.IntegerForm(conv: false, perChannel: false));
         yield return ("built comparisons", () =>
         {
             var b = X(1, 4).Constant("t", T.F(T.S(4), -0.5f, 0f, 0.25f, 0.5f)).Constant("zero", T.F(T.S(1), 0f));

@@ -148,10 +148,10 @@ public sealed class QdqModelTests
     }
 
     [Fact]
-    public void QLinear_operators_are_refused_in_int8_bakes_naming_the_node()
+    public void QLinear_operators_bake_int8_with_the_models_weights_and_parameters()
     {
-        // x → QuantizeLinear → QLinearMatMul → DequantizeLinear: the QOperator format, not QDQ.
-        var graph = new GraphBuilder(13).Input("x", 2, 4)
+        // x → QuantizeLinear → QLinearMatMul → DequantizeLinear: the QOperator format, read as its QDQ form.
+        static Graph Model() => new GraphBuilder(13).Input("x", 2, 4)
             .Constant("s", Tensor.FromFloats(Array.Empty<int>(), new[] { 0.05f }))
             .Constant("z", Tensor.FromInt64s(Array.Empty<int>(), new[] { 0L }, ElementType.Int8))
             .Constant("b", Tensor.FromInt64s(new[] { 4, 3 }, Enumerable.Range(0, 12).Select(i => (long)(i - 6)).ToArray(), ElementType.Int8))
@@ -159,12 +159,15 @@ public sealed class QdqModelTests
             .Node("QLinearMatMul", new[] { "xq", "s", "z", "b", "s", "z", "s", "z" }, new[] { "yq" })
             .Node("DequantizeLinear", new[] { "yq", "s", "z" }, new[] { "y" })
             .Output("y").Graph;
-        var e = Assert.Throws<BakeException>(() => Bake(graph, new RecordingLog()));
-        Assert.Equal(ErrorCodes.UnsupportedOperatorUsage, e.Code);
-        Assert.Contains("'QuantizeLinear_0' (QuantizeLinear)", e.Message);
-        Assert.Contains("Precision=\"Float32\"", e.Message);
+        var log = new RecordingLog();
+        var plan = Bake(Model(), log);
+        Assert.DoesNotContain(log.Messages, m => m.StartsWith("Calibrating", StringComparison.Ordinal));
+        var layer = Assert.Single(plan.Kernels.OfType<FullyConnectedInt8>());
+        // B [4 × 3] stored one row per output unit: transposed, the model's integers.
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => (sbyte)(i % 4 * 3 + i / 4 - 6)).ToArray(), layer.Weights);
+        Assert.Equal(0.05, plan.Outputs[0].Scale, 6);
         // The same model bakes in float mode, running its integer operators exactly.
-        var plan = Bake(graph, new RecordingLog(), Precision.Float32);
-        Assert.Contains(plan.Kernels, k => k is IntegerMatMul);
+        var floatPlan = Bake(Model(), new RecordingLog(), Precision.Float32);
+        Assert.Contains(floatPlan.Kernels, k => k is IntegerMatMul);
     }
 }
