@@ -77,6 +77,8 @@ public static class ErrorCodes
     public const string CalibrationDegenerate = "MB1306";
     /// <summary>Warning: validation samples that are also calibration samples, so the measured agreement is optimistic.</summary>
     public const string ValidationIsCalibration = "MB1307";
+    /// <summary>Warning: the requested Sparsity is not reached over the model's weights (fills, unreachable steps); says why and the figure.</summary>
+    public const string SparsityNotMet = "MB1310";
 
     // MB14xx — the quality gate
     public const string AccuracyGateFailed = "MB1401";

@@ -47,12 +47,12 @@ public static class Baker
 
     public static BakeResult BakeWithReport(Graph graph, string modelSha256, BakeOptions options, IBakeLog log)
     {
-        long floatWeightBytes = graph.Initializers.Where(v => v.Type == ElementType.Float32).Sum(v => 4L * v.Constant!.Length);
         OperatorRegistry.EnsureSupported(graph);
         ShapeInference.Run(graph);
         // A QDQ model brings its own int8 parameters: taken before folding turns its weights into floats.
         var qdq = options.Precision == Precision.Int8 ? QdqModel.Extract(graph) : null;
         ConstantFolding.Run(graph);
+        long floatWeightBytes = ConstantBytes.Float32(graph);
 
         var header = new PlanHeader(Version, Path.GetFileName(options.ModelPath), modelSha256,
             options.Namespace, options.ClassName, Precision.Float32, options.Sparsity, floatWeightBytes) { Target = options.Target };
@@ -83,6 +83,8 @@ public static class Baker
         // move them off the model's grid (LayerQuantizer takes them back exactly).
         bool ownWeights = qdq != null && qdq.WeightScales.Count > 0;
         Prune(floatPlan, reference, structured, calibration, options, log, ownWeights);
+        if (SparsityShortfall.Explain(header.ModelFileName, reference, floatPlan, options) is { } shortfall)
+            log.Warning(ErrorCodes.SparsityNotMet, shortfall);
         var distillation = options.Distillation;
         if (distillation != DistillationScope.None && ownWeights)
         {
