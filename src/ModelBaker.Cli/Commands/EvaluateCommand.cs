@@ -29,20 +29,22 @@ public sealed class EvaluateCommand : ICommand
         var (plan, report) = BakeProgress.Run(context, log => Baker.BakeWithReport(options, log), infoWriter: context.Error);
         var v = report.Validation!;
         string Percent(double? value) => value is { } p ? p.ToString("0.00", CultureInfo.InvariantCulture) + "%" : "-";
-        var table = Tables.Create("model", "precision", ">sparsity", ">float bytes", ">baked bytes", ">ratio", ">float top-1", ">baked top-1", ">drop", ">agreement", "encodings");
+        var table = Tables.Create("model", "precision", ">sparsity", ">float bytes", ">baked bytes", ">ratio", ">float top-1", ">baked top-1", ">drop", ">agreement", ">output error", "encodings");
         table.Row(plan.Header.ModelFileName, plan.Header.Precision.ToString(), report.AchievedSparsity.ToString("0.000", CultureInfo.InvariantCulture),
             Format.Count(report.FloatWeightBytes), Format.Count(report.BakedWeightBytes),
             ((double)report.FloatWeightBytes / report.BakedWeightBytes).ToString("0.0", CultureInfo.InvariantCulture) + "x",
-            Percent(v.FloatTop1), Percent(v.BakedTop1), v.Drop.ToString("0.00", CultureInfo.InvariantCulture), Percent(v.Agreement),
+            Percent(v.FloatTop1), Percent(v.BakedTop1), v.Drop is { } drop ? drop.ToString("0.00", CultureInfo.InvariantCulture) : "-", Percent(v.Agreement),
+            // The worst output's relative RMS error against the float model: the measure of a model that is not a classifier.
+            v.Outputs.Count == 0 ? "-" : v.Outputs.Max(o => o.RelativeError).ToString("0.0000", CultureInfo.InvariantCulture),
             string.Join(",", report.Layers.Where(l => l.Parameters > 0).Select(l => l.Encoding).Distinct()));
         Tables.Write(context.Out, table);
         if (context.Verbose)
         {
             context.Out.WriteLine();
-            var layers = Tables.Create("step", "kind", ">parameters", ">sparsity", "encoding", ">bytes", ">output error");
+            var layers = Tables.Create("step", "kind", ">parameters", ">sparsity", "encoding", ">bytes", ">output error", "flag");
             foreach (var l in report.Layers)
                 layers.Row(l.Name, l.RunsInFloat != null ? l.Op + " (in float)" : l.Op, Format.Count(l.Parameters), l.Sparsity.ToString("0.000", CultureInfo.InvariantCulture), l.Encoding,
-                    Format.Count(l.Bytes), l.OutputError is { } e ? e.ToString("0.0000", CultureInfo.InvariantCulture) : "-");
+                    Format.Count(l.Bytes), l.OutputError is { } e ? e.ToString("0.0000", CultureInfo.InvariantCulture) : "-", l.Flag ?? "");
             Tables.Write(context.Out, layers);
         }
         return Program.Success;

@@ -83,6 +83,10 @@ public static class ErrorCodes
     // MB14xx — the quality gate
     public const string AccuracyGateFailed = "MB1401";
     public const string ValidationLabelsInvalid = "MB1402";
+    /// <summary>An output's relative error against the float model exceeds MaxOutputError (or its default).</summary>
+    public const string OutputErrorGateFailed = "MB1415";
+    /// <summary>Info: a step's output error spikes above its neighbours' (the report's layers[].flag says the likely cause).</summary>
+    public const string StepErrorSpike = "MB1416";
 
     // MB2xxx — baked plans and code generation
     public const string PlanVersionMismatch = "MB2001";

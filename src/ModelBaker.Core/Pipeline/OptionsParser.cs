@@ -23,7 +23,7 @@ public static class OptionsParser
         new[]
         {
             "Sparsity", "Pruning", "PruningThreshold", "Reconstruction", "BiasCorrection", "Distillation", "DistillationTemperature", "Clusters", "Precision", "Calibration", "CalibrationMethod",
-            "CalibrationPercentile", "Validation", "ValidationLabels", "MaxAccuracyDrop", "ClassName", "Namespace", "CodeTarget",
+            "CalibrationPercentile", "Validation", "ValidationLabels", "MaxAccuracyDrop", "MaxOutputError", "ClassName", "Namespace", "CodeTarget",
             "WeightStorage",
         };
 
@@ -146,8 +146,9 @@ public static class OptionsParser
         string? labelsPath = ExistingPath("ValidationLabels");
         double temperature = Number(Value("DistillationTemperature"), "DistillationTemperature", v => v > 0, "a temperature > 0 (e.g. 4)") ?? BakeOptions.DefaultDistillationTemperature;
         double? maxDrop = Number(Value("MaxAccuracyDrop"), "MaxAccuracyDrop", v => v >= 0, "points of top-1 accuracy, ≥ 0 (e.g. 1)");
-        if ((maxDrop != null || labelsPath != null) && Value("Validation") == null)
-            Fail(ErrorCodes.ConflictingMetadata, $"{item} sets {(maxDrop != null ? "MaxAccuracyDrop" : "ValidationLabels")} but no Validation inputs to measure on. Add Validation=\"…\" (a .npy file or a folder of .pb files).");
+        double? maxOutputError = Number(Value("MaxOutputError"), "MaxOutputError", v => v >= 0, "a relative RMS error of an output, ≥ 0 (e.g. 0.05)");
+        if ((maxDrop != null || maxOutputError != null || labelsPath != null) && Value("Validation") == null)
+            Fail(ErrorCodes.ConflictingMetadata, $"{item} sets {(maxDrop != null ? "MaxAccuracyDrop" : maxOutputError != null ? "MaxOutputError" : "ValidationLabels")} but no Validation inputs to measure on. Add Validation=\"…\" (a .npy file or a folder of .pb files).");
 
         var target = CodeTarget.Net;
         switch (Value("CodeTarget"))
@@ -240,6 +241,7 @@ public static class OptionsParser
             ValidationPath = validationPath,
             ValidationLabelsPath = labelsPath,
             MaxAccuracyDrop = maxDrop,
+            MaxOutputError = maxOutputError,
             Precision = precision,
             CalibrationPath = calibrationPath,
             Target = target,
