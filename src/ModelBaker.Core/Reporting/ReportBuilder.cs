@@ -28,7 +28,7 @@ public static class ReportBuilder
         var layers = baked.Kernels.Select((k, i) => new LayerReport(k.Source, k.Kind.ToString(), k.Parameters,
             k.Parameters == 0 ? 0 : (double)k.ZeroParameters / k.Parameters, k.Encoding, k.WeightBytes, k.Clusters, errors?[i])
         {
-            RunsInFloat = int8 && k is IFloatOnlyKernel floatOnly ? floatOnly.FloatOnlyReason : null,
+            RunsInFloat = !int8 ? null : k is IFloatOnlyKernel floatOnly ? floatOnly.FloatOnlyReason : k is SoftmaxFloat ? FloatHeads.Reason : null,
             Flag = spikes[i] ? "error spike: " + SpikeCause(k, match[i] >= 0 && match[i] < reference.Kernels.Count ? reference.Kernels[match[i]] : null,
                 quantization?.ParametersOfInt8(k.Output), measured!.Value.Rms[i]) : null,
         }).ToList();
