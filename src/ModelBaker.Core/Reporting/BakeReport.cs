@@ -76,6 +76,12 @@ public sealed record BakeReport(
             json.Field("clusters", layer.Clusters);
             json.Field("outputError", layer.OutputError);
             if (layer.RunsInFloat != null) json.Field("runsInFloat", layer.RunsInFloat);
+            if (layer.Overhead is { } overhead)
+            {
+                json.Field("biasBytes", overhead.Bias);
+                json.Field("multiplierBytes", overhead.Multipliers);
+                json.Field("shiftBytes", overhead.Shifts);
+            }
             if (layer.Flag != null) json.Field("flag", layer.Flag);
             json.Close();
         }
@@ -121,4 +127,11 @@ public sealed record LayerReport(string Name, string Op, long Parameters, double
     /// likely cause; null otherwise.
     /// </summary>
     public string? Flag { get; init; }
+
+    /// <summary>
+    /// An int8 weighted step's per-channel constants besides its weights, in bytes (included in <see cref="Bytes"/>):
+    /// biases (2 each when they fit 16 bits, else 4), requantization multipliers (2 each, or one for the layer) and shifts
+    /// (1 each, or one shared); null for other steps.
+    /// </summary>
+    public (int Bias, int Multipliers, int Shifts)? Overhead { get; init; }
 }

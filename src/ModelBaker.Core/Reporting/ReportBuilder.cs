@@ -28,6 +28,14 @@ public static class ReportBuilder
         var layers = baked.Kernels.Select((k, i) => new LayerReport(k.Source, k.Kind.ToString(), k.Parameters,
             k.Parameters == 0 ? 0 : (double)k.ZeroParameters / k.Parameters, k.Encoding, k.WeightBytes, k.Clusters, errors?[i])
         {
+            Overhead = k switch
+            {
+                ConvInt8 c => c.OutputStage.ByteParts,
+                ConvInt8ChannelsLast c => c.OutputStage.ByteParts,
+                FullyConnectedInt8 f => f.OutputStage.ByteParts,
+                ChannelAffineInt8 a => a.OutputStage.ByteParts,
+                _ => null,
+            },
             RunsInFloat = !int8 ? null : k is IFloatOnlyKernel floatOnly ? floatOnly.FloatOnlyReason : k is SoftmaxFloat ? FloatHeads.Reason : null,
             Flag = spikes[i] ? "error spike: " + SpikeCause(k, match[i] >= 0 && match[i] < reference.Kernels.Count ? reference.Kernels[match[i]] : null,
                 quantization?.ParametersOfInt8(k.Output), measured!.Value.Rms[i]) : null,

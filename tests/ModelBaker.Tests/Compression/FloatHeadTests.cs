@@ -96,4 +96,22 @@ public sealed class FloatHeadTests
         Assert.Contains(result.Plan.Kernels, k => k is SoftmaxInt8);
         Assert.True(result.Plan.Outputs[0].IsQuantized);
     }
+
+    [Fact]
+    public void The_report_gives_each_int8_layers_per_channel_overheads()
+    {
+        using var folder = new TempFolder();
+        var ((plan, report), _) = Bake(folder, Head(10, "Softmax", 1));
+        int index = plan.Kernels.ToList().FindIndex(k => k is FullyConnectedInt8);
+        var fc = (FullyConnectedInt8)plan.Kernels[index];
+        var overhead = report.Layers[index].Overhead!.Value;
+        // 10 biases (16-bit when they fit), a Q15 multiplier and a shift per channel or one for the layer.
+        Assert.Equal(fc.OutputStage.Bias.Length * (Core.Codegen.EmitArrays.ShortBiasShift(fc.OutputStage.Bias) < 0 ? 4 : 2), overhead.Bias);
+        Assert.Equal(10, fc.OutputStage.Bias.Length);
+        Assert.Equal(2 * fc.OutputStage.Multipliers.Length, overhead.Multipliers);
+        Assert.Equal(fc.OutputStage.Shifts.Length, overhead.Shifts);
+        Assert.Equal(report.Layers[index].Bytes, fc.Encoded.Bytes + overhead.Bias + overhead.Multipliers + overhead.Shifts);
+        Assert.Matches($"\"biasBytes\": {overhead.Bias},\\s*\"multiplierBytes\": {overhead.Multipliers},\\s*\"shiftBytes\": {overhead.Shifts}", report.ToJson());
+        Assert.All(report.Layers.Where(l => l.Op != "FullyConnectedInt8"), l => Assert.Null(l.Overhead));
+    }
 }
