@@ -42,6 +42,7 @@ public sealed class BakeArguments
         (Text("--validation", "F", "Inputs to compare the float and baked models on (.npy or a folder of .pb files)."), "Validation"),
         (Text("--validation-labels", "F", "A .npy of class labels, one per validation sample."), "ValidationLabels"),
         (Text("--max-accuracy-drop", "POINTS", "Fail (MB1401) if top-1 drops more than this many points."), "MaxAccuracyDrop"),
+        (Text("--max-output-error", "E", "Fail (MB1415) if an output's relative RMS error against the float model exceeds E (e.g. 0.05)."), "MaxOutputError"),
         (Text("--weight-storage", "W", $"Auto (default: inline below {Baker.AutoResourceWeightBytes / 1024} KB of weights), Inline (array initializers) or Resource (a .weights file to embed)."), "WeightStorage"),
     };
 
@@ -121,7 +122,7 @@ public sealed class BakeArguments
             Pruning = p.Pruning, PruningThreshold = p.PruningThreshold, Reconstruction = p.Reconstruction, Clusters = p.Clusters, BiasCorrection = p.BiasCorrection,
             Distillation = p.Distillation, DistillationTemperature = p.DistillationTemperature,
             CalibrationMethod = p.CalibrationMethod, CalibrationPercentile = p.CalibrationPercentile,
-            ValidationPath = p.ValidationPath, ValidationLabelsPath = p.ValidationLabelsPath, MaxAccuracyDrop = p.MaxAccuracyDrop,
+            ValidationPath = p.ValidationPath, ValidationLabelsPath = p.ValidationLabelsPath, MaxAccuracyDrop = p.MaxAccuracyDrop, MaxOutputError = p.MaxOutputError,
             WeightStorage = p.WeightStorage,
         };
     }

@@ -40,20 +40,22 @@ public sealed class EvaluateCommand : ICommand
             return Program.Success;
         }
         string Percent(double? value) => value is { } p ? p.ToString("0.00", CultureInfo.InvariantCulture) + "%" : "-";
-        var table = Tables.Create("model", "precision", ">sparsity", ">float bytes", ">baked bytes", ">ratio", ">float top-1", ">baked top-1", ">drop", ">agreement", "encodings");
+        var table = Tables.Create("model", "precision", ">sparsity", ">float bytes", ">baked bytes", ">ratio", ">float top-1", ">baked top-1", ">drop", ">agreement", ">output error", "encodings");
         table.Row(plan.Header.ModelFileName, plan.Header.Precision.ToString(), report.AchievedSparsity.ToString("0.000", CultureInfo.InvariantCulture),
             Format.Count(report.FloatWeightBytes), Format.Count(report.BakedWeightBytes),
             ((double)report.FloatWeightBytes / report.BakedWeightBytes).ToString("0.0", CultureInfo.InvariantCulture) + "x",
-            Percent(v.FloatTop1), Percent(v.BakedTop1), v.Drop.ToString("0.00", CultureInfo.InvariantCulture), Percent(v.Agreement),
+            Percent(v.FloatTop1), Percent(v.BakedTop1), v.Drop is { } drop ? drop.ToString("0.00", CultureInfo.InvariantCulture) : "-", Percent(v.Agreement),
+            // The worst output's relative RMS error against the float model: the measure of a model that is not a classifier.
+            v.Outputs.Count == 0 ? "-" : v.Outputs.Max(o => o.RelativeError).ToString("0.0000", CultureInfo.InvariantCulture),
             string.Join(",", report.Layers.Where(l => l.Parameters > 0).Select(l => l.Encoding).Distinct()));
         Tables.Write(context.Out, table);
         if (context.Verbose)
         {
             context.Out.WriteLine();
-            var layers = Tables.Create("step", "kind", ">parameters", ">sparsity", "encoding", ">bytes", ">output error");
+            var layers = Tables.Create("step", "kind", ">parameters", ">sparsity", "encoding", ">bytes", ">output error", "flag");
             foreach (var l in report.Layers)
                 layers.Row(l.Name, l.RunsInFloat != null ? l.Op + " (in float)" : l.Op, Format.Count(l.Parameters), l.Sparsity.ToString("0.000", CultureInfo.InvariantCulture), l.Encoding,
-                    Format.Count(l.Bytes), l.OutputError is { } e ? e.ToString("0.0000", CultureInfo.InvariantCulture) : "-");
+                    Format.Count(l.Bytes), l.OutputError is { } e ? e.ToString("0.0000", CultureInfo.InvariantCulture) : "-", l.Flag ?? "");
             Tables.Write(context.Out, layers);
         }
         return Program.Success;
@@ -61,7 +63,8 @@ public sealed class EvaluateCommand : ICommand
 
     /// <summary>
     /// The row's figures without thousands separators, units or rounding beyond what the measure holds (round-trip
-    /// doubles), so a script can compute with them; absent top-1 (no labels) is empty. Columns are only ever appended.
+    /// doubles), so a script can compute with them; absent top-1 (no labels), drop and agreement (not a classifier) are
+    /// empty. Columns are only ever appended.
     /// </summary>
     private static void WriteTsv(CliContext context, string model, string precision, BakeReport report, AccuracyResult v)
     {
@@ -70,6 +73,6 @@ public sealed class EvaluateCommand : ICommand
         context.Out.WriteLine(string.Join('\t', "model", "precision", "sparsity", "float_bytes", "baked_bytes", "float_top1", "baked_top1", "drop", "agreement", "samples"));
         context.Out.WriteLine(string.Join('\t', model, precision, Number(report.AchievedSparsity),
             report.FloatWeightBytes.ToString(CultureInfo.InvariantCulture), report.BakedWeightBytes.ToString(CultureInfo.InvariantCulture),
-            Optional(v.FloatTop1), Optional(v.BakedTop1), Number(v.Drop), Number(v.Agreement), v.Samples.ToString(CultureInfo.InvariantCulture)));
+            Optional(v.FloatTop1), Optional(v.BakedTop1), Optional(v.Drop), Optional(v.Agreement), v.Samples.ToString(CultureInfo.InvariantCulture)));
     }
 }

@@ -70,7 +70,7 @@ public sealed class SweepCommand : ICommand
         for (int i = 0; i < tried.Count; i++)
         {
             var t = tried[i];
-            table.Row(t.Setting.Label, Percent(labelled ? t.Validation.BakedTop1!.Value : t.Validation.Agreement),
+            table.Row(t.Setting.Label, Percent(labelled ? t.Validation.BakedTop1!.Value : t.Validation.Agreement!.Value),
                 t.Drop.ToString("0.00", CultureInfo.InvariantCulture), Format.Count(t.Bytes),
                 (floatBytes / (double)t.Bytes).ToString("0.0", CultureInfo.InvariantCulture) + "x",
                 front[i] ? "*" : "");

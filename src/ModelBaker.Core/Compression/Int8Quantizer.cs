@@ -32,19 +32,23 @@ public static class Int8Quantizer
         var kernels = new List<Kernel>();
         var steps = floatPlan.Kernels;
         var inFloat = new HashSet<ArenaSlice>();
+        // Softmax heads join the float-only steps, and their outputs stay float (FloatHeads).
+        var heads = FloatHeads.Of(floatPlan);
+        bool RunsInFloat(Kernel k) => k is IFloatOnlyKernel || heads.Contains(k);
+        var floatOutputs = new HashSet<ArenaSlice>(heads.Select(k => k.Output));
         for (int i = 0; i < steps.Count; i++)
         {
-            if (steps[i] is not IFloatOnlyKernel)
+            if (!RunsInFloat(steps[i]))
             {
                 kernels.Add(QuantizeStep((FloatKernel)steps[i], context, fixedParameters.Count > 0));
                 continue;
             }
             int end = i;
-            while (end + 1 < steps.Count && steps[end + 1] is IFloatOnlyKernel) end++;
-            kernels.AddRange(FloatIsland(steps, i, end, floatPlan.Outputs, context, inFloat));
+            while (end + 1 < steps.Count && RunsInFloat(steps[end + 1])) end++;
+            kernels.AddRange(FloatIsland(steps, i, end, floatPlan.Outputs.Where(t => !floatOutputs.Contains(t.Slice)).ToList(), context, inFloat, RunsInFloat));
             i = end;
         }
-        var outputs = floatPlan.Outputs.Select(t => Tensor(t, context)).ToList();
+        var outputs = floatPlan.Outputs.Select(t => floatOutputs.Contains(t.Slice) ? t : Tensor(t, context)).ToList();
         return new Result(inputs, outputs, kernels, context);
     }
 
@@ -54,9 +58,10 @@ public static class Int8Quantizer
     /// unchanged on float tensors; then every float output a later int8 step or the caller reads is quantized with its
     /// calibrated parameters. Outputs of other types (int64 indices, bool masks) are left as they are. A later island
     /// reads an earlier one's float outputs directly: <paramref name="inFloat"/> holds every float tensor with floats in it.
+    /// <paramref name="planOutputs"/> are the model outputs given back in int8 (a float head's stays float).
     /// </summary>
     private static IEnumerable<Kernel> FloatIsland(IReadOnlyList<Kernel> steps, int first, int last, IReadOnlyList<PlanTensor> planOutputs,
-        QuantizationContext context, HashSet<ArenaSlice> inFloat)
+        QuantizationContext context, HashSet<ArenaSlice> inFloat, System.Func<Kernel, bool> runsInFloat)
     {
         var island = new List<Kernel>();
         for (int i = first; i <= last; i++)
@@ -67,7 +72,7 @@ public static class Int8Quantizer
             island.Add(step);
             if (step.Output.Type == ElementType.Float32) inFloat.Add(step.Output);
         }
-        var readLater = new HashSet<ArenaSlice>(steps.Skip(last + 1).Where(k => k is not IFloatOnlyKernel).SelectMany(k => k.Reads)
+        var readLater = new HashSet<ArenaSlice>(steps.Skip(last + 1).Where(k => !runsInFloat(k)).SelectMany(k => k.Reads)
             .Concat(planOutputs.Select(t => t.Slice)));
         for (int i = first; i <= last; i++)
         {

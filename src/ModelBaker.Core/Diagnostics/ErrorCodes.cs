@@ -77,6 +77,8 @@ public static class ErrorCodes
     public const string ValidationIsCalibration = "MB1307";
     /// <summary>Warning: Sparsity="auto" or sweep judges settings on held-back calibration samples (no Validation).</summary>
     public const string JudgedOnHeldBackCalibration = "MB1309";
+    /// <summary>Warning: the requested Sparsity is not reached over the model's weights (fills, unreachable steps); says why and the figure.</summary>
+    public const string SparsityNotMet = "MB1310";
 
     // MB14xx — the quality gate
     public const string AccuracyGateFailed = "MB1401";
@@ -87,6 +89,12 @@ public static class ErrorCodes
     public const string SparsityAutoNoSetting = "MB1412";
     public const string TooFewSamplesToHoldBack = "MB1413";
     public const string InvalidSweepSettings = "MB1414";
+    /// <summary>An output's relative error against the float model exceeds MaxOutputError (or its default).</summary>
+    public const string OutputErrorGateFailed = "MB1415";
+    /// <summary>Info: a step's output error spikes above its neighbours' (the report's layers[].flag says the likely cause).</summary>
+    public const string StepErrorSpike = "MB1416";
+    /// <summary>Sparsity="auto" or sweep on a model that is not a classifier: the search measures top-1 drops.</summary>
+    public const string SparsityAutoNeedsClassifier = "MB1417";
 
     // MB2xxx — baked plans and code generation
     public const string PlanVersionMismatch = "MB2001";

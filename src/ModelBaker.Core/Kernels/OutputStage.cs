@@ -40,6 +40,10 @@ public sealed class OutputStage
 
     public int Bytes => RequantizationBytes(Bias, Multipliers, Shifts);
 
+    /// <summary>The parts of <see cref="Bytes"/>, for the report: biases (2 or 4 each), Q15 multipliers (2 each), shifts (1 each).</summary>
+    public (int Bias, int Multipliers, int Shifts) ByteParts =>
+        ((Codegen.EmitArrays.ShortBiasShift(Bias) < 0 ? 4 : 2) * Bias.Length, 2 * Multipliers.Length, Shifts.Length);
+
     /// <summary>The kernels' trailing scalar arguments, before the output.</summary>
     public string Arguments => $"outputZeroPoint: {ZeroPoint}, activationMin: {ActivationMin}, activationMax: {ActivationMax}";
 

@@ -94,4 +94,15 @@ public sealed record BakeOptions(string ModelPath, string ClassName, string Name
     public string? ValidationLabelsPath { get; init; }
     /// <summary>Largest allowed top-1 drop in points (of agreement when there are no labels); null = no gate.</summary>
     public double? MaxAccuracyDrop { get; init; }
+    /// <summary>
+    /// Largest allowed relative RMS error of an output against the float model's; null = <see cref="DefaultMaxOutputError"/>
+    /// for the outputs of a model that is not a classifier when MaxAccuracyDrop asks for a gate, else no gate.
+    /// </summary>
+    public double? MaxOutputError { get; init; }
+
+    /// <summary>
+    /// The error budget of a model that is not a classifier (several outputs, detection, regression, embeddings) when
+    /// MaxAccuracyDrop asks for a gate: 5 % relative RMS error (an SNR of 26 dB), docs/compression.md section 7.
+    /// </summary>
+    public const double DefaultMaxOutputError = 0.05;
 }

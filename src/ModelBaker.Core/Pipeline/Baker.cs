@@ -49,12 +49,12 @@ public static class Baker
 
     public static BakeResult BakeWithReport(Graph graph, string modelSha256, BakeOptions options, IBakeLog log)
     {
-        long floatWeightBytes = graph.Initializers.Where(v => v.Type == ElementType.Float32).Sum(v => 4L * v.Constant!.Length);
         OperatorRegistry.EnsureSupported(graph);
         ShapeInference.Run(graph);
         // A QDQ model brings its own int8 parameters: taken before folding turns its weights into floats.
         var qdq = options.Precision == Precision.Int8 ? QdqModel.Extract(graph) : null;
         ConstantFolding.Run(graph);
+        long floatWeightBytes = ConstantBytes.Float32(graph);
 
         var header = new PlanHeader(Version, Path.GetFileName(options.ModelPath), modelSha256,
             options.Namespace, options.ClassName, Precision.Float32, options.Sparsity, floatWeightBytes) { Target = options.Target };
@@ -89,6 +89,8 @@ public static class Baker
         // move them off the model's grid (LayerQuantizer takes them back exactly).
         bool ownWeights = qdq != null && qdq.WeightScales.Count > 0;
         Prune(floatPlan, reference, structured, calibration, options, log, ownWeights);
+        if (SparsityShortfall.Explain(header.ModelFileName, reference, floatPlan, options) is { } shortfall)
+            log.Warning(ErrorCodes.SparsityNotMet, shortfall);
         var distillation = options.Distillation;
         if (distillation != DistillationScope.None && ownWeights)
         {
@@ -141,6 +143,10 @@ public static class Baker
                 "Calibration and layer reconstruction fit those samples, so the agreement measured on them is optimistic. Give Validation inputs the bake has not seen.");
         var validation = validationSet != null ? Validate(reference, plan, validationSet, options) with { CalibrationSamples = repeated } : null;
         var report = ReportBuilder.Build(reference, plan, quantization, validationSet ?? calibration, validation);
+        // Low importance: a spike is worth a look, not a warning in every build (the report's layers[].flag keeps it).
+        foreach (var layer in report.Layers.Where(l => l.Flag != null))
+            log.Info(FormattableString.Invariant(
+                $"{ErrorCodes.StepErrorSpike}: {header.ModelFileName}: step {layer.Name} ({layer.Op}) has a relative output error of {layer.OutputError:0.###}, well above its neighbours'; {layer.Flag}."));
         return new BakeResult(plan, report);
     }
 
@@ -286,11 +292,26 @@ public static class Baker
             $"{model}: distilled the {what} of {result.Layers} layers on {result.Samples} samples at T={options.DistillationTemperature:0.##}: loss {result.LossBefore:0.0000} → {result.LossAfter:0.0000}."));
     }
 
-    /// <summary>Float vs baked on the validation data, and the quality gate (MB1401) when MaxAccuracyDrop is set.</summary>
+    /// <summary>
+    /// Float vs baked on the validation data, and the quality gate: a classifier's top-1 drop against MaxAccuracyDrop
+    /// (MB1401); every output's relative error against MaxOutputError when set, and a model that is not a classifier
+    /// against its default when MaxAccuracyDrop asks for a gate (MB1415).
+    /// </summary>
     private static AccuracyResult Validate(BakedPlan reference, BakedPlan plan, CalibrationSet inputs, BakeOptions options)
     {
         var labels = options.ValidationLabelsPath != null ? Labels(options.ValidationLabelsPath, inputs.Count) : null;
         var result = Evaluation.Compare(reference, plan, inputs, labels);
+        double? errorLimit = options.MaxOutputError ?? (options.MaxAccuracyDrop != null && !result.Classifier ? BakeOptions.DefaultMaxOutputError : null);
+        if (errorLimit is { } budget && result.Outputs.Where(o => o.RelativeError > budget).ToList() is { Count: > 0 } over)
+        {
+            string which = options.MaxOutputError != null ? FormattableString.Invariant($"MaxOutputError={budget:0.####}")
+                : FormattableString.Invariant($"the error budget of a model that is not a classifier ({budget:0.####}, the default of MaxOutputError when MaxAccuracyDrop is set)");
+            string outputs = string.Join(", ", over.Select(o => FormattableString.Invariant(
+                $"output '{o.Name}' differs from the float model's by {o.RelativeError:0.####} relative RMS error ({100 * o.RelativeError:0.##}%)")));
+            throw new BakeException(ErrorCodes.OutputErrorGateFailed,
+                $"{Path.GetFileName(options.ModelPath)}: on the {result.Samples} validation samples, {outputs}, more than {which}. " +
+                "Lower Sparsity, raise Clusters, give more representative Calibration data, or raise MaxOutputError.");
+        }
         if (options.MaxAccuracyDrop is { } limit && result.Drop > limit)
         {
             string what = result.FloatTop1 is { } f && result.BakedTop1 is { } b

@@ -23,7 +23,7 @@ public static class OptionsParser
         new[]
         {
             "Sparsity", "Pruning", "PruningThreshold", "Reconstruction", "BiasCorrection", "Distillation", "DistillationTemperature", "Clusters", "Precision", "Calibration", "CalibrationMethod",
-            "CalibrationPercentile", "Validation", "ValidationLabels", "MaxAccuracyDrop", "ClassName", "Namespace", "CodeTarget",
+            "CalibrationPercentile", "Validation", "ValidationLabels", "MaxAccuracyDrop", "MaxOutputError", "ClassName", "Namespace", "CodeTarget",
             "WeightStorage",
         };
 
@@ -147,9 +147,10 @@ public static class OptionsParser
         string? labelsPath = ExistingPath("ValidationLabels");
         double temperature = Number(Value("DistillationTemperature"), "DistillationTemperature", v => v > 0, "a temperature > 0 (e.g. 4)") ?? BakeOptions.DefaultDistillationTemperature;
         double? maxDrop = Number(Value("MaxAccuracyDrop"), "MaxAccuracyDrop", v => v >= 0, "points of top-1 accuracy, ≥ 0 (e.g. 1)");
+        double? maxOutputError = Number(Value("MaxOutputError"), "MaxOutputError", v => v >= 0, "a relative RMS error of an output, ≥ 0 (e.g. 0.05)");
         // Sparsity="auto" without Validation measures on calibration samples it holds back (HeldBackValidation).
-        if (((maxDrop != null && !auto) || labelsPath != null) && Value("Validation") == null)
-            Fail(ErrorCodes.ConflictingMetadata, $"{item} sets {(maxDrop != null ? "MaxAccuracyDrop" : "ValidationLabels")} but no Validation inputs to measure on. Add Validation=\"…\" (a .npy file or a folder of .pb files).");
+        if (((maxDrop != null && !auto) || maxOutputError != null || labelsPath != null) && Value("Validation") == null)
+            Fail(ErrorCodes.ConflictingMetadata, $"{item} sets {(maxDrop != null ? "MaxAccuracyDrop" : maxOutputError != null ? "MaxOutputError" : "ValidationLabels")} but no Validation inputs to measure on. Add Validation=\"…\" (a .npy file or a folder of .pb files).");
 
         if (auto && maxDrop == null && Value("MaxAccuracyDrop") == null)
             Fail(ErrorCodes.SparsityAutoNeedsBudget, SparsitySearch.NeedsBudget(item));
@@ -248,6 +249,7 @@ public static class OptionsParser
             ValidationPath = validationPath,
             ValidationLabelsPath = labelsPath,
             MaxAccuracyDrop = maxDrop,
+            MaxOutputError = maxOutputError,
             Precision = precision,
             CalibrationPath = calibrationPath,
             Target = target,

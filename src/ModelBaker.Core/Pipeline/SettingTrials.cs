@@ -70,7 +70,9 @@ public sealed class SettingTrials
     /// What the search minimises the bytes under: points of top-1 lost (with labels) or of agreement with the float
     /// model's top-1. The one place a measure fitting other outputs (relative error per output) would replace it.
     /// </summary>
-    public static double Drop(AccuracyResult validation) => validation.Drop;
+    public static double Drop(AccuracyResult validation) => validation.Drop ?? throw new BakeException(ErrorCodes.SparsityAutoNeedsClassifier,
+        "Sparsity=\"auto\" and modelbaker sweep measure each setting by its top-1 drop, which judges a model with one class-vector output; this model's outputs are judged by their relative error. " +
+        "Give Sparsity a number and set MaxOutputError to gate the result.");
 
     /// <summary>"the 359 Validation samples ('test.npy')" or "the 40 calibration samples held back (1 in 5)".</summary>
     public string MeasuredOn(AccuracyResult validation) => _options.ValidationPath is { } path

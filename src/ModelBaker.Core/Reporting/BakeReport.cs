@@ -46,13 +46,20 @@ public sealed record BakeReport(
         if (Validation is { } v)
             line.Append(v.FloatTop1 is { } f && v.BakedTop1 is { } b
                 ? string.Format(CultureInfo.InvariantCulture, ", top-1 {0:0.00}% → {1:0.00}%", f, b)
-                : string.Format(CultureInfo.InvariantCulture, ", agreement with float {0:0.00}%", v.Agreement));
+                : v.Agreement is { } a ? string.Format(CultureInfo.InvariantCulture, ", agreement with float {0:0.00}%", a)
+                : ", output error " + OutputErrors(v.Outputs));
         if (Validation is { CalibrationSamples: > 0 } seen)
             line.Append(string.Format(CultureInfo.InvariantCulture, " (optimistic: {0} of the {1} validation samples are calibration samples)",
                 seen.CalibrationSamples, seen.Samples));
         if (Search != null) line.Append(", ").Append(Search.Summary);
         return line.ToString();
     }
+
+    /// <summary>"'boxes' 0.70% (SNR 43.1 dB), 'scores' 0.31% (…)": each output's relative error, the first four.</summary>
+    private static string OutputErrors(IReadOnlyList<OutputMeasure> outputs) =>
+        string.Join(", ", outputs.Take(4).Select(o => string.Format(CultureInfo.InvariantCulture, "'{0}' {1:0.00}% ({2})", o.Name, 100 * o.RelativeError,
+            o.SnrDb is { } snr ? string.Format(CultureInfo.InvariantCulture, "SNR {0:0.0} dB", snr) : "exact"))) +
+        (outputs.Count > 4 ? $" and {outputs.Count - 4} more" : "");
 
     public string ToJson()
     {
@@ -79,6 +86,13 @@ public sealed record BakeReport(
             json.Field("clusters", layer.Clusters);
             json.Field("outputError", layer.OutputError);
             if (layer.RunsInFloat != null) json.Field("runsInFloat", layer.RunsInFloat);
+            if (layer.Overhead is { } overhead)
+            {
+                json.Field("biasBytes", overhead.Bias);
+                json.Field("multiplierBytes", overhead.Multipliers);
+                json.Field("shiftBytes", overhead.Shifts);
+            }
+            if (layer.Flag != null) json.Field("flag", layer.Flag);
             json.Close();
         }
         json.CloseArray();
@@ -90,6 +104,18 @@ public sealed record BakeReport(
             json.Field("bakedTop1", v.BakedTop1);
             json.Field("agreement", v.Agreement);
             if (v.CalibrationSamples > 0) json.Field("calibrationSamples", v.CalibrationSamples);
+            json.OpenArray("outputs");
+            foreach (var o in v.Outputs)
+            {
+                json.Open();
+                json.Field("name", o.Name);
+                json.Field("measure", o.Measure);
+                json.Field("value", o.Value);
+                json.Field("relativeError", o.RelativeError);
+                json.Field("snrDb", o.SnrDb);
+                json.Close();
+            }
+            json.CloseArray();
             json.Close();
         }
         Search?.Write(json);
@@ -106,4 +132,17 @@ public sealed record LayerReport(string Name, string Op, long Parameters, double
 {
     /// <summary>In an int8 plan, why this step runs in float (a float island, docs/compression.md); null for an int8 step.</summary>
     public string? RunsInFloat { get; init; }
+
+    /// <summary>
+    /// Set when the step's output error spikes above its neighbours' (<see cref="ErrorSpikes"/>): "error spike: " and the
+    /// likely cause; null otherwise.
+    /// </summary>
+    public string? Flag { get; init; }
+
+    /// <summary>
+    /// An int8 weighted step's per-channel constants besides its weights, in bytes (included in <see cref="Bytes"/>):
+    /// biases (2 each when they fit 16 bits, else 4), requantization multipliers (2 each, or one for the layer) and shifts
+    /// (1 each, or one shared); null for other steps.
+    /// </summary>
+    public (int Bias, int Multipliers, int Shifts)? Overhead { get; init; }
 }

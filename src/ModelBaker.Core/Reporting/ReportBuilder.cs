@@ -20,12 +20,25 @@ public static class ReportBuilder
     public static BakeReport Build(BakedPlan reference, BakedPlan baked, QuantizationContext? quantization, CalibrationSet? inputs,
         AccuracyResult? validation)
     {
-        var errors = inputs != null ? OutputErrors(reference, baked, quantization, inputs) : null;
+        var measured = inputs != null ? OutputErrors(reference, baked, quantization, inputs) : ((double?[] Errors, double[] Rms)?)null;
+        var errors = measured?.Errors;
+        var spikes = errors != null ? ErrorSpikes.Find(errors) : new bool[baked.Kernels.Count];
+        var match = ReferenceSteps(baked);
         bool int8 = baked.Header.Precision == Options.Precision.Int8;
         var layers = baked.Kernels.Select((k, i) => new LayerReport(k.Source, k.Kind.ToString(), k.Parameters,
             k.Parameters == 0 ? 0 : (double)k.ZeroParameters / k.Parameters, k.Encoding, k.WeightBytes, k.Clusters, errors?[i])
         {
-            RunsInFloat = int8 && k is IFloatOnlyKernel floatOnly ? floatOnly.FloatOnlyReason : null,
+            Overhead = k switch
+            {
+                ConvInt8 c => c.OutputStage.ByteParts,
+                ConvInt8ChannelsLast c => c.OutputStage.ByteParts,
+                FullyConnectedInt8 f => f.OutputStage.ByteParts,
+                ChannelAffineInt8 a => a.OutputStage.ByteParts,
+                _ => null,
+            },
+            RunsInFloat = !int8 ? null : k is IFloatOnlyKernel floatOnly ? floatOnly.FloatOnlyReason : k is SoftmaxFloat ? FloatHeads.Reason : null,
+            Flag = spikes[i] ? "error spike: " + SpikeCause(k, match[i] >= 0 && match[i] < reference.Kernels.Count ? reference.Kernels[match[i]] : null,
+                quantization?.ParametersOfInt8(k.Output), measured!.Value.Rms[i]) : null,
         }).ToList();
         // Against the model as exported: weights structured pruning removed count as pruned, like zeros.
         long parameters = reference.Kernels.Sum(k => (long)k.Parameters);
@@ -37,12 +50,39 @@ public static class ReportBuilder
         };
     }
 
+    /// <summary>
+    /// The likely cause of a step's error spike, from what is known of it: an int8 Softmax's or LogSoftmax's fixed output
+    /// scale, per-channel weight magnitudes so far apart that the small channels are near zero, or an output whose values
+    /// lie within a few int8 steps of zero (its calibrated range is wide for them).
+    /// </summary>
+    private static string SpikeCause(Kernel baked, Kernel? reference, QuantizationParameters? output, double rms)
+    {
+        if (baked is SoftmaxInt8)
+            return "the int8 Softmax's fixed output scale (1/256) rounds every probability under 0.002 to 0";
+        if (baked is LogSoftmaxInt8)
+            return FormattableString.Invariant($"the int8 LogSoftmax's fixed output scale ({LogSoftmaxInt8.OutputScale}) saturates its log-probabilities at {-LogSoftmaxInt8.OutputScale * 255:0.##}");
+        if (reference is IWeightedKernel layer && !layer.StoredWeights.IsFill)
+        {
+            var unitMax = Enumerable.Range(0, layer.Units)
+                .Select(n => layer.Weights.Skip(n * layer.WeightsPerUnit).Take(layer.WeightsPerUnit).Select(Math.Abs).DefaultIfEmpty(0f).Max())
+                .Where(m => m > 0).ToList();
+            if (unitMax.Count > 1 && unitMax.Max() > 1000 * unitMax.Min())
+                return FormattableString.Invariant(
+                    $"per-channel weight magnitudes span {unitMax.Min():G2} to {unitMax.Max():G3}: near-zero channels (a folded BatchNormalization's dead channels) get tiny weight scales");
+        }
+        if (output is { } p && rms < 4 * p.Scale)
+            return FormattableString.Invariant(
+                $"its values lie within a few int8 steps of zero (RMS {rms:G3}, step {p.Scale:G3}): the calibrated range [{p.Scale * (-128 - p.ZeroPoint):G3}, {p.Scale * (127 - p.ZeroPoint):G3}] is wide for them (outliers in the calibration data, or CalibrationMethod=\"Percentile\" narrows it)");
+        return "int8 rounding of its weights and output; no single cause found";
+    }
+
     /// <summary>Per step: √(Σ (baked − float)²) / √(Σ float²) over the steps' outputs, both models fed the same inputs.</summary>
-    private static double?[] OutputErrors(BakedPlan reference, BakedPlan baked, QuantizationContext? quantization, CalibrationSet inputs)
+    private static (double?[] Errors, double[] Rms) OutputErrors(BakedPlan reference, BakedPlan baked, QuantizationContext? quantization, CalibrationSet inputs)
     {
         int steps = baked.Kernels.Count;
         var match = ReferenceSteps(baked);
-        if (match.DefaultIfEmpty(-1).Max() + 1 != reference.Kernels.Count) return new double?[steps];
+        if (match.DefaultIfEmpty(-1).Max() + 1 != reference.Kernels.Count) return (new double?[steps], new double[steps]);
+        int samples = 0;
         var difference = new double[steps];
         var magnitude = new double[steps];
         // Samples run in parallel, a few at a time, each summing its own squares; the sums are added in sample order.
@@ -61,11 +101,14 @@ public static class ReportBuilder
         }
         foreach (var sample in inputs.Samples().Take(ErrorSamples))
         {
+            samples++;
             batch.Add(sample);
             if (batch.Count == Environment.ProcessorCount) RunBatch();
         }
         if (batch.Count > 0) RunBatch();
-        return Enumerable.Range(0, steps).Select(i => match[i] < 0 || double.IsNaN(difference[i]) ? null : (double?)(magnitude[i] == 0 ? Math.Sqrt(difference[i]) : Math.Sqrt(difference[i] / magnitude[i]))).ToArray();
+        var errors = Enumerable.Range(0, steps).Select(i => match[i] < 0 || double.IsNaN(difference[i]) ? null : (double?)Evaluation.RelativeError(difference[i], magnitude[i])).ToArray();
+        var rms = Enumerable.Range(0, steps).Select(i => samples == 0 || baked.Kernels[i].Output.Length == 0 ? 0 : Math.Sqrt(magnitude[i] / ((double)samples * baked.Kernels[i].Output.Length))).ToArray();
+        return (errors, rms);
     }
 
     /// <summary>One sample's Σ (baked − float)² and Σ float² per baked step (NaN where channels were removed).</summary>

@@ -33,7 +33,7 @@ public sealed class QualityGateAndReportTests
         Assert.Equal(359, v.Samples);
         Assert.Equal(98.61, v.FloatTop1!.Value, 2);
         Assert.Equal(98.33, v.BakedTop1!.Value, 2);
-        Assert.Equal(v.FloatTop1!.Value - v.BakedTop1!.Value, v.Drop, 9);
+        Assert.Equal(v.FloatTop1!.Value - v.BakedTop1!.Value, v.Drop!.Value, 9);
         Assert.Contains("top-1 98.61% → 98.33%", report.Summary("Samples.DigitsMlp"));
     }
 
@@ -43,7 +43,7 @@ public sealed class QualityGateAndReportTests
         var options = Validated(0.5f, maxDrop: 5) with { ValidationLabelsPath = null };
         var report = Baker.BakeWithReport(options, new RecordingLog()).Report;
         Assert.Null(report.Validation!.FloatTop1);
-        Assert.InRange(report.Validation.Agreement, 95, 100);
+        Assert.InRange(report.Validation.Agreement!.Value, 95, 100);
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public sealed class SparsityAutoTests
         Assert.Equal(0.85f, plan.Header.Sparsity);
         Assert.Equal(1, search.MaxAccuracyDrop);
         Assert.InRange(search.Drop, double.NegativeInfinity, 1);
-        Assert.Equal(report.Validation!.Drop, search.Drop, 9);
+        Assert.Equal(report.Validation!.Drop!.Value, search.Drop, 9);
         Assert.Equal(0.56, search.Drop, 2);
         // Bisection: 0, 0.95, then the grid between, then the clusters on the found point; every setting baked once.
         Assert.Equal(new[] { 0f, 0.95f, 0.45f, 0.7f, 0.8f, 0.85f, 0.9f, 0.85f }, search.Trials.Select(t => t.Sparsity));
