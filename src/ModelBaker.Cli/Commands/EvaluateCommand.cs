@@ -2,7 +2,11 @@ using System.Collections.Generic;
 using System.CommandLine;
 using System.Globalization;
 using System.Linq;
+using ModelBaker.Core.Calibration;
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Options;
 using ModelBaker.Core.Pipeline;
+using ModelBaker.Core.Reporting;
 
 namespace ModelBaker.Cli.Commands;
 
@@ -15,8 +19,20 @@ public sealed class EvaluateCommand : ICommand
 {
     private readonly BakeArguments bake = new();
 
-    public EvaluateCommand() =>
+    /// <summary>
+    /// Keeps the --validation data out of the bake: automatic recovery then judges on held-back calibration samples, as in
+    /// a build without Validation, and --validation only measures the result (the harness's recovery rows).
+    /// </summary>
+    private readonly Option<bool> recoveryOnCalibration = new("--recovery-on-calibration")
+    {
+        Description = "Automatic recovery judges on held-back calibration samples (as a build without Validation does); --validation only measures the result.",
+    };
+
+    public EvaluateCommand()
+    {
         Definition = bake.AddTo(new Command("evaluate", "Bake in memory and measure size and accuracy against the float model (needs --validation)."), naming: false);
+        Definition.Options.Add(recoveryOnCalibration);
+    }
 
     public Command Definition { get; }
 
@@ -26,7 +42,9 @@ public sealed class EvaluateCommand : ICommand
         if (options.ValidationPath == null) throw new UsageException("evaluate needs --validation (inputs to measure on).");
 
         // The bake's log goes to standard error: standard output is the table alone.
-        var (plan, report) = BakeProgress.Run(context, log => Baker.BakeWithReport(options, log), infoWriter: context.Error);
+        var (plan, report) = parsed.GetValue(recoveryOnCalibration)
+            ? BakeProgress.Run(context, log => BakeThenMeasure(options, log), infoWriter: context.Error)
+            : BakeProgress.Run(context, log => Baker.BakeWithReport(options, log), infoWriter: context.Error);
         var v = report.Validation!;
         string Percent(double? value) => value is { } p ? p.ToString("0.00", CultureInfo.InvariantCulture) + "%" : "-";
         var table = Tables.Create("model", "precision", ">sparsity", ">float bytes", ">baked bytes", ">ratio", ">float top-1", ">baked top-1", ">drop", ">agreement", "encodings");
@@ -46,5 +64,21 @@ public sealed class EvaluateCommand : ICommand
             Tables.Write(context.Out, layers);
         }
         return Program.Success;
+    }
+
+    /// <summary>The bake without its validation data, then the float model as exported and the baked one compared on it.</summary>
+    private static BakeResult BakeThenMeasure(BakeOptions options, IBakeLog log)
+    {
+        var (plan, report) = Baker.BakeWithReport(options with { ValidationPath = null, ValidationLabelsPath = null }, log);
+        var reference = Baker.Bake(new BakeOptions(options.ModelPath, options.ClassName, options.Namespace) { Precision = Precision.Float32 }, new NullLog());
+        var inputs = CalibrationSet.Open(options.ValidationPath!, plan.Inputs);
+        var labels = options.ValidationLabelsPath != null ? NpyReader.Read(options.ValidationLabelsPath).AsFloats().Select(l => (int)l).ToArray() : null;
+        return new BakeResult(plan, report with { Validation = Evaluation.Compare(reference, plan, inputs, labels) });
+    }
+
+    private sealed class NullLog : IBakeLog
+    {
+        public void Info(string message) { }
+        public void Warning(string code, string message) { }
     }
 }

@@ -77,10 +77,14 @@ public static class ErrorCodes
     public const string CalibrationDegenerate = "MB1306";
     /// <summary>Warning: validation samples that are also calibration samples, so the measured agreement is optimistic.</summary>
     public const string ValidationIsCalibration = "MB1307";
+    /// <summary>Warning: compression with too few calibration samples to hold some back, and no Validation: the bake's accuracy is not measured.</summary>
+    public const string TooFewSamplesToJudge = "MB1308";
 
     // MB14xx — the quality gate
     public const string AccuracyGateFailed = "MB1401";
     public const string ValidationLabelsInvalid = "MB1402";
+    /// <summary>Automatic recovery found no step within the accuracy budget (docs/compression.md, "Automatic recovery").</summary>
+    public const string RecoveryFailed = "MB1403";
 
     // MB2xxx — baked plans and code generation
     public const string PlanVersionMismatch = "MB2001";

@@ -82,6 +82,11 @@ public sealed record BakeOptions(string ModelPath, string ClassName, string Name
     public string? ValidationPath { get; init; }
     /// <summary>A .npy of class labels, one per validation sample; null = compare with the float model's top-1.</summary>
     public string? ValidationLabelsPath { get; init; }
-    /// <summary>Largest allowed top-1 drop in points (of agreement when there are no labels); null = no gate.</summary>
+    /// <summary>
+    /// Largest allowed top-1 drop in points (of agreement when there are no labels): the MB1401 gate on Validation, and
+    /// automatic recovery's budget; null = the default budget (1 point) for recovery and no MB1401 gate.
+    /// </summary>
     public double? MaxAccuracyDrop { get; init; }
+    /// <summary>MaxAccuracyDrop="none": no accuracy budget, so no automatic recovery and no gate (docs/compression.md).</summary>
+    public bool NoAccuracyBudget { get; init; }
 }

@@ -145,9 +145,14 @@ public static class OptionsParser
         string? validationPath = ExistingPath("Validation");
         string? labelsPath = ExistingPath("ValidationLabels");
         double temperature = Number(Value("DistillationTemperature"), "DistillationTemperature", v => v > 0, "a temperature > 0 (e.g. 4)") ?? BakeOptions.DefaultDistillationTemperature;
-        double? maxDrop = Number(Value("MaxAccuracyDrop"), "MaxAccuracyDrop", v => v >= 0, "points of top-1 accuracy, ≥ 0 (e.g. 1)");
-        if ((maxDrop != null || labelsPath != null) && Value("Validation") == null)
-            Fail(ErrorCodes.ConflictingMetadata, $"{item} sets {(maxDrop != null ? "MaxAccuracyDrop" : "ValidationLabels")} but no Validation inputs to measure on. Add Validation=\"…\" (a .npy file or a folder of .pb files).");
+        // "none" opts out of the accuracy budget: no automatic recovery, no gate.
+        bool noBudget = Value("MaxAccuracyDrop") is { } dropText && Is(dropText, "none");
+        double? maxDrop = noBudget ? null : Number(Value("MaxAccuracyDrop"), "MaxAccuracyDrop", v => v >= 0, "points of top-1 accuracy, ≥ 0 (e.g. 1), or none");
+        // The budget is measured on Validation, or on held-back Calibration samples (automatic recovery).
+        if (maxDrop != null && Value("Validation") == null && Value("Calibration") == null)
+            Fail(ErrorCodes.ConflictingMetadata, $"{item} sets MaxAccuracyDrop but neither Validation nor Calibration inputs to measure on. Add Validation=\"…\" (a .npy file or a folder of .pb files).");
+        if (labelsPath != null && Value("Validation") == null)
+            Fail(ErrorCodes.ConflictingMetadata, $"{item} sets ValidationLabels but no Validation inputs to measure on. Add Validation=\"…\" (a .npy file or a folder of .pb files).");
 
         var target = CodeTarget.Net;
         switch (Value("CodeTarget"))
@@ -240,6 +245,7 @@ public static class OptionsParser
             ValidationPath = validationPath,
             ValidationLabelsPath = labelsPath,
             MaxAccuracyDrop = maxDrop,
+            NoAccuracyBudget = noBudget,
             Precision = precision,
             CalibrationPath = calibrationPath,
             Target = target,
