@@ -10,6 +10,9 @@ dotnet build src/ModelBaker.Cli -c Release -v q -nologo > /dev/null
 # A model's name: its file name, or its folder's for a model.onnx (tests/data/models/mnist8/model.onnx → mnist8).
 name() { local n; n=$(basename "$1" .onnx); [ "$n" = model ] && n=$(basename "$(dirname "$1")"); echo "$n"; }
 
+# The data row of evaluate's boxed table (the line above its bottom border), columns separated by '|'.
+table_row() { tail -2 | head -1; }
+
 # row <model.onnx> <calibration.npy> <test data prefix> <label> [evaluate options…]
 # Every row measures its settings as given (--max-accuracy-drop none: no automatic recovery) unless its options say
 # otherwise; the recovery rows (`bash build/measure_compression.sh recovery`) let recovery judge on held-back
@@ -20,8 +23,9 @@ row() {
   case " $* " in *" --max-accuracy-drop "*|*" --recovery-on-calibration "*) budget=();; esac
   dotnet run -c Release --no-build --project src/ModelBaker.Cli -- evaluate "$model" --calibration "$calibration" \
     --validation "sample-app/data/${data}_test_x.npy" --validation-labels "sample-app/data/${data}_test_y.npy" "${budget[@]}" "$@" 2>/dev/null |
-    tail -1 | awk -v label="$label" -v model="$(name "$model")" '{
-      printf "| %s | %s | %s → %s | %s | %s → %s | %s |\n", model, label, $7, $8, $9, $4, $5, $6 }'
+    table_row | awk -F'|' -v label="$label" -v model="$(name "$model")" '{
+      for (i = 1; i <= NF; i++) gsub(/^ +| +$/, "", $i)
+      printf "| %s | %s | %s → %s | %s | %s → %s | %s |\n", model, label, $8, $9, $10, $5, $6, $7 }'
 }
 
 rows() {
@@ -51,8 +55,9 @@ recovery_rows() {
   dotnet run -c Release --no-build --project src/ModelBaker.Cli -- evaluate "$model" --calibration "$calibration" \
     --validation "sample-app/data/${data}_test_x.npy" --validation-labels "sample-app/data/${data}_test_y.npy" \
     --sparsity 0.75 --clusters 16 --recovery-on-calibration 2>"$log" |
-    tail -1 | awk -v label="the same, automatic recovery" -v model="$(name "$model")" '{
-      printf "| %s | %s | %s → %s | %s | %s → %s | %s |\n", model, label, $7, $8, $9, $4, $5, $6 }'
+    table_row | awk -F'|' -v label="the same, automatic recovery" -v model="$(name "$model")" '{
+      for (i = 1; i <= NF; i++) gsub(/^ +| +$/, "", $i)
+      printf "| %s | %s | %s → %s | %s | %s → %s | %s |\n", model, label, $8, $9, $10, $5, $6, $7 }'
   echo "  $(name "$model"): $((SECONDS - start)) s with recovery"
   grep -E "are held back|as requested it loses|recovery step" "$log" | sed 's/^/  /' || true
   rm -f "$log"
@@ -77,5 +82,5 @@ for s in 0 0.1 0.2 0.3 0.4 0.5 0.6 0.7 0.8 0.9; do
   dotnet run -c Release --no-build --project src/ModelBaker.Cli -- evaluate sample-app/models/digits_mlp.onnx --sparsity $s \
     --calibration sample-app/data/digits_train_x.npy --max-accuracy-drop none \
     --validation sample-app/data/digits_test_x.npy --validation-labels sample-app/data/digits_test_y.npy 2>/dev/null |
-    tail -1 | awk -v s=$s '{ printf "| %s | %s | %s | %s |\n", s, $8, $5, $11 }'
+    table_row | awk -F'|' -v s=$s '{ for (i = 1; i <= NF; i++) gsub(/^ +| +$/, "", $i); printf "| %s | %s | %s | %s |\n", s, $9, $6, $12 }'
 done
