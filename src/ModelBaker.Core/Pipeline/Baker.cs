@@ -82,8 +82,10 @@ public static class Baker
                     $"{header.ModelFileName}: structured pruning keeps every channel read by {string.Join("; ", structured.Blocked.Take(5))}{(structured.Blocked.Count > 5 ? $" and {structured.Blocked.Count - 5} more" : "")}. " +
                     "Filters feeding those nodes are not removed, so the other layers give up more; Pruning=\"Unstructured\" prunes every layer.");
         }
+        // Recovery compresses again: a warning the first compression gave is not repeated.
+        var once = new WarningsOnce(log);
         Compressed Attempt(BakeOptions attempt, LayerRelief relief, bool first) =>
-            Compress(graph, header, reference, structured, fitting, qdq, attempt, relief, first, log);
+            Compress(graph, header, reference, structured, fitting, qdq, attempt, relief, first, once);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var compressed = Attempt(options, LayerRelief.None, first: true);
         RecoveryReport? recovery = null;
@@ -358,6 +360,17 @@ public static class Baker
         var list = kernels.ToList();
         var arenaLengths = MemoryPlanner.Place(inputs, outputs, list);
         return new BakedPlan(header, inputs, outputs, arenaLengths, list);
+    }
+
+    /// <summary>A log that passes each distinct warning (code and text) on once, and every info line.</summary>
+    private sealed class WarningsOnce(IBakeLog log) : IBakeLog
+    {
+        private readonly HashSet<(string, string)> _given = new();
+        public void Info(string message) => log.Info(message);
+        public void Warning(string code, string message)
+        {
+            if (_given.Add((code, message))) log.Warning(code, message);
+        }
     }
 
     public static string Sha256(string path)
