@@ -60,10 +60,13 @@ public sealed class PackageBuildTests
         var build = _package.Build(project, "-v:d");
         Assert.True(build.ExitCode == 0, build.ToString());
         Assert.Matches(@"ModelBaker: digits_mlp\.onnx → E2EApp\.DigitsMlp: 68,904 B → [\d,]+ B \(\d+\.\dx smaller\), int8, sparsity 0\.50, arena 192 B", build.Output);
+        // Compressed with calibration data: judged on the calibration samples held back from it (automatic recovery).
+        Assert.Matches(@"arena 192 B, agreement with float \d+\.\d\d% on 40 held-back calibration samples", build.Output);
 
         string planPath = Directory.GetFiles(Path.Combine(project, "obj"), "digits_mlp.mbake", SearchOption.AllDirectories).Single();
         string reportPath = Path.ChangeExtension(planPath, ".report.json");
         Assert.Contains($"\"bakedWeightBytes\": {PlanFile.Read(File.ReadAllBytes(planPath)).WeightBytes},", File.ReadAllText(reportPath));
+        Assert.Contains("\"judgedOn\": \"held-back calibration\"", File.ReadAllText(reportPath));
         var plan = PlanFile.Read(File.ReadAllBytes(planPath));
         var run = DotNet.Run(project, _package.Environment, PackageFixture.Timeout, "run", "--no-build");
         Assert.True(run.ExitCode == 0, run.ToString());
@@ -288,6 +291,18 @@ public sealed class PackageBuildTests
         Assert.Contains("error MB1401: models/digits_mlp.onnx: the baked model agrees", failed.Output);
         Assert.DoesNotContain("digits_mlp.onnx: digits_mlp.onnx", failed.Output);
         Assert.DoesNotContain("   at ", failed.Output);
+
+        // With calibration data, automatic recovery runs first; a budget no step meets fails with MB1403 on the item.
+        string recovery = _package.CreateProject("FailedRecovery",
+            """<CompressedModel Include="models/digits_mlp.onnx" Sparsity="0.98" Clusters="2" Calibration="digits_calibration.npy" Validation="digits_test_x.npy" MaxAccuracyDrop="0" />""",
+            "System.Console.WriteLine();");
+        Directory.CreateDirectory(Path.Combine(recovery, "models"));
+        File.Copy(_package.SampleModel, Path.Combine(recovery, "models", "digits_mlp.onnx"));
+        File.Copy(_package.SampleData("digits_test_x.npy"), Path.Combine(recovery, "digits_test_x.npy"));
+        File.Copy(_package.SampleData("digits_calibration.npy"), Path.Combine(recovery, "digits_calibration.npy"));
+        var unrecovered = _package.Build(recovery);
+        Assert.True(unrecovered.ExitCode != 0, unrecovered.ToString());
+        Assert.Matches(@"error MB1403: models/digits_mlp\.onnx: the requested compression \(Sparsity=""0\.98"" Clusters=""2""\) loses \d+\.\d\d points .* the best reached \d+\.\d\d points", unrecovered.Output);
     }
 
     [Fact]

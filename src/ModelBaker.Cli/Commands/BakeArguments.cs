@@ -41,7 +41,7 @@ public sealed class BakeArguments
         (Text("--calibration-percentile", "P", "For Percentile: share of |values| kept in range, in percent (default 99.99)."), "CalibrationPercentile"),
         (Text("--validation", "F", "Inputs to compare the float and baked models on (.npy or a folder of .pb files)."), "Validation"),
         (Text("--validation-labels", "F", "A .npy of class labels, one per validation sample."), "ValidationLabels"),
-        (Text("--max-accuracy-drop", "POINTS", "Fail (MB1401) if top-1 drops more than this many points."), "MaxAccuracyDrop"),
+        (Text("--max-accuracy-drop", "POINTS", "Accuracy budget: automatic recovery escalates past it (default 1 point with calibration data and compression), the build fails past it (MB1401, MB1403); none opts out."), "MaxAccuracyDrop"),
         (Text("--max-output-error", "E", "Fail (MB1415) if an output's relative RMS error against the float model exceeds E (e.g. 0.05)."), "MaxOutputError"),
         (Text("--weight-storage", "W", $"Auto (default: inline below {Baker.AutoResourceWeightBytes / 1024} KB of weights), Inline (array initializers) or Resource (a .weights file to embed)."), "WeightStorage"),
     };
@@ -122,7 +122,7 @@ public sealed class BakeArguments
             Pruning = p.Pruning, PruningThreshold = p.PruningThreshold, Reconstruction = p.Reconstruction, Clusters = p.Clusters, BiasCorrection = p.BiasCorrection,
             Distillation = p.Distillation, DistillationTemperature = p.DistillationTemperature,
             CalibrationMethod = p.CalibrationMethod, CalibrationPercentile = p.CalibrationPercentile,
-            ValidationPath = p.ValidationPath, ValidationLabelsPath = p.ValidationLabelsPath, MaxAccuracyDrop = p.MaxAccuracyDrop, MaxOutputError = p.MaxOutputError,
+            ValidationPath = p.ValidationPath, ValidationLabelsPath = p.ValidationLabelsPath, MaxAccuracyDrop = p.MaxAccuracyDrop, MaxOutputError = p.MaxOutputError, NoAccuracyBudget = p.NoAccuracyBudget,
             WeightStorage = p.WeightStorage,
         };
     }

@@ -2,6 +2,9 @@ using System.Collections.Generic;
 using System.CommandLine;
 using System.Globalization;
 using System.Linq;
+using ModelBaker.Core.Calibration;
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Options;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Reporting;
 
@@ -18,9 +21,19 @@ public sealed class EvaluateCommand : ICommand
     private readonly BakeArguments bake = new();
     private readonly Option<bool> tsv = new("--tsv") { Description = "Print a header line and one tab-separated row of unformatted figures (for scripts)." };
 
+    /// <summary>
+    /// Keeps the --validation data out of the bake: automatic recovery then judges on held-back calibration samples, as in
+    /// a build without Validation, and --validation only measures the result (the harness's recovery rows).
+    /// </summary>
+    private readonly Option<bool> recoveryOnCalibration = new("--recovery-on-calibration")
+    {
+        Description = "Automatic recovery judges on held-back calibration samples (as a build without Validation does); --validation only measures the result.",
+    };
+
     public EvaluateCommand()
     {
         Definition = bake.AddTo(new Command("evaluate", "Bake in memory and measure size and accuracy against the float model (needs --validation)."), naming: false);
+        Definition.Options.Add(recoveryOnCalibration);
         Definition.Options.Add(tsv);
     }
 
@@ -32,7 +45,9 @@ public sealed class EvaluateCommand : ICommand
         if (options.ValidationPath == null) throw new UsageException("evaluate needs --validation (inputs to measure on).");
 
         // The bake's log goes to standard error: standard output is the table alone.
-        var (plan, report) = BakeProgress.Run(context, log => Baker.BakeWithReport(options, log), infoWriter: context.Error);
+        var (plan, report) = parsed.GetValue(recoveryOnCalibration)
+            ? BakeProgress.Run(context, log => BakeThenMeasure(options, log), infoWriter: context.Error)
+            : BakeProgress.Run(context, log => Baker.BakeWithReport(options, log), infoWriter: context.Error);
         var v = report.Validation!;
         if (parsed.GetValue(tsv))
         {
@@ -74,5 +89,21 @@ public sealed class EvaluateCommand : ICommand
         context.Out.WriteLine(string.Join('\t', model, precision, Number(report.AchievedSparsity),
             report.FloatWeightBytes.ToString(CultureInfo.InvariantCulture), report.BakedWeightBytes.ToString(CultureInfo.InvariantCulture),
             Optional(v.FloatTop1), Optional(v.BakedTop1), Optional(v.Drop), Optional(v.Agreement), v.Samples.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>The bake without its validation data, then the float model as exported and the baked one compared on it.</summary>
+    private static BakeResult BakeThenMeasure(BakeOptions options, IBakeLog log)
+    {
+        var (plan, report) = Baker.BakeWithReport(options with { ValidationPath = null, ValidationLabelsPath = null }, log);
+        var reference = Baker.Bake(new BakeOptions(options.ModelPath, options.ClassName, options.Namespace) { Precision = Precision.Float32 }, new NullLog());
+        var inputs = CalibrationSet.Open(options.ValidationPath!, plan.Inputs);
+        var labels = options.ValidationLabelsPath != null ? NpyReader.Read(options.ValidationLabelsPath).AsFloats().Select(l => (int)l).ToArray() : null;
+        return new BakeResult(plan, report with { Validation = Evaluation.Compare(reference, plan, inputs, labels) });
+    }
+
+    private sealed class NullLog : IBakeLog
+    {
+        public void Info(string message) { }
+        public void Warning(string code, string message) { }
     }
 }

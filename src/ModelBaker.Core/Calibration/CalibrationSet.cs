@@ -45,6 +45,21 @@ public sealed class CalibrationSet
         new(Enumerable.Range(0, Count).Count(keep), () => Samples().Where((_, i) => keep(i))) { Degenerate = Degenerate };
 
     /// <summary>
+    /// Splits the set in two by position: every <paramref name="every"/>-th sample (indices every − 1, 2·every − 1, …)
+    /// goes to the held-back set, the others stay. Deterministic, and spread over the whole file, so a file sorted by
+    /// class still gives a held-back set of every class. Automatic recovery judges a bake on the held-back samples,
+    /// which calibration and reconstruction then never see.
+    /// </summary>
+    public (CalibrationSet Kept, CalibrationSet HeldBack) HoldBack(int every)
+    {
+        if (every < 2) throw new ArgumentOutOfRangeException(nameof(every), every, "Hold back at most every second sample.");
+        int heldBack = Count / every;
+        bool Held(int i) => i % every == every - 1;
+        return (new CalibrationSet(Count - heldBack, () => Samples().Where((_, i) => !Held(i))) { Degenerate = Degenerate },
+            new CalibrationSet(heldBack, () => Samples().Where((_, i) => Held(i))));
+    }
+
+    /// <summary>
     /// How many of this set's samples are, value for value, also samples of <paramref name="other"/> (compared by a
     /// SHA-256 of each sample's bytes): a validation set that repeats the calibration data cannot judge a bake that
     /// was fitted to it.

@@ -79,6 +79,8 @@ public static class ErrorCodes
     public const string JudgedOnHeldBackCalibration = "MB1309";
     /// <summary>Warning: the requested Sparsity is not reached over the model's weights (fills, unreachable steps); says why and the figure.</summary>
     public const string SparsityNotMet = "MB1310";
+    /// <summary>Warning: compression with too few calibration samples to hold some back, and no Validation: the bake's accuracy is not measured.</summary>
+    public const string TooFewSamplesToJudge = "MB1308";
 
     // MB14xx — the quality gate
     public const string AccuracyGateFailed = "MB1401";
@@ -95,6 +97,8 @@ public static class ErrorCodes
     public const string StepErrorSpike = "MB1416";
     /// <summary>Sparsity="auto" or sweep on a model that is not a classifier: the search measures top-1 drops.</summary>
     public const string SparsityAutoNeedsClassifier = "MB1417";
+    /// <summary>Automatic recovery found no step within the accuracy budget (docs/compression.md, "Automatic recovery").</summary>
+    public const string RecoveryFailed = "MB1403";
 
     // MB2xxx — baked plans and code generation
     public const string PlanVersionMismatch = "MB2001";

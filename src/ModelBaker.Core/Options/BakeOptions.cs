@@ -92,7 +92,10 @@ public sealed record BakeOptions(string ModelPath, string ClassName, string Name
     public string? ValidationPath { get; init; }
     /// <summary>A .npy of class labels, one per validation sample; null = compare with the float model's top-1.</summary>
     public string? ValidationLabelsPath { get; init; }
-    /// <summary>Largest allowed top-1 drop in points (of agreement when there are no labels); null = no gate.</summary>
+    /// <summary>
+    /// Largest allowed top-1 drop in points (of agreement when there are no labels): the MB1401 gate on Validation, and
+    /// automatic recovery's budget; null = the default budget (1 point) for recovery and no MB1401 gate.
+    /// </summary>
     public double? MaxAccuracyDrop { get; init; }
     /// <summary>
     /// Largest allowed relative RMS error of an output against the float model's; null = <see cref="DefaultMaxOutputError"/>
@@ -105,4 +108,6 @@ public sealed record BakeOptions(string ModelPath, string ClassName, string Name
     /// MaxAccuracyDrop asks for a gate: 5 % relative RMS error (an SNR of 26 dB), docs/compression.md section 7.
     /// </summary>
     public const double DefaultMaxOutputError = 0.05;
+    /// <summary>MaxAccuracyDrop="none": no accuracy budget, so no automatic recovery and no gate (docs/compression.md).</summary>
+    public bool NoAccuracyBudget { get; init; }
 }

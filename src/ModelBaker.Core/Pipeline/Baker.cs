@@ -65,12 +65,20 @@ public static class Baker
         if (calibration?.Degenerate is { } degenerate)
             log.Warning(ErrorCodes.CalibrationDegenerate,
                 $"{header.ModelFileName}: the calibration data '{options.CalibrationPath}' {degenerate}. Int8 accuracy will suffer: give a few hundred representative inputs, scaled as the model expects.");
-        // Validation on calibration samples the bake does not fit, when no Validation is given (the auto search, sweep).
+        // With calibration data and compression, the bake is judged against the float model on data it does not fit
+        // (Validation, or calibration samples held back) and recovers when it loses too much (AutomaticRecovery).
+        // The auto search and sweep without Validation judge each setting on calibration samples the bake does not fit.
         CalibrationSet? heldBack = null;
         if (options.HoldBackValidation && options.ValidationPath == null && calibration != null)
             (calibration, heldBack) = HeldBackValidation.Split(calibration, header.ModelFileName, options.CalibrationPath!);
+        var validationSet = options.ValidationPath != null ? CalibrationSet.Open(options.ValidationPath, reference.Inputs) : heldBack;
+        var labels = options.ValidationPath != null && options.ValidationLabelsPath != null ? Labels(options.ValidationLabelsPath, validationSet!.Count) : null;
+        bool ownWeights = qdq != null && qdq.WeightScales.Count > 0;
+        var judge = AutomaticRecovery.Prepare(header.ModelFileName, reference, calibration, validationSet, labels, options, ownWeights, log);
+        // Held-back samples are neither calibrated on nor fitted to: only what is left of the calibration data is.
+        var fitting = judge?.Calibration ?? calibration;
         var structured = options.Pruning == PruningMode.Structured && options.Sparsity > 0
-            ? StructuredPruning.Apply(graph, options.Sparsity, reference, calibration)
+            ? StructuredPruning.Apply(graph, options.Sparsity, reference, fitting)
             : null;
         if (structured != null)
         {
@@ -80,16 +88,54 @@ public static class Baker
                     $"{header.ModelFileName}: structured pruning keeps every channel read by {string.Join("; ", structured.Blocked.Take(5))}{(structured.Blocked.Count > 5 ? $" and {structured.Blocked.Count - 5} more" : "")}. " +
                     "Filters feeding those nodes are not removed, so the other layers give up more; Pruning=\"Unstructured\" prunes every layer.");
         }
+        // Recovery compresses again: a warning the first compression gave is not repeated.
+        var once = new WarningsOnce(log);
+        Compressed Attempt(BakeOptions attempt, LayerRelief relief, bool first) =>
+            Compress(graph, header, reference, structured, fitting, qdq, attempt, relief, first, once);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var compressed = Attempt(options, LayerRelief.None, first: true);
+        RecoveryReport? recovery = null;
+        if (judge != null)
+            (compressed, recovery) = AutomaticRecovery.Run(judge, options, reference, compressed, clock.Elapsed.TotalSeconds,
+                structured != null, (attempt, relief) => Attempt(attempt, relief, first: false), log);
+        var plan = compressed.Plan;
+
+        int repeated = validationSet != null && calibration != null ? validationSet.SamplesAlsoIn(calibration) : 0;
+        if (repeated > 0)
+            log.Warning(ErrorCodes.ValidationIsCalibration,
+                $"{header.ModelFileName}: {repeated} of the {validationSet!.Count} validation samples ('{options.ValidationPath}') are also calibration samples ('{options.CalibrationPath}'). " +
+                "Calibration and layer reconstruction fit those samples, so the agreement measured on them is optimistic. Give Validation inputs the bake has not seen.");
+        var validation = validationSet != null ? Validate(reference, plan, validationSet, labels, options) with { CalibrationSamples = repeated } : null;
+        var report = ReportBuilder.Build(reference, plan, compressed.Quantization, validationSet ?? calibration, validation) with { Recovery = recovery };
+        // Low importance: a spike is worth a look, not a warning in every build (the report's layers[].flag keeps it).
+        foreach (var layer in report.Layers.Where(l => l.Flag != null))
+            log.Info(FormattableString.Invariant(
+                $"{ErrorCodes.StepErrorSpike}: {header.ModelFileName}: step {layer.Name} ({layer.Op}) has a relative output error of {layer.OutputError:0.###}, well above its neighbours'; {layer.Flag}."));
+        return new BakeResult(plan, report);
+    }
+
+    /// <summary>One compression of the model: its float plan after pruning, refitting and clustering, and the plan baked from it.</summary>
+    internal sealed record Compressed(BakedPlan FloatPlan, BakedPlan Plan, QuantizationContext? Quantization);
+
+    /// <summary>
+    /// Lowering (of the graph, already structurally pruned when asked), pruning, reconstruction, distillation, clustering,
+    /// bias correction, calibration and quantization with <paramref name="options"/>; <paramref name="relief"/> gives some
+    /// layers less compression. Run once, and again for each step of automatic recovery: each run starts from the
+    /// graph's weights, so one step's changes never leak into the next.
+    /// </summary>
+    private static Compressed Compress(Graph graph, PlanHeader header, BakedPlan reference, StructuredPruning.Result? structured,
+        CalibrationSet? calibration, QdqModel? qdq, BakeOptions options, LayerRelief relief, bool first, IBakeLog log)
+    {
         var lowered = GraphLowering.Lower(graph);
         var floatPlan = Assemble(header, lowered);
         RequireFiniteWeights(floatPlan);
-        WarnIfNothingToCompress(floatPlan, options, log);
+        if (first) WarnIfNothingToCompress(floatPlan, options, log);
 
         // A QDQ model's weights are its own int8 values: pruning may zero some, but refitting or tuning the rest would
         // move them off the model's grid (LayerQuantizer takes them back exactly).
         bool ownWeights = qdq != null && qdq.WeightScales.Count > 0;
-        Prune(floatPlan, reference, structured, calibration, options, log, ownWeights);
-        if (SparsityShortfall.Explain(header.ModelFileName, reference, floatPlan, options) is { } shortfall)
+        Prune(floatPlan, reference, structured, calibration, options, relief, log, ownWeights);
+        if (first && SparsityShortfall.Explain(header.ModelFileName, reference, floatPlan, options) is { } shortfall)
             log.Warning(ErrorCodes.SparsityNotMet, shortfall);
         var distillation = options.Distillation;
         if (distillation != DistillationScope.None && ownWeights)
@@ -101,7 +147,9 @@ public static class Baker
         if (distillation == DistillationScope.Network) DistilNetwork(floatPlan, reference, calibration, options, log, "weights");
         if (options.Clusters is { } clusters)
         {
-            WeightClustering.Apply(floatPlan.Kernels.OfType<IWeightedKernel>(), clusters);
+            // A relieved layer gets more shared values than the others (automatic recovery).
+            foreach (var layer in floatPlan.Kernels.OfType<IWeightedKernel>())
+                WeightClustering.Apply(new[] { layer }, relief.Clusters(layer.Source, clusters));
             // Again with the clusters fixed: the shared values learn what k-means' rounding of the weights lost.
             if (distillation == DistillationScope.Network) DistilNetwork(floatPlan, reference, calibration, options, log, "shared values");
         }
@@ -134,20 +182,7 @@ public static class Baker
 
         plan = WithWeightStorage(plan, options);
         RequireCompilableSize(plan);
-        // Opened (and its values checked) once: the quality gate and the report both read it.
-        var validationSet = options.ValidationPath != null ? CalibrationSet.Open(options.ValidationPath, plan.Inputs) : heldBack;
-        int repeated = validationSet != null && calibration != null ? validationSet.SamplesAlsoIn(calibration) : 0;
-        if (repeated > 0)
-            log.Warning(ErrorCodes.ValidationIsCalibration,
-                $"{header.ModelFileName}: {repeated} of the {validationSet!.Count} validation samples ('{options.ValidationPath}') are also calibration samples ('{options.CalibrationPath}'). " +
-                "Calibration and layer reconstruction fit those samples, so the agreement measured on them is optimistic. Give Validation inputs the bake has not seen.");
-        var validation = validationSet != null ? Validate(reference, plan, validationSet, options) with { CalibrationSamples = repeated } : null;
-        var report = ReportBuilder.Build(reference, plan, quantization, validationSet ?? calibration, validation);
-        // Low importance: a spike is worth a look, not a warning in every build (the report's layers[].flag keeps it).
-        foreach (var layer in report.Layers.Where(l => l.Flag != null))
-            log.Info(FormattableString.Invariant(
-                $"{ErrorCodes.StepErrorSpike}: {header.ModelFileName}: step {layer.Name} ({layer.Op}) has a relative output error of {layer.OutputError:0.###}, well above its neighbours'; {layer.Flag}."));
-        return new BakeResult(plan, report);
+        return new Compressed(floatPlan, plan, quantization);
     }
 
     /// <summary>
@@ -247,14 +282,18 @@ public static class Baker
     /// reconstruction of the kept weights against the model as exported — unless they are a QDQ model's own int8 weights.
     /// </summary>
     private static void Prune(BakedPlan floatPlan, BakedPlan reference, StructuredPruning.Result? structured, CalibrationSet? calibration,
-        BakeOptions options, IBakeLog log, bool ownWeights)
+        BakeOptions options, LayerRelief relief, IBakeLog log, bool ownWeights)
     {
         bool prunes = options.Sparsity > 0 || options.PruningThreshold != null;
         if (!prunes) return;
         // Magnitude cannot rank a fill's equal weights (nor should a 100-million-weight fill be written out to try).
         var layers = floatPlan.Kernels.OfType<IWeightedKernel>().Where(l => !l.StoredWeights.IsFill).ToList();
         var anchors = layers.ToDictionary(l => l, l => (float[])l.Weights.Clone());
-        if (structured == null) MagnitudePruning.Apply(layers, options);
+        if (structured == null)
+        {
+            MagnitudePruning.Apply(layers, options);
+            relief.Unprune(layers, anchors);
+        }
         if (!options.Reconstruction) return;
         if (ownWeights) { log.Info($"{Path.GetFileName(options.ModelPath)} keeps its own int8 weights, so pruned layers are not reconstructed."); return; }
         // Refitting on made-up inputs would fit the wrong distribution: only real calibration data is used.
@@ -297,9 +336,8 @@ public static class Baker
     /// (MB1401); every output's relative error against MaxOutputError when set, and a model that is not a classifier
     /// against its default when MaxAccuracyDrop asks for a gate (MB1415).
     /// </summary>
-    private static AccuracyResult Validate(BakedPlan reference, BakedPlan plan, CalibrationSet inputs, BakeOptions options)
+    private static AccuracyResult Validate(BakedPlan reference, BakedPlan plan, CalibrationSet inputs, int[]? labels, BakeOptions options)
     {
-        var labels = options.ValidationLabelsPath != null ? Labels(options.ValidationLabelsPath, inputs.Count) : null;
         var result = Evaluation.Compare(reference, plan, inputs, labels);
         double? errorLimit = options.MaxOutputError ?? (options.MaxAccuracyDrop != null && !result.Classifier ? BakeOptions.DefaultMaxOutputError : null);
         if (errorLimit is { } budget && result.Outputs.Where(o => o.RelativeError > budget).ToList() is { Count: > 0 } over)
@@ -349,6 +387,17 @@ public static class Baker
         var list = kernels.ToList();
         var arenaLengths = MemoryPlanner.Place(inputs, outputs, list);
         return new BakedPlan(header, inputs, outputs, arenaLengths, list);
+    }
+
+    /// <summary>A log that passes each distinct warning (code and text) on once, and every info line.</summary>
+    private sealed class WarningsOnce(IBakeLog log) : IBakeLog
+    {
+        private readonly HashSet<(string, string)> _given = new();
+        public void Info(string message) => log.Info(message);
+        public void Warning(string code, string message)
+        {
+            if (_given.Add((code, message))) log.Warning(code, message);
+        }
     }
 
     public static string Sha256(string path)

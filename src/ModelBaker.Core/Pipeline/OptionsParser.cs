@@ -146,13 +146,17 @@ public static class OptionsParser
         string? validationPath = ExistingPath("Validation");
         string? labelsPath = ExistingPath("ValidationLabels");
         double temperature = Number(Value("DistillationTemperature"), "DistillationTemperature", v => v > 0, "a temperature > 0 (e.g. 4)") ?? BakeOptions.DefaultDistillationTemperature;
-        double? maxDrop = Number(Value("MaxAccuracyDrop"), "MaxAccuracyDrop", v => v >= 0, "points of top-1 accuracy, ≥ 0 (e.g. 1)");
+        // "none" opts out of the accuracy budget: no automatic recovery, no gate.
+        bool noBudget = Value("MaxAccuracyDrop") is { } dropText && Is(dropText, "none");
+        double? maxDrop = noBudget ? null : Number(Value("MaxAccuracyDrop"), "MaxAccuracyDrop", v => v >= 0, "points of top-1 accuracy, ≥ 0 (e.g. 1), or none");
         double? maxOutputError = Number(Value("MaxOutputError"), "MaxOutputError", v => v >= 0, "a relative RMS error of an output, ≥ 0 (e.g. 0.05)");
-        // Sparsity="auto" without Validation measures on calibration samples it holds back (HeldBackValidation).
-        if (((maxDrop != null && !auto) || maxOutputError != null || labelsPath != null) && Value("Validation") == null)
-            Fail(ErrorCodes.ConflictingMetadata, $"{item} sets {(maxDrop != null ? "MaxAccuracyDrop" : maxOutputError != null ? "MaxOutputError" : "ValidationLabels")} but no Validation inputs to measure on. Add Validation=\"…\" (a .npy file or a folder of .pb files).");
+        // The budget is measured on Validation, or on held-back Calibration samples (automatic recovery, Sparsity="auto").
+        if (maxDrop != null && Value("Validation") == null && Value("Calibration") == null)
+            Fail(ErrorCodes.ConflictingMetadata, $"{item} sets MaxAccuracyDrop but neither Validation nor Calibration inputs to measure on. Add Validation=\"…\" (a .npy file or a folder of .pb files).");
+        if ((maxOutputError != null || labelsPath != null) && Value("Validation") == null)
+            Fail(ErrorCodes.ConflictingMetadata, $"{item} sets {(maxOutputError != null ? "MaxOutputError" : "ValidationLabels")} but no Validation inputs to measure on. Add Validation=\"…\" (a .npy file or a folder of .pb files).");
 
-        if (auto && maxDrop == null && Value("MaxAccuracyDrop") == null)
+        if (auto && maxDrop == null)
             Fail(ErrorCodes.SparsityAutoNeedsBudget, SparsitySearch.NeedsBudget(item));
         if (auto && Value("Calibration") == null)
             Fail(ErrorCodes.SparsityAutoNeedsCalibration, SparsitySearch.NeedsCalibration(item));
@@ -250,6 +254,7 @@ public static class OptionsParser
             ValidationLabelsPath = labelsPath,
             MaxAccuracyDrop = maxDrop,
             MaxOutputError = maxOutputError,
+            NoAccuracyBudget = noBudget,
             Precision = precision,
             CalibrationPath = calibrationPath,
             Target = target,

@@ -42,7 +42,9 @@ public sealed class SettingTrials
         _options = options with
         {
             SparsityAuto = false,
+            // Each setting is measured as given: no gate, and no automatic recovery changing it.
             MaxAccuracyDrop = null,
+            NoAccuracyBudget = true,
             PruningThreshold = null,
             HoldBackValidation = options.ValidationPath == null,
         };

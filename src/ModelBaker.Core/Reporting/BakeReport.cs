@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
@@ -31,6 +32,9 @@ public sealed record BakeReport(
             s.Trials.Select(t => new TradeOffChart.Point(t.Label, t.Bytes, t.Drop)).ToList(), s.MaxAccuracyDrop)
         : null;
 
+    /// <summary>What automatic recovery measured and did; null when it did not run (docs/compression.md, "Automatic recovery").</summary>
+    public RecoveryReport? Recovery { get; init; }
+
     /// <summary>Steps of an int8 plan that run in float, in float islands (docs/compression.md).</summary>
     public int FloatSteps => Layers.Count(l => l.RunsInFloat != null);
 
@@ -48,9 +52,18 @@ public sealed record BakeReport(
                 ? string.Format(CultureInfo.InvariantCulture, ", top-1 {0:0.00}% → {1:0.00}%", f, b)
                 : v.Agreement is { } a ? string.Format(CultureInfo.InvariantCulture, ", agreement with float {0:0.00}%", a)
                 : ", output error " + OutputErrors(v.Outputs));
+        // Which data judged the model: the Validation inputs, or the calibration samples recovery held back.
+        if (Validation is { } judged)
+            line.Append(string.Format(CultureInfo.InvariantCulture, " on {0} validation samples", judged.Samples));
+        else if (Recovery is { } held)
+            line.Append(string.Format(CultureInfo.InvariantCulture, ", agreement with float {0:0.00}% on {1} held-back calibration samples",
+                100 - held.KeptStep.Drop, held.Samples));
         if (Validation is { CalibrationSamples: > 0 } seen)
             line.Append(string.Format(CultureInfo.InvariantCulture, " (optimistic: {0} of the {1} validation samples are calibration samples)",
                 seen.CalibrationSamples, seen.Samples));
+        if (Recovery is { Escalated: true } r)
+            line.Append(string.Format(CultureInfo.InvariantCulture, ", recovered by {0}: drop {1:0.00} → {2:0.00} points (budget {3:0.##}, {4:0.0} s more)",
+                r.KeptStep.Name, r.Steps[0].Drop, r.KeptStep.Drop, r.Budget, r.Steps.Skip(1).Sum(step => step.Seconds)));
         if (Search != null) line.Append(", ").Append(Search.Summary);
         return line.ToString();
     }
@@ -119,6 +132,29 @@ public sealed record BakeReport(
             json.Close();
         }
         Search?.Write(json);
+        if (Recovery is { } recovery)
+        {
+            json.OpenObject("recovery");
+            json.Field("judgedOn", recovery.JudgedOn);
+            json.Field("samples", recovery.Samples);
+            if (recovery.HoldBackEvery > 0) json.Field("holdBackEvery", recovery.HoldBackEvery);
+            json.Field("budget", recovery.Budget);
+            json.Field("defaultBudget", recovery.DefaultBudget);
+            json.Field("kept", recovery.KeptStep.Name);
+            json.OpenArray("steps");
+            foreach (var step in recovery.Steps)
+            {
+                json.Open();
+                json.Field("name", step.Name);
+                json.Field("settings", step.Settings);
+                json.Field("drop", step.Drop);
+                json.Field("seconds", Math.Round(step.Seconds, 1));
+                json.Field("withinBudget", step.WithinBudget);
+                json.Close();
+            }
+            json.CloseArray();
+            json.Close();
+        }
         json.Close();
         return json.ToString();
     }

@@ -19,6 +19,7 @@ internal sealed class JsonWriter
     public void Field(string name, string value) => Item(Name(name) + Quote(value));
     public void Field(string name, long value) => Item(Name(name) + value.ToString(CultureInfo.InvariantCulture));
     public void Field(string name, double value) => Item(Name(name) + Number(value));
+    public void Field(string name, bool value) => Item(Name(name) + (value ? "true" : "false"));
     public void Field(string name, double? value) => Item(Name(name) + (value is { } v ? Number(v) : "null"));
 
     public override string ToString() => _text.ToString() + "\n";

@@ -134,6 +134,24 @@ public sealed class OptionsParserTests : IDisposable
     }
 
     [Fact]
+    public void MaxAccuracyDrop_takes_points_or_none_and_needs_data_to_measure_on()
+    {
+        var none = Parse(("MaxAccuracyDrop", "None"), ("Calibration", "calib.npy")).Options!;
+        Assert.True(none.NoAccuracyBudget);
+        Assert.Null(none.MaxAccuracyDrop);
+        Assert.True(Parse(("MaxAccuracyDrop", "none")).Options!.NoAccuracyBudget); // opting out needs no data
+        var budget = Parse(("MaxAccuracyDrop", "0.5"), ("Calibration", "calib.npy")).Options!; // held-back calibration samples judge it
+        Assert.Equal(0.5, budget.MaxAccuracyDrop);
+        Assert.False(budget.NoAccuracyBudget);
+        var bad = Single(Parse(("MaxAccuracyDrop", "some"), ("Calibration", "calib.npy")));
+        Assert.Equal(ErrorCodes.InvalidNumber, bad.Code);
+        Assert.Contains("≥ 0 (e.g. 1), or none", bad.Message);
+        var nothing = Single(Parse(("MaxAccuracyDrop", "1")));
+        Assert.Equal(ErrorCodes.ConflictingMetadata, nothing.Code);
+        Assert.Contains("neither Validation nor Calibration", nothing.Message);
+    }
+
+    [Fact]
     public void A_threshold_cannot_prune_structurally()
     {
         var problem = Single(Parse(("Pruning", "Structured"), ("PruningThreshold", "0.1")));
