@@ -3,6 +3,7 @@ using System.Linq;
 using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Options;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Quantization;
 
 namespace ModelBaker.Core.Compression;
 
@@ -22,11 +23,14 @@ public static class FloatHeads
         "a Softmax or LogSoftmax head runs in float on the dequantized logits, and the output stays float: int8's fixed output step " +
         "(1/256) would round probabilities under 0.002 to 0 (LogSoftmax: saturate at −15.94), and its exp table would take 1,024 bytes";
 
-    /// <summary>The plan's Softmax and LogSoftmax steps whose output is a model output (.NET only).</summary>
-    public static HashSet<Kernel> Of(BakedPlan floatPlan)
+    /// <summary>
+    /// The plan's Softmax and LogSoftmax steps whose output is a model output (.NET only) — unless the model quantizes
+    /// that output itself (a QDQ or QOperator model's <paramref name="fixedParameters"/>): its int8 head is the model's.
+    /// </summary>
+    public static HashSet<Kernel> Of(BakedPlan floatPlan, IReadOnlyDictionary<ArenaSlice, QuantizationParameters> fixedParameters)
     {
         if (floatPlan.Header.Target != CodeTarget.Net) return new HashSet<Kernel>();
         var outputs = new HashSet<ArenaSlice>(floatPlan.Outputs.Select(t => t.Slice));
-        return new HashSet<Kernel>(floatPlan.Kernels.Where(k => k is SoftmaxFloat && outputs.Contains(k.Output)));
+        return new HashSet<Kernel>(floatPlan.Kernels.Where(k => k is SoftmaxFloat && outputs.Contains(k.Output) && !fixedParameters.ContainsKey(k.Output)));
     }
 }

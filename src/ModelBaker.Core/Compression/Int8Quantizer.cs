@@ -33,7 +33,7 @@ public static class Int8Quantizer
         var steps = floatPlan.Kernels;
         var inFloat = new HashSet<ArenaSlice>();
         // Softmax heads join the float-only steps, and their outputs stay float (FloatHeads).
-        var heads = FloatHeads.Of(floatPlan);
+        var heads = FloatHeads.Of(floatPlan, fixedParameters);
         bool RunsInFloat(Kernel k) => k is IFloatOnlyKernel || heads.Contains(k);
         var floatOutputs = new HashSet<ArenaSlice>(heads.Select(k => k.Output));
         for (int i = 0; i < steps.Count; i++)
