@@ -151,7 +151,7 @@ public static class OptionsParser
         double? maxDrop = noBudget ? null : Number(Value("MaxAccuracyDrop"), "MaxAccuracyDrop", v => v >= 0, "points of top-1 accuracy, ≥ 0 (e.g. 1), or none");
         double? maxOutputError = Number(Value("MaxOutputError"), "MaxOutputError", v => v >= 0, "a relative RMS error of an output, ≥ 0 (e.g. 0.05)");
         // The budget is measured on Validation, or on held-back Calibration samples (automatic recovery, Sparsity="auto").
-        if (maxDrop != null && Value("Validation") == null && Value("Calibration") == null)
+        if (maxDrop != null && !auto && Value("Validation") == null && Value("Calibration") == null) // auto: MB1411 says it
             Fail(ErrorCodes.ConflictingMetadata, $"{item} sets MaxAccuracyDrop but neither Validation nor Calibration inputs to measure on. Add Validation=\"…\" (a .npy file or a folder of .pb files).");
         if ((maxOutputError != null || labelsPath != null) && Value("Validation") == null)
             Fail(ErrorCodes.ConflictingMetadata, $"{item} sets {(maxOutputError != null ? "MaxOutputError" : "ValidationLabels")} but no Validation inputs to measure on. Add Validation=\"…\" (a .npy file or a folder of .pb files).");

@@ -149,7 +149,7 @@ public sealed class SparsityAutoTests
             Assert.Equal(ErrorCodes.SparsityAutoNeedsCalibration, Assert.Single(Parse(("Sparsity", "auto"), ("MaxAccuracyDrop", "1")).Problems).Code);
             Assert.Equal(ErrorCodes.ConflictingMetadata,
                 Assert.Single(Parse(("Sparsity", "auto"), ("MaxAccuracyDrop", "1"), ("Calibration", "calib.npy"), ("PruningThreshold", "0.1")).Problems).Code);
-            // A number still needs Validation for its gate.
+            // A number needs Validation, or Calibration to hold samples back from, to measure its budget on.
             Assert.Equal(ErrorCodes.ConflictingMetadata, Assert.Single(Parse(("Sparsity", "0.5"), ("MaxAccuracyDrop", "1")).Problems).Code);
         }
         finally { Directory.Delete(project, recursive: true); }
