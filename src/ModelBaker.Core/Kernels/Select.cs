@@ -61,12 +61,8 @@ public sealed class Select : FloatKernel
     }
 
     /// <summary>Each int8 value of a tensor quantized by <paramref name="from"/>, dequantized and quantized by <paramref name="to"/>.</summary>
-    public static sbyte[] Requantization(QuantizationParameters from, QuantizationParameters to)
-    {
-        var map = new sbyte[256];
-        for (int v = -128; v <= 127; v++) map[v + 128] = FixedPoint.Quantize((float)(from.Scale * (v - from.ZeroPoint)), to.Scale, to.ZeroPoint);
-        return map;
-    }
+    public static sbyte[] Requantization(QuantizationParameters from, QuantizationParameters to) =>
+        LookupInt8.Tabulate(value => value, from.Scale, from.ZeroPoint, to.Scale, to.ZeroPoint);
 
     public override KernelKind Kind => KernelKind.Select;
     public override IEnumerable<ArenaSlice> Reads => new[] { Condition.Slice, X.Slice, Y.Slice }.Where(s => s != null)!;
