@@ -4,6 +4,7 @@ using System.IO;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Options;
 using ModelBaker.Core.Plan;
 using ModelBaker.Core.Generation;
 using ModelBaker.Core.Serialization;
@@ -61,11 +62,15 @@ public sealed class PlanGenerator : IIncrementalGenerator
     /// Why the plan's weight resource is not the one the class will read (its 16-byte header names the bytes), or null.
     /// The build embeds whatever file is there, so a deleted or stale one would fail at run time instead.
     /// </summary>
-    private static string? WeightsProblem(string planPath, byte[] expected)
+    /// <param name="wholeFile">Compare every byte: a nanoFramework resource is a .resources file, whose first bytes are the
+    /// same for every bake (and small enough to compare whole).</param>
+    private static string? WeightsProblem(string planPath, byte[] expected, bool wholeFile)
     {
 #pragma warning disable RS1035 // as for the plan: the file comes from the bake that wrote the plan, an AdditionalFile
         string weightsPath = WeightsPath(planPath);
         if (!File.Exists(weightsPath)) return "does not exist";
+        if (wholeFile)
+            return System.Linq.Enumerable.SequenceEqual(File.ReadAllBytes(weightsPath), expected) ? null : "holds the weights of another bake";
         var header = new byte[WeightBlob.HeaderBytes];
         using var stream = File.OpenRead(weightsPath);
         int read = stream.Read(header, 0, header.Length);
@@ -87,7 +92,7 @@ public sealed class PlanGenerator : IIncrementalGenerator
             var plan = PlanFile.Read(bytes);
             string hint = $"{plan.Header.Namespace}.{plan.Header.ClassName}.g.cs";
             var generated = ClassEmitter.EmitWithWeights(plan);
-            if (generated.Weights != null && WeightsProblem(path, generated.Weights) is { } problem)
+            if (generated.Weights != null && WeightsProblem(path, generated.Weights, wholeFile: plan.Header.Target == CodeTarget.NanoFramework) is { } problem)
                 return new Output(null, null, Diagnostic.Create(WeightsMissing, Location.None, path, WeightsPath(path), problem));
             return new Output(hint, generated.Source, null);
         }

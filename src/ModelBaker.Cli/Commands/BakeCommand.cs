@@ -41,7 +41,7 @@ public sealed class BakeCommand : ICommand
 
         string planPath = Path.Combine(directory, Path.GetFileNameWithoutExtension(modelPath) + ".mbake");
         string codePath = Path.Combine(directory, options.ClassName + ".g.cs");
-        string weightsPath = Path.Combine(directory, options.ClassName + ".weights");
+        var (weightsPath, logicalName) = GenerateCommand.WeightResourceFile(directory, options.ClassName, plan.Header);
         if (weights != null) Write(weightsPath, () => AtomicFile.Write(weightsPath, weights));
         Write(planPath, () => AtomicFile.Write(planPath, PlanFile.ToBytes(plan)));
         Write(codePath, () => AtomicFile.WriteText(codePath, code));
@@ -57,7 +57,7 @@ public sealed class BakeCommand : ICommand
         context.Out.WriteLine($"  outputs    {string.Join(", ", plan.Outputs.Select(Format.Tensor))}");
         context.Out.WriteLine($"Wrote {planPath}");
         context.Out.WriteLine($"Wrote {codePath}");
-        if (weights != null) GenerateCommand.PrintEmbedding(context, weightsPath, h.WeightResource, codePath);
+        if (weights != null) GenerateCommand.PrintEmbedding(context, weightsPath, logicalName, codePath, h.Target);
         return 0;
     }
 

@@ -8,6 +8,7 @@ using System.Text;
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Pipeline;
+using ModelBaker.Core.Plan;
 using ModelBaker.Core.Options;
 using ModelBaker.Core.Generation;
 using ModelBaker.Core.NanoFramework;
@@ -19,7 +20,8 @@ namespace ModelBaker.Cli.Commands;
 /// `modelbaker generate MODEL.onnx --target nanoframework`: bakes and writes only the generated C# (`ClassName.cs`),
 /// for projects that cannot run the MSBuild task — nanoFramework's .nfproj projects build only in Visual Studio. Prints
 /// what the file costs on a device: arena (and its lower bound), weights, scratch. With --weight-storage resource (or
-/// Auto on a large .NET model) it also writes `ClassName.weights` and prints the EmbeddedResource line that embeds it.
+/// Auto on a large model) it also writes `ClassName.weights` (nanoFramework: `ClassName.weights.resources`) and prints the
+/// EmbeddedResource line that embeds it.
 /// </summary>
 public sealed class GenerateCommand : ICommand
 {
@@ -48,7 +50,7 @@ public sealed class GenerateCommand : ICommand
             NanoAssemblyChecker.EnsureWithinLimits(ImmutableArray.Create(InMemoryCompiler.CompileForNanoFrameworkChecks(code)),
                 $"The class {plan.Header.Namespace}.{plan.Header.ClassName} generated from {plan.Header.ModelFileName}");
         string codePath = Path.Combine(directory, options.ClassName + ".cs");
-        string weightsPath = Path.Combine(directory, options.ClassName + ".weights");
+        var (weightsPath, logicalName) = WeightResourceFile(directory, options.ClassName, plan.Header);
         // The weights first: a class is never left beside a resource of another bake.
         if (weights != null) BakeCommand.Write(weightsPath, () => AtomicFile.Write(weightsPath, weights));
         BakeCommand.Write(codePath, () => AtomicFile.WriteText(codePath, code));
@@ -61,15 +63,25 @@ public sealed class GenerateCommand : ICommand
         context.Out.WriteLine($"  scratch    {Format.Bytes(ClassEmitter.ScratchBytes(plan))}");
         context.Out.WriteLine($"  steps      {plan.Kernels.Count}");
         context.Out.WriteLine($"Wrote {codePath}");
-        if (weights != null) PrintEmbedding(context, weightsPath, plan.Header.WeightResource, codePath);
+        if (weights != null) PrintEmbedding(context, weightsPath, logicalName, codePath, plan.Header.Target);
         return 0;
     }
 
+    /// <summary>
+    /// Where the weight resource is written and the name it must be embedded under: ClassName.weights for .NET (read whole
+    /// by the class); for nanoFramework ClassName.weights.resources, a .resources file MetadataProcessor converts.
+    /// </summary>
+    internal static (string Path, string LogicalName) WeightResourceFile(string directory, string className, PlanHeader h) =>
+        h.Target == CodeTarget.NanoFramework
+            ? (Path.Combine(directory, className + ".weights.resources"), NanoResourceFile.ManifestName(h.WeightResource))
+            : (Path.Combine(directory, className + ".weights"), h.WeightResource);
+
     /// <summary>The weight resource and the project line that embeds it under the name the class reads.</summary>
-    internal static void PrintEmbedding(CliContext context, string weightsPath, string resourceName, string codePath)
+    internal static void PrintEmbedding(CliContext context, string weightsPath, string resourceName, string codePath, CodeTarget target)
     {
-        context.Out.WriteLine($"Wrote {weightsPath} ({Format.Bytes(new FileInfo(weightsPath).Length)} of weights, read by the class on first use)");
-        context.Out.WriteLine($"Embed it in the project that compiles {Path.GetFileName(codePath)}:");
+        bool nano = target == CodeTarget.NanoFramework;
+        context.Out.WriteLine($"Wrote {weightsPath} ({Format.Bytes(new FileInfo(weightsPath).Length)} of weights, {(nano ? "read by the class a row at a time" : "read by the class on first use")})");
+        context.Out.WriteLine($"Embed it in the project that compiles {Path.GetFileName(codePath)}{(nano ? ", which also needs the nanoFramework.ResourceManager package" : "")}:");
         context.Out.WriteLine($"  <EmbeddedResource Include=\"{Path.GetFileName(weightsPath)}\" LogicalName=\"{resourceName}\" WithCulture=\"false\" />");
     }
 

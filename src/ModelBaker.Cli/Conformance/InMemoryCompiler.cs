@@ -45,7 +45,10 @@ public static class InMemoryCompiler
     /// checks measure.
     /// </summary>
     /// <exception cref="InvalidOperationException">The code does not compile; the message lists the errors.</exception>
-    public static byte[] CompileForNanoFrameworkChecks(string source) => Emit(LanguageVersion.CSharp9, Array.Empty<ResourceDescription>(), source);
+    /// <remarks>A class that reads its weights from a resource calls nanoFramework's ResourceUtility, declared alongside (.NET has the ResourceManager).</remarks>
+    public static byte[] CompileForNanoFrameworkChecks(string source) => source.Contains("nanoFramework.Runtime.Native.ResourceUtility")
+        ? Emit(LanguageVersion.CSharp9, Array.Empty<ResourceDescription>(), source, Core.NanoFramework.ResourceManagerApi.ResourceUtilitySource)
+        : Emit(LanguageVersion.CSharp9, Array.Empty<ResourceDescription>(), source);
 
     private static byte[] Emit(LanguageVersion language, ResourceDescription[] resources, params string[] sources)
     {

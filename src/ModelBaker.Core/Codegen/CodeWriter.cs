@@ -20,10 +20,13 @@ public sealed class CodeWriter
     public bool Nano { get; init; }
 
     /// <summary>
-    /// Where the .NET flavour's large constant arrays go when the plan stores its weights in a resource; null = array
-    /// initializers (<see cref="EmitArrays"/>).
+    /// Where the .NET flavour's large constant arrays, or the nanoFramework flavour's weight rows, go when the plan stores
+    /// its weights in a resource; null = array initializers (<see cref="EmitArrays"/>).
     /// </summary>
     public WeightBlob? Weights { get; init; }
+
+    /// <summary>nanoFramework: bytes of the plan's WeightBytes that went into <see cref="Weights"/> (so are not held in RAM).</summary>
+    public int ResourceWeightBytes { get; set; }
 
     public CodeWriter Line(string line = "")
     {

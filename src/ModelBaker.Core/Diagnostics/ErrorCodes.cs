@@ -28,8 +28,7 @@ public static class ErrorCodes
     public const string ModelTooLarge = "MB1109";
     /// <summary>CodeTarget="NanoFramework" with a step that has no int8 form, which an int8 plan runs in float (a float island).</summary>
     public const string FloatIslandOnTarget = "MB1135";
-    /// <summary>WeightStorage="Resource" with CodeTarget="NanoFramework": the nanoFramework flavour keeps its weights in arrays (for now).</summary>
-    public const string WeightStorageUnsupportedOnTarget = "MB1150";
+    // MB1150 (WeightStorage="Resource" with CodeTarget="NanoFramework") is retired: the nanoFramework flavour reads a resource.
     /// <summary>A WeightStorage value other than Auto, Inline and Resource.</summary>
     public const string UnknownWeightStorage = "MB1151";
     /// <summary>A tree ensemble classifier with string class labels (classlabels_strings), not baked yet.</summary>

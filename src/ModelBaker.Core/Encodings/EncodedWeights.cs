@@ -59,6 +59,9 @@ public abstract class EncodedWeights
     /// <summary>Bytes of the one-row buffer the nanoFramework flavour decodes into (0 when rows are read where they are stored).</summary>
     public virtual int RowBufferBytes => Depth;
 
+    /// <summary>The nanoFramework row buffer: <see cref="RowBufferBytes"/>, or a whole row when the weights are read from a resource.</summary>
+    public int NanoRowBufferBytes(bool fromResource) => fromResource ? Depth : RowBufferBytes;
+
     /// <summary>The emitted block that decodes this encoding in .NET ("File" or "File#Block" for <see cref="KernelSources"/>); null for none.</summary>
     protected abstract string? DecoderBlock { get; }
 
@@ -80,6 +83,15 @@ public abstract class EncodedWeights
     public void EmitData(CodeWriter code, string name, string? shape = null)
     {
         shape ??= $"[{Units} units × {Depth}]";
+        if (code.Nano && code.Weights is { } resource)
+        {
+            // Dense in the resource whatever the encoding: rows are read from flash straight into the row buffer.
+            int offset = resource.Add(Codegen.WeightBlob.LittleEndian(Decode()));
+            code.ResourceWeightBytes += Bytes;
+            code.Line($"/// <summary>The {shape} weights, dense at byte {offset} of the weight resource (in flash), read one unit at a time into a {Depth}-byte row buffer, counted in ScratchBytes.</summary>")
+                .Line($"private static readonly WeightRows {name}Rows = new ResourceRows({Generation.NanoClassEmitter.WeightResourceReader}, offset: {offset}, depth: {Depth});");
+            return;
+        }
         EmitStoredArrays(code, name, shape);
         if (code.Nano)
         {

@@ -32,7 +32,7 @@ public static class ClassEmitter
 #pragma warning disable RS1035
         var culture = CultureInfo.CurrentCulture;
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-        try { return plan.Header.Target == CodeTarget.NanoFramework ? new GeneratedClass(NanoClassEmitter.Emit(plan), null) : EmitInvariant(plan); }
+        try { return plan.Header.Target == CodeTarget.NanoFramework ? NanoClassEmitter.EmitWithWeights(plan) : EmitInvariant(plan); }
         finally { CultureInfo.CurrentCulture = culture; }
 #pragma warning restore RS1035
     }
@@ -156,11 +156,12 @@ public static class ClassEmitter
                 .Line($"public const int {p.Prefix}ZeroPoint = {p.Tensor.ZeroPoint};");
         }
         int scratch = Scratch(plan, code.Nano);
+        bool rowsFromResource = code.Nano && WeightsInResource(plan);
         code.Line($"/// <summary>Bytes of the activation arena every call uses ({arenaPlace}); the plan's lower bound is {LowerBoundBytes(plan)} bytes.</summary>")
             .Line($"public const int ArenaBytes = {plan.ArenaBytes};")
             .Line("/// <summary>Bytes of baked constants: weights, biases, requantization parameters, tables.</summary>")
             .Line($"public const int WeightBytes = {plan.WeightBytes};")
-            .Line($"/// <summary>Bytes of working memory the steps use besides the arena: {ScratchKind(scratch, code.Nano)}.</summary>")
+            .Line($"/// <summary>Bytes of working memory the steps use besides the arena: {ScratchKind(scratch, code.Nano, rowsFromResource)}.</summary>")
             .Line($"public const int ScratchBytes = {scratch};")
             .Line();
     }
@@ -194,13 +195,17 @@ public static class ClassEmitter
     /// decoded once when the class is first used, and the channels-last convolutions' packed weights and per-channel parameters.
     /// </summary>
     private static int Scratch(BakedPlan plan, bool nano) =>
-        nano ? plan.Kernels.Sum(k => k.ScratchBytes) : plan.Kernels.Sum(k => k.DecodedWeightBytes);
+        nano ? plan.Kernels.Sum(k => k.NanoScratchBytes(WeightsInResource(plan))) : plan.Kernels.Sum(k => k.DecodedWeightBytes);
+
+    /// <summary>The plan stores its weights in a resource (WeightStorage): <see cref="PlanHeader.WeightResource"/> names it.</summary>
+    internal static bool WeightsInResource(BakedPlan plan) => plan.Header.WeightResource.Length > 0;
 
     /// <summary>The generated class's ScratchBytes, for the plan's target.</summary>
     public static int ScratchBytes(BakedPlan plan) => Scratch(plan, plan.Header.Target == Options.CodeTarget.NanoFramework);
 
-    private static string ScratchKind(int scratch, bool nano) =>
+    private static string ScratchKind(int scratch, bool nano, bool rowsFromResource) =>
         scratch == 0 ? "none, every layer's weights are read where they are stored"
+        : rowsFromResource ? "a row buffer per weighted layer, which reads its weights from the weight resource a row at a time"
         : nano ? "a row buffer per sparse or clustered layer, which decodes its weights a row at a time"
         : "the sparse or clustered layers' weights decoded, and the channels-last convolutions' weights packed, once when the class is first used";
 

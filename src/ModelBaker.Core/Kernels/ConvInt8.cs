@@ -413,7 +413,7 @@ public sealed class ConvInt8 : Int8Kernel, IChannelsLastKernel
     public override IEnumerable<string> NanoHelpers => new[] { nameof(ConvInt8) + "#Nano", nameof(WindowBounds), nameof(FixedPoint) }.Concat(Encoded.NanoHelpers);
 
     /// <summary>The nanoFramework flavour decodes a sparse or clustered channel's weights into a row buffer of this many bytes.</summary>
-    public override int ScratchBytes => Encoded.RowBufferBytes;
+    public override int NanoScratchBytes(bool weightsInResource) => Encoded.NanoRowBufferBytes(weightsInResource);
 
     public override void EmitNanoCall(CodeWriter code, string name) => EmitCall(code, Input.NanoArguments(code), $"{name}Rows", name, Output.NanoArguments(code));
 

@@ -132,7 +132,7 @@ public sealed class FullyConnectedInt8 : Int8Kernel
     public override IEnumerable<string> NanoHelpers => new[] { nameof(FullyConnectedInt8) + "#Nano", nameof(FixedPoint) }.Concat(Encoded.NanoHelpers);
 
     /// <summary>The nanoFramework flavour decodes a sparse or clustered unit's weights into a row buffer of this many bytes.</summary>
-    public override int ScratchBytes => Encoded.RowBufferBytes;
+    public override int NanoScratchBytes(bool weightsInResource) => Encoded.NanoRowBufferBytes(weightsInResource);
 
     public override void EmitNanoCall(CodeWriter code, string name) => EmitCall(code, name, Input.NanoArguments(code), $"{name}Rows", Output.NanoArguments(code));
 

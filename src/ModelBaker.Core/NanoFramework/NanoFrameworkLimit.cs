@@ -46,7 +46,7 @@ public sealed class NanoFrameworkLimit
     public static readonly NanoFrameworkLimit InitializerData = new(
         "static array initializer data (weights, biases, tables)", 65_535, 56 * 1024, "bytes",
         "it is stored in the assembly's signature table, addressed by 16-bit offsets (CLR_SIG); beyond it the device fails to load the assembly or reads wrong data",
-        "Shrink the baked weights: a higher Sparsity, Clusters=\"16\", Pruning=\"Structured\", or a smaller model; the limit is per assembly, so two models need two assemblies.");
+        $"Read the weights from flash with WeightStorage=\"Resource\" (Auto does from {Pipeline.Baker.AutoNanoResourceWeightBytes / 1024} KB of weights), or shrink them: a higher Sparsity, Clusters=\"16\", Pruning=\"Structured\", or a smaller model; the limit is per assembly, so two models need two assemblies.");
 
     /// <summary>IL of all method bodies: methods address their bytecode with a 16-bit offset (CLR_OFFSET RVA).</summary>
     public static readonly NanoFrameworkLimit ByteCode = new(

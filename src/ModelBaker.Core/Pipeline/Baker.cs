@@ -254,17 +254,22 @@ public static class Baker
     /// </summary>
     public const int AutoResourceWeightBytes = 256 * 1024;
 
+    /// <summary>
+    /// WeightStorage="Auto" for nanoFramework: weights stay arrays (no allocation per call, but their bytes on the heap)
+    /// while they fit nanoCLR's initializer data with room for the rest of a firmware; from here on they are read from a
+    /// resource in flash (docs/nanoframework.md#weights-in-flash).
+    /// </summary>
+    public const int AutoNanoResourceWeightBytes = 32 * 1024;
+
     /// <summary>Records in the plan's header where its weights go: "" (initializers) or the resource's name.</summary>
     private static BakedPlan WithWeightStorage(BakedPlan plan, BakeOptions options)
     {
         var h = plan.Header;
         bool resource = options.WeightStorage switch
         {
-            WeightStorage.Resource when h.Target == CodeTarget.NanoFramework => throw new BakeException(ErrorCodes.WeightStorageUnsupportedOnTarget,
-                $"{h.ModelFileName}: WeightStorage=\"Resource\" is not supported with CodeTarget=\"NanoFramework\" yet; the nanoFramework flavour keeps its weights in arrays. Remove WeightStorage or use CodeTarget=\"Net\"."),
             WeightStorage.Resource => true,
             WeightStorage.Inline => false,
-            _ => h.Target == CodeTarget.Net && plan.WeightBytes >= AutoResourceWeightBytes,
+            _ => plan.WeightBytes >= (h.Target == CodeTarget.NanoFramework ? AutoNanoResourceWeightBytes : AutoResourceWeightBytes),
         };
         if (!resource) return plan;
         string name = options.WeightResourceName ?? $"{h.Namespace}.{h.ClassName}.weights";

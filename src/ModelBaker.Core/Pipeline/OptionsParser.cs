@@ -183,13 +183,9 @@ public static class OptionsParser
             case null: break;
             case var w when Is(w, "Auto"): storage = WeightStorage.Auto; break;
             case var w when Is(w, "Inline"): storage = WeightStorage.Inline; break;
-            case var w when Is(w, "Resource"):
-                storage = WeightStorage.Resource;
-                if (target == CodeTarget.NanoFramework)
-                    Fail(ErrorCodes.WeightStorageUnsupportedOnTarget, $"{item} has WeightStorage=\"Resource\" with CodeTarget=\"NanoFramework\"; the nanoFramework flavour keeps its weights in arrays (weights read from a resource in slices are not supported yet). Remove WeightStorage (Auto keeps nanoFramework weights inline) or use CodeTarget=\"Net\".");
-                break;
+            case var w when Is(w, "Resource"): storage = WeightStorage.Resource; break;
             case var w:
-                Fail(ErrorCodes.UnknownWeightStorage, $"{item} has WeightStorage=\"{w}\"; the allowed values are Auto (the default: inline for small models, a resource from {Baker.AutoResourceWeightBytes / 1024} KB of weights), Inline and Resource.");
+                Fail(ErrorCodes.UnknownWeightStorage, $"{item} has WeightStorage=\"{w}\"; the allowed values are Auto (the default: inline for small models, a resource from {Baker.AutoResourceWeightBytes / 1024} KB of weights, or for nanoFramework from {Baker.AutoNanoResourceWeightBytes / 1024} KB), Inline and Resource.");
                 break;
         }
 

@@ -25,8 +25,11 @@ public abstract class Kernel
     /// <summary>Bytes of constants (weights, biases, tables) the generated code embeds for this step.</summary>
     public abstract int WeightBytes { get; }
 
-    /// <summary>Bytes of working memory the nanoFramework flavour of this step needs besides the arena (a decoded weight row), 0 for most.</summary>
-    public virtual int ScratchBytes => 0;
+    /// <summary>
+    /// Bytes of working memory the nanoFramework flavour of this step needs besides the arena (a decoded weight row, or
+    /// a row read from the weight resource when <paramref name="weightsInResource"/>), 0 for most.
+    /// </summary>
+    public virtual int NanoScratchBytes(bool weightsInResource) => 0;
 
     /// <summary>Bytes of weights the .NET flavour decodes once, when the generated class is first used (sparse or clustered layers).</summary>
     public virtual int DecodedWeightBytes => 0;

@@ -156,12 +156,4 @@ public sealed class WeightResourceTests
         Assert.True(generated.Weights!.Length > 8 * 1024 * 1024);
     }
 
-    [Fact]
-    public void Resource_storage_for_nanoFramework_is_MB1150_and_Auto_stays_inline_there()
-    {
-        var nano = SampleModels.DigitsOptions() with { Target = CodeTarget.NanoFramework };
-        var e = Assert.Throws<BakeException>(() => Baker.Bake(nano with { WeightStorage = WeightStorage.Resource }, new RecordingLog()));
-        Assert.Equal(ErrorCodes.WeightStorageUnsupportedOnTarget, e.Code);
-        Assert.Equal("", Baker.Bake(nano, new RecordingLog()).Header.WeightResource);
-    }
 }

@@ -24,7 +24,7 @@ namespace ModelBaker.Tests.NanoFramework;
 public sealed class NanoGraphTests
 {
     /// <summary>Bakes <paramref name="graph"/> to int8 for nanoFramework (the ONNX file is deleted).</summary>
-    internal static BakedPlan BakeNano(Graph graph, Precision precision = Precision.Int8)
+    internal static BakedPlan BakeNano(Graph graph, Precision precision = Precision.Int8, WeightStorage storage = WeightStorage.Auto)
     {
         string folder = Path.Combine(Path.GetTempPath(), "modelbaker-nano-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
@@ -32,7 +32,7 @@ public sealed class NanoGraphTests
         try
         {
             OnnxModelWriter.Save(graph, path);
-            return Baker.Bake(new BakeOptions(path, "Net", "Tests") { Precision = precision, Target = CodeTarget.NanoFramework }, new RecordingLog());
+            return Baker.Bake(new BakeOptions(path, "Net", "Tests") { Precision = precision, Target = CodeTarget.NanoFramework, WeightStorage = storage }, new RecordingLog());
         }
         finally
         {

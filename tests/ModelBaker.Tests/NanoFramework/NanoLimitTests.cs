@@ -39,7 +39,7 @@ public sealed class NanoLimitTests
     [Fact]
     public void A_model_whose_weights_overflow_the_signature_table_is_refused_with_MB2004()
     {
-        var plan = NanoGraphTests.BakeNano(WideLayer(256));
+        var plan = NanoGraphTests.BakeNano(WideLayer(256), storage: Core.Options.WeightStorage.Inline);
         var image = NanoCompiler.CompileAgainstNanoMscorlib(ClassEmitter.Emit(plan));
 
         var error = Assert.Throws<BakeException>(() => NanoAssemblyChecker.EnsureWithinLimits(ImmutableArray.Create(image), "The class Net generated from net.onnx"));
@@ -52,7 +52,7 @@ public sealed class NanoLimitTests
             "The class Net generated from net.onnx would not run on nanoFramework: it breaks a limit of nanoCLR's assembly format that neither the compiler nor MetadataProcessor checks:" + Environment.NewLine +
             $"  static array initializer data (weights, biases, tables): {violation.Measured:N0} bytes in assembly NanoModel, but nanoCLR holds at most 65,535 (ModelBaker allows 57,344, keeping headroom): " +
             "it is stored in the assembly's signature table, addressed by 16-bit offsets (CLR_SIG); beyond it the device fails to load the assembly or reads wrong data. " +
-            "Shrink the baked weights: a higher Sparsity, Clusters=\"16\", Pruning=\"Structured\", or a smaller model",
+            "Read the weights from flash with WeightStorage=\"Resource\" (Auto does from 32 KB of weights), or shrink them: a higher Sparsity, Clusters=\"16\", Pruning=\"Structured\", or a smaller model",
             error.Message);
     }
 
@@ -63,12 +63,18 @@ public sealed class NanoLimitTests
         string model = Path.Combine(folder.Root, "wide.onnx");
         Core.Onnx.OnnxModelWriter.Save(WideLayer(256), model);
 
-        var result = Cli.CliResult.Run("generate", model, "--target", "nanoframework", "-o", folder.Root);
+        // Inline: the weights as array initializers break the limit (Auto would read them from a resource instead).
+        var result = Cli.CliResult.Run("generate", model, "--target", "nanoframework", "--weight-storage", "inline", "-o", folder.Root);
 
         Assert.True(result.ExitCode != 0, result.ToString());
         Assert.Contains("MB2004", result.Error);
         Assert.Contains("The class ModelBaker.Generated.Wide generated from wide.onnx would not run on nanoFramework", result.Error);
         Assert.False(File.Exists(Path.Combine(folder.Root, "Wide.cs")));
+
+        // The same model with its weights in a resource is within every limit.
+        var resource = Cli.CliResult.Run("generate", model, "--target", "nanoframework", "-o", folder.Root);
+        Assert.True(resource.ExitCode == 0, resource.ToString());
+        Assert.True(File.Exists(Path.Combine(folder.Root, "Wide.weights.resources")));
     }
 
     [Fact]

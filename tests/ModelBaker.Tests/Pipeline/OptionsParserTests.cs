@@ -121,15 +121,13 @@ public sealed class OptionsParserTests : IDisposable
     }
 
     [Fact]
-    public void Weight_storage_is_read_and_Resource_is_refused_for_nanoFramework()
+    public void Weight_storage_is_read_for_either_target()
     {
         Assert.Equal(WeightStorage.Auto, Parse().Options!.WeightStorage);
         Assert.Equal(WeightStorage.Inline, Parse(("WeightStorage", "inline")).Options!.WeightStorage);
         Assert.Equal(WeightStorage.Resource, Parse(("WeightStorage", "Resource")).Options!.WeightStorage);
         Assert.Equal(WeightStorage.Auto, Parse(("WeightStorage", "Auto"), ("CodeTarget", "NanoFramework")).Options!.WeightStorage);
-        var problem = Single(Parse(("WeightStorage", "Resource"), ("CodeTarget", "NanoFramework")));
-        Assert.Equal(ErrorCodes.WeightStorageUnsupportedOnTarget, problem.Code);
-        Assert.Contains("not supported yet", problem.Message);
+        Assert.Equal(WeightStorage.Resource, Parse(("WeightStorage", "Resource"), ("CodeTarget", "NanoFramework")).Options!.WeightStorage);
         Assert.Contains("Inline and Resource", Single(Parse(("WeightStorage", "Flash"))).Message);
     }
 
