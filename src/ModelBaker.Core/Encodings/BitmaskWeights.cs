@@ -73,6 +73,27 @@ public sealed class BitmaskWeights : EncodedWeights
             for (int k = 0; k < depth; k++)
                 row[k] = (mask[at + k / 8] & (1 << (k % 8))) != 0 ? values[next++] : (sbyte)0;
         }
+
+        /// <summary>Only the non-zero weights multiply: a mask byte of zeros skips eight inputs at once.</summary>
+        protected override int DotNext(sbyte[] input, int offset)
+        {
+            int depth = Depth, bytes = (depth + 7) / 8, at = unit++ * bytes, sum = 0, v = next;
+            for (int b = 0; b < bytes; b++, offset += 8)
+            {
+                int bits = mask[at + b];
+                if (bits == 0) continue;
+                if ((bits & 1) != 0) sum += input[offset] * values[v++];
+                if ((bits & 2) != 0) sum += input[offset + 1] * values[v++];
+                if ((bits & 4) != 0) sum += input[offset + 2] * values[v++];
+                if ((bits & 8) != 0) sum += input[offset + 3] * values[v++];
+                if ((bits & 16) != 0) sum += input[offset + 4] * values[v++];
+                if ((bits & 32) != 0) sum += input[offset + 5] * values[v++];
+                if ((bits & 64) != 0) sum += input[offset + 6] * values[v++];
+                if ((bits & 128) != 0) sum += input[offset + 7] * values[v++];
+            }
+            next = v;
+            return sum;
+        }
     }
     // </emit>
 }

@@ -47,6 +47,8 @@ public sealed class DenseWeights : EncodedWeights
             this.depth = depth;
         }
 
+        public override int Depth => depth;
+
         public override sbyte[] Read(int unit, out int offset)
         {
             offset = unit * depth;

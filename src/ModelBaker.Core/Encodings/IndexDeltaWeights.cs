@@ -122,6 +122,19 @@ public sealed class IndexDeltaWeights : EncodedWeights
             }
             unit++;
         }
+
+        /// <summary>Only the non-zero weights multiply, each at its input.</summary>
+        protected override int DotNext(sbyte[] input, int offset)
+        {
+            int sum = 0, position = offset - 1, e = entry, end = entry + counts[unit++];
+            for (; e < end; e++)
+            {
+                position += deltas[e];
+                sum += input[position] * values[e];
+            }
+            entry = end;
+            return sum;
+        }
     }
     // </emit>
 }

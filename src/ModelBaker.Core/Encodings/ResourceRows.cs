@@ -28,6 +28,8 @@ public sealed class ResourceRows : WeightRows
         row = new sbyte[depth];
     }
 
+    public override int Depth => depth;
+
     public override sbyte[] Read(int unit, out int rowOffset)
     {
         resource.Read(offset + unit * depth, row, depth);

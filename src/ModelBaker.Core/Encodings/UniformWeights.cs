@@ -74,6 +74,8 @@ public sealed class UniformWeights : EncodedWeights
             row = new sbyte[depth];
         }
 
+        public override int Depth => row.Length;
+
         public override sbyte[] Read(int unit, out int offset)
         {
             for (int k = 0; k < row.Length; k++) row[k] = unitValues[unit];

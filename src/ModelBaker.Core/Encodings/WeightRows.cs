@@ -1,3 +1,5 @@
+using static ModelBaker.Core.Kernels.Int8Dot;
+
 namespace ModelBaker.Core.Encodings;
 
 // The nanoFramework flavour reads a layer's weights one unit at a time: RAM is short there, and a dense copy of a
@@ -9,6 +11,20 @@ public abstract class WeightRows
 {
     /// <summary>Unit <paramref name="unit"/>'s weights: the returned array from <paramref name="offset"/> on, one row long.</summary>
     public abstract sbyte[] Read(int unit, out int offset);
+
+    /// <summary>
+    /// Σ unit <paramref name="unit"/>'s weights · input[offset + k]: what a fully connected layer computes per unit. By
+    /// default the row is read and multiplied densely; an encoding whose own walk is cheaper on the interpreter (only the
+    /// non-zero weights) overrides it.
+    /// </summary>
+    public virtual int DotWith(int unit, sbyte[] input, int offset)
+    {
+        sbyte[] row = Read(unit, out int at);
+        return Dot(input, offset, row, at, Depth);
+    }
+
+    /// <summary>Weights per unit.</summary>
+    public abstract int Depth { get; }
 }
 
 /// <summary>
@@ -21,6 +37,23 @@ public abstract class SequentialRows : WeightRows
     private int nextUnit;
 
     protected SequentialRows(int depth) { row = new sbyte[depth]; }
+
+    public override int Depth => row.Length;
+
+    /// <summary>In order (the unit after the last one read), the encoding's own walk; otherwise the row, decoded.</summary>
+    public override int DotWith(int unit, sbyte[] input, int offset)
+    {
+        if (unit != nextUnit) return base.DotWith(unit, input, offset);
+        nextUnit++;
+        return DotNext(input, offset);
+    }
+
+    /// <summary>The next unit's weights · input[offset + k]; by default decoded into the row buffer and multiplied densely.</summary>
+    protected virtual int DotNext(sbyte[] input, int offset)
+    {
+        DecodeNext(row);
+        return Dot(input, offset, row, 0, row.Length);
+    }
 
     public override sbyte[] Read(int unit, out int offset)
     {

@@ -352,7 +352,13 @@ public sealed class ConvInt8 : Int8Kernel, IChannelsLastKernel
         }
     }
 
-    /// <summary>One output channel of one batch item, its weights at <paramref name="channelWeights"/> in <paramref name="weights"/>.</summary>
+    /// <summary>
+    /// One output channel of one batch item, its weights at <paramref name="channelWeights"/> in <paramref name="weights"/>.
+    /// Shaped for nanoCLR, where a loop step costs as much as a multiply-add: a window inside the input is walked a
+    /// kernel row at a time (3 taps unrolled, the usual kernel width; a 1 × 1 kernel down the input channels); a window
+    /// over the border multiplies only its taps inside the input, and the padded taps — the input zero point, real 0 —
+    /// add zeroPoint × their weights, i.e. zeroPoint × (the channel's weight sum − the weights inside): no test per tap.
+    /// </summary>
     public static void ConvChannel(sbyte[] input, int inputOffset, sbyte[] weights, int channelWeights, int channelBias, int multiplier, int shift,
         int n, int m, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
         int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
@@ -362,9 +368,12 @@ public sealed class ConvInt8 : Int8Kernel, IChannelsLastKernel
         int inputPlane = inputHeight * inputWidth, outputPlane = outputHeight * outputWidth;
         InsideRange(outputHeight, inputHeight, kernelHeight, strideHeight, dilationHeight, padTop, out int firstRow, out int endRow);
         InsideRange(outputWidth, inputWidth, kernelWidth, strideWidth, dilationWidth, padLeft, out int firstColumn, out int endColumn);
-        int rowStep = dilationHeight * inputWidth;
+        int rowStep = dilationHeight * inputWidth, windowRows = groupInputChannels * kernelHeight, taps = windowRows * kernelWidth;
+        bool rowOfThree = kernelWidth == 3 && dilationWidth == 1, pointwise = kernelWidth == 1 && kernelHeight == 1;
         int groupInput = inputOffset + (n * inputChannels + m / groupOutputChannels * groupInputChannels) * inputPlane;
         int plane = outputOffset + (n * outputChannels + m) * outputPlane;
+        int weightSum = 0;
+        for (int t = channelWeights; t < channelWeights + taps; t++) weightSum += weights[t];
         for (int oy = 0; oy < outputHeight; oy++)
         {
             int top = oy * strideHeight - padTop;
@@ -373,36 +382,54 @@ public sealed class ConvInt8 : Int8Kernel, IChannelsLastKernel
             {
                 int left = ox * strideWidth - padLeft;
                 int accumulator = channelBias;
-                int w = channelWeights;
+                int w = channelWeights, p = groupInput + top * inputWidth + left;
                 if (rowInside && ox >= firstColumn && ox < endColumn)
                 {
-                    // Whole window inside the input: a plain int8 dot product.
-                    for (int ic = 0; ic < groupInputChannels; ic++)
+                    if (pointwise)
                     {
-                        int row = ic * inputPlane + top * inputWidth + left;
-                        for (int ky = 0; ky < kernelHeight; ky++, row += rowStep)
-                            for (int kx = 0; kx < kernelWidth; kx++, w++)
-                                accumulator += input[groupInput + row + kx * dilationWidth] * weights[w];
+                        for (int end = w + taps; w < end; w++, p += inputPlane) accumulator += input[p] * weights[w];
+                    }
+                    else if (rowOfThree)
+                    {
+                        for (int r = 0, ky = 0; r < windowRows; r++, w += 3)
+                        {
+                            accumulator += input[p] * weights[w] + input[p + 1] * weights[w + 1] + input[p + 2] * weights[w + 2];
+                            if (++ky < kernelHeight) p += rowStep;
+                            else { ky = 0; p += inputPlane - (kernelHeight - 1) * rowStep; }
+                        }
+                    }
+                    else
+                    {
+                        for (int r = 0, ky = 0; r < windowRows; r++)
+                        {
+                            for (int kx = 0, x = p; kx < kernelWidth; kx++, w++, x += dilationWidth) accumulator += input[x] * weights[w];
+                            if (++ky < kernelHeight) p += rowStep;
+                            else { ky = 0; p += inputPlane - (kernelHeight - 1) * rowStep; }
+                        }
                     }
                 }
                 else
                 {
-                    // Border: a tap in the padding reads the zero point (real 0), as the folded bias expects.
+                    int kyFrom = 0, kyEnd = kernelHeight, kxFrom = 0, kxEnd = kernelWidth, inside = 0;
+                    while (kyFrom < kyEnd && top + kyFrom * dilationHeight < 0) kyFrom++;
+                    while (kyEnd > kyFrom && top + (kyEnd - 1) * dilationHeight >= inputHeight) kyEnd--;
+                    while (kxFrom < kxEnd && left + kxFrom * dilationWidth < 0) kxFrom++;
+                    while (kxEnd > kxFrom && left + (kxEnd - 1) * dilationWidth >= inputWidth) kxEnd--;
                     for (int ic = 0; ic < groupInputChannels; ic++)
                     {
-                        for (int ky = 0; ky < kernelHeight; ky++)
+                        for (int ky = kyFrom; ky < kyEnd; ky++)
                         {
-                            int y = top + ky * dilationHeight;
-                            bool rowValid = y >= 0 && y < inputHeight;
-                            int row = ic * inputPlane + y * inputWidth;
-                            for (int kx = 0; kx < kernelWidth; kx++, w++)
+                            int x = p + ic * inputPlane + ky * rowStep + kxFrom * dilationWidth;
+                            int wEnd = w + (ic * kernelHeight + ky) * kernelWidth + kxEnd;
+                            for (int v = wEnd - kxEnd + kxFrom; v < wEnd; v++, x += dilationWidth)
                             {
-                                int x = left + kx * dilationWidth;
-                                int value = rowValid && x >= 0 && x < inputWidth ? input[groupInput + row + x] : inputZeroPoint;
-                                accumulator += value * weights[w];
+                                int weight = weights[v];
+                                accumulator += input[x] * weight;
+                                inside += weight;
                             }
                         }
                     }
+                    accumulator += inputZeroPoint * (weightSum - inside);
                 }
                 output[plane + oy * outputWidth + ox] = Requantize(accumulator, multiplier, shift, outputZeroPoint, activationMin, activationMax);
             }

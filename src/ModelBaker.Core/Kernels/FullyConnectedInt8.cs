@@ -114,6 +114,15 @@ public sealed class FullyConnectedInt8 : Int8Kernel
         int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
     {
         int units = bias.Length;
+        if (rows == 1 && columnStride == 1)
+        {
+            // One input row read in place: each unit's weights walked once, by their encoding (the non-zeros only, for
+            // the sparse ones).
+            for (int n = 0; n < units; n++)
+                output[outputOffset + n] = Requantize(bias[n] + weights.DotWith(n, input, inputOffset), multipliers[multipliers.Length == 1 ? 0 : n] << 16,
+                    shifts[shifts.Length == 1 ? 0 : n], outputZeroPoint, activationMin, activationMax);
+            return;
+        }
         for (int n = 0; n < units; n++)
         {
             sbyte[] unitWeights = weights.Read(n, out int w);
