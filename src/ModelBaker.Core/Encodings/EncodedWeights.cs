@@ -69,7 +69,7 @@ public abstract class EncodedWeights
     public IEnumerable<string> Helpers => DecoderBlock == null ? Array.Empty<string>() : new[] { DecoderBlock };
 
     /// <summary>The emitted blocks nanoFramework code needs: the row reader base and this encoding's reader.</summary>
-    public IEnumerable<string> NanoHelpers => new[] { nameof(WeightRows) + "#Nano", NanoRowsBlock + "#Nano", nameof(Kernels.Int8Dot) + "#Nano" };
+    public IEnumerable<string> NanoHelpers => new[] { nameof(WeightRows) + "#Nano", NanoRowsBlock + "#Nano", nameof(RowDot) + "#Nano" };
 
     /// <summary>The file whose <c>// &lt;emit Nano&gt;</c> block holds this encoding's row reader: its own, unless it shares one.</summary>
     protected virtual string NanoRowsBlock => GetType().Name;

@@ -1,4 +1,4 @@
-using static ModelBaker.Core.Kernels.Int8Dot;
+using static ModelBaker.Core.Encodings.RowDot;
 
 namespace ModelBaker.Core.Encodings;
 
