@@ -81,6 +81,45 @@ public sealed class TransformerInt8Tests
         Assert.Equal(0, generated.AllocatedBytes(Samples("test_x.npy")[0], new float[10], 50));
     }
 
+    /// <summary>
+    /// The compact convolutional transformer of tests/data/realmodels (Deeploy's CCT: convolutional tokenizer, LayerNormalization,
+    /// attention, com.microsoft Gelu), calibrated on inputs drawn like its test input, baked int8 for .NET and for
+    /// nanoFramework: integer steps only, and the three runs equal.
+    /// </summary>
+    [Fact]
+    public void The_compact_convolutional_transformer_bakes_for_nanoFramework_and_equals_the_NET_flavour()
+    {
+        string folder = TestData.Path("realmodels", "deeploy_CCT_FP32_CCT_1_16_16_8");
+        var input = Core.Onnx.TensorConverter.ReadTensorFile(Path.Combine(folder, "test_data_set_0", "input_0.pb")).AsFloats();
+        float low = input.Min(), high = input.Max();
+        float[] Draw(int seed)
+        {
+            var rng = new Random(seed);
+            return input.Select(_ => low + (float)rng.NextDouble() * (high - low)).ToArray();
+        }
+        using var temp = new TempFolder();
+        string calibration = temp.Path("calibration.npy");
+        Npy.Write(calibration, Enumerable.Range(0, 16).Select(Draw).ToArray());
+        BakedPlan BakeFor(CodeTarget target) => Baker.Bake(new BakeOptions(Path.Combine(folder, "model.onnx"), "Cct", "Tests")
+            { Precision = Precision.Int8, CalibrationPath = calibration, Target = target }, new RecordingLog());
+        var net = BakeFor(CodeTarget.Net);
+        var nano = BakeFor(CodeTarget.NanoFramework);
+        Assert.Empty(nano.Kernels.Where(k => k is IFloatOnlyKernel || k.Output.Type != ElementType.Int8).Select(k => $"{k.Source}: {k.Kind}"));
+        Assert.Contains(nano.Kernels, k => k is LayerNormInt8);
+        int outputs = net.Outputs[0].Length;
+        var generated = GeneratedAssembly.Compile(ClassEmitter.Emit(net), "Tests.Cct");
+        string nanoSource = ClassEmitter.Emit(nano);
+        NanoCompiler.AssertNanoFrameworkClean(nanoSource);
+        var nanoClass = NanoCompiler.CompileForNet(nanoSource, "Tests.Cct");
+        foreach (var sample in new[] { input }.Concat(Enumerable.Range(100, 4).Select(Draw)))
+        {
+            var expected = PlanInterpreter.Run(net, new[] { sample })[0];
+            Assert.Equal(expected, generated.Predict(sample, outputs));
+            Assert.Equal(expected, PlanInterpreter.Run(nano, new[] { sample })[0]);
+            Assert.Equal(expected, NanoCompiler.Predict(nanoClass, sample, outputs));
+        }
+    }
+
     [Fact]
     public void The_int8_logits_follow_the_float_model()
     {
