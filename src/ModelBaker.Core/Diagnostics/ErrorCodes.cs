@@ -28,6 +28,8 @@ public static class ErrorCodes
     public const string ModelTooLarge = "MB1109";
     /// <summary>CodeTarget="NanoFramework" with a step that has no int8 form, which an int8 plan runs in float (a float island).</summary>
     public const string FloatIslandOnTarget = "MB1135";
+    /// <summary>An int8 LayerNormalization whose rows are longer than its integer sums of squares take (LayerNormInt8.MaxSize).</summary>
+    public const string LayerNormRowTooLong = "MB1120";
     // MB1150 (WeightStorage="Resource" with CodeTarget="NanoFramework") is retired: the nanoFramework flavour reads a resource.
     /// <summary>A WeightStorage value other than Auto, Inline and Resource.</summary>
     public const string UnknownWeightStorage = "MB1151";

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Quantization;
 
 namespace ModelBaker.Core.Kernels;
 
@@ -13,9 +14,9 @@ public enum LayerNormResult { Normalized = 0, Mean = 1, InverseStandardDeviation
 /// row is normalized to mean 0 and variance 1, y = (x − mean) / √(variance + epsilon) · scale + bias, with scale and
 /// bias one value per element of a row. Mean and variance are taken in double, two passes over the row. One step
 /// writes one of the operator's outputs (<see cref="LayerNormResult"/>): a node asking for Mean or InvStdDev as well
-/// gets a step for each.
+/// gets a step for each, a <see cref="LayerNormStatisticsFloat"/>. An int8 plan runs Y as <see cref="LayerNormInt8"/>.
 /// </summary>
-public sealed class LayerNormFloat : FloatOnlyKernel
+public class LayerNormFloat : FloatKernel
 {
     public LayerNormFloat(string source, ArenaSlice input, ArenaSlice output, int outer, int size, float[] scale, float[] bias, float epsilon,
         LayerNormResult result) : base(source)
@@ -45,7 +46,10 @@ public sealed class LayerNormFloat : FloatOnlyKernel
     public float Epsilon { get; }
     public LayerNormResult Result { get; }
 
-    public override string FloatOnlyReason => "LayerNormalization divides each row by the square root of its own variance, which a fixed int8 scale cannot express";
+    /// <summary>Y becomes the integer layer normalization; Mean and InvStdDev are <see cref="LayerNormStatisticsFloat"/> steps, float islands.</summary>
+    public override Kernel Quantize(QuantizationContext context) => Result == LayerNormResult.Normalized
+        ? LayerNormInt8.From(this, context)
+        : throw new InvalidOperationException($"{Source}: the {Result} output of LayerNormalization has no int8 form; it is a {nameof(LayerNormStatisticsFloat)} step.");
 
     public override KernelKind Kind => KernelKind.LayerNormFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
@@ -89,6 +93,12 @@ public sealed class LayerNormFloat : FloatOnlyKernel
     public static LayerNormFloat Read(PlanBinaryReader r, string source) =>
         new(source, r.Slice(), r.Slice(), r.Int(), r.Int(), r.Floats(), r.Floats(), r.Float(), (LayerNormResult)r.Byte());
 
+    /// <summary>The step writing <paramref name="result"/>: Y quantizes to an integer step, a statistic runs in float.</summary>
+    public static LayerNormFloat For(string source, ArenaSlice input, ArenaSlice output, int outer, int size, float[] scale, float[] bias, float epsilon,
+        LayerNormResult result) => result == LayerNormResult.Normalized
+        ? new LayerNormFloat(source, input, output, outer, size, scale, bias, epsilon, result)
+        : new LayerNormStatisticsFloat(source, input, output, outer, size, scale, bias, epsilon, result);
+
     public override void EmitCall(CodeWriter code, string name) =>
         code.Line($"LayerNorm({Input.Expression(code)}, outer: {Outer}, size: {Size}, {name}Scale, {(Bias.Length == 0 ? "default" : name + "Bias")}, " +
                   $"epsilon: {CodeWriter.Float(Epsilon)}, result: {(int)Result} /* {Result} */, {Output.Expression(code)});");
@@ -98,4 +108,27 @@ public sealed class LayerNormFloat : FloatOnlyKernel
         EmitArrays.Floats(code, $"{name}Scale", Scale, "scale, one per element of a normalized row");
         if (Bias.Length != 0) EmitArrays.Floats(code, $"{name}Bias", Bias, "bias, one per element of a normalized row");
     }
+}
+
+/// <summary>
+/// LayerNormalization's Mean or InvStdDev output (<see cref="LayerNormFloat"/> with a statistic as its result): exporters
+/// rarely use them at inference, and an int8 plan runs them in float, in a float island.
+/// </summary>
+public sealed class LayerNormStatisticsFloat : LayerNormFloat, IFloatOnlyKernel
+{
+    public LayerNormStatisticsFloat(string source, ArenaSlice input, ArenaSlice output, int outer, int size, float[] scale, float[] bias, float epsilon,
+        LayerNormResult result) : base(source, input, output, outer, size, scale, bias, epsilon, result)
+    {
+        if (result == LayerNormResult.Normalized) throw new ArgumentException("A statistics step writes Mean or InvStdDev.", nameof(result));
+    }
+
+    public string FloatOnlyReason => $"LayerNormalization's {(Result == LayerNormResult.Mean ? "Mean" : "InvStdDev")} output is a per-row statistic with no int8 form here";
+
+    public override KernelKind Kind => KernelKind.LayerNormStatisticsFloat;
+
+    public override Kernel Quantize(QuantizationContext context) =>
+        throw new InvalidOperationException($"{Source}: {nameof(LayerNormStatisticsFloat)} runs in a float island of an int8 plan; it has no int8 form.");
+
+    public static new LayerNormStatisticsFloat Read(PlanBinaryReader r, string source) =>
+        new(source, r.Slice(), r.Slice(), r.Int(), r.Int(), r.Floats(), r.Floats(), r.Float(), (LayerNormResult)r.Byte());
 }

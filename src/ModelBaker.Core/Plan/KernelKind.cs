@@ -42,6 +42,9 @@ public enum KernelKind : byte
     LayerNormFloat = 140,
     MatMulFloat = 141,
     MatMulInt8 = 142,
+    // 230–234: transformer blocks in int8 plans.
+    LayerNormInt8 = 230,
+    LayerNormStatisticsFloat = 231,
     // Float islands in int8 plans (docs/compression.md): an int8 tensor into float before a float-only step, and back.
     FloatIslandEntry = 170,
     FloatIslandExit = 171,

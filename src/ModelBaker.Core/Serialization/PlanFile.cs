@@ -120,6 +120,8 @@ public static class PlanFile
             KernelKind.ConvTransposeFloat => ConvTransposeFloat.Read(r, source),
             KernelKind.ResizeLinearFloat => ResizeLinearFloat.Read(r, source),
             KernelKind.LayerNormFloat => LayerNormFloat.Read(r, source),
+            KernelKind.LayerNormStatisticsFloat => LayerNormStatisticsFloat.Read(r, source),
+            KernelKind.LayerNormInt8 => LayerNormInt8.Read(r, source),
             KernelKind.MatMulFloat => MatMulFloat.Read(r, source),
             KernelKind.MatMulInt8 => MatMulInt8.Read(r, source),
             KernelKind.TreeEnsembleFloat => TreeEnsembleFloat.Read(r, source),

@@ -199,12 +199,15 @@ public sealed class TransformerTests
     }
 
     [Fact]
-    public void LayerNormFloat_says_why_it_runs_in_float()
+    public void LayerNormalization_quantizes_its_Y_and_runs_its_statistics_in_float_saying_why()
     {
         var slice = new ArenaSlice("x", ElementType.Float32, 4);
-        var step = new LayerNormFloat("'n' (LayerNormalization)", slice, slice, 1, 4, new float[4], new float[0], 1e-5f, LayerNormResult.Normalized);
-        Assert.Equal("LayerNormalization divides each row by the square root of its own variance, which a fixed int8 scale cannot express",
-            ((IFloatOnlyKernel)step).FloatOnlyReason);
+        var y = LayerNormFloat.For("'n' (LayerNormalization)", slice, slice, 1, 4, new float[4], new float[0], 1e-5f, LayerNormResult.Normalized);
+        Assert.IsNotAssignableFrom<IFloatOnlyKernel>(y);
+        var mean = LayerNormFloat.For("'n' (LayerNormalization)", slice, new ArenaSlice("m", ElementType.Float32, 1), 1, 4, new float[4], new float[0], 1e-5f,
+            LayerNormResult.Mean);
+        Assert.Equal("LayerNormalization's Mean output is a per-row statistic with no int8 form here", Assert.IsAssignableFrom<IFloatOnlyKernel>(mean).FloatOnlyReason);
+        Assert.Equal(KernelKind.LayerNormStatisticsFloat, mean.Kind);
     }
 
     // ---- Int8 attention scores: MatMul of two run-time int8 tensors
