@@ -53,6 +53,19 @@ public sealed class QuantizationContext
         return slice;
     }
 
+    /// <summary>
+    /// The slice of another integer type standing for a float slice, for a step whose integer form is wider than int8 (a
+    /// tree ensemble's int32 fixed-point leaf sums); every step reading the float slice gets the same one.
+    /// </summary>
+    public ArenaSlice Slice(ArenaSlice floatSlice, ElementType type)
+    {
+        if (!_slices.TryGetValue(floatSlice, out var slice))
+            _slices[floatSlice] = slice = new ArenaSlice(floatSlice.TensorName, type, floatSlice.Length, shape: floatSlice.Shape);
+        if (slice.Type != type)
+            throw new InvalidOperationException($"Tensor '{floatSlice.TensorName}' is {slice.Type} in the int8 plan, not {type}.");
+        return slice;
+    }
+
     /// <summary>The parameters of the float tensor an int8 slice stands for (reports dequantize step outputs with them).</summary>
     public QuantizationParameters? ParametersOfInt8(ArenaSlice int8Slice)
     {
