@@ -15,7 +15,7 @@ namespace ModelBaker.Core.Kernels;
 /// turns those into scores or class labels, so a classifier's two outputs share one walk and one copy of the trees.
 /// Its int8 form is <see cref="TreeEnsembleInt8"/>.
 /// </summary>
-public sealed class TreeEnsembleFloat : FloatKernel
+public sealed class TreeEnsembleFloat : FloatKernel, IFeatureWiseInput
 {
     /// <param name="aggregate">How leaf weights combine: 0 AVERAGE and 1 SUM add (the average divides later), 2 MIN, 3 MAX.</param>
     /// <param name="firstWeightOnly">A one-target regressor: each leaf's first weight counts, whatever its target (ONNX Runtime).</param>
@@ -49,6 +49,7 @@ public sealed class TreeEnsembleFloat : FloatKernel
     public int Aggregate { get; }
     public bool FirstWeightOnly { get; }
     public float ScoreOffset { get; }
+    public ArenaSlice FeatureInput => Input;
 
     public override Kernel Quantize(Quantization.QuantizationContext context) => TreeEnsembleInt8.From(this, context);
 

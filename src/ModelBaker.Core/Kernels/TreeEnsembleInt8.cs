@@ -81,7 +81,8 @@ public sealed class TreeEnsembleInt8 : Int8Kernel
     }
 
     /// <summary>
-    /// The integer walk of <paramref name="walk"/>: thresholds into the int8 grid of its input (<see cref="IntegerBranch"/>),
+    /// The integer walk of <paramref name="walk"/>: thresholds into the int8 grid of the feature they test (<see cref="IntegerBranch"/>;
+    /// one grid per feature where the input is a model input quantized per feature, else the tensor's),
     /// leaf weights into int32 units of 2^e, the smallest power of two for which every leaf sum plus the scores' offsets
     /// (base values, the binary rules' 1) stays within ±2^30. The unit is fixed as the output's scale for the scores steps.
     /// </summary>
@@ -89,12 +90,13 @@ public sealed class TreeEnsembleInt8 : Int8Kernel
     {
         var f = walk.Forest;
         var input = context.Parameters(walk.Input);
+        var perFeature = context.FeatureParameters(walk.Input);
         var modes = new byte[f.Modes.Length];
         var thresholds = new sbyte[f.Modes.Length];
         for (int i = 0; i < modes.Length; i++)
         {
             if (f.Modes[i] == CompiledForest.LeafMode) { modes[i] = CompiledForest.LeafMode; continue; }
-            (modes[i], thresholds[i]) = IntegerBranch(f.Modes[i], f.Thresholds[i], input);
+            (modes[i], thresholds[i]) = IntegerBranch(f.Modes[i], f.Thresholds[i], perFeature?[f.Features[i]] ?? input);
         }
         double unit = Unit(f, walk.FirstWeightOnly, walk.ScoreOffset);
         context.Fix(walk.Output, new QuantizationParameters(unit, 0));

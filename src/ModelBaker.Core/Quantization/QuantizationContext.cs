@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Plan;
@@ -17,6 +18,16 @@ public sealed class QuantizationContext
     private readonly Dictionary<ArenaSlice, QuantizationParameters> _parameters = new();
 
     public QuantizationContext(Dictionary<ArenaSlice, (float Min, float Max)> ranges) => _ranges = ranges;
+
+    /// <summary>
+    /// Per-feature calibration ranges of the model inputs read only by <see cref="IFeatureWiseInput"/> steps (the last
+    /// axis), which are then quantized per feature.
+    /// </summary>
+    public IReadOnlyDictionary<ArenaSlice, (float[] Min, float[] Max)> FeatureRanges { get; init; } = new Dictionary<ArenaSlice, (float[], float[])>();
+
+    /// <summary>One parameter set per feature of a model input quantized per feature; null for a tensor with one.</summary>
+    public QuantizationParameters[]? FeatureParameters(ArenaSlice floatSlice) =>
+        FeatureRanges.TryGetValue(floatSlice, out var r) ? r.Min.Select((min, f) => QuantizationParameters.FromRange(min, r.Max[f])).ToArray() : null;
 
     /// <summary>The flavour of code the plan is for: the nanoFramework flavour's convolution reads dense weights.</summary>
     public Options.CodeTarget Target { get; init; } = Options.CodeTarget.Net;

@@ -122,7 +122,9 @@ public sealed class TreeEnsembleInt8Tests
         if (input.Type != ElementType.Float32) return; // int64 features reach the walk through a float cast (a float island)
         var plan = Bake(name, input, CodeTarget.Net);
         var x = plan.Inputs[0];
-        var seen = input.Floats!.Select(v => FixedPoint.Dequantize(FixedPoint.Quantize(v, x.Scale, x.ZeroPoint), x.Scale, x.ZeroPoint)).ToArray();
+        Assert.True(x.PerFeature, "an input only a tree ensemble reads is quantized per feature");
+        Assert.Equal(input.Shape[^1], x.FeatureScales!.Length);
+        var seen = input.Floats!.Select((v, i) => FixedPoint.Dequantize(FixedPoint.Quantize(v, x.ScaleOf(i), x.ZeroPointOf(i)), x.ScaleOf(i), x.ZeroPointOf(i))).ToArray();
         var graph = Load(name, input);
         ShapeInference.Run(graph);
         var reference = FloatInterpreter.Run(graph, new Dictionary<string, Tensor> { [graph.Inputs[0]] = Tensor.FromFloats(input.Shape, seen) });
