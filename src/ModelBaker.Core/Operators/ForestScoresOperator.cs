@@ -17,7 +17,8 @@ public abstract class ForestScoresOperator : IOperator
 
     /// <summary>What the three tree operators do in int8 plans (docs/classical-ml.md#int8).</summary>
     internal const string Int8Text =
-        "thresholds mapped onto the features' int8 grid (each branch decides on every quantized value as in float), leaf weights summed in int32 fixed point, " +
+        "a model input only tree ensembles read is quantized per feature (a scale and zero point each, from calibration); thresholds mapped onto each feature's " +
+        "int8 grid (each branch decides on every quantized value as in float), 8-bit thresholds, node arrays in the narrowest types, leaf weights summed in int32 fixed point, " +
         "labels by integer comparison, scores through 255-entry level tables (NONE, LOGISTIC, PROBIT); SOFTMAX and SOFTMAX_ZERO scores are finished in float " +
         "(a one-step float island); NaN features quantize to 0, so missing-value tracking has no effect";
 
