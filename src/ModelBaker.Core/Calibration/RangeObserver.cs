@@ -21,6 +21,46 @@ public static class RangeObserver
 {
     public const int HistogramBins = 2048;
 
+    /// <summary>
+    /// Per-feature ranges (smallest and largest value of each feature, the last axis, over every sample) of the model's
+    /// float inputs that only <see cref="IFeatureWiseInput"/> steps read: those are quantized per feature.
+    /// </summary>
+    public static Dictionary<ArenaSlice, (float[] Min, float[] Max)> ObserveFeatures(BakedPlan floatPlan, CalibrationSet samples)
+    {
+        var ranges = new Dictionary<ArenaSlice, (float[] Min, float[] Max)>();
+        var inputs = new List<(int Index, int Features)>();
+        for (int k = 0; k < floatPlan.Inputs.Count; k++)
+        {
+            var slice = floatPlan.Inputs[k].Slice;
+            var readers = floatPlan.Kernels.Where(s => s.Reads.Contains(slice)).ToList();
+            if (slice.Type != ElementType.Float32 || readers.Count == 0 || floatPlan.Outputs.Any(t => t.Slice == slice)) continue;
+            if (!readers.All(s => s is IFeatureWiseInput w && w.FeatureInput == slice)) continue;
+            int features = ((IFeatureWiseInput)readers[0]).FeatureCount;
+            if (features < 1 || slice.Length % features != 0 || readers.Any(s => ((IFeatureWiseInput)s).FeatureCount != features)) continue;
+            inputs.Add((k, features));
+            var min = Enumerable.Repeat(float.PositiveInfinity, features).ToArray();
+            var max = Enumerable.Repeat(float.NegativeInfinity, features).ToArray();
+            ranges[slice] = (min, max);
+        }
+        if (inputs.Count == 0) return ranges;
+        foreach (var sample in samples.Samples())
+            foreach (var (k, features) in inputs)
+            {
+                var (min, max) = ranges[floatPlan.Inputs[k].Slice];
+                var values = (float[])sample[k];
+                for (int i = 0; i < values.Length; i++)
+                {
+                    float v = values[i];
+                    if (v < min[i % features]) min[i % features] = v;
+                    if (v > max[i % features]) max[i % features] = v;
+                }
+            }
+        foreach (var (min, max) in ranges.Values)
+            for (int f = 0; f < min.Length; f++)
+                if (!(min[f] <= max[f])) (min[f], max[f]) = (0f, 0f); // no finite value seen
+        return ranges;
+    }
+
     public static Dictionary<ArenaSlice, (float Min, float Max)> Observe(BakedPlan floatPlan, CalibrationSet samples,
         CalibrationMethod method = CalibrationMethod.MinMax, double percentile = 99.99, IBakeLog? log = null)
     {

@@ -24,9 +24,14 @@ public static class Int8Quantizer
     /// parameters before any step is quantized, and <paramref name="weightScales"/> give weighted steps their scales.
     /// </summary>
     public static Result Quantize(BakedPlan floatPlan, Dictionary<ArenaSlice, (float Min, float Max)> ranges,
-        IReadOnlyDictionary<ArenaSlice, QuantizationParameters> fixedParameters, IReadOnlyDictionary<string, double[]> weightScales)
+        IReadOnlyDictionary<ArenaSlice, QuantizationParameters> fixedParameters, IReadOnlyDictionary<string, double[]> weightScales,
+        IReadOnlyDictionary<ArenaSlice, (float[] Min, float[] Max)>? featureRanges = null)
     {
-        var context = new QuantizationContext(ranges) { ModelWeightScales = weightScales, Target = floatPlan.Header.Target };
+        var context = new QuantizationContext(ranges)
+        {
+            ModelWeightScales = weightScales, Target = floatPlan.Header.Target,
+            FeatureRanges = featureRanges ?? new Dictionary<ArenaSlice, (float[], float[])>(),
+        };
         foreach (var pair in fixedParameters) context.Fix(pair.Key, pair.Value);
         var inputs = floatPlan.Inputs.Select(t => Tensor(t, context)).ToList();
         var kernels = new List<Kernel>();
@@ -107,6 +112,11 @@ public static class Int8Quantizer
     {
         if (t.Slice.Type != ElementType.Float32) return t; // integer tensors are not quantized
         var p = context.Parameters(t.Slice);
-        return new PlanTensor(t.Name, t.Type, t.Shape, context.Slice(t.Slice), p.Scale, p.ZeroPoint);
+        var features = context.FeatureParameters(t.Slice);
+        return new PlanTensor(t.Name, t.Type, t.Shape, context.Slice(t.Slice), p.Scale, p.ZeroPoint)
+        {
+            FeatureScales = features?.Select(f => f.Scale).ToArray(),
+            FeatureZeroPoints = features?.Select(f => f.ZeroPoint).ToArray(),
+        };
     }
 }

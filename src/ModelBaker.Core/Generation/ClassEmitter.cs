@@ -148,7 +148,17 @@ public static class ClassEmitter
             code.Line($"/// <summary>Elements of {(p.IsInput ? "input" : "output")} '{Xml(p.Tensor.Name)}', shape {ShapeText(p.Tensor.Shape)}.</summary>")
                 .Line($"public const int {p.LengthConstant} = {p.Tensor.Length};");
         }
-        foreach (var p in inputs.Concat(outputs).Where(p => p.Tensor.IsQuantized))
+        foreach (var p in inputs.Concat(outputs).Where(p => p.Tensor.IsQuantized && p.Tensor.PerFeature))
+        {
+            var t = p.Tensor;
+            code.Line($"/// <summary>int8 input '{Xml(t.Name)}', quantized per feature (its last axis, {t.FeatureScales!.Length} features): real = {p.Prefix}Scale(f) × (q − {p.Prefix}ZeroPoint(f)).</summary>")
+                .Line($"public static double {p.Prefix}Scale(int feature) => {p.Prefix}FeatureScales[feature];")
+                .Line($"/// <summary>The int8 value of real 0 in feature f of '{Xml(t.Name)}'.</summary>")
+                .Line($"public static int {p.Prefix}ZeroPoint(int feature) => {p.Prefix}FeatureZeroPoints[feature];")
+                .Line($"private static readonly double[] {p.Prefix}FeatureScales = new double[] {{ {string.Join(", ", t.FeatureScales.Select(CodeWriter.Double))} }};")
+                .Line($"private static readonly int[] {p.Prefix}FeatureZeroPoints = new int[] {{ {string.Join(", ", t.FeatureZeroPoints!.Select(z => z.ToString(System.Globalization.CultureInfo.InvariantCulture)))} }};");
+        }
+        foreach (var p in inputs.Concat(outputs).Where(p => p.Tensor.IsQuantized && !p.Tensor.PerFeature))
         {
             code.Line($"/// <summary>int8 {(p.IsInput ? "input" : "output")} '{Xml(p.Tensor.Name)}': real = {p.Prefix}Scale × (q − {p.Prefix}ZeroPoint).</summary>")
                 .Line($"public const double {p.Prefix}Scale = {CodeWriter.Double(p.Tensor.Scale)};")
@@ -232,7 +242,10 @@ public static class ClassEmitter
         foreach (var p in inputs)
         {
             var t = p.Tensor;
-            if (t.IsQuantized)
+            if (t.IsQuantized && t.PerFeature)
+                code.Line($"// Input '{CodeWriter.Comment(t.Name)}' to int8, each feature with its own scale and zero point.")
+                    .Line(QuantizePerFeature(p));
+            else if (t.IsQuantized)
                 code.Line($"// Input '{CodeWriter.Comment(t.Name)}' to int8: scale {CodeWriter.Double(t.Scale)}, zero point {t.ZeroPoint}.")
                     .Line($"QuantizeAll({p.Name}, {CodeWriter.Double(t.Scale)}, {t.ZeroPoint}, {t.Slice.Expression()});");
             else
@@ -270,6 +283,15 @@ public static class ClassEmitter
             code.Line($"Span<{type}> {Arenas.Name(arena.Key)} = {(onStack ? $"stackalloc {type}[{arena.Value}]" : $"{Arenas.Name(arena.Key).Substring(0, 1).ToUpperInvariant()}{Arenas.Name(arena.Key).Substring(1)}Arena()")};");
         }
         code.Line();
+    }
+
+    /// <summary>The loop quantizing an input per feature, the same line in both flavours (spans or arrays named alike).</summary>
+    internal static string QuantizePerFeature(Parameter p)
+    {
+        var t = p.Tensor;
+        int n = t.FeatureScales!.Length;
+        return $"for (int i = 0; i < {p.LengthConstant}; i++) {Arenas.Name(t.Slice.Type)}[{t.Slice.Offset} + i] = " +
+               $"Quantize({p.Name}[i], {p.Prefix}FeatureScales[i % {n}], {p.Prefix}FeatureZeroPoints[i % {n}]);";
     }
 
     private static string RunArguments(BakedPlan plan) => string.Join(", ", plan.ArenaLengths.Keys.Select(Arenas.Name));

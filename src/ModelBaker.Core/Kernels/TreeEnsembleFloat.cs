@@ -13,15 +13,18 @@ namespace ModelBaker.Core.Kernels;
 /// every tree walked by one loop over compact node arrays, the leaf weights aggregated per target. Writes per row the
 /// aggregated weights, then per target 1 or 0 for whether a leaf reached it (rows × 2 · targets); <see cref="TreeScoresFloat"/>
 /// turns those into scores or class labels, so a classifier's two outputs share one walk and one copy of the trees.
+/// Its int8 form is <see cref="TreeEnsembleInt8"/>.
 /// </summary>
-public sealed class TreeEnsembleFloat : FloatOnlyKernel
+public sealed class TreeEnsembleFloat : FloatKernel, IFeatureWiseInput
 {
     /// <param name="aggregate">How leaf weights combine: 0 AVERAGE and 1 SUM add (the average divides later), 2 MIN, 3 MAX.</param>
     /// <param name="firstWeightOnly">A one-target regressor: each leaf's first weight counts, whatever its target (ONNX Runtime).</param>
+    /// <param name="scoreOffset">The most the scores steps add to a leaf sum (<see cref="TreeScoring.ScoreOffset"/>): the int8 form's range.</param>
     public TreeEnsembleFloat(string source, ArenaSlice input, ArenaSlice output, int rows, int features, CompiledForest forest,
-        int targets, int aggregate, bool firstWeightOnly)
+        int targets, int aggregate, bool firstWeightOnly, float scoreOffset)
         : base(source)
     {
+        ScoreOffset = scoreOffset;
         Input = input;
         Output = output;
         Rows = rows;
@@ -45,8 +48,10 @@ public sealed class TreeEnsembleFloat : FloatOnlyKernel
     public int Targets { get; }
     public int Aggregate { get; }
     public bool FirstWeightOnly { get; }
+    public float ScoreOffset { get; }
+    public ArenaSlice FeatureInput => Input;
 
-    public override string FloatOnlyReason => "a tree ensemble compares float features with float thresholds (no int8 kernel yet)";
+    public override Kernel Quantize(Quantization.QuantizationContext context) => TreeEnsembleInt8.From(this, context);
 
     public override KernelKind Kind => KernelKind.TreeEnsembleFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
@@ -161,7 +166,7 @@ public sealed class TreeEnsembleFloat : FloatOnlyKernel
         var f = Forest;
         w.Ints(f.Roots); w.Bytes(f.Modes); w.Ints(f.Features); w.Floats(f.Thresholds); w.Ints(f.Links);
         w.Ints(f.WeightTargets); w.Floats(f.WeightValues);
-        w.Int(Targets); w.Int(Aggregate); w.Byte(FirstWeightOnly ? (byte)1 : (byte)0);
+        w.Int(Targets); w.Int(Aggregate); w.Byte(FirstWeightOnly ? (byte)1 : (byte)0); w.Float(ScoreOffset);
         // The ONNX node of each entry, for the generated comments.
         w.Byte(f.Comments != null ? (byte)1 : (byte)0);
         if (f.Comments != null) foreach (string comment in f.Comments) w.String(comment);
@@ -180,11 +185,12 @@ public sealed class TreeEnsembleFloat : FloatOnlyKernel
         float[] weightValues = r.Floats();
         int targets = r.Int(), aggregate = r.Int();
         bool firstWeightOnly = r.Byte() == 1;
+        float scoreOffset = r.Float();
         string[]? comments = r.Byte() == 1 ? modes.Select(_ => r.String()).ToArray() : null;
         var forest = new CompiledForest(roots, modes, indices, thresholds, links, weightTargets, weightValues, comments);
         if (indices.Length != modes.Length || thresholds.Length != modes.Length || links.Length != modes.Length || weightTargets.Length != weightValues.Length)
             throw new System.IO.InvalidDataException($"Tree ensemble step {source}: node arrays of different lengths.");
-        return new TreeEnsembleFloat(source, input, output, rows, features, forest, targets, aggregate, firstWeightOnly);
+        return new TreeEnsembleFloat(source, input, output, rows, features, forest, targets, aggregate, firstWeightOnly, scoreOffset);
     }
 
     private static string IndexType(int width) => width == 1 ? "byte" : width == 2 ? "ushort" : "int";
@@ -201,7 +207,8 @@ public sealed class TreeEnsembleFloat : FloatOnlyKernel
     {
         var f = Forest;
         EmitArrays.Ints(code, $"{name}Roots", f.Roots, $"first node of each of the {f.Roots.Length} trees");
-        EmitNodes(code, name, f);
+        EmitNodes(code, $"{name}Modes", f.Modes, f.Comments,
+            "per node: 0 ≤, 1 &lt;, 2 ≥, 3 &gt;, 4 ==, 5 ≠ (+8: NaN goes true), 7 leaf; trees in preorder, a branch's true child next");
         EmitIndices(code, $"{name}Features", f.Features, f.IndexWidth, "per node: the feature a branch tests, the number of weights of a leaf");
         EmitArrays.Floats(code, $"{name}Thresholds", f.Thresholds, "per node: the threshold a branch compares with (0 for a leaf)");
         EmitIndices(code, $"{name}Links", f.Links, f.LinkWidth, "per node: how far ahead a branch's false child is, a leaf's first weight");
@@ -209,16 +216,16 @@ public sealed class TreeEnsembleFloat : FloatOnlyKernel
         EmitArrays.Floats(code, $"{name}WeightValues", f.WeightValues, "per leaf weight: its value");
     }
 
-    /// <summary>The mode bytes, one line per tree node naming the ONNX node it came from.</summary>
-    private static void EmitNodes(CodeWriter code, string name, CompiledForest f)
+    /// <summary>The mode bytes (.NET flavour), one line per tree node naming the ONNX node it came from.</summary>
+    public static void EmitNodes(CodeWriter code, string name, byte[] modes, string[]? comments, string summary)
     {
-        code.Line("/// <summary>per node: 0 ≤, 1 &lt;, 2 ≥, 3 &gt;, 4 ==, 5 ≠ (+8: NaN goes true), 7 leaf; trees in preorder, a branch's true child next.</summary>");
-        if (f.Modes.Length == 0) { code.Line($"private static ReadOnlySpan<byte> {name}Modes => default;"); return; }
-        code.Open($"private static ReadOnlySpan<byte> {name}Modes => new byte[]");
-        for (int i = 0; i < f.Modes.Length; i++)
-            code.Line(f.Comments == null
-                ? $"{f.Modes[i].ToString(CultureInfo.InvariantCulture)},"
-                : $"{f.Modes[i].ToString(CultureInfo.InvariantCulture)}, // {i}: {CodeWriter.Comment(f.Comments[i])}");
+        code.Line($"/// <summary>{summary}.</summary>");
+        if (modes.Length == 0) { code.Line($"private static ReadOnlySpan<byte> {name} => default;"); return; }
+        code.Open($"private static ReadOnlySpan<byte> {name} => new byte[]");
+        for (int i = 0; i < modes.Length; i++)
+            code.Line(comments == null
+                ? $"{modes[i].ToString(CultureInfo.InvariantCulture)},"
+                : $"{modes[i].ToString(CultureInfo.InvariantCulture)}, // {i}: {CodeWriter.Comment(comments[i])}");
         code.Close(";");
     }
 

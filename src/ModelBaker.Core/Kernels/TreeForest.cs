@@ -84,6 +84,17 @@ public sealed class TreeScoring
     public bool BinaryCase { get; }
     public bool AllPositive { get; }
 
+    /// <summary>
+    /// The most the scores add to a leaf sum: the base values, and 1 (the binary rules' 1 − s and 0.5); for an AVERAGE
+    /// regressor, whose base values are added after the division, times the trees. It bounds the int8 form's fixed point.
+    /// </summary>
+    public float ScoreOffset(int trees)
+    {
+        double offset = 1;
+        foreach (float b in BaseValues) offset += Math.Abs((double)b);
+        return (float)(offset * (!Classifier && Aggregate == Average ? trees : 1));
+    }
+
     public int Flags => (Classifier ? ClassifierFlag : 0) | (BinaryCase ? BinaryCaseFlag : 0) | (AllPositive ? AllPositiveFlag : 0);
 
     public static string AggregateName(int aggregate) => aggregate switch { Average => "AVERAGE", Sum => "SUM", Min => "MIN", _ => "MAX" };

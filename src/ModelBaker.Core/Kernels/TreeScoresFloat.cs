@@ -10,9 +10,10 @@ namespace ModelBaker.Core.Kernels;
 /// <summary>
 /// The end of a tree ensemble: from <see cref="TreeEnsembleFloat"/>'s aggregated leaf weights (rows × 2 · targets), ONNX
 /// Runtime's base values, average, binary-classifier rules and post transform give the scores (float, rows × targets) or
-/// the class labels (int64, rows).
+/// the class labels (int64, rows). Its int8 form is <see cref="TreeScoresInt8"/>, or <see cref="TreeScoresDequantized"/> for
+/// the post transforms with no integer form.
 /// </summary>
-public sealed class TreeScoresFloat : FloatOnlyKernel
+public sealed class TreeScoresFloat : FloatKernel
 {
     public TreeScoresFloat(string source, ArenaSlice input, ArenaSlice output, int rows, int trees, TreeScoring scoring) : base(source)
     {
@@ -31,7 +32,8 @@ public sealed class TreeScoresFloat : FloatOnlyKernel
     public TreeScoring Scoring { get; }
     public bool WritesLabels => Output.Type == ElementType.Int64;
 
-    public override string FloatOnlyReason => "a tree ensemble compares float features with float thresholds (no int8 kernel yet)";
+    public override Kernel Quantize(Quantization.QuantizationContext context) =>
+        TreeScoresInt8.HasIntegerForm(Scoring, WritesLabels) ? TreeScoresInt8.From(this, context) : TreeScoresDequantized.From(this, context);
 
     public override KernelKind Kind => KernelKind.TreeScoresFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
@@ -198,15 +200,20 @@ public sealed class TreeScoresFloat : FloatOnlyKernel
         var input = r.Slice();
         var output = r.Slice();
         int rows = r.Int(), trees = r.Int();
+        return new TreeScoresFloat(source, input, output, rows, trees, ReadScoring(r));
+    }
+
+    /// <summary>The scoring as <see cref="WritePayload"/> writes it after the slices, rows and trees (the int8 forms share it).</summary>
+    public static TreeScoring ReadScoring(PlanBinaryReader r)
+    {
         int flags = r.Int(), targets = r.Int(), aggregate = r.Int(), transform = r.Int();
         var baseValues = r.Floats();
         int count = r.Int();
         if (count < 0 || count > 1 << 20) throw new System.IO.InvalidDataException($"{count} class labels.");
         var labels = new long[count];
         for (int i = 0; i < labels.Length; i++) labels[i] = r.Long();
-        var scoring = new TreeScoring((flags & TreeScoring.ClassifierFlag) != 0, targets, aggregate, transform, baseValues, labels,
+        return new TreeScoring((flags & TreeScoring.ClassifierFlag) != 0, targets, aggregate, transform, baseValues, labels,
             (flags & TreeScoring.BinaryCaseFlag) != 0, (flags & TreeScoring.AllPositiveFlag) != 0);
-        return new TreeScoresFloat(source, input, output, rows, trees, scoring);
     }
 
     public override void EmitCall(CodeWriter code, string name)

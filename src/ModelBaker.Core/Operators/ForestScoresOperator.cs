@@ -15,10 +15,19 @@ public abstract class ForestScoresOperator : IOperator
 
     public abstract OperatorSupport Support { get; }
 
-    /// <summary>What the scoring tree operators share: a tree ensemble step walking compact node arrays, a float island in int8 plans.</summary>
+    /// <summary>What the three tree operators do in int8 plans (docs/classical-ml.md#int8).</summary>
+    internal const string Int8Text =
+        "a model input only tree ensembles read is quantized per feature (a scale and zero point each, from calibration); thresholds mapped onto each feature's " +
+        "int8 grid (each branch decides on every quantized value as in float), 8-bit thresholds, node arrays in the narrowest types, leaf weights summed in int32 fixed point, " +
+        "labels by integer comparison, scores through 255-entry level tables (NONE, LOGISTIC, PROBIT); SOFTMAX and SOFTMAX_ZERO scores are finished in float " +
+        "(a one-step float island); NaN features quantize to 0, so missing-value tracking has no effect";
+
+    internal const string NanoText = "refused (MB1135) for SOFTMAX and SOFTMAX_ZERO scores, and for int64 or int32 features (their cast to float)";
+
+    /// <summary>What the scoring tree operators share: a tree ensemble step walking compact node arrays, an integer walk in int8 plans.</summary>
     protected static OperatorSupport Forest(int since, string what) =>
         new(OperatorFamily.TreeEnsembles, since, what + "; every node mode, missing values tracked; float, int64 or int32 features; a tree ensemble step walking compact node arrays, then a scores step",
-            Int8Form.FloatIsland, "", Nano: false);
+            Int8Form.Integer, Int8Text, Nano: true) { NanoDetails = NanoText };
 
     /// <summary>The forest the node's attributes describe; throws MB1116 when the trees do not resolve.</summary>
     protected abstract TreeForest ReadForest(Node node);

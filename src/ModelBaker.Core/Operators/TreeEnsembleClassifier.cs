@@ -17,8 +17,9 @@ public sealed class TreeEnsembleClassifier : IOperator
 {
     public string OpType => "ai.onnx.ml:TreeEnsembleClassifier";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.TreeEnsembles, 1, "opsets 1 and 3 (float and `*_as_tensor` attributes); every node mode, missing values tracked, post transform, base values; int64 class labels; float, int64 or int32 features; a tree ensemble step walking compact node arrays, then label and score steps", Int8Form.FloatIsland, "", Nano: false)
+    public OperatorSupport Support { get; } = new(OperatorFamily.TreeEnsembles, 1, "opsets 1 and 3 (float and `*_as_tensor` attributes); every node mode, missing values tracked, post transform, base values; int64 class labels; float, int64 or int32 features; a tree ensemble step walking compact node arrays, then label and score steps", Int8Form.Integer, ForestScoresOperator.Int8Text, Nano: true)
     {
+        NanoDetails = ForestScoresOperator.NanoText,
         Refuses = new[] { "string class labels (MB1115)", "fewer than 2 or more than 4096 classes", "node modes and post transforms ONNX does not define", "trees that do not resolve (MB1116)" },
     };
 

@@ -220,7 +220,7 @@ internal static class TreeEnsembleReading
         if (outputs.Count == 0) return;
         var walked = new ArenaSlice(node.Outputs[outputs[0]] + " (leaf weights)", ElementType.Float32, rows * 2 * s.Targets, shape: new[] { rows, 2 * s.Targets });
         context.Add(new TreeEnsembleFloat(node.Describe(), input, walked, rows, features, compiled, s.Targets,
-            s.Classifier ? TreeScoring.Sum : s.Aggregate, firstWeightOnly: !s.Classifier && s.Targets == 1));
+            s.Classifier ? TreeScoring.Sum : s.Aggregate, firstWeightOnly: !s.Classifier && s.Targets == 1, s.ScoreOffset(forest.Roots.Length)));
         foreach (int output in outputs)
             context.Add(new TreeScoresFloat(node.Describe(), walked, context.Slice(node.Outputs[output]), rows, forest.Roots.Length, s));
     }

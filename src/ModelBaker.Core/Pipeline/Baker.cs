@@ -163,14 +163,17 @@ public static class Baker
             if (options.Target == CodeTarget.NanoFramework) NanoClassEmitter.RefuseFloatIslands(header.ModelFileName, floatPlan.Kernels);
             var fixedSlices = qdq?.FixedSlices(lowered.Slices) ?? new Dictionary<ArenaSlice, QuantizationParameters>();
             var ranges = new Dictionary<ArenaSlice, (float Min, float Max)>();
+            var featureRanges = new Dictionary<ArenaSlice, (float[] Min, float[] Max)>();
             if (NeedsCalibration(floatPlan, fixedSlices))
             {
                 var samples = calibration ?? Fallback(options, floatPlan, log);
                 log.Info($"Calibrating {header.ModelFileName} on {samples.Count} samples ({options.CalibrationMethod}).");
                 ranges = RangeObserver.Observe(floatPlan, samples, options.CalibrationMethod, options.CalibrationPercentile, log);
+                // Inputs only tree ensembles read: one scale per feature (docs/classical-ml.md#int8).
+                featureRanges = RangeObserver.ObserveFeatures(floatPlan, samples);
             }
             else log.Info($"{header.ModelFileName} is a QDQ model quantizing every tensor: its own scales and zero points are used, no calibration.");
-            var quantized = Int8Quantizer.Quantize(floatPlan, ranges, fixedSlices, qdq?.WeightScales ?? new Dictionary<string, double[]>());
+            var quantized = Int8Quantizer.Quantize(floatPlan, ranges, fixedSlices, qdq?.WeightScales ?? new Dictionary<string, double[]>(), featureRanges);
             quantization = quantized.Context;
             // .NET runs convolutional stretches channels last; nanoFramework's plain loops keep the model's order.
             var kernels = options.Target == CodeTarget.Net ? ChannelsLastLayout.Apply(quantized.Kernels, quantized.Outputs) : quantized.Kernels;

@@ -61,6 +61,10 @@ public enum KernelKind : byte
     AveragePoolInt8 = 210,
     TreeEnsembleFloat = 120,
     TreeScoresFloat = 121,
+    // 220–224: tree ensembles in int8 plans (the int32 fixed-point walk, integer scores, float-finished scores).
+    TreeEnsembleInt8 = 220,
+    TreeScoresInt8 = 221,
+    TreeScoresDequantized = 222,
     RecurrentFloat = 130,
     // 180–189: upsampling.
     ConvTransposeFloat = 180,

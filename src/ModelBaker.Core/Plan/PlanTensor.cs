@@ -25,6 +25,18 @@ public sealed class PlanTensor
     public ArenaSlice Slice { get; }
     public double Scale { get; }
     public int ZeroPoint { get; }
+
+    /// <summary>
+    /// A model input quantized per feature (<see cref="IFeatureWiseInput"/>): element i of the tensor maps its real as
+    /// real = FeatureScales[i mod n] × (q − FeatureZeroPoints[i mod n]), n features; null for one scale per tensor.
+    /// </summary>
+    public double[]? FeatureScales { get; init; }
+    public int[]? FeatureZeroPoints { get; init; }
+    public bool PerFeature => FeatureScales != null;
+
+    /// <summary>The scale and zero point of element <paramref name="i"/>.</summary>
+    public double ScaleOf(int i) => FeatureScales != null ? FeatureScales[i % FeatureScales.Length] : Scale;
+    public int ZeroPointOf(int i) => FeatureZeroPoints != null ? FeatureZeroPoints[i % FeatureZeroPoints.Length] : ZeroPoint;
     public int Length => Slice.Length;
 
     /// <summary>A float tensor that lives quantized in the int8 arena.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Plan;
@@ -17,6 +18,16 @@ public sealed class QuantizationContext
     private readonly Dictionary<ArenaSlice, QuantizationParameters> _parameters = new();
 
     public QuantizationContext(Dictionary<ArenaSlice, (float Min, float Max)> ranges) => _ranges = ranges;
+
+    /// <summary>
+    /// Per-feature calibration ranges of the model inputs read only by <see cref="IFeatureWiseInput"/> steps (the last
+    /// axis), which are then quantized per feature.
+    /// </summary>
+    public IReadOnlyDictionary<ArenaSlice, (float[] Min, float[] Max)> FeatureRanges { get; init; } = new Dictionary<ArenaSlice, (float[], float[])>();
+
+    /// <summary>One parameter set per feature of a model input quantized per feature; null for a tensor with one.</summary>
+    public QuantizationParameters[]? FeatureParameters(ArenaSlice floatSlice) =>
+        FeatureRanges.TryGetValue(floatSlice, out var r) ? r.Min.Select((min, f) => QuantizationParameters.FromRange(min, r.Max[f])).ToArray() : null;
 
     /// <summary>The flavour of code the plan is for: the nanoFramework flavour's convolution reads dense weights.</summary>
     public Options.CodeTarget Target { get; init; } = Options.CodeTarget.Net;
@@ -50,6 +61,19 @@ public sealed class QuantizationContext
         if (floatSlice.Type != ElementType.Float32) return floatSlice;
         if (!_slices.TryGetValue(floatSlice, out var slice))
             _slices[floatSlice] = slice = new ArenaSlice(floatSlice.TensorName, ElementType.Int8, floatSlice.Length, shape: floatSlice.Shape);
+        return slice;
+    }
+
+    /// <summary>
+    /// The slice of another integer type standing for a float slice, for a step whose integer form is wider than int8 (a
+    /// tree ensemble's int32 fixed-point leaf sums); every step reading the float slice gets the same one.
+    /// </summary>
+    public ArenaSlice Slice(ArenaSlice floatSlice, ElementType type)
+    {
+        if (!_slices.TryGetValue(floatSlice, out var slice))
+            _slices[floatSlice] = slice = new ArenaSlice(floatSlice.TensorName, type, floatSlice.Length, shape: floatSlice.Shape);
+        if (slice.Type != type)
+            throw new InvalidOperationException($"Tensor '{floatSlice.TensorName}' is {slice.Type} in the int8 plan, not {type}.");
         return slice;
     }
 

@@ -192,6 +192,9 @@ public static class ReportBuilder
                 for (int i = 0; i < result.Length; i++)
                     result[i] = parameters is { } p ? p.Scale * (int8s[slice.Offset + i] - (double)p.ZeroPoint) : int8s[slice.Offset + i];
                 return result;
+            case int[] int32s when parameters is { } fixedPoint: // an int32 fixed-point tensor (a tree ensemble's leaf sums)
+                for (int i = 0; i < result.Length; i++) result[i] = fixedPoint.Scale * (int32s[slice.Offset + i] - (double)fixedPoint.ZeroPoint);
+                return result;
         }
         for (int i = 0; i < result.Length; i++)
             result[i] = Convert.ToDouble(values.GetValue(slice.Offset + i), System.Globalization.CultureInfo.InvariantCulture);

@@ -126,6 +126,9 @@ public static class PlanFile
             KernelKind.MatMulInt8 => MatMulInt8.Read(r, source),
             KernelKind.TreeEnsembleFloat => TreeEnsembleFloat.Read(r, source),
             KernelKind.TreeScoresFloat => TreeScoresFloat.Read(r, source),
+            KernelKind.TreeEnsembleInt8 => TreeEnsembleInt8.Read(r, source),
+            KernelKind.TreeScoresInt8 => TreeScoresInt8.Read(r, source),
+            KernelKind.TreeScoresDequantized => TreeScoresDequantized.Read(r, source),
             KernelKind.RecurrentFloat => RecurrentFloat.Read(r, source),
             KernelKind.ScoreTransformFloat => ScoreTransformFloat.Read(r, source),
             KernelKind.ClassLabelFloat => ClassLabelFloat.Read(r, source),
@@ -162,8 +165,30 @@ public static class PlanFile
         w.Int(tensors.Count);
         foreach (var t in tensors)
         {
-            w.String(t.Name); w.Byte((byte)t.Type); w.Ints(t.Shape); w.Slice(t.Slice); w.Double(t.Scale); w.Int(t.ZeroPoint);
+            // The type byte's top bit says per-feature parameters follow (plans without them read as before).
+            w.String(t.Name); w.Byte((byte)((byte)t.Type | (t.PerFeature ? PerFeatureBit : 0))); w.Ints(t.Shape); w.Slice(t.Slice); w.Double(t.Scale); w.Int(t.ZeroPoint);
+            if (!t.PerFeature) continue;
+            w.Int(t.FeatureScales!.Length);
+            foreach (double scale in t.FeatureScales) w.Double(scale);
+            w.Ints(t.FeatureZeroPoints!);
         }
+    }
+
+    private const byte PerFeatureBit = 0x80;
+
+    private static PlanTensor ReadTensor(PlanBinaryReader r)
+    {
+        string name = r.String();
+        byte type = r.Byte();
+        var tensor = new PlanTensor(name, (ElementType)(type & ~PerFeatureBit), r.Ints(), r.Slice(), r.Double(), r.Int());
+        if ((type & PerFeatureBit) == 0) return tensor;
+        int count = r.Int();
+        if (count < 1 || count > 1 << 24) throw new PlanFormatException($"tensor '{name}' has {count} per-feature scales");
+        var scales = new double[count];
+        for (int i = 0; i < count; i++) scales[i] = r.Double();
+        var zeroPoints = r.Ints();
+        if (zeroPoints.Length != count) throw new PlanFormatException($"tensor '{name}' has {count} per-feature scales and {zeroPoints.Length} zero points");
+        return new PlanTensor(tensor.Name, tensor.Type, tensor.Shape, tensor.Slice, tensor.Scale, tensor.ZeroPoint) { FeatureScales = scales, FeatureZeroPoints = zeroPoints };
     }
 
     private static List<PlanTensor> ReadTensors(PlanBinaryReader r)
@@ -171,7 +196,7 @@ public static class PlanFile
         int count = r.Int();
         var tensors = new List<PlanTensor>();
         for (int i = 0; i < count; i++)
-            tensors.Add(new PlanTensor(r.String(), (ElementType)r.Byte(), r.Ints(), r.Slice(), r.Double(), r.Int()));
+            tensors.Add(ReadTensor(r));
         return tensors;
     }
 }
