@@ -212,8 +212,8 @@ public sealed class PackageBuildTests
     [Fact]
     public void A_nanoFramework_model_over_nanoCLRs_limits_fails_the_build_with_MB2004_on_the_item()
     {
-        // One dense 256 × 256 layer: 64 KB of int8 weights, more than nanoCLR's signature table holds. The bake and the
-        // compile succeed; the check of the compiled assembly must not.
+        // One dense 256 × 256 layer: 64 KB of int8 weights as array initializers (Auto would read them from a resource),
+        // more than nanoCLR's signature table holds. The bake and the compile succeed; the check of the compiled assembly must not.
         var random = new Random(3);
         var graph = new Graph { Name = "wide", Opset = 13 };
         graph.Add(new Value("x", ElementType.Float32, new[] { 1, 256 }));
@@ -225,7 +225,7 @@ public sealed class PackageBuildTests
         graph.Outputs.Add("y");
 
         string project = _package.CreateProject("NanoTooBig",
-            """<CompressedModel Include="wide.onnx" CodeTarget="NanoFramework" />""",
+            """<CompressedModel Include="wide.onnx" CodeTarget="NanoFramework" WeightStorage="Inline" />""",
             "System.Console.WriteLine();");
         OnnxModelWriter.Save(graph, Path.Combine(project, "wide.onnx"));
 
