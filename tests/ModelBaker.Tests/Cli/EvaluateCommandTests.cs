@@ -41,7 +41,7 @@ public class EvaluateCommandTests
 
     /// <summary>
     /// With compression and --recovery-on-calibration (a build without Validation), the row says what automatic recovery
-    /// did: judged on the 40 calibration digits held back of 200, at the default budget there (one sample: 2.5 points),
+    /// did: judged on the 40 calibration digits held back of 200, at the default budget (1 point),
     /// each step with its drop, the step kept. The held-back digits calibrate nothing, so the bake differs from one
     /// calibrated on all 200.
     /// </summary>
@@ -56,7 +56,7 @@ public class EvaluateCommandTests
         Assert.True(tsv.ExitCode == 0, tsv.ToString());
         var row = tsv.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1].TrimEnd('\r').Split('\t');
         Assert.Equal("359", row[9]); // measured on the test digits
-        Assert.Equal(new[] { "held-back calibration", "40", "2.5" }, row[10..13]);
+        Assert.Equal(new[] { "held-back calibration", "40", "1" }, row[10..13]);
         var steps = row[13].Split(';');
         Assert.StartsWith("as requested=", steps[0], StringComparison.Ordinal);
         Assert.Contains(row[14] + "=", row[13], StringComparison.Ordinal); // the kept step is one of those tried
