@@ -11,7 +11,7 @@ namespace ModelBaker.Core.Reporting;
 /// <param name="IsDefault">No MaxAccuracyDrop was given: the budget is <see cref="DefaultPoints"/>. It is the same
 /// on few samples: on 40 held-back samples one disagreement (2.5 points) exceeds it. An earlier default let one
 /// sample through as noise; on the zoo's tuning half that let a model through that lost 4 points on its test set
-/// (docs/compression.md, "Model zoo"), while escalating on it cost at most a second.</param>
+/// (docs/compression.md, "Model zoo"), while escalating on it cost a few seconds.</param>
 public sealed record QualityBudget(double Points, bool IsDefault)
 {
     /// <summary>The budget when MaxAccuracyDrop is not set: 1 point of top-1 agreement (docs/compression.md).</summary>
