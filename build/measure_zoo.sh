@@ -1,23 +1,28 @@
 #!/usr/bin/env bash
 # Every compression setting on every model of the zoo (tests/data/zoo, trained by build/make_zoo.py): one
-# `modelbaker evaluate --tsv` run each, calibrated on the model's calibration file (200 training samples), measured on
-# its test inputs and labels. Prints Markdown: per model and setting "drop / ratio", the top-1 drop (points) and the
-# bytes ratio (float32 initializer bytes / baked bytes), then per setting the mean and worst drop over each half of the zoo's split
-# ("tuning": defaults may be chosen there; "held-out": where they are reported). Needs only the .NET SDK.
-# Run from the repository root: bash build/measure_zoo.sh   (33 minutes on 2 cores shared with other builds)
-# ZOO_MODELS="mlp1 cnn1" limits the run to some models; ZOO_RAW=FILE also keeps every run's TSV row there.
+# `modelbaker evaluate --tsv --recovery-on-calibration` run each — the bake a user's build makes from the model's
+# calibration file (200 training samples) without Validation: automatic recovery, where it applies, holds back one
+# calibration sample in five and judges on those — then measured on the test inputs and labels, which the bake never
+# sees. Prints Markdown: per model and setting "drop / ratio", the top-1 drop (points) on the test set and the bytes
+# ratio (float32 weight bytes / baked bytes); per setting the mean and worst drop over each half of the zoo's split
+# ("tuning": defaults may be chosen there; "held-out": where they are reported); then what recovery did in each cell
+# where it ran (its steps with their drops on the held-back samples, the step kept, build seconds). Needs only the .NET SDK.
+# Run from the repository root: bash build/measure_zoo.sh
+#   ZOO_MODELS="mlp1 cnn1"   only these models;  ZOO_HALF=tuning (or held-out)   only that half;
+#   ZOO_RAW=FILE             also keep every run's row there (tab-separated);
+#   ZOO_TABLES="A B"         print the tables from raw files kept before, measuring nothing (halves measured apart);
+#   ZOO_CLI=DLL              run that modelbaker.dll instead of building one (a copy, so a rebuild cannot change it mid-run).
 set -euo pipefail
-dotnet build src/ModelBaker.Cli -c Release -v q -nologo > /dev/null
-cli=src/ModelBaker.Cli/bin/Release/net10.0/modelbaker.dll
+cli=${ZOO_CLI:-src/ModelBaker.Cli/bin/Release/net10.0/modelbaker.dll}
+if [ -z "${ZOO_TABLES:-}" ] && [ -z "${ZOO_CLI:-}" ]; then dotnet build src/ModelBaker.Cli -c Release -v q -nologo > /dev/null; fi
 
 # column|setting|evaluate options: the settings, in order (column: short name in the per-model table).
 settings=(
   "int8|int8|"
-  "0.5|int8, Sparsity 0.5|--sparsity 0.5"
-  "0.5 S|int8, Sparsity 0.5, Pruning Structured|--sparsity 0.5 --pruning structured"
-  "0.5 + DN|int8, Sparsity 0.5, Distillation Network|--sparsity 0.5 --distillation network"
-  "0.75 + 16|int8, Sparsity 0.75, Clusters 16|--sparsity 0.75 --clusters 16"
-  "0.75 + 16 + DN|int8, Sparsity 0.75, Clusters 16, Distillation Network|--sparsity 0.75 --clusters 16 --distillation network"
+  "0.5|int8, Sparsity 0.5 (defaults: with automatic recovery)|--sparsity 0.5"
+  "0.5 as given|int8, Sparsity 0.5, MaxAccuracyDrop none (no recovery)|--sparsity 0.5 --max-accuracy-drop none"
+  "0.75 + 16|int8, Sparsity 0.75, Clusters 16 (defaults: with automatic recovery)|--sparsity 0.75 --clusters 16"
+  "0.75 + 16 as given|int8, Sparsity 0.75, Clusters 16, MaxAccuracyDrop none (no recovery)|--sparsity 0.75 --clusters 16 --max-accuracy-drop none"
 )
 
 # The zoo's models from its README table: "| `name` | family | … | data | seed | half |" → name data half.
@@ -27,25 +32,38 @@ prefix() { case "$1" in digits) echo sample-app/data/digits ;; kws) echo tests/d
 
 raw=$(mktemp); err=$(mktemp)
 trap 'rm -f "$raw" "$err"' EXIT
-while read -r model data half; do
-  if [ -n "${ZOO_MODELS:-}" ] && [[ " $ZOO_MODELS " != *" $model "* ]]; then continue; fi
-  p=$(prefix "$data")
-  for i in "${!settings[@]}"; do
-    IFS='|' read -r _ _ options <<< "${settings[$i]}"
-    # shellcheck disable=SC2086  # options are words
-    if out=$(dotnet "$cli" evaluate "tests/data/zoo/$model/model.onnx" --tsv --calibration "${p}_calibration.npy" \
-        --validation "${p}_test_x.npy" --validation-labels "${p}_test_y.npy" $options 2> "$err"); then
-      # setting, model, half, float top-1, baked top-1, drop, float bytes, baked bytes
-      echo "$out" | awk -F'\t' -v s="$i" -v m="$model" -v h="$half" 'NR == 2 { print s "\t" m "\t" h "\t" $6 "\t" $7 "\t" $8 "\t" $4 "\t" $5 }' >> "$raw"
-    else
-      # A refused bake is a row too: its code instead of figures (and counted as a failure, not left out).
-      code=$(grep -o 'MB[0-9]\{4\}' "$err" | head -1 || true)
-      printf '%s\t%s\t%s\terror %s\t\t\t\t\n' "$i" "$model" "$half" "${code:-?}" >> "$raw"
-    fi
-  done
-  echo "measured $model" >&2
-done <<< "$models"
-[ -n "${ZOO_RAW:-}" ] && cp "$raw" "$ZOO_RAW"
+if [ -n "${ZOO_TABLES:-}" ]; then
+  # shellcheck disable=SC2086  # a list of files
+  cat $ZOO_TABLES > "$raw"
+else
+  while read -r model data half; do
+    if [ -n "${ZOO_MODELS:-}" ] && [[ " $ZOO_MODELS " != *" $model "* ]]; then continue; fi
+    if [ -n "${ZOO_HALF:-}" ] && [ "$ZOO_HALF" != "$half" ]; then continue; fi
+    p=$(prefix "$data")
+    for i in "${!settings[@]}"; do
+      IFS='|' read -r _ _ options <<< "${settings[$i]}"
+      start=$(date +%s.%N)
+      # shellcheck disable=SC2086  # options are words
+      if out=$(dotnet "$cli" evaluate "tests/data/zoo/$model/model.onnx" --tsv --recovery-on-calibration --calibration "${p}_calibration.npy" \
+          --validation "${p}_test_x.npy" --validation-labels "${p}_test_y.npy" $options 2> "$err"); then
+        wall=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+        # setting, model, half, float top-1, baked top-1, drop, float bytes, baked bytes, recovery steps (name=held-back
+        # drop;…), step kept, recovery seconds, wall seconds of the whole run
+        echo "$out" | awk -F'\t' -v s="$i" -v m="$model" -v h="$half" -v w="$wall" \
+          'NR == 2 { print s "\t" m "\t" h "\t" $6 "\t" $7 "\t" $8 "\t" $4 "\t" $5 "\t" $14 "\t" $15 "\t" $16 "\t" w }' >> "$raw"
+      else
+        wall=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+        # A refused bake is a row too: its code instead of figures (and counted as a failure, not left out); for
+        # MB1403, the best drop recovery reached on the held-back samples.
+        code=$(grep -o 'MB[0-9]\{4\}' "$err" | head -1 || true)
+        best=$(grep -o 'the best reached [0-9.]* points' "$err" | head -1 | grep -o '[0-9.]*' | head -1 || true)
+        printf '%s\t%s\t%s\terror %s\t\t\t\t\t%s\t\t\t%s\n' "$i" "$model" "$half" "${code:-?}" "${best:+best $best}" "$wall" >> "$raw"
+      fi
+    done
+    echo "measured $model" >&2
+  done <<< "$models"
+  if [ -n "${ZOO_RAW:-}" ]; then cp "$raw" "$ZOO_RAW"; fi
+fi
 
 columns=$(printf '%s\n' "${settings[@]}" | cut -d'|' -f1)
 labels=$(printf '%s\n' "${settings[@]}" | cut -d'|' -f2)
@@ -81,4 +99,13 @@ awk -F'\t' -v columns="$columns" -v labels="$labels" '
       printf " %s / %s |\n", count[s, "tuning"] ? sprintf("%.1f×", rsum[s, "tuning"] / count[s, "tuning"]) : "-", \
         count[s, "held-out"] ? sprintf("%.1f×", rsum[s, "held-out"] / count[s, "held-out"]) : "-"
     }
+  }' "$raw"
+
+# What automatic recovery did where it ran: steps (drop on the held-back calibration samples), the step kept, seconds.
+printf '\n| model | setting | steps tried (drop on the held-back samples) | kept | recovery s | whole run s |\n|---|---|---|---|---:|---:|\n'
+awk -F'\t' -v columns="$columns" '
+  BEGIN { split(columns, column, "\n") }
+  $9 != "" {
+    steps = $9; gsub(/=/, " ", steps); gsub(/;/, ", ", steps)
+    printf "| `%s` | %s | %s | %s | %s | %.0f |\n", $2, column[$1 + 1], steps, ($4 ~ /^error/ ? $4 : $10), $11, $12
   }' "$raw"

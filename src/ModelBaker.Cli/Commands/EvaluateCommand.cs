@@ -85,10 +85,17 @@ public sealed class EvaluateCommand : ICommand
     {
         string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
         string Optional(double? value) => value is { } x ? Number(x) : "";
-        context.Out.WriteLine(string.Join('\t', "model", "precision", "sparsity", "float_bytes", "baked_bytes", "float_top1", "baked_top1", "drop", "agreement", "samples"));
+        // What automatic recovery did, when it ran: the data that judged it, its budget there, each step's name and
+        // drop on that data ("name=drop;…"), the step kept, and the build seconds all steps cost.
+        var r = report.Recovery;
+        context.Out.WriteLine(string.Join('\t', "model", "precision", "sparsity", "float_bytes", "baked_bytes", "float_top1", "baked_top1", "drop", "agreement", "samples",
+            "recovery_judged_on", "recovery_samples", "recovery_budget", "recovery_steps", "recovery_kept", "recovery_seconds"));
         context.Out.WriteLine(string.Join('\t', model, precision, Number(report.AchievedSparsity),
             report.FloatWeightBytes.ToString(CultureInfo.InvariantCulture), report.BakedWeightBytes.ToString(CultureInfo.InvariantCulture),
-            Optional(v.FloatTop1), Optional(v.BakedTop1), Optional(v.Drop), Optional(v.Agreement), v.Samples.ToString(CultureInfo.InvariantCulture)));
+            Optional(v.FloatTop1), Optional(v.BakedTop1), Optional(v.Drop), Optional(v.Agreement), v.Samples.ToString(CultureInfo.InvariantCulture),
+            r?.JudgedOn ?? "", r?.Samples.ToString(CultureInfo.InvariantCulture) ?? "", r != null ? Number(r.Budget) : "",
+            r != null ? string.Join(';', r.Steps.Select(s => s.Name + "=" + s.Drop.ToString("0.00", CultureInfo.InvariantCulture))) : "",
+            r?.KeptStep.Name ?? "", r != null ? r.Steps.Sum(s => s.Seconds).ToString("0.0", CultureInfo.InvariantCulture) : ""));
     }
 
     /// <summary>The bake without its validation data, then the float model as exported and the baked one compared on it.</summary>

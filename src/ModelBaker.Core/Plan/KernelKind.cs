@@ -6,7 +6,11 @@ public enum KernelKind : byte
     FullyConnectedInt8 = 1,
     // 2 was AddInt8 before plan format 3: now BinaryInt8 (10), which carries an operation code.
     LookupInt8 = 3,
-    SoftmaxInt8 = 4,
+    // 4 was SoftmaxInt8 and 11 LogSoftmaxInt8 with a 256-entry exp table (and, for LogSoftmaxInt8, a 256-entry
+    // difference table): now 250 and 251, with the split 32-entry exp table (issue 16, item 8). Old plans are refused
+    // (unknown tag), not misread.
+    SoftmaxInt8 = 250,
+    LogSoftmaxInt8 = 251,
     ConcatInt8 = 20,
     ConvInt8 = 5,
     PoolInt8 = 6,
@@ -16,7 +20,6 @@ public enum KernelKind : byte
     UnaryFloat = 67,
     SoftmaxFloat = 68,
     BinaryInt8 = 10,
-    LogSoftmaxInt8 = 11,
     ReduceInt8 = 12,
     ArgMaxInt8 = 13,
     BinaryFloat = 74,

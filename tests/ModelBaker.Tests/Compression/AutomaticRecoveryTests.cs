@@ -35,7 +35,7 @@ public sealed class AutomaticRecoveryTests
         Assert.Equal("held-back calibration", recovery.JudgedOn);
         Assert.Equal(40, recovery.Samples);
         Assert.Equal(5, recovery.HoldBackEvery);
-        Assert.Equal(2.5, recovery.Budget, 9); // the default 1 point, but never less than one of 40 samples
+        Assert.Equal(1, recovery.Budget, 9); // the default 1 point: on 40 samples, not one disagreement
         Assert.True(recovery.DefaultBudget);
         var step = Assert.Single(recovery.Steps);
         Assert.Equal("as requested", step.Name);
@@ -77,13 +77,13 @@ public sealed class AutomaticRecoveryTests
         Assert.Equal("reconstruction", recovery.KeptStep.Name);
         Assert.Equal(1, recovery.Kept);
         Assert.False(recovery.Steps[0].WithinBudget);
-        Assert.True(recovery.Steps[0].Drop > 2.5, $"drop {recovery.Steps[0].Drop}");
+        Assert.True(recovery.Steps[0].Drop > 1, $"drop {recovery.Steps[0].Drop}");
         Assert.True(recovery.KeptStep.WithinBudget);
-        Assert.True(recovery.KeptStep.Drop <= 2.5);
+        Assert.True(recovery.KeptStep.Drop <= 1);
         Assert.Equal("Sparsity=\"0.9\" Reconstruction=\"false\"", recovery.Steps[0].Settings);
         Assert.Equal("Sparsity=\"0.9\"", recovery.KeptStep.Settings);
         Assert.All(recovery.Steps, s => Assert.True(s.Seconds > 0));
-        Assert.Matches(@"recovered by reconstruction: drop \d+\.\d\d → \d\.\d\d points \(budget 2\.5, \d+\.\d s more\)", report.Summary("Samples.DigitsMlp"));
+        Assert.Matches(@"recovered by reconstruction: drop \d+\.\d\d → \d\.\d\d points \(budget 1, \d+\.\d s more\)", report.Summary("Samples.DigitsMlp"));
         Assert.Contains("\"kept\": \"reconstruction\"", report.ToJson());
 
         var again = Baker.Bake(options, new RecordingLog());
@@ -177,10 +177,11 @@ public sealed class AutomaticRecoveryTests
     [Fact]
     public void The_budget_is_the_one_place_that_decides_too_much()
     {
-        var result = new AccuracyResult(40, null, null, 97.5); // one disagreement in 40
-        Assert.False(QualityBudget.Default.Exceeded(result));
-        Assert.True(new QualityBudget(1, IsDefault: false).Exceeded(result));
-        Assert.True(QualityBudget.Default.Exceeded(new AccuracyResult(40, null, null, 95)));
+        var one = new AccuracyResult(40, null, null, 97.5); // one disagreement in 40
+        Assert.True(QualityBudget.Default.Exceeded(one)); // the default is 1 point on any number of samples
+        Assert.True(new QualityBudget(1, IsDefault: false).Exceeded(one));
+        Assert.False(new QualityBudget(2.5, IsDefault: false).Exceeded(one));
+        Assert.False(QualityBudget.Default.Exceeded(new AccuracyResult(40, null, null, 100)));
         Assert.False(QualityBudget.Default.Exceeded(new AccuracyResult(400, null, null, 99)));
         Assert.True(QualityBudget.Default.Exceeded(new AccuracyResult(400, null, null, 98.75)));
     }
