@@ -335,6 +335,18 @@ public sealed class BinaryInt8 : Int8Kernel, IChannelsLastKernel
         int[] shape, int outputMultiplier, int outputShift, int outputZeroPoint,
         int activationMin, int activationMax, sbyte[] output, int outputOffset, int outputLength)
     {
+        if (IsRowMajor(aStrides, shape) && IsRowMajor(bStrides, shape))
+        {
+            // Neither operand broadcast (a residual Add): element i of each is at i, no coordinates to work out — on
+            // nanoCLR those divisions cost more than the element's arithmetic.
+            for (int i = 0; i < outputLength; i++)
+            {
+                int value = Element(operation, a[aOffset + i] - aZeroPoint, b[bOffset + i] - bZeroPoint, aMultiplier, aShift, bMultiplier, bShift,
+                    outputMultiplier, outputShift) + outputZeroPoint;
+                output[outputOffset + i] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
+            }
+            return;
+        }
         for (int i = 0; i < outputLength; i++)
         {
             int aIndex = aOffset, bIndex = bOffset, rest = i;
@@ -349,6 +361,18 @@ public sealed class BinaryInt8 : Int8Kernel, IChannelsLastKernel
                 outputMultiplier, outputShift) + outputZeroPoint;
             output[outputOffset + i] = (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
         }
+    }
+
+    /// <summary>True when these strides address <paramref name="shape"/> in row-major order (index = flat position).</summary>
+    public static bool IsRowMajor(int[] strides, int[] shape)
+    {
+        int expected = 1;
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            if (shape[d] > 1 && strides[d] != expected) return false;
+            expected *= shape[d];
+        }
+        return true;
     }
     // </emit>
 
@@ -377,18 +401,6 @@ public sealed class BinaryInt8 : Int8Kernel, IChannelsLastKernel
             if (Aligned(B) && A.Slice != B.Slice) return B.Slice;
             return null;
         }
-    }
-
-    /// <summary>True when these strides address <paramref name="shape"/> in row-major order (index = flat position).</summary>
-    private static bool IsRowMajor(int[] strides, int[] shape)
-    {
-        int expected = 1;
-        for (int d = shape.Length - 1; d >= 0; d--)
-        {
-            if (shape[d] > 1 && strides[d] != expected) return false;
-            expected *= shape[d];
-        }
-        return true;
     }
 
     public override void WritePayload(PlanBinaryWriter w)
