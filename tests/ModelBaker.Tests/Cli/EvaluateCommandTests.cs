@@ -60,6 +60,7 @@ public class EvaluateCommandTests
         var steps = row[13].Split(';');
         Assert.StartsWith("as requested=", steps[0], StringComparison.Ordinal);
         Assert.Contains(row[14] + "=", row[13], StringComparison.Ordinal); // the kept step is one of those tried
-        Assert.True(double.Parse(row[15], CultureInfo.InvariantCulture) > 0);
+        // Its seconds, as a number (a recovery that keeps the first step can round to 0.0 on a fast machine).
+        Assert.True(double.Parse(row[15], CultureInfo.InvariantCulture) >= 0, row[15]);
     }
 }
