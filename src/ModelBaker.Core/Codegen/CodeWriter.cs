@@ -19,6 +19,9 @@ public sealed class CodeWriter
     /// </summary>
     public bool Nano { get; init; }
 
+    /// <summary>The nanoFramework class's shared working array (sbyte[]), present when a step's NanoWorkspaceBytes is not 0.</summary>
+    public const string NanoWorkspace = "Workspace";
+
     /// <summary>
     /// Where the .NET flavour's large constant arrays, or the nanoFramework flavour's weight rows, go when the plan stores
     /// its weights in a resource; null = array initializers (<see cref="EmitArrays"/>).

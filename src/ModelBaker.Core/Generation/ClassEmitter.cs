@@ -167,11 +167,12 @@ public static class ClassEmitter
         }
         int scratch = Scratch(plan, code.Nano);
         bool rowsFromResource = code.Nano && WeightsInResource(plan);
+        int workspace = code.Nano ? NanoClassEmitter.Workspace(plan) : 0;
         code.Line($"/// <summary>Bytes of the activation arena every call uses ({arenaPlace}); the plan's lower bound is {LowerBoundBytes(plan)} bytes.</summary>")
             .Line($"public const int ArenaBytes = {plan.ArenaBytes};")
             .Line("/// <summary>Bytes of baked constants: weights, biases, requantization parameters, tables.</summary>")
             .Line($"public const int WeightBytes = {plan.WeightBytes};")
-            .Line($"/// <summary>Bytes of working memory the steps use besides the arena: {ScratchKind(scratch, code.Nano, rowsFromResource)}.</summary>")
+            .Line($"/// <summary>Bytes of working memory the steps use besides the arena: {ScratchKind(scratch - workspace, workspace, code.Nano, rowsFromResource)}.</summary>")
             .Line($"public const int ScratchBytes = {scratch};")
             .Line();
     }
@@ -201,11 +202,13 @@ public static class ClassEmitter
 
     /// <summary>
     /// What ScratchBytes counts: nothing when every layer's weights are stored dense; else, in nanoFramework, a row buffer
-    /// per sparse or clustered layer (its weights are decoded a row at a time), and in .NET those layers' weights,
-    /// decoded once when the class is first used, and the channels-last convolutions' packed weights and per-channel parameters.
+    /// per sparse or clustered layer (its weights are decoded a row at a time) and the workspace the steps share (a
+    /// padded depthwise layer's framed input channel), and in .NET those layers' weights, decoded once when the class
+    /// is first used, and the channels-last convolutions' packed weights and per-channel parameters.
     /// </summary>
     private static int Scratch(BakedPlan plan, bool nano) =>
-        nano ? plan.Kernels.Sum(k => k.NanoScratchBytes(WeightsInResource(plan))) : plan.Kernels.Sum(k => k.DecodedWeightBytes);
+        nano ? plan.Kernels.Sum(k => k.NanoScratchBytes(WeightsInResource(plan))) + NanoClassEmitter.Workspace(plan)
+            : plan.Kernels.Sum(k => k.DecodedWeightBytes);
 
     /// <summary>The plan stores its weights in a resource (WeightStorage): <see cref="PlanHeader.WeightResource"/> names it.</summary>
     internal static bool WeightsInResource(BakedPlan plan) => plan.Header.WeightResource.Length > 0;
@@ -213,11 +216,15 @@ public static class ClassEmitter
     /// <summary>The generated class's ScratchBytes, for the plan's target.</summary>
     public static int ScratchBytes(BakedPlan plan) => Scratch(plan, plan.Header.Target == Options.CodeTarget.NanoFramework);
 
-    private static string ScratchKind(int scratch, bool nano, bool rowsFromResource) =>
-        scratch == 0 ? "none, every layer's weights are read where they are stored"
-        : rowsFromResource ? "a row buffer per weighted layer, which reads its weights from the weight resource a row at a time"
-        : nano ? "a row buffer per sparse or clustered layer, which decodes its weights a row at a time"
-        : "the sparse or clustered layers' weights decoded, and the channels-last convolutions' weights packed, once when the class is first used";
+    private static string ScratchKind(int rows, int workspace, bool nano, bool rowsFromResource)
+    {
+        string kind = rows == 0 ? "none, every layer's weights are read where they are stored"
+            : rowsFromResource ? "a row buffer per weighted layer, which reads its weights from the weight resource a row at a time"
+            : nano ? "a row buffer per sparse or clustered layer, which decodes its weights a row at a time"
+            : "the sparse or clustered layers' weights decoded, and the channels-last convolutions' weights packed, once when the class is first used";
+        const string shared = "-byte workspace the steps share (a padded layer's input channel framed by its padding)";
+        return workspace == 0 ? kind : rows == 0 ? $"a {workspace}{shared}" : $"{kind}; and a {workspace}{shared}";
+    }
 
     /// <summary>The arena size no placement can go below (MemoryPlanner.LowerBoundBytes).</summary>
     public static int LowerBoundBytes(BakedPlan plan) => MemoryPlanner.LowerBoundBytes(plan.Inputs, plan.Outputs, plan.Kernels);

@@ -97,6 +97,10 @@ public static class NanoClassEmitter
             code.Line($"/// <summary>The {type} arena: every intermediate tensor at the offset the memory planner gave it.</summary>")
                 .Line($"private static readonly {type}[] {Arenas.Name(arena.Key)} = new {type}[{arena.Value}];");
         }
+        int workspace = Workspace(plan);
+        if (workspace > 0)
+            code.Line("/// <summary>Working memory a step uses while it runs (a convolution's input channel framed by its padding), shared by the steps.</summary>")
+                .Line($"private static readonly sbyte[] {CodeWriter.NanoWorkspace} = new sbyte[{workspace}];");
         code.Line();
 
         EmitPredict(code, inputs, outputs);
@@ -134,6 +138,9 @@ public static class NanoClassEmitter
     /// missing or foreign resource is an exception with its own message; the 16-byte header of the blob (as in the .NET
     /// flavour) tells this bake's resource from another's.
     /// </summary>
+    /// <summary>Bytes of the shared workspace: the largest any step uses (they run one at a time).</summary>
+    internal static int Workspace(BakedPlan plan) => plan.Kernels.Select(k => k.NanoWorkspaceBytes).DefaultIfEmpty(0).Max();
+
     private static void EmitWeightResource(CodeWriter code, BakedPlan plan, WeightBlob weights)
     {
         var h = plan.Header;

@@ -334,47 +334,122 @@ public sealed class ConvInt8 : Int8Kernel, IChannelsLastKernel
     // <emit Nano>
     /// <summary>
     /// Int8 convolution on arrays, NCHW, grouped, per-channel requantization, its weights read a channel at a time. Padded
-    /// taps read the input zero point (real 0), which the folded bias cancels exactly.
+    /// taps read the input zero point (real 0), which the folded bias cancels exactly. A group of one input channel
+    /// with padding (depthwise layers, a one-channel stem) reads a copy of its channel framed by the zero point in
+    /// <paramref name="paddedPlane"/> (null for other layers): every window is then inside, with no border case.
     /// </summary>
     public static void Conv(sbyte[] input, int inputOffset, WeightRows weights, int[] bias, short[] multipliers, sbyte[] shifts,
         int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
         int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
-        int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
+        int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset, sbyte[] paddedPlane)
     {
+        int groupInputChannels = inputChannels / groups, groupOutputChannels = outputChannels / groups;
+        int inputPlane = inputHeight * inputWidth, outputPlane = outputHeight * outputWidth;
+        int paddedHeight = (outputHeight - 1) * strideHeight + (kernelHeight - 1) * dilationHeight + 1;
+        int paddedWidth = (outputWidth - 1) * strideWidth + (kernelWidth - 1) * dilationWidth + 1;
         for (int m = 0; m < outputChannels; m++)
         {
             sbyte[] channelWeights = weights.Read(m, out int at); // each channel's row decoded once, for every batch item
+            int multiplier = multipliers[multipliers.Length == 1 ? 0 : m] << 16, shift = shifts[shifts.Length == 1 ? 0 : m];
             for (int n = 0; n < batch; n++)
-                ConvChannel(input, inputOffset, channelWeights, at, bias[m], multipliers[multipliers.Length == 1 ? 0 : m] << 16, shifts[shifts.Length == 1 ? 0 : m],
-                    n, m, inputChannels, inputHeight, inputWidth, outputChannels, outputHeight, outputWidth, groups,
-                    kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft,
-                    inputZeroPoint, outputZeroPoint, activationMin, activationMax, output, outputOffset);
+            {
+                int groupInput = inputOffset + (n * inputChannels + m / groupOutputChannels * groupInputChannels) * inputPlane;
+                int plane = outputOffset + (n * outputChannels + m) * outputPlane;
+                if (paddedPlane == null)
+                    ConvChannel(input, groupInput, channelWeights, at, bias[m], multiplier, shift, groupInputChannels, inputHeight, inputWidth,
+                        outputHeight, outputWidth, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft,
+                        inputZeroPoint, outputZeroPoint, activationMin, activationMax, output, plane);
+                else
+                {
+                    if (batch > 1 || m % groupOutputChannels == 0) // the group's channel changed
+                        FramePlane(input, groupInput, inputHeight, inputWidth, padTop, padLeft, (sbyte)inputZeroPoint, paddedPlane, paddedHeight, paddedWidth);
+                    ConvChannel(paddedPlane, 0, channelWeights, at, bias[m], multiplier, shift, 1, paddedHeight, paddedWidth,
+                        outputHeight, outputWidth, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, 0, 0,
+                        inputZeroPoint, outputZeroPoint, activationMin, activationMax, output, plane);
+                }
+            }
         }
     }
 
     /// <summary>
-    /// One output channel of one batch item, its weights at <paramref name="channelWeights"/> in <paramref name="weights"/>.
-    /// Shaped for nanoCLR, where a loop step costs as much as a multiply-add: a window inside the input is walked a
-    /// kernel row at a time (3 taps unrolled, the usual kernel width; a 1 × 1 kernel down the input channels, four at a time); a window
-    /// over the border multiplies only its taps inside the input, and the padded taps — the input zero point, real 0 —
-    /// add zeroPoint × their weights, i.e. zeroPoint × (the channel's weight sum − the weights inside): no test per tap.
+    /// One input channel copied into <paramref name="framed"/> (<paramref name="framedHeight"/> × <paramref name="framedWidth"/>,
+    /// the rows and columns the windows reach), with <paramref name="zeroPoint"/> wherever a window reads padding.
     /// </summary>
-    public static void ConvChannel(sbyte[] input, int inputOffset, sbyte[] weights, int channelWeights, int channelBias, int multiplier, int shift,
-        int n, int m, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
-        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
-        int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset)
+    public static void FramePlane(sbyte[] input, int offset, int height, int width, int padTop, int padLeft, sbyte zeroPoint,
+        sbyte[] framed, int framedHeight, int framedWidth)
     {
-        int groupInputChannels = inputChannels / groups, groupOutputChannels = outputChannels / groups;
+        int copied = framedWidth - padLeft < width ? framedWidth - padLeft : width;
+        for (int y = 0, row = 0; y < framedHeight; y++, row += framedWidth)
+        {
+            int sourceRow = y - padTop;
+            if (sourceRow < 0 || sourceRow >= height || copied <= 0)
+            {
+                for (int x = 0; x < framedWidth; x++) framed[row + x] = zeroPoint;
+                continue;
+            }
+            for (int x = 0; x < padLeft; x++) framed[row + x] = zeroPoint;
+            Array.Copy(input, offset + sourceRow * width, framed, row + padLeft, copied);
+            for (int x = padLeft + copied; x < framedWidth; x++) framed[row + x] = zeroPoint;
+        }
+    }
+
+    /// <summary>
+    /// One output channel of one batch item into the plane at <paramref name="plane"/>, its weights at
+    /// <paramref name="channelWeights"/> in <paramref name="weights"/>, reading the group's input channels from
+    /// <paramref name="groupInput"/>. Shaped for nanoCLR, where a loop step or an array read costs as much as a
+    /// multiply-add: a 1 × 1 stride-1 layer takes four output pixels a step (each weight read once for four); a 3 × 3
+    /// window of one input channel keeps its nine weights in locals; other windows inside the input are walked a
+    /// kernel row at a time (3 taps unrolled; 1 × 1 down the input channels, four at a time); a window over the border
+    /// multiplies only its taps inside the input, and the padded taps — the input zero point, real 0 — add
+    /// zeroPoint × their weights, i.e. zeroPoint × (the channel's weight sum − the weights inside): no test per tap.
+    /// </summary>
+    public static void ConvChannel(sbyte[] input, int groupInput, sbyte[] weights, int channelWeights, int channelBias, int multiplier, int shift,
+        int groupInputChannels, int inputHeight, int inputWidth, int outputHeight, int outputWidth,
+        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
+        int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int plane)
+    {
         int inputPlane = inputHeight * inputWidth, outputPlane = outputHeight * outputWidth;
+        if (kernelHeight == 1 && kernelWidth == 1 && strideHeight == 1 && strideWidth == 1 && padTop == 0 && padLeft == 0)
+        {
+            // Output pixel q reads input pixel q of every channel.
+            int q = 0, end = channelWeights + groupInputChannels;
+            for (; q < outputPlane - 3; q += 4)
+            {
+                int a0 = channelBias, a1 = channelBias, a2 = channelBias, a3 = channelBias;
+                for (int w = channelWeights, x = groupInput + q; w < end; w++, x += inputPlane)
+                {
+                    int weight = weights[w];
+                    a0 += input[x] * weight; a1 += input[x + 1] * weight; a2 += input[x + 2] * weight; a3 += input[x + 3] * weight;
+                }
+                output[plane + q] = Requantize(a0, multiplier, shift, outputZeroPoint, activationMin, activationMax);
+                output[plane + q + 1] = Requantize(a1, multiplier, shift, outputZeroPoint, activationMin, activationMax);
+                output[plane + q + 2] = Requantize(a2, multiplier, shift, outputZeroPoint, activationMin, activationMax);
+                output[plane + q + 3] = Requantize(a3, multiplier, shift, outputZeroPoint, activationMin, activationMax);
+            }
+            for (; q < outputPlane; q++)
+            {
+                int accumulator = channelBias;
+                for (int w = channelWeights, x = groupInput + q; w < end; w++, x += inputPlane) accumulator += input[x] * weights[w];
+                output[plane + q] = Requantize(accumulator, multiplier, shift, outputZeroPoint, activationMin, activationMax);
+            }
+            return;
+        }
         InsideRange(outputHeight, inputHeight, kernelHeight, strideHeight, dilationHeight, padTop, out int firstRow, out int endRow);
         InsideRange(outputWidth, inputWidth, kernelWidth, strideWidth, dilationWidth, padLeft, out int firstColumn, out int endColumn);
         int rowStep = dilationHeight * inputWidth, windowRows = groupInputChannels * kernelHeight, taps = windowRows * kernelWidth;
         bool rowOfThree = kernelWidth == 3 && dilationWidth == 1, pointwise = kernelWidth == 1 && kernelHeight == 1;
-        int plane2 = 2 * inputPlane, plane3 = 3 * inputPlane, plane4 = 4 * inputPlane;
-        int groupInput = inputOffset + (n * inputChannels + m / groupOutputChannels * groupInputChannels) * inputPlane;
-        int plane = outputOffset + (n * outputChannels + m) * outputPlane;
+        bool nine = rowOfThree && kernelHeight == 3 && groupInputChannels == 1;
+        int plane2 = 2 * inputPlane, plane3 = 3 * inputPlane, plane4 = 4 * inputPlane, rowStep2 = 2 * rowStep;
+        int w0 = 0, w1 = 0, w2 = 0, w3 = 0, w4 = 0, w5 = 0, w6 = 0, w7 = 0, w8 = 0;
+        if (nine)
+        {
+            w0 = weights[channelWeights]; w1 = weights[channelWeights + 1]; w2 = weights[channelWeights + 2];
+            w3 = weights[channelWeights + 3]; w4 = weights[channelWeights + 4]; w5 = weights[channelWeights + 5];
+            w6 = weights[channelWeights + 6]; w7 = weights[channelWeights + 7]; w8 = weights[channelWeights + 8];
+        }
         int weightSum = 0;
-        for (int t = channelWeights; t < channelWeights + taps; t++) weightSum += weights[t];
+        if (firstRow > 0 || endRow < outputHeight || firstColumn > 0 || endColumn < outputWidth)
+            for (int t = channelWeights; t < channelWeights + taps; t++) weightSum += weights[t];
         for (int oy = 0; oy < outputHeight; oy++)
         {
             int top = oy * strideHeight - padTop;
@@ -391,7 +466,13 @@ public sealed class ConvInt8 : Int8Kernel, IChannelsLastKernel
                 bool columnInside = ox >= firstColumn && ox < endColumn;
                 if (rowInside && columnInside)
                 {
-                    if (pointwise)
+                    if (nine)
+                    {
+                        int p1 = p + rowStep, p2 = p + rowStep2;
+                        accumulator += input[p] * w0 + input[p + 1] * w1 + input[p + 2] * w2 + input[p1] * w3 + input[p1 + 1] * w4
+                            + input[p1 + 2] * w5 + input[p2] * w6 + input[p2 + 1] * w7 + input[p2 + 2] * w8;
+                    }
+                    else if (pointwise)
                     {
                         int end = w + taps;
                         for (; w < end - 3; w += 4, p += plane4)
@@ -453,7 +534,24 @@ public sealed class ConvInt8 : Int8Kernel, IChannelsLastKernel
     /// <summary>The nanoFramework flavour decodes a sparse or clustered channel's weights into a row buffer of this many bytes.</summary>
     public override int NanoScratchBytes(bool weightsInResource) => Encoded.NanoRowBufferBytes(weightsInResource);
 
-    public override void EmitNanoCall(CodeWriter code, string name) => EmitCall(code, Input.NanoArguments(code), $"{name}Rows", name, Output.NanoArguments(code));
+    /// <summary>
+    /// The nanoFramework flavour frames a padded group of one input channel in the workspace (see its Conv): the
+    /// rows and columns the windows reach.
+    /// </summary>
+    public override int NanoWorkspaceBytes
+    {
+        get
+        {
+            var g = Geometry;
+            int height = (g.OutputHeight - 1) * g.StrideHeight + (g.KernelHeight - 1) * g.DilationHeight + 1;
+            int width = (g.OutputWidth - 1) * g.StrideWidth + (g.KernelWidth - 1) * g.DilationWidth + 1;
+            bool padded = g.PadTop > 0 || g.PadLeft > 0 || height - g.PadTop > g.InputHeight || width - g.PadLeft > g.InputWidth;
+            return g.InputChannels == g.Groups && padded ? height * width : 0;
+        }
+    }
+
+    public override void EmitNanoCall(CodeWriter code, string name) => EmitCall(code, Input.NanoArguments(code), $"{name}Rows", name,
+        $"{Output.NanoArguments(code)}, {(NanoWorkspaceBytes > 0 ? CodeWriter.NanoWorkspace : "null")}");
 
     public override void WritePayload(PlanBinaryWriter w)
     {

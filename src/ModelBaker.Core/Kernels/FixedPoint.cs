@@ -122,9 +122,9 @@ public static class FixedPoint
     public static int SaturatingRoundingDoublingHighMul(int a, int b)
     {
         if (a == int.MinValue && b == int.MinValue) return int.MaxValue;
-        long ab = (long)a * b;
-        long nudge = ab >= 0 ? (1L << 30) : (1L - (1L << 30));
-        return (int)((ab + nudge) / (1L << 31));
+        // gemmlowp adds a nudge of 2^30 (1 − 2^30 below zero) and divides by 2^31 truncating; both cases are
+        // ⌊(a·b + 2^30) / 2^31⌋, a shift (FixedPointTests checks the two forms agree).
+        return (int)(((long)a * b + (1L << 30)) >> 31);
     }
 
     /// <summary>x / 2^exponent, rounded to nearest with ties away from zero.</summary>
@@ -149,9 +149,14 @@ public static class FixedPoint
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static int MultiplyByQuantizedMultiplier(int x, int multiplier, int shift)
     {
-        int leftShift = shift > 0 ? shift : 0;
-        int rightShift = shift > 0 ? 0 : -shift;
-        return RoundingDivideByPowerOfTwo(SaturatingRoundingDoublingHighMul(x * (1 << leftShift), multiplier), rightShift);
+        // RoundingDivideByPowerOfTwo(SaturatingRoundingDoublingHighMul(x · 2^leftShift, multiplier), rightShift), written
+        // out: on nanoCLR every call allocates a frame, and these two cost more than their arithmetic.
+        int rightShift = 0;
+        if (shift > 0) x *= 1 << shift;
+        else rightShift = -shift;
+        int high = x == int.MinValue && multiplier == int.MinValue ? int.MaxValue : (int)(((long)x * multiplier + (1L << 30)) >> 31);
+        int mask = (1 << rightShift) - 1;
+        return (high >> rightShift) + ((high & mask) > (mask >> 1) + (high < 0 ? 1 : 0) ? 1 : 0);
     }
 
     /// <summary>
@@ -162,9 +167,14 @@ public static class FixedPoint
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static sbyte Requantize(int accumulator, int multiplier, int shift, int outputZeroPoint, int activationMin, int activationMax)
     {
-        int leftShift = shift > 0 ? shift : 0;
-        int rightShift = shift > 0 ? 0 : -shift;
-        int value = RoundingDivideByPowerOfTwo(SaturatingRoundingDoublingHighMul(accumulator * (1 << leftShift), multiplier), rightShift) + outputZeroPoint;
+        // accumulator × multiplier × 2^shift as gemmlowp rounds it (a doubling high multiply, then a rounding right
+        // shift), written out: on nanoCLR every call allocates a frame, and this runs once per output.
+        int rightShift = 0;
+        if (shift > 0) accumulator *= 1 << shift;
+        else rightShift = -shift;
+        int high = accumulator == int.MinValue && multiplier == int.MinValue ? int.MaxValue : (int)(((long)accumulator * multiplier + (1L << 30)) >> 31);
+        int mask = (1 << rightShift) - 1;
+        int value = (high >> rightShift) + ((high & mask) > (mask >> 1) + (high < 0 ? 1 : 0) ? 1 : 0) + outputZeroPoint;
         return (sbyte)(value < activationMin ? activationMin : value > activationMax ? activationMax : value);
     }
 

@@ -31,6 +31,12 @@ public abstract class Kernel
     /// </summary>
     public virtual int NanoScratchBytes(bool weightsInResource) => 0;
 
+    /// <summary>
+    /// Bytes of the nanoFramework class's workspace this step uses while it runs (<see cref="Codegen.CodeWriter.NanoWorkspace"/>:
+    /// one array the steps share, sized by the largest), 0 for most.
+    /// </summary>
+    public virtual int NanoWorkspaceBytes => 0;
+
     /// <summary>Bytes of weights the .NET flavour decodes once, when the generated class is first used (sparse or clustered layers).</summary>
     public virtual int DecodedWeightBytes => 0;
 

@@ -43,6 +43,45 @@ public sealed class FixedPointTests
         Assert.Equal(-(1 << 30), FixedPoint.SaturatingRoundingDoublingHighMul(int.MinValue, 1 << 30));
     }
 
+    /// <summary>gemmlowp's definitions, literally: the kernels' written-out forms must equal their composition.</summary>
+    private static int GemmlowpHighMul(int a, int b)
+    {
+        if (a == int.MinValue && b == int.MinValue) return int.MaxValue;
+        long ab = (long)a * b;
+        long nudge = ab >= 0 ? (1L << 30) : (1L - (1L << 30));
+        return (int)((ab + nudge) / (1L << 31));
+    }
+
+    private static int GemmlowpDivide(int x, int exponent)
+    {
+        int mask = (1 << exponent) - 1, remainder = x & mask, threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+        return (x >> exponent) + (remainder > threshold ? 1 : 0);
+    }
+
+    [Fact]
+    public void Written_out_requantization_equals_gemmlowps_composition_on_edges_and_random_values()
+    {
+        var random = new Random(11);
+        int[] edges = { 0, 1, -1, 2, -2, 1 << 14, -(1 << 14), (1 << 30) - 1, 1 << 30, -(1 << 30), int.MaxValue, int.MinValue, int.MinValue + 1, 12345, -12345 };
+        int[] multipliers = { int.MinValue, int.MaxValue, 1 << 30, (1 << 30) + 1, 1610612736, 32767 << 16, 16384 << 16, 1, 0, -(1 << 30) };
+        var xs = edges.Concat(Enumerable.Range(0, 4000).Select(_ => random.Next(int.MinValue, int.MaxValue))).ToArray();
+        var ms = multipliers.Concat(Enumerable.Range(0, 40).Select(_ => random.Next(1 << 30, int.MaxValue))).ToArray();
+        foreach (int m in ms)
+            foreach (int x in xs)
+            {
+                Assert.Equal(GemmlowpHighMul(x, m), FixedPoint.SaturatingRoundingDoublingHighMul(x, m));
+                foreach (int shift in new[] { 3, 1, 0, -1, -7, -20, -31 })
+                {
+                    int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+                    int expected = GemmlowpDivide(GemmlowpHighMul(x * (1 << left), m), right);
+                    Assert.Equal(expected, FixedPoint.MultiplyByQuantizedMultiplier(x, m, shift));
+                    int value = expected + 5;
+                    Assert.Equal((sbyte)(value < -100 ? -100 : value > 90 ? 90 : value), FixedPoint.Requantize(x, m, shift, 5, -100, 90));
+                    Assert.Equal(GemmlowpDivide(x, right), FixedPoint.RoundingDivideByPowerOfTwo(x, right));
+                }
+            }
+    }
+
     [Theory]
     [InlineData(5, 1, 3)]    // 2.5 → 3
     [InlineData(-5, 1, -3)]  // −2.5 → −3

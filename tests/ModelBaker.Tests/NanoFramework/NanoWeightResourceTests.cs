@@ -52,7 +52,7 @@ public sealed class NanoWeightResourceTests
         // RAM: every weighted layer reads a whole row into its buffer; the weights themselves are not held.
         var weighted = resourcePlan.Kernels.Where(k => k is FullyConnectedInt8 or ConvInt8).ToList();
         int rows = resourcePlan.Kernels.OfType<FullyConnectedInt8>().Sum(k => k.Depth) + resourcePlan.Kernels.OfType<ConvInt8>().Sum(k => k.Geometry.WeightsPerChannel);
-        Assert.Equal(rows, NanoCompiler.Constant<int>(resource, "ScratchBytes"));
+        Assert.Equal(rows + resourcePlan.Kernels.Max(k => k.NanoWorkspaceBytes), NanoCompiler.Constant<int>(resource, "ScratchBytes"));
         int encoded = resourcePlan.Kernels.OfType<FullyConnectedInt8>().Sum(k => k.Encoded.Bytes) + resourcePlan.Kernels.OfType<ConvInt8>().Sum(k => k.Encoded.Bytes);
         Assert.Equal(resourcePlan.WeightBytes - encoded, NanoCompiler.Constant<int>(resource, "ResidentWeightBytes"));
         Assert.Equal(inlinePlan.WeightBytes, NanoCompiler.Constant<int>(resource, "WeightBytes"));
