@@ -397,7 +397,7 @@ public sealed class ConvInt8 : Int8Kernel, IChannelsLastKernel
     /// One output channel of one batch item into the plane at <paramref name="plane"/>, its weights at
     /// <paramref name="channelWeights"/> in <paramref name="weights"/>, reading the group's input channels from
     /// <paramref name="groupInput"/>. Shaped for nanoCLR, where a loop step or an array read costs as much as a
-    /// multiply-add: a 1 × 1 stride-1 layer takes four output pixels a step (each weight read once for four); a 3 × 3
+    /// multiply-add: a 1 × 1 stride-1 layer takes four output pixels a step (each weight read once for four, a pruned one skipped); a 3 × 3
     /// window of one input channel keeps its nine weights in locals; other windows inside the input are walked a
     /// kernel row at a time (3 taps unrolled; 1 × 1 down the input channels, four at a time); a window over the border
     /// multiplies only its taps inside the input, and the padded taps — the input zero point, real 0 — add
@@ -419,6 +419,7 @@ public sealed class ConvInt8 : Int8Kernel, IChannelsLastKernel
                 for (int w = channelWeights, x = groupInput + q; w < end; w++, x += inputPlane)
                 {
                     int weight = weights[w];
+                    if (weight == 0) continue; // a pruned weight costs a test, not four multiply-adds
                     a0 += input[x] * weight; a1 += input[x + 1] * weight; a2 += input[x + 2] * weight; a3 += input[x + 3] * weight;
                 }
                 output[plane + q] = Requantize(a0, multiplier, shift, outputZeroPoint, activationMin, activationMax);
