@@ -441,6 +441,7 @@ public sealed class ConvInt8 : Int8Kernel, IChannelsLastKernel
         bool rowOfThree = kernelWidth == 3 && dilationWidth == 1, pointwise = kernelWidth == 1 && kernelHeight == 1;
         bool nine = rowOfThree && kernelHeight == 3 && groupInputChannels == 1;
         int plane2 = 2 * inputPlane, plane3 = 3 * inputPlane, plane4 = 4 * inputPlane, rowStep2 = 2 * rowStep;
+        int stride2 = 2 * strideWidth, stride3 = 3 * strideWidth;
         int w0 = 0, w1 = 0, w2 = 0, w3 = 0, w4 = 0, w5 = 0, w6 = 0, w7 = 0, w8 = 0;
         if (nine)
         {
@@ -464,6 +465,30 @@ public sealed class ConvInt8 : Int8Kernel, IChannelsLastKernel
                 int left = ox * strideWidth - padLeft;
                 int accumulator = channelBias;
                 int w = channelWeights, p = groupInput + top * inputWidth + left;
+                if (!nine && rowInside && ox >= firstColumn && ox + 3 < endColumn)
+                {
+                    // Four windows inside the input side by side: each weight read once for the four, a pruned one skipped.
+                    int a1 = channelBias, a2 = channelBias, a3 = channelBias;
+                    for (int r = 0, ky = 0; r < windowRows; r++)
+                    {
+                        for (int kx = 0, x = p; kx < kernelWidth; kx++, w++, x += dilationWidth)
+                        {
+                            int weight = weights[w];
+                            if (weight == 0) continue;
+                            accumulator += input[x] * weight; a1 += input[x + strideWidth] * weight;
+                            a2 += input[x + stride2] * weight; a3 += input[x + stride3] * weight;
+                        }
+                        if (++ky < kernelHeight) p += rowStep;
+                        else { ky = 0; p += inputPlane - (kernelHeight - 1) * rowStep; }
+                    }
+                    int o = plane + oy * outputWidth + ox;
+                    output[o] = Requantize(accumulator, multiplier, shift, outputZeroPoint, activationMin, activationMax);
+                    output[o + 1] = Requantize(a1, multiplier, shift, outputZeroPoint, activationMin, activationMax);
+                    output[o + 2] = Requantize(a2, multiplier, shift, outputZeroPoint, activationMin, activationMax);
+                    output[o + 3] = Requantize(a3, multiplier, shift, outputZeroPoint, activationMin, activationMax);
+                    ox += 3;
+                    continue;
+                }
                 bool columnInside = ox >= firstColumn && ox < endColumn;
                 if (rowInside && columnInside)
                 {

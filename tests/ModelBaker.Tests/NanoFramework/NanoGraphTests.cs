@@ -65,6 +65,37 @@ public sealed class NanoGraphTests
     }
 
     /// <summary>
+    /// The nanoFramework convolution's paths on maps large enough to reach each: four windows a step (strides 1 and 2,
+    /// dilation 2, a pruned weight skipped), nine weights in locals, 1 × 1 four pixels a step, a padded one-channel
+    /// group read framed (depthwise, a one-channel stem; batch 2 frames each item), asymmetric padding, border windows.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 3, 1, 3, 1, 1, 1, 1)]  // 3×3 over three channels: four windows a step inside, border windows around
+    [InlineData(2, 4, 4, 3, 1, 1, 1, 1)]  // depthwise 3×3, batch 2: framed, nine weights in locals
+    [InlineData(1, 4, 4, 3, 2, 1, 0, 2)]  // depthwise stride 2, asymmetric padding
+    [InlineData(1, 1, 1, 5, 1, 1, 2, 2)]  // one-channel 5×5 stem: framed, four windows a step
+    [InlineData(1, 6, 2, 3, 2, 2, 2, 1)]  // grouped, stride 2, dilation 2
+    [InlineData(2, 5, 1, 1, 1, 1, 0, 0)]  // 1×1: four pixels a step, batch 2
+    [InlineData(1, 5, 1, 1, 2, 1, 1, 0)]  // 1×1 stride 2 with padding: the window loop
+    public void Convolutions_take_every_nano_path_and_match_the_interpreter_bit_for_bit(int batch, int channels, int groups, int kernel,
+        int stride, int dilation, int padBegin, int padEnd)
+    {
+        var rng = new Random(channels * 31 + kernel * 7 + stride);
+        int outputs = groups == channels ? channels : 4;
+        var weights = OrtOracle.RandomTensor(rng, new[] { outputs, channels / groups, kernel, kernel });
+        var pruned = weights.Floats!.Select((w, i) => i % 3 == 1 ? 0f : w).ToArray(); // a third pruned
+        var builder = new GraphBuilder(13).Input("x", batch, channels, 17, 14)
+            .Constant("w", T.F(new[] { outputs, channels / groups, kernel, kernel }, pruned))
+            .Constant("b", OrtOracle.RandomTensor(rng, new[] { outputs }, 0.1f))
+            .Node("Conv", new[] { "x", "w", "b" }, new[] { "y" }, Int("group", groups), Ints("strides", stride, stride),
+                Ints("dilations", dilation, dilation), Ints("kernel_shape", kernel, kernel), Ints("pads", padBegin, padBegin, padEnd, padEnd))
+            .Output("y");
+        var plan = BakeNano(builder.Graph);
+        Assert.Contains(plan.Kernels, k => k is Core.Kernels.ConvInt8);
+        AssertNanoMatchesTheInterpreter(plan, Enumerable.Range(0, 3).Select(_ => OrtOracle.RandomTensor(rng, new[] { batch, channels, 17, 14 }).Floats!));
+    }
+
+    /// <summary>
     /// Sigmoid, Tanh, HardSwish (tables), Add with a broadcast constant, Mul and Max of two tensors, PRelu, Transpose,
     /// Concat, ReduceMean, Softmax and LogSoftmax: at least one int8 step of each kind.
     /// </summary>
