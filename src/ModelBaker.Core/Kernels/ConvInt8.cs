@@ -336,17 +336,17 @@ public sealed class ConvInt8 : Int8Kernel, IChannelsLastKernel
     /// Int8 convolution on arrays, NCHW, grouped, per-channel requantization, its weights read a channel at a time. Padded
     /// taps read the input zero point (real 0), which the folded bias cancels exactly. A group of one input channel
     /// with padding (depthwise layers, a one-channel stem) reads a copy of its channel framed by the zero point in
-    /// <paramref name="paddedPlane"/> (null for other layers): every window is then inside, with no border case.
+    /// <paramref name="framedChannel"/> (null for other layers): every window is then inside, with no border case.
     /// </summary>
     public static void Conv(sbyte[] input, int inputOffset, WeightRows weights, int[] bias, short[] multipliers, sbyte[] shifts,
         int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
         int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
-        int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset, sbyte[] paddedPlane)
+        int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset, sbyte[] framedChannel)
     {
         int groupInputChannels = inputChannels / groups, groupOutputChannels = outputChannels / groups;
         int inputPlane = inputHeight * inputWidth, outputPlane = outputHeight * outputWidth;
-        int paddedHeight = (outputHeight - 1) * strideHeight + (kernelHeight - 1) * dilationHeight + 1;
-        int paddedWidth = (outputWidth - 1) * strideWidth + (kernelWidth - 1) * dilationWidth + 1;
+        int framedHeight = (outputHeight - 1) * strideHeight + (kernelHeight - 1) * dilationHeight + 1;
+        int framedWidth = (outputWidth - 1) * strideWidth + (kernelWidth - 1) * dilationWidth + 1;
         for (int m = 0; m < outputChannels; m++)
         {
             sbyte[] channelWeights = weights.Read(m, out int at); // each channel's row decoded once, for every batch item
@@ -355,15 +355,15 @@ public sealed class ConvInt8 : Int8Kernel, IChannelsLastKernel
             {
                 int groupInput = inputOffset + (n * inputChannels + m / groupOutputChannels * groupInputChannels) * inputPlane;
                 int plane = outputOffset + (n * outputChannels + m) * outputPlane;
-                if (paddedPlane == null)
+                if (framedChannel == null)
                     ConvChannel(input, groupInput, channelWeights, at, bias[m], multiplier, shift, groupInputChannels, inputHeight, inputWidth,
                         outputHeight, outputWidth, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft,
                         inputZeroPoint, outputZeroPoint, activationMin, activationMax, output, plane);
                 else
                 {
                     if (batch > 1 || m % groupOutputChannels == 0) // the group's channel changed
-                        FramePlane(input, groupInput, inputHeight, inputWidth, padTop, padLeft, (sbyte)inputZeroPoint, paddedPlane, paddedHeight, paddedWidth);
-                    ConvChannel(paddedPlane, 0, channelWeights, at, bias[m], multiplier, shift, 1, paddedHeight, paddedWidth,
+                        FramePlane(input, groupInput, inputHeight, inputWidth, padTop, padLeft, (sbyte)inputZeroPoint, framedChannel, framedHeight, framedWidth);
+                    ConvChannel(framedChannel, 0, channelWeights, at, bias[m], multiplier, shift, 1, framedHeight, framedWidth,
                         outputHeight, outputWidth, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, 0, 0,
                         inputZeroPoint, outputZeroPoint, activationMin, activationMax, output, plane);
                 }
@@ -397,9 +397,10 @@ public sealed class ConvInt8 : Int8Kernel, IChannelsLastKernel
     /// One output channel of one batch item into the plane at <paramref name="plane"/>, its weights at
     /// <paramref name="channelWeights"/> in <paramref name="weights"/>, reading the group's input channels from
     /// <paramref name="groupInput"/>. Shaped for nanoCLR, where a loop step or an array read costs as much as a
-    /// multiply-add: a 1 × 1 stride-1 layer takes four output pixels a step (each weight read once for four, a pruned one skipped); a 3 × 3
-    /// window of one input channel keeps its nine weights in locals; other windows inside the input are walked a
-    /// kernel row at a time (3 taps unrolled; 1 × 1 down the input channels, four at a time); a window over the border
+    /// multiply-add: a 1 × 1 stride-1 layer takes four output pixels a step (each weight read once for the four, a pruned
+    /// one skipped); a 3 × 3 window of one input channel keeps its nine weights in locals; other windows inside the
+    /// input go four side by side per step where four fit (the same), else a kernel row at a time (3 taps unrolled;
+    /// 1 × 1 down the input channels, four at a time); a window over the border
     /// multiplies only its taps inside the input, and the padded taps — the input zero point, real 0 — add
     /// zeroPoint × their weights, i.e. zeroPoint × (the channel's weight sum − the weights inside): no test per tap.
     /// </summary>
