@@ -334,14 +334,14 @@ public sealed class ConvInt8 : Int8Kernel, IChannelsLastKernel
     // <emit Nano>
     /// <summary>
     /// Int8 convolution on arrays, NCHW, grouped, per-channel requantization, its weights read a channel at a time. Padded
-    /// taps read the input zero point (real 0), which the folded bias cancels exactly. A group of one input channel
-    /// with padding (depthwise layers, a one-channel stem) reads a copy of its channel framed by the zero point in
-    /// <paramref name="framedChannel"/> (null for other layers): every window is then inside, with no border case.
+    /// taps read the input zero point (real 0), which the folded bias cancels exactly. A padded layer whose frames fit
+    /// the workspace reads a copy of each group's input channels framed by the zero point in
+    /// <paramref name="framedChannels"/> (null for other layers): every window is then inside, with no border case.
     /// </summary>
     public static void Conv(sbyte[] input, int inputOffset, WeightRows weights, int[] bias, short[] multipliers, sbyte[] shifts,
         int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth, int groups,
         int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
-        int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset, sbyte[] framedChannel)
+        int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, sbyte[] output, int outputOffset, sbyte[] framedChannels)
     {
         int groupInputChannels = inputChannels / groups, groupOutputChannels = outputChannels / groups;
         int inputPlane = inputHeight * inputWidth, outputPlane = outputHeight * outputWidth;
@@ -355,15 +355,17 @@ public sealed class ConvInt8 : Int8Kernel, IChannelsLastKernel
             {
                 int groupInput = inputOffset + (n * inputChannels + m / groupOutputChannels * groupInputChannels) * inputPlane;
                 int plane = outputOffset + (n * outputChannels + m) * outputPlane;
-                if (framedChannel == null)
+                if (framedChannels == null)
                     ConvChannel(input, groupInput, channelWeights, at, bias[m], multiplier, shift, groupInputChannels, inputHeight, inputWidth,
                         outputHeight, outputWidth, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft,
                         inputZeroPoint, outputZeroPoint, activationMin, activationMax, output, plane);
                 else
                 {
-                    if (batch > 1 || m % groupOutputChannels == 0) // the group's channel changed
-                        FramePlane(input, groupInput, inputHeight, inputWidth, padTop, padLeft, (sbyte)inputZeroPoint, framedChannel, framedHeight, framedWidth);
-                    ConvChannel(framedChannel, 0, channelWeights, at, bias[m], multiplier, shift, 1, framedHeight, framedWidth,
+                    if (batch > 1 || m % groupOutputChannels == 0) // the group's channels changed
+                        for (int c = 0; c < groupInputChannels; c++)
+                            FramePlane(input, groupInput + c * inputPlane, inputHeight, inputWidth, padTop, padLeft, (sbyte)inputZeroPoint,
+                                framedChannels, c * framedHeight * framedWidth, framedHeight, framedWidth);
+                    ConvChannel(framedChannels, 0, channelWeights, at, bias[m], multiplier, shift, groupInputChannels, framedHeight, framedWidth,
                         outputHeight, outputWidth, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, 0, 0,
                         inputZeroPoint, outputZeroPoint, activationMin, activationMax, output, plane);
                 }
@@ -372,14 +374,15 @@ public sealed class ConvInt8 : Int8Kernel, IChannelsLastKernel
     }
 
     /// <summary>
-    /// One input channel copied into <paramref name="framed"/> (<paramref name="framedHeight"/> × <paramref name="framedWidth"/>,
-    /// the rows and columns the windows reach), with <paramref name="zeroPoint"/> wherever a window reads padding.
+    /// One input channel copied into <paramref name="framed"/> at <paramref name="framedOffset"/> (<paramref name="framedHeight"/> ×
+    /// <paramref name="framedWidth"/>, the rows and columns the windows reach), with <paramref name="zeroPoint"/> wherever a
+    /// window reads padding.
     /// </summary>
     public static void FramePlane(sbyte[] input, int offset, int height, int width, int padTop, int padLeft, sbyte zeroPoint,
-        sbyte[] framed, int framedHeight, int framedWidth)
+        sbyte[] framed, int framedOffset, int framedHeight, int framedWidth)
     {
         int copied = framedWidth - padLeft < width ? framedWidth - padLeft : width;
-        for (int y = 0, row = 0; y < framedHeight; y++, row += framedWidth)
+        for (int y = 0, row = framedOffset; y < framedHeight; y++, row += framedWidth)
         {
             int sourceRow = y - padTop;
             if (sourceRow < 0 || sourceRow >= height || copied <= 0)
@@ -562,8 +565,15 @@ public sealed class ConvInt8 : Int8Kernel, IChannelsLastKernel
     public override int NanoScratchBytes(bool weightsInResource) => Encoded.NanoRowBufferBytes(weightsInResource);
 
     /// <summary>
-    /// The nanoFramework flavour frames a padded group of one input channel in the workspace (see its Conv): the
-    /// rows and columns the windows reach.
+    /// The most RAM the nanoFramework flavour spends on framing a padded layer's input (see its Conv): 4 KB, a small
+    /// share of an ESP32's managed heap (roughly 80 KB). Copying costs little next to the convolution (each input value
+    /// is copied once and read kernel-area × output-channels-per-group times); RAM is what limits it.
+    /// </summary>
+    public const int NanoFrameBudgetBytes = 4096;
+
+    /// <summary>
+    /// The nanoFramework flavour copies a padded layer's group of input channels, framed by the zero point, into the
+    /// workspace when the frames fit <see cref="NanoFrameBudgetBytes"/>: the rows and columns the windows reach.
     /// </summary>
     public override int NanoWorkspaceBytes
     {
@@ -573,7 +583,8 @@ public sealed class ConvInt8 : Int8Kernel, IChannelsLastKernel
             int height = (g.OutputHeight - 1) * g.StrideHeight + (g.KernelHeight - 1) * g.DilationHeight + 1;
             int width = (g.OutputWidth - 1) * g.StrideWidth + (g.KernelWidth - 1) * g.DilationWidth + 1;
             bool padded = g.PadTop > 0 || g.PadLeft > 0 || height - g.PadTop > g.InputHeight || width - g.PadLeft > g.InputWidth;
-            return g.InputChannels == g.Groups && padded ? height * width : 0;
+            long frames = (long)g.InputChannels / g.Groups * height * width;
+            return padded && frames <= NanoFrameBudgetBytes ? (int)frames : 0;
         }
     }
 

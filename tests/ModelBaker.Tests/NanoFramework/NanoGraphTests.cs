@@ -66,19 +66,22 @@ public sealed class NanoGraphTests
 
     /// <summary>
     /// The nanoFramework convolution's paths on maps large enough to reach each: four windows a step (strides 1 and 2,
-    /// dilation 2, a pruned weight skipped), nine weights in locals, 1 × 1 four pixels a step, a padded one-channel
-    /// group read framed (depthwise, a one-channel stem; batch 2 frames each item), asymmetric padding, border windows.
+    /// dilation 2, a pruned weight skipped), nine weights in locals, 1 × 1 four pixels a step, padded layers read
+    /// framed (depthwise, a one-channel stem, grouped; batch 2 frames each item), asymmetric padding, and border windows
+    /// where the frames would pass the workspace budget.
     /// </summary>
     [Theory]
-    [InlineData(1, 3, 1, 3, 1, 1, 1, 1)]  // 3×3 over three channels: four windows a step inside, border windows around
-    [InlineData(2, 4, 4, 3, 1, 1, 1, 1)]  // depthwise 3×3, batch 2: framed, nine weights in locals
-    [InlineData(1, 4, 4, 3, 2, 1, 0, 2)]  // depthwise stride 2, asymmetric padding
-    [InlineData(1, 1, 1, 5, 1, 1, 2, 2)]  // one-channel 5×5 stem: framed, four windows a step
-    [InlineData(1, 6, 2, 3, 2, 2, 2, 1)]  // grouped, stride 2, dilation 2
-    [InlineData(2, 5, 1, 1, 1, 1, 0, 0)]  // 1×1: four pixels a step, batch 2
-    [InlineData(1, 5, 1, 1, 2, 1, 1, 0)]  // 1×1 stride 2 with padding: the window loop
+    [InlineData(1, 3, 1, 3, 1, 1, 1, 1, true)]    // 3×3 over three channels, framed: four windows a step
+    [InlineData(2, 4, 4, 3, 1, 1, 1, 1, true)]    // depthwise 3×3, batch 2: framed, nine weights in locals
+    [InlineData(1, 4, 4, 3, 2, 1, 0, 2, true)]    // depthwise stride 2, asymmetric padding
+    [InlineData(1, 1, 1, 5, 1, 1, 2, 2, true)]    // one-channel 5×5 stem: framed, four windows a step
+    [InlineData(1, 6, 2, 3, 2, 2, 2, 1, true)]    // grouped, stride 2, dilation 2
+    [InlineData(1, 24, 1, 3, 1, 1, 1, 1, false)]  // 24 channels' frames (7,296 bytes) over the budget: border windows
+    [InlineData(1, 24, 1, 3, 2, 2, 0, 2, false)]  // the same with stride 2, dilation 2 and asymmetric padding
+    [InlineData(2, 5, 1, 1, 1, 1, 0, 0, false)]   // 1×1: four pixels a step, batch 2
+    [InlineData(1, 5, 1, 1, 2, 1, 1, 0, true)]    // 1×1 stride 2 with padding, framed
     public void Convolutions_take_every_nano_path_and_match_the_interpreter_bit_for_bit(int batch, int channels, int groups, int kernel,
-        int stride, int dilation, int padBegin, int padEnd)
+        int stride, int dilation, int padBegin, int padEnd, bool framed)
     {
         var rng = new Random(channels * 31 + kernel * 7 + stride);
         int outputs = groups == channels ? channels : 4;
@@ -91,7 +94,8 @@ public sealed class NanoGraphTests
                 Ints("dilations", dilation, dilation), Ints("kernel_shape", kernel, kernel), Ints("pads", padBegin, padBegin, padEnd, padEnd))
             .Output("y");
         var plan = BakeNano(builder.Graph);
-        Assert.Contains(plan.Kernels, k => k is Core.Kernels.ConvInt8);
+        var conv = Assert.Single(plan.Kernels.OfType<Core.Kernels.ConvInt8>());
+        Assert.Equal(framed, conv.NanoWorkspaceBytes > 0);
         AssertNanoMatchesTheInterpreter(plan, Enumerable.Range(0, 3).Select(_ => OrtOracle.RandomTensor(rng, new[] { batch, channels, 17, 14 }).Floats!));
     }
 
