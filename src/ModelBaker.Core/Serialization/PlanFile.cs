@@ -122,6 +122,7 @@ public static class PlanFile
             KernelKind.LayerNormFloat => LayerNormFloat.Read(r, source),
             KernelKind.LayerNormStatisticsFloat => LayerNormStatisticsFloat.Read(r, source),
             KernelKind.LayerNormInt8 => LayerNormInt8.Read(r, source),
+            KernelKind.LstmInt8 => LstmInt8.Read(r, source),
             KernelKind.MatMulFloat => MatMulFloat.Read(r, source),
             KernelKind.MatMulInt8 => MatMulInt8.Read(r, source),
             KernelKind.TreeEnsembleFloat => TreeEnsembleFloat.Read(r, source),
