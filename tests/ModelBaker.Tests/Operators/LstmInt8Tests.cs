@@ -14,6 +14,7 @@ using ModelBaker.Core.Plan;
 using ModelBaker.Tests.Interpreter;
 using ModelBaker.Tests.NanoFramework;
 using ModelBaker.Tests.Support;
+using Xunit.Abstractions;
 using static ModelBaker.Tests.Operators.RecurrentTests;
 
 namespace ModelBaker.Tests.Operators;
@@ -26,6 +27,10 @@ namespace ModelBaker.Tests.Operators;
 /// </summary>
 public sealed class LstmInt8Tests
 {
+    private readonly ITestOutputHelper _output;
+
+    public LstmInt8Tests(ITestOutputHelper output) => _output = output;
+
     public static IEnumerable<object[]> Layers => new Layer[]
     {
         new("LSTM"),
@@ -60,6 +65,7 @@ public sealed class LstmInt8Tests
         for (int i = 0; i < plan.Outputs.Count; i++)
         {
             double snr = Snr(reference[plan.Outputs[i].Name].AsFloats(), (float[])planned[i]);
+            _output.WriteLine($"{layer}, output '{plan.Outputs[i].Name}': SNR {snr:0.0} dB against float");
             Assert.True(snr > 25, $"{layer}, output '{plan.Outputs[i].Name}': SNR {snr:0.0} dB against float");
         }
     }
