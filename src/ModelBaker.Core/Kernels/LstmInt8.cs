@@ -248,6 +248,9 @@ public sealed class LstmInt8 : Int8Kernel
 
     public override KernelKind Kind => KernelKind.LstmInt8;
 
+    /// <summary>Y and Y_h, the hidden states; Y_c (at their scale, which saturates a larger cell state when the graph does not read it) and the cell state are not compared.</summary>
+    public override int ResultLength => (Sequence + 1) * Directions * Batch * Hidden;
+
     public override IEnumerable<ArenaSlice> Reads =>
         new[] { Input, SequenceLengths?.Slice, InitialH?.Slice, InitialC?.Slice }.Where(s => s != null).Select(s => s!);
 

@@ -174,6 +174,9 @@ public class RecurrentFloat : FloatKernel, IObservedParts
 
     public override KernelKind Kind => KernelKind.RecurrentFloat;
 
+    /// <summary>Y, Y_h and (LSTM) Y_c; the scratch after them is not a result.</summary>
+    public override int ResultLength => (Sequence + (Cell == RecurrentCell.Lstm ? 2 : 1)) * Directions * Batch * Hidden;
+
     public override IEnumerable<ArenaSlice> Reads =>
         new[] { Input, SequenceLengths?.Slice, InitialH?.Slice, InitialC?.Slice }.Where(s => s != null).Select(s => s!);
 

@@ -104,6 +104,25 @@ public sealed class DigitsLstmTests
         Assert.True(agree >= 62, $"int8 and float agree on {agree} of 64 digits");
     }
 
+    /// <summary>
+    /// The report compares an LSTM step's hidden states (Y, Y_h) with the float layer's, not its workspace's scratch: each
+    /// integer LSTM's error is small and flagged as no spike.
+    /// </summary>
+    [Fact]
+    public void The_report_measures_each_LSTM_step_on_its_hidden_states()
+    {
+        var result = Baker.BakeWithReport(new BakeOptions(Model, "DigitsLstm", "Tests")
+            { Precision = Precision.Int8, CalibrationPath = TestData.Path("recurrent", "calibration.npy") }, new RecordingLog());
+        var layers = result.Report.Layers.Where(l => l.Op == "LstmInt8").ToList();
+        Assert.Equal(2, layers.Count);
+        foreach (var layer in layers)
+        {
+            _output.WriteLine($"{layer.Name}: relative output error {layer.OutputError:0.0000}");
+            Assert.InRange(layer.OutputError!.Value, 0, 0.05);
+            Assert.Null(layer.Flag);
+        }
+    }
+
     private static int ArgMax(float[] values)
     {
         int best = 0;
