@@ -221,7 +221,12 @@ public static class RangeObserver
                 {
                     if (slice.Type == ElementType.Float32) observe(state, slice, arena.Floats(slice));
                 }
-                PlanInterpreter.RunTensors(plan, pending[s], (kernel, arena) => Watch(kernel.Output, arena),
+                PlanInterpreter.RunTensors(plan, pending[s], (kernel, arena) =>
+                    {
+                        Watch(kernel.Output, arena);
+                        if (kernel is IObservedParts parts && kernel.Output.Type == ElementType.Float32)
+                            foreach (var (key, offset) in parts.ObservedParts) observe(state, key, arena.Floats(kernel.Output).Slice(offset, key.Length));
+                    },
                     arena => { foreach (var input in plan.Inputs) Watch(input.Slice, arena); });
             });
             foreach (var state in states) merge(state);

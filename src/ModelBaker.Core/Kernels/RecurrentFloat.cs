@@ -3,7 +3,9 @@ using System.Collections.Generic;
 using System.Linq;
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Ir;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Quantization;
 using static ModelBaker.Core.Kernels.UnaryFloat;
 
 namespace ModelBaker.Core.Kernels;
@@ -46,16 +48,30 @@ public enum RecurrentActivation
 /// A whole RNN, GRU or LSTM layer in float: every direction, batch entry and time step. It writes one workspace
 /// slice, which holds in order Y ([sequence, directions, batch, hidden], zero past each entry's sequence length),
 /// Y_h and (LSTM) Y_c ([directions, batch, hidden], the state after each entry's last valid step) and the
-/// scratch of one step; Remap steps copy Y, Y_h and Y_c out of it in the layout the node asks for. X, the initial
-/// states and the sequence lengths are read in the node's layout; W, R, B and P are baked in.
+/// scratch of one step (and, for LSTM, the smallest and largest cell state of the run, which calibration reads);
+/// Remap steps copy Y, Y_h and Y_c out of it in the layout the node asks for. X, the initial states and the sequence
+/// lengths are read in the node's layout; W, R, B and P are baked in. An LSTM with its default activations has an
+/// integer form (<see cref="LstmInt8"/>); every other layer is a <see cref="RecurrentFloatIsland"/> (<see cref="For"/>).
 /// </summary>
-public sealed class RecurrentFloat : FloatOnlyKernel
+public class RecurrentFloat : FloatKernel, IObservedParts
 {
-    public RecurrentFloat(string source, RecurrentCell cell, ArenaSlice input, ArenaSlice output,
+    /// <summary>The step for a layer: this class when it has an int8 form, else a <see cref="RecurrentFloatIsland"/>.</summary>
+    public static RecurrentFloat For(string source, RecurrentCell cell, ArenaSlice input, ArenaSlice output,
         Operand<int>? sequenceLengths, Operand<float>? initialH, Operand<float>? initialC,
         int sequence, int batch, int inputSize, int hidden, int direction, int layout,
         float[] weights, float[] recurrence, float[] bias, float[] peepholes,
-        int[] activations, float[] alphas, float[] betas, float clip, bool inputForget, bool linearBeforeReset) : base(source)
+        int[] activations, float[] alphas, float[] betas, float clip, bool inputForget, bool linearBeforeReset, bool cellStateRead) =>
+        LstmInt8.Takes(cell, activations)
+            ? new RecurrentFloat(source, cell, input, output, sequenceLengths, initialH, initialC, sequence, batch, inputSize, hidden, direction, layout,
+                weights, recurrence, bias, peepholes, activations, alphas, betas, clip, inputForget, linearBeforeReset, cellStateRead)
+            : new RecurrentFloatIsland(source, cell, input, output, sequenceLengths, initialH, initialC, sequence, batch, inputSize, hidden, direction, layout,
+                weights, recurrence, bias, peepholes, activations, alphas, betas, clip, inputForget, linearBeforeReset, cellStateRead);
+
+    protected RecurrentFloat(string source, RecurrentCell cell, ArenaSlice input, ArenaSlice output,
+        Operand<int>? sequenceLengths, Operand<float>? initialH, Operand<float>? initialC,
+        int sequence, int batch, int inputSize, int hidden, int direction, int layout,
+        float[] weights, float[] recurrence, float[] bias, float[] peepholes,
+        int[] activations, float[] alphas, float[] betas, float clip, bool inputForget, bool linearBeforeReset, bool cellStateRead) : base(source)
     {
         int directions = direction == 2 ? 2 : 1, gates = GateCount(cell);
         if (weights.Length != directions * gates * hidden * inputSize || recurrence.Length != directions * gates * hidden * hidden
@@ -85,6 +101,13 @@ public sealed class RecurrentFloat : FloatOnlyKernel
         Clip = clip;
         InputForget = inputForget;
         LinearBeforeReset = linearBeforeReset;
+        CellStateRead = cellStateRead;
+        int state = directions * batch * hidden;
+        HiddenStates = new ArenaSlice(output.TensorName + " (hidden states)", ElementType.Float32, sequence * state);
+        CellStates = new ArenaSlice(output.TensorName + " (cell state extremes)", ElementType.Float32, 2);
+        ObservedParts = cell == RecurrentCell.Lstm
+            ? new[] { (HiddenStates, 0), (CellStates, output.Length - 2) }
+            : new[] { (HiddenStates, 0) };
     }
 
     public RecurrentCell Cell { get; }
@@ -120,6 +143,14 @@ public sealed class RecurrentFloat : FloatOnlyKernel
     public float Clip { get; }
     public bool InputForget { get; }
     public bool LinearBeforeReset { get; }
+    /// <summary>Whether the graph reads Y_c (LSTM): its int8 form then gives the workspace a scale that holds the cell state too.</summary>
+    public bool CellStateRead { get; }
+
+    /// <summary>Calibration's key for Y, every hidden state the layer computes.</summary>
+    public ArenaSlice HiddenStates { get; }
+    /// <summary>Calibration's key for the smallest and largest cell state of the run (LSTM; the last two floats of the workspace).</summary>
+    public ArenaSlice CellStates { get; }
+    public IReadOnlyList<(ArenaSlice Key, int Offset)> ObservedParts { get; }
 
     public int Directions => Direction == 2 ? 2 : 1;
 
@@ -128,16 +159,23 @@ public sealed class RecurrentFloat : FloatOnlyKernel
     /// <summary>f (RNN); f, g (GRU); f, g, h (LSTM).</summary>
     public static int ActivationsPerDirection(RecurrentCell cell) => cell == RecurrentCell.Lstm ? 3 : cell == RecurrentCell.Gru ? 2 : 1;
 
-    /// <summary>Floats of the workspace: Y, Y_h, Y_c (LSTM), two rows of gates and one hidden row of scratch.</summary>
+    /// <summary>
+    /// Floats of the workspace: Y, Y_h, Y_c (LSTM), two rows of gates and one hidden row of scratch, and for LSTM the
+    /// smallest and largest cell state of the run.
+    /// </summary>
     public static int WorkspaceLength(RecurrentCell cell, int sequence, int batch, int hidden, int directions)
     {
         int state = directions * batch * hidden;
-        return sequence * state + state + (cell == RecurrentCell.Lstm ? state : 0) + 2 * GateCount(cell) * hidden + hidden;
+        return sequence * state + state + (cell == RecurrentCell.Lstm ? state + 2 : 0) + 2 * GateCount(cell) * hidden + hidden;
     }
 
-    public override string FloatOnlyReason => $"{Cell.ToString().ToUpperInvariant()} carries its state from step to step in float (no int8 kernel yet)";
+    /// <summary>An LSTM with its default activations becomes <see cref="LstmInt8"/>.</summary>
+    public override Kernel Quantize(QuantizationContext context) => LstmInt8.From(this, context);
 
     public override KernelKind Kind => KernelKind.RecurrentFloat;
+
+    /// <summary>Y, Y_h and (LSTM) Y_c; the scratch after them is not a result.</summary>
+    public override int ResultLength => (Sequence + (Cell == RecurrentCell.Lstm ? 2 : 1)) * Directions * Batch * Hidden;
 
     public override IEnumerable<ArenaSlice> Reads =>
         new[] { Input, SequenceLengths?.Slice, InitialH?.Slice, InitialC?.Slice }.Where(s => s != null).Select(s => s!);
@@ -178,6 +216,9 @@ public sealed class RecurrentFloat : FloatOnlyKernel
         Span<float> lastC = cell == 2 ? workspace.Slice((sequence + 1) * state, state) : Span<float>.Empty;
         Span<float> scratch = workspace.Slice((sequence + (cell == 2 ? 2 : 1)) * state);
         Span<float> inputGates = scratch.Slice(0, rows), stateGates = scratch.Slice(rows, rows), reset = scratch.Slice(2 * rows, hidden);
+        // LSTM: the smallest and largest cell state, initial ones included, in the last two floats (calibration reads them).
+        Span<float> cellExtremes = cell == 2 ? workspace.Slice(workspace.Length - 2) : Span<float>.Empty;
+        cellExtremes.Clear();
         y.Clear(); // outputs past a sequence's end stay zero, as ONNX Runtime leaves them
         for (int d = 0; d < directions; d++)
         {
@@ -193,7 +234,7 @@ public sealed class RecurrentFloat : FloatOnlyKernel
                 Span<float> c = cell == 2 ? lastC.Slice((d * batch + b) * hidden, hidden) : Span<float>.Empty;
                 int initial = (layout == 0 ? d * batch + b : b * directions + d) * hidden;
                 if (initialH.IsEmpty) h.Clear(); else initialH.Slice(initial, hidden).CopyTo(h);
-                if (cell == 2) { if (initialC.IsEmpty) c.Clear(); else initialC.Slice(initial, hidden).CopyTo(c); }
+                if (cell == 2) { if (initialC.IsEmpty) c.Clear(); else initialC.Slice(initial, hidden).CopyTo(c); Extremes(c, cellExtremes); }
                 int length = sequenceLengths.IsEmpty ? sequence : sequenceLengths[b];
                 length = length < 0 ? 0 : length > sequence ? sequence : length;
                 for (int s = 0; s < length; s++)
@@ -205,6 +246,7 @@ public sealed class RecurrentFloat : FloatOnlyKernel
                     {
                         MatrixVector(r, h, stateBias, stateGates);
                         LstmStep(inputGates, stateGates, p, act, alpha, beta, clip, inputForget, h, c);
+                        Extremes(c, cellExtremes);
                     }
                     else if (cell == 1)
                     {
@@ -219,6 +261,16 @@ public sealed class RecurrentFloat : FloatOnlyKernel
                     h.CopyTo(y.Slice(((t * directions + d) * batch + b) * hidden, hidden));
                 }
             }
+        }
+    }
+
+    /// <summary>Widens extremes[0] … extremes[1] to hold every value.</summary>
+    public static void Extremes(ReadOnlySpan<float> values, Span<float> extremes)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (values[i] < extremes[0]) extremes[0] = values[i];
+            if (values[i] > extremes[1]) extremes[1] = values[i];
         }
     }
 
@@ -356,7 +408,7 @@ public sealed class RecurrentFloat : FloatOnlyKernel
         w.Int(Sequence); w.Int(Batch); w.Int(InputSize); w.Int(Hidden); w.Int(Direction); w.Int(Layout);
         w.Floats(Weights); w.Floats(Recurrence); w.Floats(Bias); w.Floats(Peepholes);
         w.Ints(Activations); w.Floats(Alphas); w.Floats(Betas); w.Float(Clip);
-        w.Byte((byte)((InputForget ? 1 : 0) | (LinearBeforeReset ? 2 : 0)));
+        w.Byte((byte)((InputForget ? 1 : 0) | (LinearBeforeReset ? 2 : 0) | (CellStateRead ? 4 : 0)));
     }
 
     /// <summary>0: absent, 1: a slice, 2: baked-in data.</summary>
@@ -387,8 +439,8 @@ public sealed class RecurrentFloat : FloatOnlyKernel
         float[] alphas = r.Floats(), betas = r.Floats();
         float clip = r.Float();
         byte flags = r.Byte();
-        return new RecurrentFloat(source, cell, input, output, lengths, initialH, initialC, sequence, batch, inputSize, hidden, direction,
-            layout, weights, recurrence, bias, peepholes, activations, alphas, betas, clip, (flags & 1) != 0, (flags & 2) != 0);
+        return For(source, cell, input, output, lengths, initialH, initialC, sequence, batch, inputSize, hidden, direction,
+            layout, weights, recurrence, bias, peepholes, activations, alphas, betas, clip, (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0);
     }
 
     private static string Expression<T>(CodeWriter code, Operand<T>? operand, string constantName) =>
@@ -420,4 +472,28 @@ public sealed class RecurrentFloat : FloatOnlyKernel
         if (InitialH?.Constant is { } h) EmitArrays.Floats(code, $"{name}InitialH", h, "initial hidden state");
         if (InitialC?.Constant is { } c) EmitArrays.Floats(code, $"{name}InitialC", c, "initial cell state");
     }
+}
+
+/// <summary>
+/// A recurrent layer with no int8 form — GRU, RNN, an LSTM with other activations than Sigmoid, Tanh, Tanh: an int8 plan
+/// runs it in float, in a float island, and the nanoFramework flavour refuses it (MB1135).
+/// </summary>
+public sealed class RecurrentFloatIsland : RecurrentFloat, IFloatOnlyKernel
+{
+    internal RecurrentFloatIsland(string source, RecurrentCell cell, ArenaSlice input, ArenaSlice output,
+        Operand<int>? sequenceLengths, Operand<float>? initialH, Operand<float>? initialC,
+        int sequence, int batch, int inputSize, int hidden, int direction, int layout,
+        float[] weights, float[] recurrence, float[] bias, float[] peepholes,
+        int[] activations, float[] alphas, float[] betas, float clip, bool inputForget, bool linearBeforeReset, bool cellStateRead)
+        : base(source, cell, input, output, sequenceLengths, initialH, initialC, sequence, batch, inputSize, hidden, direction, layout,
+            weights, recurrence, bias, peepholes, activations, alphas, betas, clip, inputForget, linearBeforeReset, cellStateRead)
+    {
+    }
+
+    public string FloatOnlyReason => Cell == RecurrentCell.Lstm
+        ? "its LSTM activations are not Sigmoid, Tanh, Tanh, the ones the integer LSTM computes in fixed point"
+        : $"{Cell.ToString().ToUpperInvariant()} carries its state from step to step in float (no int8 kernel yet)";
+
+    public override Kernel Quantize(QuantizationContext context) =>
+        throw new InvalidOperationException($"{Source}: {nameof(RecurrentFloatIsland)} runs in a float island of an int8 plan; it has no int8 form.");
 }

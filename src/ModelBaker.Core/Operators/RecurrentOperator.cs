@@ -23,12 +23,13 @@ public abstract class RecurrentOperator : IOperator, IBakeTimeInputs
 
     public abstract OperatorSupport Support { get; }
 
-    /// <summary>What LSTM, GRU and RNN share: every attribute, one recurrent step keeping its state in the arena, a float island in int8 plans.</summary>
-    protected static OperatorSupport Recurrent(string what) =>
+    /// <summary>What LSTM, GRU and RNN share: every attribute, one recurrent step keeping its state in the arena; by default a float island in int8 plans.</summary>
+    protected static OperatorSupport Recurrent(string what, Int8Form int8 = Int8Form.FloatIsland, string int8Details = "the state stays float", bool nano = false,
+        string nanoDetails = "") =>
         new(OperatorFamily.Recurrent, 7, what + "; forward, reverse, bidirectional; sequence_lens constant or read at run time (outputs past a sequence's end zero); " +
             "initial states; layout 0 and 1; clip; activations Relu, Tanh, Sigmoid, Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, Softsign, " +
             "Softplus with activation_alpha / activation_beta defaulted as ONNX Runtime; Y and the final states each optional; weights constant; one recurrent step, Remap steps for the outputs",
-            Int8Form.FloatIsland, "the state stays float", Nano: false) { Refuses = new[] { "activations ONNX does not define for recurrent layers", "W, R, B or P computed at run time" } };
+            int8, int8Details, nano) { NanoDetails = nanoDetails, Refuses = new[] { "activations ONNX does not define for recurrent layers", "W, R, B or P computed at run time" } };
 
     protected abstract RecurrentCell Cell { get; }
     /// <summary>The activations of one direction when the node names none.</summary>
@@ -243,9 +244,9 @@ public abstract class RecurrentOperator : IOperator, IBakeTimeInputs
 
         string workspaceName = node.Outputs[used[0]] + " (recurrent workspace)";
         var workspace = new ArenaSlice(workspaceName, ElementType.Float32, RecurrentFloat.WorkspaceLength(Cell, l.Sequence, l.Batch, l.Hidden, l.Directions));
-        context.Add(new RecurrentFloat(node.Describe(), Cell, context.Slice(x.Name), workspace, lengths, initialH, initialC,
+        context.Add(RecurrentFloat.For(node.Describe(), Cell, context.Slice(x.Name), workspace, lengths, initialH, initialC,
             l.Sequence, l.Batch, l.InputSize, l.Hidden, l.Direction, l.Layout, weights, recurrence, bias, peepholes,
-            l.Activations, l.Alphas, l.Betas, l.Clip, l.InputForget, l.LinearBeforeReset));
+            l.Activations, l.Alphas, l.Betas, l.Clip, l.InputForget, l.LinearBeforeReset, cellStateRead: used.Contains(2)));
         foreach (int i in used)
         {
             var (shape, offsets) = OutputMap(l, i);

@@ -22,6 +22,12 @@ public abstract class Kernel
     public abstract IEnumerable<ArenaSlice> Reads { get; }
     public abstract ArenaSlice Output { get; }
 
+    /// <summary>
+    /// How many leading elements of <see cref="Output"/> are the step's results, which the report compares with the float
+    /// model's; a workspace's scratch after them (a recurrent layer's) is not. All of them for most steps.
+    /// </summary>
+    public virtual int ResultLength => Output.Length;
+
     /// <summary>Bytes of constants (weights, biases, tables) the generated code embeds for this step.</summary>
     public abstract int WeightBytes { get; }
 

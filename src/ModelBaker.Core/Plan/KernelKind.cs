@@ -48,6 +48,8 @@ public enum KernelKind : byte
     // 230–234: transformer blocks in int8 plans.
     LayerNormInt8 = 230,
     LayerNormStatisticsFloat = 231,
+    // 240–249: recurrent layers in int8 plans.
+    LstmInt8 = 240,
     // Float islands in int8 plans (docs/compression.md): an int8 tensor into float before a float-only step, and back.
     FloatIslandEntry = 170,
     FloatIslandExit = 171,

@@ -41,6 +41,9 @@ public sealed class QuantizationContext
         return _parameters[floatSlice] = QuantizationParameters.FromRange(range.Min, range.Max);
     }
 
+    /// <summary>The calibration range of a float tensor (or of a step's observed part, <see cref="IObservedParts"/>), if one was recorded.</summary>
+    public (float Min, float Max)? Range(ArenaSlice floatSlice) => _ranges.TryGetValue(floatSlice, out var range) ? range : null;
+
     /// <summary>
     /// Whether the tensor's parameters are settled before the step writing it is quantized: a QDQ model fixes them
     /// (<c>Compression/QdqModel</c>), and a step with fixed output parameters of its own then takes the model's.

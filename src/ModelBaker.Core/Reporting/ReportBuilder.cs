@@ -127,7 +127,7 @@ public static class ReportBuilder
             var actual = ModelOrder(kernel.Output, Values(kernel.Output, arena, quantization?.ParametersOfInt8(kernel.Output)));
             var want = expected[match[i]];
             if (actual.Length != want.Length) difference[i] = double.NaN; // channels removed: no element to compare with
-            for (int j = 0; j < actual.Length && j < want.Length; j++)
+            for (int j = 0; j < actual.Length && j < want.Length && j < kernel.ResultLength; j++)
             {
                 difference[i] += (actual[j] - want[j]) * (actual[j] - want[j]);
                 magnitude[i] += want[j] * want[j];

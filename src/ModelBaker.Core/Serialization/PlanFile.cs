@@ -17,7 +17,7 @@ namespace ModelBaker.Core.Serialization;
 public static class PlanFile
 {
     /// <summary>Bump on any change of the layout; readers refuse other versions rather than misread them.</summary>
-    public const int FormatVersion = 17;
+    public const int FormatVersion = 18;
     private static readonly byte[] Magic = Encoding.ASCII.GetBytes("MBPLAN");
 
     public static byte[] ToBytes(BakedPlan plan)
@@ -122,6 +122,7 @@ public static class PlanFile
             KernelKind.LayerNormFloat => LayerNormFloat.Read(r, source),
             KernelKind.LayerNormStatisticsFloat => LayerNormStatisticsFloat.Read(r, source),
             KernelKind.LayerNormInt8 => LayerNormInt8.Read(r, source),
+            KernelKind.LstmInt8 => LstmInt8.Read(r, source),
             KernelKind.MatMulFloat => MatMulFloat.Read(r, source),
             KernelKind.MatMulInt8 => MatMulInt8.Read(r, source),
             KernelKind.TreeEnsembleFloat => TreeEnsembleFloat.Read(r, source),

@@ -190,11 +190,11 @@ public sealed class RecurrentTests
     }
 
     [Fact]
-    public void int8_runs_the_layer_in_a_float_island()
+    public void int8_runs_a_GRU_in_a_float_island()
     {
-        var plan = Baker.Bake(Build(new Layer("LSTM")), "test",
-            new BakeOptions("lstm.onnx", "Lstm", "Tests") { Precision = Precision.Int8 }, new RecordingLog());
-        int recurrent = plan.Kernels.ToList().FindIndex(k => k is RecurrentFloat);
+        var plan = Baker.Bake(Build(new Layer("GRU")), "test",
+            new BakeOptions("gru.onnx", "Gru", "Tests") { Precision = Precision.Int8 }, new RecordingLog());
+        int recurrent = plan.Kernels.ToList().FindIndex(k => k is RecurrentFloatIsland);
         Assert.True(recurrent > 0, "no recurrent step");
         Assert.IsType<FloatIslandEntry>(plan.Kernels[recurrent - 1]); // its int8 input, dequantized
         Assert.Contains(plan.Kernels.Skip(recurrent), k => k is FloatIslandExit);
@@ -218,7 +218,7 @@ public sealed class RecurrentTests
         layer.Layout == 0 ? new[] { layer.Directions, layer.Batch, layer.Hidden } : new[] { layer.Batch, layer.Directions, layer.Hidden };
 
     /// <summary>The run-time inputs: X, and the lengths and initial states the layer takes as graph inputs.</summary>
-    private static Dictionary<string, Tensor> Feeds(Layer layer)
+    internal static Dictionary<string, Tensor> Feeds(Layer layer)
     {
         var rng = new Random(layer.ToString().Length);
         int[] x = layer.Layout == 0 ? new[] { layer.Sequence, layer.Batch, layer.InputSize } : new[] { layer.Batch, layer.Sequence, layer.InputSize };
@@ -233,9 +233,9 @@ public sealed class RecurrentTests
         return feeds;
     }
 
-    private static Array Data(Tensor t) => t.Type == ElementType.Int32 ? t.Int64s!.Select(v => (int)v).ToArray() : t.AsFloats();
+    internal static Array Data(Tensor t) => t.Type == ElementType.Int32 ? t.Int64s!.Select(v => (int)v).ToArray() : t.AsFloats();
 
-    private static Graph Build(Layer layer, int? hiddenSize = null, bool weightsAsInputs = false)
+    internal static Graph Build(Layer layer, int? hiddenSize = null, bool weightsAsInputs = false)
     {
         var rng = new Random((layer with { Layout = 0 }).ToString().Aggregate(17, (h, c) => unchecked(h * 31 + c))); // deterministic, unlike string.GetHashCode
         var builder = new GraphBuilder(22);

@@ -1,0 +1,132 @@
+using ModelBaker.Core.Calibration;
+using ModelBaker.Core.Generation;
+using ModelBaker.Core.Interpreter;
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Onnx;
+using ModelBaker.Core.Options;
+using ModelBaker.Core.Pipeline;
+using ModelBaker.Core.Plan;
+using ModelBaker.Tests.Interpreter;
+using ModelBaker.Tests.NanoFramework;
+using ModelBaker.Tests.Support;
+using Xunit.Abstractions;
+
+namespace ModelBaker.Tests.Operators;
+
+/// <summary>
+/// A two-layer LSTM trained on digits (build/make_digits_lstm.py: each digit 8 rows of 8 pixels, a bidirectional LSTM
+/// then a forward one, a linear classifier), exported by torch. Baked int8 for .NET and for nanoFramework: both layers
+/// integer LSTM steps, the interpreter, the .NET class and the nanoFramework class equal bit for bit, nothing allocated
+/// per call, and the int8 logits close to the float model's, which equals ONNX Runtime.
+/// </summary>
+public sealed class DigitsLstmTests
+{
+    private readonly ITestOutputHelper _output;
+
+    public DigitsLstmTests(ITestOutputHelper output) => _output = output;
+
+    private static string Model => TestData.Path("recurrent", "digits_lstm.onnx");
+
+    private static float[][] Samples(string file)
+    {
+        var t = NpyReader.Read(TestData.Path("recurrent", file));
+        var all = t.AsFloats();
+        int length = all.Length / t.Shape[0];
+        return Enumerable.Range(0, t.Shape[0]).Select(i => all.AsSpan(i * length, length).ToArray()).ToArray();
+    }
+
+    private static BakedPlan Bake(CodeTarget target) =>
+        Baker.Bake(new BakeOptions(Model, "DigitsLstm", "Tests")
+        {
+            Precision = Precision.Int8, CalibrationPath = TestData.Path("recurrent", "calibration.npy"), Target = target,
+        }, new RecordingLog());
+
+    [Fact]
+    public void The_float_model_matches_ONNX_Runtime()
+    {
+        var graph = OnnxModelReader.Load(Model);
+        Assert.Equal(2, graph.Nodes.Count(n => n.OpType == "LSTM"));
+        foreach (var sample in Samples("test_x.npy").Take(8))
+        {
+            var feeds = new Dictionary<string, Tensor> { ["rows"] = Tensor.FromFloats(new[] { 1, 8, 8 }, sample) };
+            OrtOracle.AssertMatches(graph, feeds, FloatInterpreter.Run(graph, feeds), "digits LSTM");
+        }
+    }
+
+    [Fact]
+    public void Int8_for_NET_and_nanoFramework_runs_integer_LSTM_steps_and_all_three_agree_bit_for_bit()
+    {
+        var net = Bake(CodeTarget.Net);
+        var nano = Bake(CodeTarget.NanoFramework);
+        foreach (var plan in new[] { net, nano })
+        {
+            Assert.Empty(plan.Kernels.Where(k => k is IFloatOnlyKernel || k is FloatIslandBoundary || k.Output.Type != ElementType.Int8).Select(k => $"{k.Source}: {k.Kind}"));
+            Assert.Equal(2, plan.Kernels.Count(k => k is LstmInt8));
+        }
+        var generated = GeneratedAssembly.Compile(ClassEmitter.Emit(net), "Tests.DigitsLstm");
+        string nanoSource = ClassEmitter.Emit(nano);
+        NanoCompiler.AssertNanoFrameworkClean(nanoSource); // mscorlib only, within every nanoCLR limit
+        var nanoClass = NanoCompiler.CompileForNet(nanoSource, "Tests.DigitsLstm");
+        foreach (var sample in Samples("test_x.npy"))
+        {
+            var expected = PlanInterpreter.Run(net, new[] { sample })[0];
+            Assert.Equal(expected, generated.Predict(sample, 10));
+            Assert.Equal(expected, PlanInterpreter.Run(nano, new[] { sample })[0]);
+            Assert.Equal(expected, NanoCompiler.Predict(nanoClass, sample, 10));
+        }
+        Assert.Equal(0, generated.AllocatedBytes(Samples("test_x.npy")[0], new float[10], 50));
+    }
+
+    [Fact]
+    public void The_int8_logits_follow_the_float_model()
+    {
+        var graph = OnnxModelReader.Load(Model);
+        var plan = Bake(CodeTarget.Net);
+        var labels = NpyReader.Read(TestData.Path("recurrent", "test_y.npy")).AsFloats();
+        double signal = 0, noise = 0;
+        int agree = 0, floatCorrect = 0, int8Correct = 0, index = 0;
+        foreach (var sample in Samples("test_x.npy"))
+        {
+            var feeds = new Dictionary<string, Tensor> { ["rows"] = Tensor.FromFloats(new[] { 1, 8, 8 }, sample) };
+            var reference = FloatInterpreter.Run(graph, feeds)["logits"].AsFloats();
+            var int8 = PlanInterpreter.Run(plan, new[] { sample })[0];
+            signal += reference.Sum(v => (double)v * v);
+            noise += reference.Zip(int8, (e, a) => (double)(a - e) * (a - e)).Sum();
+            int floatClass = ArgMax(reference), int8Class = ArgMax(int8);
+            agree += floatClass == int8Class ? 1 : 0;
+            floatCorrect += floatClass == labels[index] ? 1 : 0;
+            int8Correct += int8Class == labels[index++] ? 1 : 0;
+        }
+        double snr = 10 * Math.Log10(signal / noise);
+        _output.WriteLine($"logits SNR {snr:0.0} dB; top-1 agreement {agree}/64; accuracy float {floatCorrect}/64, int8 {int8Correct}/64");
+        Assert.True(snr >= 20, $"int8 logits SNR {snr:0.0} dB");
+        Assert.True(agree >= 62, $"int8 and float agree on {agree} of 64 digits");
+    }
+
+    /// <summary>
+    /// The report compares an LSTM step's hidden states (Y, Y_h) with the float layer's, not its workspace's scratch: each
+    /// integer LSTM's error is small and flagged as no spike.
+    /// </summary>
+    [Fact]
+    public void The_report_measures_each_LSTM_step_on_its_hidden_states()
+    {
+        var result = Baker.BakeWithReport(new BakeOptions(Model, "DigitsLstm", "Tests")
+            { Precision = Precision.Int8, CalibrationPath = TestData.Path("recurrent", "calibration.npy") }, new RecordingLog());
+        var layers = result.Report.Layers.Where(l => l.Op == "LstmInt8").ToList();
+        Assert.Equal(2, layers.Count);
+        foreach (var layer in layers)
+        {
+            _output.WriteLine($"{layer.Name}: relative output error {layer.OutputError:0.0000}");
+            Assert.InRange(layer.OutputError!.Value, 0, 0.05);
+            Assert.Null(layer.Flag);
+        }
+    }
+
+    private static int ArgMax(float[] values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
+        return best;
+    }
+}
