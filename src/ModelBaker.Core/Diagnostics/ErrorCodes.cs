@@ -30,6 +30,8 @@ public static class ErrorCodes
     public const string FloatIslandOnTarget = "MB1135";
     /// <summary>An int8 LayerNormalization whose rows are longer than its integer sums of squares take (LayerNormInt8.MaxSize).</summary>
     public const string LayerNormRowTooLong = "MB1120";
+    /// <summary>A Scan whose unrolled form (iterations × body nodes) would exceed Scan.MaxUnrolledNodes.</summary>
+    public const string ScanTooLong = "MB1125";
     // MB1150 (WeightStorage="Resource" with CodeTarget="NanoFramework") is retired: the nanoFramework flavour reads a resource.
     /// <summary>A WeightStorage value other than Auto, Inline and Resource.</summary>
     public const string UnknownWeightStorage = "MB1151";

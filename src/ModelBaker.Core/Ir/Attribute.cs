@@ -15,4 +15,6 @@ public sealed class Attribute
     public long[]? Ints { get; init; }
     public string[]? Strings { get; init; }
     public Tensor? Tensor { get; init; }
+    /// <summary>A subgraph: its inputs, outputs, initializers (constants) and nodes; names outside it are the enclosing graph's.</summary>
+    public Graph? Graph { get; init; }
 }

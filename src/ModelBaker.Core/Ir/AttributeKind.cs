@@ -13,6 +13,8 @@ public enum AttributeKind
     Int = 2,
     String = 3,
     Tensor = 4,
+    /// <summary>A subgraph (Scan's body).</summary>
+    Graph = 5,
     Floats = 6,
     Ints = 7,
     Strings = 8,

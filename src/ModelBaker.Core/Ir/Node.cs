@@ -31,6 +31,7 @@ public sealed class Node
     public string[]? GetStrings(string name) => Get(name, AttributeKind.Strings)?.Strings;
     public string? GetString(string name) => Get(name, AttributeKind.String)?.String;
     public Tensor? GetTensor(string name) => Get(name, AttributeKind.Tensor)?.Tensor;
+    public Graph? GetGraph(string name) => Get(name, AttributeKind.Graph)?.Graph;
 
     /// <summary>
     /// The attribute, or null when the node does not have it; one of another type (a string `transA`) is the model's

@@ -19,10 +19,11 @@ internal static class OnnxImporter
 
     private const int StringType = (int)TensorProto.Types.DataType.String;
 
-    public static Graph Import(ModelProto model, string modelDirectory)
+    public static Graph Import(ModelProto model, string modelDirectory) => ImportGraph(model.Graph, DefaultOpset(model), modelDirectory);
+
+    private static Graph ImportGraph(GraphProto g, long opset, string modelDirectory)
     {
-        var g = model.Graph;
-        var graph = new Graph { Name = g.Name, Opset = DefaultOpset(model) };
+        var graph = new Graph { Name = g.Name, Opset = opset };
 
         foreach (var init in g.Initializer)
         {
@@ -54,7 +55,7 @@ internal static class OnnxImporter
             graph.Outputs.Add(output.Name);
         }
 
-        ImportNodes(g, graph, modelDirectory);
+        ImportNodes(g, graph, opset, modelDirectory);
         return graph;
     }
 
@@ -67,7 +68,7 @@ internal static class OnnxImporter
 
     public static bool IsDefaultDomain(string domain) => domain.Length == 0 || domain == "ai.onnx";
 
-    private static void ImportNodes(GraphProto g, Graph graph, string modelDirectory)
+    private static void ImportNodes(GraphProto g, Graph graph, long opset, string modelDirectory)
     {
         // Names given in the model are kept; only unnamed (or duplicate) nodes get "OpType_index", so names
         // stay stable across runs and readable in errors and generated comments.
@@ -89,7 +90,7 @@ internal static class OnnxImporter
             var attributes = new Dictionary<string, IrAttribute>();
             foreach (var a in n.Attribute)
             {
-                var converted = ToAttribute(a, name, modelDirectory);
+                var converted = ToAttribute(a, name, opset, modelDirectory);
                 if (converted != null) attributes[a.Name] = converted;
             }
             graph.Nodes.Add(new Node(name, opType, n.Input.ToArray(), n.Output.ToArray(), attributes));
@@ -132,8 +133,8 @@ internal static class OnnxImporter
     private static int ToDim(long d, string name) => d <= int.MaxValue ? (int)d
         : throw new BakeException(ErrorCodes.ModelUnreadable, $"'{name}' has a dimension of {d}, more than ModelBaker can hold; the model is damaged or far too large.");
 
-    /// <summary>Null for subgraph attributes, which ModelBaker never needs (their ops are unsupported anyway).</summary>
-    private static IrAttribute? ToAttribute(AttributeProto a, string nodeName, string modelDirectory)
+    /// <summary>Null for attributes ModelBaker never reads (lists of tensors or graphs, sparse tensors).</summary>
+    private static IrAttribute? ToAttribute(AttributeProto a, string nodeName, long opset, string modelDirectory)
     {
         var kind = a.HasType ? a.Type : InferType(a);
         switch (kind)
@@ -147,6 +148,8 @@ internal static class OnnxImporter
             case AttributeProto.Types.AttributeType.Tensor:
                 if (a.T.Name.Length == 0) a.T.Name = $"{nodeName}.{a.Name}"; // so errors can name it
                 return new IrAttribute { Name = a.Name, Kind = AttributeKind.Tensor, Tensor = TensorConverter.ToTensor(a.T, modelDirectory) };
+            case AttributeProto.Types.AttributeType.Graph:
+                return SubgraphAttribute(a, opset, modelDirectory);
             case AttributeProto.Types.AttributeType.Floats:
                 return new IrAttribute { Name = a.Name, Kind = AttributeKind.Floats, Floats = a.Floats.ToArray() };
             case AttributeProto.Types.AttributeType.Ints:
@@ -158,12 +161,30 @@ internal static class OnnxImporter
         }
     }
 
+    /// <summary>
+    /// A subgraph (Scan's body), imported like the main graph. One that cannot be (the sequences of a Loop's body) is left
+    /// out, so that its node is refused for its operator, as before subgraphs were read, not for its body.
+    /// </summary>
+    private static IrAttribute? SubgraphAttribute(AttributeProto a, long opset, string modelDirectory)
+    {
+        if (a.G == null) return null;
+        try
+        {
+            return new IrAttribute { Name = a.Name, Kind = AttributeKind.Graph, Graph = ImportGraph(a.G, opset, modelDirectory) };
+        }
+        catch (BakeException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>IR version 1 files have no type discriminator: the payload that is present tells.</summary>
     private static AttributeProto.Types.AttributeType InferType(AttributeProto a) =>
         a.HasF ? AttributeProto.Types.AttributeType.Float
         : a.HasI ? AttributeProto.Types.AttributeType.Int
         : a.HasS ? AttributeProto.Types.AttributeType.String
         : a.T != null ? AttributeProto.Types.AttributeType.Tensor
+        : a.G != null ? AttributeProto.Types.AttributeType.Graph
         : a.Floats.Count > 0 ? AttributeProto.Types.AttributeType.Floats
         : a.Ints.Count > 0 ? AttributeProto.Types.AttributeType.Ints
         : a.Strings.Count > 0 ? AttributeProto.Types.AttributeType.Strings

@@ -32,6 +32,18 @@ public static class OnnxModelWriter
         if (graph.Opset <= 0)
             throw new ArgumentException("Graph.Opset must be set (for example 13) before the graph can be written as ONNX.", nameof(graph));
 
+        var domains = new SortedSet<string>(StringComparer.Ordinal);
+        var g = ToGraphProto(graph, domains);
+        var model = new ModelProto { IrVersion = IrVersion, ProducerName = "ModelBaker", Graph = g };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = graph.Opset });
+        // Custom domains have no version in the IR; 1 is what every such domain starts at.
+        foreach (var domain in domains) model.OpsetImport.Add(new OperatorSetIdProto { Domain = domain, Version = 1 });
+        return model;
+    }
+
+    /// <summary>The graph (or a subgraph: Scan's body) as a GraphProto; custom domains its nodes use go to <paramref name="domains"/>.</summary>
+    private static GraphProto ToGraphProto(Graph graph, SortedSet<string> domains)
+    {
         var g = new GraphProto { Name = graph.Name.Length > 0 ? graph.Name : "main" };
         foreach (var value in graph.Values.Values.Where(v => v.IsConstant).OrderBy(v => v.Name, StringComparer.Ordinal))
             g.Initializer.Add(TensorConverter.ToProto(value.Constant!, value.Name));
@@ -46,7 +58,6 @@ public static class OnnxModelWriter
                      .OrderBy(v => v.Name, StringComparer.Ordinal))
             g.ValueInfo.Add(ToValueInfo(value));
 
-        var domains = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var node in graph.Nodes)
         {
             var n = new NodeProto { Name = node.Name };
@@ -60,15 +71,10 @@ public static class OnnxModelWriter
             n.Input.AddRange(node.Inputs);
             n.Output.AddRange(node.Outputs);
             foreach (var attribute in node.Attributes.Values.OrderBy(a => a.Name, StringComparer.Ordinal))
-                n.Attribute.Add(ToAttributeProto(attribute, node));
+                n.Attribute.Add(ToAttributeProto(attribute, node, domains));
             g.Node.Add(n);
         }
-
-        var model = new ModelProto { IrVersion = IrVersion, ProducerName = "ModelBaker", Graph = g };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = graph.Opset });
-        // Custom domains have no version in the IR; 1 is what every such domain starts at.
-        foreach (var domain in domains) model.OpsetImport.Add(new OperatorSetIdProto { Domain = domain, Version = 1 });
-        return model;
+        return g;
     }
 
     private static ValueInfoProto ToValueInfo(Value value)
@@ -82,7 +88,7 @@ public static class OnnxModelWriter
         return new ValueInfoProto { Name = value.Name, Type = new TypeProto { TensorType = tensorType } };
     }
 
-    private static AttributeProto ToAttributeProto(IrAttribute a, Node node)
+    private static AttributeProto ToAttributeProto(IrAttribute a, Node node, SortedSet<string> domains)
     {
         var p = new AttributeProto { Name = a.Name };
         switch (KindOf(a))
@@ -93,6 +99,10 @@ public static class OnnxModelWriter
             case AttributeKind.Tensor:
                 p.Type = AttributeProto.Types.AttributeType.Tensor;
                 p.T = TensorConverter.ToProto(a.Tensor ?? throw Missing(a, node), "");
+                break;
+            case AttributeKind.Graph:
+                p.Type = AttributeProto.Types.AttributeType.Graph;
+                p.G = ToGraphProto(a.Graph ?? throw Missing(a, node), domains);
                 break;
             case AttributeKind.Floats: p.Type = AttributeProto.Types.AttributeType.Floats; p.Floats.AddRange(a.Floats ?? throw Missing(a, node)); break;
             case AttributeKind.Ints: p.Type = AttributeProto.Types.AttributeType.Ints; p.Ints.AddRange(a.Ints ?? throw Missing(a, node)); break;
@@ -111,6 +121,7 @@ public static class OnnxModelWriter
     internal static AttributeKind KindOf(IrAttribute a) =>
         a.Kind != AttributeKind.Unspecified ? a.Kind
         : a.Tensor != null ? AttributeKind.Tensor
+        : a.Graph != null ? AttributeKind.Graph
         : a.Strings != null ? AttributeKind.Strings
         : a.Floats != null ? AttributeKind.Floats
         : a.Ints != null ? AttributeKind.Ints

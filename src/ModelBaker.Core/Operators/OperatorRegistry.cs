@@ -24,7 +24,7 @@ public static class OperatorRegistry
         new LayerNormalization(), new Gelu(), new MicrosoftGelu(), new FastGelu(), new Erf(), new Split(),
         new Less(), new LessOrEqual(), new Greater(), new GreaterOrEqual(), new Equal(), new Not(), new And(), new Or(), new Xor(), new Where(),
         new Floor(), new Ceil(), new Round(), new Sign(), new Mod(), new Pow(),
-        new LSTM(), new GRU(), new RNN(),
+        new LSTM(), new GRU(), new RNN(), new Scan(),
         new QuantizeLinear(), new DequantizeLinear(), new ConvInteger(), new MatMulInteger(), new QLinearConv(), new QLinearMatMul(),
         new QLinearAdd(), new QLinearMul(), new QLinearAveragePool(), new QLinearGlobalAveragePool(), new QLinearSoftmax(), new QLinearConcat(),
         new QLinearSigmoid(), new QLinearLeakyRelu(), new QGemm(),

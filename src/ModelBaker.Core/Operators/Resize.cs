@@ -8,14 +8,12 @@ using static ModelBaker.Core.Operators.OperatorHelpers;
 namespace ModelBaker.Core.Operators;
 
 /// <summary>
-/// Resize (opsets 10 to 19) and Upsample (opsets 7 to 9). Mode "nearest": every output element is one input
-/// element, chosen along each axis on its own, so the operator is an <see cref="ElementMap"/> — one Remap step, in float,
-/// int8 and nanoFramework plans and on every element type. Mode "linear": a ResizeLinearFloat step mixing the 2^rank
-/// neighbours (int8 plans run it in a float island). Scales or sizes must be constants; coordinate_transformation_mode
-/// half_pixel, pytorch_half_pixel, align_corners, asymmetric; nearest_mode round_prefer_floor,
-/// round_prefer_ceil, floor, ceil; axes; keep_aspect_ratio_policy. Refused (MB1104): mode cubic, antialias, align_corners
-/// with scales giving a fractional size,
-/// tf_crop_and_resize, half_pixel_symmetric, tf_half_pixel_for_nn, scales or sizes computed at run time.
+/// Resize (opsets 10 to 19) and Upsample (opsets 7 to 9). Mode "nearest": every output element is one input element (or,
+/// outside tf_crop_and_resize's region, the extrapolation value), chosen along each axis on its own, so the operator is an
+/// <see cref="ElementMap"/> — one Remap step, in float, int8 and nanoFramework plans and on every element type. Mode
+/// "linear": a ResizeLinearFloat step mixing the 2^rank neighbours. Cubic, antialiased and cropped resizes: a
+/// ResizeTapsFloat step, separable taps per axis computed at bake time as ONNX's reference does (<see cref="ResizeFilter"/>).
+/// Int8 plans run both interpolating steps in a float island. Refused (MB1104): scales, sizes or roi computed at run time.
 /// </summary>
 public sealed class Resize : IOperator, IBakeTimeInputs
 {
@@ -31,12 +29,12 @@ public sealed class Resize : IOperator, IBakeTimeInputs
             ? new(OperatorFamily.Resizing, 7, "modes nearest (a Remap step, any element type) and linear (a linear-resize step with per-axis neighbour tables); scales constant (attribute at opset 7, input from 9); asymmetric coordinates, as ONNX Runtime", Int8Form.Integer, "nearest: the int8 values moved; linear: in a float island", Nano: true)
             {
                 NanoDetails = "mode nearest only",
-                Refuses = new[] { "mode cubic", "scales computed at run time" },
+                Refuses = new[] { "mode cubic (not an Upsample mode)", "scales computed at run time" },
             }
-            : new(OperatorFamily.Resizing, 10, "modes nearest (a Remap step, any element type) and linear (a linear-resize step with per-axis neighbour tables); scales or sizes constant; axes; keep_aspect_ratio_policy; coordinate_transformation_mode half_pixel, pytorch_half_pixel, align_corners, asymmetric (opset 10: asymmetric); nearest_mode round_prefer_floor, round_prefer_ceil, floor, ceil; antialias 0", Int8Form.Integer, "nearest: the int8 values moved; linear: in a float island", Nano: true)
+            : new(OperatorFamily.Resizing, 10, "modes nearest (a Remap step, any element type), linear (a linear-resize step with per-axis neighbour tables) and cubic (cubic_coeff_a, exclude_outside); antialias (linear and cubic: the filter widened by 1 / scale when downsampling); cubic, antialias and tf_crop_and_resize run a resize step with separable taps per axis, as ONNX's reference computes them; scales or sizes constant; axes; keep_aspect_ratio_policy; coordinate_transformation_mode half_pixel, half_pixel_symmetric, pytorch_half_pixel, align_corners (with fractional input × scale as ONNX, not ONNX Runtime), asymmetric, tf_half_pixel_for_nn, tf_crop_and_resize (constant roi, extrapolation_value) (opset 10: asymmetric); nearest_mode round_prefer_floor, round_prefer_ceil, floor, ceil", Int8Form.Integer, "nearest: the int8 values moved (extrapolation value quantized); linear and cubic: in a float island", Nano: true)
             {
                 NanoDetails = "mode nearest only",
-                Refuses = new[] { "mode cubic", "antialias = 1", "coordinate_transformation_mode tf_crop_and_resize, half_pixel_symmetric or tf_half_pixel_for_nn", "align_corners with scales giving a fractional size (ONNX and ONNX Runtime disagree; give sizes)", "scales or sizes computed at run time" },
+                Refuses = new[] { "scales, sizes or roi computed at run time" },
             };
 
     public IReadOnlyList<int> BakeTimeInputs { get; } = new[] { 1, 2, 3 };
@@ -55,45 +53,67 @@ public sealed class Resize : IOperator, IBakeTimeInputs
             return value.Constant;
         }
         var inputs = Enumerable.Range(0, node.Inputs.Count).Select(i => i == 0 ? null : Known(i)).ToArray();
-        var (output, _, mode, _, _) = Resolve(node, InputShape(node, graph, 0), inputs, graph.Opset);
-        if (mode == "linear") RequireFloat(node, graph, 0);
-        SetOutput(node, graph, 0, x.Type, output);
+        var sizing = Resolve(node, InputShape(node, graph, 0), inputs, graph.Opset);
+        if (sizing.Mode != "nearest") RequireFloat(node, graph, 0);
+        SetOutput(node, graph, 0, x.Type, sizing.Output);
     }
 
     public Tensor[] Evaluate(Node node, Tensor?[] inputs, long opset)
     {
         var x = Required(node, inputs, 0);
-        var (output, scales, mode, transform, _) = Resolve(node, x.Shape, inputs, opset);
-        if (mode == "nearest")
+        var sizing = Resolve(node, x.Shape, inputs, opset);
+        if (sizing.Mode == "nearest")
         {
-            var map = Map(node, x.Shape, inputs, opset);
-            return new[] { map.Apply(x, map.Shape) };
+            var map = Map(sizing, x.Shape);
+            return new[] { map.Apply(x, map.Shape, sizing.Extrapolation, (long)sizing.Extrapolation) };
         }
-        // Linear: every output element mixes the 2^rank neighbours of its original position, in double.
-        var axes = LinearAxes(x.Shape, output, scales, transform);
         float[] xv = Floats(node, x, 0);
-        int[] strides = ShapeMath.Strides(x.Shape), coordinate = new int[output.Length];
+        int[] output = sizing.Output, strides = ShapeMath.Strides(x.Shape), coordinate = new int[output.Length];
         var y = new float[ShapeMath.Length(output)];
+        if (!sizing.NeedsTaps)
+        {
+            // Linear: every output element mixes the 2^rank neighbours of its original position, in double.
+            var axes = LinearAxes(sizing, x.Shape);
+            for (int i = 0; i < y.Length; i++)
+            {
+                Conv.Unflatten(i, output, coordinate);
+                double sum = 0;
+                for (int corner = 0; corner < 1 << output.Length; corner++)
+                {
+                    double factor = 1;
+                    int source = 0;
+                    for (int d = 0; d < output.Length; d++)
+                    {
+                        var (low, high, weight) = axes[d][coordinate[d]];
+                        bool upper = (corner >> d & 1) != 0;
+                        factor *= upper ? weight : 1.0 - weight;
+                        source += (upper ? high : low) * strides[d];
+                    }
+                    sum += factor * xv[source];
+                }
+                y[i] = (float)sum;
+            }
+            return new[] { Tensor.FromFloats(output, y) };
+        }
+        // Cubic, antialias, tf_crop_and_resize: one axis at a time, as ONNX's reference nests its 1-D interpolations.
+        var taps = TapAxes(sizing, x.Shape);
         for (int i = 0; i < y.Length; i++)
         {
             Conv.Unflatten(i, output, coordinate);
-            double sum = 0;
-            for (int corner = 0; corner < 1 << output.Length; corner++)
-            {
-                double factor = 1;
-                int source = 0;
-                for (int d = 0; d < output.Length; d++)
-                {
-                    var (low, high, weight) = axes[d][coordinate[d]];
-                    bool upper = (corner >> d & 1) != 0;
-                    factor *= upper ? weight : 1.0 - weight;
-                    source += (upper ? high : low) * strides[d];
-                }
-                sum += factor * xv[source];
-            }
-            y[i] = (float)sum;
+            y[i] = Enumerable.Range(0, output.Length).Any(d => taps[d][coordinate[d]] == null)
+                ? sizing.Extrapolation
+                : (float)Interpolate(xv, strides, taps, coordinate, 0, 0);
         }
         return new[] { Tensor.FromFloats(output, y) };
+    }
+
+    private static double Interpolate(float[] x, int[] strides, ResizeFilter.Tap[]?[][] taps, int[] coordinate, int axis, int offset)
+    {
+        if (axis == strides.Length) return x[offset];
+        double sum = 0;
+        foreach (var tap in taps[axis][coordinate[axis]]!)
+            sum += tap.Weight * Interpolate(x, strides, taps, coordinate, axis + 1, offset + tap.Index * strides[axis]);
+        return sum;
     }
 
     public void Lower(Node node, LoweringContext context)
@@ -102,38 +122,74 @@ public sealed class Resize : IOperator, IBakeTimeInputs
         for (int i = 1; i < inputs.Length; i++)
             if (context.HasInput(node, i)) inputs[i] = context.Constant(node, i, i == 1 && _upsample ? "scales" : new[] { "", "roi", "scales", "sizes" }[i]);
         int[] shape = context.Shape(node.Inputs[0]);
-        var (output, scales, mode, transform, _) = Resolve(node, shape, inputs, context.Graph.Opset);
-        if (mode == "nearest")
-        {
-            Map(node, shape, inputs, context.Graph.Opset).Lower(context, node, node.Inputs[0], node.Outputs[0]);
-            return;
-        }
-        var axes = LinearAxes(shape, output, scales, transform);
+        var sizing = Resolve(node, shape, inputs, context.Graph.Opset);
         int[] strides = ShapeMath.Strides(shape);
-        context.Add(new Kernels.ResizeLinearFloat(node.Describe(), context.Slice(node.Inputs[0]), context.Slice(node.Outputs[0]), output,
-            axes.SelectMany((axis, d) => axis.Select(t => t.Low * strides[d])).ToArray(),
-            axes.SelectMany((axis, d) => axis.Select(t => t.High * strides[d])).ToArray(),
-            axes.SelectMany(axis => axis.Select(t => t.Weight)).ToArray()));
+        if (sizing.Mode == "nearest")
+        {
+            var type = context.Graph[node.Inputs[0]].Type;
+            var padding = type == ElementType.Float32 ? Tensor.FromFloats(new[] { 1 }, new[] { sizing.Extrapolation })
+                : Tensor.FromInt64s(new[] { 1 }, new[] { (long)sizing.Extrapolation }, type);
+            Map(sizing, shape).Lower(context, node, node.Inputs[0], node.Outputs[0], padding);
+        }
+        else if (!sizing.NeedsTaps)
+        {
+            var axes = LinearAxes(sizing, shape);
+            context.Add(new Kernels.ResizeLinearFloat(node.Describe(), context.Slice(node.Inputs[0]), context.Slice(node.Outputs[0]), sizing.Output,
+                axes.SelectMany((axis, d) => axis.Select(t => t.Low * strides[d])).ToArray(),
+                axes.SelectMany((axis, d) => axis.Select(t => t.High * strides[d])).ToArray(),
+                axes.SelectMany(axis => axis.Select(t => t.Weight)).ToArray()));
+        }
+        else
+        {
+            var taps = TapAxes(sizing, shape);
+            var (first, count, offsets, weights) = (new List<int>(), new List<int>(), new List<int>(), new List<float>());
+            for (int d = 0; d < shape.Length; d++)
+                foreach (var coordinateTaps in taps[d])
+                {
+                    first.Add(offsets.Count);
+                    count.Add(coordinateTaps?.Length ?? 0);
+                    foreach (var tap in coordinateTaps ?? Array.Empty<ResizeFilter.Tap>())
+                    {
+                        offsets.Add(tap.Index * strides[d]);
+                        weights.Add((float)tap.Weight);
+                    }
+                }
+            context.Add(new Kernels.ResizeTapsFloat(node.Describe(), context.Slice(node.Inputs[0]), context.Slice(node.Outputs[0]), sizing.Output,
+                first.ToArray(), count.ToArray(), offsets.ToArray(), weights.ToArray(), sizing.Extrapolation));
+        }
     }
 
-    private (int[] Output, float[] Scales, string Mode, string Transform, string Rounding) Resolve(Node node, int[] shape, Tensor?[] inputs, long opset)
+    /// <summary>Everything Resize decided from its attributes and constant inputs.</summary>
+    private sealed record Sizing(int[] Input, int[] Output, float[] Scales, string Mode, string Transform, string Rounding, ResizeFilter Filter,
+        float[] RoiStart, float[] RoiEnd, float Extrapolation)
+    {
+        /// <summary>Not the plain 2-neighbour linear step: cubic, antialiased, or with a crop region to extrapolate outside of.</summary>
+        public bool NeedsTaps => Mode == "cubic" || Filter.Antialias || Transform == "tf_crop_and_resize";
+
+        /// <summary>The input coordinate of output coordinate <paramref name="o"/> on axis <paramref name="a"/>; null outside tf_crop_and_resize's region.</summary>
+        public float? Original(int a, int o) => Resize.Original(o, Input[a], Output[a], Scales[a], Transform, RoiStart[a], RoiEnd[a]);
+    }
+
+    private Sizing Resolve(Node node, int[] shape, Tensor?[] inputs, long opset)
     {
         int rank = shape.Length;
         string mode = node.GetString("mode") ?? "nearest";
-        if (mode is not ("nearest" or "linear"))
-            throw UnsupportedUsage(node, $"mode \"{mode}\" is not supported yet.", "ModelBaker resizes with modes \"nearest\" and \"linear\"; re-export with one of them.");
-        if (mode == "linear" && node.GetInt("antialias", 0) != 0)
-            throw UnsupportedUsage(node, "antialias = 1 is not supported.", "Resize with antialias = 0 (the default).");
+        if (mode is not ("nearest" or "linear" or "cubic") || (_upsample && mode == "cubic"))
+            throw UnsupportedUsage(node, $"mode \"{mode}\" is not {(_upsample ? "an Upsample" : "a Resize")} mode.",
+                _upsample ? "Use \"nearest\" or \"linear\"." : "Use \"nearest\", \"linear\" or \"cubic\".");
         bool legacy = _upsample || opset < 11; // Upsample and Resize-10: asymmetric coordinates, ONNX Runtime's "simple" rounding
         string transform = legacy ? "asymmetric" : node.GetString("coordinate_transformation_mode") ?? "half_pixel";
         string rounding = legacy ? "simple" : node.GetString("nearest_mode") ?? "round_prefer_floor";
-        if (transform is not ("half_pixel" or "pytorch_half_pixel" or "align_corners" or "asymmetric"))
-            throw UnsupportedUsage(node, $"coordinate_transformation_mode \"{transform}\" is not supported.",
-                "Use half_pixel, pytorch_half_pixel, align_corners or asymmetric.");
+        if (transform is not ("half_pixel" or "pytorch_half_pixel" or "align_corners" or "asymmetric" or "tf_crop_and_resize"
+            or "half_pixel_symmetric" or "tf_half_pixel_for_nn"))
+            throw UnsupportedUsage(node, $"coordinate_transformation_mode \"{transform}\" is not an ONNX value.",
+                "Use half_pixel, half_pixel_symmetric, pytorch_half_pixel, align_corners, asymmetric, tf_crop_and_resize or tf_half_pixel_for_nn.");
         if (rounding is not ("simple" or "round_prefer_floor" or "round_prefer_ceil" or "floor" or "ceil"))
             throw UnsupportedUsage(node, $"nearest_mode \"{rounding}\" is not an ONNX value.", "Use round_prefer_floor, round_prefer_ceil, floor or ceil.");
+        var filter = new ResizeFilter(mode == "cubic", node.GetFloat("cubic_coeff_a", -0.75f),
+            mode != "nearest" && node.GetInt("antialias", 0) != 0, !legacy && node.GetInt("exclude_outside", 0) != 0);
 
-        // The axes the scales or sizes speak of (opset 18's axes attribute; all axes otherwise).
+        // The axes the scales, sizes and roi speak of (opset 18's axes attribute; all axes otherwise).
         long[] axesAttribute = node.GetInts("axes") ?? Enumerable.Range(0, rank).Select(a => (long)a).ToArray();
         int[] axes = axesAttribute.Select(a => (int)(a < 0 ? a + rank : a)).ToArray();
         if (axes.Any(a => a < 0 || a >= rank) || axes.Distinct().Count() != axes.Length)
@@ -152,6 +208,17 @@ public sealed class Resize : IOperator, IBakeTimeInputs
         if ((scalesGiven?.Length ?? sizesGiven!.Length) != expected)
             throw ShapeError(node, $"scales or sizes must hold {expected} values, one per resized axis of the input {ShapeMath.Format(shape)}.");
         if (expected == rank && axes.Length != rank) axes = Enumerable.Range(0, rank).ToArray();
+
+        // tf_crop_and_resize's region of interest, [starts…, ends…] over the same axes, as fractions of each axis.
+        float[] roiStart = new float[rank], roiEnd = Enumerable.Repeat(1f, rank).ToArray();
+        if (transform == "tf_crop_and_resize")
+        {
+            float[]? roi = !legacy && inputs.Length > 1 ? inputs[1]?.AsFloats() : null;
+            if (roi == null || roi.Length != 2 * axes.Length)
+                throw ShapeError(node, $"coordinate_transformation_mode tf_crop_and_resize needs a constant roi of {2 * axes.Length} values " +
+                    $"(starts then ends of the resized axes), not {(roi == null ? "none" : roi.Length.ToString(System.Globalization.CultureInfo.InvariantCulture))}.");
+            for (int k = 0; k < axes.Length; k++) (roiStart[axes[k]], roiEnd[axes[k]]) = (roi[k], roi[axes.Length + k]);
+        }
 
         var scales = Enumerable.Repeat(1f, rank).ToArray();
         var output = (int[])shape.Clone();
@@ -190,60 +257,74 @@ public sealed class Resize : IOperator, IBakeTimeInputs
             }
         }
         if (output.Any(o => o < 1)) throw ShapeError(node, $"the output {ShapeMath.Format(output)} would be empty.");
-        if (transform == "align_corners" && Enumerable.Range(0, rank).Any(a => shape[a] * scales[a] != output[a]))
-            throw UnsupportedUsage(node, $"align_corners with scales whose input size × scale is not a whole number ({ShapeMath.Format(shape)} × [{string.Join(",", scales)}]): ONNX and ONNX Runtime place the corners differently there.",
-                "Give the output sizes instead of scales, or use another coordinate_transformation_mode.");
-
-        return (output, scales, mode, transform, rounding);
+        return new Sizing(shape, output, scales, mode, transform, rounding, filter, roiStart, roiEnd, node.GetFloat("extrapolation_value", 0f));
     }
 
-    /// <summary>Nearest mode: the input coordinate each output coordinate reads, per axis.</summary>
-    private ElementMap Map(Node node, int[] shape, Tensor?[] inputs, long opset)
+    /// <summary>Nearest mode: the input coordinate each output coordinate reads, per axis (−1: outside the crop region).</summary>
+    private static ElementMap Map(Sizing sizing, int[] shape)
     {
-        var (output, scales, _, transform, rounding) = Resolve(node, shape, inputs, opset);
         var coordinates = new int[shape.Length][];
         for (int a = 0; a < shape.Length; a++)
-            coordinates[a] = Enumerable.Range(0, output[a]).Select(o => Nearest(o, shape[a], output[a], scales[a], transform, rounding)).ToArray();
-        return new ElementMap(output, Enumerable.Range(0, shape.Length).ToArray(), coordinates);
+            coordinates[a] = Enumerable.Range(0, sizing.Output[a]).Select(o => Nearest(sizing.Original(a, o), shape[a], sizing.Scales[a], sizing.Rounding)).ToArray();
+        return new ElementMap(sizing.Output, Enumerable.Range(0, shape.Length).ToArray(), coordinates);
     }
 
     /// <summary>Linear mode: per axis and output coordinate, the lower and upper input coordinates and the upper one's weight.</summary>
-    private static (int Low, int High, float Weight)[][] LinearAxes(int[] shape, int[] output, float[] scales, string transform) =>
-        Enumerable.Range(0, shape.Length).Select(a => Enumerable.Range(0, output[a]).Select(o =>
+    private static (int Low, int High, float Weight)[][] LinearAxes(Sizing sizing, int[] shape) =>
+        Enumerable.Range(0, shape.Length).Select(a => Enumerable.Range(0, sizing.Output[a]).Select(o =>
         {
             // As ONNX Runtime: the original coordinate clamped into the input, its two neighbours, the distance to the lower.
-            float x = Original(o, shape[a], output[a], scales[a], transform);
+            float x = sizing.Original(a, o)!.Value;
             x = Math.Max(0f, Math.Min(x, shape[a] - 1));
             int low = Math.Min((int)x, shape[a] - 1), high = Math.Min(low + 1, shape[a] - 1);
             return (low, high, low == high ? 0f : x - low);
         }).ToArray()).ToArray();
 
-    /// <summary>The input coordinate output coordinate <paramref name="o"/> reads, computed in float as ONNX Runtime does.</summary>
-    private static int Nearest(int o, int input, int output, float scale, string transform, string rounding)
+    /// <summary>Cubic, antialiased or cropped: per axis and output coordinate, its taps (null: outside the crop region).</summary>
+    private static ResizeFilter.Tap[]?[][] TapAxes(Sizing sizing, int[] shape) =>
+        Enumerable.Range(0, shape.Length).Select(a => Enumerable.Range(0, sizing.Output[a]).Select(o =>
+            sizing.Original(a, o) is float x ? sizing.Filter.Taps(x, shape[a], sizing.Scales[a]) : null).ToArray()).ToArray();
+
+    /// <summary>The input coordinate an original coordinate <paramref name="x"/> rounds to, as ONNX Runtime does (−1: outside the crop region).</summary>
+    private static int Nearest(float? x, int input, float scale, string rounding)
     {
-        float x = Original(o, input, output, scale, transform);
+        if (x is not float v) return -1;
         double r = rounding switch
         {
-            "simple" => scale < 1 ? Math.Ceiling(x) : Math.Floor(x),
-            "round_prefer_floor" => x == Math.Floor(x) + 0.5 ? Math.Floor(x) : Math.Round(x, MidpointRounding.AwayFromZero),
-            "round_prefer_ceil" => Math.Round(x, MidpointRounding.AwayFromZero),
-            "floor" => Math.Floor(x),
-            _ => Math.Ceiling(x),
+            "simple" => scale < 1 ? Math.Ceiling(v) : Math.Floor(v),
+            "round_prefer_floor" => v == Math.Floor(v) + 0.5 ? Math.Floor(v) : Math.Round(v, MidpointRounding.AwayFromZero),
+            "round_prefer_ceil" => Math.Round(v, MidpointRounding.AwayFromZero),
+            "floor" => Math.Floor(v),
+            _ => Math.Ceiling(v),
         };
         return (int)Math.Max(0, Math.Min(input - 1, r));
     }
 
-    /// <summary>The input coordinate of output coordinate <paramref name="o"/> (coordinate_transformation_mode), in float as ONNX Runtime computes it.</summary>
-    /// The resized length is input · scale, unrounded, as ONNX defines it (the output size when sizes are given).
-    private static float Original(int o, int input, int output, float scale, string transform)
+    /// <summary>
+    /// The input coordinate of output coordinate <paramref name="o"/> (coordinate_transformation_mode), in float as ONNX
+    /// Runtime computes it; null when tf_crop_and_resize places it outside the input. The resized length is input · scale,
+    /// unrounded, as ONNX defines it for align_corners and half_pixel_symmetric (the output size when sizes are given);
+    /// tf_crop_and_resize spreads the region over the integer output size, as ONNX Runtime and ONNX's reference do.
+    /// </summary>
+    private static float? Original(int o, int input, int output, float scale, string transform, float roiStart, float roiEnd)
     {
         float resized = input * scale;
-        return transform switch
+        switch (transform)
         {
-            "half_pixel" => (o + 0.5f) / scale - 0.5f,
-            "pytorch_half_pixel" => output > 1 ? (o + 0.5f) / scale - 0.5f : 0f,
-            "align_corners" => resized == 1f ? 0f : o * (float)(input - 1) / (resized - 1f),
-            _ => o / scale,
-        };
+            case "half_pixel": return (o + 0.5f) / scale - 0.5f;
+            case "pytorch_half_pixel": return output > 1 ? (o + 0.5f) / scale - 0.5f : 0f;
+            case "align_corners": return resized == 1f ? 0f : o * (float)(input - 1) / (resized - 1f);
+            case "half_pixel_symmetric":
+                // half_pixel about the centre of the input: differs from it only when the output size was rounded.
+                float offset = input / 2f * (1f - output / resized);
+                return offset + (o + 0.5f) / scale - 0.5f;
+            case "tf_half_pixel_for_nn": return (o + 0.5f) / scale;
+            case "tf_crop_and_resize":
+                float x = output > 1
+                    ? roiStart * (input - 1) + o * (roiEnd - roiStart) * (input - 1) / (output - 1)
+                    : 0.5f * (roiStart + roiEnd) * (input - 1);
+                return x < 0 || x > input - 1 ? null : x;
+            default: return o / scale;
+        }
     }
 }

@@ -10,7 +10,8 @@ namespace ModelBaker.Core.Passes;
 /// Gives every value its element type and static shape, walking the nodes in order. Graph input shapes
 /// come from the importer (dynamic dimensions already 1); constants take the shape of their data.
 /// A node whose inputs are all constant is evaluated on the way (<see cref="FoldedConstants"/>): shape rules further on
-/// need that data, as a Reshape needs the shape an exporter computed with Shape → Gather → Concat.
+/// need that data, as a Reshape needs the shape an exporter computed with Shape → Gather → Concat. A node whose operator
+/// is an <see cref="IExpansion"/> (Scan) is replaced by its expansion when it is reached, and inference goes on through it.
 /// </summary>
 public static class ShapeInference
 {
@@ -21,10 +22,27 @@ public static class ShapeInference
             foreach (string output in node.Outputs)
                 if (output.Length > 0 && graph.Values.TryGetValue(output, out var previous)) FoldedConstants.Clear(previous);
         var available = AvailableBeforeNodes(graph);
-        foreach (var node in graph.Nodes)
+        for (int index = 0; index < graph.Nodes.Count; index++)
         {
+            var node = graph.Nodes[index];
             foreach (string input in node.Inputs)
                 if (input.Length > 0 && !available.Contains(input)) throw Unproduced(graph, node, input);
+
+            // An operator that is ordinary nodes once its inputs' shapes are known (Scan, unrolled) is replaced by them here.
+            if (OperatorRegistry.Find(node.OpType) is IExpansion expansion)
+            {
+                var nodes = expansion.Expand(node, graph);
+                foreach (var value in graph.Values.Values.Where(v => v.Constant != null && !available.Contains(v.Name)))
+                {
+                    value.Type = value.Constant!.Type; // the constants the expansion added (indices, the body's initializers)
+                    value.Shape = value.Constant.Shape;
+                    available.Add(value.Name);
+                }
+                graph.Nodes.RemoveAt(index);
+                graph.Nodes.InsertRange(index, nodes);
+                index--;
+                continue;
+            }
 
             foreach (string output in node.Outputs)
             {

@@ -74,6 +74,8 @@ public enum KernelKind : byte
     // 180–189: upsampling.
     ConvTransposeFloat = 180,
     ResizeLinearFloat = 181,
+    // Resize by separable per-axis taps (cubic, antialias, tf_crop_and_resize).
+    ResizeTapsFloat = 87,
     // 100–119: classical machine learning (ai.onnx.ml).
     ScoreTransformFloat = 100,
     ClassLabelFloat = 101,

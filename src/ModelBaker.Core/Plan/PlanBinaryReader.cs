@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Text;
 
@@ -8,6 +9,7 @@ namespace ModelBaker.Core.Plan;
 public sealed class PlanBinaryReader : IDisposable
 {
     private readonly BinaryReader _reader;
+    private readonly Dictionary<(string, ModelBaker.Core.Ir.ElementType, int, int), ArenaSlice> _slices = new();
 
     public PlanBinaryReader(Stream stream) => _reader = new BinaryReader(stream, new UTF8Encoding(false), leaveOpen: true);
 
@@ -25,7 +27,10 @@ public sealed class PlanBinaryReader : IDisposable
         int offset = Int();
         int length = Int();
         int[]? shape = Byte() == 1 ? Ints() : null;
-        return new ArenaSlice(name, type, length, offset, shape);
+        // One instance per tensor, as in the plan that was written: the memory planner's lifetimes (the arena's lower
+        // bound in the generated comment) follow instances, and a tensor read by a later step must be the one written.
+        if (_slices.TryGetValue((name, type, offset, length), out var known)) return known;
+        return _slices[(name, type, offset, length)] = new ArenaSlice(name, type, length, offset, shape);
     }
 
     public int[] Ints()

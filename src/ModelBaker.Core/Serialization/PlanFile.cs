@@ -119,6 +119,7 @@ public static class PlanFile
             KernelKind.LrnFloat => LrnFloat.Read(r, source),
             KernelKind.ConvTransposeFloat => ConvTransposeFloat.Read(r, source),
             KernelKind.ResizeLinearFloat => ResizeLinearFloat.Read(r, source),
+            KernelKind.ResizeTapsFloat => ResizeTapsFloat.Read(r, source),
             KernelKind.LayerNormFloat => LayerNormFloat.Read(r, source),
             KernelKind.LayerNormStatisticsFloat => LayerNormStatisticsFloat.Read(r, source),
             KernelKind.LayerNormInt8 => LayerNormInt8.Read(r, source),

@@ -126,9 +126,12 @@ public sealed class OperatorSupportTests
         // The nodes as loaded: constant folding removes the ones it computes from the baked graph.
         foreach (var node in graph.Nodes)
         {
+            // A node's steps; an expanded node's (Scan) are those of the nodes it became, named "<node>/…".
             string name = node.Describe();
+            string part = OperatorRegistry.Find(node.OpType) is IExpansion ? $"'{Text.Printable(node.Name)}/" : name;
             List<Kernel> Steps(BakedPlan? plan) => plan == null ? new List<Kernel>()
-                : plan.Kernels.Where(k => k.Source.Contains(name, StringComparison.Ordinal) && k is not FloatIslandEntry and not FloatIslandExit).ToList();
+                : plan.Kernels.Where(k => (k.Source.Contains(name, StringComparison.Ordinal) || k.Source.Contains(part, StringComparison.Ordinal))
+                    && k is not FloatIslandEntry and not FloatIslandExit).ToList();
             bool relevant = node.Inputs.Concat(node.Outputs).Where(v => v.Length > 0)
                 .Any(v => (floatGraph!.Values.TryGetValue(v, out var baked) ? baked : graph.Values.GetValueOrDefault(v))?.Type == ElementType.Float32);
             var int8Steps = Steps(int8Plan);
