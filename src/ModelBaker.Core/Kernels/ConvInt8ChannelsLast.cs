@@ -317,7 +317,8 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
 #endif
         Span<int> sums = stackalloc int[4 * PackedChannels];
 #if NET8_0_OR_GREATER
-        if (System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) MultiplyBlockVector128(source, first, pixelStep, pixels, rowStride, kernelHeight, quads, weights, sums);
+        if (System.Runtime.Intrinsics.Arm.Dp.IsSupported) MultiplyBlockDp(source, first, pixelStep, pixels, rowStride, kernelHeight, quads, weights, sums);
+        else if (System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) MultiplyBlockVector128(source, first, pixelStep, pixels, rowStride, kernelHeight, quads, weights, sums);
         else
 #endif
         MultiplyBlockScalar(source, first, pixelStep, pixels, rowStride, kernelHeight, quads, weights, sums);
@@ -353,7 +354,53 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
 
 #if NET8_0_OR_GREATER
     /// <summary>
-    /// Portable 128-bit vectors (Arm64 AdvSimd, SSE without AVX2): per pixel and group of four taps, the taps repeated
+    /// Arm64 SDOT: per pixel and group of four taps, the taps broadcast to every int32 lane and two sdot instructions add
+    /// eight channels' dot products (channels 0–3, 4–7 of the packed group). Two pixels at a time share each weight load.
+    /// </summary>
+    private static void MultiplyBlockDp(ReadOnlySpan<sbyte> source, int first, int pixelStep, int pixels, int rowStride, int kernelHeight, int quads,
+        ReadOnlySpan<sbyte> weights, Span<int> sums)
+    {
+        ref sbyte from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
+        ref sbyte w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+        ref int to = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(sums);
+        for (int j = 0; j < pixels; j += 2)
+        {
+            // An absent second pixel reads the first's taps; its sums are never stored.
+            bool pair = j + 1 < pixels;
+            int next = pair ? pixelStep : 0;
+            var zero = System.Runtime.Intrinsics.Vector128<int>.Zero;
+            System.Runtime.Intrinsics.Vector128<int> s0 = zero, s1 = zero, t0 = zero, t1 = zero;
+            for (int ky = 0, at = 0; ky < kernelHeight; ky++)
+            {
+                int row = first + j * pixelStep + ky * rowStride;
+                for (int q = 0; q < 4 * quads; q += 4, at += 4 * PackedChannels)
+                {
+                    var low = System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)at);
+                    var high = System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w, (nuint)(at + 16));
+                    var taps = Broadcast(ref from, row + q);
+                    s0 = System.Runtime.Intrinsics.Arm.Dp.DotProduct(s0, low, taps); s1 = System.Runtime.Intrinsics.Arm.Dp.DotProduct(s1, high, taps);
+                    taps = Broadcast(ref from, row + next + q);
+                    t0 = System.Runtime.Intrinsics.Arm.Dp.DotProduct(t0, low, taps); t1 = System.Runtime.Intrinsics.Arm.Dp.DotProduct(t1, high, taps);
+                }
+            }
+            System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0, ref to, (nuint)(j * PackedChannels));
+            System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1, ref to, (nuint)(j * PackedChannels + 4));
+            if (pair)
+            {
+                System.Runtime.Intrinsics.Vector128.StoreUnsafe(t0, ref to, (nuint)((j + 1) * PackedChannels));
+                System.Runtime.Intrinsics.Vector128.StoreUnsafe(t1, ref to, (nuint)((j + 1) * PackedChannels + 4));
+            }
+        }
+    }
+
+    /// <summary>Four taps at <paramref name="at"/> repeated in every int32 lane.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static System.Runtime.Intrinsics.Vector128<sbyte> Broadcast(ref sbyte from, int at) =>
+        System.Runtime.Intrinsics.Vector128.AsSByte(System.Runtime.Intrinsics.Vector128.Create(System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(
+            ref System.Runtime.CompilerServices.Unsafe.As<sbyte, byte>(ref System.Runtime.CompilerServices.Unsafe.Add(ref from, at)))));
+
+    /// <summary>
+    /// Portable 128-bit vectors (Arm64 AdvSimd without SDOT, SSE without AVX2): per pixel and group of four taps, the taps repeated
     /// across channels times sixteen weights (int16, exact), widened and added to one int32 vector per channel.
     /// </summary>
     private static void MultiplyBlockVector128(ReadOnlySpan<sbyte> source, int first, int pixelStep, int pixels, int rowStride, int kernelHeight, int quads,

@@ -11,8 +11,8 @@ namespace ModelBaker.Core.Kernels;
 /// table of row offsets, so the same kernel reads a zero-point-padded input in place (stride 1: tap (c, ky, kx) of
 /// pixel q lies at q + rows[k]) or a gathered panel (any stride: rows[k] = 16·k).
 /// <para>
-/// Integer sums do not depend on their order, so every instruction-set path (AVX-VNNI, AVX2, 128-bit vectors on x64
-/// and Arm64, scalar) gives the scalar loop's result bit for bit; the reference interpreter, built for
+/// Integer sums do not depend on their order, so every instruction-set path (AVX-VNNI, AVX2, Arm64 SDOT, 128-bit vectors
+/// on x64 and Arm64, scalar) gives the scalar loop's result bit for bit; the reference interpreter, built for
 /// netstandard2.0, runs the scalar loop.
 /// </para>
 /// </summary>
@@ -47,6 +47,12 @@ public static class Int8Gemm
         if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
         {
             MultiplyRequantizeAvx2(source, rows, weights, weightStride, channels, sourceStride, bias, multipliers, shifts, firstChannel,
+                outputZeroPoint, activationMin, activationMax, output);
+            return;
+        }
+        if (System.Runtime.Intrinsics.Arm.Dp.IsSupported && System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported)
+        {
+            MultiplyRequantizeDp(source, rows, weights, weightStride, channels, sourceStride, bias, multipliers, shifts, firstChannel,
                 outputZeroPoint, activationMin, activationMax, output);
             return;
         }
@@ -211,7 +217,114 @@ public static class Int8Gemm
     }
 
     /// <summary>
-    /// Portable 128-bit vectors (SSE2 without AVX2, Arm64 AdvSimd): one row at a time, int8 × int8 products exact in
+    /// Arm64 SDOT: four rows at a time, transposed (zip1/zip2 of bytes, then of byte pairs) so that each int32 lane holds one
+    /// pixel's four taps; one sdot per four pixels multiplies them by the channel's four weights and adds. Sixteen
+    /// accumulators: four channels × pixels 0–3, 4–7, 8–11, 12–15.
+    /// </summary>
+    private static void MultiplyRequantizeDp(ReadOnlySpan<sbyte> source, ReadOnlySpan<int> rows, ReadOnlySpan<sbyte> weights, int weightStride,
+        int channels, int sourceStride, ReadOnlySpan<int> bias, ReadOnlySpan<short> multipliers, ReadOnlySpan<sbyte> shifts, int firstChannel,
+        int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
+    {
+        ref sbyte from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
+        ref sbyte w0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+        // Absent channels read channel 0's weights; their sums are never stored.
+        ref sbyte w1 = ref channels > 1 ? ref System.Runtime.CompilerServices.Unsafe.Add(ref w0, weightStride) : ref w0;
+        ref sbyte w2 = ref channels > 2 ? ref System.Runtime.CompilerServices.Unsafe.Add(ref w0, 2 * weightStride) : ref w0;
+        ref sbyte w3 = ref channels > 3 ? ref System.Runtime.CompilerServices.Unsafe.Add(ref w0, 3 * weightStride) : ref w0;
+        var zero = System.Runtime.Intrinsics.Vector128<int>.Zero;
+        System.Runtime.Intrinsics.Vector128<int> a0 = zero, a1 = zero, a2 = zero, a3 = zero, b0 = zero, b1 = zero, b2 = zero, b3 = zero;
+        System.Runtime.Intrinsics.Vector128<int> c0 = zero, c1 = zero, c2 = zero, c3 = zero, d0 = zero, d1 = zero, d2 = zero, d3 = zero;
+        int depth = rows.Length;
+        uint limit = (uint)(source.Length - BlockPixels - (channels - 1) * sourceStride); // the last channel's rows must fit too
+        for (int k = 0; k < depth; k += 4)
+        {
+            // A last group of one to three rows is completed with zero rows (−1) and weights of 0.
+            int count = depth - k < 4 ? depth - k : 4;
+            int row0 = rows[k], row1 = count > 1 ? rows[k + 1] : -1, row2 = count > 2 ? rows[k + 2] : -1, row3 = count > 3 ? rows[k + 3] : -1;
+            if ((uint)row0 > limit || (count > 1 && (uint)row1 > limit) || (count > 2 && (uint)row2 > limit) || (count > 3 && (uint)row3 > limit))
+                throw RowOutside();
+            Quads(ref from, row0, row1, row2, row3, out var q0, out var q1, out var q2, out var q3);
+            var p = WeightQuad(ref w0, k, count);
+            a0 = System.Runtime.Intrinsics.Arm.Dp.DotProduct(a0, q0, p); a1 = System.Runtime.Intrinsics.Arm.Dp.DotProduct(a1, q1, p);
+            a2 = System.Runtime.Intrinsics.Arm.Dp.DotProduct(a2, q2, p); a3 = System.Runtime.Intrinsics.Arm.Dp.DotProduct(a3, q3, p);
+            if (channels > 1)
+            {
+                if (sourceStride != 0) Quads(ref from, Next(row0, sourceStride), Next(row1, sourceStride), Next(row2, sourceStride), Next(row3, sourceStride),
+                    out q0, out q1, out q2, out q3);
+                p = WeightQuad(ref w1, k, count);
+                b0 = System.Runtime.Intrinsics.Arm.Dp.DotProduct(b0, q0, p); b1 = System.Runtime.Intrinsics.Arm.Dp.DotProduct(b1, q1, p);
+                b2 = System.Runtime.Intrinsics.Arm.Dp.DotProduct(b2, q2, p); b3 = System.Runtime.Intrinsics.Arm.Dp.DotProduct(b3, q3, p);
+            }
+            if (channels > 2)
+            {
+                if (sourceStride != 0) Quads(ref from, Next(row0, 2 * sourceStride), Next(row1, 2 * sourceStride), Next(row2, 2 * sourceStride),
+                    Next(row3, 2 * sourceStride), out q0, out q1, out q2, out q3);
+                p = WeightQuad(ref w2, k, count);
+                c0 = System.Runtime.Intrinsics.Arm.Dp.DotProduct(c0, q0, p); c1 = System.Runtime.Intrinsics.Arm.Dp.DotProduct(c1, q1, p);
+                c2 = System.Runtime.Intrinsics.Arm.Dp.DotProduct(c2, q2, p); c3 = System.Runtime.Intrinsics.Arm.Dp.DotProduct(c3, q3, p);
+            }
+            if (channels > 3)
+            {
+                if (sourceStride != 0) Quads(ref from, Next(row0, 3 * sourceStride), Next(row1, 3 * sourceStride), Next(row2, 3 * sourceStride),
+                    Next(row3, 3 * sourceStride), out q0, out q1, out q2, out q3);
+                p = WeightQuad(ref w3, k, count);
+                d0 = System.Runtime.Intrinsics.Arm.Dp.DotProduct(d0, q0, p); d1 = System.Runtime.Intrinsics.Arm.Dp.DotProduct(d1, q1, p);
+                d2 = System.Runtime.Intrinsics.Arm.Dp.DotProduct(d2, q2, p); d3 = System.Runtime.Intrinsics.Arm.Dp.DotProduct(d3, q3, p);
+            }
+        }
+        ref sbyte to = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
+        Finish(a0, a1, a2, a3, bias, multipliers, shifts, firstChannel, outputZeroPoint, activationMin, activationMax, ref to);
+        if (channels > 1) Finish(b0, b1, b2, b3, bias, multipliers, shifts, firstChannel + 1, outputZeroPoint, activationMin, activationMax,
+            ref System.Runtime.CompilerServices.Unsafe.Add(ref to, BlockPixels));
+        if (channels > 2) Finish(c0, c1, c2, c3, bias, multipliers, shifts, firstChannel + 2, outputZeroPoint, activationMin, activationMax,
+            ref System.Runtime.CompilerServices.Unsafe.Add(ref to, 2 * BlockPixels));
+        if (channels > 3) Finish(d0, d1, d2, d3, bias, multipliers, shifts, firstChannel + 3, outputZeroPoint, activationMin, activationMax,
+            ref System.Runtime.CompilerServices.Unsafe.Add(ref to, 3 * BlockPixels));
+    }
+
+    /// <summary>A row moved to another channel's plane; an absent row (−1) stays absent.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static int Next(int row, int offset) => row < 0 ? row : row + offset;
+
+    /// <summary>
+    /// Rows at <paramref name="row0"/> … <paramref name="row3"/> (zeros for −1) transposed into pixel-major quads: lane j of
+    /// <paramref name="q0"/> holds the four rows' bytes of pixel j, of <paramref name="q1"/> pixel 4 + j, and so on.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Quads(ref sbyte from, int row0, int row1, int row2, int row3, out System.Runtime.Intrinsics.Vector128<sbyte> q0,
+        out System.Runtime.Intrinsics.Vector128<sbyte> q1, out System.Runtime.Intrinsics.Vector128<sbyte> q2, out System.Runtime.Intrinsics.Vector128<sbyte> q3)
+    {
+        var x0 = System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)row0);
+        var x1 = row1 < 0 ? System.Runtime.Intrinsics.Vector128<sbyte>.Zero : System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)row1);
+        var x2 = row2 < 0 ? System.Runtime.Intrinsics.Vector128<sbyte>.Zero : System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)row2);
+        var x3 = row3 < 0 ? System.Runtime.Intrinsics.Vector128<sbyte>.Zero : System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, (nuint)row3);
+        // Bytes of rows 0 and 1 (2 and 3) pixel by pixel, then those pairs interleaved: pixel j's four taps side by side.
+        var low01 = System.Runtime.Intrinsics.Vector128.AsInt16(System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.ZipLow(x0, x1));
+        var high01 = System.Runtime.Intrinsics.Vector128.AsInt16(System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.ZipHigh(x0, x1));
+        var low23 = System.Runtime.Intrinsics.Vector128.AsInt16(System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.ZipLow(x2, x3));
+        var high23 = System.Runtime.Intrinsics.Vector128.AsInt16(System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.ZipHigh(x2, x3));
+        q0 = System.Runtime.Intrinsics.Vector128.AsSByte(System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.ZipLow(low01, low23));
+        q1 = System.Runtime.Intrinsics.Vector128.AsSByte(System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.ZipHigh(low01, low23));
+        q2 = System.Runtime.Intrinsics.Vector128.AsSByte(System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.ZipLow(high01, high23));
+        q3 = System.Runtime.Intrinsics.Vector128.AsSByte(System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.ZipHigh(high01, high23));
+    }
+
+    /// <summary>
+    /// Weights k … k + 3 of a channel in every int32 lane; past <paramref name="count"/> of them, 0 (read without touching
+    /// the bytes after the weights).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static System.Runtime.Intrinsics.Vector128<sbyte> WeightQuad(ref sbyte weights, int k, int count)
+    {
+        ref sbyte at = ref System.Runtime.CompilerServices.Unsafe.Add(ref weights, k);
+        int quad = count == 4 ? System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(ref System.Runtime.CompilerServices.Unsafe.As<sbyte, byte>(ref at))
+            : (byte)at | (count > 1 ? (byte)System.Runtime.CompilerServices.Unsafe.Add(ref at, 1) << 8 : 0)
+                | (count > 2 ? (byte)System.Runtime.CompilerServices.Unsafe.Add(ref at, 2) << 16 : 0);
+        return System.Runtime.Intrinsics.Vector128.AsSByte(System.Runtime.Intrinsics.Vector128.Create(quad));
+    }
+
+    /// <summary>
+    /// Portable 128-bit vectors (SSE2 without AVX2, Arm64 AdvSimd without SDOT): one row at a time, int8 × int8 products exact in
     /// int16, widened and added to four int32 accumulators per channel.
     /// </summary>
     private static void MultiplyRequantizeVector128(ReadOnlySpan<sbyte> source, ReadOnlySpan<int> rows, ReadOnlySpan<sbyte> weights, int weightStride,

@@ -8,7 +8,7 @@ using System.Runtime.Intrinsics.X86;
 namespace ModelBaker.Tests.Kernels;
 
 /// <summary>
-/// Generated code picks its vector path when it runs (AVX-VNNI, AVX2, 128-bit vectors, scalar), so one machine
+/// Generated code picks its vector path when it runs (AVX-VNNI, AVX2, Arm64 SDOT, 128-bit vectors, scalar), so one machine
 /// exercises only its best path. These tests run the bit-exactness tests again in child test processes, each with
 /// one instruction-set level switched off through the runtime's own configuration knobs.
 /// </summary>
@@ -26,7 +26,7 @@ public sealed class InstructionSetTests
 
     public static TheoryData<string> Knobs => RuntimeInformation.ProcessArchitecture is System.Runtime.InteropServices.Architecture.X64 or System.Runtime.InteropServices.Architecture.X86
         ? new() { "DOTNET_EnableAVXVNNI", "DOTNET_EnableAVX512", "DOTNET_EnableAVX2", "DOTNET_EnableHWIntrinsic" }
-        : new() { "DOTNET_EnableHWIntrinsic" };
+        : new() { "DOTNET_EnableArm64Dp", "DOTNET_EnableHWIntrinsic" };
 
     [Theory]
     [MemberData(nameof(Knobs))]
@@ -62,6 +62,7 @@ public sealed class InstructionSetTests
             case "DOTNET_EnableAVXVNNI": Assert.False(AvxVnni.IsSupported); break;
             case "DOTNET_EnableAVX512": Assert.False(Avx512F.IsSupported); break;
             case "DOTNET_EnableAVX2": Assert.False(Avx2.IsSupported); Assert.True(Vector128.IsHardwareAccelerated); break;
+            case "DOTNET_EnableArm64Dp": Assert.False(System.Runtime.Intrinsics.Arm.Dp.IsSupported); Assert.True(Vector128.IsHardwareAccelerated); break;
             case "DOTNET_EnableHWIntrinsic": Assert.False(Vector128.IsHardwareAccelerated); break;
         }
     }
