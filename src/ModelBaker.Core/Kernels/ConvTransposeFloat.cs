@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Quantization;
 
 namespace ModelBaker.Core.Kernels;
 
@@ -12,7 +13,7 @@ namespace ModelBaker.Core.Kernels;
 /// are dropped; output positions nothing lands on hold the bias). Computed as a gather per output element, so each sum
 /// runs in one fixed order.
 /// </summary>
-public sealed class ConvTransposeFloat : FloatOnlyKernel
+public sealed class ConvTransposeFloat : FloatKernel
 {
     /// <param name="geometry">
     /// batch, input channels, output channels, groups, then per spatial axis (depth, height, width) in blocks of three:
@@ -41,7 +42,7 @@ public sealed class ConvTransposeFloat : FloatOnlyKernel
     public float[] Weights { get; }
     public float[] Bias { get; }
 
-    public override string FloatOnlyReason => "ModelBaker has no int8 transposed-convolution step yet";
+    public override Kernel Quantize(QuantizationContext context) => ConvTransposeInt8.From(this, context);
 
     public override KernelKind Kind => KernelKind.ConvTransposeFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

@@ -12,13 +12,13 @@ namespace ModelBaker.Core.Operators;
 /// ConvTranspose: X [N, C, spatial…] (1 to 3 spatial dimensions), constant W [C, M/group, kernel…] and optional B [M]
 /// give Y [N, M, out…]; input position i with tap k adds x · w to output position i · stride + k · dilation − padBegin.
 /// Every attribute: group, strides, dilations, pads, output_padding, output_shape, auto_pad (NOTSET, SAME_UPPER,
-/// SAME_LOWER, VALID), kernel_shape. One <see cref="ConvTransposeFloat"/> step; int8 plans run it in a float island.
+/// SAME_LOWER, VALID), kernel_shape. One <see cref="ConvTransposeFloat"/> step; int8 plans run <see cref="ConvTransposeInt8"/>.
 /// </summary>
 public sealed class ConvTranspose : IOperator, IBakeTimeInputs
 {
     public string OpType => "ConvTranspose";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.TransposedConvolution, 1, "1-D, 2-D and 3-D; group, strides, pads, dilations, output_padding, output_shape, auto_pad NOTSET / SAME_UPPER / SAME_LOWER / VALID, kernel_shape; W and B constant; a transposed-convolution step (a gather per output element)", Int8Form.FloatIsland, "no int8 step yet", Nano: false)
+    public OperatorSupport Support { get; } = new(OperatorFamily.TransposedConvolution, 1, "1-D, 2-D and 3-D; group, strides, pads, dilations, output_padding, output_shape, auto_pad NOTSET / SAME_UPPER / SAME_LOWER / VALID, kernel_shape; W and B constant; a transposed-convolution step (a gather per output element)", Int8Form.Integer, "per-output-channel int8 weights, int32 sums with the input zero point subtracted per tap, requantized per channel; not pruned or clustered", Nano: true)
     {
         Refuses = new[] { "4 or more spatial dimensions", "W or B computed at run time" },
     };

@@ -74,6 +74,7 @@ public enum KernelKind : byte
     // 180–189: upsampling.
     ConvTransposeFloat = 180,
     ResizeLinearFloat = 181,
+    ConvTransposeInt8 = 182,
     // Resize by separable per-axis taps (cubic, antialias, tf_crop_and_resize).
     ResizeTapsFloat = 87,
     // 100–119: classical machine learning (ai.onnx.ml).

@@ -118,6 +118,7 @@ public static class PlanFile
             KernelKind.BatchStatisticsFloat => BatchStatisticsFloat.Read(r, source),
             KernelKind.LrnFloat => LrnFloat.Read(r, source),
             KernelKind.ConvTransposeFloat => ConvTransposeFloat.Read(r, source),
+            KernelKind.ConvTransposeInt8 => ConvTransposeInt8.Read(r, source),
             KernelKind.ResizeLinearFloat => ResizeLinearFloat.Read(r, source),
             KernelKind.ResizeTapsFloat => ResizeTapsFloat.Read(r, source),
             KernelKind.LayerNormFloat => LayerNormFloat.Read(r, source),
