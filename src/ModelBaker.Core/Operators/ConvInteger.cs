@@ -19,8 +19,9 @@ public sealed class ConvInteger : IOperator, IBakeTimeInputs
 
     public string OpType => "ConvInteger";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "Conv's attributes; int8 or uint8 X and W; x_zero_point per tensor, w_zero_point per tensor or output channel; W constant; an exact integer conv step (int32 out)", Int8Form.Integer, "QuantizeLinear → ConvInteger → Cast → Mul (the integer-operator form): int8 conv with the model's integers and zero points, the Mul folded into the requantization", Nano: false)
+    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "Conv's attributes; int8 or uint8 X and W; x_zero_point per tensor, w_zero_point per tensor or output channel; W constant; an exact integer conv step (int32 out)", Int8Form.Integer, "QuantizeLinear → ConvInteger → Cast → Mul (the integer-operator form): int8 conv with the model's integers and zero points, the Mul folded into the requantization", Nano: true)
     {
+        NanoDetails = "the integer-operator form (an int8 conv step); integer tensors in and out: no (MB1106)",
         Refuses = new[] { "3 or more spatial dimensions", "x_zero_point of more than one value", "W or zero points computed at run time" },
     };
 

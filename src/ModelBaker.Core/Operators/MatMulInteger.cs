@@ -18,8 +18,9 @@ public sealed class MatMulInteger : IOperator, IBakeTimeInputs
 
     public string OpType => "MatMulInteger";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "int8 or uint8 A and B; a_zero_point per tensor, b_zero_point per tensor or column; B constant; an exact integer matmul step (int32 out)", Int8Form.Integer, "QuantizeLinear → MatMulInteger → Cast → Mul (the integer-operator form): int8 fully connected with the model's integers and zero points, the Mul folded into the requantization", Nano: false)
+    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "int8 or uint8 A and B; a_zero_point per tensor, b_zero_point per tensor or column; B constant; an exact integer matmul step (int32 out)", Int8Form.Integer, "QuantizeLinear → MatMulInteger → Cast → Mul (the integer-operator form): int8 fully connected with the model's integers and zero points, the Mul folded into the requantization", Nano: true)
     {
+        NanoDetails = "the integer-operator form (an int8 fully connected step); integer tensors in and out: no (MB1106)",
         Refuses = new[] { "b_zero_point neither one value nor one per column", "B or zero points computed at run time" },
     };
 

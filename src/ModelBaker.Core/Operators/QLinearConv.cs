@@ -24,8 +24,9 @@ public sealed class QLinearConv : IOperator, IBakeTimeInputs, IQdqForm
 
     public string OpType => "QLinearConv";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "Conv's attributes; int8 or uint8; scales and zero points per tensor, the weights' also per output channel; W and B constant; an integer conv step, then a requantization step (ONNX reference rounding)", Int8Form.Integer, "QuantizeLinear → QLinearConv → DequantizeLinear: int8 conv with the model's weights, scales and zero points (docs/compression.md §6)", Nano: false)
+    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "Conv's attributes; int8 or uint8; scales and zero points per tensor, the weights' also per output channel; W and B constant; an integer conv step, then a requantization step (ONNX reference rounding)", Int8Form.Integer, "QuantizeLinear → QLinearConv → DequantizeLinear: int8 conv with the model's weights, scales and zero points (docs/compression.md §6)", Nano: true)
     {
+        NanoDetails = "the quantized form between a QuantizeLinear and a DequantizeLinear (an int8 conv step); integer tensors in and out: no (MB1106)",
         Refuses = new[] { "3 or more spatial dimensions", "x or y scale or zero point of more than one value", "W, B, scales or zero points computed at run time" },
     };
 

@@ -23,8 +23,9 @@ public sealed class QLinearMatMul : IOperator, IBakeTimeInputs, IQdqForm
 
     public string OpType => "QLinearMatMul";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "int8 or uint8; a and y per tensor, b per tensor or column; b constant; an integer matmul step, then a requantization step (ONNX reference rounding)", Int8Form.Integer, "QuantizeLinear → QLinearMatMul → DequantizeLinear: int8 fully connected with the model's weights, scales and zero points (docs/compression.md §6)", Nano: false)
+    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "int8 or uint8; a and y per tensor, b per tensor or column; b constant; an integer matmul step, then a requantization step (ONNX reference rounding)", Int8Form.Integer, "QuantizeLinear → QLinearMatMul → DequantizeLinear: int8 fully connected with the model's weights, scales and zero points (docs/compression.md §6)", Nano: true)
     {
+        NanoDetails = "the quantized form between a QuantizeLinear and a DequantizeLinear (an int8 fully connected step); integer tensors in and out: no (MB1106)",
         Refuses = new[] { "b_scale neither one value nor one per column", "b, scales or zero points computed at run time" },
     };
 

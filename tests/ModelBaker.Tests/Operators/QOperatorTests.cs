@@ -394,6 +394,41 @@ public sealed class QOperatorTests
         }
     }
 
+    public static IEnumerable<object[]> WeightedForms() => new[]
+    {
+        new object[] { "QLinearConv" }, new object[] { "QLinearMatMul" }, new object[] { "ConvInteger form" }, new object[] { "MatMulInteger form" },
+    };
+
+    private static Graph WeightedForm(string name) => name switch
+    {
+        "QLinearConv" => QLinearConvModel(),
+        "QLinearMatMul" => QLinearMatMulModel(),
+        "ConvInteger form" => IntegerForm(conv: true, perChannel: true),
+        _ => IntegerForm(conv: false, perChannel: false),
+    };
+
+    /// <summary>
+    /// A float model quantized by ONNX Runtime's tools (QOperator or integer-operator form) becomes int8 convolution or
+    /// fully connected steps with the model's own weights, which the nanoFramework flavour runs: the nano class equals
+    /// the int8 interpreter bit for bit.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(WeightedForms))]
+    public void Quantized_convolutions_and_matrix_products_bake_for_nanoFramework_and_equal_the_interpreter(string name)
+    {
+        var plan = ModelBaker.Tests.NanoFramework.NanoGraphTests.BakeNano(WeightedForm(name));
+        Assert.Contains(plan.Kernels, k => k is ConvInt8 or FullyConnectedInt8);
+        string source = ClassEmitter.Emit(plan);
+        ModelBaker.Tests.NanoFramework.NanoCompiler.AssertNanoFrameworkClean(source);
+        var nano = ModelBaker.Tests.NanoFramework.NanoCompiler.CompileForNet(source, "Tests.Net");
+        for (int sample = 0; sample < 5; sample++)
+        {
+            var x = Inputs(WeightedForm(name), 90 + sample)["x"].AsFloats();
+            var expected = PlanInterpreter.Run(plan, new[] { x })[0];
+            Assert.Equal(expected, ModelBaker.Tests.NanoFramework.NanoCompiler.Predict(nano, x, expected.Length));
+        }
+    }
+
     [Fact]
     public void An_int8_average_into_other_parameters_rounds_the_exact_quotient()
     {
