@@ -132,7 +132,8 @@ public sealed class GatherIndexed : FloatKernel
         for (int i = 0; i < outputLength; i++)
         {
             int k = indicesOffset + BroadcastIndex(i, shape, indexStrides);
-            int at = GatherPosition(int64Indices != null ? int64Indices[k] : int32Indices[k], axisSize, axisStride, dataOffset + BroadcastIndex(i, shape, dataStrides));
+            long index = int64Indices != null ? int64Indices[k] : int32Indices[k];
+            int at = GatherPosition(index, axisSize, axisStride, dataOffset + BroadcastIndex(i, shape, dataStrides));
             output[outputOffset + i] = at >= 0 ? data[at] : (sbyte)0;
         }
     }
@@ -144,7 +145,8 @@ public sealed class GatherIndexed : FloatKernel
         for (int i = 0; i < outputLength; i++)
         {
             int k = indicesOffset + BroadcastIndex(i, shape, indexStrides);
-            int at = GatherPosition(int64Indices != null ? int64Indices[k] : int32Indices[k], axisSize, axisStride, dataOffset + BroadcastIndex(i, shape, dataStrides));
+            long index = int64Indices != null ? int64Indices[k] : int32Indices[k];
+            int at = GatherPosition(index, axisSize, axisStride, dataOffset + BroadcastIndex(i, shape, dataStrides));
             output[outputOffset + i] = at >= 0 ? data[at] : 0;
         }
     }
@@ -156,7 +158,8 @@ public sealed class GatherIndexed : FloatKernel
         for (int i = 0; i < outputLength; i++)
         {
             int k = indicesOffset + BroadcastIndex(i, shape, indexStrides);
-            int at = GatherPosition(int64Indices != null ? int64Indices[k] : int32Indices[k], axisSize, axisStride, dataOffset + BroadcastIndex(i, shape, dataStrides));
+            long index = int64Indices != null ? int64Indices[k] : int32Indices[k];
+            int at = GatherPosition(index, axisSize, axisStride, dataOffset + BroadcastIndex(i, shape, dataStrides));
             output[outputOffset + i] = at >= 0 ? data[at] : 0;
         }
     }
@@ -168,7 +171,8 @@ public sealed class GatherIndexed : FloatKernel
         for (int i = 0; i < outputLength; i++)
         {
             int k = indicesOffset + BroadcastIndex(i, shape, indexStrides);
-            int at = GatherPosition(int64Indices != null ? int64Indices[k] : int32Indices[k], axisSize, axisStride, dataOffset + BroadcastIndex(i, shape, dataStrides));
+            long index = int64Indices != null ? int64Indices[k] : int32Indices[k];
+            int at = GatherPosition(index, axisSize, axisStride, dataOffset + BroadcastIndex(i, shape, dataStrides));
             output[outputOffset + i] = at >= 0 ? data[at] : false;
         }
     }

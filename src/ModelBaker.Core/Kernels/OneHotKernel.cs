@@ -100,7 +100,8 @@ public sealed class OneHotKernel : FloatKernel
     // nanoFramework flavour (arrays, offsets, no generics): a method per value type an int8 plan gives.
 
     /// <summary>OneHot with int8 values, on arrays.</summary>
-    public static void OneHotInt8(long[] indices, int indicesOffset, int outer, int depth, int inner, sbyte[] values, int valuesOffset, sbyte[] output, int outputOffset)
+    public static void OneHotInt8(long[] indices, int indicesOffset, int outer, int depth, int inner, sbyte[] values, int valuesOffset,
+        sbyte[] output, int outputOffset)
     {
         sbyte off = values[valuesOffset], on = values[valuesOffset + 1];
         for (int o = 0; o < outer; o++)
@@ -112,7 +113,8 @@ public sealed class OneHotKernel : FloatKernel
     }
 
     /// <summary>OneHot with int32 values, on arrays.</summary>
-    public static void OneHotInt32(long[] indices, int indicesOffset, int outer, int depth, int inner, int[] values, int valuesOffset, int[] output, int outputOffset)
+    public static void OneHotInt32(long[] indices, int indicesOffset, int outer, int depth, int inner, int[] values, int valuesOffset,
+        int[] output, int outputOffset)
     {
         int off = values[valuesOffset], on = values[valuesOffset + 1];
         for (int o = 0; o < outer; o++)
@@ -124,7 +126,8 @@ public sealed class OneHotKernel : FloatKernel
     }
 
     /// <summary>OneHot with int64 values, on arrays.</summary>
-    public static void OneHotInt64(long[] indices, int indicesOffset, int outer, int depth, int inner, long[] values, int valuesOffset, long[] output, int outputOffset)
+    public static void OneHotInt64(long[] indices, int indicesOffset, int outer, int depth, int inner, long[] values, int valuesOffset,
+        long[] output, int outputOffset)
     {
         long off = values[valuesOffset], on = values[valuesOffset + 1];
         for (int o = 0; o < outer; o++)
@@ -136,7 +139,8 @@ public sealed class OneHotKernel : FloatKernel
     }
 
     /// <summary>OneHot with bool values, on arrays.</summary>
-    public static void OneHotBool(long[] indices, int indicesOffset, int outer, int depth, int inner, bool[] values, int valuesOffset, bool[] output, int outputOffset)
+    public static void OneHotBool(long[] indices, int indicesOffset, int outer, int depth, int inner, bool[] values, int valuesOffset,
+        bool[] output, int outputOffset)
     {
         bool off = values[valuesOffset], on = values[valuesOffset + 1];
         for (int o = 0; o < outer; o++)
@@ -154,7 +158,8 @@ public sealed class OneHotKernel : FloatKernel
         : null;
 
     public override void EmitNanoCall(CodeWriter code, string name) =>
-        code.Line($"OneHot{Arenas.MethodSuffix(Output.Type)}({Indices.NanoArguments(code)}, outer: {Outer}, depth: {Depth}, inner: {Inner}, {Values.NanoArguments(code, name + "Values")}, {Output.NanoArguments(code)});");
+        code.Line($"OneHot{Arenas.MethodSuffix(Output.Type)}({Indices.NanoArguments(code)}, outer: {Outer}, depth: {Depth}, inner: {Inner}, " +
+                  $"{Values.NanoArguments(code, name + "Values")}, {Output.NanoArguments(code)});");
 
     public override void WritePayload(PlanBinaryWriter w)
     {

@@ -130,8 +130,10 @@ public sealed class TopKIndices : FloatKernel
     public override void EmitNanoCall(CodeWriter code, string name)
     {
         // The input goes in the argument of its type; the other two are null.
-        string array = Arenas.Name(Input.Type), inputs = Input.Type == ElementType.Int8 ? $"{array}, null, null" : Input.Type == ElementType.Int32 ? $"null, {array}, null" : $"null, null, {array}";
-        code.Line($"TopK({inputs}, {Input.NanoOffset(code)}, outer: {Outer}, size: {Size}, inner: {Inner}, k: {K}, largest: {(Largest ? "true" : "false")}, {Output.NanoArguments(code)});");
+        string array = Arenas.Name(Input.Type);
+        string inputs = Input.Type == ElementType.Int8 ? $"{array}, null, null" : Input.Type == ElementType.Int32 ? $"null, {array}, null" : $"null, null, {array}";
+        code.Line($"TopK({inputs}, {Input.NanoOffset(code)}, outer: {Outer}, size: {Size}, inner: {Inner}, k: {K}, " +
+                  $"largest: {(Largest ? "true" : "false")}, {Output.NanoArguments(code)});");
     }
 
     public override void WritePayload(PlanBinaryWriter w)
