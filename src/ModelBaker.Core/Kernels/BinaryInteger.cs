@@ -160,6 +160,23 @@ public sealed class BinaryInteger : FloatKernel
     }
     // </emit>
 
+    // <emit NanoBroadcast>
+    /// <summary>
+    /// BroadcastIndex on arrays, for the nanoFramework flavour of the broadcasting steps (predicates, Where, gathers):
+    /// the flat index read for output element <paramref name="i"/> (strides 0 along broadcast dimensions).
+    /// </summary>
+    public static int BroadcastIndex(int i, int[] shape, int[] strides)
+    {
+        int index = 0;
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            index += i % shape[d] * strides[d];
+            i /= shape[d];
+        }
+        return index;
+    }
+    // </emit>
+
     public override void WritePayload(PlanBinaryWriter w)
     {
         w.Byte((byte)Operation);

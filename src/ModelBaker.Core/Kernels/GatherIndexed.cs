@@ -59,7 +59,7 @@ public sealed class GatherIndexed : FloatKernel
     public override KernelKind Kind => KernelKind.GatherIndexed;
     public override IEnumerable<ArenaSlice> Reads => new[] { Data.Slice, Indices.Slice }.Where(s => s != null)!;
     public override int WeightBytes => Data.ConstantBytes + Indices.ConstantBytes + 4 * 3 * Shape.Length;
-    public override IEnumerable<string> Helpers => new[] { nameof(GatherIndexed), nameof(BinaryInteger) };
+    public override IEnumerable<string> Helpers => new[] { nameof(GatherIndexed), nameof(GatherIndexed) + "#Position", nameof(BinaryInteger) };
 
     public override void Run(PlanArena arena)
     {
@@ -92,9 +92,8 @@ public sealed class GatherIndexed : FloatKernel
     {
         for (int i = 0; i < output.Length; i++)
         {
-            long index = indices[BroadcastIndex(i, shape, indexStrides)];
-            if (index < 0) index += axisSize;
-            output[i] = index >= 0 && index < axisSize ? data[BroadcastIndex(i, shape, dataStrides) + (int)index * axisStride] : default(T)!;
+            int at = GatherPosition(indices[BroadcastIndex(i, shape, indexStrides)], axisSize, axisStride, BroadcastIndex(i, shape, dataStrides));
+            output[i] = at >= 0 ? data[at] : default(T)!;
         }
     }
 
@@ -104,12 +103,93 @@ public sealed class GatherIndexed : FloatKernel
     {
         for (int i = 0; i < output.Length; i++)
         {
-            int index = indices[BroadcastIndex(i, shape, indexStrides)];
-            if (index < 0) index += axisSize;
-            output[i] = index >= 0 && index < axisSize ? data[BroadcastIndex(i, shape, dataStrides) + index * axisStride] : default(T)!;
+            int at = GatherPosition(indices[BroadcastIndex(i, shape, indexStrides)], axisSize, axisStride, BroadcastIndex(i, shape, dataStrides));
+            output[i] = at >= 0 ? data[at] : default(T)!;
         }
     }
     // </emit>
+
+    // <emit Position>
+    /// <summary>
+    /// Where a gathered element is read: <paramref name="dataIndex"/> (the element's place with the gathered axis at 0)
+    /// plus the index along the axis (a negative one counts from the end), or −1 when the index is outside the axis.
+    /// Shared by the .NET and nanoFramework flavours.
+    /// </summary>
+    public static int GatherPosition(long index, int axisSize, int axisStride, int dataIndex)
+    {
+        if (index < 0) index += axisSize;
+        return index >= 0 && index < axisSize ? dataIndex + (int)index * axisStride : -1;
+    }
+    // </emit>
+
+    // <emit Nano>
+    // nanoFramework flavour (arrays, offsets, no generics): a method per data type; the indices are int32Indices or int64Indices.
+
+    /// <summary>GatherAt of int8 data, on arrays.</summary>
+    public static void GatherInt8(sbyte[] data, int dataOffset, int[] dataStrides, int axisSize, int axisStride, int[] int32Indices, long[] int64Indices,
+        int indicesOffset, int[] indexStrides, int[] shape, sbyte[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+        {
+            int k = indicesOffset + BroadcastIndex(i, shape, indexStrides);
+            long index = int64Indices != null ? int64Indices[k] : int32Indices[k];
+            int at = GatherPosition(index, axisSize, axisStride, dataOffset + BroadcastIndex(i, shape, dataStrides));
+            output[outputOffset + i] = at >= 0 ? data[at] : (sbyte)0;
+        }
+    }
+
+    /// <summary>GatherAt of int32 data, on arrays.</summary>
+    public static void GatherInt32(int[] data, int dataOffset, int[] dataStrides, int axisSize, int axisStride, int[] int32Indices, long[] int64Indices,
+        int indicesOffset, int[] indexStrides, int[] shape, int[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+        {
+            int k = indicesOffset + BroadcastIndex(i, shape, indexStrides);
+            long index = int64Indices != null ? int64Indices[k] : int32Indices[k];
+            int at = GatherPosition(index, axisSize, axisStride, dataOffset + BroadcastIndex(i, shape, dataStrides));
+            output[outputOffset + i] = at >= 0 ? data[at] : 0;
+        }
+    }
+
+    /// <summary>GatherAt of int64 data, on arrays.</summary>
+    public static void GatherInt64(long[] data, int dataOffset, int[] dataStrides, int axisSize, int axisStride, int[] int32Indices, long[] int64Indices,
+        int indicesOffset, int[] indexStrides, int[] shape, long[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+        {
+            int k = indicesOffset + BroadcastIndex(i, shape, indexStrides);
+            long index = int64Indices != null ? int64Indices[k] : int32Indices[k];
+            int at = GatherPosition(index, axisSize, axisStride, dataOffset + BroadcastIndex(i, shape, dataStrides));
+            output[outputOffset + i] = at >= 0 ? data[at] : 0;
+        }
+    }
+
+    /// <summary>GatherAt of bool data, on arrays.</summary>
+    public static void GatherBool(bool[] data, int dataOffset, int[] dataStrides, int axisSize, int axisStride, int[] int32Indices, long[] int64Indices,
+        int indicesOffset, int[] indexStrides, int[] shape, bool[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+        {
+            int k = indicesOffset + BroadcastIndex(i, shape, indexStrides);
+            long index = int64Indices != null ? int64Indices[k] : int32Indices[k];
+            int at = GatherPosition(index, axisSize, axisStride, dataOffset + BroadcastIndex(i, shape, dataStrides));
+            output[outputOffset + i] = at >= 0 ? data[at] : false;
+        }
+    }
+    // </emit>
+
+    /// <summary>Int8, int32, int64 and bool data; float data has no nanoFramework flavour (the target is integer-only).</summary>
+    public override IEnumerable<string>? NanoHelpers => Output.Type is ElementType.Int8 or ElementType.Int32 or ElementType.Int64 or ElementType.Bool
+        ? new[] { nameof(GatherIndexed) + "#Nano", nameof(GatherIndexed) + "#Position", nameof(BinaryInteger) + "#NanoBroadcast" }
+        : null;
+
+    public override void EmitNanoCall(CodeWriter code, string name)
+    {
+        string indices = Indices.NanoArray(name + "Indices");
+        code.Line($"Gather{Arenas.MethodSuffix(Output.Type)}({Data.NanoArguments(code, name + "Data")}, {name}DataStrides, axisSize: {AxisSize}, axisStride: {AxisStride}, " +
+                  $"{(Indices.Type == ElementType.Int32 ? indices + ", null" : "null, " + indices)}, {Indices.NanoOffset(code)}, {name}IndicesStrides, {name}Shape, " +
+                  $"{Output.NanoArguments(code)}, outputLength: {Output.Length});");
+    }
 
     private static int BroadcastIndex(int i, ReadOnlySpan<int> shape, ReadOnlySpan<int> strides) => BinaryInteger.BroadcastIndex(i, shape, strides);
 

@@ -53,7 +53,7 @@ public sealed class OneHotKernel : FloatKernel
     public override KernelKind Kind => KernelKind.OneHot;
     public override IEnumerable<ArenaSlice> Reads => new[] { Indices, Values.Slice }.Where(s => s != null)!;
     public override int WeightBytes => Values.ConstantBytes;
-    public override IEnumerable<string> Helpers => new[] { nameof(OneHotKernel) };
+    public override IEnumerable<string> Helpers => new[] { nameof(OneHotKernel), nameof(OneHotKernel) + "#Index" };
 
     public override void Run(PlanArena arena)
     {
@@ -82,12 +82,84 @@ public sealed class OneHotKernel : FloatKernel
         for (int o = 0; o < outer; o++)
         for (int n = 0; n < inner; n++)
         {
-            long index = indices[o * inner + n];
-            if (index < 0) index += depth;
+            long index = HotIndex(indices[o * inner + n], depth);
             for (int d = 0; d < depth; d++) output[(o * depth + d) * inner + n] = index == d ? on : off;
         }
     }
     // </emit>
+
+    // <emit Index>
+    /// <summary>
+    /// The depth position an index marks: a negative one counts from the end (any result outside [0, depth) marks none).
+    /// Shared by the .NET and nanoFramework flavours.
+    /// </summary>
+    public static long HotIndex(long index, int depth) => index < 0 ? index + depth : index;
+    // </emit>
+
+    // <emit Nano>
+    // nanoFramework flavour (arrays, offsets, no generics): a method per value type an int8 plan gives.
+
+    /// <summary>OneHot with int8 values, on arrays.</summary>
+    public static void OneHotInt8(long[] indices, int indicesOffset, int outer, int depth, int inner, sbyte[] values, int valuesOffset,
+        sbyte[] output, int outputOffset)
+    {
+        sbyte off = values[valuesOffset], on = values[valuesOffset + 1];
+        for (int o = 0; o < outer; o++)
+        for (int n = 0; n < inner; n++)
+        {
+            long index = HotIndex(indices[indicesOffset + o * inner + n], depth);
+            for (int d = 0; d < depth; d++) output[outputOffset + (o * depth + d) * inner + n] = index == d ? on : off;
+        }
+    }
+
+    /// <summary>OneHot with int32 values, on arrays.</summary>
+    public static void OneHotInt32(long[] indices, int indicesOffset, int outer, int depth, int inner, int[] values, int valuesOffset,
+        int[] output, int outputOffset)
+    {
+        int off = values[valuesOffset], on = values[valuesOffset + 1];
+        for (int o = 0; o < outer; o++)
+        for (int n = 0; n < inner; n++)
+        {
+            long index = HotIndex(indices[indicesOffset + o * inner + n], depth);
+            for (int d = 0; d < depth; d++) output[outputOffset + (o * depth + d) * inner + n] = index == d ? on : off;
+        }
+    }
+
+    /// <summary>OneHot with int64 values, on arrays.</summary>
+    public static void OneHotInt64(long[] indices, int indicesOffset, int outer, int depth, int inner, long[] values, int valuesOffset,
+        long[] output, int outputOffset)
+    {
+        long off = values[valuesOffset], on = values[valuesOffset + 1];
+        for (int o = 0; o < outer; o++)
+        for (int n = 0; n < inner; n++)
+        {
+            long index = HotIndex(indices[indicesOffset + o * inner + n], depth);
+            for (int d = 0; d < depth; d++) output[outputOffset + (o * depth + d) * inner + n] = index == d ? on : off;
+        }
+    }
+
+    /// <summary>OneHot with bool values, on arrays.</summary>
+    public static void OneHotBool(long[] indices, int indicesOffset, int outer, int depth, int inner, bool[] values, int valuesOffset,
+        bool[] output, int outputOffset)
+    {
+        bool off = values[valuesOffset], on = values[valuesOffset + 1];
+        for (int o = 0; o < outer; o++)
+        for (int n = 0; n < inner; n++)
+        {
+            long index = HotIndex(indices[indicesOffset + o * inner + n], depth);
+            for (int d = 0; d < depth; d++) output[outputOffset + (o * depth + d) * inner + n] = index == d ? on : off;
+        }
+    }
+    // </emit>
+
+    /// <summary>Int8, int32, int64 and bool values; float ones have no nanoFramework flavour (the target is integer-only).</summary>
+    public override IEnumerable<string>? NanoHelpers => Output.Type is ElementType.Int8 or ElementType.Int32 or ElementType.Int64 or ElementType.Bool
+        ? new[] { nameof(OneHotKernel) + "#Nano", nameof(OneHotKernel) + "#Index" }
+        : null;
+
+    public override void EmitNanoCall(CodeWriter code, string name) =>
+        code.Line($"OneHot{Arenas.MethodSuffix(Output.Type)}({Indices.NanoArguments(code)}, outer: {Outer}, depth: {Depth}, inner: {Inner}, " +
+                  $"{Values.NanoArguments(code, name + "Values")}, {Output.NanoArguments(code)});");
 
     public override void WritePayload(PlanBinaryWriter w)
     {

@@ -146,7 +146,15 @@ public sealed class Predicate : FloatKernel
     public override KernelKind Kind => KernelKind.Predicate;
     public override IEnumerable<ArenaSlice> Reads => new[] { A.Slice, B.Slice }.Where(s => s != null)!;
     public override int WeightBytes => A.ConstantBytes + B.ConstantBytes + 2 * (BThresholds?.Length ?? 0) + 4 * 3 * Shape.Length;
-    public override IEnumerable<string> Helpers => new[] { nameof(Predicate), nameof(BinaryInteger) };
+    public override IEnumerable<string> Helpers => new[] { nameof(Predicate), nameof(Predicate) + "#Decide", nameof(BinaryInteger) };
+
+    /// <summary>
+    /// The element types an int8 plan gives a predicate: int8 (with int32 thresholds or a threshold table), int32, int64
+    /// and bools. Float (and uint8) predicates have no nanoFramework flavour: the target is integer-only.
+    /// </summary>
+    public override IEnumerable<string>? NanoHelpers => A.Type is ElementType.Int8 or ElementType.Int32 or ElementType.Int64 or ElementType.Bool
+        ? new[] { nameof(Predicate) + "#Nano", nameof(Predicate) + "#Decide", nameof(BinaryInteger) + "#NanoBroadcast" }
+        : null;
 
     public override void Run(PlanArena arena)
     {
@@ -170,22 +178,6 @@ public sealed class Predicate : FloatKernel
     }
 
     // <emit>
-    /// <summary>
-    /// A comparison from the order of x and y: 0 Less, 1 LessOrEqual, 2 Greater, 3 GreaterOrEqual, 4 Equal. With NaN
-    /// all three are false, so every comparison is.
-    /// </summary>
-    public static bool Decide(int operation, bool less, bool equal, bool greater)
-    {
-        switch (operation)
-        {
-            case 0: return less;
-            case 1: return less || equal;
-            case 2: return greater;
-            case 3: return greater || equal;
-            default: return equal;
-        }
-    }
-
     /// <summary>Comparison of floats with broadcasting (strides are 0 along broadcast dimensions).</summary>
     public static void CompareElements(int operation, ReadOnlySpan<float> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<float> b,
         ReadOnlySpan<int> bStrides, ReadOnlySpan<int> shape, Span<bool> output)
@@ -273,8 +265,97 @@ public sealed class Predicate : FloatKernel
         for (int i = 0; i < output.Length; i++)
         {
             bool x = a[BroadcastIndex(i, shape, aStrides)], y = b[BroadcastIndex(i, shape, bStrides)];
-            output[i] = operation == 5 ? x && y : operation == 6 ? x || y : operation == 7 ? x != y : Decide(operation, !x && y, x == y, x && !y);
+            output[i] = Logic(operation, x, y);
         }
+    }
+    // </emit>
+
+    // <emit Decide>
+    /// <summary>
+    /// A comparison from the order of x and y: 0 Less, 1 LessOrEqual, 2 Greater, 3 GreaterOrEqual, 4 Equal. With NaN
+    /// all three are false, so every comparison is. Shared by the .NET and nanoFramework flavours.
+    /// </summary>
+    public static bool Decide(int operation, bool less, bool equal, bool greater)
+    {
+        switch (operation)
+        {
+            case 0: return less;
+            case 1: return less || equal;
+            case 2: return greater;
+            case 3: return greater || equal;
+            default: return equal;
+        }
+    }
+
+    /// <summary>A comparison (false &lt; true) or logic operation of two bools: 5 And, 6 Or, 7 Xor.</summary>
+    public static bool Logic(int operation, bool x, bool y) =>
+        operation == 5 ? x && y : operation == 6 ? x || y : operation == 7 ? x != y : Decide(operation, !x && y, x == y, x && !y);
+    // </emit>
+
+    // <emit Nano>
+    // nanoFramework flavour (arrays, offsets, no generics): a method per pair of operand types; Decide and Logic decide.
+
+    /// <summary>Comparison of int8 values (integer tensors, or floats quantized with one scale), on arrays.</summary>
+    public static void CompareInt8(int operation, sbyte[] a, int aOffset, int[] aStrides, sbyte[] b, int bOffset, int[] bStrides,
+        int[] shape, bool[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+        {
+            int x = a[aOffset + BroadcastIndex(i, shape, aStrides)], y = b[bOffset + BroadcastIndex(i, shape, bStrides)];
+            output[outputOffset + i] = Decide(operation, x < y, x == y, x > y);
+        }
+    }
+
+    /// <summary>Comparison of int8 values with int32 thresholds (a float tensor quantized, and a constant), on arrays.</summary>
+    public static void CompareInt8Thresholds(int operation, sbyte[] a, int aOffset, int[] aStrides, int[] b, int bOffset, int[] bStrides,
+        int[] shape, bool[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+        {
+            int x = a[aOffset + BroadcastIndex(i, shape, aStrides)], y = b[bOffset + BroadcastIndex(i, shape, bStrides)];
+            output[outputOffset + i] = Decide(operation, x < y, x == y, x > y);
+        }
+    }
+
+    /// <summary>Comparison of int8 values of two quantizations through b's threshold table, on arrays.</summary>
+    public static void CompareInt8Table(int operation, sbyte[] a, int aOffset, int[] aStrides, sbyte[] b, int bOffset, int[] bStrides,
+        short[] bThresholds, int[] shape, bool[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+        {
+            int x = a[aOffset + BroadcastIndex(i, shape, aStrides)], y = bThresholds[b[bOffset + BroadcastIndex(i, shape, bStrides)] + 128];
+            output[outputOffset + i] = Decide(operation, x < y, x == y, x > y);
+        }
+    }
+
+    /// <summary>Comparison of int32 values, on arrays.</summary>
+    public static void CompareInt32(int operation, int[] a, int aOffset, int[] aStrides, int[] b, int bOffset, int[] bStrides,
+        int[] shape, bool[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+        {
+            int x = a[aOffset + BroadcastIndex(i, shape, aStrides)], y = b[bOffset + BroadcastIndex(i, shape, bStrides)];
+            output[outputOffset + i] = Decide(operation, x < y, x == y, x > y);
+        }
+    }
+
+    /// <summary>Comparison of int64 values, on arrays.</summary>
+    public static void CompareInt64(int operation, long[] a, int aOffset, int[] aStrides, long[] b, int bOffset, int[] bStrides,
+        int[] shape, bool[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+        {
+            long x = a[aOffset + BroadcastIndex(i, shape, aStrides)], y = b[bOffset + BroadcastIndex(i, shape, bStrides)];
+            output[outputOffset + i] = Decide(operation, x < y, x == y, x > y);
+        }
+    }
+
+    /// <summary>Comparison or logic of bools, on arrays.</summary>
+    public static void CompareBool(int operation, bool[] a, int aOffset, int[] aStrides, bool[] b, int bOffset, int[] bStrides,
+        int[] shape, bool[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+            output[outputOffset + i] = Logic(operation, a[aOffset + BroadcastIndex(i, shape, aStrides)], b[bOffset + BroadcastIndex(i, shape, bStrides)]);
     }
     // </emit>
 
@@ -299,6 +380,12 @@ public sealed class Predicate : FloatKernel
     public override void EmitCall(CodeWriter code, string name) =>
         code.Line($"CompareElements({(int)Operation} /* {Operation} */, {A.Expression(code, name + "A")}, {name}AStrides, {B.Expression(code, name + "B")}, {name}BStrides, " +
                   $"{(BThresholds != null ? name + "BThresholds, " : "")}{name}Shape, {Output.Expression(code)});");
+
+    private string NanoMethod => "Compare" + Arenas.MethodSuffix(A.Type) + (BThresholds != null ? "Table" : B.Type != A.Type ? "Thresholds" : "");
+
+    public override void EmitNanoCall(CodeWriter code, string name) =>
+        code.Line($"{NanoMethod}({(int)Operation} /* {Operation} */, {A.NanoArguments(code, name + "A")}, {name}AStrides, {B.NanoArguments(code, name + "B")}, {name}BStrides, " +
+                  $"{(BThresholds != null ? name + "BThresholds, " : "")}{name}Shape, {Output.NanoArguments(code)}, outputLength: {Output.Length});");
 
     public override void EmitData(CodeWriter code, string name)
     {

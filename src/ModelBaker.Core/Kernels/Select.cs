@@ -114,6 +114,66 @@ public sealed class Select : FloatKernel
     }
     // </emit>
 
+    // <emit Nano>
+    // nanoFramework flavour (arrays, offsets, no generics): a method per element type an int8 plan selects.
+
+    /// <summary>output[i] = condition ? x : y on int8 arrays (one quantization, or integer tensors).</summary>
+    public static void SelectInt8(bool[] condition, int conditionOffset, int[] conditionStrides, sbyte[] x, int xOffset, int[] xStrides,
+        sbyte[] y, int yOffset, int[] yStrides, int[] shape, sbyte[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+            output[outputOffset + i] = condition[conditionOffset + BroadcastIndex(i, shape, conditionStrides)]
+                ? x[xOffset + BroadcastIndex(i, shape, xStrides)] : y[yOffset + BroadcastIndex(i, shape, yStrides)];
+    }
+
+    /// <summary>output[i] = condition ? x : y on int32 arrays.</summary>
+    public static void SelectInt32(bool[] condition, int conditionOffset, int[] conditionStrides, int[] x, int xOffset, int[] xStrides,
+        int[] y, int yOffset, int[] yStrides, int[] shape, int[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+            output[outputOffset + i] = condition[conditionOffset + BroadcastIndex(i, shape, conditionStrides)]
+                ? x[xOffset + BroadcastIndex(i, shape, xStrides)] : y[yOffset + BroadcastIndex(i, shape, yStrides)];
+    }
+
+    /// <summary>output[i] = condition ? x : y on int64 arrays.</summary>
+    public static void SelectInt64(bool[] condition, int conditionOffset, int[] conditionStrides, long[] x, int xOffset, int[] xStrides,
+        long[] y, int yOffset, int[] yStrides, int[] shape, long[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+            output[outputOffset + i] = condition[conditionOffset + BroadcastIndex(i, shape, conditionStrides)]
+                ? x[xOffset + BroadcastIndex(i, shape, xStrides)] : y[yOffset + BroadcastIndex(i, shape, yStrides)];
+    }
+
+    /// <summary>output[i] = condition ? x : y on bool arrays.</summary>
+    public static void SelectBool(bool[] condition, int conditionOffset, int[] conditionStrides, bool[] x, int xOffset, int[] xStrides,
+        bool[] y, int yOffset, int[] yStrides, int[] shape, bool[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+            output[outputOffset + i] = condition[conditionOffset + BroadcastIndex(i, shape, conditionStrides)]
+                ? x[xOffset + BroadcastIndex(i, shape, xStrides)] : y[yOffset + BroadcastIndex(i, shape, yStrides)];
+    }
+
+    /// <summary>Where on int8 values of two quantizations, on arrays: the chosen value goes through its operand's map.</summary>
+    public static void SelectRequantized(bool[] condition, int conditionOffset, int[] conditionStrides, sbyte[] x, int xOffset, int[] xStrides,
+        sbyte[] xMap, sbyte[] y, int yOffset, int[] yStrides, sbyte[] yMap, int[] shape, sbyte[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+            output[outputOffset + i] = condition[conditionOffset + BroadcastIndex(i, shape, conditionStrides)]
+                ? xMap[x[xOffset + BroadcastIndex(i, shape, xStrides)] + 128] : yMap[y[yOffset + BroadcastIndex(i, shape, yStrides)] + 128];
+    }
+    // </emit>
+
+    /// <summary>Int8, int32, int64 and bool selections: float ones have no nanoFramework flavour (the target is integer-only).</summary>
+    public override IEnumerable<string>? NanoHelpers => Output.Type is ElementType.Int8 or ElementType.Int32 or ElementType.Int64 or ElementType.Bool
+        ? new[] { nameof(Select) + "#Nano", nameof(BinaryInteger) + "#NanoBroadcast" }
+        : null;
+
+    public override void EmitNanoCall(CodeWriter code, string name) => code.Line(XMap != null
+        ? $"SelectRequantized({Condition.NanoArguments(code, name + "Condition")}, {name}ConditionStrides, {X.NanoArguments(code, name + "X")}, {name}XStrides, {name}XMap, " +
+          $"{Y.NanoArguments(code, name + "Y")}, {name}YStrides, {name}YMap, {name}Shape, {Output.NanoArguments(code)}, outputLength: {Output.Length});"
+        : $"Select{Arenas.MethodSuffix(Output.Type)}({Condition.NanoArguments(code, name + "Condition")}, {name}ConditionStrides, " +
+          $"{X.NanoArguments(code, name + "X")}, {name}XStrides, {Y.NanoArguments(code, name + "Y")}, {name}YStrides, {name}Shape, {Output.NanoArguments(code)}, outputLength: {Output.Length});");
+
     private static int BroadcastIndex(int i, ReadOnlySpan<int> shape, ReadOnlySpan<int> strides) => BinaryInteger.BroadcastIndex(i, shape, strides);
 
     public override void WritePayload(PlanBinaryWriter w)

@@ -88,6 +88,54 @@ public sealed class TopKIndices : FloatKernel
     }
     // </emit>
 
+    // <emit Nano>
+    /// <summary>
+    /// TopK on arrays (nanoFramework has no generics): the input is whichever of <paramref name="int8Input"/>,
+    /// <paramref name="int32Input"/> and <paramref name="int64Input"/> is not null, each value read widened to long, so
+    /// one loop ranks every integer type. Insertion as in the .NET flavour: after the ones at least as good (ties keep
+    /// the lower index first). No scratch memory.
+    /// </summary>
+    public static void TopK(sbyte[] int8Input, int[] int32Input, long[] int64Input, int inputOffset, int outer, int size, int inner, int k, bool largest,
+        long[] output, int outputOffset)
+    {
+        for (int o = 0; o < outer; o++)
+        for (int n = 0; n < inner; n++)
+        {
+            int start = inputOffset + o * size * inner + n, first = outputOffset + o * k * inner + n, count = 0;
+            for (int j = 0; j < size; j++)
+            {
+                int at = start + j * inner;
+                long x = int8Input != null ? int8Input[at] : int32Input != null ? int32Input[at] : int64Input[at];
+                int p = count;
+                while (p > 0)
+                {
+                    int other = start + (int)output[first + (p - 1) * inner] * inner;
+                    long y = int8Input != null ? int8Input[other] : int32Input != null ? int32Input[other] : int64Input[other];
+                    if (largest ? x <= y : x >= y) break;
+                    p--;
+                }
+                if (p >= k) continue;
+                if (count < k) count++;
+                for (int q = count - 1; q > p; q--) output[first + q * inner] = output[first + (q - 1) * inner];
+                output[first + p * inner] = j;
+            }
+        }
+    }
+    // </emit>
+
+    /// <summary>Int8, int32 and int64 inputs; a float one has no nanoFramework flavour (the target is integer-only).</summary>
+    public override IEnumerable<string>? NanoHelpers =>
+        Input.Type is ElementType.Int8 or ElementType.Int32 or ElementType.Int64 ? new[] { nameof(TopKIndices) + "#Nano" } : null;
+
+    public override void EmitNanoCall(CodeWriter code, string name)
+    {
+        // The input goes in the argument of its type; the other two are null.
+        string array = Arenas.Name(Input.Type);
+        string inputs = Input.Type == ElementType.Int8 ? $"{array}, null, null" : Input.Type == ElementType.Int32 ? $"null, {array}, null" : $"null, null, {array}";
+        code.Line($"TopK({inputs}, {Input.NanoOffset(code)}, outer: {Outer}, size: {Size}, inner: {Inner}, k: {K}, " +
+                  $"largest: {(Largest ? "true" : "false")}, {Output.NanoArguments(code)});");
+    }
+
     public override void WritePayload(PlanBinaryWriter w)
     {
         w.Int(Outer); w.Int(Size); w.Int(Inner); w.Int(K); w.Byte(Largest ? (byte)1 : (byte)0); w.Slice(Input); w.Slice(Output);

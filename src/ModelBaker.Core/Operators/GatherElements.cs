@@ -16,7 +16,10 @@ public sealed class GatherElements : IOperator
 {
     public string OpType => "GatherElements";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.SelectionAndLogic, 11, "any element type; int32 or int64 indices, constant or computed, negative counting from the end; one gather step", Int8Form.Integer, "the int8 values moved", Nano: false);
+    public OperatorSupport Support { get; } = new(OperatorFamily.SelectionAndLogic, 11, "any element type; int32 or int64 indices, constant or computed, negative counting from the end; one gather step", Int8Form.Integer, "the int8 values moved", Nano: true)
+    {
+        NanoDetails = "int8, int32, int64 and bool data (uint8: no)",
+    };
 
     public void InferShapes(Node node, Graph graph)
     {

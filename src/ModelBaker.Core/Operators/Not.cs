@@ -11,7 +11,7 @@ public sealed class Not : IOperator
 {
     public string OpType => "Not";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.SelectionAndLogic, 1, "bools; one predicate step (X xor true)", Int8Form.Integer, "bools, unchanged", Nano: false);
+    public OperatorSupport Support { get; } = new(OperatorFamily.SelectionAndLogic, 1, "bools; one predicate step (X xor true)", Int8Form.Integer, "bools, unchanged", Nano: true);
 
     public void InferShapes(Node node, Graph graph)
     {

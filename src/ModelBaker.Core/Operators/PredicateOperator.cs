@@ -18,11 +18,14 @@ public abstract class PredicateOperator : IOperator
     /// <summary>A comparison: any numeric type and bools, bool output, one predicate step; int8 values compared as integers.</summary>
     protected static OperatorSupport Comparison(int since, string sign) =>
         new(OperatorFamily.SelectionAndLogic, since, $"A {sign} B, any element type, bool output; numpy broadcasting; one predicate step", Int8Form.Integer,
-            "int8 values: of one quantization directly, of two through a 256-entry threshold table; a tensor against a constant through integer thresholds", Nano: false);
+            "int8 values: of one quantization directly, of two through a 256-entry threshold table; a tensor against a constant through integer thresholds", Nano: true)
+        {
+            NanoDetails = "int8, int32, int64 and bool tensors (uint8 ones: no)",
+        };
 
     /// <summary>A logic operation on bools: one predicate step, unchanged in int8 plans.</summary>
     protected static OperatorSupport Logic(string operation) =>
-        new(OperatorFamily.SelectionAndLogic, 7, $"A {operation} B on bools; numpy broadcasting; one predicate step", Int8Form.Integer, "bools, unchanged", Nano: false);
+        new(OperatorFamily.SelectionAndLogic, 7, $"A {operation} B on bools; numpy broadcasting; one predicate step", Int8Form.Integer, "bools, unchanged", Nano: true);
 
     /// <summary>The step's operation code.</summary>
     protected abstract PredicateOperation Operation { get; }

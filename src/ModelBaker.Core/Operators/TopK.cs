@@ -22,8 +22,9 @@ public sealed class TopK : IOperator, IBakeTimeInputs
 
     public string OpType => "TopK";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.SelectionAndLogic, 1, "k attribute (before opset 10) or constant input, axis, largest; sorted output, ties lower index first; float32, int32, int64; a top-k index step and a gather step", Int8Form.Integer, "ranks the int8 values", Nano: false)
+    public OperatorSupport Support { get; } = new(OperatorFamily.SelectionAndLogic, 1, "k attribute (before opset 10) or constant input, axis, largest; sorted output, ties lower index first; float32, int32, int64; a top-k index step and a gather step", Int8Form.Integer, "ranks the int8 values", Nano: true)
     {
+        NanoDetails = "float tensors (ranked as int8), int32 and int64 ones",
         Refuses = new[] { "k computed at run time" },
     };
 

@@ -54,7 +54,10 @@ public sealed class ArenaSlice
     public string NanoArguments() => $"{Arenas.Name(Type)}, {Offset}";
 
     /// <summary>The same in code being written: "int8s, activated" where the method declared the offset as a constant.</summary>
-    public string NanoArguments(Codegen.CodeWriter code) => $"{Arenas.Name(Type)}, {code.Local(LocalKey, Offset.ToString(System.Globalization.CultureInfo.InvariantCulture))}";
+    public string NanoArguments(Codegen.CodeWriter code) => $"{Arenas.Name(Type)}, {NanoOffset(code)}";
+
+    /// <summary>The offset alone: "activated" where the method declared it as a constant, else the number.</summary>
+    public string NanoOffset(Codegen.CodeWriter code) => code.Local(LocalKey, Offset.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public override string ToString() => $"{TensorName}:{Type}@{Offset}+{Length}";
 }

@@ -30,6 +30,21 @@ public static class Arenas
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 
+    /// <summary>
+    /// The type in a method name: the nanoFramework flavour has no generics, so its per-type kernels are named
+    /// "CompareInt8", "SelectBool", … (distinct names, so a class keeps only those its steps call).
+    /// </summary>
+    public static string MethodSuffix(ElementType type) => type switch
+    {
+        ElementType.Float32 => "Float",
+        ElementType.Int8 => "Int8",
+        ElementType.UInt8 => "UInt8",
+        ElementType.Int32 => "Int32",
+        ElementType.Int64 => "Int64",
+        ElementType.Bool => "Bool",
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
+    };
+
     public static int Size(ElementType type) => type switch
     {
         ElementType.Float32 or ElementType.Int32 => 4,

@@ -78,18 +78,21 @@ public static class TypedArrays
         _ => throw new ArgumentException($"No literal for {values.GetType().Name}."),
     };
 
-    /// <summary>Emits <c>ReadOnlySpan&lt;T&gt; Name =&gt; new T[] { … }</c> (no allocation at run time, see EmitArrays).</summary>
+    /// <summary>
+    /// Emits <c>ReadOnlySpan&lt;T&gt; Name =&gt; new T[] { … }</c> (no allocation at run time, see EmitArrays), or in the
+    /// nanoFramework flavour, which has no spans, a <c>static readonly T[]</c> field.
+    /// </summary>
     public static void Emit(CodeWriter code, string name, Array values, string comment)
     {
         string type = Arenas.CSharpType(TypeOf(values));
-        if (EmitArrays.FromResource(code, type, name, values, comment)) return;
+        if (!code.Nano && EmitArrays.FromResource(code, type, name, values, comment)) return;
         code.Line($"/// <summary>{comment}.</summary>");
         if (values.Length == 0)
         {
-            code.Line($"private static ReadOnlySpan<{type}> {name} => default;");
+            code.Line(code.Nano ? $"private static readonly {type}[] {name} = new {type}[0];" : $"private static ReadOnlySpan<{type}> {name} => default;");
             return;
         }
-        code.Open($"private static ReadOnlySpan<{type}> {name} => new {type}[]");
+        code.Open(code.Nano ? $"private static readonly {type}[] {name} = new {type}[]" : $"private static ReadOnlySpan<{type}> {name} => new {type}[]");
         code.Elements(Enumerable.Range(0, values.Length).ToArray(), i => Literal(values, i).Replace("(sbyte)", "").Replace("(byte)", ""), 16);
         code.Close(";");
     }

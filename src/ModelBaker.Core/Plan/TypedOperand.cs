@@ -33,6 +33,15 @@ public sealed class TypedOperand
     /// <summary>The expression the generated code reads it by: its arena slice or its constant's member.</summary>
     public string Expression(CodeWriter code, string constantName) => IsConstant ? constantName : Slice!.Expression(code);
 
+    /// <summary>The nanoFramework flavour's array and offset arguments: its arena and offset, or its constant's field and 0.</summary>
+    public string NanoArguments(CodeWriter code, string constantName) => $"{NanoArray(constantName)}, {NanoOffset(code)}";
+
+    /// <summary>The array alone: its arena, or its constant's field.</summary>
+    public string NanoArray(string constantName) => IsConstant ? constantName : Arenas.Name(Type);
+
+    /// <summary>The offset alone: its slice's, or 0 for a constant.</summary>
+    public string NanoOffset(CodeWriter code) => IsConstant ? "0" : Slice!.NanoOffset(code);
+
     /// <summary>Emits its strides as <c>{name}Strides</c> and its constant (if any) as <c>{name}</c>.</summary>
     public void EmitData(CodeWriter code, string name, string what)
     {
