@@ -2,8 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Encodings;
 using ModelBaker.Core.Plan;
 using ModelBaker.Core.Quantization;
+using static ModelBaker.Core.Encodings.RowDot;
 using static ModelBaker.Core.Kernels.Int8Dot;
 
 namespace ModelBaker.Core.Kernels;
@@ -118,7 +120,8 @@ public abstract class RecurrentInt8 : Int8Kernel
     public override int Parameters => Weights.Length + Recurrence.Length;
     public override int ZeroParameters => Weights.Count(w => w == 0) + Recurrence.Count(w => w == 0);
     public override IEnumerable<string> Helpers => new[] { GetType().Name, nameof(RecurrentInt8), nameof(RecurrentInt8) + "#Fixed", nameof(Int8Dot) };
-    public override IEnumerable<string> NanoHelpers => new[] { GetType().Name + "#Nano", nameof(RecurrentInt8) + "#Nano", nameof(RecurrentInt8) + "#Fixed" };
+    public override IEnumerable<string> NanoHelpers =>
+        new[] { GetType().Name + "#Nano", nameof(RecurrentInt8) + "#Nano", nameof(RecurrentInt8) + "#Fixed", nameof(RowDot) + "#Nano" };
 
     protected static ReadOnlySpan<T> Data<T>(Operand<T>? operand, PlanArena arena) =>
         operand == null ? default : operand.Constant ?? (ReadOnlySpan<T>)arena.Of<T>(operand.Slice!);
@@ -250,13 +253,9 @@ public abstract class RecurrentInt8 : Int8Kernel
     // </emit>
 
     // <emit Nano>
-    /// <summary>One side of a gate row's pre-activation on arrays (see the .NET flavour); the dot product on locals.</summary>
-    public static long RecurrentGateSide(sbyte[] matrix, sbyte[] vector, int vectorOffset, int depth, int row, int[] bias, int[] multipliers, int[] shifts)
-    {
-        int sum = 0, start = row * depth;
-        for (int k = 0; k < depth; k++) sum += matrix[start + k] * vector[vectorOffset + k];
-        return RecurrentScale(bias[row] + (long)sum, multipliers[row], shifts[row]);
-    }
+    /// <summary>One side of a gate row's pre-activation on arrays (see the .NET flavour); RowDot's dot product, four products a step.</summary>
+    public static long RecurrentGateSide(sbyte[] matrix, sbyte[] vector, int vectorOffset, int depth, int row, int[] bias, int[] multipliers, int[] shifts) =>
+        RecurrentScale(bias[row] + (long)Dot(matrix, row * depth, vector, vectorOffset, depth), multipliers[row], shifts[row]);
 
     /// <summary>Unit <paramref name="j"/> of an int16 vector kept in int8 scratch from <paramref name="start"/>, low byte first.</summary>
     public static int RecurrentInt16(sbyte[] bytes, int start, int j) => (bytes[start + 2 * j] & 255) | (bytes[start + 2 * j + 1] << 8);
