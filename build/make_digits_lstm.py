@@ -34,11 +34,12 @@ class Net(nn.Module):
 
 
 def drop_zero_initial_states(path):
-    """Torch writes the zero initial states as Shape/Gather/Concat/Expand chains; ONNX's omitted initial states are zeros too."""
+    """Torch writes the zero initial states as Shape/Gather/Concat/Expand chains; ONNX's omitted initial states are zeros too.
+    (LSTM's initial_h and initial_c are inputs 5 and 6, GRU's and RNN's initial_h input 5.)"""
     model = onnx.load(path)
     graph = model.graph
     for node in graph.node:
-        if node.op_type == "LSTM":
+        if node.op_type in ("LSTM", "GRU", "RNN"):
             for i in (5, 6):
                 if i < len(node.input):
                     node.input[i] = ""

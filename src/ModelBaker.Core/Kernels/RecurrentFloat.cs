@@ -50,8 +50,8 @@ public enum RecurrentActivation
 /// Y_h and (LSTM) Y_c ([directions, batch, hidden], the state after each entry's last valid step) and the
 /// scratch of one step (and, for LSTM, the smallest and largest cell state of the run, which calibration reads);
 /// Remap steps copy Y, Y_h and Y_c out of it in the layout the node asks for. X, the initial states and the sequence
-/// lengths are read in the node's layout; W, R, B and P are baked in. An LSTM with its default activations has an
-/// integer form (<see cref="LstmInt8"/>); every other layer is a <see cref="RecurrentFloatIsland"/> (<see cref="For"/>).
+/// lengths are read in the node's layout; W, R, B and P are baked in. A layer with its default activations has an
+/// integer form (<see cref="RecurrentInt8"/>); every other layer is a <see cref="RecurrentFloatIsland"/> (<see cref="For"/>).
 /// </summary>
 public class RecurrentFloat : FloatKernel, IObservedParts
 {
@@ -61,7 +61,7 @@ public class RecurrentFloat : FloatKernel, IObservedParts
         int sequence, int batch, int inputSize, int hidden, int direction, int layout,
         float[] weights, float[] recurrence, float[] bias, float[] peepholes,
         int[] activations, float[] alphas, float[] betas, float clip, bool inputForget, bool linearBeforeReset, bool cellStateRead) =>
-        LstmInt8.Takes(cell, activations)
+        RecurrentInt8.Takes(cell, activations)
             ? new RecurrentFloat(source, cell, input, output, sequenceLengths, initialH, initialC, sequence, batch, inputSize, hidden, direction, layout,
                 weights, recurrence, bias, peepholes, activations, alphas, betas, clip, inputForget, linearBeforeReset, cellStateRead)
             : new RecurrentFloatIsland(source, cell, input, output, sequenceLengths, initialH, initialC, sequence, batch, inputSize, hidden, direction, layout,
@@ -169,8 +169,8 @@ public class RecurrentFloat : FloatKernel, IObservedParts
         return sequence * state + state + (cell == RecurrentCell.Lstm ? state + 2 : 0) + 2 * GateCount(cell) * hidden + hidden;
     }
 
-    /// <summary>An LSTM with its default activations becomes <see cref="LstmInt8"/>.</summary>
-    public override Kernel Quantize(QuantizationContext context) => LstmInt8.From(this, context);
+    /// <summary>A layer with its default activations becomes <see cref="LstmInt8"/>, <see cref="GruInt8"/> or <see cref="RnnInt8"/>.</summary>
+    public override Kernel Quantize(QuantizationContext context) => RecurrentInt8.From(this, context);
 
     public override KernelKind Kind => KernelKind.RecurrentFloat;
 
@@ -475,8 +475,8 @@ public class RecurrentFloat : FloatKernel, IObservedParts
 }
 
 /// <summary>
-/// A recurrent layer with no int8 form — GRU, RNN, an LSTM with other activations than Sigmoid, Tanh, Tanh: an int8 plan
-/// runs it in float, in a float island, and the nanoFramework flavour refuses it (MB1135).
+/// A recurrent layer with no int8 form — one with other activations than its defaults (LSTM Sigmoid, Tanh, Tanh; GRU
+/// Sigmoid, Tanh; RNN Tanh): an int8 plan runs it in float, in a float island, and the nanoFramework flavour refuses it (MB1135).
 /// </summary>
 public sealed class RecurrentFloatIsland : RecurrentFloat, IFloatOnlyKernel
 {
@@ -490,9 +490,11 @@ public sealed class RecurrentFloatIsland : RecurrentFloat, IFloatOnlyKernel
     {
     }
 
-    public string FloatOnlyReason => Cell == RecurrentCell.Lstm
-        ? "its LSTM activations are not Sigmoid, Tanh, Tanh, the ones the integer LSTM computes in fixed point"
-        : $"{Cell.ToString().ToUpperInvariant()} carries its state from step to step in float (no int8 kernel yet)";
+    public string FloatOnlyReason =>
+        $"its {Cell.ToString().ToUpperInvariant()} activations are not {DefaultActivationsText(Cell)}, the ones the integer {Cell.ToString().ToUpperInvariant()} computes in fixed point";
+
+    private static string DefaultActivationsText(RecurrentCell cell) =>
+        cell == RecurrentCell.Lstm ? "Sigmoid, Tanh, Tanh" : cell == RecurrentCell.Gru ? "Sigmoid, Tanh" : "Tanh";
 
     public override Kernel Quantize(QuantizationContext context) =>
         throw new InvalidOperationException($"{Source}: {nameof(RecurrentFloatIsland)} runs in a float island of an int8 plan; it has no int8 form.");

@@ -50,6 +50,8 @@ public enum KernelKind : byte
     LayerNormStatisticsFloat = 231,
     // 240–249: recurrent layers in int8 plans.
     LstmInt8 = 240,
+    GruInt8 = 241,
+    RnnInt8 = 242,
     // Float islands in int8 plans (docs/compression.md): an int8 tensor into float before a float-only step, and back.
     FloatIslandEntry = 170,
     FloatIslandExit = 171,

@@ -125,6 +125,8 @@ public static class PlanFile
             KernelKind.LayerNormStatisticsFloat => LayerNormStatisticsFloat.Read(r, source),
             KernelKind.LayerNormInt8 => LayerNormInt8.Read(r, source),
             KernelKind.LstmInt8 => LstmInt8.Read(r, source),
+            KernelKind.GruInt8 => GruInt8.Read(r, source),
+            KernelKind.RnnInt8 => RnnInt8.Read(r, source),
             KernelKind.MatMulFloat => MatMulFloat.Read(r, source),
             KernelKind.MatMulInt8 => MatMulInt8.Read(r, source),
             KernelKind.TreeEnsembleFloat => TreeEnsembleFloat.Read(r, source),

@@ -133,12 +133,12 @@ public sealed class LstmInt8Tests
             for (int value = -32768; value <= 32767; value += bits < 10 ? 1 : 7)
             {
                 double real = value / Math.Pow(2, bits);
-                Assert.InRange(LstmInt8.LstmTanh(value, bits) - Math.Tanh(real) * 32768, -4, 4);
+                Assert.InRange(RecurrentInt8.RecurrentTanh(value, bits) - Math.Tanh(real) * 32768, -4, 4);
             }
         for (int x = -32768; x <= 32767; x++)
-            Assert.InRange(LstmInt8.LstmSigmoid(x) - 32768 / (1 + Math.Exp(-x / 4096.0)), -3, 3);
+            Assert.InRange(RecurrentInt8.RecurrentSigmoid(x) - 32768 / (1 + Math.Exp(-x / 4096.0)), -3, 3);
         for (int k = 0; k <= 256; k++)
-            Assert.Equal(Math.Min(32767, (int)Math.Floor(Math.Tanh(k / 32.0) * 32768 + 0.5)), LstmInt8.LstmTanhTable[k]);
+            Assert.Equal(Math.Min(32767, (int)Math.Floor(Math.Tanh(k / 32.0) * 32768 + 0.5)), RecurrentInt8.RecurrentTanhTable[k]);
     }
 
     [Fact]

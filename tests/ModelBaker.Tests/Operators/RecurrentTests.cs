@@ -190,9 +190,9 @@ public sealed class RecurrentTests
     }
 
     [Fact]
-    public void int8_runs_a_GRU_in_a_float_island()
+    public void int8_runs_a_GRU_with_other_activations_in_a_float_island()
     {
-        var plan = Baker.Bake(Build(new Layer("GRU")), "test",
+        var plan = Baker.Bake(Build(new Layer("GRU", Activations: new[] { "Sigmoid", "Softsign" })), "test",
             new BakeOptions("gru.onnx", "Gru", "Tests") { Precision = Precision.Int8 }, new RecordingLog());
         int recurrent = plan.Kernels.ToList().FindIndex(k => k is RecurrentFloatIsland);
         Assert.True(recurrent > 0, "no recurrent step");

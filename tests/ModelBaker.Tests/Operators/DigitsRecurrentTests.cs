@@ -15,18 +15,27 @@ using Xunit.Abstractions;
 namespace ModelBaker.Tests.Operators;
 
 /// <summary>
-/// A two-layer LSTM trained on digits (build/make_digits_lstm.py: each digit 8 rows of 8 pixels, a bidirectional LSTM
-/// then a forward one, a linear classifier), exported by torch. Baked int8 for .NET and for nanoFramework: both layers
-/// integer LSTM steps, the interpreter, the .NET class and the nanoFramework class equal bit for bit, nothing allocated
-/// per call, and the int8 logits close to the float model's, which equals ONNX Runtime.
+/// Two-layer LSTM, GRU and RNN models trained on digits (build/make_digits_lstm.py, build/make_digits_gru_rnn.py: each
+/// digit 8 rows of 8 pixels, a bidirectional layer then a forward one, a linear classifier), exported by torch (its GRU
+/// with linear_before_reset). Baked int8 for .NET and for nanoFramework: both layers integer recurrent steps
+/// (LstmInt8, GruInt8, RnnInt8), the interpreter, the .NET class and the nanoFramework class equal bit for bit, nothing
+/// allocated per call, and the int8 logits close to the float model's, which equals ONNX Runtime.
 /// </summary>
-public sealed class DigitsLstmTests
+public sealed class DigitsRecurrentTests
 {
     private readonly ITestOutputHelper _output;
 
-    public DigitsLstmTests(ITestOutputHelper output) => _output = output;
+    public DigitsRecurrentTests(ITestOutputHelper output) => _output = output;
 
-    private static string Model => TestData.Path("recurrent", "digits_lstm.onnx");
+    /// <summary>The model's file stem, its ONNX operator and the integer step it becomes.</summary>
+    public static IEnumerable<object[]> Models => new[]
+    {
+        new object[] { "lstm", "LSTM", KernelKind.LstmInt8 },
+        new object[] { "gru", "GRU", KernelKind.GruInt8 },
+        new object[] { "rnn", "RNN", KernelKind.RnnInt8 },
+    };
+
+    private static string Model(string stem) => TestData.Path("recurrent", $"digits_{stem}.onnx");
 
     private static float[][] Samples(string file)
     {
@@ -36,38 +45,41 @@ public sealed class DigitsLstmTests
         return Enumerable.Range(0, t.Shape[0]).Select(i => all.AsSpan(i * length, length).ToArray()).ToArray();
     }
 
-    private static BakedPlan Bake(CodeTarget target) =>
-        Baker.Bake(new BakeOptions(Model, "DigitsLstm", "Tests")
+    private static BakedPlan Bake(string stem, CodeTarget target) =>
+        Baker.Bake(new BakeOptions(Model(stem), "DigitsRecurrent", "Tests")
         {
             Precision = Precision.Int8, CalibrationPath = TestData.Path("recurrent", "calibration.npy"), Target = target,
         }, new RecordingLog());
 
-    [Fact]
-    public void The_float_model_matches_ONNX_Runtime()
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void The_float_model_matches_ONNX_Runtime(string stem, string op, KernelKind kind)
     {
-        var graph = OnnxModelReader.Load(Model);
-        Assert.Equal(2, graph.Nodes.Count(n => n.OpType == "LSTM"));
+        _ = kind;
+        var graph = OnnxModelReader.Load(Model(stem));
+        Assert.Equal(2, graph.Nodes.Count(n => n.OpType == op));
         foreach (var sample in Samples("test_x.npy").Take(8))
         {
             var feeds = new Dictionary<string, Tensor> { ["rows"] = Tensor.FromFloats(new[] { 1, 8, 8 }, sample) };
-            OrtOracle.AssertMatches(graph, feeds, FloatInterpreter.Run(graph, feeds), "digits LSTM");
+            OrtOracle.AssertMatches(graph, feeds, FloatInterpreter.Run(graph, feeds), $"digits {op}");
         }
     }
 
-    [Fact]
-    public void Int8_for_NET_and_nanoFramework_runs_integer_LSTM_steps_and_all_three_agree_bit_for_bit()
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Int8_for_NET_and_nanoFramework_runs_integer_steps_and_all_three_agree_bit_for_bit(string stem, string op, KernelKind kind)
     {
-        var net = Bake(CodeTarget.Net);
-        var nano = Bake(CodeTarget.NanoFramework);
+        var net = Bake(stem, CodeTarget.Net);
+        var nano = Bake(stem, CodeTarget.NanoFramework);
         foreach (var plan in new[] { net, nano })
         {
             Assert.Empty(plan.Kernels.Where(k => k is IFloatOnlyKernel || k is FloatIslandBoundary || k.Output.Type != ElementType.Int8).Select(k => $"{k.Source}: {k.Kind}"));
-            Assert.Equal(2, plan.Kernels.Count(k => k is LstmInt8));
+            Assert.Equal(2, plan.Kernels.Count(k => k.Kind == kind));
         }
-        var generated = GeneratedAssembly.Compile(ClassEmitter.Emit(net), "Tests.DigitsLstm");
+        var generated = GeneratedAssembly.Compile(ClassEmitter.Emit(net), "Tests.DigitsRecurrent");
         string nanoSource = ClassEmitter.Emit(nano);
         NanoCompiler.AssertNanoFrameworkClean(nanoSource); // mscorlib only, within every nanoCLR limit
-        var nanoClass = NanoCompiler.CompileForNet(nanoSource, "Tests.DigitsLstm");
+        var nanoClass = NanoCompiler.CompileForNet(nanoSource, "Tests.DigitsRecurrent");
         foreach (var sample in Samples("test_x.npy"))
         {
             var expected = PlanInterpreter.Run(net, new[] { sample })[0];
@@ -76,13 +88,16 @@ public sealed class DigitsLstmTests
             Assert.Equal(expected, NanoCompiler.Predict(nanoClass, sample, 10));
         }
         Assert.Equal(0, generated.AllocatedBytes(Samples("test_x.npy")[0], new float[10], 50));
+        _output.WriteLine($"{op}: bit-exact on 64 digits");
     }
 
-    [Fact]
-    public void The_int8_logits_follow_the_float_model()
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void The_int8_logits_follow_the_float_model(string stem, string op, KernelKind kind)
     {
-        var graph = OnnxModelReader.Load(Model);
-        var plan = Bake(CodeTarget.Net);
+        _ = kind;
+        var graph = OnnxModelReader.Load(Model(stem));
+        var plan = Bake(stem, CodeTarget.Net);
         var labels = NpyReader.Read(TestData.Path("recurrent", "test_y.npy")).AsFloats();
         double signal = 0, noise = 0;
         int agree = 0, floatCorrect = 0, int8Correct = 0, index = 0;
@@ -99,25 +114,26 @@ public sealed class DigitsLstmTests
             int8Correct += int8Class == labels[index++] ? 1 : 0;
         }
         double snr = 10 * Math.Log10(signal / noise);
-        _output.WriteLine($"logits SNR {snr:0.0} dB; top-1 agreement {agree}/64; accuracy float {floatCorrect}/64, int8 {int8Correct}/64");
-        Assert.True(snr >= 20, $"int8 logits SNR {snr:0.0} dB");
-        Assert.True(agree >= 62, $"int8 and float agree on {agree} of 64 digits");
+        _output.WriteLine($"{op}: logits SNR {snr:0.0} dB; top-1 agreement {agree}/64; accuracy float {floatCorrect}/64, int8 {int8Correct}/64");
+        Assert.True(snr >= 20, $"{op}: int8 logits SNR {snr:0.0} dB");
+        Assert.True(agree >= 62, $"{op}: int8 and float agree on {agree} of 64 digits");
     }
 
     /// <summary>
-    /// The report compares an LSTM step's hidden states (Y, Y_h) with the float layer's, not its workspace's scratch: each
-    /// integer LSTM's error is small and flagged as no spike.
+    /// The report compares a recurrent step's hidden states (Y, Y_h) with the float layer's, not its workspace's scratch:
+    /// each integer step's error is small and flagged as no spike.
     /// </summary>
-    [Fact]
-    public void The_report_measures_each_LSTM_step_on_its_hidden_states()
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void The_report_measures_each_recurrent_step_on_its_hidden_states(string stem, string op, KernelKind kind)
     {
-        var result = Baker.BakeWithReport(new BakeOptions(Model, "DigitsLstm", "Tests")
+        var result = Baker.BakeWithReport(new BakeOptions(Model(stem), "DigitsRecurrent", "Tests")
             { Precision = Precision.Int8, CalibrationPath = TestData.Path("recurrent", "calibration.npy") }, new RecordingLog());
-        var layers = result.Report.Layers.Where(l => l.Op == "LstmInt8").ToList();
+        var layers = result.Report.Layers.Where(l => l.Op == kind.ToString()).ToList();
         Assert.Equal(2, layers.Count);
         foreach (var layer in layers)
         {
-            _output.WriteLine($"{layer.Name}: relative output error {layer.OutputError:0.0000}");
+            _output.WriteLine($"{op} {layer.Name}: relative output error {layer.OutputError:0.0000}");
             Assert.InRange(layer.OutputError!.Value, 0, 0.05);
             Assert.Null(layer.Flag);
         }
