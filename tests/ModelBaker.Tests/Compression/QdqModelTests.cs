@@ -82,7 +82,7 @@ public sealed class QdqModelTests
             Assert.Equal(interpreted, generated.Predict(x.AsFloats(), interpreted.Length));
             distinct.UnionWith(interpreted);
 
-            var ort = OrtOracle.Run(model.Graph, new Dictionary<string, Tensor> { ["x"] = x })["y"].AsFloats();
+            var ort = OrtOracle.RunQuantized(model.Graph, new Dictionary<string, Tensor> { ["x"] = x })["y"].AsFloats();
             for (int i = 0; i < ort.Length; i++)
             {
                 double steps = Math.Abs(ort[i] - interpreted[i]) / QdqCnn.OutputScale;
@@ -128,7 +128,7 @@ public sealed class QdqModelTests
         Assert.Contains(plan.Kernels, k => k is LinearDequantization);
         var x = OrtOracle.RandomTensor(new Random(2), new[] { 1, 2, 6, 6 });
         var ours = PlanInterpreter.Run(plan, new[] { x.AsFloats() })[0];
-        var ort = OrtOracle.Run(model.Graph, new Dictionary<string, Tensor> { ["x"] = x })["y"].AsFloats();
+        var ort = OrtOracle.RunQuantized(model.Graph, new Dictionary<string, Tensor> { ["x"] = x })["y"].AsFloats();
         // Float emulation of the quantized model: every output on the output grid, within a step of ORT's.
         for (int i = 0; i < ort.Length; i++)
         {

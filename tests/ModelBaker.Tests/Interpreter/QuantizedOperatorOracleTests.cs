@@ -54,6 +54,10 @@ public class QuantizedOperatorOracleTests
         Assert.Equal(expected.Type, graph["y"].Type);
 
         var reference = FloatInterpreter.Run(graph, feeds)["y"];
+        // uint8 × int8 products: ONNX Runtime saturates pairs of them on x64 without VNNI (OrtOracle.ExactInt8Products),
+        // so there the specification's exact sums (the reference) are what the plan must give.
+        bool ortSaturates = !OrtOracle.ExactInt8Products && x.Type == ElementType.UInt8 && constants.Any(c => c?.Type == ElementType.Int8);
+        if (ortSaturates) expected = reference;
         AssertClose(expected, reference, tolerance, context + " (reference)");
         var plan = Baker.Bake(Build(), "test", new BakeOptions("model.onnx", "Model", "Tests") { Precision = Precision.Float32 }, new RecordingLog());
         var output = PlanInterpreter.RunTensors(plan, new[] { TensorArrays.ToArray(x, x.Type) })[0];

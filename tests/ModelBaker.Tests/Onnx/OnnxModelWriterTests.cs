@@ -115,7 +115,9 @@ public class OnnxModelWriterTests
             var input = TensorConverter.ReadTensorFile(Path.Combine(folder, "input_0.pb"));
             var expected = TensorConverter.ReadTensorFile(Path.Combine(folder, "output_0.pb"));
             var actual = Run(written, "Input3", input.Floats!, input.Shape);
-            for (int i = 0; i < expected.Length; i++) Assert.Equal(expected.Floats![i], actual[i], 2);
+            // Relative: ONNX Runtime's float sums differ in their last bits between instruction sets (AVX2, AVX-512).
+            for (int i = 0; i < expected.Length; i++)
+                Assert.True(Math.Abs(expected.Floats![i] - actual[i]) <= 1e-5 * Math.Max(1, Math.Abs(expected.Floats[i])), $"output {i}: {actual[i]} vs {expected.Floats[i]}");
         }
     }
 

@@ -211,7 +211,7 @@ public sealed class QOperatorTests
         double step = plan.Outputs[0].Scale;
         foreach (var x in samples)
         {
-            var ort = OrtOracle.Run(IntegerForm(conv, perChannel), new Dictionary<string, Tensor> { ["x"] = x })["y"].AsFloats();
+            var ort = OrtOracle.RunQuantized(IntegerForm(conv, perChannel), new Dictionary<string, Tensor> { ["x"] = x })["y"].AsFloats();
             var ours = PlanInterpreter.Run(plan, new[] { x.AsFloats() })[0];
             for (int i = 0; i < ort.Length; i++)
                 Assert.True(Math.Abs(ort[i] - ours[i]) <= 0.51 * step + 1e-3 * Math.Abs(ort[i]), $"output {i}: {ours[i]} vs ONNX Runtime's {ort[i]} (step {step})");
@@ -271,7 +271,7 @@ public sealed class QOperatorTests
         {
             var graph = model();
             var inputs = Inputs(graph, 100 + sample);
-            var ort = OrtOracle.Run(graph, inputs)["y"].AsFloats();
+            var ort = OrtOracle.RunQuantized(graph, inputs)["y"].AsFloats();
             distinct.UnionWith(ort);
             var feeds = graph.Inputs.Select(n => inputs[n].AsFloats()).ToArray();
 
@@ -368,7 +368,7 @@ public sealed class QOperatorTests
             var x = inputs["x"].AsFloats();
             var int8 = PlanInterpreter.Run(plan, new[] { x })[0];
             Assert.Equal(int8, generated.Predict(x, int8.Length));
-            var ort = OrtOracle.Run(Chain(), inputs)["y"].AsFloats();
+            var ort = OrtOracle.RunQuantized(Chain(), inputs)["y"].AsFloats();
             Assert.Equal(FloatInterpreter.Run(Shaped(Chain()), inputs)["y"].AsFloats(), PlanInterpreter.Run(floatPlan, new[] { x })[0]);
             distinct = Math.Max(distinct, ort.Distinct().Count());
             for (int i = 0; i < ort.Length; i++) worst = Math.Max(worst, Math.Abs(ort[i] - int8[i]) * 256);
@@ -467,7 +467,7 @@ public sealed class QOperatorTests
             .Node("DequantizeLinear", new[] { "rq", "s", "z2" }, new[] { "y" }, GraphBuilder.Int("axis", 0))
             .Output("y").Graph;
         var inputs = new Dictionary<string, Tensor> { ["x"] = Tensor.FromFloats(new[] { 2, 3 }, new[] { -1f, -0.07f, 0.025f, 0.075f, 0.3f, 7f }) };
-        var ort = OrtOracle.Run(graph, inputs)["y"].AsFloats();
+        var ort = OrtOracle.RunQuantized(graph, inputs)["y"].AsFloats();
         Assert.Equal(new[] { 0f, 0f, 0f, 0.1f, 0.3f, 6.2f }, ort.Select(v => (float)Math.Round(v, 4)).ToArray());
         foreach (var precision in new[] { Precision.Float32, Precision.Int8 })
         {
