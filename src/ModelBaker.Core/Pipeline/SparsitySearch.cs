@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
@@ -56,16 +57,29 @@ public static class SparsitySearch
             if (Within(At(mid))) lo = mid;
             else hi = mid;
         }
-        var chosen = At(lo);
+        var global = At(lo);
+        // Per layer: the layers that cost least go further, those that cost most are held back (LayerSparsitySearch).
+        IReadOnlyList<SearchLayer> layers = Array.Empty<SearchLayer>();
+        var refined = global;
+        if (options.Pruning == PruningMode.Structured)
+            log.Info($"{model}: Pruning=\"Structured\" removes whole filters by its own ranking, so the search keeps one sparsity for all layers.");
+        else
+            (refined, layers) = LayerSparsitySearch.Run(trials, global, hi < GridPoints ? SparsityAt(hi) : null, budget, log);
+        // Clusters on the global and on the refined setting; the smallest within the budget wins (so never larger than global).
+        var candidates = new List<Trial> { global };
+        if (refined != global) candidates.Add(refined);
         if (options.Clusters == null)
-        {
-            var clustered = trials.Run(new CompressionSetting(chosen.Setting.Sparsity, TriedClusters));
-            if (Within(clustered) && clustered.Bytes < chosen.Bytes) chosen = clustered;
-        }
+            foreach (var candidate in candidates.ToList())
+                candidates.Add(trials.Run(candidate.Setting with { Clusters = TriedClusters }));
+        var chosen = candidates.Where(Within).OrderBy(t => t.Bytes).First();
         clock.Stop();
 
         var search = new SearchReport(budget, trials.MeasuredOn(chosen.Validation), chosen.Setting.Sparsity, chosen.Setting.Clusters, chosen.Drop,
-            trials.Tried.Select(t => new SearchTrial(t.Setting.Sparsity, t.Setting.Clusters, t.Drop, t.Bytes)).ToList(), clock.Elapsed.TotalSeconds);
+            trials.Tried.Select(t => new SearchTrial(t.Setting.Sparsity, t.Setting.Clusters, t.Drop, t.Bytes, t.Setting.Layers)).ToList(), clock.Elapsed.TotalSeconds)
+        {
+            LayerSparsity = chosen.Setting.Layers,
+            Layers = chosen.Setting.Layers == refined.Setting.Layers ? layers : Array.Empty<SearchLayer>(),
+        };
         log.Info($"{model}: Sparsity=\"auto\" {search.Summary}.");
         if (options.ValidationPath == null)
             log.Info($"{model}: the chosen model was calibrated on the other {HeldBackValidation.Every - 1} in {HeldBackValidation.Every} calibration samples; a bake pinned with {search.Pin} calibrates on all of them and may differ slightly.");
