@@ -73,6 +73,11 @@ public static class SparsitySearch
                 candidates.Add(trials.Run(candidate.Setting with { Clusters = TriedClusters }));
         var chosen = candidates.Where(Within).OrderBy(t => t.Bytes).First();
         clock.Stop();
+        // The best of each kind, for the log (and build/measure_auto.sh, which pins both).
+        var bestGlobal = candidates.Where(t => t.Setting.Layers == null).Where(Within).OrderBy(t => t.Bytes).First();
+        if (candidates.Where(t => t.Setting.Layers != null).Where(Within).OrderBy(t => t.Bytes).FirstOrDefault() is { } bestLayered)
+            log.Info(FormattableString.Invariant(
+                $"{model}: Sparsity=\"auto\" per layer: {bestLayered.Setting.Pin} bakes {bestLayered.Bytes:N0} B (drop {bestLayered.Drop:0.00}); one sparsity for all layers: {bestGlobal.Setting.Pin} bakes {bestGlobal.Bytes:N0} B (drop {bestGlobal.Drop:0.00})."));
 
         var search = new SearchReport(budget, trials.MeasuredOn(chosen.Validation), chosen.Setting.Sparsity, chosen.Setting.Clusters, chosen.Drop,
             trials.Tried.Select(t => new SearchTrial(t.Setting.Sparsity, t.Setting.Clusters, t.Drop, t.Bytes, t.Setting.Layers)).ToList(), clock.Elapsed.TotalSeconds)
