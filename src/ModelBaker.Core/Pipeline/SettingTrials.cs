@@ -71,9 +71,9 @@ public sealed class SettingTrials
         return trial;
     }
 
-    /// <summary>The options a setting is baked with.</summary>
+    /// <summary>The options a setting is baked with (`sweep` keeps a LayerSparsity given with its options for every setting).</summary>
     public BakeOptions Options(CompressionSetting setting) =>
-        _options with { Sparsity = setting.Sparsity, Clusters = setting.Clusters, LayerSparsity = setting.Layers };
+        _options with { Sparsity = setting.Sparsity, Clusters = setting.Clusters, LayerSparsity = setting.Layers ?? _options.LayerSparsity };
 
     /// <summary>
     /// What the search minimises the bytes under: points of top-1 lost (with labels) or of agreement with the float

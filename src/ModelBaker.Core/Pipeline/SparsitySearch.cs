@@ -12,9 +12,10 @@ namespace ModelBaker.Core.Pipeline;
 /// <summary>
 /// Sparsity="auto" (docs/compression.md#sparsityauto): the smallest model within MaxAccuracyDrop. Bisection over a grid
 /// of global sparsities 0, 0.05, …, 0.95 (the drop is taken to grow with sparsity: a setting within the budget is
-/// taken to mean every lower one is too), then, unless Clusters is given, the found sparsity with 16 shared values per
-/// layer, kept when it is within the budget and smaller. Each setting is a whole bake (<see cref="SettingTrials"/>);
-/// the model returned is the chosen setting's bake, with the search in its report.
+/// taken to mean every lower one is too), then single layers moved by measured cost (<see cref="LayerSparsitySearch"/>),
+/// then, unless Clusters is given, the global and the refined setting with 16 shared values per layer; the smallest
+/// within the budget of these is chosen. Each setting is a whole bake (<see cref="SettingTrials"/>); the model returned
+/// is the chosen setting's bake, with the search in its report.
 /// </summary>
 public static class SparsitySearch
 {
@@ -83,7 +84,8 @@ public static class SparsitySearch
             trials.Tried.Select(t => new SearchTrial(t.Setting.Sparsity, t.Setting.Clusters, t.Drop, t.Bytes, t.Setting.Layers)).ToList(), clock.Elapsed.TotalSeconds)
         {
             LayerSparsity = chosen.Setting.Layers,
-            Layers = chosen.Setting.Layers == refined.Setting.Layers ? layers : Array.Empty<SearchLayer>(),
+            // The per-layer figures describe the refined setting: shown when it (or its clustered form) was chosen.
+            Layers = Equals(chosen.Setting.Layers, refined.Setting.Layers) ? layers : Array.Empty<SearchLayer>(),
         };
         log.Info($"{model}: Sparsity=\"auto\" {search.Summary}.");
         if (options.ValidationPath == null)

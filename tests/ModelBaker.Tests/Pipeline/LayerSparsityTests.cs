@@ -2,6 +2,7 @@ using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Options;
 using ModelBaker.Core.Pipeline;
+using ModelBaker.Core.Serialization;
 using ModelBaker.Tests.Support;
 
 namespace ModelBaker.Tests.Pipeline;
@@ -146,5 +147,23 @@ public sealed class LayerSparsityTests
         var e = Assert.Throws<BakeException>(() => Baker.Bake(options with { LayerSparsity = Layers($"{name}=0.5") }, new RecordingLog()));
         Assert.Equal(ErrorCodes.LayerNotPrunable, e.Code);
         Assert.Contains($"'{name}', which cannot be pruned: it is a {step.Kind} step", e.Message);
+    }
+
+    [Fact]
+    public void The_CLI_takes_layer_sparsity_and_reports_its_errors_with_their_codes()
+    {
+        using var folder = new TempFolder();
+        var result = Cli.CliResult.Run("bake", SampleModels.DigitsModel, "--precision", "Float32", "--layer-sparsity", $"{Last}=0.5", "-o", folder.Root);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var plan = PlanFile.Read(File.ReadAllBytes(Path.Combine(folder.Root, "digits_mlp.mbake")));
+        Assert.Equal(new[] { 0, 0, 320 }, plan.Kernels.Where(k => k.Parameters > 0).Select(k => k.ZeroParameters)); // round(0.5 × 640)
+
+        var unknown = Cli.CliResult.Run("bake", SampleModels.DigitsModel, "--precision", "Float32", "--layer-sparsity", "fc9=0.5", "-o", folder.Root);
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("error MB1126: ", unknown.Error);
+        // A value the options cannot take is a usage error (exit code 2), with the metadata's code.
+        var invalid = Cli.CliResult.Run("bake", SampleModels.DigitsModel, "--layer-sparsity", "fc9=2", "-o", folder.Root);
+        Assert.Equal(2, invalid.ExitCode);
+        Assert.Contains("error MB1127: ", invalid.Error);
     }
 }
