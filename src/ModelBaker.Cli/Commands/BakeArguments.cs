@@ -31,6 +31,7 @@ public sealed class BakeArguments
     private readonly (Option<string> Option, string Metadata)[] metadata =
     {
         (Text("--pruning", "MODE", "Unstructured (default: spread over layers by size), Uniform (the same share of every layer), Global (one threshold) or Structured (whole filters)."), "Pruning"),
+        (Text("--layer-sparsity", "LIST", "Some layers' own sparsity, by ONNX node name, instead of their share of --sparsity: \"conv1=0.8;fc1=0.6\" (what --sparsity auto pins its per-layer choice with)."), "LayerSparsity"),
         (Text("--pruning-threshold", "T", "Prune every weight with |w| < T (instead of --sparsity)."), "PruningThreshold"),
         (Text("--reconstruction", "BOOL", "Refit kept weights on the calibration data after pruning (default true)."), "Reconstruction"),
         (Text("--clusters", "K", "Share K values (2..256) among each layer's weights: k-means, codebook + packed codes."), "Clusters"),
@@ -119,7 +120,7 @@ public sealed class BakeArguments
         var p = result.Options;
         return options with
         {
-            Pruning = p.Pruning, PruningThreshold = p.PruningThreshold, Reconstruction = p.Reconstruction, Clusters = p.Clusters, BiasCorrection = p.BiasCorrection,
+            Pruning = p.Pruning, LayerSparsity = p.LayerSparsity, PruningThreshold = p.PruningThreshold, Reconstruction = p.Reconstruction, Clusters = p.Clusters, BiasCorrection = p.BiasCorrection,
             Distillation = p.Distillation, DistillationTemperature = p.DistillationTemperature,
             CalibrationMethod = p.CalibrationMethod, CalibrationPercentile = p.CalibrationPercentile,
             ValidationPath = p.ValidationPath, ValidationLabelsPath = p.ValidationLabelsPath, MaxAccuracyDrop = p.MaxAccuracyDrop, MaxOutputError = p.MaxOutputError, NoAccuracyBudget = p.NoAccuracyBudget,

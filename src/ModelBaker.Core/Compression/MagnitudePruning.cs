@@ -5,6 +5,7 @@ using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
 using ModelBaker.Core.Options;
 using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Diagnostics;
 
 namespace ModelBaker.Core.Compression;
 
@@ -24,18 +25,69 @@ public static class MagnitudePruning
             foreach (var layer in layers) PruneBelow(layer.Weights, threshold);
             return;
         }
+        var zeros = Zeros(layers, options);
+        for (int l = 0; l < layers.Count; l++) PruneCount(layers[l].Weights, zeros[l]);
+    }
+
+    /// <summary>
+    /// How many weights each layer loses: Sparsity spread as <see cref="BakeOptions.Pruning"/> says, then each layer
+    /// LayerSparsity names (by its ONNX node) loses round(its sparsity × its weights) instead (docs/compression.md#layersparsity).
+    /// </summary>
+    public static int[] Zeros(IReadOnlyList<IWeightedKernel> layers, BakeOptions options)
+    {
         float sparsity = options.Sparsity;
         if (sparsity < 0 || sparsity >= 1) throw new ArgumentOutOfRangeException(nameof(options), sparsity, "Sparsity must be in [0, 1).");
-        if (sparsity == 0) return;
-        switch (options.Pruning)
+        var zeros = sparsity == 0 ? new int[layers.Count] : options.Pruning switch
         {
-            case PruningMode.Global: PruneGlobally(layers, sparsity); break;
-            case PruningMode.Uniform: foreach (var layer in layers) Prune(layer.Weights, sparsity); break;
-            default:
-                var zeros = ErdosRenyiZeros(layers, sparsity);
-                for (int l = 0; l < layers.Count; l++) PruneCount(layers[l].Weights, zeros[l]);
-                break;
+            PruningMode.Global => GlobalZeros(layers, sparsity),
+            PruningMode.Uniform => layers.Select(l => Count(sparsity, l.Weights.Length)).ToArray(),
+            _ => ErdosRenyiZeros(layers, sparsity),
+        };
+        if (options.LayerSparsity is { } named)
+            for (int l = 0; l < layers.Count; l++)
+                if (named.For(LayerSparsity.NodeName(layers[l].Source)) is { } own)
+                    zeros[l] = Count(own, layers[l].Weights.Length);
+        return zeros;
+    }
+
+    /// <summary>
+    /// MB1126 when LayerSparsity names a node the plan has no step from, MB1128 when it names one pruning cannot reach
+    /// (not a fully connected or convolution layer, or weights that are one repeated value). Run on the float plan.
+    /// </summary>
+    public static void RequireNamedLayers(BakedPlan floatPlan, LayerSparsity named)
+    {
+        string model = floatPlan.Header.ModelFileName;
+        var prunable = new HashSet<string>(floatPlan.Kernels.OfType<IWeightedKernel>().Where(l => !l.StoredWeights.IsFill)
+            .Select(l => LayerSparsity.NodeName(l.Source)), StringComparer.Ordinal);
+        foreach (string name in named.Layers.Keys.Where(n => !prunable.Contains(n)))
+        {
+            string list = string.Join(", ", prunable.OrderBy(n => n, StringComparer.Ordinal).Take(12).Select(n => $"'{Diagnostics.Text.Printable(n)}'"))
+                + (prunable.Count > 12 ? $" and {prunable.Count - 12} more" : "");
+            // The step computing the node: its own, or the layer an activation or bias was fused into.
+            string shown = Diagnostics.Text.Printable(name);
+            var step = floatPlan.Kernels.FirstOrDefault(k => LayerSparsity.NodeName(k.Source) == name)
+                ?? floatPlan.Kernels.FirstOrDefault(k => k.Source.Contains($"'{shown}' ("));
+            if (step == null)
+                throw new BakeException(ErrorCodes.LayerSparsityUnknownLayer,
+                    $"{model}: LayerSparsity names '{shown}', but the model has no such node (or it folded into a constant). " +
+                    $"Layers it can name (ONNX node names): {(list.Length > 0 ? list : "none")}.");
+            string owner = LayerSparsity.NodeName(step.Source);
+            string why = owner != name ? $"it has no weights of its own: it runs fused into the step of '{Diagnostics.Text.Printable(owner)}'"
+                : step is IWeightedKernel ? "its weights are one repeated value per unit (a ConstantOfShape fill), which magnitude cannot rank"
+                : $"it is a {step.Kind} step, not a fully connected or convolution layer whose weights pruning reaches";
+            throw new BakeException(ErrorCodes.LayerNotPrunable,
+                $"{model}: LayerSparsity names '{Diagnostics.Text.Printable(name)}', which cannot be pruned: {why}. Remove it from LayerSparsity; layers it can name: {(list.Length > 0 ? list : "none")}.");
         }
+    }
+
+    /// <summary>Per layer, how many of the smallest round(sparsity × total) weights over all layers are in it.</summary>
+    private static int[] GlobalZeros(IReadOnlyList<IWeightedKernel> layers, float sparsity)
+    {
+        var all = layers.SelectMany((layer, l) => layer.Weights.Select((w, i) => (Magnitude: Math.Abs(w), Layer: l, Index: i)));
+        int count = Count(sparsity, layers.Sum(l => l.Weights.Length));
+        var zeros = new int[layers.Count];
+        foreach (var w in all.OrderBy(w => w.Magnitude).ThenBy(w => w.Layer).ThenBy(w => w.Index).Take(count)) zeros[w.Layer]++;
+        return zeros;
     }
 
     /// <summary>

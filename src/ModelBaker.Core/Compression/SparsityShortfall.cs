@@ -13,7 +13,7 @@ namespace ModelBaker.Core.Compression;
 /// weights that are one repeated value (a ConstantOfShape fill, which magnitude cannot rank), weights in steps pruning
 /// does not reach (recurrent layers, classical models), too few weights for round(Sparsity × count) to reach one, or
 /// structured pruning's whole filters. The figure is the report's <c>achievedSparsity</c>: zero or removed weights
-/// against the weights of the model as exported.
+/// against the weights of the model as exported. Not checked with LayerSparsity, whose layers depart from the target on purpose.
 /// </summary>
 public static class SparsityShortfall
 {
@@ -34,7 +34,8 @@ public static class SparsityShortfall
     /// </summary>
     public static string? Explain(string model, BakedPlan reference, BakedPlan pruned, BakeOptions options)
     {
-        if (options.PruningThreshold != null || options.Sparsity <= 0 || !pruned.Kernels.OfType<IWeightedKernel>().Any()) return null;
+        // LayerSparsity sets some layers apart from Sparsity on purpose: the total is not the target then.
+        if (options.PruningThreshold != null || options.LayerSparsity != null || options.Sparsity <= 0 || !pruned.Kernels.OfType<IWeightedKernel>().Any()) return null;
         double achieved = Achieved(reference, pruned);
         if (achieved >= options.Sparsity - Tolerance) return null;
 

@@ -32,6 +32,14 @@ public static class ErrorCodes
     public const string LayerNormRowTooLong = "MB1120";
     /// <summary>A Scan whose unrolled form (iterations × body nodes) would exceed Scan.MaxUnrolledNodes.</summary>
     public const string ScanTooLong = "MB1125";
+    /// <summary>LayerSparsity names a node the model does not have.</summary>
+    public const string LayerSparsityUnknownLayer = "MB1126";
+    /// <summary>A LayerSparsity entry that is not name=sparsity with 0 ≤ sparsity &lt; 1 (or a LayerSparsity with no entry).</summary>
+    public const string InvalidLayerSparsity = "MB1127";
+    /// <summary>LayerSparsity names a node that pruning cannot reach: not a weighted layer, or weights one repeated value (a fill).</summary>
+    public const string LayerNotPrunable = "MB1128";
+    /// <summary>LayerSparsity names one layer twice.</summary>
+    public const string LayerNamedTwice = "MB1129";
     // MB1150 (WeightStorage="Resource" with CodeTarget="NanoFramework") is retired: the nanoFramework flavour reads a resource.
     /// <summary>A WeightStorage value other than Auto, Inline and Resource.</summary>
     public const string UnknownWeightStorage = "MB1151";

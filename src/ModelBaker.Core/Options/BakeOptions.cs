@@ -61,6 +61,11 @@ public sealed record BakeOptions(string ModelPath, string ClassName, string Name
     /// </summary>
     public bool HoldBackValidation { get; init; }
     public PruningMode Pruning { get; init; } = PruningMode.Unstructured;
+    /// <summary>
+    /// Named layers' own sparsity, instead of their share of <see cref="Sparsity"/> (which the other layers keep); null =
+    /// none. What Sparsity="auto" pins its per-layer choice with.
+    /// </summary>
+    public LayerSparsity? LayerSparsity { get; init; }
     /// <summary>A fixed magnitude threshold: every |w| below it becomes 0 (instead of a target Sparsity).</summary>
     public float? PruningThreshold { get; init; }
     public Precision Precision { get; init; } = Precision.Int8;

@@ -45,7 +45,7 @@ internal static class AutomaticRecovery
     public static Judge? Prepare(string model, BakedPlan reference, CalibrationSet? calibration, CalibrationSet? validation,
         IReadOnlyList<int>? labels, BakeOptions options, bool ownWeights, IBakeLog log)
     {
-        bool compresses = options.Sparsity > 0 || options.PruningThreshold != null || options.Clusters != null;
+        bool compresses = options.Sparsity > 0 || options.PruningThreshold != null || options.LayerSparsity != null || options.Clusters != null;
         // Plain int8, or no real data to fit and judge on: the bake is what it always was, and no slower.
         if (!compresses || calibration == null) return null;
         if (options.NoAccuracyBudget)
@@ -120,7 +120,7 @@ internal static class AutomaticRecovery
             return ok;
         }
 
-        bool prunes = options.Sparsity > 0 || options.PruningThreshold != null;
+        bool prunes = options.Sparsity > 0 || options.PruningThreshold != null || options.LayerSparsity != null;
         // 1. Layer reconstruction, when it was turned off.
         if (prunes && !options.Reconstruction && Try("reconstruction", options with { Reconstruction = true }, LayerRelief.None))
             return (current.Compressed, Report(judge, allowed, steps, current.Step));
@@ -169,6 +169,7 @@ internal static class AutomaticRecovery
         var parts = new List<string>();
         if (options.PruningThreshold is { } threshold) parts.Add(Invariant($"PruningThreshold=\"{threshold:0.####}\""));
         else if (options.Sparsity > 0) parts.Add(Invariant($"Sparsity=\"{options.Sparsity:0.###}\""));
+        if (options.LayerSparsity is { } named) parts.Add($"LayerSparsity=\"{named}\"");
         if (options.Pruning != PruningMode.Unstructured) parts.Add($"Pruning=\"{options.Pruning}\"");
         if (options.Clusters is { } clusters) parts.Add(Invariant($"Clusters=\"{clusters}\""));
         if (!options.Reconstruction) parts.Add("Reconstruction=\"false\"");

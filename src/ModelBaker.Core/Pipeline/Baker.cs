@@ -114,6 +114,25 @@ public static class Baker
         return new BakeResult(plan, report);
     }
 
+    /// <summary>
+    /// The model as exported, lowered to a float plan of its own (its weights may be changed), and the samples a search's
+    /// bakes are judged on: Validation, else the calibration samples held back (Sparsity="auto"'s per-layer refinement).
+    /// </summary>
+    internal static (BakedPlan Exported, CalibrationSet Judging) ExportedModel(BakeOptions options)
+    {
+        var graph = OnnxModelReader.Load(options.ModelPath);
+        OperatorRegistry.EnsureSupported(graph);
+        ShapeInference.Run(graph);
+        ConstantFolding.Run(graph);
+        var header = new PlanHeader(Version, Path.GetFileName(options.ModelPath), "", options.Namespace, options.ClassName,
+            Precision.Float32, 0, ConstantBytes.Float32(graph)) { Target = options.Target };
+        var exported = Assemble(header, GraphLowering.Lower(graph));
+        var judging = options.ValidationPath != null
+            ? CalibrationSet.Open(options.ValidationPath, exported.Inputs)
+            : HeldBackValidation.Split(CalibrationSet.Open(options.CalibrationPath!, exported.Inputs), header.ModelFileName, options.CalibrationPath!).HeldBack;
+        return (exported, judging);
+    }
+
     /// <summary>One compression of the model: its float plan after pruning, refitting and clustering, and the plan baked from it.</summary>
     internal sealed record Compressed(BakedPlan FloatPlan, BakedPlan Plan, QuantizationContext? Quantization);
 
@@ -195,7 +214,7 @@ public static class Baker
     /// </summary>
     private static void WarnIfNothingToCompress(BakedPlan floatPlan, BakeOptions options, IBakeLog log)
     {
-        bool prunes = options.Sparsity > 0 || options.PruningThreshold != null;
+        bool prunes = options.Sparsity > 0 || options.PruningThreshold != null || options.LayerSparsity != null;
         if ((!prunes && options.Clusters == null) || floatPlan.Kernels.OfType<IWeightedKernel>().Any()) return;
         var holders = floatPlan.Kernels.Where(k => k.WeightBytes > 0).Select(k => k.Source).Distinct().ToList();
         log.Warning(ErrorCodes.CompressionNotApplicable,
@@ -292,8 +311,15 @@ public static class Baker
     private static void Prune(BakedPlan floatPlan, BakedPlan reference, StructuredPruning.Result? structured, CalibrationSet? calibration,
         BakeOptions options, LayerRelief relief, IBakeLog log, bool ownWeights)
     {
-        bool prunes = options.Sparsity > 0 || options.PruningThreshold != null;
+        bool prunes = options.Sparsity > 0 || options.PruningThreshold != null || options.LayerSparsity != null;
         if (!prunes) return;
+        if (options.LayerSparsity is { } named)
+        {
+            if (structured != null || options.PruningThreshold != null)
+                throw new BakeException(ErrorCodes.ConflictingMetadata, $"{Path.GetFileName(options.ModelPath)}: LayerSparsity gives single layers a sparsity of their own, which " +
+                    (structured != null ? "Pruning=\"Structured\" (whole filters) does not take" : "PruningThreshold (one magnitude for all layers) contradicts") + ". Keep one of them.");
+            MagnitudePruning.RequireNamedLayers(floatPlan, named);
+        }
         // Magnitude cannot rank a fill's equal weights (nor should a 100-million-weight fill be written out to try).
         var layers = floatPlan.Kernels.OfType<IWeightedKernel>().Where(l => !l.StoredWeights.IsFill).ToList();
         var anchors = layers.ToDictionary(l => l, l => (float[])l.Weights.Clone());

@@ -22,7 +22,7 @@ public static class OptionsParser
     public static IReadOnlyList<string> MetadataNames { get; } =
         new[]
         {
-            "Sparsity", "Pruning", "PruningThreshold", "Reconstruction", "BiasCorrection", "Distillation", "DistillationTemperature", "Clusters", "Precision", "Calibration", "CalibrationMethod",
+            "Sparsity", "LayerSparsity", "Pruning", "PruningThreshold", "Reconstruction", "BiasCorrection", "Distillation", "DistillationTemperature", "Clusters", "Precision", "Calibration", "CalibrationMethod",
             "CalibrationPercentile", "Validation", "ValidationLabels", "MaxAccuracyDrop", "MaxOutputError", "ClassName", "Namespace", "CodeTarget",
             "WeightStorage",
         };
@@ -93,6 +93,20 @@ public static class OptionsParser
             Fail(ErrorCodes.ConflictingMetadata, $"{item} sets both Sparsity and PruningThreshold; they are two ways to say how much to prune. Keep one.");
         if (threshold != null && pruning == PruningMode.Structured)
             Fail(ErrorCodes.ConflictingMetadata, $"{item} sets PruningThreshold with Pruning=\"Structured\": a threshold prunes single weights, structured pruning whole filters. Give Structured a Sparsity (the share of the weights to remove with whole filters).");
+
+        LayerSparsity? layerSparsity = null;
+        if (Value("LayerSparsity") is { } layersText)
+        {
+            var (parsedLayers, layerProblems) = LayerSparsity.Parse(layersText);
+            foreach (var (code, message) in layerProblems) Fail(code, $"{item} {message}");
+            layerSparsity = parsedLayers;
+            // The layers' own sparsity is what auto chooses, and what a threshold or whole filters would override.
+            if (auto || threshold != null || pruning == PruningMode.Structured)
+                Fail(ErrorCodes.ConflictingMetadata, $"{item} sets LayerSparsity with " +
+                    (auto ? "Sparsity=\"auto\", which chooses each layer's sparsity itself (and reports the LayerSparsity that pins its choice). Keep one of them."
+                     : threshold != null ? "PruningThreshold (one magnitude for all layers). Keep one of them."
+                     : "Pruning=\"Structured\", which removes whole filters by its own ranking. Use Unstructured (the default), Uniform or Global with LayerSparsity."));
+        }
 
         int? clusters = Number(Value("Clusters"), "Clusters", v => v >= 2 && v <= 256 && v == Math.Floor(v), "a whole number of shared weight values per layer, 2 to 256 (16 gives 4-bit codes)") is { } k ? (int)k : null;
 
@@ -237,6 +251,7 @@ public static class OptionsParser
         {
             Sparsity = sparsity,
             SparsityAuto = auto,
+            LayerSparsity = layerSparsity,
             Pruning = pruning,
             PruningThreshold = threshold,
             Reconstruction = reconstruction,

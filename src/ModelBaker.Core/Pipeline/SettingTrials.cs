@@ -7,14 +7,17 @@ using ModelBaker.Core.Reporting;
 
 namespace ModelBaker.Core.Pipeline;
 
-/// <summary>One compression setting to try: a sparsity and, optionally, a number of shared weight values per layer.</summary>
-public sealed record CompressionSetting(float Sparsity, int? Clusters)
+/// <summary>
+/// One compression setting to try: a sparsity, optionally some layers' own sparsity (<see cref="LayerSparsity"/>), and
+/// optionally a number of shared weight values per layer.
+/// </summary>
+public sealed record CompressionSetting(float Sparsity, int? Clusters, LayerSparsity? Layers = null)
 {
-    /// <summary>"0.7" or "0.7 + 16 clusters".</summary>
-    public string Label => SettingText.Label(Sparsity, Clusters);
+    /// <summary>"0.7", "0.7 + 16 clusters", "0.7, 2 layers apart".</summary>
+    public string Label => SettingText.Label(Sparsity, Clusters, Layers);
 
-    /// <summary>The metadata that bakes this setting: Sparsity="0.7" Clusters="16".</summary>
-    public string Pin => SettingText.Pin(Sparsity, Clusters);
+    /// <summary>The metadata that bakes this setting: Sparsity="0.7" LayerSparsity="fc1=0.9" Clusters="16".</summary>
+    public string Pin => SettingText.Pin(Sparsity, Clusters, Layers);
 }
 
 /// <summary>A setting baked and measured against the float model.</summary>
@@ -61,12 +64,16 @@ public sealed class SettingTrials
     public Trial Run(CompressionSetting setting)
     {
         if (_done.TryGetValue(setting, out var trial)) return trial;
-        var result = Baker.BakeWithReport(_options with { Sparsity = setting.Sparsity, Clusters = setting.Clusters }, _log);
+        var result = Baker.BakeWithReport(Options(setting), _log);
         trial = new Trial(setting, result, Drop(result.Report.Validation!));
         _done[setting] = trial;
         _order.Add(trial);
         return trial;
     }
+
+    /// <summary>The options a setting is baked with (`sweep` keeps a LayerSparsity given with its options for every setting).</summary>
+    public BakeOptions Options(CompressionSetting setting) =>
+        _options with { Sparsity = setting.Sparsity, Clusters = setting.Clusters, LayerSparsity = setting.Layers ?? _options.LayerSparsity };
 
     /// <summary>
     /// What the search minimises the bytes under: points of top-1 lost (with labels) or of agreement with the float

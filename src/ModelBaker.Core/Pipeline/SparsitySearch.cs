@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
@@ -11,9 +12,10 @@ namespace ModelBaker.Core.Pipeline;
 /// <summary>
 /// Sparsity="auto" (docs/compression.md#sparsityauto): the smallest model within MaxAccuracyDrop. Bisection over a grid
 /// of global sparsities 0, 0.05, …, 0.95 (the drop is taken to grow with sparsity: a setting within the budget is
-/// taken to mean every lower one is too), then, unless Clusters is given, the found sparsity with 16 shared values per
-/// layer, kept when it is within the budget and smaller. Each setting is a whole bake (<see cref="SettingTrials"/>);
-/// the model returned is the chosen setting's bake, with the search in its report.
+/// taken to mean every lower one is too), then single layers moved by measured cost (<see cref="LayerSparsitySearch"/>),
+/// then, unless Clusters is given, the global and the refined setting with 16 shared values per layer; the smallest
+/// within the budget of these is chosen. Each setting is a whole bake (<see cref="SettingTrials"/>); the model returned
+/// is the chosen setting's bake, with the search in its report.
 /// </summary>
 public static class SparsitySearch
 {
@@ -56,16 +58,35 @@ public static class SparsitySearch
             if (Within(At(mid))) lo = mid;
             else hi = mid;
         }
-        var chosen = At(lo);
+        var global = At(lo);
+        // Per layer: the layers that cost least go further, those that cost most are held back (LayerSparsitySearch).
+        IReadOnlyList<SearchLayer> layers = Array.Empty<SearchLayer>();
+        var refined = global;
+        if (options.Pruning == PruningMode.Structured)
+            log.Info($"{model}: Pruning=\"Structured\" removes whole filters by its own ranking, so the search keeps one sparsity for all layers.");
+        else
+            (refined, layers) = LayerSparsitySearch.Run(trials, global, hi < GridPoints ? SparsityAt(hi) : null, budget, log);
+        // Clusters on the global and on the refined setting; the smallest within the budget wins (so never larger than global).
+        var candidates = new List<Trial> { global };
+        if (refined != global) candidates.Add(refined);
         if (options.Clusters == null)
-        {
-            var clustered = trials.Run(new CompressionSetting(chosen.Setting.Sparsity, TriedClusters));
-            if (Within(clustered) && clustered.Bytes < chosen.Bytes) chosen = clustered;
-        }
+            foreach (var candidate in candidates.ToList())
+                candidates.Add(trials.Run(candidate.Setting with { Clusters = TriedClusters }));
+        var chosen = candidates.Where(Within).OrderBy(t => t.Bytes).First();
         clock.Stop();
+        // The best of each kind, for the log (and build/measure_auto.sh, which pins both).
+        var bestGlobal = candidates.Where(t => t.Setting.Layers == null).Where(Within).OrderBy(t => t.Bytes).First();
+        if (candidates.Where(t => t.Setting.Layers != null).Where(Within).OrderBy(t => t.Bytes).FirstOrDefault() is { } bestLayered)
+            log.Info(FormattableString.Invariant(
+                $"{model}: Sparsity=\"auto\" per layer: {bestLayered.Setting.Pin} bakes {bestLayered.Bytes:N0} B (drop {bestLayered.Drop:0.00}); one sparsity for all layers: {bestGlobal.Setting.Pin} bakes {bestGlobal.Bytes:N0} B (drop {bestGlobal.Drop:0.00})."));
 
         var search = new SearchReport(budget, trials.MeasuredOn(chosen.Validation), chosen.Setting.Sparsity, chosen.Setting.Clusters, chosen.Drop,
-            trials.Tried.Select(t => new SearchTrial(t.Setting.Sparsity, t.Setting.Clusters, t.Drop, t.Bytes)).ToList(), clock.Elapsed.TotalSeconds);
+            trials.Tried.Select(t => new SearchTrial(t.Setting.Sparsity, t.Setting.Clusters, t.Drop, t.Bytes, t.Setting.Layers)).ToList(), clock.Elapsed.TotalSeconds)
+        {
+            LayerSparsity = chosen.Setting.Layers,
+            // The per-layer figures describe the refined setting: shown when it (or its clustered form) was chosen.
+            Layers = Equals(chosen.Setting.Layers, refined.Setting.Layers) ? layers : Array.Empty<SearchLayer>(),
+        };
         log.Info($"{model}: Sparsity=\"auto\" {search.Summary}.");
         if (options.ValidationPath == null)
             log.Info($"{model}: the chosen model was calibrated on the other {HeldBackValidation.Every - 1} in {HeldBackValidation.Every} calibration samples; a bake pinned with {search.Pin} calibrates on all of them and may differ slightly.");

@@ -16,7 +16,7 @@ internal sealed class JsonWriter
     public void Close() => End("}");
     public void CloseArray() => End("]");
 
-    public void Field(string name, string value) => Item(Name(name) + Quote(value));
+    public void Field(string name, string? value) => Item(Name(name) + (value != null ? Quote(value) : "null"));
     public void Field(string name, long value) => Item(Name(name) + value.ToString(CultureInfo.InvariantCulture));
     public void Field(string name, double value) => Item(Name(name) + Number(value));
     public void Field(string name, bool value) => Item(Name(name) + (value ? "true" : "false"));
