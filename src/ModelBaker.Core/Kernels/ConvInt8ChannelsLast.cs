@@ -258,6 +258,13 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
 #if NET10_0_OR_GREATER
         pairs = System.Runtime.Intrinsics.X86.AvxVnni.IsSupported && System.Runtime.Intrinsics.X86.Avx2.IsSupported;
 #endif
+        // AVX2 without AVX-VNNI: the rows of each output row's windows sign-extended to int16 once (shared by every pixel and
+        // channel block of the row), so a pixel's four taps are one vpbroadcastq for vpmaddwd (WideRowsLimit bounds the stack).
+        bool wideRows = false;
+#if NET8_0_OR_GREATER
+        wideRows = System.Runtime.Intrinsics.X86.Avx2.IsSupported && !pairs && kernelHeight * rowStride + ChannelsLastSlack <= WideRowsLimit;
+#endif
+        Span<short> wide = stackalloc short[wideRows ? kernelHeight * rowStride + ChannelsLastSlack : 0];
         for (int n = 0; n < batch; n++)
         {
             ReadOnlySpan<sbyte> image = input.Slice(n * imageBytes, imageBytes);
@@ -269,6 +276,9 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
                 for (int r = 0; r < rows; r++)
                 {
                     int rowStart = r * strideHeight * rowStride;
+#if NET8_0_OR_GREATER
+                    if (wideRows) WidenRows(source, rowStart, wide);
+#endif
                     for (int x = 0; x < outputWidth; x += 4)
                     {
                         int pixels = outputWidth - x < 4 ? outputWidth - x : 4;
@@ -276,6 +286,15 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
                         if (first + (pixels - 1) * pixelStep + (kernelHeight - 1) * rowStride + 4 * quads > source.Length)
                             throw new ArgumentOutOfRangeException(nameof(input), "A window runs past the convolution's rows.");
                         int target = ((n * outputHeight + firstRow + r) * outputWidth + x) * outputChannels;
+#if NET8_0_OR_GREATER
+                        if (wideRows)
+                        {
+                            for (int b = 0; b < blocks; b++)
+                                MultiplyBlockWideAvx2(wide, first - rowStart, pixelStep, pixels, rowStride, kernelHeight, quads, packedWeights.Slice(b * blockWeights, blockWeights),
+                                    channelParameters, b * PackedChannels, outputChannels, outputZeroPoint, activationMin, activationMax, output, target);
+                            continue;
+                        }
+#endif
                         for (int b = 0; b < blocks; b += pairs && b + 1 < blocks ? 2 : 1)
                         {
                             int count = pairs && b + 1 < blocks ? 2 : 1;
@@ -493,6 +512,70 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
         }
         FinishBlock(s0, s1, s2, s3, pixels, biasRow, parameters, firstChannel, outputChannels, outputZeroPoint, activationMin, activationMax, output, target);
     }
+
+    /// <summary>Shorts of widened rows (<see cref="WidenRows"/>) a convolution may keep on the stack: 32 KB.</summary>
+    private const int WideRowsLimit = 16 * 1024;
+
+    /// <summary>
+    /// wide[i] = source[start + i], sign-extended to int16, sixteen at a time; what lies past the end of the source is 0 (only
+    /// the slack that four-tap groups read, against weights of 0).
+    /// </summary>
+    private static void WidenRows(ReadOnlySpan<sbyte> source, int start, Span<short> wide)
+    {
+        int count = source.Length - start < wide.Length ? source.Length - start : wide.Length, i = 0;
+        ReadOnlySpan<sbyte> from = source.Slice(start, count);
+        ref sbyte s = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(from);
+        ref short t = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(wide);
+        for (; i <= count - 16; i += 16)
+            System.Runtime.Intrinsics.Vector256.StoreUnsafe(System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(
+                System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref s, (nuint)i)), ref t, (nuint)i);
+        for (; i < count; i++) wide[i] = from[i];
+        wide.Slice(count).Clear();
+    }
+
+    /// <summary>
+    /// <see cref="MultiplyBlockAvx2"/>'s vpmaddwd path reading taps already widened to int16 (<see cref="WidenRows"/>):
+    /// <paramref name="first"/> and the windows are offsets into <paramref name="rows"/>. Per group of four taps, one 32-byte
+    /// load of eight channels' weights (widened, shared by four pixels) and per pixel one 8-byte broadcast, two vpmaddwd.
+    /// </summary>
+    private static void MultiplyBlockWideAvx2(ReadOnlySpan<short> rows, int first, int pixelStep, int pixels, int rowStride, int kernelHeight, int quads,
+        ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> parameters, int firstChannel, int outputChannels,
+        int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output, int target)
+    {
+        if (first < 0 || first + (pixels - 1) * pixelStep + (kernelHeight - 1) * rowStride + 4 * quads > rows.Length
+            || weights.Length < kernelHeight * quads * 4 * PackedChannels)
+            throw new ArgumentOutOfRangeException(nameof(rows), "A window runs past the widened rows.");
+        ref short from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(rows);
+        ref sbyte w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+        // Absent pixels read pixel 0's taps; their sums are never stored.
+        nint at0 = first, at1 = pixels > 1 ? first + pixelStep : first, at2 = pixels > 2 ? first + 2 * pixelStep : first, at3 = pixels > 3 ? first + 3 * pixelStep : first;
+        var zero = System.Runtime.Intrinsics.Vector256<int>.Zero;
+        System.Runtime.Intrinsics.Vector256<int> a0 = zero, b0 = zero, a1 = zero, b1 = zero, a2 = zero, b2 = zero, a3 = zero, b3 = zero;
+        nint at = 0, rowTaps = 4 * quads;
+        for (int ky = 0; ky < kernelHeight; ky++, at0 += rowStride, at1 += rowStride, at2 += rowStride, at3 += rowStride)
+            for (nint q = 0; q < rowTaps; q += 4, at += 4 * PackedChannels)
+            {
+                var wq = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)at);
+                var low = System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(System.Runtime.Intrinsics.Vector256.GetLower(wq)); // channels 0–3
+                var high = System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(System.Runtime.Intrinsics.Vector256.GetUpper(wq)); // channels 4–7
+                var t = WideQuad(ref from, at0 + q);
+                a0 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, low); b0 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, high);
+                t = WideQuad(ref from, at1 + q);
+                a1 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, low); b1 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, high);
+                t = WideQuad(ref from, at2 + q);
+                a2 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, low); b2 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, high);
+                t = WideQuad(ref from, at3 + q);
+                a3 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, low); b3 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, high);
+            }
+        FinishBlock(AddPairs(a0, b0), AddPairs(a1, b1), AddPairs(a2, b2), AddPairs(a3, b3), pixels, 0, parameters, firstChannel, outputChannels,
+            outputZeroPoint, activationMin, activationMax, output, target);
+    }
+
+    /// <summary>Four int16 taps at <paramref name="at"/> repeated in every 64-bit lane (one vpbroadcastq from memory).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static System.Runtime.Intrinsics.Vector256<short> WideQuad(ref short from, nint at) =>
+        System.Runtime.Intrinsics.Vector256.AsInt16(System.Runtime.Intrinsics.Vector256.Create(System.Runtime.CompilerServices.Unsafe.ReadUnaligned<long>(
+            ref System.Runtime.CompilerServices.Unsafe.As<short, byte>(ref System.Runtime.CompilerServices.Unsafe.Add(ref from, at)))));
 
 #if NET10_0_OR_GREATER
     /// <summary>

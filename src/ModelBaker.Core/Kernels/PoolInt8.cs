@@ -191,6 +191,16 @@ public sealed class PoolInt8 : Int8Kernel, IChannelsLastKernel
             for (; i <= into.Length - 16 && i <= row.Length - 16; i += 16)
                 System.Runtime.Intrinsics.Vector128.StoreUnsafe(System.Runtime.Intrinsics.Vector128.Max(System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref target, (nuint)i),
                     System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref source, (nuint)i)), ref target, (nuint)i);
+            // Eight bytes at a time for what is left (channels-last pooling of 8–15 channels: a pixel's channels per call).
+            for (; i <= into.Length - 8 && i <= row.Length - 8; i += 8)
+            {
+                ref byte t = ref System.Runtime.CompilerServices.Unsafe.As<sbyte, byte>(ref System.Runtime.CompilerServices.Unsafe.Add(ref target, i));
+                var max = System.Runtime.Intrinsics.Vector128.Max(
+                    System.Runtime.Intrinsics.Vector128.AsSByte(System.Runtime.Intrinsics.Vector128.CreateScalar(System.Runtime.CompilerServices.Unsafe.ReadUnaligned<long>(ref t))),
+                    System.Runtime.Intrinsics.Vector128.AsSByte(System.Runtime.Intrinsics.Vector128.CreateScalar(System.Runtime.CompilerServices.Unsafe.ReadUnaligned<long>(
+                        ref System.Runtime.CompilerServices.Unsafe.As<sbyte, byte>(ref System.Runtime.CompilerServices.Unsafe.Add(ref source, i))))));
+                System.Runtime.CompilerServices.Unsafe.WriteUnaligned(ref t, System.Runtime.Intrinsics.Vector128.ToScalar(System.Runtime.Intrinsics.Vector128.AsInt64(max)));
+            }
         }
 #endif
         for (; i < into.Length; i++)

@@ -40,6 +40,9 @@ public sealed class ChannelsLastTests
             shapes.Add(new("depthwise 24 channels, stride 2", 1, 24, 9, 9, 24, 24, 3, 3, 2, 2, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1));
             shapes.Add(new("depthwise 5×5, 16 channels, several bands", 1, 16, 80, 120, 16, 16, 5, 5, PadTop: 2, PadLeft: 2, PadBottom: 2, PadRight: 2));
             shapes.Add(new("64 → 40, several bands", 1, 64, 30, 60, 40, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1));
+            // AVX2 without AVX-VNNI widens each output row's windows to int16 up to 16 K taps of rows (3 × 66 × 96 here is more).
+            shapes.Add(new("3×3, 96 → 12, rows too wide to widen", 1, 96, 5, 64, 12, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1));
+            shapes.Add(new("5×5 stem, 1 → 8, pixel tail (MNIST's first layer)", 1, 1, 13, 14, 8, 1, 5, 5, PadTop: 2, PadLeft: 2, PadBottom: 2, PadRight: 2));
             return shapes;
         }
     }
@@ -100,7 +103,7 @@ public sealed class ChannelsLastTests
     [InlineData(1, 7, 5, 1, 1, 0, 0)]
     public void Channels_last_pooling_equals_the_channels_first_one(int kind, int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int padTop, int padLeft)
     {
-        foreach (int channels in new[] { 1, 5, 16, 37 })
+        foreach (int channels in new[] { 1, 5, 8, 16, 29, 37 }) // sixteen- and eight-byte vectors, and their tails
         {
             int batch = 2, height = 7, width = 5;
             int outputHeight = (height + 2 * padTop - kernelHeight) / strideHeight + 1, outputWidth = (width + 2 * padLeft - kernelWidth) / strideWidth + 1;
