@@ -5,6 +5,8 @@ using ModelBaker.Benchmarks.Models;
 // dotnet run -c Release --project tests/ModelBaker.Benchmarks -- --filter '*' --job short   (see docs/benchmarks.md)
 // dotnet run -c Release --project tests/ModelBaker.Benchmarks -- write resnet18 <folder> [calibration samples]
 //   writes a model defined in code as ONNX with random calibration inputs, to bake with the CLI or a consumer project.
+// dotnet run -c Release --project tests/ModelBaker.Benchmarks -- profile mobilenetv1|<model.onnx> int8|float32 [calibration.npy]
+//   times each step of the generated class (StepProfile.cs).
 if (args.Length >= 3 && args[0] == "write")
 {
     var graph = args[1] switch
@@ -15,6 +17,11 @@ if (args.Length >= 3 && args[0] == "write")
     };
     var written = InProcessBake.Write(graph, args[1], args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 16, args[2]);
     Console.WriteLine($"{written.OnnxPath}\n{written.CalibrationPath}");
+    return;
+}
+if (args.Length >= 3 && args[0] == "profile")
+{
+    ModelBaker.Benchmarks.StepProfile.Run(args[1], args[2], args.Length > 3 ? args[3] : null);
     return;
 }
 BenchmarkSwitcher.FromAssembly(typeof(ModelBaker.Benchmarks.ModelBenchmarks).Assembly).Run(args);
