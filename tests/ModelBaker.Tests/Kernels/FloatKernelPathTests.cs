@@ -150,7 +150,8 @@ public sealed class FloatKernelPathTests
 
     /// <summary>
     /// The fully connected kernel against the plain loop of the graph interpreter's Gemm (sums in depth order): units
-    /// around multiples of eight and four (the vector widths), strided, repeated and batched inputs.
+    /// around multiples of eight and four (the vector widths) and of 32 (four groups of eight per pass), strided,
+    /// repeated and batched inputs. The kernel reads the weights packed (<see cref="FullyConnectedFloat.PackUnits"/>).
     /// </summary>
     [Theory]
     [InlineData(1, 1, 1, 1)]
@@ -162,6 +163,9 @@ public sealed class FloatKernelPathTests
     [InlineData(3, 23, 9, 1)]
     [InlineData(2, 40, 6, 3)]
     [InlineData(4, 17, 5, 0)]
+    [InlineData(1, 33, 40, 1)]
+    [InlineData(2, 5, 75, 1)]
+    [InlineData(1, 256, 10, 1)]
     public void Fully_connected_paths_equal_a_plain_loop_bit_for_bit(int rows, int depth, int units, int columnStride)
     {
         var rng = new Random(rows * 1000 + depth * 10 + units);
@@ -182,11 +186,12 @@ public sealed class FloatKernelPathTests
                     float value = sum + bias[n];
                     expected[m * units + n] = value < min ? min : value > max ? max : value;
                 }
+            var packed = FullyConnectedFloat.PackUnits(weights, units, depth);
             var core = new float[rows * units];
-            FullyConnectedFloat.FullyConnected(input, rows, depth, rowStride, stride, weights, bias, min, max, core);
+            FullyConnectedFloat.FullyConnected(input, rows, depth, rowStride, stride, packed, bias, min, max, core);
             Assert.Equal(Bits(expected), Bits(core));
             var generated = new float[rows * units];
-            Probe.Value.GetMethod("FullyConnectedArrays")!.Invoke(null, new object[] { input, new[] { rows, depth, rowStride, stride }, weights, bias, min, max, generated });
+            Probe.Value.GetMethod("FullyConnectedArrays")!.Invoke(null, new object[] { input, new[] { rows, depth, rowStride, stride }, packed, bias, min, max, generated });
             Assert.Equal(Bits(expected), Bits(generated));
         }
     }
