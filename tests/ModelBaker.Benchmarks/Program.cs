@@ -7,6 +7,8 @@ using ModelBaker.Benchmarks.Models;
 //   writes a model defined in code as ONNX with random calibration inputs, to bake with the CLI or a consumer project.
 // dotnet run -c Release --project tests/ModelBaker.Benchmarks -- profile mobilenetv1|<model.onnx> int8|float32 [calibration.npy]
 //   times each step of the generated class (StepProfile.cs).
+// dotnet run -c Release --project tests/ModelBaker.Benchmarks -- minimum "<model name>" int8|float32
+//   ONNX Runtime against the generated class, fastest of alternating short blocks (MinimumCompare.cs), for a loaded machine.
 if (args.Length >= 3 && args[0] == "write")
 {
     var graph = args[1] switch
@@ -22,6 +24,11 @@ if (args.Length >= 3 && args[0] == "write")
 if (args.Length >= 3 && args[0] == "profile")
 {
     ModelBaker.Benchmarks.StepProfile.Run(args[1], args[2], args.Length > 3 ? args[3] : null);
+    return;
+}
+if (args.Length >= 3 && args[0] == "minimum")
+{
+    ModelBaker.Benchmarks.MinimumCompare.Run(args[1], args[2]);
     return;
 }
 BenchmarkSwitcher.FromAssembly(typeof(ModelBaker.Benchmarks.ModelBenchmarks).Assembly).Run(args);
