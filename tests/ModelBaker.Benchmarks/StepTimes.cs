@@ -24,7 +24,8 @@ namespace ModelBaker.Benchmarks;
 /// Not BenchmarkDotNet: a profile to choose what to work on, not a number for the table.
 /// <code>
 /// dotnet run -c Release --project tests/ModelBaker.Benchmarks -- steps mobilenetv1
-/// dotnet run -c Release --project tests/ModelBaker.Benchmarks -- steps MODEL.onnx CALIBRATION.npy [float32]
+/// dotnet run -c Release --project tests/ModelBaker.Benchmarks -- steps MODEL.onnx CALIBRATION.npy
+/// dotnet run -c Release --project tests/ModelBaker.Benchmarks -- steps MODEL.onnx float32
 /// </code>
 /// </summary>
 internal static class StepTimes
@@ -37,7 +38,7 @@ internal static class StepTimes
         string[] rest = args.Where(a => a != "float32").ToArray();
         var written = rest[1] == "mobilenetv1"
             ? InProcessBake.Write(MobileNetV1.Build(seed: 1), "MobileNetV1")
-            : new InProcessBake.Written(Path.GetFullPath(rest[1]), Path.GetFullPath(rest[2]), "Profiled");
+            : new InProcessBake.Written(Path.GetFullPath(rest[1]), rest.Length > 2 ? Path.GetFullPath(rest[2]) : "", "Profiled");
         var options = float32
             ? new BakeOptions(written.OnnxPath, written.ClassName, "ModelBaker.Benchmarks.Baked") { Precision = Precision.Float32 }
             : new BakeOptions(written.OnnxPath, written.ClassName, "ModelBaker.Benchmarks.Baked") { Sparsity = 0.5f, CalibrationPath = written.CalibrationPath };

@@ -403,6 +403,11 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
         float activationMin, float activationMax, Span<float> output)
     {
         int window = kernelHeight * kernelWidth, multiplier = outputChannels / inputChannels;
+#if NET8_0_OR_GREATER
+        if (multiplier == 1 && DepthwiseAcrossChannels(input, weights, bias, batch, inputChannels, inputHeight, inputWidth, outputHeight, outputWidth,
+                kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft, activationMin, activationMax, output))
+            return true;
+#endif
         // A phase holds the columns x ≡ φ (mod stride) of the padded row: output ox's tap kx is phase (kx·dilation) mod stride,
         // index ox + (kx·dilation) / stride. Eight outputs past the last one stay readable.
         int phase = (outputWidth + 7) / 8 * 8 + (kernelWidth - 1) * dilationWidth / strideWidth;
@@ -456,6 +461,96 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
         }
         return true;
     }
+
+#if NET8_0_OR_GREATER
+    /// <summary>
+    /// A depthwise layer (depth multiplier 1) with narrow output rows, vectorised across channels: the zero-padded planes of
+    /// eight channels (four with 128-bit vectors) are interleaved into the stack, pixel by pixel with one lane per channel,
+    /// so each tap of those channels at one output pixel is one load and each output pixel one vector. Each lane sums its
+    /// channel's taps in (ky, kx) order from +0, as the row kernel does, so the bits are the same. Narrow rows are where
+    /// the row kernel pays most per output (a band and a pass per channel, vectors wider than the row). False, with
+    /// nothing written, when rows are wide (sixteen outputs or more) or the interleaved planes do not fit in
+    /// <see cref="FloatPanelFloats"/>.
+    /// </summary>
+    private static bool DepthwiseAcrossChannels(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias,
+        int batch, int channels, int inputHeight, int inputWidth, int outputHeight, int outputWidth,
+        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
+        float activationMin, float activationMax, Span<float> output)
+    {
+        if (!System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated || outputWidth >= FloatBlockPixels) return false;
+        int lanes = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? 8 : 4, window = kernelHeight * kernelWidth;
+        // The padded plane holds exactly the rows and columns the windows reach.
+        int paddedHeight = (outputHeight - 1) * strideHeight + (kernelHeight - 1) * dilationHeight + 1;
+        int paddedWidth = (outputWidth - 1) * strideWidth + (kernelWidth - 1) * dilationWidth + 1;
+        if (window > 64 || (paddedHeight * paddedWidth + window + 1) * lanes > FloatPanelFloats) return false;
+        // Cleared by the runtime on entry: the padding is never written, so it stays zero for every block of channels.
+        Span<float> planes = stackalloc float[paddedHeight * paddedWidth * lanes];
+        Span<float> taps = stackalloc float[window * lanes];
+        Span<float> offsets = stackalloc float[lanes]; // the block's biases
+        Span<float> lane = stackalloc float[lanes];
+        Span<int> tapOffsets = stackalloc int[window];
+        for (int ky = 0, t = 0; ky < kernelHeight; ky++)
+            for (int kx = 0; kx < kernelWidth; kx++, t++)
+                tapOffsets[t] = (ky * dilationHeight * paddedWidth + kx * dilationWidth) * lanes;
+        // Input rows and columns inside the padded plane.
+        int firstRow = Math.Max(0, padTop), endRow = Math.Min(paddedHeight, padTop + inputHeight);
+        int firstColumn = Math.Max(0, padLeft), endColumn = Math.Min(paddedWidth, padLeft + inputWidth);
+        int inputPlane = inputHeight * inputWidth, outputPlane = outputHeight * outputWidth;
+        int lastTap = tapOffsets[window - 1], lastPixel = ((outputHeight - 1) * strideHeight * paddedWidth + (outputWidth - 1) * strideWidth) * lanes;
+        if (lastPixel + lastTap + lanes > planes.Length) throw new ArgumentException("A tap runs past the interleaved planes.");
+        ref float from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(planes);
+        ref float tapWeights = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(taps);
+        ref float biasLanes = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(offsets);
+        ref float outputLanes = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(lane);
+        ref int tapOffset = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(tapOffsets);
+        for (int n = 0; n < batch; n++)
+        {
+            for (int c0 = 0; c0 < channels; c0 += lanes)
+            {
+                int count = Math.Min(lanes, channels - c0); // lanes past the last channel hold an earlier block's values, never stored
+                for (int l = 0; l < count; l++)
+                {
+                    ReadOnlySpan<float> plane = input.Slice((n * channels + c0 + l) * inputPlane, inputPlane);
+                    for (int py = firstRow; py < endRow; py++)
+                    {
+                        int row = (py - padTop) * inputWidth - padLeft;
+                        for (int px = firstColumn; px < endColumn; px++) planes[(py * paddedWidth + px) * lanes + l] = plane[row + px];
+                    }
+                    for (int t = 0; t < window; t++) taps[t * lanes + l] = weights[(c0 + l) * window + t];
+                    offsets[l] = bias[c0 + l];
+                }
+                for (int oy = 0; oy < outputHeight; oy++)
+                {
+                    for (int ox = 0; ox < outputWidth; ox++)
+                    {
+                        nuint at = (nuint)((oy * strideHeight * paddedWidth + ox * strideWidth) * lanes);
+                        if (lanes == 8)
+                        {
+                            var sum = System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            for (int t = 0; t < window; t++)
+                                sum += System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, at + (nuint)System.Runtime.CompilerServices.Unsafe.Add(ref tapOffset, t))
+                                    * System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tapWeights, (nuint)(t * 8));
+                            System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(sum + System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref biasLanes),
+                                System.Runtime.Intrinsics.Vector256.Create(activationMin), System.Runtime.Intrinsics.Vector256.Create(activationMax)), ref outputLanes);
+                        }
+                        else
+                        {
+                            var sum = System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            for (int t = 0; t < window; t++)
+                                sum += System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, at + (nuint)System.Runtime.CompilerServices.Unsafe.Add(ref tapOffset, t))
+                                    * System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref tapWeights, (nuint)(t * 4));
+                            System.Runtime.Intrinsics.Vector128.StoreUnsafe(ClampFloat128(sum + System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref biasLanes),
+                                System.Runtime.Intrinsics.Vector128.Create(activationMin), System.Runtime.Intrinsics.Vector128.Create(activationMax)), ref outputLanes);
+                        }
+                        int o = (n * channels + c0) * outputPlane + oy * outputWidth + ox;
+                        for (int l = 0; l < count; l++) output[o + l * outputPlane] = lane[l];
+                    }
+                }
+            }
+        }
+        return true;
+    }
+#endif
 
     /// <summary>
     /// Output rows of a depthwise layer: output[r·width + ox] = clamp(Σ_t band[r·bandRowStep + offsets[t] + ox] · taps[t] + bias),

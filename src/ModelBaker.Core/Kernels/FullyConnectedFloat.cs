@@ -45,6 +45,26 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
     public int ColumnStride { get; }
     /// <summary>The weights, dense or one value per unit (a ConstantOfShape fill).</summary>
     public FloatWeights StoredWeights { get; }
+
+    private float[]? _packedWeights;
+
+    /// <summary>The dense weights as the kernel reads them (<see cref="PackUnits"/>), made once.</summary>
+    public float[] PackedWeights => _packedWeights ??= PackUnits(Weights, Units, Depth);
+
+    /// <summary>
+    /// [units, depth] weights in the fully connected kernel's order: each full group of eight units interleaved by depth
+    /// (group g's weight of unit g·8 + l at depth k at g·8·depth + k·8 + l), then the last units % 8 rows unchanged.
+    /// A permutation: the same values, the same count.
+    /// </summary>
+    public static float[] PackUnits(float[] weights, int units, int depth)
+    {
+        var packed = (float[])weights.Clone();
+        for (int g = 0; g + 8 <= units; g += 8)
+            for (int l = 0; l < 8; l++)
+                for (int k = 0; k < depth; k++)
+                    packed[g * depth + k * 8 + l] = weights[(g + l) * depth + k];
+        return packed;
+    }
     /// <summary>[units, depth], row-major (a fill written out).</summary>
     public float[] Weights => StoredWeights.Values;
     public float[] Bias { get; }
@@ -129,21 +149,25 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
         if (StoredWeights.UnitValues is { } unitWeights)
             UniformFullyConnected(arena.Floats(Input), Rows, Depth, RowStride, ColumnStride, unitWeights, Bias, ActivationMin, ActivationMax, arena.Floats(Output));
         else
-            FullyConnected(arena.Floats(Input), Rows, Depth, RowStride, ColumnStride, Weights, Bias, ActivationMin, ActivationMax, arena.Floats(Output));
+            FullyConnected(arena.Floats(Input), Rows, Depth, RowStride, ColumnStride, PackedWeights, Bias, ActivationMin, ActivationMax, arena.Floats(Output));
     }
 
     // <emit>
+    /// <summary>Units whose weights the float fully connected kernel reads interleaved by depth (one vector per depth).</summary>
+    private const int FloatUnitGroup = 8;
+
     /// <summary>
     /// Float fully connected layer: output = clamp(input · weightsᵀ + bias), each dot product summed from +0 in plain
-    /// depth order (as the graph interpreter's Gemm and MatMul sum), then the bias, then the clamp. Vectors hold eight
-    /// (or four) units, each lane one unit's sum in that same order, so every path gives the same bits; the units'
-    /// weights at one depth are gathered into a vector, the input value broadcast. A strided input row is first copied
-    /// to the stack.
+    /// depth order (as the graph interpreter's Gemm and MatMul sum), then the bias, then the clamp. The weights come
+    /// packed (ModelBaker's FullyConnectedFloat.PackUnits): each full group of eight units interleaved by depth, so that the group's weights
+    /// at one depth are one load; the last units % 8 rows as stored. Vectors hold eight (or four) units, each lane one
+    /// unit's sum in that same order, up to four groups at a time sharing the broadcast input value, so every path gives
+    /// the same bits. A strided input row is first copied to the stack.
     /// </summary>
     public static void FullyConnected(ReadOnlySpan<float> input, int rows, int depth, int rowStride, int columnStride,
         ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, float activationMin, float activationMax, Span<float> output)
     {
-        int units = bias.Length;
+        int units = bias.Length, grouped = units / FloatUnitGroup * FloatUnitGroup;
         if (weights.Length < units * depth || output.Length < rows * units) throw new ArgumentException("The layer's spans are too short.");
         Span<float> copy = columnStride != 1 && depth <= 4096 ? stackalloc float[depth] : default;
         for (int m = 0; m < rows; m++)
@@ -161,17 +185,22 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
 #if NET8_0_OR_GREATER
             if (stride == 1 && row.Length >= depth && System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                int lanes = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? 8 : 4;
-                for (; n + lanes <= units; n += lanes)
-                    UnitsFloat(row, weights.Slice(n * depth, lanes * depth), depth, lanes, bias.Slice(n, lanes), activationMin, activationMax,
-                        output.Slice(m * units + n, lanes));
+                int most = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? 4 : 2; // groups per pass: four (or two × two) accumulators
+                for (int groups; n < grouped; n += groups * FloatUnitGroup)
+                {
+                    groups = Math.Min(most, (grouped - n) / FloatUnitGroup);
+                    UnitsFloat(row, weights.Slice(n * depth, groups * FloatUnitGroup * depth), depth, groups, bias.Slice(n, groups * FloatUnitGroup),
+                        activationMin, activationMax, output.Slice(m * units + n, groups * FloatUnitGroup));
+                }
             }
 #endif
             for (; n < units; n++)
             {
-                ReadOnlySpan<float> unitWeights = weights.Slice(n * depth, depth);
+                // A unit of a full group reads every eighth weight of its group's block; the last units read their rows.
+                int group = n / FloatUnitGroup * FloatUnitGroup;
+                int first = n < grouped ? group * depth + n - group : n * depth, step = n < grouped ? FloatUnitGroup : 1;
                 float sum = 0f;
-                for (int k = 0, position = 0; k < depth; k++, position += stride) sum += row[position] * unitWeights[k];
+                for (int k = 0, position = 0; k < depth; k++, position += stride) sum += row[position] * weights[first + k * step];
                 output[m * units + n] = FloatClampUnit(sum + bias[n], activationMin, activationMax);
             }
         }
@@ -183,42 +212,67 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
 
 #if NET8_0_OR_GREATER
     /// <summary>
-    /// <paramref name="lanes"/> (8 or 4) consecutive units' outputs for the contiguous <paramref name="row"/>: at each
-    /// depth k, the units' weights gathered into one vector times the broadcast input value, added in depth order.
+    /// <paramref name="groups"/> (1 to 4; 1 or 2 with 128-bit vectors) groups of eight units' outputs for the contiguous
+    /// <paramref name="row"/>, from their packed weights: at each depth k, one load per group (two with 128-bit vectors)
+    /// times the broadcast input value, added in depth order. Absent groups repeat the first group's weights and are
+    /// never stored.
     /// </summary>
-    private static void UnitsFloat(ReadOnlySpan<float> row, ReadOnlySpan<float> weights, int depth, int lanes, ReadOnlySpan<float> bias,
+    private static void UnitsFloat(ReadOnlySpan<float> row, ReadOnlySpan<float> weights, int depth, int groups, ReadOnlySpan<float> bias,
         float activationMin, float activationMax, Span<float> output)
     {
         ref float x = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(row);
-        ref float w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-        if (lanes == 8)
+        ref float w0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+        int block = FloatUnitGroup * depth;
+        ref float w1 = ref groups > 1 ? ref System.Runtime.CompilerServices.Unsafe.Add(ref w0, block) : ref w0;
+        ref float b = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(bias);
+        ref float to = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
+        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
         {
-            var sum = System.Runtime.Intrinsics.Vector256<float>.Zero;
+            ref float w2 = ref groups > 2 ? ref System.Runtime.CompilerServices.Unsafe.Add(ref w0, 2 * block) : ref w0;
+            ref float w3 = ref groups > 3 ? ref System.Runtime.CompilerServices.Unsafe.Add(ref w0, 3 * block) : ref w0;
+            var s0 = System.Runtime.Intrinsics.Vector256<float>.Zero;
+            var s1 = s0;
+            var s2 = s0;
+            var s3 = s0;
             for (int k = 0; k < depth; k++)
             {
-                var unitWeights = System.Runtime.Intrinsics.Vector256.Create(System.Runtime.CompilerServices.Unsafe.Add(ref w, k),
-                    System.Runtime.CompilerServices.Unsafe.Add(ref w, depth + k), System.Runtime.CompilerServices.Unsafe.Add(ref w, 2 * depth + k),
-                    System.Runtime.CompilerServices.Unsafe.Add(ref w, 3 * depth + k), System.Runtime.CompilerServices.Unsafe.Add(ref w, 4 * depth + k),
-                    System.Runtime.CompilerServices.Unsafe.Add(ref w, 5 * depth + k), System.Runtime.CompilerServices.Unsafe.Add(ref w, 6 * depth + k),
-                    System.Runtime.CompilerServices.Unsafe.Add(ref w, 7 * depth + k));
-                sum += System.Runtime.Intrinsics.Vector256.Create(System.Runtime.CompilerServices.Unsafe.Add(ref x, k)) * unitWeights;
+                var value = System.Runtime.Intrinsics.Vector256.Create(System.Runtime.CompilerServices.Unsafe.Add(ref x, k));
+                nuint at = (nuint)(k * FloatUnitGroup);
+                s0 += value * System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w0, at);
+                s1 += value * System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w1, at);
+                s2 += value * System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w2, at);
+                s3 += value * System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w3, at);
             }
-            sum = ClampFloat256(sum + System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(bias)),
-                System.Runtime.Intrinsics.Vector256.Create(activationMin), System.Runtime.Intrinsics.Vector256.Create(activationMax));
-            System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
+            var min = System.Runtime.Intrinsics.Vector256.Create(activationMin);
+            var max = System.Runtime.Intrinsics.Vector256.Create(activationMax);
+            System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(s0 + System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 0), min, max), ref to, 0);
+            if (groups > 1) System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(s1 + System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 8), min, max), ref to, 8);
+            if (groups > 2) System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(s2 + System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 16), min, max), ref to, 16);
+            if (groups > 3) System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(s3 + System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 24), min, max), ref to, 24);
             return;
         }
-        var sum4 = System.Runtime.Intrinsics.Vector128<float>.Zero;
+        var a0 = System.Runtime.Intrinsics.Vector128<float>.Zero;
+        var a1 = a0;
+        var c0 = a0;
+        var c1 = a0;
         for (int k = 0; k < depth; k++)
         {
-            var unitWeights = System.Runtime.Intrinsics.Vector128.Create(System.Runtime.CompilerServices.Unsafe.Add(ref w, k),
-                System.Runtime.CompilerServices.Unsafe.Add(ref w, depth + k), System.Runtime.CompilerServices.Unsafe.Add(ref w, 2 * depth + k),
-                System.Runtime.CompilerServices.Unsafe.Add(ref w, 3 * depth + k));
-            sum4 += System.Runtime.Intrinsics.Vector128.Create(System.Runtime.CompilerServices.Unsafe.Add(ref x, k)) * unitWeights;
+            var value = System.Runtime.Intrinsics.Vector128.Create(System.Runtime.CompilerServices.Unsafe.Add(ref x, k));
+            nuint at = (nuint)(k * FloatUnitGroup);
+            a0 += value * System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, at);
+            a1 += value * System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w0, at + 4);
+            c0 += value * System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, at);
+            c1 += value * System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref w1, at + 4);
         }
-        sum4 = ClampFloat128(sum4 + System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(bias)),
-            System.Runtime.Intrinsics.Vector128.Create(activationMin), System.Runtime.Intrinsics.Vector128.Create(activationMax));
-        System.Runtime.Intrinsics.Vector128.StoreUnsafe(sum4, ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
+        var min4 = System.Runtime.Intrinsics.Vector128.Create(activationMin);
+        var max4 = System.Runtime.Intrinsics.Vector128.Create(activationMax);
+        System.Runtime.Intrinsics.Vector128.StoreUnsafe(ClampFloat128(a0 + System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 0), min4, max4), ref to, 0);
+        System.Runtime.Intrinsics.Vector128.StoreUnsafe(ClampFloat128(a1 + System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 4), min4, max4), ref to, 4);
+        if (groups > 1)
+        {
+            System.Runtime.Intrinsics.Vector128.StoreUnsafe(ClampFloat128(c0 + System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 8), min4, max4), ref to, 8);
+            System.Runtime.Intrinsics.Vector128.StoreUnsafe(ClampFloat128(c1 + System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 12), min4, max4), ref to, 12);
+        }
     }
 #endif
     // </emit>
@@ -262,7 +316,13 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
 
     public override void EmitData(CodeWriter code, string name)
     {
-        StoredWeights.EmitData(code, name, $"[{Units} units × {Depth}]");
+        // Dense weights go out as the kernel reads them (PackUnits); a uniform fill as its per-unit values.
+        if (StoredWeights.UnitValues != null)
+            StoredWeights.EmitData(code, name, $"[{Units} units × {Depth}]");
+        else
+            EmitArrays.Floats(code, name + "Weights", PackedWeights, Units < 8
+                ? $"[{Units} units × {Depth}] float weights, one row per output unit"
+                : $"[{Units} units × {Depth}] float weights, each group of eight units interleaved by depth, the last {Units % 8} units one row each");
         EmitArrays.Floats(code, $"{name}Bias", Bias, "float bias");
     }
 }

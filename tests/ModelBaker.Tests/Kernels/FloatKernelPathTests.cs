@@ -28,6 +28,10 @@ public sealed class FloatKernelPathTests
         new("depthwise, dilation 2 and 3, stride 3", 1, 2, 14, 17, 2, 2, 3, 3, 3, 3, 2, 3, PadTop: 2, PadLeft: 3, PadBottom: 1, PadRight: 2),
         new("depthwise, several bands", 1, 2, 120, 60, 2, 2, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new("depthwise, rows too wide for a band", 1, 2, 4, 3000, 2, 2, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+        new("depthwise across channels: 19 channels (a short last block), 6×6, batch 2", 2, 19, 6, 6, 19, 19, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+        new("depthwise across channels: 3 channels, 5×4 kernel, strides 2 and 3, asymmetric padding", 1, 3, 13, 11, 3, 3, 5, 4, 2, 3, PadTop: 2, PadLeft: 0, PadBottom: 1, PadRight: 3),
+        new("depthwise across channels: 12 channels, 3×3 map, stride 2, no padding", 1, 12, 3, 3, 12, 12, 3, 3, 2, 2),
+        new("depthwise, narrow rows too tall for interleaved planes", 1, 2, 700, 5, 2, 2, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new("depth multiplier 3", 1, 3, 6, 6, 9, 3, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new("pointwise 1×1, 7 → 9, 25 pixels", 1, 7, 5, 5, 9, 1, 1, 1),
         new("pointwise 1×1, 16 → 8, 32 pixels", 1, 16, 4, 8, 8, 1, 1, 1),
@@ -146,7 +150,8 @@ public sealed class FloatKernelPathTests
 
     /// <summary>
     /// The fully connected kernel against the plain loop of the graph interpreter's Gemm (sums in depth order): units
-    /// around multiples of eight and four (the vector widths), strided, repeated and batched inputs.
+    /// around multiples of eight and four (the vector widths) and of 32 (four groups of eight per pass), strided,
+    /// repeated and batched inputs. The kernel reads the weights packed (<see cref="FullyConnectedFloat.PackUnits"/>).
     /// </summary>
     [Theory]
     [InlineData(1, 1, 1, 1)]
@@ -158,6 +163,9 @@ public sealed class FloatKernelPathTests
     [InlineData(3, 23, 9, 1)]
     [InlineData(2, 40, 6, 3)]
     [InlineData(4, 17, 5, 0)]
+    [InlineData(1, 33, 40, 1)]
+    [InlineData(2, 5, 75, 1)]
+    [InlineData(1, 256, 10, 1)]
     public void Fully_connected_paths_equal_a_plain_loop_bit_for_bit(int rows, int depth, int units, int columnStride)
     {
         var rng = new Random(rows * 1000 + depth * 10 + units);
@@ -178,11 +186,12 @@ public sealed class FloatKernelPathTests
                     float value = sum + bias[n];
                     expected[m * units + n] = value < min ? min : value > max ? max : value;
                 }
+            var packed = FullyConnectedFloat.PackUnits(weights, units, depth);
             var core = new float[rows * units];
-            FullyConnectedFloat.FullyConnected(input, rows, depth, rowStride, stride, weights, bias, min, max, core);
+            FullyConnectedFloat.FullyConnected(input, rows, depth, rowStride, stride, packed, bias, min, max, core);
             Assert.Equal(Bits(expected), Bits(core));
             var generated = new float[rows * units];
-            Probe.Value.GetMethod("FullyConnectedArrays")!.Invoke(null, new object[] { input, new[] { rows, depth, rowStride, stride }, weights, bias, min, max, generated });
+            Probe.Value.GetMethod("FullyConnectedArrays")!.Invoke(null, new object[] { input, new[] { rows, depth, rowStride, stride }, packed, bias, min, max, generated });
             Assert.Equal(Bits(expected), Bits(generated));
         }
     }
