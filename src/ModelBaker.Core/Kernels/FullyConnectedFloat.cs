@@ -46,10 +46,11 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
     /// <summary>The weights, dense or one value per unit (a ConstantOfShape fill).</summary>
     public FloatWeights StoredWeights { get; }
 
-    private float[]? _packedWeights;
-
-    /// <summary>The dense weights as the kernel reads them (<see cref="PackUnits"/>), made once.</summary>
-    public float[] PackedWeights => _packedWeights ??= PackUnits(Weights, Units, Depth);
+    /// <summary>
+    /// The dense weights as the kernel reads them (<see cref="PackUnits"/>), made from the current weights on every call:
+    /// compression passes (pruning, clustering, distillation, reconstruction) change the weights in place.
+    /// </summary>
+    public float[] PackedWeights => PackUnits(Weights, Units, Depth);
 
     /// <summary>
     /// [units, depth] weights in the fully connected kernel's order: each full group of eight units interleaved by depth
@@ -58,12 +59,20 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
     /// </summary>
     public static float[] PackUnits(float[] weights, int units, int depth)
     {
-        var packed = (float[])weights.Clone();
-        for (int g = 0; g + 8 <= units; g += 8)
+        var packed = new float[weights.Length];
+        PackUnits(weights, units, depth, packed);
+        return packed;
+    }
+
+    /// <summary><see cref="PackUnits(float[], int, int)"/> into <paramref name="packed"/> (at least units × depth long).</summary>
+    public static void PackUnits(float[] weights, int units, int depth, float[] packed)
+    {
+        int grouped = units / 8 * 8;
+        for (int g = 0; g < grouped; g += 8)
             for (int l = 0; l < 8; l++)
                 for (int k = 0; k < depth; k++)
                     packed[g * depth + k * 8 + l] = weights[(g + l) * depth + k];
-        return packed;
+        Array.Copy(weights, grouped * depth, packed, grouped * depth, (units - grouped) * depth);
     }
     /// <summary>[units, depth], row-major (a fill written out).</summary>
     public float[] Weights => StoredWeights.Values;
@@ -149,7 +158,20 @@ public sealed class FullyConnectedFloat : FloatKernel, IWeightedKernel
         if (StoredWeights.UnitValues is { } unitWeights)
             UniformFullyConnected(arena.Floats(Input), Rows, Depth, RowStride, ColumnStride, unitWeights, Bias, ActivationMin, ActivationMax, arena.Floats(Output));
         else
-            FullyConnected(arena.Floats(Input), Rows, Depth, RowStride, ColumnStride, PackedWeights, Bias, ActivationMin, ActivationMax, arena.Floats(Output));
+        {
+            // Packed from the current weights on every run (passes change them in place), into a pooled buffer.
+            float[] packed = System.Buffers.ArrayPool<float>.Shared.Rent(Units * Depth);
+            try
+            {
+                PackUnits(Weights, Units, Depth, packed);
+                FullyConnected(arena.Floats(Input), Rows, Depth, RowStride, ColumnStride, packed.AsSpan(0, Units * Depth), Bias, ActivationMin, ActivationMax,
+                    arena.Floats(Output));
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<float>.Shared.Return(packed);
+            }
+        }
     }
 
     // <emit>
