@@ -20,10 +20,7 @@ namespace ModelBaker.Core.Kernels;
 /// </summary>
 public sealed class GruInt8 : RecurrentInt8
 {
-    public GruInt8(string source, ArenaSlice input, ArenaSlice output, Operand<int>? sequenceLengths, Operand<sbyte>? initialH,
-        int sequence, int batch, int inputSize, int hidden, int direction, int layout, RecurrentGates gates, int[] rescales,
-        int clip, bool linearBeforeReset, int stateBits, int zeroPoint)
-        : base(source, input, output, sequenceLengths, initialH, sequence, batch, inputSize, hidden, direction, layout, gates, rescales, clip, zeroPoint)
+    public GruInt8(string source, RecurrentInt8Parts parts, bool linearBeforeReset, int stateBits) : base(source, parts)
     {
         if (stateBits < MinStateBits || stateBits > MaxStateBits) throw new ArgumentException("The hidden state's scale does not fit the layer.");
         LinearBeforeReset = linearBeforeReset;
@@ -63,9 +60,7 @@ public sealed class GruInt8 : RecurrentInt8
         (rescales[0], rescales[1]) = FixedPoint.QuantizeMultiplier(stateScale / h.Scale);
         InitialRescale(rescales, 2, initialH, initialHParameters, stateScale);
         (rescales[5], rescales[6]) = FixedPoint.QuantizeMultiplier(stateScale * Math.Pow(2, -15) / h.Scale);
-        return new GruInt8(layer.Source, q.Slice(layer.Input), q.Slice(layer.Output), layer.SequenceLengths, initialH,
-            layer.Sequence, layer.Batch, layer.InputSize, hidden, layer.Direction, layer.Layout, gates, rescales,
-            GateClip(layer.Clip), layer.LinearBeforeReset, stateBits, h.ZeroPoint);
+        return new GruInt8(layer.Source, PartsOf(layer, q, initialH, gates, rescales, h.ZeroPoint), layer.LinearBeforeReset, stateBits);
     }
 
     public override KernelKind Kind => KernelKind.GruInt8;
@@ -209,27 +204,10 @@ public sealed class GruInt8 : RecurrentInt8
 
     public override void WritePayload(PlanBinaryWriter w)
     {
-        w.Slice(Input); w.Slice(Output);
-        WriteOperand(w, SequenceLengths, w.Ints); WriteOperand(w, InitialH, w.SBytes);
-        w.Int(Sequence); w.Int(Batch); w.Int(InputSize); w.Int(Hidden); w.Int(Direction); w.Int(Layout);
-        Gates.Write(w);
-        w.Ints(Rescales); w.Int(Clip); w.Byte((byte)(LinearBeforeReset ? 1 : 0)); w.Int(StateBits); w.Int(ZeroPoint);
+        Parts.Write(w); w.Byte((byte)(LinearBeforeReset ? 1 : 0)); w.Int(StateBits);
     }
 
-    public static GruInt8 Read(PlanBinaryReader r, string source)
-    {
-        ArenaSlice input = r.Slice(), output = r.Slice();
-        var lengths = ReadOperand(r, r.Ints);
-        var initialH = ReadOperand(r, r.SBytes);
-        int sequence = r.Int(), batch = r.Int(), inputSize = r.Int(), hidden = r.Int(), direction = r.Int(), layout = r.Int();
-        var gates = RecurrentGates.Read(r);
-        int[] rescales = r.Ints();
-        int clip = r.Int();
-        bool linearBeforeReset = r.Byte() != 0;
-        int stateBits = r.Int(), zeroPoint = r.Int();
-        return new GruInt8(source, input, output, lengths, initialH, sequence, batch, inputSize, hidden, direction, layout, gates, rescales,
-            clip, linearBeforeReset, stateBits, zeroPoint);
-    }
+    public static GruInt8 Read(PlanBinaryReader r, string source) => new(source, RecurrentInt8Parts.Read(r), r.Byte() != 0, r.Int());
 
     protected override void Emit(CodeWriter code, string name, bool nano) =>
         code.Line($"// GRU, {DirectionText}{(LinearBeforeReset ? ", linear_before_reset" : "")}, integer: gates in Q3.12, hidden state int16 at 2^-{StateBits}")

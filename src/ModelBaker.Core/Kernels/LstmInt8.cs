@@ -17,13 +17,10 @@ namespace ModelBaker.Core.Kernels;
 /// </summary>
 public sealed class LstmInt8 : RecurrentInt8
 {
-    public LstmInt8(string source, ArenaSlice input, ArenaSlice output, Operand<int>? sequenceLengths, Operand<sbyte>? initialH, Operand<sbyte>? initialC,
-        int sequence, int batch, int inputSize, int hidden, int direction, int layout, RecurrentGates gates,
-        int[] peepholes, int[] peepholeMultipliers, int[] peepholeShifts, int[] rescales,
-        int clip, bool inputForget, int cellBits, int zeroPoint)
-        : base(source, input, output, sequenceLengths, initialH, sequence, batch, inputSize, hidden, direction, layout, gates, rescales, clip, zeroPoint)
+    public LstmInt8(string source, RecurrentInt8Parts parts, Operand<sbyte>? initialC, int[] peepholes, int[] peepholeMultipliers, int[] peepholeShifts,
+        bool inputForget, int cellBits) : base(source, parts)
     {
-        int directions = Directions;
+        int directions = Directions, hidden = Hidden;
         if ((peepholes.Length != 0 && (peepholes.Length != directions * 3 * hidden || peepholeMultipliers.Length != directions * 3 || peepholeShifts.Length != directions * 3))
             || cellBits < MinStateBits || cellBits > MaxStateBits)
             throw new ArgumentException("Peepholes or the cell state's scale do not fit the layer.");
@@ -97,9 +94,8 @@ public sealed class LstmInt8 : RecurrentInt8
         (rescales[2], rescales[3]) = FixedPoint.QuantizeMultiplier(cellScale / h.Scale);
         InitialRescale(rescales, 4, initialH, initialHParameters, h.Scale);
         InitialRescale(rescales, 7, initialC, initialCParameters, cellScale);
-        return new LstmInt8(layer.Source, q.Slice(layer.Input), q.Slice(layer.Output), layer.SequenceLengths, initialH, initialC,
-            layer.Sequence, layer.Batch, layer.InputSize, hidden, layer.Direction, layer.Layout, gates, peepholes, peepholeMultipliers, peepholeShifts,
-            rescales, GateClip(layer.Clip), layer.InputForget, cellBits, h.ZeroPoint);
+        return new LstmInt8(layer.Source, PartsOf(layer, q, initialH, gates, rescales, h.ZeroPoint), initialC, peepholes, peepholeMultipliers,
+            peepholeShifts, layer.InputForget, cellBits);
     }
 
     public override KernelKind Kind => KernelKind.LstmInt8;
@@ -258,29 +254,13 @@ public sealed class LstmInt8 : RecurrentInt8
 
     public override void WritePayload(PlanBinaryWriter w)
     {
-        w.Slice(Input); w.Slice(Output);
-        WriteOperand(w, SequenceLengths, w.Ints); WriteOperand(w, InitialH, w.SBytes); WriteOperand(w, InitialC, w.SBytes);
-        w.Int(Sequence); w.Int(Batch); w.Int(InputSize); w.Int(Hidden); w.Int(Direction); w.Int(Layout);
-        Gates.Write(w);
-        w.Ints(Peepholes); w.Ints(PeepholeMultipliers); w.Ints(PeepholeShifts); w.Ints(Rescales);
-        w.Int(Clip); w.Byte((byte)(InputForget ? 1 : 0)); w.Int(CellBits); w.Int(ZeroPoint);
+        Parts.Write(w);
+        w.OptionalOperand(InitialC, w.SBytes);
+        w.Ints(Peepholes); w.Ints(PeepholeMultipliers); w.Ints(PeepholeShifts); w.Byte((byte)(InputForget ? 1 : 0)); w.Int(CellBits);
     }
 
-    public static LstmInt8 Read(PlanBinaryReader r, string source)
-    {
-        ArenaSlice input = r.Slice(), output = r.Slice();
-        var lengths = ReadOperand(r, r.Ints);
-        var initialH = ReadOperand(r, r.SBytes);
-        var initialC = ReadOperand(r, r.SBytes);
-        int sequence = r.Int(), batch = r.Int(), inputSize = r.Int(), hidden = r.Int(), direction = r.Int(), layout = r.Int();
-        var gates = RecurrentGates.Read(r);
-        int[] peepholes = r.Ints(), peepholeMultipliers = r.Ints(), peepholeShifts = r.Ints(), rescales = r.Ints();
-        int clip = r.Int();
-        bool inputForget = r.Byte() != 0;
-        int cellBits = r.Int(), zeroPoint = r.Int();
-        return new LstmInt8(source, input, output, lengths, initialH, initialC, sequence, batch, inputSize, hidden, direction, layout, gates,
-            peepholes, peepholeMultipliers, peepholeShifts, rescales, clip, inputForget, cellBits, zeroPoint);
-    }
+    public static LstmInt8 Read(PlanBinaryReader r, string source) =>
+        new(source, RecurrentInt8Parts.Read(r), r.OptionalOperand(r.SBytes), r.Ints(), r.Ints(), r.Ints(), r.Byte() != 0, r.Int());
 
     protected override void Emit(CodeWriter code, string name, bool nano)
     {

@@ -404,35 +404,20 @@ public class RecurrentFloat : FloatKernel, IObservedParts
     public override void WritePayload(PlanBinaryWriter w)
     {
         w.Byte((byte)Cell); w.Slice(Input); w.Slice(Output);
-        WriteOperand(w, SequenceLengths, w.Ints); WriteOperand(w, InitialH, w.Floats); WriteOperand(w, InitialC, w.Floats);
+        w.OptionalOperand(SequenceLengths, w.Ints); w.OptionalOperand(InitialH, w.Floats); w.OptionalOperand(InitialC, w.Floats);
         w.Int(Sequence); w.Int(Batch); w.Int(InputSize); w.Int(Hidden); w.Int(Direction); w.Int(Layout);
         w.Floats(Weights); w.Floats(Recurrence); w.Floats(Bias); w.Floats(Peepholes);
         w.Ints(Activations); w.Floats(Alphas); w.Floats(Betas); w.Float(Clip);
         w.Byte((byte)((InputForget ? 1 : 0) | (LinearBeforeReset ? 2 : 0) | (CellStateRead ? 4 : 0)));
     }
 
-    /// <summary>0: absent, 1: a slice, 2: baked-in data.</summary>
-    private static void WriteOperand<T>(PlanBinaryWriter w, Operand<T>? operand, Action<T[]> data)
-    {
-        w.Byte((byte)(operand == null ? 0 : operand.Slice != null ? 1 : 2));
-        if (operand?.Slice != null) w.Slice(operand.Slice);
-        else if (operand != null) data(operand.Constant!);
-    }
-
-    private static Operand<T>? ReadOperand<T>(PlanBinaryReader r, Func<T[]> data) => r.Byte() switch
-    {
-        0 => null,
-        1 => new Operand<T>(r.Slice(), null, Array.Empty<int>()),
-        _ => new Operand<T>(null, data(), Array.Empty<int>()),
-    };
-
     public static RecurrentFloat Read(PlanBinaryReader r, string source)
     {
         var cell = (RecurrentCell)r.Byte();
         ArenaSlice input = r.Slice(), output = r.Slice();
-        var lengths = ReadOperand(r, r.Ints);
-        var initialH = ReadOperand(r, r.Floats);
-        var initialC = ReadOperand(r, r.Floats);
+        var lengths = r.OptionalOperand(r.Ints);
+        var initialH = r.OptionalOperand(r.Floats);
+        var initialC = r.OptionalOperand(r.Floats);
         int sequence = r.Int(), batch = r.Int(), inputSize = r.Int(), hidden = r.Int(), direction = r.Int(), layout = r.Int();
         float[] weights = r.Floats(), recurrence = r.Floats(), bias = r.Floats(), peepholes = r.Floats();
         int[] activations = r.Ints();

@@ -50,51 +50,44 @@ public abstract class RecurrentInt8 : Int8Kernel
         };
     }
 
-    protected RecurrentInt8(string source, ArenaSlice input, ArenaSlice output, Operand<int>? sequenceLengths, Operand<sbyte>? initialH,
-        int sequence, int batch, int inputSize, int hidden, int direction, int layout, RecurrentGates gates, int[] rescales, int clip, int zeroPoint)
-        : base(source)
+    protected RecurrentInt8(string source, RecurrentInt8Parts parts) : base(source)
     {
-        int directions = direction == 2 ? 2 : 1;
-        if (!gates.Fits(directions * GateCount * hidden, inputSize, hidden) || rescales.Length != RescaleCount
-            || output.Length < (sequence + 1) * directions * batch * hidden + ScratchBytes(directions * batch * hidden, hidden))
+        if (!parts.Gates.Fits(parts.Directions * GateCount * parts.Hidden, parts.InputSize, parts.Hidden) || parts.Rescales.Length != RescaleCount
+            || parts.Output.Length < (parts.Sequence + 1) * parts.Directions * parts.Batch * parts.Hidden + ScratchBytes(parts.Directions * parts.Batch * parts.Hidden, parts.Hidden))
             throw new ArgumentException("Weights, requantization or workspace do not fit the layer.");
-        Input = input;
-        Output = output;
-        SequenceLengths = sequenceLengths;
-        InitialH = initialH;
-        Sequence = sequence;
-        Batch = batch;
-        InputSize = inputSize;
-        Hidden = hidden;
-        Direction = direction;
-        Layout = layout;
-        Gates = gates;
-        Rescales = rescales;
-        Clip = clip;
-        ZeroPoint = zeroPoint;
+        Parts = parts;
     }
 
+    /// <summary>The parts of <paramref name="layer"/>'s integer form: its slices, sizes and clip with what the cell computed.</summary>
+    protected static RecurrentInt8Parts PartsOf(RecurrentFloat layer, QuantizationContext q, Operand<sbyte>? initialH, RecurrentGates gates,
+        int[] rescales, int zeroPoint) =>
+        new(q.Slice(layer.Input), q.Slice(layer.Output), layer.SequenceLengths, initialH, layer.Sequence, layer.Batch, layer.InputSize,
+            layer.Hidden, layer.Direction, layer.Layout, gates, rescales, GateClip(layer.Clip), zeroPoint);
+
+    /// <summary>What every integer recurrent layer has (the common prefix of their plan payloads).</summary>
+    public RecurrentInt8Parts Parts { get; }
+
     /// <summary>X, int8: [sequence, batch, input] (layout 0) or [batch, sequence, input] (layout 1).</summary>
-    public ArenaSlice Input { get; }
+    public ArenaSlice Input => Parts.Input;
     /// <summary>The int8 workspace: Y, Y_h, then what the layer keeps after them (<see cref="ScratchBytes"/>).</summary>
-    public override ArenaSlice Output { get; }
-    public Operand<int>? SequenceLengths { get; }
+    public override ArenaSlice Output => Parts.Output;
+    public Operand<int>? SequenceLengths => Parts.SequenceLengths;
     /// <summary>The initial hidden state in int8 with parameters of its own (in <see cref="Rescales"/>), or null: zeros.</summary>
-    public Operand<sbyte>? InitialH { get; }
-    public int Sequence { get; }
-    public int Batch { get; }
-    public int InputSize { get; }
-    public int Hidden { get; }
-    public int Direction { get; }
-    public int Layout { get; }
+    public Operand<sbyte>? InitialH => Parts.InitialH;
+    public int Sequence => Parts.Sequence;
+    public int Batch => Parts.Batch;
+    public int InputSize => Parts.InputSize;
+    public int Hidden => Parts.Hidden;
+    public int Direction => Parts.Direction;
+    public int Layout => Parts.Layout;
     /// <summary>W, R, their biases and the requantization of each gate row's W·x and R·h to Q3.12.</summary>
-    public RecurrentGates Gates { get; }
+    public RecurrentGates Gates => Parts.Gates;
     /// <summary>Multipliers, shifts and zero points of the layer's other rescalings (each kernel says which).</summary>
-    public int[] Rescales { get; }
+    public int[] Rescales => Parts.Rescales;
     /// <summary>ONNX's clip in Q3.12 (32767 when the node has none): the bound on every gate's pre-activation.</summary>
-    public int Clip { get; }
+    public int Clip => Parts.Clip;
     /// <summary>The workspace's zero point (Y, Y_h and the hidden state it carries).</summary>
-    public int ZeroPoint { get; }
+    public int ZeroPoint => Parts.ZeroPoint;
 
     public int Directions => Direction == 2 ? 2 : 1;
     public sbyte[] Weights => Gates.Weights;
@@ -184,21 +177,6 @@ public abstract class RecurrentInt8 : Int8Kernel
         float.IsPositiveInfinity(clip) ? short.MaxValue : (int)Math.Min(short.MaxValue, Math.Round(clip * (1 << GateFractionBits)));
 
     // Plan file and generated code pieces.
-
-    /// <summary>0: absent, 1: a slice, 2: baked-in data.</summary>
-    protected static void WriteOperand<T>(PlanBinaryWriter w, Operand<T>? operand, Action<T[]> data)
-    {
-        w.Byte((byte)(operand == null ? 0 : operand.Slice != null ? 1 : 2));
-        if (operand?.Slice != null) w.Slice(operand.Slice);
-        else if (operand != null) data(operand.Constant!);
-    }
-
-    protected static Operand<T>? ReadOperand<T>(PlanBinaryReader r, Func<T[]> data) => r.Byte() switch
-    {
-        0 => null,
-        1 => new Operand<T>(r.Slice(), null, Array.Empty<int>()),
-        _ => new Operand<T>(null, data(), Array.Empty<int>()),
-    };
 
     /// <summary>An optional operand as an argument: its slice, its constant array, or nothing (.NET: default; nanoFramework: null, 0).</summary>
     protected static string Argument<T>(CodeWriter code, Operand<T>? operand, string constantName, bool nano) =>
@@ -449,4 +427,27 @@ public sealed class RecurrentGates
         EmitArrays.Ints(code, $"{name}RecurrentMultipliers", RecurrentMultipliers, "per gate row: R·h to Q3.12, Q31 multiplier");
         EmitArrays.Ints(code, $"{name}RecurrentShifts", RecurrentShifts, "per gate row: R·h to Q3.12, shift");
     }
+}
+
+/// <summary>
+/// What every integer recurrent layer has — its slices, optional sequence lengths and initial hidden state, sizes, gate
+/// weights, other rescalings, clip and workspace zero point — written once as the common prefix of their plan payloads.
+/// </summary>
+public sealed record RecurrentInt8Parts(ArenaSlice Input, ArenaSlice Output, Operand<int>? SequenceLengths, Operand<sbyte>? InitialH,
+    int Sequence, int Batch, int InputSize, int Hidden, int Direction, int Layout, RecurrentGates Gates, int[] Rescales, int Clip, int ZeroPoint)
+{
+    public int Directions => Direction == 2 ? 2 : 1;
+
+    public void Write(PlanBinaryWriter w)
+    {
+        w.Slice(Input); w.Slice(Output);
+        w.OptionalOperand(SequenceLengths, w.Ints); w.OptionalOperand(InitialH, w.SBytes);
+        w.Int(Sequence); w.Int(Batch); w.Int(InputSize); w.Int(Hidden); w.Int(Direction); w.Int(Layout);
+        Gates.Write(w);
+        w.Ints(Rescales); w.Int(Clip); w.Int(ZeroPoint);
+    }
+
+    public static RecurrentInt8Parts Read(PlanBinaryReader r) =>
+        new(r.Slice(), r.Slice(), r.OptionalOperand(r.Ints), r.OptionalOperand(r.SBytes), r.Int(), r.Int(), r.Int(), r.Int(), r.Int(), r.Int(),
+            RecurrentGates.Read(r), r.Ints(), r.Int(), r.Int());
 }

@@ -13,9 +13,7 @@ namespace ModelBaker.Core.Kernels;
 /// </summary>
 public sealed class RnnInt8 : RecurrentInt8
 {
-    public RnnInt8(string source, ArenaSlice input, ArenaSlice output, Operand<int>? sequenceLengths, Operand<sbyte>? initialH,
-        int sequence, int batch, int inputSize, int hidden, int direction, int layout, RecurrentGates gates, int[] rescales, int clip, int zeroPoint)
-        : base(source, input, output, sequenceLengths, initialH, sequence, batch, inputSize, hidden, direction, layout, gates, rescales, clip, zeroPoint)
+    public RnnInt8(string source, RecurrentInt8Parts parts) : base(source, parts)
     {
     }
 
@@ -36,8 +34,7 @@ public sealed class RnnInt8 : RecurrentInt8
         var rescales = new int[5];
         (rescales[0], rescales[1]) = FixedPoint.QuantizeMultiplier(Math.Pow(2, -15) / h.Scale);
         InitialRescale(rescales, 2, initialH, initialHParameters, h.Scale);
-        return new RnnInt8(layer.Source, q.Slice(layer.Input), q.Slice(layer.Output), layer.SequenceLengths, initialH,
-            layer.Sequence, layer.Batch, layer.InputSize, layer.Hidden, layer.Direction, layer.Layout, gates, rescales, GateClip(layer.Clip), h.ZeroPoint);
+        return new RnnInt8(layer.Source, PartsOf(layer, q, initialH, gates, rescales, h.ZeroPoint));
     }
 
     public override KernelKind Kind => KernelKind.RnnInt8;
@@ -132,26 +129,9 @@ public sealed class RnnInt8 : RecurrentInt8
     }
     // </emit>
 
-    public override void WritePayload(PlanBinaryWriter w)
-    {
-        w.Slice(Input); w.Slice(Output);
-        WriteOperand(w, SequenceLengths, w.Ints); WriteOperand(w, InitialH, w.SBytes);
-        w.Int(Sequence); w.Int(Batch); w.Int(InputSize); w.Int(Hidden); w.Int(Direction); w.Int(Layout);
-        Gates.Write(w);
-        w.Ints(Rescales); w.Int(Clip); w.Int(ZeroPoint);
-    }
+    public override void WritePayload(PlanBinaryWriter w) => Parts.Write(w);
 
-    public static RnnInt8 Read(PlanBinaryReader r, string source)
-    {
-        ArenaSlice input = r.Slice(), output = r.Slice();
-        var lengths = ReadOperand(r, r.Ints);
-        var initialH = ReadOperand(r, r.SBytes);
-        int sequence = r.Int(), batch = r.Int(), inputSize = r.Int(), hidden = r.Int(), direction = r.Int(), layout = r.Int();
-        var gates = RecurrentGates.Read(r);
-        int[] rescales = r.Ints();
-        int clip = r.Int(), zeroPoint = r.Int();
-        return new RnnInt8(source, input, output, lengths, initialH, sequence, batch, inputSize, hidden, direction, layout, gates, rescales, clip, zeroPoint);
-    }
+    public static RnnInt8 Read(PlanBinaryReader r, string source) => new(source, RecurrentInt8Parts.Read(r));
 
     protected override void Emit(CodeWriter code, string name, bool nano) =>
         code.Line($"// RNN, {DirectionText}, integer: pre-activation in Q3.12, tanh in Q0.15")

@@ -20,6 +20,14 @@ public sealed class PlanBinaryReader : IDisposable
     public float Float() => _reader.ReadSingle();
     public string String() => _reader.ReadString();
 
+    /// <summary>An optional operand as <see cref="PlanBinaryWriter.OptionalOperand{T}"/> wrote it.</summary>
+    public Operand<T>? OptionalOperand<T>(Func<T[]> data) => Byte() switch
+    {
+        0 => null,
+        1 => new Operand<T>(Slice(), null, System.Array.Empty<int>()),
+        _ => new Operand<T>(null, data(), System.Array.Empty<int>()),
+    };
+
     public ArenaSlice Slice()
     {
         string name = String();

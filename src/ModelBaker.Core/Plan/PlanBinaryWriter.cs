@@ -28,6 +28,14 @@ public sealed class PlanBinaryWriter : IDisposable
         if (slice.Shape != null) Ints(slice.Shape);
     }
 
+    /// <summary>An optional operand: 0 absent, 1 a slice, 2 baked-in data (written by <paramref name="data"/>).</summary>
+    public void OptionalOperand<T>(Operand<T>? operand, Action<T[]> data)
+    {
+        Byte((byte)(operand == null ? 0 : operand.Slice != null ? 1 : 2));
+        if (operand?.Slice != null) Slice(operand.Slice);
+        else if (operand != null) data(operand.Constant!);
+    }
+
     public void Ints(int[] values)
     {
         Int(values.Length);
