@@ -37,13 +37,7 @@ public sealed class DigitsRecurrentTests
 
     private static string Model(string stem) => TestData.Path("recurrent", $"digits_{stem}.onnx");
 
-    private static float[][] Samples(string file)
-    {
-        var t = NpyReader.Read(TestData.Path("recurrent", file));
-        var all = t.AsFloats();
-        int length = all.Length / t.Shape[0];
-        return Enumerable.Range(0, t.Shape[0]).Select(i => all.AsSpan(i * length, length).ToArray()).ToArray();
-    }
+    private static float[][] Samples(string file) => Int8FlavourChecks.Samples("recurrent", file);
 
     private static BakedPlan Bake(string stem, CodeTarget target) =>
         Baker.Bake(new BakeOptions(Model(stem), "DigitsRecurrent", "Tests")
@@ -73,21 +67,10 @@ public sealed class DigitsRecurrentTests
         var nano = Bake(stem, CodeTarget.NanoFramework);
         foreach (var plan in new[] { net, nano })
         {
-            Assert.Empty(plan.Kernels.Where(k => k is IFloatOnlyKernel || k is FloatIslandBoundary || k.Output.Type != ElementType.Int8).Select(k => $"{k.Source}: {k.Kind}"));
+            Int8FlavourChecks.AssertIntegerStepsOnly(plan);
             Assert.Equal(2, plan.Kernels.Count(k => k.Kind == kind));
         }
-        var generated = GeneratedAssembly.Compile(ClassEmitter.Emit(net), "Tests.DigitsRecurrent");
-        string nanoSource = ClassEmitter.Emit(nano);
-        NanoCompiler.AssertNanoFrameworkClean(nanoSource); // mscorlib only, within every nanoCLR limit
-        var nanoClass = NanoCompiler.CompileForNet(nanoSource, "Tests.DigitsRecurrent");
-        foreach (var sample in Samples("test_x.npy"))
-        {
-            var expected = PlanInterpreter.Run(net, new[] { sample })[0];
-            Assert.Equal(expected, generated.Predict(sample, 10));
-            Assert.Equal(expected, PlanInterpreter.Run(nano, new[] { sample })[0]);
-            Assert.Equal(expected, NanoCompiler.Predict(nanoClass, sample, 10));
-        }
-        Assert.Equal(0, generated.AllocatedBytes(Samples("test_x.npy")[0], new float[10], 50));
+        Int8FlavourChecks.AssertNetAndNanoFrameworkAgreeBitForBit(net, nano, Samples("test_x.npy"));
         _output.WriteLine($"{op}: bit-exact on 64 digits");
     }
 
@@ -99,24 +82,10 @@ public sealed class DigitsRecurrentTests
         var graph = OnnxModelReader.Load(Model(stem));
         var plan = Bake(stem, CodeTarget.Net);
         var labels = NpyReader.Read(TestData.Path("recurrent", "test_y.npy")).AsFloats();
-        double signal = 0, noise = 0;
-        int agree = 0, floatCorrect = 0, int8Correct = 0, index = 0;
-        foreach (var sample in Samples("test_x.npy"))
-        {
-            var feeds = new Dictionary<string, Tensor> { ["rows"] = Tensor.FromFloats(new[] { 1, 8, 8 }, sample) };
-            var reference = FloatInterpreter.Run(graph, feeds)["logits"].AsFloats();
-            var int8 = PlanInterpreter.Run(plan, new[] { sample })[0];
-            signal += reference.Sum(v => (double)v * v);
-            noise += reference.Zip(int8, (e, a) => (double)(a - e) * (a - e)).Sum();
-            int floatClass = ArgMax(reference), int8Class = ArgMax(int8);
-            agree += floatClass == int8Class ? 1 : 0;
-            floatCorrect += floatClass == labels[index] ? 1 : 0;
-            int8Correct += int8Class == labels[index++] ? 1 : 0;
-        }
-        double snr = 10 * Math.Log10(signal / noise);
-        _output.WriteLine($"{op}: logits SNR {snr:0.0} dB; top-1 agreement {agree}/64; accuracy float {floatCorrect}/64, int8 {int8Correct}/64");
-        Assert.True(snr >= 20, $"{op}: int8 logits SNR {snr:0.0} dB");
-        Assert.True(agree >= 62, $"{op}: int8 and float agree on {agree} of 64 digits");
+        var m = Int8FlavourChecks.MeasureDigitsLogits(graph, plan, Samples("test_x.npy"), labels);
+        _output.WriteLine($"{op}: {m}");
+        Assert.True(m.Snr >= 20, $"{op}: int8 logits SNR {m.Snr:0.0} dB");
+        Assert.True(m.Agree >= 62, $"{op}: int8 and float agree on {m.Agree} of 64 digits");
     }
 
     /// <summary>
@@ -137,12 +106,5 @@ public sealed class DigitsRecurrentTests
             Assert.InRange(layer.OutputError!.Value, 0, 0.05);
             Assert.Null(layer.Flag);
         }
-    }
-
-    private static int ArgMax(float[] values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
-        return best;
     }
 }

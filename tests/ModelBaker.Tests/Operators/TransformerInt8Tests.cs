@@ -28,13 +28,7 @@ public sealed class TransformerInt8Tests
 
     private static string Model => TestData.Path("transformer", "digits_transformer.onnx");
 
-    private static float[][] Samples(string file)
-    {
-        var t = NpyReader.Read(TestData.Path("transformer", file));
-        var all = t.AsFloats();
-        int length = all.Length / t.Shape[0];
-        return Enumerable.Range(0, t.Shape[0]).Select(i => all.AsSpan(i * length, length).ToArray()).ToArray();
-    }
+    private static float[][] Samples(string file) => Int8FlavourChecks.Samples("transformer", file);
 
     private static BakedPlan Bake(CodeTarget target) =>
         Baker.Bake(new BakeOptions(Model, "DigitsTransformer", "Tests")
@@ -62,23 +56,12 @@ public sealed class TransformerInt8Tests
         var nano = Bake(CodeTarget.NanoFramework);
         foreach (var plan in new[] { net, nano })
         {
-            Assert.Empty(plan.Kernels.Where(k => k is IFloatOnlyKernel || k is FloatIslandBoundary || k.Output.Type != ElementType.Int8).Select(k => $"{k.Source}: {k.Kind}"));
+            Int8FlavourChecks.AssertIntegerStepsOnly(plan);
             Assert.Equal(3, plan.Kernels.Count(k => k is LayerNormInt8));
             Assert.Equal(2, plan.Kernels.Count(k => k is MatMulInt8));
             Assert.Contains(plan.Kernels, k => k is SoftmaxInt8);
         }
-        var generated = GeneratedAssembly.Compile(ClassEmitter.Emit(net), "Tests.DigitsTransformer");
-        string nanoSource = ClassEmitter.Emit(nano);
-        NanoCompiler.AssertNanoFrameworkClean(nanoSource); // mscorlib only, within every nanoCLR limit
-        var nanoClass = NanoCompiler.CompileForNet(nanoSource, "Tests.DigitsTransformer");
-        foreach (var sample in Samples("test_x.npy"))
-        {
-            var expected = PlanInterpreter.Run(net, new[] { sample })[0];
-            Assert.Equal(expected, generated.Predict(sample, 10));
-            Assert.Equal(expected, PlanInterpreter.Run(nano, new[] { sample })[0]);
-            Assert.Equal(expected, NanoCompiler.Predict(nanoClass, sample, 10));
-        }
-        Assert.Equal(0, generated.AllocatedBytes(Samples("test_x.npy")[0], new float[10], 50));
+        Int8FlavourChecks.AssertNetAndNanoFrameworkAgreeBitForBit(net, nano, Samples("test_x.npy"));
     }
 
     /// <summary>
@@ -104,20 +87,9 @@ public sealed class TransformerInt8Tests
             { Precision = Precision.Int8, CalibrationPath = calibration, Target = target }, new RecordingLog());
         var net = BakeFor(CodeTarget.Net);
         var nano = BakeFor(CodeTarget.NanoFramework);
-        Assert.Empty(nano.Kernels.Where(k => k is IFloatOnlyKernel || k.Output.Type != ElementType.Int8).Select(k => $"{k.Source}: {k.Kind}"));
+        Int8FlavourChecks.AssertIntegerStepsOnly(nano);
         Assert.Contains(nano.Kernels, k => k is LayerNormInt8);
-        int outputs = net.Outputs[0].Length;
-        var generated = GeneratedAssembly.Compile(ClassEmitter.Emit(net), "Tests.Cct");
-        string nanoSource = ClassEmitter.Emit(nano);
-        NanoCompiler.AssertNanoFrameworkClean(nanoSource);
-        var nanoClass = NanoCompiler.CompileForNet(nanoSource, "Tests.Cct");
-        foreach (var sample in new[] { input }.Concat(Enumerable.Range(100, 4).Select(Draw)))
-        {
-            var expected = PlanInterpreter.Run(net, new[] { sample })[0];
-            Assert.Equal(expected, generated.Predict(sample, outputs));
-            Assert.Equal(expected, PlanInterpreter.Run(nano, new[] { sample })[0]);
-            Assert.Equal(expected, NanoCompiler.Predict(nanoClass, sample, outputs));
-        }
+        Int8FlavourChecks.AssertNetAndNanoFrameworkAgreeBitForBit(net, nano, new[] { input }.Concat(Enumerable.Range(100, 4).Select(Draw)).ToList());
     }
 
     [Fact]
@@ -126,30 +98,9 @@ public sealed class TransformerInt8Tests
         var graph = OnnxModelReader.Load(Model);
         var plan = Bake(CodeTarget.NanoFramework);
         var labels = NpyReader.Read(TestData.Path("transformer", "test_y.npy")).AsFloats();
-        double signal = 0, noise = 0;
-        int agree = 0, floatCorrect = 0, int8Correct = 0, index = 0;
-        foreach (var sample in Samples("test_x.npy"))
-        {
-            var feeds = new Dictionary<string, Tensor> { ["rows"] = Tensor.FromFloats(new[] { 1, 8, 8 }, sample) };
-            var reference = FloatInterpreter.Run(graph, feeds)["logits"].AsFloats();
-            var int8 = PlanInterpreter.Run(plan, new[] { sample })[0];
-            signal += reference.Sum(v => (double)v * v);
-            noise += reference.Zip(int8, (e, a) => (double)(a - e) * (a - e)).Sum();
-            int floatClass = ArgMax(reference), int8Class = ArgMax(int8);
-            agree += floatClass == int8Class ? 1 : 0;
-            floatCorrect += floatClass == labels[index] ? 1 : 0;
-            int8Correct += int8Class == labels[index++] ? 1 : 0;
-        }
-        double snr = 10 * Math.Log10(signal / noise);
-        _output.WriteLine($"logits SNR {snr:0.0} dB; top-1 agreement {agree}/64; accuracy float {floatCorrect}/64, int8 {int8Correct}/64");
-        Assert.True(snr >= 20, $"int8 logits SNR {snr:0.0} dB");
-        Assert.True(agree >= 62, $"int8 and float agree on {agree} of 64 digits");
-    }
-
-    private static int ArgMax(float[] values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
-        return best;
+        var m = Int8FlavourChecks.MeasureDigitsLogits(graph, plan, Samples("test_x.npy"), labels);
+        _output.WriteLine(m.ToString());
+        Assert.True(m.Snr >= 20, $"int8 logits SNR {m.Snr:0.0} dB");
+        Assert.True(m.Agree >= 62, $"int8 and float agree on {m.Agree} of 64 digits");
     }
 }
