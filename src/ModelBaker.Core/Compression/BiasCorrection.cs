@@ -5,6 +5,7 @@ using ModelBaker.Core.Calibration;
 using ModelBaker.Core.Plan;
 using ModelBaker.Core.Interpreter;
 using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Quantization;
 
 namespace ModelBaker.Core.Compression;
 
@@ -30,7 +31,7 @@ public static class BiasCorrection
                 for (int k = 0; k < depth; k++)
                 {
                     double w = layer.Weights[n * depth + k];
-                    double rounded = Math.Max(-127, Math.Min(127, Math.Round(w / scales[n]))) * scales[n];
+                    double rounded = QuantizationParameters.QuantizeWeight(w, scales[n]) * scales[n];
                     shift += (w - rounded) * mean[k];
                 }
                 layer.Bias[n] += (float)shift;

@@ -43,7 +43,7 @@ public sealed class ChannelAffineInt8 : Int8Kernel
         for (int c = 0; c < channels; c++)
         {
             double weightScale = QuantizationParameters.WeightScale(Math.Abs(affine.Scale[c]));
-            weights[c] = (sbyte)Math.Max(-127, Math.Min(127, Math.Round(affine.Scale[c] / weightScale)));
+            weights[c] = QuantizationParameters.QuantizeWeight(affine.Scale[c], weightScale);
             double accumulatorScale = input.Scale * weightScale;
             bias[c] = QuantizationParameters.SaturateInt32(Math.Round(affine.Shift[c] / accumulatorScale)) - input.ZeroPoint * weights[c];
             realMultipliers[c] = accumulatorScale / output.Scale;

@@ -59,25 +59,18 @@ public sealed class ConvTransposeInt8 : Int8Kernel
         var output = q.Parameters(layer.Output);
         int[] g = layer.Geometry;
         int channels = g[1], outputs = g[2], groups = g[3], groupOutputs = outputs / groups, taps = g[10] * g[11] * g[12];
-        var maxAbs = new float[outputs];
-        for (int c = 0; c < channels; c++)
-        for (int f = 0; f < groupOutputs; f++)
+        // Weights are [input channel c, output f of c's group, tap]: the output channel of weight i.
+        int OutputChannel(int i)
         {
-            int m = c / (channels / groups) * groupOutputs + f;
-            for (int t = 0; t < taps; t++) maxAbs[m] = Math.Max(maxAbs[m], Math.Abs(layer.Weights[(c * groupOutputs + f) * taps + t]));
+            int row = i / taps;
+            return row / groupOutputs / (channels / groups) * groupOutputs + row % groupOutputs;
         }
+        var maxAbs = new float[outputs];
+        for (int i = 0; i < layer.Weights.Length; i++)
+            maxAbs[OutputChannel(i)] = Math.Max(maxAbs[OutputChannel(i)], Math.Abs(layer.Weights[i]));
         var scales = LayerQuantizer.BiasSafe(Array.ConvertAll(maxAbs, QuantizationParameters.WeightScale), layer.Bias, input.Scale);
         var weights = new sbyte[layer.Weights.Length];
-        for (int c = 0; c < channels; c++)
-        for (int f = 0; f < groupOutputs; f++)
-        {
-            double scale = scales[c / (channels / groups) * groupOutputs + f];
-            for (int t = 0; t < taps; t++)
-            {
-                int at = (c * groupOutputs + f) * taps + t;
-                weights[at] = (sbyte)Math.Max(-127, Math.Min(127, Math.Round(layer.Weights[at] / scale)));
-            }
-        }
+        for (int i = 0; i < weights.Length; i++) weights[i] = QuantizationParameters.QuantizeWeight(layer.Weights[i], scales[OutputChannel(i)]);
         var bias = new int[outputs];
         var multipliers = new int[outputs];
         var shifts = new int[outputs];

@@ -44,7 +44,7 @@ public static class LayerQuantizer
                 float real = layer.Weights[n * depth + k];
                 weights[n * depth + k] = modelScales != null
                     ? QuantizationContext.ModelWeight(real, weightScale, layer.Source)
-                    : (sbyte)Math.Max(-127, Math.Min(127, Math.Round(real / weightScale)));
+                    : QuantizationParameters.QuantizeWeight(real, weightScale);
                 weightSum += weights[n * depth + k];
             }
             double accumulatorScale = input.Scale * weightScale;

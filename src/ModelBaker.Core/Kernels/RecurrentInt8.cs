@@ -391,7 +391,7 @@ public sealed class RecurrentGates
             for (int k = 0; k < depth; k++) largest = Math.Max(largest, Math.Abs(matrix[row * depth + k]));
             scales[row] = QuantizationParameters.WeightScale(largest);
             for (int k = 0; k < depth; k++)
-                values[row * depth + k] = (sbyte)Math.Max(-127, Math.Min(127, Math.Round(matrix[row * depth + k] / scales[row])));
+                values[row * depth + k] = QuantizationParameters.QuantizeWeight(matrix[row * depth + k], scales[row]);
         }
         return (values, scales);
     }

@@ -35,6 +35,9 @@ public readonly struct QuantizationParameters
     /// <summary>Symmetric per-channel weight scale: the largest magnitude maps to 127.</summary>
     public static double WeightScale(float maxAbs) => maxAbs == 0 ? 1.0 : maxAbs / 127.0;
 
+    /// <summary>A weight at a symmetric per-channel scale: w / scale rounded (half to even), clamped to [−127, 127].</summary>
+    public static sbyte QuantizeWeight(double weight, double scale) => (sbyte)Math.Max(-127, Math.Min(127, Math.Round(weight / scale)));
+
     public static int SaturateInt32(double value) => (int)Math.Max(int.MinValue, Math.Min(int.MaxValue, value));
 
     public override string ToString() => $"scale {Scale}, zero point {ZeroPoint}";
