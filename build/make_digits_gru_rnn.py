@@ -11,12 +11,9 @@ Runtime.
 """
 import os
 
-import numpy as np
-import onnx
-import torch
 import torch.nn as nn
-from sklearn.datasets import load_digits
 
+from digits_sequences_common import export, load_sequences, train
 from make_digits_lstm import OUT, drop_zero_initial_states
 
 
@@ -33,44 +30,11 @@ class Net(nn.Module):
         return self.classify(h[-1])
 
 
-def train(name, layer, x, y, train_rows, test_rows):
-    torch.manual_seed(20261207)
-    model = Net(layer)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
-    xt, yt = torch.from_numpy(x[train_rows]), torch.from_numpy(y[train_rows])
-    for epoch in range(30):
-        perm = torch.randperm(len(xt))
-        for i in range(0, len(xt), 64):
-            batch = perm[i:i + 64]
-            optimizer.zero_grad()
-            loss = nn.functional.cross_entropy(model(xt[batch]), yt[batch])
-            loss.backward()
-            optimizer.step()
-    model.eval()
-    with torch.no_grad():
-        train_accuracy = (model(xt).argmax(1) == yt).float().mean().item()
-        test_accuracy = (model(torch.from_numpy(x[test_rows])).argmax(1) == torch.from_numpy(y[test_rows])).float().mean().item()
-    print(f"{name}: train {train_accuracy:.4f}, test {test_accuracy:.4f}")
-    path = os.path.join(OUT, f"digits_{name}.onnx")
-    kwargs = {"dynamo": False} if "dynamo" in torch.onnx.export.__code__.co_varnames else {}
-    torch.onnx.export(model, torch.from_numpy(x[:1]), path, opset_version=14, input_names=["rows"], output_names=["logits"],
-                      do_constant_folding=True, **kwargs)
-    drop_zero_initial_states(path)
-    onnx.checker.check_model(onnx.load(path), full_check=True)
-    print(sorted({n.op_type for n in onnx.load(path).graph.node}), os.path.getsize(path))
-
-
 def main():
-    torch.use_deterministic_algorithms(True)
-    torch.set_num_threads(1)
-    digits = load_digits()
-    x = (digits.data / 16.0).astype(np.float32).reshape(-1, 8, 8)
-    y = digits.target.astype(np.int64)
-    order = np.random.RandomState(20261207).permutation(len(x))
-    test, train_rows = order[:360], order[360:]
-    os.makedirs(OUT, exist_ok=True)
-    train("gru", nn.GRU, x, y, train_rows, test)
-    train("rnn", nn.RNN, x, y, train_rows, test)
+    x, y, train_rows, test_rows = load_sequences()
+    for name, layer in [("gru", nn.GRU), ("rnn", nn.RNN)]:
+        model = train(name, lambda: Net(layer), x, y, train_rows, test_rows, epochs=30, lr=1e-2)
+        export(model, x, os.path.join(OUT, f"digits_{name}.onnx"), 14, drop_zero_initial_states)
 
 
 if __name__ == "__main__":

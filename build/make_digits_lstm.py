@@ -11,11 +11,10 @@ held-out samples). The C# tests take the reference outputs from ONNX Runtime.
 """
 import os
 
-import numpy as np
 import onnx
-import torch
 import torch.nn as nn
-from sklearn.datasets import load_digits
+
+from digits_sequences_common import export, load_sequences, save_samples, train
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "tests", "data", "recurrent")
 
@@ -58,44 +57,10 @@ def drop_zero_initial_states(path):
 
 
 def main():
-    torch.manual_seed(20261207)
-    torch.use_deterministic_algorithms(True)
-    torch.set_num_threads(1)
-    digits = load_digits()
-    x = (digits.data / 16.0).astype(np.float32).reshape(-1, 8, 8)
-    y = digits.target.astype(np.int64)
-    order = np.random.RandomState(20261207).permutation(len(x))
-    test, train = order[:360], order[360:]
-    model = Net()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
-    xt, yt = torch.from_numpy(x[train]), torch.from_numpy(y[train])
-    for epoch in range(30):
-        perm = torch.randperm(len(xt))
-        for i in range(0, len(xt), 64):
-            batch = perm[i:i + 64]
-            optimizer.zero_grad()
-            loss = nn.functional.cross_entropy(model(xt[batch]), yt[batch])
-            loss.backward()
-            optimizer.step()
-    model.eval()
-    with torch.no_grad():
-        train_accuracy = (model(xt).argmax(1) == yt).float().mean().item()
-        test_accuracy = (model(torch.from_numpy(x[test])).argmax(1) == torch.from_numpy(y[test])).float().mean().item()
-    print(f"train {train_accuracy:.4f}, test {test_accuracy:.4f}")
-
-    os.makedirs(OUT, exist_ok=True)
-    path = os.path.join(OUT, "digits_lstm.onnx")
-    kwargs = {"dynamo": False} if "dynamo" in torch.onnx.export.__code__.co_varnames else {}
-    torch.onnx.export(model, torch.from_numpy(x[:1]), path, opset_version=14, input_names=["rows"], output_names=["logits"],
-                      do_constant_folding=True, **kwargs)
-    drop_zero_initial_states(path)
-    onnx.checker.check_model(onnx.load(path), full_check=True)
-    print(sorted({n.op_type for n in onnx.load(path).graph.node}))
-    np.save(os.path.join(OUT, "calibration.npy"), x[train[:64]].reshape(64, 64))
-    np.save(os.path.join(OUT, "test_x.npy"), x[test[:64]].reshape(64, 64))
-    np.save(os.path.join(OUT, "test_y.npy"), y[test[:64]])
-    for name in ["digits_lstm.onnx", "calibration.npy", "test_x.npy", "test_y.npy"]:
-        print(name, os.path.getsize(os.path.join(OUT, name)))
+    x, y, train_rows, test_rows = load_sequences()
+    model = train("lstm", Net, x, y, train_rows, test_rows, epochs=30, lr=1e-2)
+    export(model, x, os.path.join(OUT, "digits_lstm.onnx"), 14, drop_zero_initial_states)
+    save_samples(OUT, x, y, train_rows, test_rows)
 
 
 if __name__ == "__main__":
