@@ -41,8 +41,7 @@ public static class ClassEmitter
     {
         var h = plan.Header;
         bool int8 = h.Precision == Precision.Int8;
-        var inputs = Parameters(plan.Inputs, "input");
-        var outputs = Parameters(plan.Outputs, "output");
+        var (inputs, outputs) = Parameters(plan);
         var stepNames = StepNames(plan.Kernels);
 
         var code = new CodeWriter { Weights = h.WeightResource.Length > 0 ? new WeightBlob() : null };
@@ -422,14 +421,38 @@ public static class ClassEmitter
         public bool IsInput { get; }
     }
 
-    /// <summary>One tensor: `input` / `InputLength`; several: named after the ONNX names.</summary>
-    internal static List<Parameter> Parameters(IReadOnlyList<PlanTensor> tensors, string single)
+    /// <summary>
+    /// Predict's parameters. One input (output): `input` / `InputLength`; several: named after the ONNX names, made unique
+    /// (two names may differ only in characters an identifier drops) and kept off the locals Predict declares itself —
+    /// the loop index `i` and the arenas (`floats`, `int8s`, `bools` …) — with a number: inputs `i` and `floats` become
+    /// `i2` / `I2Length` and `floats2` / `Floats2Length`.
+    /// </summary>
+    internal static (List<Parameter> Inputs, List<Parameter> Outputs) Parameters(BakedPlan plan)
     {
-        bool isInput = single == "input";
-        if (tensors.Count == 1)
-            return new List<Parameter> { new(tensors[0], single, Names.Pascal(single) + "Length", isInput) };
-        return tensors.Select(t => new Parameter(t, Names.Camel(t.Name), Names.Pascal(t.Name) + "Length", isInput)).ToList();
+        var taken = new HashSet<string>(PredictLocals, System.StringComparer.Ordinal) { "input", "output" };
+        List<Parameter> Named(IReadOnlyList<PlanTensor> tensors, string single)
+        {
+            bool isInput = single == "input";
+            if (tensors.Count == 1)
+                return new List<Parameter> { new(tensors[0], single, Names.Pascal(single) + "Length", isInput) };
+            var result = new List<Parameter>();
+            foreach (var t in tensors)
+            {
+                string camel = Names.Camel(t.Name), pascal = Names.Pascal(t.Name), name = camel, prefix = pascal;
+                for (int n = 2; taken.Contains(name.TrimStart('@')) || taken.Contains(prefix); n++) (name, prefix) = (camel.TrimStart('@') + n, pascal + n);
+                taken.Add(name.TrimStart('@'));
+                taken.Add(prefix);
+                result.Add(new Parameter(t, name, prefix + "Length", isInput));
+            }
+            return result;
+        }
+        return (Named(plan.Inputs, "input"), Named(plan.Outputs, "output"));
     }
+
+    /// <summary>The locals Predict (either flavour) declares besides its parameters: the loop index and every arena.</summary>
+    private static readonly string[] PredictLocals = new[] { "i" }
+        .Concat(new[] { Ir.ElementType.Float32, Ir.ElementType.Int8, Ir.ElementType.UInt8, Ir.ElementType.Int32, Ir.ElementType.Int64, Ir.ElementType.Bool }.Select(Arenas.Name))
+        .ToArray();
 
     /// <summary>Stable, unique member-name prefixes per step: "Step2Gemm1".</summary>
     internal static string[] StepNames(IReadOnlyList<Kernel> kernels) =>

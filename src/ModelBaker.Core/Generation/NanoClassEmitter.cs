@@ -67,8 +67,7 @@ public static class NanoClassEmitter
     {
         EnsureSupported(plan);
         var h = plan.Header;
-        var inputs = ClassEmitter.Parameters(plan.Inputs, "input");
-        var outputs = ClassEmitter.Parameters(plan.Outputs, "output");
+        var (inputs, outputs) = ClassEmitter.Parameters(plan);
         var stepNames = ClassEmitter.StepNames(plan.Kernels);
 
         var code = new CodeWriter { Nano = true, Weights = ClassEmitter.WeightsInResource(plan) ? new WeightBlob() : null };

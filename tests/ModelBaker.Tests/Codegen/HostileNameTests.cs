@@ -79,11 +79,38 @@ public sealed class HostileNameTests
         Assert.Equal("\"q\\\"b\\\\n\\u000A\\u0000\"", CodeWriter.StringLiteral("q\"b\\n\n\0"));
     }
 
-    /// <summary>Two inputs (so parameters are named after them), an Add and a Gemm, every name carrying <paramref name="hostile"/>.</summary>
-    private static BakedPlan Bake(string hostile, Precision precision, CodeTarget target)
+    /// <summary>
+    /// Tensor names that are names the generated code uses itself — Predict's loop index `i`, its arenas (`floats`,
+    /// `int8s`, `bools`), two names that make one identifier — compile in both flavours and run as the interpreter.
+    /// </summary>
+    [Theory]
+    [InlineData("i", "floats", "bools", "int8s")]
+    [InlineData("bools", "int8s", "i", "floats")]
+    [InlineData("a.b", "a_b", "AB", "ab")]
+    [InlineData("int32s", "I", "int64s", "uint8s")]
+    public void Names_the_generated_code_uses_itself_compile_and_run_as_the_interpreter(string a, string b, string sum, string y)
     {
-        var graph = new Graph { Name = hostile + "graph", Opset = 13 };
-        string a = hostile + "a", b = hostile + "b", sum = hostile + "sum", w = hostile + "w", c = hostile + "c", y = hostile + "y";
+        foreach (var precision in new[] { Precision.Float32, Precision.Int8 })
+        {
+            var plan = BakeNamed(a, b, sum, y, "gemm", precision, CodeTarget.Net);
+            var model = NanoCompiler.CompileForNet(ClassEmitter.Emit(plan), "Tests.Net", ArrayHarness, Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp12);
+            AssertRunsAsTheInterpreter(plan, (x1, x2, output) => Invoke(model.Assembly.GetType("Harness")!, "Predict", x1, x2, output));
+        }
+        var nanoPlan = BakeNamed(a, b, sum, y, "gemm", Precision.Int8, CodeTarget.NanoFramework);
+        string nanoSource = ClassEmitter.Emit(nanoPlan);
+        NanoCompiler.AssertNanoFrameworkClean(nanoSource);
+        var nano = NanoCompiler.CompileForNet(nanoSource, "Tests.Net");
+        AssertRunsAsTheInterpreter(nanoPlan, (x1, x2, output) => NanoCompiler.Call(nano, "Predict", x1, x2, output));
+    }
+
+    /// <summary>Two inputs (so parameters are named after them), an Add and a Gemm, every name carrying <paramref name="hostile"/>.</summary>
+    private static BakedPlan Bake(string hostile, Precision precision, CodeTarget target) =>
+        BakeNamed(hostile + "a", hostile + "b", hostile + "sum", hostile + "y", hostile, precision, target, hostile + "graph", hostile + "w", hostile + "c");
+
+    private static BakedPlan BakeNamed(string a, string b, string sum, string y, string gemm, Precision precision, CodeTarget target,
+        string graphName = "graph", string w = "w", string c = "c")
+    {
+        var graph = new Graph { Name = graphName, Opset = 13 };
         graph.Add(new Value(a, ElementType.Float32, new[] { 1, 4 }));
         graph.Add(new Value(b, ElementType.Float32, new[] { 1, 4 }));
         graph.Inputs.AddRange(new[] { a, b });
@@ -91,8 +118,8 @@ public sealed class HostileNameTests
         graph.Add(new Value(c, ElementType.Float32, new[] { 2 }, Tensor.FromFloats(new[] { 2 }, new[] { 0.1f, -0.2f })));
         graph.Add(new Value(sum, ElementType.Float32));
         graph.Add(new Value(y, ElementType.Float32));
-        graph.Nodes.Add(new Node(hostile + "add", "Add", new[] { a, b }, new[] { sum }, new Dictionary<string, Core.Ir.Attribute>()));
-        graph.Nodes.Add(new Node(hostile, "Gemm", new[] { sum, w, c }, new[] { y }, new Dictionary<string, Core.Ir.Attribute>()));
+        graph.Nodes.Add(new Node(gemm + "add", "Add", new[] { a, b }, new[] { sum }, new Dictionary<string, Core.Ir.Attribute>()));
+        graph.Nodes.Add(new Node(gemm, "Gemm", new[] { sum, w, c }, new[] { y }, new Dictionary<string, Core.Ir.Attribute>()));
         graph.Outputs.Add(y);
 
         using var folder = new TempFolder();
