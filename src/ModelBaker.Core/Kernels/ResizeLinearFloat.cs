@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Quantization;
 
 namespace ModelBaker.Core.Kernels;
 
@@ -12,7 +13,7 @@ namespace ModelBaker.Core.Kernels;
 /// Σ over the 2^rank corners of Π (w or 1 − w) · input[Σ offsets]. Axes that are not resized have w = 0, so their
 /// corners are skipped. The tables are decided at bake time from the coordinate transformation.
 /// </summary>
-public sealed class ResizeLinearFloat : FloatOnlyKernel
+public sealed class ResizeLinearFloat : FloatKernel
 {
     public ResizeLinearFloat(string source, ArenaSlice input, ArenaSlice output, int[] shape, int[] low, int[] high, float[] weights) : base(source)
     {
@@ -33,7 +34,27 @@ public sealed class ResizeLinearFloat : FloatOnlyKernel
     public int[] High { get; }
     public float[] Weights { get; }
 
-    public override string FloatOnlyReason => "ModelBaker has no int8 interpolation step yet";
+    /// <summary>The int8 form: each coordinate's neighbours become taps, (low, 1 − w) and (high, w), or one tap where w is 0.</summary>
+    public override Kernel Quantize(QuantizationContext context)
+    {
+        var first = new int[Low.Length];
+        var count = new int[Low.Length];
+        var offsets = new List<int>();
+        var weights = new List<double>();
+        for (int at = 0; at < Low.Length; at++)
+        {
+            first[at] = offsets.Count;
+            offsets.Add(Low[at]);
+            weights.Add(1.0 - Weights[at]);
+            if (Weights[at] != 0f)
+            {
+                offsets.Add(High[at]);
+                weights.Add(Weights[at]);
+            }
+            count[at] = offsets.Count - first[at];
+        }
+        return ResizeTapsInt8.From(Source, Input, Output, Shape, first, count, offsets.ToArray(), weights, 0f, context);
+    }
 
     public override KernelKind Kind => KernelKind.ResizeLinearFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Quantization;
 
 namespace ModelBaker.Core.Kernels;
 
@@ -14,7 +15,7 @@ namespace ModelBaker.Core.Kernels;
 /// resized one tap of weight 1. A coordinate with no taps lies outside tf_crop_and_resize's region: its outputs are the
 /// extrapolation value. The tables are decided at bake time (Operators/ResizeTaps).
 /// </summary>
-public sealed class ResizeTapsFloat : FloatOnlyKernel
+public sealed class ResizeTapsFloat : FloatKernel
 {
     public ResizeTapsFloat(string source, ArenaSlice input, ArenaSlice output, int[] shape, int[] first, int[] count, int[] offsets,
         float[] weights, float extrapolation) : base(source)
@@ -40,7 +41,8 @@ public sealed class ResizeTapsFloat : FloatOnlyKernel
     public float[] Weights { get; }
     public float Extrapolation { get; }
 
-    public override string FloatOnlyReason => "ModelBaker has no int8 interpolation step yet";
+    public override Kernel Quantize(QuantizationContext context) =>
+        ResizeTapsInt8.From(Source, Input, Output, Shape, First, Count, Offsets, Array.ConvertAll(Weights, w => (double)w), Extrapolation, context);
 
     public override KernelKind Kind => KernelKind.ResizeTapsFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

@@ -13,7 +13,7 @@ namespace ModelBaker.Core.Operators;
 /// <see cref="ElementMap"/> — one Remap step, in float, int8 and nanoFramework plans and on every element type. Mode
 /// "linear": a ResizeLinearFloat step mixing the 2^rank neighbours. Cubic, antialiased and cropped resizes: a
 /// ResizeTapsFloat step, separable taps per axis computed at bake time as ONNX's reference does (<see cref="ResizeFilter"/>).
-/// Int8 plans run both interpolating steps in a float island. Refused (MB1104): scales, sizes or roi computed at run time.
+/// Int8 plans run both interpolating steps as one integer step of Q15 taps (Kernels/ResizeTapsInt8). Refused (MB1104): scales, sizes or roi computed at run time.
 /// </summary>
 public sealed class Resize : IOperator, IBakeTimeInputs
 {
@@ -26,14 +26,12 @@ public sealed class Resize : IOperator, IBakeTimeInputs
 
     public OperatorSupport Support =>
         _upsample
-            ? new(OperatorFamily.Resizing, 7, "modes nearest (a Remap step, any element type) and linear (a linear-resize step with per-axis neighbour tables); scales constant (attribute at opset 7, input from 9); asymmetric coordinates, as ONNX Runtime", Int8Form.Integer, "nearest: the int8 values moved; linear: in a float island", Nano: true)
+            ? new(OperatorFamily.Resizing, 7, "modes nearest (a Remap step, any element type) and linear (a linear-resize step with per-axis neighbour tables); scales constant (attribute at opset 7, input from 9); asymmetric coordinates, as ONNX Runtime", Int8Form.Integer, "nearest: the int8 values moved; linear: Q15 neighbour weights, an int32 sum requantized (bit-exact)", Nano: true)
             {
-                NanoDetails = "mode nearest only",
                 Refuses = new[] { "mode cubic (not an Upsample mode)", "scales computed at run time" },
             }
-            : new(OperatorFamily.Resizing, 10, "modes nearest (a Remap step, any element type), linear (a linear-resize step with per-axis neighbour tables) and cubic (cubic_coeff_a, exclude_outside); antialias (linear and cubic: the filter widened by 1 / scale when downsampling); cubic, antialias and tf_crop_and_resize run a resize step with separable taps per axis, as ONNX's reference computes them; scales or sizes constant; axes; keep_aspect_ratio_policy; coordinate_transformation_mode half_pixel, half_pixel_symmetric, pytorch_half_pixel, align_corners (with fractional input × scale as ONNX, not ONNX Runtime), asymmetric, tf_half_pixel_for_nn, tf_crop_and_resize (constant roi, extrapolation_value) (opset 10: asymmetric); nearest_mode round_prefer_floor, round_prefer_ceil, floor, ceil", Int8Form.Integer, "nearest: the int8 values moved (extrapolation value quantized); linear and cubic: in a float island", Nano: true)
+            : new(OperatorFamily.Resizing, 10, "modes nearest (a Remap step, any element type), linear (a linear-resize step with per-axis neighbour tables) and cubic (cubic_coeff_a, exclude_outside); antialias (linear and cubic: the filter widened by 1 / scale when downsampling); cubic, antialias and tf_crop_and_resize run a resize step with separable taps per axis, as ONNX's reference computes them; scales or sizes constant; axes; keep_aspect_ratio_policy; coordinate_transformation_mode half_pixel, half_pixel_symmetric, pytorch_half_pixel, align_corners (with fractional input × scale as ONNX, not ONNX Runtime), asymmetric, tf_half_pixel_for_nn, tf_crop_and_resize (constant roi, extrapolation_value) (opset 10: asymmetric); nearest_mode round_prefer_floor, round_prefer_ceil, floor, ceil", Int8Form.Integer, "nearest: the int8 values moved (extrapolation value quantized); linear and cubic: Q15 tap weights, an int32 sum requantized (bit-exact), up to 5 axes", Nano: true)
             {
-                NanoDetails = "mode nearest only",
                 Refuses = new[] { "scales, sizes or roi computed at run time" },
             };
 

@@ -18,7 +18,8 @@ namespace ModelBaker.Tests.Operators;
 /// Resize beyond nearest and plain linear: cubic (cubic_coeff_a, exclude_outside), antialias, tf_crop_and_resize (roi,
 /// extrapolation_value), half_pixel_symmetric, tf_half_pixel_for_nn, align_corners with fractional scales. Hand-computed
 /// 1-D values, the reference and the float plan against ONNX Runtime, the generated code bit for bit against the plan
-/// interpreter, int8 in a float island, and the refusals that remain.
+/// interpreter, int8 as one integer step (UpsamplingTests holds it to the .NET and nanoFramework classes), and the
+/// refusals that remain.
 /// </summary>
 public sealed class ResizeModesTests
 {
@@ -149,14 +150,18 @@ public sealed class ResizeModesTests
     }
 
     [Fact]
-    public void Taps_step_runs_in_a_float_island_in_int8_and_its_generated_code_equals_the_plan_allocating_nothing()
+    public void Taps_step_is_one_integer_step_in_int8_and_its_float_generated_code_equals_the_plan_allocating_nothing()
     {
         Graph Make() => ResizeGraph(new[] { 1, 2, 6, 5 }, null, new[] { 1f, 1f, 0.5f, 1.4f }, null,
             new[] { Str("mode", "cubic"), Int("antialias", 1), Int("exclude_outside", 1) });
         var int8 = Baker.Bake(Make(), "test", Options(Precision.Int8), new RecordingLog());
-        Assert.Equal(new[] { KernelKind.FloatIslandEntry, KernelKind.ResizeTapsFloat, KernelKind.FloatIslandExit }, int8.Kernels.Select(k => k.Kind));
-        var nano = Assert.Throws<BakeException>(() => Baker.Bake(Make(), "test", Options(Precision.Int8, CodeTarget.NanoFramework), new RecordingLog()));
-        Assert.Equal(ErrorCodes.FloatIslandOnTarget, nano.Code);
+        Assert.Equal(new[] { KernelKind.ResizeTapsInt8 }, int8.Kernels.Select(k => k.Kind));
+        var read = Assert.IsType<Core.Kernels.ResizeTapsInt8>(PlanFile.Read(PlanFile.ToBytes(int8)).Kernels.Single());
+        var step = (Core.Kernels.ResizeTapsInt8)int8.Kernels[0];
+        Assert.Equal(step.Weights, read.Weights);
+        Assert.Equal(step.First, read.First);
+        Assert.Equal((step.Multiplier, step.Shift, step.Extrapolation), (read.Multiplier, read.Shift, read.Extrapolation));
+        Assert.Single(Baker.Bake(Make(), "test", Options(Precision.Int8, CodeTarget.NanoFramework), new RecordingLog()).Kernels, k => k.Kind == KernelKind.ResizeTapsInt8);
 
         var plan = Baker.Bake(Make(), "tests", Options(), new RecordingLog());
         string source = ClassEmitter.Emit(plan);
@@ -166,6 +171,23 @@ public sealed class ResizeModesTests
         var output = new float[plan.Outputs[0].Length];
         Assert.Equal(0, assembly.AllocatedBytes(input, output, 100));
         Assert.Equal(PlanInterpreter.Run(plan, new[] { input })[0], assembly.Predict(input, output.Length));
+    }
+
+    [Fact]
+    public void Linear_crop_in_int8_pads_with_the_quantized_extrapolation_value_in_both_flavours()
+    {
+        Graph Make() => ResizeGraph(new[] { 1, 1, 4, 4 }, new[] { 0f, 0f, -0.5f, 0f, 1f, 1f, 1f, 1f }, null, new long[] { 1, 1, 3, 4 },
+            new[] { Str("mode", "linear"), Str("coordinate_transformation_mode", "tf_crop_and_resize"), Float("extrapolation_value", 0.5f) });
+        var plan = Baker.Bake(Make(), "test", Options(Precision.Int8), new RecordingLog());
+        Assert.Equal(new[] { KernelKind.ResizeTapsInt8 }, plan.Kernels.Select(k => k.Kind));
+        float[] input = Enumerable.Range(0, 16).Select(i => i / 8f - 1f).ToArray();
+        float[] expected = Reference(Make(), input), actual = PlanInterpreter.Run(plan, new[] { input })[0];
+        Assert.Equal(0.5f, expected[0]); // row −1.5 lies above the input
+        double step = plan.Outputs[0].Scale;
+        Assert.Equal(Core.Kernels.FixedPoint.Dequantize(Core.Kernels.FixedPoint.Quantize(0.5f, step, plan.Outputs[0].ZeroPoint), step, plan.Outputs[0].ZeroPoint), actual[0]);
+        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 2 * step, $"element {i}: {actual[i]} vs {expected[i]}");
+        var nano = Baker.Bake(Make(), "test", Options(Precision.Int8, CodeTarget.NanoFramework), new RecordingLog());
+        Assert.Equal(actual, PlanInterpreter.Run(nano, new[] { input })[0]);
     }
 
     [Fact]
