@@ -41,6 +41,8 @@ public enum UnaryFunction
     Sign = 17,
     /// <summary>x to the power alpha (Pow with a constant scalar exponent).</summary>
     Pow = 18,
+    /// <summary>x fmod alpha: the remainder with the dividend's sign, as C's fmod (Mod fmod=1 by a constant scalar; NaN for 0).</summary>
+    FMod = 19,
     // Transformer functions numbered apart from the others (140 on), as issue 17's branches add functions in parallel.
     /// <summary>The error function, erf(x) = 2/√π ∫₀ˣ e^(−t²) dt.</summary>
     Erf = 140,
@@ -101,7 +103,7 @@ public sealed class UnaryFloat : FloatKernel, IDifferentiable
 
     /// <summary>
     /// One element: 0 Relu, 1 Sigmoid, 2 Tanh, 3 LeakyRelu, 4 HardSigmoid, 5 HardSwish, 6 Elu, 7 Selu, 8 Softplus,
-    /// 9 Exp, 10 Sqrt, 11 Neg, 12 Abs, 13 Clip, 14 Floor, 15 Ceil, 16 Round (halves to even), 17 Sign, 18 Pow (x^alpha),
+    /// 9 Exp, 10 Sqrt, 11 Neg, 12 Abs, 13 Clip, 14 Floor, 15 Ceil, 16 Round (halves to even), 17 Sign, 18 Pow (x^alpha), 19 x fmod alpha,
     /// 140 Erf, 141 Gelu (alpha 1: its tanh approximation).
     /// Transcendentals in double, rounded once to float.
     /// </summary>
@@ -127,6 +129,7 @@ public sealed class UnaryFloat : FloatKernel, IDifferentiable
             case 15: return (float)Math.Ceiling(x);
             case 16: return (float)Math.Round(x, MidpointRounding.ToEven);
             case 17: return x > 0f ? 1f : x < 0f ? -1f : x;
+            case 19: return x % alpha;
             case 140: return (float)Erf(x);
             case 141:
                 return alpha == 0f
@@ -213,6 +216,7 @@ public sealed class UnaryFloat : FloatKernel, IDifferentiable
                 UnaryFunction.Abs => x > 0 ? 1 : x < 0 ? -1 : 0,
                 UnaryFunction.Clip => x > alpha && x < beta ? 1 : 0,
                 UnaryFunction.Pow => alpha * Math.Pow(x, alpha - 1),
+                UnaryFunction.FMod => 1, // x − alpha · trunc(x / alpha): slope 1 between its jumps
                 UnaryFunction.Floor or UnaryFunction.Ceil or UnaryFunction.Round or UnaryFunction.Sign => 0, // steps: flat almost everywhere
                 UnaryFunction.Erf => 1.1283791670955126 * Math.Exp(-x * x),
                 UnaryFunction.Gelu when alpha == 0 => 0.5 * (1 + Erf(x * 0.70710678118654752)) + x * 0.3989422804014327 * Math.Exp(-0.5 * x * x),

@@ -1,5 +1,6 @@
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Lowering;
 using static ModelBaker.Core.Operators.OperatorHelpers;
 
 namespace ModelBaker.Core.Operators;
@@ -7,23 +8,35 @@ namespace ModelBaker.Core.Operators;
 /// <summary>
 /// The remainder of A / B with numpy broadcasting: with fmod=0 (the default) it takes the divisor's sign, as Python's
 /// % does (integers only, as ONNX says); with fmod=1 the dividend's, as C's fmod (integers and floats). x mod 0 is 0 for
-/// integers (ONNX leaves it undefined) and NaN for floats.
+/// integers (ONNX leaves it undefined) and NaN for floats. A float tensor mod a constant scalar is an element-wise function
+/// step (a 256-entry table in int8 plans, on .NET and nanoFramework); other float remainders have no int8 form (MB1104).
 /// </summary>
 public sealed class Mod : BinaryOperator
 {
     public override string OpType => "Mod";
 
     public override OperatorSupport Support =>
-        Arithmetic("fmod 0 on integers (the divisor's sign), fmod 1 on integers and floats (the dividend's sign)", "float tensors (integer ones run unchanged)", since: 10) with
+        Arithmetic("fmod 0 on integers (the divisor's sign), fmod 1 on integers and floats (the dividend's sign); a float tensor mod a constant scalar: an element-wise function step", "a float tensor mod a constant scalar: a 256-entry table; other float remainders refused (MB1104)", since: 10) with
         {
-            Int8 = Int8Form.Refused,
-            Nano = false,
-            NanoDetails = "",
+            Int8 = Int8Form.Integer,
+            Nano = true,
+            NanoDetails = "a float tensor mod a constant scalar only (int32 and int64 tensors: no)",
             Refuses = new[] { "fmod = 0 on float tensors (ONNX does not define it)" },
         };
 
     protected override BinaryOperation Operation => BinaryOperation.Mod;
     protected override BinaryOperation OperationOf(Node node) => node.GetInt("fmod", 0) != 0 ? BinaryOperation.FMod : BinaryOperation.Mod;
+
+    /// <summary>A float tensor mod a constant scalar is x ↦ x fmod d, one element-wise function step; anything else the element-wise step.</summary>
+    public override void Lower(Node node, LoweringContext context)
+    {
+        var divisor = context.Graph[node.Inputs[1]];
+        if (context.Graph[node.Inputs[0]].Type == ElementType.Float32 && divisor.IsConstant && divisor.Constant!.Length == 1
+            && ShapeMath.Length(context.Shape(node.Outputs[0])) == ShapeMath.Length(context.Shape(node.Inputs[0])))
+            context.Add(new UnaryFloat(node.Describe(), UnaryFunction.FMod, context.Slice(node.Inputs[0]), context.Slice(node.Outputs[0]),
+                alpha: divisor.Constant.AsFloats()[0]));
+        else base.Lower(node, context);
+    }
 
     public override void InferShapes(Node node, Graph graph)
     {

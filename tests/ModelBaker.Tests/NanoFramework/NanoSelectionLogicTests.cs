@@ -307,6 +307,23 @@ public sealed class NanoSelectionLogicTests
         Assert.InRange(columns[1], 0.25f - 0.02f, 0.25f + 0.02f);
     }
 
+    /// <summary>
+    /// Mod (fmod 1) of a float tensor by a constant scalar is x ↦ x fmod 1.5 over the int8 grid: one 256-entry table step,
+    /// on .NET and nanoFramework alike, within an output step of C's fmod of the dequantized input (hand-checked values).
+    /// </summary>
+    [Fact]
+    public void Float_mod_by_a_constant_is_one_table_step_on_both_targets()
+    {
+        var graph = new GraphBuilder(13).Input("x", 1, 6).Constant("d", T.F(T.S(), 1.5f))
+            .Node("Mod", new[] { "x", "d" }, new[] { "y" }, Int("fmod", 1)).Output("y").Graph;
+        var x = new float[] { -3.2f, -1.6f, -0.4f, 0.7f, 2.0f, 3.1f };
+        var (outputs, steps) = RunEveryWay(graph, new Array[] { x }, Uniform(32, 6, 5, 3.5f));
+        Assert.Equal(new[] { KernelKind.LookupInt8 }, steps.Select(k => k.Kind));
+        var y = (float[])outputs[0];
+        float[] expected = { -0.2f, -0.1f, -0.4f, 0.7f, 0.5f, 0.1f }; // C's fmod: the dividend's sign
+        for (int i = 0; i < x.Length; i++) Assert.InRange(y[i], expected[i] - 0.04f, expected[i] + 0.04f);
+    }
+
     [Fact]
     public void A_uint8_comparison_is_refused_with_MB1106_naming_the_node()
     {
