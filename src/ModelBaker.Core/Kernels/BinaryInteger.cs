@@ -48,7 +48,12 @@ public sealed class BinaryInteger : FloatKernel
     public override IEnumerable<ArenaSlice> Reads => new[] { A.Slice, B.Slice }.Where(s => s != null)!;
     public override int WeightBytes =>
         Arenas.Size(Type) * ((A.Constant?.Length ?? 0) + (B.Constant?.Length ?? 0)) + 4 * 3 * Shape.Length;
-    public override IEnumerable<string> Helpers => new[] { nameof(BinaryInteger) };
+    public override IEnumerable<string> Helpers => new[] { nameof(BinaryInteger), nameof(BinaryInteger) + "#Apply" };
+
+    /// <summary>int8, int32 and int64 tensors (nanoFramework has no uint8 arena).</summary>
+    public override IEnumerable<string>? NanoHelpers => Type is ElementType.Int8 or ElementType.Int32 or ElementType.Int64
+        ? new[] { nameof(BinaryInteger) + "#Nano", nameof(BinaryInteger) + "#Apply", nameof(BinaryInteger) + "#NanoBroadcast" }
+        : null;
 
     /// <summary>Wraps an int64 result to <paramref name="type"/> as a cast in C# does (two's complement).</summary>
     public static long Wrap(long value, ElementType type) => type switch
@@ -82,7 +87,8 @@ public sealed class BinaryInteger : FloatKernel
     private static ReadOnlySpan<T> Data<T>(Operand<long> operand, PlanArena arena, Func<long, T> narrow) =>
         operand.Constant != null ? operand.Constant.Select(narrow).ToArray() : arena.Of<T>(operand.Slice!);
 
-    // <emit>
+    // Flavour-neutral (no spans): both the .NET and the nanoFramework methods compute each element with these.
+    // <emit Apply>
     /// <summary>
     /// One integer element: 0 Add, 1 Sub, 2 Mul, 3 Div (truncating; x / 0 = 0), 4 Max, 5 Min, 6 PRelu, 7 Mod (the
     /// divisor's sign; x mod 0 = 0), 8 FMod (the dividend's sign; x fmod 0 = 0), 9 Pow (wrapping; a negative exponent
@@ -114,7 +120,9 @@ public sealed class BinaryInteger : FloatKernel
             if ((y & 1) != 0) result = unchecked(result * x);
         return result;
     }
+    // </emit>
 
+    // <emit>
     /// <summary>The flat index broadcasting reads for output element <paramref name="i"/> (strides 0 along broadcast dimensions).</summary>
     public static int BroadcastIndex(int i, ReadOnlySpan<int> shape, ReadOnlySpan<int> strides)
     {
@@ -157,6 +165,34 @@ public sealed class BinaryInteger : FloatKernel
     {
         for (int i = 0; i < output.Length; i++)
             output[i] = IntegerApply(operation, a[BroadcastIndex(i, shape, aStrides)], b[BroadcastIndex(i, shape, bStrides)]);
+    }
+    // </emit>
+
+    // <emit Nano>
+    // nanoFramework flavour (arrays, offsets, no generics): a method per element type; IntegerApply computes.
+
+    /// <summary>Integer element-wise operation on int8 tensors, on arrays.</summary>
+    public static void IntegerBinary(int operation, sbyte[] a, int aOffset, int[] aStrides, sbyte[] b, int bOffset, int[] bStrides,
+        int[] shape, sbyte[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+            output[outputOffset + i] = unchecked((sbyte)IntegerApply(operation, a[aOffset + BroadcastIndex(i, shape, aStrides)], b[bOffset + BroadcastIndex(i, shape, bStrides)]));
+    }
+
+    /// <summary>Integer element-wise operation on int32 tensors, on arrays.</summary>
+    public static void IntegerBinary(int operation, int[] a, int aOffset, int[] aStrides, int[] b, int bOffset, int[] bStrides,
+        int[] shape, int[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+            output[outputOffset + i] = unchecked((int)IntegerApply(operation, a[aOffset + BroadcastIndex(i, shape, aStrides)], b[bOffset + BroadcastIndex(i, shape, bStrides)]));
+    }
+
+    /// <summary>Integer element-wise operation on int64 tensors, on arrays.</summary>
+    public static void IntegerBinary(int operation, long[] a, int aOffset, int[] aStrides, long[] b, int bOffset, int[] bStrides,
+        int[] shape, long[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+            output[outputOffset + i] = IntegerApply(operation, a[aOffset + BroadcastIndex(i, shape, aStrides)], b[bOffset + BroadcastIndex(i, shape, bStrides)]);
     }
     // </emit>
 
@@ -220,6 +256,13 @@ public sealed class BinaryInteger : FloatKernel
 
     private static string Expression(CodeWriter code, Operand<long> operand, string constantName) =>
         operand.IsConstant ? constantName : operand.Slice!.Expression(code);
+
+    public override void EmitNanoCall(CodeWriter code, string name) =>
+        code.Line($"IntegerBinary({(int)Operation} /* {Operation} */, {NanoArguments(code, A, name + "A")}, {name}AStrides, {NanoArguments(code, B, name + "B")}, {name}BStrides, " +
+                  $"{name}Shape, {Output.NanoArguments(code)}, outputLength: {Output.Length});");
+
+    private static string NanoArguments(CodeWriter code, Operand<long> operand, string constantName) =>
+        operand.IsConstant ? constantName + ", 0" : operand.Slice!.NanoArguments(code);
 
     public override void EmitData(CodeWriter code, string name)
     {

@@ -308,6 +308,42 @@ public sealed class NanoSelectionLogicTests
     }
 
     /// <summary>
+    /// Arithmetic on integer tensors (Add, Sub, Mul, Div, Mod, Max on int64; Mul and Div on int32 with broadcasting and a
+    /// constant; int8 integer tensors) runs on nanoFramework as on .NET, wrapping and truncating as numpy does.
+    /// </summary>
+    [Fact]
+    public void Integer_arithmetic_on_int8_int32_and_int64_tensors_runs_on_both_targets()
+    {
+        var graph = new GraphBuilder(13)
+            .Input("a", ElementType.Int64, 4).Input("b", ElementType.Int64, 4).Input("m", ElementType.Int32, 2, 3).Input("s", ElementType.Int8, 3)
+            .Constant("three", Tensor.FromInt64s(T.S(1), new long[] { 3 }, ElementType.Int32))
+            .Constant("row", Tensor.FromInt64s(T.S(3), new long[] { 1, -2, 0 }, ElementType.Int32))
+            .Constant("hundred", Tensor.FromInt64s(T.S(), new long[] { 100 }, ElementType.Int8))
+            .Node("Add", new[] { "a", "b" }, new[] { "sum" })
+            .Node("Sub", new[] { "a", "b" }, new[] { "difference" })
+            .Node("Mul", new[] { "sum", "difference" }, new[] { "product" })
+            .Node("Div", new[] { "a", "b" }, new[] { "quotient" })
+            .Node("Mod", new[] { "a", "b" }, new[] { "remainder" })
+            .Node("Max", new[] { "a", "b" }, new[] { "largest" })
+            .Node("Mul", new[] { "m", "three" }, new[] { "tripled" })
+            .Node("Div", new[] { "tripled", "row" }, new[] { "divided" })
+            .Node("Add", new[] { "s", "hundred" }, new[] { "wrapped" })
+            .Output("product", "quotient", "remainder", "largest", "divided", "wrapped")
+            .Graph;
+        var (outputs, steps) = RunEveryWay(graph, new Array[]
+        {
+            new long[] { 7, -7, 9, 0 }, new long[] { 2, 2, -4, 5 }, new[] { 1, -4, 5, 7, 8, -9 }, new sbyte[] { 20, 28, -100 },
+        });
+        Assert.All(steps, k => Assert.Equal(KernelKind.BinaryInteger, k.Kind));
+        Assert.Equal(new long[] { 45, 45, 65, -25 }, (long[])outputs[0]);       // (a + b)(a − b)
+        Assert.Equal(new long[] { 3, -3, -2, 0 }, (long[])outputs[1]);          // truncating toward zero
+        Assert.Equal(new long[] { 1, 1, -3, 0 }, (long[])outputs[2]);           // the divisor's sign
+        Assert.Equal(new long[] { 7, 2, 9, 5 }, (long[])outputs[3]);
+        Assert.Equal(new[] { 3, 6, 0, 21, -12, 0 }, (int[])outputs[4]);         // x / 0 = 0
+        Assert.Equal(new sbyte[] { 120, -128, 0 }, (sbyte[])outputs[5]);       // 28 + 100 wraps
+    }
+
+    /// <summary>
     /// Mod (fmod 1) of a float tensor by a constant scalar is x ↦ x fmod 1.5 over the int8 grid: one 256-entry table step,
     /// on .NET and nanoFramework alike, within an output step of C's fmod of the dequantized input (hand-checked values).
     /// </summary>
