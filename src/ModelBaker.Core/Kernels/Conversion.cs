@@ -13,13 +13,14 @@ namespace ModelBaker.Core.Kernels;
 /// x64 (C++ static_cast): float → integer truncates toward zero through int32 (int64 for int64), NaN and values out
 /// of that range give its minimum, narrower integers keep the low bits; integer → narrower integer keeps the low
 /// bits; anything → bool is "≠ 0" (NaN is true); bool → number is 1 or 0. One overload per type pair. Make one with
-/// <see cref="Of"/>: a cast with float32 on one side is a <see cref="FloatIntegerConversion"/>.
+/// <see cref="Of"/>: an int8 plan makes a cast with float32 on one side a <see cref="CastInt8"/> step (uint8 on the
+/// other: a <see cref="FloatIntegerConversion"/>, a float island).
 /// </summary>
 public class Conversion : FloatKernel
 {
     /// <summary>The step casting <paramref name="input"/> into <paramref name="output"/>'s element type.</summary>
     public static Conversion Of(string source, ArenaSlice input, ArenaSlice output) =>
-        (input.Type == ElementType.Float32) != (output.Type == ElementType.Float32)
+        (input.Type == ElementType.Float32) != (output.Type == ElementType.Float32) && !CastInt8.Takes(input.Type, output.Type)
             ? new FloatIntegerConversion(source, input, output)
             : new Conversion(source, input, output);
 
@@ -32,14 +33,27 @@ public class Conversion : FloatKernel
     public ArenaSlice Input { get; }
     public override ArenaSlice Output { get; }
 
-    /// <summary>Integer to integer casts run unchanged in int8 plans; one with float32 on a side is a <see cref="FloatIntegerConversion"/>, which runs in a float island.</summary>
+    /// <summary>
+    /// Integer to integer casts run unchanged in int8 plans; one with float32 on a side is a <see cref="FloatIntegerConversion"/>,
+    /// an integer <see cref="CastInt8"/> step (uint8: a float island).
+    /// </summary>
     public override Kernel Quantize(QuantizationContext q)
     {
         if (Input.Type != ElementType.Float32 && Output.Type != ElementType.Float32) return this;
+        if (CastInt8.Takes(Input.Type, Output.Type)) return CastInt8.From(this, q);
         throw new BakeException(ErrorCodes.UnsupportedOperatorUsage,
             $"Node {Source}: a Cast between float32 and {(Input.Type == ElementType.Float32 ? Output.Type : Input.Type)} computed at run time " +
-            "cannot be quantized to int8 yet. Bake the model with Precision=\"Float32\", or cast in the code that calls Predict.");
+            "cannot be quantized to int8. Bake the model with Precision=\"Float32\", or cast in the code that calls Predict.");
     }
+
+    /// <summary>int8, int32, int64 and bool (nanoFramework has no uint8 arena).</summary>
+    public override IEnumerable<string>? NanoHelpers =>
+        Input.Type is ElementType.Int8 or ElementType.Int32 or ElementType.Int64 or ElementType.Bool
+        && Output.Type is ElementType.Int8 or ElementType.Int32 or ElementType.Int64 or ElementType.Bool
+            ? new[] { nameof(Conversion) + "#Nano" } : null;
+
+    public override void EmitNanoCall(CodeWriter code, string name) =>
+        code.Line($"Cast({Input.NanoArguments(code)}, {Output.NanoArguments(code)}, length: {Input.Length});");
 
     public override KernelKind Kind => KernelKind.Conversion;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
@@ -113,6 +127,22 @@ public class Conversion : FloatKernel
     public static void Cast(ReadOnlySpan<bool> input, Span<long> output) { for (int i = 0; i < input.Length; i++) output[i] = input[i] ? (long)1 : (long)0; }
     // </emit>
 
+    // <emit Nano>
+    // nanoFramework flavour: the integer-to-integer casts on arrays (float tensors are int8 there: CastInt8).
+    public static void Cast(sbyte[] input, int inputOffset, int[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = input[inputOffset + i]; }
+    public static void Cast(sbyte[] input, int inputOffset, long[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = input[inputOffset + i]; }
+    public static void Cast(sbyte[] input, int inputOffset, bool[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = input[inputOffset + i] != 0; }
+    public static void Cast(int[] input, int inputOffset, sbyte[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = unchecked((sbyte)input[inputOffset + i]); }
+    public static void Cast(int[] input, int inputOffset, long[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = input[inputOffset + i]; }
+    public static void Cast(int[] input, int inputOffset, bool[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = input[inputOffset + i] != 0; }
+    public static void Cast(long[] input, int inputOffset, sbyte[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = unchecked((sbyte)input[inputOffset + i]); }
+    public static void Cast(long[] input, int inputOffset, int[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = unchecked((int)input[inputOffset + i]); }
+    public static void Cast(long[] input, int inputOffset, bool[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = input[inputOffset + i] != 0; }
+    public static void Cast(bool[] input, int inputOffset, sbyte[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = input[inputOffset + i] ? (sbyte)1 : (sbyte)0; }
+    public static void Cast(bool[] input, int inputOffset, int[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = input[inputOffset + i] ? 1 : 0; }
+    public static void Cast(bool[] input, int inputOffset, long[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = input[inputOffset + i] ? 1L : 0L; }
+    // </emit>
+
     public override void WritePayload(PlanBinaryWriter w)
     {
         w.Slice(Input); w.Slice(Output);
@@ -127,13 +157,14 @@ public class Conversion : FloatKernel
 }
 
 /// <summary>
-/// A Cast between float32 and an integer type or bool. An int8 plan runs it in a float island (docs/compression.md): the
-/// cast needs the real values (3.7 → 3), not their int8 codes, so a quantized input is dequantized before it and a float
-/// output quantized after it. Generated code and plan payload are <see cref="Conversion"/>'s.
+/// A Cast between float32 and uint8. The cast needs the real values (3.7 → 3), not their int8 codes, and uint8 has no
+/// integer form here: an int8 plan runs it in a float island (docs/compression.md), dequantizing before it or quantizing
+/// after it. (The other float casts become <see cref="CastInt8"/> steps.) Generated code and plan payload are
+/// <see cref="Conversion"/>'s.
 /// </summary>
 public sealed class FloatIntegerConversion : Conversion, IFloatOnlyKernel
 {
     public FloatIntegerConversion(string source, ArenaSlice input, ArenaSlice output) : base(source, input, output) { }
 
-    public string FloatOnlyReason => "a Cast between float and an integer type converts real values, not their int8 codes";
+    public string FloatOnlyReason => "a Cast between float and uint8 converts real values, not their int8 codes";
 }

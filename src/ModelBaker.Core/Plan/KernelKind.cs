@@ -79,6 +79,8 @@ public enum KernelKind : byte
     ConvTransposeInt8 = 182,
     // Int8 resize by Q15 taps (the int8 form of both float resize steps).
     ResizeTapsInt8 = 183,
+    // A Cast between a quantized float tensor and an integer one, by table or thresholds.
+    CastInt8 = 88,
     // Resize by separable per-axis taps (cubic, antialias, tf_crop_and_resize).
     ResizeTapsFloat = 87,
     // 100–119: classical machine learning (ai.onnx.ml).

@@ -122,6 +122,7 @@ public static class PlanFile
             KernelKind.ResizeLinearFloat => ResizeLinearFloat.Read(r, source),
             KernelKind.ResizeTapsFloat => ResizeTapsFloat.Read(r, source),
             KernelKind.ResizeTapsInt8 => ResizeTapsInt8.Read(r, source),
+            KernelKind.CastInt8 => CastInt8.Read(r, source),
             KernelKind.LayerNormFloat => LayerNormFloat.Read(r, source),
             KernelKind.LayerNormStatisticsFloat => LayerNormStatisticsFloat.Read(r, source),
             KernelKind.LayerNormInt8 => LayerNormInt8.Read(r, source),

@@ -54,24 +54,41 @@ public sealed class FloatIslandTests
         return Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
     }
 
-    [Fact]
-    public void A_cast_from_float_to_int64_runs_in_an_island_on_the_real_values()
+    /// <summary>x [1, 6] → ×10 (int8) → Cast(to) → y.</summary>
+    private static Graph TimesTenCast(ElementType to)
     {
-        // x [1, 6] → ×10 (int8) → Cast(int64) → y: the cast truncates the dequantized value (3.7 → 3), never the int8 code.
         var graph = new GraphBuilder(13).Input("x", 1, 6).Constant("ten", T.F(T.S(1), 10f))
             .Node("Mul", new[] { "x", "ten" }, new[] { "m" })
-            .Node("Cast", new[] { "m" }, new[] { "y" }, GraphBuilder.Int("to", (long)ElementType.Int64)).Output("y").Graph;
-        graph.Values["y"].Type = ElementType.Int64;
-        var plan = Bake(graph).Plan;
+            .Node("Cast", new[] { "m" }, new[] { "y" }, GraphBuilder.Int("to", (long)to)).Output("y").Graph;
+        graph.Values["y"].Type = to;
+        return graph;
+    }
 
+    [Fact]
+    public void A_cast_from_float_to_int64_is_an_integer_step_on_the_real_values()
+    {
+        // The cast truncates the dequantized value (3.7 → 3), never the int8 code: its table holds each code's cast.
+        var plan = Bake(TimesTenCast(ElementType.Int64)).Plan;
+        Assert.Empty(plan.Kernels.OfType<FloatIslandBoundary>());
+        Assert.Single(plan.Kernels.OfType<CastInt8>());
+        float[] x = { 0.37f, -0.22f, 0.99f, -0.51f, 0f, 0.05f };
+        var y = (long[])PlanInterpreter.RunTensors(plan, new Array[] { x })[0];
+        for (int i = 0; i < x.Length; i++) Assert.InRange(y[i], (long)(10 * x[i]) - 1, (long)(10 * x[i]) + 1);
+        Assert.Contains(y, v => Math.Abs(v) >= 3); // real values, not codes or zeros
+    }
+
+    [Fact]
+    public void A_cast_from_float_to_uint8_runs_in_an_island_on_the_real_values()
+    {
+        var plan = Bake(TimesTenCast(ElementType.UInt8)).Plan;
         var entry = Assert.Single(plan.Kernels.OfType<FloatIslandEntry>());
         Assert.IsType<FloatIntegerConversion>(plan.Kernels[plan.Kernels.ToList().IndexOf(entry) + 1]);
-        Assert.Empty(plan.Kernels.OfType<FloatIslandExit>()); // an int64 output leaves the island as it is
+        Assert.Empty(plan.Kernels.OfType<FloatIslandExit>()); // a uint8 output leaves the island as it is
         float[] real = Array.Empty<float>();
-        var y = (long[])PlanInterpreter.RunTensors(plan, new Array[] { new[] { 0.37f, -0.22f, 0.99f, -0.51f, 0f, 0.05f } },
+        var y = (byte[])PlanInterpreter.RunTensors(plan, new Array[] { new[] { 0.37f, 0.22f, 0.99f, 0.51f, 0f, 0.05f } },
             (step, arena) => { if (step == entry) real = arena.Floats(entry.Output).ToArray(); })[0];
-        Assert.Equal(real.Select(v => (long)v), y);
-        Assert.Contains(y, v => Math.Abs(v) >= 3); // real values, not codes or zeros
+        Assert.Equal(real.Select(v => (byte)v), y);
+        Assert.Contains(y, v => v >= 3); // real values, not codes or zeros
     }
 
     [Fact]

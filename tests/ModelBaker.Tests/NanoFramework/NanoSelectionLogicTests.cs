@@ -30,7 +30,7 @@ public sealed class NanoSelectionLogicTests
     /// input, else on the bake's random inputs), runs all four ways and returns the outputs they agree on, and the
     /// nanoFramework plan's steps.
     /// </summary>
-    private static (Array[] Outputs, IReadOnlyList<Kernel> Steps) RunEveryWay(Graph graph, Array[] inputs, float[][]? calibration = null)
+    internal static (Array[] Outputs, IReadOnlyList<Kernel> Steps) RunEveryWay(Graph graph, Array[] inputs, float[][]? calibration = null)
     {
         using var folder = new TempFolder();
         string path = folder.Path("model.onnx");
@@ -73,7 +73,7 @@ public sealed class NanoSelectionLogicTests
                 $"{what}: output {o} is [{string.Join(", ", ((Array)actual[o]).Cast<object>())}], the interpreter's [{string.Join(", ", expected[o].Cast<object>())}]");
     }
 
-    private static float[][] Uniform(int samples, int length, int seed, float range = 2f)
+    internal static float[][] Uniform(int samples, int length, int seed, float range = 2f)
     {
         var rng = new Random(seed);
         return Enumerable.Range(0, samples).Select(_ => Enumerable.Range(0, length).Select(_ => (float)(rng.NextDouble() * 2 * range - range)).ToArray()).ToArray();

@@ -1,0 +1,267 @@
+using System;
+using System.Collections.Generic;
+using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Diagnostics;
+using ModelBaker.Core.Ir;
+using ModelBaker.Core.Plan;
+using ModelBaker.Core.Quantization;
+
+namespace ModelBaker.Core.Kernels;
+
+/// <summary>
+/// A Cast between float32 and an integer type or bool in an int8 plan, where the float side is a quantized int8 tensor:
+/// integer-only, on .NET and nanoFramework. Every result is decided at bake time by the float Cast itself
+/// (<see cref="Conversion"/>'s semantics on the dequantized value, and the input quantization of the float result), so
+/// the step gives what dequantize → Cast → quantize gives, with no float at run time:
+/// <list type="bullet">
+/// <item>float → int8, int32, int64 or bool: a 256-entry table of the output type, indexed by the int8 code;</item>
+/// <item>int8 or bool → float: a 256- (2-) entry table of int8 codes;</item>
+/// <item>int32 or int64 → float: 255 int64 thresholds, the smallest value reaching each int8 code above −128; the
+/// code is −128 plus the number of thresholds at or below the value (a binary search).</item>
+/// </list>
+/// (uint8 tensors have no int8-plan form on nanoFramework and keep the float island on .NET.)
+/// </summary>
+public sealed class CastInt8 : Int8Kernel
+{
+    public CastInt8(string source, ArenaSlice input, ArenaSlice output, bool fromFloat, Array table) : base(source)
+    {
+        var expected = fromFloat ? output.Type : input.Type is ElementType.Int32 or ElementType.Int64 ? ElementType.Int64 : ElementType.Int8;
+        int length = fromFloat ? 256 : input.Type is ElementType.Int32 or ElementType.Int64 ? 255 : input.Type == ElementType.Bool ? 2 : 256;
+        if ((fromFloat ? input.Type : output.Type) != ElementType.Int8 || TypedArrays.TypeOf(table) != expected || table.Length != length)
+            throw new ArgumentException($"A Cast {(fromFloat ? "from" : "to")} a quantized float tensor, {input.Type} to {output.Type}, takes {length} {expected} table entries.", nameof(table));
+        Input = input;
+        Output = output;
+        FromFloat = fromFloat;
+        Table = table;
+    }
+
+    /// <summary>Whether an int8 plan casts between these types with this step (the quantized side is the float one).</summary>
+    public static bool Takes(ElementType from, ElementType to) =>
+        from == ElementType.Float32 ? to is ElementType.Int8 or ElementType.Int32 or ElementType.Int64 or ElementType.Bool
+        : to == ElementType.Float32 && from is ElementType.Int8 or ElementType.Int32 or ElementType.Int64 or ElementType.Bool;
+
+    /// <summary>The integer form of <paramref name="cast"/> (a float → integer or integer → float Cast), its float side quantized as calibrated.</summary>
+    public static CastInt8 From(Conversion cast, QuantizationContext q)
+    {
+        if (cast.Input.Type == ElementType.Float32)
+        {
+            var x = q.Parameters(cast.Input);
+            var table = Array.CreateInstance(TensorArrays.ClrType(cast.Output.Type), 256);
+            var real = new float[1];
+            for (int code = -128; code <= 127; code++)
+            {
+                real[0] = FixedPoint.Dequantize((sbyte)code, x.Scale, x.ZeroPoint);
+                var one = Array.CreateInstance(table.GetType().GetElementType()!, 1);
+                Conversion.CastElements(real, 0, one, 0, 1);
+                table.SetValue(one.GetValue(0), code + 128);
+            }
+            return new CastInt8(cast.Source, q.Slice(cast.Input), cast.Output, true, table);
+        }
+        var y = q.Parameters(cast.Output);
+        sbyte Code(long value) => FixedPoint.Quantize((float)value, y.Scale, y.ZeroPoint);
+        switch (cast.Input.Type)
+        {
+            case ElementType.Bool:
+                return new CastInt8(cast.Source, cast.Input, q.Slice(cast.Output), false, new[] { Code(0), Code(1) });
+            case ElementType.Int8:
+            {
+                var codes = new sbyte[256];
+                for (int v = -128; v <= 127; v++) codes[v + 128] = Code(v);
+                return new CastInt8(cast.Source, cast.Input, q.Slice(cast.Output), false, codes);
+            }
+            default:
+            {
+                // Code((float)v) never decreases as v grows: threshold k is the smallest v whose code exceeds −128 + k.
+                var thresholds = new long[255];
+                for (int k = 0; k < 255; k++)
+                {
+                    long low = long.MinValue, high = long.MaxValue;
+                    while (low < high)
+                    {
+                        long middle = (low >> 1) + (high >> 1) + (low & high & 1);
+                        if (Code(middle) > -128 + k) high = middle;
+                        else low = middle + 1;
+                    }
+                    thresholds[k] = low;
+                }
+                return new CastInt8(cast.Source, cast.Input, q.Slice(cast.Output), false, thresholds);
+            }
+        }
+    }
+
+    public ArenaSlice Input { get; }
+    public override ArenaSlice Output { get; }
+    /// <summary>The input is the quantized float side (float → integer); else the output is (integer → float).</summary>
+    public bool FromFloat { get; }
+    /// <summary>Output values by int8 code + 128, int8 codes by input value (+ 128 for int8), or 255 thresholds.</summary>
+    public Array Table { get; }
+
+    public override KernelKind Kind => KernelKind.CastInt8;
+    public override IEnumerable<ArenaSlice> Reads => new[] { Input };
+    public override int WeightBytes => Table.Length * Arenas.Size(TypedArrays.TypeOf(Table));
+    public override IEnumerable<string> Helpers => new[] { nameof(CastInt8) };
+    public override IEnumerable<string> NanoHelpers => new[] { nameof(CastInt8) + "#Nano" };
+
+    public override void Run(PlanArena arena)
+    {
+        switch (FromFloat, Table)
+        {
+            case (true, sbyte[] t): CastFromInt8(arena.Int8s(Input), t, arena.Int8s(Output)); break;
+            case (true, int[] t): CastFromInt8(arena.Int8s(Input), t, arena.Of<int>(Output)); break;
+            case (true, long[] t): CastFromInt8(arena.Int8s(Input), t, arena.Of<long>(Output)); break;
+            case (true, bool[] t): CastFromInt8(arena.Int8s(Input), t, arena.Of<bool>(Output)); break;
+            case (false, sbyte[] t) when Input.Type == ElementType.Bool: CastToInt8(arena.Of<bool>(Input), t, arena.Int8s(Output)); break;
+            case (false, sbyte[] t): CastToInt8(arena.Int8s(Input), t, arena.Int8s(Output)); break;
+            case (false, long[] t) when Input.Type == ElementType.Int32: CastToInt8(arena.Of<int>(Input), t, arena.Int8s(Output)); break;
+            default: CastToInt8(arena.Of<long>(Input), (long[])Table, arena.Int8s(Output)); break;
+        }
+    }
+
+    // <emit>
+    /// <summary>Quantized float → integer or bool: each int8 code's result, decided at bake time.</summary>
+    public static void CastFromInt8<T>(ReadOnlySpan<sbyte> input, ReadOnlySpan<T> table, Span<T> output)
+    {
+        for (int i = 0; i < input.Length; i++) output[i] = table[input[i] + 128];
+    }
+
+    /// <summary>An int8 integer tensor → quantized float: each value's int8 code.</summary>
+    public static void CastToInt8(ReadOnlySpan<sbyte> input, ReadOnlySpan<sbyte> codes, Span<sbyte> output)
+    {
+        for (int i = 0; i < input.Length; i++) output[i] = codes[input[i] + 128];
+    }
+
+    /// <summary>Bool → quantized float: the codes of 0 and 1.</summary>
+    public static void CastToInt8(ReadOnlySpan<bool> input, ReadOnlySpan<sbyte> codes, Span<sbyte> output)
+    {
+        for (int i = 0; i < input.Length; i++) output[i] = codes[input[i] ? 1 : 0];
+    }
+
+    /// <summary>int32 → quantized float: −128 plus the number of thresholds at or below each value.</summary>
+    public static void CastToInt8(ReadOnlySpan<int> input, ReadOnlySpan<long> thresholds, Span<sbyte> output)
+    {
+        for (int i = 0; i < input.Length; i++)
+        {
+            long value = input[i];
+            int low = 0, high = 255; // thresholds[0 .. low) ≤ value < thresholds[high ..)
+            while (low < high)
+            {
+                int middle = (low + high) >> 1;
+                if (thresholds[middle] <= value) low = middle + 1;
+                else high = middle;
+            }
+            output[i] = (sbyte)(low - 128);
+        }
+    }
+
+    /// <summary>int64 → quantized float: −128 plus the number of thresholds at or below each value.</summary>
+    public static void CastToInt8(ReadOnlySpan<long> input, ReadOnlySpan<long> thresholds, Span<sbyte> output)
+    {
+        for (int i = 0; i < input.Length; i++)
+        {
+            long value = input[i];
+            int low = 0, high = 255;
+            while (low < high)
+            {
+                int middle = (low + high) >> 1;
+                if (thresholds[middle] <= value) low = middle + 1;
+                else high = middle;
+            }
+            output[i] = (sbyte)(low - 128);
+        }
+    }
+    // </emit>
+
+    // <emit Nano>
+    // nanoFramework flavour (arrays, offsets, no generics): a method per pair of array types.
+
+    /// <summary>Quantized float → int8 integers, on arrays.</summary>
+    public static void CastFromInt8(sbyte[] input, int inputOffset, sbyte[] table, sbyte[] output, int outputOffset, int length)
+    {
+        for (int i = 0; i < length; i++) output[outputOffset + i] = table[input[inputOffset + i] + 128];
+    }
+
+    /// <summary>Quantized float → int32, on arrays.</summary>
+    public static void CastFromInt8(sbyte[] input, int inputOffset, int[] table, int[] output, int outputOffset, int length)
+    {
+        for (int i = 0; i < length; i++) output[outputOffset + i] = table[input[inputOffset + i] + 128];
+    }
+
+    /// <summary>Quantized float → int64, on arrays.</summary>
+    public static void CastFromInt8(sbyte[] input, int inputOffset, long[] table, long[] output, int outputOffset, int length)
+    {
+        for (int i = 0; i < length; i++) output[outputOffset + i] = table[input[inputOffset + i] + 128];
+    }
+
+    /// <summary>Quantized float → bool, on arrays.</summary>
+    public static void CastFromInt8(sbyte[] input, int inputOffset, bool[] table, bool[] output, int outputOffset, int length)
+    {
+        for (int i = 0; i < length; i++) output[outputOffset + i] = table[input[inputOffset + i] + 128];
+    }
+
+    /// <summary>An int8 integer tensor → quantized float, on arrays.</summary>
+    public static void CastToInt8(sbyte[] input, int inputOffset, sbyte[] codes, sbyte[] output, int outputOffset, int length)
+    {
+        for (int i = 0; i < length; i++) output[outputOffset + i] = codes[input[inputOffset + i] + 128];
+    }
+
+    /// <summary>Bool → quantized float, on arrays.</summary>
+    public static void CastToInt8(bool[] input, int inputOffset, sbyte[] codes, sbyte[] output, int outputOffset, int length)
+    {
+        for (int i = 0; i < length; i++) output[outputOffset + i] = codes[input[inputOffset + i] ? 1 : 0];
+    }
+
+    /// <summary>int32 → quantized float by thresholds, on arrays.</summary>
+    public static void CastToInt8(int[] input, int inputOffset, long[] thresholds, sbyte[] output, int outputOffset, int length)
+    {
+        for (int i = 0; i < length; i++)
+        {
+            long value = input[inputOffset + i];
+            int low = 0, high = 255;
+            while (low < high)
+            {
+                int middle = (low + high) >> 1;
+                if (thresholds[middle] <= value) low = middle + 1;
+                else high = middle;
+            }
+            output[outputOffset + i] = (sbyte)(low - 128);
+        }
+    }
+
+    /// <summary>int64 → quantized float by thresholds, on arrays.</summary>
+    public static void CastToInt8(long[] input, int inputOffset, long[] thresholds, sbyte[] output, int outputOffset, int length)
+    {
+        for (int i = 0; i < length; i++)
+        {
+            long value = input[inputOffset + i];
+            int low = 0, high = 255;
+            while (low < high)
+            {
+                int middle = (low + high) >> 1;
+                if (thresholds[middle] <= value) low = middle + 1;
+                else high = middle;
+            }
+            output[outputOffset + i] = (sbyte)(low - 128);
+        }
+    }
+    // </emit>
+
+    private string Method => FromFloat ? "CastFromInt8" : "CastToInt8";
+
+    public override void WritePayload(PlanBinaryWriter w)
+    {
+        w.Slice(Input); w.Slice(Output); w.Byte(FromFloat ? (byte)1 : (byte)0); TypedArrays.Write(w, Table);
+    }
+
+    public static CastInt8 Read(PlanBinaryReader r, string source) => new(source, r.Slice(), r.Slice(), r.Byte() != 0, TypedArrays.Read(r));
+
+    public override void EmitCall(CodeWriter code, string name) =>
+        code.Line($"{Method}({Input.Expression(code)}, {name}Table, {Output.Expression(code)});");
+
+    public override void EmitNanoCall(CodeWriter code, string name) =>
+        code.Line($"{Method}({Input.NanoArguments(code)}, {name}Table, {Output.NanoArguments(code)}, length: {Input.Length});");
+
+    public override void EmitData(CodeWriter code, string name) =>
+        TypedArrays.Emit(code, $"{name}Table", Table,
+            FromFloat ? "the cast of each int8 code's real value, by code + 128"
+            : Table.Length == 255 ? "the smallest value reaching each int8 code above −128" : "each value's int8 code");
+}
