@@ -30,7 +30,7 @@ public sealed class NanoSelectionLogicTests
     /// input, else on the bake's random inputs), runs all four ways and returns the outputs they agree on, and the
     /// nanoFramework plan's steps.
     /// </summary>
-    private static (Array[] Outputs, IReadOnlyList<Kernel> Steps) RunEveryWay(Graph graph, Array[] inputs, float[][]? calibration = null)
+    internal static (Array[] Outputs, IReadOnlyList<Kernel> Steps) RunEveryWay(Graph graph, Array[] inputs, float[][]? calibration = null)
     {
         using var folder = new TempFolder();
         string path = folder.Path("model.onnx");
