@@ -1,6 +1,7 @@
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Kernels;
 using ModelBaker.Tests.Operators;
+using ModelBaker.Tests.Support;
 using Attribute = ModelBaker.Core.Ir.Attribute;
 
 namespace ModelBaker.Tests.NanoFramework;
@@ -30,5 +31,27 @@ public sealed class NanoClassicalMapsTests
         var (outputs, steps) = NanoSelectionLogicTests.RunEveryWay(b.Graph, new Array[] { codes });
         Assert.Single(steps.OfType<LabelEncoderInteger>());
         Assert.Equal(new long[] { 0, 1, 2, 1, 7_000_000_000, -3, -3, -3 }, (long[])outputs[0]);
+    }
+
+    [Fact]
+    public void ZipMap_copies_the_quantized_probabilities_and_keeps_the_class_array()
+    {
+        var b = new GraphBuilder(13).Input("x", 2, 3)
+            .Node("Softmax", new[] { "x" }, new[] { "p" }, Int("axis", 1))
+            .Node("ai.onnx.ml:ZipMap", new[] { "p" }, new[] { "probabilities" }, Ints("classlabels_int64s", 10, 20, 30))
+            .Output("probabilities");
+        var x = new float[] { -0.9f, 0.5f, 0.25f, 0.8f, 0f, -0.75f }; // inside the random calibration's [-1, 1]
+        var (outputs, steps) = NanoSelectionLogicTests.RunEveryWay(b.Graph, new Array[] { x });
+        var zipMap = Assert.Single(steps.OfType<ZipMapFloat>());
+        Assert.Equal(ElementType.Int8, zipMap.Output.Type);
+        Assert.Equal(new long[] { 10, 20, 30 }, (long[])zipMap.Classes);
+        // Softmax's int8 output has the fixed scale 1/256 and the copy keeps it: each probability is within two steps (half
+        // a step of output rounding, and the input's own rounding moves a probability by less than 1.5 steps here).
+        var probabilities = (float[])outputs[0];
+        for (int r = 0; r < 2; r++)
+        {
+            double sum = Enumerable.Range(0, 3).Sum(c => Math.Exp(x[r * 3 + c]));
+            for (int c = 0; c < 3; c++) Assert.InRange(probabilities[r * 3 + c], Math.Exp(x[r * 3 + c]) / sum - 2 / 256.0, Math.Exp(x[r * 3 + c]) / sum + 2 / 256.0);
+        }
     }
 }
