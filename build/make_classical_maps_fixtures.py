@@ -24,6 +24,20 @@ def main():
         helper.make_node("Softmax", ["x"], ["probabilities"], axis=1),
         helper.make_node("ZipMap", ["probabilities"], ["classes"], domain=ML, classlabels_int64s=[10, 20, 30]),
     ], [tensor("x", TensorProto.FLOAT, [2, 3])], [zipmap_output("classes")])
+    # A StandardScaler's parameters, and a Binarizer after it.
+    rng = np.random.RandomState(3)
+    data = rng.normal([0.5, 400.0, -2.0, 150.0], [0.3, 250.0, 2.0, 20.0], size=(200, 4))
+    mean, std = data.mean(axis=0), data.std(axis=0)
+    save("maps_scaler_binarizer", [
+        helper.make_node("Scaler", ["x"], ["scaled"], domain=ML, offset=floats(mean), scale=floats(1 / std)),
+        helper.make_node("Binarizer", ["scaled"], ["positive"], domain=ML, threshold=0.25),
+    ], [tensor("x", TensorProto.FLOAT, [3, 4])], [tensor("scaled", TensorProto.FLOAT, [3, 4]), tensor("positive", TensorProto.FLOAT, [3, 4])])
+    # SimpleImputer(missing_values=0) on the raw features, then a Scaler, then an Imputer of NaN after it (the identity in int8).
+    save("maps_imputer", [
+        helper.make_node("Imputer", ["x"], ["filled"], domain=ML, imputed_value_floats=floats(mean), replaced_value_float=0.0),
+        helper.make_node("Scaler", ["filled"], ["scaled"], domain=ML, offset=floats(mean), scale=floats(1 / std)),
+        helper.make_node("Imputer", ["scaled"], ["y"], domain=ML, imputed_value_floats=[0.0], replaced_value_float=float("nan")),
+    ], [tensor("x", TensorProto.FLOAT, [3, 4])], [tensor("y", TensorProto.FLOAT, [3, 4])])
     print("wrote", sorted(f for f in os.listdir(OUT) if f.startswith("maps_")))
 
 

@@ -54,4 +54,97 @@ public sealed class NanoClassicalMapsTests
             for (int c = 0; c < 3; c++) Assert.InRange(probabilities[r * 3 + c], Math.Exp(x[r * 3 + c]) / sum - 2 / 256.0, Math.Exp(x[r * 3 + c]) / sum + 2 / 256.0);
         }
     }
+
+    /// <summary>Samples of <paramref name="rows"/> rows each, feature f uniform in [low[f], high[f]).</summary>
+    private static float[][] Rows(int samples, int rows, int seed, float[] low, float[] high)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, samples)
+            .Select(_ => Enumerable.Range(0, rows).SelectMany(_ => low.Select((l, f) => (float)(l + rng.NextDouble() * (high[f] - l)))).ToArray()).ToArray();
+    }
+
+    /// <summary>The int8 step of a calibrated range (its grid's spacing).</summary>
+    private static double Step(IEnumerable<float> values) =>
+        Core.Quantization.QuantizationParameters.FromRange(Math.Min(0, values.Min()), Math.Max(0, values.Max())).Scale;
+
+    [Fact]
+    public void Scaler_is_a_per_channel_affine_step_on_an_input_quantized_per_feature()
+    {
+        // Features of very different ranges, as a StandardScaler sees them: one in [0, 1] beside one in [0, 1000]. With one
+        // scale for the whole input the first would have a step of 4 (1000 / 255); quantized per feature it keeps 1/255.
+        var low = new[] { 0f, 0f, -5f, 100f };
+        var high = new[] { 1f, 1000f, 5f, 200f };
+        var offset = new[] { 0.5f, 500f, 0f, 150f };
+        var scale = new[] { 3.4f, 0.0035f, 0.35f, 0.035f };
+        var b = new GraphBuilder(13).Input("x", 3, 4)
+            .Node("ai.onnx.ml:Scaler", new[] { "x" }, new[] { "y" }, Floats("offset", offset), Floats("scale", scale))
+            .Output("y");
+        var calibration = Rows(64, 3, 5, low, high);
+        var x = Rows(1, 3, 6, low, high)[0];
+        var (outputs, steps) = NanoSelectionLogicTests.RunEveryWay(b.Graph, new Array[] { x }, calibration);
+        Assert.Single(steps.OfType<ChannelAffineInt8>());
+        var y = (float[])outputs[0];
+        var expected = x.Select((v, i) => (v - offset[i % 4]) * scale[i % 4]).ToArray();
+        double outputStep = Step(calibration.SelectMany(r => r.Select((v, j) => (v - offset[j % 4]) * scale[j % 4])));
+        for (int i = 0; i < x.Length; i++)
+        {
+            // Half an input step through the scale, half an output step of rounding, and the 15-bit multiplier's error.
+            double inputStep = Step(calibration.SelectMany(r => r.Where((_, j) => j % 4 == i % 4)));
+            Assert.InRange(y[i], expected[i] - inputStep * scale[i % 4] / 2 - outputStep, expected[i] + inputStep * scale[i % 4] / 2 + outputStep);
+        }
+    }
+
+    [Fact]
+    public void Binarizer_is_a_table_onto_zero_and_one()
+    {
+        var b = new GraphBuilder(13).Input("x", 2, 4)
+            .Node("ai.onnx.ml:Binarizer", new[] { "x" }, new[] { "y" }, Float("threshold", 0.1f))
+            .Output("y");
+        // Apart from the threshold by more than a step of the calibration's grid (2/255).
+        var x = new[] { -0.9f, 0.05f, 0.15f, 0.8f, 0.11f + 0.01f, -0.2f, 0.3f, 0.0f };
+        var (outputs, steps) = NanoSelectionLogicTests.RunEveryWay(b.Graph, new Array[] { x }, Rows(32, 2, 7, new[] { -1f, -1f, -1f, -1f }, new[] { 1f, 1f, 1f, 1f }));
+        Assert.Single(steps.OfType<LookupInt8>());
+        Assert.Equal(x.Select(v => v > 0.1f ? 1f : 0f).ToArray(), (float[])outputs[0]); // 0 and 1 exactly: the output grid holds both
+    }
+
+    [Fact]
+    public void Imputer_of_NaN_after_another_step_is_the_identity_and_of_a_value_replaces_its_level_per_feature()
+    {
+        var b = new GraphBuilder(13).Input("x", 2, 3)
+            .Node("ai.onnx.ml:Scaler", new[] { "x" }, new[] { "s" }, Floats("offset", 0f), Floats("scale", 2f))
+            .Node("ai.onnx.ml:Imputer", new[] { "s" }, new[] { "nan" }, Floats("imputed_value_floats", 7f, 7f, 7f), Float("replaced_value_float", float.NaN))
+            .Node("ai.onnx.ml:Imputer", new[] { "x" }, new[] { "zero" }, Floats("imputed_value_floats", 0.5f, -0.75f, 0.25f), Float("replaced_value_float", 0f))
+            .Output("nan", "zero");
+        var x = new[] { 0f, -0.5f, 0.75f, 0.6f, 0f, 0f };
+        var calibration = Rows(32, 2, 8, new[] { -1f, -1f, -1f }, new[] { 1f, 1f, 1f });
+        var (outputs, steps) = NanoSelectionLogicTests.RunEveryWay(b.Graph, new Array[] { x }, calibration);
+        Assert.Equal(2, steps.OfType<LookupInt8>().Count());
+        Assert.Single(steps.OfType<LookupInt8>(), l => l.Features == 3);
+        double step = Step(calibration.SelectMany(r => r));
+        var doubled = (float[])outputs[0];
+        for (int i = 0; i < 6; i++) Assert.InRange(doubled[i], 2 * x[i] - 3 * step, 2 * x[i] + 3 * step); // nothing replaced
+        // The zeros of x quantize to the level of 0, and become their feature's imputed value; the rest stay.
+        var expected = new[] { 0.5f, -0.5f, 0.75f, 0.6f, -0.75f, 0.25f };
+        var imputed = (float[])outputs[1];
+        for (int i = 0; i < 6; i++) Assert.InRange(imputed[i], expected[i] - step, expected[i] + step);
+    }
+
+    [Fact]
+    public void NanoFramework_refuses_an_Imputer_of_NaN_on_a_model_input_with_MB1121()
+    {
+        var b = new GraphBuilder(13).Input("x", 1, 3)
+            .Node("ai.onnx.ml:Imputer", new[] { "x" }, new[] { "y" }, Floats("imputed_value_floats", 1f, 2f, 3f), Float("replaced_value_float", float.NaN))
+            .Output("y");
+        using var folder = new Support.TempFolder();
+        string path = folder.Path("model.onnx");
+        Core.Onnx.OnnxModelWriter.Save(b.Graph, path);
+        var options = new Core.Options.BakeOptions(path, "Net", "Tests") { Precision = Core.Options.Precision.Int8 };
+        var e = Assert.Throws<Core.Diagnostics.BakeException>(() =>
+            Core.Pipeline.Baker.Bake(options with { Target = Core.Options.CodeTarget.NanoFramework }, new RecordingLog()));
+        Assert.Equal("MB1121", e.Code);
+        Assert.Contains("NaN has no int8 value", e.Message);
+        // .NET bakes it: the same identity table (a NaN the caller passes quantizes to 0, documented).
+        var plan = Core.Pipeline.Baker.Bake(options, new RecordingLog());
+        Assert.Single(plan.Kernels.OfType<LookupInt8>());
+    }
 }
