@@ -38,6 +38,9 @@ def main():
         helper.make_node("Scaler", ["filled"], ["scaled"], domain=ML, offset=floats(mean), scale=floats(1 / std)),
         helper.make_node("Imputer", ["scaled"], ["y"], domain=ML, imputed_value_floats=[0.0], replaced_value_float=float("nan")),
     ], [tensor("x", TensorProto.FLOAT, [3, 4])], [tensor("y", TensorProto.FLOAT, [3, 4])])
+    save("maps_normalizer", [
+        helper.make_node("Normalizer", ["x"], [norm.lower()], domain=ML, norm=norm) for norm in ("L1", "L2", "MAX")
+    ], [tensor("x", TensorProto.FLOAT, [3, 4])], [tensor(norm.lower(), TensorProto.FLOAT, [3, 4]) for norm in ("L1", "L2", "MAX")])
     print("wrote", sorted(f for f in os.listdir(OUT) if f.startswith("maps_")))
 
 

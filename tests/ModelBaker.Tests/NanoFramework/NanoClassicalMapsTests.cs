@@ -147,4 +147,41 @@ public sealed class NanoClassicalMapsTests
         var plan = Core.Pipeline.Baker.Bake(options, new RecordingLog());
         Assert.Single(plan.Kernels.OfType<LookupInt8>());
     }
+
+    [Fact]
+    public void Normalizer_L1_L2_and_MAX_in_integers_agree_with_the_float_step_on_the_quantized_rows()
+    {
+        var b = new GraphBuilder(13).Input("x", 4, 4);
+        foreach (string norm in new[] { "L1", "L2", "MAX" })
+            b.Node("ai.onnx.ml:Normalizer", new[] { "x" }, new[] { norm }, Text("norm", norm)).Output(norm);
+        var calibration = Rows(64, 4, 9, new[] { -1f, -1f, -1f, -1f }, new[] { 1f, 1f, 1f, 1f });
+        // A row of zeros (copied), one all negative (MAX divides by a negative maximum), and two mixed.
+        var x = new[] { 0.3f, -0.4f, 0.1f, 0.9f, 0f, 0f, 0f, 0f, -0.2f, -0.7f, -0.5f, -0.1f, 0.05f, 0.6f, -0.6f, 0.25f };
+        var (outputs, steps) = NanoSelectionLogicTests.RunEveryWay(b.Graph, new Array[] { x }, calibration);
+        Assert.Equal(3, steps.OfType<NormalizerInt8>().Count());
+        var input = Core.Quantization.QuantizationParameters.FromRange(Math.Min(0, calibration.SelectMany(r => r).Min()), Math.Max(0, calibration.SelectMany(r => r).Max()));
+        var seen = x.Select(v => FixedPoint.Dequantize(FixedPoint.Quantize(v, input.Scale, input.ZeroPoint), input.Scale, input.ZeroPoint)).ToArray();
+        for (int n = 0; n < 3; n++)
+        {
+            var expected = new float[16];
+            NormalizerFloat.Normalize(seen, 4, 4, n == 0 ? (int)Norm.L1 : n == 1 ? (int)Norm.L2 : (int)Norm.Max, expected);
+            var reference = new float[calibration.Length * 16];
+            NormalizerFloat.Normalize(calibration.SelectMany(r => r).ToArray(), calibration.Length * 4, 4, n == 0 ? 1 : n == 1 ? 2 : 0, reference);
+            double step = Step(reference);
+            var y = (float[])outputs[n];
+            // Half an output step of rounding; the 2⁻¹⁶ units and the square root's floor add far less than a hundredth.
+            for (int i = 0; i < 16; i++) Assert.InRange(y[i], expected[i] - 0.51 * step, expected[i] + 0.51 * step);
+        }
+        Assert.All(((float[])outputs[1]).Skip(4).Take(4), v => Assert.Equal(0f, v)); // the zero row, copied
+    }
+
+    [Fact]
+    public void The_integer_normalizer_divisor_is_the_exact_floor_of_the_square_root()
+    {
+        Assert.Equal(5L << 16, NormalizerInt8.NormalizerDivisor(25, 2));
+        Assert.Equal((long)Math.Floor(Math.Sqrt(2) * 65536), NormalizerInt8.NormalizerDivisor(2, 2));
+        long most = (long)NormalizerInt8.MaxColumns * 255 * 255;
+        Assert.Equal((long)Math.Floor(Math.Sqrt((double)most) * 65536), NormalizerInt8.NormalizerDivisor(most, 2));
+        Assert.Equal(7L << 16, NormalizerInt8.NormalizerDivisor(7, 1));
+    }
 }
