@@ -41,6 +41,11 @@ def main():
     save("maps_normalizer", [
         helper.make_node("Normalizer", ["x"], [norm.lower()], domain=ML, norm=norm) for norm in ("L1", "L2", "MAX")
     ], [tensor("x", TensorProto.FLOAT, [3, 4])], [tensor(norm.lower(), TensorProto.FLOAT, [3, 4]) for norm in ("L1", "L2", "MAX")])
+    save("maps_one_hot_encoder", [
+        helper.make_node("LabelEncoder", ["codes"], ["mapped"], domain=ML,
+                         keys_int64s=[5, 1, 3, 9], values_int64s=[0, 1, 2, 1], default_int64=3),
+        helper.make_node("OneHotEncoder", ["mapped"], ["onehot"], domain=ML, cats_int64s=[0, 1, 2], zeros=1),
+    ], [tensor("codes", TensorProto.INT64, [2, 3])], [tensor("onehot", TensorProto.FLOAT, [2, 3, 3])])
     print("wrote", sorted(f for f in os.listdir(OUT) if f.startswith("maps_")))
 
 

@@ -184,4 +184,22 @@ public sealed class NanoClassicalMapsTests
         Assert.Equal((long)Math.Floor(Math.Sqrt((double)most) * 65536), NormalizerInt8.NormalizerDivisor(most, 2));
         Assert.Equal(7L << 16, NormalizerInt8.NormalizerDivisor(7, 1));
     }
+
+    [Fact]
+    public void OneHotEncoder_writes_int8_rows_on_the_exact_grid_of_zero_and_one()
+    {
+        var b = new GraphBuilder(13).Input("codes", ElementType.Int64, 2, 2)
+            .Node("ai.onnx.ml:OneHotEncoder", new[] { "codes" }, new[] { "known" }, Ints("cats_int64s", 4, 7, 4_000_000_000, 7), Int("zeros", 1))
+            .Node("ai.onnx.ml:OneHotEncoder", new[] { "codes" }, new[] { "any" }, Ints("cats_int64s", 7, 9), Int("zeros", 1))
+            .Output("known", "any");
+        var codes = new long[] { 7, 4, 4_000_000_000, 7 };
+        var (outputs, steps) = NanoSelectionLogicTests.RunEveryWay(b.Graph, new Array[] { codes });
+        Assert.All(steps.OfType<OneHotEncoderFloat>(), s => Assert.Equal(ElementType.Int8, s.Output.Type));
+        // 7 is listed twice: the last column is its (as ONNX Runtime's map keeps it).
+        Assert.Equal(new float[] { 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1 }, (float[])outputs[0]);
+        Assert.Equal(new float[] { 1, 0, 0, 0, 0, 0, 1, 0 }, (float[])outputs[1]); // 4 and 4·10⁹ are no category: rows of zeros
+        // zeros = 0: a value of no category throws, as ONNX Runtime fails (the bake's random inputs would hit it, so checked here).
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            OneHotEncoderFloat.OneHotEncode<sbyte>(new long[] { 5 }, new long[] { 4, 7 }, false, -128, 127, new sbyte[2]));
+    }
 }
