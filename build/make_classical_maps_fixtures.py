@@ -46,6 +46,12 @@ def main():
                          keys_int64s=[5, 1, 3, 9], values_int64s=[0, 1, 2, 1], default_int64=3),
         helper.make_node("OneHotEncoder", ["mapped"], ["onehot"], domain=ML, cats_int64s=[0, 1, 2], zeros=1),
     ], [tensor("codes", TensorProto.INT64, [2, 3])], [tensor("onehot", TensorProto.FLOAT, [2, 3, 3])])
+    # Scaled features beside a one-hot code, as a ColumnTransformer lays them out: one fits, one is padded, one is cut.
+    save("maps_feature_vectorizer", [
+        helper.make_node("Scaler", ["x"], ["scaled"], domain=ML, offset=floats(mean), scale=floats(1 / std)),
+        helper.make_node("OneHotEncoder", ["codes"], ["onehot"], domain=ML, cats_int64s=[0, 1, 2], zeros=1),
+        helper.make_node("FeatureVectorizer", ["scaled", "onehot", "scaled"], ["features"], domain=ML, inputdimensions=[4, 4, 2]),
+    ], [tensor("x", TensorProto.FLOAT, [1, 4]), tensor("codes", TensorProto.INT64, [1, 1])], [tensor("features", TensorProto.FLOAT, [1, 10])])
     print("wrote", sorted(f for f in os.listdir(OUT) if f.startswith("maps_")))
 
 

@@ -91,7 +91,7 @@ public enum KernelKind : ushort
     SupportVectorKernelFloat = 108,
     OneVsOneFloat = 109,
     PairwiseProbabilityFloat = 110,
-    FeatureVectorizerFloat = 111,
+    // 111: FeatureVectorizerFloat, retired (FeatureVectorizer lowers to Concat and Remap).
     // 260–269: integer forms of the classical per-feature and encoding steps.
     NormalizerInt8 = 260,
 }

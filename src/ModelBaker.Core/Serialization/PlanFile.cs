@@ -148,7 +148,6 @@ public static class PlanFile
             KernelKind.SupportVectorKernelFloat => SupportVectorKernelFloat.Read(r, source),
             KernelKind.OneVsOneFloat => OneVsOneFloat.Read(r, source),
             KernelKind.PairwiseProbabilityFloat => PairwiseProbabilityFloat.Read(r, source),
-            KernelKind.FeatureVectorizerFloat => FeatureVectorizerFloat.Read(r, source),
             KernelKind.LinearQuantization => LinearQuantization.Read(r, source),
             KernelKind.LinearDequantization => LinearDequantization.Read(r, source),
             KernelKind.IntegerConv => IntegerConv.Read(r, source),

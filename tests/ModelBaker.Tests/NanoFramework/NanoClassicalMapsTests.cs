@@ -2,6 +2,7 @@ using ModelBaker.Core.Ir;
 using ModelBaker.Core.Kernels;
 using ModelBaker.Tests.Operators;
 using ModelBaker.Tests.Support;
+using static ModelBaker.Tests.Operators.GraphBuilder;
 using Attribute = ModelBaker.Core.Ir.Attribute;
 
 namespace ModelBaker.Tests.NanoFramework;
@@ -201,5 +202,32 @@ public sealed class NanoClassicalMapsTests
         // zeros = 0: a value of no category throws, as ONNX Runtime fails (the bake's random inputs would hit it, so checked here).
         Assert.Throws<ArgumentOutOfRangeException>(() =>
             OneHotEncoderFloat.OneHotEncode<sbyte>(new long[] { 5 }, new long[] { 4, 7 }, false, -128, 127, new sbyte[2]));
+    }
+
+    [Fact]
+    public void FeatureVectorizer_is_a_concat_requantizing_each_input_cut_or_padded_by_a_remap()
+    {
+        // Three inputs on three grids: a fits its 2 columns, b (3 wide) is cut to 2, c (1 wide) is padded to 3 with zeros.
+        var b = new GraphBuilder(13).Input("x", 2, 6)
+            .Constant("split", T.I(T.S(3), 2, 3, 1))
+            .Node("Split", new[] { "x", "split" }, new[] { "a", "b0", "c0" }, Int("axis", 1))
+            .Constant("ten", T.F(T.S(), 10f)).Constant("tenth", T.F(T.S(), 0.1f))
+            .Node("Mul", new[] { "b0", "ten" }, new[] { "b" })
+            .Node("Mul", new[] { "c0", "tenth" }, new[] { "c" })
+            .Node("ai.onnx.ml:FeatureVectorizer", new[] { "a", "b", "c" }, new[] { "features" }, Ints("inputdimensions", 2, 2, 3))
+            .Output("features");
+        var x = new[] { 0.5f, -0.25f, 0.1f, -0.3f, 0.9f, 0.8f, -0.75f, 0.6f, 0.2f, 0.4f, -0.9f, -0.5f };
+        var calibration = Rows(32, 2, 10, Enumerable.Repeat(-1f, 6).ToArray(), Enumerable.Repeat(1f, 6).ToArray());
+        var (outputs, steps) = NanoSelectionLogicTests.RunEveryWay(b.Graph, new Array[] { x }, calibration);
+        Assert.Single(steps.OfType<ConcatInt8>(), c => c.Parts.Any(p => p.Requantize));
+        Assert.Equal(2, steps.OfType<Remap>().Count(r => r.Source.Contains("FeatureVectorizer", StringComparison.Ordinal)));
+        var expected = new[] { 0.5f, -0.25f, 1f, -3f, 0.08f, 0f, 0f, -0.75f, 0.6f, 2f, 4f, -0.05f, 0f, 0f };
+        // One grid for all, the output's (b's [−10, 10]: a step of 20/255); b's values carry three roundings of half a step
+        // (x's, ten times over; Mul's; the requantization onto the output), the others less. Padding is 0 exactly.
+        double step = 1.5 * 20 / 255.0;
+        var y = (float[])outputs[0];
+        for (int i = 0; i < expected.Length; i++) Assert.InRange(y[i], expected[i] - step, expected[i] + step);
+        Assert.Equal(0f, y[5]);
+        Assert.Equal(0f, y[13]);
     }
 }
