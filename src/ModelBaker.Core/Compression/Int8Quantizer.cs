@@ -31,6 +31,7 @@ public static class Int8Quantizer
         {
             ModelWeightScales = weightScales, Target = floatPlan.Header.Target,
             FeatureRanges = featureRanges ?? new Dictionary<ArenaSlice, (float[], float[])>(),
+            ModelInputs = new HashSet<ArenaSlice>(floatPlan.Inputs.Select(t => t.Slice)),
         };
         foreach (var pair in fixedParameters) context.Fix(pair.Key, pair.Value);
         var inputs = floatPlan.Inputs.Select(t => Tensor(t, context)).ToList();

@@ -30,6 +30,10 @@ public static class ErrorCodes
     public const string FloatIslandOnTarget = "MB1135";
     /// <summary>An int8 LayerNormalization whose rows are longer than its integer sums of squares take (LayerNormInt8.MaxSize).</summary>
     public const string LayerNormRowTooLong = "MB1120";
+    /// <summary>The nanoFramework flavour of an Imputer replacing NaN in a model input: NaN has no int8 value.</summary>
+    public const string NanNotInInt8 = "MB1121";
+    /// <summary>An int8 Normalizer whose rows are longer than its integer sums of squares take (NormalizerInt8.MaxColumns).</summary>
+    public const string NormalizerRowTooLong = "MB1122";
     /// <summary>A Scan whose unrolled form (iterations × body nodes) would exceed Scan.MaxUnrolledNodes.</summary>
     public const string ScanTooLong = "MB1125";
     /// <summary>LayerSparsity names a node the model does not have.</summary>

@@ -33,6 +33,8 @@ public sealed class ChannelAffineInt8 : Int8Kernel
     public static ChannelAffineInt8 From(ChannelAffineFloat affine, QuantizationContext q)
     {
         var input = q.Parameters(affine.Input);
+        // A model input quantized per feature (a Scaler's, the channel its last axis): each channel has its own parameters.
+        var features = affine.Inner == 1 ? q.FeatureParameters(affine.Input) : null;
         var output = q.Parameters(affine.Output);
         int channels = affine.Channels;
         var weights = new sbyte[channels];
@@ -44,8 +46,9 @@ public sealed class ChannelAffineInt8 : Int8Kernel
         {
             double weightScale = QuantizationParameters.WeightScale(Math.Abs(affine.Scale[c]));
             weights[c] = QuantizationParameters.QuantizeWeight(affine.Scale[c], weightScale);
-            double accumulatorScale = input.Scale * weightScale;
-            bias[c] = QuantizationParameters.SaturateInt32(Math.Round(affine.Shift[c] / accumulatorScale)) - input.ZeroPoint * weights[c];
+            var channelInput = features?[c] ?? input;
+            double accumulatorScale = channelInput.Scale * weightScale;
+            bias[c] = QuantizationParameters.SaturateInt32(Math.Round(affine.Shift[c] / accumulatorScale)) - channelInput.ZeroPoint * weights[c];
             realMultipliers[c] = accumulatorScale / output.Scale;
             (multipliers[c], shifts[c]) = QuantizeMultiplierQ15(realMultipliers[c]);
         }

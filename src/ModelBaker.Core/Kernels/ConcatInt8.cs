@@ -135,7 +135,9 @@ public sealed class ConcatInt8 : Int8Kernel
         {
             var part = Parts[i];
             string input = part.Constant != null ? $"{name}Part{i}, 0" : part.Slice!.NanoArguments(code);
-            string output = $"{Arenas.Name(Output.Type)}, outputOffset: {Output.Offset + OffsetOf(i)}, outputStride: {OutputStride}";
+            // The output's offset constant, so that it is used (nanoFramework builds warn on unused constants) and the call reads as what it writes.
+            string offset = OffsetOf(i) == 0 ? Output.NanoOffset(code) : $"{Output.NanoOffset(code)} + {OffsetOf(i)}";
+            string output = $"{Arenas.Name(Output.Type)}, outputOffset: {offset}, outputStride: {OutputStride}";
             if (part.Requantize)
                 code.Line($"RequantizeBlocks({input}, length: {part.Length}, blockLength: {part.BlockLength}, {output},")
                     .Line($"    inputZeroPoint: {part.ZeroPoint}, multiplier: {part.Multiplier}, shift: {part.Shift}, outputZeroPoint: {OutputZeroPoint});");

@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Quantization;
 
 namespace ModelBaker.Core.Kernels;
 
@@ -22,9 +24,9 @@ public enum FeatureOperation : byte
 /// <summary>
 /// Element-wise maps of classical models with one parameter per feature, the input seen as [rows, features] (features
 /// the last dimension): Scaler, Imputer, Binarizer, and the sign of a one-class SVM. A parameter array of one element
-/// applies to every feature.
+/// applies to every feature. Their int8 forms are existing steps (<see cref="Quantize"/>, docs/classical-ml.md#int8).
 /// </summary>
-public sealed class FeatureMapFloat : FloatOnlyKernel
+public sealed class FeatureMapFloat : FloatKernel, IFeatureWiseInput
 {
     public FeatureMapFloat(string source, ArenaSlice input, ArenaSlice output, int features, FeatureOperation operation,
         float[] a, float[] b, float value) : base(source)
@@ -49,7 +51,61 @@ public sealed class FeatureMapFloat : FloatOnlyKernel
     /// <summary>The replaced value (Impute) or the threshold (Binarize).</summary>
     public float Value { get; }
 
-    public override string FloatOnlyReason => ClassicalSteps.FloatOnlyReason($"a per-feature {Operation.ToString().ToLowerInvariant()} map");
+    /// <summary>
+    /// A Scaler reads its input feature by feature, so a model input only Scalers (or trees) read is quantized per feature:
+    /// a feature in [0, 1] keeps its 256 levels beside one in [0, 10⁵]. The other maps take one scale per tensor (0: no claim).
+    /// </summary>
+    public ArenaSlice FeatureInput => Input;
+    public int FeatureCount => Operation == FeatureOperation.Scale ? Features : 0;
+
+    /// <summary>
+    /// Scale: a per-channel affine map with the features as channels (<see cref="ChannelAffineInt8"/>, the int8 BatchNormalization).
+    /// Binarize and Sign: a 256-entry table (<see cref="LookupInt8"/>) onto the fixed grids of {0, 1} and {−1, 1}. Impute: int8
+    /// holds no NaN, so replacing NaN is the identity on every value it can hold (a table between the two grids); another
+    /// replaced value is the level it quantizes to, replaced by each feature's imputed value (a table per feature). Where the
+    /// caller's NaN would reach it (it reads a model input, which Predict quantizes first, NaN to 0) nanoFramework refuses it.
+    /// </summary>
+    public override Kernel Quantize(QuantizationContext q)
+    {
+        switch (Operation)
+        {
+            case FeatureOperation.Scale:
+                var scale = Enumerable.Range(0, Features).Select(f => B[B.Length == 1 ? 0 : f]).ToArray();
+                var shift = Enumerable.Range(0, Features).Select(f => -A[A.Length == 1 ? 0 : f] * scale[f]).ToArray();
+                return ChannelAffineInt8.From(new ChannelAffineFloat(Source, Input, Output, 1, scale, shift, float.NegativeInfinity, float.PositiveInfinity), q);
+            case FeatureOperation.Binarize:
+                return LookupInt8.From(Source, $"Binarizer (x > {CodeWriter.Float(Value)})", x => x > Value ? 1 : 0, Input, Output, q,
+                    new QuantizationParameters(1 / 255.0, -128));
+            case FeatureOperation.Sign:
+                return LookupInt8.From(Source, "sign (x > 0 ? 1 : −1)", x => x > 0 ? 1 : -1, Input, Output, q, new QuantizationParameters(1 / 127.0, 0));
+            default:
+                return QuantizeImpute(q);
+        }
+    }
+
+    private Kernel QuantizeImpute(QuantizationContext q)
+    {
+        if (float.IsNaN(Value))
+        {
+            if (q.Target == Options.CodeTarget.NanoFramework && q.IsModelInput(Input))
+                throw new BakeException(ErrorCodes.NanNotInInt8,
+                    $"Node {Source}: it replaces NaN in model input '{Input.TensorName}', but integer-only code quantizes that input before any step runs, " +
+                    "and NaN has no int8 value (it becomes 0): the replacement could never happen. Replace NaN with the imputed values in the calling code before Predict, " +
+                    "or bake for .NET (CodeTarget=\"Net\"), where the same limit holds and is documented.");
+            return LookupInt8.From(Source, "Imputer (NaN: none in int8)", x => x, Input, Output, q);
+        }
+        var input = q.Parameters(Input);
+        var output = q.Parameters(Output);
+        int replaced = FixedPoint.Quantize(Value, input.Scale, input.ZeroPoint);
+        var tables = new sbyte[256 * A.Length];
+        for (int f = 0; f < A.Length; f++)
+        {
+            var table = LookupInt8.Tabulate(x => x, input.Scale, input.ZeroPoint, output.Scale, output.ZeroPoint);
+            table[replaced + 128] = FixedPoint.Quantize(A[f], output.Scale, output.ZeroPoint);
+            Array.Copy(table, 0, tables, 256 * f, 256);
+        }
+        return new LookupInt8(Source, $"Imputer (level {replaced}, the value {CodeWriter.Float(Value)})", tables, q.Slice(Input), q.Slice(Output));
+    }
 
     public override KernelKind Kind => KernelKind.FeatureMapFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

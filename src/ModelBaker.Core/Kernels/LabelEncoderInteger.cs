@@ -3,14 +3,16 @@ using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Quantization;
 
 namespace ModelBaker.Core.Kernels;
 
 /// <summary>
 /// ai.onnx.ml LabelEncoder from int64 keys to int64 values: each input found among the keys becomes its value, any
-/// other the default. The keys are stored sorted (with their values) and searched by bisection.
+/// other the default. The keys are stored sorted (with their values) and searched by bisection. Integer in and out, so
+/// an int8 plan runs this very step, and the nanoFramework flavour its array form.
 /// </summary>
-public sealed class LabelEncoderInteger : FloatOnlyKernel
+public sealed class LabelEncoderInteger : FloatKernel
 {
     public LabelEncoderInteger(string source, ArenaSlice input, ArenaSlice output, long[] keys, long[] values, long fallback) : base(source)
     {
@@ -31,7 +33,8 @@ public sealed class LabelEncoderInteger : FloatOnlyKernel
     public long[] Values { get; }
     public long Default { get; }
 
-    public override string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("LabelEncoder");
+    /// <summary>int64 in, int64 out: nothing to quantize.</summary>
+    public override Kernel Quantize(QuantizationContext context) => this;
 
     public override KernelKind Kind => KernelKind.LabelEncoderInteger;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
@@ -52,6 +55,37 @@ public sealed class LabelEncoderInteger : FloatOnlyKernel
         }
     }
     // </emit>
+
+    // <emit Nano>
+    /// <summary>
+    /// EncodeLabels on arrays: each of <paramref name="length"/> inputs found among the sorted keys (by bisection,
+    /// written out: no call per element) becomes the value at its place, any other the default.
+    /// </summary>
+    public static void EncodeLabels(long[] input, int inputOffset, int length, long[] keys, long[] values, long fallback, long[] output, int outputOffset)
+    {
+        for (int i = 0; i < length; i++)
+        {
+            long key = input[inputOffset + i];
+            int low = 0, high = keys.Length - 1;
+            long found = fallback;
+            while (low <= high)
+            {
+                int middle = (low + high) >> 1;
+                long k = keys[middle];
+                if (k == key) { found = values[middle]; break; }
+                if (k < key) low = middle + 1;
+                else high = middle - 1;
+            }
+            output[outputOffset + i] = found;
+        }
+    }
+    // </emit>
+
+    public override IEnumerable<string> NanoHelpers => new[] { nameof(LabelEncoderInteger) + "#Nano" };
+
+    public override void EmitNanoCall(CodeWriter code, string name) =>
+        code.Line($"EncodeLabels({Input.NanoArguments(code)}, length: {Input.Length}, {name}Keys, {name}Values, " +
+                  $"fallback: {TypedArrays.Literal(new[] { Default }, 0)}, {Output.NanoArguments(code)});");
 
     public override void WritePayload(PlanBinaryWriter w)
     {

@@ -8,13 +8,15 @@ namespace ModelBaker.Core.Kernels;
 
 /// <summary>
 /// Any element-wise int8 → int8 function (Relu, Sigmoid, Tanh, …) as a 256-entry table computed at bake time:
-/// integer-only at run time and exact by construction.
+/// integer-only at run time and exact by construction. A per-feature map (an Imputer's) has one table per feature, the
+/// features the last axis: 256 × features entries, element i read from table i mod features.
 /// </summary>
 public sealed class LookupInt8 : Int8Kernel, IChannelsLastKernel
 {
     public LookupInt8(string source, string function, sbyte[] table, ArenaSlice input, ArenaSlice output) : base(source)
     {
-        if (table.Length != 256) throw new ArgumentException("A lookup table has 256 entries.", nameof(table));
+        if (table.Length % 256 != 0 || table.Length == 0 || input.Length % (table.Length / 256) != 0)
+            throw new ArgumentException("A lookup table has 256 entries per feature, and the input whole rows of features.", nameof(table));
         Function = function;
         Table = table;
         Input = input;
@@ -23,8 +25,10 @@ public sealed class LookupInt8 : Int8Kernel, IChannelsLastKernel
 
     /// <summary>What the table computes, for comments ("Sigmoid").</summary>
     public string Function { get; }
-    /// <summary>Table[q + 128] is the output for input q.</summary>
+    /// <summary>Table[q + 128] is the output for input q (Table[256 · f + q + 128] for feature f).</summary>
     public sbyte[] Table { get; }
+    /// <summary>Tables in <see cref="Table"/>: one, or one per feature (the last axis).</summary>
+    public int Features => Table.Length / 256;
     public ArenaSlice Input { get; }
     public override ArenaSlice Output { get; }
 
@@ -32,7 +36,7 @@ public sealed class LookupInt8 : Int8Kernel, IChannelsLastKernel
 
     /// <summary>Element by element: any order of the elements will do.</summary>
     public IReadOnlyList<LayoutOperand>? LayoutOperands =>
-        Output.Shape is { Length: 4 } s && Input.Length == Output.Length
+        Output.Shape is { Length: 4 } s && Input.Length == Output.Length && Features == 1
             ? new[] { new LayoutOperand(Input, s[0], s[1], s[2] * s[3]), new LayoutOperand(Output, s[0], s[1], s[2] * s[3]) }
             : null;
 
@@ -41,7 +45,7 @@ public sealed class LookupInt8 : Int8Kernel, IChannelsLastKernel
     public Kernel ToChannelsLast(Func<ArenaSlice, ArenaSlice> slice) => new LookupInt8(Source, Function, Table, slice(Input), slice(Output));
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
     public override int WeightBytes => Table.Length;
-    public override IEnumerable<string> Helpers => new[] { nameof(LookupInt8) };
+    public override IEnumerable<string> Helpers => new[] { Features == 1 ? nameof(LookupInt8) : nameof(LookupInt8) + "#Features" };
 
     /// <summary>
     /// An element-wise float function as a table between the input's calibrated parameters and the output's:
@@ -70,8 +74,11 @@ public sealed class LookupInt8 : Int8Kernel, IChannelsLastKernel
         return table;
     }
 
-    public override void Run(PlanArena arena) =>
-        Lookup(arena.Int8s(Input), Table, arena.Int8s(Output));
+    public override void Run(PlanArena arena)
+    {
+        if (Features == 1) Lookup(arena.Int8s(Input), Table, arena.Int8s(Output));
+        else LookupFeatures(arena.Int8s(Input), Features, Table, arena.Int8s(Output));
+    }
 
     // <emit>
     /// <summary>output[i] = table[input[i] + 128].</summary>
@@ -79,6 +86,26 @@ public sealed class LookupInt8 : Int8Kernel, IChannelsLastKernel
     {
         for (int i = 0; i < input.Length; i++)
             output[i] = table[input[i] + 128];
+    }
+    // </emit>
+
+    // <emit Features>
+    /// <summary>Rows of <paramref name="features"/> elements: output[i] = tables[256 · (i mod features) + input[i] + 128].</summary>
+    public static void LookupFeatures(ReadOnlySpan<sbyte> input, int features, ReadOnlySpan<sbyte> tables, Span<sbyte> output)
+    {
+        for (int start = 0; start < input.Length; start += features)
+            for (int f = 0, table = 128; f < features; f++, table += 256)
+                output[start + f] = tables[table + input[start + f]];
+    }
+    // </emit>
+
+    // <emit NanoFeatures>
+    /// <summary>LookupFeatures on arrays: rows of <paramref name="features"/> elements, element f of a row through table f.</summary>
+    public static void LookupFeatures(sbyte[] input, int inputOffset, int length, int features, sbyte[] tables, sbyte[] output, int outputOffset)
+    {
+        for (int start = 0; start < length; start += features)
+            for (int f = 0, table = 128; f < features; f++, table += 256)
+                output[outputOffset + start + f] = tables[table + input[inputOffset + start + f]];
     }
     // </emit>
 
@@ -91,10 +118,11 @@ public sealed class LookupInt8 : Int8Kernel, IChannelsLastKernel
     }
     // </emit>
 
-    public override IEnumerable<string> NanoHelpers => new[] { nameof(LookupInt8) + "#Nano" };
+    public override IEnumerable<string> NanoHelpers => new[] { nameof(LookupInt8) + (Features == 1 ? "#Nano" : "#NanoFeatures") };
 
-    public override void EmitNanoCall(CodeWriter code, string name) =>
-        code.Line($"Lookup({Input.NanoArguments(code)}, length: {Input.Length}, {name}Table, {Output.NanoArguments(code)});");
+    public override void EmitNanoCall(CodeWriter code, string name) => code.Line(Features == 1
+        ? $"Lookup({Input.NanoArguments(code)}, length: {Input.Length}, {name}Table, {Output.NanoArguments(code)});"
+        : $"LookupFeatures({Input.NanoArguments(code)}, length: {Input.Length}, features: {Features}, {name}Table, {Output.NanoArguments(code)});");
 
     /// <summary>Element i is read only to write element i.</summary>
     public override ArenaSlice? InPlaceInput => Input;
@@ -106,9 +134,12 @@ public sealed class LookupInt8 : Int8Kernel, IChannelsLastKernel
 
     public static LookupInt8 Read(PlanBinaryReader r, string source) => new(source, r.String(), r.SBytes(), r.Slice(), r.Slice());
 
-    public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"Lookup({Input.Expression(code)}, {name}Table, {Output.Expression(code)});");
+    public override void EmitCall(CodeWriter code, string name) => code.Line(Features == 1
+        ? $"Lookup({Input.Expression(code)}, {name}Table, {Output.Expression(code)});"
+        : $"LookupFeatures({Input.Expression(code)}, features: {Features}, {name}Table, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name) =>
-        EmitArrays.SBytes(code, $"{name}Table", Table, $"{Function} tabulated: entry q + 128 is the int8 output for int8 input q");
+        EmitArrays.SBytes(code, $"{name}Table", Table, Features == 1
+            ? $"{Function} tabulated: entry q + 128 is the int8 output for int8 input q"
+            : $"{Function} tabulated per feature: entry 256 · f + q + 128 is the int8 output for int8 input q of feature f");
 }

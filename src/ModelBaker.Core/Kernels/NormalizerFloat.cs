@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Quantization;
 
 namespace ModelBaker.Core.Kernels;
 
@@ -18,7 +19,7 @@ public enum Norm : byte
 /// ai.onnx.ml Normalizer on [rows, columns]: each row divided by its maximum (MAX), the sum of its absolute values (L1),
 /// or its Euclidean length (L2, as ONNX Runtime computes it: sign(x) · √(x² / Σx²)); a row whose divisor is 0 is copied.
 /// </summary>
-public sealed class NormalizerFloat : FloatOnlyKernel
+public sealed class NormalizerFloat : FloatKernel
 {
     public NormalizerFloat(string source, ArenaSlice input, ArenaSlice output, int rows, int columns, Norm norm) : base(source)
     {
@@ -35,7 +36,8 @@ public sealed class NormalizerFloat : FloatOnlyKernel
     public int Columns { get; }
     public Norm Norm { get; }
 
-    public override string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("Normalizer");
+    /// <summary>The integer Normalizer (<see cref="NormalizerInt8"/>).</summary>
+    public override Kernel Quantize(QuantizationContext context) => NormalizerInt8.From(this, context);
 
     public override KernelKind Kind => KernelKind.NormalizerFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

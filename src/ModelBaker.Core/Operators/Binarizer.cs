@@ -14,7 +14,7 @@ public sealed class Binarizer : IOperator
 {
     public string OpType => ClassicalModel.Domain + "Binarizer";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "threshold; NaN stays NaN; a feature-map step", Int8Form.FloatIsland, "", Nano: false)
+    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "threshold; NaN stays NaN; a feature-map step", Int8Form.Integer, "a 256-entry table onto the exact grid of {0, 1}", Nano: true)
     {
         Refuses = new[] { "a missing threshold (ONNX Runtime and the specification disagree on its default)" },
     };

@@ -16,7 +16,7 @@ public sealed class LabelEncoder : IOperator
 {
     public string OpType => ClassicalModel.Domain + "LabelEncoder";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 2, "int64 to int64: keys_int64s / values_int64s / default_int64 (opset 2) or int64 keys_tensor / values_tensor / default_tensor (opset 4); a label-encoder step", Int8Form.FloatIsland, "the integer map runs as a float-island step", Nano: false)
+    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 2, "int64 to int64: keys_int64s / values_int64s / default_int64 (opset 2) or int64 keys_tensor / values_tensor / default_tensor (opset 4); a label-encoder step", Int8Form.Integer, "int64 in and out: the same step", Nano: true)
     {
         Refuses = new[] { "string maps (MB1110)", "float keys or values", "a default_tensor other than one int64" },
     };

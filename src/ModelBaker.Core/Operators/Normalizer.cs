@@ -11,7 +11,7 @@ public sealed class Normalizer : IOperator
 {
     public string OpType => ClassicalModel.Domain + "Normalizer";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "norm MAX, L1, L2; a normalizer step", Int8Form.FloatIsland, "", Nano: false)
+    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "norm MAX, L1, L2; a normalizer step", Int8Form.Integer, "integer rows: int32/64 sums, an integer square root, a rounded division (NormalizerInt8); rows of at most 32,767 columns (MB1122)", Nano: true)
     {
         Refuses = new[] { "norm values ONNX does not define" },
     };

@@ -17,8 +17,9 @@ public sealed class OneHotEncoder : IOperator
 {
     public string OpType => ClassicalModel.Domain + "OneHotEncoder";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "cats_int64s; int64, int32 or float values (truncated); zeros; a one-hot-encoder step", Int8Form.FloatIsland, "", Nano: false)
+    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "cats_int64s; int64, int32 or float values (truncated); zeros; a one-hot-encoder step", Int8Form.Integer, "the same step writing int8 rows on the exact grid of {0, 1}", Nano: true)
     {
+        NanoDetails = "int64 or int32 values (float values are cast to int64 first: no, MB1135)",
         Refuses = new[] { "string categories (MB1110)" },
     };
 
@@ -44,7 +45,7 @@ public sealed class OneHotEncoder : IOperator
         var (categories, zeros) = Read(node);
         var values = x.Int64s ?? x.Floats!.Select(v => (long)v).ToArray();
         var y = new float[values.Length * categories.Length];
-        OneHotEncoderFloat.OneHotEncode(values, categories, zeros, y);
+        OneHotEncoderFloat.OneHotEncode(values, categories, zeros, 0f, 1f, y);
         return new[] { Tensor.FromFloats(x.Shape.Append(categories.Length).ToArray(), y) };
     }
 

@@ -10,7 +10,7 @@ public sealed class Scaler : IOperator
 {
     public string OpType => ClassicalModel.Domain + "Scaler";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "offset and scale, one value or one per feature; a feature-map step", Int8Form.FloatIsland, "", Nano: false);
+    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "offset and scale, one value or one per feature; a feature-map step", Int8Form.Integer, "a per-channel affine step, the features as channels (as an int8 BatchNormalization); a model input only Scalers or trees read is quantized per feature", Nano: true);
 
     private static (int Features, float[] Offset, float[] Scale) Read(Node node, int[] shape)
     {

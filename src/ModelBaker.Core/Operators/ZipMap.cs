@@ -16,7 +16,7 @@ public sealed class ZipMap : IOperator
 {
     public string OpType => ClassicalModel.Domain + "ZipMap";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "a graph output only: the float probabilities as Predict's span and the class labels (classlabels_int64s or classlabels_strings) as a static `<Output>Classes` array; a ZipMap step", Int8Form.FloatIsland, "", Nano: false)
+    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "a graph output only: the float probabilities as Predict's span and the class labels (classlabels_int64s or classlabels_strings) as a static `<Output>Classes` array; a ZipMap step", Int8Form.Integer, "a copy of the quantized probabilities (the output keeps their scale)", Nano: true)
     {
         Refuses = new[] { "maps read by other nodes" },
     };

@@ -1,7 +1,7 @@
 namespace ModelBaker.Core.Plan;
 
-/// <summary>Tags of kernels in the plan file. Stable numbers: a new kernel gets a new number.</summary>
-public enum KernelKind : byte
+/// <summary>Tags of kernels in the plan file (two bytes). Stable numbers: a new kernel gets a new number.</summary>
+public enum KernelKind : ushort
 {
     FullyConnectedInt8 = 1,
     // 2 was AddInt8 before plan format 3: now BinaryInt8 (10), which carries an operation code.
@@ -95,5 +95,7 @@ public enum KernelKind : byte
     SupportVectorKernelFloat = 108,
     OneVsOneFloat = 109,
     PairwiseProbabilityFloat = 110,
-    FeatureVectorizerFloat = 111,
+    // 111: FeatureVectorizerFloat, retired (FeatureVectorizer lowers to Concat and Remap).
+    // 260–269: integer forms of the classical per-feature and encoding steps.
+    NormalizerInt8 = 260,
 }

@@ -29,6 +29,12 @@ public sealed class QuantizationContext
     public QuantizationParameters[]? FeatureParameters(ArenaSlice floatSlice) =>
         FeatureRanges.TryGetValue(floatSlice, out var r) ? r.Min.Select((min, f) => QuantizationParameters.FromRange(min, r.Max[f])).ToArray() : null;
 
+    /// <summary>The plan's float inputs, which generated code quantizes before any step runs (a NaN among them becomes 0).</summary>
+    public ICollection<ArenaSlice> ModelInputs { get; init; } = new HashSet<ArenaSlice>();
+
+    /// <summary>Whether <paramref name="floatSlice"/> is one of the plan's inputs.</summary>
+    public bool IsModelInput(ArenaSlice floatSlice) => ModelInputs.Contains(floatSlice);
+
     /// <summary>The flavour of code the plan is for: the nanoFramework flavour's convolution reads dense weights.</summary>
     public Options.CodeTarget Target { get; init; } = Options.CodeTarget.Net;
 

@@ -44,6 +44,7 @@ public static class PlanFile
             foreach (var kernel in plan.Kernels)
             {
                 w.Byte((byte)kernel.Kind);
+                w.Byte((byte)((int)kernel.Kind >> 8));
                 w.String(kernel.Source);
                 kernel.WritePayload(w);
             }
@@ -82,7 +83,7 @@ public static class PlanFile
 
     private static Kernel ReadKernel(PlanBinaryReader r)
     {
-        var kind = (KernelKind)r.Byte();
+        var kind = (KernelKind)(r.Byte() | r.Byte() << 8);
         string source = r.String();
         return kind switch
         {
@@ -142,13 +143,13 @@ public static class PlanFile
             KernelKind.ZipMapFloat => ZipMapFloat.Read(r, source),
             KernelKind.FeatureMapFloat => FeatureMapFloat.Read(r, source),
             KernelKind.NormalizerFloat => NormalizerFloat.Read(r, source),
+            KernelKind.NormalizerInt8 => NormalizerInt8.Read(r, source),
             KernelKind.ColumnSelection => ColumnSelection.Read(r, source),
             KernelKind.OneHotEncoderFloat => OneHotEncoderFloat.Read(r, source),
             KernelKind.LabelEncoderInteger => LabelEncoderInteger.Read(r, source),
             KernelKind.SupportVectorKernelFloat => SupportVectorKernelFloat.Read(r, source),
             KernelKind.OneVsOneFloat => OneVsOneFloat.Read(r, source),
             KernelKind.PairwiseProbabilityFloat => PairwiseProbabilityFloat.Read(r, source),
-            KernelKind.FeatureVectorizerFloat => FeatureVectorizerFloat.Read(r, source),
             KernelKind.LinearQuantization => LinearQuantization.Read(r, source),
             KernelKind.LinearDequantization => LinearDequantization.Read(r, source),
             KernelKind.IntegerConv => IntegerConv.Read(r, source),
