@@ -20,8 +20,9 @@ public sealed class SVMClassifier : IOperator
 {
     public string OpType => ClassicalModel.Domain + "SVMClassifier";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "kernels LINEAR, POLY, RBF, SIGMOID: kernel-value and one-vs-one steps, label by votes; prob_a / prob_b probabilities (Platt scaling, pairwise coupling); no support vectors: a fully connected step; post transform", Int8Form.FloatIsland, "", Nano: false)
+    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "kernels LINEAR, POLY, RBF, SIGMOID: kernel-value and one-vs-one steps, label by votes; prob_a / prob_b probabilities (Platt scaling, pairwise coupling); no support vectors: a fully connected step; post transform", Int8Form.Integer, "without support vectors (a linear model): int8 coefficients, label and post transform as LinearClassifier's; with support vectors the kernel values, one-vs-one scores and probabilities run in a float island", Nano: true)
     {
+        NanoDetails = "the linear form (no support vectors) only; support-vector kernels are refused (MB1135)",
         Refuses = new[] { "kernel types ONNX does not define", "prob_a / prob_b not one per class pair, or too many classes for them", "two classes, no probabilities and PROBIT", "more classes than the vote counts" },
     };
 
