@@ -77,6 +77,7 @@ public enum KernelKind : byte
     ClassLabelInt8 = 14,
     WidenedScoresInt8 = 15,
     SoftmaxZeroInt8 = 16,
+    SupportVectorKernelInt8 = 17,
     RecurrentFloat = 130,
     // 180–189: upsampling.
     ConvTransposeFloat = 180,

@@ -140,6 +140,7 @@ public static class PlanFile
             KernelKind.ClassLabelInt8 => ClassLabelInt8.Read(r, source),
             KernelKind.WidenedScoresInt8 => WidenedScoresInt8.Read(r, source),
             KernelKind.SoftmaxZeroInt8 => SoftmaxZeroInt8.Read(r, source),
+            KernelKind.SupportVectorKernelInt8 => SupportVectorKernelInt8.Read(r, source),
             KernelKind.ZipMapFloat => ZipMapFloat.Read(r, source),
             KernelKind.FeatureMapFloat => FeatureMapFloat.Read(r, source),
             KernelKind.NormalizerFloat => NormalizerFloat.Read(r, source),
