@@ -19,7 +19,7 @@ using Attribute = ModelBaker.Core.Ir.Attribute;
 namespace ModelBaker.Tests.Operators;
 
 /// <summary>
-/// LinearClassifier and LinearRegressor in int8 plans (docs/classical-ml.md#int8): the label by int8 argmax or an integer
+/// LinearClassifier and LinearRegressor in int8 plans (docs/classical-ml.md#int8-labels-and-post-transforms): the label by int8 argmax or an integer
 /// threshold, the post transforms by tables and the int8 softmax. The interpreter, the .NET code and the nanoFramework code
 /// (compiled against nanoFramework's mscorlib) agree bit for bit; labels and scores are measured against the float model on
 /// the same rows; the integer label rules decide exactly as the float rules on the dequantized scores.
