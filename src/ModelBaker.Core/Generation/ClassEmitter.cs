@@ -180,7 +180,7 @@ public static class ClassEmitter
     /// The classes of a classifier's outputs (a ZipMap's columns, a label that indexes string classes) as a static array
     /// named after the output: <c>ProbabilitiesClasses</c> beside <c>ProbabilitiesLength</c> (docs/classical-ml.md).
     /// </summary>
-    private static void EmitClasses(CodeWriter code, BakedPlan plan, List<Parameter> outputs)
+    internal static void EmitClasses(CodeWriter code, BakedPlan plan, List<Parameter> outputs)
     {
         foreach (var p in outputs)
         {

@@ -87,6 +87,7 @@ public static class NanoClassEmitter
             .Open($"public static partial class {h.ClassName}");
 
         ClassEmitter.EmitConstants(code, plan, inputs, outputs, "allocated once, when the class is initialised");
+        ClassEmitter.EmitClasses(code, plan, outputs);
 
         code.Line("/// <summary>Serialises calls: they share the one arena.</summary>")
             .Line("private static readonly object Gate = new object();");

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Quantization;
 
 namespace ModelBaker.Core.Kernels;
 
@@ -25,9 +26,10 @@ public enum LabelRule : byte
 /// (classlabels_strings) the labels are the indices 0…n−1 and <see cref="StringClasses"/> holds the names: the label
 /// output is then an index into the generated class's <c>&lt;Output&gt;Classes</c> array, since generated code computes
 /// no strings. A tree-ensemble classifier uses it the same way: its scores in, <see cref="LabelRule.ArgMax"/> (or
-/// <see cref="LabelRule.Threshold"/> for one column), its classlabels_int64s as <see cref="Labels"/>.
+/// <see cref="LabelRule.Threshold"/> for one column), its classlabels_int64s as <see cref="Labels"/>. Int8 plans run
+/// <see cref="ClassLabelInt8"/>.
 /// </summary>
-public sealed class ClassLabelFloat : FloatOnlyKernel, IClassLabels
+public sealed class ClassLabelFloat : FloatKernel, IClassLabels
 {
     public ClassLabelFloat(string source, ArenaSlice input, ArenaSlice output, int rows, int columns, LabelRule rule, long[] labels,
         float threshold = 0f, bool inclusive = false, int classes = 0, string[]? stringClasses = null) : base(source)
@@ -68,7 +70,8 @@ public sealed class ClassLabelFloat : FloatOnlyKernel, IClassLabels
     public string Describe(string output, string array) =>
         $"The classes of output '{output}': the model's class labels are strings, so '{output}' holds each row's class as an index into {array}.";
 
-    public override string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("a classifier's label");
+    /// <summary>The int8 form: the same rule on int8 scores, thresholds as integers (<see cref="ClassLabelInt8"/>).</summary>
+    public override Kernel Quantize(QuantizationContext context) => ClassLabelInt8.From(this, context);
 
     public override KernelKind Kind => KernelKind.ClassLabelFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

@@ -4,6 +4,7 @@ using System.Linq;
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Quantization;
 
 namespace ModelBaker.Core.Kernels;
 
@@ -12,7 +13,7 @@ namespace ModelBaker.Core.Kernels;
 /// kernel values [rows, vectors], for every class pair i &lt; j, Σ coef[j − 1][v] k(v) over i's vectors + Σ coef[i][v] k(v)
 /// over j's vectors + rho[pair] (summed in double) — [rows, pairs] out.
 /// </summary>
-public sealed class OneVsOneFloat : FloatOnlyKernel
+public sealed class OneVsOneFloat : FloatKernel
 {
     public OneVsOneFloat(string source, ArenaSlice input, ArenaSlice output, int rows, int[] vectorsPerClass, float[] coefficients, float[] rho)
         : base(source)
@@ -37,7 +38,31 @@ public sealed class OneVsOneFloat : FloatOnlyKernel
     /// <summary>One per class pair (0,1), (0,2), …, (1,2), ….</summary>
     public float[] Rho { get; }
 
-    public override string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("an SVM's one-vs-one decision values");
+    /// <summary>
+    /// The int8 form: the decision values are a linear map of the kernel values, so an int8 fully connected step with the
+    /// coefficients laid out densely ([pairs, vectors], zero where a vector belongs to neither class) and rho as its bias
+    /// (one weight scale per pair).
+    /// </summary>
+    public override Kernel Quantize(QuantizationContext context)
+    {
+        int classes = VectorsPerClass.Length, vectors = Coefficients.Length / (classes - 1);
+        var dense = new float[Rho.Length * vectors];
+        int pair = 0, startI = 0;
+        for (int i = 0; i < classes - 1; i++)
+        {
+            int startJ = startI + VectorsPerClass[i];
+            for (int j = i + 1; j < classes; j++)
+            {
+                for (int m = 0; m < VectorsPerClass[i]; m++) dense[pair * vectors + startI + m] = Coefficients[(j - 1) * vectors + startI + m];
+                for (int m = 0; m < VectorsPerClass[j]; m++) dense[pair * vectors + startJ + m] = Coefficients[i * vectors + startJ + m];
+                pair++;
+                startJ += VectorsPerClass[j];
+            }
+            startI += VectorsPerClass[i];
+        }
+        return new FullyConnectedFloat(Source, Input, Output, Rows, vectors, vectors, 1, dense, Rho, float.NegativeInfinity, float.PositiveInfinity)
+            .Quantize(context);
+    }
 
     public override KernelKind Kind => KernelKind.OneVsOneFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

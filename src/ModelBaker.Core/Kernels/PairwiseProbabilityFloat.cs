@@ -37,7 +37,9 @@ public sealed class PairwiseProbabilityFloat : FloatOnlyKernel
     public float[] ProbA { get; }
     public float[] ProbB { get; }
 
-    public override string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("an SVM's probability estimates");
+    public override string FloatOnlyReason =>
+        "an SVM's probability estimates (prob_a / prob_b: Platt scaling, then pairwise coupling, an iterative solve to a float tolerance) have no " +
+        "int8 kernel: export the classifier without probability estimates (probability=False) for the integer-only flavour";
 
     public override KernelKind Kind => KernelKind.PairwiseProbabilityFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

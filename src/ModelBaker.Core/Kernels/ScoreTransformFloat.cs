@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Quantization;
 
 namespace ModelBaker.Core.Kernels;
 
@@ -38,7 +39,7 @@ public enum SecondClass : byte
 /// <see cref="SecondClass"/>, the two-column form. Shared by LinearClassifier, LinearRegressor, SVMClassifier and
 /// tree ensembles.
 /// </summary>
-public sealed class ScoreTransformFloat : FloatOnlyKernel
+public sealed class ScoreTransformFloat : FloatKernel
 {
     public ScoreTransformFloat(string source, ArenaSlice input, ArenaSlice output, int rows, int columns, PostTransform transform,
         SecondClass second) : base(source)
@@ -58,7 +59,31 @@ public sealed class ScoreTransformFloat : FloatOnlyKernel
     public PostTransform Transform { get; }
     public SecondClass Second { get; }
 
-    public override string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("a classifier's post transform (softmax, logistic, probit)");
+    /// <summary>
+    /// The int8 form: a binary score widened by two tables (<see cref="WidenedScoresInt8"/>); SOFTMAX as
+    /// <see cref="SoftmaxInt8"/> over each row, SOFTMAX_ZERO as <see cref="SoftmaxZeroInt8"/>; LOGISTIC, PROBIT (and none)
+    /// element by element as a <see cref="LookupInt8"/> table. PROBIT of a score outside (0, 1), NaN in float, saturates.
+    /// </summary>
+    public override Kernel Quantize(QuantizationContext context)
+    {
+        if (Columns == 1 && Second != SecondClass.None) return WidenedScoresInt8.From(this, context);
+        switch (Transform)
+        {
+            case PostTransform.Softmax:
+                var p = context.Parameters(Input);
+                context.Fix(Output, new QuantizationParameters(SoftmaxInt8.OutputScale, SoftmaxInt8.OutputZeroPoint));
+                return new SoftmaxInt8(Source, Rows, Columns, 1, SoftmaxInt8.Tabulate(p.Scale), context.Slice(Input), context.Slice(Output));
+            case PostTransform.SoftmaxZero:
+                return SoftmaxZeroInt8.From(this, context);
+            case PostTransform.Logistic:
+                return LookupInt8.From(Source, "Logistic", x => 1 / (1 + Math.Exp(-x)), Input, Output, context);
+            case PostTransform.Probit:
+                return LookupInt8.From(Source, "Probit", x => x <= 0 ? double.NegativeInfinity : x >= 1 ? double.PositiveInfinity : Probit((float)x),
+                    Input, Output, context);
+            default:
+                return LookupInt8.From(Source, "Identity", x => x, Input, Output, context);
+        }
+    }
 
     public override KernelKind Kind => KernelKind.ScoreTransformFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Quantization;
 
 namespace ModelBaker.Core.Kernels;
 
@@ -19,7 +20,7 @@ public enum SvmKernel : byte
 /// The kernel values of an SVM, [rows, features] in, [rows, vectors] out: k(x, v) for every support vector v — x·v
 /// (LINEAR), (γ x·v + c₀)^degree (POLY), e^(−γ |x − v|²) (RBF) or tanh(γ x·v + c₀) (SIGMOID), as ONNX Runtime computes them.
 /// </summary>
-public sealed class SupportVectorKernelFloat : FloatOnlyKernel
+public sealed class SupportVectorKernelFloat : FloatKernel
 {
     public SupportVectorKernelFloat(string source, ArenaSlice input, ArenaSlice output, int rows, int features, float[] vectors,
         SvmKernel kernel, float gamma, float coef0, float degree) : base(source)
@@ -48,7 +49,8 @@ public sealed class SupportVectorKernelFloat : FloatOnlyKernel
     public float Degree { get; }
     public int VectorCount => Vectors.Length / Features;
 
-    public override string FloatOnlyReason => ClassicalSteps.FloatOnlyReason("an SVM's support-vector kernel");
+    /// <summary>The int8 form: an integer basis per vector and a level table of the kernel function (<see cref="SupportVectorKernelInt8"/>).</summary>
+    public override Kernel Quantize(QuantizationContext context) => SupportVectorKernelInt8.From(this, context);
 
     public override KernelKind Kind => KernelKind.SupportVectorKernelFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

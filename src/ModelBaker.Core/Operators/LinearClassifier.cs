@@ -12,13 +12,14 @@ namespace ModelBaker.Core.Operators;
 /// of the first largest raw score, or with one target labels[score &gt; 0]; the scores output is the post transform of the
 /// scores, or, with one target and two class labels, [1 − s, s] as ONNX Runtime writes it. String class labels make the
 /// label an int64 index into the generated class's &lt;Label&gt;Classes array. The product is a fully connected step (so
-/// Sparsity and Clusters prune and share the coefficients); label and transform are steps of their own.
+/// Sparsity and Clusters prune and share the coefficients); label and transform are steps of their own, with int8 forms
+/// (<see cref="ClassLabelInt8"/>; tables and the int8 softmax), so an int8 plan and the nanoFramework flavour run it in integers.
 /// </summary>
 public sealed class LinearClassifier : IOperator
 {
     public string OpType => ClassicalModel.Domain + "LinearClassifier";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "coefficients as a fully connected step (pruned and clustered like any layer), then label and post-transform steps; string class labels give an index into a static `<Label>Classes` array", Int8Form.FloatIsland, "the coefficients are an int8 fully connected step; label and post transform run in a float island", Nano: false)
+    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "coefficients as a fully connected step (pruned and clustered like any layer), then label and post-transform steps; string class labels give an index into a static `<Label>Classes` array", Int8Form.Integer, "int8 coefficients (a fully connected step); the label by int8 argmax or an integer threshold; LOGISTIC, PROBIT and the binary [1 − s, s] by 256-entry tables, SOFTMAX and SOFTMAX_ZERO by the int8 softmax (output scale 1/256)", Nano: true)
     {
         Refuses = new[] { "post_transform values ONNX does not define", "one coefficient row, two class labels and PROBIT", "one score column with post_transform LOGISTIC, SOFTMAX or SOFTMAX_ZERO (ONNX Runtime does not apply them to one column)" },
     };

@@ -15,9 +15,8 @@ public sealed class LinearRegressor : IOperator
 {
     public string OpType => ClassicalModel.Domain + "LinearRegressor";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "coefficients as a fully connected step (pruned and clustered like any layer), then a post-transform step when there is one", Int8Form.Integer, "int8 coefficients (a fully connected step); a post transform in a float island", Nano: true)
+    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "coefficients as a fully connected step (pruned and clustered like any layer), then a post-transform step when there is one", Int8Form.Integer, "int8 coefficients (a fully connected step); LOGISTIC and PROBIT by 256-entry tables, SOFTMAX and SOFTMAX_ZERO by the int8 softmax (output scale 1/256)", Nano: true)
     {
-        NanoDetails = "post_transform NONE only",
         Refuses = new[] { "post_transform values ONNX does not define", "one target with post_transform LOGISTIC, SOFTMAX or SOFTMAX_ZERO (ONNX Runtime does not apply them to one column)" },
     };
 

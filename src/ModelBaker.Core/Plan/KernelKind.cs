@@ -72,6 +72,12 @@ public enum KernelKind : ushort
     TreeEnsembleInt8 = 220,
     TreeScoresInt8 = 221,
     TreeScoresDequantized = 222,
+    // 14–19: linear and SVM classifiers in int8 plans (labels, score transforms, support vectors). Assigned 270–279, which
+    // a byte tag cannot hold: stored as those numbers less 256.
+    ClassLabelInt8 = 14,
+    WidenedScoresInt8 = 15,
+    SoftmaxZeroInt8 = 16,
+    SupportVectorKernelInt8 = 17,
     RecurrentFloat = 130,
     // 180–189: upsampling.
     ConvTransposeFloat = 180,
