@@ -183,12 +183,12 @@ public sealed class ClassicalMlTests
     }
 
     [Fact]
-    public void Int8_runs_the_classical_steps_in_a_float_island_and_keeps_the_class_arrays()
+    public void Int8_runs_the_classical_steps_as_integer_steps_and_keeps_the_class_arrays()
     {
-        // The per-feature maps and the Normalizer have integer steps; a classifier's label and transform steps run in float.
+        // The per-feature maps, the Normalizer, a classifier's label and transform steps and ZipMap are integer steps.
         var chain = Bake("preprocessing_chain", o => o with { Precision = Precision.Int8 });
         Assert.DoesNotContain(chain.Kernels, k => k is FloatIslandEntry);
-        Assert.Contains(Bake("logreg_multi", o => o with { Precision = Precision.Int8 }).Kernels, k => k is FloatIslandEntry);
+        Assert.DoesNotContain(Bake("logreg_multi", o => o with { Precision = Precision.Int8 }).Kernels, k => k is FloatIslandEntry);
 
         // The class labels ZipMap hands to the caller are the same static array in an int8 plan as in a float one.
         string int8 = ClassEmitter.Emit(Bake("logreg_multi", o => o with { Precision = Precision.Int8 }));
@@ -201,8 +201,8 @@ public sealed class ClassicalMlTests
     [Fact]
     public void NanoFramework_refuses_a_classifier_with_a_code()
     {
-        // The integer-only target needs int8, and the support-vector steps have no int8 form yet: a .NET int8 plan runs
-        // them in float islands, which nanoFramework cannot.
+        // The integer-only target needs int8, and an SVM's Platt probabilities have no int8 form: a .NET int8 plan runs
+        // them in a float island, which nanoFramework cannot.
         var int8 = Assert.Throws<BakeException>(() => Bake("svc_rbf_probability", o => o with { Target = CodeTarget.NanoFramework, Precision = Precision.Int8 }));
         Assert.Equal(ErrorCodes.FloatIslandOnTarget, int8.Code);
         Assert.Contains("SVMClassifier", int8.Message);

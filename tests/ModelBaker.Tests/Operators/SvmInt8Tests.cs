@@ -119,8 +119,8 @@ public sealed class SvmInt8Tests
         var floatSteps = plan.Kernels.OfType<IFloatOnlyKernel>().ToList();
         if (floatSteps.Count > 0)
         {
-            // Platt probabilities and one_class's sign run in float: the integer-only flavour refuses them with a code.
-            Assert.All(floatSteps, k => Assert.True(k is PairwiseProbabilityFloat or FeatureMapFloat, k.GetType().Name));
+            // Platt probabilities run in float: the integer-only flavour refuses them with a code.
+            Assert.All(floatSteps, k => Assert.True(k is PairwiseProbabilityFloat, k.GetType().Name));
             var refused = Assert.Throws<BakeException>(() => Bake(name, Precision.Int8, CodeTarget.NanoFramework, x));
             Assert.Equal(ErrorCodes.FloatIslandOnTarget, refused.Code);
             return;
