@@ -311,17 +311,16 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
 #if NET10_0_OR_GREATER
         pairs = System.Runtime.Intrinsics.X86.AvxVnni.IsSupported && System.Runtime.Intrinsics.X86.Avx2.IsSupported;
 #endif
-        // AVX2 without AVX-VNNI: the rows of each output row's windows sign-extended to int16 once (shared by every pixel and
-        // channel block of the row), so a pixel's four taps are one vpbroadcastq for vpmaddwd (WideRowsLimit bounds the stack).
+        // AVX2 without AVX-VNNI, given the weights widened to int16 (PackMatrixWeightsWide): the rows of each output row's windows
+        // sign-extended to int16 once too (shared by every pixel and channel block of the row), so a pixel's two taps are one
+        // vpbroadcastd for vpmaddwd, sixteen channels per micro-kernel call (WideRowsLimit bounds the stack). Else MultiplyBlock.
         bool wideRows = false;
 #if NET8_0_OR_GREATER
-        wideRows = System.Runtime.Intrinsics.X86.Avx2.IsSupported && !pairs && kernelHeight * rowStride + ChannelsLastSlack <= WideRowsLimit;
+        wideRows = System.Runtime.Intrinsics.X86.Avx2.IsSupported && !pairs && kernelHeight * rowStride + ChannelsLastSlack <= WideRowsLimit && wideWeights.Length > 0;
 #endif
         Span<short> wide = stackalloc short[wideRows ? kernelHeight * rowStride + ChannelsLastSlack : 0];
-        // With the weights sign-extended too (sixteen channels × pairs of taps), sixteen channels per micro-kernel call.
         int tapPairs = (kernelWidth * inputChannels + 1) / 2, wideBlock = kernelHeight * tapPairs * 2 * WideChannels;
-        bool widePairs = wideRows && wideWeights.Length > 0;
-        if (widePairs && wideWeights.Length < (outputChannels + WideChannels - 1) / WideChannels * wideBlock)
+        if (wideRows && wideWeights.Length < (outputChannels + WideChannels - 1) / WideChannels * wideBlock)
             throw new ArgumentException("The convolution's widened weights do not match its shape.");
         for (int n = 0; n < batch; n++)
         {
@@ -345,25 +344,19 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
                             throw new ArgumentOutOfRangeException(nameof(input), "A window runs past the convolution's rows.");
                         int target = ((n * outputHeight + firstRow + r) * outputWidth + x) * outputChannels;
 #if NET8_0_OR_GREATER
-                        if (widePairs)
-                        {
-                            // Sixteen channels at a time; a last block of eight or fewer through the eight-channel kernel (half the multiplies).
-                            int whole = outputChannels % WideChannels is > 0 and <= PackedChannels ? outputChannels - outputChannels % WideChannels : outputChannels;
-                            if (whole < outputChannels)
-                                MultiplyBlockWideAvx2(wide, first - rowStart, pixelStep, pixels, rowStride, kernelHeight, quads,
-                                    packedWeights.Slice(whole / PackedChannels * blockWeights, blockWeights), channelParameters, whole, outputChannels, outputZeroPoint,
-                                    activationMin, activationMax, output, target);
-                            for (int m = 0; m < whole; m += WideChannels)
-                                MultiplyPairsAvx2(wide, first - rowStart, pixelStep, pixels, rowStride, kernelHeight, tapPairs,
-                                    wideWeights.Slice(m / WideChannels * wideBlock, wideBlock), channelParameters, m, outputChannels, outputZeroPoint, activationMin,
-                                    activationMax, output, target);
-                            continue;
-                        }
                         if (wideRows)
                         {
-                            for (int b = 0; b < blocks; b++)
-                                MultiplyBlockWideAvx2(wide, first - rowStart, pixelStep, pixels, rowStride, kernelHeight, quads, packedWeights.Slice(b * blockWeights, blockWeights),
-                                    channelParameters, b * PackedChannels, outputChannels, outputZeroPoint, activationMin, activationMax, output, target);
+                            // Sixteen channels at a time; a last block of eight or fewer with four accumulators instead of eight.
+                            for (int m = 0; m < outputChannels; m += WideChannels)
+                            {
+                                var block = wideWeights.Slice(m / WideChannels * wideBlock, wideBlock);
+                                if (outputChannels - m <= PackedChannels)
+                                    MultiplyPairsEightAvx2(wide, first - rowStart, pixelStep, pixels, rowStride, kernelHeight, tapPairs, block,
+                                        channelParameters, m, outputChannels, outputZeroPoint, activationMin, activationMax, output, target);
+                                else
+                                    MultiplyPairsAvx2(wide, first - rowStart, pixelStep, pixels, rowStride, kernelHeight, tapPairs, block,
+                                        channelParameters, m, outputChannels, outputZeroPoint, activationMin, activationMax, output, target);
+                            }
                             continue;
                         }
 #endif
@@ -606,44 +599,6 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
     }
 
     /// <summary>
-    /// <see cref="MultiplyBlockAvx2"/>'s vpmaddwd path reading taps already widened to int16 (<see cref="WidenRows"/>):
-    /// <paramref name="first"/> and the windows are offsets into <paramref name="rows"/>. Per group of four taps, one 32-byte
-    /// load of eight channels' weights (widened, shared by four pixels) and per pixel one 8-byte broadcast, two vpmaddwd.
-    /// </summary>
-    private static void MultiplyBlockWideAvx2(ReadOnlySpan<short> rows, int first, int pixelStep, int pixels, int rowStride, int kernelHeight, int quads,
-        ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> parameters, int firstChannel, int outputChannels,
-        int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output, int target)
-    {
-        if (first < 0 || first + (pixels - 1) * pixelStep + (kernelHeight - 1) * rowStride + 4 * quads > rows.Length
-            || weights.Length < kernelHeight * quads * 4 * PackedChannels)
-            throw new ArgumentOutOfRangeException(nameof(rows), "A window runs past the widened rows.");
-        ref short from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(rows);
-        ref sbyte w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-        // Absent pixels read pixel 0's taps; their sums are never stored.
-        nint at0 = first, at1 = pixels > 1 ? first + pixelStep : first, at2 = pixels > 2 ? first + 2 * pixelStep : first, at3 = pixels > 3 ? first + 3 * pixelStep : first;
-        var zero = System.Runtime.Intrinsics.Vector256<int>.Zero;
-        System.Runtime.Intrinsics.Vector256<int> a0 = zero, b0 = zero, a1 = zero, b1 = zero, a2 = zero, b2 = zero, a3 = zero, b3 = zero;
-        nint at = 0, rowTaps = 4 * quads;
-        for (int ky = 0; ky < kernelHeight; ky++, at0 += rowStride, at1 += rowStride, at2 += rowStride, at3 += rowStride)
-            for (nint q = 0; q < rowTaps; q += 4, at += 4 * PackedChannels)
-            {
-                var wq = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)at);
-                var low = System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(System.Runtime.Intrinsics.Vector256.GetLower(wq)); // channels 0–3
-                var high = System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(System.Runtime.Intrinsics.Vector256.GetUpper(wq)); // channels 4–7
-                var t = WideQuad(ref from, at0 + q);
-                a0 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, low); b0 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, high);
-                t = WideQuad(ref from, at1 + q);
-                a1 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, low); b1 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, high);
-                t = WideQuad(ref from, at2 + q);
-                a2 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, low); b2 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, high);
-                t = WideQuad(ref from, at3 + q);
-                a3 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, low); b3 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, high);
-            }
-        FinishBlock(AddPairs(a0, b0), AddPairs(a1, b1), AddPairs(a2, b2), AddPairs(a3, b3), pixels, 0, parameters, firstChannel, outputChannels,
-            outputZeroPoint, activationMin, activationMax, output, target);
-    }
-
-    /// <summary>
     /// AVX2 without AVX-VNNI, sixteen output channels (from <paramref name="firstChannel"/>) of up to four pixels, reading taps
     /// widened to int16 (<see cref="WidenRows"/>; <paramref name="first"/> and the windows are offsets into <paramref name="rows"/>)
     /// and weights widened once (<see cref="PackMatrixWeightsWide"/>). Per pair of taps: two 32-byte weight loads shared by four
@@ -683,16 +638,39 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
             FinishBlock(t0, t1, t2, t3, pixels, 0, parameters, firstChannel + PackedChannels, outputChannels, outputZeroPoint, activationMin, activationMax, output, target);
     }
 
+    /// <summary>
+    /// <see cref="MultiplyPairsAvx2"/> for a last block of at most eight channels (from <paramref name="firstChannel"/>): the low
+    /// half of each pair's sixteen-channel weights, one 32-byte load, four accumulators.
+    /// </summary>
+    private static void MultiplyPairsEightAvx2(ReadOnlySpan<short> rows, int first, int pixelStep, int pixels, int rowStride, int kernelHeight, int pairs,
+        ReadOnlySpan<short> weights, ReadOnlySpan<int> parameters, int firstChannel, int outputChannels,
+        int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output, int target)
+    {
+        if (first < 0 || first + (pixels - 1) * pixelStep + (kernelHeight - 1) * rowStride + 2 * pairs > rows.Length
+            || weights.Length < kernelHeight * pairs * 2 * WideChannels)
+            throw new ArgumentOutOfRangeException(nameof(rows), "A window runs past the widened rows.");
+        ref short from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(rows);
+        ref short w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+        nint at0 = first, at1 = pixels > 1 ? first + pixelStep : first, at2 = pixels > 2 ? first + 2 * pixelStep : first, at3 = pixels > 3 ? first + 3 * pixelStep : first;
+        var zero = System.Runtime.Intrinsics.Vector256<int>.Zero;
+        System.Runtime.Intrinsics.Vector256<int> s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+        nint at = 0, rowTaps = 2 * pairs;
+        for (int ky = 0; ky < kernelHeight; ky++, at0 += rowStride, at1 += rowStride, at2 += rowStride, at3 += rowStride)
+            for (nint q = 0; q < rowTaps; q += 2, at += 2 * WideChannels)
+            {
+                var low = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)at);
+                s0 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(WidePair(ref from, at0 + q), low);
+                s1 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(WidePair(ref from, at1 + q), low);
+                s2 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(WidePair(ref from, at2 + q), low);
+                s3 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(WidePair(ref from, at3 + q), low);
+            }
+        FinishBlock(s0, s1, s2, s3, pixels, 0, parameters, firstChannel, outputChannels, outputZeroPoint, activationMin, activationMax, output, target);
+    }
+
     /// <summary>Two int16 taps at <paramref name="at"/> repeated in every 32-bit lane (one vpbroadcastd from memory).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static System.Runtime.Intrinsics.Vector256<short> WidePair(ref short from, nint at) =>
         System.Runtime.Intrinsics.Vector256.AsInt16(System.Runtime.Intrinsics.Vector256.Create(System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(
-            ref System.Runtime.CompilerServices.Unsafe.As<short, byte>(ref System.Runtime.CompilerServices.Unsafe.Add(ref from, at)))));
-
-    /// <summary>Four int16 taps at <paramref name="at"/> repeated in every 64-bit lane (one vpbroadcastq from memory).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static System.Runtime.Intrinsics.Vector256<short> WideQuad(ref short from, nint at) =>
-        System.Runtime.Intrinsics.Vector256.AsInt16(System.Runtime.Intrinsics.Vector256.Create(System.Runtime.CompilerServices.Unsafe.ReadUnaligned<long>(
             ref System.Runtime.CompilerServices.Unsafe.As<short, byte>(ref System.Runtime.CompilerServices.Unsafe.Add(ref from, at)))));
 
 #if NET10_0_OR_GREATER
