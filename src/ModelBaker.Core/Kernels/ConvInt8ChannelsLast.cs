@@ -90,9 +90,14 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
     public override IEnumerable<string> Helpers =>
         new[] { nameof(ConvInt8ChannelsLast), nameof(FixedPoint), nameof(FixedPointVectors) }.Concat(Encoded.Helpers);
 
-    /// <summary>The decoded weights (if the encoding needs decoding), their packed copy and the per-channel parameters.</summary>
+    /// <summary>
+    /// The decoded weights (if the encoding needs decoding), their packed copy, the per-channel parameters, and for an
+    /// ordinary convolution the int16 copy generated code makes on AVX2 without AVX-VNNI (<see cref="PackMatrixWeightsWide"/>;
+    /// counted wherever it runs, an upper bound).
+    /// </summary>
     public override int DecodedWeightBytes =>
-        Encoded.DecodedBytes + _packed.Value.Matrix.Length + 4 * _packed.Value.Depthwise.Length + 4 * _packed.Value.Channels.Length;
+        Encoded.DecodedBytes + _packed.Value.Matrix.Length + 4 * _packed.Value.Depthwise.Length + 4 * _packed.Value.Channels.Length
+        + (IsDepthwise ? 0 : 2 * WideWeightCount(Geometry.OutputChannels, Geometry.InputChannels, Geometry.KernelHeight, Geometry.KernelWidth));
 
     public override void Run(PlanArena arena)
     {
@@ -103,7 +108,7 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
                 g.OutputHeight, g.OutputWidth, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth, g.PadTop, g.PadLeft,
                 InputZeroPoint, o.ZeroPoint, o.ActivationMin, o.ActivationMax, arena.Int8s(Output));
         else
-            ConvChannelsLast(arena.Int8s(Input), packed.Matrix, packed.Channels, g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
+            ConvChannelsLast(arena.Int8s(Input), packed.Matrix, ReadOnlySpan<short>.Empty, packed.Channels, g.Batch, g.InputChannels, g.InputHeight, g.InputWidth,
                 g.OutputChannels, g.OutputHeight, g.OutputWidth, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth, g.PadTop, g.PadLeft,
                 InputZeroPoint, o.ZeroPoint, o.ActivationMin, o.ActivationMax, arena.Int8s(Output));
     }
@@ -154,6 +159,53 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
                             weights[((m * inputChannels + c) * kernelHeight + ky) * kernelWidth + kx];
                     }
         return packed;
+    }
+
+    /// <summary>Output channels per block of <see cref="PackMatrixWeightsWide"/>: two 256-bit vectors of eight channels.</summary>
+    public const int WideChannels = 16;
+
+    /// <summary>Shorts <see cref="PackMatrixWeightsWide"/> makes for a layer of this shape.</summary>
+    public static int WideWeightCount(int outputChannels, int inputChannels, int kernelHeight, int kernelWidth) =>
+        (outputChannels + WideChannels - 1) / WideChannels * kernelHeight * ((kernelWidth * inputChannels + 1) / 2) * 2 * WideChannels;
+
+    /// <summary>
+    /// The weights for AVX2 without AVX-VNNI (vpmaddwd on int16), sign-extended once: blocks of sixteen output channels; in
+    /// each, per kernel row, pairs of taps of the row's kernel width × input channels taps (column-major, as
+    /// <see cref="PackMatrixWeights"/>), each pair as sixteen channels × two shorts — so one vpmaddwd of a pixel's two taps
+    /// (broadcast) and one 32-byte load gives eight channels' sums. Channels and taps past the end are 0. Empty where generated
+    /// code does not take that path (another instruction set, or the reference interpreter), so no memory is spent on it.
+    /// </summary>
+    public static short[] PackMatrixWeightsWide(ReadOnlySpan<sbyte> weights, int outputChannels, int inputChannels, int kernelHeight, int kernelWidth)
+    {
+        if (!UsesWideWeights) return Array.Empty<short>();
+        int pairs = (kernelWidth * inputChannels + 1) / 2;
+        var packed = new short[WideWeightCount(outputChannels, inputChannels, kernelHeight, kernelWidth)];
+        for (int m = 0; m < outputChannels; m++)
+            for (int c = 0; c < inputChannels; c++)
+                for (int ky = 0; ky < kernelHeight; ky++)
+                    for (int kx = 0; kx < kernelWidth; kx++)
+                    {
+                        int tap = kx * inputChannels + c;
+                        packed[(((m / WideChannels) * kernelHeight + ky) * pairs + tap / 2) * 2 * WideChannels + (m % WideChannels) * 2 + tap % 2] =
+                            weights[((m * inputChannels + c) * kernelHeight + ky) * kernelWidth + kx];
+                    }
+        return packed;
+    }
+
+    /// <summary>Whether this process runs the AVX2 vpmaddwd paths (AVX2 without AVX-VNNI), which read <see cref="PackMatrixWeightsWide"/>.</summary>
+    private static bool UsesWideWeights
+    {
+        get
+        {
+            bool avx2 = false;
+#if NET8_0_OR_GREATER
+            avx2 = System.Runtime.Intrinsics.X86.Avx2.IsSupported;
+#endif
+#if NET10_0_OR_GREATER
+            avx2 = avx2 && !System.Runtime.Intrinsics.X86.AvxVnni.IsSupported;
+#endif
+            return avx2;
+        }
     }
 
     /// <summary>A depthwise layer's weights [channels, 1, kernel height, kernel width] tap by tap, channels padded to sixteen, as int32 lanes.</summary>
@@ -233,9 +285,10 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
     /// Int8 convolution, one group, channels last: output[n, y, x, m] = requantize(bias[m] + Σ weights[m, c, ky, kx] ·
     /// input[n, y·strideHeight + ky − padTop, x·strideWidth + kx − padLeft, c]), padding reading the input zero point.
     /// <paramref name="packedWeights"/> and <paramref name="channelParameters"/> as <see cref="PackMatrixWeights"/> and
-    /// <see cref="PackChannelParameters"/> make them. Four output pixels × eight output channels per micro-kernel call.
+    /// <see cref="PackChannelParameters"/> make them. Four output pixels × eight output channels per micro-kernel call; on AVX2
+    /// without AVX-VNNI, when <paramref name="wideWeights"/> (<see cref="PackMatrixWeightsWide"/>) is given, sixteen channels.
     /// </summary>
-    public static void ConvChannelsLast(ReadOnlySpan<sbyte> input, ReadOnlySpan<sbyte> packedWeights, ReadOnlySpan<int> channelParameters,
+    public static void ConvChannelsLast(ReadOnlySpan<sbyte> input, ReadOnlySpan<sbyte> packedWeights, ReadOnlySpan<short> wideWeights, ReadOnlySpan<int> channelParameters,
         int batch, int inputChannels, int inputHeight, int inputWidth, int outputChannels, int outputHeight, int outputWidth,
         int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int padTop, int padLeft,
         int inputZeroPoint, int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output)
@@ -258,13 +311,17 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
 #if NET10_0_OR_GREATER
         pairs = System.Runtime.Intrinsics.X86.AvxVnni.IsSupported && System.Runtime.Intrinsics.X86.Avx2.IsSupported;
 #endif
-        // AVX2 without AVX-VNNI: the rows of each output row's windows sign-extended to int16 once (shared by every pixel and
-        // channel block of the row), so a pixel's four taps are one vpbroadcastq for vpmaddwd (WideRowsLimit bounds the stack).
+        // AVX2 without AVX-VNNI, given the weights widened to int16 (PackMatrixWeightsWide): the rows of each output row's windows
+        // sign-extended to int16 once too (shared by every pixel and channel block of the row), so a pixel's two taps are one
+        // vpbroadcastd for vpmaddwd, sixteen channels per micro-kernel call (WideRowsLimit bounds the stack). Else MultiplyBlock.
         bool wideRows = false;
 #if NET8_0_OR_GREATER
-        wideRows = System.Runtime.Intrinsics.X86.Avx2.IsSupported && !pairs && kernelHeight * rowStride + ChannelsLastSlack <= WideRowsLimit;
+        wideRows = System.Runtime.Intrinsics.X86.Avx2.IsSupported && !pairs && kernelHeight * rowStride + ChannelsLastSlack <= WideRowsLimit && wideWeights.Length > 0;
 #endif
         Span<short> wide = stackalloc short[wideRows ? kernelHeight * rowStride + ChannelsLastSlack : 0];
+        int tapPairs = (kernelWidth * inputChannels + 1) / 2, wideBlock = kernelHeight * tapPairs * 2 * WideChannels;
+        if (wideRows && wideWeights.Length < (outputChannels + WideChannels - 1) / WideChannels * wideBlock)
+            throw new ArgumentException("The convolution's widened weights do not match its shape.");
         for (int n = 0; n < batch; n++)
         {
             ReadOnlySpan<sbyte> image = input.Slice(n * imageBytes, imageBytes);
@@ -289,9 +346,17 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
 #if NET8_0_OR_GREATER
                         if (wideRows)
                         {
-                            for (int b = 0; b < blocks; b++)
-                                MultiplyBlockWideAvx2(wide, first - rowStart, pixelStep, pixels, rowStride, kernelHeight, quads, packedWeights.Slice(b * blockWeights, blockWeights),
-                                    channelParameters, b * PackedChannels, outputChannels, outputZeroPoint, activationMin, activationMax, output, target);
+                            // Sixteen channels at a time; a last block of eight or fewer with four accumulators instead of eight.
+                            for (int m = 0; m < outputChannels; m += WideChannels)
+                            {
+                                var block = wideWeights.Slice(m / WideChannels * wideBlock, wideBlock);
+                                if (outputChannels - m <= PackedChannels)
+                                    MultiplyPairsEightAvx2(wide, first - rowStart, pixelStep, pixels, rowStride, kernelHeight, tapPairs, block,
+                                        channelParameters, m, outputChannels, outputZeroPoint, activationMin, activationMax, output, target);
+                                else
+                                    MultiplyPairsAvx2(wide, first - rowStart, pixelStep, pixels, rowStride, kernelHeight, tapPairs, block,
+                                        channelParameters, m, outputChannels, outputZeroPoint, activationMin, activationMax, output, target);
+                            }
                             continue;
                         }
 #endif
@@ -534,47 +599,78 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
     }
 
     /// <summary>
-    /// <see cref="MultiplyBlockAvx2"/>'s vpmaddwd path reading taps already widened to int16 (<see cref="WidenRows"/>):
-    /// <paramref name="first"/> and the windows are offsets into <paramref name="rows"/>. Per group of four taps, one 32-byte
-    /// load of eight channels' weights (widened, shared by four pixels) and per pixel one 8-byte broadcast, two vpmaddwd.
+    /// AVX2 without AVX-VNNI, sixteen output channels (from <paramref name="firstChannel"/>) of up to four pixels, reading taps
+    /// widened to int16 (<see cref="WidenRows"/>; <paramref name="first"/> and the windows are offsets into <paramref name="rows"/>)
+    /// and weights widened once (<see cref="PackMatrixWeightsWide"/>). Per pair of taps: two 32-byte weight loads shared by four
+    /// pixels, per pixel one 4-byte broadcast and two vpmaddwd whose lanes are whole channels (no pairs to add at the end):
+    /// eight accumulators. Then two blocks of eight channels requantized.
     /// </summary>
-    private static void MultiplyBlockWideAvx2(ReadOnlySpan<short> rows, int first, int pixelStep, int pixels, int rowStride, int kernelHeight, int quads,
-        ReadOnlySpan<sbyte> weights, ReadOnlySpan<int> parameters, int firstChannel, int outputChannels,
+    private static void MultiplyPairsAvx2(ReadOnlySpan<short> rows, int first, int pixelStep, int pixels, int rowStride, int kernelHeight, int pairs,
+        ReadOnlySpan<short> weights, ReadOnlySpan<int> parameters, int firstChannel, int outputChannels,
         int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output, int target)
     {
-        if (first < 0 || first + (pixels - 1) * pixelStep + (kernelHeight - 1) * rowStride + 4 * quads > rows.Length
-            || weights.Length < kernelHeight * quads * 4 * PackedChannels)
+        if (first < 0 || first + (pixels - 1) * pixelStep + (kernelHeight - 1) * rowStride + 2 * pairs > rows.Length
+            || weights.Length < kernelHeight * pairs * 2 * WideChannels)
             throw new ArgumentOutOfRangeException(nameof(rows), "A window runs past the widened rows.");
         ref short from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(rows);
-        ref sbyte w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+        ref short w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
         // Absent pixels read pixel 0's taps; their sums are never stored.
         nint at0 = first, at1 = pixels > 1 ? first + pixelStep : first, at2 = pixels > 2 ? first + 2 * pixelStep : first, at3 = pixels > 3 ? first + 3 * pixelStep : first;
         var zero = System.Runtime.Intrinsics.Vector256<int>.Zero;
-        System.Runtime.Intrinsics.Vector256<int> a0 = zero, b0 = zero, a1 = zero, b1 = zero, a2 = zero, b2 = zero, a3 = zero, b3 = zero;
-        nint at = 0, rowTaps = 4 * quads;
+        System.Runtime.Intrinsics.Vector256<int> s0 = zero, s1 = zero, s2 = zero, s3 = zero, t0 = zero, t1 = zero, t2 = zero, t3 = zero;
+        nint at = 0, rowTaps = 2 * pairs;
         for (int ky = 0; ky < kernelHeight; ky++, at0 += rowStride, at1 += rowStride, at2 += rowStride, at3 += rowStride)
-            for (nint q = 0; q < rowTaps; q += 4, at += 4 * PackedChannels)
+            for (nint q = 0; q < rowTaps; q += 2, at += 2 * WideChannels)
             {
-                var wq = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)at);
-                var low = System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(System.Runtime.Intrinsics.Vector256.GetLower(wq)); // channels 0–3
-                var high = System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(System.Runtime.Intrinsics.Vector256.GetUpper(wq)); // channels 4–7
-                var t = WideQuad(ref from, at0 + q);
-                a0 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, low); b0 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, high);
-                t = WideQuad(ref from, at1 + q);
-                a1 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, low); b1 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, high);
-                t = WideQuad(ref from, at2 + q);
-                a2 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, low); b2 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, high);
-                t = WideQuad(ref from, at3 + q);
-                a3 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, low); b3 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(t, high);
+                var low = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)at); // channels 0–7
+                var high = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(at + 16)); // channels 8–15
+                var x = WidePair(ref from, at0 + q);
+                s0 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(x, low); t0 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(x, high);
+                x = WidePair(ref from, at1 + q);
+                s1 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(x, low); t1 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(x, high);
+                x = WidePair(ref from, at2 + q);
+                s2 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(x, low); t2 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(x, high);
+                x = WidePair(ref from, at3 + q);
+                s3 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(x, low); t3 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(x, high);
             }
-        FinishBlock(AddPairs(a0, b0), AddPairs(a1, b1), AddPairs(a2, b2), AddPairs(a3, b3), pixels, 0, parameters, firstChannel, outputChannels,
-            outputZeroPoint, activationMin, activationMax, output, target);
+        FinishBlock(s0, s1, s2, s3, pixels, 0, parameters, firstChannel, outputChannels, outputZeroPoint, activationMin, activationMax, output, target);
+        if (firstChannel + PackedChannels < outputChannels)
+            FinishBlock(t0, t1, t2, t3, pixels, 0, parameters, firstChannel + PackedChannels, outputChannels, outputZeroPoint, activationMin, activationMax, output, target);
     }
 
-    /// <summary>Four int16 taps at <paramref name="at"/> repeated in every 64-bit lane (one vpbroadcastq from memory).</summary>
+    /// <summary>
+    /// <see cref="MultiplyPairsAvx2"/> for a last block of at most eight channels (from <paramref name="firstChannel"/>): the low
+    /// half of each pair's sixteen-channel weights, one 32-byte load, four accumulators.
+    /// </summary>
+    private static void MultiplyPairsEightAvx2(ReadOnlySpan<short> rows, int first, int pixelStep, int pixels, int rowStride, int kernelHeight, int pairs,
+        ReadOnlySpan<short> weights, ReadOnlySpan<int> parameters, int firstChannel, int outputChannels,
+        int outputZeroPoint, int activationMin, int activationMax, Span<sbyte> output, int target)
+    {
+        if (first < 0 || first + (pixels - 1) * pixelStep + (kernelHeight - 1) * rowStride + 2 * pairs > rows.Length
+            || weights.Length < kernelHeight * pairs * 2 * WideChannels)
+            throw new ArgumentOutOfRangeException(nameof(rows), "A window runs past the widened rows.");
+        ref short from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(rows);
+        ref short w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+        nint at0 = first, at1 = pixels > 1 ? first + pixelStep : first, at2 = pixels > 2 ? first + 2 * pixelStep : first, at3 = pixels > 3 ? first + 3 * pixelStep : first;
+        var zero = System.Runtime.Intrinsics.Vector256<int>.Zero;
+        System.Runtime.Intrinsics.Vector256<int> s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+        nint at = 0, rowTaps = 2 * pairs;
+        for (int ky = 0; ky < kernelHeight; ky++, at0 += rowStride, at1 += rowStride, at2 += rowStride, at3 += rowStride)
+            for (nint q = 0; q < rowTaps; q += 2, at += 2 * WideChannels)
+            {
+                var low = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)at);
+                s0 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(WidePair(ref from, at0 + q), low);
+                s1 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(WidePair(ref from, at1 + q), low);
+                s2 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(WidePair(ref from, at2 + q), low);
+                s3 += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(WidePair(ref from, at3 + q), low);
+            }
+        FinishBlock(s0, s1, s2, s3, pixels, 0, parameters, firstChannel, outputChannels, outputZeroPoint, activationMin, activationMax, output, target);
+    }
+
+    /// <summary>Two int16 taps at <paramref name="at"/> repeated in every 32-bit lane (one vpbroadcastd from memory).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static System.Runtime.Intrinsics.Vector256<short> WideQuad(ref short from, nint at) =>
-        System.Runtime.Intrinsics.Vector256.AsInt16(System.Runtime.Intrinsics.Vector256.Create(System.Runtime.CompilerServices.Unsafe.ReadUnaligned<long>(
+    private static System.Runtime.Intrinsics.Vector256<short> WidePair(ref short from, nint at) =>
+        System.Runtime.Intrinsics.Vector256.AsInt16(System.Runtime.Intrinsics.Vector256.Create(System.Runtime.CompilerServices.Unsafe.ReadUnaligned<int>(
             ref System.Runtime.CompilerServices.Unsafe.As<short, byte>(ref System.Runtime.CompilerServices.Unsafe.Add(ref from, at)))));
 
 #if NET10_0_OR_GREATER
@@ -683,10 +779,10 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
         var mask = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(5 * lanes + firstChannel));
         var halfMask = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(6 * lanes + firstChannel));
         int channels = outputChannels - firstChannel < PackedChannels ? outputChannels - firstChannel : PackedChannels;
-        StoreLanes(RequantizeLanes(s0 + bias, multiplier, leftShift, rightShift, mask, halfMask, outputZeroPoint, activationMin, activationMax), channels, output, target + firstChannel);
-        if (pixels > 1) StoreLanes(RequantizeLanes(s1 + bias, multiplier, leftShift, rightShift, mask, halfMask, outputZeroPoint, activationMin, activationMax), channels, output, target + outputChannels + firstChannel);
-        if (pixels > 2) StoreLanes(RequantizeLanes(s2 + bias, multiplier, leftShift, rightShift, mask, halfMask, outputZeroPoint, activationMin, activationMax), channels, output, target + 2 * outputChannels + firstChannel);
-        if (pixels > 3) StoreLanes(RequantizeLanes(s3 + bias, multiplier, leftShift, rightShift, mask, halfMask, outputZeroPoint, activationMin, activationMax), channels, output, target + 3 * outputChannels + firstChannel);
+        StoreLanes(RequantizeLanesToBytes(s0 + bias, multiplier, leftShift, rightShift, mask, halfMask, outputZeroPoint, activationMin, activationMax), channels, output, target + firstChannel);
+        if (pixels > 1) StoreLanes(RequantizeLanesToBytes(s1 + bias, multiplier, leftShift, rightShift, mask, halfMask, outputZeroPoint, activationMin, activationMax), channels, output, target + outputChannels + firstChannel);
+        if (pixels > 2) StoreLanes(RequantizeLanesToBytes(s2 + bias, multiplier, leftShift, rightShift, mask, halfMask, outputZeroPoint, activationMin, activationMax), channels, output, target + 2 * outputChannels + firstChannel);
+        if (pixels > 3) StoreLanes(RequantizeLanesToBytes(s3 + bias, multiplier, leftShift, rightShift, mask, halfMask, outputZeroPoint, activationMin, activationMax), channels, output, target + 3 * outputChannels + firstChannel);
     }
 
     /// <summary>Four bytes at <paramref name="at"/> broadcast to every int32 lane.</summary>
@@ -713,19 +809,18 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
         System.Runtime.Intrinsics.X86.Avx2.PermuteVar8x32(System.Runtime.Intrinsics.X86.Avx2.HorizontalAdd(low, high),
             System.Runtime.Intrinsics.Vector256.Create(0, 1, 4, 5, 2, 3, 6, 7));
 
-    /// <summary>Eight lanes clamped into −128…127 stored as bytes at output[at] — all eight, or the first <paramref name="count"/>.</summary>
+    /// <summary>Eight bytes (the low half of <paramref name="bytes"/>) stored at output[at] — all eight, or the first <paramref name="count"/>.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static void StoreLanes(System.Runtime.Intrinsics.Vector256<int> values, int count, Span<sbyte> output, int at)
+    private static void StoreLanes(System.Runtime.Intrinsics.Vector128<sbyte> bytes, int count, Span<sbyte> output, int at)
     {
-        var shorts = System.Runtime.Intrinsics.Vector128.Narrow(System.Runtime.Intrinsics.Vector256.GetLower(values), System.Runtime.Intrinsics.Vector256.GetUpper(values));
-        long bytes = System.Runtime.Intrinsics.Vector128.ToScalar(System.Runtime.Intrinsics.Vector128.AsInt64(System.Runtime.Intrinsics.Vector128.Narrow(shorts, shorts)));
+        long eight = System.Runtime.Intrinsics.Vector128.ToScalar(System.Runtime.Intrinsics.Vector128.AsInt64(bytes));
         if (count == PackedChannels && at + PackedChannels <= output.Length)
         {
             System.Runtime.CompilerServices.Unsafe.WriteUnaligned(ref System.Runtime.CompilerServices.Unsafe.As<sbyte, byte>(
-                ref System.Runtime.CompilerServices.Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output), at)), bytes);
+                ref System.Runtime.CompilerServices.Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output), at)), eight);
             return;
         }
-        for (int c = 0; c < count; c++) output[at + c] = (sbyte)(bytes >> (8 * c));
+        for (int c = 0; c < count; c++) output[at + c] = (sbyte)(eight >> (8 * c));
     }
 #endif
 
@@ -877,16 +972,28 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
 
     /// <summary>
     /// AVX2: one output row, channels from <paramref name="start"/> eight at a time; each channel group's requantization
-    /// parameters loaded once for the row, each tap eight bytes sign-extended to int32 (vpmovsxbd) times the int32 weights (vpmulld).
+    /// parameters loaded once for the row. The window's taps are taken two at a time: eight bytes of each tap (eight channels)
+    /// interleaved (vpunpcklbw), sign-extended to int16 and multiplied by the two taps' weights, interleaved the same way, with
+    /// one vpmaddwd, whose int32 lanes are the eight channels (products of int8 taps and weights in −127…127, exact). An odd
+    /// last tap is paired with a weight of 0.
     /// </summary>
     private static void DepthwiseRowAvx2(ReadOnlySpan<sbyte> source, int first, int pixelStep, int pixels, int rowStride, int channels, int start, int kernelHeight,
         int kernelWidth, ReadOnlySpan<int> weights, ReadOnlySpan<int> parameters, int outputZeroPoint, int activationMin, int activationMax,
         Span<sbyte> output, int target)
     {
-        int lanes = parameters.Length / ChannelRows;
+        int lanes = parameters.Length / ChannelRows, taps = kernelHeight * kernelWidth, pairs = (taps + 1) / 2;
+        if (weights.Length < taps * lanes) throw new ArgumentException("The depthwise convolution's packed weights do not match its shape.");
+        // Each tap's offset in the window; the missing partner of an odd last tap reads the last tap again (against a weight of 0).
+        Span<int> offsets = stackalloc int[2 * pairs];
+        for (int t = 0; t < 2 * pairs; t++)
+            offsets[t] = t < taps ? t / kernelWidth * rowStride + t % kernelWidth * channels : offsets[t - 1];
+        Span<int> pairWeights = stackalloc int[pairs * PackedChannels];
         ref sbyte from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
         ref int w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
         ref int p = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(parameters);
+        ref int pw = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(pairWeights);
+        ref int offset = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(offsets);
+        var lowHalf = System.Runtime.Intrinsics.Vector256.Create(0xFFFF);
         for (int c = start; c < channels; c += PackedChannels)
         {
             var bias = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)c);
@@ -895,23 +1002,35 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
             var rightShift = System.Runtime.Intrinsics.Vector256.AsUInt32(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(4 * lanes + c)));
             var mask = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(5 * lanes + c));
             var halfMask = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, (nuint)(6 * lanes + c));
+            // The group's weights, pair by pair: each int32 lane the two taps' int16 weights (the first tap's in the low half).
+            for (int q = 0; q < pairs; q++)
+            {
+                var a = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)(2 * q * lanes + c));
+                var b = 2 * q + 1 < taps ? System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)((2 * q + 1) * lanes + c)) : System.Runtime.Intrinsics.Vector256<int>.Zero;
+                System.Runtime.Intrinsics.Vector256.StoreUnsafe((a & lowHalf) | System.Runtime.Intrinsics.Vector256.ShiftLeft(b, 16), ref pw, (nuint)(q * PackedChannels));
+            }
             int count = channels - c < PackedChannels ? channels - c : PackedChannels;
             for (int x = 0, window = first + c, at = target + c; x < pixels; x++, window += pixelStep, at += channels)
             {
                 var sum = bias;
-                for (int ky = 0, tap = c; ky < kernelHeight; ky++)
+                for (int q = 0; q < pairs; q++)
                 {
-                    int row = window + ky * rowStride;
-                    for (int kx = 0; kx < kernelWidth; kx++, row += channels, tap += lanes)
-                        sum += System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int32(System.Runtime.Intrinsics.Vector128.AsSByte(System.Runtime.Intrinsics.Vector128.CreateScalar(
-                                System.Runtime.CompilerServices.Unsafe.ReadUnaligned<long>(ref System.Runtime.CompilerServices.Unsafe.As<sbyte, byte>(
-                                    ref System.Runtime.CompilerServices.Unsafe.Add(ref from, row))))))
-                            * System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, (nuint)tap);
+                    var a = EightBytes(ref from, window + System.Runtime.CompilerServices.Unsafe.Add(ref offset, 2 * q));
+                    var b = EightBytes(ref from, window + System.Runtime.CompilerServices.Unsafe.Add(ref offset, 2 * q + 1));
+                    sum += System.Runtime.Intrinsics.X86.Avx2.MultiplyAddAdjacent(
+                        System.Runtime.Intrinsics.X86.Avx2.ConvertToVector256Int16(System.Runtime.Intrinsics.X86.Sse2.UnpackLow(a, b)),
+                        System.Runtime.Intrinsics.Vector256.AsInt16(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref pw, (nuint)(q * PackedChannels))));
                 }
-                StoreLanes(RequantizeLanes(sum, multiplier, leftShift, rightShift, mask, halfMask, outputZeroPoint, activationMin, activationMax), count, output, at);
+                StoreLanes(RequantizeLanesToBytes(sum, multiplier, leftShift, rightShift, mask, halfMask, outputZeroPoint, activationMin, activationMax), count, output, at);
             }
         }
     }
+
+    /// <summary>Eight bytes at <paramref name="at"/> in the low half of a vector (vmovq).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static System.Runtime.Intrinsics.Vector128<sbyte> EightBytes(ref sbyte from, int at) =>
+        System.Runtime.Intrinsics.Vector128.AsSByte(System.Runtime.Intrinsics.Vector128.CreateScalar(System.Runtime.CompilerServices.Unsafe.ReadUnaligned<long>(
+            ref System.Runtime.CompilerServices.Unsafe.As<sbyte, byte>(ref System.Runtime.CompilerServices.Unsafe.Add(ref from, at)))));
 #endif
     // </emit>
 
@@ -928,7 +1047,7 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
     public override void EmitCall(CodeWriter code, string name)
     {
         var g = Geometry;
-        code.Line($"{(IsDepthwise ? "DepthwiseChannelsLast" : "ConvChannelsLast")}({Input.Expression(code)}, {name}Packed, {name}Channels,")
+        code.Line($"{(IsDepthwise ? "DepthwiseChannelsLast" : "ConvChannelsLast")}({Input.Expression(code)}, {name}Packed, {(IsDepthwise ? "" : $"{name}Wide, ")}{name}Channels,")
             .Line($"    batch: {g.Batch}, {(IsDepthwise ? "channels" : "inputChannels")}: {g.InputChannels}, inputHeight: {g.InputHeight}, inputWidth: {g.InputWidth}, " +
                   $"{(IsDepthwise ? "" : $"outputChannels: {g.OutputChannels}, ")}outputHeight: {g.OutputHeight}, outputWidth: {g.OutputWidth},")
             .Line($"    kernelHeight: {g.KernelHeight}, kernelWidth: {g.KernelWidth}, strideHeight: {g.StrideHeight}, strideWidth: {g.StrideWidth}, padTop: {g.PadTop}, padLeft: {g.PadLeft},")
@@ -944,6 +1063,11 @@ public sealed class ConvInt8ChannelsLast : Int8Kernel
         code.Line(IsDepthwise
             ? $"private static readonly int[] {name}Packed = PackDepthwiseWeights({name}Weights, channels: {g.OutputChannels}, kernelHeight: {g.KernelHeight}, kernelWidth: {g.KernelWidth});"
             : $"private static readonly sbyte[] {name}Packed = PackMatrixWeights({name}Weights, outputChannels: {g.OutputChannels}, inputChannels: {g.InputChannels}, kernelHeight: {g.KernelHeight}, kernelWidth: {g.KernelWidth});");
+        if (!IsDepthwise)
+        {
+            code.Line("/// <summary>The same weights as int16, sixteen channels × pairs of taps, for AVX2 without AVX-VNNI (empty elsewhere).</summary>");
+            code.Line($"private static readonly short[] {name}Wide = PackMatrixWeightsWide({name}Weights, outputChannels: {g.OutputChannels}, inputChannels: {g.InputChannels}, kernelHeight: {g.KernelHeight}, kernelWidth: {g.KernelWidth});");
+        }
         code.Line("/// <summary>Per output channel: bias, bias for unsigned inputs, multiplier, left and right shift (eight lanes at a time).</summary>");
         code.Line($"private static readonly int[] {name}Channels = PackChannelParameters({name}Weights, {name}Bias, {name}Multipliers, {name}Shifts, channels: {g.OutputChannels});");
     }

@@ -125,13 +125,34 @@ public static class FixedPointVectors
 
     /// <summary>
     /// <see cref="RequantizeQ15"/> on eight lanes with a multiplier and shifts of their own (eight output channels side by
-    /// side): AVX2's variable shifts (vpsllvd, vpsravd) do per lane what the scalar function does with one shift. The
-    /// rounding right shift r comes with its remainder mask 2^r − 1 and half of it, made once per channel.
+    /// side; <see cref="ScaleLanes"/>), narrowed to the eight int8 results (the low eight bytes): the scaled lanes packed to int16 with saturation, the zero point
+    /// added with saturation, packed to int8 with saturation and clamped there — the same bytes, since the zero point is within
+    /// ±128 (a lane saturated at ±32767 stays far outside −128…127 after it) and the activation range within −128…127; and
+    /// fewer operations, on 128-bit vectors, than clamping eight int32 lanes and narrowing them (two vpackssdw/vpacksswb, vpaddsw, vpmaxsb, vpminsb).
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    public static System.Runtime.Intrinsics.Vector256<int> RequantizeLanes(System.Runtime.Intrinsics.Vector256<int> x, System.Runtime.Intrinsics.Vector256<int> multiplier,
+    public static System.Runtime.Intrinsics.Vector128<sbyte> RequantizeLanesToBytes(System.Runtime.Intrinsics.Vector256<int> x, System.Runtime.Intrinsics.Vector256<int> multiplier,
         System.Runtime.Intrinsics.Vector256<uint> leftShift, System.Runtime.Intrinsics.Vector256<uint> rightShift, System.Runtime.Intrinsics.Vector256<int> mask,
         System.Runtime.Intrinsics.Vector256<int> halfMask, int outputZeroPoint, int activationMin, int activationMax)
+    {
+        var scaled = ScaleLanes(x, multiplier, leftShift, rightShift, mask, halfMask);
+        var shorts = System.Runtime.Intrinsics.X86.Sse2.AddSaturate(System.Runtime.Intrinsics.X86.Sse2.PackSignedSaturate(
+            System.Runtime.Intrinsics.Vector256.GetLower(scaled), System.Runtime.Intrinsics.Vector256.GetUpper(scaled)),
+            System.Runtime.Intrinsics.Vector128.Create((short)outputZeroPoint));
+        var bytes = System.Runtime.Intrinsics.X86.Sse2.PackSignedSaturate(shorts, shorts);
+        return System.Runtime.Intrinsics.Vector128.Min(System.Runtime.Intrinsics.Vector128.Max(bytes, System.Runtime.Intrinsics.Vector128.Create((sbyte)activationMin)),
+            System.Runtime.Intrinsics.Vector128.Create((sbyte)activationMax));
+    }
+
+    /// <summary>
+    /// The left shift, Q15 multiply and rounding right shift of <see cref="RequantizeQ15"/> on eight lanes, each with its own
+    /// multiplier and shifts: AVX2's variable shifts (vpsllvd, vpsravd) do per lane what the scalar function does with one
+    /// shift. The rounding right shift r comes with its remainder mask 2^r − 1 and half of it, made once per channel.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static System.Runtime.Intrinsics.Vector256<int> ScaleLanes(System.Runtime.Intrinsics.Vector256<int> x, System.Runtime.Intrinsics.Vector256<int> multiplier,
+        System.Runtime.Intrinsics.Vector256<uint> leftShift, System.Runtime.Intrinsics.Vector256<uint> rightShift, System.Runtime.Intrinsics.Vector256<int> mask,
+        System.Runtime.Intrinsics.Vector256<int> halfMask)
     {
         x = System.Runtime.Intrinsics.X86.Avx2.ShiftLeftLogicalVariable(x, leftShift); // wraps as the scalar x · 2^leftShift does
         var high = System.Runtime.Intrinsics.Vector256.ShiftRightArithmetic(x, 15);
@@ -139,10 +160,8 @@ public static class FixedPointVectors
         var y = high * multiplier + System.Runtime.Intrinsics.Vector256.ShiftRightArithmetic(low * multiplier + System.Runtime.Intrinsics.Vector256.Create(1 << 14), 15);
         // RoundingDivideByPowerOfTwo with each lane's exponent: comparisons give −1 where true.
         var threshold = halfMask - System.Runtime.Intrinsics.Vector256.LessThan(y, System.Runtime.Intrinsics.Vector256<int>.Zero);
-        var quotient = System.Runtime.Intrinsics.X86.Avx2.ShiftRightArithmeticVariable(y, rightShift)
+        return System.Runtime.Intrinsics.X86.Avx2.ShiftRightArithmeticVariable(y, rightShift)
             - System.Runtime.Intrinsics.Vector256.GreaterThan(y & mask, threshold);
-        return System.Runtime.Intrinsics.Vector256.Min(System.Runtime.Intrinsics.Vector256.Max(quotient + System.Runtime.Intrinsics.Vector256.Create(outputZeroPoint),
-            System.Runtime.Intrinsics.Vector256.Create(activationMin)), System.Runtime.Intrinsics.Vector256.Create(activationMax));
     }
 
     /// <summary>The same on sixteen lanes with AVX-512 (vpsllvd, vpsravd on 512-bit registers).</summary>

@@ -39,10 +39,16 @@ public sealed class ChannelsLastTests
             shapes.Add(new("depthwise 40 channels padded (sixteen-channel tail)", 1, 40, 7, 5, 40, 40, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1));
             shapes.Add(new("depthwise 24 channels, stride 2", 1, 24, 9, 9, 24, 24, 3, 3, 2, 2, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1));
             shapes.Add(new("depthwise 5×5, 16 channels, several bands", 1, 16, 80, 120, 16, 16, 5, 5, PadTop: 2, PadLeft: 2, PadBottom: 2, PadRight: 2));
+            // AVX2 depthwise takes taps in pairs: an even number of taps, and channels ending inside an eight-channel group.
+            shapes.Add(new("depthwise 2×2, 12 channels (even taps, channel tail)", 1, 12, 6, 7, 12, 12, 2, 2));
+            shapes.Add(new("depthwise 3×1, 5 channels, stride 2 × 1", 1, 5, 9, 6, 5, 5, 3, 1, 2, 1, PadTop: 1, PadBottom: 1));
             shapes.Add(new("64 → 40, several bands", 1, 64, 30, 60, 40, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1));
             // AVX2 without AVX-VNNI widens each output row's windows to int16 up to 16 K taps of rows (3 × 66 × 96 here is more).
             shapes.Add(new("3×3, 96 → 12, rows too wide to widen", 1, 96, 5, 64, 12, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1));
             shapes.Add(new("5×5 stem, 1 → 8, pixel tail (MNIST's first layer)", 1, 1, 13, 14, 8, 1, 5, 5, PadTop: 2, PadLeft: 2, PadBottom: 2, PadRight: 2));
+            // AVX2's sixteen-channel blocks of widened weights: an odd number of taps per window row, channels ending inside a block's second half.
+            shapes.Add(new("1×1, 7 → 20, odd taps, pixel tail", 1, 7, 5, 7, 20, 1, 1, 1));
+            shapes.Add(new("3×3 stride 2, 5 → 33, odd taps, three sixteen-channel blocks", 1, 5, 11, 9, 33, 1, 3, 3, 2, 2, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1));
             return shapes;
         }
     }
@@ -76,10 +82,14 @@ public sealed class ChannelsLastTests
             else
             {
                 var packed = ConvInt8ChannelsLast.PackMatrixWeights(layer.Weights, shape.Outputs, shape.Channels, shape.KernelHeight, shape.KernelWidth);
-                ConvInt8ChannelsLast.ConvChannelsLast(input, packed, parameters, g.Batch, g.InputChannels, g.InputHeight, g.InputWidth, g.OutputChannels,
+                ConvInt8ChannelsLast.ConvChannelsLast(input, packed, ReadOnlySpan<short>.Empty, parameters, g.Batch, g.InputChannels, g.InputHeight, g.InputWidth, g.OutputChannels,
                     g.OutputHeight, g.OutputWidth, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth, g.PadTop, g.PadLeft,
                     layer.InputZeroPoint, layer.OutputZeroPoint, layer.ActivationMin, layer.ActivationMax, core);
-                Probe.Value.GetMethod("ConvArrays")!.Invoke(null, new object[] { input, packed, parameters, geometry, generated });
+                Probe.Value.GetMethod("ConvArrays")!.Invoke(null, new object[] { input, packed, layer.Weights, false, parameters, geometry, generated });
+                // With the weights widened to int16 too (AVX2 without AVX-VNNI: sixteen channels per micro-kernel call; elsewhere the same path as above).
+                var widened = new sbyte[expected.Length];
+                Probe.Value.GetMethod("ConvArrays")!.Invoke(null, new object[] { input, packed, layer.Weights, true, parameters, geometry, widened });
+                Assert.Equal(expected, widened);
             }
             Assert.Equal(expected, core);
             Assert.Equal(expected, generated);
@@ -194,8 +204,8 @@ public sealed class ChannelsLastTests
                 nameof(FixedPointVectors), nameof(WindowBounds) }.Select(KernelSources.Get));
         string source = "using System;\nnamespace Probe\n{\npublic static class Kernels\n{\n" + blocks + """
 
-            public static void ConvArrays(sbyte[] input, sbyte[] packed, int[] parameters, int[] g, sbyte[] output) =>
-                ConvChannelsLast(input, packed, parameters, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13], g[14],
+            public static void ConvArrays(sbyte[] input, sbyte[] packed, sbyte[] weights, bool wide, int[] parameters, int[] g, sbyte[] output) =>
+                ConvChannelsLast(input, packed, wide ? PackMatrixWeightsWide(weights, g[4], g[1], g[7], g[8]) : Array.Empty<short>(), parameters, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13], g[14],
                     g[15], g[16], output);
 
             public static void DepthwiseArrays(sbyte[] input, int[] packed, int[] parameters, int[] g, sbyte[] output) =>

@@ -204,6 +204,32 @@ public sealed class Int8KernelPathTests
             }
     }
 
+    /// <summary>
+    /// AVX2's eight-channel requantization straight to bytes (saturating packs, the zero point and clamp on int16 and int8
+    /// lanes) against the scalar function, on edge accumulators, every shift kind, zero points at both ends and ReLU6-like ranges.
+    /// </summary>
+    [Fact]
+    public void Requantization_narrowed_to_bytes_equals_the_scalar_function()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported) return; // the function is AVX2's; InstructionSetTests reruns this class without it
+        var rng = new Random(5);
+        var values = new List<int> { int.MinValue, int.MinValue + 1, int.MaxValue, int.MaxValue - 1, 0, 1, -1, 127, 128, -128, -129, 32639, 32640, 32767, 32768,
+            -32768, -32769, 32895, -32896, 65535, 65536, -65536, 1 << 30, -(1 << 30) };
+        for (int b = 0; b < 31; b++) { values.Add(1 << b); values.Add(-(1 << b)); values.Add((1 << b) - 1); values.Add(-(1 << b) + 1); }
+        while (values.Count % 8 != 0 || values.Count < 400) values.Add(rng.Next(int.MinValue, int.MaxValue) >> rng.Next(0, 31));
+        var x = values.ToArray();
+        var narrow = Probe.Value.GetMethod("RequantizeBytes")!;
+        foreach (short q15 in new short[] { 0, 1, 16384, 23170, 32767 })
+            foreach (int shift in new[] { -31, -20, -8, -1, 0, 1, 10 })
+                foreach (var (zeroPoint, min, max) in new[] { (0, -128, 127), (-128, -128, 127), (127, -128, 127), (-128, -128, -80), (5, 5, 127), (-3, -100, 60) })
+                {
+                    var bytes = (sbyte[])narrow.Invoke(null, new object[] { x, (int)q15, shift, zeroPoint, min, max })!;
+                    for (int i = 0; i < x.Length; i++)
+                        Assert.True(FixedPoint.Requantize(x[i], q15 << 16, shift, zeroPoint, min, max) == bytes[i],
+                            $"Requantize({x[i]}, {q15}, {shift}, {zeroPoint}, {min}, {max}) = {FixedPoint.Requantize(x[i], q15 << 16, shift, zeroPoint, min, max)}, vector {bytes[i]}");
+                }
+    }
+
     [Fact]
     public void Vectorised_input_quantization_equals_the_scalar_function()
     {
@@ -278,6 +304,25 @@ public sealed class Int8KernelPathTests
                 var result = new int[x.Length];
                 for (int i = 0; i < x.Length; i += 4)
                     System.Runtime.Intrinsics.Vector128.CopyTo(RequantizeQ15(System.Runtime.Intrinsics.Vector128.Create(x, i), multiplier, shift, zeroPoint, min, max), result, i);
+                return result;
+            }
+
+            public static sbyte[] RequantizeBytes(int[] x, int multiplier, int shift, int zeroPoint, int min, int max)
+            {
+                // Eight lanes, each with the same parameters as PackChannelParameters lays them out.
+                int right = shift > 0 ? 0 : -shift;
+                var m = System.Runtime.Intrinsics.Vector256.Create(multiplier);
+                var left = System.Runtime.Intrinsics.Vector256.Create((uint)(shift > 0 ? shift : 0));
+                var rightShift = System.Runtime.Intrinsics.Vector256.Create((uint)right);
+                var mask = System.Runtime.Intrinsics.Vector256.Create((1 << right) - 1);
+                var half = System.Runtime.Intrinsics.Vector256.Create(((1 << right) - 1) >> 1);
+                var result = new sbyte[x.Length];
+                for (int i = 0; i < x.Length; i += 8)
+                {
+                    long eight = System.Runtime.Intrinsics.Vector128.ToScalar(System.Runtime.Intrinsics.Vector128.AsInt64(
+                        RequantizeLanesToBytes(System.Runtime.Intrinsics.Vector256.Create(x, i), m, left, rightShift, mask, half, zeroPoint, min, max)));
+                    for (int j = 0; j < 8; j++) result[i + j] = (sbyte)(eight >> (8 * j));
+                }
                 return result;
             }
 
