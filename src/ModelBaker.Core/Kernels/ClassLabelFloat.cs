@@ -67,8 +67,12 @@ public sealed class ClassLabelFloat : FloatKernel, IClassLabels
 
     public Array Classes => StringClasses ?? (Array)Labels;
 
-    public string Describe(string output, string array) =>
-        $"The classes of output '{output}': the model's class labels are strings, so '{output}' holds each row's class as an index into {array}.";
+    public string Describe(string output, string array) => DescribeClasses(StringClasses != null, output, array);
+
+    /// <summary>The generated comment on a label output's classes array (<see cref="IClassLabels.Describe"/>), float and int8 alike.</summary>
+    public static string DescribeClasses(bool strings, string output, string array) => strings
+        ? $"The classes of output '{output}': the model's class labels are strings, so '{output}' holds each row's class as an index into {array}."
+        : $"The classes of output '{output}', in the order of the model's scores: '{output}' holds each row's class label itself, one of {array}.";
 
     /// <summary>The int8 form: the same rule on int8 scores, thresholds as integers (<see cref="ClassLabelInt8"/>).</summary>
     public override Kernel Quantize(QuantizationContext context) => ClassLabelInt8.From(this, context);

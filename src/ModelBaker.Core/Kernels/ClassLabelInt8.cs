@@ -43,8 +43,7 @@ public sealed class ClassLabelInt8 : Int8Kernel, IClassLabels
 
     public Array Classes => StringClasses ?? (Array)Labels;
 
-    public string Describe(string output, string array) =>
-        $"The classes of output '{output}': the model's class labels are strings, so '{output}' holds each row's class as an index into {array}.";
+    public string Describe(string output, string array) => ClassLabelFloat.DescribeClasses(StringClasses != null, output, array);
 
     public static ClassLabelInt8 From(ClassLabelFloat label, QuantizationContext q)
     {

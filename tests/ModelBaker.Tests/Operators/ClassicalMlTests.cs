@@ -196,6 +196,12 @@ public sealed class ClassicalMlTests
         var classes = float32.Split('\n').Where(line => line.Contains("Classes =", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(classes);
         Assert.All(classes, line => Assert.Contains(line, int8));
+        // logreg_multi's labels are int64 (10, 20, 30): its label output holds the label, not an index into strings.
+        foreach (string source in new[] { int8, float32 })
+        {
+            Assert.Contains("holds each row's class label itself", source);
+            Assert.DoesNotContain("class labels are strings", source);
+        }
     }
 
     [Fact]
