@@ -149,8 +149,11 @@ public sealed class ClassLabelFloat : FloatKernel, IClassLabels
         code.Line($"ClassLabel({Input.Expression(code)}, rows: {Rows}, columns: {Columns}, rule: {(int)Rule} /* {Rule} */, {name}Labels, " +
                   $"threshold: {CodeWriter.Float(Threshold)}, inclusive: {(Inclusive ? "true" : "false")}, classes: {ClassCount}, {Output.Expression(code)});");
 
-    public override void EmitData(CodeWriter code, string name) =>
-        EmitArrays.Longs(code, $"{name}Labels", Labels, StringClasses != null
+    public override void EmitData(CodeWriter code, string name) => EmitLabels(code, name, Labels, StringClasses != null, Rule);
+
+    /// <summary>The labels array a label step reads (<c>{name}Labels</c>), float and int8 alike.</summary>
+    public static void EmitLabels(CodeWriter code, string name, long[] labels, bool strings, LabelRule rule) =>
+        EmitArrays.Longs(code, $"{name}Labels", labels, strings
             ? "the index of each class (the model's labels are strings)"
-            : Rule == LabelRule.Threshold ? "labels of the negative and positive class" : "class labels, by score column");
+            : rule == LabelRule.Threshold ? "labels of the negative and positive class" : "class labels, by score column");
 }

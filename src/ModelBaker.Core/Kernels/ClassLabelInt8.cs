@@ -179,8 +179,5 @@ public sealed class ClassLabelInt8 : Int8Kernel, IClassLabels
     public override void EmitNanoCall(CodeWriter code, string name) =>
         code.Line($"ClassLabel({Input.NanoArguments(code)}, {Arguments}, {name}Labels, threshold: {Threshold}, classes: {ClassCount}, {Output.NanoArguments(code)});");
 
-    public override void EmitData(CodeWriter code, string name) =>
-        EmitArrays.Longs(code, $"{name}Labels", Labels, StringClasses != null
-            ? "the index of each class (the model's labels are strings)"
-            : Rule == LabelRule.Threshold ? "labels of the negative and positive class" : "class labels, by score column");
+    public override void EmitData(CodeWriter code, string name) => ClassLabelFloat.EmitLabels(code, name, Labels, StringClasses != null, Rule);
 }
