@@ -50,10 +50,9 @@ public sealed class BinaryInteger : FloatKernel
         Arenas.Size(Type) * ((A.Constant?.Length ?? 0) + (B.Constant?.Length ?? 0)) + 4 * 3 * Shape.Length;
     public override IEnumerable<string> Helpers => new[] { nameof(BinaryInteger), nameof(BinaryInteger) + "#Apply" };
 
-    /// <summary>int8, int32 and int64 tensors (nanoFramework has no uint8 arena).</summary>
-    public override IEnumerable<string>? NanoHelpers => Type is ElementType.Int8 or ElementType.Int32 or ElementType.Int64
-        ? new[] { nameof(BinaryInteger) + "#Nano", nameof(BinaryInteger) + "#Apply", nameof(BinaryInteger) + "#NanoBroadcast" }
-        : null;
+    /// <summary>Every type it takes (int8, uint8, int32, int64): nanoFramework has an array of each.</summary>
+    public override IEnumerable<string> NanoHelpers =>
+        new[] { nameof(BinaryInteger) + "#Nano", nameof(BinaryInteger) + "#Apply", nameof(BinaryInteger) + "#NanoBroadcast" };
 
     /// <summary>Wraps an int64 result to <paramref name="type"/> as a cast in C# does (two's complement).</summary>
     public static long Wrap(long value, ElementType type) => type switch
@@ -177,6 +176,14 @@ public sealed class BinaryInteger : FloatKernel
     {
         for (int i = 0; i < outputLength; i++)
             output[outputOffset + i] = unchecked((sbyte)IntegerApply(operation, a[aOffset + BroadcastIndex(i, shape, aStrides)], b[bOffset + BroadcastIndex(i, shape, bStrides)]));
+    }
+
+    /// <summary>Integer element-wise operation on uint8 tensors, on arrays (wrapping modulo 256: 250 + 10 = 4).</summary>
+    public static void IntegerBinary(int operation, byte[] a, int aOffset, int[] aStrides, byte[] b, int bOffset, int[] bStrides,
+        int[] shape, byte[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+            output[outputOffset + i] = unchecked((byte)IntegerApply(operation, a[aOffset + BroadcastIndex(i, shape, aStrides)], b[bOffset + BroadcastIndex(i, shape, bStrides)]));
     }
 
     /// <summary>Integer element-wise operation on int32 tensors, on arrays.</summary>

@@ -46,11 +46,9 @@ public class Conversion : FloatKernel
             "cannot be quantized to int8. Bake the model with Precision=\"Float32\", or cast in the code that calls Predict.");
     }
 
-    /// <summary>int8, int32, int64 and bool (nanoFramework has no uint8 arena).</summary>
+    /// <summary>Between int8, uint8, int32, int64 and bool (float tensors are int8 there: <see cref="CastInt8"/>).</summary>
     public override IEnumerable<string>? NanoHelpers =>
-        Input.Type is ElementType.Int8 or ElementType.Int32 or ElementType.Int64 or ElementType.Bool
-        && Output.Type is ElementType.Int8 or ElementType.Int32 or ElementType.Int64 or ElementType.Bool
-            ? new[] { nameof(Conversion) + "#Nano" } : null;
+        Input.Type != ElementType.Float32 && Output.Type != ElementType.Float32 ? new[] { nameof(Conversion) + "#Nano" } : null;
 
     public override void EmitNanoCall(CodeWriter code, string name) =>
         code.Line($"Cast({Input.NanoArguments(code)}, {Output.NanoArguments(code)}, length: {Input.Length});");
@@ -128,10 +126,18 @@ public class Conversion : FloatKernel
     // </emit>
 
     // <emit Nano>
-    // nanoFramework flavour: the integer-to-integer casts on arrays (float tensors are int8 there: CastInt8).
+    // nanoFramework flavour: the integer-to-integer casts on arrays, wrapping as the .NET ones (float tensors are int8 there: CastInt8).
     public static void Cast(sbyte[] input, int inputOffset, int[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = input[inputOffset + i]; }
     public static void Cast(sbyte[] input, int inputOffset, long[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = input[inputOffset + i]; }
     public static void Cast(sbyte[] input, int inputOffset, bool[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = input[inputOffset + i] != 0; }
+    public static void Cast(sbyte[] input, int inputOffset, byte[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = unchecked((byte)input[inputOffset + i]); }
+    public static void Cast(byte[] input, int inputOffset, sbyte[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = unchecked((sbyte)input[inputOffset + i]); }
+    public static void Cast(byte[] input, int inputOffset, int[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = input[inputOffset + i]; }
+    public static void Cast(byte[] input, int inputOffset, long[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = input[inputOffset + i]; }
+    public static void Cast(byte[] input, int inputOffset, bool[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = input[inputOffset + i] != 0; }
+    public static void Cast(int[] input, int inputOffset, byte[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = unchecked((byte)input[inputOffset + i]); }
+    public static void Cast(long[] input, int inputOffset, byte[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = unchecked((byte)input[inputOffset + i]); }
+    public static void Cast(bool[] input, int inputOffset, byte[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = input[inputOffset + i] ? (byte)1 : (byte)0; }
     public static void Cast(int[] input, int inputOffset, sbyte[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = unchecked((sbyte)input[inputOffset + i]); }
     public static void Cast(int[] input, int inputOffset, long[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = input[inputOffset + i]; }
     public static void Cast(int[] input, int inputOffset, bool[] output, int outputOffset, int length) { for (int i = 0; i < length; i++) output[outputOffset + i] = input[inputOffset + i] != 0; }

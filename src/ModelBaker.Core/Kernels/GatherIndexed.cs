@@ -138,6 +138,19 @@ public sealed class GatherIndexed : FloatKernel
         }
     }
 
+    /// <summary>GatherAt of uint8 data, on arrays.</summary>
+    public static void GatherUInt8(byte[] data, int dataOffset, int[] dataStrides, int axisSize, int axisStride, int[] int32Indices, long[] int64Indices,
+        int indicesOffset, int[] indexStrides, int[] shape, byte[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+        {
+            int k = indicesOffset + BroadcastIndex(i, shape, indexStrides);
+            long index = int64Indices != null ? int64Indices[k] : int32Indices[k];
+            int at = GatherPosition(index, axisSize, axisStride, dataOffset + BroadcastIndex(i, shape, dataStrides));
+            output[outputOffset + i] = at >= 0 ? data[at] : (byte)0;
+        }
+    }
+
     /// <summary>GatherAt of int32 data, on arrays.</summary>
     public static void GatherInt32(int[] data, int dataOffset, int[] dataStrides, int axisSize, int axisStride, int[] int32Indices, long[] int64Indices,
         int indicesOffset, int[] indexStrides, int[] shape, int[] output, int outputOffset, int outputLength)
@@ -178,8 +191,8 @@ public sealed class GatherIndexed : FloatKernel
     }
     // </emit>
 
-    /// <summary>Int8, int32, int64 and bool data; float data has no nanoFramework flavour (the target is integer-only).</summary>
-    public override IEnumerable<string>? NanoHelpers => Output.Type is ElementType.Int8 or ElementType.Int32 or ElementType.Int64 or ElementType.Bool
+    /// <summary>Int8, uint8, int32, int64 and bool data; float data has no nanoFramework flavour (the target is integer-only).</summary>
+    public override IEnumerable<string>? NanoHelpers => Output.Type != ElementType.Float32
         ? new[] { nameof(GatherIndexed) + "#Nano", nameof(GatherIndexed) + "#Position", nameof(BinaryInteger) + "#NanoBroadcast" }
         : null;
 

@@ -112,6 +112,19 @@ public sealed class OneHotKernel : FloatKernel
         }
     }
 
+    /// <summary>OneHot with uint8 values, on arrays.</summary>
+    public static void OneHotUInt8(long[] indices, int indicesOffset, int outer, int depth, int inner, byte[] values, int valuesOffset,
+        byte[] output, int outputOffset)
+    {
+        byte off = values[valuesOffset], on = values[valuesOffset + 1];
+        for (int o = 0; o < outer; o++)
+        for (int n = 0; n < inner; n++)
+        {
+            long index = HotIndex(indices[indicesOffset + o * inner + n], depth);
+            for (int d = 0; d < depth; d++) output[outputOffset + (o * depth + d) * inner + n] = index == d ? on : off;
+        }
+    }
+
     /// <summary>OneHot with int32 values, on arrays.</summary>
     public static void OneHotInt32(long[] indices, int indicesOffset, int outer, int depth, int inner, int[] values, int valuesOffset,
         int[] output, int outputOffset)
@@ -152,8 +165,8 @@ public sealed class OneHotKernel : FloatKernel
     }
     // </emit>
 
-    /// <summary>Int8, int32, int64 and bool values; float ones have no nanoFramework flavour (the target is integer-only).</summary>
-    public override IEnumerable<string>? NanoHelpers => Output.Type is ElementType.Int8 or ElementType.Int32 or ElementType.Int64 or ElementType.Bool
+    /// <summary>Int8, uint8, int32, int64 and bool values; float ones have no nanoFramework flavour (the target is integer-only).</summary>
+    public override IEnumerable<string>? NanoHelpers => Output.Type != ElementType.Float32
         ? new[] { nameof(OneHotKernel) + "#Nano", nameof(OneHotKernel) + "#Index" }
         : null;
 

@@ -149,10 +149,10 @@ public sealed class Predicate : FloatKernel
     public override IEnumerable<string> Helpers => new[] { nameof(Predicate), nameof(Predicate) + "#Decide", nameof(BinaryInteger) };
 
     /// <summary>
-    /// The element types an int8 plan gives a predicate: int8 (with int32 thresholds or a threshold table), int32, int64
-    /// and bools. Float (and uint8) predicates have no nanoFramework flavour: the target is integer-only.
+    /// The element types an int8 plan gives a predicate: int8 (with int32 thresholds or a threshold table), uint8, int32,
+    /// int64 and bools. Float predicates have no nanoFramework flavour: the target is integer-only.
     /// </summary>
-    public override IEnumerable<string>? NanoHelpers => A.Type is ElementType.Int8 or ElementType.Int32 or ElementType.Int64 or ElementType.Bool
+    public override IEnumerable<string>? NanoHelpers => A.Type != ElementType.Float32
         ? new[] { nameof(Predicate) + "#Nano", nameof(Predicate) + "#Decide", nameof(BinaryInteger) + "#NanoBroadcast" }
         : null;
 
@@ -324,6 +324,17 @@ public sealed class Predicate : FloatKernel
         for (int i = 0; i < outputLength; i++)
         {
             int x = a[aOffset + BroadcastIndex(i, shape, aStrides)], y = bThresholds[b[bOffset + BroadcastIndex(i, shape, bStrides)] + 128];
+            output[outputOffset + i] = Decide(operation, x < y, x == y, x > y);
+        }
+    }
+
+    /// <summary>Comparison of uint8 values, on arrays.</summary>
+    public static void CompareUInt8(int operation, byte[] a, int aOffset, int[] aStrides, byte[] b, int bOffset, int[] bStrides,
+        int[] shape, bool[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+        {
+            int x = a[aOffset + BroadcastIndex(i, shape, aStrides)], y = b[bOffset + BroadcastIndex(i, shape, bStrides)];
             output[outputOffset + i] = Decide(operation, x < y, x == y, x > y);
         }
     }

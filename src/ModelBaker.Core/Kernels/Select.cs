@@ -126,6 +126,15 @@ public sealed class Select : FloatKernel
                 ? x[xOffset + BroadcastIndex(i, shape, xStrides)] : y[yOffset + BroadcastIndex(i, shape, yStrides)];
     }
 
+    /// <summary>output[i] = condition ? x : y on uint8 arrays.</summary>
+    public static void SelectUInt8(bool[] condition, int conditionOffset, int[] conditionStrides, byte[] x, int xOffset, int[] xStrides,
+        byte[] y, int yOffset, int[] yStrides, int[] shape, byte[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+            output[outputOffset + i] = condition[conditionOffset + BroadcastIndex(i, shape, conditionStrides)]
+                ? x[xOffset + BroadcastIndex(i, shape, xStrides)] : y[yOffset + BroadcastIndex(i, shape, yStrides)];
+    }
+
     /// <summary>output[i] = condition ? x : y on int32 arrays.</summary>
     public static void SelectInt32(bool[] condition, int conditionOffset, int[] conditionStrides, int[] x, int xOffset, int[] xStrides,
         int[] y, int yOffset, int[] yStrides, int[] shape, int[] output, int outputOffset, int outputLength)
@@ -163,8 +172,8 @@ public sealed class Select : FloatKernel
     }
     // </emit>
 
-    /// <summary>Int8, int32, int64 and bool selections: float ones have no nanoFramework flavour (the target is integer-only).</summary>
-    public override IEnumerable<string>? NanoHelpers => Output.Type is ElementType.Int8 or ElementType.Int32 or ElementType.Int64 or ElementType.Bool
+    /// <summary>Int8, uint8, int32, int64 and bool selections: float ones have no nanoFramework flavour (the target is integer-only).</summary>
+    public override IEnumerable<string>? NanoHelpers => Output.Type != ElementType.Float32
         ? new[] { nameof(Select) + "#Nano", nameof(BinaryInteger) + "#NanoBroadcast" }
         : null;
 

@@ -24,7 +24,7 @@ public abstract class BinaryOperator : IOperator, IChannelMapping
     /// </summary>
     protected static OperatorSupport Arithmetic(string what, string int8, int since = 7) =>
         new(OperatorFamily.Arithmetic, since, what + "; numpy broadcasting; float32, int8, uint8, int32, int64; one element-wise step (constants baked, a Relu or Clip after it fused)",
-            Int8Form.Integer, int8, Nano: true) { NanoDetails = "float, int8, int32 and int64 tensors (uint8 ones: no)" };
+            Int8Form.Integer, int8, Nano: true) { NanoDetails = "float, int8, uint8, int32 and int64 tensors" };
 
     /// <summary>The kernels' operation code.</summary>
     protected abstract BinaryOperation Operation { get; }

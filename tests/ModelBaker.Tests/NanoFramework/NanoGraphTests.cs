@@ -170,13 +170,12 @@ public sealed class NanoGraphTests
     [Fact]
     public void A_step_without_integer_only_code_is_refused_naming_the_node()
     {
-        // uint8 arithmetic at run time stays a BinaryInteger step in int8 plans: no nanoFramework flavour (no uint8 arena there).
-        var graph = new GraphBuilder(13).Input("n", ElementType.UInt8, 1, 3)
-            .Constant("one", Tensor.FromInt64s(T.S(3), new long[] { 1, 2, 3 }, ElementType.UInt8))
-            .Node("Add", new[] { "n", "one" }, new[] { "y" }).Output("y").Graph;
+        // An int64 tensor transposed: a Remap step, whose nanoFramework flavour moves int8 values only.
+        var graph = new GraphBuilder(13).Input("n", ElementType.Int64, 2, 3)
+            .Node("Transpose", new[] { "n" }, new[] { "y" }).Output("y").Graph;
         var e = Assert.Throws<BakeException>(() => BakeNano(graph));
         Assert.Equal(ErrorCodes.UnsupportedOnTarget, e.Code);
-        Assert.Contains("BinaryInteger", e.Message);
+        Assert.Contains("Remap", e.Message);
         Assert.Contains("CodeTarget=\"Net\"", e.Message);
     }
 }

@@ -361,16 +361,6 @@ public sealed class NanoSelectionLogicTests
     }
 
     [Fact]
-    public void A_uint8_comparison_is_refused_with_MB1106_naming_the_node()
-    {
-        var graph = new GraphBuilder(13).Input("a", ElementType.UInt8, 1, 3).Input("b", ElementType.UInt8, 1, 3)
-            .Node("Less", new[] { "a", "b" }, new[] { "y" }).Output("y").Graph;
-        var e = Assert.Throws<Core.Diagnostics.BakeException>(() => NanoGraphTests.BakeNano(graph));
-        Assert.Equal(Core.Diagnostics.ErrorCodes.UnsupportedOnTarget, e.Code);
-        Assert.Contains("(Predicate on Bool)", e.Message);
-    }
-
-    [Fact]
     public void Float_steps_have_no_nanoFramework_flavour()
     {
         // The nanoFramework target is integer-only: float forms stay refused (MB1106 when a plan holds one).
