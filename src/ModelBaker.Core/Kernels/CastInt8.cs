@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
-using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Plan;
 using ModelBaker.Core.Quantization;
@@ -14,12 +13,11 @@ namespace ModelBaker.Core.Kernels;
 /// (<see cref="Conversion"/>'s semantics on the dequantized value, and the input quantization of the float result), so
 /// the step gives what dequantize → Cast → quantize gives, with no float at run time:
 /// <list type="bullet">
-/// <item>float → int8, int32, int64 or bool: a 256-entry table of the output type, indexed by the int8 code;</item>
-/// <item>int8 or bool → float: a 256- (2-) entry table of int8 codes;</item>
+/// <item>float → int8, uint8, int32, int64 or bool: a 256-entry table of the output type, indexed by the int8 code;</item>
+/// <item>int8, uint8 or bool → float: a 256- (2-) entry table of int8 codes, indexed by the value (+ 128 for int8);</item>
 /// <item>int32 or int64 → float: 255 int64 thresholds, the smallest value reaching each int8 code above −128; the
 /// code is −128 plus the number of thresholds at or below the value (a binary search).</item>
 /// </list>
-/// (uint8 tensors have no int8-plan form on nanoFramework and keep the float island on .NET.)
 /// </summary>
 public sealed class CastInt8 : Int8Kernel
 {
@@ -34,11 +32,6 @@ public sealed class CastInt8 : Int8Kernel
         FromFloat = fromFloat;
         Table = table;
     }
-
-    /// <summary>Whether an int8 plan casts between these types with this step (the quantized side is the float one).</summary>
-    public static bool Takes(ElementType from, ElementType to) =>
-        from == ElementType.Float32 ? to is ElementType.Int8 or ElementType.Int32 or ElementType.Int64 or ElementType.Bool
-        : to == ElementType.Float32 && from is ElementType.Int8 or ElementType.Int32 or ElementType.Int64 or ElementType.Bool;
 
     /// <summary>The integer form of <paramref name="cast"/> (a float → integer or integer → float Cast), its float side quantized as calibrated.</summary>
     public static CastInt8 From(Conversion cast, QuantizationContext q)
@@ -63,10 +56,12 @@ public sealed class CastInt8 : Int8Kernel
         {
             case ElementType.Bool:
                 return new CastInt8(cast.Source, cast.Input, q.Slice(cast.Output), false, new[] { Code(0), Code(1) });
-            case ElementType.Int8:
+            case ElementType.Int8 or ElementType.UInt8:
             {
+                // Indexed by the int8 value + 128, or by the uint8 value itself.
+                int first = cast.Input.Type == ElementType.Int8 ? -128 : 0;
                 var codes = new sbyte[256];
-                for (int v = -128; v <= 127; v++) codes[v + 128] = Code(v);
+                for (int v = first; v < first + 256; v++) codes[v - first] = Code(v);
                 return new CastInt8(cast.Source, cast.Input, q.Slice(cast.Output), false, codes);
             }
             default:
@@ -106,11 +101,14 @@ public sealed class CastInt8 : Int8Kernel
     {
         switch (FromFloat, Table)
         {
+            // byte[] first, by exact type: the runtime lets a byte[] pass for an sbyte[].
+            case (true, byte[] t) when Output.Type == ElementType.UInt8: CastFromInt8(arena.Int8s(Input), t, arena.Of<byte>(Output)); break;
             case (true, sbyte[] t): CastFromInt8(arena.Int8s(Input), t, arena.Int8s(Output)); break;
             case (true, int[] t): CastFromInt8(arena.Int8s(Input), t, arena.Of<int>(Output)); break;
             case (true, long[] t): CastFromInt8(arena.Int8s(Input), t, arena.Of<long>(Output)); break;
             case (true, bool[] t): CastFromInt8(arena.Int8s(Input), t, arena.Of<bool>(Output)); break;
             case (false, sbyte[] t) when Input.Type == ElementType.Bool: CastToInt8(arena.Of<bool>(Input), t, arena.Int8s(Output)); break;
+            case (false, sbyte[] t) when Input.Type == ElementType.UInt8: CastToInt8(arena.Of<byte>(Input), t, arena.Int8s(Output)); break;
             case (false, sbyte[] t): CastToInt8(arena.Int8s(Input), t, arena.Int8s(Output)); break;
             case (false, long[] t) when Input.Type == ElementType.Int32: CastToInt8(arena.Of<int>(Input), t, arena.Int8s(Output)); break;
             default: CastToInt8(arena.Of<long>(Input), (long[])Table, arena.Int8s(Output)); break;
@@ -128,6 +126,12 @@ public sealed class CastInt8 : Int8Kernel
     public static void CastToInt8(ReadOnlySpan<sbyte> input, ReadOnlySpan<sbyte> codes, Span<sbyte> output)
     {
         for (int i = 0; i < input.Length; i++) output[i] = codes[input[i] + 128];
+    }
+
+    /// <summary>A uint8 tensor → quantized float: each value's int8 code, indexed by the value.</summary>
+    public static void CastToInt8(ReadOnlySpan<byte> input, ReadOnlySpan<sbyte> codes, Span<sbyte> output)
+    {
+        for (int i = 0; i < input.Length; i++) output[i] = codes[input[i]];
     }
 
     /// <summary>Bool → quantized float: the codes of 0 and 1.</summary>
@@ -180,6 +184,12 @@ public sealed class CastInt8 : Int8Kernel
         for (int i = 0; i < length; i++) output[outputOffset + i] = table[input[inputOffset + i] + 128];
     }
 
+    /// <summary>Quantized float → uint8, on arrays.</summary>
+    public static void CastFromInt8(sbyte[] input, int inputOffset, byte[] table, byte[] output, int outputOffset, int length)
+    {
+        for (int i = 0; i < length; i++) output[outputOffset + i] = table[input[inputOffset + i] + 128];
+    }
+
     /// <summary>Quantized float → int32, on arrays.</summary>
     public static void CastFromInt8(sbyte[] input, int inputOffset, int[] table, int[] output, int outputOffset, int length)
     {
@@ -202,6 +212,12 @@ public sealed class CastInt8 : Int8Kernel
     public static void CastToInt8(sbyte[] input, int inputOffset, sbyte[] codes, sbyte[] output, int outputOffset, int length)
     {
         for (int i = 0; i < length; i++) output[outputOffset + i] = codes[input[inputOffset + i] + 128];
+    }
+
+    /// <summary>A uint8 tensor → quantized float, on arrays (indexed by the value).</summary>
+    public static void CastToInt8(byte[] input, int inputOffset, sbyte[] codes, sbyte[] output, int outputOffset, int length)
+    {
+        for (int i = 0; i < length; i++) output[outputOffset + i] = codes[input[inputOffset + i]];
     }
 
     /// <summary>Bool → quantized float, on arrays.</summary>
@@ -263,5 +279,6 @@ public sealed class CastInt8 : Int8Kernel
     public override void EmitData(CodeWriter code, string name) =>
         TypedArrays.Emit(code, $"{name}Table", Table,
             FromFloat ? "the cast of each int8 code's real value, by code + 128"
-            : Table.Length == 255 ? "the smallest value reaching each int8 code above −128" : "each value's int8 code");
+            : Table.Length == 255 ? "the smallest value reaching each int8 code above −128"
+            : Input.Type == ElementType.UInt8 ? "each uint8 value's int8 code, by value" : "each value's int8 code");
 }

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
-using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Plan;
 using ModelBaker.Core.Quantization;
@@ -13,16 +12,12 @@ namespace ModelBaker.Core.Kernels;
 /// x64 (C++ static_cast): float → integer truncates toward zero through int32 (int64 for int64), NaN and values out
 /// of that range give its minimum, narrower integers keep the low bits; integer → narrower integer keeps the low
 /// bits; anything → bool is "≠ 0" (NaN is true); bool → number is 1 or 0. One overload per type pair. Make one with
-/// <see cref="Of"/>: an int8 plan makes a cast with float32 on one side a <see cref="CastInt8"/> step (uint8 on the
-/// other: a <see cref="FloatIntegerConversion"/>, a float island).
+/// <see cref="Of"/>: an int8 plan makes a cast with float32 on one side a <see cref="CastInt8"/> step.
 /// </summary>
 public class Conversion : FloatKernel
 {
     /// <summary>The step casting <paramref name="input"/> into <paramref name="output"/>'s element type.</summary>
-    public static Conversion Of(string source, ArenaSlice input, ArenaSlice output) =>
-        (input.Type == ElementType.Float32) != (output.Type == ElementType.Float32) && !CastInt8.Takes(input.Type, output.Type)
-            ? new FloatIntegerConversion(source, input, output)
-            : new Conversion(source, input, output);
+    public static Conversion Of(string source, ArenaSlice input, ArenaSlice output) => new(source, input, output);
 
     public Conversion(string source, ArenaSlice input, ArenaSlice output) : base(source)
     {
@@ -34,17 +29,11 @@ public class Conversion : FloatKernel
     public override ArenaSlice Output { get; }
 
     /// <summary>
-    /// Integer to integer casts run unchanged in int8 plans; one with float32 on a side is a <see cref="FloatIntegerConversion"/>,
-    /// an integer <see cref="CastInt8"/> step (uint8: a float island).
+    /// Integer to integer casts run unchanged in int8 plans; one with float32 on a side is an integer <see cref="CastInt8"/>
+    /// step.
     /// </summary>
-    public override Kernel Quantize(QuantizationContext q)
-    {
-        if (Input.Type != ElementType.Float32 && Output.Type != ElementType.Float32) return this;
-        if (CastInt8.Takes(Input.Type, Output.Type)) return CastInt8.From(this, q);
-        throw new BakeException(ErrorCodes.UnsupportedOperatorUsage,
-            $"Node {Source}: a Cast between float32 and {(Input.Type == ElementType.Float32 ? Output.Type : Input.Type)} computed at run time " +
-            "cannot be quantized to int8. Bake the model with Precision=\"Float32\", or cast in the code that calls Predict.");
-    }
+    public override Kernel Quantize(QuantizationContext q) =>
+        Input.Type != ElementType.Float32 && Output.Type != ElementType.Float32 ? this : CastInt8.From(this, q);
 
     /// <summary>Between int8, uint8, int32, int64 and bool (float tensors are int8 there: <see cref="CastInt8"/>).</summary>
     public override IEnumerable<string>? NanoHelpers =>
@@ -160,17 +149,4 @@ public class Conversion : FloatKernel
         code.Line($"Cast({Input.Expression(code)}, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name) { }
-}
-
-/// <summary>
-/// A Cast between float32 and uint8. The cast needs the real values (3.7 → 3), not their int8 codes, and uint8 has no
-/// integer form here: an int8 plan runs it in a float island (docs/compression.md), dequantizing before it or quantizing
-/// after it. (The other float casts become <see cref="CastInt8"/> steps.) Generated code and plan payload are
-/// <see cref="Conversion"/>'s.
-/// </summary>
-public sealed class FloatIntegerConversion : Conversion, IFloatOnlyKernel
-{
-    public FloatIntegerConversion(string source, ArenaSlice input, ArenaSlice output) : base(source, input, output) { }
-
-    public string FloatOnlyReason => "a Cast between float and uint8 converts real values, not their int8 codes";
 }

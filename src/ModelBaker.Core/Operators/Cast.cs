@@ -18,10 +18,10 @@ public sealed class Cast : IOperator
 {
     public string OpType => "Cast";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.ShapePatterns, 6, "between float32, int8, uint8, int32, int64 and bool, as ONNX Runtime on x64; folded when its input is known, else a conversion step (none for the same type)", Int8Form.Integer, "float to int8, int32, int64 or bool: a 256-entry table of each int8 code's cast; int8 or bool to float: a table of codes; int32 or int64 to float: 255 thresholds (all bit-exact with the float Cast on the dequantized values); to or from uint8: a float island; integer-to-integer casts unchanged", Nano: true)
+    public OperatorSupport Support { get; } = new(OperatorFamily.ShapePatterns, 6, "between float32, int8, uint8, int32, int64 and bool, as ONNX Runtime on x64; folded when its input is known, else a conversion step (none for the same type)", Int8Form.Integer, "float to int8, uint8, int32, int64 or bool: a 256-entry table of each int8 code's cast; int8, uint8 or bool to float: a table of codes; int32 or int64 to float: 255 thresholds (all bit-exact with the float Cast on the dequantized values); integer-to-integer casts unchanged", Nano: true)
     {
         Refuses = new[] { "to float16, double, strings and other types ModelBaker does not take (MB1102)" },
-        NanoDetails = "float, int8, int32, int64 and bool (uint8: no)",
+        NanoDetails = "float, int8, uint8, int32, int64 and bool",
     };
 
     public void InferShapes(Node node, Graph graph)
