@@ -9,24 +9,13 @@ using static ModelBaker.Core.Kernels.RecurrentInt8;
 namespace ModelBaker.Core.Kernels;
 
 /// <summary>
-/// <see cref="PairwiseProbabilityFloat"/> in integers (docs/classical-ml.md#int8-svm-probabilities): int8 one-vs-one
-/// decision values [rows, pairs] in, int8 class probabilities [rows, classes] out, on the output's grid.
-/// <list type="bullet">
-/// <item>Platt scaling per pair: t = A·f + B in Q24 from the int8 decision value q (f = s·(q − z)), as
-/// slope·(q − z) + intercept with slope = A·s·2²⁴ and intercept = B·2²⁴ (64-bit, 16 bytes a pair); then 1 − σ(t) = σ(−t)
-/// in Q15 from the recurrent kernels' one tanh table (<see cref="RecurrentTanh"/>, 257 entries, interpolated), clamped to
-/// [2⁻¹⁵, 1 − 2⁻¹⁵] as the float step clamps to [10⁻⁷, 1 − 10⁻⁷]. A 256-entry Q15 table per pair would be exact on the
-/// grid but costs 512 bytes a pair (23 KB for 10 classes, 254 KB for 32), past a nanoFramework heap.</item>
-/// <item>Coupling: libsvm's multiclass_probability, the same updates and stopping rule (max |Qp − pᵀQp| &lt; 0.005 / k,
-/// 100 iterations at most), written with w = diff / (1 + diff), which stays in [−1, 1] where diff itself is unbounded
-/// (a class every pair favours has a diagonal of Q near 0): p ← p·(1 − w) + w·eᵢ, Qp ← Qp·(1 − w) + w·Qᵢ,
-/// pᵀQp ← (pᵀQp·(1 − w) + 2w·(Qp)ᵢ)(1 − w) + w²·Qᵢᵢ. Q in Q24 (int32: its diagonal is below 31), p and w in Q30, Qp and
-/// pᵀQp in Q24 (int64); every product rounded to nearest by a shift.</item>
-/// <item>Two classes: the coupled probabilities are [p, 1 − p] exactly, so the step writes the Platt value and skips the
-/// coupling.</item>
-/// </list>
-/// Working memory: Q (classes² ints) and p, Qp (classes longs each), on the stack in .NET, arrays allocated once with the
-/// class in nanoFramework (counted in ScratchBytes).
+/// <see cref="PairwiseProbabilityFloat"/> in integers, int8 one-vs-one decision values [rows, pairs] in, int8 class
+/// probabilities [rows, classes] out on the output's grid (docs/classical-ml.md#int8-svm-probabilities, which says why):
+/// Platt's σ(−(A·f + B)) per pair in Q15 from the argument in Q24 and the recurrent kernels' interpolated tanh table
+/// (16 bytes a pair, not a 512-byte table a pair); libsvm's coupling with the float step's updates and stopping rule,
+/// written with w = diff / (1 + diff), which stays in [−1, 1] where diff does not; Q in Q24, p and w in Q30, Qp and pᵀQp
+/// in Q24. Two classes write the coupling's solution [p, 1 − p] without iterating. Working memory: Q (classes² ints),
+/// p and Qp (classes longs each), on the stack in .NET, arrays allocated once with the class in nanoFramework.
 /// </summary>
 public sealed class PairwiseProbabilityInt8 : Int8Kernel
 {
