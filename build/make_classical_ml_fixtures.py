@@ -48,6 +48,8 @@ def main():
     rng = np.random.RandomState(0)
     x3, y3 = make_classification(n_samples=90, n_features=4, n_informative=3, n_redundant=0, n_classes=3, random_state=0)
     x2, y2 = make_classification(n_samples=60, n_features=4, n_informative=3, n_redundant=0, n_classes=2, random_state=1)
+    x5, y5 = make_classification(n_samples=150, n_features=4, n_informative=4, n_redundant=0, n_classes=5, n_clusters_per_class=1,
+                                 random_state=2)
 
     # Multinomial logistic regression: LinearClassifier (SOFTMAX) and a ZipMap, the probability tensor also an output.
     lr = LogisticRegression(max_iter=500).fit(x3, y3)
@@ -102,12 +104,15 @@ def main():
     ], [tensor("x", TensorProto.FLOAT, [3, 4])],
         [tensor("normalized", TensorProto.FLOAT, [3, 4]), tensor("binary", TensorProto.FLOAT, [3, 4]), tensor("by_max", TensorProto.FLOAT, [3, 4])])
 
-    # Support vector classifiers: RBF with probabilities (3 classes), POLY binary, SIGMOID 3 classes, linear model.
+    # Support vector classifiers: RBF with probabilities (3 classes), POLY binary, SIGMOID 3 classes, linear model; with
+    # probabilities also a binary RBF and a 5-class POLY (Platt scaling and pairwise coupling, PairwiseProbabilityInt8).
     for name, model, probability in [
         ("svc_rbf_probability", SVC(kernel="rbf", gamma=0.3, probability=True, random_state=0).fit(x3, y3), True),
         ("svc_poly_binary", SVC(kernel="poly", degree=3, gamma=0.2, coef0=0.5).fit(x2, y2), False),
         ("svc_sigmoid_multi", SVC(kernel="sigmoid", gamma=0.05, coef0=0.1).fit(x3, y3), False),
         ("svc_linear_kernel_multi", SVC(kernel="linear").fit(x3, y3), False),
+        ("svc_rbf_probability_binary", SVC(kernel="rbf", gamma=0.3, probability=True, random_state=0).fit(x2, y2), True),
+        ("svc_poly_probability_5", SVC(kernel="poly", degree=2, gamma=0.3, coef0=1.0, probability=True, random_state=0).fit(x5, y5), True),
     ]:
         classes = [int(c) for c in model.classes_]
         attributes = dict(kernel_type=model.kernel.upper(), kernel_params=[float(model._gamma), float(model.coef0), float(model.degree)],

@@ -201,8 +201,9 @@ public static class ClassEmitter
 
     /// <summary>
     /// What ScratchBytes counts: nothing when every layer's weights are stored dense; else, in nanoFramework, a row buffer
-    /// per sparse or clustered layer (its weights are decoded a row at a time) and the workspace the steps share (a
-    /// padded depthwise layer's framed input channel), and in .NET those layers' weights, decoded once when the class
+    /// per sparse or clustered layer (its weights are decoded a row at a time), the working arrays a step allocates once
+    /// (an SVM's probability coupling) and the workspace the steps share (a padded depthwise layer's framed input
+    /// channel), and in .NET those layers' weights, decoded once when the class
     /// is first used, and the channels-last convolutions' packed weights and per-channel parameters.
     /// </summary>
     private static int Scratch(BakedPlan plan, bool nano) =>
@@ -218,8 +219,8 @@ public static class ClassEmitter
     private static string ScratchKind(int rows, int workspace, bool nano, bool rowsFromResource)
     {
         string kind = rows == 0 ? "none, every layer's weights are read where they are stored"
-            : rowsFromResource ? "a row buffer per weighted layer, which reads its weights from the weight resource a row at a time"
-            : nano ? "a row buffer per sparse or clustered layer, which decodes its weights a row at a time"
+            : rowsFromResource ? "a row buffer per weighted layer, which reads its weights from the weight resource a row at a time, and the working arrays a step keeps (each described where it is declared)"
+            : nano ? "a row buffer per sparse or clustered layer, which decodes its weights a row at a time, and the working arrays a step keeps (each described where it is declared)"
             : "the sparse or clustered layers' weights decoded, and the channels-last convolutions' weights packed, once when the class is first used";
         const string shared = "-byte workspace the steps share (a padded layer's input channel framed by its padding)";
         return workspace == 0 ? kind : rows == 0 ? $"a {workspace}{shared}" : $"{kind}; and a {workspace}{shared}";

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Plan;
+using ModelBaker.Core.Quantization;
 using static ModelBaker.Core.Kernels.ScoreTransformFloat;
 
 namespace ModelBaker.Core.Kernels;
@@ -13,7 +14,7 @@ namespace ModelBaker.Core.Kernels;
 /// — libsvm's multiclass_probability, 100 iterations at most — as ONNX Runtime computes it; [rows, classes] out. Its
 /// working matrices live on the stack, so the classes are limited to <see cref="MaxClasses"/>.
 /// </summary>
-public sealed class PairwiseProbabilityFloat : FloatOnlyKernel
+public sealed class PairwiseProbabilityFloat : FloatKernel
 {
     public const int MaxClasses = 32;
 
@@ -37,9 +38,8 @@ public sealed class PairwiseProbabilityFloat : FloatOnlyKernel
     public float[] ProbA { get; }
     public float[] ProbB { get; }
 
-    public override string FloatOnlyReason =>
-        "an SVM's probability estimates (prob_a / prob_b: Platt scaling, then pairwise coupling, an iterative solve to a float tolerance) have no " +
-        "int8 kernel: export the classifier without probability estimates (probability=False) for the integer-only flavour";
+    /// <summary>The int8 form: Platt scaling and the coupling in fixed point (<see cref="PairwiseProbabilityInt8"/>).</summary>
+    public override Kernel Quantize(QuantizationContext context) => PairwiseProbabilityInt8.From(this, context);
 
     public override KernelKind Kind => KernelKind.PairwiseProbabilityFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };

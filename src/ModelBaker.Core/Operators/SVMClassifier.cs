@@ -20,9 +20,9 @@ public sealed class SVMClassifier : IOperator
 {
     public string OpType => ClassicalModel.Domain + "SVMClassifier";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "kernels LINEAR, POLY, RBF, SIGMOID: kernel-value and one-vs-one steps, label by votes; prob_a / prob_b probabilities (Platt scaling, pairwise coupling); no support vectors: a fully connected step; post transform", Int8Form.Integer, "kernel values from an integer dot product or squared distance and a 255-level table of the kernel function (int8 support vectors on one scale; int16 on the input's grid for RBF); one-vs-one decision values as an int8 fully connected step; votes, label and post transform on int8; prob_a / prob_b probabilities in a float island", Nano: true)
+    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "kernels LINEAR, POLY, RBF, SIGMOID: kernel-value and one-vs-one steps, label by votes; prob_a / prob_b probabilities (Platt scaling, pairwise coupling); no support vectors: a fully connected step; post transform", Int8Form.Integer, "kernel values from an integer dot product or squared distance and a 255-level table of the kernel function (int8 support vectors on one scale; int16 on the input's grid for RBF); one-vs-one decision values as an int8 fully connected step; votes, label and post transform on int8; prob_a / prob_b probabilities in fixed point (Platt scaling by a Q15 sigmoid, pairwise coupling in Q24/Q30)", Nano: true)
     {
-        NanoDetails = "without probabilities: prob_a / prob_b (Platt scaling, pairwise coupling) run in float and are refused (MB1135)",
+        NanoDetails = "with probabilities too (fixed-point coupling, its working arrays allocated once with the class)",
         Refuses = new[] { "kernel types ONNX does not define", "prob_a / prob_b not one per class pair, or too many classes for them", "two classes, no probabilities and PROBIT", "more classes than the vote counts" },
     };
 

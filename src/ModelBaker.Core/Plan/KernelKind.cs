@@ -78,6 +78,8 @@ public enum KernelKind : ushort
     WidenedScoresInt8 = 15,
     SoftmaxZeroInt8 = 16,
     SupportVectorKernelInt8 = 17,
+    // 274: an SVM's Platt probabilities and pairwise coupling in fixed point (tags are two bytes now: the number itself).
+    PairwiseProbabilityInt8 = 274,
     RecurrentFloat = 130,
     // 180–189: upsampling.
     ConvTransposeFloat = 180,

@@ -154,6 +154,7 @@ public static class PlanFile
             KernelKind.SupportVectorKernelFloat => SupportVectorKernelFloat.Read(r, source),
             KernelKind.OneVsOneFloat => OneVsOneFloat.Read(r, source),
             KernelKind.PairwiseProbabilityFloat => PairwiseProbabilityFloat.Read(r, source),
+            KernelKind.PairwiseProbabilityInt8 => PairwiseProbabilityInt8.Read(r, source),
             KernelKind.LinearQuantization => LinearQuantization.Read(r, source),
             KernelKind.LinearDequantization => LinearDequantization.Read(r, source),
             KernelKind.IntegerConv => IntegerConv.Read(r, source),

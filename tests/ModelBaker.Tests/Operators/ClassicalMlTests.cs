@@ -28,6 +28,7 @@ public sealed class ClassicalMlTests
         "logreg_multi", "logreg_ovr_normalized", "logreg_binary_strings", "linear_svc_int_input", "linear_regression_two_targets",
         "linear_regression_probit", "preprocessing_chain", "svc_rbf_probability", "svc_poly_binary", "svc_sigmoid_multi",
         "svc_linear_kernel_multi", "svm_linear_model", "svm_linear_binary", "svr_rbf", "svr_linear_model", "one_class_svm", "encoders",
+        "svc_rbf_probability_binary", "svc_poly_probability_5",
     };
 
     private static string ModelPath(string name) => TestData.Path("classical", name + ".onnx");
@@ -205,13 +206,13 @@ public sealed class ClassicalMlTests
     }
 
     [Fact]
-    public void NanoFramework_refuses_a_classifier_with_a_code()
+    public void NanoFramework_bakes_SVM_probabilities_and_refuses_a_float_classifier_with_a_code()
     {
-        // The integer-only target needs int8, and an SVM's Platt probabilities have no int8 form: a .NET int8 plan runs
-        // them in a float island, which nanoFramework cannot.
-        var int8 = Assert.Throws<BakeException>(() => Bake("svc_rbf_probability", o => o with { Target = CodeTarget.NanoFramework, Precision = Precision.Int8 }));
-        Assert.Equal(ErrorCodes.FloatIslandOnTarget, int8.Code);
-        Assert.Contains("SVMClassifier", int8.Message);
+        // An SVM's Platt probabilities have an integer form (PairwiseProbabilityInt8), so the integer-only target takes them;
+        // it needs int8.
+        var int8 = Bake("svc_rbf_probability", o => o with { Target = CodeTarget.NanoFramework, Precision = Precision.Int8 });
+        Assert.Single(int8.Kernels.OfType<PairwiseProbabilityInt8>());
+        Assert.Empty(int8.Kernels.OfType<IFloatOnlyKernel>());
         var float32 = Assert.Throws<BakeException>(() => Bake("logreg_multi", o => o with { Target = CodeTarget.NanoFramework }));
         Assert.Equal(ErrorCodes.ConflictingMetadata, float32.Code);
     }

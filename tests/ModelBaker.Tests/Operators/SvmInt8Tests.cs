@@ -20,8 +20,8 @@ namespace ModelBaker.Tests.Operators;
 /// <summary>
 /// SVMClassifier and SVMRegressor in int8 plans (docs/classical-ml.md#int8-support-vector-machines): integer kernel values
 /// for LINEAR, POLY, RBF and SIGMOID (level tables of the kernel function), one-vs-one decision values as an int8 fully
-/// connected step, votes on int8. On the sklearn fixtures the interpreter, the .NET code and (without probabilities or
-/// one_class) the nanoFramework code agree bit for bit; labels and scores are measured against the float model.
+/// connected step, votes on int8, Platt probabilities and pairwise coupling in fixed point. On the sklearn fixtures the
+/// interpreter, the .NET code and the nanoFramework code agree bit for bit; labels and scores are measured against the float model.
 /// </summary>
 public sealed class SvmInt8Tests
 {
@@ -34,7 +34,7 @@ public sealed class SvmInt8Tests
     public static TheoryData<string> Fixtures => new()
     {
         "svc_linear_kernel_multi", "svc_poly_binary", "svc_rbf_probability", "svc_sigmoid_multi", "svm_linear_binary", "svm_linear_model",
-        "svr_rbf", "svr_linear_model", "one_class_svm",
+        "svr_rbf", "svr_linear_model", "one_class_svm", "svc_rbf_probability_binary", "svc_poly_probability_5",
     };
 
     private static Graph Load(string name)
@@ -83,9 +83,15 @@ public sealed class SvmInt8Tests
         // Calibrated on the rows measured, so no value leaves its calibrated range: the differences are the int8 arithmetic's.
         var x = Features(features, 2);
         var plan = Bake(name, Precision.Int8, CodeTarget.Net, x);
-        Assert.DoesNotContain(plan.Kernels, k => k is SupportVectorKernelFloat or OneVsOneFloat or ClassLabelFloat or ScoreTransformFloat);
+        Assert.DoesNotContain(plan.Kernels, k => k is SupportVectorKernelFloat or OneVsOneFloat or ClassLabelFloat or ScoreTransformFloat
+            or PairwiseProbabilityFloat);
+        Assert.Empty(plan.Kernels.OfType<IFloatOnlyKernel>());
         var inputs = new Array[] { x };
-        var expected = PlanInterpreter.RunTensors(plan, inputs);
+        sbyte[]? decisions = null; // the int8 decision values the probability step reads
+        var expected = PlanInterpreter.RunTensors(plan, inputs, (k, arena) =>
+        {
+            if (k is PairwiseProbabilityInt8 p) decisions = arena.Int8s(p.Input).ToArray();
+        });
         var predict = InMemoryCompiler.Compile(ClassEmitter.Emit(plan), plan);
         var outputs = NewOutputs(plan);
         var arguments = new object[] { x };
@@ -95,7 +101,8 @@ public sealed class SvmInt8Tests
         for (int i = 0; i < 10; i++) predict(arguments, outputs);
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
 
-        var reference = PlanInterpreter.RunTensors(Bake(name, Precision.Float32, CodeTarget.Net, x), inputs);
+        var floatPlan = Bake(name, Precision.Float32, CodeTarget.Net, x);
+        var reference = PlanInterpreter.RunTensors(floatPlan, inputs);
         var text = new List<string>();
         for (int o = 0; o < plan.Outputs.Count; o++)
         {
@@ -112,19 +119,32 @@ public sealed class SvmInt8Tests
             double worst = pairs.Max(p => Math.Abs(p.First - p.Second));
             // one_class's sign: how many rows keep their side.
             string signs = name.StartsWith("one_class", StringComparison.Ordinal) ? $", {pairs.Count(p => Math.Sign(p.First) == Math.Sign(p.Second))}/{pairs.Count} signs equal" : "";
+            if (plan.Kernels.OfType<PairwiseProbabilityInt8>().SingleOrDefault() is { } step)
+            {
+                // Probabilities: the most probable class of each row, and the largest error in probability — split into what
+                // the int8 decision values cost (the float step on them, as a float island ran it) and the integer step's own.
+                int columns = t.Shape[^1];
+                var probabilities = (float[])expected[o];
+                int agree = Enumerable.Range(0, Rows).Count(r => ArgMax((float[])reference[o], r, columns) == ArgMax(probabilities, r, columns));
+                var platt = floatPlan.Kernels.OfType<PairwiseProbabilityFloat>().Single();
+                double decisionScale = step.Slopes[0] / (double)(1 << 24) / platt.ProbA[0];
+                var island = new float[Rows * columns];
+                PairwiseProbabilityFloat.PairwiseProbability(decisions!.Select(q => FixedPoint.Dequantize(q, decisionScale, step.InputZeroPoint)).ToArray(),
+                    Rows, columns, platt.ProbA, platt.ProbB, island);
+                double fromDecisions = island.Zip((float[])reference[o]).Max(p => Math.Abs(p.First - p.Second));
+                double own = island.Zip(probabilities).Max(p => Math.Abs(p.First - p.Second));
+                signs = $", most probable class equal {agree}/{Rows}; float step on the int8 decision values {fromDecisions:G3} from the float model, " +
+                        $"integer step {own:G3} ({own / t.Scale:F2} steps) from that";
+                // Two classes: the integer step writes the coupling's solution [p, 1 − p]; the float iteration stops as soon as
+                // its error is under 0.005 / 2 — already at [0.5, 0.5] when p is within 0.005 of 0.5 — so up to 0.0047 from p.
+                Assert.True(own <= 1.5 * t.Scale + (columns == 2 ? 0.0047 : 0), $"{name}: the integer step is {own / t.Scale:F2} steps from the float step on the same decision values");
+                Assert.True(worst <= fromDecisions + 1.5 * t.Scale, $"{name}: probabilities {worst:G3} from the float model's");
+                Assert.True(agree >= 0.9 * Rows, $"{name}: {agree} of {Rows} most probable classes equal the float model's");
+            }
             text.Add($"'{t.Name}' largest difference {worst:G3} ({worst / t.Scale:F2} steps of {t.Scale:G3}){signs}");
         }
         _output.WriteLine($"{name}: {string.Join(", ", text)}");
 
-        var floatSteps = plan.Kernels.OfType<IFloatOnlyKernel>().ToList();
-        if (floatSteps.Count > 0)
-        {
-            // Platt probabilities run in float: the integer-only flavour refuses them with a code.
-            Assert.All(floatSteps, k => Assert.True(k is PairwiseProbabilityFloat, k.GetType().Name));
-            var refused = Assert.Throws<BakeException>(() => Bake(name, Precision.Int8, CodeTarget.NanoFramework, x));
-            Assert.Equal(ErrorCodes.FloatIslandOnTarget, refused.Code);
-            return;
-        }
         var nanoPlan = Bake(name, Precision.Int8, CodeTarget.NanoFramework, x);
         AssertSame(expected, PlanInterpreter.RunTensors(nanoPlan, inputs).Cast<object>().ToArray(), "nanoFramework plan interpreted");
         string source = ClassEmitter.Emit(nanoPlan);
@@ -133,6 +153,13 @@ public sealed class SvmInt8Tests
         var nanoOutputs = NewOutputs(nanoPlan);
         NanoCompiler.Call(nano, "Predict", new object[] { x }.Concat(nanoOutputs).ToArray());
         AssertSame(expected, nanoOutputs, "nanoFramework generated");
+    }
+
+    private static int ArgMax(float[] values, int row, int columns)
+    {
+        int best = 0;
+        for (int c = 1; c < columns; c++) if (values[row * columns + c] > values[row * columns + best]) best = c;
+        return best;
     }
 
     /// <summary>
