@@ -74,6 +74,19 @@ public sealed class PoolFloat : FloatKernel, IDifferentiable
         }
         // Outputs whose window lies inside the input along the width; with full depth and height ranges they read every tap.
         InsideRange(outputWidth, inputWidth, kernelWidth, strideWidth, dilationWidth, padLeft, out int firstInside, out int endInside);
+#if NET8_0_OR_GREATER
+        InsideRange(outputDepth, inputDepth, kernelDepth, strideDepth, dilationDepth, padFront, out int firstFront, out int endFront);
+        InsideRange(outputHeight, inputHeight, kernelHeight, strideHeight, dilationHeight, padTop, out int firstTop, out int endTop);
+        int outputPlane = outputDepth * outputHeight * outputWidth;
+        if (System.Numerics.Vector.IsHardwareAccelerated && outputWidth < System.Numerics.Vector<float>.Count
+            && outputPlane >= System.Numerics.Vector<float>.Count && window * outputPlane <= 4096
+            && firstInside == 0 && endInside == outputWidth && firstTop == 0 && endTop == outputHeight && firstFront == 0 && endFront == outputDepth)
+        {
+            PoolPanels(kind, input, planes, inputDepth, inputHeight, inputWidth, outputDepth, outputHeight, outputWidth, kernelDepth, kernelHeight, kernelWidth,
+                strideDepth, strideHeight, strideWidth, dilationDepth, dilationHeight, dilationWidth, padFront, padTop, padLeft, output);
+            return;
+        }
+#endif
         // Interior runs of outputs go through vectors, lanes along the row, when the run fills at least one vector; the
         // strided rows' column phases are copied to the stack so that each tap of neighbouring outputs is one load.
         int vectorEnd = firstInside, reach = (kernelWidth - 1) * dilationWidth / strideWidth;
@@ -83,7 +96,11 @@ public sealed class PoolFloat : FloatKernel, IDifferentiable
             && (strideWidth == 1 || tapRows * strideWidth * phaseLength <= 4096))
             vectorEnd = endInside;
 #endif
-        Span<float> phases = stackalloc float[vectorEnd > firstInside && strideWidth > 1 ? tapRows * strideWidth * phaseLength : 0];
+        bool phased = strideWidth > 1;
+#if NET8_0_OR_GREATER
+        phased = phased && !PairedColumns(strideWidth);
+#endif
+        Span<float> phases = stackalloc float[vectorEnd > firstInside && phased ? tapRows * strideWidth * phaseLength : 0];
         int o = 0;
         for (int p = 0; p < planes; p++)
         {
@@ -219,6 +236,67 @@ public sealed class PoolFloat : FloatKernel, IDifferentiable
 
 #if NET8_0_OR_GREATER
     /// <summary>
+    /// Small maps (rows narrower than a vector) whose every window lies inside the input: per plane, each tap's value for
+    /// every output is copied into a panel (tap-major), and lanes run along the plane's outputs in order, across rows —
+    /// each lane the scalar loop's sequence of taps, from the same start.
+    /// </summary>
+    private static void PoolPanels(int kind, ReadOnlySpan<float> input, int planes, int inputDepth, int inputHeight, int inputWidth,
+        int outputDepth, int outputHeight, int outputWidth, int kernelDepth, int kernelHeight, int kernelWidth, int strideDepth, int strideHeight,
+        int strideWidth, int dilationDepth, int dilationHeight, int dilationWidth, int padFront, int padTop, int padLeft, Span<float> output)
+    {
+        int lanes = System.Numerics.Vector<float>.Count, window = kernelDepth * kernelHeight * kernelWidth;
+        int inputPlane = inputDepth * inputHeight * inputWidth, outputPlane = outputDepth * outputHeight * outputWidth;
+        Span<float> panel = stackalloc float[window * outputPlane];
+        Span<int> taps = stackalloc int[window];
+        for (int kd = 0, t = 0; kd < kernelDepth; kd++)
+            for (int kh = 0; kh < kernelHeight; kh++)
+                for (int kw = 0; kw < kernelWidth; kw++, t++)
+                    taps[t] = (kd * dilationDepth * inputHeight + kh * dilationHeight) * inputWidth + kw * dilationWidth;
+        var divisor = new System.Numerics.Vector<float>(window);
+        for (int p = 0; p < planes; p++)
+        {
+            ReadOnlySpan<float> plane = input.Slice(p * inputPlane, inputPlane);
+            for (int od = 0, q = 0; od < outputDepth; od++)
+                for (int oh = 0; oh < outputHeight; oh++)
+                    for (int ow = 0; ow < outputWidth; ow++, q++)
+                    {
+                        ReadOnlySpan<float> corner = plane.Slice(((od * strideDepth - padFront) * inputHeight + oh * strideHeight - padTop) * inputWidth
+                            + ow * strideWidth - padLeft);
+                        for (int t = 0; t < window; t++) panel[t * outputPlane + q] = corner[taps[t]];
+                    }
+            for (int j0 = 0; j0 < outputPlane; j0 += lanes)
+            {
+                int j = Math.Min(j0, outputPlane - lanes); // a last vector overlapping the one before recomputes the same bits
+                var acc = kind == 0 ? new System.Numerics.Vector<float>(float.MinValue) : System.Numerics.Vector<float>.Zero;
+                for (int t = 0; t < window; t++) acc = PoolTap(kind, acc, new System.Numerics.Vector<float>(panel.Slice(t * outputPlane + j)));
+                (kind == 0 ? acc : acc / divisor).CopyTo(output.Slice(p * outputPlane + j));
+            }
+        }
+    }
+
+    /// <summary>Stride-2 rows read in place with AVX2 (eight lanes): no column phases to copy.</summary>
+    private static bool PairedColumns(int strideWidth) =>
+        strideWidth == 2 && System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Numerics.Vector<float>.Count == 8;
+
+    /// <summary>Columns 0, 2, …, 14 of <paramref name="run"/> (fifteen floats): two loads, a shuffle and a permute.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static System.Numerics.Vector<float> EvenColumns(ReadOnlySpan<float> run)
+    {
+        ref float first = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(run);
+        var low = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref first); // columns 0 … 7
+        var high = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref first, 7); // columns 7 … 14
+        // Per 128-bit half: low's lanes 0, 2 and high's 1, 3 → [0 2 8 10 | 4 6 12 14]; then the 64-bit pairs in order 0, 2, 1, 3.
+        var mixed = System.Runtime.Intrinsics.X86.Avx.Shuffle(low, high, 0xD8);
+        return System.Runtime.Intrinsics.Vector256.AsVector(System.Runtime.Intrinsics.Vector256.AsSingle(
+            System.Runtime.Intrinsics.X86.Avx2.Permute4x64(System.Runtime.Intrinsics.Vector256.AsDouble(mixed), 0xD8)));
+    }
+
+    /// <summary>One tap into a lane's running maximum (value &gt; largest, NaN never taken) or sum.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static System.Numerics.Vector<float> PoolTap(int kind, System.Numerics.Vector<float> acc, System.Numerics.Vector<float> value) =>
+        kind == 0 ? System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.GreaterThan(value, acc), value, acc) : acc + value;
+
+    /// <summary>
     /// One output row's run of interior windows (every tap inside the input), vectorised along the run: lane j is
     /// output j of <paramref name="output"/>, whose window starts at input column <paramref name="left"/> + j·stride of
     /// each tap row (kd, kh) from input slice <paramref name="front"/>, row <paramref name="top"/>. Each lane keeps the
@@ -231,7 +309,8 @@ public sealed class PoolFloat : FloatKernel, IDifferentiable
         int left, int phaseLength, Span<float> phases, Span<float> output)
     {
         int lanes = System.Numerics.Vector<float>.Count, count = output.Length;
-        if (strideWidth > 1)
+        bool paired = PairedColumns(strideWidth);
+        if (strideWidth > 1 && !paired)
         {
             // Tap row r's phase f, index i: input column left + i·stride + f (0 where outside the row, never read by an interior window).
             for (int kd = 0, r = 0; kd < kernelDepth; kd++)
@@ -249,7 +328,7 @@ public sealed class PoolFloat : FloatKernel, IDifferentiable
                 }
         }
         var divisor = new System.Numerics.Vector<float>(kernelDepth * kernelHeight * kernelWidth);
-        ReadOnlySpan<float> source = strideWidth > 1 ? phases : plane;
+        ReadOnlySpan<float> source = strideWidth > 1 && !paired ? phases : plane;
         for (int j0 = 0; j0 < count; j0 += lanes)
         {
             int j = Math.Min(j0, count - lanes);
@@ -260,11 +339,15 @@ public sealed class PoolFloat : FloatKernel, IDifferentiable
                 {
                     for (int kw = 0; kw < kernelWidth; kw++)
                     {
-                        int tap = kw * dilationWidth, at = strideWidth > 1
-                            ? (r * strideWidth + tap % strideWidth) * phaseLength + tap / strideWidth + j
-                            : ((front + kd * dilationDepth) * inputHeight + top + kh * dilationHeight) * inputWidth + left + tap + j;
+                        int tap = kw * dilationWidth, row = ((front + kd * dilationDepth) * inputHeight + top + kh * dilationHeight) * inputWidth;
+                        if (paired)
+                        {
+                            acc = PoolTap(kind, acc, EvenColumns(plane.Slice(row + left + tap + 2 * j, 2 * lanes - 1)));
+                            continue;
+                        }
+                        int at = strideWidth > 1 ? (r * strideWidth + tap % strideWidth) * phaseLength + tap / strideWidth + j : row + left + tap + j;
                         var value = new System.Numerics.Vector<float>(source.Slice(at)); // throws when fewer than a vector's lanes remain
-                        acc = kind == 0 ? System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.GreaterThan(value, acc), value, acc) : acc + value;
+                        acc = PoolTap(kind, acc, value);
                     }
                 }
             }

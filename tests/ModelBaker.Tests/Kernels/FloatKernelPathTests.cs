@@ -226,7 +226,7 @@ public sealed class FloatKernelPathTests
     /// (kh, kw) order, the first largest kept, sums from +0; average 1 divides by the taps inside, average 2 by those
     /// inside the padded extent.
     /// Wider rows reach the vectorised runs of interior windows (stride 1 read in place, strided rows split into column
-    /// phases, a last vector overlapping the one before), whole-plane windows the global pooling path (four planes at a
+    /// phases, a last vector overlapping the one before), maps narrower than a vector one panel per plane, whole-plane windows the global pooling path (four planes at a
     /// time, then the rest); the input holds NaN, ±0, −∞ and float.MinValue, where the first largest and the sums' order show.
     /// </summary>
     [Theory]
@@ -242,6 +242,9 @@ public sealed class FloatKernelPathTests
     [InlineData(2, 3, 3, 2, 2, 2, 1, 1, 1, 1, 40)]
     [InlineData(0, 3, 3, 3, 3, 1, 0, 2, 0, 1, 50)]
     [InlineData(1, 2, 3, 1, 2, 1, 0, 0, 0, 0, 21)]
+    [InlineData(0, 2, 2, 2, 2, 1, 0, 0, 0, 0, 8)]
+    [InlineData(1, 3, 3, 1, 1, 1, 0, 0, 0, 0, 5)]
+    [InlineData(0, 3, 2, 2, 1, 2, 0, 1, 0, 1, 6)]
     [InlineData(0, 9, 13, 1, 1, 1, 0, 0, 0, 0, 13)]
     [InlineData(1, 9, 13, 1, 1, 1, 0, 0, 0, 0, 13)]
     [InlineData(2, 9, 5, 1, 1, 1, 0, 0, 0, 0, 5)]
