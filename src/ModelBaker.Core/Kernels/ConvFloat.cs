@@ -182,12 +182,7 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
         // A 1×1 window at stride 1 without padding reads pixel p of every input channel for output pixel p: the input is the matrix.
         bool pointwise = kernelHeight == 1 && kernelWidth == 1 && strideHeight == 1 && strideWidth == 1 && padTop == 0 && padLeft == 0
             && outputHeight == inputHeight && outputWidth == inputWidth && depth <= FloatPanelFloats;
-        // Small stride-1 maps whose padded band would compute half again as many pixels as the output holds (dropped
-        // columns: a 4×4 map under a 3×3 window is 24 band pixels, two blocks, for 16 outputs) take one im2col panel.
-        int outputBlocks = (outputPlane + FloatBlockPixels - 1) / FloatBlockPixels;
-        int bandBlocks = (outputHeight * (outputWidth + (kernelWidth - 1) * dilationWidth) + FloatBlockPixels - 1) / FloatBlockPixels;
-        bool smallMap = strideHeight == 1 && strideWidth == 1 && depth * outputBlocks * FloatBlockPixels <= FloatPanelFloats && 2 * bandBlocks >= 3 * outputBlocks;
-        if (!pointwise && !smallMap && PaddedBandConv(input, weights, bias, batch, inputChannels, inputHeight, inputWidth, outputChannels, outputHeight, outputWidth,
+        if (!pointwise && PaddedBandConv(input, weights, bias, batch, inputChannels, inputHeight, inputWidth, outputChannels, outputHeight, outputWidth,
                 groups, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft, activationMin, activationMax, output))
             return;
         // Panels of up to `chunk` taps × `width` pixels; deeper windows are summed chunk by chunk through the output.

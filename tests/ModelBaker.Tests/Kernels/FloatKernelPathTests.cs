@@ -53,8 +53,8 @@ public sealed class FloatKernelPathTests
         new("asymmetric padding", 1, 2, 5, 6, 3, 1, 3, 2, 1, 2, PadTop: 0, PadLeft: 1, PadBottom: 2, PadRight: 0),
         new("batch 2, 7×7 stride 2", 2, 3, 15, 13, 4, 1, 7, 7, 2, 2, PadTop: 3, PadLeft: 3, PadBottom: 3, PadRight: 3),
         new("one output pixel", 1, 12, 3, 3, 5, 1, 3, 3),
-        new("small map, one im2col panel: 3×3 on 4×4, 16 → 7", 1, 16, 4, 4, 7, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
-        new("small map, one im2col panel with a pixel tail: 3×3 on 5×5, 3 → 9", 1, 3, 5, 5, 9, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+        new("small map, half the band's pixels dropped: 3×3 on 4×4, 16 → 7", 1, 16, 4, 4, 7, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+        new("small map with a pixel tail: 3×3 on 5×5, 3 → 9", 1, 3, 5, 5, 9, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new("stem of one channel, 5×5 on 28×20, 1 → 8", 1, 1, 28, 20, 8, 1, 5, 5, PadTop: 2, PadLeft: 2, PadBottom: 2, PadRight: 2),
         new("window wider than the padded input's rows", 1, 2, 3, 2, 3, 1, 3, 3, PadTop: 1, PadLeft: 2, PadBottom: 1, PadRight: 2),
     };
