@@ -105,8 +105,10 @@ public static class FloatGemm
         ref float w1 = ref channels > 1 ? ref System.Runtime.CompilerServices.Unsafe.Add(ref w0, weightStride) : ref w0;
         ref float w2 = ref channels > 2 ? ref System.Runtime.CompilerServices.Unsafe.Add(ref w0, 2 * weightStride) : ref w0;
         ref float w3 = ref channels > 3 ? ref System.Runtime.CompilerServices.Unsafe.Add(ref w0, 3 * weightStride) : ref w0;
-        // The partial sums to start from, and the sums on their way out.
-        Span<float> start = stackalloc float[FloatBlockChannels * FloatBlockPixels];
+        // A finished block of sixteen pixels is biased, clamped and stored from the registers; other blocks go through
+        // the stack: the partial sums to start from, and the sums on their way out.
+        bool direct = finish && pixels == FloatBlockPixels;
+        Span<float> start = direct && !accumulate ? default : stackalloc float[FloatBlockChannels * FloatBlockPixels];
         var zero = System.Runtime.Intrinsics.Vector256<float>.Zero;
         System.Runtime.Intrinsics.Vector256<float> a0 = zero, b0 = zero, a1 = zero, b1 = zero, a2 = zero, b2 = zero, a3 = zero, b3 = zero;
         if (accumulate)
@@ -137,6 +139,29 @@ public static class FloatGemm
             a2 += x0 * w; b2 += x1 * w;
             w = System.Runtime.Intrinsics.Vector256.Create(System.Runtime.CompilerServices.Unsafe.Add(ref w3, k));
             a3 += x0 * w; b3 += x1 * w;
+        }
+        if (direct)
+        {
+            var min = System.Runtime.Intrinsics.Vector256.Create(activationMin);
+            var max = System.Runtime.Intrinsics.Vector256.Create(activationMax);
+            ref float to = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
+            ref float offsets = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(bias);
+            var offset = System.Runtime.Intrinsics.Vector256.Create(offsets);
+            System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(a0 + offset, min, max), ref to, 0);
+            System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(b0 + offset, min, max), ref to, 8);
+            if (channels < 2) return;
+            offset = System.Runtime.Intrinsics.Vector256.Create(System.Runtime.CompilerServices.Unsafe.Add(ref offsets, 1));
+            System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(a1 + offset, min, max), ref to, (nuint)outputStride);
+            System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(b1 + offset, min, max), ref to, (nuint)outputStride + 8);
+            if (channels < 3) return;
+            offset = System.Runtime.Intrinsics.Vector256.Create(System.Runtime.CompilerServices.Unsafe.Add(ref offsets, 2));
+            System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(a2 + offset, min, max), ref to, (nuint)(2 * outputStride));
+            System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(b2 + offset, min, max), ref to, (nuint)(2 * outputStride) + 8);
+            if (channels < 4) return;
+            offset = System.Runtime.Intrinsics.Vector256.Create(System.Runtime.CompilerServices.Unsafe.Add(ref offsets, 3));
+            System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(a3 + offset, min, max), ref to, (nuint)(3 * outputStride));
+            System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(b3 + offset, min, max), ref to, (nuint)(3 * outputStride) + 8);
+            return;
         }
         // All sums to the stack before anything is called: a vector live across a call would be spilled inside the loop.
         ref float sums = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(start);

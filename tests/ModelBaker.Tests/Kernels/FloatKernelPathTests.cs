@@ -53,6 +53,9 @@ public sealed class FloatKernelPathTests
         new("asymmetric padding", 1, 2, 5, 6, 3, 1, 3, 2, 1, 2, PadTop: 0, PadLeft: 1, PadBottom: 2, PadRight: 0),
         new("batch 2, 7×7 stride 2", 2, 3, 15, 13, 4, 1, 7, 7, 2, 2, PadTop: 3, PadLeft: 3, PadBottom: 3, PadRight: 3),
         new("one output pixel", 1, 12, 3, 3, 5, 1, 3, 3),
+        new("small map, half the band's pixels dropped: 3×3 on 4×4, 16 → 7", 1, 16, 4, 4, 7, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+        new("small map with a pixel tail: 3×3 on 5×5, 3 → 9", 1, 3, 5, 5, 9, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+        new("stem of one channel, 5×5 on 28×20, 1 → 8", 1, 1, 28, 20, 8, 1, 5, 5, PadTop: 2, PadLeft: 2, PadBottom: 2, PadRight: 2),
         new("window wider than the padded input's rows", 1, 2, 3, 2, 3, 1, 3, 3, PadTop: 1, PadLeft: 2, PadBottom: 1, PadRight: 2),
     };
 
@@ -222,22 +225,41 @@ public sealed class FloatKernelPathTests
     /// Float pooling (interior windows take a path without bounds) against the definition: taps inside the input in
     /// (kh, kw) order, the first largest kept, sums from +0; average 1 divides by the taps inside, average 2 by those
     /// inside the padded extent.
+    /// Wider rows reach the vectorised runs of interior windows (stride 1 read in place, strided rows split into column
+    /// phases, a last vector overlapping the one before), maps narrower than a vector one panel per plane, whole-plane windows the global pooling path (four planes at a
+    /// time, then the rest); the input holds NaN, ±0, −∞ and float.MinValue, where the first largest and the sums' order show.
     /// </summary>
     [Theory]
-    [InlineData(0, 2, 2, 2, 2, 1, 0, 0, 0, 0)]
-    [InlineData(0, 3, 3, 3, 3, 1, 1, 1, 2, 1)]
-    [InlineData(1, 3, 3, 2, 2, 1, 1, 1, 1, 1)]
-    [InlineData(2, 3, 2, 2, 1, 2, 1, 0, 1, 2)]
-    [InlineData(1, 5, 7, 5, 7, 1, 0, 0, 0, 0)]
+    [InlineData(0, 2, 2, 2, 2, 1, 0, 0, 0, 0, 13)]
+    [InlineData(0, 3, 3, 3, 3, 1, 1, 1, 2, 1, 13)]
+    [InlineData(1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 13)]
+    [InlineData(2, 3, 2, 2, 1, 2, 1, 0, 1, 2, 13)]
+    [InlineData(1, 5, 7, 5, 7, 1, 0, 0, 0, 0, 13)]
+    [InlineData(0, 2, 2, 2, 2, 1, 0, 0, 0, 0, 28)]
+    [InlineData(1, 2, 2, 2, 2, 1, 0, 0, 0, 0, 28)]
+    [InlineData(0, 3, 3, 1, 1, 1, 1, 1, 1, 1, 29)]
+    [InlineData(1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 29)]
+    [InlineData(2, 3, 3, 2, 2, 2, 1, 1, 1, 1, 40)]
+    [InlineData(0, 3, 3, 3, 3, 1, 0, 2, 0, 1, 50)]
+    [InlineData(1, 2, 3, 1, 2, 1, 0, 0, 0, 0, 21)]
+    [InlineData(0, 2, 2, 2, 2, 1, 0, 0, 0, 0, 8)]
+    [InlineData(1, 3, 3, 1, 1, 1, 0, 0, 0, 0, 5)]
+    [InlineData(0, 3, 2, 2, 1, 2, 0, 1, 0, 1, 6)]
+    [InlineData(0, 9, 13, 1, 1, 1, 0, 0, 0, 0, 13)]
+    [InlineData(1, 9, 13, 1, 1, 1, 0, 0, 0, 0, 13)]
+    [InlineData(2, 9, 5, 1, 1, 1, 0, 0, 0, 0, 5)]
     public void Pooling_equals_a_plain_loop_bit_for_bit(int kind, int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilation,
-        int padTop, int padLeft, int padBottom, int padRight)
+        int padTop, int padLeft, int padBottom, int padRight, int width)
     {
-        int planes = 3, height = 9, width = 13;
+        int planes = 6, height = 9;
         int paddedHeight = height + padTop + padBottom, paddedWidth = width + padLeft + padRight;
         int outputHeight = (paddedHeight - ((kernelHeight - 1) * dilation + 1)) / strideHeight + 1;
         int outputWidth = (paddedWidth - ((kernelWidth - 1) * dilation + 1)) / strideWidth + 1;
         var rng = new Random(kind * 100 + kernelHeight * 10 + kernelWidth);
         var input = Enumerable.Range(0, planes * height * width).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        float[] special = { float.NaN, 0f, -0f, float.NegativeInfinity, float.MinValue };
+        for (int i = 0; i < input.Length; i += 7) input[i] = special[i / 7 % special.Length];
+        for (int i = 3 * height * width; i < 4 * height * width; i++) input[i] = i % 2 == 0 ? 0f : -0f; // a plane of ties
         var expected = new float[planes * outputHeight * outputWidth];
         for (int p = 0, o = 0; p < planes; p++)
             for (int oy = 0; oy < outputHeight; oy++)
@@ -258,10 +280,15 @@ public sealed class FloatKernelPathTests
                         }
                     expected[o] = kind == 0 ? best : sum / (kind == 1 ? inside : padded);
                 }
+        int[] geometry = { planes, 1, height, width, 1, outputHeight, outputWidth, 1, kernelHeight, kernelWidth, 1, strideHeight, strideWidth,
+            1, dilation, dilation, 0, padTop, padLeft, 1, paddedHeight, paddedWidth };
         var actual = new float[expected.Length];
         PoolFloat.Pool(kind, input, planes, 1, height, width, 1, outputHeight, outputWidth, 1, kernelHeight, kernelWidth, 1, strideHeight, strideWidth,
             1, dilation, dilation, 0, padTop, padLeft, 1, paddedHeight, paddedWidth, actual);
         Assert.Equal(Bits(expected), Bits(actual));
+        var generated = new float[expected.Length];
+        Probe.Value.GetMethod("PoolArrays")!.Invoke(null, new object[] { kind, input, geometry, generated });
+        Assert.Equal(Bits(expected), Bits(generated));
     }
 
     /// <summary>
@@ -319,7 +346,8 @@ public sealed class FloatKernelPathTests
     /// <summary>The float kernel blocks of generated code, vectorised, with array entry points for reflection.</summary>
     private static readonly Lazy<Type> Probe = new(() =>
     {
-        string blocks = string.Join("\n", new[] { nameof(ConvFloat), nameof(FloatGemm), nameof(WindowBounds), nameof(FullyConnectedFloat), nameof(BinaryFloat) }
+        string blocks = string.Join("\n", new[] { nameof(ConvFloat), nameof(FloatGemm), nameof(WindowBounds), nameof(FullyConnectedFloat), nameof(BinaryFloat),
+                nameof(PoolFloat) }
             .Select(KernelSources.Get));
         string source = "using System;\nnamespace Probe\n{\npublic static class Kernels\n{\n" + blocks + """
 
@@ -329,6 +357,10 @@ public sealed class FloatKernelPathTests
 
             public static void BinaryArrays(int operation, float[] a, int[] aStrides, float[] b, int[] bStrides, int[] shape, float min, float max, float[] output) =>
                 Binary(operation, a, aStrides, b, bStrides, shape, min, max, output);
+
+            public static void PoolArrays(int kind, float[] input, int[] g, float[] output) =>
+                Pool(kind, input, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15],
+                    g[16], g[17], g[18], g[19], g[20], g[21], output);
 
             public static void FullyConnectedArrays(float[] input, int[] g, float[] weights, float[] bias, float min, float max, float[] output) =>
                 FullyConnected(input, g[0], g[1], g[2], g[3], weights, bias, min, max, output);
