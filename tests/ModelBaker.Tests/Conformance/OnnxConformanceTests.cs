@@ -20,6 +20,8 @@ public sealed class OnnxConformanceTests
     private static readonly string[] KnownGaps =
     {
         "test_averagepool_2d_ceil_last_window_starts_on_pad", // expected output rounded to 4 decimals (0.1511 for 0.15105554), beyond rtol 1e-4
+        "test_dynamicquantizelinear_expanded", // QuantizeLinear with a scale and zero point computed at run time: refused (MB1104)
+        "test_dynamicquantizelinear_min_adjusted_expanded", // the same
     };
 
     [Fact]
@@ -30,7 +32,7 @@ public sealed class OnnxConformanceTests
         int passed = results.Count(r => r.Outcome == Outcome.Pass);
         _output.WriteLine($"{passed} passed, {results.Count(r => r.Outcome == Outcome.Fail)} failed, {results.Count(r => r.Outcome == Outcome.Skip)} skipped");
 
-        Assert.Equal(560, results.Count);
+        Assert.Equal(587, results.Count);
         Assert.All(results.Where(r => r.Outcome == Outcome.Skip), r => Assert.Matches("(^operator .* not supported$|element type|is not a tensor)", r.Reason!));
         Assert.Equal(KnownGaps.OrderBy(n => n, StringComparer.Ordinal),
             results.Where(r => r.Outcome == Outcome.Fail).Select(r => r.Name).OrderBy(n => n, StringComparer.Ordinal));
