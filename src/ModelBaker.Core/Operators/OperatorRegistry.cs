@@ -28,7 +28,7 @@ public static class OperatorRegistry
         new LSTM(), new GRU(), new RNN(), new Scan(), new CastLike(),
         new QuantizeLinear(), new DequantizeLinear(), new ConvInteger(), new MatMulInteger(), new QLinearConv(), new QLinearMatMul(),
         new QLinearAdd(), new QLinearMul(), new QLinearAveragePool(), new QLinearGlobalAveragePool(), new QLinearSoftmax(), new QLinearConcat(),
-        new QLinearSigmoid(), new QLinearLeakyRelu(), new QGemm(),
+        new QLinearSigmoid(), new QLinearLeakyRelu(), new QGemm(), new DynamicQuantizeLinear(),
         new TreeEnsembleClassifier(), new TreeEnsembleRegressor(), new TreeEnsemble(),
         new LinearClassifier(), new LinearRegressor(), new Scaler(), new Normalizer(), new Binarizer(), new Imputer(), new ArrayFeatureExtractor(),
         new OneHotEncoder(), new LabelEncoder(), new FeatureVectorizer(), new SVMClassifier(), new SVMRegressor(), new ZipMap(),

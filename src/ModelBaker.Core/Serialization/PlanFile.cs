@@ -155,6 +155,7 @@ public static class PlanFile
             KernelKind.OneVsOneFloat => OneVsOneFloat.Read(r, source),
             KernelKind.PairwiseProbabilityFloat => PairwiseProbabilityFloat.Read(r, source),
             KernelKind.LinearQuantization => LinearQuantization.Read(r, source),
+            KernelKind.RunTimeQuantization => RunTimeQuantization.Read(r, source),
             KernelKind.LinearDequantization => LinearDequantization.Read(r, source),
             KernelKind.IntegerConv => IntegerConv.Read(r, source),
             KernelKind.IntegerMatMul => IntegerMatMul.Read(r, source),

@@ -20,8 +20,6 @@ public sealed class OnnxConformanceTests
     private static readonly string[] KnownGaps =
     {
         "test_averagepool_2d_ceil_last_window_starts_on_pad", // expected output rounded to 4 decimals (0.1511 for 0.15105554), beyond rtol 1e-4
-        "test_dynamicquantizelinear_expanded", // QuantizeLinear with a scale and zero point computed at run time: refused (MB1104)
-        "test_dynamicquantizelinear_min_adjusted_expanded", // the same
     };
 
     [Fact]

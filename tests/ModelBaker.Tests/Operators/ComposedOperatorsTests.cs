@@ -3,6 +3,7 @@ using ModelBaker.Core.Calibration;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Kernels;
 using ModelBaker.Core.Options;
+using ModelBaker.Core.Interpreter;
 using ModelBaker.Core.Pipeline;
 using ModelBaker.Core.Plan;
 using ModelBaker.Tests.Support;
@@ -80,16 +81,38 @@ public sealed class ComposedOperatorsTests
         Int8FlavourChecks.AssertNetAndNanoFrameworkAgreeBitForBit(net, Bake(CodeTarget.NanoFramework), Draw(8));
     }
 
-    [Fact]
-    public void ReduceProd_runs_in_a_float_island_and_the_nanoFramework_flavour_refuses_it_naming_the_reason()
+    public static IEnumerable<object[]> Islands()
     {
-        Graph Make() => X(13, 2, 3).Node("ReduceProd", new[] { "x" }, new[] { "y" }, Ints("axes", 1)).Output("y").Graph;
-        var int8 = Baker.Bake(Make(), "test", new BakeOptions("prod.onnx", "Prod", "Tests") { Precision = Precision.Int8 }, new RecordingLog());
-        Assert.Single(int8.Kernels, k => k is ReduceProductFloat);
-        var e = Assert.Throws<Core.Diagnostics.BakeException>(() => Baker.Bake(Make(), "test",
-            new BakeOptions("prod.onnx", "Prod", "Tests") { Precision = Precision.Int8, Target = CodeTarget.NanoFramework }, new RecordingLog()));
+        yield return new object[] { "ReduceProd", (Func<Graph>)(() => X(13, 2, 3).Node("ReduceProd", new[] { "x" }, new[] { "y" }, Ints("axes", 1)).Output("y").Graph),
+            "a product of its elements spans more orders of magnitude" };
+        yield return new object[] { "Pow", (Func<Graph>)(() => X(13, 2, 3).Node("Abs", new[] { "x" }, new[] { "a" }).Node("Pow", new[] { "a", "x" }, new[] { "y" }).Output("y").Graph),
+            "a power of two tensors has no int8 form" };
+        yield return new object[] { "Mod", (Func<Graph>)(() => X(13, 2, 3).Constant("d", F(S(3), 0.5f, -1.5f, 2f))
+            .Node("Mod", new[] { "x", "d" }, new[] { "y" }, Int("fmod", 1)).Output("y").Graph), "a remainder of two tensors has no int8 form" };
+    }
+
+    [Theory]
+    [MemberData(nameof(Islands))]
+    public void Steps_without_an_int8_form_run_in_a_float_island_and_the_nanoFramework_flavour_refuses_them_with_the_reason(
+        string name, Func<Graph> make, string reason)
+    {
+        using var folder = new TempFolder();
+        var random = new Random(3);
+        string calibration = folder.Path("calibration.npy");
+        NpyWriter.Write(calibration, Enumerable.Range(0, 32).Select(_ => Enumerable.Range(0, 6).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray()).ToArray());
+        var int8 = Baker.Bake(make(), "test", new BakeOptions($"{name}.onnx", "Island", "Tests") { Precision = Precision.Int8, CalibrationPath = calibration },
+            new RecordingLog());
+        Assert.Single(int8.Kernels, k => k is IFloatOnlyKernel);
+        var x = Enumerable.Range(0, 6).Select(i => 0.25f * i - 0.6f).ToArray();
+        var reference = Baker.Bake(make(), "test", new BakeOptions($"{name}.onnx", "Island", "Tests") { Precision = Precision.Float32 }, new RecordingLog());
+        var expected = PlanInterpreter.Run(reference, new[] { x })[0];
+        var actual = PlanInterpreter.Run(int8, new[] { x })[0];
+        float range = expected.Max() - expected.Min();
+        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 0.05f * range + 1e-3f, $"{name}[{i}]: {actual[i]} against {expected[i]}");
+        var e = Assert.Throws<Core.Diagnostics.BakeException>(() => Baker.Bake(make(), "test",
+            new BakeOptions($"{name}.onnx", "Island", "Tests") { Precision = Precision.Int8, Target = CodeTarget.NanoFramework }, new RecordingLog()));
         Assert.Equal(Core.Diagnostics.ErrorCodes.FloatIslandOnTarget, e.Code);
-        Assert.Contains("a product of its elements spans more orders of magnitude", e.Message);
+        Assert.Contains(reason, e.Message);
     }
 
     [Fact]
