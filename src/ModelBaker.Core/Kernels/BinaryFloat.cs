@@ -9,12 +9,19 @@ using static ModelBaker.Core.Kernels.FloatGemm;
 namespace ModelBaker.Core.Kernels;
 
 /// <summary>
-/// Element-wise float Add, Sub, Mul, Div, Max, Min or PRelu with numpy broadcasting, optionally clamped
+/// Element-wise float Add, Sub, Mul, Div, Max, Min, PRelu, Mod or Pow with numpy broadcasting, optionally clamped
 /// (a fused Relu or Clip).
 /// </summary>
-public sealed class BinaryFloat : FloatKernel, IDifferentiable
+public class BinaryFloat : FloatKernel, IDifferentiable
 {
-    public BinaryFloat(string source, BinaryOperation operation, int[] shape, Operand<float> a, Operand<float> b,
+    /// <summary>The step for <paramref name="operation"/>: a remainder or a power of two tensors has no int8 form (<see cref="BinaryFloatIsland"/>).</summary>
+    public static BinaryFloat Create(string source, BinaryOperation operation, int[] shape, Operand<float> a, Operand<float> b,
+        float activationMin, float activationMax, ArenaSlice output) =>
+        BinaryFloatIsland.Needed(operation)
+            ? new BinaryFloatIsland(source, operation, shape, a, b, activationMin, activationMax, output)
+            : new BinaryFloat(source, operation, shape, a, b, activationMin, activationMax, output);
+
+    protected BinaryFloat(string source, BinaryOperation operation, int[] shape, Operand<float> a, Operand<float> b,
         float activationMin, float activationMax, ArenaSlice output) : base(source)
     {
         Operation = operation;
@@ -36,7 +43,7 @@ public sealed class BinaryFloat : FloatKernel, IDifferentiable
 
     /// <summary>Clamping [lo, hi] then [min, max] is clamping to [clamp(lo), clamp(hi)] — also when the ranges miss each other.</summary>
     public override FloatKernel? WithActivation(string source, ArenaSlice output, float min, float max) =>
-        new BinaryFloat(source, Operation, Shape, A, B, Clamp(ActivationMin, min, max), Clamp(ActivationMax, min, max), output);
+        Create(source, Operation, Shape, A, B, Clamp(ActivationMin, min, max), Clamp(ActivationMax, min, max), output);
 
     private static float Clamp(float value, float min, float max) => Math.Min(Math.Max(value, min), max);
 
@@ -176,7 +183,7 @@ public sealed class BinaryFloat : FloatKernel, IDifferentiable
     }
 
     public static BinaryFloat Read(PlanBinaryReader r, string source) =>
-        new(source, (BinaryOperation)r.Byte(), r.Ints(), ReadOperand(r), ReadOperand(r), r.Float(), r.Float(), r.Slice());
+        Create(source, (BinaryOperation)r.Byte(), r.Ints(), ReadOperand(r), ReadOperand(r), r.Float(), r.Float(), r.Slice());
 
     private static Operand<float> ReadOperand(PlanBinaryReader r) =>
         r.Byte() == 1 ? new Operand<float>(null, r.Floats(), r.Ints()) : new Operand<float>(r.Slice(), null, r.Ints());
@@ -231,4 +238,26 @@ public sealed class BinaryFloat : FloatKernel, IDifferentiable
             if (bInput >= 0) inputGradients[bInput][bIndex] += output[i] * db;
         }
     }
+}
+
+/// <summary>
+/// A float remainder (Mod) or power (Pow) of two tensors — the constant-scalar forms are element-wise functions with
+/// 256-entry tables: x mod y and x^y of two int8 grids have no int8 form short of a 65,536-entry table, so an int8 plan
+/// runs the step in float, in a float island, and the nanoFramework flavour refuses it (MB1135).
+/// </summary>
+public sealed class BinaryFloatIsland : BinaryFloat, IFloatOnlyKernel
+{
+    internal BinaryFloatIsland(string source, BinaryOperation operation, int[] shape, Operand<float> a, Operand<float> b,
+        float activationMin, float activationMax, ArenaSlice output) : base(source, operation, shape, a, b, activationMin, activationMax, output)
+    {
+    }
+
+    /// <summary>Whether <paramref name="operation"/> of float tensors runs in a float island.</summary>
+    public static bool Needed(BinaryOperation operation) => operation is BinaryOperation.Mod or BinaryOperation.FMod or BinaryOperation.Pow;
+
+    public string FloatOnlyReason =>
+        $"{(Operation == BinaryOperation.Pow ? "a power" : "a remainder")} of two tensors has no int8 form (a constant scalar {(Operation == BinaryOperation.Pow ? "exponent" : "divisor")} has: a 256-entry table)";
+
+    public override Kernel Quantize(Quantization.QuantizationContext context) =>
+        throw new InvalidOperationException($"{Source}: {nameof(BinaryFloatIsland)} runs in a float island of an int8 plan; it has no int8 form.");
 }

@@ -91,9 +91,6 @@ public sealed class BinaryInt8 : Int8Kernel, IChannelsLastKernel
 
     public static BinaryInt8 From(BinaryFloat binary, QuantizationContext q)
     {
-        if (binary.Operation is BinaryOperation.Mod or BinaryOperation.FMod or BinaryOperation.Pow)
-            throw new Diagnostics.BakeException(Diagnostics.ErrorCodes.UnsupportedOperatorUsage,
-                $"Node {binary.Source}: {binary.Operation} of float tensors has no int8 form. Bake the model with Precision=\"Float32\".");
         var (a, pa) = Operand(binary.A, q);
         var (b, pb) = Operand(binary.B, q);
         var output = q.Parameters(binary.Output);

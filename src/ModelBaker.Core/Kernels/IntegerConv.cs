@@ -17,7 +17,7 @@ namespace ModelBaker.Core.Kernels;
 public sealed class IntegerConv : FloatKernel
 {
     public IntegerConv(string source, ArenaSlice input, ArenaSlice output, ConvGeometry geometry, int[] weights, int[] bias,
-        int inputZeroPoint) : base(source)
+        int inputZeroPoint, ArenaSlice? inputZeroPointSlice = null) : base(source)
     {
         if (input.Type is not (ElementType.Int8 or ElementType.UInt8) || output.Type != ElementType.Int32)
             throw new ArgumentException("An integer convolution reads int8 or uint8 and writes int32.");
@@ -27,6 +27,7 @@ public sealed class IntegerConv : FloatKernel
         Weights = weights;
         Bias = bias;
         InputZeroPoint = inputZeroPoint;
+        InputZeroPointSlice = inputZeroPointSlice;
     }
 
     public ArenaSlice Input { get; }
@@ -37,11 +38,13 @@ public sealed class IntegerConv : FloatKernel
     /// <summary>One int32 per output channel, or none.</summary>
     public int[] Bias { get; }
     public int InputZeroPoint { get; }
+    /// <summary>The input's zero point when an earlier step computes it (DynamicQuantizeLinear); null: <see cref="InputZeroPoint"/>.</summary>
+    public ArenaSlice? InputZeroPointSlice { get; }
 
     public override Kernel Quantize(QuantizationContext context) => this;
 
     public override KernelKind Kind => KernelKind.IntegerConv;
-    public override IEnumerable<ArenaSlice> Reads => new[] { Input };
+    public override IEnumerable<ArenaSlice> Reads => InputZeroPointSlice is { } z ? new[] { Input, z } : new[] { Input };
     public override int WeightBytes => 4 * (Weights.Length + Bias.Length);
     public override IEnumerable<string> Helpers => new[] { nameof(IntegerConv) };
 
@@ -52,7 +55,7 @@ public sealed class IntegerConv : FloatKernel
         ConvInteger(signed ? System.Runtime.InteropServices.MemoryMarshal.Cast<sbyte, byte>(arena.Int8s(Input)) : arena.Of<byte>(Input), signed,
             Weights, Bias, g.Batch, g.InputChannels, g.InputHeight, g.InputWidth, g.OutputChannels, g.OutputHeight, g.OutputWidth, g.Groups,
             g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth, g.DilationHeight, g.DilationWidth, g.PadTop, g.PadLeft,
-            InputZeroPoint, arena.Of<int>(Output));
+            RunTimeZeroPoint.Read(arena, InputZeroPointSlice, InputZeroPoint), arena.Of<int>(Output));
     }
 
     // <emit>
@@ -119,11 +122,11 @@ public sealed class IntegerConv : FloatKernel
     {
         w.Slice(Input); w.Slice(Output);
         Geometry.Write(w);
-        w.Ints(Weights); w.Ints(Bias); w.Int(InputZeroPoint);
+        w.Ints(Weights); w.Ints(Bias); w.Int(InputZeroPoint); w.OptionalSlice(InputZeroPointSlice);
     }
 
     public static IntegerConv Read(PlanBinaryReader r, string source) =>
-        new(source, r.Slice(), r.Slice(), ConvGeometry.Read(r), r.Ints(), r.Ints(), r.Int());
+        new(source, r.Slice(), r.Slice(), ConvGeometry.Read(r), r.Ints(), r.Ints(), r.Int(), r.OptionalSlice());
 
     public override void EmitCall(CodeWriter code, string name)
     {
@@ -131,7 +134,7 @@ public sealed class IntegerConv : FloatKernel
         code.Line($"ConvInteger({Input.Expression(code)}, {name}Weights, {name}Bias,")
             .Line($"    {geometry[0]}")
             .Line($"    {geometry[1]}")
-            .Line($"    inputZeroPoint: {InputZeroPoint}, {Output.Expression(code)});");
+            .Line($"    inputZeroPoint: {RunTimeZeroPoint.Expression(code, InputZeroPointSlice, InputZeroPoint)}, {Output.Expression(code)});");
     }
 
     public override void EmitData(CodeWriter code, string name)

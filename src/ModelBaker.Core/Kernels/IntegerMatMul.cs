@@ -17,7 +17,7 @@ namespace ModelBaker.Core.Kernels;
 public sealed class IntegerMatMul : FloatKernel
 {
     public IntegerMatMul(string source, ArenaSlice input, ArenaSlice output, int rows, int depth, int columns,
-        int[] aOffsets, int[] bOffsets, int[] weights, int inputZeroPoint) : base(source)
+        int[] aOffsets, int[] bOffsets, int[] weights, int inputZeroPoint, ArenaSlice? inputZeroPointSlice = null) : base(source)
     {
         if (input.Type is not (ElementType.Int8 or ElementType.UInt8) || output.Type != ElementType.Int32)
             throw new ArgumentException("An integer matrix product reads int8 or uint8 and writes int32.");
@@ -30,6 +30,7 @@ public sealed class IntegerMatMul : FloatKernel
         BOffsets = bOffsets;
         Weights = weights;
         InputZeroPoint = inputZeroPoint;
+        InputZeroPointSlice = inputZeroPointSlice;
     }
 
     public ArenaSlice Input { get; }
@@ -42,11 +43,13 @@ public sealed class IntegerMatMul : FloatKernel
     /// <summary>B's matrices, each [depth, columns] row-major, zero point subtracted.</summary>
     public int[] Weights { get; }
     public int InputZeroPoint { get; }
+    /// <summary>The input's zero point when an earlier step computes it (DynamicQuantizeLinear); null: <see cref="InputZeroPoint"/>.</summary>
+    public ArenaSlice? InputZeroPointSlice { get; }
 
     public override Kernel Quantize(QuantizationContext context) => this;
 
     public override KernelKind Kind => KernelKind.IntegerMatMul;
-    public override IEnumerable<ArenaSlice> Reads => new[] { Input };
+    public override IEnumerable<ArenaSlice> Reads => InputZeroPointSlice is { } z ? new[] { Input, z } : new[] { Input };
     public override int WeightBytes => 4 * (Weights.Length + AOffsets.Length + BOffsets.Length);
     public override IEnumerable<string> Helpers => new[] { nameof(IntegerMatMul) };
 
@@ -54,7 +57,7 @@ public sealed class IntegerMatMul : FloatKernel
     {
         bool signed = Input.Type == ElementType.Int8;
         MatMulInteger(signed ? System.Runtime.InteropServices.MemoryMarshal.Cast<sbyte, byte>(arena.Int8s(Input)) : arena.Of<byte>(Input), signed,
-            InputZeroPoint, Weights, AOffsets, BOffsets, Rows, Depth, Columns, arena.Of<int>(Output));
+            RunTimeZeroPoint.Read(arena, InputZeroPointSlice, InputZeroPoint), Weights, AOffsets, BOffsets, Rows, Depth, Columns, arena.Of<int>(Output));
     }
 
     // <emit>
@@ -96,14 +99,14 @@ public sealed class IntegerMatMul : FloatKernel
     {
         w.Slice(Input); w.Slice(Output);
         w.Int(Rows); w.Int(Depth); w.Int(Columns);
-        w.Ints(AOffsets); w.Ints(BOffsets); w.Ints(Weights); w.Int(InputZeroPoint);
+        w.Ints(AOffsets); w.Ints(BOffsets); w.Ints(Weights); w.Int(InputZeroPoint); w.OptionalSlice(InputZeroPointSlice);
     }
 
     public static IntegerMatMul Read(PlanBinaryReader r, string source) =>
-        new(source, r.Slice(), r.Slice(), r.Int(), r.Int(), r.Int(), r.Ints(), r.Ints(), r.Ints(), r.Int());
+        new(source, r.Slice(), r.Slice(), r.Int(), r.Int(), r.Int(), r.Ints(), r.Ints(), r.Ints(), r.Int(), r.OptionalSlice());
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"MatMulInteger({Input.Expression(code)}, aZeroPoint: {InputZeroPoint}, {name}Weights, {name}AOffsets, {name}BOffsets,")
+        code.Line($"MatMulInteger({Input.Expression(code)}, aZeroPoint: {RunTimeZeroPoint.Expression(code, InputZeroPointSlice, InputZeroPoint)}, {name}Weights, {name}AOffsets, {name}BOffsets,")
             .Line($"    rows: {Rows}, depth: {Depth}, columns: {Columns}, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name)

@@ -6,16 +6,23 @@ using ModelBaker.Core.Plan;
 namespace ModelBaker.Core.Kernels;
 
 /// <summary>The reductions of the Reduce* kernels. Numbers are stored in plans.</summary>
-public enum ReduceOperation { Mean = 0, Max = 1, Sum = 2, SumSquare = 3 }
+public enum ReduceOperation { Mean = 0, Max = 1, Sum = 2, SumSquare = 3, Min = 4, Product = 5 }
 
 /// <summary>
-/// ReduceMean, ReduceMax, ReduceSum or ReduceSumSquare over any set of axes, of floats (and, for sums, int32 or int64, wrapping). Output element o (row-major over the kept dimensions)
+/// ReduceMean, ReduceMax, ReduceSum, ReduceSumSquare, ReduceMin or ReduceProd over any set of axes, of floats (and, for sums, int32 or int64, wrapping). Output element o (row-major over the kept dimensions)
 /// reduces input[base(o) + offset] for every offset of <see cref="ReducedOffsets"/>, where base(o) walks the kept
 /// dimensions with the input's strides: both precomputed at bake time, so the loop needs no scratch memory.
 /// </summary>
-public sealed class ReduceFloat : FloatKernel
+public class ReduceFloat : FloatKernel
 {
-    public ReduceFloat(string source, ReduceOperation operation, int[] keptShape, int[] keptStrides, int[] reducedOffsets,
+    /// <summary>The step for <paramref name="operation"/>: a product has no int8 form (<see cref="ReduceProductFloat"/>).</summary>
+    public static ReduceFloat Create(string source, ReduceOperation operation, int[] keptShape, int[] keptStrides, int[] reducedOffsets,
+        ArenaSlice input, ArenaSlice output) =>
+        operation == ReduceOperation.Product
+            ? new ReduceProductFloat(source, keptShape, keptStrides, reducedOffsets, input, output)
+            : new ReduceFloat(source, operation, keptShape, keptStrides, reducedOffsets, input, output);
+
+    protected ReduceFloat(string source, ReduceOperation operation, int[] keptShape, int[] keptStrides, int[] reducedOffsets,
         ArenaSlice input, ArenaSlice output) : base(source)
     {
         Operation = operation;
@@ -74,14 +81,32 @@ public sealed class ReduceFloat : FloatKernel
     }
 
     // <emit>
-    /// <summary>Float reduction of each output element's input elements: 0 mean, 1 max, 2 sum, 3 sum of squares.</summary>
+    /// <summary>Float reduction of each output element's input elements: 0 mean, 1 max, 2 sum, 3 sum of squares, 4 min, 5 product.</summary>
     public static void Reduce(int operation, ReadOnlySpan<float> input, ReadOnlySpan<int> keptShape, ReadOnlySpan<int> keptStrides,
         ReadOnlySpan<int> reducedOffsets, Span<float> output)
     {
         for (int o = 0; o < output.Length; o++)
         {
             int start = ReductionStart(o, keptShape, keptStrides);
-            if (operation != 1)
+            if (operation == 1 || operation == 4)
+            {
+                // The largest (1) or smallest (4) element; a NaN wins.
+                float extreme = operation == 1 ? float.NegativeInfinity : float.PositiveInfinity;
+                for (int k = 0; k < reducedOffsets.Length; k++)
+                {
+                    float x = input[start + reducedOffsets[k]];
+                    if ((operation == 1 ? x > extreme : x < extreme) || float.IsNaN(x)) extreme = x;
+                    if (float.IsNaN(extreme)) break;
+                }
+                output[o] = extreme;
+            }
+            else if (operation == 5)
+            {
+                float product = 1f;
+                for (int k = 0; k < reducedOffsets.Length; k++) product *= input[start + reducedOffsets[k]];
+                output[o] = product;
+            }
+            else
             {
                 float sum = 0f;
                 for (int k = 0; k < reducedOffsets.Length; k++)
@@ -90,17 +115,6 @@ public sealed class ReduceFloat : FloatKernel
                     sum += operation == 3 ? x * x : x;
                 }
                 output[o] = operation == 0 ? sum / reducedOffsets.Length : sum;
-            }
-            else
-            {
-                float max = float.NegativeInfinity;
-                for (int k = 0; k < reducedOffsets.Length; k++)
-                {
-                    float x = input[start + reducedOffsets[k]];
-                    if (x > max || float.IsNaN(x)) max = x;
-                    if (float.IsNaN(max)) break;
-                }
-                output[o] = max;
             }
         }
     }
@@ -147,7 +161,7 @@ public sealed class ReduceFloat : FloatKernel
     }
 
     public static ReduceFloat Read(PlanBinaryReader r, string source) =>
-        new(source, (ReduceOperation)r.Byte(), r.Ints(), r.Ints(), r.Ints(), r.Slice(), r.Slice());
+        Create(source, (ReduceOperation)r.Byte(), r.Ints(), r.Ints(), r.Ints(), r.Slice(), r.Slice());
 
     public override void EmitCall(CodeWriter code, string name) => code.Line(Input.Type != Ir.ElementType.Float32
         ? $"Sum({Input.Expression(code)}, {name}KeptShape, {name}KeptStrides, {name}ReducedOffsets, {Output.Expression(code)});"
@@ -159,4 +173,21 @@ public sealed class ReduceFloat : FloatKernel
         EmitArrays.Ints(code, $"{name}KeptStrides", KeptStrides, "input strides of the dimensions not reduced");
         EmitArrays.Ints(code, $"{name}ReducedOffsets", ReducedOffsets, "offsets of the elements reduced into one output element");
     }
+}
+
+/// <summary>
+/// ReduceProd: a product of any number of elements spans more orders of magnitude than one int8 scale covers, so an
+/// int8 plan runs it in float, in a float island, and the nanoFramework flavour refuses it (MB1135).
+/// </summary>
+public sealed class ReduceProductFloat : ReduceFloat, IFloatOnlyKernel
+{
+    internal ReduceProductFloat(string source, int[] keptShape, int[] keptStrides, int[] reducedOffsets, ArenaSlice input, ArenaSlice output)
+        : base(source, ReduceOperation.Product, keptShape, keptStrides, reducedOffsets, input, output)
+    {
+    }
+
+    public string FloatOnlyReason => "a product of its elements spans more orders of magnitude than one int8 scale covers";
+
+    public override Kernel Quantize(Quantization.QuantizationContext context) =>
+        throw new InvalidOperationException($"{Source}: {nameof(ReduceProductFloat)} runs in a float island of an int8 plan; it has no int8 form.");
 }

@@ -46,7 +46,7 @@ public sealed class ReduceInt8 : Int8Kernel
         var input = q.Parameters(reduce.Input);
         int multiplier = 0, shift = 0;
         QuantizationParameters output;
-        if (reduce.Operation == ReduceOperation.Max)
+        if (reduce.Operation is ReduceOperation.Max or ReduceOperation.Min)
         {
             output = q.Fix(reduce.Output, input);
         }
@@ -75,8 +75,8 @@ public sealed class ReduceInt8 : Int8Kernel
 
     // <emit>
     /// <summary>
-    /// Int8 reduction of each output element's input elements: 0 mean, 2 sum and 3 sum of squares (in int32, requantized), 1 max (the output
-    /// shares the input's quantization).
+    /// Int8 reduction of each output element's input elements: 0 mean, 2 sum and 3 sum of squares (in int32, requantized), 1 max and 4 min (the
+    /// output shares the input's quantization).
     /// </summary>
     public static void Reduce(int operation, ReadOnlySpan<sbyte> input, ReadOnlySpan<int> keptShape, ReadOnlySpan<int> keptStrides,
         ReadOnlySpan<int> reducedOffsets, int inputZeroPoint, int multiplier, int shift, int outputZeroPoint, Span<sbyte> output)
@@ -89,7 +89,18 @@ public sealed class ReduceInt8 : Int8Kernel
                 start += rest % keptShape[d] * keptStrides[d];
                 rest /= keptShape[d];
             }
-            if (operation != 1)
+            if (operation == 1 || operation == 4)
+            {
+                // The largest (1) or smallest (4) code: the output shares the input's quantization.
+                int extreme = operation == 1 ? -128 : 127;
+                for (int k = 0; k < reducedOffsets.Length; k++)
+                {
+                    int x = input[start + reducedOffsets[k]];
+                    if (operation == 1 ? x > extreme : x < extreme) extreme = x;
+                }
+                output[o] = (sbyte)extreme;
+            }
+            else
             {
                 int sum = 0;
                 for (int k = 0; k < reducedOffsets.Length; k++)
@@ -99,18 +110,12 @@ public sealed class ReduceInt8 : Int8Kernel
                 }
                 output[o] = Requantize(sum, multiplier, shift, outputZeroPoint, -128, 127);
             }
-            else
-            {
-                int max = -128;
-                for (int k = 0; k < reducedOffsets.Length; k++) if (input[start + reducedOffsets[k]] > max) max = input[start + reducedOffsets[k]];
-                output[o] = (sbyte)max;
-            }
         }
     }
     // </emit>
 
     // <emit Nano>
-    /// <summary>Int8 reduction on arrays: 0 mean, 2 sum and 3 sum of squares (in int32, requantized), 1 max.</summary>
+    /// <summary>Int8 reduction on arrays: 0 mean, 2 sum and 3 sum of squares (in int32, requantized), 1 max, 4 min.</summary>
     public static void Reduce(int operation, sbyte[] input, int inputOffset, int[] keptShape, int[] keptStrides,
         int[] reducedOffsets, int inputZeroPoint, int multiplier, int shift, int outputZeroPoint, sbyte[] output, int outputOffset, int outputLength)
     {
@@ -122,7 +127,18 @@ public sealed class ReduceInt8 : Int8Kernel
                 start += rest % keptShape[d] * keptStrides[d];
                 rest /= keptShape[d];
             }
-            if (operation != 1)
+            if (operation == 1 || operation == 4)
+            {
+                // The largest (1) or smallest (4) code: the output shares the input's quantization.
+                int extreme = operation == 1 ? -128 : 127;
+                for (int k = 0; k < reducedOffsets.Length; k++)
+                {
+                    int x = input[start + reducedOffsets[k]];
+                    if (operation == 1 ? x > extreme : x < extreme) extreme = x;
+                }
+                output[outputOffset + o] = (sbyte)extreme;
+            }
+            else
             {
                 int sum = 0;
                 for (int k = 0; k < reducedOffsets.Length; k++)
@@ -131,12 +147,6 @@ public sealed class ReduceInt8 : Int8Kernel
                     sum += operation == 3 ? x * x : x;
                 }
                 output[outputOffset + o] = Requantize(sum, multiplier, shift, outputZeroPoint, -128, 127);
-            }
-            else
-            {
-                int max = -128;
-                for (int k = 0; k < reducedOffsets.Length; k++) if (input[start + reducedOffsets[k]] > max) max = input[start + reducedOffsets[k]];
-                output[outputOffset + o] = (sbyte)max;
             }
         }
     }

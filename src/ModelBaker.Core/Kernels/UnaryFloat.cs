@@ -43,6 +43,10 @@ public enum UnaryFunction
     Pow = 18,
     /// <summary>x fmod alpha: the remainder with the dividend's sign, as C's fmod (Mod fmod=1 by a constant scalar; NaN for 0).</summary>
     FMod = 19,
+    /// <summary>The natural logarithm (−∞ at 0, NaN below).</summary>
+    Log = 20,
+    /// <summary>1 / x.</summary>
+    Reciprocal = 21,
     // Transformer functions numbered apart from the others (140 on), as issue 17's branches add functions in parallel.
     /// <summary>The error function, erf(x) = 2/√π ∫₀ˣ e^(−t²) dt.</summary>
     Erf = 140,
@@ -104,6 +108,7 @@ public sealed class UnaryFloat : FloatKernel, IDifferentiable
     /// <summary>
     /// One element: 0 Relu, 1 Sigmoid, 2 Tanh, 3 LeakyRelu, 4 HardSigmoid, 5 HardSwish, 6 Elu, 7 Selu, 8 Softplus,
     /// 9 Exp, 10 Sqrt, 11 Neg, 12 Abs, 13 Clip, 14 Floor, 15 Ceil, 16 Round (halves to even), 17 Sign, 18 Pow (x^alpha), 19 x fmod alpha,
+    /// 20 Log, 21 Reciprocal,
     /// 140 Erf, 141 Gelu (alpha 1: its tanh approximation).
     /// Transcendentals in double, rounded once to float.
     /// </summary>
@@ -130,6 +135,8 @@ public sealed class UnaryFloat : FloatKernel, IDifferentiable
             case 16: return (float)Math.Round(x, MidpointRounding.ToEven);
             case 17: return x > 0f ? 1f : x < 0f ? -1f : x;
             case 19: return x % alpha;
+            case 20: return (float)Math.Log(x);
+            case 21: return 1f / x;
             case 140: return (float)Erf(x);
             case 141:
                 return alpha == 0f
@@ -216,6 +223,8 @@ public sealed class UnaryFloat : FloatKernel, IDifferentiable
                 UnaryFunction.Abs => x > 0 ? 1 : x < 0 ? -1 : 0,
                 UnaryFunction.Clip => x > alpha && x < beta ? 1 : 0,
                 UnaryFunction.Pow => alpha * Math.Pow(x, alpha - 1),
+                UnaryFunction.Log => 1 / x,
+                UnaryFunction.Reciprocal => -y * y,
                 UnaryFunction.FMod => 1, // x − alpha · trunc(x / alpha): slope 1 between its jumps
                 UnaryFunction.Floor or UnaryFunction.Ceil or UnaryFunction.Round or UnaryFunction.Sign => 0, // steps: flat almost everywhere
                 UnaryFunction.Erf => 1.1283791670955126 * Math.Exp(-x * x),

@@ -27,7 +27,7 @@ public static class ElementwiseLowering
         int[] aStrides = ShapeMath.BroadcastStrides(a.Shape, shape), bStrides = ShapeMath.BroadcastStrides(b.Shape, shape);
         if (type == ElementType.Float32)
         {
-            context.Add(new BinaryFloat(source, operation, shape,
+            context.Add(BinaryFloat.Create(source, operation, shape,
                 new Operand<float>(a.Slice, a.Constant?.AsFloats(), aStrides), new Operand<float>(b.Slice, b.Constant?.AsFloats(), bStrides),
                 float.NegativeInfinity, float.PositiveInfinity, output));
             return;

@@ -19,10 +19,10 @@ public sealed class ConvInteger : IOperator, IBakeTimeInputs
 
     public string OpType => "ConvInteger";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "Conv's attributes; int8 or uint8 X and W; x_zero_point per tensor, w_zero_point per tensor or output channel; W constant; an exact integer conv step (int32 out)", Int8Form.Integer, "QuantizeLinear → ConvInteger → Cast → Mul (the integer-operator form): int8 conv with the model's integers and zero points, the Mul folded into the requantization", Nano: true)
+    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "Conv's attributes; int8 or uint8 X and W; x_zero_point per tensor (a constant, or computed at run time as DynamicQuantizeLinear does), w_zero_point per tensor or output channel; W constant; an exact integer conv step (int32 out)", Int8Form.Integer, "QuantizeLinear → ConvInteger → Cast → Mul (the integer-operator form): int8 conv with the model's integers and zero points, the Mul folded into the requantization", Nano: true)
     {
         NanoDetails = "the integer-operator form (an int8 conv step); integer tensors in and out: no (MB1106)",
-        Refuses = new[] { "3 or more spatial dimensions", "x_zero_point of more than one value", "W or zero points computed at run time" },
+        Refuses = new[] { "3 or more spatial dimensions", "x_zero_point of more than one value", "W or w_zero_point computed at run time" },
     };
 
     public void InferShapes(Node node, Graph graph)
@@ -50,9 +50,9 @@ public sealed class ConvInteger : IOperator, IBakeTimeInputs
     {
         var x = context.Activation(node, 0, "X");
         var w = context.Constant(node, 1, "W");
-        int xZeroPoint = IntegerConvolution.InputZeroPoint(node, context.HasInput(node, 2) ? context.Constant(node, 2, "x_zero_point") : null, "x_zero_point");
+        var (xZeroPoint, xZeroPointSlice) = IntegerConvolution.InputZeroPoint(node, context, 2, "x_zero_point");
         var weights = IntegerConvolution.CenteredWeights(node, w, context.HasInput(node, 3) ? context.Constant(node, 3, "w_zero_point") : null);
         context.Add(new IntegerConv(node.Describe(), context.Slice(x.Name), context.Slice(node.Outputs[0]),
-            IntegerConvolution.Geometry(node, context.Shape(x.Name), w.Shape), weights, new int[0], xZeroPoint));
+            IntegerConvolution.Geometry(node, context.Shape(x.Name), w.Shape), weights, new int[0], xZeroPoint, xZeroPointSlice));
     }
 }

@@ -2,6 +2,8 @@ using System;
 using System.Linq;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Ir;
+using ModelBaker.Core.Lowering;
+using ModelBaker.Core.Plan;
 using ModelBaker.Core.Kernels;
 using static ModelBaker.Core.Operators.OperatorHelpers;
 
@@ -31,6 +33,21 @@ internal static class IntegerConvolution
             StrideHeight: twoD ? window.Strides[h] : 1, StrideWidth: window.Strides[wd],
             DilationHeight: twoD ? window.Dilations[h] : 1, DilationWidth: window.Dilations[wd],
             PadTop: twoD ? window.PadBegin[h] : 0, PadLeft: window.PadBegin[wd], Groups: (int)node.GetInt("group", 1));
+    }
+
+    /// <summary>
+    /// The input zero point of a node being lowered: a constant (omitted: 0), or one value an earlier step computes at
+    /// run time (DynamicQuantizeLinear's), which the step reads from its slice.
+    /// </summary>
+    public static (int Constant, ArenaSlice? Slice) InputZeroPoint(Node node, LoweringContext context, int index, string role)
+    {
+        if (!context.HasInput(node, index)) return (0, null);
+        string name = node.Inputs[index];
+        var value = context.Graph[name];
+        if (value.Constant != null && !context.Graph.Inputs.Contains(name)) return (InputZeroPoint(node, value.Constant, role), null);
+        if (value.Shape is not { } shape || ShapeMath.Length(shape) != 1)
+            throw UnsupportedUsage(node, $"{role} is computed at run time and holds more than one value.", $"Only one {role} for the whole tensor is supported.");
+        return (0, context.Slice(name));
     }
 
     /// <summary>The input zero point: one value for the whole tensor (omitted: 0).</summary>

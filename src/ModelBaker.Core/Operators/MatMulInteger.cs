@@ -18,10 +18,10 @@ public sealed class MatMulInteger : IOperator, IBakeTimeInputs
 
     public string OpType => "MatMulInteger";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "int8 or uint8 A and B; a_zero_point per tensor, b_zero_point per tensor or column; B constant; an exact integer matmul step (int32 out)", Int8Form.Integer, "QuantizeLinear → MatMulInteger → Cast → Mul (the integer-operator form): int8 fully connected with the model's integers and zero points, the Mul folded into the requantization", Nano: true)
+    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "int8 or uint8 A and B; a_zero_point per tensor (a constant, or computed at run time as DynamicQuantizeLinear does), b_zero_point per tensor or column; B constant; an exact integer matmul step (int32 out)", Int8Form.Integer, "QuantizeLinear → MatMulInteger → Cast → Mul (the integer-operator form): int8 fully connected with the model's integers and zero points, the Mul folded into the requantization", Nano: true)
     {
         NanoDetails = "the integer-operator form (an int8 fully connected step); integer tensors in and out: no (MB1106)",
-        Refuses = new[] { "b_zero_point neither one value nor one per column", "B or zero points computed at run time" },
+        Refuses = new[] { "b_zero_point neither one value nor one per column", "B or b_zero_point computed at run time" },
     };
 
     public void InferShapes(Node node, Graph graph)
@@ -50,10 +50,10 @@ public sealed class MatMulInteger : IOperator, IBakeTimeInputs
         var a = context.Activation(node, 0, "A");
         var b = context.Constant(node, 1, "B");
         var plan = IntegerMatrixProduct.Plan(node, context.Shape(a.Name), b.Shape);
-        int aZeroPoint = IntegerConvolution.InputZeroPoint(node, context.HasInput(node, 2) ? context.Constant(node, 2, "a_zero_point") : null, "a_zero_point");
+        var (aZeroPoint, aZeroPointSlice) = IntegerConvolution.InputZeroPoint(node, context, 2, "a_zero_point");
         var centered = IntegerMatrixProduct.CenteredB(node, b, context.HasInput(node, 3) ? context.Constant(node, 3, "b_zero_point") : null, plan.N);
         var (aOffsets, bOffsets) = IntegerMatrixProduct.Offsets(plan);
         context.Add(new IntegerMatMul(node.Describe(), context.Slice(a.Name), context.Slice(node.Outputs[0]), plan.M, plan.K, plan.N,
-            aOffsets, bOffsets, centered, aZeroPoint));
+            aOffsets, bOffsets, centered, aZeroPoint, aZeroPointSlice));
     }
 }

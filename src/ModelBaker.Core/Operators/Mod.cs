@@ -16,7 +16,7 @@ public sealed class Mod : BinaryOperator
     public override string OpType => "Mod";
 
     public override OperatorSupport Support =>
-        Arithmetic("fmod 0 on integers (the divisor's sign), fmod 1 on integers and floats (the dividend's sign); a float tensor mod a constant scalar: an element-wise function step", "a float tensor mod a constant scalar: a 256-entry table; other float remainders refused (MB1104)", since: 10) with
+        Arithmetic("fmod 0 on integers (the divisor's sign), fmod 1 on integers and floats (the dividend's sign); a float tensor mod a constant scalar: an element-wise function step", "a float tensor mod a constant scalar: a 256-entry table; other float remainders: in a float island", since: 10) with
         {
             Int8 = Int8Form.Integer,
             Nano = true,

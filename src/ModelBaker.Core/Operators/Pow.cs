@@ -17,7 +17,7 @@ public sealed class Pow : IOperator
 {
     public string OpType => "Pow";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.Arithmetic, 7, "numpy broadcasting; an exponent of another type than the base (float or integer), as ONNX Runtime; a float base to a constant scalar power: an element-wise function step; else a power step", Int8Form.Integer, "a float base to a constant scalar power: a 256-entry table; other float powers refused (MB1104)", Nano: true)
+    public OperatorSupport Support { get; } = new(OperatorFamily.Arithmetic, 7, "numpy broadcasting; an exponent of another type than the base (float or integer), as ONNX Runtime; a float base to a constant scalar power: an element-wise function step; else a power step", Int8Form.Integer, "a float base to a constant scalar power: a 256-entry table; other float powers: in a float island", Nano: true)
     {
         NanoDetails = "a float base to a constant scalar exponent; int8, uint8, int32 and int64 bases",
     };

@@ -14,7 +14,8 @@ namespace ModelBaker.Core.Operators;
 /// y = saturate(round(x / y_scale) + y_zero_point), float32 to int8 or uint8 (opsets 10–25): x / y_scale in float32,
 /// rounding half to even; the scale and zero point per tensor, per axis (axis, opset 13) or per block (block_size,
 /// opset 21). The output type is the zero point's, else output_dtype's, else uint8. Other quantized types (int4, int16,
-/// float8) are refused. In a plan: one <see cref="LinearQuantization"/> step with constant scale and zero point.
+/// float8) are refused. In a plan: one <see cref="LinearQuantization"/> step with constant scale and zero point, or a
+/// <see cref="RunTimeQuantization"/> step reading a per-tensor scale and zero point computed at run time.
 /// </summary>
 public sealed class QuantizeLinear : IOperator, IBakeTimeInputs
 {
@@ -23,7 +24,14 @@ public sealed class QuantizeLinear : IOperator, IBakeTimeInputs
 
     public string OpType => "QuantizeLinear";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "float32 to int8 or uint8; per tensor, per axis (axis, opset 13) or per block (block_size, opset 21); rounding half to even; a quantize step", Int8Form.Refused, "except as a QDQ model's QuantizeLinear → DequantizeLinear pairs, which give the tensors their scales and zero points (no calibration; docs/compression.md §6)", Nano: false);
+    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "float32 to int8 or uint8; per tensor, per axis (axis, opset 13) or per block (block_size, opset 21); rounding half to even; a quantize step; a per-tensor scale and zero point computed at run time (DynamicQuantizeLinear's form): a run-time quantize step", Int8Form.Refused, "except as a QDQ model's QuantizeLinear → DequantizeLinear pairs, which give the tensors their scales and zero points (no calibration; docs/compression.md §6)", Nano: false)
+    {
+        Refuses = new[] { "a scale or zero point computed at run time of more than one value" },
+    };
+
+    /// <summary>Whether the scale or zero point is computed at run time (not a constant the bake knows).</summary>
+    private static bool RunTime(Node node, Graph graph) =>
+        node.Inputs.Skip(1).Where(i => i.Length > 0).Any(i => graph[i].Constant == null || graph.Inputs.Contains(i));
 
     public void InferShapes(Node node, Graph graph)
     {
@@ -72,6 +80,16 @@ public sealed class QuantizeLinear : IOperator, IBakeTimeInputs
     public void Lower(Node node, LoweringContext context)
     {
         var x = context.Activation(node, 0, "x");
+        if (RunTime(node, context.Graph))
+        {
+            // A scale (and zero point) computed at run time: per tensor, as DynamicQuantizeLinear computes them.
+            if (context.Graph[node.Inputs[1]].Shape is not { } s || ShapeMath.Length(s) != 1 || (context.HasInput(node, 2) && ShapeMath.Length(context.Shape(node.Inputs[2])) != 1))
+                throw UnsupportedUsage(node, "its scale or zero point is computed at run time and holds more than one value.",
+                    "ModelBaker quantizes with parameters computed at run time per tensor only; give per-axis parameters as initializers.");
+            context.Add(new RunTimeQuantization(node.Describe(), context.Slice(x.Name), context.Slice(node.Inputs[1]),
+                context.HasInput(node, 2) ? context.Slice(node.Inputs[2]) : null, context.Slice(node.Outputs[0])));
+            return;
+        }
         var scale = context.Constant(node, 1, "y_scale");
         var zeroPoint = context.HasInput(node, 2) ? context.Constant(node, 2, "y_zero_point") : null;
         var layout = Resolve(node, context.Shape(x.Name), scale.Shape, zeroPoint?.Shape);

@@ -8,7 +8,7 @@ using static ModelBaker.Core.Operators.OperatorHelpers;
 namespace ModelBaker.Core.Operators;
 
 /// <summary>
-/// ReduceMean, ReduceMax and ReduceSum over a set of axes: an attribute before opset 18 (13 for ReduceSum), the
+/// ReduceMean, ReduceMax, ReduceMin, ReduceSum, ReduceSumSquare and ReduceProd over a set of axes: an attribute before opset 18 (13 for ReduceSum), the
 /// optional second input (a constant at bake time) from then on. No axes reduce every dimension, unless
 /// noop_with_empty_axes=1, which makes the node the identity. keepdims (default 1) keeps reduced dimensions as 1.
 /// </summary>
@@ -95,7 +95,7 @@ public abstract class ReduceOperator : IOperator
         var evaluation = new KernelEvaluation();
         var input = evaluation.Input(x);
         var output = evaluation.Output(x.Type, OutputShape(node, x.Shape, reduced));
-        return evaluation.Run(new[] { new ReduceFloat(node.Describe(), Operation, keptShape, keptStrides, offsets, input, output) }, output);
+        return evaluation.Run(new[] { ReduceFloat.Create(node.Describe(), Operation, keptShape, keptStrides, offsets, input, output) }, output);
     }
 
     public void Lower(Node node, LoweringContext context)
@@ -109,7 +109,7 @@ public abstract class ReduceOperator : IOperator
             return;
         }
         var (keptShape, keptStrides, offsets) = ReduceFloat.Layout(shape, reduced);
-        context.Add(new ReduceFloat(node.Describe(), Operation, keptShape, keptStrides, offsets,
+        context.Add(ReduceFloat.Create(node.Describe(), Operation, keptShape, keptStrides, offsets,
             context.Slice(node.Inputs[0]), context.Slice(node.Outputs[0])));
     }
 }

@@ -18,7 +18,7 @@ namespace ModelBaker.Core.Operators;
 /// runs the sequence once per batch element and stacks those results too. Everything after shape inference sees
 /// ordinary Gather, body, Unsqueeze, Concat and Identity nodes — float, int8 and nanoFramework alike.
 /// </summary>
-public sealed class Scan : IOperator, IExpansion
+public sealed class Scan : ExpandedOperator
 {
     /// <summary>
     /// The most nodes one Scan may unroll into (iterations × body nodes, batch elements included): each becomes at least
@@ -26,24 +26,15 @@ public sealed class Scan : IOperator, IExpansion
     /// </summary>
     public const int MaxUnrolledNodes = 4096;
 
-    public string OpType => "Scan";
+    public override string OpType => "Scan";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.Recurrent, 8, "unrolled at bake time into Gather (a Remap step), the body's own nodes once per iteration, Unsqueeze and Concat: num_scan_inputs, scan_input_axes, scan_input_directions, scan_output_axes, scan_output_directions, state variables; opset 8's batch axis and sequence_lens (all full length); a body of supported operators, reading outer values by name", Int8Form.Integer, "as the unrolled nodes are (their own int8 forms)", Nano: true)
+    public override OperatorSupport Support { get; } = new(OperatorFamily.Recurrent, 8, "unrolled at bake time into Gather (a Remap step), the body's own nodes once per iteration, Unsqueeze and Concat: num_scan_inputs, scan_input_axes, scan_input_directions, scan_output_axes, scan_output_directions, state variables; opset 8's batch axis and sequence_lens (all full length); a body of supported operators, reading outer values by name", Int8Form.Integer, "as the unrolled nodes are (their own int8 forms)", Nano: true)
     {
         NanoDetails = "when its unrolled nodes have nanoFramework forms",
         Refuses = new[] { $"more than {MaxUnrolledNodes:N0} unrolled nodes (iterations × body nodes, MB1125)", "a sequence_lens shorter than the sequence", "a subgraph inside the body", "an empty sequence" },
     };
 
-    public void InferShapes(Node node, Graph graph) => throw NotExpanded(node);
-
-    public Tensor[] Evaluate(Node node, Tensor?[] inputs, long opset) => throw NotExpanded(node);
-
-    public void Lower(Node node, LoweringContext context) => throw NotExpanded(node);
-
-    private static BakeException NotExpanded(Node node) =>
-        new(ErrorCodes.InternalError, $"Node {node.Describe()} should have been unrolled by shape inference before it is run or lowered.");
-
-    public IReadOnlyList<Node> Expand(Node node, Graph graph)
+    public override IReadOnlyList<Node> Expand(Node node, Graph graph)
     {
         var body = node.GetGraph("body") ?? throw InvalidGraph(node, "it has no body graph.");
         if (body.Nodes.Any(n => n.Attributes.Values.Any(a => a.Graph != null)))
@@ -159,23 +150,21 @@ public sealed class Scan : IOperator, IExpansion
     /// <summary>Writes the unrolled nodes and their values into the enclosing graph, with names that cannot clash.</summary>
     private sealed class Unrolling
     {
-        private readonly Node _node;
         private readonly Graph _body, _graph;
+        private readonly ExpansionWriter _writer;
         private readonly Dictionary<string, string> _constants = new(StringComparer.Ordinal);
-        private readonly HashSet<string> _nodeNames;
 
         public Unrolling(Node node, Graph body, Graph graph)
         {
-            _node = node;
             _body = body;
             _graph = graph;
-            _nodeNames = new HashSet<string>(graph.Nodes.Select(x => x.Name), StringComparer.Ordinal);
+            _writer = new ExpansionWriter(node, graph);
             // The body's initializers, once for all iterations.
             foreach (var value in body.Values.Values.Where(v => v.IsConstant))
-                _constants[value.Name] = NewConstant(value.Name, value.Constant!);
+                _constants[value.Name] = _writer.NewConstant(value.Name, value.Constant!);
         }
 
-        public List<Node> Nodes { get; } = new();
+        public List<Node> Nodes => _writer.Nodes;
 
         /// <summary>One iteration: the body's nodes on <paramref name="inputs"/> (states, then slices); returns its outputs' names.</summary>
         public string[] Iteration(string iteration, string[] inputs)
@@ -186,8 +175,8 @@ public sealed class Scan : IOperator, IExpansion
             foreach (var bodyNode in _body.Nodes)
             {
                 var inputsOf = bodyNode.Inputs.Select(Rename).ToArray();
-                var outputsOf = bodyNode.Outputs.Select(o => o.Length == 0 ? "" : names[o] = NewValue($"{iteration}/{o}")).ToArray();
-                Add(new Node(NodeName($"{_node.Name}/{iteration}/{bodyNode.Name}"), bodyNode.OpType, inputsOf, outputsOf, bodyNode.Attributes));
+                var outputsOf = bodyNode.Outputs.Select(o => o.Length == 0 ? "" : names[o] = _writer.NewValue($"{iteration}/{o}")).ToArray();
+                _writer.Add($"{iteration}/{bodyNode.Name}", bodyNode.OpType, inputsOf, outputsOf, bodyNode.Attributes);
             }
             return _body.Outputs.Select(Rename).ToArray();
         }
@@ -196,10 +185,9 @@ public sealed class Scan : IOperator, IExpansion
         public string Gather(string x, int index, int axis)
         {
             string indexName = _constants.TryGetValue($"#index{index}", out var known) ? known
-                : _constants[$"#index{index}"] = NewConstant($"index{index}", Tensor.FromInt64s(Array.Empty<int>(), new[] { (long)index }));
-            string output = NewValue($"{x}[{index}@{axis}]");
-            Add(new Node(NodeName($"{_node.Name}/Gather {x}[{index}]"), "Gather", new[] { x, indexName }, new[] { output },
-                new Dictionary<string, Attribute> { ["axis"] = GraphAttribute.Int("axis", axis) }));
+                : _constants[$"#index{index}"] = _writer.NewConstant($"index{index}", Tensor.FromInt64s(Array.Empty<int>(), new[] { (long)index }));
+            string output = _writer.NewValue($"{x}[{index}@{axis}]");
+            _writer.Add($"Gather {x}[{index}]", "Gather", new[] { x, indexName }, new[] { output }, GraphAttribute.Int("axis", axis));
             return output;
         }
 
@@ -211,55 +199,22 @@ public sealed class Scan : IOperator, IExpansion
         {
             var unsqueezed = parts.Select(part =>
             {
-                string output = NewValue($"{part}+{axis}");
+                string output = _writer.NewValue($"{part}+{axis}");
                 bool axesInput = _graph.Opset >= 13;
                 var inputs = axesInput ? new[] { part, AxesConstant(axis) } : new[] { part };
-                var attributes = axesInput ? new Dictionary<string, Attribute>()
-                    : new Dictionary<string, Attribute> { ["axes"] = GraphAttribute.Ints("axes", new[] { axis }) };
-                Add(new Node(NodeName($"{_node.Name}/Unsqueeze {part}"), "Unsqueeze", inputs, new[] { output }, attributes));
+                var attributes = axesInput ? Array.Empty<Attribute>() : new[] { GraphAttribute.Ints("axes", new[] { axis }) };
+                _writer.Add($"Unsqueeze {part}", "Unsqueeze", inputs, new[] { output }, attributes);
                 return output;
             }).ToArray();
-            string result = target ?? NewValue($"stack{Nodes.Count}");
-            Add(new Node(NodeName($"{_node.Name}/Concat {result}"), "Concat", unsqueezed, new[] { result },
-                new Dictionary<string, Attribute> { ["axis"] = GraphAttribute.Int("axis", axis) }));
+            string result = target ?? _writer.NewValue($"stack{Nodes.Count}");
+            _writer.Add($"Concat {result}", "Concat", unsqueezed, new[] { result }, GraphAttribute.Int("axis", axis));
             return result;
         }
 
-        public void Identity(string x, string target) =>
-            Add(new Node(NodeName($"{_node.Name}/Identity {target}"), "Identity", new[] { x }, new[] { target }, new Dictionary<string, Attribute>()));
+        public void Identity(string x, string target) => _writer.Add($"Identity {target}", "Identity", new[] { x }, new[] { target });
 
         private string AxesConstant(long axis) =>
             _constants.TryGetValue($"#axes{axis}", out var known) ? known
-            : _constants[$"#axes{axis}"] = NewConstant($"axes{axis}", Tensor.FromInt64s(new[] { 1 }, new[] { axis }));
-
-        private void Add(Node node) => Nodes.Add(node);
-
-        private string NewConstant(string what, Tensor data)
-        {
-            string name = Fresh($"{_node.Name}/{what}");
-            _graph.Add(new Value(name, data.Type, data.Shape, data));
-            return name;
-        }
-
-        private string NewValue(string what)
-        {
-            string name = Fresh($"{_node.Name}/{what}");
-            _graph.Add(new Value(name, ElementType.Float32));
-            return name;
-        }
-
-        private string Fresh(string stem)
-        {
-            string name = stem;
-            for (int k = 2; _graph.Values.ContainsKey(name); k++) name = $"{stem}~{k}";
-            return name;
-        }
-
-        private string NodeName(string stem)
-        {
-            string name = stem;
-            for (int k = 2; !_nodeNames.Add(name); k++) name = $"{stem}~{k}";
-            return name;
-        }
+            : _constants[$"#axes{axis}"] = _writer.NewConstant($"axes{axis}", Tensor.FromInt64s(new[] { 1 }, new[] { axis }));
     }
 }

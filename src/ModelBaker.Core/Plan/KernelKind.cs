@@ -36,6 +36,7 @@ public enum KernelKind : ushort
     // FullyConnectedFloat with uniform weights (Encodings/FloatWeights.cs).
     LrnFloat = 42,
     LinearQuantization = 30,
+    RunTimeQuantization = 35,
     LinearDequantization = 31,
     IntegerConv = 32,
     IntegerMatMul = 33,

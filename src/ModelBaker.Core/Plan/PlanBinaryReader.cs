@@ -20,6 +20,9 @@ public sealed class PlanBinaryReader : IDisposable
     public float Float() => _reader.ReadSingle();
     public string String() => _reader.ReadString();
 
+    /// <summary>An optional slice as <see cref="PlanBinaryWriter.OptionalSlice"/> wrote it.</summary>
+    public ArenaSlice? OptionalSlice() => Byte() == 1 ? Slice() : null;
+
     /// <summary>An optional operand as <see cref="PlanBinaryWriter.OptionalOperand{T}"/> wrote it.</summary>
     public Operand<T>? OptionalOperand<T>(Func<T[]> data) => Byte() switch
     {

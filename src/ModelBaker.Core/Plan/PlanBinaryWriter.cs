@@ -28,6 +28,13 @@ public sealed class PlanBinaryWriter : IDisposable
         if (slice.Shape != null) Ints(slice.Shape);
     }
 
+    /// <summary>An optional slice: 0 absent, 1 then the slice.</summary>
+    public void OptionalSlice(ArenaSlice? slice)
+    {
+        Byte(slice != null ? (byte)1 : (byte)0);
+        if (slice != null) Slice(slice);
+    }
+
     /// <summary>An optional operand: 0 absent, 1 a slice, 2 baked-in data (written by <paramref name="data"/>).</summary>
     public void OptionalOperand<T>(Operand<T>? operand, Action<T[]> data)
     {

@@ -156,6 +156,7 @@ public static class PlanFile
             KernelKind.PairwiseProbabilityFloat => PairwiseProbabilityFloat.Read(r, source),
             KernelKind.PairwiseProbabilityInt8 => PairwiseProbabilityInt8.Read(r, source),
             KernelKind.LinearQuantization => LinearQuantization.Read(r, source),
+            KernelKind.RunTimeQuantization => RunTimeQuantization.Read(r, source),
             KernelKind.LinearDequantization => LinearDequantization.Read(r, source),
             KernelKind.IntegerConv => IntegerConv.Read(r, source),
             KernelKind.IntegerMatMul => IntegerMatMul.Read(r, source),

@@ -79,6 +79,8 @@ public sealed class OperatorSupportTests
         yield return ("built Pow", () => X(1, 4).Constant("two", T.F(T.S(), 2f)).Node("Pow", new[] { "x", "two" }, new[] { "y" }).Output("y").Graph);
         yield return ("built Mod", () => X(1, 4).Constant("d", T.F(T.S(), 1.5f)).Node("Mod", new[] { "x", "d" }, new[] { "y" }, GraphBuilder.Int("fmod", 1)).Output("y").Graph);
         yield return ("built Cast", () => X(1, 4).Node("Cast", new[] { "x" }, new[] { "y" }, GraphBuilder.Int("to", 6)).Output("y").Graph);
+        yield return ("built Range", () => X(1, 4).Constant("start", T.F(T.S(), 0f)).Constant("limit", T.F(T.S(), 2f)).Constant("delta", T.F(T.S(), 0.5f))
+            .Node("Range", new[] { "start", "limit", "delta" }, new[] { "r" }).Node("Add", new[] { "x", "r" }, new[] { "y" }).Output("y").Graph);
         // The QOperator ops (com.microsoft QLinear*, QGemm), as their own tests build them.
         foreach (var c in Operators.QOperatorTests.Cases()) yield return ("built " + (string)c[0], (Func<Graph>)c[1]);
         yield return ("built ConvInteger form", () => Operators.QOperatorTests.IntegerForm(conv: true, perChannel: true));

@@ -166,11 +166,11 @@ public sealed class ScanTests
 
         var unsupported = Refusal(new GraphBuilder(13).Input("s0", 2).Input("x", 3, 2)
             .Node("Scan", new[] { "s0", "x" }, new[] { "s", "ys" }, Int("num_scan_inputs", 1),
-                Body(new GraphBuilder(13).Input("s", 2).Input("xs", 2).Node("Hardmax", new[] { "s" }, new[] { "h" })
+                Body(new GraphBuilder(13).Input("s", 2).Input("xs", 2).Node("Det", new[] { "s" }, new[] { "h" })
                     .Node("Add", new[] { "h", "xs" }, new[] { "y" }).Output("y", "y").Graph))
             .Output("s", "ys").Graph);
         Assert.Equal(ErrorCodes.UnsupportedOperators, unsupported.Code);
-        Assert.Contains("Hardmax", unsupported.Message);
+        Assert.Contains("Det", unsupported.Message);
 
         var shortSequence = Refusal(new GraphBuilder(8).Input("s0", 1, 2).Input("x", 1, 3, 2).Constant("lens", T.I(new[] { 1 }, 2)).Constant("w", T.F(new[] { 2 }, 1f, 1f))
             .Node("Scan", new[] { "lens", "s0", "x" }, new[] { "s", "ys" }, Int("num_scan_inputs", 1), Body(RunningBody(8)))
