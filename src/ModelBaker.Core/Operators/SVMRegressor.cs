@@ -16,9 +16,8 @@ public sealed class SVMRegressor : IOperator
 {
     public string OpType => ClassicalModel.Domain + "SVMRegressor";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "kernels LINEAR, POLY, RBF, SIGMOID (a kernel-value step and a fully connected step); no support vectors: a fully connected step; one_class gives the sign (a sign step)", Int8Form.Integer, "kernel values from an integer dot product or squared distance and a 255-level table of the kernel function (as SVMClassifier); dual coefficients as an int8 fully connected step; one_class's sign in a float island", Nano: true)
+    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "kernels LINEAR, POLY, RBF, SIGMOID (a kernel-value step and a fully connected step); no support vectors: a fully connected step; one_class gives the sign (a sign step)", Int8Form.Integer, "kernel values from an integer dot product or squared distance and a 255-level table of the kernel function (as SVMClassifier); dual coefficients as an int8 fully connected step; one_class's sign: a 256-entry table onto the exact {−1, 1} grid", Nano: true)
     {
-        NanoDetails = "without one_class (its sign step runs in float: MB1135)",
         Refuses = new[] { "kernel types ONNX does not define", "post_transform other than NONE (ONNX Runtime ignores it)" },
     };
 
