@@ -81,11 +81,19 @@ public sealed class LinearQuantization : FloatKernel
         for (int e = 0; e < x.Length; e++)
         {
             int p = ParameterIndex(e, axisLength, inner, blockSize, outerStride, axisStride, innerStride);
-            // x / scale in float32, then Math.Round: half to even, as ONNX specifies.
-            double q = Math.Round((double)(x[e] / scales[p])) + zeroPoints[p];
-            int value = double.IsNaN(q) ? zeroPoints[p] : q <= min ? min : q >= max ? max : (int)q;
-            y[e] = unchecked((byte)value);
+            y[e] = QuantizeElement(x[e], scales[p], zeroPoints[p], min, max);
         }
+    }
+
+    /// <summary>
+    /// One element: x / scale in float32, then Math.Round (half to even, as ONNX specifies), plus the zero point,
+    /// saturated to [min, max]; NaN gives the zero point. An int8 result is its byte pattern.
+    /// </summary>
+    public static byte QuantizeElement(float x, float scale, int zeroPoint, int min, int max)
+    {
+        double q = Math.Round((double)(x / scale)) + zeroPoint;
+        int value = double.IsNaN(q) ? zeroPoint : q <= min ? min : q >= max ? max : (int)q;
+        return unchecked((byte)value);
     }
     // </emit>
 

@@ -4,6 +4,7 @@ using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Plan;
 using ModelBaker.Core.Quantization;
+using static ModelBaker.Core.Kernels.LinearQuantization;
 
 namespace ModelBaker.Core.Kernels;
 
@@ -38,7 +39,7 @@ public sealed class RunTimeQuantization : FloatKernel
     public override KernelKind Kind => KernelKind.RunTimeQuantization;
     public override IEnumerable<ArenaSlice> Reads => ZeroPoint is { } z ? new[] { Input, Scale, z } : new[] { Input, Scale };
     public override int WeightBytes => 0;
-    public override IEnumerable<string> Helpers => new[] { nameof(RunTimeQuantization) };
+    public override IEnumerable<string> Helpers => new[] { nameof(RunTimeQuantization), nameof(LinearQuantization), nameof(ScaleLayout) };
 
     private bool Signed => Output.Type == ElementType.Int8;
 
@@ -56,12 +57,7 @@ public sealed class RunTimeQuantization : FloatKernel
     /// </summary>
     public static void QuantizeAtRunTime(ReadOnlySpan<float> x, float scale, int zeroPoint, int min, int max, Span<byte> y)
     {
-        for (int e = 0; e < x.Length; e++)
-        {
-            double q = Math.Round((double)(x[e] / scale)) + zeroPoint;
-            int value = double.IsNaN(q) ? zeroPoint : q <= min ? min : q >= max ? max : (int)q;
-            y[e] = unchecked((byte)value);
-        }
+        for (int e = 0; e < x.Length; e++) y[e] = QuantizeElement(x[e], scale, zeroPoint, min, max);
     }
     // </emit>
 
