@@ -337,6 +337,10 @@ public static class ConformanceRunner
         var t when t == typeof(int) => ElementType.Int32,
         var t when t == typeof(long) => ElementType.Int64,
         var t when t == typeof(bool) => ElementType.Bool,
+        var t when t == typeof(short) => ElementType.Int16,
+        var t when t == typeof(ushort) => ElementType.UInt16,
+        var t when t == typeof(uint) => ElementType.UInt32,
+        var t when t == typeof(ulong) => ElementType.UInt64,
         _ => ElementType.Float32,
     };
 

@@ -452,7 +452,8 @@ public static class ClassEmitter
 
     /// <summary>The locals Predict (either flavour) declares besides its parameters: the loop index and every arena.</summary>
     private static readonly string[] PredictLocals = new[] { "i" }
-        .Concat(new[] { Ir.ElementType.Float32, Ir.ElementType.Int8, Ir.ElementType.UInt8, Ir.ElementType.Int32, Ir.ElementType.Int64, Ir.ElementType.Bool }.Select(Arenas.Name))
+        .Concat(new[] { Ir.ElementType.Float32, Ir.ElementType.Int8, Ir.ElementType.UInt8, Ir.ElementType.Int32, Ir.ElementType.Int64, Ir.ElementType.Bool,
+            Ir.ElementType.Int16, Ir.ElementType.UInt16, Ir.ElementType.UInt32, Ir.ElementType.UInt64 }.Select(Arenas.Name))
         .ToArray();
 
     /// <summary>Stable, unique member-name prefixes per step: "Step2Gemm1".</summary>

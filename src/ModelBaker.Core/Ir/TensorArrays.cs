@@ -14,6 +14,10 @@ public static class TensorArrays
         ElementType.Int32 => typeof(int),
         ElementType.Int64 => typeof(long),
         ElementType.Bool => typeof(bool),
+        ElementType.Int16 => typeof(short),
+        ElementType.UInt16 => typeof(ushort),
+        ElementType.UInt32 => typeof(uint),
+        ElementType.UInt64 => typeof(ulong),
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 
@@ -29,6 +33,10 @@ public static class TensorArrays
             ElementType.Int32 => values.Select(v => (int)v).ToArray(),
             ElementType.Int64 => values,
             ElementType.Bool => values.Select(v => v != 0).ToArray(),
+            ElementType.Int16 => values.Select(v => unchecked((short)v)).ToArray(),
+            ElementType.UInt16 => values.Select(v => unchecked((ushort)v)).ToArray(),
+            ElementType.UInt32 => values.Select(v => unchecked((uint)v)).ToArray(),
+            ElementType.UInt64 => values.Select(v => unchecked((ulong)v)).ToArray(),
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
         };
     }
@@ -40,6 +48,8 @@ public static class TensorArrays
         var type = values.GetType().GetElementType();
         if (type == typeof(float)) return Tensor.FromFloats(shape, (float[])values);
         if (type == typeof(long)) return Tensor.FromInt64s(shape, (long[])values, ElementType.Int64);
+        // uint64 keeps its bits in the int64 (values of 2^63 and above read as negative), as the IR does everywhere.
+        if (type == typeof(ulong)) return Tensor.FromInt64s(shape, ((ulong[])values).Select(v => unchecked((long)v)).ToArray(), ElementType.UInt64);
         var widened = new long[values.Length];
         for (int i = 0; i < widened.Length; i++)
             widened[i] = type == typeof(bool) ? ((bool)values.GetValue(i)! ? 1 : 0) : System.Convert.ToInt64(values.GetValue(i), System.Globalization.CultureInfo.InvariantCulture);
@@ -47,6 +57,9 @@ public static class TensorArrays
         if (type == typeof(byte)) return Tensor.FromInt64s(shape, widened, ElementType.UInt8);
         if (type == typeof(int)) return Tensor.FromInt64s(shape, widened, ElementType.Int32);
         if (type == typeof(bool)) return Tensor.FromInt64s(shape, widened, ElementType.Bool);
+        if (type == typeof(short)) return Tensor.FromInt64s(shape, widened, ElementType.Int16);
+        if (type == typeof(ushort)) return Tensor.FromInt64s(shape, widened, ElementType.UInt16);
+        if (type == typeof(uint)) return Tensor.FromInt64s(shape, widened, ElementType.UInt32);
         throw new ArgumentException($"No tensor type for {values.GetType().Name}.");
     }
 }

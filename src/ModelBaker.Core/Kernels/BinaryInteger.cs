@@ -9,10 +9,11 @@ using ModelBaker.Core.Quantization;
 namespace ModelBaker.Core.Kernels;
 
 /// <summary>
-/// Element-wise Add, Sub, Mul, Div, Max, Min or PRelu on integer tensors (int8, uint8, int32, int64 — indices,
-/// shapes, or integer models), with numpy's semantics: computed in 64 bits and wrapped to the element type
-/// (uint8 200 + 100 = 44), division truncating toward zero as ONNX Runtime does, and x / 0 = 0 (numpy would
-/// warn; ONNX leaves it undefined, ModelBaker defines it so the result is deterministic).
+/// Element-wise Add, Sub, Mul, Div, Max, Min or PRelu on integer tensors (int8, uint8, int16, uint16, int32, uint32,
+/// int64, uint64 — indices, shapes, or integer models), with numpy's semantics: computed in 64 bits and wrapped to the
+/// element type (uint8 200 + 100 = 44, uint16 65535 + 1 = 0), division truncating toward zero as ONNX Runtime does, and
+/// x / 0 = 0 (numpy would warn; ONNX leaves it undefined, ModelBaker defines it so the result is deterministic).
+/// uint64 does not fit a long: it is computed unsigned (<see cref="UnsignedApply"/>), so 2^63 is above 2^63 − 1.
 /// Integer tensors are not quantized: an int8 plan runs this step as it is.
 /// </summary>
 public sealed class BinaryInteger : FloatKernel
@@ -20,7 +21,7 @@ public sealed class BinaryInteger : FloatKernel
     public BinaryInteger(string source, BinaryOperation operation, ElementType type, int[] shape, Operand<long> a, Operand<long> b,
         ArenaSlice output) : base(source)
     {
-        if (!IsSupported(type)) throw new ArgumentOutOfRangeException(nameof(type), type, "Integer element-wise steps take int8, uint8, int32 or int64.");
+        if (!IsSupported(type)) throw new ArgumentOutOfRangeException(nameof(type), type, "Integer element-wise steps take int8, uint8, int16, uint16, int32, uint32, int64 or uint64.");
         Operation = operation;
         Type = type;
         Shape = shape;
@@ -30,7 +31,8 @@ public sealed class BinaryInteger : FloatKernel
     }
 
     public static bool IsSupported(ElementType type) =>
-        type is ElementType.Int8 or ElementType.UInt8 or ElementType.Int32 or ElementType.Int64;
+        type is ElementType.Int8 or ElementType.UInt8 or ElementType.Int32 or ElementType.Int64
+            or ElementType.Int16 or ElementType.UInt16 or ElementType.UInt32 or ElementType.UInt64;
 
     public BinaryOperation Operation { get; }
     /// <summary>Element type of both inputs and the output.</summary>
@@ -50,7 +52,7 @@ public sealed class BinaryInteger : FloatKernel
         Arenas.Size(Type) * ((A.Constant?.Length ?? 0) + (B.Constant?.Length ?? 0)) + 4 * 3 * Shape.Length;
     public override IEnumerable<string> Helpers => new[] { nameof(BinaryInteger), nameof(BinaryInteger) + "#Apply" };
 
-    /// <summary>Every type it takes (int8, uint8, int32, int64): nanoFramework has an array of each.</summary>
+    /// <summary>Every type it takes: nanoFramework has an array of each.</summary>
     public override IEnumerable<string> NanoHelpers =>
         new[] { nameof(BinaryInteger) + "#Nano", nameof(BinaryInteger) + "#Apply", nameof(BinaryInteger) + "#NanoBroadcast" };
 
@@ -60,8 +62,16 @@ public sealed class BinaryInteger : FloatKernel
         ElementType.Int8 => unchecked((sbyte)value),
         ElementType.UInt8 => unchecked((byte)value),
         ElementType.Int32 => unchecked((int)value),
+        ElementType.Int16 => unchecked((short)value),
+        ElementType.UInt16 => unchecked((ushort)value),
+        ElementType.UInt32 => unchecked((uint)value),
         _ => value,
     };
+
+    /// <summary>One element of <paramref name="type"/> as the step computes it, on the IR's int64 (uint64 as its bits).</summary>
+    public static long Apply(int operation, long x, long y, ElementType type) => type == ElementType.UInt64
+        ? unchecked((long)UnsignedApply(operation, unchecked((ulong)x), unchecked((ulong)y)))
+        : Wrap(IntegerApply(operation, x, y), type);
 
     public override void Run(PlanArena arena)
     {
@@ -76,6 +86,18 @@ public sealed class BinaryInteger : FloatKernel
                 break;
             case ElementType.Int32:
                 IntegerBinary(op, Data<int>(A, arena, v => unchecked((int)v)), A.Strides, Data<int>(B, arena, v => unchecked((int)v)), B.Strides, Shape, arena.Of<int>(Output));
+                break;
+            case ElementType.Int16:
+                IntegerBinary(op, Data<short>(A, arena, v => unchecked((short)v)), A.Strides, Data<short>(B, arena, v => unchecked((short)v)), B.Strides, Shape, arena.Of<short>(Output));
+                break;
+            case ElementType.UInt16:
+                IntegerBinary(op, Data<ushort>(A, arena, v => unchecked((ushort)v)), A.Strides, Data<ushort>(B, arena, v => unchecked((ushort)v)), B.Strides, Shape, arena.Of<ushort>(Output));
+                break;
+            case ElementType.UInt32:
+                IntegerBinary(op, Data<uint>(A, arena, v => unchecked((uint)v)), A.Strides, Data<uint>(B, arena, v => unchecked((uint)v)), B.Strides, Shape, arena.Of<uint>(Output));
+                break;
+            case ElementType.UInt64:
+                IntegerBinary(op, Data<ulong>(A, arena, v => unchecked((ulong)v)), A.Strides, Data<ulong>(B, arena, v => unchecked((ulong)v)), B.Strides, Shape, arena.Of<ulong>(Output));
                 break;
             default:
                 IntegerBinary(op, Data<long>(A, arena, v => v), A.Strides, Data<long>(B, arena, v => v), B.Strides, Shape, arena.Of<long>(Output));
@@ -119,6 +141,33 @@ public sealed class BinaryInteger : FloatKernel
             if ((y & 1) != 0) result = unchecked(result * x);
         return result;
     }
+
+    /// <summary>
+    /// One uint64 element, unsigned where order matters: Div and Mod/FMod are unsigned (x / 0 = 0, x mod 0 = 0), Max
+    /// and Min compare unsigned, PRelu is the identity (nothing is negative), Pow wraps; Add, Sub and Mul wrap as ever.
+    /// </summary>
+    public static ulong UnsignedApply(int operation, ulong x, ulong y)
+    {
+        switch (operation)
+        {
+            case 0: return unchecked(x + y);
+            case 1: return unchecked(x - y);
+            case 2: return unchecked(x * y);
+            case 3: return y == 0 ? 0 : x / y;
+            case 4: return x > y ? x : y;
+            case 5: return x < y ? x : y;
+            case 6: return x;
+            case 7:
+            case 8: return y == 0 ? 0 : x % y;
+            default:
+            {
+                ulong result = 1;
+                for (; y > 0; y >>= 1, x = unchecked(x * x))
+                    if ((y & 1) != 0) result = unchecked(result * x);
+                return result;
+            }
+        }
+    }
     // </emit>
 
     // <emit>
@@ -158,6 +207,38 @@ public sealed class BinaryInteger : FloatKernel
             output[i] = unchecked((int)IntegerApply(operation, a[BroadcastIndex(i, shape, aStrides)], b[BroadcastIndex(i, shape, bStrides)]));
     }
 
+    /// <summary>Integer element-wise operation on int16 tensors, wrapping like numpy.</summary>
+    public static void IntegerBinary(int operation, ReadOnlySpan<short> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<short> b, ReadOnlySpan<int> bStrides,
+        ReadOnlySpan<int> shape, Span<short> output)
+    {
+        for (int i = 0; i < output.Length; i++)
+            output[i] = unchecked((short)IntegerApply(operation, a[BroadcastIndex(i, shape, aStrides)], b[BroadcastIndex(i, shape, bStrides)]));
+    }
+
+    /// <summary>Integer element-wise operation on uint16 tensors, wrapping like numpy.</summary>
+    public static void IntegerBinary(int operation, ReadOnlySpan<ushort> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<ushort> b, ReadOnlySpan<int> bStrides,
+        ReadOnlySpan<int> shape, Span<ushort> output)
+    {
+        for (int i = 0; i < output.Length; i++)
+            output[i] = unchecked((ushort)IntegerApply(operation, a[BroadcastIndex(i, shape, aStrides)], b[BroadcastIndex(i, shape, bStrides)]));
+    }
+
+    /// <summary>Integer element-wise operation on uint32 tensors, wrapping like numpy.</summary>
+    public static void IntegerBinary(int operation, ReadOnlySpan<uint> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<uint> b, ReadOnlySpan<int> bStrides,
+        ReadOnlySpan<int> shape, Span<uint> output)
+    {
+        for (int i = 0; i < output.Length; i++)
+            output[i] = unchecked((uint)IntegerApply(operation, a[BroadcastIndex(i, shape, aStrides)], b[BroadcastIndex(i, shape, bStrides)]));
+    }
+
+    /// <summary>Integer element-wise operation on uint64 tensors, unsigned (<see cref="UnsignedApply"/>).</summary>
+    public static void IntegerBinary(int operation, ReadOnlySpan<ulong> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<ulong> b, ReadOnlySpan<int> bStrides,
+        ReadOnlySpan<int> shape, Span<ulong> output)
+    {
+        for (int i = 0; i < output.Length; i++)
+            output[i] = UnsignedApply(operation, a[BroadcastIndex(i, shape, aStrides)], b[BroadcastIndex(i, shape, bStrides)]);
+    }
+
     /// <summary>Integer element-wise operation on int64 tensors, wrapping like numpy.</summary>
     public static void IntegerBinary(int operation, ReadOnlySpan<long> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<long> b, ReadOnlySpan<int> bStrides,
         ReadOnlySpan<int> shape, Span<long> output)
@@ -192,6 +273,38 @@ public sealed class BinaryInteger : FloatKernel
     {
         for (int i = 0; i < outputLength; i++)
             output[outputOffset + i] = unchecked((int)IntegerApply(operation, a[aOffset + BroadcastIndex(i, shape, aStrides)], b[bOffset + BroadcastIndex(i, shape, bStrides)]));
+    }
+
+    /// <summary>Integer element-wise operation on int16 tensors, on arrays.</summary>
+    public static void IntegerBinary(int operation, short[] a, int aOffset, int[] aStrides, short[] b, int bOffset, int[] bStrides,
+        int[] shape, short[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+            output[outputOffset + i] = unchecked((short)IntegerApply(operation, a[aOffset + BroadcastIndex(i, shape, aStrides)], b[bOffset + BroadcastIndex(i, shape, bStrides)]));
+    }
+
+    /// <summary>Integer element-wise operation on uint16 tensors, on arrays.</summary>
+    public static void IntegerBinary(int operation, ushort[] a, int aOffset, int[] aStrides, ushort[] b, int bOffset, int[] bStrides,
+        int[] shape, ushort[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+            output[outputOffset + i] = unchecked((ushort)IntegerApply(operation, a[aOffset + BroadcastIndex(i, shape, aStrides)], b[bOffset + BroadcastIndex(i, shape, bStrides)]));
+    }
+
+    /// <summary>Integer element-wise operation on uint32 tensors, on arrays.</summary>
+    public static void IntegerBinary(int operation, uint[] a, int aOffset, int[] aStrides, uint[] b, int bOffset, int[] bStrides,
+        int[] shape, uint[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+            output[outputOffset + i] = unchecked((uint)IntegerApply(operation, a[aOffset + BroadcastIndex(i, shape, aStrides)], b[bOffset + BroadcastIndex(i, shape, bStrides)]));
+    }
+
+    /// <summary>Integer element-wise operation on uint64 tensors, unsigned, on arrays.</summary>
+    public static void IntegerBinary(int operation, ulong[] a, int aOffset, int[] aStrides, ulong[] b, int bOffset, int[] bStrides,
+        int[] shape, ulong[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+            output[outputOffset + i] = UnsignedApply(operation, a[aOffset + BroadcastIndex(i, shape, aStrides)], b[bOffset + BroadcastIndex(i, shape, bStrides)]);
     }
 
     /// <summary>Integer element-wise operation on int64 tensors, on arrays.</summary>
@@ -287,6 +400,10 @@ public sealed class BinaryInteger : FloatKernel
             case ElementType.Int8: EmitArrays.SBytes(code, name, values.Select(v => unchecked((sbyte)v)).ToArray(), comment); break;
             case ElementType.UInt8: EmitArrays.Bytes(code, name, values.Select(v => unchecked((byte)v)).ToArray(), comment); break;
             case ElementType.Int32: EmitArrays.Ints(code, name, values.Select(v => unchecked((int)v)).ToArray(), comment); break;
+            case ElementType.Int16: EmitArrays.Shorts(code, name, values.Select(v => unchecked((short)v)).ToArray(), comment); break;
+            case ElementType.UInt16: EmitArrays.UShorts(code, name, values.Select(v => unchecked((ushort)v)).ToArray(), comment); break;
+            case ElementType.UInt32: TypedArrays.Emit(code, name, values.Select(v => unchecked((uint)v)).ToArray(), comment); break;
+            case ElementType.UInt64: TypedArrays.Emit(code, name, values.Select(v => unchecked((ulong)v)).ToArray(), comment); break;
             default: EmitArrays.Longs(code, name, values, comment); break;
         }
     }

@@ -149,8 +149,8 @@ public sealed class Predicate : FloatKernel
     public override IEnumerable<string> Helpers => new[] { nameof(Predicate), nameof(Predicate) + "#Decide", nameof(BinaryInteger) };
 
     /// <summary>
-    /// The element types an int8 plan gives a predicate: int8 (with int32 thresholds or a threshold table), uint8, int32,
-    /// int64 and bools. Float predicates have no nanoFramework flavour: the target is integer-only.
+    /// The element types an int8 plan gives a predicate: int8 (with int32 thresholds or a threshold table), uint8, int16,
+    /// uint16, int32, uint32, int64, uint64 and bools. Float predicates have no nanoFramework flavour: the target is integer-only.
     /// </summary>
     public override IEnumerable<string>? NanoHelpers => A.Type != ElementType.Float32
         ? new[] { nameof(Predicate) + "#Nano", nameof(Predicate) + "#Decide", nameof(BinaryInteger) + "#NanoBroadcast" }
@@ -173,6 +173,10 @@ public sealed class Predicate : FloatKernel
             case ElementType.UInt8: CompareElements(op, A.Data<byte>(arena), A.Strides, B.Data<byte>(arena), B.Strides, Shape, output); break;
             case ElementType.Int32: CompareElements(op, A.Data<int>(arena), A.Strides, B.Data<int>(arena), B.Strides, Shape, output); break;
             case ElementType.Int64: CompareElements(op, A.Data<long>(arena), A.Strides, B.Data<long>(arena), B.Strides, Shape, output); break;
+            case ElementType.Int16: CompareElements(op, A.Data<short>(arena), A.Strides, B.Data<short>(arena), B.Strides, Shape, output); break;
+            case ElementType.UInt16: CompareElements(op, A.Data<ushort>(arena), A.Strides, B.Data<ushort>(arena), B.Strides, Shape, output); break;
+            case ElementType.UInt32: CompareElements(op, A.Data<uint>(arena), A.Strides, B.Data<uint>(arena), B.Strides, Shape, output); break;
+            case ElementType.UInt64: CompareElements(op, A.Data<ulong>(arena), A.Strides, B.Data<ulong>(arena), B.Strides, Shape, output); break;
             default: CompareElements(op, A.Data<bool>(arena), A.Strides, B.Data<bool>(arena), B.Strides, Shape, output); break;
         }
     }
@@ -254,6 +258,50 @@ public sealed class Predicate : FloatKernel
         for (int i = 0; i < output.Length; i++)
         {
             long x = a[BroadcastIndex(i, shape, aStrides)], y = b[BroadcastIndex(i, shape, bStrides)];
+            output[i] = Decide(operation, x < y, x == y, x > y);
+        }
+    }
+
+    /// <summary>Comparison of int16 values.</summary>
+    public static void CompareElements(int operation, ReadOnlySpan<short> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<short> b,
+        ReadOnlySpan<int> bStrides, ReadOnlySpan<int> shape, Span<bool> output)
+    {
+        for (int i = 0; i < output.Length; i++)
+        {
+            int x = a[BroadcastIndex(i, shape, aStrides)], y = b[BroadcastIndex(i, shape, bStrides)];
+            output[i] = Decide(operation, x < y, x == y, x > y);
+        }
+    }
+
+    /// <summary>Comparison of uint16 values.</summary>
+    public static void CompareElements(int operation, ReadOnlySpan<ushort> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<ushort> b,
+        ReadOnlySpan<int> bStrides, ReadOnlySpan<int> shape, Span<bool> output)
+    {
+        for (int i = 0; i < output.Length; i++)
+        {
+            int x = a[BroadcastIndex(i, shape, aStrides)], y = b[BroadcastIndex(i, shape, bStrides)];
+            output[i] = Decide(operation, x < y, x == y, x > y);
+        }
+    }
+
+    /// <summary>Comparison of uint32 values (unsigned order).</summary>
+    public static void CompareElements(int operation, ReadOnlySpan<uint> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<uint> b,
+        ReadOnlySpan<int> bStrides, ReadOnlySpan<int> shape, Span<bool> output)
+    {
+        for (int i = 0; i < output.Length; i++)
+        {
+            uint x = a[BroadcastIndex(i, shape, aStrides)], y = b[BroadcastIndex(i, shape, bStrides)];
+            output[i] = Decide(operation, x < y, x == y, x > y);
+        }
+    }
+
+    /// <summary>Comparison of uint64 values (unsigned order: 2^63 is above 2^63 − 1).</summary>
+    public static void CompareElements(int operation, ReadOnlySpan<ulong> a, ReadOnlySpan<int> aStrides, ReadOnlySpan<ulong> b,
+        ReadOnlySpan<int> bStrides, ReadOnlySpan<int> shape, Span<bool> output)
+    {
+        for (int i = 0; i < output.Length; i++)
+        {
+            ulong x = a[BroadcastIndex(i, shape, aStrides)], y = b[BroadcastIndex(i, shape, bStrides)];
             output[i] = Decide(operation, x < y, x == y, x > y);
         }
     }
@@ -357,6 +405,50 @@ public sealed class Predicate : FloatKernel
         for (int i = 0; i < outputLength; i++)
         {
             long x = a[aOffset + BroadcastIndex(i, shape, aStrides)], y = b[bOffset + BroadcastIndex(i, shape, bStrides)];
+            output[outputOffset + i] = Decide(operation, x < y, x == y, x > y);
+        }
+    }
+
+    /// <summary>Comparison of int16 values, on arrays.</summary>
+    public static void CompareInt16(int operation, short[] a, int aOffset, int[] aStrides, short[] b, int bOffset, int[] bStrides,
+        int[] shape, bool[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+        {
+            int x = a[aOffset + BroadcastIndex(i, shape, aStrides)], y = b[bOffset + BroadcastIndex(i, shape, bStrides)];
+            output[outputOffset + i] = Decide(operation, x < y, x == y, x > y);
+        }
+    }
+
+    /// <summary>Comparison of uint16 values, on arrays.</summary>
+    public static void CompareUInt16(int operation, ushort[] a, int aOffset, int[] aStrides, ushort[] b, int bOffset, int[] bStrides,
+        int[] shape, bool[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+        {
+            int x = a[aOffset + BroadcastIndex(i, shape, aStrides)], y = b[bOffset + BroadcastIndex(i, shape, bStrides)];
+            output[outputOffset + i] = Decide(operation, x < y, x == y, x > y);
+        }
+    }
+
+    /// <summary>Comparison of uint32 values (unsigned order), on arrays.</summary>
+    public static void CompareUInt32(int operation, uint[] a, int aOffset, int[] aStrides, uint[] b, int bOffset, int[] bStrides,
+        int[] shape, bool[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+        {
+            uint x = a[aOffset + BroadcastIndex(i, shape, aStrides)], y = b[bOffset + BroadcastIndex(i, shape, bStrides)];
+            output[outputOffset + i] = Decide(operation, x < y, x == y, x > y);
+        }
+    }
+
+    /// <summary>Comparison of uint64 values (unsigned order), on arrays.</summary>
+    public static void CompareUInt64(int operation, ulong[] a, int aOffset, int[] aStrides, ulong[] b, int bOffset, int[] bStrides,
+        int[] shape, bool[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+        {
+            ulong x = a[aOffset + BroadcastIndex(i, shape, aStrides)], y = b[bOffset + BroadcastIndex(i, shape, bStrides)];
             output[outputOffset + i] = Decide(operation, x < y, x == y, x > y);
         }
     }

@@ -10,7 +10,8 @@ namespace ModelBaker.Core.Onnx;
 
 /// <summary>
 /// Converts between ONNX TensorProto and <see cref="Tensor"/>: float32 stays float, every integer type and
-/// bool is widened to Int64s (the IR's one integer representation), anything else is refused by name.
+/// bool is widened to Int64s (the IR's one integer representation; uint64 keeps its 64 bits, so values of 2^63 and
+/// above read as negative longs), anything else is refused by name.
 /// </summary>
 public static class TensorConverter
 {
@@ -59,13 +60,17 @@ public static class TensorConverter
             case (int)ElementType.Int32:
             case (int)ElementType.Int64:
             case (int)ElementType.Bool:
+            case (int)ElementType.Int16:
+            case (int)ElementType.UInt16:
+            case (int)ElementType.UInt32:
+            case (int)ElementType.UInt64:
                 return (ElementType)dataType;
             default:
                 string typeName = Enum.IsDefined(typeof(TensorProto.Types.DataType), dataType)
                     ? ((TensorProto.Types.DataType)dataType).ToString().ToLowerInvariant()
                     : $"data type {dataType}";
                 throw new BakeException(ErrorCodes.UnsupportedElementType,
-                    $"Tensor {what} has element type {typeName}; ModelBaker supports float32, int8, uint8, int32, int64 and bool. Convert the model to float32 (for example with onnxconverter_common's float16/float64 conversion helpers) and try again.");
+                    $"Tensor {what} has element type {typeName}; ModelBaker supports float32, int8, uint8, int16, uint16, int32, uint32, int64, uint64 and bool. Convert the model to float32 (for example with onnxconverter_common's float16/float64 conversion helpers) and try again.");
         }
     }
 
@@ -101,6 +106,7 @@ public static class TensorConverter
 
         long[] values = raw != null ? DecodeIntegers(raw, type, length, name)
             : type == ElementType.Int64 ? proto.Int64Data.ToArray()
+            : type is ElementType.UInt32 or ElementType.UInt64 ? proto.Uint64Data.Select(v => unchecked((long)v)).ToArray()
             : proto.Int32Data.Select(v => type == ElementType.Bool ? (v != 0 ? 1L : 0L) : (long)v).ToArray();
         CheckCount(values.Length, length, name);
         return Tensor.FromInt64s(shape, values, type);
@@ -121,7 +127,7 @@ public static class TensorConverter
         else
         {
             long[] v = tensor.Int64s!;
-            int width = tensor.Type switch { ElementType.Int64 => 8, ElementType.Int32 => 4, _ => 1 };
+            int width = tensor.Type == ElementType.Bool ? 1 : Width(tensor.Type);
             raw = new byte[v.Length * width];
             for (int i = 0; i < v.Length; i++)
                 for (int b = 0; b < width; b++)
@@ -143,8 +149,9 @@ public static class TensorConverter
     /// <summary>Bytes per element of a supported element type in raw data.</summary>
     private static int Width(ElementType type) => type switch
     {
-        ElementType.Float32 or ElementType.Int32 => 4,
-        ElementType.Int64 => 8,
+        ElementType.Float32 or ElementType.Int32 or ElementType.UInt32 => 4,
+        ElementType.Int64 or ElementType.UInt64 => 8,
+        ElementType.Int16 or ElementType.UInt16 => 2,
         _ => 1,
     };
 
@@ -162,6 +169,9 @@ public static class TensorConverter
                 ElementType.Int8 => (sbyte)raw[p],
                 ElementType.Bool => raw[p] != 0 ? 1 : 0,
                 ElementType.Int32 => raw[p] | raw[p + 1] << 8 | raw[p + 2] << 16 | raw[p + 3] << 24,
+                ElementType.Int16 => (short)(raw[p] | raw[p + 1] << 8),
+                ElementType.UInt16 => (ushort)(raw[p] | raw[p + 1] << 8),
+                ElementType.UInt32 => (uint)(raw[p] | raw[p + 1] << 8 | raw[p + 2] << 16 | raw[p + 3] << 24),
                 _ => (long)(raw[p] | (ulong)raw[p + 1] << 8 | (ulong)raw[p + 2] << 16 | (ulong)raw[p + 3] << 24
                     | (ulong)raw[p + 4] << 32 | (ulong)raw[p + 5] << 40 | (ulong)raw[p + 6] << 48 | (ulong)raw[p + 7] << 56),
             };

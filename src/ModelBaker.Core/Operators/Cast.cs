@@ -18,7 +18,7 @@ public sealed class Cast : IOperator
 {
     public string OpType => "Cast";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.ShapePatterns, 6, "between float32, int8, uint8, int32, int64 and bool, as ONNX Runtime on x64; folded when its input is known, else a conversion step (none for the same type)", Int8Form.Integer, "float to int8, uint8, int32, int64 or bool: a 256-entry table of each int8 code's cast; int8, uint8 or bool to float: a table of codes; int32 or int64 to float: 255 thresholds (all bit-exact with the float Cast on the dequantized values); integer-to-integer casts unchanged", Nano: true)
+    public OperatorSupport Support { get; } = new(OperatorFamily.ShapePatterns, 6, "between float32, int8, uint8, int16, uint16, int32, uint32, int64, uint64 and bool, as ONNX Runtime on x64; folded when its input is known, else a conversion step (none for the same type)", Int8Form.Integer, "float to int8, uint8, int32, int64 or bool: a 256-entry table of each int8 code's cast; int8, uint8 or bool to float: a table of codes; int32 or int64 to float: 255 thresholds (all bit-exact with the float Cast on the dequantized values); integer-to-integer casts unchanged", Nano: true)
     {
         Refuses = new[] { "to float16, double, strings and other types ModelBaker does not take (MB1102)" },
         NanoDetails = "float, int8, uint8, int32, int64 and bool",
@@ -33,19 +33,8 @@ public sealed class Cast : IOperator
     public Tensor[] Evaluate(Node node, Tensor?[] inputs, long opset)
     {
         var x = Required(node, inputs, 0);
-        var to = Target(node);
-        if (to == ElementType.Float32)
-            return new[] { Tensor.FromFloats(x.Shape, x.Floats != null ? (float[])x.Floats.Clone() : x.Int64s!.Select(v => (float)v).ToArray()) };
-        long[] source = x.Int64s ?? x.Floats!.Select(f => to == ElementType.Bool ? (f != 0 ? 1L : 0L) : to == ElementType.Int64 ? Conversion.FloatToInt64(f) : Conversion.FloatToInt32(f)).ToArray();
-        Func<long, long> narrow = to switch
-        {
-            ElementType.Int8 => v => unchecked((sbyte)v),
-            ElementType.UInt8 => v => unchecked((byte)v),
-            ElementType.Int32 => v => unchecked((int)v),
-            ElementType.Bool => v => v != 0 ? 1 : 0,
-            _ => v => v,
-        };
-        return new[] { Tensor.FromInt64s(x.Shape, source.Select(narrow).ToArray(), to) };
+        // The conversion step itself, so folding and the baked code cast alike.
+        return new[] { KernelEvaluation.Convert(x, Target(node)) };
     }
 
     private static ElementType Target(Node node)
@@ -53,7 +42,7 @@ public sealed class Cast : IOperator
         long to = node.GetInt("to", 0);
         if (!Enum.IsDefined(typeof(ElementType), (int)to))
             throw new BakeException(ErrorCodes.UnsupportedElementType,
-                $"Node {node.Describe()}: Cast to ONNX element type {to} is not supported; ModelBaker supports float32, int8, uint8, int32, int64 and bool. " +
+                $"Node {node.Describe()}: Cast to ONNX element type {to} is not supported; ModelBaker supports float32, int8, uint8, int16, uint16, int32, uint32, int64, uint64 and bool. " +
                 "Convert the model to float32 before baking.");
         return (ElementType)(int)to;
     }

@@ -21,7 +21,7 @@ internal static class ElementwiseEvaluation
             throw InvalidGraph(node, $"its inputs have different element types ({a} and {b}); ONNX {node.OpType} needs one type.");
         if (!IsSupported(a))
             throw new BakeException(ErrorCodes.UnsupportedElementType,
-                $"Node {node.Describe()}: {node.OpType} on {a} is not supported; ModelBaker computes it on Float32, Int8, UInt8, Int32 and Int64. " +
+                $"Node {node.Describe()}: {node.OpType} on {a} is not supported; ModelBaker computes it on Float32, Int8, UInt8, Int16, UInt16, Int32, UInt32, Int64 and UInt64. " +
                 "Convert the model to float32 before baking.");
     }
 
@@ -45,7 +45,7 @@ internal static class ElementwiseEvaluation
         }
         long[] al = a.Int64s!, bl = b.Int64s!, yl = new long[aIndex.Length];
         for (int i = 0; i < yl.Length; i++)
-            yl[i] = BinaryInteger.Wrap(BinaryInteger.IntegerApply((int)operation, al[aIndex[i]], bl[bIndex[i]]), a.Type);
+            yl[i] = BinaryInteger.Apply((int)operation, al[aIndex[i]], bl[bIndex[i]], a.Type);
         return Tensor.FromInt64s(shape, yl, a.Type);
     }
 }

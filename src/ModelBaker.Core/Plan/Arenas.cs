@@ -15,6 +15,10 @@ public static class Arenas
         ElementType.Int32 => "int32s",
         ElementType.Int64 => "int64s",
         ElementType.Bool => "bools",
+        ElementType.Int16 => "int16s",
+        ElementType.UInt16 => "uint16s",
+        ElementType.UInt32 => "uint32s",
+        ElementType.UInt64 => "uint64s",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 
@@ -27,6 +31,10 @@ public static class Arenas
         ElementType.Int32 => "int",
         ElementType.Int64 => "long",
         ElementType.Bool => "bool",
+        ElementType.Int16 => "short",
+        ElementType.UInt16 => "ushort",
+        ElementType.UInt32 => "uint",
+        ElementType.UInt64 => "ulong",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 
@@ -42,13 +50,18 @@ public static class Arenas
         ElementType.Int32 => "Int32",
         ElementType.Int64 => "Int64",
         ElementType.Bool => "Bool",
+        ElementType.Int16 => "Int16",
+        ElementType.UInt16 => "UInt16",
+        ElementType.UInt32 => "UInt32",
+        ElementType.UInt64 => "UInt64",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 
     public static int Size(ElementType type) => type switch
     {
-        ElementType.Float32 or ElementType.Int32 => 4,
-        ElementType.Int64 => 8,
+        ElementType.Float32 or ElementType.Int32 or ElementType.UInt32 => 4,
+        ElementType.Int64 or ElementType.UInt64 => 8,
+        ElementType.Int16 or ElementType.UInt16 => 2,
         _ => 1,
     };
 }

@@ -16,6 +16,10 @@ public sealed class PlanArena
         Int32 = new int[Length(ElementType.Int32)];
         Int64 = new long[Length(ElementType.Int64)];
         Bool = new bool[Length(ElementType.Bool)];
+        Int16 = new short[Length(ElementType.Int16)];
+        UInt16 = new ushort[Length(ElementType.UInt16)];
+        UInt32 = new uint[Length(ElementType.UInt32)];
+        UInt64 = new ulong[Length(ElementType.UInt64)];
     }
 
     public float[] Float { get; }
@@ -24,6 +28,10 @@ public sealed class PlanArena
     public int[] Int32 { get; }
     public long[] Int64 { get; }
     public bool[] Bool { get; }
+    public short[] Int16 { get; }
+    public ushort[] UInt16 { get; }
+    public uint[] UInt32 { get; }
+    public ulong[] UInt64 { get; }
 
     public Span<float> Floats(ArenaSlice s) => Of<float>(s);
     public Span<sbyte> Int8s(ArenaSlice s) => Of<sbyte>(s);
@@ -47,6 +55,10 @@ public sealed class PlanArena
         ElementType.Int32 => Int32,
         ElementType.Int64 => Int64,
         ElementType.Bool => Bool,
+        ElementType.Int16 => Int16,
+        ElementType.UInt16 => UInt16,
+        ElementType.UInt32 => UInt32,
+        ElementType.UInt64 => UInt64,
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 }

@@ -25,6 +25,10 @@ public static class TypedArrays
         if (element == typeof(int)) return ElementType.Int32;
         if (element == typeof(long)) return ElementType.Int64;
         if (element == typeof(bool)) return ElementType.Bool;
+        if (element == typeof(short)) return ElementType.Int16;
+        if (element == typeof(ushort)) return ElementType.UInt16;
+        if (element == typeof(uint)) return ElementType.UInt32;
+        if (element == typeof(ulong)) return ElementType.UInt64;
         throw new ArgumentException($"No arena element type for {values.GetType().Name}.");
     }
 
@@ -40,6 +44,7 @@ public static class TypedArrays
             {
                 case float[] f: w.Float(f[i]); break;
                 case bool[] b: w.Byte(b[i] ? (byte)1 : (byte)0); break;
+                case ulong[] u: w.Long(unchecked((long)u[i])); break; // a long[] too: the same bits
                 default: w.Long(Convert.ToInt64(values.GetValue(i), CultureInfo.InvariantCulture)); break;
             }
         }
@@ -53,28 +58,37 @@ public static class TypedArrays
         var values = Array.CreateInstance(TensorArrays.ClrType(type), count);
         for (int i = 0; i < count; i++)
         {
-            switch (values)
+            // By the tag, not by array patterns: the runtime lets an int[] pass as a uint[] (and so on) in type tests.
+            switch (type)
             {
-                case float[] f: f[i] = r.Float(); break;
-                case bool[] b: b[i] = r.Byte() != 0; break;
-                case byte[] a when type == ElementType.UInt8: a[i] = (byte)r.Long(); break;
-                case sbyte[] a: a[i] = (sbyte)r.Long(); break;
-                case int[] a: a[i] = (int)r.Long(); break;
-                case long[] a: a[i] = r.Long(); break;
+                case ElementType.Float32: ((float[])values)[i] = r.Float(); break;
+                case ElementType.Bool: ((bool[])values)[i] = r.Byte() != 0; break;
+                case ElementType.UInt8: ((byte[])values)[i] = (byte)r.Long(); break;
+                case ElementType.Int8: ((sbyte[])values)[i] = (sbyte)r.Long(); break;
+                case ElementType.Int32: ((int[])values)[i] = (int)r.Long(); break;
+                case ElementType.Int64: ((long[])values)[i] = r.Long(); break;
+                case ElementType.Int16: ((short[])values)[i] = (short)r.Long(); break;
+                case ElementType.UInt16: ((ushort[])values)[i] = (ushort)r.Long(); break;
+                case ElementType.UInt32: ((uint[])values)[i] = (uint)r.Long(); break;
+                case ElementType.UInt64: ((ulong[])values)[i] = unchecked((ulong)r.Long()); break;
             }
         }
         return values;
     }
 
     /// <summary>A C# literal of element <paramref name="index"/> that parses back to exactly the same value.</summary>
-    public static string Literal(Array values, int index) => values switch
+    public static string Literal(Array values, int index) => TypeOf(values) switch
     {
-        float[] f => CodeWriter.Float(f[index]),
-        bool[] b => b[index] ? "true" : "false",
-        _ when TypeOf(values) == ElementType.UInt8 => $"(byte){((byte[])values)[index].ToString(CultureInfo.InvariantCulture)}",
-        sbyte[] a => $"(sbyte){a[index].ToString(CultureInfo.InvariantCulture)}",
-        int[] a => a[index] == int.MinValue ? "int.MinValue" : a[index].ToString(CultureInfo.InvariantCulture),
-        long[] a => a[index] == long.MinValue ? "long.MinValue" : a[index].ToString(CultureInfo.InvariantCulture) + "L",
+        ElementType.Float32 => CodeWriter.Float(((float[])values)[index]),
+        ElementType.Bool => ((bool[])values)[index] ? "true" : "false",
+        ElementType.UInt8 => $"(byte){((byte[])values)[index].ToString(CultureInfo.InvariantCulture)}",
+        ElementType.Int8 => $"(sbyte){((sbyte[])values)[index].ToString(CultureInfo.InvariantCulture)}",
+        ElementType.Int32 => ((int[])values)[index] is var a && a == int.MinValue ? "int.MinValue" : a.ToString(CultureInfo.InvariantCulture),
+        ElementType.Int64 => ((long[])values)[index] is var a && a == long.MinValue ? "long.MinValue" : a.ToString(CultureInfo.InvariantCulture) + "L",
+        ElementType.Int16 => ((short[])values)[index] is var a && a == short.MinValue ? "short.MinValue" : a.ToString(CultureInfo.InvariantCulture),
+        ElementType.UInt16 => ((ushort[])values)[index].ToString(CultureInfo.InvariantCulture),
+        ElementType.UInt32 => ((uint[])values)[index].ToString(CultureInfo.InvariantCulture) + "U",
+        ElementType.UInt64 => ((ulong[])values)[index].ToString(CultureInfo.InvariantCulture) + "UL",
         _ => throw new ArgumentException($"No literal for {values.GetType().Name}."),
     };
 
