@@ -49,6 +49,10 @@ public sealed class ColumnSelection : FloatOnlyKernel
             case ElementType.Float32: Run<float>(arena); break;
             case ElementType.Int32: Run<int>(arena); break;
             case ElementType.Int64: Run<long>(arena); break;
+            case ElementType.Int16: Run<short>(arena); break;
+            case ElementType.UInt16: Run<ushort>(arena); break;
+            case ElementType.UInt32: Run<uint>(arena); break;
+            case ElementType.UInt64: Run<ulong>(arena); break;
             case ElementType.Int8: Run<sbyte>(arena); break;
             case ElementType.UInt8: Run<byte>(arena); break;
             default: Run<bool>(arena); break;

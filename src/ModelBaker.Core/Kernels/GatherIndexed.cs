@@ -70,6 +70,10 @@ public sealed class GatherIndexed : FloatKernel
             case ElementType.UInt8: Run<byte>(arena); break;
             case ElementType.Int32: Run<int>(arena); break;
             case ElementType.Int64: Run<long>(arena); break;
+            case ElementType.Int16: Run<short>(arena); break;
+            case ElementType.UInt16: Run<ushort>(arena); break;
+            case ElementType.UInt32: Run<uint>(arena); break;
+            case ElementType.UInt64: Run<ulong>(arena); break;
             default: Run<bool>(arena); break;
         }
     }
@@ -177,6 +181,58 @@ public sealed class GatherIndexed : FloatKernel
         }
     }
 
+    /// <summary>GatherAt of int16 data, on arrays.</summary>
+    public static void GatherInt16(short[] data, int dataOffset, int[] dataStrides, int axisSize, int axisStride, int[] int32Indices, long[] int64Indices,
+        int indicesOffset, int[] indexStrides, int[] shape, short[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+        {
+            int k = indicesOffset + BroadcastIndex(i, shape, indexStrides);
+            long index = int64Indices != null ? int64Indices[k] : int32Indices[k];
+            int at = GatherPosition(index, axisSize, axisStride, dataOffset + BroadcastIndex(i, shape, dataStrides));
+            output[outputOffset + i] = at >= 0 ? data[at] : (short)0;
+        }
+    }
+
+    /// <summary>GatherAt of uint16 data, on arrays.</summary>
+    public static void GatherUInt16(ushort[] data, int dataOffset, int[] dataStrides, int axisSize, int axisStride, int[] int32Indices, long[] int64Indices,
+        int indicesOffset, int[] indexStrides, int[] shape, ushort[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+        {
+            int k = indicesOffset + BroadcastIndex(i, shape, indexStrides);
+            long index = int64Indices != null ? int64Indices[k] : int32Indices[k];
+            int at = GatherPosition(index, axisSize, axisStride, dataOffset + BroadcastIndex(i, shape, dataStrides));
+            output[outputOffset + i] = at >= 0 ? data[at] : (ushort)0;
+        }
+    }
+
+    /// <summary>GatherAt of uint32 data, on arrays.</summary>
+    public static void GatherUInt32(uint[] data, int dataOffset, int[] dataStrides, int axisSize, int axisStride, int[] int32Indices, long[] int64Indices,
+        int indicesOffset, int[] indexStrides, int[] shape, uint[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+        {
+            int k = indicesOffset + BroadcastIndex(i, shape, indexStrides);
+            long index = int64Indices != null ? int64Indices[k] : int32Indices[k];
+            int at = GatherPosition(index, axisSize, axisStride, dataOffset + BroadcastIndex(i, shape, dataStrides));
+            output[outputOffset + i] = at >= 0 ? data[at] : 0;
+        }
+    }
+
+    /// <summary>GatherAt of uint64 data, on arrays.</summary>
+    public static void GatherUInt64(ulong[] data, int dataOffset, int[] dataStrides, int axisSize, int axisStride, int[] int32Indices, long[] int64Indices,
+        int indicesOffset, int[] indexStrides, int[] shape, ulong[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+        {
+            int k = indicesOffset + BroadcastIndex(i, shape, indexStrides);
+            long index = int64Indices != null ? int64Indices[k] : int32Indices[k];
+            int at = GatherPosition(index, axisSize, axisStride, dataOffset + BroadcastIndex(i, shape, dataStrides));
+            output[outputOffset + i] = at >= 0 ? data[at] : 0;
+        }
+    }
+
     /// <summary>GatherAt of bool data, on arrays.</summary>
     public static void GatherBool(bool[] data, int dataOffset, int[] dataStrides, int axisSize, int axisStride, int[] int32Indices, long[] int64Indices,
         int indicesOffset, int[] indexStrides, int[] shape, bool[] output, int outputOffset, int outputLength)
@@ -191,7 +247,7 @@ public sealed class GatherIndexed : FloatKernel
     }
     // </emit>
 
-    /// <summary>Int8, uint8, int32, int64 and bool data; float data has no nanoFramework flavour (the target is integer-only).</summary>
+    /// <summary>Integer and bool data; float data has no nanoFramework flavour (the target is integer-only).</summary>
     public override IEnumerable<string>? NanoHelpers => Output.Type != ElementType.Float32
         ? new[] { nameof(GatherIndexed) + "#Nano", nameof(GatherIndexed) + "#Position", nameof(BinaryInteger) + "#NanoBroadcast" }
         : null;

@@ -10,7 +10,7 @@ using ModelBaker.Core.Quantization;
 namespace ModelBaker.Core.Kernels;
 
 /// <summary>
-/// ONNX DequantizeLinear at run time: y = (x − zeroPoint) · scale from int8, uint8 or int32, in float32 as the ONNX
+/// ONNX DequantizeLinear at run time: y = (x − zeroPoint) · scale from int8, uint8, int16, uint16 or int32, in float32 as the ONNX
 /// reference computes it ((float)x − (float)zeroPoint, then × scale); per tensor, per axis or per block
 /// (<see cref="ScaleLayout"/>).
 /// </summary>
@@ -18,8 +18,8 @@ public sealed class LinearDequantization : FloatKernel
 {
     public LinearDequantization(string source, ArenaSlice input, ArenaSlice output, ScaleLayout layout, float[] scales, int[] zeroPoints) : base(source)
     {
-        if (input.Type is not (ElementType.Int8 or ElementType.UInt8 or ElementType.Int32))
-            throw new ArgumentOutOfRangeException(nameof(input), input.Type, "DequantizeLinear reads int8, uint8 or int32.");
+        if (input.Type is not (ElementType.Int8 or ElementType.UInt8 or ElementType.Int32 or ElementType.Int16 or ElementType.UInt16))
+            throw new ArgumentOutOfRangeException(nameof(input), input.Type, "DequantizeLinear reads int8, uint8, int16, uint16 or int32.");
         Input = input;
         Output = output;
         Layout = layout;
@@ -53,6 +53,12 @@ public sealed class LinearDequantization : FloatKernel
             case ElementType.UInt8:
                 DequantizeLinear(arena.Of<byte>(Input), Scales, ZeroPoints, l.AxisLength, l.Inner, l.BlockSize, l.OuterStride, l.AxisStride, l.InnerStride, y);
                 break;
+            case ElementType.Int16:
+                DequantizeLinear(arena.Of<short>(Input), Scales, ZeroPoints, l.AxisLength, l.Inner, l.BlockSize, l.OuterStride, l.AxisStride, l.InnerStride, y);
+                break;
+            case ElementType.UInt16:
+                DequantizeLinear(arena.Of<ushort>(Input), Scales, ZeroPoints, l.AxisLength, l.Inner, l.BlockSize, l.OuterStride, l.AxisStride, l.InnerStride, y);
+                break;
             default:
                 DequantizeLinear(arena.Of<int>(Input), Scales, ZeroPoints, l.AxisLength, l.Inner, l.BlockSize, l.OuterStride, l.AxisStride, l.InnerStride, y);
                 break;
@@ -84,6 +90,28 @@ public sealed class LinearDequantization : FloatKernel
 
     /// <summary>ONNX DequantizeLinear from int32 (a quantized bias; ONNX requires its zero point to be 0).</summary>
     public static void DequantizeLinear(ReadOnlySpan<int> x, ReadOnlySpan<float> scales, ReadOnlySpan<int> zeroPoints,
+        int axisLength, int inner, int blockSize, int outerStride, int axisStride, int innerStride, Span<float> y)
+    {
+        for (int e = 0; e < x.Length; e++)
+        {
+            int p = ParameterIndex(e, axisLength, inner, blockSize, outerStride, axisStride, innerStride);
+            y[e] = ((float)x[e] - (float)zeroPoints[p]) * scales[p];
+        }
+    }
+
+    /// <summary>ONNX DequantizeLinear from int16 (ONNX Runtime's 16-bit QDQ).</summary>
+    public static void DequantizeLinear(ReadOnlySpan<short> x, ReadOnlySpan<float> scales, ReadOnlySpan<int> zeroPoints,
+        int axisLength, int inner, int blockSize, int outerStride, int axisStride, int innerStride, Span<float> y)
+    {
+        for (int e = 0; e < x.Length; e++)
+        {
+            int p = ParameterIndex(e, axisLength, inner, blockSize, outerStride, axisStride, innerStride);
+            y[e] = ((float)x[e] - (float)zeroPoints[p]) * scales[p];
+        }
+    }
+
+    /// <summary>ONNX DequantizeLinear from uint16 (ONNX Runtime's 16-bit QDQ).</summary>
+    public static void DequantizeLinear(ReadOnlySpan<ushort> x, ReadOnlySpan<float> scales, ReadOnlySpan<int> zeroPoints,
         int axisLength, int inner, int blockSize, int outerStride, int axisStride, int innerStride, Span<float> y)
     {
         for (int e = 0; e < x.Length; e++)

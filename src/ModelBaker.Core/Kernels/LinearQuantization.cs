@@ -11,7 +11,7 @@ using ModelBaker.Core.Quantization;
 namespace ModelBaker.Core.Kernels;
 
 /// <summary>
-/// ONNX QuantizeLinear at run time: y = saturate(round(x / scale) + zeroPoint) into int8 or uint8, with x / scale in
+/// ONNX QuantizeLinear at run time: y = saturate(round(x / scale) + zeroPoint) into int8, uint8, int16 or uint16, with x / scale in
 /// float32 and rounding half to even, as the ONNX spec and ONNX Runtime do; per tensor, per axis or per block
 /// (<see cref="ScaleLayout"/>). NaN becomes the zero point (real 0): ONNX leaves it undefined.
 /// </summary>
@@ -19,8 +19,8 @@ public sealed class LinearQuantization : FloatKernel
 {
     public LinearQuantization(string source, ArenaSlice input, ArenaSlice output, ScaleLayout layout, float[] scales, int[] zeroPoints) : base(source)
     {
-        if (output.Type is not (ElementType.Int8 or ElementType.UInt8))
-            throw new ArgumentOutOfRangeException(nameof(output), output.Type, "QuantizeLinear writes int8 or uint8.");
+        if (output.Type is not (ElementType.Int8 or ElementType.UInt8 or ElementType.Int16 or ElementType.UInt16))
+            throw new ArgumentOutOfRangeException(nameof(output), output.Type, "QuantizeLinear writes int8, uint8, int16 or uint16.");
         Input = input;
         Output = output;
         Layout = layout;
@@ -53,10 +53,22 @@ public sealed class LinearQuantization : FloatKernel
 
     public override void Run(PlanArena arena)
     {
-        var (min, max) = Output.Type == ElementType.Int8 ? (-128, 127) : (0, 255);
         var l = Layout;
-        QuantizeLinear(arena.Floats(Input), Scales, ZeroPoints, l.AxisLength, l.Inner, l.BlockSize, l.OuterStride, l.AxisStride, l.InnerStride,
-            min, max, Output.Type == ElementType.Int8 ? System.Runtime.InteropServices.MemoryMarshal.Cast<sbyte, byte>(arena.Int8s(Output)) : arena.Of<byte>(Output));
+        var x = arena.Floats(Input);
+        switch (Output.Type)
+        {
+            case ElementType.Int16:
+                QuantizeLinear(x, Scales, ZeroPoints, l.AxisLength, l.Inner, l.BlockSize, l.OuterStride, l.AxisStride, l.InnerStride, arena.Of<short>(Output));
+                break;
+            case ElementType.UInt16:
+                QuantizeLinear(x, Scales, ZeroPoints, l.AxisLength, l.Inner, l.BlockSize, l.OuterStride, l.AxisStride, l.InnerStride, arena.Of<ushort>(Output));
+                break;
+            default:
+                var (min, max) = Output.Type == ElementType.Int8 ? (-128, 127) : (0, 255);
+                QuantizeLinear(x, Scales, ZeroPoints, l.AxisLength, l.Inner, l.BlockSize, l.OuterStride, l.AxisStride, l.InnerStride,
+                    min, max, Output.Type == ElementType.Int8 ? System.Runtime.InteropServices.MemoryMarshal.Cast<sbyte, byte>(arena.Int8s(Output)) : arena.Of<byte>(Output));
+                break;
+        }
     }
 
     // <emit>
@@ -85,15 +97,40 @@ public sealed class LinearQuantization : FloatKernel
         }
     }
 
+    /// <summary>ONNX QuantizeLinear into int16 (ONNX Runtime's 16-bit QDQ).</summary>
+    public static void QuantizeLinear(ReadOnlySpan<float> x, ReadOnlySpan<float> scales, ReadOnlySpan<int> zeroPoints,
+        int axisLength, int inner, int blockSize, int outerStride, int axisStride, int innerStride, Span<short> y)
+    {
+        for (int e = 0; e < x.Length; e++)
+        {
+            int p = ParameterIndex(e, axisLength, inner, blockSize, outerStride, axisStride, innerStride);
+            y[e] = (short)QuantizeValue(x[e], scales[p], zeroPoints[p], -32768, 32767);
+        }
+    }
+
+    /// <summary>ONNX QuantizeLinear into uint16.</summary>
+    public static void QuantizeLinear(ReadOnlySpan<float> x, ReadOnlySpan<float> scales, ReadOnlySpan<int> zeroPoints,
+        int axisLength, int inner, int blockSize, int outerStride, int axisStride, int innerStride, Span<ushort> y)
+    {
+        for (int e = 0; e < x.Length; e++)
+        {
+            int p = ParameterIndex(e, axisLength, inner, blockSize, outerStride, axisStride, innerStride);
+            y[e] = (ushort)QuantizeValue(x[e], scales[p], zeroPoints[p], 0, 65535);
+        }
+    }
+
+    /// <summary>One 8-bit element (<see cref="QuantizeValue"/>); an int8 result is its byte pattern.</summary>
+    public static byte QuantizeElement(float x, float scale, int zeroPoint, int min, int max) =>
+        unchecked((byte)QuantizeValue(x, scale, zeroPoint, min, max));
+
     /// <summary>
     /// One element: x / scale in float32, then Math.Round (half to even, as ONNX specifies), plus the zero point,
-    /// saturated to [min, max]; NaN gives the zero point. An int8 result is its byte pattern.
+    /// saturated to [min, max]; NaN gives the zero point.
     /// </summary>
-    public static byte QuantizeElement(float x, float scale, int zeroPoint, int min, int max)
+    public static int QuantizeValue(float x, float scale, int zeroPoint, int min, int max)
     {
         double q = Math.Round((double)(x / scale)) + zeroPoint;
-        int value = double.IsNaN(q) ? zeroPoint : q <= min ? min : q >= max ? max : (int)q;
-        return unchecked((byte)value);
+        return double.IsNaN(q) ? zeroPoint : q <= min ? min : q >= max ? max : (int)q;
     }
     // </emit>
 

@@ -64,6 +64,10 @@ public sealed class OneHotKernel : FloatKernel
             case ElementType.UInt8: Run<byte>(arena); break;
             case ElementType.Int32: Run<int>(arena); break;
             case ElementType.Int64: Run<long>(arena); break;
+            case ElementType.Int16: Run<short>(arena); break;
+            case ElementType.UInt16: Run<ushort>(arena); break;
+            case ElementType.UInt32: Run<uint>(arena); break;
+            case ElementType.UInt64: Run<ulong>(arena); break;
             default: Run<bool>(arena); break;
         }
     }

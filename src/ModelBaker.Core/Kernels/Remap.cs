@@ -64,14 +64,18 @@ public sealed class Remap : FloatKernel
 
     public override void Run(PlanArena arena)
     {
-        switch (Padding) // byte[] before sbyte[]: the runtime lets one pass for the other
+        switch (TypedArrays.TypeOf(Padding)) // by exact type: the runtime lets a byte[] pass for an sbyte[], an int[] for a uint[] …
         {
-            case float[] p: RemapElements<float>(arena.Of<float>(Input), Shape, Offsets, p[0], arena.Of<float>(Output)); break;
-            case byte[] p when p.GetType() == typeof(byte[]): RemapElements<byte>(arena.Of<byte>(Input), Shape, Offsets, p[0], arena.Of<byte>(Output)); break;
-            case sbyte[] p: RemapElements<sbyte>(arena.Of<sbyte>(Input), Shape, Offsets, p[0], arena.Of<sbyte>(Output)); break;
-            case int[] p: RemapElements<int>(arena.Of<int>(Input), Shape, Offsets, p[0], arena.Of<int>(Output)); break;
-            case long[] p: RemapElements<long>(arena.Of<long>(Input), Shape, Offsets, p[0], arena.Of<long>(Output)); break;
-            case bool[] p: RemapElements<bool>(arena.Of<bool>(Input), Shape, Offsets, p[0], arena.Of<bool>(Output)); break;
+            case ElementType.Float32: RemapElements<float>(arena.Of<float>(Input), Shape, Offsets, ((float[])Padding)[0], arena.Of<float>(Output)); break;
+            case ElementType.UInt8: RemapElements<byte>(arena.Of<byte>(Input), Shape, Offsets, ((byte[])Padding)[0], arena.Of<byte>(Output)); break;
+            case ElementType.Int8: RemapElements<sbyte>(arena.Of<sbyte>(Input), Shape, Offsets, ((sbyte[])Padding)[0], arena.Of<sbyte>(Output)); break;
+            case ElementType.Int16: RemapElements<short>(arena.Of<short>(Input), Shape, Offsets, ((short[])Padding)[0], arena.Of<short>(Output)); break;
+            case ElementType.UInt16: RemapElements<ushort>(arena.Of<ushort>(Input), Shape, Offsets, ((ushort[])Padding)[0], arena.Of<ushort>(Output)); break;
+            case ElementType.Int32: RemapElements<int>(arena.Of<int>(Input), Shape, Offsets, ((int[])Padding)[0], arena.Of<int>(Output)); break;
+            case ElementType.UInt32: RemapElements<uint>(arena.Of<uint>(Input), Shape, Offsets, ((uint[])Padding)[0], arena.Of<uint>(Output)); break;
+            case ElementType.Int64: RemapElements<long>(arena.Of<long>(Input), Shape, Offsets, ((long[])Padding)[0], arena.Of<long>(Output)); break;
+            case ElementType.UInt64: RemapElements<ulong>(arena.Of<ulong>(Input), Shape, Offsets, ((ulong[])Padding)[0], arena.Of<ulong>(Output)); break;
+            case ElementType.Bool: RemapElements<bool>(arena.Of<bool>(Input), Shape, Offsets, ((bool[])Padding)[0], arena.Of<bool>(Output)); break;
         }
     }
 

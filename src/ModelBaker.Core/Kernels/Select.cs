@@ -78,6 +78,10 @@ public sealed class Select : FloatKernel
             case ElementType.UInt8: Run<byte>(arena); break;
             case ElementType.Int32: Run<int>(arena); break;
             case ElementType.Int64: Run<long>(arena); break;
+            case ElementType.Int16: Run<short>(arena); break;
+            case ElementType.UInt16: Run<ushort>(arena); break;
+            case ElementType.UInt32: Run<uint>(arena); break;
+            case ElementType.UInt64: Run<ulong>(arena); break;
             default: Run<bool>(arena); break;
         }
     }
@@ -153,6 +157,42 @@ public sealed class Select : FloatKernel
                 ? x[xOffset + BroadcastIndex(i, shape, xStrides)] : y[yOffset + BroadcastIndex(i, shape, yStrides)];
     }
 
+    /// <summary>output[i] = condition ? x : y on int16 arrays.</summary>
+    public static void SelectInt16(bool[] condition, int conditionOffset, int[] conditionStrides, short[] x, int xOffset, int[] xStrides,
+        short[] y, int yOffset, int[] yStrides, int[] shape, short[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+            output[outputOffset + i] = condition[conditionOffset + BroadcastIndex(i, shape, conditionStrides)]
+                ? x[xOffset + BroadcastIndex(i, shape, xStrides)] : y[yOffset + BroadcastIndex(i, shape, yStrides)];
+    }
+
+    /// <summary>output[i] = condition ? x : y on uint16 arrays.</summary>
+    public static void SelectUInt16(bool[] condition, int conditionOffset, int[] conditionStrides, ushort[] x, int xOffset, int[] xStrides,
+        ushort[] y, int yOffset, int[] yStrides, int[] shape, ushort[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+            output[outputOffset + i] = condition[conditionOffset + BroadcastIndex(i, shape, conditionStrides)]
+                ? x[xOffset + BroadcastIndex(i, shape, xStrides)] : y[yOffset + BroadcastIndex(i, shape, yStrides)];
+    }
+
+    /// <summary>output[i] = condition ? x : y on uint32 arrays.</summary>
+    public static void SelectUInt32(bool[] condition, int conditionOffset, int[] conditionStrides, uint[] x, int xOffset, int[] xStrides,
+        uint[] y, int yOffset, int[] yStrides, int[] shape, uint[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+            output[outputOffset + i] = condition[conditionOffset + BroadcastIndex(i, shape, conditionStrides)]
+                ? x[xOffset + BroadcastIndex(i, shape, xStrides)] : y[yOffset + BroadcastIndex(i, shape, yStrides)];
+    }
+
+    /// <summary>output[i] = condition ? x : y on uint64 arrays.</summary>
+    public static void SelectUInt64(bool[] condition, int conditionOffset, int[] conditionStrides, ulong[] x, int xOffset, int[] xStrides,
+        ulong[] y, int yOffset, int[] yStrides, int[] shape, ulong[] output, int outputOffset, int outputLength)
+    {
+        for (int i = 0; i < outputLength; i++)
+            output[outputOffset + i] = condition[conditionOffset + BroadcastIndex(i, shape, conditionStrides)]
+                ? x[xOffset + BroadcastIndex(i, shape, xStrides)] : y[yOffset + BroadcastIndex(i, shape, yStrides)];
+    }
+
     /// <summary>output[i] = condition ? x : y on bool arrays.</summary>
     public static void SelectBool(bool[] condition, int conditionOffset, int[] conditionStrides, bool[] x, int xOffset, int[] xStrides,
         bool[] y, int yOffset, int[] yStrides, int[] shape, bool[] output, int outputOffset, int outputLength)
@@ -172,7 +212,7 @@ public sealed class Select : FloatKernel
     }
     // </emit>
 
-    /// <summary>Int8, uint8, int32, int64 and bool selections: float ones have no nanoFramework flavour (the target is integer-only).</summary>
+    /// <summary>Integer and bool selections: float ones have no nanoFramework flavour (the target is integer-only).</summary>
     public override IEnumerable<string>? NanoHelpers => Output.Type != ElementType.Float32
         ? new[] { nameof(Select) + "#Nano", nameof(BinaryInteger) + "#NanoBroadcast" }
         : null;

@@ -11,15 +11,17 @@ namespace ModelBaker.Core.Kernels;
 /// The indices (int64) of the k largest — or smallest — elements of each group of <c>size</c> elements <c>inner</c>
 /// apart, the input seen as [outer, size, inner] and the output as [outer, k, inner], best first; equal values keep
 /// the lower index first, as ONNX Runtime does. TopK's values are then gathered by these indices
-/// (<see cref="GatherIndexed"/>). Float, int32 and int64 inputs; in int8 plans the int8 values (quantization keeps the
-/// order, so only values that quantize equal can tie where floats did not).
+/// (<see cref="GatherIndexed"/>). Float, int16, uint16, int32, uint32, int64 and uint64 inputs (unsigned ones in unsigned
+/// order: a uint64 of 2^63 ranks above 2^63 − 1); in int8 plans the int8 values (quantization keeps the order, so only
+/// values that quantize equal can tie where floats did not).
 /// </summary>
 public sealed class TopKIndices : FloatKernel
 {
     public TopKIndices(string source, int outer, int size, int inner, int k, bool largest, ArenaSlice input, ArenaSlice output) : base(source)
     {
-        if (input.Type is not (ElementType.Float32 or ElementType.Int8 or ElementType.Int32 or ElementType.Int64))
-            throw new ArgumentException("TopK steps take float32, int8, int32 or int64.", nameof(input));
+        if (input.Type is not (ElementType.Float32 or ElementType.Int8 or ElementType.Int32 or ElementType.Int64
+            or ElementType.Int16 or ElementType.UInt16 or ElementType.UInt32 or ElementType.UInt64))
+            throw new ArgumentException("TopK steps take float32, int8, int16, uint16, int32, uint32, int64 or uint64.", nameof(input));
         Outer = outer;
         Size = size;
         Inner = inner;
@@ -53,6 +55,10 @@ public sealed class TopKIndices : FloatKernel
             case ElementType.Float32: TopK<float>(arena.Of<float>(Input), Outer, Size, Inner, K, Largest, output); break;
             case ElementType.Int8: TopK<sbyte>(arena.Of<sbyte>(Input), Outer, Size, Inner, K, Largest, output); break;
             case ElementType.Int32: TopK<int>(arena.Of<int>(Input), Outer, Size, Inner, K, Largest, output); break;
+            case ElementType.Int16: TopK<short>(arena.Of<short>(Input), Outer, Size, Inner, K, Largest, output); break;
+            case ElementType.UInt16: TopK<ushort>(arena.Of<ushort>(Input), Outer, Size, Inner, K, Largest, output); break;
+            case ElementType.UInt32: TopK<uint>(arena.Of<uint>(Input), Outer, Size, Inner, K, Largest, output); break;
+            case ElementType.UInt64: TopK<ulong>(arena.Of<ulong>(Input), Outer, Size, Inner, K, Largest, output); break;
             default: TopK<long>(arena.Of<long>(Input), Outer, Size, Inner, K, Largest, output); break;
         }
     }
@@ -123,7 +129,10 @@ public sealed class TopKIndices : FloatKernel
     }
     // </emit>
 
-    /// <summary>Int8, int32 and int64 inputs; a float one has no nanoFramework flavour (the target is integer-only).</summary>
+    /// <summary>
+    /// Int8, int32 and int64 inputs; a float one has no nanoFramework flavour (the target is integer-only), nor, for now,
+    /// the 16-bit and unsigned ones.
+    /// </summary>
     public override IEnumerable<string>? NanoHelpers =>
         Input.Type is ElementType.Int8 or ElementType.Int32 or ElementType.Int64 ? new[] { nameof(TopKIndices) + "#Nano" } : null;
 

@@ -10,9 +10,9 @@ using static ModelBaker.Core.Operators.QuantizationAxis;
 namespace ModelBaker.Core.Operators;
 
 /// <summary>
-/// y = (x − x_zero_point) · x_scale from int8, uint8 or int32 to float32 (opsets 10–25), computed as the ONNX reference
-/// does: ((float)x − (float)zero point) · scale; per tensor, per axis (axis) or per block (block_size). Other quantized
-/// types (int4, int16, float8) and output types other than float32 are refused. Constant inputs (a QDQ model's
+/// y = (x − x_zero_point) · x_scale from int8, uint8, int16, uint16 or int32 to float32 (opsets 10–25), computed as the
+/// ONNX reference does: ((float)x − (float)zero point) · scale; per tensor, per axis (axis) or per block (block_size).
+/// Other quantized types (int4, float8) and output types other than float32 are refused. Constant inputs (a QDQ model's
 /// weights) fold at bake time; otherwise one <see cref="LinearDequantization"/> step.
 /// </summary>
 public sealed class DequantizeLinear : IOperator, IBakeTimeInputs
@@ -22,15 +22,15 @@ public sealed class DequantizeLinear : IOperator, IBakeTimeInputs
 
     public string OpType => "DequantizeLinear";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "int8, uint8 or int32 to float32; per tensor, axis or block; folded when x is constant (a QDQ model's weights), else a dequantize step", Int8Form.Refused, "except as a QDQ model's QuantizeLinear → DequantizeLinear pairs, which give the tensors their scales and zero points (no calibration; docs/compression.md §6)", Nano: false);
+    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "int8, uint8, int16, uint16 or int32 to float32; per tensor, axis or block; folded when x is constant (a QDQ model's weights), else a dequantize step", Int8Form.Refused, "except as a QDQ model's QuantizeLinear → DequantizeLinear pairs, which give the tensors their scales and zero points (no calibration; docs/compression.md §6)", Nano: false);
 
     public void InferShapes(Node node, Graph graph)
     {
         RequireInputCount(node, 2, 3);
         var x = Input(node, graph, 0);
-        if (!IsQuantizedType(x.Type) && x.Type != ElementType.Int32)
+        if (!IsLinearQuantizedType(x.Type) && x.Type != ElementType.Int32)
             throw new BakeException(ErrorCodes.UnsupportedElementType,
-                $"Node {node.Describe()}: x '{x.Name}' is {x.Type}; ModelBaker dequantizes int8, uint8 and int32 only.");
+                $"Node {node.Describe()}: x '{x.Name}' is {x.Type}; ModelBaker dequantizes int8, uint8, int16, uint16 and int32 only.");
         RequireFloatScale(node, graph, 1);
         if (OptionalInput(node, 2) != null && Input(node, graph, 2).Type != x.Type)
             throw InvalidGraph(node, $"its zero point is {Input(node, graph, 2).Type} but x is {x.Type}; they must have one type.");

@@ -14,8 +14,17 @@ internal static class QuantizationAxis
 {
     public static bool IsQuantizedType(ElementType type) => type is ElementType.Int8 or ElementType.UInt8;
 
-    /// <summary>The smallest and largest value of an 8-bit quantized type, for saturation.</summary>
-    public static (int Min, int Max) Range(ElementType type) => type == ElementType.Int8 ? (-128, 127) : (0, 255);
+    /// <summary>The smallest and largest value of a quantized type (8 or 16 bits), for saturation.</summary>
+    public static (int Min, int Max) Range(ElementType type) => type switch
+    {
+        ElementType.Int8 => (-128, 127),
+        ElementType.Int16 => (-32768, 32767),
+        ElementType.UInt16 => (0, 65535),
+        _ => (0, 255),
+    };
+
+    /// <summary>The types QuantizeLinear and DequantizeLinear take besides 8 bits: ONNX Runtime's 16-bit QDQ ("A16W8").</summary>
+    public static bool IsLinearQuantizedType(ElementType type) => IsQuantizedType(type) || type is ElementType.Int16 or ElementType.UInt16;
 
     /// <summary>Checks the scale (and zero point) shape against X and the attributes; where each element finds its parameters.</summary>
     public static ScaleLayout Resolve(Node node, int[] x, int[] scale, int[]? zeroPoint)

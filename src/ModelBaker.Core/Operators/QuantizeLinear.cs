@@ -11,10 +11,10 @@ using static ModelBaker.Core.Operators.QuantizationAxis;
 namespace ModelBaker.Core.Operators;
 
 /// <summary>
-/// y = saturate(round(x / y_scale) + y_zero_point), float32 to int8 or uint8 (opsets 10–25): x / y_scale in float32,
-/// rounding half to even; the scale and zero point per tensor, per axis (axis, opset 13) or per block (block_size,
-/// opset 21). The output type is the zero point's, else output_dtype's, else uint8. Other quantized types (int4, int16,
-/// float8) are refused. In a plan: one <see cref="LinearQuantization"/> step with constant scale and zero point, or a
+/// y = saturate(round(x / y_scale) + y_zero_point), float32 to int8, uint8, int16 or uint16 (opsets 10–25; 16 bits are
+/// ONNX Runtime's "A16W8" QDQ): x / y_scale in float32, rounding half to even; the scale and zero point per tensor, per
+/// axis (axis, opset 13) or per block (block_size, opset 21). The output type is the zero point's, else output_dtype's,
+/// else uint8. Other quantized types (int4, float8) are refused. In a plan: one <see cref="LinearQuantization"/> step with constant scale and zero point, or a
 /// <see cref="RunTimeQuantization"/> step reading a per-tensor scale and zero point computed at run time.
 /// </summary>
 public sealed class QuantizeLinear : IOperator, IBakeTimeInputs
@@ -24,7 +24,7 @@ public sealed class QuantizeLinear : IOperator, IBakeTimeInputs
 
     public string OpType => "QuantizeLinear";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "float32 to int8 or uint8; per tensor, per axis (axis, opset 13) or per block (block_size, opset 21); rounding half to even; a quantize step; a per-tensor scale and zero point computed at run time (DynamicQuantizeLinear's form): a run-time quantize step", Int8Form.Refused, "except as a QDQ model's QuantizeLinear → DequantizeLinear pairs, which give the tensors their scales and zero points (no calibration; docs/compression.md §6)", Nano: false)
+    public OperatorSupport Support { get; } = new(OperatorFamily.QuantizedModels, 10, "float32 to int8, uint8, int16 or uint16; per tensor, per axis (axis, opset 13) or per block (block_size, opset 21); rounding half to even; a quantize step; a per-tensor scale and zero point computed at run time (DynamicQuantizeLinear's form): a run-time quantize step", Int8Form.Refused, "except as a QDQ model's QuantizeLinear → DequantizeLinear pairs, which give the tensors their scales and zero points (no calibration; docs/compression.md §6)", Nano: false)
     {
         Refuses = new[] { "a scale or zero point computed at run time of more than one value" },
     };
@@ -44,15 +44,28 @@ public sealed class QuantizeLinear : IOperator, IBakeTimeInputs
         SetOutput(node, graph, 0, type, InputShape(node, graph, 0));
     }
 
-    /// <summary>The zero point's type, else output_dtype, else uint8; only int8 and uint8 are supported.</summary>
+    /// <summary>The zero point's type, else output_dtype, else uint8; int8, uint8, int16 and uint16 are supported.</summary>
     private static ElementType OutputType(Node node, Graph graph)
     {
-        if (OptionalInput(node, 2) != null) return RequireQuantized(node, graph, 2, "y_zero_point");
+        if (OptionalInput(node, 2) != null)
+        {
+            var zeroPoint = Input(node, graph, 2);
+            if (!IsLinearQuantizedType(zeroPoint.Type))
+                throw new BakeException(ErrorCodes.UnsupportedElementType,
+                    $"Node {node.Describe()}: y_zero_point '{zeroPoint.Name}' is {zeroPoint.Type}; ModelBaker supports QuantizeLinear on int8, uint8, int16 and uint16 only.");
+            return zeroPoint.Type;
+        }
+        return DefaultType(node);
+    }
+
+    /// <summary>output_dtype, else uint8 (for a node without a zero point).</summary>
+    private static ElementType DefaultType(Node node)
+    {
         long dtype = node.GetInt("output_dtype", 0);
         if (dtype == 0) return ElementType.UInt8;
-        if (dtype is (int)ElementType.Int8 or (int)ElementType.UInt8) return (ElementType)(int)dtype;
+        if (dtype is (int)ElementType.Int8 or (int)ElementType.UInt8 or (int)ElementType.Int16 or (int)ElementType.UInt16) return (ElementType)(int)dtype;
         throw new BakeException(ErrorCodes.UnsupportedElementType,
-            $"Node {node.Describe()}: output_dtype {dtype} is not supported; ModelBaker quantizes to int8 (3) and uint8 (2) only.");
+            $"Node {node.Describe()}: output_dtype {dtype} is not supported; ModelBaker quantizes to int8 (3), uint8 (2), int16 (5) and uint16 (4) only.");
     }
 
     public Tensor[] Evaluate(Node node, Tensor?[] inputs, long opset)
@@ -61,7 +74,7 @@ public sealed class QuantizeLinear : IOperator, IBakeTimeInputs
         var scale = Required(node, inputs, 1);
         var zeroPoint = inputs.Length > 2 ? inputs[2] : null;
         var layout = Resolve(node, x.Shape, scale.Shape, zeroPoint?.Shape);
-        var type = zeroPoint?.Type ?? (node.GetInt("output_dtype", 0) == (int)ElementType.Int8 ? ElementType.Int8 : ElementType.UInt8);
+        var type = zeroPoint?.Type ?? DefaultType(node);
         var (min, max) = Range(type);
         float[] xv = Floats(node, x, 0), sv = Floats(node, scale, 1);
         int[] zp = ZeroPoints(zeroPoint, sv.Length);
