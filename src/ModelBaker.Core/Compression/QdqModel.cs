@@ -135,7 +135,8 @@ public sealed class QdqModel
         var zeroPoint = node.Inputs.Count > 2 && node.Inputs[2].Length > 0 ? graph[node.Inputs[2]] : null;
         if (scale?.Floats == null || scale.Length != 1 || node.GetInt("block_size", 0) != 0) return null;
         if (zeroPoint != null && (zeroPoint.Constant == null || zeroPoint.Constant.Length != 1)) return null;
-        var type = zeroPoint?.Type ?? (node.OpType == "QuantizeLinear" && node.GetInt("output_dtype", 0) == (int)ElementType.Int8 ? ElementType.Int8 : ElementType.UInt8);
+        long dtype = node.OpType == "QuantizeLinear" ? node.GetInt("output_dtype", 0) : 0;
+        var type = zeroPoint?.Type ?? (dtype != 0 ? (ElementType)(int)dtype : ElementType.UInt8); // 16-bit pairs are not int8's
         if (type is not (ElementType.Int8 or ElementType.UInt8)) return null;
         long zp = zeroPoint?.Constant!.Int64s![0] ?? 0;
         float s = scale.Floats[0];
