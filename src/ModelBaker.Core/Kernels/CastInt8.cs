@@ -13,18 +13,19 @@ namespace ModelBaker.Core.Kernels;
 /// (<see cref="Conversion"/>'s semantics on the dequantized value, and the input quantization of the float result), so
 /// the step gives what dequantize → Cast → quantize gives, with no float at run time:
 /// <list type="bullet">
-/// <item>float → int8, uint8, int32, int64 or bool: a 256-entry table of the output type, indexed by the int8 code;</item>
+/// <item>float → any integer type or bool: a 256-entry table of the output type, indexed by the int8 code;</item>
 /// <item>int8, uint8 or bool → float: a 256- (2-) entry table of int8 codes, indexed by the value (+ 128 for int8);</item>
-/// <item>int32 or int64 → float: 255 int64 thresholds, the smallest value reaching each int8 code above −128; the
-/// code is −128 plus the number of thresholds at or below the value (a binary search).</item>
+/// <item>int16, uint16, int32, uint32 or int64 → float: 255 int64 thresholds (uint64: 255 uint64 ones, compared
+/// unsigned), the smallest value reaching each int8 code above −128; the code is −128 plus the number of thresholds at
+/// or below the value (a binary search).</item>
 /// </list>
 /// </summary>
 public sealed class CastInt8 : Int8Kernel
 {
     public CastInt8(string source, ArenaSlice input, ArenaSlice output, bool fromFloat, Array table) : base(source)
     {
-        var expected = fromFloat ? output.Type : input.Type is ElementType.Int32 or ElementType.Int64 ? ElementType.Int64 : ElementType.Int8;
-        int length = fromFloat ? 256 : input.Type is ElementType.Int32 or ElementType.Int64 ? 255 : input.Type == ElementType.Bool ? 2 : 256;
+        var expected = fromFloat ? output.Type : input.Type == ElementType.UInt64 ? ElementType.UInt64 : ByThresholds(input.Type) ? ElementType.Int64 : ElementType.Int8;
+        int length = fromFloat ? 256 : ByThresholds(input.Type) ? 255 : input.Type == ElementType.Bool ? 2 : 256;
         if ((fromFloat ? input.Type : output.Type) != ElementType.Int8 || TypedArrays.TypeOf(table) != expected || table.Length != length)
             throw new ArgumentException($"A Cast {(fromFloat ? "from" : "to")} a quantized float tensor, {input.Type} to {output.Type}, takes {length} {expected} table entries.", nameof(table));
         Input = input;
@@ -32,6 +33,10 @@ public sealed class CastInt8 : Int8Kernel
         FromFloat = fromFloat;
         Table = table;
     }
+
+    /// <summary>Integer types wider than 8 bits become float codes by 255 thresholds (uint64's are unsigned, the others int64).</summary>
+    private static bool ByThresholds(ElementType type) =>
+        type is ElementType.Int16 or ElementType.UInt16 or ElementType.Int32 or ElementType.UInt32 or ElementType.Int64 or ElementType.UInt64;
 
     /// <summary>The integer form of <paramref name="cast"/> (a float → integer or integer → float Cast), its float side quantized as calibrated.</summary>
     public static CastInt8 From(Conversion cast, QuantizationContext q)
@@ -63,6 +68,23 @@ public sealed class CastInt8 : Int8Kernel
                 var codes = new sbyte[256];
                 for (int v = first; v < first + 256; v++) codes[v - first] = Code(v);
                 return new CastInt8(cast.Source, cast.Input, q.Slice(cast.Output), false, codes);
+            }
+            case ElementType.UInt64:
+            {
+                // As below, over [0, 2^64) and unsigned: (float)v of a uint64 is its unsigned value.
+                var thresholds = new ulong[255];
+                for (int k = 0; k < 255; k++)
+                {
+                    ulong low = 0, high = ulong.MaxValue;
+                    while (low < high)
+                    {
+                        ulong middle = low + (high - low) / 2;
+                        if (FixedPoint.Quantize((float)middle, y.Scale, y.ZeroPoint) > -128 + k) high = middle;
+                        else low = middle + 1;
+                    }
+                    thresholds[k] = low;
+                }
+                return new CastInt8(cast.Source, cast.Input, q.Slice(cast.Output), false, thresholds);
             }
             default:
             {
@@ -99,19 +121,35 @@ public sealed class CastInt8 : Int8Kernel
 
     public override void Run(PlanArena arena)
     {
-        switch (FromFloat, Table)
+        // By the slices' types, not by array patterns: the runtime lets a byte[] pass for an sbyte[], an int[] for a uint[] …
+        if (FromFloat)
         {
-            // byte[] first, by exact type: the runtime lets a byte[] pass for an sbyte[].
-            case (true, byte[] t) when Output.Type == ElementType.UInt8: CastFromInt8(arena.Int8s(Input), t, arena.Of<byte>(Output)); break;
-            case (true, sbyte[] t): CastFromInt8(arena.Int8s(Input), t, arena.Int8s(Output)); break;
-            case (true, int[] t): CastFromInt8(arena.Int8s(Input), t, arena.Of<int>(Output)); break;
-            case (true, long[] t): CastFromInt8(arena.Int8s(Input), t, arena.Of<long>(Output)); break;
-            case (true, bool[] t): CastFromInt8(arena.Int8s(Input), t, arena.Of<bool>(Output)); break;
-            case (false, sbyte[] t) when Input.Type == ElementType.Bool: CastToInt8(arena.Of<bool>(Input), t, arena.Int8s(Output)); break;
-            case (false, sbyte[] t) when Input.Type == ElementType.UInt8: CastToInt8(arena.Of<byte>(Input), t, arena.Int8s(Output)); break;
-            case (false, sbyte[] t): CastToInt8(arena.Int8s(Input), t, arena.Int8s(Output)); break;
-            case (false, long[] t) when Input.Type == ElementType.Int32: CastToInt8(arena.Of<int>(Input), t, arena.Int8s(Output)); break;
-            default: CastToInt8(arena.Of<long>(Input), (long[])Table, arena.Int8s(Output)); break;
+            switch (Output.Type)
+            {
+                case ElementType.Int8: CastFromInt8(arena.Int8s(Input), (sbyte[])Table, arena.Of<sbyte>(Output)); break;
+                case ElementType.UInt8: CastFromInt8(arena.Int8s(Input), (byte[])Table, arena.Of<byte>(Output)); break;
+                case ElementType.Int16: CastFromInt8(arena.Int8s(Input), (short[])Table, arena.Of<short>(Output)); break;
+                case ElementType.UInt16: CastFromInt8(arena.Int8s(Input), (ushort[])Table, arena.Of<ushort>(Output)); break;
+                case ElementType.Int32: CastFromInt8(arena.Int8s(Input), (int[])Table, arena.Of<int>(Output)); break;
+                case ElementType.UInt32: CastFromInt8(arena.Int8s(Input), (uint[])Table, arena.Of<uint>(Output)); break;
+                case ElementType.Int64: CastFromInt8(arena.Int8s(Input), (long[])Table, arena.Of<long>(Output)); break;
+                case ElementType.UInt64: CastFromInt8(arena.Int8s(Input), (ulong[])Table, arena.Of<ulong>(Output)); break;
+                case ElementType.Bool: CastFromInt8(arena.Int8s(Input), (bool[])Table, arena.Of<bool>(Output)); break;
+            }
+            return;
+        }
+        var codes = arena.Int8s(Output);
+        switch (Input.Type)
+        {
+            case ElementType.Bool: CastToInt8(arena.Of<bool>(Input), (sbyte[])Table, codes); break;
+            case ElementType.UInt8: CastToInt8(arena.Of<byte>(Input), (sbyte[])Table, codes); break;
+            case ElementType.Int8: CastToInt8(arena.Int8s(Input), (sbyte[])Table, codes); break;
+            case ElementType.Int16: CastToInt8(arena.Of<short>(Input), (long[])Table, codes); break;
+            case ElementType.UInt16: CastToInt8(arena.Of<ushort>(Input), (long[])Table, codes); break;
+            case ElementType.Int32: CastToInt8(arena.Of<int>(Input), (long[])Table, codes); break;
+            case ElementType.UInt32: CastToInt8(arena.Of<uint>(Input), (long[])Table, codes); break;
+            case ElementType.Int64: CastToInt8(arena.Of<long>(Input), (long[])Table, codes); break;
+            case ElementType.UInt64: CastToInt8(arena.Of<ulong>(Input), (ulong[])Table, codes); break;
         }
     }
 
@@ -147,6 +185,74 @@ public sealed class CastInt8 : Int8Kernel
         {
             long value = input[i];
             int low = 0, high = 255; // thresholds[0 .. low) ≤ value < thresholds[high ..)
+            while (low < high)
+            {
+                int middle = (low + high) >> 1;
+                if (thresholds[middle] <= value) low = middle + 1;
+                else high = middle;
+            }
+            output[i] = (sbyte)(low - 128);
+        }
+    }
+
+    /// <summary>int16 → quantized float: −128 plus the number of thresholds at or below each value.</summary>
+    public static void CastToInt8(ReadOnlySpan<short> input, ReadOnlySpan<long> thresholds, Span<sbyte> output)
+    {
+        for (int i = 0; i < input.Length; i++)
+        {
+            long value = input[i];
+            int low = 0, high = 255;
+            while (low < high)
+            {
+                int middle = (low + high) >> 1;
+                if (thresholds[middle] <= value) low = middle + 1;
+                else high = middle;
+            }
+            output[i] = (sbyte)(low - 128);
+        }
+    }
+
+    /// <summary>uint16 → quantized float: −128 plus the number of thresholds at or below each value.</summary>
+    public static void CastToInt8(ReadOnlySpan<ushort> input, ReadOnlySpan<long> thresholds, Span<sbyte> output)
+    {
+        for (int i = 0; i < input.Length; i++)
+        {
+            long value = input[i];
+            int low = 0, high = 255;
+            while (low < high)
+            {
+                int middle = (low + high) >> 1;
+                if (thresholds[middle] <= value) low = middle + 1;
+                else high = middle;
+            }
+            output[i] = (sbyte)(low - 128);
+        }
+    }
+
+    /// <summary>uint32 → quantized float: −128 plus the number of thresholds at or below each value.</summary>
+    public static void CastToInt8(ReadOnlySpan<uint> input, ReadOnlySpan<long> thresholds, Span<sbyte> output)
+    {
+        for (int i = 0; i < input.Length; i++)
+        {
+            long value = input[i];
+            int low = 0, high = 255;
+            while (low < high)
+            {
+                int middle = (low + high) >> 1;
+                if (thresholds[middle] <= value) low = middle + 1;
+                else high = middle;
+            }
+            output[i] = (sbyte)(low - 128);
+        }
+    }
+
+    /// <summary>uint64 (unsigned thresholds) → quantized float: −128 plus the number of thresholds at or below each value.</summary>
+    public static void CastToInt8(ReadOnlySpan<ulong> input, ReadOnlySpan<ulong> thresholds, Span<sbyte> output)
+    {
+        for (int i = 0; i < input.Length; i++)
+        {
+            ulong value = input[i];
+            int low = 0, high = 255;
             while (low < high)
             {
                 int middle = (low + high) >> 1;
@@ -241,6 +347,98 @@ public sealed class CastInt8 : Int8Kernel
             }
             output[outputOffset + i] = (sbyte)(low - 128);
         }
+    }
+
+    /// <summary>int16 → quantized float by thresholds, on arrays.</summary>
+    public static void CastToInt8(short[] input, int inputOffset, long[] thresholds, sbyte[] output, int outputOffset, int length)
+    {
+        for (int i = 0; i < length; i++)
+        {
+            long value = input[inputOffset + i];
+            int low = 0, high = 255;
+            while (low < high)
+            {
+                int middle = (low + high) >> 1;
+                if (thresholds[middle] <= value) low = middle + 1;
+                else high = middle;
+            }
+            output[outputOffset + i] = (sbyte)(low - 128);
+        }
+    }
+
+    /// <summary>uint16 → quantized float by thresholds, on arrays.</summary>
+    public static void CastToInt8(ushort[] input, int inputOffset, long[] thresholds, sbyte[] output, int outputOffset, int length)
+    {
+        for (int i = 0; i < length; i++)
+        {
+            long value = input[inputOffset + i];
+            int low = 0, high = 255;
+            while (low < high)
+            {
+                int middle = (low + high) >> 1;
+                if (thresholds[middle] <= value) low = middle + 1;
+                else high = middle;
+            }
+            output[outputOffset + i] = (sbyte)(low - 128);
+        }
+    }
+
+    /// <summary>uint32 → quantized float by thresholds, on arrays.</summary>
+    public static void CastToInt8(uint[] input, int inputOffset, long[] thresholds, sbyte[] output, int outputOffset, int length)
+    {
+        for (int i = 0; i < length; i++)
+        {
+            long value = input[inputOffset + i];
+            int low = 0, high = 255;
+            while (low < high)
+            {
+                int middle = (low + high) >> 1;
+                if (thresholds[middle] <= value) low = middle + 1;
+                else high = middle;
+            }
+            output[outputOffset + i] = (sbyte)(low - 128);
+        }
+    }
+
+    /// <summary>uint64 (unsigned thresholds) → quantized float by thresholds, on arrays.</summary>
+    public static void CastToInt8(ulong[] input, int inputOffset, ulong[] thresholds, sbyte[] output, int outputOffset, int length)
+    {
+        for (int i = 0; i < length; i++)
+        {
+            ulong value = input[inputOffset + i];
+            int low = 0, high = 255;
+            while (low < high)
+            {
+                int middle = (low + high) >> 1;
+                if (thresholds[middle] <= value) low = middle + 1;
+                else high = middle;
+            }
+            output[outputOffset + i] = (sbyte)(low - 128);
+        }
+    }
+
+    /// <summary>Quantized float → int16, on arrays.</summary>
+    public static void CastFromInt8(sbyte[] input, int inputOffset, short[] table, short[] output, int outputOffset, int length)
+    {
+        for (int i = 0; i < length; i++) output[outputOffset + i] = table[input[inputOffset + i] + 128];
+    }
+
+    /// <summary>Quantized float → uint16, on arrays.</summary>
+    public static void CastFromInt8(sbyte[] input, int inputOffset, ushort[] table, ushort[] output, int outputOffset, int length)
+    {
+        for (int i = 0; i < length; i++) output[outputOffset + i] = table[input[inputOffset + i] + 128];
+    }
+
+    /// <summary>Quantized float → uint32, on arrays.</summary>
+    public static void CastFromInt8(sbyte[] input, int inputOffset, uint[] table, uint[] output, int outputOffset, int length)
+    {
+        for (int i = 0; i < length; i++) output[outputOffset + i] = table[input[inputOffset + i] + 128];
+    }
+
+    /// <summary>Quantized float → uint64, on arrays.</summary>
+    public static void CastFromInt8(sbyte[] input, int inputOffset, ulong[] table, ulong[] output, int outputOffset, int length)
+    {
+        for (int i = 0; i < length; i++) output[outputOffset + i] = table[input[inputOffset + i] + 128];
     }
 
     /// <summary>int64 → quantized float by thresholds, on arrays.</summary>

@@ -135,6 +135,33 @@ public sealed class NanoIntegerTypesTests
     }
 
     [Fact]
+    public void Int8_plans_cast_quantized_floats_to_and_from_16_bit_and_unsigned_integers_every_way()
+    {
+        var graph = new GraphBuilder(13).Input("x", 6)
+            .Node("Cast", new[] { "x" }, new[] { "u16" }, Int("to", (long)ElementType.UInt16))
+            .Node("Cast", new[] { "x" }, new[] { "i16" }, Int("to", (long)ElementType.Int16))
+            .Node("Cast", new[] { "x" }, new[] { "u64" }, Int("to", (long)ElementType.UInt64))
+            .Node("Cast", new[] { "u16" }, new[] { "fromU16" }, Int("to", (long)ElementType.Float32))
+            .Node("Cast", new[] { "u64" }, new[] { "fromU64" }, Int("to", (long)ElementType.Float32))
+            .Output("u16", "i16", "u64", "fromU16", "fromU64").Graph;
+        // Half-way between integers, many int8 steps from any: truncation toward zero is the same for the quantized values.
+        var x = new[] { -1.5f, 0.5f, 2.5f, 3.5f, 0f, -2.5f };
+        var (outputs, steps) = RunEveryWay(graph, new Array[] { x }, Uniform(32, 6, 5, range: 4f));
+        Assert.Equal(5, steps.OfType<CastInt8>().Count());
+        Assert.Equal(new ushort[] { 65535, 0, 2, 3, 0, 65534 }, (ushort[])outputs[0]); // −1 wraps to 65535
+        Assert.Equal(new short[] { -1, 0, 2, 3, 0, -2 }, (short[])outputs[1]);
+        Assert.Equal(new[] { ulong.MaxValue, 0UL, 2UL, 3UL, 0UL, ulong.MaxValue - 1 }, (ulong[])outputs[2]);
+        // Back to float on grids calibrated up to 65535 and 2^64 (one step is 65535 / 255 and 2^64 / 255): the wrapped
+        // negatives are the largest values, not −1 and −2, and 0 stays exactly 0.
+        var fromU16 = (float[])outputs[3];
+        var fromU64 = (float[])outputs[4];
+        Assert.InRange(fromU16[0], 65535f - 300f, 65535f + 300f);
+        Assert.InRange(fromU64[0], 1.8e19f, 1.9e19f);
+        Assert.Equal(0f, fromU16[4]);
+        Assert.Equal(0f, fromU64[4]);
+    }
+
+    [Fact]
     public void Tensor_files_keep_uint64_values_above_2_to_the_63_and_16_bit_values()
     {
         using var folder = new TempFolder();
