@@ -169,8 +169,11 @@ public sealed class OneHotKernel : FloatKernel
     }
     // </emit>
 
-    /// <summary>Int8, uint8, int32, int64 and bool values; float ones have no nanoFramework flavour (the target is integer-only).</summary>
-    public override IEnumerable<string>? NanoHelpers => Output.Type != ElementType.Float32
+    /// <summary>
+    /// Int8, uint8, int32, int64 and bool values; float ones have no nanoFramework flavour (the target is integer-only), nor,
+    /// for now, the 16-bit and unsigned ones.
+    /// </summary>
+    public override IEnumerable<string>? NanoHelpers => Output.Type is ElementType.Int8 or ElementType.UInt8 or ElementType.Int32 or ElementType.Int64 or ElementType.Bool
         ? new[] { nameof(OneHotKernel) + "#Nano", nameof(OneHotKernel) + "#Index" }
         : null;
 

@@ -23,8 +23,8 @@ public abstract class BinaryOperator : IOperator, IChannelMapping
     /// are not read), float32 and integer tensors, one element-wise step a Relu or Clip after it folds into.
     /// </summary>
     protected static OperatorSupport Arithmetic(string what, string int8, int since = 7) =>
-        new(OperatorFamily.Arithmetic, since, what + "; numpy broadcasting; float32, int8, uint8, int32, int64; one element-wise step (constants baked, a Relu or Clip after it fused)",
-            Int8Form.Integer, int8, Nano: true) { NanoDetails = "float, int8, uint8, int32 and int64 tensors" };
+        new(OperatorFamily.Arithmetic, since, what + "; numpy broadcasting; float32, int8, uint8, int16, uint16, int32, uint32, int64, uint64 (uint64 unsigned); one element-wise step (constants baked, a Relu or Clip after it fused)",
+            Int8Form.Integer, int8, Nano: true) { NanoDetails = "float, int8, uint8, int16, uint16, int32, uint32, int64 and uint64 tensors" };
 
     /// <summary>The kernels' operation code.</summary>
     protected abstract BinaryOperation Operation { get; }

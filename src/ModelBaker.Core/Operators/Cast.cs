@@ -9,7 +9,7 @@ using static ModelBaker.Core.Operators.OperatorHelpers;
 namespace ModelBaker.Core.Operators;
 
 /// <summary>
-/// Converts to the element type named by the to attribute, between float32, int8, uint8, int32, int64 and bool, as
+/// Converts to the element type named by the to attribute, between float32, int8, uint8, int16, uint16, int32, uint32, int64, uint64 and bool, as
 /// ONNX Runtime does on x64 (see <see cref="Conversion"/>): float → integer truncates toward zero; NaN and values
 /// beyond int32 (int64 for int64) give that type's minimum; narrowing integers keep the low bits; → bool is "≠ 0".
 /// The saturate attribute concerns float8 types only, which ModelBaker does not support.
@@ -18,10 +18,10 @@ public sealed class Cast : IOperator
 {
     public string OpType => "Cast";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.ShapePatterns, 6, "between float32, int8, uint8, int16, uint16, int32, uint32, int64, uint64 and bool, as ONNX Runtime on x64; folded when its input is known, else a conversion step (none for the same type)", Int8Form.Integer, "float to int8, uint8, int32, int64 or bool: a 256-entry table of each int8 code's cast; int8, uint8 or bool to float: a table of codes; int32 or int64 to float: 255 thresholds (all bit-exact with the float Cast on the dequantized values); integer-to-integer casts unchanged", Nano: true)
+    public OperatorSupport Support { get; } = new(OperatorFamily.ShapePatterns, 6, "between float32, int8, uint8, int16, uint16, int32, uint32, int64, uint64 and bool, as ONNX Runtime on x64; folded when its input is known, else a conversion step (none for the same type)", Int8Form.Integer, "float to any integer type or bool: a 256-entry table of each int8 code's cast; int8, uint8 or bool to float: a table of codes; int16, uint16, int32, uint32, int64 or uint64 to float: 255 thresholds (all bit-exact with the float Cast on the dequantized values); integer-to-integer casts unchanged", Nano: true)
     {
         Refuses = new[] { "to float16, double, strings and other types ModelBaker does not take (MB1102)" },
-        NanoDetails = "float, int8, uint8, int32, int64 and bool",
+        NanoDetails = "float, int8, uint8, int16, uint16, int32, uint32, int64, uint64 and bool",
     };
 
     public void InferShapes(Node node, Graph graph)

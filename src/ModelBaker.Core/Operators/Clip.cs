@@ -27,7 +27,7 @@ public sealed class Clip : IOperator, IChannelMapping, IBakeTimeInputs
 
     public OperatorSupport Support { get; } = new(OperatorFamily.Activations, 1, "min and max as attributes (before opset 11) or constant inputs, absent ones the type's limits; float: fused into the step before it as a clamp where it can be, else an element-wise step; integers: a max step and a min step", Int8Form.Integer, "a clamp fused into the step before it, else a 256-entry table", Nano: true)
     {
-        NanoDetails = "float, int8, uint8, int32 and int64 tensors",
+        NanoDetails = "float, int8, uint8, int16, uint16, int32, uint32, int64 and uint64 tensors",
         Refuses = new[] { "min or max computed at run time" },
     };
 

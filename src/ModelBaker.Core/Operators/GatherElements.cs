@@ -18,7 +18,7 @@ public sealed class GatherElements : IOperator
 
     public OperatorSupport Support { get; } = new(OperatorFamily.SelectionAndLogic, 11, "any element type; int32 or int64 indices, constant or computed, negative counting from the end; one gather step", Int8Form.Integer, "the int8 values moved", Nano: true)
     {
-        NanoDetails = "int8, uint8, int32, int64 and bool data",
+        NanoDetails = "int8, uint8, int16, uint16, int32, uint32, int64, uint64 and bool data",
     };
 
     public void InferShapes(Node node, Graph graph)

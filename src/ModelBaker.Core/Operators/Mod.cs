@@ -20,7 +20,7 @@ public sealed class Mod : BinaryOperator
         {
             Int8 = Int8Form.Integer,
             Nano = true,
-            NanoDetails = "int8, uint8, int32 and int64 tensors, and a float tensor mod a constant scalar (other float remainders: no)",
+            NanoDetails = "int8, uint8, int16, uint16, int32, uint32, int64 and uint64 tensors, and a float tensor mod a constant scalar (other float remainders: no)",
             Refuses = new[] { "fmod = 0 on float tensors (ONNX does not define it)" },
         };
 

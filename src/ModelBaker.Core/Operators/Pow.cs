@@ -19,7 +19,7 @@ public sealed class Pow : IOperator
 
     public OperatorSupport Support { get; } = new(OperatorFamily.Arithmetic, 7, "numpy broadcasting; an exponent of another type than the base (float or integer), as ONNX Runtime; a float base to a constant scalar power: an element-wise function step; else a power step", Int8Form.Integer, "a float base to a constant scalar power: a 256-entry table; other float powers: in a float island", Nano: true)
     {
-        NanoDetails = "a float base to a constant scalar exponent; int8, uint8, int32 and int64 bases",
+        NanoDetails = "a float base to a constant scalar exponent; int8, uint8, int16, uint16, int32, uint32, int64 and uint64 bases",
     };
 
     public void InferShapes(Node node, Graph graph)

@@ -20,7 +20,7 @@ public abstract class PredicateOperator : IOperator
         new(OperatorFamily.SelectionAndLogic, since, $"A {sign} B, any element type, bool output; numpy broadcasting; one predicate step", Int8Form.Integer,
             "int8 values: of one quantization directly, of two through a 256-entry threshold table; a tensor against a constant through integer thresholds", Nano: true)
         {
-            NanoDetails = "int8, uint8, int32, int64 and bool tensors",
+            NanoDetails = "int8, uint8, int16, uint16, int32, uint32, int64, uint64 and bool tensors",
         };
 
     /// <summary>A logic operation on bools: one predicate step, unchanged in int8 plans.</summary>

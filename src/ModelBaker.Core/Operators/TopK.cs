@@ -13,7 +13,7 @@ namespace ModelBaker.Core.Operators;
 /// The k largest (largest=1, the default) or smallest elements along <c>axis</c> (default −1) and their int64 indices,
 /// best first; equal values keep the lower index first (ONNX Runtime's order). k is an attribute before opset 10 and a
 /// bake-time constant input from 10 (it fixes the output shape). sorted=0 lets any order do: the sorted one is given.
-/// Float32, int32 and int64 inputs. Two steps: <see cref="TopKIndices"/>, then the values gathered by those indices.
+/// Float32, int16, uint16, int32, uint32, int64 and uint64 inputs (the unsigned ones in unsigned order). Two steps: <see cref="TopKIndices"/>, then the values gathered by those indices.
 /// </summary>
 public sealed class TopK : IOperator, IBakeTimeInputs
 {

@@ -24,7 +24,7 @@ public abstract class VariadicOperator : IOperator, IChannelMapping
     /// <summary>What Max, Min, Sum and Mean share: one or more inputs, numpy broadcasting, a chain of element-wise steps.</summary>
     protected static OperatorSupport Variadic(string what, string int8) =>
         new(OperatorFamily.Arithmetic, 1, what + " of one or more inputs; numpy broadcasting; a chain of element-wise steps (one input: no step)",
-            Int8Form.Integer, int8, Nano: true) { NanoDetails = "float, int8, uint8, int32 and int64 tensors" };
+            Int8Form.Integer, int8, Nano: true) { NanoDetails = "float, int8, uint8, int16, uint16, int32, uint32, int64 and uint64 tensors" };
 
     /// <summary>The binary operation chained over the inputs.</summary>
     protected abstract BinaryOperation Operation { get; }

@@ -15,7 +15,7 @@ public sealed class Where : IOperator
 
     public OperatorSupport Support { get; } = new(OperatorFamily.SelectionAndLogic, 9, "condition ? X : Y, three-way numpy broadcasting, any element type; one select step", Int8Form.Integer, "int8 values; X and Y of different quantizations are carried onto the output's by 256-entry maps", Nano: true)
     {
-        NanoDetails = "int8, uint8, int32, int64 and bool values",
+        NanoDetails = "int8, uint8, int16, uint16, int32, uint32, int64, uint64 and bool values",
     };
 
     public void InferShapes(Node node, Graph graph)
