@@ -157,6 +157,12 @@ public static class ClassEmitter
                 .Line($"private static readonly double[] {p.Prefix}FeatureScales = new double[] {{ {string.Join(", ", t.FeatureScales.Select(CodeWriter.Double))} }};")
                 .Line($"private static readonly int[] {p.Prefix}FeatureZeroPoints = new int[] {{ {string.Join(", ", t.FeatureZeroPoints!.Select(z => z.ToString(System.Globalization.CultureInfo.InvariantCulture)))} }};");
         }
+        foreach (var p in inputs.Where(p => p.Tensor.MissingValues != null))
+        {
+            var values = p.Tensor.MissingValues!;
+            code.Line($"/// <summary>What a NaN in '{Xml(p.Tensor.Name)}' becomes before it is quantized{(values.Length > 1 ? ", per feature" : "")}: the imputed value{(values.Length > 1 ? "s" : "")} of the model's Imputer.</summary>")
+                .Line($"private static readonly float[] {p.Prefix}MissingValues = new float[] {{ {string.Join(", ", values.Select(CodeWriter.Float))} }};");
+        }
         foreach (var p in inputs.Concat(outputs).Where(p => p.Tensor.IsQuantized && !p.Tensor.PerFeature))
         {
             code.Line($"/// <summary>int8 {(p.IsInput ? "input" : "output")} '{Xml(p.Tensor.Name)}': real = {p.Prefix}Scale × (q − {p.Prefix}ZeroPoint).</summary>")
@@ -249,7 +255,10 @@ public static class ClassEmitter
         foreach (var p in inputs)
         {
             var t = p.Tensor;
-            if (t.IsQuantized && t.PerFeature)
+            if (t.MissingValues != null)
+                code.Line($"// Input '{CodeWriter.Comment(t.Name)}' to int8, a NaN first replaced as the model's Imputer does (int8 holds no NaN).")
+                    .Line(QuantizeReplacingMissing(p));
+            else if (t.IsQuantized && t.PerFeature)
                 code.Line($"// Input '{CodeWriter.Comment(t.Name)}' to int8, each feature with its own scale and zero point.")
                     .Line(QuantizePerFeature(p));
             else if (t.IsQuantized)
@@ -299,6 +308,19 @@ public static class ClassEmitter
         int n = t.FeatureScales!.Length;
         return $"for (int i = 0; i < {p.LengthConstant}; i++) {Arenas.Name(t.Slice.Type)}[{t.Slice.Offset} + i] = " +
                $"Quantize({p.Name}[i], {p.Prefix}FeatureScales[i % {n}], {p.Prefix}FeatureZeroPoints[i % {n}]);";
+    }
+
+    /// <summary>
+    /// The loop quantizing an input whose NaN an Imputer replaces (<see cref="PlanTensor.MissingValues"/>), the same
+    /// line in both flavours.
+    /// </summary>
+    internal static string QuantizeReplacingMissing(Parameter p)
+    {
+        var t = p.Tensor;
+        string scale = t.PerFeature ? $"{p.Prefix}FeatureScales[i % {t.FeatureScales!.Length}]" : $"{p.Prefix}Scale";
+        string zeroPoint = t.PerFeature ? $"{p.Prefix}FeatureZeroPoints[i % {t.FeatureScales!.Length}]" : $"{p.Prefix}ZeroPoint";
+        string missing = t.MissingValues!.Length == 1 ? $"{p.Prefix}MissingValues[0]" : $"{p.Prefix}MissingValues[i % {t.MissingValues.Length}]";
+        return $"for (int i = 0; i < {p.LengthConstant}; i++) {{ float v = {p.Name}[i]; {Arenas.Name(t.Slice.Type)}[{t.Slice.Offset} + i] = Quantize(float.IsNaN(v) ? {missing} : v, {scale}, {zeroPoint}); }}";
     }
 
     private static string RunArguments(BakedPlan plan) => string.Join(", ", plan.ArenaLengths.Keys.Select(Arenas.Name));

@@ -35,6 +35,24 @@ public sealed class QuantizationContext
     /// <summary>Whether <paramref name="floatSlice"/> is one of the plan's inputs.</summary>
     public bool IsModelInput(ArenaSlice floatSlice) => ModelInputs.Contains(floatSlice);
 
+    /// <summary>How many steps of the float plan read each tensor.</summary>
+    public IReadOnlyDictionary<ArenaSlice, int> ReaderCounts { get; init; } = new Dictionary<ArenaSlice, int>();
+
+    private readonly Dictionary<ArenaSlice, float[]> _missingValues = new();
+
+    /// <summary>
+    /// Has Predict replace NaN in a model input by <paramref name="values"/> (per feature, or one for all) before
+    /// quantizing it: what an Imputer of NaN that alone reads the input does, moved to where a NaN still exists.
+    /// </summary>
+    public void ReplaceMissing(ArenaSlice modelInput, float[] values)
+    {
+        if (!IsModelInput(modelInput)) throw new InvalidOperationException($"Tensor '{modelInput.TensorName}' is not a model input.");
+        _missingValues[modelInput] = values;
+    }
+
+    /// <summary>The NaN replacements of a model input (<see cref="ReplaceMissing"/>); null when it has none.</summary>
+    public float[]? MissingValues(ArenaSlice modelInput) => _missingValues.TryGetValue(modelInput, out var values) ? values : null;
+
     /// <summary>The flavour of code the plan is for: the nanoFramework flavour's convolution reads dense weights.</summary>
     public Options.CodeTarget Target { get; init; } = Options.CodeTarget.Net;
 
