@@ -33,6 +33,8 @@ public static class Int8Quantizer
             FeatureRanges = featureRanges ?? new Dictionary<ArenaSlice, (float[], float[])>(),
             ModelInputs = new HashSet<ArenaSlice>(floatPlan.Inputs.Select(t => t.Slice)),
             ReaderCounts = floatPlan.Kernels.SelectMany(k => k.Reads.Distinct()).GroupBy(s => s).ToDictionary(g => g.Key, g => g.Count()),
+            MissingCoded = new HashSet<ArenaSlice>((featureRanges?.Keys ?? Enumerable.Empty<ArenaSlice>()).Where(input =>
+                floatPlan.Kernels.Where(k => k.Reads.Contains(input)).All(k => k is IFeatureWiseInput { TellsMissingApart: true }))),
         };
         foreach (var pair in fixedParameters) context.Fix(pair.Key, pair.Value);
         var inputs = floatPlan.Inputs.Select(t => Tensor(t, context)).ToList();
@@ -122,6 +124,7 @@ public static class Int8Quantizer
             FeatureScales = features?.Select(f => f.Scale).ToArray(),
             FeatureZeroPoints = features?.Select(f => f.ZeroPoint).ToArray(),
             MissingValues = missingValues,
+            MissingCode = context.CodesMissing(t.Slice),
         };
     }
 }

@@ -255,12 +255,9 @@ public static class ClassEmitter
         foreach (var p in inputs)
         {
             var t = p.Tensor;
-            if (t.MissingValues != null)
-                code.Line($"// Input '{CodeWriter.Comment(t.Name)}' to int8, a NaN first replaced as the model's Imputer does (int8 holds no NaN).")
-                    .Line(QuantizeReplacingMissing(p));
-            else if (t.IsQuantized && t.PerFeature)
-                code.Line($"// Input '{CodeWriter.Comment(t.Name)}' to int8, each feature with its own scale and zero point.")
-                    .Line(QuantizePerFeature(p));
+            if (QuantizedEachElement(t))
+                code.Line($"// Input '{CodeWriter.Comment(t.Name)}' to int8{QuantizationNote(t)}.")
+                    .Line(QuantizeEachElement(p));
             else if (t.IsQuantized)
                 code.Line($"// Input '{CodeWriter.Comment(t.Name)}' to int8: scale {CodeWriter.Double(t.Scale)}, zero point {t.ZeroPoint}.")
                     .Line($"QuantizeAll({p.Name}, {CodeWriter.Double(t.Scale)}, {t.ZeroPoint}, {t.Slice.Expression()});");
@@ -301,26 +298,31 @@ public static class ClassEmitter
         code.Line();
     }
 
-    /// <summary>The loop quantizing an input per feature, the same line in both flavours (spans or arrays named alike).</summary>
-    internal static string QuantizePerFeature(Parameter p)
-    {
-        var t = p.Tensor;
-        int n = t.FeatureScales!.Length;
-        return $"for (int i = 0; i < {p.LengthConstant}; i++) {Arenas.Name(t.Slice.Type)}[{t.Slice.Offset} + i] = " +
-               $"Quantize({p.Name}[i], {p.Prefix}FeatureScales[i % {n}], {p.Prefix}FeatureZeroPoints[i % {n}]);";
-    }
+    private static string QuantizationNote(PlanTensor t) =>
+        (t.PerFeature ? ", each feature with its own scale and zero point" : "")
+        + (t.MissingValues != null ? ", a NaN first replaced as the model's Imputer does (int8 holds no NaN)" : "")
+        + (t.MissingCode ? ", NaN (a missing feature, which the trees route) as −128 and the reals on −127…127" : "");
+
+    /// <summary>Whether an input is quantized element by element (<see cref="QuantizeEachElement"/>) rather than with one scale in one call.</summary>
+    internal static bool QuantizedEachElement(PlanTensor t) => t.IsQuantized && (t.PerFeature || t.MissingValues != null || t.MissingCode);
 
     /// <summary>
-    /// The loop quantizing an input whose NaN an Imputer replaces (<see cref="PlanTensor.MissingValues"/>), the same
-    /// line in both flavours.
+    /// The loop quantizing an input element by element, the same line in both flavours (spans or arrays named alike):
+    /// per feature, a NaN first replaced by the Imputer's value (<see cref="PlanTensor.MissingValues"/>), or NaN coded
+    /// as −128 with the reals on −127…127 (<see cref="PlanTensor.MissingCode"/>); <see cref="PlanTensor.QuantizeElement"/> in the interpreter.
     /// </summary>
-    internal static string QuantizeReplacingMissing(Parameter p)
+    internal static string QuantizeEachElement(Parameter p)
     {
         var t = p.Tensor;
-        string scale = t.PerFeature ? $"{p.Prefix}FeatureScales[i % {t.FeatureScales!.Length}]" : $"{p.Prefix}Scale";
-        string zeroPoint = t.PerFeature ? $"{p.Prefix}FeatureZeroPoints[i % {t.FeatureScales!.Length}]" : $"{p.Prefix}ZeroPoint";
-        string missing = t.MissingValues!.Length == 1 ? $"{p.Prefix}MissingValues[0]" : $"{p.Prefix}MissingValues[i % {t.MissingValues.Length}]";
-        return $"for (int i = 0; i < {p.LengthConstant}; i++) {{ float v = {p.Name}[i]; {Arenas.Name(t.Slice.Type)}[{t.Slice.Offset} + i] = Quantize(float.IsNaN(v) ? {missing} : v, {scale}, {zeroPoint}); }}";
+        string Each(string array) => $"{p.Prefix}{array}[i % {t.FeatureScales!.Length}]";
+        string scale = t.PerFeature ? Each("FeatureScales") : $"{p.Prefix}Scale", zeroPoint = t.PerFeature ? Each("FeatureZeroPoints") : $"{p.Prefix}ZeroPoint";
+        string target = $"{Arenas.Name(t.Slice.Type)}[{t.Slice.Offset} + i]", loop = $"for (int i = 0; i < {p.LengthConstant}; i++)";
+        if (t.MissingValues == null && !t.MissingCode) return $"{loop} {target} = Quantize({p.Name}[i], {scale}, {zeroPoint});";
+        string value = t.MissingValues == null ? ""
+            : $" if (float.IsNaN(v)) v = {p.Prefix}MissingValues[{(t.MissingValues.Length == 1 ? "0" : $"i % {t.MissingValues.Length}")}];";
+        string store = t.MissingCode ? $"sbyte q = Quantize(v, {scale}, {zeroPoint}); {target} = float.IsNaN(v) ? (sbyte)-128 : q == -128 ? (sbyte)-127 : q;"
+            : $"{target} = Quantize(v, {scale}, {zeroPoint});";
+        return $"{loop} {{ float v = {p.Name}[i];{value} {store} }}";
     }
 
     private static string RunArguments(BakedPlan plan) => string.Join(", ", plan.ArenaLengths.Keys.Select(Arenas.Name));

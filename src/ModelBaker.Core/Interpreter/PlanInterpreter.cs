@@ -64,7 +64,7 @@ public static class PlanInterpreter
         {
             var values = (float[])input;
             var slice = arena.Int8s(tensor.Slice);
-            for (int i = 0; i < values.Length; i++) slice[i] = FixedPoint.Quantize(tensor.Replaced(values[i], i), tensor.ScaleOf(i), tensor.ZeroPointOf(i));
+            for (int i = 0; i < values.Length; i++) slice[i] = tensor.QuantizeElement(values[i], i);
             return;
         }
         var target = arena.Array(tensor.Slice.Type);

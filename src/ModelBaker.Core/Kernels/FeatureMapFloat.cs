@@ -57,6 +57,7 @@ public sealed class FeatureMapFloat : FloatKernel, IFeatureWiseInput
     /// </summary>
     public ArenaSlice FeatureInput => Input;
     public int FeatureCount => Operation == FeatureOperation.Scale ? Features : 0;
+    public bool TellsMissingApart => false; // a Scaler's NaN stays NaN: nothing for int8 to route
 
     /// <summary>
     /// Scale: a per-channel affine map with the features as channels (<see cref="ChannelAffineInt8"/>, the int8 BatchNormalization).

@@ -41,8 +41,20 @@ public sealed class PlanTensor
     /// </summary>
     public float[]? MissingValues { get; init; }
 
-    /// <summary>Element <paramref name="i"/> of an input as Predict quantizes it: a NaN replaced (<see cref="MissingValues"/>).</summary>
-    public float Replaced(float value, int i) => MissingValues != null && float.IsNaN(value) ? MissingValues[i % MissingValues.Length] : value;
+    /// <summary>
+    /// A model input only tree ensembles read, quantized per feature: int8 −128 codes NaN (a missing feature, which the
+    /// trees route as ONNX Runtime does) and reals take −127…127 (docs/classical-ml.md#int8).
+    /// </summary>
+    public bool MissingCode { get; init; }
+
+    /// <summary>Element <paramref name="i"/> of an input as Predict quantizes it (<see cref="MissingValues"/>, <see cref="MissingCode"/>).</summary>
+    public sbyte QuantizeElement(float value, int i)
+    {
+        if (MissingValues != null && float.IsNaN(value)) value = MissingValues[i % MissingValues.Length];
+        if (MissingCode && float.IsNaN(value)) return -128;
+        sbyte q = Kernels.FixedPoint.Quantize(value, ScaleOf(i), ZeroPointOf(i));
+        return MissingCode && q == -128 ? (sbyte)-127 : q;
+    }
 
     /// <summary>The scale and zero point of element <paramref name="i"/>.</summary>
     public double ScaleOf(int i) => FeatureScales != null ? FeatureScales[i % FeatureScales.Length] : Scale;

@@ -27,7 +27,17 @@ public sealed class QuantizationContext
 
     /// <summary>One parameter set per feature of a model input quantized per feature; null for a tensor with one.</summary>
     public QuantizationParameters[]? FeatureParameters(ArenaSlice floatSlice) =>
-        FeatureRanges.TryGetValue(floatSlice, out var r) ? r.Min.Select((min, f) => QuantizationParameters.FromRange(min, r.Max[f])).ToArray() : null;
+        FeatureRanges.TryGetValue(floatSlice, out var r)
+            ? r.Min.Select((min, f) => QuantizationParameters.FromRange(min, r.Max[f], CodesMissing(floatSlice) ? -127 : -128)).ToArray() : null;
+
+    /// <summary>
+    /// The model inputs quantized per feature whose readers all tell a NaN feature apart (<see cref="IFeatureWiseInput.TellsMissingApart"/>):
+    /// int8 −128 codes NaN there, and reals take −127…127.
+    /// </summary>
+    public ICollection<ArenaSlice> MissingCoded { get; init; } = new HashSet<ArenaSlice>();
+
+    /// <summary>Whether −128 codes NaN in <paramref name="floatSlice"/> (<see cref="MissingCoded"/>).</summary>
+    public bool CodesMissing(ArenaSlice floatSlice) => MissingCoded.Contains(floatSlice);
 
     /// <summary>The plan's float inputs, which generated code quantizes before any step runs (a NaN among them becomes 0).</summary>
     public ICollection<ArenaSlice> ModelInputs { get; init; } = new HashSet<ArenaSlice>();

@@ -180,7 +180,7 @@ public static class PlanFile
         foreach (var t in tensors)
         {
             // The type byte's top bits say per-feature parameters and NaN replacements follow (plans without them read as before).
-            w.String(t.Name); w.Byte((byte)((byte)t.Type | (t.PerFeature ? PerFeatureBit : 0) | (t.MissingValues != null ? MissingValuesBit : 0)));
+            w.String(t.Name); w.Byte((byte)((byte)t.Type | (t.PerFeature ? PerFeatureBit : 0) | (t.MissingValues != null ? MissingValuesBit : 0) | (t.MissingCode ? MissingCodeBit : 0)));
             w.Ints(t.Shape); w.Slice(t.Slice); w.Double(t.Scale); w.Int(t.ZeroPoint);
             if (t.PerFeature)
             {
@@ -192,13 +192,13 @@ public static class PlanFile
         }
     }
 
-    private const byte PerFeatureBit = 0x80, MissingValuesBit = 0x40;
+    private const byte PerFeatureBit = 0x80, MissingValuesBit = 0x40, MissingCodeBit = 0x20;
 
     private static PlanTensor ReadTensor(PlanBinaryReader r)
     {
         string name = r.String();
         byte type = r.Byte();
-        var tensor = new PlanTensor(name, (ElementType)(type & ~(PerFeatureBit | MissingValuesBit)), r.Ints(), r.Slice(), r.Double(), r.Int());
+        var tensor = new PlanTensor(name, (ElementType)(type & ~(PerFeatureBit | MissingValuesBit | MissingCodeBit)), r.Ints(), r.Slice(), r.Double(), r.Int());
         double[]? scales = null;
         int[]? zeroPoints = null;
         if ((type & PerFeatureBit) != 0)
@@ -212,8 +212,10 @@ public static class PlanFile
         }
         float[]? missing = (type & MissingValuesBit) != 0 ? r.Floats() : null;
         if (missing is { Length: 0 }) throw new PlanFormatException($"tensor '{name}' has an empty list of NaN replacements");
-        return scales == null && missing == null ? tensor
-            : new PlanTensor(tensor.Name, tensor.Type, tensor.Shape, tensor.Slice, tensor.Scale, tensor.ZeroPoint) { FeatureScales = scales, FeatureZeroPoints = zeroPoints, MissingValues = missing };
+        bool missingCode = (type & MissingCodeBit) != 0;
+        return scales == null && missing == null && !missingCode ? tensor
+            : new PlanTensor(tensor.Name, tensor.Type, tensor.Shape, tensor.Slice, tensor.Scale, tensor.ZeroPoint)
+                { FeatureScales = scales, FeatureZeroPoints = zeroPoints, MissingValues = missing, MissingCode = missingCode };
     }
 
     private static List<PlanTensor> ReadTensors(PlanBinaryReader r)
