@@ -309,7 +309,7 @@ public static class ClassEmitter
     /// <summary>
     /// The loop quantizing an input element by element, the same line in both flavours (spans or arrays named alike):
     /// per feature, a NaN first replaced by the Imputer's value (<see cref="PlanTensor.MissingValues"/>), or NaN coded
-    /// as −128 with the reals on −127…127 (<see cref="PlanTensor.MissingCode"/>); <see cref="PlanTensor.QuantizeElement"/> in the interpreter.
+    /// as −128 with the reals on −127…127 (<see cref="PlanTensor.MissingCode"/>), as the interpreter's PlanInterpreter.QuantizeInput.
     /// </summary>
     internal static string QuantizeEachElement(Parameter p)
     {

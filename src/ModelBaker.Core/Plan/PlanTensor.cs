@@ -47,14 +47,6 @@ public sealed class PlanTensor
     /// </summary>
     public bool MissingCode { get; init; }
 
-    /// <summary>Element <paramref name="i"/> of an input as Predict quantizes it (<see cref="MissingValues"/>, <see cref="MissingCode"/>).</summary>
-    public sbyte QuantizeElement(float value, int i)
-    {
-        if (MissingValues != null && float.IsNaN(value)) value = MissingValues[i % MissingValues.Length];
-        if (MissingCode && float.IsNaN(value)) return -128;
-        sbyte q = Kernels.FixedPoint.Quantize(value, ScaleOf(i), ZeroPointOf(i));
-        return MissingCode && q == -128 ? (sbyte)-127 : q;
-    }
 
     /// <summary>The scale and zero point of element <paramref name="i"/>.</summary>
     public double ScaleOf(int i) => FeatureScales != null ? FeatureScales[i % FeatureScales.Length] : Scale;

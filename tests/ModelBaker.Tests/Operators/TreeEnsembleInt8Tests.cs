@@ -126,7 +126,7 @@ public sealed class TreeEnsembleInt8Tests
         Assert.Equal(input.Shape[^1], x.FeatureScales!.Length);
         Assert.True(x.MissingCode, "an input only a tree ensemble reads codes NaN as −128");
         // NaN stays NaN (its code, −128, is no real): the xgb fixtures' missing features are routed as ONNX Runtime routes them.
-        var seen = input.Floats!.Select((v, i) => float.IsNaN(v) ? v : FixedPoint.Dequantize(x.QuantizeElement(v, i), x.ScaleOf(i), x.ZeroPointOf(i))).ToArray();
+        var seen = input.Floats!.Select((v, i) => float.IsNaN(v) ? v : FixedPoint.Dequantize(PlanInterpreter.QuantizeInput(x, v, i), x.ScaleOf(i), x.ZeroPointOf(i))).ToArray();
         var graph = Load(name, input);
         ShapeInference.Run(graph);
         var reference = FloatInterpreter.Run(graph, new Dictionary<string, Tensor> { [graph.Inputs[0]] = Tensor.FromFloats(input.Shape, seen) });
