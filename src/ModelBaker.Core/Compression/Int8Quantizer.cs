@@ -32,6 +32,9 @@ public static class Int8Quantizer
             ModelWeightScales = weightScales, Target = floatPlan.Header.Target,
             FeatureRanges = featureRanges ?? new Dictionary<ArenaSlice, (float[], float[])>(),
             ModelInputs = new HashSet<ArenaSlice>(floatPlan.Inputs.Select(t => t.Slice)),
+            ReaderCounts = floatPlan.Kernels.SelectMany(k => k.Reads.Distinct()).GroupBy(s => s).ToDictionary(g => g.Key, g => g.Count()),
+            MissingCoded = new HashSet<ArenaSlice>((featureRanges?.Keys ?? Enumerable.Empty<ArenaSlice>()).Where(input =>
+                floatPlan.Kernels.Where(k => k.Reads.Contains(input)).All(k => k is IFeatureWiseInput { TellsMissingApart: true }))),
         };
         foreach (var pair in fixedParameters) context.Fix(pair.Key, pair.Value);
         var inputs = floatPlan.Inputs.Select(t => Tensor(t, context)).ToList();
@@ -54,6 +57,8 @@ public static class Int8Quantizer
             kernels.AddRange(FloatIsland(steps, i, end, floatPlan.Outputs.Where(t => !floatOutputs.Contains(t.Slice)).ToList(), context, inFloat, RunsInFloat));
             i = end;
         }
+        // An Imputer of NaN may have handed its replacements to the input it reads (QuantizationContext.ReplaceMissing).
+        inputs = floatPlan.Inputs.Select((t, i) => context.MissingValues(t.Slice) is { } missing ? Tensor(t, context, missing) : inputs[i]).ToList();
         var outputs = floatPlan.Outputs.Select(t => floatOutputs.Contains(t.Slice) ? t : Tensor(t, context)).ToList();
         return new Result(inputs, outputs, kernels, context);
     }
@@ -109,7 +114,7 @@ public static class Int8Quantizer
         }
     }
 
-    private static PlanTensor Tensor(PlanTensor t, QuantizationContext context)
+    private static PlanTensor Tensor(PlanTensor t, QuantizationContext context, float[]? missingValues = null)
     {
         if (t.Slice.Type != ElementType.Float32) return t; // integer tensors are not quantized
         var p = context.Parameters(t.Slice);
@@ -118,6 +123,8 @@ public static class Int8Quantizer
         {
             FeatureScales = features?.Select(f => f.Scale).ToArray(),
             FeatureZeroPoints = features?.Select(f => f.ZeroPoint).ToArray(),
+            MissingValues = missingValues,
+            MissingCode = context.CodesMissing(t.Slice),
         };
     }
 }

@@ -157,6 +157,12 @@ public static class ClassEmitter
                 .Line($"private static readonly double[] {p.Prefix}FeatureScales = new double[] {{ {string.Join(", ", t.FeatureScales.Select(CodeWriter.Double))} }};")
                 .Line($"private static readonly int[] {p.Prefix}FeatureZeroPoints = new int[] {{ {string.Join(", ", t.FeatureZeroPoints!.Select(z => z.ToString(System.Globalization.CultureInfo.InvariantCulture)))} }};");
         }
+        foreach (var p in inputs.Where(p => p.Tensor.MissingValues != null))
+        {
+            var values = p.Tensor.MissingValues!;
+            code.Line($"/// <summary>What a NaN in '{Xml(p.Tensor.Name)}' becomes before it is quantized{(values.Length > 1 ? ", per feature" : "")}: the imputed value{(values.Length > 1 ? "s" : "")} of the model's Imputer.</summary>")
+                .Line($"private static readonly float[] {p.Prefix}MissingValues = new float[] {{ {string.Join(", ", values.Select(CodeWriter.Float))} }};");
+        }
         foreach (var p in inputs.Concat(outputs).Where(p => p.Tensor.IsQuantized && !p.Tensor.PerFeature))
         {
             code.Line($"/// <summary>int8 {(p.IsInput ? "input" : "output")} '{Xml(p.Tensor.Name)}': real = {p.Prefix}Scale × (q − {p.Prefix}ZeroPoint).</summary>")
@@ -249,9 +255,9 @@ public static class ClassEmitter
         foreach (var p in inputs)
         {
             var t = p.Tensor;
-            if (t.IsQuantized && t.PerFeature)
-                code.Line($"// Input '{CodeWriter.Comment(t.Name)}' to int8, each feature with its own scale and zero point.")
-                    .Line(QuantizePerFeature(p));
+            if (QuantizedEachElement(t))
+                code.Line($"// Input '{CodeWriter.Comment(t.Name)}' to int8{QuantizationNote(t)}.")
+                    .Line(QuantizeEachElement(p));
             else if (t.IsQuantized)
                 code.Line($"// Input '{CodeWriter.Comment(t.Name)}' to int8: scale {CodeWriter.Double(t.Scale)}, zero point {t.ZeroPoint}.")
                     .Line($"QuantizeAll({p.Name}, {CodeWriter.Double(t.Scale)}, {t.ZeroPoint}, {t.Slice.Expression()});");
@@ -292,13 +298,31 @@ public static class ClassEmitter
         code.Line();
     }
 
-    /// <summary>The loop quantizing an input per feature, the same line in both flavours (spans or arrays named alike).</summary>
-    internal static string QuantizePerFeature(Parameter p)
+    private static string QuantizationNote(PlanTensor t) =>
+        (t.PerFeature ? ", each feature with its own scale and zero point" : "")
+        + (t.MissingValues != null ? ", a NaN first replaced as the model's Imputer does (int8 holds no NaN)" : "")
+        + (t.MissingCode ? ", NaN (a missing feature, which the trees route) as −128 and the reals on −127…127" : "");
+
+    /// <summary>Whether an input is quantized element by element (<see cref="QuantizeEachElement"/>) rather than with one scale in one call.</summary>
+    internal static bool QuantizedEachElement(PlanTensor t) => t.IsQuantized && (t.PerFeature || t.MissingValues != null || t.MissingCode);
+
+    /// <summary>
+    /// The loop quantizing an input element by element, the same line in both flavours (spans or arrays named alike):
+    /// per feature, a NaN first replaced by the Imputer's value (<see cref="PlanTensor.MissingValues"/>), or NaN coded
+    /// as −128 with the reals on −127…127 (<see cref="PlanTensor.MissingCode"/>), as the interpreter's PlanInterpreter.QuantizeInput.
+    /// </summary>
+    internal static string QuantizeEachElement(Parameter p)
     {
         var t = p.Tensor;
-        int n = t.FeatureScales!.Length;
-        return $"for (int i = 0; i < {p.LengthConstant}; i++) {Arenas.Name(t.Slice.Type)}[{t.Slice.Offset} + i] = " +
-               $"Quantize({p.Name}[i], {p.Prefix}FeatureScales[i % {n}], {p.Prefix}FeatureZeroPoints[i % {n}]);";
+        string Each(string array) => $"{p.Prefix}{array}[i % {t.FeatureScales!.Length}]";
+        string scale = t.PerFeature ? Each("FeatureScales") : $"{p.Prefix}Scale", zeroPoint = t.PerFeature ? Each("FeatureZeroPoints") : $"{p.Prefix}ZeroPoint";
+        string target = $"{Arenas.Name(t.Slice.Type)}[{t.Slice.Offset} + i]", loop = $"for (int i = 0; i < {p.LengthConstant}; i++)";
+        if (t.MissingValues == null && !t.MissingCode) return $"{loop} {target} = Quantize({p.Name}[i], {scale}, {zeroPoint});";
+        string value = t.MissingValues == null ? ""
+            : $" if (float.IsNaN(v)) v = {p.Prefix}MissingValues[{(t.MissingValues.Length == 1 ? "0" : $"i % {t.MissingValues.Length}")}];";
+        string store = t.MissingCode ? $"sbyte q = Quantize(v, {scale}, {zeroPoint}); {target} = float.IsNaN(v) ? (sbyte)-128 : q == -128 ? (sbyte)-127 : q;"
+            : $"{target} = Quantize(v, {scale}, {zeroPoint});";
+        return $"{loop} {{ float v = {p.Name}[i];{value} {store} }}";
     }
 
     private static string RunArguments(BakedPlan plan) => string.Join(", ", plan.ArenaLengths.Keys.Select(Arenas.Name));

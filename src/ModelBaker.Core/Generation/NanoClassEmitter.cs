@@ -233,8 +233,8 @@ public static class NanoClassEmitter
         foreach (var p in inputs)
         {
             var t = p.Tensor;
-            if (t.IsQuantized && t.PerFeature)
-                code.Line(ClassEmitter.QuantizePerFeature(p));
+            if (ClassEmitter.QuantizedEachElement(t))
+                code.Line(ClassEmitter.QuantizeEachElement(p));
             else if (t.IsQuantized)
                 code.Line($"for (int i = 0; i < {p.LengthConstant}; i++) {Arenas.Name(t.Slice.Type)}[{t.Slice.Offset} + i] = Quantize({p.Name}[i], {p.Prefix}Scale, {p.Prefix}ZeroPoint);");
             else

@@ -56,6 +56,18 @@ public static class PlanInterpreter
         for (int t = 0; t < inputs.Count; t++) Load(plan.Inputs[t], inputs[t], arena);
     }
 
+    /// <summary>
+    /// Element <paramref name="i"/> of a quantized input as Predict quantizes it: a NaN replaced by an Imputer's value
+    /// (<see cref="PlanTensor.MissingValues"/>), or coded as −128 with the reals on −127…127 (<see cref="PlanTensor.MissingCode"/>).
+    /// </summary>
+    public static sbyte QuantizeInput(PlanTensor tensor, float value, int i)
+    {
+        if (tensor.MissingValues != null && float.IsNaN(value)) value = tensor.MissingValues[i % tensor.MissingValues.Length];
+        if (tensor.MissingCode && float.IsNaN(value)) return -128;
+        sbyte q = FixedPoint.Quantize(value, tensor.ScaleOf(i), tensor.ZeroPointOf(i));
+        return tensor.MissingCode && q == -128 ? (sbyte)-127 : q;
+    }
+
     private static void Load(PlanTensor tensor, Array input, PlanArena arena)
     {
         if (input.Length != tensor.Length)
@@ -64,7 +76,7 @@ public static class PlanInterpreter
         {
             var values = (float[])input;
             var slice = arena.Int8s(tensor.Slice);
-            for (int i = 0; i < values.Length; i++) slice[i] = FixedPoint.Quantize(values[i], tensor.ScaleOf(i), tensor.ZeroPointOf(i));
+            for (int i = 0; i < values.Length; i++) slice[i] = QuantizeInput(tensor, values[i], i);
             return;
         }
         var target = arena.Array(tensor.Slice.Type);

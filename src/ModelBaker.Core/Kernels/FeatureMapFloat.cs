@@ -57,13 +57,15 @@ public sealed class FeatureMapFloat : FloatKernel, IFeatureWiseInput
     /// </summary>
     public ArenaSlice FeatureInput => Input;
     public int FeatureCount => Operation == FeatureOperation.Scale ? Features : 0;
+    public bool TellsMissingApart => false; // a Scaler's NaN stays NaN: nothing for int8 to route
 
     /// <summary>
     /// Scale: a per-channel affine map with the features as channels (<see cref="ChannelAffineInt8"/>, the int8 BatchNormalization).
     /// Binarize and Sign: a 256-entry table (<see cref="LookupInt8"/>) onto the fixed grids of {0, 1} and {−1, 1}. Impute: int8
     /// holds no NaN, so replacing NaN is the identity on every value it can hold (a table between the two grids); another
-    /// replaced value is the level it quantizes to, replaced by each feature's imputed value (a table per feature). Where the
-    /// caller's NaN would reach it (it reads a model input, which Predict quantizes first, NaN to 0) nanoFramework refuses it.
+    /// replaced value is the level it quantizes to, replaced by each feature's imputed value (a table per feature). A NaN the
+    /// caller passes in a model input is replaced by Predict before quantizing when this step alone reads the input
+    /// (<see cref="QuantizationContext.ReplaceMissing"/>); read by others too, nanoFramework refuses it (MB1121).
     /// </summary>
     public override Kernel Quantize(QuantizationContext q)
     {
@@ -87,11 +89,17 @@ public sealed class FeatureMapFloat : FloatKernel, IFeatureWiseInput
     {
         if (float.IsNaN(Value))
         {
-            if (q.Target == Options.CodeTarget.NanoFramework && q.IsModelInput(Input))
-                throw new BakeException(ErrorCodes.NanNotInInt8,
-                    $"Node {Source}: it replaces NaN in model input '{Input.TensorName}', but integer-only code quantizes that input before any step runs, " +
-                    "and NaN has no int8 value (it becomes 0): the replacement could never happen. Replace NaN with the imputed values in the calling code before Predict, " +
-                    "or bake for .NET (CodeTarget=\"Net\"), where the same limit holds and is documented.");
+            if (q.IsModelInput(Input))
+            {
+                // Predict quantizes a model input before any step runs, and NaN has no int8 value: the replacement moves
+                // there, before quantizing — exact when this step alone reads the input (no other step sees the change).
+                if (q.ReaderCounts.TryGetValue(Input, out int readers) && readers == 1) q.ReplaceMissing(Input, A);
+                else if (q.Target == Options.CodeTarget.NanoFramework)
+                    throw new BakeException(ErrorCodes.NanNotInInt8,
+                        $"Node {Source}: it replaces NaN in model input '{Input.TensorName}', which other steps read too. Integer-only code quantizes that input before any step runs, " +
+                        "and NaN has no int8 value, so the replacement must happen before quantizing — but there it would change what the other steps see. " +
+                        "Give the Imputer the input alone (the other steps reading the Imputer's output or a copy), replace NaN in the calling code before Predict, or bake for .NET (CodeTarget=\"Net\").");
+            }
             return LookupInt8.From(Source, "Imputer (NaN: none in int8)", x => x, Input, Output, q);
         }
         var input = q.Parameters(Input);

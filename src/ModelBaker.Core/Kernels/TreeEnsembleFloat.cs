@@ -50,6 +50,8 @@ public sealed class TreeEnsembleFloat : FloatKernel, IFeatureWiseInput
     public bool FirstWeightOnly { get; }
     public float ScoreOffset { get; }
     public ArenaSlice FeatureInput => Input;
+    /// <summary>A NaN feature takes each branch's missing-value direction (<see cref="TreeNode.MissingGoesTrue"/>, ≠ true).</summary>
+    public bool TellsMissingApart => true;
 
     public override Kernel Quantize(Quantization.QuantizationContext context) => TreeEnsembleInt8.From(this, context);
 

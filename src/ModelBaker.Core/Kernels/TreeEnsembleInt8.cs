@@ -17,14 +17,21 @@ namespace ModelBaker.Core.Kernels;
 /// </summary>
 public sealed class TreeEnsembleInt8 : Int8Kernel
 {
-    /// <summary>Integer branch modes: the true child when q ≤ t, q &gt; t, q == t, q ≠ t; 7 is a leaf, as in the float arrays.</summary>
-    public const byte Le = 0, Gt = 1, Eq = 2, Ne = 3;
+    /// <summary>
+    /// Integer branch modes: the true child when q ≤ t, q &gt; t, q == t, q ≠ t; 7 is a leaf, as in the float arrays; plus
+    /// <see cref="MissingGoesTrue"/> when the NaN code (<see cref="MissingCode"/>) takes the true child.
+    /// </summary>
+    public const byte Le = 0, Gt = 1, Eq = 2, Ne = 3, MissingGoesTrue = 8;
+
+    /// <summary>What <see cref="MissingCode"/> is when the input codes no NaN: a value no sbyte feature equals.</summary>
+    public const int NoMissingCode = 128;
 
     public TreeEnsembleInt8(string source, ArenaSlice input, ArenaSlice output, int rows, int features, int[] roots, byte[] modes,
         int[] featureIndices, sbyte[] thresholds, int[] links, int[] weightTargets, int[] weightValues, int targets, int aggregate,
-        bool firstWeightOnly, int one, string[]? comments = null)
+        bool firstWeightOnly, int one, string[]? comments = null, int missingCode = NoMissingCode)
         : base(source)
     {
+        MissingCode = missingCode;
         Input = input;
         Output = output;
         Rows = rows;
@@ -70,6 +77,11 @@ public sealed class TreeEnsembleInt8 : Int8Kernel
     /// <summary>1.0 in the fixed-point unit: what the walk writes for a target a leaf reached.</summary>
     public int One { get; }
     public string[]? Comments { get; }
+    /// <summary>
+    /// −128 where the input codes a missing (NaN) feature so (<see cref="PlanTensor.MissingCode"/>): such a feature takes each
+    /// branch's missing-value direction, as in ONNX Runtime; else <see cref="NoMissingCode"/>.
+    /// </summary>
+    public int MissingCode { get; }
     /// <summary>Bytes per element of the stored feature indices and weight targets, and of the links: 1, 2 or 4.</summary>
     public int IndexWidth { get; }
     public int LinkWidth { get; }
@@ -91,12 +103,13 @@ public sealed class TreeEnsembleInt8 : Int8Kernel
         var f = walk.Forest;
         var input = context.Parameters(walk.Input);
         var perFeature = context.FeatureParameters(walk.Input);
+        bool codesMissing = context.CodesMissing(walk.Input);
         var modes = new byte[f.Modes.Length];
         var thresholds = new sbyte[f.Modes.Length];
         for (int i = 0; i < modes.Length; i++)
         {
             if (f.Modes[i] == CompiledForest.LeafMode) { modes[i] = CompiledForest.LeafMode; continue; }
-            (modes[i], thresholds[i]) = IntegerBranch(f.Modes[i], f.Thresholds[i], perFeature?[f.Features[i]] ?? input);
+            (modes[i], thresholds[i]) = IntegerBranch(f.Modes[i], f.Thresholds[i], perFeature?[f.Features[i]] ?? input, codesMissing);
         }
         double unit = Unit(f, walk.FirstWeightOnly, walk.ScoreOffset);
         context.Fix(walk.Output, new QuantizationParameters(unit, 0));
@@ -104,20 +117,28 @@ public sealed class TreeEnsembleInt8 : Int8Kernel
         int one = (int)Math.Max(1, Math.Round(1 / unit));
         return new TreeEnsembleInt8(walk.Source, context.Slice(walk.Input), context.Slice(walk.Output, ElementType.Int32), walk.Rows,
             walk.FeatureCount, f.Roots, modes, f.Features, thresholds, f.Links, f.WeightTargets, weights, walk.Targets, walk.Aggregate,
-            walk.FirstWeightOnly, one, f.Comments);
+            walk.FirstWeightOnly, one, f.Comments, codesMissing ? -128 : NoMissingCode);
     }
 
     /// <summary>
     /// The integer branch deciding on every int8 value q as the float branch (mode 0 ≤, 1 &lt;, 2 ≥, 3 &gt;, 4 ==, 5 ≠)
     /// decides on q's real value <see cref="FixedPoint.Dequantize"/>: found by trying all 256, so ties and thresholds
     /// between grid points land on the right side. A threshold below or above the whole grid becomes a branch that
-    /// always or never goes true (q ≤ 127, q &gt; 127). Quantized values are never NaN, so missing-value tracking has
-    /// nothing left to decide.
+    /// always or never goes true (q ≤ 127, q &gt; 127). With <paramref name="missingCoded"/> the reals lie on −127…127 and
+    /// −128 is a missing feature: it decides nothing about the test, and takes the true child when a NaN does in
+    /// ONNX Runtime — the node tracks missing values to true, or tests ≠ (NaN ≠ t is true) — which sets <see cref="MissingGoesTrue"/>.
     /// </summary>
-    public static (byte Mode, sbyte Threshold) IntegerBranch(byte floatMode, float threshold, QuantizationParameters p)
+    public static (byte Mode, sbyte Threshold) IntegerBranch(byte floatMode, float threshold, QuantizationParameters p, bool missingCoded = false)
+    {
+        var (mode, integerThreshold) = IntegerTest(floatMode, threshold, p, missingCoded ? -127 : -128);
+        bool nanGoesTrue = (floatMode & CompiledForest.MissingGoesTrue) != 0 || (floatMode & 7) == 5;
+        return (missingCoded && nanGoesTrue ? (byte)(mode | MissingGoesTrue) : mode, integerThreshold);
+    }
+
+    private static (byte Mode, sbyte Threshold) IntegerTest(byte floatMode, float threshold, QuantizationParameters p, int lowest)
     {
         var goesTrue = new bool[256];
-        for (int q = -128; q <= 127; q++)
+        for (int q = lowest; q <= 127; q++)
         {
             float x = FixedPoint.Dequantize((sbyte)q, p.Scale, p.ZeroPoint);
             goesTrue[q + 128] = (floatMode & 7) switch
@@ -130,6 +151,7 @@ public sealed class TreeEnsembleInt8 : Int8Kernel
                 _ => x != threshold,
             };
         }
+        if (lowest > -128) goesTrue[0] = goesTrue[1]; // no real is −128: any answer there will do, so take its neighbour's
         int trues = goesTrue.Count(g => g);
         if (trues == 256) return (Le, 127);
         if (trues == 0) return (Gt, 127);
@@ -187,7 +209,7 @@ public sealed class TreeEnsembleInt8 : Int8Kernel
 
     public override void Run(PlanArena arena) =>
         TreeEnsembleInt8Walk(arena.Int8s(Input), Rows, FeatureCount, Roots, Modes, _features, Thresholds, _links,
-            _weightTargets, IndexWidth, LinkWidth, WeightValues, Targets, Aggregate, FirstWeightOnly, One, arena.Of<int>(Output));
+            _weightTargets, IndexWidth, LinkWidth, WeightValues, Targets, Aggregate, FirstWeightOnly, One, MissingCode, arena.Of<int>(Output));
 
     // <emit>
     /// <summary>
@@ -196,11 +218,13 @@ public sealed class TreeEnsembleInt8 : Int8Kernel
     /// reached it, else 0. Nodes in preorder: a branch (modes 0 q ≤ t, 1 q &gt; t, 2 q == t, 3 q ≠ t) goes to node + 1
     /// when true, node + link when false; a leaf (7) has its weight count in the feature slot and its first weight in the
     /// link slot. Feature indices, weight targets and links are little-endian entries of indexWidth and linkWidth bytes.
+    /// A feature equal to missingCode (−128 where the input codes NaN so, else 128, which none equals) takes the true child
+    /// when the branch's mode has 8 set, the false child otherwise.
     /// </summary>
     public static void TreeEnsembleInt8Walk(ReadOnlySpan<sbyte> input, int rows, int featureCount, ReadOnlySpan<int> roots,
         ReadOnlySpan<byte> modes, ReadOnlySpan<byte> features, ReadOnlySpan<sbyte> thresholds, ReadOnlySpan<byte> links,
         ReadOnlySpan<byte> weightTargets, int indexWidth, int linkWidth, ReadOnlySpan<int> weightValues, int targets, int aggregate,
-        bool firstWeightOnly, int one, Span<int> output)
+        bool firstWeightOnly, int one, int missingCode, Span<int> output)
     {
         for (int r = 0; r < rows; r++)
         {
@@ -213,7 +237,9 @@ public sealed class TreeEnsembleInt8 : Int8Kernel
                 while (mode != 7)
                 {
                     int value = input[x + TreeEntry(features, node, indexWidth)], threshold = thresholds[node];
-                    bool goesTrue = mode == 0 ? value <= threshold : mode == 1 ? value > threshold : mode == 2 ? value == threshold : value != threshold;
+                    int test = mode & 7;
+                    bool goesTrue = value == missingCode ? mode >= 8
+                        : test == 0 ? value <= threshold : test == 1 ? value > threshold : test == 2 ? value == threshold : value != threshold;
                     node += goesTrue ? 1 : TreeEntry(links, node, linkWidth);
                     mode = modes[node];
                 }
@@ -241,7 +267,7 @@ public sealed class TreeEnsembleInt8 : Int8Kernel
     /// <summary>The walk on arrays (see the .NET flavour); one- and two-byte entries read inline, with no call in the loop.</summary>
     public static void TreeEnsembleInt8Walk(sbyte[] input, int inputOffset, int rows, int featureCount, int[] roots, byte[] modes,
         byte[] features, sbyte[] thresholds, byte[] links, byte[] weightTargets, int indexWidth, int linkWidth, int[] weightValues,
-        int targets, int aggregate, bool firstWeightOnly, int one, int[] output, int outputOffset)
+        int targets, int aggregate, bool firstWeightOnly, int one, int missingCode, int[] output, int outputOffset)
     {
         for (int r = 0; r < rows; r++)
         {
@@ -256,7 +282,9 @@ public sealed class TreeEnsembleInt8 : Int8Kernel
                     int feature = indexWidth == 1 ? features[node] : indexWidth == 2 ? features[2 * node] | features[2 * node + 1] << 8
                         : features[4 * node] | features[4 * node + 1] << 8 | features[4 * node + 2] << 16 | features[4 * node + 3] << 24;
                     int value = input[x + feature], threshold = thresholds[node];
-                    bool goesTrue = mode == 0 ? value <= threshold : mode == 1 ? value > threshold : mode == 2 ? value == threshold : value != threshold;
+                    int test = mode & 7;
+                    bool goesTrue = value == missingCode ? mode >= 8
+                        : test == 0 ? value <= threshold : test == 1 ? value > threshold : test == 2 ? value == threshold : value != threshold;
                     if (goesTrue) node++;
                     else node += linkWidth == 1 ? links[node] : linkWidth == 2 ? links[2 * node] | links[2 * node + 1] << 8
                         : links[4 * node] | links[4 * node + 1] << 8 | links[4 * node + 2] << 16 | links[4 * node + 3] << 24;
@@ -285,7 +313,7 @@ public sealed class TreeEnsembleInt8 : Int8Kernel
     private string Arguments(string name) =>
         $"rows: {Rows}, featureCount: {FeatureCount}, {name}Roots, {name}Modes, {name}Features, {name}Thresholds, {name}Links, {name}WeightTargets, " +
         $"indexWidth: {IndexWidth}, linkWidth: {LinkWidth}, {name}WeightValues, targets: {Targets}, aggregate: {Aggregate} /* {TreeScoring.AggregateName(Aggregate)} */, " +
-        $"firstWeightOnly: {(FirstWeightOnly ? "true" : "false")}, one: {One}";
+        $"firstWeightOnly: {(FirstWeightOnly ? "true" : "false")}, one: {One}, missingCode: {MissingCode}{(MissingCode == NoMissingCode ? " /* none */" : " /* NaN */")}";
 
     public override void EmitCall(CodeWriter code, string name) =>
         code.Line($"TreeEnsembleInt8Walk({Input.Expression(code)}, {Arguments(name)}, {Output.Expression(code)});");
@@ -296,7 +324,7 @@ public sealed class TreeEnsembleInt8 : Int8Kernel
     public override void EmitData(CodeWriter code, string name)
     {
         EmitArrays.Ints(code, $"{name}Roots", Roots, $"first node of each of the {Roots.Length} trees");
-        string modes = "per node: 0 q ≤ t, 1 q &gt; t, 2 q == t, 3 q ≠ t (q the int8 feature, t the threshold on its grid), 7 leaf; trees in preorder, a branch's true child next";
+        string modes = "per node: 0 q ≤ t, 1 q &gt; t, 2 q == t, 3 q ≠ t (q the int8 feature, t the threshold on its grid), plus 8 when a missing feature goes true, 7 leaf; trees in preorder, a branch's true child next";
         if (Comments == null || code.Nano) EmitArrays.Bytes(code, $"{name}Modes", Modes, modes);
         else TreeEnsembleFloat.EmitNodes(code, $"{name}Modes", Modes, Comments, modes);
         EmitArrays.Bytes(code, $"{name}Features", _features, $"per node, {IndexWidth}-byte little-endian: the feature a branch tests, the number of weights of a leaf");
@@ -315,6 +343,7 @@ public sealed class TreeEnsembleInt8 : Int8Kernel
         w.Int(Targets); w.Int(Aggregate); w.Byte(FirstWeightOnly ? (byte)1 : (byte)0); w.Int(One);
         w.Byte(Comments != null ? (byte)1 : (byte)0);
         if (Comments != null) foreach (string comment in Comments) w.String(comment);
+        w.Int(MissingCode);
     }
 
     public static TreeEnsembleInt8 Read(PlanBinaryReader r, string source)
@@ -331,9 +360,11 @@ public sealed class TreeEnsembleInt8 : Int8Kernel
         bool firstWeightOnly = r.Byte() == 1;
         int one = r.Int();
         string[]? comments = r.Byte() == 1 ? modes.Select(_ => r.String()).ToArray() : null;
+        int missingCode = r.Int();
+        if (missingCode is not (-128 or NoMissingCode)) throw new System.IO.InvalidDataException($"Tree ensemble step {source}: missing-value code {missingCode}.");
         if (indices.Length != modes.Length || thresholds.Length != modes.Length || links.Length != modes.Length || weightTargets.Length != weightValues.Length)
             throw new System.IO.InvalidDataException($"Tree ensemble step {source}: node arrays of different lengths.");
         return new TreeEnsembleInt8(source, input, output, rows, features, roots, modes, indices, thresholds, links, weightTargets, weightValues,
-            targets, aggregate, firstWeightOnly, one, comments);
+            targets, aggregate, firstWeightOnly, one, comments, missingCode);
     }
 }

@@ -15,9 +15,9 @@ public sealed class Imputer : IOperator
 {
     public string OpType => ClassicalModel.Domain + "Imputer";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "imputed_value_floats, replaced_value_float (NaN matches NaN); a feature-map step", Int8Form.Integer, "NaN: int8 holds none, so a table of the identity between the two grids (a NaN model input quantizes to 0 first); another value: its input level replaced by each feature's imputed value, a table per feature", Nano: true)
+    public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "imputed_value_floats, replaced_value_float (NaN matches NaN); a feature-map step", Int8Form.Integer, "NaN: int8 holds none, so a table of the identity between the two grids, and a NaN in a model input it alone reads replaced by Predict before quantizing; another value: its input level replaced by each feature's imputed value, a table per feature", Nano: true)
     {
-        NanoDetails = "replacing NaN in a model input: no (MB1121: NaN has no int8 value)",
+        NanoDetails = "replacing NaN in a model input other steps read too: no (MB1121: NaN has no int8 value)",
         Refuses = new[] { "the int64 form (imputed_value_int64s)" },
     };
 

@@ -9,4 +9,10 @@ public interface IFeatureWiseInput
 {
     ArenaSlice FeatureInput { get; }
     int FeatureCount { get; }
+
+    /// <summary>
+    /// Whether a NaN feature decides something in this step (a tree's missing-value tracking), so that an input only such
+    /// steps read keeps NaN apart in int8: −128 codes it and the reals take −127…127 (<see cref="PlanTensor.MissingCode"/>).
+    /// </summary>
+    bool TellsMissingApart { get; }
 }

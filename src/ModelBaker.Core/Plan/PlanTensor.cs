@@ -34,6 +34,20 @@ public sealed class PlanTensor
     public int[]? FeatureZeroPoints { get; init; }
     public bool PerFeature => FeatureScales != null;
 
+    /// <summary>
+    /// A model input an Imputer of NaN reads (and nothing else): Predict replaces a NaN element i by
+    /// MissingValues[i mod n] before quantizing it, as the float model's Imputer would, since int8 holds no NaN
+    /// (docs/classical-ml.md#int8); null for every other tensor.
+    /// </summary>
+    public float[]? MissingValues { get; init; }
+
+    /// <summary>
+    /// A model input only tree ensembles read, quantized per feature: int8 −128 codes NaN (a missing feature, which the
+    /// trees route as ONNX Runtime does) and reals take −127…127 (docs/classical-ml.md#int8).
+    /// </summary>
+    public bool MissingCode { get; init; }
+
+
     /// <summary>The scale and zero point of element <paramref name="i"/>.</summary>
     public double ScaleOf(int i) => FeatureScales != null ? FeatureScales[i % FeatureScales.Length] : Scale;
     public int ZeroPointOf(int i) => FeatureZeroPoints != null ? FeatureZeroPoints[i % FeatureZeroPoints.Length] : ZeroPoint;

@@ -27,13 +27,41 @@ public sealed class QuantizationContext
 
     /// <summary>One parameter set per feature of a model input quantized per feature; null for a tensor with one.</summary>
     public QuantizationParameters[]? FeatureParameters(ArenaSlice floatSlice) =>
-        FeatureRanges.TryGetValue(floatSlice, out var r) ? r.Min.Select((min, f) => QuantizationParameters.FromRange(min, r.Max[f])).ToArray() : null;
+        FeatureRanges.TryGetValue(floatSlice, out var r)
+            ? r.Min.Select((min, f) => QuantizationParameters.FromRange(min, r.Max[f], CodesMissing(floatSlice) ? -127 : -128)).ToArray() : null;
+
+    /// <summary>
+    /// The model inputs quantized per feature whose readers all tell a NaN feature apart (<see cref="IFeatureWiseInput.TellsMissingApart"/>):
+    /// int8 −128 codes NaN there, and reals take −127…127.
+    /// </summary>
+    public ICollection<ArenaSlice> MissingCoded { get; init; } = new HashSet<ArenaSlice>();
+
+    /// <summary>Whether −128 codes NaN in <paramref name="floatSlice"/> (<see cref="MissingCoded"/>).</summary>
+    public bool CodesMissing(ArenaSlice floatSlice) => MissingCoded.Contains(floatSlice);
 
     /// <summary>The plan's float inputs, which generated code quantizes before any step runs (a NaN among them becomes 0).</summary>
     public ICollection<ArenaSlice> ModelInputs { get; init; } = new HashSet<ArenaSlice>();
 
     /// <summary>Whether <paramref name="floatSlice"/> is one of the plan's inputs.</summary>
     public bool IsModelInput(ArenaSlice floatSlice) => ModelInputs.Contains(floatSlice);
+
+    /// <summary>How many steps of the float plan read each tensor.</summary>
+    public IReadOnlyDictionary<ArenaSlice, int> ReaderCounts { get; init; } = new Dictionary<ArenaSlice, int>();
+
+    private readonly Dictionary<ArenaSlice, float[]> _missingValues = new();
+
+    /// <summary>
+    /// Has Predict replace NaN in a model input by <paramref name="values"/> (per feature, or one for all) before
+    /// quantizing it: what an Imputer of NaN that alone reads the input does, moved to where a NaN still exists.
+    /// </summary>
+    public void ReplaceMissing(ArenaSlice modelInput, float[] values)
+    {
+        if (!IsModelInput(modelInput)) throw new InvalidOperationException($"Tensor '{modelInput.TensorName}' is not a model input.");
+        _missingValues[modelInput] = values;
+    }
+
+    /// <summary>The NaN replacements of a model input (<see cref="ReplaceMissing"/>); null when it has none.</summary>
+    public float[]? MissingValues(ArenaSlice modelInput) => _missingValues.TryGetValue(modelInput, out var values) ? values : null;
 
     /// <summary>The flavour of code the plan is for: the nanoFramework flavour's convolution reads dense weights.</summary>
     public Options.CodeTarget Target { get; init; } = Options.CodeTarget.Net;

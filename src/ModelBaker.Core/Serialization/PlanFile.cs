@@ -179,30 +179,43 @@ public static class PlanFile
         w.Int(tensors.Count);
         foreach (var t in tensors)
         {
-            // The type byte's top bit says per-feature parameters follow (plans without them read as before).
-            w.String(t.Name); w.Byte((byte)((byte)t.Type | (t.PerFeature ? PerFeatureBit : 0))); w.Ints(t.Shape); w.Slice(t.Slice); w.Double(t.Scale); w.Int(t.ZeroPoint);
-            if (!t.PerFeature) continue;
-            w.Int(t.FeatureScales!.Length);
-            foreach (double scale in t.FeatureScales) w.Double(scale);
-            w.Ints(t.FeatureZeroPoints!);
+            // The type byte's top bits say per-feature parameters and NaN replacements follow (plans without them read as before).
+            w.String(t.Name); w.Byte((byte)((byte)t.Type | (t.PerFeature ? PerFeatureBit : 0) | (t.MissingValues != null ? MissingValuesBit : 0) | (t.MissingCode ? MissingCodeBit : 0)));
+            w.Ints(t.Shape); w.Slice(t.Slice); w.Double(t.Scale); w.Int(t.ZeroPoint);
+            if (t.PerFeature)
+            {
+                w.Int(t.FeatureScales!.Length);
+                foreach (double scale in t.FeatureScales) w.Double(scale);
+                w.Ints(t.FeatureZeroPoints!);
+            }
+            if (t.MissingValues != null) w.Floats(t.MissingValues);
         }
     }
 
-    private const byte PerFeatureBit = 0x80;
+    private const byte PerFeatureBit = 0x80, MissingValuesBit = 0x40, MissingCodeBit = 0x20;
 
     private static PlanTensor ReadTensor(PlanBinaryReader r)
     {
         string name = r.String();
         byte type = r.Byte();
-        var tensor = new PlanTensor(name, (ElementType)(type & ~PerFeatureBit), r.Ints(), r.Slice(), r.Double(), r.Int());
-        if ((type & PerFeatureBit) == 0) return tensor;
-        int count = r.Int();
-        if (count < 1 || count > 1 << 24) throw new PlanFormatException($"tensor '{name}' has {count} per-feature scales");
-        var scales = new double[count];
-        for (int i = 0; i < count; i++) scales[i] = r.Double();
-        var zeroPoints = r.Ints();
-        if (zeroPoints.Length != count) throw new PlanFormatException($"tensor '{name}' has {count} per-feature scales and {zeroPoints.Length} zero points");
-        return new PlanTensor(tensor.Name, tensor.Type, tensor.Shape, tensor.Slice, tensor.Scale, tensor.ZeroPoint) { FeatureScales = scales, FeatureZeroPoints = zeroPoints };
+        var tensor = new PlanTensor(name, (ElementType)(type & ~(PerFeatureBit | MissingValuesBit | MissingCodeBit)), r.Ints(), r.Slice(), r.Double(), r.Int());
+        double[]? scales = null;
+        int[]? zeroPoints = null;
+        if ((type & PerFeatureBit) != 0)
+        {
+            int count = r.Int();
+            if (count < 1 || count > 1 << 24) throw new PlanFormatException($"tensor '{name}' has {count} per-feature scales");
+            scales = new double[count];
+            for (int i = 0; i < count; i++) scales[i] = r.Double();
+            zeroPoints = r.Ints();
+            if (zeroPoints.Length != count) throw new PlanFormatException($"tensor '{name}' has {count} per-feature scales and {zeroPoints.Length} zero points");
+        }
+        float[]? missing = (type & MissingValuesBit) != 0 ? r.Floats() : null;
+        if (missing is { Length: 0 }) throw new PlanFormatException($"tensor '{name}' has an empty list of NaN replacements");
+        bool missingCode = (type & MissingCodeBit) != 0;
+        return scales == null && missing == null && !missingCode ? tensor
+            : new PlanTensor(tensor.Name, tensor.Type, tensor.Shape, tensor.Slice, tensor.Scale, tensor.ZeroPoint)
+                { FeatureScales = scales, FeatureZeroPoints = zeroPoints, MissingValues = missing, MissingCode = missingCode };
     }
 
     private static List<PlanTensor> ReadTensors(PlanBinaryReader r)

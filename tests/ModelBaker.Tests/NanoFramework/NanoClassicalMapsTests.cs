@@ -131,11 +131,38 @@ public sealed class NanoClassicalMapsTests
     }
 
     [Fact]
-    public void NanoFramework_refuses_an_Imputer_of_NaN_on_a_model_input_with_MB1121()
+    public void Imputer_of_NaN_alone_on_a_model_input_replaces_the_callers_NaN_before_quantizing_in_every_flavour()
     {
+        // scikit-learn's SimpleImputer at the head of a pipeline: the Imputer is the only reader of the model input.
+        var b = new GraphBuilder(13).Input("x", 2, 3)
+            .Node("ai.onnx.ml:Imputer", new[] { "x" }, new[] { "y" }, Floats("imputed_value_floats", 0.5f, -0.25f, 0.75f), Float("replaced_value_float", float.NaN))
+            .Output("y");
+        var x = new[] { float.NaN, 0.1f, float.NaN, -0.6f, float.NaN, 0.2f };
+        var calibration = Rows(32, 2, 11, new[] { -1f, -1f, -1f }, new[] { 1f, 1f, 1f });
+        var (outputs, steps) = NanoSelectionLogicTests.RunEveryWay(b.Graph, new Array[] { x }, calibration);
+        Assert.Single(steps.OfType<LookupInt8>()); // the identity between the two grids; the replacement is in Predict
+        double step = Step(calibration.SelectMany(r => r));
+        var expected = new[] { 0.5f, 0.1f, 0.75f, -0.6f, -0.25f, 0.2f };
+        var y = (float[])outputs[0];
+        for (int i = 0; i < 6; i++) Assert.InRange(y[i], expected[i] - step, expected[i] + step);
+
+        // The plan says so, and keeps it through its file.
+        using var folder = new Support.TempFolder();
+        string path = folder.Path("model.onnx");
+        Core.Onnx.OnnxModelWriter.Save(b.Graph, path);
+        var plan = Core.Serialization.PlanFile.Read(Core.Serialization.PlanFile.ToBytes(Core.Pipeline.Baker.Bake(
+            new Core.Options.BakeOptions(path, "Net", "Tests") { Precision = Core.Options.Precision.Int8 }, new RecordingLog())));
+        Assert.Equal(new[] { 0.5f, -0.25f, 0.75f }, plan.Inputs[0].MissingValues);
+    }
+
+    [Fact]
+    public void NanoFramework_refuses_an_Imputer_of_NaN_on_a_model_input_other_steps_read_too_with_MB1121()
+    {
+        // Replacing NaN before quantizing would change what the Scaler sees as well.
         var b = new GraphBuilder(13).Input("x", 1, 3)
             .Node("ai.onnx.ml:Imputer", new[] { "x" }, new[] { "y" }, Floats("imputed_value_floats", 1f, 2f, 3f), Float("replaced_value_float", float.NaN))
-            .Output("y");
+            .Node("ai.onnx.ml:Scaler", new[] { "x" }, new[] { "s" }, Floats("offset", 0f), Floats("scale", 2f))
+            .Output("y", "s");
         using var folder = new Support.TempFolder();
         string path = folder.Path("model.onnx");
         Core.Onnx.OnnxModelWriter.Save(b.Graph, path);
@@ -143,10 +170,11 @@ public sealed class NanoClassicalMapsTests
         var e = Assert.Throws<Core.Diagnostics.BakeException>(() =>
             Core.Pipeline.Baker.Bake(options with { Target = Core.Options.CodeTarget.NanoFramework }, new RecordingLog()));
         Assert.Equal("MB1121", e.Code);
-        Assert.Contains("NaN has no int8 value", e.Message);
-        // .NET bakes it: the same identity table (a NaN the caller passes quantizes to 0, documented).
+        Assert.Contains("which other steps read too", e.Message);
+        // .NET bakes it: the same identity table (a NaN the caller passes quantizes to 0, documented), nothing replaced.
         var plan = Core.Pipeline.Baker.Bake(options, new RecordingLog());
         Assert.Single(plan.Kernels.OfType<LookupInt8>());
+        Assert.Null(plan.Inputs[0].MissingValues);
     }
 
     [Fact]

@@ -124,7 +124,9 @@ public sealed class TreeEnsembleInt8Tests
         var x = plan.Inputs[0];
         Assert.True(x.PerFeature, "an input only a tree ensemble reads is quantized per feature");
         Assert.Equal(input.Shape[^1], x.FeatureScales!.Length);
-        var seen = input.Floats!.Select((v, i) => FixedPoint.Dequantize(FixedPoint.Quantize(v, x.ScaleOf(i), x.ZeroPointOf(i)), x.ScaleOf(i), x.ZeroPointOf(i))).ToArray();
+        Assert.True(x.MissingCode, "an input only a tree ensemble reads codes NaN as −128");
+        // NaN stays NaN (its code, −128, is no real): the xgb fixtures' missing features are routed as ONNX Runtime routes them.
+        var seen = input.Floats!.Select((v, i) => float.IsNaN(v) ? v : FixedPoint.Dequantize(PlanInterpreter.QuantizeInput(x, v, i), x.ScaleOf(i), x.ZeroPointOf(i))).ToArray();
         var graph = Load(name, input);
         ShapeInference.Run(graph);
         var reference = FloatInterpreter.Run(graph, new Dictionary<string, Tensor> { [graph.Inputs[0]] = Tensor.FromFloats(input.Shape, seen) });
@@ -190,6 +192,53 @@ public sealed class TreeEnsembleInt8Tests
                 }
         }
         Assert.True(checkedBranches > 4 * 6 * 1280, $"{checkedBranches} branches");
+    }
+
+    /// <summary>
+    /// Where −128 codes a missing feature (reals on −127…127): the reals decide as before, and −128 goes where ONNX Runtime
+    /// sends NaN — true when the node tracks missing values to true or tests ≠, else false.
+    /// </summary>
+    [Fact]
+    public void Branches_on_an_input_coding_NaN_send_the_code_where_NaN_goes()
+    {
+        var grids = new[] { QuantizationParameters.FromRange(-3.7f, 9.1f, lowest: -127), QuantizationParameters.FromRange(0f, 1f, lowest: -127),
+            new QuantizationParameters(0.5, -127) };
+        int checkedBranches = 0;
+        foreach (var p in grids)
+        {
+            Assert.True(p.ZeroPoint >= -127);
+            var thresholds = new List<float> { float.NegativeInfinity, float.PositiveInfinity, -1e30f, 1e30f, 0f };
+            for (int q = -128; q <= 127; q++)
+            {
+                float x = FixedPoint.Dequantize((sbyte)q, p.Scale, p.ZeroPoint);
+                thresholds.AddRange(new[] { x, MathF.BitIncrement(x), x + (float)p.Scale / 2 });
+            }
+            foreach (float threshold in thresholds)
+                for (byte mode = 0; mode <= 5; mode++)
+                    foreach (bool tracksTrue in new[] { false, true })
+                    {
+                        byte floatMode = (byte)(mode | (tracksTrue ? CompiledForest.MissingGoesTrue : 0));
+                        var (integerMode, t) = TreeEnsembleInt8.IntegerBranch(floatMode, threshold, p, missingCoded: true);
+                        var node = new TreeNode("n", (TreeNodeMode)mode, 0, threshold, Array.Empty<float>(), tracksTrue);
+                        var walked = Walk(integerMode, t);
+                        for (int q = -127; q <= 127; q++)
+                            Assert.Equal(node.GoesTrue(FixedPoint.Dequantize((sbyte)q, p.Scale, p.ZeroPoint)), walked(q));
+                        Assert.Equal(node.GoesTrue(float.NaN), walked(-128));
+                        checkedBranches++;
+                    }
+        }
+        Assert.True(checkedBranches > 3 * 12 * 700, $"{checkedBranches} branches");
+
+        // The walk itself, on one branch: its true leaf weighs 1, its false leaf 2.
+        static Func<int, bool> Walk(byte mode, sbyte t) => q =>
+        {
+            var output = new int[2];
+            TreeEnsembleInt8.TreeEnsembleInt8Walk(new[] { (sbyte)q }, rows: 1, featureCount: 1, roots: new[] { 0 },
+                modes: new[] { mode, (byte)7, (byte)7 }, features: new byte[] { 0, 1, 1 }, thresholds: new[] { t, (sbyte)0, (sbyte)0 },
+                links: new byte[] { 2, 0, 1 }, weightTargets: new byte[] { 0, 0 }, indexWidth: 1, linkWidth: 1, weightValues: new[] { 1, 2 },
+                targets: 1, aggregate: 1, firstWeightOnly: true, one: 1, missingCode: -128, output: output);
+            return output[0] == 1;
+        };
     }
 
     [Fact]
