@@ -14,6 +14,8 @@ public static class TensorArrays
         ElementType.Int32 => typeof(int),
         ElementType.Int64 => typeof(long),
         ElementType.Bool => typeof(bool),
+        ElementType.Double => typeof(double),
+        ElementType.Float16 => typeof(ushort), // float16 bits (HalfPrecision)
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 
@@ -21,6 +23,8 @@ public static class TensorArrays
     public static Array ToArray(Tensor tensor, ElementType type)
     {
         if (type == ElementType.Float32) return tensor.AsFloats();
+        if (type == ElementType.Double) return tensor.AsFloats().Select(f => (double)f).ToArray();
+        if (type == ElementType.Float16) return tensor.AsFloats().Select(HalfPrecision.FloatToHalf).ToArray();
         var values = tensor.Int64s ?? tensor.Floats!.Select(f => (long)f).ToArray();
         return type switch
         {

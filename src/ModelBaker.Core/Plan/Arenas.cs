@@ -27,6 +27,8 @@ public static class Arenas
         ElementType.Int32 => "int",
         ElementType.Int64 => "long",
         ElementType.Bool => "bool",
+        ElementType.Double => "double", // plan inputs and outputs only (no arena)
+        ElementType.Float16 => "ushort", // float16 bits, plan inputs and outputs only (HalfPrecision)
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 
