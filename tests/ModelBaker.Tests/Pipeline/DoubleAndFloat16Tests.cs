@@ -197,4 +197,22 @@ public sealed class DoubleAndFloat16Tests
         Assert.Equal(interpreted.Select(HalfPrecision.FloatToHalf), netOutput);
         Assert.Equal(netOutput, nanoOutput);
     }
+
+    [Fact]
+    public void A_Cast_of_integers_to_float16_converts_then_rounds_in_plan_and_generated_code()
+    {
+        var graph = new Operators.GraphBuilder(17).Input("n", ElementType.Int64, 5)
+            .Node("Cast", new[] { "n" }, new[] { "h" }, Operators.GraphBuilder.Int("to", (long)ElementType.Float16)).Output("h").Graph;
+        var log = new RecordingLog();
+        var plan = Baker.Bake(graph, "test", new BakeOptions("cast.onnx", "HalfCast", "Tests") { Precision = Precision.Float32 }, log);
+        Assert.Contains("tensor 'h' is float16;", Assert.Single(log.Warnings, w => w.Code == ErrorCodes.ComputedInFloat32).Message);
+        Assert.Equal(new[] { KernelKind.Conversion, KernelKind.HalfRounding }, plan.Kernels.Select(k => k.Kind));
+        var n = new long[] { 2049, 4097, -70000, 3, 65519 };
+        var expected = new[] { 2048f, 4096f, float.NegativeInfinity, 3f, 65504f }; // ties to even, spacing 4 above 4096, past the range
+        Assert.Equal(expected, (float[])PlanInterpreter.RunTensors(plan, new Array[] { n })[0]);
+        Assert.Equal(ElementType.Float16, plan.Outputs[0].Type); // a Cast to float16 the graph outputs is a float16 output
+        var output = new ushort[5];
+        InMemoryCompiler.Compile(ClassEmitter.Emit(plan), plan)(new object[] { n }, new object[] { output });
+        Assert.Equal(new ushort[] { 0x6800, 0x6C00, 0xFC00, 0x4200, 0x7BFF }, output);
+    }
 }
