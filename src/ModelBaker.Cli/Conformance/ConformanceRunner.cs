@@ -120,6 +120,7 @@ public static class ConformanceRunner
         clock.Restart();
         predict(inputArrays, outputArrays);
         var runTime = clock.Elapsed;
+        AsFloats(plan, outputArrays);
 
         var (expectedOutputs, missing) = ExpectedOutputs(graph, plan, dataSet);
         if (missing != null) return (missing, new CaseMeasurements(bakeTime, compileTime, runTime, source.Length, 0, 0));
@@ -224,6 +225,7 @@ public static class ConformanceRunner
                 var inputArrays = plan.Inputs.Select(t => (object)TensorArrays.ToArray(inputs.First(i => i.Name == t.Name).Tensor, t.Type)).ToArray();
                 var outputArrays = plan.Outputs.Select(t => (object)Array.CreateInstance(TensorArrays.ClrType(t.Type), t.Length)).ToArray();
                 predict(inputArrays, outputArrays);
+                AsFloats(plan, outputArrays);
                 var (expectedOutputs, missing) = ExpectedOutputs(prepared, plan, dataSet);
                 if (missing != null) return new CaseResult(testCase.Name, Outcome.Fail, $"{dataSet.Name}: {missing}");
                 for (int o = 0; o < plan.Outputs.Count; o++)
@@ -303,6 +305,21 @@ public static class ConformanceRunner
                 TensorConverter.WriteTensorFile(drawn, Path.Combine(sampleFolder, $"input_{k}.pb"));
             }
         }
+    }
+
+    /// <summary>
+    /// Double and float16 outputs as the floats the plan computed (float16 bits decoded, doubles narrowed: both exact), so
+    /// they compare with the reference as float outputs do.
+    /// </summary>
+    private static void AsFloats(BakedPlan plan, object[] outputs)
+    {
+        for (int o = 0; o < outputs.Length; o++)
+            outputs[o] = plan.Outputs[o].Type switch
+            {
+                ElementType.Double => ((double[])outputs[o]).Select(d => (float)d).ToArray(),
+                ElementType.Float16 => ((ushort[])outputs[o]).Select(HalfPrecision.HalfToFloat).ToArray(),
+                _ => outputs[o],
+            };
     }
 
     private static string? Compare(string name, Tensor expected, Array actual)

@@ -160,7 +160,7 @@ public sealed class CalibrationSet
             string file = Path.Combine(folder, $"input_{i}.pb");
             var tensor = ReadPb(file);
             if (tensor.Length != input.Length) throw Mismatch($"'{file}' has {tensor.Length} elements; input '{input.Name}' needs {input.Length}");
-            return TensorArrays.ToArray(tensor, input.Type);
+            return TensorArrays.ToArray(tensor, input.ComputeType);
         }).ToArray()));
     }
 
@@ -171,9 +171,9 @@ public sealed class CalibrationSet
     public static CalibrationSet Fallback(IReadOnlyList<PlanTensor> inputs) => new(FallbackSamples, () =>
     {
         var random = new Random(0);
-        Array Sample(PlanTensor t) => t.Type == ElementType.Float32
+        Array Sample(PlanTensor t) => t.ComputeType == ElementType.Float32
             ? Enumerable.Range(0, t.Length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray()
-            : Array.CreateInstance(TensorArrays.ClrType(t.Type), t.Length);
+            : Array.CreateInstance(TensorArrays.ClrType(t.ComputeType), t.Length);
         return Enumerable.Range(0, FallbackSamples).Select(_ => inputs.Select(Sample).ToArray());
     });
 
@@ -196,7 +196,7 @@ public sealed class CalibrationSet
                 (transposed ? "the file looks like [features, samples]; save its transpose (numpy.save(path, x.T))" : $"save it as [N, {string.Join(", ", input.Shape.Skip(1))}] with one sample per row"));
         }
         return new CalibrationSet(header.Count / input.Length, () =>
-            NpyReader.ReadChunks(path, header, input.Length).Select(chunk => new[] { Convert(chunk, input.Type) }));
+            NpyReader.ReadChunks(path, header, input.Length).Select(chunk => new[] { Convert(chunk, input.ComputeType) }));
     }
 
     private static Array Convert(float[] values, ElementType type) =>
@@ -217,7 +217,7 @@ public sealed class CalibrationSet
 
     private static IEnumerable<Array[]> Split(Tensor tensor, PlanTensor input)
     {
-        var data = TensorArrays.ToArray(tensor, input.Type);
+        var data = TensorArrays.ToArray(tensor, input.ComputeType);
         for (int offset = 0; offset < data.Length; offset += input.Length)
         {
             var sample = Array.CreateInstance(data.GetType().GetElementType()!, input.Length);

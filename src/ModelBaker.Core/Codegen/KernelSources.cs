@@ -25,9 +25,13 @@ public static class KernelSources
 
     private static Assembly Assembly => typeof(KernelSources).GetTypeInfo().Assembly;
 
-    /// <summary>The folder of Core whose file holds the block: Kernels, or Encodings for the weight encodings.</summary>
+    /// <summary>
+    /// The folder of Core whose file holds the block: Kernels, Encodings for the weight encodings, or Ir for what the importer
+    /// shares with generated code (float16 conversions).
+    /// </summary>
     private static string Folder(string fileName) =>
-        Assembly.GetManifestResourceInfo("ModelBaker.Encodings." + fileName + ".cs") != null ? "Encodings" : "Kernels";
+        Assembly.GetManifestResourceInfo("ModelBaker.Encodings." + fileName + ".cs") != null ? "Encodings"
+        : Assembly.GetManifestResourceInfo("ModelBaker.Ir." + fileName + ".cs") != null ? "Ir" : "Kernels";
 
     /// <summary>Where a helper's text comes from, for the comment above it in generated code: "Kernels/ConvInt8.cs (block Nano)".</summary>
     public static string Origin(string helper)

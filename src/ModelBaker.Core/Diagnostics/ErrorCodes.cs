@@ -28,6 +28,8 @@ public static class ErrorCodes
     public const string ModelTooLarge = "MB1109";
     /// <summary>CodeTarget="NanoFramework" with a step that has no int8 form, which an int8 plan runs in float (a float island).</summary>
     public const string FloatIslandOnTarget = "MB1135";
+    /// <summary>Warning: the model has double or float16 tensors, which ModelBaker computes in float32 (converted at the model's edges).</summary>
+    public const string ComputedInFloat32 = "MB1136";
     /// <summary>An SVM whose support-vector kernel has no int8 form: a fractional POLY degree, vectors far off the calibrated input grid, too many features.</summary>
     public const string SupportVectorsOutOfRange = "MB1123";
     /// <summary>An int8 LayerNormalization whose rows are longer than its integer sums of squares take (LayerNormInt8.MaxSize).</summary>

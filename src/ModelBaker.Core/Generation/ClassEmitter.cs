@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Linq;
 using ModelBaker.Core.Plan;
 using ModelBaker.Core.Codegen;
+using ModelBaker.Core.Ir;
 using ModelBaker.Core.Options;
 
 namespace ModelBaker.Core.Generation;
@@ -77,6 +78,7 @@ public static class ClassEmitter
         var helpers = plan.Kernels.SelectMany(k => k.Helpers);
         if (plan.Inputs.Concat(plan.Outputs).Any(t => t.IsQuantized)) helpers = helpers.Append(nameof(Kernels.FixedPoint));
         if (plan.Inputs.Any(t => t.IsQuantized)) helpers = helpers.Append(nameof(Kernels.FixedPointVectors));
+        if (plan.Inputs.Concat(plan.Outputs).Any(t => t.Type == ElementType.Float16)) helpers = helpers.Append(nameof(HalfPrecision));
         // Only the reference implementations the steps call, and what those call in turn.
         var names = helpers.Distinct().OrderBy(n => n, System.StringComparer.Ordinal).ToList();
         var blocks = UnusedHelpers.Prune(code.ToString(), names.Select(KernelSources.Get).ToList());
@@ -258,9 +260,15 @@ public static class ClassEmitter
             if (QuantizedEachElement(t))
                 code.Line($"// Input '{CodeWriter.Comment(t.Name)}' to int8{QuantizationNote(t)}.")
                     .Line(QuantizeEachElement(p));
-            else if (t.IsQuantized)
+            else if (t.IsQuantized && t.Type == ElementType.Float32)
                 code.Line($"// Input '{CodeWriter.Comment(t.Name)}' to int8: scale {CodeWriter.Double(t.Scale)}, zero point {t.ZeroPoint}.")
                     .Line($"QuantizeAll({p.Name}, {CodeWriter.Double(t.Scale)}, {t.ZeroPoint}, {t.Slice.Expression()});");
+            else if (t.IsQuantized)
+                code.Line($"// Input '{CodeWriter.Comment(t.Name)}' ({EdgeText(t.Type)}) to int8: scale {CodeWriter.Double(t.Scale)}, zero point {t.ZeroPoint}.")
+                    .Line(QuantizeEach(p));
+            else if (t.Type != t.ComputeType)
+                code.Line($"// Input '{CodeWriter.Comment(t.Name)}' ({EdgeText(t.Type)}), computed in float32.")
+                    .Line(CopyIn(p));
             else
                 code.Line($"// Input '{CodeWriter.Comment(t.Name)}'.")
                     .Line($"{p.Name}.CopyTo({t.Slice.Expression()});");
@@ -273,7 +281,10 @@ public static class ClassEmitter
             var t = p.Tensor;
             if (t.IsQuantized)
                 code.Line($"// Output '{CodeWriter.Comment(t.Name)}' from int8: scale {CodeWriter.Double(t.Scale)}, zero point {t.ZeroPoint}.")
-                    .Line($"for (int i = 0; i < {p.LengthConstant}; i++) {p.Name}[i] = Dequantize({Arenas.Name(t.Slice.Type)}[{t.Slice.Offset} + i], {CodeWriter.Double(t.Scale)}, {t.ZeroPoint});");
+                    .Line($"for (int i = 0; i < {p.LengthConstant}; i++) {p.Name}[i] = {OutputValue(t.Type, $"Dequantize({Arenas.Name(t.Slice.Type)}[{t.Slice.Offset} + i], {CodeWriter.Double(t.Scale)}, {t.ZeroPoint})")};");
+            else if (t.Type != t.ComputeType)
+                code.Line($"// Output '{CodeWriter.Comment(t.Name)}' ({EdgeText(t.Type)}), computed in float32.")
+                    .Line(CopyOut(p));
             else
                 code.Line($"// Output '{CodeWriter.Comment(t.Name)}'.")
                     .Line($"{t.Slice.Expression()}.CopyTo({p.Name});");
@@ -317,13 +328,43 @@ public static class ClassEmitter
         string Each(string array) => $"{p.Prefix}{array}[i % {t.FeatureScales!.Length}]";
         string scale = t.PerFeature ? Each("FeatureScales") : $"{p.Prefix}Scale", zeroPoint = t.PerFeature ? Each("FeatureZeroPoints") : $"{p.Prefix}ZeroPoint";
         string target = $"{Arenas.Name(t.Slice.Type)}[{t.Slice.Offset} + i]", loop = $"for (int i = 0; i < {p.LengthConstant}; i++)";
-        if (t.MissingValues == null && !t.MissingCode) return $"{loop} {target} = Quantize({p.Name}[i], {scale}, {zeroPoint});";
+        if (t.MissingValues == null && !t.MissingCode) return $"{loop} {target} = Quantize({InputValue(p)}, {scale}, {zeroPoint});";
         string value = t.MissingValues == null ? ""
             : $" if (float.IsNaN(v)) v = {p.Prefix}MissingValues[{(t.MissingValues.Length == 1 ? "0" : $"i % {t.MissingValues.Length}")}];";
         string store = t.MissingCode ? $"sbyte q = Quantize(v, {scale}, {zeroPoint}); {target} = float.IsNaN(v) ? (sbyte)-128 : q == -128 ? (sbyte)-127 : q;"
             : $"{target} = Quantize(v, {scale}, {zeroPoint});";
-        return $"{loop} {{ float v = {p.Name}[i];{value} {store} }}";
+        return $"{loop} {{ float v = {InputValue(p)};{value} {store} }}";
     }
+
+    // Double and float16 inputs and outputs (docs/architecture.md, "Double and float16 tensors"): the plan computes them
+    // as float32; these lines convert at the edges, the same in both flavours (spans or arrays named alike).
+
+    /// <summary>"double", "float16 as ushort bits": how a comment names an edge type.</summary>
+    internal static string EdgeText(ElementType type) => type == ElementType.Float16 ? "float16 as ushort bits" : "double";
+
+    /// <summary>Element i of an input as the float the plan computes with: double rounded to nearest, float16 exactly.</summary>
+    internal static string InputValue(Parameter p) => p.Tensor.Type switch
+    {
+        ElementType.Double => $"(float){p.Name}[i]",
+        ElementType.Float16 => $"HalfToFloat({p.Name}[i])",
+        _ => $"{p.Name}[i]",
+    };
+
+    /// <summary>A float the plan computed, as the output's element: widened to double, rounded to float16 bits.</summary>
+    internal static string OutputValue(ElementType type, string value) => type == ElementType.Float16 ? $"FloatToHalf({value})" : value;
+
+    /// <summary>The loop quantizing a double or float16 input with one scale and zero point.</summary>
+    internal static string QuantizeEach(Parameter p) =>
+        $"for (int i = 0; i < {p.LengthConstant}; i++) {Arenas.Name(p.Tensor.Slice.Type)}[{p.Tensor.Slice.Offset} + i] = " +
+        $"Quantize({InputValue(p)}, {p.Prefix}Scale, {p.Prefix}ZeroPoint);";
+
+    /// <summary>The loop converting a double or float16 input into its float32 slice.</summary>
+    internal static string CopyIn(Parameter p) =>
+        $"for (int i = 0; i < {p.LengthConstant}; i++) {Arenas.Name(p.Tensor.Slice.Type)}[{p.Tensor.Slice.Offset} + i] = {InputValue(p)};";
+
+    /// <summary>The loop converting a float32 slice into a double or float16 output.</summary>
+    internal static string CopyOut(Parameter p) =>
+        $"for (int i = 0; i < {p.LengthConstant}; i++) {p.Name}[i] = {OutputValue(p.Tensor.Type, $"{Arenas.Name(p.Tensor.Slice.Type)}[{p.Tensor.Slice.Offset} + i]")};";
 
     private static string RunArguments(BakedPlan plan) => string.Join(", ", plan.ArenaLengths.Keys.Select(Arenas.Name));
 

@@ -38,7 +38,7 @@ public static class NanoClassEmitter
                 string.Join("; ", unsupported.Select(k => $"{k.Source} ({k.Kind} on {k.Output.Type})")) +
                 ". The nanoFramework target runs int8 steps only (float steps and casts to or from float are not integer-only). " +
                 "Compute these in the calling code, change the model, or use CodeTarget=\"Net\".");
-        var types = plan.Inputs.Concat(plan.Outputs).Where(t => !t.IsQuantized && t.Type == Ir.ElementType.Float32).ToList();
+        var types = plan.Inputs.Concat(plan.Outputs).Where(t => !t.IsQuantized && t.ComputeType == Ir.ElementType.Float32).ToList();
         if (types.Count > 0)
             throw new BakeException(ErrorCodes.UnsupportedOnTarget,
                 $"{plan.Header.ModelFileName}: {string.Join(", ", types.Select(t => $"'{t.Name}'"))} would be float tensors in the nanoFramework code, which is integer-only. Use CodeTarget=\"Net\".");
@@ -114,6 +114,7 @@ public static class NanoClassEmitter
         var helpers = plan.Kernels.SelectMany(k => k.NanoHelpers!);
         if (resource != null) helpers = helpers.Append(nameof(Encodings.ResourceRows) + "#Nano");
         if (plan.Inputs.Concat(plan.Outputs).Any(t => t.IsQuantized)) helpers = helpers.Append(nameof(Kernels.FixedPoint));
+        if (plan.Inputs.Concat(plan.Outputs).Any(t => t.Type == Ir.ElementType.Float16)) helpers = helpers.Append(nameof(Ir.HalfPrecision));
         // Only the reference implementations the steps call, and what those call in turn.
         var names = helpers.Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
         var blocks = UnusedHelpers.Prune(code.ToString(), names.Select(n => WithoutNetOnlyAttributes(KernelSources.Get(n))).ToList());
@@ -236,7 +237,9 @@ public static class NanoClassEmitter
             if (ClassEmitter.QuantizedEachElement(t))
                 code.Line(ClassEmitter.QuantizeEachElement(p));
             else if (t.IsQuantized)
-                code.Line($"for (int i = 0; i < {p.LengthConstant}; i++) {Arenas.Name(t.Slice.Type)}[{t.Slice.Offset} + i] = Quantize({p.Name}[i], {p.Prefix}Scale, {p.Prefix}ZeroPoint);");
+                code.Line(ClassEmitter.QuantizeEach(p));
+            else if (t.Type != t.ComputeType)
+                code.Line(ClassEmitter.CopyIn(p));
             else
                 code.Line($"Array.Copy({p.Name}, 0, {Arenas.Name(t.Slice.Type)}, {t.Slice.Offset}, {p.LengthConstant});");
         }
@@ -245,7 +248,10 @@ public static class NanoClassEmitter
         {
             var t = p.Tensor;
             if (t.IsQuantized)
-                code.Line($"for (int i = 0; i < {p.LengthConstant}; i++) {p.Name}[i] = Dequantize({Arenas.Name(t.Slice.Type)}[{t.Slice.Offset} + i], {p.Prefix}Scale, {p.Prefix}ZeroPoint);");
+                code.Line($"for (int i = 0; i < {p.LengthConstant}; i++) {p.Name}[i] = " +
+                    $"{ClassEmitter.OutputValue(t.Type, $"Dequantize({Arenas.Name(t.Slice.Type)}[{t.Slice.Offset} + i], {p.Prefix}Scale, {p.Prefix}ZeroPoint)")};");
+            else if (t.Type != t.ComputeType)
+                code.Line(ClassEmitter.CopyOut(p));
             else
                 code.Line($"Array.Copy({Arenas.Name(t.Slice.Type)}, {t.Slice.Offset}, {p.Name}, 0, {p.LengthConstant});");
         }

@@ -11,6 +11,10 @@ public enum ElementType
     Int32 = 6,
     Int64 = 7,
     Bool = 9,
+    /// <summary>Only at a plan's inputs and outputs: computed as float32 inside (HalfPrecision converts at the edges).</summary>
+    Float16 = 10,
+    /// <summary>Only at a plan's inputs and outputs: computed as float32 inside (rounded to nearest at the edges).</summary>
+    Double = 11,
     UInt32 = 12,
     UInt64 = 13,
 }

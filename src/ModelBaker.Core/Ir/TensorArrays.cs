@@ -18,6 +18,8 @@ public static class TensorArrays
         ElementType.UInt16 => typeof(ushort),
         ElementType.UInt32 => typeof(uint),
         ElementType.UInt64 => typeof(ulong),
+        ElementType.Double => typeof(double),
+        ElementType.Float16 => typeof(ushort), // float16 bits (HalfPrecision)
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 
@@ -25,6 +27,8 @@ public static class TensorArrays
     public static Array ToArray(Tensor tensor, ElementType type)
     {
         if (type == ElementType.Float32) return tensor.AsFloats();
+        if (type == ElementType.Double) return tensor.AsFloats().Select(f => (double)f).ToArray();
+        if (type == ElementType.Float16) return tensor.AsFloats().Select(HalfPrecision.FloatToHalf).ToArray();
         var values = tensor.Int64s ?? tensor.Floats!.Select(f => (long)f).ToArray();
         return type switch
         {

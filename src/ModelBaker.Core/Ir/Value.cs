@@ -13,6 +13,12 @@ public sealed class Value
 
     public string Name { get; }
     public ElementType Type { get; set; }
+    /// <summary>
+    /// The type the model declares for this value when that is double or float16 (a graph input or output, an initializer,
+    /// a value_info entry, a Cast's output): ModelBaker computes it as Float32 (<see cref="Type"/>), and Predict takes or
+    /// returns a graph input or output in this type. Null for every other value.
+    /// </summary>
+    public ElementType? DeclaredType { get; set; }
     /// <summary>Static shape at batch 1; null until shape inference has run.</summary>
     public int[]? Shape { get; set; }
     /// <summary>Known data: an initializer, or the result of constant folding.</summary>

@@ -9,9 +9,10 @@ using ModelBaker.Core.Onnx.Protos;
 namespace ModelBaker.Core.Onnx;
 
 /// <summary>
-/// Converts between ONNX TensorProto and <see cref="Tensor"/>: float32 stays float, every integer type and
-/// bool is widened to Int64s (the IR's one integer representation; uint64 keeps its 64 bits, so values of 2^63 and
-/// above read as negative longs), anything else is refused by name.
+/// Converts between ONNX TensorProto and <see cref="Tensor"/>: float32 stays float, double and float16 become float32
+/// (ModelBaker computes in float32: double rounded to nearest, float16 exactly), every integer type and bool is widened
+/// to Int64s (the IR's one integer representation; uint64 keeps its 64 bits, so values of 2^63 and above read as
+/// negative longs), anything else is refused by name.
 /// </summary>
 public static class TensorConverter
 {
@@ -64,13 +65,15 @@ public static class TensorConverter
             case (int)ElementType.UInt16:
             case (int)ElementType.UInt32:
             case (int)ElementType.UInt64:
+            case (int)ElementType.Float16:
+            case (int)ElementType.Double:
                 return (ElementType)dataType;
             default:
                 string typeName = Enum.IsDefined(typeof(TensorProto.Types.DataType), dataType)
                     ? ((TensorProto.Types.DataType)dataType).ToString().ToLowerInvariant()
                     : $"data type {dataType}";
                 throw new BakeException(ErrorCodes.UnsupportedElementType,
-                    $"Tensor {what} has element type {typeName}; ModelBaker supports float32, int8, uint8, int16, uint16, int32, uint32, int64, uint64 and bool. Convert the model to float32 (for example with onnxconverter_common's float16/float64 conversion helpers) and try again.");
+                    $"Tensor {what} has element type {typeName}; ModelBaker supports float32, double and float16 (computed as float32), int8, uint8, int16, uint16, int32, uint32, int64, uint64 and bool. Convert the model to float32 (for example with onnxconverter_common's float16/float64 conversion helpers) and try again.");
         }
     }
 
@@ -97,9 +100,12 @@ public static class TensorConverter
             ? ExternalData.Read(proto, directory, (long)length * Width(type))
             : proto.HasRawData ? proto.RawData.ToByteArray() : null;
 
-        if (type == ElementType.Float32)
+        if (HalfPrecision.IsFloat(type))
         {
-            float[] floats = raw != null ? DecodeFloats(raw, length, name) : proto.FloatData.ToArray();
+            float[] floats = raw != null ? DecodeFloats(raw, type, length, name)
+                : type == ElementType.Double ? proto.DoubleData.Select(d => (float)d).ToArray()
+                : type == ElementType.Float16 ? proto.Int32Data.Select(bits => HalfPrecision.HalfToFloat((ushort)bits)).ToArray()
+                : proto.FloatData.ToArray();
             CheckCount(floats.Length, length, name);
             return Tensor.FromFloats(shape, floats);
         }
@@ -137,12 +143,18 @@ public static class TensorConverter
         return proto;
     }
 
-    private static float[] DecodeFloats(byte[] raw, int length, string name)
+    /// <summary>Float32, double (rounded to the nearest float) or float16 (exact) raw data as floats.</summary>
+    private static float[] DecodeFloats(byte[] raw, ElementType type, int length, string name)
     {
-        CheckCount(raw.Length, length * 4L, name, "bytes");
-        if (!BitConverter.IsLittleEndian) SwapEach(raw, 4);
+        int width = Width(type);
+        CheckCount(raw.Length, (long)length * width, name, "bytes");
+        if (!BitConverter.IsLittleEndian) SwapEach(raw, width);
         var floats = new float[length];
-        Buffer.BlockCopy(raw, 0, floats, 0, raw.Length);
+        if (type == ElementType.Float32) Buffer.BlockCopy(raw, 0, floats, 0, raw.Length);
+        else if (type == ElementType.Float16)
+            for (int i = 0; i < length; i++) floats[i] = HalfPrecision.HalfToFloat(BitConverter.ToUInt16(raw, 2 * i));
+        else
+            for (int i = 0; i < length; i++) floats[i] = (float)BitConverter.ToDouble(raw, 8 * i);
         return floats;
     }
 
@@ -150,8 +162,8 @@ public static class TensorConverter
     private static int Width(ElementType type) => type switch
     {
         ElementType.Float32 or ElementType.Int32 or ElementType.UInt32 => 4,
-        ElementType.Int64 or ElementType.UInt64 => 8,
-        ElementType.Int16 or ElementType.UInt16 => 2,
+        ElementType.Int64 or ElementType.UInt64 or ElementType.Double => 8,
+        ElementType.Int16 or ElementType.UInt16 or ElementType.Float16 => 2,
         _ => 1,
     };
 

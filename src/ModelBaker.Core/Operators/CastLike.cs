@@ -23,7 +23,7 @@ public sealed class CastLike : ExpandedOperator
         RequireInputCount(node, 2, 2);
         if (node.Outputs.Count != 1) throw InvalidGraph(node, $"it has {node.Outputs.Count} outputs; CastLike has one.");
         var writer = new ExpansionWriter(node, graph);
-        writer.Add("Cast", "Cast", new[] { node.Inputs[0] }, node.Outputs, GraphAttribute.Int("to", (long)Input(node, graph, 1).Type));
+        writer.Add("Cast", "Cast", new[] { node.Inputs[0] }, node.Outputs, GraphAttribute.Int("to", (long)(Input(node, graph, 1).DeclaredType ?? Input(node, graph, 1).Type)));
         return writer.Nodes;
     }
 }

@@ -41,6 +41,7 @@ public static class GraphLowering
         return new Result(inputs, outputs, context.Kernels.ToList()) { Slices = context.Slices.ToDictionary(p => p.Key, p => p.Value) };
     }
 
+    /// <summary>A double or float16 input or output is a float32 slice that Predict converts (<see cref="Value.DeclaredType"/>).</summary>
     private static PlanTensor Tensor(LoweringContext context, string name) =>
-        new(name, context.Graph[name].Type, context.Shape(name), context.Slice(name));
+        new(name, context.Graph[name].DeclaredType ?? context.Graph[name].Type, context.Shape(name), context.Slice(name));
 }

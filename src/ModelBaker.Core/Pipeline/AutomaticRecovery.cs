@@ -83,7 +83,7 @@ internal static class AutomaticRecovery
     /// <summary>One output whose shape has a single dimension above 1: class scores, where top-1 means something (so every
     /// measure here has a top-1 drop).</summary>
     private static bool IsClassVector(BakedPlan reference) =>
-        reference.Outputs.Count == 1 && reference.Outputs[0].Type == Ir.ElementType.Float32 && reference.Outputs[0].Shape.Count(d => d > 1) == 1;
+        reference.Outputs.Count == 1 && reference.Outputs[0].ComputeType == Ir.ElementType.Float32 && reference.Outputs[0].Shape.Count(d => d > 1) == 1;
 
     /// <summary>
     /// Measures <paramref name="requested"/> (baked with the options as given) and, when it loses more than the budget,

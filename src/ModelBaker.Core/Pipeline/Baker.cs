@@ -51,6 +51,7 @@ public static class Baker
     {
         OperatorRegistry.EnsureSupported(graph);
         ShapeInference.Run(graph);
+        WarnIfComputedInFloat32(graph, Path.GetFileName(options.ModelPath), log);
         // A QDQ model brings its own int8 parameters: taken before folding turns its weights into floats.
         var qdq = options.Precision == Precision.Int8 ? QdqModel.Extract(graph) : null;
         ConstantFolding.Run(graph);
@@ -205,6 +206,24 @@ public static class Baker
         plan = WithWeightStorage(plan, options);
         RequireCompilableSize(plan);
         return new Compressed(floatPlan, plan, quantization);
+    }
+
+    /// <summary>
+    /// MB1136: the model declares double or float16 tensors, which the plan computes in float32 (docs/architecture.md, "Double
+    /// and float16 tensors"). Said once per bake, naming the tensors (inputs and outputs first: their Predict types change).
+    /// </summary>
+    private static void WarnIfComputedInFloat32(Graph graph, string modelFileName, IBakeLog log)
+    {
+        var edges = graph.Inputs.Concat(graph.Outputs).Distinct().Where(name => graph[name].DeclaredType != null);
+        var declared = edges.Concat(graph.Values.Values.Where(v => v.DeclaredType != null).Select(v => v.Name).OrderBy(n => n, StringComparer.Ordinal))
+            .Distinct().ToList();
+        if (declared.Count == 0) return;
+        string Named(string name) => $"'{Text.Printable(name)}' is {(graph[name].DeclaredType == ElementType.Double ? "double" : "float16")}";
+        log.Warning(ErrorCodes.ComputedInFloat32,
+            $"{modelFileName}: tensor {string.Join(", ", declared.Take(5).Select(Named))}{(declared.Count > 5 ? $" and {declared.Count - 5} more" : "")}; " +
+            "computed in float32 (about 7 significant digits): double inputs are rounded to the nearest float and double outputs are floats widened, " +
+            "float16 values are exact in float32 and a Cast to float16 keeps float16's rounding and range. Predict takes and returns double inputs and " +
+            "outputs as double, float16 ones as ushort bit patterns. Export the model in float32 if float32 is what it needs.");
     }
 
     /// <summary>

@@ -35,6 +35,8 @@ public static class Arenas
         ElementType.UInt16 => "ushort",
         ElementType.UInt32 => "uint",
         ElementType.UInt64 => "ulong",
+        ElementType.Double => "double", // plan inputs and outputs only (no arena)
+        ElementType.Float16 => "ushort", // float16 bits, plan inputs and outputs only (HalfPrecision)
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 

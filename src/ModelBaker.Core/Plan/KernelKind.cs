@@ -107,4 +107,6 @@ public enum KernelKind : ushort
     // 111: FeatureVectorizerFloat, retired (FeatureVectorizer lowers to Concat and Remap).
     // 260–269: integer forms of the classical per-feature and encoding steps.
     NormalizerInt8 = 260,
+    // 280–283: double and float16 tensors (computed in float32).
+    HalfRounding = 280,
 }

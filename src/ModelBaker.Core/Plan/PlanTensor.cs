@@ -53,6 +53,12 @@ public sealed class PlanTensor
     public int ZeroPointOf(int i) => FeatureZeroPoints != null ? FeatureZeroPoints[i % FeatureZeroPoints.Length] : ZeroPoint;
     public int Length => Slice.Length;
 
-    /// <summary>A float tensor that lives quantized in the int8 arena.</summary>
-    public bool IsQuantized => Type == ElementType.Float32 && Slice.Type == ElementType.Int8;
+    /// <summary>A float tensor (float32, double or float16 at the edge) that lives quantized in the int8 arena.</summary>
+    public bool IsQuantized => HalfPrecision.IsFloat(Type) && Slice.Type == ElementType.Int8;
+
+    /// <summary>
+    /// The type the plan computes this tensor in, and the plan interpreter, calibration and reports take and give it in:
+    /// float32 for a double or float16 tensor (only generated Predict methods convert those), else <see cref="Type"/>.
+    /// </summary>
+    public ElementType ComputeType => HalfPrecision.IsFloat(Type) ? ElementType.Float32 : Type;
 }

@@ -49,7 +49,7 @@ public static class Evaluation
     /// </summary>
     public static int ClassVectorOutput(BakedPlan plan)
     {
-        var floats = Enumerable.Range(0, plan.Outputs.Count).Where(i => plan.Outputs[i].Type == Ir.ElementType.Float32).ToList();
+        var floats = Enumerable.Range(0, plan.Outputs.Count).Where(i => plan.Outputs[i].ComputeType == Ir.ElementType.Float32).ToList();
         if (floats.Count != 1) return -1;
         var shape = plan.Outputs[floats[0]].Shape;
         return shape.Aggregate(1L, (n, d) => n * d) >= 2 && shape.Count(d => d > 1) == 1 ? floats[0] : -1;

@@ -148,6 +148,7 @@ public static class PlanFile
             KernelKind.FeatureMapFloat => FeatureMapFloat.Read(r, source),
             KernelKind.NormalizerFloat => NormalizerFloat.Read(r, source),
             KernelKind.NormalizerInt8 => NormalizerInt8.Read(r, source),
+            KernelKind.HalfRounding => HalfRounding.Read(r, source),
             KernelKind.ColumnSelection => ColumnSelection.Read(r, source),
             KernelKind.OneHotEncoderFloat => OneHotEncoderFloat.Read(r, source),
             KernelKind.LabelEncoderInteger => LabelEncoderInteger.Read(r, source),

@@ -87,25 +87,37 @@ public class OnnxModelReaderTests
     }
 
     [Fact]
-    public void Float64_initializer_is_MB1102_naming_the_tensor()
+    public void Float64_initializer_becomes_float32_remembering_its_type()
     {
         var w = new TensorProto { Name = "weights64", DataType = 11 };
         w.Dims.Add(2);
-        w.DoubleData.AddRange(new[] { 1.0, 2.0 });
-        var e = Assert.Throws<BakeException>(() => OnnxModelReader.Load(AddModel(w).ToByteArray(), "."));
-        Assert.Equal(ErrorCodes.UnsupportedElementType, e.Code);
-        Assert.Contains("weights64", e.Message);
-        Assert.Contains("double", e.Message);
+        w.DoubleData.AddRange(new[] { 1.0, 0.1 });
+        var g = OnnxModelReader.Load(AddModel(w).ToByteArray(), ".");
+        Assert.Equal(ElementType.Float32, g["weights64"].Type);
+        Assert.Equal(ElementType.Double, g["weights64"].DeclaredType);
+        Assert.Equal(new[] { 1f, 0.1f }, g["weights64"].Constant!.Floats);
     }
 
     [Fact]
-    public void Float16_input_is_MB1102_naming_the_input()
+    public void Float16_input_is_float32_inside_and_float16_at_the_edge()
     {
         var m = AddModel(FloatTensor("W", 1, 2));
         m.Graph.Input[0] = Info("X", 10, 2);
+        var g = OnnxModelReader.Load(m.ToByteArray(), ".");
+        Assert.Equal(ElementType.Float32, g["X"].Type);
+        Assert.Equal(ElementType.Float16, g["X"].DeclaredType);
+        Assert.Null(g["W"].DeclaredType);
+    }
+
+    [Fact]
+    public void Bfloat16_input_is_MB1102_naming_the_input()
+    {
+        var m = AddModel(FloatTensor("W", 1, 2));
+        m.Graph.Input[0] = Info("X", 16, 2);
         var e = Assert.Throws<BakeException>(() => OnnxModelReader.Load(m.ToByteArray(), "."));
         Assert.Equal(ErrorCodes.UnsupportedElementType, e.Code);
         Assert.Contains("'X'", e.Message);
+        Assert.Contains("bfloat16", e.Message);
     }
 
     [Fact]

@@ -44,4 +44,32 @@ public class TensorConverterTests
         File.WriteAllText(dir.Path("bad.pb"), "hello");
         Assert.Equal(ErrorCodes.ModelUnreadable, Assert.Throws<BakeException>(() => TensorConverter.ReadTensorFile(dir.Path("bad.pb"))).Code);
     }
+
+    [Fact]
+    public void Double_and_float16_data_become_float32()
+    {
+        double[] doubles = { 0.1, 1e300, -2.5, 1.0000000001 };
+        var raw = new byte[doubles.Length * 8];
+        Buffer.BlockCopy(doubles, 0, raw, 0, raw.Length);
+        var fromRaw = new Core.Onnx.Protos.TensorProto { DataType = (int)ElementType.Double, RawData = Google.Protobuf.ByteString.CopyFrom(raw) };
+        fromRaw.Dims.Add(4);
+        var fromField = new Core.Onnx.Protos.TensorProto { DataType = (int)ElementType.Double };
+        fromField.Dims.Add(4);
+        fromField.DoubleData.AddRange(doubles);
+        foreach (var proto in new[] { fromRaw, fromField })
+        {
+            var t = TensorConverter.ToTensor(proto, ".");
+            Assert.Equal(ElementType.Float32, t.Type);
+            Assert.Equal(new[] { 0.1f, float.PositiveInfinity, -2.5f, 1f }, t.Floats); // rounded to nearest
+        }
+
+        ushort[] halves = { 0x3555, 0x7C00, 0x0001, 0xC000 };
+        var halfRaw = new Core.Onnx.Protos.TensorProto { DataType = (int)ElementType.Float16, RawData = Google.Protobuf.ByteString.CopyFrom(halves.SelectMany(BitConverter.GetBytes).ToArray()) };
+        halfRaw.Dims.Add(4);
+        var halfField = new Core.Onnx.Protos.TensorProto { DataType = (int)ElementType.Float16 };
+        halfField.Dims.Add(4);
+        halfField.Int32Data.AddRange(halves.Select(h => (int)h));
+        foreach (var proto in new[] { halfRaw, halfField })
+            Assert.Equal(new[] { 0.333251953125f, float.PositiveInfinity, 5.9604645E-08f, -2f }, TensorConverter.ToTensor(proto, ".").Floats);
+    }
 }
