@@ -185,12 +185,15 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
         if (!pointwise && PaddedBandConv(input, weights, bias, batch, inputChannels, inputHeight, inputWidth, outputChannels, outputHeight, outputWidth,
                 groups, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft, activationMin, activationMax, output))
             return;
+        // Small planes put output channels in lanes when blocks of sixteen pixels would leave more lanes idle.
+        bool lanes = pointwise && LanesPay(outputPlane, (outputPlane + FloatBlockPixels - 1) / FloatBlockPixels * FloatBlockPixels, groupOutputChannels, depth);
+        Span<float> packed = stackalloc float[lanes ? depth * LaneBlockChannels : 0];
         // Panels of up to `chunk` taps × `width` pixels; deeper windows are summed chunk by chunk through the output.
         int chunk = Math.Min(depth, FloatPanelFloats / FloatBlockPixels);
         int blockPixels = Math.Min((outputPlane + FloatBlockPixels - 1) / FloatBlockPixels * FloatBlockPixels,
             FloatPanelFloats / chunk / FloatBlockPixels * FloatBlockPixels);
         // Only the room the panels use: the runtime clears it on every call.
-        Span<float> panel = stackalloc float[pointwise && outputPlane >= FloatBlockPixels ? 0 : chunk * blockPixels];
+        Span<float> panel = stackalloc float[pointwise && (lanes || outputPlane >= FloatBlockPixels) ? 0 : chunk * blockPixels];
         Span<int> rows = stackalloc int[pointwise ? depth : chunk];
         for (int n = 0; n < batch; n++)
         {
@@ -200,6 +203,13 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
                 ReadOnlySpan<float> groupWeights = weights.Slice(g * groupOutputChannels * depth, groupOutputChannels * depth);
                 ReadOnlySpan<float> groupBias = bias.Slice(g * groupOutputChannels, groupOutputChannels);
                 Span<float> groupOutput = output.Slice((n * outputChannels + g * groupOutputChannels) * outputPlane, groupOutputChannels * outputPlane);
+                if (lanes)
+                {
+                    for (int k = 0; k < depth; k++) rows[k] = k * inputPlane;
+                    ChannelsInLanes(groupInput, rows, outputWidth, outputHeight, outputWidth, groupWeights, groupBias, groupOutputChannels,
+                        activationMin, activationMax, groupOutput, outputPlane, 0, packed);
+                    continue;
+                }
                 int p0 = 0;
                 if (pointwise && outputPlane >= FloatBlockPixels)
                 {
@@ -266,7 +276,12 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
             for (int ky = 0; ky < kernelHeight; ky++)
                 for (int kx = 0; kx < kernelWidth; kx++, k++)
                     rows[k] = c * bandPlane + ky * dilationHeight * rowLength + kx * dilationWidth % strideWidth * phase + kx * dilationWidth / strideWidth;
-        Span<float> tile = stackalloc float[across ? FloatBlockChannels * FloatBlockPixels : 0];
+        // A map in one band with fewer outputs than blocks of sixteen pixels would compute puts output channels in lanes.
+        int pixelSlots = across ? (outputHeight * phase + FloatBlockPixels - 1) / FloatBlockPixels * FloatBlockPixels
+            : outputHeight * ((outputWidth + FloatBlockPixels - 1) / FloatBlockPixels * FloatBlockPixels);
+        bool lanes = bandRows == outputHeight && LanesPay(outputHeight * outputWidth, pixelSlots, groupOutputChannels, depth);
+        Span<float> packed = stackalloc float[lanes ? depth * LaneBlockChannels : 0];
+        Span<float> tile = stackalloc float[across && !lanes ? FloatBlockChannels * FloatBlockPixels : 0];
         int inputPlane = inputHeight * inputWidth, outputPlane = outputHeight * outputWidth;
         for (int n = 0; n < batch; n++)
         {
@@ -282,6 +297,12 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
                     for (int c = 0; c < groupInputChannels; c++)
                         FillBandRows(groupInput.Slice(c * inputPlane, inputPlane), oy0 * strideHeight - padTop, (outputRows - 1) * strideHeight + windowRows,
                             inputHeight, inputWidth, strideWidth, padLeft, phase, band.Slice(c * bandPlane, bandPlane));
+                    if (lanes)
+                    {
+                        ChannelsInLanes(band, rows, strideHeight * rowLength, outputRows, outputWidth, groupWeights, groupBias, groupOutputChannels,
+                            activationMin, activationMax, groupOutput, outputPlane, oy0 * outputWidth, packed);
+                        continue;
+                    }
                     if (!across)
                     {
                         for (int r = 0; r < outputRows; r++)
@@ -315,6 +336,55 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// True when output channels in lanes (<see cref="FloatGemm.MultiplyLaneBlock"/>: four pixels × sixteen channels per
+    /// call) compute fewer (pixel, channel) slots than pixels in lanes (<see cref="FloatGemm.MultiplyFloatBlock"/>: sixteen
+    /// pixels × four channels), which compute <paramref name="pixelSlots"/> pixels for <paramref name="outputs"/>: small
+    /// maps, whose blocks of sixteen pixels leave lanes idle or compute dropped columns. Both cost about the same per slot.
+    /// </summary>
+    private static bool LanesPay(int outputs, int pixelSlots, int channels, int depth) =>
+        depth * LaneBlockChannels <= FloatPanelFloats
+        && (long)((outputs + LaneBlockPixels - 1) / LaneBlockPixels * LaneBlockPixels) * ((channels + LaneBlockChannels - 1) / LaneBlockChannels * LaneBlockChannels)
+            < (long)pixelSlots * ((channels + FloatBlockChannels - 1) / FloatBlockChannels * FloatBlockChannels);
+
+    /// <summary>
+    /// Output pixels q &lt; outputRows·outputWidth of a group through the channels-in-lanes micro-kernel: pixel (r, ox)
+    /// reads source offset r·rowStep + ox plus each tap's row, and is output[m·outputPlane + first + q]. Each block of
+    /// sixteen channels is packed tap-major once into <paramref name="packed"/>; a short last group of pixels repeats its
+    /// last pixel (same bits, stored once).
+    /// </summary>
+    private static void ChannelsInLanes(ReadOnlySpan<float> source, ReadOnlySpan<int> rows, int rowStep, int outputRows, int outputWidth,
+        ReadOnlySpan<float> groupWeights, ReadOnlySpan<float> groupBias, int channels, float activationMin, float activationMax,
+        Span<float> groupOutput, int outputPlane, int first, Span<float> packed)
+    {
+        int depth = rows.Length, count = outputRows * outputWidth;
+        Span<float> packedBias = stackalloc float[LaneBlockChannels];
+        Span<float> tile = stackalloc float[LaneBlockPixels * LaneBlockChannels];
+        Span<int> pixels = stackalloc int[LaneBlockPixels];
+        for (int m0 = 0; m0 < channels; m0 += LaneBlockChannels)
+        {
+            int block = Math.Min(LaneBlockChannels, channels - m0);
+            PackLaneChannels(groupWeights.Slice(m0 * depth), depth, depth, block, groupBias.Slice(m0), packed, packedBias);
+            for (int q0 = 0, r = 0, ox = 0; q0 < count; q0 += LaneBlockPixels)
+            {
+                int real = Math.Min(LaneBlockPixels, count - q0);
+                for (int i = 0; i < real; i++)
+                {
+                    pixels[i] = r * rowStep + ox;
+                    if (++ox == outputWidth)
+                    {
+                        ox = 0;
+                        r++;
+                    }
+                }
+                for (int i = real; i < LaneBlockPixels; i++) pixels[i] = pixels[real - 1];
+                MultiplyLaneBlock(source, rows, pixels, packed, packedBias, activationMin, activationMax, tile);
+                for (int i = 0; i < real; i++)
+                    for (int j = 0; j < block; j++) groupOutput[(m0 + j) * outputPlane + first + q0 + i] = tile[i * LaneBlockChannels + j];
+            }
+        }
     }
 
     /// <summary>
@@ -684,43 +754,6 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
             x = 0;
             y++;
         }
-    }
-
-    /// <summary>
-    /// An 8×8 transpose: on entry r_i holds row i (for instance eight pixels of channel i), on exit r_j holds column j
-    /// (the eight channels of pixel j). It moves values only, so it changes no bit.
-    /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static void TransposeEight(ref System.Runtime.Intrinsics.Vector256<float> r0, ref System.Runtime.Intrinsics.Vector256<float> r1,
-        ref System.Runtime.Intrinsics.Vector256<float> r2, ref System.Runtime.Intrinsics.Vector256<float> r3,
-        ref System.Runtime.Intrinsics.Vector256<float> r4, ref System.Runtime.Intrinsics.Vector256<float> r5,
-        ref System.Runtime.Intrinsics.Vector256<float> r6, ref System.Runtime.Intrinsics.Vector256<float> r7)
-    {
-        // Pairs of rows interleaved (a0 b0 a1 b1 | a4 b4 a5 b5 …), then pairs of pairs (a0 b0 c0 d0 | a4 b4 c4 d4), then the halves exchanged.
-        var t0 = System.Runtime.Intrinsics.X86.Avx.UnpackLow(r0, r1);
-        var t1 = System.Runtime.Intrinsics.X86.Avx.UnpackHigh(r0, r1);
-        var t2 = System.Runtime.Intrinsics.X86.Avx.UnpackLow(r2, r3);
-        var t3 = System.Runtime.Intrinsics.X86.Avx.UnpackHigh(r2, r3);
-        var t4 = System.Runtime.Intrinsics.X86.Avx.UnpackLow(r4, r5);
-        var t5 = System.Runtime.Intrinsics.X86.Avx.UnpackHigh(r4, r5);
-        var t6 = System.Runtime.Intrinsics.X86.Avx.UnpackLow(r6, r7);
-        var t7 = System.Runtime.Intrinsics.X86.Avx.UnpackHigh(r6, r7);
-        var s0 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t0, t2, 0x44);
-        var s1 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t0, t2, 0xEE);
-        var s2 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t1, t3, 0x44);
-        var s3 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t1, t3, 0xEE);
-        var s4 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t4, t6, 0x44);
-        var s5 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t4, t6, 0xEE);
-        var s6 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t5, t7, 0x44);
-        var s7 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t5, t7, 0xEE);
-        r0 = System.Runtime.Intrinsics.X86.Avx.Permute2x128(s0, s4, 0x20);
-        r1 = System.Runtime.Intrinsics.X86.Avx.Permute2x128(s1, s5, 0x20);
-        r2 = System.Runtime.Intrinsics.X86.Avx.Permute2x128(s2, s6, 0x20);
-        r3 = System.Runtime.Intrinsics.X86.Avx.Permute2x128(s3, s7, 0x20);
-        r4 = System.Runtime.Intrinsics.X86.Avx.Permute2x128(s0, s4, 0x31);
-        r5 = System.Runtime.Intrinsics.X86.Avx.Permute2x128(s1, s5, 0x31);
-        r6 = System.Runtime.Intrinsics.X86.Avx.Permute2x128(s2, s6, 0x31);
-        r7 = System.Runtime.Intrinsics.X86.Avx.Permute2x128(s3, s7, 0x31);
     }
 #endif
 

@@ -58,6 +58,12 @@ public sealed class FloatKernelPathTests
         new("one output pixel", 1, 12, 3, 3, 5, 1, 3, 3),
         new("small map, half the band's pixels dropped: 3×3 on 4×4, 16 → 7", 1, 16, 4, 4, 7, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new("small map with a pixel tail: 3×3 on 5×5, 3 → 9", 1, 3, 5, 5, 9, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+        new("channels in lanes: pointwise 1×1 on 3×3, 24 → 37 (a short channel block, a pixel tail)", 1, 24, 3, 3, 37, 1, 1, 1),
+        new("channels in lanes: pointwise 1×1 on 6×6, 20 → 32, batch 2", 2, 20, 6, 6, 32, 1, 1, 1),
+        new("channels in lanes: 3×3 on 4×4, 16 → 32", 1, 16, 4, 4, 32, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+        new("channels in lanes: 3×3 stride 2 on 7×9, 5 → 17", 1, 5, 7, 9, 17, 1, 3, 3, 2, 2, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+        new("channels in lanes: 2 groups of 8 → 16, 3×3 on 5×5", 1, 16, 5, 5, 32, 2, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+        new("channels in lanes: pointwise 1×1 on 2×2, 5 → 20 (fewer than eight taps)", 1, 5, 2, 2, 20, 1, 1, 1),
         new("stem of one channel, 5×5 on 28×20, 1 → 8", 1, 1, 28, 20, 8, 1, 5, 5, PadTop: 2, PadLeft: 2, PadBottom: 2, PadRight: 2),
         new("window wider than the padded input's rows", 1, 2, 3, 2, 3, 1, 3, 3, PadTop: 1, PadLeft: 2, PadBottom: 1, PadRight: 2),
     };
