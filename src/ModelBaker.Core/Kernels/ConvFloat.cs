@@ -380,9 +380,8 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
                     }
                 }
                 for (int i = real; i < LaneBlockPixels; i++) pixels[i] = pixels[real - 1];
-                MultiplyLaneBlock(source, rows, pixels, packed, packedBias, activationMin, activationMax, tile);
-                for (int i = 0; i < real; i++)
-                    for (int j = 0; j < block; j++) groupOutput[(m0 + j) * outputPlane + first + q0 + i] = tile[i * LaneBlockChannels + j];
+                MultiplyLaneBlock(source, rows, pixels, packed, packedBias, activationMin, activationMax, groupOutput.Slice(m0 * outputPlane + first + q0),
+                    outputPlane, block, real, tile);
             }
         }
     }

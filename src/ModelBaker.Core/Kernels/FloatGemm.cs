@@ -384,19 +384,22 @@ public static class FloatGemm
 #endif
 
     /// <summary>
-    /// Output channels in vector lanes, for small maps: tile[i·16 + j] = clamp(Σ_k source[rows[k] + pixels[i]] ·
+    /// Output channels in vector lanes, for small maps: output[j·outputStride + i] = clamp(Σ_k source[rows[k] + pixels[i]] ·
     /// packed[k·16 + j] + packedBias[j]) for the four pixels i (source offsets <paramref name="pixels"/>; a short group
-    /// repeats one) and the sixteen channels j of a block packed by <see cref="PackLaneChannels"/>, taps k over
-    /// <paramref name="rows"/> in order. Each input value is broadcast and multiplied by sixteen channels' weights (two
+    /// repeats one, only the first <paramref name="count"/> are stored) and the first <paramref name="channels"/> of the
+    /// sixteen channels j of a block packed by <see cref="PackLaneChannels"/>, taps k over <paramref name="rows"/> in
+    /// order. <paramref name="tile"/> (sixty-four floats) is scratch for groups stored through the stack. Each input value is broadcast and multiplied by sixteen channels' weights (two
     /// loads); each output starts at +0 and adds its products in tap order, so the bits are those of
     /// <see cref="MultiplyFloatBlock"/> and of the scalar loop.
     /// </summary>
     public static void MultiplyLaneBlock(ReadOnlySpan<float> source, ReadOnlySpan<int> rows, ReadOnlySpan<int> pixels, ReadOnlySpan<float> packed,
-        ReadOnlySpan<float> packedBias, float activationMin, float activationMax, Span<float> tile)
+        ReadOnlySpan<float> packedBias, float activationMin, float activationMax, Span<float> output, int outputStride, int channels, int count,
+        Span<float> tile)
     {
         int depth = rows.Length;
         if (depth < 1 || pixels.Length != LaneBlockPixels || packed.Length < depth * LaneBlockChannels || packedBias.Length < LaneBlockChannels
-            || tile.Length < LaneBlockPixels * LaneBlockChannels)
+            || tile.Length < LaneBlockPixels * LaneBlockChannels || channels < 1 || channels > LaneBlockChannels || count < 1 || count > LaneBlockPixels
+            || outputStride < count || output.Length < (channels - 1) * outputStride + count)
             throw new ArgumentException("The channels-in-lanes micro-kernel's blocks do not fit its spans.");
         int reach = 0;
         for (int i = 0; i < LaneBlockPixels; i++)
@@ -422,13 +425,14 @@ public static class FloatGemm
 #if NET8_0_OR_GREATER
         if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
         {
-            MultiplyLaneBlock256(source, rows, pixels, packed, packedBias, activationMin, activationMax, tile);
+            MultiplyLaneBlock256(source, rows, pixels, packed, packedBias, activationMin, activationMax, output, outputStride, channels, count, tile);
             return;
         }
         if (System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
         {
             for (int j0 = 0; j0 < LaneBlockChannels; j0 += 8)
                 MultiplyLaneBlock128(source, rows, pixels, packed.Slice(j0), packedBias.Slice(j0), activationMin, activationMax, tile.Slice(j0));
+            StoreLaneTile(tile, output, outputStride, channels, count);
             return;
         }
 #endif
@@ -441,12 +445,24 @@ public static class FloatGemm
                 tile[i * LaneBlockChannels + j] = FloatClamp(sum + packedBias[j], activationMin, activationMax);
             }
         }
+        StoreLaneTile(tile, output, outputStride, channels, count);
+    }
+
+    /// <summary>A block's outputs from the stack (tile[i·16 + j], pixel i, channel j) to output[j·outputStride + i].</summary>
+    private static void StoreLaneTile(ReadOnlySpan<float> tile, Span<float> output, int outputStride, int channels, int count)
+    {
+        for (int j = 0; j < channels; j++)
+        {
+            Span<float> to = output.Slice(j * outputStride, count);
+            for (int i = 0; i < count; i++) to[i] = tile[i * LaneBlockChannels + j];
+        }
     }
 
 #if NET8_0_OR_GREATER
     /// <summary>256-bit vectors: four pixels × two vectors of eight channels in eight accumulators.</summary>
     private static void MultiplyLaneBlock256(ReadOnlySpan<float> source, ReadOnlySpan<int> rows, ReadOnlySpan<int> pixels, ReadOnlySpan<float> packed,
-        ReadOnlySpan<float> packedBias, float activationMin, float activationMax, Span<float> tile)
+        ReadOnlySpan<float> packedBias, float activationMin, float activationMax, Span<float> output, int outputStride, int channels, int count,
+        Span<float> tile)
     {
         ref float from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
         ref float w = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(packed);
@@ -473,15 +489,55 @@ public static class FloatGemm
         ref float offsets = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(packedBias);
         var ba = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offsets, 0);
         var bb = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offsets, 8);
+        a0 = ClampFloat256(a0 + ba, min, max); b0 = ClampFloat256(b0 + bb, min, max);
+        a1 = ClampFloat256(a1 + ba, min, max); b1 = ClampFloat256(b1 + bb, min, max);
+        a2 = ClampFloat256(a2 + ba, min, max); b2 = ClampFloat256(b2 + bb, min, max);
+        a3 = ClampFloat256(a3 + ba, min, max); b3 = ClampFloat256(b3 + bb, min, max);
+        if (count == LaneBlockPixels && System.Runtime.Intrinsics.X86.Avx.IsSupported)
+        {
+            // Four pixels of eight channels transposed to eight channels' runs of four pixels, stored in place (checked by the caller).
+            ref float target = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
+            StoreLaneChannels(a0, a1, a2, a3, ref target, outputStride, channels);
+            if (channels > 8) StoreLaneChannels(b0, b1, b2, b3, ref System.Runtime.CompilerServices.Unsafe.Add(ref target, 8 * outputStride), outputStride, channels - 8);
+            return;
+        }
         ref float to = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(tile);
-        System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(a0 + ba, min, max), ref to, 0);
-        System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(b0 + bb, min, max), ref to, 8);
-        System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(a1 + ba, min, max), ref to, 16);
-        System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(b1 + bb, min, max), ref to, 24);
-        System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(a2 + ba, min, max), ref to, 32);
-        System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(b2 + bb, min, max), ref to, 40);
-        System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(a3 + ba, min, max), ref to, 48);
-        System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(b3 + bb, min, max), ref to, 56);
+        System.Runtime.Intrinsics.Vector256.StoreUnsafe(a0, ref to, 0);
+        System.Runtime.Intrinsics.Vector256.StoreUnsafe(b0, ref to, 8);
+        System.Runtime.Intrinsics.Vector256.StoreUnsafe(a1, ref to, 16);
+        System.Runtime.Intrinsics.Vector256.StoreUnsafe(b1, ref to, 24);
+        System.Runtime.Intrinsics.Vector256.StoreUnsafe(a2, ref to, 32);
+        System.Runtime.Intrinsics.Vector256.StoreUnsafe(b2, ref to, 40);
+        System.Runtime.Intrinsics.Vector256.StoreUnsafe(a3, ref to, 48);
+        System.Runtime.Intrinsics.Vector256.StoreUnsafe(b3, ref to, 56);
+        StoreLaneTile(tile, output, outputStride, channels, count);
+    }
+
+    /// <summary>
+    /// Eight channels of four pixels (p_i holds pixel i's channels) to the first <paramref name="channels"/> channels' runs of
+    /// four outputs, <paramref name="stride"/> apart: pairs of pixels interleaved, then pairs of pairs; channel j is the
+    /// low half of u_j, channel j + 4 the high half.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void StoreLaneChannels(System.Runtime.Intrinsics.Vector256<float> p0, System.Runtime.Intrinsics.Vector256<float> p1,
+        System.Runtime.Intrinsics.Vector256<float> p2, System.Runtime.Intrinsics.Vector256<float> p3, ref float to, int stride, int channels)
+    {
+        var t0 = System.Runtime.Intrinsics.X86.Avx.UnpackLow(p0, p1);
+        var t1 = System.Runtime.Intrinsics.X86.Avx.UnpackHigh(p0, p1);
+        var t2 = System.Runtime.Intrinsics.X86.Avx.UnpackLow(p2, p3);
+        var t3 = System.Runtime.Intrinsics.X86.Avx.UnpackHigh(p2, p3);
+        var u0 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t0, t2, 0x44);
+        var u1 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t1, t3, 0x44);
+        var u3 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t1, t3, 0xEE);
+        System.Runtime.Intrinsics.Vector128.StoreUnsafe(System.Runtime.Intrinsics.Vector256.GetLower(u0), ref to, 0);
+        if (channels > 1) System.Runtime.Intrinsics.Vector128.StoreUnsafe(System.Runtime.Intrinsics.Vector256.GetLower(u1), ref to, (nuint)stride);
+        if (channels > 2) System.Runtime.Intrinsics.Vector128.StoreUnsafe(System.Runtime.Intrinsics.Vector256.GetLower(u2), ref to, (nuint)(2 * stride));
+        if (channels > 3) System.Runtime.Intrinsics.Vector128.StoreUnsafe(System.Runtime.Intrinsics.Vector256.GetLower(u3), ref to, (nuint)(3 * stride));
+        if (channels > 4) System.Runtime.Intrinsics.Vector128.StoreUnsafe(System.Runtime.Intrinsics.Vector256.GetUpper(u0), ref to, (nuint)(4 * stride));
+        if (channels > 5) System.Runtime.Intrinsics.Vector128.StoreUnsafe(System.Runtime.Intrinsics.Vector256.GetUpper(u1), ref to, (nuint)(5 * stride));
+        if (channels > 6) System.Runtime.Intrinsics.Vector128.StoreUnsafe(System.Runtime.Intrinsics.Vector256.GetUpper(u2), ref to, (nuint)(6 * stride));
+        if (channels > 7) System.Runtime.Intrinsics.Vector128.StoreUnsafe(System.Runtime.Intrinsics.Vector256.GetUpper(u3), ref to, (nuint)(7 * stride));
     }
 
     /// <summary>128-bit vectors: four pixels × two vectors of four channels (eight of the block's sixteen) per call.</summary>
