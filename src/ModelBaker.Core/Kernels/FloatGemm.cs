@@ -91,6 +91,143 @@ public static class FloatGemm
     public static float FloatClamp(float value, float activationMin, float activationMax) =>
         value < activationMin ? activationMin : value > activationMax ? activationMax : value;
 
+    /// <summary>Output channels per call of the channels-in-lanes micro-kernel: two 256-bit vectors.</summary>
+    public const int LaneBlockChannels = 16;
+
+    /// <summary>Pixels per call of the channels-in-lanes micro-kernel.</summary>
+    public const int LaneBlockPixels = 4;
+
+    /// <summary>
+    /// The weights of up to sixteen output channels (rows of <paramref name="depth"/> taps, <paramref name="weightStride"/>
+    /// apart) packed tap-major for <see cref="MultiplyLaneBlock"/>: packed[k·16 + j] = weights[j·weightStride + k], and
+    /// packedBias[j] = bias[j]; zeros for channels j ≥ <paramref name="channels"/>.
+    /// </summary>
+    public static void PackLaneChannels(ReadOnlySpan<float> weights, int weightStride, int depth, int channels, ReadOnlySpan<float> bias,
+        Span<float> packed, Span<float> packedBias)
+    {
+        if (channels < 1 || channels > LaneBlockChannels || packed.Length < depth * LaneBlockChannels || packedBias.Length < LaneBlockChannels)
+            throw new ArgumentException("The packed channels do not fit their spans.");
+        packedBias.Slice(0, LaneBlockChannels).Clear();
+        bias.Slice(0, channels).CopyTo(packedBias);
+#if NET8_0_OR_GREATER
+        if (System.Runtime.Intrinsics.X86.Avx.IsSupported && depth >= 8 && weights.Length >= (channels - 1) * weightStride + depth)
+        {
+            // Eight taps of eight channels per 8×8 transpose (absent channels are zero rows); the last eight taps end at the
+            // last tap (overlapping taps are stored again, the same values).
+            ref float from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
+            ref float to = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(packed);
+            for (int j0 = 0; j0 < LaneBlockChannels; j0 += 8)
+            {
+                for (int k = 0; k < depth; k += 8)
+                {
+                    int k0 = Math.Min(k, depth - 8);
+                    var r0 = LaneRow(ref from, j0, channels, weightStride, k0);
+                    var r1 = LaneRow(ref from, j0 + 1, channels, weightStride, k0);
+                    var r2 = LaneRow(ref from, j0 + 2, channels, weightStride, k0);
+                    var r3 = LaneRow(ref from, j0 + 3, channels, weightStride, k0);
+                    var r4 = LaneRow(ref from, j0 + 4, channels, weightStride, k0);
+                    var r5 = LaneRow(ref from, j0 + 5, channels, weightStride, k0);
+                    var r6 = LaneRow(ref from, j0 + 6, channels, weightStride, k0);
+                    var r7 = LaneRow(ref from, j0 + 7, channels, weightStride, k0);
+                    TransposeEight(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+                    nuint at = (nuint)(k0 * LaneBlockChannels + j0);
+                    System.Runtime.Intrinsics.Vector256.StoreUnsafe(r0, ref to, at);
+                    System.Runtime.Intrinsics.Vector256.StoreUnsafe(r1, ref to, at + LaneBlockChannels);
+                    System.Runtime.Intrinsics.Vector256.StoreUnsafe(r2, ref to, at + 2 * LaneBlockChannels);
+                    System.Runtime.Intrinsics.Vector256.StoreUnsafe(r3, ref to, at + 3 * LaneBlockChannels);
+                    System.Runtime.Intrinsics.Vector256.StoreUnsafe(r4, ref to, at + 4 * LaneBlockChannels);
+                    System.Runtime.Intrinsics.Vector256.StoreUnsafe(r5, ref to, at + 5 * LaneBlockChannels);
+                    System.Runtime.Intrinsics.Vector256.StoreUnsafe(r6, ref to, at + 6 * LaneBlockChannels);
+                    System.Runtime.Intrinsics.Vector256.StoreUnsafe(r7, ref to, at + 7 * LaneBlockChannels);
+                }
+            }
+            return;
+        }
+#endif
+        packed.Slice(0, depth * LaneBlockChannels).Clear();
+        for (int j = 0; j < channels; j++)
+        {
+            ReadOnlySpan<float> row = weights.Slice(j * weightStride, depth);
+            for (int k = 0; k < depth; k++) packed[k * LaneBlockChannels + j] = row[k];
+        }
+    }
+
+
+    /// <summary>
+    /// Output channels in vector lanes, for small maps: output[j·outputStride + i] = clamp(Σ_k source[rows[k] + pixels[i]] ·
+    /// packed[k·16 + j] + packedBias[j]) for the four pixels i (source offsets <paramref name="pixels"/>; a short group
+    /// repeats one, only the first <paramref name="count"/> are stored) and the first <paramref name="channels"/> of the
+    /// sixteen channels j of a block packed by <see cref="PackLaneChannels"/>, taps k over <paramref name="rows"/> in
+    /// order. <paramref name="tile"/> (sixty-four floats) is scratch for groups stored through the stack. Each input value is broadcast and multiplied by sixteen channels' weights (two
+    /// loads); each output starts at +0 and adds its products in tap order, so the bits are those of
+    /// <see cref="MultiplyFloatBlock"/> and of the scalar loop.
+    /// </summary>
+    public static void MultiplyLaneBlock(ReadOnlySpan<float> source, ReadOnlySpan<int> rows, ReadOnlySpan<int> pixels, ReadOnlySpan<float> packed,
+        ReadOnlySpan<float> packedBias, float activationMin, float activationMax, Span<float> output, int outputStride, int channels, int count,
+        Span<float> tile)
+    {
+        int depth = rows.Length;
+        if (depth < 1 || pixels.Length != LaneBlockPixels || packed.Length < depth * LaneBlockChannels || packedBias.Length < LaneBlockChannels
+            || tile.Length < LaneBlockPixels * LaneBlockChannels || channels < 1 || channels > LaneBlockChannels || count < 1 || count > LaneBlockPixels
+            || outputStride < count || output.Length < (channels - 1) * outputStride + count)
+            throw new ArgumentException("The channels-in-lanes micro-kernel's blocks do not fit its spans.");
+        int reach = 0;
+        for (int i = 0; i < LaneBlockPixels; i++)
+        {
+            if (pixels[i] < 0 || pixels[i] >= source.Length) throw FloatRowOutside();
+            reach = Math.Max(reach, pixels[i]);
+        }
+        // Every row checked here, so that the vector loops read without checks.
+        uint limit = (uint)(source.Length - 1 - reach);
+        int checkedRows = 0;
+#if NET8_0_OR_GREATER
+        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+        {
+            var limits = System.Runtime.Intrinsics.Vector256.Create(limit);
+            ref uint offsets = ref System.Runtime.CompilerServices.Unsafe.As<int, uint>(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(rows));
+            for (; checkedRows + 8 <= depth; checkedRows += 8)
+                if (System.Runtime.Intrinsics.Vector256.GreaterThanAny(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offsets, (nuint)checkedRows), limits))
+                    throw FloatRowOutside();
+        }
+#endif
+        for (int k = checkedRows; k < depth; k++)
+            if ((uint)rows[k] > limit) throw FloatRowOutside();
+#if NET8_0_OR_GREATER
+        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+        {
+            MultiplyLaneBlock256(source, rows, pixels, packed, packedBias, activationMin, activationMax, output, outputStride, channels, count, tile);
+            return;
+        }
+        if (System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (int j0 = 0; j0 < LaneBlockChannels; j0 += 8)
+                MultiplyLaneBlock128(source, rows, pixels, packed.Slice(j0), packedBias.Slice(j0), activationMin, activationMax, tile.Slice(j0));
+            StoreLaneTile(tile, output, outputStride, channels, count);
+            return;
+        }
+#endif
+        for (int i = 0; i < LaneBlockPixels; i++)
+        {
+            for (int j = 0; j < LaneBlockChannels; j++)
+            {
+                float sum = 0f;
+                for (int k = 0; k < depth; k++) sum += source[rows[k] + pixels[i]] * packed[k * LaneBlockChannels + j];
+                tile[i * LaneBlockChannels + j] = FloatClamp(sum + packedBias[j], activationMin, activationMax);
+            }
+        }
+        StoreLaneTile(tile, output, outputStride, channels, count);
+    }
+
+    /// <summary>A block's outputs from the stack (tile[i·16 + j], pixel i, channel j) to output[j·outputStride + i].</summary>
+    private static void StoreLaneTile(ReadOnlySpan<float> tile, Span<float> output, int outputStride, int channels, int count)
+    {
+        for (int j = 0; j < channels; j++)
+        {
+            Span<float> to = output.Slice(j * outputStride, count);
+            for (int i = 0; i < count; i++) to[i] = tile[i * LaneBlockChannels + j];
+        }
+    }
+
 #if NET8_0_OR_GREATER
     /// <summary>
     /// 256-bit vectors: four channels × two vectors of eight pixels in eight accumulators. Absent channels repeat
@@ -276,70 +413,7 @@ public static class FloatGemm
         System.Runtime.Intrinsics.Vector128<float> min, System.Runtime.Intrinsics.Vector128<float> max) =>
         System.Runtime.Intrinsics.Vector128.ConditionalSelect(System.Runtime.Intrinsics.Vector128.LessThan(value, min), min,
             System.Runtime.Intrinsics.Vector128.ConditionalSelect(System.Runtime.Intrinsics.Vector128.GreaterThan(value, max), max, value));
-#endif
 
-    /// <summary>Output channels per call of the channels-in-lanes micro-kernel: two 256-bit vectors.</summary>
-    public const int LaneBlockChannels = 16;
-
-    /// <summary>Pixels per call of the channels-in-lanes micro-kernel.</summary>
-    public const int LaneBlockPixels = 4;
-
-    /// <summary>
-    /// The weights of up to sixteen output channels (rows of <paramref name="depth"/> taps, <paramref name="weightStride"/>
-    /// apart) packed tap-major for <see cref="MultiplyLaneBlock"/>: packed[k·16 + j] = weights[j·weightStride + k], and
-    /// packedBias[j] = bias[j]; zeros for channels j ≥ <paramref name="channels"/>.
-    /// </summary>
-    public static void PackLaneChannels(ReadOnlySpan<float> weights, int weightStride, int depth, int channels, ReadOnlySpan<float> bias,
-        Span<float> packed, Span<float> packedBias)
-    {
-        if (channels < 1 || channels > LaneBlockChannels || packed.Length < depth * LaneBlockChannels || packedBias.Length < LaneBlockChannels)
-            throw new ArgumentException("The packed channels do not fit their spans.");
-        packedBias.Slice(0, LaneBlockChannels).Clear();
-        bias.Slice(0, channels).CopyTo(packedBias);
-#if NET8_0_OR_GREATER
-        if (System.Runtime.Intrinsics.X86.Avx.IsSupported && depth >= 8 && weights.Length >= (channels - 1) * weightStride + depth)
-        {
-            // Eight taps of eight channels per 8×8 transpose (absent channels are zero rows); the last eight taps end at the
-            // last tap (overlapping taps are stored again, the same values).
-            ref float from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(weights);
-            ref float to = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(packed);
-            for (int j0 = 0; j0 < LaneBlockChannels; j0 += 8)
-            {
-                for (int k = 0; k < depth; k += 8)
-                {
-                    int k0 = Math.Min(k, depth - 8);
-                    var r0 = LaneRow(ref from, j0, channels, weightStride, k0);
-                    var r1 = LaneRow(ref from, j0 + 1, channels, weightStride, k0);
-                    var r2 = LaneRow(ref from, j0 + 2, channels, weightStride, k0);
-                    var r3 = LaneRow(ref from, j0 + 3, channels, weightStride, k0);
-                    var r4 = LaneRow(ref from, j0 + 4, channels, weightStride, k0);
-                    var r5 = LaneRow(ref from, j0 + 5, channels, weightStride, k0);
-                    var r6 = LaneRow(ref from, j0 + 6, channels, weightStride, k0);
-                    var r7 = LaneRow(ref from, j0 + 7, channels, weightStride, k0);
-                    TransposeEight(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
-                    nuint at = (nuint)(k0 * LaneBlockChannels + j0);
-                    System.Runtime.Intrinsics.Vector256.StoreUnsafe(r0, ref to, at);
-                    System.Runtime.Intrinsics.Vector256.StoreUnsafe(r1, ref to, at + LaneBlockChannels);
-                    System.Runtime.Intrinsics.Vector256.StoreUnsafe(r2, ref to, at + 2 * LaneBlockChannels);
-                    System.Runtime.Intrinsics.Vector256.StoreUnsafe(r3, ref to, at + 3 * LaneBlockChannels);
-                    System.Runtime.Intrinsics.Vector256.StoreUnsafe(r4, ref to, at + 4 * LaneBlockChannels);
-                    System.Runtime.Intrinsics.Vector256.StoreUnsafe(r5, ref to, at + 5 * LaneBlockChannels);
-                    System.Runtime.Intrinsics.Vector256.StoreUnsafe(r6, ref to, at + 6 * LaneBlockChannels);
-                    System.Runtime.Intrinsics.Vector256.StoreUnsafe(r7, ref to, at + 7 * LaneBlockChannels);
-                }
-            }
-            return;
-        }
-#endif
-        packed.Slice(0, depth * LaneBlockChannels).Clear();
-        for (int j = 0; j < channels; j++)
-        {
-            ReadOnlySpan<float> row = weights.Slice(j * weightStride, depth);
-            for (int k = 0; k < depth; k++) packed[k * LaneBlockChannels + j] = row[k];
-        }
-    }
-
-#if NET8_0_OR_GREATER
     /// <summary>Taps k0 … k0 + 7 of channel j of a block (zeros past the block's channels); the caller checked the span.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static System.Runtime.Intrinsics.Vector256<float> LaneRow(ref float weights, int j, int channels, int weightStride, int k0) =>
@@ -381,84 +455,7 @@ public static class FloatGemm
         r6 = System.Runtime.Intrinsics.X86.Avx.Permute2x128(s2, s6, 0x31);
         r7 = System.Runtime.Intrinsics.X86.Avx.Permute2x128(s3, s7, 0x31);
     }
-#endif
 
-    /// <summary>
-    /// Output channels in vector lanes, for small maps: output[j·outputStride + i] = clamp(Σ_k source[rows[k] + pixels[i]] ·
-    /// packed[k·16 + j] + packedBias[j]) for the four pixels i (source offsets <paramref name="pixels"/>; a short group
-    /// repeats one, only the first <paramref name="count"/> are stored) and the first <paramref name="channels"/> of the
-    /// sixteen channels j of a block packed by <see cref="PackLaneChannels"/>, taps k over <paramref name="rows"/> in
-    /// order. <paramref name="tile"/> (sixty-four floats) is scratch for groups stored through the stack. Each input value is broadcast and multiplied by sixteen channels' weights (two
-    /// loads); each output starts at +0 and adds its products in tap order, so the bits are those of
-    /// <see cref="MultiplyFloatBlock"/> and of the scalar loop.
-    /// </summary>
-    public static void MultiplyLaneBlock(ReadOnlySpan<float> source, ReadOnlySpan<int> rows, ReadOnlySpan<int> pixels, ReadOnlySpan<float> packed,
-        ReadOnlySpan<float> packedBias, float activationMin, float activationMax, Span<float> output, int outputStride, int channels, int count,
-        Span<float> tile)
-    {
-        int depth = rows.Length;
-        if (depth < 1 || pixels.Length != LaneBlockPixels || packed.Length < depth * LaneBlockChannels || packedBias.Length < LaneBlockChannels
-            || tile.Length < LaneBlockPixels * LaneBlockChannels || channels < 1 || channels > LaneBlockChannels || count < 1 || count > LaneBlockPixels
-            || outputStride < count || output.Length < (channels - 1) * outputStride + count)
-            throw new ArgumentException("The channels-in-lanes micro-kernel's blocks do not fit its spans.");
-        int reach = 0;
-        for (int i = 0; i < LaneBlockPixels; i++)
-        {
-            if (pixels[i] < 0 || pixels[i] >= source.Length) throw FloatRowOutside();
-            reach = Math.Max(reach, pixels[i]);
-        }
-        // Every row checked here, so that the vector loops read without checks.
-        uint limit = (uint)(source.Length - 1 - reach);
-        int checkedRows = 0;
-#if NET8_0_OR_GREATER
-        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-        {
-            var limits = System.Runtime.Intrinsics.Vector256.Create(limit);
-            ref uint offsets = ref System.Runtime.CompilerServices.Unsafe.As<int, uint>(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(rows));
-            for (; checkedRows + 8 <= depth; checkedRows += 8)
-                if (System.Runtime.Intrinsics.Vector256.GreaterThanAny(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offsets, (nuint)checkedRows), limits))
-                    throw FloatRowOutside();
-        }
-#endif
-        for (int k = checkedRows; k < depth; k++)
-            if ((uint)rows[k] > limit) throw FloatRowOutside();
-#if NET8_0_OR_GREATER
-        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-        {
-            MultiplyLaneBlock256(source, rows, pixels, packed, packedBias, activationMin, activationMax, output, outputStride, channels, count, tile);
-            return;
-        }
-        if (System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (int j0 = 0; j0 < LaneBlockChannels; j0 += 8)
-                MultiplyLaneBlock128(source, rows, pixels, packed.Slice(j0), packedBias.Slice(j0), activationMin, activationMax, tile.Slice(j0));
-            StoreLaneTile(tile, output, outputStride, channels, count);
-            return;
-        }
-#endif
-        for (int i = 0; i < LaneBlockPixels; i++)
-        {
-            for (int j = 0; j < LaneBlockChannels; j++)
-            {
-                float sum = 0f;
-                for (int k = 0; k < depth; k++) sum += source[rows[k] + pixels[i]] * packed[k * LaneBlockChannels + j];
-                tile[i * LaneBlockChannels + j] = FloatClamp(sum + packedBias[j], activationMin, activationMax);
-            }
-        }
-        StoreLaneTile(tile, output, outputStride, channels, count);
-    }
-
-    /// <summary>A block's outputs from the stack (tile[i·16 + j], pixel i, channel j) to output[j·outputStride + i].</summary>
-    private static void StoreLaneTile(ReadOnlySpan<float> tile, Span<float> output, int outputStride, int channels, int count)
-    {
-        for (int j = 0; j < channels; j++)
-        {
-            Span<float> to = output.Slice(j * outputStride, count);
-            for (int i = 0; i < count; i++) to[i] = tile[i * LaneBlockChannels + j];
-        }
-    }
-
-#if NET8_0_OR_GREATER
     /// <summary>256-bit vectors: four pixels × two vectors of eight channels in eight accumulators.</summary>
     private static void MultiplyLaneBlock256(ReadOnlySpan<float> source, ReadOnlySpan<int> rows, ReadOnlySpan<int> pixels, ReadOnlySpan<float> packed,
         ReadOnlySpan<float> packedBias, float activationMin, float activationMax, Span<float> output, int outputStride, int channels, int count,
