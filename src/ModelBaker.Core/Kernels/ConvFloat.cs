@@ -185,12 +185,15 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
         if (!pointwise && PaddedBandConv(input, weights, bias, batch, inputChannels, inputHeight, inputWidth, outputChannels, outputHeight, outputWidth,
                 groups, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft, activationMin, activationMax, output))
             return;
+        // Small planes put output channels in lanes when blocks of sixteen pixels would leave more lanes idle.
+        bool lanes = pointwise && LanesPay(outputPlane, (outputPlane + FloatBlockPixels - 1) / FloatBlockPixels * FloatBlockPixels, groupOutputChannels, depth);
+        Span<float> packed = stackalloc float[lanes ? depth * LaneBlockChannels : 0];
         // Panels of up to `chunk` taps × `width` pixels; deeper windows are summed chunk by chunk through the output.
         int chunk = Math.Min(depth, FloatPanelFloats / FloatBlockPixels);
         int blockPixels = Math.Min((outputPlane + FloatBlockPixels - 1) / FloatBlockPixels * FloatBlockPixels,
             FloatPanelFloats / chunk / FloatBlockPixels * FloatBlockPixels);
         // Only the room the panels use: the runtime clears it on every call.
-        Span<float> panel = stackalloc float[pointwise && outputPlane >= FloatBlockPixels ? 0 : chunk * blockPixels];
+        Span<float> panel = stackalloc float[pointwise && (lanes || outputPlane >= FloatBlockPixels) ? 0 : chunk * blockPixels];
         Span<int> rows = stackalloc int[pointwise ? depth : chunk];
         for (int n = 0; n < batch; n++)
         {
@@ -200,6 +203,13 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
                 ReadOnlySpan<float> groupWeights = weights.Slice(g * groupOutputChannels * depth, groupOutputChannels * depth);
                 ReadOnlySpan<float> groupBias = bias.Slice(g * groupOutputChannels, groupOutputChannels);
                 Span<float> groupOutput = output.Slice((n * outputChannels + g * groupOutputChannels) * outputPlane, groupOutputChannels * outputPlane);
+                if (lanes)
+                {
+                    for (int k = 0; k < depth; k++) rows[k] = k * inputPlane;
+                    ChannelsInLanes(groupInput, rows, outputWidth, outputHeight, outputWidth, groupWeights, groupBias, groupOutputChannels,
+                        activationMin, activationMax, groupOutput, outputPlane, 0, packed);
+                    continue;
+                }
                 int p0 = 0;
                 if (pointwise && outputPlane >= FloatBlockPixels)
                 {
@@ -266,7 +276,12 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
             for (int ky = 0; ky < kernelHeight; ky++)
                 for (int kx = 0; kx < kernelWidth; kx++, k++)
                     rows[k] = c * bandPlane + ky * dilationHeight * rowLength + kx * dilationWidth % strideWidth * phase + kx * dilationWidth / strideWidth;
-        Span<float> tile = stackalloc float[across ? FloatBlockChannels * FloatBlockPixels : 0];
+        // A map in one band with fewer outputs than blocks of sixteen pixels would compute puts output channels in lanes.
+        int pixelSlots = across ? (outputHeight * phase + FloatBlockPixels - 1) / FloatBlockPixels * FloatBlockPixels
+            : outputHeight * ((outputWidth + FloatBlockPixels - 1) / FloatBlockPixels * FloatBlockPixels);
+        bool lanes = bandRows == outputHeight && LanesPay(outputHeight * outputWidth, pixelSlots, groupOutputChannels, depth);
+        Span<float> packed = stackalloc float[lanes ? depth * LaneBlockChannels : 0];
+        Span<float> tile = stackalloc float[across && !lanes ? FloatBlockChannels * FloatBlockPixels : 0];
         int inputPlane = inputHeight * inputWidth, outputPlane = outputHeight * outputWidth;
         for (int n = 0; n < batch; n++)
         {
@@ -282,6 +297,12 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
                     for (int c = 0; c < groupInputChannels; c++)
                         FillBandRows(groupInput.Slice(c * inputPlane, inputPlane), oy0 * strideHeight - padTop, (outputRows - 1) * strideHeight + windowRows,
                             inputHeight, inputWidth, strideWidth, padLeft, phase, band.Slice(c * bandPlane, bandPlane));
+                    if (lanes)
+                    {
+                        ChannelsInLanes(band, rows, strideHeight * rowLength, outputRows, outputWidth, groupWeights, groupBias, groupOutputChannels,
+                            activationMin, activationMax, groupOutput, outputPlane, oy0 * outputWidth, packed);
+                        continue;
+                    }
                     if (!across)
                     {
                         for (int r = 0; r < outputRows; r++)
@@ -315,6 +336,54 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// True when output channels in lanes (<see cref="FloatGemm.MultiplyLaneBlock"/>: four pixels × sixteen channels per
+    /// call) compute fewer (pixel, channel) slots than pixels in lanes (<see cref="FloatGemm.MultiplyFloatBlock"/>: sixteen
+    /// pixels × four channels), which compute <paramref name="pixelSlots"/> pixels for <paramref name="outputs"/>: small
+    /// maps, whose blocks of sixteen pixels leave lanes idle or compute dropped columns. Both cost about the same per slot.
+    /// </summary>
+    private static bool LanesPay(int outputs, int pixelSlots, int channels, int depth) =>
+        depth * LaneBlockChannels <= FloatPanelFloats
+        && (long)((outputs + LaneBlockPixels - 1) / LaneBlockPixels * LaneBlockPixels) * ((channels + LaneBlockChannels - 1) / LaneBlockChannels * LaneBlockChannels)
+            < (long)pixelSlots * ((channels + FloatBlockChannels - 1) / FloatBlockChannels * FloatBlockChannels);
+
+    /// <summary>
+    /// Output pixels q &lt; outputRows·outputWidth of a group through the channels-in-lanes micro-kernel: pixel (r, ox)
+    /// reads source offset r·rowStep + ox plus each tap's row, and is output[m·outputPlane + first + q]. Each block of
+    /// sixteen channels is packed tap-major once into <paramref name="packed"/>; a short last group of pixels repeats its
+    /// last pixel (same bits, stored once).
+    /// </summary>
+    private static void ChannelsInLanes(ReadOnlySpan<float> source, ReadOnlySpan<int> rows, int rowStep, int outputRows, int outputWidth,
+        ReadOnlySpan<float> groupWeights, ReadOnlySpan<float> groupBias, int channels, float activationMin, float activationMax,
+        Span<float> groupOutput, int outputPlane, int first, Span<float> packed)
+    {
+        int depth = rows.Length, count = outputRows * outputWidth;
+        Span<float> packedBias = stackalloc float[LaneBlockChannels];
+        Span<float> tile = stackalloc float[LaneBlockPixels * LaneBlockChannels];
+        Span<int> pixels = stackalloc int[LaneBlockPixels];
+        for (int m0 = 0; m0 < channels; m0 += LaneBlockChannels)
+        {
+            int block = Math.Min(LaneBlockChannels, channels - m0);
+            PackLaneChannels(groupWeights.Slice(m0 * depth), depth, depth, block, groupBias.Slice(m0), packed, packedBias);
+            for (int q0 = 0, r = 0, ox = 0; q0 < count; q0 += LaneBlockPixels)
+            {
+                int real = Math.Min(LaneBlockPixels, count - q0);
+                for (int i = 0; i < real; i++)
+                {
+                    pixels[i] = r * rowStep + ox;
+                    if (++ox == outputWidth)
+                    {
+                        ox = 0;
+                        r++;
+                    }
+                }
+                for (int i = real; i < LaneBlockPixels; i++) pixels[i] = pixels[real - 1];
+                MultiplyLaneBlock(source, rows, pixels, packed, packedBias, activationMin, activationMax, groupOutput.Slice(m0 * outputPlane + first + q0),
+                    outputPlane, block, real, tile);
+            }
+        }
     }
 
     /// <summary>
@@ -463,31 +532,39 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
     }
 
 #if NET8_0_OR_GREATER
+    /// <summary>Widest output rows the across-channels depthwise path takes (wider rows fill the row kernel's vectors).</summary>
+    public const int AcrossChannelsWidth = 15;
+
     /// <summary>
     /// A depthwise layer (depth multiplier 1) with narrow output rows, vectorised across channels: the zero-padded planes of
     /// eight channels (four with 128-bit vectors) are interleaved into the stack, pixel by pixel with one lane per channel,
-    /// so each tap of those channels at one output pixel is one load and each output pixel one vector. Each lane sums its
+    /// so each tap of those channels at one output pixel is one load and each output pixel one vector. Four output pixels
+    /// of a row are computed together (four independent chains of adds sharing each tap's weights); the output vectors go
+    /// to an interleaved plane in the stack and out to the channels' planes. With AVX both the interleave and the way out
+    /// are 8×8 transposes of eight pixels of eight channels (a plane is contiguous, whatever its width). Each lane sums its
     /// channel's taps in (ky, kx) order from +0, as the row kernel does, so the bits are the same. Narrow rows are where
     /// the row kernel pays most per output (a band and a pass per channel, vectors wider than the row). False, with
-    /// nothing written, when rows are wide (sixteen outputs or more) or the interleaved planes do not fit in
-    /// <see cref="FloatPanelFloats"/>.
+    /// nothing written, when rows are wider than <see cref="AcrossChannelsWidth"/> or the interleaved planes do not fit
+    /// in <see cref="FloatPanelFloats"/>.
     /// </summary>
     private static bool DepthwiseAcrossChannels(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias,
         int batch, int channels, int inputHeight, int inputWidth, int outputHeight, int outputWidth,
         int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int dilationHeight, int dilationWidth, int padTop, int padLeft,
         float activationMin, float activationMax, Span<float> output)
     {
-        if (!System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated || outputWidth >= FloatBlockPixels) return false;
+        if (!System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated || outputWidth > AcrossChannelsWidth) return false;
         int lanes = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? 8 : 4, window = kernelHeight * kernelWidth;
+        bool transpose = lanes == 8 && System.Runtime.Intrinsics.X86.Avx.IsSupported;
         // The padded plane holds exactly the rows and columns the windows reach.
         int paddedHeight = (outputHeight - 1) * strideHeight + (kernelHeight - 1) * dilationHeight + 1;
         int paddedWidth = (outputWidth - 1) * strideWidth + (kernelWidth - 1) * dilationWidth + 1;
-        if (window > 64 || (paddedHeight * paddedWidth + window + 1) * lanes > FloatPanelFloats) return false;
+        int inputPlane = inputHeight * inputWidth, outputPlane = outputHeight * outputWidth;
+        if (window > 64 || (paddedHeight * paddedWidth + outputPlane + window + 1) * lanes > FloatPanelFloats) return false;
         // Cleared by the runtime on entry: the padding is never written, so it stays zero for every block of channels.
         Span<float> planes = stackalloc float[paddedHeight * paddedWidth * lanes];
+        Span<float> sums = stackalloc float[outputPlane * lanes]; // the block's outputs, interleaved as the planes are
         Span<float> taps = stackalloc float[window * lanes];
         Span<float> offsets = stackalloc float[lanes]; // the block's biases
-        Span<float> lane = stackalloc float[lanes];
         Span<int> tapOffsets = stackalloc int[window];
         for (int ky = 0, t = 0; ky < kernelHeight; ky++)
             for (int kx = 0; kx < kernelWidth; kx++, t++)
@@ -495,60 +572,187 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
         // Input rows and columns inside the padded plane.
         int firstRow = Math.Max(0, padTop), endRow = Math.Min(paddedHeight, padTop + inputHeight);
         int firstColumn = Math.Max(0, padLeft), endColumn = Math.Min(paddedWidth, padLeft + inputWidth);
-        int inputPlane = inputHeight * inputWidth, outputPlane = outputHeight * outputWidth;
         int lastTap = tapOffsets[window - 1], lastPixel = ((outputHeight - 1) * strideHeight * paddedWidth + (outputWidth - 1) * strideWidth) * lanes;
         if (lastPixel + lastTap + lanes > planes.Length) throw new ArgumentException("A tap runs past the interleaved planes.");
         ref float from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(planes);
+        ref float to = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(sums);
         ref float tapWeights = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(taps);
         ref float biasLanes = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(offsets);
-        ref float outputLanes = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(lane);
         ref int tapOffset = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(tapOffsets);
         for (int n = 0; n < batch; n++)
         {
             for (int c0 = 0; c0 < channels; c0 += lanes)
             {
-                int count = Math.Min(lanes, channels - c0); // lanes past the last channel hold an earlier block's values, never stored
+                int count = Math.Min(lanes, channels - c0); // lanes past the last channel repeat it (or hold an earlier block's values), never stored
+                if (transpose && inputPlane >= 8)
+                {
+                    InterleaveEightPlanes(input.Slice(n * channels * inputPlane), c0, count, inputPlane, inputWidth, padTop, padLeft,
+                        firstRow, endRow, firstColumn, endColumn, paddedWidth, planes);
+                }
+                else
+                {
+                    for (int l = 0; l < count; l++)
+                    {
+                        ReadOnlySpan<float> plane = input.Slice((n * channels + c0 + l) * inputPlane, inputPlane);
+                        for (int py = firstRow; py < endRow; py++)
+                        {
+                            int row = (py - padTop) * inputWidth - padLeft;
+                            for (int px = firstColumn; px < endColumn; px++) planes[(py * paddedWidth + px) * lanes + l] = plane[row + px];
+                        }
+                    }
+                }
                 for (int l = 0; l < count; l++)
                 {
-                    ReadOnlySpan<float> plane = input.Slice((n * channels + c0 + l) * inputPlane, inputPlane);
-                    for (int py = firstRow; py < endRow; py++)
-                    {
-                        int row = (py - padTop) * inputWidth - padLeft;
-                        for (int px = firstColumn; px < endColumn; px++) planes[(py * paddedWidth + px) * lanes + l] = plane[row + px];
-                    }
                     for (int t = 0; t < window; t++) taps[t * lanes + l] = weights[(c0 + l) * window + t];
                     offsets[l] = bias[c0 + l];
                 }
                 for (int oy = 0; oy < outputHeight; oy++)
                 {
-                    for (int ox = 0; ox < outputWidth; ox++)
+                    int rowStart = oy * strideHeight * paddedWidth;
+                    for (int ox = 0; ox < outputWidth; ox += 4)
                     {
-                        nuint at = (nuint)((oy * strideHeight * paddedWidth + ox * strideWidth) * lanes);
+                        // Four pixels of the row; past its end the last pixel is computed again (same bits, same place).
+                        int x1 = Math.Min(ox + 1, outputWidth - 1), x2 = Math.Min(ox + 2, outputWidth - 1), x3 = Math.Min(ox + 3, outputWidth - 1);
+                        nuint p0 = (nuint)((rowStart + ox * strideWidth) * lanes), p1 = (nuint)((rowStart + x1 * strideWidth) * lanes);
+                        nuint p2 = (nuint)((rowStart + x2 * strideWidth) * lanes), p3 = (nuint)((rowStart + x3 * strideWidth) * lanes);
+                        int o = oy * outputWidth;
                         if (lanes == 8)
                         {
-                            var sum = System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s0 = System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s1 = System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s2 = System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            var s3 = System.Runtime.Intrinsics.Vector256<float>.Zero;
                             for (int t = 0; t < window; t++)
-                                sum += System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, at + (nuint)System.Runtime.CompilerServices.Unsafe.Add(ref tapOffset, t))
-                                    * System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tapWeights, (nuint)(t * 8));
-                            System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(sum + System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref biasLanes),
-                                System.Runtime.Intrinsics.Vector256.Create(activationMin), System.Runtime.Intrinsics.Vector256.Create(activationMax)), ref outputLanes);
+                            {
+                                nuint at = (nuint)System.Runtime.CompilerServices.Unsafe.Add(ref tapOffset, t);
+                                var w = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref tapWeights, (nuint)(t * 8));
+                                s0 += System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, p0 + at) * w;
+                                s1 += System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, p1 + at) * w;
+                                s2 += System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, p2 + at) * w;
+                                s3 += System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, p3 + at) * w;
+                            }
+                            var offset = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref biasLanes);
+                            var min = System.Runtime.Intrinsics.Vector256.Create(activationMin);
+                            var max = System.Runtime.Intrinsics.Vector256.Create(activationMax);
+                            System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(s0 + offset, min, max), ref to, (nuint)((o + ox) * 8));
+                            System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(s1 + offset, min, max), ref to, (nuint)((o + x1) * 8));
+                            System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(s2 + offset, min, max), ref to, (nuint)((o + x2) * 8));
+                            System.Runtime.Intrinsics.Vector256.StoreUnsafe(ClampFloat256(s3 + offset, min, max), ref to, (nuint)((o + x3) * 8));
                         }
                         else
                         {
-                            var sum = System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s0 = System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s1 = System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s2 = System.Runtime.Intrinsics.Vector128<float>.Zero;
+                            var s3 = System.Runtime.Intrinsics.Vector128<float>.Zero;
                             for (int t = 0; t < window; t++)
-                                sum += System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, at + (nuint)System.Runtime.CompilerServices.Unsafe.Add(ref tapOffset, t))
-                                    * System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref tapWeights, (nuint)(t * 4));
-                            System.Runtime.Intrinsics.Vector128.StoreUnsafe(ClampFloat128(sum + System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref biasLanes),
-                                System.Runtime.Intrinsics.Vector128.Create(activationMin), System.Runtime.Intrinsics.Vector128.Create(activationMax)), ref outputLanes);
+                            {
+                                nuint at = (nuint)System.Runtime.CompilerServices.Unsafe.Add(ref tapOffset, t);
+                                var w = System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref tapWeights, (nuint)(t * 4));
+                                s0 += System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, p0 + at) * w;
+                                s1 += System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, p1 + at) * w;
+                                s2 += System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, p2 + at) * w;
+                                s3 += System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, p3 + at) * w;
+                            }
+                            var offset = System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref biasLanes);
+                            var min = System.Runtime.Intrinsics.Vector128.Create(activationMin);
+                            var max = System.Runtime.Intrinsics.Vector128.Create(activationMax);
+                            System.Runtime.Intrinsics.Vector128.StoreUnsafe(ClampFloat128(s0 + offset, min, max), ref to, (nuint)((o + ox) * 4));
+                            System.Runtime.Intrinsics.Vector128.StoreUnsafe(ClampFloat128(s1 + offset, min, max), ref to, (nuint)((o + x1) * 4));
+                            System.Runtime.Intrinsics.Vector128.StoreUnsafe(ClampFloat128(s2 + offset, min, max), ref to, (nuint)((o + x2) * 4));
+                            System.Runtime.Intrinsics.Vector128.StoreUnsafe(ClampFloat128(s3 + offset, min, max), ref to, (nuint)((o + x3) * 4));
                         }
-                        int o = (n * channels + c0) * outputPlane + oy * outputWidth + ox;
-                        for (int l = 0; l < count; l++) output[o + l * outputPlane] = lane[l];
                     }
+                }
+                Span<float> block = output.Slice((n * channels + c0) * outputPlane);
+                if (transpose && outputPlane >= 8)
+                {
+                    // Eight pixels of eight channels per transpose; the last eight end at the plane's end (overlapping pixels get the same bits again).
+                    for (int p = 0; p < outputPlane; p += 8)
+                    {
+                        int first = Math.Min(p, outputPlane - 8);
+                        ref float pixels = ref System.Runtime.CompilerServices.Unsafe.Add(ref to, first * 8);
+                        var r0 = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref pixels, 0);
+                        var r1 = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref pixels, 8);
+                        var r2 = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref pixels, 16);
+                        var r3 = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref pixels, 24);
+                        var r4 = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref pixels, 32);
+                        var r5 = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref pixels, 40);
+                        var r6 = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref pixels, 48);
+                        var r7 = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref pixels, 56);
+                        TransposeEight(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+                        System.Runtime.Intrinsics.Vector256.CopyTo(r0, block.Slice(first, 8));
+                        if (count > 1) System.Runtime.Intrinsics.Vector256.CopyTo(r1, block.Slice(outputPlane + first, 8));
+                        if (count > 2) System.Runtime.Intrinsics.Vector256.CopyTo(r2, block.Slice(2 * outputPlane + first, 8));
+                        if (count > 3) System.Runtime.Intrinsics.Vector256.CopyTo(r3, block.Slice(3 * outputPlane + first, 8));
+                        if (count > 4) System.Runtime.Intrinsics.Vector256.CopyTo(r4, block.Slice(4 * outputPlane + first, 8));
+                        if (count > 5) System.Runtime.Intrinsics.Vector256.CopyTo(r5, block.Slice(5 * outputPlane + first, 8));
+                        if (count > 6) System.Runtime.Intrinsics.Vector256.CopyTo(r6, block.Slice(6 * outputPlane + first, 8));
+                        if (count > 7) System.Runtime.Intrinsics.Vector256.CopyTo(r7, block.Slice(7 * outputPlane + first, 8));
+                    }
+                }
+                else
+                {
+                    for (int p = 0; p < outputPlane; p++)
+                        for (int l = 0; l < count; l++) block[l * outputPlane + p] = sums[p * lanes + l];
                 }
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// The input planes of channels c0 … c0 + 7 of one image into the interleaved padded <paramref name="planes"/> (eight
+    /// lanes per pixel), eight pixels at a time through an 8×8 transpose; channels past <paramref name="count"/> repeat the
+    /// last one. Pixels outside the rows and columns the windows reach are not stored. The plane holds eight pixels or more.
+    /// </summary>
+    private static void InterleaveEightPlanes(ReadOnlySpan<float> image, int c0, int count, int inputPlane, int inputWidth, int padTop, int padLeft,
+        int firstRow, int endRow, int firstColumn, int endColumn, int paddedWidth, Span<float> planes)
+    {
+        ReadOnlySpan<float> c0Plane = image.Slice(c0 * inputPlane, inputPlane);
+        ReadOnlySpan<float> c1Plane = image.Slice((c0 + Math.Min(1, count - 1)) * inputPlane, inputPlane);
+        ReadOnlySpan<float> c2Plane = image.Slice((c0 + Math.Min(2, count - 1)) * inputPlane, inputPlane);
+        ReadOnlySpan<float> c3Plane = image.Slice((c0 + Math.Min(3, count - 1)) * inputPlane, inputPlane);
+        ReadOnlySpan<float> c4Plane = image.Slice((c0 + Math.Min(4, count - 1)) * inputPlane, inputPlane);
+        ReadOnlySpan<float> c5Plane = image.Slice((c0 + Math.Min(5, count - 1)) * inputPlane, inputPlane);
+        ReadOnlySpan<float> c6Plane = image.Slice((c0 + Math.Min(6, count - 1)) * inputPlane, inputPlane);
+        ReadOnlySpan<float> c7Plane = image.Slice((c0 + Math.Min(7, count - 1)) * inputPlane, inputPlane);
+        for (int p = 0; p < inputPlane; p += 8)
+        {
+            int first = Math.Min(p, inputPlane - 8); // the last eight end at the plane's end: overlapping pixels are stored again, the same values
+            var r0 = System.Runtime.Intrinsics.Vector256.Create(c0Plane.Slice(first, 8));
+            var r1 = System.Runtime.Intrinsics.Vector256.Create(c1Plane.Slice(first, 8));
+            var r2 = System.Runtime.Intrinsics.Vector256.Create(c2Plane.Slice(first, 8));
+            var r3 = System.Runtime.Intrinsics.Vector256.Create(c3Plane.Slice(first, 8));
+            var r4 = System.Runtime.Intrinsics.Vector256.Create(c4Plane.Slice(first, 8));
+            var r5 = System.Runtime.Intrinsics.Vector256.Create(c5Plane.Slice(first, 8));
+            var r6 = System.Runtime.Intrinsics.Vector256.Create(c6Plane.Slice(first, 8));
+            var r7 = System.Runtime.Intrinsics.Vector256.Create(c7Plane.Slice(first, 8));
+            TransposeEight(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+            int y = first / inputWidth, x = first - y * inputWidth;
+            StorePixel(r0, ref y, ref x, inputWidth, padTop, padLeft, firstRow, endRow, firstColumn, endColumn, paddedWidth, planes);
+            StorePixel(r1, ref y, ref x, inputWidth, padTop, padLeft, firstRow, endRow, firstColumn, endColumn, paddedWidth, planes);
+            StorePixel(r2, ref y, ref x, inputWidth, padTop, padLeft, firstRow, endRow, firstColumn, endColumn, paddedWidth, planes);
+            StorePixel(r3, ref y, ref x, inputWidth, padTop, padLeft, firstRow, endRow, firstColumn, endColumn, paddedWidth, planes);
+            StorePixel(r4, ref y, ref x, inputWidth, padTop, padLeft, firstRow, endRow, firstColumn, endColumn, paddedWidth, planes);
+            StorePixel(r5, ref y, ref x, inputWidth, padTop, padLeft, firstRow, endRow, firstColumn, endColumn, paddedWidth, planes);
+            StorePixel(r6, ref y, ref x, inputWidth, padTop, padLeft, firstRow, endRow, firstColumn, endColumn, paddedWidth, planes);
+            StorePixel(r7, ref y, ref x, inputWidth, padTop, padLeft, firstRow, endRow, firstColumn, endColumn, paddedWidth, planes);
+        }
+    }
+
+    /// <summary>Input pixel (y, x)'s eight channels to its place in the padded planes when the windows reach it; then the next pixel.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void StorePixel(System.Runtime.Intrinsics.Vector256<float> pixel, ref int y, ref int x, int inputWidth, int padTop, int padLeft,
+        int firstRow, int endRow, int firstColumn, int endColumn, int paddedWidth, Span<float> planes)
+    {
+        int py = y + padTop, px = x + padLeft;
+        if (py >= firstRow && py < endRow && px >= firstColumn && px < endColumn) System.Runtime.Intrinsics.Vector256.CopyTo(pixel, planes.Slice((py * paddedWidth + px) * 8, 8));
+        if (++x == inputWidth)
+        {
+            x = 0;
+            y++;
+        }
     }
 #endif
 
