@@ -178,107 +178,40 @@ public sealed class CastInt8 : Int8Kernel
         for (int i = 0; i < input.Length; i++) output[i] = codes[input[i] ? 1 : 0];
     }
 
-    /// <summary>int32 → quantized float: −128 plus the number of thresholds at or below each value.</summary>
-    public static void CastToInt8(ReadOnlySpan<int> input, ReadOnlySpan<long> thresholds, Span<sbyte> output)
+    /// <summary>An integer → quantized float: −128 plus the number of the 255 ascending thresholds at or below the value.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static sbyte ThresholdCode(long value, ReadOnlySpan<long> thresholds)
     {
-        for (int i = 0; i < input.Length; i++)
+        int low = 0, high = 255; // thresholds[0 .. low) ≤ value < thresholds[high ..)
+        while (low < high)
         {
-            long value = input[i];
-            int low = 0, high = 255; // thresholds[0 .. low) ≤ value < thresholds[high ..)
-            while (low < high)
-            {
-                int middle = (low + high) >> 1;
-                if (thresholds[middle] <= value) low = middle + 1;
-                else high = middle;
-            }
-            output[i] = (sbyte)(low - 128);
+            int middle = (low + high) >> 1;
+            if (thresholds[middle] <= value) low = middle + 1;
+            else high = middle;
         }
+        return (sbyte)(low - 128);
     }
 
-    /// <summary>int16 → quantized float: −128 plus the number of thresholds at or below each value.</summary>
-    public static void CastToInt8(ReadOnlySpan<short> input, ReadOnlySpan<long> thresholds, Span<sbyte> output)
+    /// <summary>The same in unsigned order, for uint64 (values and thresholds of 2^63 and above).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static sbyte ThresholdCode(ulong value, ReadOnlySpan<ulong> thresholds)
     {
-        for (int i = 0; i < input.Length; i++)
+        int low = 0, high = 255;
+        while (low < high)
         {
-            long value = input[i];
-            int low = 0, high = 255;
-            while (low < high)
-            {
-                int middle = (low + high) >> 1;
-                if (thresholds[middle] <= value) low = middle + 1;
-                else high = middle;
-            }
-            output[i] = (sbyte)(low - 128);
+            int middle = (low + high) >> 1;
+            if (thresholds[middle] <= value) low = middle + 1;
+            else high = middle;
         }
+        return (sbyte)(low - 128);
     }
 
-    /// <summary>uint16 → quantized float: −128 plus the number of thresholds at or below each value.</summary>
-    public static void CastToInt8(ReadOnlySpan<ushort> input, ReadOnlySpan<long> thresholds, Span<sbyte> output)
-    {
-        for (int i = 0; i < input.Length; i++)
-        {
-            long value = input[i];
-            int low = 0, high = 255;
-            while (low < high)
-            {
-                int middle = (low + high) >> 1;
-                if (thresholds[middle] <= value) low = middle + 1;
-                else high = middle;
-            }
-            output[i] = (sbyte)(low - 128);
-        }
-    }
-
-    /// <summary>uint32 → quantized float: −128 plus the number of thresholds at or below each value.</summary>
-    public static void CastToInt8(ReadOnlySpan<uint> input, ReadOnlySpan<long> thresholds, Span<sbyte> output)
-    {
-        for (int i = 0; i < input.Length; i++)
-        {
-            long value = input[i];
-            int low = 0, high = 255;
-            while (low < high)
-            {
-                int middle = (low + high) >> 1;
-                if (thresholds[middle] <= value) low = middle + 1;
-                else high = middle;
-            }
-            output[i] = (sbyte)(low - 128);
-        }
-    }
-
-    /// <summary>uint64 (unsigned thresholds) → quantized float: −128 plus the number of thresholds at or below each value.</summary>
-    public static void CastToInt8(ReadOnlySpan<ulong> input, ReadOnlySpan<ulong> thresholds, Span<sbyte> output)
-    {
-        for (int i = 0; i < input.Length; i++)
-        {
-            ulong value = input[i];
-            int low = 0, high = 255;
-            while (low < high)
-            {
-                int middle = (low + high) >> 1;
-                if (thresholds[middle] <= value) low = middle + 1;
-                else high = middle;
-            }
-            output[i] = (sbyte)(low - 128);
-        }
-    }
-
-    /// <summary>int64 → quantized float: −128 plus the number of thresholds at or below each value.</summary>
-    public static void CastToInt8(ReadOnlySpan<long> input, ReadOnlySpan<long> thresholds, Span<sbyte> output)
-    {
-        for (int i = 0; i < input.Length; i++)
-        {
-            long value = input[i];
-            int low = 0, high = 255;
-            while (low < high)
-            {
-                int middle = (low + high) >> 1;
-                if (thresholds[middle] <= value) low = middle + 1;
-                else high = middle;
-            }
-            output[i] = (sbyte)(low - 128);
-        }
-    }
+    public static void CastToInt8(ReadOnlySpan<short> input, ReadOnlySpan<long> thresholds, Span<sbyte> output) { for (int i = 0; i < input.Length; i++) output[i] = ThresholdCode(input[i], thresholds); }
+    public static void CastToInt8(ReadOnlySpan<ushort> input, ReadOnlySpan<long> thresholds, Span<sbyte> output) { for (int i = 0; i < input.Length; i++) output[i] = ThresholdCode(input[i], thresholds); }
+    public static void CastToInt8(ReadOnlySpan<int> input, ReadOnlySpan<long> thresholds, Span<sbyte> output) { for (int i = 0; i < input.Length; i++) output[i] = ThresholdCode(input[i], thresholds); }
+    public static void CastToInt8(ReadOnlySpan<uint> input, ReadOnlySpan<long> thresholds, Span<sbyte> output) { for (int i = 0; i < input.Length; i++) output[i] = ThresholdCode(input[i], thresholds); }
+    public static void CastToInt8(ReadOnlySpan<long> input, ReadOnlySpan<long> thresholds, Span<sbyte> output) { for (int i = 0; i < input.Length; i++) output[i] = ThresholdCode(input[i], thresholds); }
+    public static void CastToInt8(ReadOnlySpan<ulong> input, ReadOnlySpan<ulong> thresholds, Span<sbyte> output) { for (int i = 0; i < input.Length; i++) output[i] = ThresholdCode(input[i], thresholds); }
     // </emit>
 
     // <emit Nano>
