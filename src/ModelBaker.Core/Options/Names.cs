@@ -58,12 +58,16 @@ public static class Names
     public static bool IsValidNamespace(string name) => name.Split('.').All(IsValidIdentifier);
 
     /// <summary>
-    /// Names a generated class cannot take: its kernels' methods (Conv, Pool, Softmax …) live inside it, and a member may
-    /// not be named like its class. Read from the kernel classes, so a new kernel is covered without a list to keep.
+    /// Names a generated class cannot take: the methods copied into it (Conv, Pool, Softmax …, the weight encodings' row
+    /// readers, float16's HalfToFloat) live inside it, and a member may not be named like its class. Read from the classes
+    /// whose source is copied — the Kernels and Encodings namespaces, and any other file embedded for that (Ir/HalfPrecision)
+    /// — so a new one is covered without a list to keep.
     /// </summary>
     public static IReadOnlyCollection<string> ReservedClassNames { get; } = new HashSet<string>(
         typeof(Names).Assembly.GetTypes()
-            .Where(t => t.Namespace == "ModelBaker.Core.Kernels")
+            .Where(t => t.Namespace is "ModelBaker.Core.Kernels" or "ModelBaker.Core.Encodings"
+                || (t.FullName is { } name && name.StartsWith("ModelBaker.Core.", System.StringComparison.Ordinal)
+                    && typeof(Names).Assembly.GetManifestResourceInfo("ModelBaker." + name.Substring("ModelBaker.Core.".Length) + ".cs") != null))
             .SelectMany(t => t.GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly))
             .Select(m => m.Name)
             .Where(n => !n.Contains("<"))

@@ -211,5 +211,9 @@ public sealed class OptionsParserTests : IDisposable
         var problem = Assert.Single(Parse(("ClassName", "Conv")).Problems);
         Assert.Equal("MB1206", problem.Code);
         Assert.Contains("kernel method", problem.Message);
+        // Also the methods copied in from outside the kernels: float16's conversions, a weight encoding's reader.
+        Assert.Equal("HalfToFloatModel", OptionsParser.DefaultClassName("half_to_float.onnx"));
+        Assert.Contains("HalfToFloat", Names.ReservedClassNames);
+        Assert.Contains(nameof(Core.Encodings.BitmaskWeights.DecodeBitmask), Names.ReservedClassNames);
     }
 }
