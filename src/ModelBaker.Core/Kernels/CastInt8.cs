@@ -11,9 +11,11 @@ namespace ModelBaker.Core.Kernels;
 /// A Cast between float32 and an integer type or bool in an int8 plan, where the float side is a quantized int8 tensor:
 /// integer-only, on .NET and nanoFramework. Every result is decided at bake time by the float Cast itself
 /// (<see cref="Conversion"/>'s semantics on the dequantized value, and the input quantization of the float result), so
-/// the step gives what dequantize → Cast → quantize gives, with no float at run time:
+/// the step gives what dequantize → Cast → quantize gives — but for integers a float → integer Cast recovers, below —
+/// with no float at run time:
 /// <list type="bullet">
-/// <item>float → any integer type or bool: a 256-entry table of the output type, indexed by the int8 code;</item>
+/// <item>float → any integer type or bool: a 256-entry table of the output type, indexed by the int8 code (a code whose
+/// cell, on a grid finer than 1, holds an integer gives that integer: see <see cref="IntegerInCell"/>);</item>
 /// <item>int8, uint8 or bool → float: a 256- (2-) entry table of int8 codes, indexed by the value (+ 128 for int8);</item>
 /// <item>int16, uint16, int32, uint32 or int64 → float: 255 int64 thresholds (uint64: 255 uint64 ones, compared
 /// unsigned), the smallest value reaching each int8 code above −128; the code is −128 plus the number of thresholds at
@@ -49,6 +51,7 @@ public sealed class CastInt8 : Int8Kernel
             for (int code = -128; code <= 127; code++)
             {
                 real[0] = FixedPoint.Dequantize((sbyte)code, x.Scale, x.ZeroPoint);
+                if (cast.Output.Type != ElementType.Bool) real[0] = IntegerInCell(real[0], x.Scale);
                 var one = Array.CreateInstance(table.GetType().GetElementType()!, 1);
                 Conversion.CastElements(real, 0, one, 0, 1);
                 table.SetValue(one.GetValue(0), code + 128);
@@ -104,6 +107,19 @@ public sealed class CastInt8 : Int8Kernel
                 return new CastInt8(cast.Source, cast.Input, q.Slice(cast.Output), false, thresholds);
             }
         }
+    }
+
+    /// <summary>
+    /// The value a float → integer Cast reads for a code whose dequantized value is <paramref name="value"/>: the integer
+    /// inside the code's cell (within half a step) when the grid is finer than 1 and the cell holds one, else the value.
+    /// Integer-valued floats — category codes in a model input, a Floor's or Round's output — quantize to the code nearest
+    /// them, whose dequantized value lies up to half a step below as often as above; truncating that would turn 3 into 2
+    /// half of the time. A real value inside such a cell truncates to k or k − 1, so reading k is as likely right for it.
+    /// </summary>
+    internal static float IntegerInCell(float value, double scale)
+    {
+        double nearest = Math.Round(value);
+        return scale < 1 && Math.Abs(value - nearest) <= scale / 2 ? (float)nearest : value;
     }
 
     public ArenaSlice Input { get; }

@@ -18,7 +18,7 @@ public sealed class FeatureVectorizer : IOperator
 
     public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "float, int32 or int64 inputs side by side as one float tensor (inputdimensions); a Concat on the last axis, an input that does not fit its columns cut or zero-padded by a Remap first", Int8Form.Integer, "a Concat requantizing each input onto the output's grid (ConcatInt8)", Nano: true)
     {
-        NanoDetails = "float inputs (int32 or int64 inputs are cast to float first: no, MB1135)",
+        NanoDetails = "float, int32 and int64 inputs (an integer input becomes int8 codes by 255 thresholds, CastInt8)",
     };
 
     private static (int Rows, int[] Dimensions) Read(Node node, int[][] shapes)

@@ -19,7 +19,7 @@ public sealed class OneHotEncoder : IOperator
 
     public OperatorSupport Support { get; } = new(OperatorFamily.ClassicalMachineLearning, 1, "cats_int64s; int64, int32 or float values (truncated); zeros; a one-hot-encoder step", Int8Form.Integer, "the same step writing int8 rows on the exact grid of {0, 1}", Nano: true)
     {
-        NanoDetails = "int64 or int32 values (float values are cast to int64 first: no, MB1135)",
+        NanoDetails = "int64, int32 and float values (a float value is truncated through a 256-entry table of its int8 codes, CastInt8)",
         Refuses = new[] { "string categories (MB1110)" },
     };
 

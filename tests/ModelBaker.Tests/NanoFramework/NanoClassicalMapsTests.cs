@@ -232,6 +232,67 @@ public sealed class NanoClassicalMapsTests
             OneHotEncoderFloat.OneHotEncode<sbyte>(new long[] { 5 }, new long[] { 4, 7 }, false, -128, 127, new sbyte[2]));
     }
 
+    /// <summary>A calibration folder for a model of a float input [rows, floats] and an int64 input [rows, 1]: one sample folder per sample.</summary>
+    private static Func<TempFolder, string> FloatAndCodeSamples(int samples, int rows, int floats, int seed, long lowestCode, long highestCode) => folder =>
+    {
+        var rng = new Random(seed);
+        for (int s = 0; s < samples; s++)
+        {
+            string sample = folder.Path("calibration", $"sample_{s}");
+            Directory.CreateDirectory(sample);
+            var x = new Core.Onnx.Protos.TensorProto { DataType = 1, Dims = { rows, floats } };
+            x.FloatData.AddRange(Enumerable.Range(0, rows * floats).Select(_ => (float)(rng.NextDouble() * 2 - 1)));
+            // The first sample holds both ends of the codes' range, so the calibrated range is exactly theirs.
+            var codes = new Core.Onnx.Protos.TensorProto { DataType = 7, Dims = { rows, 1 } };
+            codes.Int64Data.AddRange(Enumerable.Range(0, rows).Select(r => s == 0 ? (r == 0 ? lowestCode : highestCode) : rng.NextInt64(lowestCode, highestCode + 1)));
+            File.WriteAllBytes(Path.Combine(sample, "input_0.pb"), Google.Protobuf.MessageExtensions.ToByteArray(x));
+            File.WriteAllBytes(Path.Combine(sample, "input_1.pb"), Google.Protobuf.MessageExtensions.ToByteArray(codes));
+        }
+        return folder.Path("calibration");
+    };
+
+    [Fact]
+    public void FeatureVectorizer_casts_an_int64_input_onto_the_output_grid_without_float()
+    {
+        // sklearn pipelines put integer-coded columns beside float ones: the int64 input becomes int8 codes of the output's
+        // grid through 255 thresholds (CastInt8), then the Concat places it — integer-only, so nanoFramework runs it.
+        var b = new GraphBuilder(13).Input("x", 2, 2).Input("codes", ElementType.Int64, 2, 1)
+            .Node("ai.onnx.ml:FeatureVectorizer", new[] { "x", "codes" }, new[] { "features" }, Ints("inputdimensions", 2, 1))
+            .Output("features");
+        var x = new[] { 0.5f, -0.25f, 0.1f, 0.75f };
+        var codes = new long[] { 3, 7 };
+        var (outputs, steps) = NanoSelectionLogicTests.RunEveryWay(b.Graph, new Array[] { x, codes }, FloatAndCodeSamples(16, 2, 2, 4, 0, 9));
+        var cast = Assert.Single(steps.OfType<CastInt8>());
+        Assert.Equal(ElementType.Int64, cast.Input.Type);
+        Assert.Single(steps.OfType<ConcatInt8>());
+        // One grid for the output, at most [−1, 9] calibrated (a step of at most 10/255): every value is rounded twice, half
+        // a step each, on its own grid (x's; the codes' thresholds give each integer its nearest code of [0, 9]) and on the
+        // output's, so it is within one output step of its float.
+        double step = 10 / 255.0;
+        var expected = new[] { 0.5f, -0.25f, 3f, 0.1f, 0.75f, 7f };
+        var y = (float[])outputs[0];
+        for (int i = 0; i < expected.Length; i++) Assert.InRange(y[i], expected[i] - step, expected[i] + step);
+    }
+
+    [Fact]
+    public void OneHotEncoder_truncates_float_values_through_a_code_table_without_float()
+    {
+        // A float input is cast to int64 by truncation, as ONNX Runtime does: in an int8 plan a 256-entry table of the
+        // truncated dequantized codes (CastInt8), then the one-hot rows — integer-only, so nanoFramework runs it.
+        var b = new GraphBuilder(13).Input("x", 2, 3)
+            .Node("ai.onnx.ml:OneHotEncoder", new[] { "x" }, new[] { "y" }, Ints("cats_int64s", 0, 1, -1, 2), Int("zeros", 1))
+            .Output("y");
+        var calibration = NanoSelectionLogicTests.Uniform(16, 6, 6, range: 3f);
+        // Mid-way between integers (their codes truncate as the floats do), and category codes held as floats: 1, 2 and −1
+        // quantize to codes up to half a step below them, which still give 1, 2 and −1 (CastInt8.IntegerInCell).
+        var x = new[] { 0.5f, 1.5f, -1.5f, 1f, 2f, -1f };
+        var (outputs, steps) = NanoSelectionLogicTests.RunEveryWay(b.Graph, new Array[] { x }, calibration);
+        Assert.IsType<long[]>(Assert.Single(steps.OfType<CastInt8>()).Table);
+        Assert.Single(steps.OfType<OneHotEncoderFloat>());
+        int[] columns = { 0, 1, 2, 1, 3, 2 };
+        Assert.Equal(columns.SelectMany(c => Enumerable.Range(0, 4).Select(k => k == c ? 1f : 0f)), (float[])outputs[0]);
+    }
+
     [Fact]
     public void FeatureVectorizer_is_a_concat_requantizing_each_input_cut_or_padded_by_a_remap()
     {

@@ -30,17 +30,21 @@ public sealed class NanoSelectionLogicTests
     /// input, else on the bake's random inputs), runs all four ways and returns the outputs they agree on, and the
     /// nanoFramework plan's steps.
     /// </summary>
-    internal static (Array[] Outputs, IReadOnlyList<Kernel> Steps) RunEveryWay(Graph graph, Array[] inputs, float[][]? calibration = null)
+    internal static (Array[] Outputs, IReadOnlyList<Kernel> Steps) RunEveryWay(Graph graph, Array[] inputs, float[][]? calibration = null) =>
+        RunEveryWay(graph, inputs, calibration == null ? null : folder =>
+        {
+            string path = folder.Path("calibration.npy");
+            Npy.Write(path, calibration);
+            return path;
+        });
+
+    /// <summary>As above, calibrated on what <paramref name="writeCalibration"/> writes into the test's folder (null: random inputs).</summary>
+    internal static (Array[] Outputs, IReadOnlyList<Kernel> Steps) RunEveryWay(Graph graph, Array[] inputs, Func<TempFolder, string>? writeCalibration)
     {
         using var folder = new TempFolder();
         string path = folder.Path("model.onnx");
         OnnxModelWriter.Save(graph, path);
-        string? calibrationPath = null;
-        if (calibration != null)
-        {
-            calibrationPath = folder.Path("calibration.npy");
-            Npy.Write(calibrationPath, calibration);
-        }
+        string? calibrationPath = writeCalibration?.Invoke(folder);
         BakedPlan Bake(CodeTarget target) => PlanFile.Read(PlanFile.ToBytes(Baker.Bake(
             new BakeOptions(path, "Net", "Tests") { Precision = Precision.Int8, CalibrationPath = calibrationPath, Target = target }, new RecordingLog())));
 

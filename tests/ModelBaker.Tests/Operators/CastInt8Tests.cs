@@ -117,6 +117,26 @@ public sealed class CastInt8Tests
         Assert.Equal(127, quantized[255]); // saturated
     }
 
+    [Fact]
+    public void On_a_grid_finer_than_one_every_integer_comes_back_from_its_code_and_other_cells_truncate()
+    {
+        // Scale 0.03, zero point 5 (about −4 … 3.7): the integers' codes dequantize up to 0.015 below or above them; a
+        // plain truncation of the dequantized value would give 2 for 3's code when it lies below 3.
+        var q = new Core.Quantization.QuantizationContext(new Dictionary<ArenaSlice, (float Min, float Max)>());
+        var x = new ArenaSlice("x", ElementType.Float32, 1, 0);
+        q.Fix(x, new Core.Quantization.QuantizationParameters(0.03, 5));
+        var table = (long[])CastInt8.From(new Conversion("to int64", x, new ArenaSlice("i", ElementType.Int64, 1, 0)), q).Table;
+        for (int k = -3; k <= 3; k++)
+            Assert.Equal(k, table[FixedPoint.Quantize(k, 0.03, 5) + 128]);
+        Assert.Contains(Enumerable.Range(-3, 7), k => FixedPoint.Dequantize(FixedPoint.Quantize(k, 0.03, 5), 0.03, 5) < k); // the case that matters
+        for (int code = -128; code <= 127; code++)
+        {
+            float real = FixedPoint.Dequantize((sbyte)code, 0.03, 5);
+            long expected = Math.Abs(real - Math.Round(real)) <= 0.015 ? (long)Math.Round(real) : (long)Math.Truncate(real);
+            Assert.Equal(expected, table[code + 128]);
+        }
+    }
+
     private static void AssertNear(float[] expected, float[] actual, float tolerance)
     {
         Assert.Equal(expected.Length, actual.Length);
