@@ -14,7 +14,8 @@ public enum LayerNormResult { Normalized = 0, Mean = 1, InverseStandardDeviation
 /// row is normalized to mean 0 and variance 1, y = (x − mean) / √(variance + epsilon) · scale + bias, with scale and
 /// bias one value per element of a row. Mean and variance are taken in double, two passes over the row. One step
 /// writes one of the operator's outputs (<see cref="LayerNormResult"/>): a node asking for Mean or InvStdDev as well
-/// gets a step for each, a <see cref="LayerNormStatisticsFloat"/>. An int8 plan runs Y as <see cref="LayerNormInt8"/>.
+/// gets a step for each, a <see cref="LayerNormStatisticsFloat"/>. An int8 plan runs Y as <see cref="LayerNormInt8"/>, the
+/// statistics as <see cref="LayerNormStatisticsInt8"/>.
 /// </summary>
 public class LayerNormFloat : FloatKernel
 {
@@ -46,10 +47,10 @@ public class LayerNormFloat : FloatKernel
     public float Epsilon { get; }
     public LayerNormResult Result { get; }
 
-    /// <summary>Y becomes the integer layer normalization; Mean and InvStdDev are <see cref="LayerNormStatisticsFloat"/> steps, float islands.</summary>
+    /// <summary>Y becomes the integer layer normalization, Mean and InvStdDev integer statistics of the same sums.</summary>
     public override Kernel Quantize(QuantizationContext context) => Result == LayerNormResult.Normalized
         ? LayerNormInt8.From(this, context)
-        : throw new InvalidOperationException($"{Source}: the {Result} output of LayerNormalization has no int8 form; it is a {nameof(LayerNormStatisticsFloat)} step.");
+        : LayerNormStatisticsInt8.From(this, context);
 
     public override KernelKind Kind => KernelKind.LayerNormFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
@@ -111,10 +112,10 @@ public class LayerNormFloat : FloatKernel
 }
 
 /// <summary>
-/// LayerNormalization's Mean or InvStdDev output (<see cref="LayerNormFloat"/> with a statistic as its result): exporters
-/// rarely use them at inference, and an int8 plan runs them in float, in a float island.
+/// LayerNormalization's Mean or InvStdDev output (<see cref="LayerNormFloat"/> with a statistic as its result), its own
+/// kind in plans; an int8 plan runs it as <see cref="LayerNormStatisticsInt8"/>.
 /// </summary>
-public sealed class LayerNormStatisticsFloat : LayerNormFloat, IFloatOnlyKernel
+public sealed class LayerNormStatisticsFloat : LayerNormFloat
 {
     public LayerNormStatisticsFloat(string source, ArenaSlice input, ArenaSlice output, int outer, int size, float[] scale, float[] bias, float epsilon,
         LayerNormResult result) : base(source, input, output, outer, size, scale, bias, epsilon, result)
@@ -122,12 +123,7 @@ public sealed class LayerNormStatisticsFloat : LayerNormFloat, IFloatOnlyKernel
         if (result == LayerNormResult.Normalized) throw new ArgumentException("A statistics step writes Mean or InvStdDev.", nameof(result));
     }
 
-    public string FloatOnlyReason => $"LayerNormalization's {(Result == LayerNormResult.Mean ? "Mean" : "InvStdDev")} output is a per-row statistic with no int8 form here";
-
     public override KernelKind Kind => KernelKind.LayerNormStatisticsFloat;
-
-    public override Kernel Quantize(QuantizationContext context) =>
-        throw new InvalidOperationException($"{Source}: {nameof(LayerNormStatisticsFloat)} runs in a float island of an int8 plan; it has no int8 form.");
 
     public static new LayerNormStatisticsFloat Read(PlanBinaryReader r, string source) =>
         new(source, r.Slice(), r.Slice(), r.Int(), r.Int(), r.Floats(), r.Floats(), r.Float(), (LayerNormResult)r.Byte());

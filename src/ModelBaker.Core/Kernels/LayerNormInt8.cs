@@ -61,10 +61,7 @@ public sealed class LayerNormInt8 : Int8Kernel
     /// </summary>
     public static LayerNormInt8 From(LayerNormFloat norm, QuantizationContext q)
     {
-        if (norm.Size > MaxSize)
-            throw new BakeException(ErrorCodes.LayerNormRowTooLong,
-                $"Node {norm.Source}: its rows of {norm.Size} elements are longer than int8 layer normalization takes ({MaxSize}): " +
-                "the integer sums of squares would overflow. Bake the model with Precision=\"Float32\".");
+        RequireRowLength(norm);
         var input = q.Parameters(norm.Input);
         var output = q.Parameters(norm.Output);
         double largest = 0;
@@ -80,22 +77,39 @@ public sealed class LayerNormInt8 : Int8Kernel
             gamma[i] = Fixed(norm.Scale[i]);
             beta[i] = norm.Bias.Length == 0 ? 0 : Fixed(norm.Bias[i]);
         }
+        var (halfShift, epsilon) = RootTerms(norm.Size, norm.Epsilon, input.Scale);
+        return new LayerNormInt8(norm.Source, q.Slice(norm.Input), q.Slice(norm.Output), norm.Outer, norm.Size, halfShift, epsilon, gamma, beta, shift, output.ZeroPoint);
+    }
+
+    /// <summary>Refuses rows longer than the integer sums of squares take (MB code, the node named).</summary>
+    internal static void RequireRowLength(LayerNormFloat norm)
+    {
+        if (norm.Size > MaxSize)
+            throw new BakeException(ErrorCodes.LayerNormRowTooLong,
+                $"Node {norm.Source}: its rows of {norm.Size} elements are longer than int8 layer normalization takes ({MaxSize}): " +
+                "the integer sums of squares would overflow. Bake the model with Precision=\"Float32\".");
+    }
+
+    /// <summary>h and E = round(ε · size² / inputScale² · 4^h) for rows of <paramref name="size"/> elements: see <see cref="RowRoot"/>.</summary>
+    internal static (int HalfShift, long EpsilonTerm) RootTerms(int size, float epsilon, double inputScale)
+    {
+        if (size > MaxSize)
+            throw new ArgumentOutOfRangeException(nameof(size), $"Rows of {size} elements are longer than the integer sums of squares take ({MaxSize}).");
         // V ≤ size² · 2^14 (|q| ≤ 128): V · 4^h stays under 2^60 with h = 23 − ⌈log₂ size⌉; E · 4^h too, with h lowered for a
         // large ε (one past 2^60 even at h = 0, which dwarfs every V, is held at 2^60).
         int sizeBits = 0;
-        while (1 << sizeBits < norm.Size) sizeBits++;
-        double epsilonReal = norm.Epsilon * (double)norm.Size * norm.Size / (input.Scale * input.Scale);
+        while (1 << sizeBits < size) sizeBits++;
+        double epsilonReal = epsilon * (double)size * size / (inputScale * inputScale);
         int halfShift = 23 - sizeBits;
         while (halfShift > 0 && epsilonReal * Math.Pow(4, halfShift) >= 1L << 60) halfShift--;
         double epsilonTerm = Math.Round(epsilonReal * Math.Pow(4, halfShift));
-        long epsilon = epsilonTerm >= 1L << 60 ? 1L << 60 : (long)epsilonTerm;
-        return new LayerNormInt8(norm.Source, q.Slice(norm.Input), q.Slice(norm.Output), norm.Outer, norm.Size, halfShift, epsilon, gamma, beta, shift, output.ZeroPoint);
+        return (halfShift, epsilonTerm >= 1L << 60 ? 1L << 60 : (long)epsilonTerm);
     }
 
     public override KernelKind Kind => KernelKind.LayerNormInt8;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
     public override int WeightBytes => 4 * (Gamma.Length + Beta.Length);
-    public override IEnumerable<string> Helpers => new[] { nameof(LayerNormInt8) };
+    public override IEnumerable<string> Helpers => new[] { nameof(LayerNormInt8), nameof(LayerNormInt8) + "#Root" };
 
     public override void Run(PlanArena arena) =>
         LayerNormInt8s(arena.Int8s(Input), Outer, Size, HalfShift, EpsilonTerm, Gamma, Beta, GammaShift, OutputZeroPoint, arena.Int8s(Output));
@@ -116,16 +130,7 @@ public sealed class LayerNormInt8 : Int8Kernel
             long squares = 0;
             for (int i = start; i < start + size; i++) { int q = input[i]; sum += q; squares += q * q; }
             long variance = size * squares - (long)sum * sum;
-            // √(V · 4^h + E) to 31 bits: moved by an even shift into [2^60, 2^62), its root r = √(V · 4^h + E) · 2^s in [2^30, 2^31).
-            long shifted = variance == 0 ? 0 : (variance << 2 * halfShift) + epsilonTerm;
-            int s = 0;
-            while (shifted != 0 && shifted < 1L << 60) { shifted <<= 2; s++; }
-            long root = 0;
-            for (long bit = 1L << 62; bit != 0; bit >>= 2)
-            {
-                if (shifted >= root + bit) { shifted -= root + bit; root = (root >> 1) + bit; }
-                else root >>= 1;
-            }
+            long root = RowRoot(variance == 0 ? 0 : (variance << 2 * halfShift) + epsilonTerm, out int s);
             // y · 2^16 = d · 2^(s + h + 16) / r = d · (2^62 / r) / 2^(46 − s − h); a constant row (r = 0) gives y = 0.
             long reciprocal = root == 0 ? 0 : ((1L << 62) + root / 2) / root;
             int yShift = root == 0 ? 1 : 46 - s - halfShift;
@@ -154,15 +159,7 @@ public sealed class LayerNormInt8 : Int8Kernel
             long squares = 0;
             for (int i = start; i < start + size; i++) { int q = input[i]; sum += q; squares += q * q; }
             long variance = size * squares - (long)sum * sum;
-            long shifted = variance == 0 ? 0 : (variance << 2 * halfShift) + epsilonTerm;
-            int s = 0;
-            while (shifted != 0 && shifted < 1L << 60) { shifted <<= 2; s++; }
-            long root = 0;
-            for (long bit = 1L << 62; bit != 0; bit >>= 2)
-            {
-                if (shifted >= root + bit) { shifted -= root + bit; root = (root >> 1) + bit; }
-                else root >>= 1;
-            }
+            long root = RowRoot(variance == 0 ? 0 : (variance << 2 * halfShift) + epsilonTerm, out int s);
             long reciprocal = root == 0 ? 0 : ((1L << 62) + root / 2) / root;
             int yShift = root == 0 ? 1 : 46 - s - halfShift;
             long yHalf = 1L << (yShift - 1);
@@ -178,7 +175,27 @@ public sealed class LayerNormInt8 : Int8Kernel
     }
     // </emit>
 
-    public override IEnumerable<string> NanoHelpers => new[] { nameof(LayerNormInt8) + "#Nano" };
+    // <emit Root>
+    /// <summary>
+    /// The integer square root of a row's V · 4^h + E (<paramref name="shifted"/>) to 31 bits: the sum is moved by an even
+    /// shift 2s into [2^60, 2^62), and r = √(V · 4^h + E) · 2^s in [2^30, 2^31) is returned; 0 for a zero sum. Once per row,
+    /// shared by the .NET and nanoFramework flavours of the layer normalization and of its statistics.
+    /// </summary>
+    public static long RowRoot(long shifted, out int s)
+    {
+        s = 0;
+        while (shifted != 0 && shifted < 1L << 60) { shifted <<= 2; s++; }
+        long root = 0;
+        for (long bit = 1L << 62; bit != 0; bit >>= 2)
+        {
+            if (shifted >= root + bit) { shifted -= root + bit; root = (root >> 1) + bit; }
+            else root >>= 1;
+        }
+        return root;
+    }
+    // </emit>
+
+    public override IEnumerable<string> NanoHelpers => new[] { nameof(LayerNormInt8) + "#Nano", nameof(LayerNormInt8) + "#Root" };
 
     public override void EmitNanoCall(CodeWriter code, string name) =>
         code.Line($"LayerNormInt8s({Input.NanoArguments(code)}, outer: {Outer}, size: {Size}, halfShift: {HalfShift}, epsilonTerm: {EpsilonTerm}L, {name}Gamma, {name}Beta,")

@@ -13,7 +13,8 @@ namespace ModelBaker.Core.Operators;
 /// Y = (X − mean) / √(variance + epsilon) · Scale + B. Scale and the optional B broadcast over the normalized
 /// dimensions (numpy rules, from the right) and must be constants. The optional outputs Mean and InvStdDev have X's
 /// shape with the normalized dimensions set to 1. stash_type must be 1 (float statistics; ours are taken in double).
-/// Int8 plans run Y as an integer step (<see cref="LayerNormInt8"/>), Mean and InvStdDev in float islands.
+/// Int8 plans run Y as an integer step (<see cref="LayerNormInt8"/>), Mean and InvStdDev as integer statistics of the same
+/// row sums (<see cref="LayerNormStatisticsInt8"/>).
 /// </summary>
 public sealed class LayerNormalization : IOperator, IBakeTimeInputs, IChannelMapping
 {
@@ -25,9 +26,8 @@ public sealed class LayerNormalization : IOperator, IBakeTimeInputs, IChannelMap
 
     public string OpType => "LayerNormalization";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.TransformerBlocks, 17, "any axis, epsilon; Scale and B constant, broadcast over the normalized dimensions; Mean and InvStdDev outputs; also at opsets before 17, as ONNX Runtime runs it; a layer-norm step", Int8Form.Integer, "integer statistics, an integer square root and a per-element requantization (bit-exact); Mean and InvStdDev outputs: in a float island", Nano: true)
+    public OperatorSupport Support { get; } = new(OperatorFamily.TransformerBlocks, 17, "any axis, epsilon; Scale and B constant, broadcast over the normalized dimensions; Mean and InvStdDev outputs; also at opsets before 17, as ONNX Runtime runs it; a layer-norm step", Int8Form.Integer, "integer statistics, an integer square root and a per-element requantization (bit-exact); Mean and InvStdDev outputs: integer statistics of the same row sums", Nano: true)
     {
-        NanoDetails = "Mean and InvStdDev outputs: no (MB1135)",
         Refuses = new[] { "stash_type other than 1", "Scale or B computed at run time" },
     };
 

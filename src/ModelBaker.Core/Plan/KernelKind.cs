@@ -49,6 +49,7 @@ public enum KernelKind : ushort
     // 230–234: transformer blocks in int8 plans.
     LayerNormInt8 = 230,
     LayerNormStatisticsFloat = 231,
+    LayerNormStatisticsInt8 = 232,
     // 240–249: recurrent layers in int8 plans.
     LstmInt8 = 240,
     GruInt8 = 241,

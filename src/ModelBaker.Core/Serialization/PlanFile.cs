@@ -127,6 +127,7 @@ public static class PlanFile
             KernelKind.LayerNormFloat => LayerNormFloat.Read(r, source),
             KernelKind.LayerNormStatisticsFloat => LayerNormStatisticsFloat.Read(r, source),
             KernelKind.LayerNormInt8 => LayerNormInt8.Read(r, source),
+            KernelKind.LayerNormStatisticsInt8 => LayerNormStatisticsInt8.Read(r, source),
             KernelKind.LstmInt8 => LstmInt8.Read(r, source),
             KernelKind.GruInt8 => GruInt8.Read(r, source),
             KernelKind.RnnInt8 => RnnInt8.Read(r, source),

@@ -84,6 +84,60 @@ public sealed class LayerNormInt8Tests
         for (int i = 0; i < 4; i++) Assert.Equal(Math.Round(y[i] / output.Scale) + output.ZeroPoint, result[i], 0);
     }
 
+    /// <summary>The int8 statistics step (Mean or InvStdDev) of rows of <paramref name="size"/>, with these ranges.</summary>
+    private static LayerNormStatisticsInt8 Statistics(LayerNormResult result, int outer, int size, float epsilon, (float, float) inputRange, (float, float) outputRange)
+    {
+        var x = new ArenaSlice("x", ElementType.Float32, outer * size);
+        var y = new ArenaSlice("s", ElementType.Float32, outer);
+        var norm = LayerNormFloat.For("'n' (LayerNormalization)", x, y, outer, size, new float[size], new float[0], epsilon, result);
+        var context = new QuantizationContext(new Dictionary<ArenaSlice, (float Min, float Max)> { [x] = inputRange, [y] = outputRange });
+        return Assert.IsType<LayerNormStatisticsInt8>(norm.Quantize(context));
+    }
+
+    [Theory]
+    [InlineData(LayerNormResult.Mean, 1e-5f, -2f, 4f)]
+    [InlineData(LayerNormResult.InverseStandardDeviation, 1e-5f, 0f, 12f)]
+    [InlineData(LayerNormResult.InverseStandardDeviation, 0.3f, 0f, 2f)]
+    [InlineData(LayerNormResult.InverseStandardDeviation, 1e-5f, 0f, 3000f)] // a wide grid: C = size / (scales) far below 2^29
+    public void Mean_and_InvStdDev_are_the_real_statistic_of_the_int8_row_rounded_within_one_step(LayerNormResult result, float epsilon, float low, float high)
+    {
+        var rng = new Random(23);
+        foreach (int size in new[] { 1, 2, 7, 64, 768 })
+        {
+            const int outer = 40;
+            var step = Statistics(result, outer, size, epsilon, (-3f, 5f), (low, high));
+            var input = QuantizationParameters.FromRange(-3f, 5f);
+            var output = QuantizationParameters.FromRange(low, high);
+            var q = new sbyte[outer * size];
+            for (int i = 0; i < q.Length; i++) q[i] = (sbyte)rng.Next(-128, 128);
+            for (int i = 0; i < size; i++) q[i] = 17;                                         // a constant row: variance 0
+            for (int i = size; i < 2 * size; i++) q[i] = (sbyte)(i % 2 == 0 ? -128 : 127);    // the widest
+            for (int row = 2; row < 6; row++)                                                 // rows of small spread
+                for (int i = 0; i < size; i++) q[row * size + i] = (sbyte)(row * 10 + rng.Next(0, 3));
+            var codes = new sbyte[outer];
+            LayerNormStatisticsInt8.LayerNormStatistics(q, outer, size, (int)result, step.HalfShift, step.EpsilonTerm, step.Multiplier, step.Shift,
+                step.InputZeroPoint, step.OutputZeroPoint, codes);
+            for (int row = 0; row < outer; row++)
+            {
+                var x = q.Skip(row * size).Take(size).Select(v => input.Scale * (v - input.ZeroPoint)).ToArray();
+                double mean = x.Average(), variance = x.Select(v => (v - mean) * (v - mean)).Average();
+                double real = result == LayerNormResult.Mean ? mean : 1 / Math.Sqrt(variance + epsilon);
+                double ideal = Math.Clamp(real / output.Scale + output.ZeroPoint, -128, 127);
+                Assert.True(Math.Abs(codes[row] - ideal) <= 0.5 + 1e-3, $"{result}, size {size}, row {row}: {codes[row]}, the real result is {ideal}");
+            }
+        }
+    }
+
+    [Fact]
+    public void A_constant_row_with_no_epsilon_has_an_infinite_InvStdDev_which_saturates()
+    {
+        var step = Statistics(LayerNormResult.InverseStandardDeviation, 1, 4, 0f, (-1f, 1f), (0f, 10f));
+        var codes = new sbyte[1];
+        LayerNormStatisticsInt8.LayerNormStatistics(new sbyte[] { 5, 5, 5, 5 }, 1, 4, 2, step.HalfShift, step.EpsilonTerm, step.Multiplier, step.Shift,
+            step.InputZeroPoint, step.OutputZeroPoint, codes);
+        Assert.Equal(127, codes[0]);
+    }
+
     [Fact]
     public void Rows_longer_than_the_integer_sums_take_are_refused_with_MB1120()
     {

@@ -93,6 +93,35 @@ public sealed class TransformerInt8Tests
     }
 
     [Fact]
+    public void LayerNormalization_with_its_Mean_and_InvStdDev_outputs_is_integer_only_on_nanoFramework()
+    {
+        // Training-style exports keep the statistics as outputs: all three are integer steps of the same row sums, so the
+        // nanoFramework flavour bakes the node (it refused it with MB1135 while the statistics ran in float islands).
+        var graph = new GraphBuilder(17).Input("x", 3, 8)
+            .Constant("gamma", T.F(T.S(8), 1f, 2f, 0.5f, 1f, -1f, 1.5f, 0.25f, 1f))
+            .Node("LayerNormalization", new[] { "x", "gamma" }, new[] { "y", "mean", "invStdDev" })
+            .Output("y", "mean", "invStdDev").Graph;
+        // Rows of wide and of narrow spread, so the calibrated 1/σ range holds the test rows'.
+        var calibration = NanoSelectionLogicTests.Uniform(32, 24, 3, range: 2f).Concat(NanoSelectionLogicTests.Uniform(8, 24, 5, range: 0.5f)).ToArray();
+        var x = NanoSelectionLogicTests.Uniform(1, 24, 4, range: 1.5f)[0];
+        var (outputs, steps) = NanoSelectionLogicTests.RunEveryWay(graph, new Array[] { x }, calibration);
+        Assert.Single(steps.OfType<LayerNormInt8>());
+        Assert.Equal(new[] { LayerNormResult.Mean, LayerNormResult.InverseStandardDeviation }, steps.OfType<LayerNormStatisticsInt8>().Select(k => k.Result));
+        Assert.DoesNotContain(steps, k => k is IFloatOnlyKernel);
+        var mean = (float[])outputs[1];
+        var inverse = (float[])outputs[2];
+        for (int row = 0; row < 3; row++)
+        {
+            var values = x.Skip(row * 8).Take(8).Select(v => (double)v).ToArray();
+            double m = values.Average(), variance = values.Select(v => (v - m) * (v - m)).Average();
+            // A few steps of each output's grid (calibrated: means within about ±1, 1/σ up to about 5); the input's own
+            // rounding (half a step of 4/255) moves them by far less.
+            Assert.InRange(mean[row], m - 0.05, m + 0.05);
+            Assert.InRange(inverse[row], 1 / Math.Sqrt(variance + 1e-5) * 0.95, 1 / Math.Sqrt(variance + 1e-5) * 1.05);
+        }
+    }
+
+    [Fact]
     public void The_int8_logits_follow_the_float_model()
     {
         var graph = OnnxModelReader.Load(Model);

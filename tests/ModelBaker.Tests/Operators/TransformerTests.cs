@@ -199,15 +199,20 @@ public sealed class TransformerTests
     }
 
     [Fact]
-    public void LayerNormalization_quantizes_its_Y_and_runs_its_statistics_in_float_saying_why()
+    public void LayerNormalization_quantizes_its_Y_and_its_statistics_to_integer_steps()
     {
-        var slice = new ArenaSlice("x", ElementType.Float32, 4);
-        var y = LayerNormFloat.For("'n' (LayerNormalization)", slice, slice, 1, 4, new float[4], new float[0], 1e-5f, LayerNormResult.Normalized);
-        Assert.IsNotAssignableFrom<IFloatOnlyKernel>(y);
-        var mean = LayerNormFloat.For("'n' (LayerNormalization)", slice, new ArenaSlice("m", ElementType.Float32, 1), 1, 4, new float[4], new float[0], 1e-5f,
-            LayerNormResult.Mean);
-        Assert.Equal("LayerNormalization's Mean output is a per-row statistic with no int8 form here", Assert.IsAssignableFrom<IFloatOnlyKernel>(mean).FloatOnlyReason);
-        Assert.Equal(KernelKind.LayerNormStatisticsFloat, mean.Kind);
+        var x = new ArenaSlice("x", ElementType.Float32, 4);
+        var context = new Core.Quantization.QuantizationContext(new Dictionary<ArenaSlice, (float Min, float Max)>());
+        context.Fix(x, new Core.Quantization.QuantizationParameters(0.01, 0));
+        foreach (var result in new[] { LayerNormResult.Normalized, LayerNormResult.Mean, LayerNormResult.InverseStandardDeviation })
+        {
+            var output = new ArenaSlice("o", ElementType.Float32, result == LayerNormResult.Normalized ? 4 : 1);
+            context.Fix(output, new Core.Quantization.QuantizationParameters(0.05, -10));
+            var step = LayerNormFloat.For("'n' (LayerNormalization)", x, output, 1, 4, new float[4], new float[0], 1e-5f, result);
+            Assert.IsNotAssignableFrom<IFloatOnlyKernel>(step);
+            Assert.Equal(result == LayerNormResult.Normalized ? KernelKind.LayerNormFloat : KernelKind.LayerNormStatisticsFloat, step.Kind);
+            Assert.Equal(result == LayerNormResult.Normalized ? KernelKind.LayerNormInt8 : KernelKind.LayerNormStatisticsInt8, step.Quantize(context).Kind);
+        }
     }
 
     // ---- Int8 attention scores: MatMul of two run-time int8 tensors
