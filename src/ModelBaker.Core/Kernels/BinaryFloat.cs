@@ -14,7 +14,7 @@ namespace ModelBaker.Core.Kernels;
 /// </summary>
 public class BinaryFloat : FloatKernel, IDifferentiable
 {
-    /// <summary>The step for <paramref name="operation"/>: a remainder or a power of two tensors has no int8 form (<see cref="BinaryFloatIsland"/>).</summary>
+    /// <summary>The step for <paramref name="operation"/>: a power of two tensors has no int8 form (<see cref="BinaryFloatIsland"/>).</summary>
     public static BinaryFloat Create(string source, BinaryOperation operation, int[] shape, Operand<float> a, Operand<float> b,
         float activationMin, float activationMax, ArenaSlice output) =>
         BinaryFloatIsland.Needed(operation)
@@ -241,9 +241,9 @@ public class BinaryFloat : FloatKernel, IDifferentiable
 }
 
 /// <summary>
-/// A float remainder (Mod) or power (Pow) of two tensors — the constant-scalar forms are element-wise functions with
-/// 256-entry tables: x mod y and x^y of two int8 grids have no int8 form short of a 65,536-entry table, so an int8 plan
-/// runs the step in float, in a float island, and the nanoFramework flavour refuses it (MB1135).
+/// A float power (Pow) of two tensors — the constant-scalar form is an element-wise function with a 256-entry table:
+/// x^y of two int8 grids has no int8 form here short of a 65,536-entry table, so an int8 plan runs the step in float, in
+/// a float island, and the nanoFramework flavour refuses it (MB1135). (A remainder of two tensors is a BinaryInt8 step.)
 /// </summary>
 public sealed class BinaryFloatIsland : BinaryFloat, IFloatOnlyKernel
 {
@@ -253,10 +253,9 @@ public sealed class BinaryFloatIsland : BinaryFloat, IFloatOnlyKernel
     }
 
     /// <summary>Whether <paramref name="operation"/> of float tensors runs in a float island.</summary>
-    public static bool Needed(BinaryOperation operation) => operation is BinaryOperation.Mod or BinaryOperation.FMod or BinaryOperation.Pow;
+    public static bool Needed(BinaryOperation operation) => operation == BinaryOperation.Pow;
 
-    public string FloatOnlyReason =>
-        $"{(Operation == BinaryOperation.Pow ? "a power" : "a remainder")} of two tensors has no int8 form (a constant scalar {(Operation == BinaryOperation.Pow ? "exponent" : "divisor")} has: a 256-entry table)";
+    public string FloatOnlyReason => "a power of two tensors has no int8 form (a constant scalar exponent has: a 256-entry table)";
 
     public override Kernel Quantize(Quantization.QuantizationContext context) =>
         throw new InvalidOperationException($"{Source}: {nameof(BinaryFloatIsland)} runs in a float island of an int8 plan; it has no int8 form.");

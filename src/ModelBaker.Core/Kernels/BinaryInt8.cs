@@ -10,7 +10,7 @@ using ModelBaker.Core.Quantization;
 namespace ModelBaker.Core.Kernels;
 
 /// <summary>
-/// Element-wise int8 Add, Sub, Mul, Div, Max, Min or PRelu with numpy broadcasting, integer-only, TensorFlow Lite
+/// Element-wise int8 Add, Sub, Mul, Div, Max, Min, PRelu, Mod or FMod with numpy broadcasting, integer-only, TensorFlow Lite
 /// Micro's way. With xa = a − za and xb = b − zb (the real values over their scales sa, sb) and output scale so:
 /// <list type="bullet">
 /// <item>Add/Sub: both rescaled to a common scale (2 × the larger input scale, after a left shift of 20 bits),
@@ -21,6 +21,9 @@ namespace ModelBaker.Core.Kernels;
 /// <item>Max/Min: both requantized to so (sa / so, sb / so), then compared; rounding is monotonic, so this is the
 /// requantized max/min.</item>
 /// <item>PRelu (b is the slope): xa ≥ 0 ? xa requantized by sa / so : xa · xb requantized by sa · sb / so.</item>
+/// <item>Mod (the divisor's sign) and FMod (the dividend's): both rescaled to Add's common scale, the integer remainder
+/// taken there — exact for the rescaled values — then requantized to so. A divisor of real value 0 gives 0 (in float,
+/// NaN).</item>
 /// </list>
 /// Per operand, a <see cref="QuantizedTerm"/> holds its zero point and its own multiplier (0 when unused); the
 /// output multiplier is the one each operation applies last.
@@ -106,6 +109,8 @@ public sealed class BinaryInt8 : Int8Kernel, IChannelsLastKernel
         {
             case BinaryOperation.Add:
             case BinaryOperation.Sub:
+            case BinaryOperation.Mod:
+            case BinaryOperation.FMod:
                 double twiceMaxScale = 2 * Math.Max(sa, sb);
                 aMultiplier = sa / twiceMaxScale;
                 bMultiplier = sb / twiceMaxScale;
@@ -161,7 +166,7 @@ public sealed class BinaryInt8 : Int8Kernel, IChannelsLastKernel
     // <emit>
     /// <summary>
     /// Int8 element-wise operation with broadcasting (strides are 0 along broadcast dimensions):
-    /// 0 Add, 1 Sub, 2 Mul, 3 Div, 4 Max, 5 Min, 6 PRelu (b is the slope).
+    /// 0 Add, 1 Sub, 2 Mul, 3 Div, 4 Max, 5 Min, 6 PRelu (b is the slope), 7 Mod, 8 FMod.
     /// </summary>
     public static void Binary(int operation,
         ReadOnlySpan<sbyte> a, ReadOnlySpan<int> aStrides, int aZeroPoint, int aMultiplier, int aShift,
@@ -288,7 +293,8 @@ public sealed class BinaryInt8 : Int8Kernel, IChannelsLastKernel
     /// One element of an int8 binary operation on zero-point-free inputs x and y, before the output zero point is added:
     /// 0 Add, 1 Sub (both rescaled to a common scale with 20 bits of headroom), 2 Mul, 3 Div (x·2¹⁶ / y; a real divisor
     /// of 0 saturates by the dividend's sign, 0 / 0 is 0), 4 Max, 5 Min (both rescaled to the output scale), 6 PRelu
-    /// (y is the slope). Shared by the .NET and nanoFramework flavours.
+    /// (y is the slope), 7 Mod and 8 FMod (the remainder of the two rescaled as for Add, with the divisor's or the
+    /// dividend's sign; a divisor of 0 gives 0). Shared by the .NET and nanoFramework flavours.
     /// </summary>
     public static int Element(int operation, int x, int y, int aMultiplier, int aShift, int bMultiplier, int bShift,
         int outputMultiplier, int outputShift)
@@ -315,6 +321,16 @@ public sealed class BinaryInt8 : Int8Kernel, IChannelsLastKernel
                 int scaledB = MultiplyByQuantizedMultiplier(y, bMultiplier, bShift);
                 return operation == 4 ? (scaledA > scaledB ? scaledA : scaledB) : (scaledA < scaledB ? scaledA : scaledB);
             }
+            case 7:
+            case 8:
+            {
+                int scaledA = MultiplyByQuantizedMultiplier(x * (1 << 20), aMultiplier, aShift);
+                int scaledB = MultiplyByQuantizedMultiplier(y * (1 << 20), bMultiplier, bShift);
+                if (scaledB == 0) return 0;
+                int remainder = scaledA % scaledB;
+                if (operation == 7 && remainder != 0 && (remainder < 0) != (scaledB < 0)) remainder += scaledB;
+                return MultiplyByQuantizedMultiplier(remainder, outputMultiplier, outputShift);
+            }
             default:
                 return x >= 0 ? MultiplyByQuantizedMultiplier(x, aMultiplier, aShift) : MultiplyByQuantizedMultiplier(x * y, outputMultiplier, outputShift);
         }
@@ -324,7 +340,7 @@ public sealed class BinaryInt8 : Int8Kernel, IChannelsLastKernel
     // <emit Nano>
     /// <summary>
     /// Int8 element-wise operation with broadcasting, on arrays (strides are 0 along broadcast dimensions):
-    /// 0 Add, 1 Sub, 2 Mul, 3 Div, 4 Max, 5 Min, 6 PRelu (b is the slope).
+    /// 0 Add, 1 Sub, 2 Mul, 3 Div, 4 Max, 5 Min, 6 PRelu (b is the slope), 7 Mod, 8 FMod.
     /// </summary>
     public static void Binary(int operation,
         sbyte[] a, int aOffset, int[] aStrides, int aZeroPoint, int aMultiplier, int aShift,

@@ -9,18 +9,19 @@ namespace ModelBaker.Core.Operators;
 /// The remainder of A / B with numpy broadcasting: with fmod=0 (the default) it takes the divisor's sign, as Python's
 /// % does (integers only, as ONNX says); with fmod=1 the dividend's, as C's fmod (integers and floats). x mod 0 is 0 for
 /// integers (ONNX leaves it undefined) and NaN for floats. A float tensor mod a constant scalar is an element-wise function
-/// step (a 256-entry table in int8 plans, on .NET and nanoFramework); other float remainders have no int8 form (MB1104).
+/// step (a 256-entry table in int8 plans, on .NET and nanoFramework); other float remainders are int8 binary steps
+/// (<see cref="BinaryInt8"/>: the remainder of both operands on a common integer scale; x mod 0 gives 0 there).
 /// </summary>
 public sealed class Mod : BinaryOperator
 {
     public override string OpType => "Mod";
 
     public override OperatorSupport Support =>
-        Arithmetic("fmod 0 on integers (the divisor's sign), fmod 1 on integers and floats (the dividend's sign); a float tensor mod a constant scalar: an element-wise function step", "a float tensor mod a constant scalar: a 256-entry table; other float remainders: in a float island", since: 10) with
+        Arithmetic("fmod 0 on integers (the divisor's sign), fmod 1 on integers and floats (the dividend's sign); a float tensor mod a constant scalar: an element-wise function step", "a float tensor mod a constant scalar: a 256-entry table; other float remainders: an int8 binary step (both rescaled to a common scale, the integer remainder there, requantized)", since: 10) with
         {
             Int8 = Int8Form.Integer,
             Nano = true,
-            NanoDetails = "int8, uint8, int16, uint16, int32, uint32, int64 and uint64 tensors, and a float tensor mod a constant scalar (other float remainders: no)",
+            NanoDetails = "int8, uint8, int16, uint16, int32, uint32, int64 and uint64 tensors, float remainders",
             Refuses = new[] { "fmod = 0 on float tensors (ONNX does not define it)" },
         };
 

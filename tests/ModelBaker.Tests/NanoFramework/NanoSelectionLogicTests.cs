@@ -364,6 +364,48 @@ public sealed class NanoSelectionLogicTests
         for (int i = 0; i < x.Length; i++) Assert.InRange(y[i], expected[i] - 0.04f, expected[i] + 0.04f);
     }
 
+    /// <summary>
+    /// Mod (fmod 1) of a float tensor by a tensor of divisors (a constant per column here, and x by its own first row):
+    /// a BinaryInt8 step — both operands rescaled to one integer scale, the remainder taken there, requantized — on .NET
+    /// and nanoFramework alike, within two output steps of C's fmod (the operands' own rounding, half a step of 7/255
+    /// each, can move a remainder by that much; no value here lies near a multiple of its divisor, where fmod jumps).
+    /// </summary>
+    [Fact]
+    public void Float_mod_of_two_tensors_is_an_integer_step_on_both_targets()
+    {
+        var graph = new GraphBuilder(13).Input("x", 2, 4).Constant("d", T.F(T.S(1, 4), 1.5f, -0.75f, 0.4f, 2.5f))
+            .Constant("starts", T.I(T.S(1), 0)).Constant("ends", T.I(T.S(1), 1)).Constant("axes", T.I(T.S(1), 0))
+            .Node("Slice", new[] { "x", "starts", "ends", "axes" }, new[] { "first" })
+            .Node("Mod", new[] { "x", "d" }, new[] { "y" }, Int("fmod", 1))
+            .Node("Mod", new[] { "x", "first" }, new[] { "z" }, Int("fmod", 1))
+            .Output("y", "z").Graph;
+        var x = new float[] { -3.2f, 1.6f, -0.5f, 3.1f, 2.3f, -1.9f, 1.3f, -2.0f };
+        var (outputs, steps) = RunEveryWay(graph, new Array[] { x }, Uniform(32, 8, 5, 3.5f));
+        Assert.Equal(2, steps.OfType<BinaryInt8>().Count(k => k.Operation == BinaryOperation.FMod));
+        Assert.DoesNotContain(steps, k => k is IFloatOnlyKernel);
+        float[] d = { 1.5f, -0.75f, 0.4f, 2.5f };
+        var y = (float[])outputs[0];
+        var z = (float[])outputs[1];
+        double step = 7.0 / 255;
+        for (int i = 0; i < x.Length; i++)
+        {
+            Assert.InRange(y[i], x[i] % d[i % 4] - 2 * step, x[i] % d[i % 4] + 2 * step);
+            if (i >= 4) Assert.InRange(z[i], x[i] % x[i - 4] - 2 * step, x[i] % x[i - 4] + 2 * step);
+        }
+        Assert.All(z.Take(4), v => Assert.InRange(v, -step, step)); // x fmod x is 0
+    }
+
+    [Fact]
+    public void The_int8_remainder_takes_the_divisor_or_the_dividend_sign_and_a_zero_divisor_gives_zero()
+    {
+        // Unit scales all round (multipliers of one half, shift 1, on Add's common scale of 2 · 1 with 2^20 headroom).
+        var (half, shift) = FixedPoint.QuantizeMultiplier(0.5);
+        var (back, backShift) = FixedPoint.QuantizeMultiplier(2.0 / (1 << 20));
+        int Remainder(int operation, int x, int y) => BinaryInt8.Element(operation, x, y, half, shift, half, shift, back, backShift);
+        Assert.Equal(new[] { 1, -1, 1, -1, 0 }, new[] { Remainder(8, 7, 3), Remainder(8, -7, 3), Remainder(8, 7, -3), Remainder(8, -7, -3), Remainder(8, 7, 0) });
+        Assert.Equal(new[] { 1, 2, -2, -1, 0 }, new[] { Remainder(7, 7, 3), Remainder(7, -7, 3), Remainder(7, 7, -3), Remainder(7, -7, -3), Remainder(7, 7, 0) });
+    }
+
     [Fact]
     public void Float_steps_have_no_nanoFramework_flavour()
     {
