@@ -116,6 +116,11 @@ public static class ErrorCodes
     public const string StepErrorSpike = "MB1416";
     /// <summary>Sparsity="auto" or sweep on a model that is not a classifier: the search measures top-1 drops.</summary>
     public const string SparsityAutoNeedsClassifier = "MB1417";
+    /// <summary>
+    /// Warning: a plain int8 bake with calibration data and no Validation disagrees with the float model on its own
+    /// calibration samples by more than the accuracy budget (with MaxAccuracyDrop set, MB1401 instead).
+    /// </summary>
+    public const string Int8DisagreesOnCalibration = "MB1418";
     /// <summary>Automatic recovery found no step within the accuracy budget (docs/compression.md, "Automatic recovery").</summary>
     public const string RecoveryFailed = "MB1403";
 

@@ -45,9 +45,9 @@ internal static class AutomaticRecovery
     public static Judge? Prepare(string model, BakedPlan reference, CalibrationSet? calibration, CalibrationSet? validation,
         IReadOnlyList<int>? labels, BakeOptions options, bool ownWeights, IBakeLog log)
     {
-        bool compresses = options.Sparsity > 0 || options.PruningThreshold != null || options.LayerSparsity != null || options.Clusters != null;
-        // Plain int8, or no real data to fit and judge on: the bake is what it always was, and no slower.
-        if (!compresses || calibration == null) return null;
+        // Plain int8, or no real data to fit and judge on: the bake is what it always was (Baker.CheckOnCalibration judges a
+        // plain int8 bake on its calibration samples).
+        if (!Compresses(options) || calibration == null) return null;
         if (options.NoAccuracyBudget)
         {
             log.Info($"{model}: MaxAccuracyDrop=\"none\": the compressed model is not measured against the float model and not recovered.");
@@ -79,6 +79,10 @@ internal static class AutomaticRecovery
         log.Info($"{model}: {heldBack.Count} of the {calibration.Count} calibration samples (one in {every}) are held back to judge the compressed model; the other {kept.Count} calibrate it.");
         return new Judge(kept, heldBack, null, "held-back calibration", every, budget);
     }
+
+    /// <summary>Whether the options prune or cluster weights (beyond plain int8 quantization).</summary>
+    public static bool Compresses(BakeOptions options) =>
+        options.Sparsity > 0 || options.PruningThreshold != null || options.LayerSparsity != null || options.Clusters != null;
 
     /// <summary>One output whose shape has a single dimension above 1: class scores, where top-1 means something (so every
     /// measure here has a top-1 drop).</summary>

@@ -107,7 +107,15 @@ public static class Baker
                 $"{header.ModelFileName}: {repeated} of the {validationSet!.Count} validation samples ('{options.ValidationPath}') are also calibration samples ('{options.CalibrationPath}'). " +
                 "Calibration and layer reconstruction fit those samples, so the agreement measured on them is optimistic. Give Validation inputs the bake has not seen.");
         var validation = validationSet != null ? Validate(reference, plan, validationSet, labels, options) with { CalibrationSamples = repeated } : null;
-        var report = ReportBuilder.Build(reference, plan, compressed.Quantization, validationSet ?? calibration, validation) with { Recovery = recovery };
+        var onCalibration = validationSet == null && judge == null && calibration != null && options.Precision == Precision.Int8
+            && !AutomaticRecovery.Compresses(options) && !options.NoAccuracyBudget
+            ? CheckOnCalibration(reference, plan, calibration, options, log)
+            : null;
+        var report = ReportBuilder.Build(reference, plan, compressed.Quantization, validationSet ?? calibration, validation) with
+        {
+            Recovery = recovery,
+            CalibrationCheck = onCalibration,
+        };
         // Low importance: a spike is worth a look, not a warning in every build (the report's layers[].flag keeps it).
         foreach (var layer in report.Layers.Where(l => l.Flag != null))
             log.Info(FormattableString.Invariant(
@@ -389,6 +397,31 @@ public static class Baker
     /// (MB1401); every output's relative error against MaxOutputError when set, and a model that is not a classifier
     /// against its default when MaxAccuracyDrop asks for a gate (MB1415).
     /// </summary>
+    /// <summary>
+    /// A plain int8 bake of a classifier with calibration data and no Validation is otherwise judged on nothing: its top-1
+    /// agreement with the float model on the first <see cref="ReportBuilder.ErrorSamples"/> calibration samples. Optimistic
+    /// (the ranges were calibrated on them) but blind to nothing a collapse does — a calibration method that clipped a
+    /// model to chance built green before. Over the budget: MB1401 with MaxAccuracyDrop set, else the warning MB1418.
+    /// Null when the model is not a classifier.
+    /// </summary>
+    private static AccuracyResult? CheckOnCalibration(BakedPlan reference, BakedPlan plan, CalibrationSet calibration, BakeOptions options, IBakeLog log)
+    {
+        var result = Evaluation.Compare(reference, plan, calibration.Where(i => i < ReportBuilder.ErrorSamples), labels: null);
+        if (!result.Classifier || result.Drop is not { } drop) return null;
+        string model = Path.GetFileName(options.ModelPath);
+        double limit = options.MaxAccuracyDrop ?? QualityBudget.DefaultPoints;
+        if (drop <= limit + 1e-9) return result;
+        string what = FormattableString.Invariant(
+            $"{model}: the int8 model agrees with the float model's top-1 on only {result.Agreement:0.00}% of {result.Samples} calibration samples ('{options.CalibrationPath}'), a drop of {drop:0.00} points, though its ranges were calibrated on them");
+        if (options.MaxAccuracyDrop != null)
+            throw new BakeException(ErrorCodes.AccuracyGateFailed, FormattableString.Invariant(
+                $"{what}: more than MaxAccuracyDrop={limit:0.##}. Try another CalibrationMethod, give more representative Calibration data, or bake with Precision=\"Float32\"."));
+        log.Warning(ErrorCodes.Int8DisagreesOnCalibration, what + FormattableString.Invariant($" — more than the default budget of {limit:0.##} point.") +
+            " The int8 model may be broken: look for flagged steps in the report, try another CalibrationMethod, give more representative Calibration data, " +
+            "or bake with Precision=\"Float32\". Give Validation inputs to measure it on data it was not calibrated on; MaxAccuracyDrop=\"none\" turns this check off.");
+        return result;
+    }
+
     private static AccuracyResult Validate(BakedPlan reference, BakedPlan plan, CalibrationSet inputs, int[]? labels, BakeOptions options)
     {
         var result = Evaluation.Compare(reference, plan, inputs, labels);

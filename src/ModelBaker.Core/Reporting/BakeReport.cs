@@ -35,6 +35,12 @@ public sealed record BakeReport(
     /// <summary>What automatic recovery measured and did; null when it did not run (docs/compression.md, "Automatic recovery").</summary>
     public RecoveryReport? Recovery { get; init; }
 
+    /// <summary>
+    /// A plain int8 classifier with calibration data and no Validation: its agreement with the float model on calibration
+    /// samples (optimistic: calibrated on them); null otherwise.
+    /// </summary>
+    public AccuracyResult? CalibrationCheck { get; init; }
+
     /// <summary>Steps of an int8 plan that run in float, in float islands (docs/compression.md).</summary>
     public int FloatSteps => Layers.Count(l => l.RunsInFloat != null);
 
@@ -58,6 +64,9 @@ public sealed record BakeReport(
         else if (Recovery is { } held)
             line.Append(string.Format(CultureInfo.InvariantCulture, ", agreement with float {0:0.00}% on {1} held-back calibration samples",
                 100 - held.KeptStep.Drop, held.Samples));
+        else if (CalibrationCheck is { Agreement: { } agreement } check)
+            line.Append(string.Format(CultureInfo.InvariantCulture, ", agreement with float {0:0.00}% on {1} calibration samples (optimistic: calibrated on them)",
+                agreement, check.Samples));
         if (Validation is { CalibrationSamples: > 0 } seen)
             line.Append(string.Format(CultureInfo.InvariantCulture, " (optimistic: {0} of the {1} validation samples are calibration samples)",
                 seen.CalibrationSamples, seen.Samples));
@@ -132,6 +141,14 @@ public sealed record BakeReport(
             json.Close();
         }
         Search?.Write(json);
+        if (CalibrationCheck is { } check)
+        {
+            // Optimistic by construction: the int8 ranges were calibrated on these samples (Validation judges fairly).
+            json.OpenObject("calibrationCheck");
+            json.Field("samples", check.Samples);
+            json.Field("agreement", check.Agreement);
+            json.Close();
+        }
         if (Recovery is { } recovery)
         {
             json.OpenObject("recovery");

@@ -55,13 +55,16 @@ public sealed class AutomaticRecoveryTests
     }
 
     [Fact]
-    public void Plain_int8_is_neither_measured_nor_held_back()
+    public void Plain_int8_holds_nothing_back_and_is_checked_on_its_calibration_samples()
     {
         var log = new RecordingLog();
         var report = Baker.BakeWithReport(Mlp(0), log).Report;
         Assert.Null(report.Recovery);
         Assert.Contains("Calibrating digits_mlp.onnx on 200 samples (MinMax).", log.Messages);
         Assert.DoesNotContain("held-back", report.Summary("Samples.DigitsMlp"));
+        Assert.Equal(64, report.CalibrationCheck!.Samples);
+        Assert.Contains(" on 64 calibration samples (optimistic: calibrated on them)", report.Summary("Samples.DigitsMlp"));
+        Assert.DoesNotContain(log.Warnings, w => w.Code == ErrorCodes.Int8DisagreesOnCalibration);
     }
 
     [Fact]

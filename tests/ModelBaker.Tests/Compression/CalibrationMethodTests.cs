@@ -1,6 +1,7 @@
 using ModelBaker.Core.Calibration;
 using ModelBaker.Core.Options;
 using ModelBaker.Core.Pipeline;
+using ModelBaker.Core.Reporting;
 using ModelBaker.Tests.Pipeline;
 using ModelBaker.Tests.Support;
 
@@ -87,5 +88,42 @@ public sealed class CalibrationMethodTests
         };
         var (_, report) = Baker.BakeWithReport(options, new RecordingLog());
         Assert.True(report.Validation!.Drop <= 1.0, $"{name} with {method}: top-1 {report.Validation.FloatTop1:0.00} → {report.Validation.BakedTop1:0.00}");
+    }
+    /// <summary>
+    /// A plain int8 bake with calibration data and no Validation is judged on its calibration samples: a calibration that
+    /// clips the model to pieces (Percentile 5: nearly every value saturates) warns with MB1418, states the agreement, and
+    /// the summary line says which data judged it; with MaxAccuracyDrop set it fails with MB1401; a sound bake says nothing.
+    /// </summary>
+    [Fact]
+    public void A_plain_int8_bake_that_disagrees_on_its_calibration_samples_warns_or_fails_with_both_numbers()
+    {
+        var model = ZooTests.Models().Single(m => m.Name == "cnn_bn");
+        BakeOptions Options(double percentile, double? maxDrop = null) => new(model.Onnx, "Zoo", "Zoo")
+        {
+            CalibrationPath = model.DataFile("calibration.npy"),
+            CalibrationMethod = Core.Options.CalibrationMethod.Percentile,
+            CalibrationPercentile = percentile,
+            MaxAccuracyDrop = maxDrop,
+        };
+
+        var log = new RecordingLog();
+        var (_, clipped) = Baker.BakeWithReport(Options(5), log);
+        var warning = Assert.Single(log.Warnings, w => w.Code == "MB1418");
+        var check = clipped.CalibrationCheck!;
+        Assert.Equal(ReportBuilder.ErrorSamples, check.Samples);
+        Assert.True(check.Agreement < 90, $"Percentile 5 kept {check.Agreement:0.00}% agreement: the test needs a collapse");
+        Assert.Contains(FormattableString.Invariant($"agrees with the float model's top-1 on only {check.Agreement:0.00}% of {check.Samples} calibration samples"), warning.Message);
+        Assert.Contains(FormattableString.Invariant($"a drop of {100 - check.Agreement:0.00} points"), warning.Message);
+        Assert.Contains(FormattableString.Invariant($"agreement with float {check.Agreement:0.00}% on {check.Samples} calibration samples (optimistic"), clipped.Summary("Zoo"));
+        Assert.Contains("\"calibrationCheck\"", clipped.ToJson());
+
+        var gate = Assert.Throws<Core.Diagnostics.BakeException>(() => Baker.BakeWithReport(Options(5, maxDrop: 2), new RecordingLog()));
+        Assert.Equal("MB1401", gate.Code);
+        Assert.Contains("more than MaxAccuracyDrop=2", gate.Message);
+
+        var soundLog = new RecordingLog();
+        var (_, sound) = Baker.BakeWithReport(Options(99.99), soundLog);
+        Assert.DoesNotContain(soundLog.Warnings, w => w.Code == "MB1418");
+        Assert.True(sound.CalibrationCheck!.Agreement >= 99, $"{sound.CalibrationCheck.Agreement:0.00}%");
     }
 }
