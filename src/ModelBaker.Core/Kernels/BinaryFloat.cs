@@ -14,12 +14,10 @@ namespace ModelBaker.Core.Kernels;
 /// </summary>
 public class BinaryFloat : FloatKernel, IDifferentiable
 {
-    /// <summary>The step for <paramref name="operation"/>: a power of two tensors has no int8 form (<see cref="BinaryFloatIsland"/>).</summary>
+    /// <summary>The step for <paramref name="operation"/>.</summary>
     public static BinaryFloat Create(string source, BinaryOperation operation, int[] shape, Operand<float> a, Operand<float> b,
         float activationMin, float activationMax, ArenaSlice output) =>
-        BinaryFloatIsland.Needed(operation)
-            ? new BinaryFloatIsland(source, operation, shape, a, b, activationMin, activationMax, output)
-            : new BinaryFloat(source, operation, shape, a, b, activationMin, activationMax, output);
+        new(source, operation, shape, a, b, activationMin, activationMax, output);
 
     protected BinaryFloat(string source, BinaryOperation operation, int[] shape, Operand<float> a, Operand<float> b,
         float activationMin, float activationMax, ArenaSlice output) : base(source)
@@ -238,25 +236,4 @@ public class BinaryFloat : FloatKernel, IDifferentiable
             if (bInput >= 0) inputGradients[bInput][bIndex] += output[i] * db;
         }
     }
-}
-
-/// <summary>
-/// A float power (Pow) of two tensors — the constant-scalar form is an element-wise function with a 256-entry table:
-/// x^y of two int8 grids has no int8 form here short of a 65,536-entry table, so an int8 plan runs the step in float, in
-/// a float island, and the nanoFramework flavour refuses it (MB1135). (A remainder of two tensors is a BinaryInt8 step.)
-/// </summary>
-public sealed class BinaryFloatIsland : BinaryFloat, IFloatOnlyKernel
-{
-    internal BinaryFloatIsland(string source, BinaryOperation operation, int[] shape, Operand<float> a, Operand<float> b,
-        float activationMin, float activationMax, ArenaSlice output) : base(source, operation, shape, a, b, activationMin, activationMax, output)
-    {
-    }
-
-    /// <summary>Whether <paramref name="operation"/> of float tensors runs in a float island.</summary>
-    public static bool Needed(BinaryOperation operation) => operation == BinaryOperation.Pow;
-
-    public string FloatOnlyReason => "a power of two tensors has no int8 form (a constant scalar exponent has: a 256-entry table)";
-
-    public override Kernel Quantize(Quantization.QuantizationContext context) =>
-        throw new InvalidOperationException($"{Source}: {nameof(BinaryFloatIsland)} runs in a float island of an int8 plan; it has no int8 form.");
 }

@@ -10,7 +10,7 @@ using ModelBaker.Core.Quantization;
 namespace ModelBaker.Core.Kernels;
 
 /// <summary>
-/// Element-wise int8 Add, Sub, Mul, Div, Max, Min, PRelu, Mod or FMod with numpy broadcasting, integer-only, TensorFlow Lite
+/// Element-wise int8 Add, Sub, Mul, Div, Max, Min, PRelu, Mod, FMod or Pow with numpy broadcasting, integer-only, TensorFlow Lite
 /// Micro's way. With xa = a − za and xb = b − zb (the real values over their scales sa, sb) and output scale so:
 /// <list type="bullet">
 /// <item>Add/Sub: both rescaled to a common scale (2 × the larger input scale, after a left shift of 20 bits),
@@ -24,6 +24,8 @@ namespace ModelBaker.Core.Kernels;
 /// <item>Mod (the divisor's sign) and FMod (the dividend's): both rescaled to Add's common scale, the integer remainder
 /// taken there — exact for the rescaled values — then requantized to so. A divisor of real value 0 gives 0 (in float,
 /// NaN).</item>
+/// <item>Pow: a^b / so = 2^(b · log₂|a| − log₂ so) in Q16 fixed point — log₂ of the integer xa bit by bit plus log₂ sa,
+/// b = sb · xb, 2^ from sixteen constants — see <see cref="Power"/>.</item>
 /// </list>
 /// Per operand, a <see cref="QuantizedTerm"/> holds its zero point and its own multiplier (0 when unused); the
 /// output multiplier is the one each operation applies last.
@@ -98,6 +100,16 @@ public sealed class BinaryInt8 : Int8Kernel, IChannelsLastKernel
         var (b, pb) = Operand(binary.B, q);
         var output = q.Parameters(binary.Output);
         double sa = pa.Scale, sb = pb.Scale, so = output.Scale;
+        var (min, max) = QuantizationContext.ActivationRange(binary.ActivationMin, binary.ActivationMax, output);
+        if (binary.Operation == BinaryOperation.Pow)
+        {
+            // The terms carry log₂ of the scales in Q16 and the exponent's scale in Q29–Q30 (see Power).
+            int Log2Q16(double scale) => (int)Math.Round(Math.Log(scale, 2) * 65536);
+            int exponentShift = 29 - (int)Math.Floor(Math.Log(sb, 2));
+            int exponentMultiplier = (int)Math.Min(Math.Round(sb * Math.Pow(2, exponentShift)), int.MaxValue);
+            return new BinaryInt8(binary.Source, binary.Operation, binary.Shape, a, new QuantizedTerm(pa.ZeroPoint, Log2Q16(sa), 0),
+                b, new QuantizedTerm(pb.ZeroPoint, exponentMultiplier, exponentShift), Log2Q16(so), 0, output.ZeroPoint, min, max, q.Slice(binary.Output));
+        }
         QuantizedTerm Term(QuantizationParameters p, double multiplier)
         {
             var (m, s) = QuantizeMultiplier(multiplier);
@@ -134,7 +146,6 @@ public sealed class BinaryInt8 : Int8Kernel, IChannelsLastKernel
                 break;
         }
         var (outMultiplier, outShift) = QuantizeMultiplier(outputMultiplier);
-        var (min, max) = QuantizationContext.ActivationRange(binary.ActivationMin, binary.ActivationMax, output);
         return new BinaryInt8(binary.Source, binary.Operation, binary.Shape, a, Term(pa, aMultiplier), b, Term(pb, bMultiplier),
             outMultiplier, outShift, output.ZeroPoint, min, max, q.Slice(binary.Output));
     }
@@ -166,7 +177,7 @@ public sealed class BinaryInt8 : Int8Kernel, IChannelsLastKernel
     // <emit>
     /// <summary>
     /// Int8 element-wise operation with broadcasting (strides are 0 along broadcast dimensions):
-    /// 0 Add, 1 Sub, 2 Mul, 3 Div, 4 Max, 5 Min, 6 PRelu (b is the slope), 7 Mod, 8 FMod.
+    /// 0 Add, 1 Sub, 2 Mul, 3 Div, 4 Max, 5 Min, 6 PRelu (b is the slope), 7 Mod, 8 FMod, 9 Pow.
     /// </summary>
     public static void Binary(int operation,
         ReadOnlySpan<sbyte> a, ReadOnlySpan<int> aStrides, int aZeroPoint, int aMultiplier, int aShift,
@@ -294,7 +305,8 @@ public sealed class BinaryInt8 : Int8Kernel, IChannelsLastKernel
     /// 0 Add, 1 Sub (both rescaled to a common scale with 20 bits of headroom), 2 Mul, 3 Div (x·2¹⁶ / y; a real divisor
     /// of 0 saturates by the dividend's sign, 0 / 0 is 0), 4 Max, 5 Min (both rescaled to the output scale), 6 PRelu
     /// (y is the slope), 7 Mod and 8 FMod (the remainder of the two rescaled as for Add, with the divisor's or the
-    /// dividend's sign; a divisor of 0 gives 0). Shared by the .NET and nanoFramework flavours.
+    /// dividend's sign; a divisor of 0 gives 0), 9 Pow (<see cref="Power"/>: the a term is log₂ sa, the output
+    /// multiplier log₂ so). Shared by the .NET and nanoFramework flavours.
     /// </summary>
     public static int Element(int operation, int x, int y, int aMultiplier, int aShift, int bMultiplier, int bShift,
         int outputMultiplier, int outputShift)
@@ -331,16 +343,76 @@ public sealed class BinaryInt8 : Int8Kernel, IChannelsLastKernel
                 if (operation == 7 && remainder != 0 && (remainder < 0) != (scaledB < 0)) remainder += scaledB;
                 return MultiplyByQuantizedMultiplier(remainder, outputMultiplier, outputShift);
             }
+            case 9:
+                return Power(x, y, aMultiplier, bMultiplier, bShift, outputMultiplier);
             default:
                 return x >= 0 ? MultiplyByQuantizedMultiplier(x, aMultiplier, aShift) : MultiplyByQuantizedMultiplier(x * y, outputMultiplier, outputShift);
         }
+    }
+
+    /// <summary>2^(2^−k) in Q30, k = 1 … 16: 2 to a Q16 fraction is the product of those its bits select.</summary>
+    public static readonly long[] PowersOfTwoRoots =
+    {
+        1518500250, 1276901417, 1170923762, 1121280436, 1097253708, 1085434106, 1079572136, 1076653033,
+        1075196443, 1074468888, 1074105294, 1073923544, 1073832680, 1073787251, 1073764537, 1073753181,
+    };
+
+    /// <summary>
+    /// a^b over the output scale, before its zero point, for a = sa · x and b = sb · y: 2^(b · log₂|a| − log₂ so) in Q16
+    /// fixed point. b = y · bMultiplier / 2^bShift; an integer within half of b's step is taken as that integer (exponents
+    /// are mostly integers, and their int8 codes lie up to half a step from them). log₂|x| is taken bit by bit (the
+    /// mantissa squared sixteen times) and log₂ sa (log2ScaleA, Q16) added; 2^ of the fraction is the product of the
+    /// <see cref="PowersOfTwoRoots"/> its bits select. A negative base needs an integer exponent (an odd one keeps the sign;
+    /// else NaN, given as 0); 0^b is 0 for b &gt; 0, 1 for b = 0 and saturates (∞) for b &lt; 0, as does every result of
+    /// 256 output steps or more.
+    /// </summary>
+    public static int Power(int x, int y, int log2ScaleA, int bMultiplier, int bShift, int log2ScaleOutput)
+    {
+        long exponent = (long)y * bMultiplier;
+        if (bShift >= 16) exponent = bShift == 16 ? exponent : (exponent + (1L << (bShift - 17))) >> (bShift - 16);
+        else exponent <<= 16 - bShift < 20 ? 16 - bShift : 20;
+        if (exponent > 1L << 36) exponent = 1L << 36;
+        if (exponent < -(1L << 36)) exponent = -(1L << 36);
+        long halfStep = bShift >= 15 ? bMultiplier >> (bShift - 15) : 1L << 20;
+        long nearest = (exponent + 32768) & ~65535L;
+        if (halfStep < 32768 && (exponent - nearest <= halfStep && nearest - exponent <= halfStep)) exponent = nearest;
+        bool negative = false;
+        long power;
+        if (exponent == 0) power = -log2ScaleOutput;
+        else if (x == 0) return exponent > 0 ? 0 : 1 << 30;
+        else
+        {
+            if (x < 0)
+            {
+                if ((exponent & 65535) != 0) return 0;
+                negative = ((exponent >> 16) & 1) != 0;
+                x = -x;
+            }
+            int whole = 0;
+            while (x >> (whole + 1) != 0) whole++;
+            long mantissa = ((long)x << 30) >> whole, log = (long)whole << 16;
+            for (int bit = 1 << 15; bit != 0; bit >>= 1)
+            {
+                mantissa = (mantissa * mantissa) >> 30;
+                if (mantissa >= 2L << 30) { mantissa >>= 1; log += bit; }
+            }
+            power = (((log + log2ScaleA) * exponent) >> 16) - log2ScaleOutput;
+        }
+        if (power >= 8L << 16) return negative ? -(1 << 30) : 1 << 30;
+        if (power < -(24L << 16)) return 0;
+        int integer = (int)(power >> 16);
+        long result = 1L << 30;
+        for (int k = 0; k < 16; k++)
+            if ((power & (32768 >> k)) != 0) result = (result * PowersOfTwoRoots[k] + (1L << 29)) >> 30;
+        long value = (result + (1L << (29 - integer))) >> (30 - integer);
+        return (int)(negative ? -value : value);
     }
     // </emit>
 
     // <emit Nano>
     /// <summary>
     /// Int8 element-wise operation with broadcasting, on arrays (strides are 0 along broadcast dimensions):
-    /// 0 Add, 1 Sub, 2 Mul, 3 Div, 4 Max, 5 Min, 6 PRelu (b is the slope), 7 Mod, 8 FMod.
+    /// 0 Add, 1 Sub, 2 Mul, 3 Div, 4 Max, 5 Min, 6 PRelu (b is the slope), 7 Mod, 8 FMod, 9 Pow.
     /// </summary>
     public static void Binary(int operation,
         sbyte[] a, int aOffset, int[] aStrides, int aZeroPoint, int aMultiplier, int aShift,

@@ -10,16 +10,16 @@ namespace ModelBaker.Core.Operators;
 /// Z = X to the power Y with numpy broadcasting; the output has X's type. Y may have another type: on a float X it is
 /// converted to float; on an integer X a float Y makes the power in float, truncated back to X's type (as ONNX Runtime
 /// casts std::pow), an integer Y is converted to X's type and the power is exact, wrapping like numpy. A float X to a
-/// constant scalar power is an element-wise function step (a 256-entry table in int8 plans); other float powers have
-/// no int8 form (MB1104).
+/// constant scalar power is an element-wise function step (a 256-entry table in int8 plans); other float powers are
+/// int8 binary steps in fixed point (<see cref="BinaryInt8.Power"/>).
 /// </summary>
 public sealed class Pow : IOperator
 {
     public string OpType => "Pow";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.Arithmetic, 7, "numpy broadcasting; an exponent of another type than the base (float or integer), as ONNX Runtime; a float base to a constant scalar power: an element-wise function step; else a power step", Int8Form.Integer, "a float base to a constant scalar power: a 256-entry table; other float powers: in a float island", Nano: true)
+    public OperatorSupport Support { get; } = new(OperatorFamily.Arithmetic, 7, "numpy broadcasting; an exponent of another type than the base (float or integer), as ONNX Runtime; a float base to a constant scalar power: an element-wise function step; else a power step", Int8Form.Integer, "a float base to a constant scalar power: a 256-entry table; other float powers: an int8 binary step (2^(b · log₂|a|) in Q16 fixed point; an exponent within half its step of an integer taken as that integer)", Nano: true)
     {
-        NanoDetails = "a float base to a constant scalar exponent; int8, uint8, int16, uint16, int32, uint32, int64 and uint64 bases",
+        NanoDetails = "float and int8, uint8, int16, uint16, int32, uint32, int64 and uint64 bases",
     };
 
     public void InferShapes(Node node, Graph graph)

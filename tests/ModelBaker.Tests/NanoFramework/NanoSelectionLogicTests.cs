@@ -395,6 +395,58 @@ public sealed class NanoSelectionLogicTests
         Assert.All(z.Take(4), v => Assert.InRange(v, -step, step)); // x fmod x is 0
     }
 
+    /// <summary>
+    /// Pow of a float tensor by a tensor of exponents: a BinaryInt8 step in Q16 fixed point on .NET and nanoFramework alike,
+    /// within a few output steps of the float power (x's own rounding, half a step of 4/255, moves x^e by up to e times
+    /// that relatively); negative bases to integer exponents keep their sign.
+    /// </summary>
+    [Fact]
+    public void Float_power_of_two_tensors_is_an_integer_step_on_both_targets()
+    {
+        var graph = new GraphBuilder(13).Input("x", 2, 4).Constant("e", T.F(T.S(1, 4), 2f, 3f, 0.5f, -1f))
+            .Node("Pow", new[] { "x", "e" }, new[] { "y" }).Output("y").Graph;
+        var x = new float[] { -1.5f, -1.2f, 0.8f, 1.7f, 1.9f, 1.1f, 1.44f, 0.9f };
+        var (outputs, steps) = RunEveryWay(graph, new Array[] { x }, Uniform(32, 8, 5, 2f));
+        Assert.Single(steps.OfType<BinaryInt8>(), k => k.Operation == BinaryOperation.Pow);
+        Assert.DoesNotContain(steps, k => k is IFloatOnlyKernel);
+        float[] e = { 2f, 3f, 0.5f, -1f };
+        var y = (float[])outputs[0];
+        for (int i = 0; i < x.Length; i++)
+        {
+            double expected = Math.Pow(x[i], e[i % 4]);
+            Assert.InRange(y[i], expected - 0.1 - 0.03 * Math.Abs(expected), expected + 0.1 + 0.03 * Math.Abs(expected));
+        }
+        Assert.True(y[1] < 0, "(−1.2)³ is negative");
+    }
+
+    [Fact]
+    public void The_int8_power_is_the_float_power_of_every_pair_of_codes_within_one_step()
+    {
+        // Every pair of codes of two grids: bases over [−2, 3], exponents over [−2, 2.5] (integers within half a step taken
+        // as integers, as the kernel does); the output grid [−4, 6]. NaN (a negative base to a fractional power) gives 0.
+        foreach (var (aScale, aZero, bScale, bZero) in new[] { (5.0 / 255, -26), (3.0 / 255, 40) }.SelectMany(a => new[] { (a.Item1, a.Item2, 4.5 / 255, -14), (a.Item1, a.Item2, 1.0 / 64, 0) }))
+        {
+            double outScale = 10.0 / 255;
+            int outZero = -26;
+            int log2A = (int)Math.Round(Math.Log(aScale, 2) * 65536), log2Out = (int)Math.Round(Math.Log(outScale, 2) * 65536);
+            int shift = 29 - (int)Math.Floor(Math.Log(bScale, 2));
+            int multiplier = (int)Math.Round(bScale * Math.Pow(2, shift));
+            int wrong = 0;
+            for (int qa = -128; qa < 128; qa++)
+                for (int qb = -128; qb < 128; qb++)
+                {
+                    double a = aScale * (qa - aZero), b = bScale * (qb - bZero);
+                    if (Math.Abs(b - Math.Round(b)) <= bScale / 2) b = Math.Round(b);
+                    double power = Math.Pow(a, b);
+                    double ideal = double.IsNaN(power) ? outZero : Math.Clamp(power / outScale + outZero, -128, 127);
+                    int actual = Math.Clamp(BinaryInt8.Element(9, qa - aZero, qb - bZero, log2A, 0, multiplier, shift, log2Out, 0) + outZero, -128, 127);
+                    if (Math.Abs(actual - ideal) > 0.5 + 1e-3) wrong++;
+                    Assert.True(Math.Abs(actual - ideal) <= 1, $"a = {a}, b = {b}: {actual}, the real result is {ideal}");
+                }
+            Assert.True(wrong <= 65536 / 1000, $"{wrong} of 65,536 pairs more than half a step away");
+        }
+    }
+
     [Fact]
     public void The_int8_remainder_takes_the_divisor_or_the_dividend_sign_and_a_zero_divisor_gives_zero()
     {
