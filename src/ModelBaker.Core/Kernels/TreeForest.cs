@@ -95,6 +95,10 @@ public sealed class TreeScoring
         return (float)(offset * (!Classifier && Aggregate == Average ? trees : 1));
     }
 
+    /// <summary>The same scoring with another post transform (SOFTMAX lowered as its own step reads the raw scores).</summary>
+    public TreeScoring WithPostTransform(int postTransform) =>
+        new(Classifier, Targets, Aggregate, postTransform, BaseValues, ClassLabels, BinaryCase, AllPositive);
+
     public int Flags => (Classifier ? ClassifierFlag : 0) | (BinaryCase ? BinaryCaseFlag : 0) | (AllPositive ? AllPositiveFlag : 0);
 
     public static string AggregateName(int aggregate) => aggregate switch { Average => "AVERAGE", Sum => "SUM", Min => "MIN", _ => "MAX" };

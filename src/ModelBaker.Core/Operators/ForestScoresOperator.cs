@@ -19,10 +19,11 @@ public abstract class ForestScoresOperator : IOperator
     internal const string Int8Text =
         "a model input only tree ensembles read is quantized per feature (a scale and zero point each, from calibration); thresholds mapped onto each feature's " +
         "int8 grid (each branch decides on every quantized value as in float), 8-bit thresholds, node arrays in the narrowest types, leaf weights summed in int32 fixed point, " +
-        "labels by integer comparison, scores through 255-entry level tables (NONE, LOGISTIC, PROBIT); SOFTMAX and SOFTMAX_ZERO scores are finished in float " +
-        "(a one-step float island); NaN features quantize to 0, so missing-value tracking has no effect";
+        "labels by integer comparison, scores through 255-entry level tables (NONE, LOGISTIC, PROBIT); SOFTMAX and SOFTMAX_ZERO scores as the integer softmax of the raw " +
+        "scores (a binary classifier's single SOFTMAX column widened to two is finished in float, a one-step float island); int64 or int32 features by an integer cast; " +
+        "a NaN feature of an input only trees read is coded −128 and goes where the node's missing-value tracking sends it";
 
-    internal const string NanoText = "refused (MB1135) for SOFTMAX and SOFTMAX_ZERO scores, and for int64 or int32 features (their cast to float)";
+    internal const string NanoText = "every post transform and feature type, but a binary classifier's single SOFTMAX score column widened to two (MB1135)";
 
     /// <summary>What the scoring tree operators share: a tree ensemble step walking compact node arrays, an integer walk in int8 plans.</summary>
     protected static OperatorSupport Forest(int since, string what) =>

@@ -222,6 +222,19 @@ internal static class TreeEnsembleReading
         context.Add(new TreeEnsembleFloat(node.Describe(), input, walked, rows, features, compiled, s.Targets,
             s.Classifier ? TreeScoring.Sum : s.Aggregate, firstWeightOnly: !s.Classifier && s.Targets == 1, s.ScoreOffset(forest.Roots.Length)));
         foreach (int output in outputs)
-            context.Add(new TreeScoresFloat(node.Describe(), walked, context.Slice(node.Outputs[output]), rows, forest.Roots.Length, s));
+        {
+            var target = context.Slice(node.Outputs[output]);
+            if (output == scoresOutput && !s.BinaryCase && s.PostTransform is TreeScoring.Softmax or TreeScoring.SoftmaxZero)
+            {
+                // SOFTMAX mixes a row's scores: the raw scores, then the classical models' score transform, whose int8 form
+                // is the integer softmax — so the integer-only flavour runs it (XGBoost's and LightGBM's multiclass models).
+                var raw = new ArenaSlice(node.Outputs[output] + " (raw scores)", ElementType.Float32, rows * s.Targets, shape: new[] { rows, s.Targets });
+                context.Add(new TreeScoresFloat(node.Describe(), walked, raw, rows, forest.Roots.Length, s.WithPostTransform(TreeScoring.None)));
+                context.Add(new ScoreTransformFloat(node.Describe(), raw, target, rows, s.Targets,
+                    s.PostTransform == TreeScoring.Softmax ? Kernels.PostTransform.Softmax : Kernels.PostTransform.SoftmaxZero, SecondClass.None));
+            }
+            else
+                context.Add(new TreeScoresFloat(node.Describe(), walked, target, rows, forest.Roots.Length, s));
+        }
     }
 }
