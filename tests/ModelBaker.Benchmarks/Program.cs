@@ -5,7 +5,7 @@ using ModelBaker.Benchmarks.Models;
 // dotnet run -c Release --project tests/ModelBaker.Benchmarks -- --filter '*' --job short   (see docs/benchmarks.md)
 // dotnet run -c Release --project tests/ModelBaker.Benchmarks -- write resnet18 <folder> [calibration samples]
 //   writes a model defined in code as ONNX with random calibration inputs, to bake with the CLI or a consumer project.
-// dotnet run -c Release --project tests/ModelBaker.Benchmarks -- steps mobilenetv1 | steps MODEL.onnx CALIBRATION.npy [float32]   (float32 needs no calibration)
+// dotnet run -c Release --project tests/ModelBaker.Benchmarks -- steps mobilenetv1|resnet18 | steps MODEL.onnx CALIBRATION.npy [float32]   (float32 needs no calibration)
 //   times each step of a generated class (StepTimes.cs): where a Predict call's time goes.
 if (args.Length >= 2 && args[0] == "steps")
 {

@@ -23,7 +23,7 @@ namespace ModelBaker.Benchmarks;
 /// model, measured the same way in the same process.
 /// Not BenchmarkDotNet: a profile to choose what to work on, not a number for the table.
 /// <code>
-/// dotnet run -c Release --project tests/ModelBaker.Benchmarks -- steps mobilenetv1
+/// dotnet run -c Release --project tests/ModelBaker.Benchmarks -- steps mobilenetv1   (or resnet18)
 /// dotnet run -c Release --project tests/ModelBaker.Benchmarks -- steps MODEL.onnx CALIBRATION.npy
 /// dotnet run -c Release --project tests/ModelBaker.Benchmarks -- steps MODEL.onnx float32
 /// </code>
@@ -36,9 +36,12 @@ internal static class StepTimes
     {
         bool float32 = args.Contains("float32");
         string[] rest = args.Where(a => a != "float32").ToArray();
-        var written = rest[1] == "mobilenetv1"
-            ? InProcessBake.Write(MobileNetV1.Build(seed: 1), "MobileNetV1")
-            : new InProcessBake.Written(Path.GetFullPath(rest[1]), rest.Length > 2 ? Path.GetFullPath(rest[2]) : "", "Profiled");
+        var written = rest[1] switch
+        {
+            "mobilenetv1" => InProcessBake.Write(MobileNetV1.Build(seed: 1), "MobileNetV1"),
+            "resnet18" => InProcessBake.Write(ResNet18.Build(seed: 1), "ResNet18"),
+            _ => new InProcessBake.Written(Path.GetFullPath(rest[1]), rest.Length > 2 ? Path.GetFullPath(rest[2]) : "", "Profiled"),
+        };
         var options = float32
             ? new BakeOptions(written.OnnxPath, written.ClassName, "ModelBaker.Benchmarks.Baked") { Precision = Precision.Float32 }
             : new BakeOptions(written.OnnxPath, written.ClassName, "ModelBaker.Benchmarks.Baked") { Sparsity = 0.5f, CalibrationPath = written.CalibrationPath };

@@ -252,7 +252,7 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
     /// fixed offset. The micro-kernel then reads the band through a table of those offsets, with no im2col. At stride 1
     /// a band row is <c>outputWidth + (kernelWidth − 1)·dilation</c> wide and blocks of sixteen run across band rows
     /// (output (oy, ox) is band pixel oy·width + ox; the columns past the output width are computed and dropped);
-    /// strided layers run blocks along each output row. False, with nothing written, when one output row's band does
+    /// strided layers, and stride-1 rows whose blocks of sixteen compute no more pixels, run blocks along each output row. False, with nothing written, when one output row's band does
     /// not fit in <see cref="FloatPanelFloats"/>.
     /// </summary>
     private static bool PaddedBandConv(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias,
@@ -262,8 +262,11 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
     {
         int groupInputChannels = inputChannels / groups, groupOutputChannels = outputChannels / groups;
         int depth = groupInputChannels * kernelHeight * kernelWidth;
-        bool across = strideHeight == 1 && strideWidth == 1; // blocks run across band rows
         int reach = (kernelWidth - 1) * dilationWidth / strideWidth; // how far past an output's column its taps reach in a phase
+        // At stride 1 blocks run across band rows, unless blocks along each row (the last one ending at the row's end) compute
+        // no more pixels: those store straight to the output, with no tile to copy out (mnist-8's 28-wide stem).
+        bool across = strideHeight == 1 && strideWidth == 1
+            && !(outputWidth >= FloatBlockPixels && (outputWidth + FloatBlockPixels - 1) / FloatBlockPixels * FloatBlockPixels <= outputWidth + reach);
         int phase = across ? outputWidth + reach : (outputWidth + FloatBlockPixels - 1) / FloatBlockPixels * FloatBlockPixels + reach;
         int rowLength = strideWidth * phase, windowRows = (kernelHeight - 1) * dilationHeight + 1;
         int slack = across ? FloatBlockPixels + reach : 0; // what the last block's dropped columns read past the band
@@ -306,11 +309,18 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
                     if (!across)
                     {
                         for (int r = 0; r < outputRows; r++)
+                        {
                             for (int ox = 0; ox < outputWidth; ox += FloatBlockPixels)
+                            {
+                                // The last block of a row of sixteen or more ends at its end (overlapping pixels get the same bits again).
+                                int at = outputWidth >= FloatBlockPixels ? Math.Min(ox, outputWidth - FloatBlockPixels) : ox;
                                 for (int m = 0; m < groupOutputChannels; m += FloatBlockChannels)
-                                    MultiplyFloatBlock(band.Slice(r * strideHeight * rowLength + ox), rows, groupWeights.Slice(m * depth), depth,
+                                    MultiplyFloatBlock(band.Slice(r * strideHeight * rowLength + at), rows, groupWeights.Slice(m * depth), depth,
                                         Math.Min(FloatBlockChannels, groupOutputChannels - m), false, true, groupBias.Slice(m), activationMin, activationMax,
-                                        groupOutput.Slice(m * outputPlane + (oy0 + r) * outputWidth + ox), outputPlane, Math.Min(FloatBlockPixels, outputWidth - ox));
+                                        groupOutput.Slice(m * outputPlane + (oy0 + r) * outputWidth + at), outputPlane, Math.Min(FloatBlockPixels, outputWidth - at));
+                                ox = at;
+                            }
+                        }
                         continue;
                     }
                     int pixels = outputRows * phase;
@@ -410,9 +420,20 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
                 to.Slice(0, first).Clear();
                 ReadOnlySpan<float> from = plane.Slice(y * inputWidth);
                 if (strideWidth == 1)
+                {
                     from.Slice(x + first, end - first).CopyTo(to.Slice(first));
+                }
                 else
-                    for (int i = first; i < end; i++) to[i] = from[x + i * strideWidth];
+                {
+                    int i = first;
+#if NET8_0_OR_GREATER
+                    // Stride 2 (MobileNet's and ResNet's strided layers): eight columns per shuffle instead of one move each.
+                    if (strideWidth == 2 && System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+                        for (; i + 8 <= end; i += 8)
+                            System.Runtime.Intrinsics.Vector256.CopyTo(EvenColumns(from.Slice(x + 2 * i, 15)), to.Slice(i, 8));
+#endif
+                    for (; i < end; i++) to[i] = from[x + i * strideWidth];
+                }
                 to.Slice(end).Clear();
             }
         }
@@ -496,29 +517,9 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
                 ReadOnlySpan<float> plane = input.Slice((n * inputChannels + c) * inputPlane, inputPlane);
                 for (int oy0 = 0; oy0 < outputHeight; oy0 += bandRows)
                 {
-                    int rows = Math.Min(bandRows, outputHeight - oy0), top = oy0 * strideHeight - padTop;
-                    for (int r = 0; r < (rows - 1) * strideHeight + windowRows; r++)
-                    {
-                        int y = top + r;
-                        for (int f = 0; f < strideWidth; f++)
-                        {
-                            Span<float> to = band.Slice(r * rowLength + f * phase, phase);
-                            if (y < 0 || y >= inputHeight)
-                            {
-                                to.Clear();
-                                continue;
-                            }
-                            int x = f - padLeft;
-                            TapRange(x, phase, strideWidth, inputWidth, out int first, out int end);
-                            to.Slice(0, first).Clear();
-                            ReadOnlySpan<float> from = plane.Slice(y * inputWidth);
-                            if (strideWidth == 1)
-                                from.Slice(x + first, end - first).CopyTo(to.Slice(first));
-                            else
-                                for (int i = first; i < end; i++) to[i] = from[x + i * strideWidth];
-                            to.Slice(end).Clear();
-                        }
-                    }
+                    int rows = Math.Min(bandRows, outputHeight - oy0);
+                    FillBandRows(plane, oy0 * strideHeight - padTop, (rows - 1) * strideHeight + windowRows, inputHeight, inputWidth, strideWidth, padLeft,
+                        phase, band);
                     for (int m = c * multiplier; m < (c + 1) * multiplier; m++)
                     {
                         ReadOnlySpan<float> taps = weights.Slice(m * window, window);
@@ -758,7 +759,7 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
 
     /// <summary>
     /// Output rows of a depthwise layer: output[r·width + ox] = clamp(Σ_t band[r·bandRowStep + offsets[t] + ox] · taps[t] + bias),
-    /// t in order. Two rows are computed together (two chains of dependent adds in flight), eight (or four) outputs per
+    /// t in order. Four rows are computed together (four chains of dependent adds in flight), eight (or four) outputs per
     /// vector; a row's last vector ends at its last output (overlapping outputs get the same bits again) and a row
     /// shorter than a vector goes out through the stack. The band holds eight readable values past each row's last output.
     /// </summary>
@@ -775,64 +776,74 @@ public sealed class ConvFloat : FloatKernel, IWeightedKernel
         int lanes = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? 8 : 4;
         if (System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && (lanes == 8 || width >= 4))
         {
-            Span<float> spill = width < lanes ? stackalloc float[16] : default;
-            for (int r = 0; r < rows; r += 2)
+            Span<float> spill = width < lanes ? stackalloc float[4 * 8] : default;
+            for (int r = 0; r < rows; r += 4)
             {
-                bool two = r + 1 < rows;
-                int second = two ? bandRowStep : 0; // a lone last row computes itself twice and stores once
+                // Past the last row the last one is computed again (the same bits, stored to the same place).
+                int r1 = Math.Min(r + 1, rows - 1), r2 = Math.Min(r + 2, rows - 1), r3 = Math.Min(r + 3, rows - 1);
                 for (int ox = 0; ox < width; ox += lanes)
                 {
                     int at = width >= lanes ? Math.Min(ox, width - lanes) : 0;
-                    nuint p = (nuint)(r * bandRowStep + at), q = p + (nuint)second;
+                    nuint p0 = (nuint)(r * bandRowStep + at), p1 = (nuint)(r1 * bandRowStep + at);
+                    nuint p2 = (nuint)(r2 * bandRowStep + at), p3 = (nuint)(r3 * bandRowStep + at);
                     if (lanes == 8)
                     {
-                        var sum = System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        var next = System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var s0 = System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var s1 = System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var s2 = System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        var s3 = System.Runtime.Intrinsics.Vector256<float>.Zero;
                         for (int t = 0; t < window; t++)
                         {
                             var w = System.Runtime.Intrinsics.Vector256.Create(taps[t]);
                             nuint o = (nuint)offsets[t];
-                            sum += System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, p + o) * w;
-                            next += System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, q + o) * w;
+                            s0 += System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, p0 + o) * w;
+                            s1 += System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, p1 + o) * w;
+                            s2 += System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, p2 + o) * w;
+                            s3 += System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref from, p3 + o) * w;
                         }
                         var offset = System.Runtime.Intrinsics.Vector256.Create(bias);
                         var min = System.Runtime.Intrinsics.Vector256.Create(activationMin);
                         var max = System.Runtime.Intrinsics.Vector256.Create(activationMax);
-                        sum = ClampFloat256(sum + offset, min, max);
-                        next = ClampFloat256(next + offset, min, max);
-                        if (width >= 8)
-                        {
-                            System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref to, (nuint)(r * width + at));
-                            if (two) System.Runtime.Intrinsics.Vector256.StoreUnsafe(next, ref to, (nuint)((r + 1) * width + at));
-                        }
-                        else
-                        {
-                            ref float lane = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(spill);
-                            System.Runtime.Intrinsics.Vector256.StoreUnsafe(sum, ref lane, 0);
-                            System.Runtime.Intrinsics.Vector256.StoreUnsafe(next, ref lane, 8);
-                        }
+                        s0 = ClampFloat256(s0 + offset, min, max);
+                        s1 = ClampFloat256(s1 + offset, min, max);
+                        s2 = ClampFloat256(s2 + offset, min, max);
+                        s3 = ClampFloat256(s3 + offset, min, max);
+                        ref float rows0 = ref width >= 8 ? ref to : ref System.Runtime.InteropServices.MemoryMarshal.GetReference(spill);
+                        int step = width >= 8 ? width : 8; // rows of the output, or of the spill
+                        System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0, ref rows0, (nuint)(width >= 8 ? r * step + at : 0));
+                        System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1, ref rows0, (nuint)(width >= 8 ? r1 * step + at : step));
+                        System.Runtime.Intrinsics.Vector256.StoreUnsafe(s2, ref rows0, (nuint)(width >= 8 ? r2 * step + at : 2 * step));
+                        System.Runtime.Intrinsics.Vector256.StoreUnsafe(s3, ref rows0, (nuint)(width >= 8 ? r3 * step + at : 3 * step));
                     }
                     else
                     {
-                        var sum = System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        var next = System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var s0 = System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var s1 = System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var s2 = System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        var s3 = System.Runtime.Intrinsics.Vector128<float>.Zero;
                         for (int t = 0; t < window; t++)
                         {
                             var w = System.Runtime.Intrinsics.Vector128.Create(taps[t]);
                             nuint o = (nuint)offsets[t];
-                            sum += System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, p + o) * w;
-                            next += System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, q + o) * w;
+                            s0 += System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, p0 + o) * w;
+                            s1 += System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, p1 + o) * w;
+                            s2 += System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, p2 + o) * w;
+                            s3 += System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref from, p3 + o) * w;
                         }
                         var offset = System.Runtime.Intrinsics.Vector128.Create(bias);
                         var min = System.Runtime.Intrinsics.Vector128.Create(activationMin);
                         var max = System.Runtime.Intrinsics.Vector128.Create(activationMax);
-                        System.Runtime.Intrinsics.Vector128.StoreUnsafe(ClampFloat128(sum + offset, min, max), ref to, (nuint)(r * width + at));
-                        if (two) System.Runtime.Intrinsics.Vector128.StoreUnsafe(ClampFloat128(next + offset, min, max), ref to, (nuint)((r + 1) * width + at));
+                        System.Runtime.Intrinsics.Vector128.StoreUnsafe(ClampFloat128(s0 + offset, min, max), ref to, (nuint)(r * width + at));
+                        System.Runtime.Intrinsics.Vector128.StoreUnsafe(ClampFloat128(s1 + offset, min, max), ref to, (nuint)(r1 * width + at));
+                        System.Runtime.Intrinsics.Vector128.StoreUnsafe(ClampFloat128(s2 + offset, min, max), ref to, (nuint)(r2 * width + at));
+                        System.Runtime.Intrinsics.Vector128.StoreUnsafe(ClampFloat128(s3 + offset, min, max), ref to, (nuint)(r3 * width + at));
                     }
                     if (width < lanes)
                     {
                         spill.Slice(0, width).CopyTo(output.Slice(r * width, width));
-                        if (two) spill.Slice(8, width).CopyTo(output.Slice((r + 1) * width, width));
+                        spill.Slice(8, width).CopyTo(output.Slice(r1 * width, width));
+                        spill.Slice(16, width).CopyTo(output.Slice(r2 * width, width));
+                        spill.Slice(24, width).CopyTo(output.Slice(r3 * width, width));
                     }
                     ox = at;
                 }

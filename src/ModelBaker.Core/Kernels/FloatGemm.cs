@@ -414,6 +414,21 @@ public static class FloatGemm
         System.Runtime.Intrinsics.Vector128.ConditionalSelect(System.Runtime.Intrinsics.Vector128.LessThan(value, min), min,
             System.Runtime.Intrinsics.Vector128.ConditionalSelect(System.Runtime.Intrinsics.Vector128.GreaterThan(value, max), max, value));
 
+    /// <summary>
+    /// Columns 0, 2, …, 14 of <paramref name="run"/> (fifteen floats, sliced by the caller): two loads, a shuffle and a
+    /// permute (AVX2). The stride-2 column phases of convolution bands and pooling rows.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static System.Runtime.Intrinsics.Vector256<float> EvenColumns(ReadOnlySpan<float> run)
+    {
+        ref float first = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(run);
+        var low = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref first); // columns 0 … 7
+        var high = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref first, 7); // columns 7 … 14
+        // Per 128-bit half: low's lanes 0, 2 and high's 1, 3 → [0 2 8 10 | 4 6 12 14]; then the 64-bit pairs in order 0, 2, 1, 3.
+        var mixed = System.Runtime.Intrinsics.X86.Avx.Shuffle(low, high, 0xD8);
+        return System.Runtime.Intrinsics.Vector256.AsSingle(System.Runtime.Intrinsics.X86.Avx2.Permute4x64(System.Runtime.Intrinsics.Vector256.AsDouble(mixed), 0xD8));
+    }
+
     /// <summary>Taps k0 … k0 + 7 of channel j of a block (zeros past the block's channels); the caller checked the span.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static System.Runtime.Intrinsics.Vector256<float> LaneRow(ref float weights, int j, int channels, int weightStride, int k0) =>

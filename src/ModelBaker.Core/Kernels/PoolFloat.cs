@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Plan;
 using static ModelBaker.Core.Kernels.WindowBounds;
+using static ModelBaker.Core.Kernels.FloatGemm;
 using ModelBaker.Core.Quantization;
 
 namespace ModelBaker.Core.Kernels;
@@ -39,7 +40,7 @@ public sealed class PoolFloat : FloatKernel, IDifferentiable
     public override KernelKind Kind => KernelKind.PoolFloat;
     public override IEnumerable<ArenaSlice> Reads => new[] { Input };
     public override int WeightBytes => 0; // the geometry is passed as literals
-    public override IEnumerable<string> Helpers => new[] { nameof(PoolFloat), nameof(WindowBounds) };
+    public override IEnumerable<string> Helpers => new[] { nameof(PoolFloat), nameof(FloatGemm), nameof(WindowBounds) };
 
     public override void Run(PlanArena arena)
     {
@@ -278,19 +279,6 @@ public sealed class PoolFloat : FloatKernel, IDifferentiable
     private static bool PairedColumns(int strideWidth) =>
         strideWidth == 2 && System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Numerics.Vector<float>.Count == 8;
 
-    /// <summary>Columns 0, 2, …, 14 of <paramref name="run"/> (fifteen floats): two loads, a shuffle and a permute.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static System.Numerics.Vector<float> EvenColumns(ReadOnlySpan<float> run)
-    {
-        ref float first = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(run);
-        var low = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref first); // columns 0 … 7
-        var high = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref first, 7); // columns 7 … 14
-        // Per 128-bit half: low's lanes 0, 2 and high's 1, 3 → [0 2 8 10 | 4 6 12 14]; then the 64-bit pairs in order 0, 2, 1, 3.
-        var mixed = System.Runtime.Intrinsics.X86.Avx.Shuffle(low, high, 0xD8);
-        return System.Runtime.Intrinsics.Vector256.AsVector(System.Runtime.Intrinsics.Vector256.AsSingle(
-            System.Runtime.Intrinsics.X86.Avx2.Permute4x64(System.Runtime.Intrinsics.Vector256.AsDouble(mixed), 0xD8)));
-    }
-
     /// <summary>One tap into a lane's running maximum (value &gt; largest, NaN never taken) or sum.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static System.Numerics.Vector<float> PoolTap(int kind, System.Numerics.Vector<float> acc, System.Numerics.Vector<float> value) =>
@@ -342,7 +330,7 @@ public sealed class PoolFloat : FloatKernel, IDifferentiable
                         int tap = kw * dilationWidth, row = ((front + kd * dilationDepth) * inputHeight + top + kh * dilationHeight) * inputWidth;
                         if (paired)
                         {
-                            acc = PoolTap(kind, acc, EvenColumns(plane.Slice(row + left + tap + 2 * j, 2 * lanes - 1)));
+                            acc = PoolTap(kind, acc, System.Runtime.Intrinsics.Vector256.AsVector(EvenColumns(plane.Slice(row + left + tap + 2 * j, 2 * lanes - 1))));
                             continue;
                         }
                         int at = strideWidth > 1 ? (r * strideWidth + tap % strideWidth) * phaseLength + tap / strideWidth + j : row + left + tap + j;

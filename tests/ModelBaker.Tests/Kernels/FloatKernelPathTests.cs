@@ -25,6 +25,9 @@ public sealed class FloatKernelPathTests
         new("depthwise 3×3, stride 1, rows of 9", 1, 5, 9, 9, 5, 5, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new("depthwise 3×3, stride 2", 1, 6, 10, 7, 6, 6, 3, 3, 2, 2, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new("depthwise 3×3, stride 2, rows of 20", 1, 3, 11, 40, 3, 3, 3, 3, 2, 2, PadTop: 0, PadLeft: 1, PadBottom: 1, PadRight: 0),
+        new("depthwise 3×3, stride 2, 48×48 → 24×24 (column phases in whole vectors of eight)", 1, 2, 48, 48, 2, 2, 3, 3, 2, 2, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+        new("depthwise 3×3, stride 2, rows of 18 from 35 (phases with tails of one and two)", 1, 2, 9, 35, 2, 2, 3, 3, 2, 2, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+        new("depthwise 3×3, 30 rows of 26 (four rows in flight, a last group of two)", 1, 2, 30, 26, 2, 2, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new("depthwise, dilation 2 and 3, stride 3", 1, 2, 14, 17, 2, 2, 3, 3, 3, 3, 2, 3, PadTop: 2, PadLeft: 3, PadBottom: 1, PadRight: 2),
         new("depthwise, several bands", 1, 2, 120, 60, 2, 2, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new("depthwise, rows too wide for a band", 1, 2, 4, 3000, 2, 2, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
@@ -65,6 +68,8 @@ public sealed class FloatKernelPathTests
         new("channels in lanes: 2 groups of 8 → 16, 3×3 on 5×5", 1, 16, 5, 5, 32, 2, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new("channels in lanes: pointwise 1×1 on 2×2, 5 → 20 (fewer than eight taps)", 1, 5, 2, 2, 20, 1, 1, 1),
         new("stem of one channel, 5×5 on 28×20, 1 → 8", 1, 1, 28, 20, 8, 1, 5, 5, PadTop: 2, PadLeft: 2, PadBottom: 2, PadRight: 2),
+        new("stem of one channel, 5×5 on 28×28, 1 → 8 (mnist-8's: blocks along rows, the last overlapping)", 1, 1, 28, 28, 8, 1, 5, 5, PadTop: 2, PadLeft: 2, PadBottom: 2, PadRight: 2),
+        new("3×3 stride 2 on 13×41 → 7×21, 3 → 6 (blocks along strided rows, the last overlapping)", 1, 3, 13, 41, 6, 1, 3, 3, 2, 2, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         new("window wider than the padded input's rows", 1, 2, 3, 2, 3, 1, 3, 3, PadTop: 1, PadLeft: 2, PadBottom: 1, PadRight: 2),
     };
 
