@@ -149,6 +149,8 @@ public static class PlanFile
             KernelKind.NormalizerFloat => NormalizerFloat.Read(r, source),
             KernelKind.NormalizerInt8 => NormalizerInt8.Read(r, source),
             KernelKind.HalfRounding => HalfRounding.Read(r, source),
+            KernelKind.SmallFloatRounding => SmallFloatRounding.Read(r, source),
+            KernelKind.IntegerNarrowing => IntegerNarrowing.Read(r, source),
             KernelKind.ColumnSelection => ColumnSelection.Read(r, source),
             KernelKind.OneHotEncoderFloat => OneHotEncoderFloat.Read(r, source),
             KernelKind.LabelEncoderInteger => LabelEncoderInteger.Read(r, source),
