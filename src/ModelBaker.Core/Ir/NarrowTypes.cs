@@ -37,6 +37,8 @@ public static class NarrowTypes
         ElementType.Float8E5M2 => (5, 2, 15, SmallFloats.Ieee),
         ElementType.Float8E5M2FNUZ => (5, 2, 16, SmallFloats.UnsignedZero),
         ElementType.Float4E2M1 => (2, 1, 1, SmallFloats.FiniteOnly),
+        // Rounding down: exact for the values it holds (2^−127, a float32 subnormal, would round up to 2^−126).
+        ElementType.Float8E8M0 => (8, 0, 127, SmallFloats.ExponentOnly + 1),
         _ => null,
     };
 
@@ -68,24 +70,31 @@ public static class NarrowTypes
     }
 
     /// <summary>The small float nearest <paramref name="value"/>, as bits (saturating past the largest finite value).</summary>
-    public static int Encode(ElementType type, float value, bool saturate = true)
+    public static int Encode(ElementType type, float value, bool saturate = true, int roundMode = 1)
     {
         var f = Format(type) ?? throw new ArgumentOutOfRangeException(nameof(type), type, null);
-        return SmallFloats.FloatToSmallFloat(value, f.ExponentBits, f.MantissaBits, f.Bias, f.Specials, saturate);
+        return SmallFloats.FloatToSmallFloat(value, f.ExponentBits, f.MantissaBits, f.Bias, Specials(type, roundMode), saturate);
     }
 
+    /// <summary>A format's specials, with float8e8m0's round_mode (0 up, 1 down, 2 nearest) added.</summary>
+    public static int Specials(ElementType type, int roundMode) =>
+        type == ElementType.Float8E8M0 ? SmallFloats.ExponentOnly + roundMode : Format(type)!.Value.Specials;
+
     /// <summary>"4, 3, 7, FiniteNaN": a small float's format as the arguments of the generated conversions.</summary>
-    public static string FormatArguments(ElementType type)
+    public static string FormatArguments(ElementType type, int? specials = null)
     {
         var f = Format(type) ?? throw new ArgumentOutOfRangeException(nameof(type), type, null);
-        string specials = f.Specials switch
+        int s = specials ?? f.Specials;
+        string name = s switch
         {
             SmallFloats.Ieee => nameof(SmallFloats.Ieee),
             SmallFloats.FiniteNaN => nameof(SmallFloats.FiniteNaN),
             SmallFloats.UnsignedZero => nameof(SmallFloats.UnsignedZero),
-            _ => nameof(SmallFloats.FiniteOnly),
+            SmallFloats.FiniteOnly => nameof(SmallFloats.FiniteOnly),
+            SmallFloats.ExponentOnly => nameof(SmallFloats.ExponentOnly),
+            _ => $"{nameof(SmallFloats.ExponentOnly)} + {s - SmallFloats.ExponentOnly}",
         };
-        return $"{f.ExponentBits}, {f.MantissaBits}, {f.Bias}, {specials}";
+        return $"{f.ExponentBits}, {f.MantissaBits}, {f.Bias}, {name}";
     }
 
     /// <summary>The ONNX name: "bfloat16", "float8e4m3fn", "int4" …</summary>

@@ -15,7 +15,7 @@ namespace ModelBaker.Core.Kernels;
 /// </summary>
 public sealed class SmallFloatRounding : FloatKernel, IDifferentiable
 {
-    public SmallFloatRounding(string source, ArenaSlice input, ArenaSlice output, ElementType target, bool saturate) : base(source)
+    public SmallFloatRounding(string source, ArenaSlice input, ArenaSlice output, ElementType target, bool saturate, int roundMode = 0) : base(source)
     {
         if (input.Type != ElementType.Float32 || output.Type != ElementType.Float32 || input.Length != output.Length)
             throw new ArgumentException("Rounding to a small float reads and writes float tensors of one length.", nameof(output));
@@ -24,6 +24,7 @@ public sealed class SmallFloatRounding : FloatKernel, IDifferentiable
         Output = output;
         Target = target;
         Saturate = saturate;
+        RoundMode = target == ElementType.Float8E8M0 ? roundMode : 0;
     }
 
     public ArenaSlice Input { get; }
@@ -32,12 +33,17 @@ public sealed class SmallFloatRounding : FloatKernel, IDifferentiable
     public ElementType Target { get; }
     /// <summary>The Cast's saturate attribute: past the largest finite value, that value (else ±∞ or NaN, per format).</summary>
     public bool Saturate { get; }
+    /// <summary>float8e8m0's round_mode: 0 up, 1 down, 2 nearest (0 for every other format).</summary>
+    public int RoundMode { get; }
+
+    /// <summary>The format's specials as this step rounds (float8e8m0's with its round mode).</summary>
+    private int Specials => NarrowTypes.Specials(Target, RoundMode);
 
     /// <summary>The rounding of one value, as the step computes it.</summary>
     public float Round(float value)
     {
         var f = NarrowTypes.Format(Target)!.Value;
-        return RoundToSmallFloat(value, f.ExponentBits, f.MantissaBits, f.Bias, f.Specials, Saturate);
+        return RoundToSmallFloat(value, f.ExponentBits, f.MantissaBits, f.Bias, Specials, Saturate);
     }
 
     /// <summary>A 256-entry table of the rounding of each int8 code's value.</summary>
@@ -53,7 +59,7 @@ public sealed class SmallFloatRounding : FloatKernel, IDifferentiable
     public override void Run(PlanArena arena)
     {
         var f = NarrowTypes.Format(Target)!.Value;
-        RoundToSmallFloats(arena.Floats(Input), arena.Floats(Output), f.ExponentBits, f.MantissaBits, f.Bias, f.Specials, Saturate);
+        RoundToSmallFloats(arena.Floats(Input), arena.Floats(Output), f.ExponentBits, f.MantissaBits, f.Bias, Specials, Saturate);
     }
 
     // <emit>
@@ -68,13 +74,14 @@ public sealed class SmallFloatRounding : FloatKernel, IDifferentiable
 
     public override void WritePayload(PlanBinaryWriter w)
     {
-        w.Slice(Input); w.Slice(Output); w.Byte((byte)Target); w.Byte(Saturate ? (byte)1 : (byte)0);
+        w.Slice(Input); w.Slice(Output); w.Byte((byte)Target); w.Byte(Saturate ? (byte)1 : (byte)0); w.Byte((byte)RoundMode);
     }
 
-    public static SmallFloatRounding Read(PlanBinaryReader r, string source) => new(source, r.Slice(), r.Slice(), (ElementType)r.Byte(), r.Byte() == 1);
+    public static SmallFloatRounding Read(PlanBinaryReader r, string source) =>
+        new(source, r.Slice(), r.Slice(), (ElementType)r.Byte(), r.Byte() == 1, r.Byte());
 
     public override void EmitCall(CodeWriter code, string name) =>
-        code.Line($"RoundToSmallFloats({Input.Expression(code)}, {Output.Expression(code)}, {NarrowTypes.FormatArguments(Target)}, " +
+        code.Line($"RoundToSmallFloats({Input.Expression(code)}, {Output.Expression(code)}, {NarrowTypes.FormatArguments(Target, Specials)}, " +
             $"saturate: {(Saturate ? "true" : "false")}); // {NarrowTypes.OnnxName(Target)}");
 
     public override void EmitData(CodeWriter code, string name) { }

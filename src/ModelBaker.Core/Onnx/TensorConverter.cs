@@ -75,7 +75,7 @@ public static class TensorConverter
                     ? ((TensorProto.Types.DataType)dataType).ToString().ToLowerInvariant()
                     : $"data type {dataType}";
                 throw new BakeException(ErrorCodes.UnsupportedElementType,
-                    $"Tensor {what} has element type {typeName}; ModelBaker supports float32, double, float16, bfloat16, float8 and float4e2m1 (computed as float32), int4 and int2 (as int8), uint4 and uint2 (as uint8), int8, uint8, int16, uint16, int32, uint32, int64, uint64 and bool. Convert the model to float32 (for example with onnxconverter_common's float16/float64 conversion helpers) and try again.");
+                    $"Tensor {what} has element type {typeName}; ModelBaker supports float32, double, float16, bfloat16, float8 (e8m0 too) and float4e2m1 (computed as float32), int4 and int2 (as int8), uint4 and uint2 (as uint8), int8, uint8, int16, uint16, int32, uint32, int64, uint64 and bool. Convert the model to float32 (for example with onnxconverter_common's float16/float64 conversion helpers) and try again.");
         }
     }
 

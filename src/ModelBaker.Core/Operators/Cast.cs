@@ -22,9 +22,9 @@ public sealed class Cast : IOperator
 {
     public string OpType => "Cast";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.ShapePatterns, 6, "between float32, double, float16, bfloat16, float8 (e4m3fn, e4m3fnuz, e5m2, e5m2fnuz) and float4e2m1 (computed as float32; to a narrower float rounds to its precision and range, ties to even, with saturate), int4, uint4, int2 and uint2 (computed as int8 or uint8; to them keeps the low bits), int8, uint8, int16, uint16, int32, uint32, int64, uint64 and bool, as ONNX Runtime on x64; folded when its input is known, else a conversion step (none for the same type)", Int8Form.Integer, "float to any integer type or bool: a 256-entry table of each int8 code's cast; int8, uint8 or bool to float: a table of codes; int16, uint16, int32, uint32, int64 or uint64 to float: 255 thresholds (all bit-exact with the float Cast on the dequantized values); integer-to-integer casts unchanged; float to float16, bfloat16, float8 or float4: a table of the rounding", Nano: true)
+    public OperatorSupport Support { get; } = new(OperatorFamily.ShapePatterns, 6, "between float32, double, float16, bfloat16, float8 (e4m3fn, e4m3fnuz, e5m2, e5m2fnuz; e8m0 with round_mode) and float4e2m1 (computed as float32; to a narrower float rounds to its precision and range, ties to even, with saturate), int4, uint4, int2 and uint2 (computed as int8 or uint8; to them keeps the low bits), int8, uint8, int16, uint16, int32, uint32, int64, uint64 and bool, as ONNX Runtime on x64; folded when its input is known, else a conversion step (none for the same type)", Int8Form.Integer, "float to any integer type or bool: a 256-entry table of each int8 code's cast; int8, uint8 or bool to float: a table of codes; int16, uint16, int32, uint32, int64 or uint64 to float: 255 thresholds (all bit-exact with the float Cast on the dequantized values); integer-to-integer casts unchanged; float to float16, bfloat16, float8 or float4: a table of the rounding", Nano: true)
     {
-        Refuses = new[] { "to strings, float8e8m0 and other types ModelBaker does not take (MB1102)" },
+        Refuses = new[] { "to strings and other types ModelBaker does not take (MB1102)" },
         NanoDetails = "float, int8, uint8, int16, uint16, int32, uint32, int64, uint64, bool and int4, uint4, int2, uint2",
     };
 
@@ -66,8 +66,17 @@ public sealed class Cast : IOperator
     /// </summary>
     private static bool Saturate(Node node) => To(node) != ElementType.BFloat16 && node.GetInt("saturate", 1) != 0;
 
+    /// <summary>float8e8m0's round_mode attribute (opset 25): "up" (the default) 0, "down" 1, "nearest" 2.</summary>
+    private static int RoundMode(Node node) => node.GetString("round_mode") switch
+    {
+        null or "up" => 0,
+        "down" => 1,
+        "nearest" => 2,
+        var other => throw UnsupportedUsage(node, $"round_mode '{Text.Printable(other)}' is not one ONNX defines.", "Use \"up\", \"down\" or \"nearest\"."),
+    };
+
     private static float RoundTo(Node node, ElementType to, float value) =>
-        to == ElementType.Float16 ? HalfPrecision.RoundToHalf(value) : NarrowTypes.Decode(to, NarrowTypes.Encode(to, value, Saturate(node)));
+        to == ElementType.Float16 ? HalfPrecision.RoundToHalf(value) : NarrowTypes.Decode(to, NarrowTypes.Encode(to, value, Saturate(node), RoundMode(node)));
 
     /// <summary>The IR type of the output: float32 for the float types, int8 or uint8 for the 4- and 2-bit integers.</summary>
     private static ElementType Target(Node node)
@@ -75,7 +84,7 @@ public sealed class Cast : IOperator
         long to = node.GetInt("to", 0);
         if (!Enum.IsDefined(typeof(ElementType), (int)to))
             throw new BakeException(ErrorCodes.UnsupportedElementType,
-                $"Node {node.Describe()}: Cast to ONNX element type {to} is not supported; ModelBaker supports float32, double, float16, bfloat16, float8e4m3fn, float8e4m3fnuz, float8e5m2, float8e5m2fnuz, float4e2m1, int4, uint4, int2, uint2, int8, uint8, int16, uint16, int32, uint32, int64, uint64 and bool. " +
+                $"Node {node.Describe()}: Cast to ONNX element type {to} is not supported; ModelBaker supports float32, double, float16, bfloat16, float8e4m3fn, float8e4m3fnuz, float8e5m2, float8e5m2fnuz, float8e8m0, float4e2m1, int4, uint4, int2, uint2, int8, uint8, int16, uint16, int32, uint32, int64, uint64 and bool. " +
                 "Convert the model to float32 before baking.");
         return NarrowTypes.ComputeType((ElementType)(int)to);
     }
@@ -107,7 +116,7 @@ public sealed class Cast : IOperator
         }
         if (to == ElementType.Float16) context.Add(new HalfRounding(node.Describe(), context.Slice(wide), context.Slice(node.Outputs[0])));
         else if (rounds)
-            context.Add(new SmallFloatRounding(node.Describe(), context.Slice(wide), context.Slice(node.Outputs[0]), to, Saturate(node)));
+            context.Add(new SmallFloatRounding(node.Describe(), context.Slice(wide), context.Slice(node.Outputs[0]), to, Saturate(node), RoundMode(node)));
         else context.Add(new IntegerNarrowing(node.Describe(), context.Slice(wide), context.Slice(node.Outputs[0]), bits, saturate: false));
     }
 }

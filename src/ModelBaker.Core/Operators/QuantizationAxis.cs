@@ -96,7 +96,7 @@ internal static class QuantizationAxis
     /// int2, uint2 (held as int8 or uint8), the float8 types and float4e2m1 (held as float32).
     /// </summary>
     public static bool IsQuantizableType(ElementType type) =>
-        IsLinearQuantizedType(type) || NarrowTypes.IntegerBits(type) > 0 || (NarrowTypes.Format(type) != null && type != ElementType.BFloat16);
+        IsLinearQuantizedType(type) || NarrowTypes.IntegerBits(type) > 0 || (NarrowTypes.Format(type) != null && type is not (ElementType.BFloat16 or ElementType.Float8E8M0));
 
     /// <summary>Saturation bounds of an integer type QuantizeLinear writes (a 4- or 2-bit type's own range).</summary>
     public static (int Min, int Max) QuantizedRange(ElementType type) =>

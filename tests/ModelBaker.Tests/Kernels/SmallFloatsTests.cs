@@ -149,6 +149,38 @@ public class SmallFloatsTests
     }
 
     [Fact]
+    public void Float8e8m0_is_a_power_of_two_per_code_and_rounds_by_its_round_mode()
+    {
+        for (int bits = 0; bits < 256; bits++)
+        {
+            float decoded = NarrowTypes.Decode(ElementType.Float8E8M0, bits);
+            if (bits == 255) { Assert.True(float.IsNaN(decoded)); continue; }
+            Assert.Equal(Math.ScaleB(1.0, bits - 127), (double)decoded); // 2^−127 is a float32 subnormal, still exact
+            foreach (int mode in new[] { 0, 1, 2 })
+                if (bits > 0 || mode == 1) Assert.Equal(bits, NarrowTypes.Encode(ElementType.Float8E8M0, decoded, saturate: false, roundMode: mode));
+        }
+        // value: up, down, nearest — on |x| (no sign bit), from float32's exponent and fraction as ONNX computes them.
+        var cases = new (float Value, int Up, int Down, int Nearest)[]
+        {
+            (1f, 127, 127, 127), (1.25f, 128, 127, 127), (1.5f, 128, 127, 128), (-3f, 129, 128, 129), (0.124f, 124, 123, 124),
+            (0f, 0, 0, 0), (MathF.ScaleB(1f, -127), 1, 0, 1), (MathF.ScaleB(1f, -130), 1, 0, 0),
+        };
+        foreach (var (value, up, down, nearest) in cases)
+        {
+            Assert.Equal(up, NarrowTypes.Encode(ElementType.Float8E8M0, value, roundMode: 0));
+            Assert.Equal(down, NarrowTypes.Encode(ElementType.Float8E8M0, value, roundMode: 1));
+            Assert.Equal(nearest, NarrowTypes.Encode(ElementType.Float8E8M0, value, roundMode: 2));
+        }
+        // Past 2^127 (rounding up) and ∞: 254 saturated, else NaN; NaN is 255.
+        Assert.Equal(254, NarrowTypes.Encode(ElementType.Float8E8M0, 3e38f, saturate: true, roundMode: 0));
+        Assert.Equal(255, NarrowTypes.Encode(ElementType.Float8E8M0, 3e38f, saturate: false, roundMode: 0));
+        Assert.Equal(254, NarrowTypes.Encode(ElementType.Float8E8M0, 3e38f, saturate: false, roundMode: 1));
+        Assert.Equal(254, NarrowTypes.Encode(ElementType.Float8E8M0, float.PositiveInfinity, saturate: true));
+        Assert.Equal(255, NarrowTypes.Encode(ElementType.Float8E8M0, float.NegativeInfinity, saturate: false));
+        Assert.Equal(255, NarrowTypes.Encode(ElementType.Float8E8M0, float.NaN, saturate: true));
+    }
+
+    [Fact]
     public void Subnormals_round_in_units_of_the_smallest_one()
     {
         // float8e4m3fn: subnormals are multiples of 2^−9; 2^−10 is the tie between 0 and 2^−9 (to 0, even).
