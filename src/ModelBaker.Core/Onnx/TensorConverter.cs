@@ -161,7 +161,7 @@ public static class TensorConverter
     /// <paramref name="tensor"/> (float32, or int8/uint8 values) as ONNX data of a narrow type: bfloat16 and float8 as one
     /// byte or two per element, 4- and 2-bit types packed low bits first (what ONNX Runtime and the backend tests read).
     /// </summary>
-    internal static TensorProto ToNarrowProto(Tensor tensor, ElementType type, string name)
+    private static TensorProto ToNarrowProto(Tensor tensor, ElementType type, string name)
     {
         var proto = new TensorProto { Name = name, DataType = (int)type };
         proto.Dims.AddRange(tensor.Shape.Select(d => (long)d));
@@ -181,9 +181,13 @@ public static class TensorConverter
         return proto;
     }
 
-    /// <summary>Encodes a tensor as raw little-endian data in its own element width (what ONNX Runtime expects).</summary>
+    /// <summary>
+    /// Encodes a tensor as raw little-endian data in its own element width (what ONNX Runtime expects); a tensor read as a
+    /// narrow type (<see cref="Tensor.DeclaredType"/>) is written back as that type, packed as ONNX packs it.
+    /// </summary>
     internal static TensorProto ToProto(Tensor tensor, string name)
     {
+        if (tensor.DeclaredType is { } declared) return ToNarrowProto(tensor, declared, name);
         var proto = new TensorProto { Name = name, DataType = (int)tensor.Type };
         proto.Dims.AddRange(tensor.Shape.Select(d => (long)d));
         byte[] raw;

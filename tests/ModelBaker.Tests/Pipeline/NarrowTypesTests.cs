@@ -45,7 +45,7 @@ public sealed class NarrowTypesTests
         Assert.Equal(ElementType.Int8, t.Type);
         Assert.Equal(ElementType.Int4, t.DeclaredType);
         Assert.Equal(new long[] { 1, 2, -1 }, t.Int64s);
-        Assert.Equal(int4.RawData, TensorConverter.ToNarrowProto(t, ElementType.Int4, "").RawData);
+        Assert.Equal((int4.DataType, int4.RawData), (TensorConverter.ToProto(t, "").DataType, TensorConverter.ToProto(t, "").RawData));
 
         // uint2 [5] in int32_data (one packed byte per entry, as the backend cases store it): 0b11_10_01_00, then 0b10.
         var uint2 = new TensorProto { DataType = (int)ElementType.UInt2 };
@@ -66,7 +66,7 @@ public sealed class NarrowTypesTests
         float4.Dims.Add(3);
         t = Read(float4);
         Assert.Equal(new[] { -6f, 6f, 1.5f }, t.Floats);
-        Assert.Equal(float4.RawData, TensorConverter.ToNarrowProto(t, ElementType.Float4E2M1, "").RawData);
+        Assert.Equal((float4.DataType, float4.RawData), (TensorConverter.ToProto(t, "").DataType, TensorConverter.ToProto(t, "").RawData));
 
         // bfloat16 [2] little-endian: 0x3F80 is 1, 0xC040 is −3.
         var bfloat16 = new TensorProto { DataType = (int)ElementType.BFloat16, RawData = ByteString.CopyFrom(0x80, 0x3F, 0x40, 0xC0) };
