@@ -308,8 +308,8 @@ public static class ConformanceRunner
     }
 
     /// <summary>
-    /// Double and float16 outputs as the floats the plan computed (float16 bits decoded, doubles narrowed: both exact), so
-    /// they compare with the reference as float outputs do.
+    /// Double, float16, bfloat16, float8 and float4 outputs as the floats the plan computed (bits decoded, doubles narrowed:
+    /// all exact), so they compare with the reference as float outputs do (a NaN of either sign equals NaN).
     /// </summary>
     private static void AsFloats(BakedPlan plan, object[] outputs)
     {
@@ -318,6 +318,8 @@ public static class ConformanceRunner
             {
                 ElementType.Double => ((double[])outputs[o]).Select(d => (float)d).ToArray(),
                 ElementType.Float16 => ((ushort[])outputs[o]).Select(HalfPrecision.HalfToFloat).ToArray(),
+                ElementType.BFloat16 => ((ushort[])outputs[o]).Select(bits => NarrowTypes.Decode(ElementType.BFloat16, bits)).ToArray(),
+                var type when NarrowTypes.Format(type) != null => ((byte[])outputs[o]).Select(bits => NarrowTypes.Decode(type, bits)).ToArray(),
                 _ => outputs[o],
             };
     }

@@ -28,7 +28,7 @@ public static class ErrorCodes
     public const string ModelTooLarge = "MB1109";
     /// <summary>CodeTarget="NanoFramework" with a step that has no int8 form, which an int8 plan runs in float (a float island).</summary>
     public const string FloatIslandOnTarget = "MB1135";
-    /// <summary>Warning: the model has double or float16 tensors, which ModelBaker computes in float32 (converted at the model's edges).</summary>
+    /// <summary>Warning: the model has tensors ModelBaker computes in a wider type (double, float16, bfloat16, float8, float4 in float32; int4, uint4, int2, uint2 in int8 or uint8), converted at the model's edges.</summary>
     public const string ComputedInFloat32 = "MB1136";
     /// <summary>An SVM whose support-vector kernel has no int8 form: a fractional POLY degree, vectors far off the calibrated input grid, too many features.</summary>
     public const string SupportVectorsOutOfRange = "MB1123";

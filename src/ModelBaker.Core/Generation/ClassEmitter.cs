@@ -78,7 +78,7 @@ public static class ClassEmitter
         var helpers = plan.Kernels.SelectMany(k => k.Helpers);
         if (plan.Inputs.Concat(plan.Outputs).Any(t => t.IsQuantized)) helpers = helpers.Append(nameof(Kernels.FixedPoint));
         if (plan.Inputs.Any(t => t.IsQuantized)) helpers = helpers.Append(nameof(Kernels.FixedPointVectors));
-        if (plan.Inputs.Concat(plan.Outputs).Any(t => t.Type == ElementType.Float16)) helpers = helpers.Append(nameof(HalfPrecision));
+        helpers = helpers.Concat(EdgeHelpers(plan));
         // Only the reference implementations the steps call, and what those call in turn.
         var names = helpers.Distinct().OrderBy(n => n, System.StringComparer.Ordinal).ToList();
         var blocks = UnusedHelpers.Prune(code.ToString(), names.Select(KernelSources.Get).ToList());
@@ -267,7 +267,7 @@ public static class ClassEmitter
                 code.Line($"// Input '{CodeWriter.Comment(t.Name)}' ({EdgeText(t.Type)}) to int8: scale {CodeWriter.Double(t.Scale)}, zero point {t.ZeroPoint}.")
                     .Line(QuantizeEach(p));
             else if (t.Type != t.ComputeType)
-                code.Line($"// Input '{CodeWriter.Comment(t.Name)}' ({EdgeText(t.Type)}), computed in float32.")
+                code.Line($"// Input '{CodeWriter.Comment(t.Name)}' ({EdgeText(t.Type)}), computed in {EdgeText(t.ComputeType)}.")
                     .Line(CopyIn(p));
             else
                 code.Line($"// Input '{CodeWriter.Comment(t.Name)}'.")
@@ -283,7 +283,7 @@ public static class ClassEmitter
                 code.Line($"// Output '{CodeWriter.Comment(t.Name)}' from int8: scale {CodeWriter.Double(t.Scale)}, zero point {t.ZeroPoint}.")
                     .Line($"for (int i = 0; i < {p.LengthConstant}; i++) {p.Name}[i] = {OutputValue(t.Type, $"Dequantize({Arenas.Name(t.Slice.Type)}[{t.Slice.Offset} + i], {CodeWriter.Double(t.Scale)}, {t.ZeroPoint})")};");
             else if (t.Type != t.ComputeType)
-                code.Line($"// Output '{CodeWriter.Comment(t.Name)}' ({EdgeText(t.Type)}), computed in float32.")
+                code.Line($"// Output '{CodeWriter.Comment(t.Name)}' ({EdgeText(t.Type)}), computed in {EdgeText(t.ComputeType)}.")
                     .Line(CopyOut(p));
             else
                 code.Line($"// Output '{CodeWriter.Comment(t.Name)}'.")
@@ -336,22 +336,48 @@ public static class ClassEmitter
         return $"{loop} {{ float v = {InputValue(p)};{value} {store} }}";
     }
 
-    // Double and float16 inputs and outputs (docs/architecture.md, "Double and float16 tensors"): the plan computes them
-    // as float32; these lines convert at the edges, the same in both flavours (spans or arrays named alike).
+    // Inputs and outputs of types the plan computes in wider ones (docs/architecture.md, "Double and float16 tensors", "Narrow
+    // floats and integers"): these lines convert at the edges, the same in both flavours (spans or arrays named alike).
 
-    /// <summary>"double", "float16 as ushort bits": how a comment names an edge type.</summary>
-    internal static string EdgeText(ElementType type) => type == ElementType.Float16 ? "float16 as ushort bits" : "double";
+    /// <summary>"double", "float16 as ushort bits", "int4": how a comment names an edge type.</summary>
+    internal static string EdgeText(ElementType type) => type switch
+    {
+        ElementType.Float16 or ElementType.BFloat16 => $"{NarrowTypes.OnnxName(type)} as ushort bits",
+        _ when NarrowTypes.Format(type) != null => $"{NarrowTypes.OnnxName(type)} as byte bits",
+        _ => NarrowTypes.OnnxName(type),
+    };
 
-    /// <summary>Element i of an input as the float the plan computes with: double rounded to nearest, float16 exactly.</summary>
+    /// <summary>The conversions a plan's edges call: HalfPrecision for float16, SmallFloats (and the rounding it shares) for the others.</summary>
+    internal static IEnumerable<string> EdgeHelpers(BakedPlan plan)
+    {
+        var types = plan.Inputs.Concat(plan.Outputs).Select(t => t.Type).ToList();
+        if (types.Any(t => NarrowTypes.Format(t) != null)) return new[] { nameof(HalfPrecision), nameof(SmallFloats) };
+        return types.Contains(ElementType.Float16) ? new[] { nameof(HalfPrecision) } : System.Array.Empty<string>();
+    }
+
+    /// <summary>
+    /// Element i of an input as the value the plan computes with: double rounded to nearest, float16, bfloat16, float8 and
+    /// float4 exactly, a 4- or 2-bit integer's low bits (sign-extended for int4 and int2).
+    /// </summary>
     internal static string InputValue(Parameter p) => p.Tensor.Type switch
     {
         ElementType.Double => $"(float){p.Name}[i]",
         ElementType.Float16 => $"HalfToFloat({p.Name}[i])",
+        var t when NarrowTypes.Format(t) != null => $"SmallFloatToFloat({p.Name}[i], {NarrowTypes.FormatArguments(t)})",
+        ElementType.Int4 or ElementType.Int2 => $"(sbyte)((sbyte)({p.Name}[i] << {8 - NarrowTypes.IntegerBits(p.Tensor.Type)}) >> {8 - NarrowTypes.IntegerBits(p.Tensor.Type)})",
+        ElementType.UInt4 or ElementType.UInt2 => $"(byte)({p.Name}[i] & {(1 << NarrowTypes.IntegerBits(p.Tensor.Type)) - 1})",
         _ => $"{p.Name}[i]",
     };
 
     /// <summary>A float the plan computed, as the output's element: widened to double, rounded to float16 bits.</summary>
-    internal static string OutputValue(ElementType type, string value) => type == ElementType.Float16 ? $"FloatToHalf({value})" : value;
+    internal static string OutputValue(ElementType type, string value) => type switch
+    {
+        ElementType.Float16 => $"FloatToHalf({value})",
+        // The plan's values are the type's already (rounded by a Cast or decoded at an input): each encodes exactly, ±∞ too.
+        ElementType.BFloat16 => $"(ushort)FloatToSmallFloat({value}, {NarrowTypes.FormatArguments(type)}, saturate: false)",
+        _ when NarrowTypes.Format(type) != null => $"(byte)FloatToSmallFloat({value}, {NarrowTypes.FormatArguments(type)}, saturate: false)",
+        _ => value,
+    };
 
     /// <summary>The loop quantizing a double or float16 input with one scale and zero point.</summary>
     internal static string QuantizeEach(Parameter p) =>

@@ -114,7 +114,7 @@ public static class NanoClassEmitter
         var helpers = plan.Kernels.SelectMany(k => k.NanoHelpers!);
         if (resource != null) helpers = helpers.Append(nameof(Encodings.ResourceRows) + "#Nano");
         if (plan.Inputs.Concat(plan.Outputs).Any(t => t.IsQuantized)) helpers = helpers.Append(nameof(Kernels.FixedPoint));
-        if (plan.Inputs.Concat(plan.Outputs).Any(t => t.Type == Ir.ElementType.Float16)) helpers = helpers.Append(nameof(Ir.HalfPrecision));
+        helpers = helpers.Concat(ClassEmitter.EdgeHelpers(plan));
         // Only the reference implementations the steps call, and what those call in turn.
         var names = helpers.Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
         var blocks = UnusedHelpers.Prune(code.ToString(), names.Select(n => WithoutNetOnlyAttributes(KernelSources.Get(n))).ToList());

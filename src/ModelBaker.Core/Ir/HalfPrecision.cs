@@ -8,8 +8,8 @@ namespace ModelBaker.Core.Ir;
 /// </summary>
 public static class HalfPrecision
 {
-    /// <summary>Whether the model-edge type is a float type computed as float32 (float32 itself, double, float16).</summary>
-    public static bool IsFloat(ElementType type) => type is ElementType.Float32 or ElementType.Double or ElementType.Float16;
+    /// <summary>Whether the model-edge type is a float type computed as float32 (float32 itself, double, float16, bfloat16, float8, float4).</summary>
+    public static bool IsFloat(ElementType type) => NarrowTypes.ComputeType(type) == ElementType.Float32;
 
     // <emit>
     /// <summary>

@@ -20,6 +20,19 @@ public sealed class Tensor
     public ElementType Type { get; }
     public int[] Shape { get; }
 
+    /// <summary>
+    /// The ONNX type of data read from a model or data file that ModelBaker holds in a wider <see cref="Type"/> (int4 as
+    /// Int8, float8e4m3fn as Float32 …; <see cref="NarrowTypes"/>), so that QuantizeLinear knows its zero point's type; else null.
+    /// </summary>
+    public ElementType? DeclaredType { get; private set; }
+
+    /// <summary>This new tensor, marked as holding data of <paramref name="type"/> (the converter's, on tensors it just made).</summary>
+    internal Tensor Declaring(ElementType type)
+    {
+        DeclaredType = type;
+        return this;
+    }
+
     /// <summary>The float elements (built on first use for a uniform tensor); null for integer tensors.</summary>
     public float[]? Floats => _floats ?? (IsUniform && Type == ElementType.Float32 ? _floats = Repeat(_uniformFloat) : null);
 

@@ -19,7 +19,9 @@ public static class TensorArrays
         ElementType.UInt32 => typeof(uint),
         ElementType.UInt64 => typeof(ulong),
         ElementType.Double => typeof(double),
-        ElementType.Float16 => typeof(ushort), // float16 bits (HalfPrecision)
+        ElementType.Float16 or ElementType.BFloat16 => typeof(ushort), // float16 and bfloat16 bits (HalfPrecision, SmallFloats)
+        var t when NarrowTypes.Format(t) != null => typeof(byte), // float8 and float4 bits, one per byte
+        var t when NarrowTypes.IsNarrow(t) => ClrType(NarrowTypes.ComputeType(t)), // int4 and int2 as sbyte, uint4 and uint2 as byte
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 
@@ -29,6 +31,9 @@ public static class TensorArrays
         if (type == ElementType.Float32) return tensor.AsFloats();
         if (type == ElementType.Double) return tensor.AsFloats().Select(f => (double)f).ToArray();
         if (type == ElementType.Float16) return tensor.AsFloats().Select(HalfPrecision.FloatToHalf).ToArray();
+        if (type == ElementType.BFloat16) return tensor.AsFloats().Select(f => (ushort)NarrowTypes.Encode(type, f, saturate: false)).ToArray();
+        if (NarrowTypes.Format(type) != null) return tensor.AsFloats().Select(f => (byte)NarrowTypes.Encode(type, f, saturate: false)).ToArray();
+        if (NarrowTypes.IsNarrow(type)) type = NarrowTypes.ComputeType(type);
         var values = tensor.Int64s ?? tensor.Floats!.Select(f => (long)f).ToArray();
         return type switch
         {

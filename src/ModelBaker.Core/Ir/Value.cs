@@ -14,9 +14,10 @@ public sealed class Value
     public string Name { get; }
     public ElementType Type { get; set; }
     /// <summary>
-    /// The type the model declares for this value when that is double or float16 (a graph input or output, an initializer,
-    /// a value_info entry, a Cast's output): ModelBaker computes it as Float32 (<see cref="Type"/>), and Predict takes or
-    /// returns a graph input or output in this type. Null for every other value.
+    /// The type the model declares for this value when ModelBaker computes it in a wider type (<see cref="NarrowTypes"/>:
+    /// double, float16, bfloat16, float8 and float4 as Float32, int4/int2 as Int8, uint4/uint2 as UInt8 — <see cref="Type"/>)
+    /// — a graph input or output, an initializer, a value_info entry, a Cast's output. Predict takes or returns a graph input
+    /// or output in this type. Null for every other value.
     /// </summary>
     public ElementType? DeclaredType { get; set; }
     /// <summary>Static shape at batch 1; null until shape inference has run.</summary>

@@ -12,14 +12,14 @@ namespace ModelBaker.Core.Kernels;
 /// <summary>
 /// ONNX DequantizeLinear at run time: y = (x − zeroPoint) · scale from int8, uint8, int16, uint16 or int32, in float32 as the ONNX
 /// reference computes it ((float)x − (float)zeroPoint, then × scale); per tensor, per axis or per block
-/// (<see cref="ScaleLayout"/>).
+/// (<see cref="ScaleLayout"/>). From float32: a float8 or float4 tensor, which the plan holds as float32 (zero point 0).
 /// </summary>
 public sealed class LinearDequantization : FloatKernel
 {
     public LinearDequantization(string source, ArenaSlice input, ArenaSlice output, ScaleLayout layout, float[] scales, int[] zeroPoints) : base(source)
     {
-        if (input.Type is not (ElementType.Int8 or ElementType.UInt8 or ElementType.Int32 or ElementType.Int16 or ElementType.UInt16))
-            throw new ArgumentOutOfRangeException(nameof(input), input.Type, "DequantizeLinear reads int8, uint8, int16, uint16 or int32.");
+        if (input.Type is not (ElementType.Int8 or ElementType.UInt8 or ElementType.Int32 or ElementType.Int16 or ElementType.UInt16 or ElementType.Float32))
+            throw new ArgumentOutOfRangeException(nameof(input), input.Type, "DequantizeLinear reads int8, uint8, int16, uint16, int32 or float32.");
         Input = input;
         Output = output;
         Layout = layout;
@@ -59,6 +59,9 @@ public sealed class LinearDequantization : FloatKernel
             case ElementType.UInt16:
                 DequantizeLinear(arena.Of<ushort>(Input), Scales, ZeroPoints, l.AxisLength, l.Inner, l.BlockSize, l.OuterStride, l.AxisStride, l.InnerStride, y);
                 break;
+            case ElementType.Float32:
+                DequantizeLinear(arena.Floats(Input), Scales, ZeroPoints, l.AxisLength, l.Inner, l.BlockSize, l.OuterStride, l.AxisStride, l.InnerStride, y);
+                break;
             default:
                 DequantizeLinear(arena.Of<int>(Input), Scales, ZeroPoints, l.AxisLength, l.Inner, l.BlockSize, l.OuterStride, l.AxisStride, l.InnerStride, y);
                 break;
@@ -74,6 +77,17 @@ public sealed class LinearDequantization : FloatKernel
         {
             int p = ParameterIndex(e, axisLength, inner, blockSize, outerStride, axisStride, innerStride);
             y[e] = ((float)x[e] - (float)zeroPoints[p]) * scales[p];
+        }
+    }
+
+    /// <summary>ONNX DequantizeLinear from a float8 or float4 type, held as float32.</summary>
+    public static void DequantizeLinear(ReadOnlySpan<float> x, ReadOnlySpan<float> scales, ReadOnlySpan<int> zeroPoints,
+        int axisLength, int inner, int blockSize, int outerStride, int axisStride, int innerStride, Span<float> y)
+    {
+        for (int e = 0; e < x.Length; e++)
+        {
+            int p = ParameterIndex(e, axisLength, inner, blockSize, outerStride, axisStride, innerStride);
+            y[e] = (x[e] - (float)zeroPoints[p]) * scales[p];
         }
     }
 

@@ -13,14 +13,15 @@ namespace ModelBaker.Core.Kernels;
 /// <summary>
 /// ONNX QuantizeLinear at run time: y = saturate(round(x / scale) + zeroPoint) into int8, uint8, int16 or uint16, with x / scale in
 /// float32 and rounding half to even, as the ONNX spec and ONNX Runtime do; per tensor, per axis or per block
-/// (<see cref="ScaleLayout"/>). NaN becomes the zero point (real 0): ONNX leaves it undefined.
+/// (<see cref="ScaleLayout"/>). NaN becomes the zero point (real 0): ONNX leaves it undefined. Into float32, x / scale alone:
+/// the first half of a QuantizeLinear to a float8 or float4 type, which a <see cref="SmallFloatRounding"/> step completes.
 /// </summary>
 public sealed class LinearQuantization : FloatKernel
 {
     public LinearQuantization(string source, ArenaSlice input, ArenaSlice output, ScaleLayout layout, float[] scales, int[] zeroPoints) : base(source)
     {
-        if (output.Type is not (ElementType.Int8 or ElementType.UInt8 or ElementType.Int16 or ElementType.UInt16))
-            throw new ArgumentOutOfRangeException(nameof(output), output.Type, "QuantizeLinear writes int8, uint8, int16 or uint16.");
+        if (output.Type is not (ElementType.Int8 or ElementType.UInt8 or ElementType.Int16 or ElementType.UInt16 or ElementType.Float32))
+            throw new ArgumentOutOfRangeException(nameof(output), output.Type, "QuantizeLinear writes int8, uint8, int16, uint16 or float32.");
         Input = input;
         Output = output;
         Layout = layout;
@@ -62,6 +63,9 @@ public sealed class LinearQuantization : FloatKernel
                 break;
             case ElementType.UInt16:
                 QuantizeLinear(x, Scales, ZeroPoints, l.AxisLength, l.Inner, l.BlockSize, l.OuterStride, l.AxisStride, l.InnerStride, arena.Of<ushort>(Output));
+                break;
+            case ElementType.Float32:
+                QuantizeLinear(x, Scales, ZeroPoints, l.AxisLength, l.Inner, l.BlockSize, l.OuterStride, l.AxisStride, l.InnerStride, arena.Floats(Output));
                 break;
             default:
                 var (min, max) = Output.Type == ElementType.Int8 ? (-128, 127) : (0, 255);
@@ -117,6 +121,17 @@ public sealed class LinearQuantization : FloatKernel
             int p = ParameterIndex(e, axisLength, inner, blockSize, outerStride, axisStride, innerStride);
             y[e] = (ushort)QuantizeValue(x[e], scales[p], zeroPoints[p], 0, 65535);
         }
+    }
+
+    /// <summary>
+    /// ONNX QuantizeLinear into a float8 or float4 type, before the rounding to it: x / scale in float32 (the zero point of
+    /// those types is 0).
+    /// </summary>
+    public static void QuantizeLinear(ReadOnlySpan<float> x, ReadOnlySpan<float> scales, ReadOnlySpan<int> zeroPoints,
+        int axisLength, int inner, int blockSize, int outerStride, int axisStride, int innerStride, Span<float> y)
+    {
+        for (int e = 0; e < x.Length; e++)
+            y[e] = x[e] / scales[ParameterIndex(e, axisLength, inner, blockSize, outerStride, axisStride, innerStride)];
     }
 
     /// <summary>One 8-bit element (<see cref="QuantizeValue"/>); an int8 result is its byte pattern.</summary>

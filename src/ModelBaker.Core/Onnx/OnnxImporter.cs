@@ -28,7 +28,7 @@ internal static class OnnxImporter
         foreach (var init in g.Initializer)
         {
             var tensor = TensorConverter.ToTensor(init, modelDirectory);
-            graph.Add(new Value(init.Name, tensor.Type, tensor.Shape, tensor) { DeclaredType = DoubleOrHalf(init.DataType) });
+            graph.Add(new Value(init.Name, tensor.Type, tensor.Shape, tensor) { DeclaredType = NarrowTypes.Declared(init.DataType) });
         }
 
         // Since IR version 4, initializers need not be listed as inputs; when they are, they are constants
@@ -129,17 +129,15 @@ internal static class OnnxImporter
         int[]? shape = tensorType.Shape?.Dim
             .Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && d.DimValue > 0 ? ToDim(d.DimValue, info.Name) : 1)
             .ToArray();
-        // Double and float16 are computed in float32: the value is Float32; an input or output keeps its type for Predict.
-        if (HalfPrecision.IsFloat(type) && type != ElementType.Float32)
-            return new Value(info.Name, ElementType.Float32, shape) { DeclaredType = type };
+        // Double, float16, bfloat16, float8 and float4 are computed in float32, int4 and int2 in int8, uint4 and uint2 in uint8:
+        // the value has that type; an input or output keeps its own for Predict.
+        if (NarrowTypes.IsNarrow(type))
+            return new Value(info.Name, NarrowTypes.ComputeType(type), shape) { DeclaredType = type };
         return new Value(info.Name, type, shape);
     }
 
-    /// <summary>Double or float16, as an input's or output's ValueInfo declares it; null for any other type.</summary>
-    private static ElementType? DeclaredType(ValueInfoProto info) => DoubleOrHalf(info.Type?.TensorType?.ElemType ?? 0);
-
-    private static ElementType? DoubleOrHalf(int dataType) =>
-        dataType is (int)ElementType.Double or (int)ElementType.Float16 ? (ElementType)dataType : null;
+    /// <summary>A type computed in a wider one (NarrowTypes), as an input's or output's ValueInfo declares it; else null.</summary>
+    private static ElementType? DeclaredType(ValueInfoProto info) => NarrowTypes.Declared(info.Type?.TensorType?.ElemType ?? 0);
 
     private static int ToDim(long d, string name) => d <= int.MaxValue ? (int)d
         : throw new BakeException(ErrorCodes.ModelUnreadable, $"'{name}' has a dimension of {d}, more than ModelBaker can hold; the model is damaged or far too large.");

@@ -68,12 +68,14 @@ public static class TensorConverter
             case (int)ElementType.Float16:
             case (int)ElementType.Double:
                 return (ElementType)dataType;
+            case var narrow when NarrowTypes.Declared(narrow) is { } declared:
+                return declared;
             default:
                 string typeName = Enum.IsDefined(typeof(TensorProto.Types.DataType), dataType)
                     ? ((TensorProto.Types.DataType)dataType).ToString().ToLowerInvariant()
                     : $"data type {dataType}";
                 throw new BakeException(ErrorCodes.UnsupportedElementType,
-                    $"Tensor {what} has element type {typeName}; ModelBaker supports float32, double and float16 (computed as float32), int8, uint8, int16, uint16, int32, uint32, int64, uint64 and bool. Convert the model to float32 (for example with onnxconverter_common's float16/float64 conversion helpers) and try again.");
+                    $"Tensor {what} has element type {typeName}; ModelBaker supports float32, double, float16, bfloat16, float8 (e8m0 too) and float4e2m1 (computed as float32), int4 and int2 (as int8), uint4 and uint2 (as uint8), int8, uint8, int16, uint16, int32, uint32, int64, uint64 and bool. Convert the model to float32 (for example with onnxconverter_common's float16/float64 conversion helpers) and try again.");
         }
     }
 
@@ -97,8 +99,9 @@ public static class TensorConverter
         catch (OverflowException) { throw Damaged(name, "it has more than 2^31 elements"); }
 
         byte[]? raw = proto.HasDataLocation && proto.DataLocation == TensorProto.Types.DataLocation.External
-            ? ExternalData.Read(proto, directory, (long)length * Width(type))
+            ? ExternalData.Read(proto, directory, RawLength(type, length))
             : proto.HasRawData ? proto.RawData.ToByteArray() : null;
+        if (NarrowTypes.IsNarrow(type) && type is not (ElementType.Double or ElementType.Float16)) return ToNarrowTensor(proto, raw, type, shape, length, name);
 
         if (HalfPrecision.IsFloat(type))
         {
@@ -118,9 +121,73 @@ public static class TensorConverter
         return Tensor.FromInt64s(shape, values, type);
     }
 
-    /// <summary>Encodes a tensor as raw little-endian data in its own element width (what ONNX Runtime expects).</summary>
+    /// <summary>Raw data bytes of <paramref name="length"/> elements: packed two or four per byte for 4- and 2-bit types.</summary>
+    private static long RawLength(ElementType type, int length) => NarrowTypes.PackedBits(type) is int bits and > 0
+        ? ((long)length * bits + 7) / 8 : (long)length * Width(type);
+
+    /// <summary>
+    /// bfloat16, float8 and float4 as float32 (exactly), int4/uint4/int2/uint2 as int8/uint8 values (sign-extended): raw data
+    /// little-endian, 4- and 2-bit types packed low bits first; without raw data, int32_data holds one bfloat16 or float8
+    /// element, or one packed byte, per entry.
+    /// </summary>
+    private static Tensor ToNarrowTensor(TensorProto proto, byte[]? raw, ElementType type, int[] shape, int length, string name)
+    {
+        int[] codes;
+        if (raw != null) CheckCount(raw.Length, RawLength(type, length), name, "bytes");
+        int packed = NarrowTypes.PackedBits(type);
+        if (type == ElementType.BFloat16)
+            codes = raw != null ? Enumerable.Range(0, length).Select(i => raw[2 * i] | raw[2 * i + 1] << 8).ToArray() : proto.Int32Data.ToArray();
+        else
+        {
+            byte[] bytes = raw ?? proto.Int32Data.Select(v => (byte)v).ToArray();
+            if (packed == 0) codes = bytes.Select(b => (int)b).ToArray();
+            else
+            {
+                CheckCount(bytes.Length, RawLength(type, length), name, "bytes");
+                int perByte = 8 / packed, mask = (1 << packed) - 1;
+                codes = Enumerable.Range(0, length).Select(i => (bytes[i / perByte] >> (i % perByte * packed)) & mask).ToArray();
+            }
+        }
+        CheckCount(codes.Length, length, name);
+        if (NarrowTypes.Format(type) != null)
+            return Tensor.FromFloats(shape, codes.Select(c => NarrowTypes.Decode(type, c)).ToArray()).Declaring(type);
+        bool signed = NarrowTypes.IntegerRange(type).Min < 0;
+        int shift = 32 - packed;
+        return Tensor.FromInt64s(shape, codes.Select(c => signed ? (long)((c << shift) >> shift) : c).ToArray(), NarrowTypes.ComputeType(type))
+            .Declaring(type);
+    }
+
+    /// <summary>
+    /// <paramref name="tensor"/> (float32, or int8/uint8 values) as ONNX data of a narrow type: bfloat16 and float8 as one
+    /// byte or two per element, 4- and 2-bit types packed low bits first (what ONNX Runtime and the backend tests read).
+    /// </summary>
+    private static TensorProto ToNarrowProto(Tensor tensor, ElementType type, string name)
+    {
+        var proto = new TensorProto { Name = name, DataType = (int)type };
+        proto.Dims.AddRange(tensor.Shape.Select(d => (long)d));
+        int[] codes = NarrowTypes.Format(type) != null ? tensor.AsFloats().Select(f => NarrowTypes.Encode(type, f)).ToArray()
+            : (tensor.Int64s ?? tensor.AsFloats().Select(f => (long)f).ToArray()).Select(v => (int)v).ToArray();
+        int packed = NarrowTypes.PackedBits(type);
+        byte[] raw;
+        if (type == ElementType.BFloat16) raw = codes.SelectMany(c => new[] { (byte)c, (byte)(c >> 8) }).ToArray();
+        else if (packed == 0) raw = codes.Select(c => (byte)c).ToArray();
+        else
+        {
+            raw = new byte[RawLength(type, codes.Length)];
+            int perByte = 8 / packed, mask = (1 << packed) - 1;
+            for (int i = 0; i < codes.Length; i++) raw[i / perByte] |= (byte)((codes[i] & mask) << (i % perByte * packed));
+        }
+        proto.RawData = ByteString.CopyFrom(raw);
+        return proto;
+    }
+
+    /// <summary>
+    /// Encodes a tensor as raw little-endian data in its own element width (what ONNX Runtime expects); a tensor read as a
+    /// narrow type (<see cref="Tensor.DeclaredType"/>) is written back as that type, packed as ONNX packs it.
+    /// </summary>
     internal static TensorProto ToProto(Tensor tensor, string name)
     {
+        if (tensor.DeclaredType is { } declared) return ToNarrowProto(tensor, declared, name);
         var proto = new TensorProto { Name = name, DataType = (int)tensor.Type };
         proto.Dims.AddRange(tensor.Shape.Select(d => (long)d));
         byte[] raw;
@@ -163,7 +230,7 @@ public static class TensorConverter
     {
         ElementType.Float32 or ElementType.Int32 or ElementType.UInt32 => 4,
         ElementType.Int64 or ElementType.UInt64 or ElementType.Double => 8,
-        ElementType.Int16 or ElementType.UInt16 or ElementType.Float16 => 2,
+        ElementType.Int16 or ElementType.UInt16 or ElementType.Float16 or ElementType.BFloat16 => 2,
         _ => 1,
     };
 

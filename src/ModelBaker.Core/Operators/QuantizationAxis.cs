@@ -2,6 +2,7 @@ using System.Linq;
 using ModelBaker.Core.Diagnostics;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Kernels;
+using ModelBaker.Core.Plan;
 using static ModelBaker.Core.Operators.OperatorHelpers;
 
 namespace ModelBaker.Core.Operators;
@@ -77,4 +78,36 @@ internal static class QuantizationAxis
     /// <summary>Zero points as ints (an omitted zero point is 0 for each scale).</summary>
     public static int[] ZeroPoints(Tensor? zeroPoint, int count) =>
         zeroPoint == null ? new int[count] : zeroPoint.Int64s!.Select(v => (int)v).ToArray();
+
+    /// <summary>
+    /// The zero points of any type QuantizeLinear and DequantizeLinear take: a float8 or float4 zero point (held as float32)
+    /// must be 0, as the ONNX reference ignores it otherwise; other values are refused (MB1104).
+    /// </summary>
+    public static int[] ZeroPoints(Node node, Tensor? zeroPoint, int count)
+    {
+        if (zeroPoint?.Floats is not { } floats) return ZeroPoints(zeroPoint, count);
+        if (floats.Any(f => f != 0f))
+            throw UnsupportedUsage(node, "its float8 or float4 zero point is not 0.", "ModelBaker takes float8 and float4 zero points of 0 only (as exporters write them).");
+        return new int[count];
+    }
+
+    /// <summary>
+    /// The types QuantizeLinear writes and DequantizeLinear reads, as the model declares them: 8 and 16 bits, int4, uint4,
+    /// int2, uint2 (held as int8 or uint8), the float8 types and float4e2m1 (held as float32).
+    /// </summary>
+    public static bool IsQuantizableType(ElementType type) =>
+        IsLinearQuantizedType(type) || NarrowTypes.IntegerBits(type) > 0 || (NarrowTypes.Format(type) != null && type is not (ElementType.BFloat16 or ElementType.Float8E8M0));
+
+    /// <summary>Saturation bounds of an integer type QuantizeLinear writes (a 4- or 2-bit type's own range).</summary>
+    public static (int Min, int Max) QuantizedRange(ElementType type) =>
+        NarrowTypes.IntegerBits(type) > 0 ? NarrowTypes.IntegerRange(type) : Range(type);
+
+    /// <summary>
+    /// After a QuantizeLinear into the compute type (int8, uint8, or x / scale in float32) of a narrow declared type: the
+    /// step that saturates to the 4- or 2-bit range, or rounds to the float8 or float4 type (saturate attribute, default 1).
+    /// </summary>
+    public static FloatKernel NarrowingStep(Node node, ArenaSlice wide, ArenaSlice output, ElementType type) =>
+        NarrowTypes.Format(type) != null
+            ? new SmallFloatRounding(node.Describe(), wide, output, type, node.GetInt("saturate", 1) != 0)
+            : new IntegerNarrowing(node.Describe(), wide, output, NarrowTypes.IntegerBits(type), saturate: true);
 }

@@ -217,8 +217,9 @@ public static class Baker
     }
 
     /// <summary>
-    /// MB1136: the model declares double or float16 tensors, which the plan computes in float32 (docs/architecture.md, "Double
-    /// and float16 tensors"). Said once per bake, naming the tensors (inputs and outputs first: their Predict types change).
+    /// MB1136: the model declares tensors the plan computes in a wider type — double, float16, bfloat16, float8 and float4 in
+    /// float32, 4- and 2-bit integers in int8 or uint8 (docs/architecture.md, "Double and float16 tensors", "Narrow floats and
+    /// integers"). Said once per bake, naming the tensors (inputs and outputs first: their Predict types change).
     /// </summary>
     private static void WarnIfComputedInFloat32(Graph graph, string modelFileName, IBakeLog log)
     {
@@ -226,12 +227,14 @@ public static class Baker
         var declared = edges.Concat(graph.Values.Values.Where(v => v.DeclaredType != null).Select(v => v.Name).OrderBy(n => n, StringComparer.Ordinal))
             .Distinct().ToList();
         if (declared.Count == 0) return;
-        string Named(string name) => $"'{Text.Printable(name)}' is {(graph[name].DeclaredType == ElementType.Double ? "double" : "float16")}";
+        string Named(string name) => $"'{Text.Printable(name)}' is {NarrowTypes.OnnxName(graph[name].DeclaredType!.Value)}";
         log.Warning(ErrorCodes.ComputedInFloat32,
             $"{modelFileName}: tensor {string.Join(", ", declared.Take(5).Select(Named))}{(declared.Count > 5 ? $" and {declared.Count - 5} more" : "")}; " +
             "computed in float32 (about 7 significant digits): double inputs are rounded to the nearest float and double outputs are floats widened, " +
-            "float16 values are exact in float32 and a Cast to float16 keeps float16's rounding and range. Predict takes and returns double inputs and " +
-            "outputs as double, float16 ones as ushort bit patterns. Export the model in float32 if float32 is what it needs.");
+            "float16, bfloat16, float8 and float4 values are exact in float32 and a Cast to one of them keeps its rounding, range and saturate rule; " +
+            "int4, uint4, int2 and uint2 are computed in int8 or uint8 holding values in their range. Predict takes and returns double inputs and " +
+            "outputs as double, float16 and bfloat16 ones as ushort bit patterns, float8 and float4 ones as byte bit patterns (one per byte, not " +
+            "packed), int4 and int2 as sbyte, uint4 and uint2 as byte. Export the model in float32 if float32 is what it needs.");
     }
 
     /// <summary>

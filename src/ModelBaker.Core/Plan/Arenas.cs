@@ -37,6 +37,12 @@ public static class Arenas
         ElementType.UInt64 => "ulong",
         ElementType.Double => "double", // plan inputs and outputs only (no arena)
         ElementType.Float16 => "ushort", // float16 bits, plan inputs and outputs only (HalfPrecision)
+        // Plan inputs and outputs only: bfloat16 bits, float8 and float4 bits (one per byte), 4- and 2-bit integer values.
+        ElementType.BFloat16 => "ushort",
+        ElementType.Float8E4M3FN or ElementType.Float8E4M3FNUZ or ElementType.Float8E5M2 or ElementType.Float8E5M2FNUZ or ElementType.Float4E2M1
+            or ElementType.Float8E8M0 => "byte",
+        ElementType.Int4 or ElementType.Int2 => "sbyte",
+        ElementType.UInt4 or ElementType.UInt2 => "byte",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 

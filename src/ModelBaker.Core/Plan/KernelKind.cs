@@ -110,4 +110,7 @@ public enum KernelKind : ushort
     NormalizerInt8 = 260,
     // 280–283: double and float16 tensors (computed in float32).
     HalfRounding = 280,
+    // 281–289: bfloat16, float8, float4 (computed in float32) and 4- and 2-bit integers (computed in int8 and uint8).
+    SmallFloatRounding = 281,
+    IntegerNarrowing = 282,
 }

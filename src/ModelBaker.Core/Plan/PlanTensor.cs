@@ -60,5 +60,5 @@ public sealed class PlanTensor
     /// The type the plan computes this tensor in, and the plan interpreter, calibration and reports take and give it in:
     /// float32 for a double or float16 tensor (only generated Predict methods convert those), else <see cref="Type"/>.
     /// </summary>
-    public ElementType ComputeType => HalfPrecision.IsFloat(Type) ? ElementType.Float32 : Type;
+    public ElementType ComputeType => NarrowTypes.ComputeType(Type);
 }

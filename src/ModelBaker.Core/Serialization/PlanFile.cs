@@ -17,7 +17,7 @@ namespace ModelBaker.Core.Serialization;
 public static class PlanFile
 {
     /// <summary>Bump on any change of the layout; readers refuse other versions rather than misread them.</summary>
-    public const int FormatVersion = 21;
+    public const int FormatVersion = 22;
     private static readonly byte[] Magic = Encoding.ASCII.GetBytes("MBPLAN");
 
     public static byte[] ToBytes(BakedPlan plan)
@@ -150,6 +150,8 @@ public static class PlanFile
             KernelKind.NormalizerFloat => NormalizerFloat.Read(r, source),
             KernelKind.NormalizerInt8 => NormalizerInt8.Read(r, source),
             KernelKind.HalfRounding => HalfRounding.Read(r, source),
+            KernelKind.SmallFloatRounding => SmallFloatRounding.Read(r, source),
+            KernelKind.IntegerNarrowing => IntegerNarrowing.Read(r, source),
             KernelKind.ColumnSelection => ColumnSelection.Read(r, source),
             KernelKind.OneHotEncoderFloat => OneHotEncoderFloat.Read(r, source),
             KernelKind.LabelEncoderInteger => LabelEncoderInteger.Read(r, source),

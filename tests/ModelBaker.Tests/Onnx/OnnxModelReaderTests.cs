@@ -110,14 +110,30 @@ public class OnnxModelReaderTests
     }
 
     [Fact]
-    public void Bfloat16_input_is_MB1102_naming_the_input()
+    public void Complex64_input_is_MB1102_naming_the_input()
     {
         var m = AddModel(FloatTensor("W", 1, 2));
-        m.Graph.Input[0] = Info("X", 16, 2);
+        m.Graph.Input[0] = Info("X", 14, 2);
         var e = Assert.Throws<BakeException>(() => OnnxModelReader.Load(m.ToByteArray(), "."));
         Assert.Equal(ErrorCodes.UnsupportedElementType, e.Code);
         Assert.Contains("'X'", e.Message);
-        Assert.Contains("bfloat16", e.Message);
+        Assert.Contains("complex64", e.Message);
+    }
+
+    [Theory]
+    [InlineData(16, ElementType.Float32)] // bfloat16
+    [InlineData(17, ElementType.Float32)] // float8e4m3fn
+    [InlineData(23, ElementType.Float32)] // float4e2m1
+    [InlineData(24, ElementType.Float32)] // float8e8m0
+    [InlineData(22, ElementType.Int8)] // int4
+    [InlineData(25, ElementType.UInt8)] // uint2
+    public void Narrow_inputs_are_computed_in_a_wider_type_and_keep_theirs_for_Predict(int dataType, ElementType computed)
+    {
+        var m = AddModel(FloatTensor("W", 1, 2));
+        m.Graph.Input[0] = Info("X", dataType, 2);
+        var g = OnnxModelReader.Load(m.ToByteArray(), ".");
+        Assert.Equal(computed, g["X"].Type);
+        Assert.Equal((ElementType)dataType, g["X"].DeclaredType);
     }
 
     [Fact]
