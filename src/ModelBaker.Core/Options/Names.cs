@@ -58,8 +58,8 @@ public static class Names
     public static bool IsValidNamespace(string name) => name.Split('.').All(IsValidIdentifier);
 
     /// <summary>
-    /// Names a generated class cannot take: the methods copied into it (Conv, Pool, Softmax …, the weight encodings' row
-    /// readers, float16's HalfToFloat) live inside it, and a member may not be named like its class. Read from the classes
+    /// Names a generated class cannot take: the methods, constants and tables copied into it (Conv, Pool, Softmax …, the
+    /// weight encodings' row readers, float16's HalfToFloat, SmallFloats' Ieee) live inside it, and a member may not be named like its class. Read from the classes
     /// whose source is copied — the Kernels and Encodings namespaces, and any other file embedded for that (Ir/HalfPrecision)
     /// — so a new one is covered without a list to keep.
     /// </summary>
@@ -68,7 +68,9 @@ public static class Names
             .Where(t => t.Namespace is "ModelBaker.Core.Kernels" or "ModelBaker.Core.Encodings"
                 || (t.FullName is { } name && name.StartsWith("ModelBaker.Core.", System.StringComparison.Ordinal)
                     && typeof(Names).Assembly.GetManifestResourceInfo("ModelBaker." + name.Substring("ModelBaker.Core.".Length) + ".cs") != null))
-            .SelectMany(t => t.GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly))
+            // Methods, constants, static tables and nested types: each becomes a member of the generated class (CS0542).
+            .SelectMany(t => t.GetMembers(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly))
+            .Where(m => m is System.Reflection.MethodInfo or System.Reflection.FieldInfo or System.Type)
             .Select(m => m.Name)
             .Where(n => !n.Contains("<"))
             // The nested class that holds a resource's weights (Generation.ClassEmitter.WeightResourceClass).

@@ -215,5 +215,8 @@ public sealed class OptionsParserTests : IDisposable
         Assert.Equal("HalfToFloatModel", OptionsParser.DefaultClassName("half_to_float.onnx"));
         Assert.Contains("HalfToFloat", Names.ReservedClassNames);
         Assert.Contains(nameof(Core.Encodings.BitmaskWeights.DecodeBitmask), Names.ReservedClassNames);
+        // And their constants and static tables: a model named ieee.onnx would meet SmallFloats' Ieee (CS0542).
+        Assert.Equal("IeeeModel", OptionsParser.DefaultClassName("ieee.onnx"));
+        Assert.Contains(nameof(Core.Kernels.BinaryInt8.PowersOfTwoRoots), Names.ReservedClassNames);
     }
 }
