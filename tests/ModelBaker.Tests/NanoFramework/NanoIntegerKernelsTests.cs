@@ -45,4 +45,26 @@ public sealed class NanoIntegerKernelsTests
         // −1 counts from the end (2); 5 is outside [−3, 3): a row of off values.
         AssertValues(type, new[] { on, off, off, off, off, on, off, off, off, off, off, on }, outputs[0]);
     }
+
+    [Theory]
+    [InlineData(ElementType.Int8, new long[] { -128, 127, 5, 127, -1 })]
+    [InlineData(ElementType.UInt8, new long[] { 0, 255, 128, 255, 127 })]
+    [InlineData(ElementType.Int16, new long[] { -32768, 32767, 300, 32767, -1 })]
+    [InlineData(ElementType.UInt16, new long[] { 0, 65535, 32768, 65535, 32767 })]
+    [InlineData(ElementType.UInt32, new long[] { 0, 4294967295, 2147483648, 4294967295, 2147483647 })]
+    public void TopK_ranks_each_type_in_its_own_order_ties_lower_index_first_every_way(ElementType type, long[] values)
+    {
+        // Values: the type's smallest, its largest twice (a tie), a value just above the signed half and one just below it
+        // (for the unsigned types a signed reading would rank them the other way round).
+        var graph = new GraphBuilder(13).Input("x", type, 5).Constant("three", I(S(1), 3))
+            .Node("TopK", new[] { "x", "three" }, new[] { "largest", "largestIndices" })
+            .Node("TopK", new[] { "x", "three" }, new[] { "smallest", "smallestIndices" }, Int("largest", 0))
+            .Output("largest", "largestIndices", "smallest", "smallestIndices").Graph;
+        var (outputs, steps) = RunEveryWay(graph, new[] { Values(type, values) });
+        Assert.Equal(2, steps.OfType<TopKIndices>().Count(t => t.Input.Type == type));
+        Assert.Equal(new long[] { 1, 3, 2 }, (long[])outputs[1]);
+        AssertValues(type, new[] { values[1], values[3], values[2] }, outputs[0]);
+        Assert.Equal(new long[] { 0, 4, 2 }, (long[])outputs[3]);
+        AssertValues(type, new[] { values[0], values[4], values[2] }, outputs[2]);
+    }
 }
