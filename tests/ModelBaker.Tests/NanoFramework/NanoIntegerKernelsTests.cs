@@ -67,4 +67,27 @@ public sealed class NanoIntegerKernelsTests
         Assert.Equal(new long[] { 0, 4, 2 }, (long[])outputs[3]);
         AssertValues(type, new[] { values[0], values[4], values[2] }, outputs[2]);
     }
+
+    [Theory]
+    [InlineData(ElementType.Int16, -32768, 32767)]
+    [InlineData(ElementType.UInt16, 65535, 40000)]
+    [InlineData(ElementType.UInt32, 4294967295, 3000000000)]
+    [InlineData(ElementType.UInt64, -1, unchecked((long)Half))]
+    [InlineData(ElementType.Int32, -2147483648, 2147483647)]
+    [InlineData(ElementType.Int64, long.MinValue, long.MaxValue)]
+    [InlineData(ElementType.UInt8, 255, 128)]
+    [InlineData(ElementType.Bool, 1, 0)]
+    public void Concat_joins_tensors_and_constants_of_each_type_every_way(ElementType type, long big, long other)
+    {
+        // [2, 2] with a constant [2, 1] along axis 1, then the result with itself along axis 0.
+        var graph = new GraphBuilder(13).Input("x", type, 2, 2).Constant("c", Typed(type, S(2, 1), other, big))
+            .Node("Concat", new[] { "x", "c" }, new[] { "wide" }, Int("axis", 1))
+            .Node("Concat", new[] { "wide", "wide" }, new[] { "tall" }, Int("axis", 0))
+            .Output("wide", "tall").Graph;
+        var (outputs, steps) = RunEveryWay(graph, new[] { Values(type, big, 0, 1, other) });
+        Assert.Equal(2, steps.OfType<Concat>().Count(c => c.Output.Type == type));
+        var wide = new[] { big, 0, other, 1, other, big };
+        AssertValues(type, wide, outputs[0]);
+        AssertValues(type, wide.Concat(wide).ToArray(), outputs[1]);
+    }
 }
