@@ -90,4 +90,26 @@ public sealed class NanoIntegerKernelsTests
         AssertValues(type, wide, outputs[0]);
         AssertValues(type, wide.Concat(wide).ToArray(), outputs[1]);
     }
+
+    [Theory]
+    [InlineData(ElementType.Int16, -32768, 32767, -7)]
+    [InlineData(ElementType.UInt16, 65535, 40000, 9)]
+    [InlineData(ElementType.UInt32, 4294967295, 3000000000, 4000000000)]
+    [InlineData(ElementType.UInt64, -1, unchecked((long)Half), unchecked((long)(Half + 1)))]
+    [InlineData(ElementType.UInt8, 255, 128, 200)]
+    [InlineData(ElementType.Bool, 1, 0, 1)]
+    public void Remap_transposes_pads_and_gathers_each_type_every_way(ElementType type, long big, long other, long padding)
+    {
+        var graph = new GraphBuilder(13).Input("x", type, 2, 3)
+            .Constant("pads", I(S(4), 0, 1, 0, 0)).Constant("value", Typed(type, S(), padding)).Constant("columns", I(S(2), 2, 0))
+            .Node("Transpose", new[] { "x" }, new[] { "transposed" }, Ints("perm", 1, 0))
+            .Node("Pad", new[] { "x", "pads", "value" }, new[] { "padded" })
+            .Node("Gather", new[] { "x", "columns" }, new[] { "gathered" }, Int("axis", 1))
+            .Output("transposed", "padded", "gathered").Graph;
+        var (outputs, steps) = RunEveryWay(graph, new[] { Values(type, big, 0, other, 1, other, big) });
+        Assert.Equal(3, steps.OfType<Remap>().Count(r => r.Output.Type == type));
+        AssertValues(type, new[] { big, 1, 0, other, other, big }, outputs[0]);
+        AssertValues(type, new[] { padding, big, 0, other, padding, 1, other, big }, outputs[1]);
+        AssertValues(type, new[] { other, big, big, 1 }, outputs[2]);
+    }
 }
