@@ -112,4 +112,45 @@ public sealed class NanoIntegerKernelsTests
         AssertValues(type, new[] { padding, big, 0, other, padding, 1, other, big }, outputs[1]);
         AssertValues(type, new[] { other, big, big, 1 }, outputs[2]);
     }
+
+    [Theory]
+    [InlineData(ElementType.Int8, -128, 127, 0)]
+    [InlineData(ElementType.UInt8, 0, 255, 127)]
+    [InlineData(ElementType.Int16, -32768, 32767, 0)]
+    [InlineData(ElementType.UInt16, 0, 65535, 32767)]
+    [InlineData(ElementType.UInt32, 0, 4294967295, 2147483647)]
+    [InlineData(ElementType.UInt64, 0, -1, long.MaxValue)]
+    [InlineData(ElementType.Int32, int.MinValue, int.MaxValue, 0)]
+    [InlineData(ElementType.Int64, long.MinValue, long.MaxValue, 0)]
+    public void ArgMax_and_ArgMin_order_each_type_as_its_values_every_way(ElementType type, long low, long high, long middle)
+    {
+        // Row 0: the highest value twice (first or last index), row 1: the lowest twice; for the unsigned types, the middle
+        // value is 2^(bits−1) − 1, above which a signed reading of the highest value would be negative.
+        var graph = new GraphBuilder(13).Input("x", type, 2, 3)
+            .Node("ArgMax", new[] { "x" }, new[] { "first" }, Int("axis", 1), Int("keepdims", 0))
+            .Node("ArgMax", new[] { "x" }, new[] { "last" }, Int("axis", 1), Int("keepdims", 0), Int("select_last_index", 1))
+            .Node("ArgMin", new[] { "x" }, new[] { "firstMin" }, Int("axis", 1), Int("keepdims", 0))
+            .Node("ArgMin", new[] { "x" }, new[] { "lastMin" }, Int("axis", 1), Int("keepdims", 0), Int("select_last_index", 1))
+            .Node("ArgMax", new[] { "x" }, new[] { "columns" }, Int("axis", 0))
+            .Output("first", "last", "firstMin", "lastMin", "columns").Graph;
+        var (outputs, steps) = RunEveryWay(graph, new[] { Values(type, high, middle, high, low, low, middle) });
+        Assert.Equal(5, steps.OfType<ArgMaxFloat>().Count(a => a.Input.Type == type));
+        Assert.Equal(new long[] { 0, 2 }, (long[])outputs[0]);
+        Assert.Equal(new long[] { 2, 2 }, (long[])outputs[1]);
+        Assert.Equal(new long[] { 1, 0 }, (long[])outputs[2]);
+        Assert.Equal(new long[] { 1, 1 }, (long[])outputs[3]);
+        Assert.Equal(new long[] { 0, 0, 0 }, (long[])outputs[4]); // column 1: middle against low; ties: the first
+    }
+
+    [Fact]
+    public void ArgMax_of_bools_stays_refused_with_its_code()
+    {
+        var graph = new GraphBuilder(13).Input("x", ElementType.Bool, 3).Node("ArgMax", new[] { "x" }, new[] { "index" }).Output("index").Graph;
+        var refused = Assert.Throws<BakeException>(() => Bake(graph));
+        Assert.Equal(ErrorCodes.UnsupportedElementType, refused.Code);
+        Assert.Contains("ArgMax on Bool", refused.Message);
+    }
+
+    private static Core.Plan.BakedPlan Bake(Graph graph) => Core.Pipeline.Baker.Bake(graph, "test",
+        new Core.Options.BakeOptions("model.onnx", "Net", "Tests") { Precision = Core.Options.Precision.Float32 }, new Support.RecordingLog());
 }
