@@ -153,4 +153,59 @@ public sealed class NanoIntegerKernelsTests
 
     private static Core.Plan.BakedPlan Bake(Graph graph) => Core.Pipeline.Baker.Bake(graph, "test",
         new Core.Options.BakeOptions("model.onnx", "Net", "Tests") { Precision = Core.Options.Precision.Float32 }, new Support.RecordingLog());
+
+    /// <summary>
+    /// A [2, 3] input and, per row, its sum, max, min, product, mean and sum of squares, worked out by hand in modular
+    /// arithmetic (int64 bit patterns: a uint64 above 2^63 is a negative long). The means divide the sum wrapped to the
+    /// type, truncating: uint16 row 0 sums to 105538, wraps to 40002, mean 13334; uint64 row 1 sums to 2^65 − 3, wraps to
+    /// 2^64 − 3, and divides unsigned (a signed reading would give −1).
+    /// </summary>
+    public static TheoryData<ElementType, long[], long[][]> Reductions => new()
+    {
+        { ElementType.Int16, new long[] { 32767, 1, 2, -32768, -7, 0 },
+            new[] { new long[] { -32766, 32761 }, new long[] { 32767, 0 }, new long[] { 1, -32768 }, new long[] { -2, 0 }, new long[] { -10922, 10920 }, new long[] { 6, 49 } } },
+        { ElementType.UInt16, new long[] { 65535, 40000, 3, 65535, 2, 1 },
+            new[] { new long[] { 40002, 2 }, new long[] { 65535, 65535 }, new long[] { 3, 1 }, new long[] { 11072, 65534 }, new long[] { 13334, 0 }, new long[] { 4106, 6 } } },
+        { ElementType.UInt32, new long[] { 4000000000, 300000000, 7, 4294967295, 4294967295, 2 },
+            new[] { new long[] { 5032711, 0 }, new long[] { 4000000000, 4294967295 }, new long[] { 7, 2 }, new long[] { 2974285824, 2 }, new long[] { 1677570, 0 }, new long[] { 1678311473, 6 } } },
+        { ElementType.UInt64, new long[] { long.MinValue, long.MinValue + 5, 3, -1, -4, 1 },
+            new[] { new long[] { 8, -4 }, new long[] { long.MinValue + 5, -1 }, new long[] { 3, 1 }, new long[] { long.MinValue, 4 }, new long[] { 2, 6148914691236517204 }, new long[] { 34, 18 } } },
+        { ElementType.Int8, new long[] { 127, 100, -3, -128, -128, 5 },
+            new[] { new long[] { -32, 5 }, new long[] { 127, 5 }, new long[] { -3, -128 }, new long[] { 44, 0 }, new long[] { -10, 1 }, new long[] { 26, 25 } } },
+        { ElementType.Int32, new long[] { 2147483647, 2147483647, 5, -2147483648, -1, 7 },
+            new[] { new long[] { 3, -2147483642 }, new long[] { 2147483647, 7 }, new long[] { 5, -2147483648 }, new long[] { 5, -2147483648 }, new long[] { 1, -715827880 }, new long[] { 27, 50 } } },
+    };
+
+    private static readonly string[] ReduceOps = { "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceMean", "ReduceSumSquare" };
+
+    [Theory]
+    [MemberData(nameof(Reductions))]
+    public void Reductions_wrap_to_the_type_and_order_unsigned_every_way(ElementType type, long[] x, long[][] expected)
+    {
+        var b = new GraphBuilder(13).Input("x", type, 2, 3).Constant("axes", I(S(1), 1));
+        foreach (string op in ReduceOps)
+            b = op == "ReduceSum" // axes are ReduceSum's input from opset 13, the others' attribute until 18
+                ? b.Node(op, new[] { "x", "axes" }, new[] { op }, Int("keepdims", 0))
+                : b.Node(op, new[] { "x" }, new[] { op }, Ints("axes", 1), Int("keepdims", 0));
+        var (outputs, steps) = RunEveryWay(b.Output(ReduceOps).Graph, new[] { Values(type, x) });
+        Assert.Equal(ReduceOps.Length, steps.OfType<ReduceFloat>().Count(r => r.Input.Type == type));
+        for (int i = 0; i < ReduceOps.Length; i++) AssertValues(type, expected[i], outputs[i]);
+    }
+
+    [Fact]
+    public void Reductions_over_every_axis_every_way()
+    {
+        // No axes: every element into one. The uint64 sum 2^63 + 2 + 2^63 + 8 wraps to 10; the mean divides it by 4.
+        var graph = new GraphBuilder(13).Input("x", ElementType.UInt64, 2, 2)
+            .Node("ReduceMax", new[] { "x" }, new[] { "max" }, Int("keepdims", 0))
+            .Node("ReduceMin", new[] { "x" }, new[] { "min" })
+            .Node("ReduceSum", new[] { "x" }, new[] { "sum" })
+            .Node("ReduceMean", new[] { "x" }, new[] { "mean" }, Int("keepdims", 0))
+            .Output("max", "min", "sum", "mean").Graph;
+        var (outputs, _) = RunEveryWay(graph, new Array[] { new[] { 1UL, Half + 2, Half, 7UL } });
+        Assert.Equal(new[] { Half + 2 }, (ulong[])outputs[0]);
+        Assert.Equal(new[] { 1UL }, (ulong[])outputs[1]);
+        Assert.Equal(new[] { 10UL }, (ulong[])outputs[2]);
+        Assert.Equal(new[] { 2UL }, (ulong[])outputs[3]);
+    }
 }
