@@ -208,4 +208,33 @@ public sealed class NanoIntegerKernelsTests
         Assert.Equal(new[] { 10UL }, (ulong[])outputs[2]);
         Assert.Equal(new[] { 2UL }, (ulong[])outputs[3]);
     }
+
+    [Fact]
+    public void Range_of_int16_folds_and_feeds_an_int16_step_every_way()
+    {
+        var graph = new GraphBuilder(13).Input("x", ElementType.Int16, 3)
+            .Constant("start", Typed(ElementType.Int16, S(), -32768)).Constant("limit", Typed(ElementType.Int16, S(), -32760))
+            .Constant("delta", Typed(ElementType.Int16, S(), 3))
+            .Node("Range", new[] { "start", "limit", "delta" }, new[] { "r" })
+            .Node("Sub", new[] { "x", "r" }, new[] { "y" }).Output("y").Graph;
+        var (outputs, steps) = RunEveryWay(graph, new Array[] { new short[] { 0, 1, -1 } });
+        Assert.Single(steps.OfType<BinaryInteger>(), s => s.Type == ElementType.Int16);
+        // x − [−32768, −32765, −32762]: 0 + 32768 wraps to −32768.
+        Assert.Equal(new short[] { -32768, 32766, 32761 }, (short[])outputs[0]);
+    }
+
+    [Theory]
+    [InlineData(ElementType.UInt16)]
+    [InlineData(ElementType.UInt32)]
+    [InlineData(ElementType.UInt64)]
+    public void Range_of_unsigned_scalars_stays_refused_with_its_code(ElementType type)
+    {
+        var graph = new GraphBuilder(13).Input("x", type, 3)
+            .Constant("start", Typed(type, S(), 0)).Constant("limit", Typed(type, S(), 3)).Constant("delta", Typed(type, S(), 1))
+            .Node("Range", new[] { "start", "limit", "delta" }, new[] { "r" })
+            .Node("Add", new[] { "x", "r" }, new[] { "y" }).Output("y").Graph;
+        var refused = Assert.Throws<BakeException>(() => Bake(graph));
+        Assert.Equal(ErrorCodes.UnsupportedElementType, refused.Code);
+        Assert.Contains($"Range of {type}", refused.Message);
+    }
 }
