@@ -15,7 +15,7 @@ public sealed class ReduceProd : ReduceOperator, IBakeTimeInputs
         new(OperatorFamily.Reductions, 1, Described(18, "product"),
             Int8Form.FloatIsland, "a product of floats spans more orders of magnitude than one int8 scale covers (integer tensors: the same integer step)", Nano: false)
         {
-            NanoDetails = "float tensors: no (a float island: MB1135); int8, uint8, int16, uint16, int32, uint32, int64 and uint64 ones: yes",
+            NanoDetails = "integer tensors: yes (int8, uint8, int16, uint16, int32, uint32, int64, uint64)",
             Refuses = new[] { "axes computed at run time" },
         };
 
