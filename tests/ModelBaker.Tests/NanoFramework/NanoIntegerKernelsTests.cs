@@ -237,4 +237,24 @@ public sealed class NanoIntegerKernelsTests
         Assert.Equal(ErrorCodes.UnsupportedElementType, refused.Code);
         Assert.Contains($"Range of {type}", refused.Message);
     }
+
+    [Fact]
+    public void An_empty_integer_reduction_gives_the_operations_identities()
+    {
+        // ONNX: a sum of no elements is 0, a product 1, a max the type's smallest value, a min its largest; a mean gives 0
+        // here (no integer NaN). The .NET method, and the nanoFramework template's int64 instance that Core compiles.
+        int[] kept = { 2 }, strides = { 0 }, none = Array.Empty<int>();
+        foreach (var (operation, expected) in new[] { (2, 0L), (5, 1L), (1, short.MinValue), (4, short.MaxValue), (0, 0L) })
+        {
+            var output = new short[2];
+            ReduceFloat.ReduceIntegers<short>(operation, 16, false, new short[1], kept, strides, none, output);
+            Assert.Equal(new[] { (short)expected, (short)expected }, output);
+        }
+        foreach (var (operation, expected) in new[] { (2, 0L), (5, 1L), (1, long.MinValue), (4, long.MaxValue), (0, 0L) })
+        {
+            var output = new long[3];
+            ReduceFloat.ReduceIntegersTypeName(operation, new long[1], 0, kept, strides, none, output, 1, 2);
+            Assert.Equal(new[] { 0L, expected, expected }, output);
+        }
+    }
 }
