@@ -36,6 +36,8 @@ public static class KernelSources
     /// <summary>Where a helper's text comes from, for the comment above it in generated code: "Kernels/ConvInt8.cs (block Nano)".</summary>
     public static string Origin(string helper)
     {
+        int at = helper.IndexOf('@');
+        if (at >= 0) return Origin(helper.Substring(0, at)).TrimEnd(')') + $", for {helper.Substring(at + 1)})";
         int hash = helper.IndexOf('#');
         string file = hash < 0 ? helper : helper.Substring(0, hash);
         return $"{Folder(file)}/{file}.cs" + (hash < 0 ? "" : $" (block {helper.Substring(hash + 1)})");
@@ -44,9 +46,12 @@ public static class KernelSources
     /// <param name="helper">
     /// A kernel file name ("FullyConnectedInt8") for its main block, or "File#Block" for a named block, marked
     /// <c>// &lt;emit Block&gt;</c> … <c>// &lt;/emit&gt;</c> (variants only some plans need, such as sparse encodings).
+    /// Either may end in "@Int16": the block as a per-type template (<see cref="NanoTypeTemplate"/>), instantiated for that type.
     /// </param>
     public static string Get(string helper)
     {
+        int at = helper.IndexOf('@');
+        if (at >= 0) return NanoTypeTemplate.Instantiate(Get(helper.Substring(0, at)), helper.Substring(at + 1));
         int hash = helper.IndexOf('#');
         string kernelFileName = hash < 0 ? helper : helper.Substring(0, hash);
         string begin = hash < 0 ? Begin : "// <emit " + helper.Substring(hash + 1) + ">";

@@ -56,22 +56,30 @@ public sealed class Concat : FloatKernel, IDifferentiable
 
     public override void Run(PlanArena arena)
     {
-        int stride = OutputStride;
+        switch (Output.Type)
+        {
+            case ElementType.Float32: Run<float>(arena); break;
+            case ElementType.Int8: Run<sbyte>(arena); break;
+            case ElementType.UInt8: Run<byte>(arena); break;
+            case ElementType.Int16: Run<short>(arena); break;
+            case ElementType.UInt16: Run<ushort>(arena); break;
+            case ElementType.Int32: Run<int>(arena); break;
+            case ElementType.UInt32: Run<uint>(arena); break;
+            case ElementType.Int64: Run<long>(arena); break;
+            case ElementType.UInt64: Run<ulong>(arena); break;
+            case ElementType.Bool: Run<bool>(arena); break;
+            default: throw new InvalidOperationException($"{Source}: Concat of {Output.Type} has no step.");
+        }
+    }
+
+    private void Run<T>(PlanArena arena)
+    {
+        var output = arena.Of<T>(Output);
         for (int i = 0; i < Parts.Count; i++)
         {
             var part = Parts[i];
-            var output = arena.Array(Output.Type);
-            var input = part.Constant ?? arena.Array(part.Slice!.Type);
-            int inputOffset = part.Slice?.Offset ?? 0;
-            switch (output) // byte[] before sbyte[]: the runtime lets one pass for the other
-            {
-                case float[] o: CopyBlocks<float>(new ReadOnlySpan<float>((float[])input, inputOffset, part.Length), part.BlockLength, new Span<float>(o, Output.Offset, Output.Length), OffsetOf(i), stride); break;
-                case byte[] o when o.GetType() == typeof(byte[]): CopyBlocks<byte>(new ReadOnlySpan<byte>((byte[])input, inputOffset, part.Length), part.BlockLength, new Span<byte>(o, Output.Offset, Output.Length), OffsetOf(i), stride); break;
-                case sbyte[] o: CopyBlocks<sbyte>(new ReadOnlySpan<sbyte>((sbyte[])input, inputOffset, part.Length), part.BlockLength, new Span<sbyte>(o, Output.Offset, Output.Length), OffsetOf(i), stride); break;
-                case int[] o: CopyBlocks<int>(new ReadOnlySpan<int>((int[])input, inputOffset, part.Length), part.BlockLength, new Span<int>(o, Output.Offset, Output.Length), OffsetOf(i), stride); break;
-                case long[] o: CopyBlocks<long>(new ReadOnlySpan<long>((long[])input, inputOffset, part.Length), part.BlockLength, new Span<long>(o, Output.Offset, Output.Length), OffsetOf(i), stride); break;
-                case bool[] o: CopyBlocks<bool>(new ReadOnlySpan<bool>((bool[])input, inputOffset, part.Length), part.BlockLength, new Span<bool>(o, Output.Offset, Output.Length), OffsetOf(i), stride); break;
-            }
+            ReadOnlySpan<T> input = part.Constant != null ? (T[])part.Constant : arena.Of<T>(part.Slice!);
+            CopyBlocks(input, part.BlockLength, output, OffsetOf(i), OutputStride);
         }
     }
 
@@ -86,8 +94,11 @@ public sealed class Concat : FloatKernel, IDifferentiable
     // </emit>
 
     // <emit Nano>
-    /// <summary>CopyBlocks on int8 arrays: <paramref name="length"/> input values from <paramref name="inputOffset"/>.</summary>
-    public static void CopyBlocks(sbyte[] input, int inputOffset, int length, int blockLength, sbyte[] output, int outputOffset, int outputStride)
+    /// <summary>
+    /// CopyBlocks on arrays of any one element type (Array.Copy copies any): <paramref name="length"/> input values from
+    /// <paramref name="inputOffset"/>.
+    /// </summary>
+    public static void CopyBlocks(Array input, int inputOffset, int length, int blockLength, Array output, int outputOffset, int outputStride)
     {
         if (blockLength == 0) return;
         for (int i = 0, o = outputOffset; i < length; i += blockLength, o += outputStride)
@@ -95,8 +106,19 @@ public sealed class Concat : FloatKernel, IDifferentiable
     }
     // </emit>
 
-    /// <summary>Int8 tensors only (ConcatInt8 copies with this block); other element types have no nanoFramework flavour.</summary>
-    public override IEnumerable<string>? NanoHelpers => null;
+    /// <summary>Integer and bool tensors (ConcatInt8 copies int8 ones with the same block); float ones have no nanoFramework flavour.</summary>
+    public override IEnumerable<string>? NanoHelpers => Output.Type != ElementType.Float32 ? new[] { nameof(Concat) + "#Nano" } : null;
+
+    public override void EmitNanoCall(CodeWriter code, string name)
+    {
+        for (int i = 0; i < Parts.Count; i++)
+        {
+            var part = Parts[i];
+            string input = part.Constant != null ? $"{name}Part{i}, 0" : part.Slice!.NanoArguments(code);
+            string offset = OffsetOf(i) == 0 ? Output.NanoOffset(code) : $"{Output.NanoOffset(code)} + {OffsetOf(i)}";
+            code.Line($"CopyBlocks({input}, length: {part.Length}, blockLength: {part.BlockLength}, {Arenas.Name(Output.Type)}, outputOffset: {offset}, outputStride: {OutputStride});");
+        }
+    }
 
     public override void WritePayload(PlanBinaryWriter w)
     {

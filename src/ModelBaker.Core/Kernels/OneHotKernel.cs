@@ -5,6 +5,7 @@ using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Plan;
 using ModelBaker.Core.Quantization;
+using TElement = System.Int64;
 
 namespace ModelBaker.Core.Kernels;
 
@@ -101,65 +102,13 @@ public sealed class OneHotKernel : FloatKernel
     // </emit>
 
     // <emit Nano>
-    // nanoFramework flavour (arrays, offsets, no generics): a method per value type an int8 plan gives.
+    // nanoFramework flavour (arrays, offsets, no generics): a per-type template (Codegen/NanoTypeTemplate), one method per value type.
 
-    /// <summary>OneHot with int8 values, on arrays.</summary>
-    public static void OneHotInt8(long[] indices, int indicesOffset, int outer, int depth, int inner, sbyte[] values, int valuesOffset,
-        sbyte[] output, int outputOffset)
+    /// <summary>OneHot with TypeName values, on arrays.</summary>
+    public static void OneHotTypeName(long[] indices, int indicesOffset, int outer, int depth, int inner, TElement[] values, int valuesOffset,
+        TElement[] output, int outputOffset)
     {
-        sbyte off = values[valuesOffset], on = values[valuesOffset + 1];
-        for (int o = 0; o < outer; o++)
-        for (int n = 0; n < inner; n++)
-        {
-            long index = HotIndex(indices[indicesOffset + o * inner + n], depth);
-            for (int d = 0; d < depth; d++) output[outputOffset + (o * depth + d) * inner + n] = index == d ? on : off;
-        }
-    }
-
-    /// <summary>OneHot with uint8 values, on arrays.</summary>
-    public static void OneHotUInt8(long[] indices, int indicesOffset, int outer, int depth, int inner, byte[] values, int valuesOffset,
-        byte[] output, int outputOffset)
-    {
-        byte off = values[valuesOffset], on = values[valuesOffset + 1];
-        for (int o = 0; o < outer; o++)
-        for (int n = 0; n < inner; n++)
-        {
-            long index = HotIndex(indices[indicesOffset + o * inner + n], depth);
-            for (int d = 0; d < depth; d++) output[outputOffset + (o * depth + d) * inner + n] = index == d ? on : off;
-        }
-    }
-
-    /// <summary>OneHot with int32 values, on arrays.</summary>
-    public static void OneHotInt32(long[] indices, int indicesOffset, int outer, int depth, int inner, int[] values, int valuesOffset,
-        int[] output, int outputOffset)
-    {
-        int off = values[valuesOffset], on = values[valuesOffset + 1];
-        for (int o = 0; o < outer; o++)
-        for (int n = 0; n < inner; n++)
-        {
-            long index = HotIndex(indices[indicesOffset + o * inner + n], depth);
-            for (int d = 0; d < depth; d++) output[outputOffset + (o * depth + d) * inner + n] = index == d ? on : off;
-        }
-    }
-
-    /// <summary>OneHot with int64 values, on arrays.</summary>
-    public static void OneHotInt64(long[] indices, int indicesOffset, int outer, int depth, int inner, long[] values, int valuesOffset,
-        long[] output, int outputOffset)
-    {
-        long off = values[valuesOffset], on = values[valuesOffset + 1];
-        for (int o = 0; o < outer; o++)
-        for (int n = 0; n < inner; n++)
-        {
-            long index = HotIndex(indices[indicesOffset + o * inner + n], depth);
-            for (int d = 0; d < depth; d++) output[outputOffset + (o * depth + d) * inner + n] = index == d ? on : off;
-        }
-    }
-
-    /// <summary>OneHot with bool values, on arrays.</summary>
-    public static void OneHotBool(long[] indices, int indicesOffset, int outer, int depth, int inner, bool[] values, int valuesOffset,
-        bool[] output, int outputOffset)
-    {
-        bool off = values[valuesOffset], on = values[valuesOffset + 1];
+        TElement off = values[valuesOffset], on = values[valuesOffset + 1];
         for (int o = 0; o < outer; o++)
         for (int n = 0; n < inner; n++)
         {
@@ -169,12 +118,9 @@ public sealed class OneHotKernel : FloatKernel
     }
     // </emit>
 
-    /// <summary>
-    /// Int8, uint8, int32, int64 and bool values; float ones have no nanoFramework flavour (the target is integer-only), nor,
-    /// for now, the 16-bit and unsigned ones.
-    /// </summary>
-    public override IEnumerable<string>? NanoHelpers => Output.Type is ElementType.Int8 or ElementType.UInt8 or ElementType.Int32 or ElementType.Int64 or ElementType.Bool
-        ? new[] { nameof(OneHotKernel) + "#Nano", nameof(OneHotKernel) + "#Index" }
+    /// <summary>Integer and bool values; float ones have no nanoFramework flavour (the target is integer-only).</summary>
+    public override IEnumerable<string>? NanoHelpers => Output.Type != ElementType.Float32
+        ? new[] { NanoTypeTemplate.Helper(nameof(OneHotKernel) + "#Nano", Arenas.MethodSuffix(Output.Type)), nameof(OneHotKernel) + "#Index" }
         : null;
 
     public override void EmitNanoCall(CodeWriter code, string name) =>

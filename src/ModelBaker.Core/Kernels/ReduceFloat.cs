@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Plan;
+using TElement = System.Int64;
+using TWide = System.Int64;
 
 namespace ModelBaker.Core.Kernels;
 
@@ -9,7 +11,8 @@ namespace ModelBaker.Core.Kernels;
 public enum ReduceOperation { Mean = 0, Max = 1, Sum = 2, SumSquare = 3, Min = 4, Product = 5 }
 
 /// <summary>
-/// ReduceMean, ReduceMax, ReduceSum, ReduceSumSquare, ReduceMin or ReduceProd over any set of axes, of floats (and, for sums, int32 or int64, wrapping). Output element o (row-major over the kept dimensions)
+/// ReduceMean, ReduceMax, ReduceSum, ReduceSumSquare, ReduceMin or ReduceProd over any set of axes, of floats or integers
+/// (<see cref="ReduceIntegers{T}"/>: wrapping to the type, unsigned ones unsigned). Output element o (row-major over the kept dimensions)
 /// reduces input[base(o) + offset] for every offset of <see cref="ReducedOffsets"/>, where base(o) walks the kept
 /// dimensions with the input's strides: both precomputed at bake time, so the loop needs no scratch memory.
 /// </summary>
@@ -18,7 +21,7 @@ public class ReduceFloat : FloatKernel
     /// <summary>The step for <paramref name="operation"/>: a product has no int8 form (<see cref="ReduceProductFloat"/>).</summary>
     public static ReduceFloat Create(string source, ReduceOperation operation, int[] keptShape, int[] keptStrides, int[] reducedOffsets,
         ArenaSlice input, ArenaSlice output) =>
-        operation == ReduceOperation.Product
+        operation == ReduceOperation.Product && input.Type == Ir.ElementType.Float32
             ? new ReduceProductFloat(source, keptShape, keptStrides, reducedOffsets, input, output)
             : new ReduceFloat(source, operation, keptShape, keptStrides, reducedOffsets, input, output);
 
@@ -75,10 +78,25 @@ public class ReduceFloat : FloatKernel
         switch (Input.Type)
         {
             case Ir.ElementType.Float32: Reduce((int)Operation, arena.Floats(Input), KeptShape, KeptStrides, ReducedOffsets, arena.Floats(Output)); break;
-            case Ir.ElementType.Int32: Sum(arena.Of<int>(Input), KeptShape, KeptStrides, ReducedOffsets, arena.Of<int>(Output)); break;
-            default: Sum(arena.Of<long>(Input), KeptShape, KeptStrides, ReducedOffsets, arena.Of<long>(Output)); break;
+            case Ir.ElementType.Int8: RunIntegers<sbyte>(arena); break;
+            case Ir.ElementType.UInt8: RunIntegers<byte>(arena); break;
+            case Ir.ElementType.Int16: RunIntegers<short>(arena); break;
+            case Ir.ElementType.UInt16: RunIntegers<ushort>(arena); break;
+            case Ir.ElementType.Int32: RunIntegers<int>(arena); break;
+            case Ir.ElementType.UInt32: RunIntegers<uint>(arena); break;
+            case Ir.ElementType.Int64: RunIntegers<long>(arena); break;
+            case Ir.ElementType.UInt64: RunIntegers<ulong>(arena); break;
+            default: throw new InvalidOperationException($"{Source}: a reduction of {Input.Type} has no step.");
         }
     }
+
+    private void RunIntegers<T>(PlanArena arena) where T : struct =>
+        ReduceIntegers((int)Operation, Bits, Unsigned, arena.Of<T>(Input), KeptShape, KeptStrides, ReducedOffsets, arena.Of<T>(Output));
+
+    /// <summary>The integer input's width in bits.</summary>
+    private int Bits => 8 * Arenas.Size(Input.Type);
+
+    private bool Unsigned => Input.Type is Ir.ElementType.UInt8 or Ir.ElementType.UInt16 or Ir.ElementType.UInt32 or Ir.ElementType.UInt64;
 
     // <emit>
     /// <summary>Float reduction of each output element's input elements: 0 mean, 1 max, 2 sum, 3 sum of squares, 4 min, 5 product.</summary>
@@ -131,29 +149,137 @@ public class ReduceFloat : FloatKernel
         return start;
     }
 
-    /// <summary>Int32 sum of each output element's input elements, wrapping like numpy.</summary>
-    public static void Sum(ReadOnlySpan<int> input, ReadOnlySpan<int> keptShape, ReadOnlySpan<int> keptStrides, ReadOnlySpan<int> reducedOffsets, Span<int> output)
+    /// <summary>
+    /// Integer reduction of each output element's input elements (operations as <see cref="Reduce"/>'s), on 64-bit words:
+    /// <paramref name="bits"/>-bit values sign-extended, or zero-extended when <paramref name="unsigned"/> (a uint64 is its
+    /// bit pattern). Sums, sums of squares and products wrap to the type (64-bit wrapping narrowed is wrapping in the
+    /// type); max and min compare unsigned types unsigned; the mean is the sum wrapped to the type divided by the count,
+    /// truncated (ONNX Runtime's integer ReduceMean). An empty reduction gives 0 (sum, mean), 1 (product) or the type's
+    /// smallest (max) or largest (min) value.
+    /// </summary>
+    public static void ReduceIntegers<T>(int operation, int bits, bool unsigned, ReadOnlySpan<T> input, ReadOnlySpan<int> keptShape,
+        ReadOnlySpan<int> keptStrides, ReadOnlySpan<int> reducedOffsets, Span<T> output) where T : struct
     {
-        for (int o = 0; o < output.Length; o++)
-        {
-            int start = ReductionStart(o, keptShape, keptStrides), sum = 0;
-            for (int k = 0; k < reducedOffsets.Length; k++) sum = unchecked(sum + input[start + reducedOffsets[k]]);
-            output[o] = sum;
-        }
-    }
-
-    /// <summary>Int64 sum of each output element's input elements, wrapping like numpy.</summary>
-    public static void Sum(ReadOnlySpan<long> input, ReadOnlySpan<int> keptShape, ReadOnlySpan<int> keptStrides, ReadOnlySpan<int> reducedOffsets, Span<long> output)
-    {
+        int spare = 64 - bits;
         for (int o = 0; o < output.Length; o++)
         {
             int start = ReductionStart(o, keptShape, keptStrides);
-            long sum = 0;
-            for (int k = 0; k < reducedOffsets.Length; k++) sum = unchecked(sum + input[start + reducedOffsets[k]]);
-            output[o] = sum;
+            ulong result;
+            if (operation == 1 || operation == 4)
+            {
+                bool largest = operation == 1;
+                result = unsigned ? (largest ? 0UL : ulong.MaxValue >> spare)
+                    : unchecked((ulong)((largest ? long.MinValue : long.MaxValue) >> spare));
+                for (int k = 0; k < reducedOffsets.Length; k++)
+                {
+                    ulong x = IntegerWord(input, start + reducedOffsets[k]);
+                    bool above = unsigned ? x > result : unchecked((long)x > (long)result);
+                    bool below = unsigned ? x < result : unchecked((long)x < (long)result);
+                    if (largest ? above : below) result = x;
+                }
+            }
+            else
+            {
+                result = operation == 5 ? 1UL : 0UL;
+                for (int k = 0; k < reducedOffsets.Length; k++)
+                {
+                    ulong x = IntegerWord(input, start + reducedOffsets[k]);
+                    result = unchecked(operation == 5 ? result * x : operation == 3 ? result + x * x : result + x);
+                }
+                if (operation == 0)
+                {
+                    // The sum wrapped to the type, extended again, then divided.
+                    ulong sum = unsigned ? result << spare >> spare : unchecked((ulong)((long)(result << spare) >> spare));
+                    ulong count = (ulong)reducedOffsets.Length;
+                    result = count == 0 ? 0UL : unsigned ? sum / count : unchecked((ulong)((long)sum / (long)count));
+                }
+            }
+            SetIntegerWord(output, o, result);
+        }
+    }
+
+    /// <summary>Element <paramref name="i"/> of an integer span as a 64-bit word, sign- or zero-extended by its type (the JIT keeps only T's branch).</summary>
+    public static ulong IntegerWord<T>(ReadOnlySpan<T> values, int i) where T : struct => unchecked(
+        typeof(T) == typeof(sbyte) ? (ulong)System.Runtime.InteropServices.MemoryMarshal.Cast<T, sbyte>(values)[i]
+        : typeof(T) == typeof(byte) ? System.Runtime.InteropServices.MemoryMarshal.Cast<T, byte>(values)[i]
+        : typeof(T) == typeof(short) ? (ulong)System.Runtime.InteropServices.MemoryMarshal.Cast<T, short>(values)[i]
+        : typeof(T) == typeof(ushort) ? System.Runtime.InteropServices.MemoryMarshal.Cast<T, ushort>(values)[i]
+        : typeof(T) == typeof(int) ? (ulong)System.Runtime.InteropServices.MemoryMarshal.Cast<T, int>(values)[i]
+        : typeof(T) == typeof(uint) ? System.Runtime.InteropServices.MemoryMarshal.Cast<T, uint>(values)[i]
+        : typeof(T) == typeof(long) ? (ulong)System.Runtime.InteropServices.MemoryMarshal.Cast<T, long>(values)[i]
+        : System.Runtime.InteropServices.MemoryMarshal.Cast<T, ulong>(values)[i]);
+
+    /// <summary>Element <paramref name="i"/> of an integer span set to a 64-bit word narrowed to its type.</summary>
+    public static void SetIntegerWord<T>(Span<T> values, int i, ulong word) where T : struct
+    {
+        unchecked
+        {
+            if (typeof(T) == typeof(sbyte)) System.Runtime.InteropServices.MemoryMarshal.Cast<T, sbyte>(values)[i] = (sbyte)word;
+            else if (typeof(T) == typeof(byte)) System.Runtime.InteropServices.MemoryMarshal.Cast<T, byte>(values)[i] = (byte)word;
+            else if (typeof(T) == typeof(short)) System.Runtime.InteropServices.MemoryMarshal.Cast<T, short>(values)[i] = (short)word;
+            else if (typeof(T) == typeof(ushort)) System.Runtime.InteropServices.MemoryMarshal.Cast<T, ushort>(values)[i] = (ushort)word;
+            else if (typeof(T) == typeof(int)) System.Runtime.InteropServices.MemoryMarshal.Cast<T, int>(values)[i] = (int)word;
+            else if (typeof(T) == typeof(uint)) System.Runtime.InteropServices.MemoryMarshal.Cast<T, uint>(values)[i] = (uint)word;
+            else if (typeof(T) == typeof(long)) System.Runtime.InteropServices.MemoryMarshal.Cast<T, long>(values)[i] = (long)word;
+            else System.Runtime.InteropServices.MemoryMarshal.Cast<T, ulong>(values)[i] = word;
         }
     }
     // </emit>
+
+    // <emit Nano>
+    /// <summary>
+    /// Integer reduction of TypeName arrays (nanoFramework has no generics: a per-type template, Codegen/NanoTypeTemplate),
+    /// computed in the type as the .NET flavour's ReduceIntegers computes on words: sums, sums of squares and products
+    /// wrap to the type, max and min compare unsigned types unsigned, the mean is the wrapped sum divided by the count
+    /// (truncated, 0 for no elements).
+    /// </summary>
+    public static void ReduceIntegersTypeName(int operation, TElement[] input, int inputOffset, int[] keptShape, int[] keptStrides,
+        int[] reducedOffsets, TElement[] output, int outputOffset, int outputLength)
+    {
+        for (int o = 0; o < outputLength; o++)
+        {
+            int start = inputOffset, rest = o;
+            for (int d = keptShape.Length - 1; d >= 0; d--)
+            {
+                start += rest % keptShape[d] * keptStrides[d];
+                rest /= keptShape[d];
+            }
+            TElement result;
+            if (operation == 1 || operation == 4)
+            {
+                bool largest = operation == 1;
+                result = largest ? TElement.MinValue : TElement.MaxValue;
+                for (int k = 0; k < reducedOffsets.Length; k++)
+                {
+                    TElement x = input[start + reducedOffsets[k]];
+                    if (largest ? x > result : x < result) result = x;
+                }
+            }
+            else
+            {
+                result = 0;
+                if (operation == 5) result = 1;
+                for (int k = 0; k < reducedOffsets.Length; k++)
+                {
+                    TElement x = input[start + reducedOffsets[k]];
+                    result = unchecked((TElement)(operation == 5 ? result * x : operation == 3 ? result + x * x : result + x));
+                }
+                if (operation == 0)
+                    result = reducedOffsets.Length == 0 ? result : unchecked((TElement)((TWide)result / (TWide)reducedOffsets.Length));
+            }
+            output[outputOffset + o] = result;
+        }
+    }
+    // </emit>
+
+    /// <summary>Integer inputs; float ones have no nanoFramework flavour (int8 plans make them a <see cref="ReduceInt8"/>).</summary>
+    public override IEnumerable<string>? NanoHelpers => Input.Type != Ir.ElementType.Float32
+        ? new[] { NanoTypeTemplate.Helper(nameof(ReduceFloat) + "#Nano", Arenas.MethodSuffix(Input.Type)) }
+        : null;
+
+    public override void EmitNanoCall(CodeWriter code, string name) =>
+        code.Line($"ReduceIntegers{Arenas.MethodSuffix(Input.Type)}({(int)Operation} /* {Operation} */, {Input.NanoArguments(code)}, {name}KeptShape, " +
+                  $"{name}KeptStrides, {name}ReducedOffsets, {Output.NanoArguments(code)}, outputLength: {Output.Length});");
 
     public override void WritePayload(PlanBinaryWriter w)
     {
@@ -164,7 +290,8 @@ public class ReduceFloat : FloatKernel
         Create(source, (ReduceOperation)r.Byte(), r.Ints(), r.Ints(), r.Ints(), r.Slice(), r.Slice());
 
     public override void EmitCall(CodeWriter code, string name) => code.Line(Input.Type != Ir.ElementType.Float32
-        ? $"Sum({Input.Expression(code)}, {name}KeptShape, {name}KeptStrides, {name}ReducedOffsets, {Output.Expression(code)});"
+        ? $"ReduceIntegers<{Arenas.CSharpType(Input.Type)}>({(int)Operation} /* {Operation} */, bits: {Bits}, unsigned: {(Unsigned ? "true" : "false")}, " +
+          $"{Input.Expression(code)}, {name}KeptShape, {name}KeptStrides, {name}ReducedOffsets, {Output.Expression(code)});"
         : $"Reduce({(int)Operation} /* {Operation} */, {Input.Expression(code)}, {name}KeptShape, {name}KeptStrides, {name}ReducedOffsets, {Output.Expression(code)});");
 
     public override void EmitData(CodeWriter code, string name)

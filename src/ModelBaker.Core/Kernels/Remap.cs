@@ -5,6 +5,7 @@ using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Plan;
 using ModelBaker.Core.Quantization;
+using TElement = System.Int64;
 
 namespace ModelBaker.Core.Kernels;
 
@@ -111,8 +112,8 @@ public sealed class Remap : FloatKernel
     // </emit>
 
     // <emit Nano>
-    /// <summary>RemapElements on int8 arrays (nanoFramework has no generics).</summary>
-    public static void RemapElements(sbyte[] input, int inputOffset, int[] shape, int[] offsets, sbyte padding, sbyte[] output, int outputOffset, int outputLength)
+    /// <summary>RemapElements on TypeName arrays (nanoFramework has no generics: a per-type template, Codegen/NanoTypeTemplate).</summary>
+    public static void RemapElements(TElement[] input, int inputOffset, int[] shape, int[] offsets, TElement padding, TElement[] output, int outputOffset, int outputLength)
     {
         int rank = shape.Length, inner = shape[rank - 1], innerStart = offsets.Length - inner;
         if (outputLength == 0) return;
@@ -137,8 +138,10 @@ public sealed class Remap : FloatKernel
     }
     // </emit>
 
-    /// <summary>Int8 tensors only: the nanoFramework flavour has no generics, and int8 plans move int8 data.</summary>
-    public override IEnumerable<string>? NanoHelpers => Output.Type == ElementType.Int8 ? new[] { nameof(Remap) + "#Nano" } : null;
+    /// <summary>Integer and bool tensors (int8 plans move int8 data); float ones have no nanoFramework flavour.</summary>
+    public override IEnumerable<string>? NanoHelpers => Output.Type != ElementType.Float32
+        ? new[] { NanoTypeTemplate.Helper(nameof(Remap) + "#Nano", Arenas.MethodSuffix(Output.Type)) }
+        : null;
 
     public override void EmitNanoCall(CodeWriter code, string name) =>
         code.Line($"RemapElements({Input.NanoArguments(code)}, {name}Shape, {name}Offsets, padding: {TypedArrays.Literal(Padding, 0)}, {Output.NanoArguments(code)}, outputLength: {Output.Length});");

@@ -4,6 +4,7 @@ using ModelBaker.Core.Codegen;
 using ModelBaker.Core.Ir;
 using ModelBaker.Core.Plan;
 using ModelBaker.Core.Quantization;
+using TElement = System.Int64;
 
 namespace ModelBaker.Core.Kernels;
 
@@ -11,7 +12,7 @@ namespace ModelBaker.Core.Kernels;
 /// The indices (int64) of the k largest — or smallest — elements of each group of <c>size</c> elements <c>inner</c>
 /// apart, the input seen as [outer, size, inner] and the output as [outer, k, inner], best first; equal values keep
 /// the lower index first, as ONNX Runtime does. TopK's values are then gathered by these indices
-/// (<see cref="GatherIndexed"/>). Float, int16, uint16, int32, uint32, int64 and uint64 inputs (unsigned ones in unsigned
+/// (<see cref="GatherIndexed"/>). Float, int8, uint8, int16, uint16, int32, uint32, int64 and uint64 inputs (unsigned ones in unsigned
 /// order: a uint64 of 2^63 ranks above 2^63 − 1); in int8 plans the int8 values (quantization keeps the order, so only
 /// values that quantize equal can tie where floats did not).
 /// </summary>
@@ -19,9 +20,9 @@ public sealed class TopKIndices : FloatKernel
 {
     public TopKIndices(string source, int outer, int size, int inner, int k, bool largest, ArenaSlice input, ArenaSlice output) : base(source)
     {
-        if (input.Type is not (ElementType.Float32 or ElementType.Int8 or ElementType.Int32 or ElementType.Int64
+        if (input.Type is not (ElementType.Float32 or ElementType.Int8 or ElementType.UInt8 or ElementType.Int32 or ElementType.Int64
             or ElementType.Int16 or ElementType.UInt16 or ElementType.UInt32 or ElementType.UInt64))
-            throw new ArgumentException("TopK steps take float32, int8, int16, uint16, int32, uint32, int64 or uint64.", nameof(input));
+            throw new ArgumentException("TopK steps take float32, int8, uint8, int16, uint16, int32, uint32, int64 or uint64.", nameof(input));
         Outer = outer;
         Size = size;
         Inner = inner;
@@ -54,6 +55,7 @@ public sealed class TopKIndices : FloatKernel
         {
             case ElementType.Float32: TopK<float>(arena.Of<float>(Input), Outer, Size, Inner, K, Largest, output); break;
             case ElementType.Int8: TopK<sbyte>(arena.Of<sbyte>(Input), Outer, Size, Inner, K, Largest, output); break;
+            case ElementType.UInt8: TopK<byte>(arena.Of<byte>(Input), Outer, Size, Inner, K, Largest, output); break;
             case ElementType.Int32: TopK<int>(arena.Of<int>(Input), Outer, Size, Inner, K, Largest, output); break;
             case ElementType.Int16: TopK<short>(arena.Of<short>(Input), Outer, Size, Inner, K, Largest, output); break;
             case ElementType.UInt16: TopK<ushort>(arena.Of<ushort>(Input), Outer, Size, Inner, K, Largest, output); break;
@@ -96,12 +98,11 @@ public sealed class TopKIndices : FloatKernel
 
     // <emit Nano>
     /// <summary>
-    /// TopK on arrays (nanoFramework has no generics): the input is whichever of <paramref name="int8Input"/>,
-    /// <paramref name="int32Input"/> and <paramref name="int64Input"/> is not null, each value read widened to long, so
-    /// one loop ranks every integer type. Insertion as in the .NET flavour: after the ones at least as good (ties keep
-    /// the lower index first). No scratch memory.
+    /// TopK of TypeName values on arrays (nanoFramework has no generics: a per-type template, Codegen/NanoTypeTemplate;
+    /// unsigned types compare unsigned). Insertion as in the .NET flavour: after the ones at least as good (ties keep the
+    /// lower index first). No scratch memory.
     /// </summary>
-    public static void TopK(sbyte[] int8Input, int[] int32Input, long[] int64Input, int inputOffset, int outer, int size, int inner, int k, bool largest,
+    public static void TopKTypeName(TElement[] input, int inputOffset, int outer, int size, int inner, int k, bool largest,
         long[] output, int outputOffset)
     {
         for (int o = 0; o < outer; o++)
@@ -110,13 +111,11 @@ public sealed class TopKIndices : FloatKernel
             int start = inputOffset + o * size * inner + n, first = outputOffset + o * k * inner + n, count = 0;
             for (int j = 0; j < size; j++)
             {
-                int at = start + j * inner;
-                long x = int8Input != null ? int8Input[at] : int32Input != null ? int32Input[at] : int64Input[at];
+                TElement x = input[start + j * inner];
                 int p = count;
                 while (p > 0)
                 {
-                    int other = start + (int)output[first + (p - 1) * inner] * inner;
-                    long y = int8Input != null ? int8Input[other] : int32Input != null ? int32Input[other] : int64Input[other];
+                    TElement y = input[start + (int)output[first + (p - 1) * inner] * inner];
                     if (largest ? x <= y : x >= y) break;
                     p--;
                 }
@@ -129,21 +128,14 @@ public sealed class TopKIndices : FloatKernel
     }
     // </emit>
 
-    /// <summary>
-    /// Int8, int32 and int64 inputs; a float one has no nanoFramework flavour (the target is integer-only), nor, for now,
-    /// the 16-bit and unsigned ones.
-    /// </summary>
-    public override IEnumerable<string>? NanoHelpers =>
-        Input.Type is ElementType.Int8 or ElementType.Int32 or ElementType.Int64 ? new[] { nameof(TopKIndices) + "#Nano" } : null;
+    /// <summary>Integer inputs; a float one has no nanoFramework flavour (the target is integer-only).</summary>
+    public override IEnumerable<string>? NanoHelpers => Input.Type != ElementType.Float32
+        ? new[] { NanoTypeTemplate.Helper(nameof(TopKIndices) + "#Nano", Arenas.MethodSuffix(Input.Type)) }
+        : null;
 
-    public override void EmitNanoCall(CodeWriter code, string name)
-    {
-        // The input goes in the argument of its type; the other two are null.
-        string array = Arenas.Name(Input.Type);
-        string inputs = Input.Type == ElementType.Int8 ? $"{array}, null, null" : Input.Type == ElementType.Int32 ? $"null, {array}, null" : $"null, null, {array}";
-        code.Line($"TopK({inputs}, {Input.NanoOffset(code)}, outer: {Outer}, size: {Size}, inner: {Inner}, k: {K}, " +
+    public override void EmitNanoCall(CodeWriter code, string name) =>
+        code.Line($"TopK{Arenas.MethodSuffix(Input.Type)}({Input.NanoArguments(code)}, outer: {Outer}, size: {Size}, inner: {Inner}, k: {K}, " +
                   $"largest: {(Largest ? "true" : "false")}, {Output.NanoArguments(code)});");
-    }
 
     public override void WritePayload(PlanBinaryWriter w)
     {

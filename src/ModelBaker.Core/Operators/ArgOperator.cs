@@ -21,7 +21,7 @@ public abstract class ArgOperator : IOperator
 
     /// <summary>What ArgMax and ArgMin share.</summary>
     protected static OperatorSupport Arg(string extreme) =>
-        new(OperatorFamily.Reductions, 1, $"int64 index of the {extreme} element along axis; keepdims, select_last_index; float32, int32, int64; one argmax step",
+        new(OperatorFamily.Reductions, 1, $"int64 index of the {extreme} element along axis; keepdims, select_last_index; float32, int8, uint8, int16, uint16, int32, uint32, int64, uint64 (unsigned in unsigned order); one argmax step",
             Int8Form.Integer, "the index of the extreme int8 value", Nano: true);
 
     /// <summary>ArgMin rather than ArgMax.</summary>
@@ -36,10 +36,11 @@ public abstract class ArgOperator : IOperator
 
     private void CheckType(Node node, ElementType type)
     {
-        if (type is not (ElementType.Float32 or ElementType.Int32 or ElementType.Int64))
+        if (type is not (ElementType.Float32 or ElementType.Int8 or ElementType.UInt8 or ElementType.Int16 or ElementType.UInt16
+            or ElementType.Int32 or ElementType.UInt32 or ElementType.Int64 or ElementType.UInt64))
             throw new BakeException(ErrorCodes.UnsupportedElementType,
-                $"Node {node.Describe()}: {OpType} on {type} is not supported; ModelBaker computes it on Float32, Int32 and Int64. " +
-                "Cast the input to int32 or float32 first.");
+                $"Node {node.Describe()}: {OpType} on {type} is not supported; ModelBaker computes it on Float32, Int8, UInt8, Int16, UInt16, " +
+                "Int32, UInt32, Int64 and UInt64. Cast the input to int32 or float32 first.");
     }
 
     private int Axis(Node node, int[] shape)

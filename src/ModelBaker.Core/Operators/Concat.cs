@@ -24,7 +24,7 @@ public sealed class Concat : IOperator, IChannelMapping
 
     public OperatorSupport Support { get; } = new(OperatorFamily.DataMovement, 1, "any element type and axis; constants baked in; one concat step", Int8Form.Integer, "inputs of other scales requantized to the output's", Nano: true)
     {
-        NanoDetails = "int8 tensors; integer tensors: no",
+        NanoDetails = "int8 tensors (inputs of other scales requantized); uint8, int16, uint16, int32, uint32, int64, uint64 and bool tensors",
     };
 
     public void InferShapes(Node node, Graph graph)

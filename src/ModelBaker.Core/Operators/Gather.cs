@@ -20,7 +20,7 @@ public sealed class Gather : IOperator
 
     public OperatorSupport Support { get; } = new(OperatorFamily.DataMovement, 1, "any axis, negative indices, any element type; constant indices: one Remap step; indices computed at run time: a gather step (data in the arena or constant)", Int8Form.Integer, "the int8 values moved", Nano: true)
     {
-        NanoDetails = "int8 data (constant indices); int8, uint8, int16, uint16, int32, uint32, int64, uint64 and bool data (computed indices)",
+        NanoDetails = "int8, uint8, int16, uint16, int32, uint32, int64, uint64 and bool data (constant or computed indices)",
     };
 
     public void InferShapes(Node node, Graph graph)

@@ -21,9 +21,13 @@ public sealed class Range : IOperator, IBakeTimeInputs
 
     public string OpType => "Range";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.ShapePatterns, 11, "float32, int32 or int64 scalars known at bake time; always folded to a constant", Int8Form.BakeTime, "", Nano: true)
+    public OperatorSupport Support { get; } = new(OperatorFamily.ShapePatterns, 11, "float32, int16, int32 or int64 scalars known at bake time; always folded to a constant", Int8Form.BakeTime, "", Nano: true)
     {
-        Refuses = new[] { "start, limit or delta computed at run time (the output's length would be)", $"more than {MaxLength:N0} elements" },
+        Refuses = new[]
+        {
+            "start, limit or delta computed at run time (the output's length would be)", $"more than {MaxLength:N0} elements",
+            "unsigned scalars (ONNX does not define Range on them: MB1102)",
+        },
     };
 
     public void InferShapes(Node node, Graph graph)
@@ -46,9 +50,10 @@ public sealed class Range : IOperator, IBakeTimeInputs
             if (s.Type != type) throw InvalidGraph(node, $"its start, limit and delta have different types ({scalars[0].Type}, {scalars[1].Type}, {scalars[2].Type}).");
             if (s.Length != 1) throw InvalidGraph(node, $"its start, limit and delta must be scalars; one has {s.Length} elements.");
         }
-        if (type is not (ElementType.Float32 or ElementType.Int32 or ElementType.Int64))
+        // ONNX defines Range on float, double, int16, int32 and int64 (no unsigned types).
+        if (type is not (ElementType.Float32 or ElementType.Int16 or ElementType.Int32 or ElementType.Int64))
             throw new Diagnostics.BakeException(Diagnostics.ErrorCodes.UnsupportedElementType,
-                $"Node {node.Describe()}: Range of {type} is not supported; ModelBaker folds float32, int32 and int64 ranges. Cast the scalars first.");
+                $"Node {node.Describe()}: Range of {type} is not supported; ModelBaker folds float32, int16, int32 and int64 ranges (the types ONNX defines it on). Cast the scalars first.");
         if (type == ElementType.Float32)
         {
             float start = scalars[0].Floats![0], limit = scalars[1].Floats![0], delta = scalars[2].Floats![0];

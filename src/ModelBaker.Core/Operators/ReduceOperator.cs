@@ -20,23 +20,28 @@ public abstract class ReduceOperator : IOperator
 
     /// <summary>What the reductions share: axes as attribute or (from <paramref name="axesInput"/>) constant input, keepdims, noop_with_empty_axes; one reduce step.</summary>
     protected static OperatorSupport Reduce(int axesInput, string what, string int8) =>
-        new(OperatorFamily.Reductions, 1, $"{what} over any axes (an attribute, a constant input from opset {axesInput}); keepdims, noop_with_empty_axes; one reduce step",
-            Int8Form.Integer, int8, Nano: true) { Refuses = new[] { "axes computed at run time" } };
+        new(OperatorFamily.Reductions, 1, Described(axesInput, what), Int8Form.Integer, int8, Nano: true)
+        {
+            NanoDetails = "float tensors (as int8) and int8, uint8, int16, uint16, int32, uint32, int64 and uint64 ones",
+            Refuses = new[] { "axes computed at run time" },
+        };
+
+    /// <summary>The float column of every reduction: what it computes, on which types, and how the axes are given.</summary>
+    protected static string Described(int axesInput, string what) =>
+        $"{what} over any axes (an attribute, a constant input from opset {axesInput}); keepdims, noop_with_empty_axes; float32, int8, uint8, " +
+        "int16, uint16, int32, uint32, int64, uint64 (integers wrap to their type, unsigned ones ordered unsigned, an integer mean truncates); one reduce step";
 
     protected abstract ReduceOperation Operation { get; }
 
     /// <summary>The opset from which the axes are an input rather than an attribute.</summary>
     protected virtual long AxesInputOpset => 18;
 
-    /// <summary>Whether int32 and int64 inputs are reduced too (sums), besides float ones.</summary>
-    protected virtual bool TakesIntegers => false;
-
     private void CheckType(Node node, ElementType type)
     {
-        if (type == ElementType.Float32 || (TakesIntegers && type is ElementType.Int32 or ElementType.Int64)) return;
+        if (type is ElementType.Float32 or ElementType.Int8 or ElementType.UInt8 or ElementType.Int16 or ElementType.UInt16
+            or ElementType.Int32 or ElementType.UInt32 or ElementType.Int64 or ElementType.UInt64) return;
         throw new BakeException(ErrorCodes.UnsupportedElementType,
-            $"Node {node.Describe()}: {OpType} on {type} is not supported; ModelBaker computes it on Float32" +
-            (TakesIntegers ? ", Int32 and Int64." : ".") + " Cast the input first.");
+            $"Node {node.Describe()}: {OpType} on {type} is not supported; ModelBaker computes it on Float32 and the integer types. Cast the input first.");
     }
 
     public void InferShapes(Node node, Graph graph)

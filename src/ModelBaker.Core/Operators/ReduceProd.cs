@@ -12,9 +12,12 @@ public sealed class ReduceProd : ReduceOperator, IBakeTimeInputs
     public override string OpType => "ReduceProd";
 
     public override OperatorSupport Support =>
-        new(OperatorFamily.Reductions, 1, "product over any axes (an attribute, a constant input from opset 18); keepdims, noop_with_empty_axes; one reduce step",
-            Int8Form.FloatIsland, "a product spans more orders of magnitude than one int8 scale covers", Nano: false)
-        { Refuses = new[] { "axes computed at run time" } };
+        new(OperatorFamily.Reductions, 1, Described(18, "product"),
+            Int8Form.FloatIsland, "a product of floats spans more orders of magnitude than one int8 scale covers (integer tensors: the same integer step)", Nano: false)
+        {
+            NanoDetails = "integer tensors: yes (int8, uint8, int16, uint16, int32, uint32, int64, uint64)",
+            Refuses = new[] { "axes computed at run time" },
+        };
 
     protected override ReduceOperation Operation => ReduceOperation.Product;
 }

@@ -4,8 +4,8 @@ using ModelBaker.Core.Kernels;
 namespace ModelBaker.Core.Operators;
 
 /// <summary>
-/// Sum over the reduced axes (see <see cref="ReduceOperator"/>; axes are an input from opset 13); float, int32 and
-/// int64 (wrapping); int8: int32 sum requantized.
+/// Sum over the reduced axes (see <see cref="ReduceOperator"/>; axes are an input from opset 13); float and integers
+/// (wrapping to the type); int8: int32 sum requantized.
 /// </summary>
 public sealed class ReduceSum : ReduceOperator, IBakeTimeInputs
 {
@@ -14,9 +14,8 @@ public sealed class ReduceSum : ReduceOperator, IBakeTimeInputs
 
     public override string OpType => "ReduceSum";
 
-    public override OperatorSupport Support => Reduce(13, "sum, also of int32 and int64 (wrapping)", "integer sum, requantized");
+    public override OperatorSupport Support => Reduce(13, "sum", "integer sum, requantized");
 
     protected override ReduceOperation Operation => ReduceOperation.Sum;
     protected override long AxesInputOpset => 13;
-    protected override bool TakesIntegers => true;
 }

@@ -13,7 +13,7 @@ namespace ModelBaker.Core.Operators;
 /// The k largest (largest=1, the default) or smallest elements along <c>axis</c> (default −1) and their int64 indices,
 /// best first; equal values keep the lower index first (ONNX Runtime's order). k is an attribute before opset 10 and a
 /// bake-time constant input from 10 (it fixes the output shape). sorted=0 lets any order do: the sorted one is given.
-/// Float32, int16, uint16, int32, uint32, int64 and uint64 inputs (the unsigned ones in unsigned order). Two steps: <see cref="TopKIndices"/>, then the values gathered by those indices.
+/// Float32, int8, uint8, int16, uint16, int32, uint32, int64 and uint64 inputs (the unsigned ones in unsigned order). Two steps: <see cref="TopKIndices"/>, then the values gathered by those indices.
 /// </summary>
 public sealed class TopK : IOperator, IBakeTimeInputs
 {
@@ -22,9 +22,9 @@ public sealed class TopK : IOperator, IBakeTimeInputs
 
     public string OpType => "TopK";
 
-    public OperatorSupport Support { get; } = new(OperatorFamily.SelectionAndLogic, 1, "k attribute (before opset 10) or constant input, axis, largest; sorted output, ties lower index first; float32, int16, uint16, int32, uint32, int64, uint64 (unsigned in unsigned order); a top-k index step and a gather step", Int8Form.Integer, "ranks the int8 values", Nano: true)
+    public OperatorSupport Support { get; } = new(OperatorFamily.SelectionAndLogic, 1, "k attribute (before opset 10) or constant input, axis, largest; sorted output, ties lower index first; float32, int8, uint8, int16, uint16, int32, uint32, int64, uint64 (unsigned in unsigned order); a top-k index step and a gather step", Int8Form.Integer, "ranks the int8 values", Nano: true)
     {
-        NanoDetails = "float tensors (ranked as int8), int32 and int64 ones (not the 16-bit and unsigned ones)",
+        NanoDetails = "float tensors (ranked as int8); int8, uint8, int16, uint16, int32, uint32, int64 and uint64 ones",
         Refuses = new[] { "k computed at run time" },
     };
 
@@ -49,10 +49,10 @@ public sealed class TopK : IOperator, IBakeTimeInputs
 
     private static void CheckType(Node node, ElementType type)
     {
-        if (type is not (ElementType.Float32 or ElementType.Int32 or ElementType.Int64
+        if (type is not (ElementType.Float32 or ElementType.Int8 or ElementType.UInt8 or ElementType.Int32 or ElementType.Int64
             or ElementType.Int16 or ElementType.UInt16 or ElementType.UInt32 or ElementType.UInt64))
             throw new BakeException(ErrorCodes.UnsupportedElementType,
-                $"Node {node.Describe()}: TopK on {type} is not supported; ModelBaker computes it on Float32, Int16, UInt16, Int32, UInt32, Int64 and UInt64. Cast the input first.");
+                $"Node {node.Describe()}: TopK on {type} is not supported; ModelBaker computes it on Float32, Int8, UInt8, Int16, UInt16, Int32, UInt32, Int64 and UInt64. Cast the input first.");
     }
 
     private static (int Outer, int Size, int Inner, int K, int Axis, int[] Output) Layout(Node node, int[] shape, long opset, Tensor? kTensor)
