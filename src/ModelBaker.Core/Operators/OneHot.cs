@@ -24,7 +24,7 @@ public sealed class OneHot : IOperator, IBakeTimeInputs
 
     public OperatorSupport Support { get; } = new(OperatorFamily.SelectionAndLogic, 9, "depth constant; values of any type (constant or computed); axis; negative indices; one one-hot step", Int8Form.Integer, "the int8 on and off values moved", Nano: true)
     {
-        NanoDetails = "int64 indices (others are cast first: no, MB1135 or MB1106); int8, uint8, int16, uint16, int32, uint32, int64, uint64 and bool values",
+        NanoDetails = "indices of every integer type (cast to int64 by an integer step) and float indices (truncated through a table of their int8 codes, CastInt8); int8, uint8, int16, uint16, int32, uint32, int64, uint64 and bool values",
         Refuses = new[] { "depth computed at run time" },
     };
 

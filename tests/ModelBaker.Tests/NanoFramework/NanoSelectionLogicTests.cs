@@ -458,6 +458,28 @@ public sealed class NanoSelectionLogicTests
         Assert.Equal(new[] { 1, 2, -2, -1, 0 }, new[] { Remainder(7, 7, 3), Remainder(7, -7, 3), Remainder(7, 7, -3), Remainder(7, -7, -3), Remainder(7, 7, 0) });
     }
 
+    /// <summary>
+    /// OneHot's indices of another type than int64 are cast first — int32 by an integer conversion, float by CastInt8's table
+    /// of truncated codes — and the one-hot step runs on nanoFramework as on .NET (negative indices count from the end).
+    /// </summary>
+    [Fact]
+    public void OneHot_takes_int32_and_float_indices_through_integer_casts_on_both_targets()
+    {
+        Graph OneHot(ElementType type) => new GraphBuilder(11).Input("i", type, 2, 2)
+            .Constant("depth", T.I(T.S(), 4)).Constant("values", T.F(T.S(2), 0f, 1f))
+            .Node("OneHot", new[] { "i", "depth", "values" }, new[] { "y" }, Int("axis", -1))
+            .Output("y").Graph;
+        float[] expected = { 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1, 0 }; // indices 0, 3, −1 (the last), 2
+        var (fromInts, intSteps) = RunEveryWay(OneHot(ElementType.Int32), new Array[] { new[] { 0, 3, -1, 2 } });
+        Assert.Contains(intSteps, k => k.Kind == KernelKind.Conversion);
+        Assert.Equal(expected, (float[])fromInts[0]);
+        // Float indices inside the calibrated range [−4, 4]: integers come back from their codes (CastInt8.IntegerInCell).
+        var calibration = Uniform(16, 4, 3, 4f).Append(new[] { -4f, 4f, 0f, 0f }).ToArray();
+        var (fromFloats, floatSteps) = RunEveryWay(OneHot(ElementType.Float32), new Array[] { new[] { 0f, 3f, -1f, 2f } }, calibration);
+        Assert.Contains(floatSteps, k => k.Kind == KernelKind.CastInt8);
+        Assert.Equal(expected, (float[])fromFloats[0]);
+    }
+
     [Fact]
     public void Float_steps_have_no_nanoFramework_flavour()
     {
