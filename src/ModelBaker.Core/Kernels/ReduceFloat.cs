@@ -153,8 +153,8 @@ public class ReduceFloat : FloatKernel
     /// Integer reduction of each output element's input elements (operations as <see cref="Reduce"/>'s), on 64-bit words:
     /// <paramref name="bits"/>-bit values sign-extended, or zero-extended when <paramref name="unsigned"/> (a uint64 is its
     /// bit pattern). Sums, sums of squares and products wrap to the type (64-bit wrapping narrowed is wrapping in the
-    /// type); max and min compare unsigned types unsigned; the mean is the sum wrapped to the type divided by the count,
-    /// truncated (ONNX Runtime's integer ReduceMean). An empty reduction gives 0 (sum, mean), 1 (product) or the type's
+    /// type); max and min compare unsigned types unsigned; the mean is the 64-bit sum divided by the count, truncated — no
+    /// overflow below 64 bits, as ONNX Runtime's int32 ReduceMean (mean of 2^31 − 1, 1 and 5 is 715,827,884). An empty reduction gives 0 (sum, mean), 1 (product) or the type's
     /// smallest (max) or largest (min) value.
     /// </summary>
     public static void ReduceIntegers<T>(int operation, int bits, bool unsigned, ReadOnlySpan<T> input, ReadOnlySpan<int> keptShape,
@@ -188,10 +188,9 @@ public class ReduceFloat : FloatKernel
                 }
                 if (operation == 0)
                 {
-                    // The sum wrapped to the type, extended again, then divided.
-                    ulong sum = unsigned ? result << spare >> spare : unchecked((ulong)((long)(result << spare) >> spare));
+                    // The 64-bit sum (exact for types of up to 32 bits), divided: a mean always fits its type.
                     ulong count = (ulong)reducedOffsets.Length;
-                    result = count == 0 ? 0UL : unsigned ? sum / count : unchecked((ulong)((long)sum / (long)count));
+                    result = count == 0 ? 0UL : unsigned ? result / count : unchecked((ulong)((long)result / (long)count));
                 }
             }
             SetIntegerWord(output, o, result);
@@ -259,13 +258,16 @@ public class ReduceFloat : FloatKernel
             {
                 result = 0;
                 if (operation == 5) result = 1;
+                TWide sum = 0;
                 for (int k = 0; k < reducedOffsets.Length; k++)
                 {
                     TElement x = input[start + reducedOffsets[k]];
                     result = unchecked((TElement)(operation == 5 ? result * x : operation == 3 ? result + x * x : result + x));
+                    sum = unchecked(sum + (TWide)x);
                 }
+                // The mean divides the 64-bit sum (no overflow below 64 bits), as the .NET flavour does.
                 if (operation == 0)
-                    result = reducedOffsets.Length == 0 ? result : unchecked((TElement)((TWide)result / (TWide)reducedOffsets.Length));
+                    result = reducedOffsets.Length == 0 ? result : unchecked((TElement)(sum / (TWide)reducedOffsets.Length));
             }
             output[outputOffset + o] = result;
         }

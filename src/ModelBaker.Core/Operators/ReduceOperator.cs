@@ -29,7 +29,7 @@ public abstract class ReduceOperator : IOperator
     /// <summary>The float column of every reduction: what it computes, on which types, and how the axes are given.</summary>
     protected static string Described(int axesInput, string what) =>
         $"{what} over any axes (an attribute, a constant input from opset {axesInput}); keepdims, noop_with_empty_axes; float32, int8, uint8, " +
-        "int16, uint16, int32, uint32, int64, uint64 (integers wrap to their type, unsigned ones ordered unsigned, an integer mean truncates); one reduce step";
+        "int16, uint16, int32, uint32, int64, uint64 (integers wrap to their type, unsigned ones ordered unsigned, an integer mean is the 64-bit sum divided and truncated, as ONNX Runtime); one reduce step";
 
     protected abstract ReduceOperation Operation { get; }
 

@@ -156,24 +156,26 @@ public sealed class NanoIntegerKernelsTests
 
     /// <summary>
     /// A [2, 3] input and, per row, its sum, max, min, product, mean and sum of squares, worked out by hand in modular
-    /// arithmetic (int64 bit patterns: a uint64 above 2^63 is a negative long). The means divide the sum wrapped to the
-    /// type, truncating: uint16 row 0 sums to 105538, wraps to 40002, mean 13334; uint64 row 1 sums to 2^65 − 3, wraps to
-    /// 2^64 − 3, and divides unsigned (a signed reading would give −1).
+    /// arithmetic (int64 bit patterns: a uint64 above 2^63 is a negative long). The means divide the 64-bit sum, truncating,
+    /// as ONNX Runtime's int32 ReduceMean does (checked: the mean of 2^31 − 1, 1 and 5 is 715,827,884 there): uint16 row 0
+    /// sums to 105538, mean 35179 (the sum wrapped to uint16 would give 13334); int32 row 0 sums to 2^32 + 3, mean
+    /// 1431655766; uint64 row 1 sums to 2^65 − 3, which wraps at 64 bits to 2^64 − 3 and divides unsigned (a signed reading
+    /// would give −1).
     /// </summary>
     public static TheoryData<ElementType, long[], long[][]> Reductions => new()
     {
         { ElementType.Int16, new long[] { 32767, 1, 2, -32768, -7, 0 },
-            new[] { new long[] { -32766, 32761 }, new long[] { 32767, 0 }, new long[] { 1, -32768 }, new long[] { -2, 0 }, new long[] { -10922, 10920 }, new long[] { 6, 49 } } },
+            new[] { new long[] { -32766, 32761 }, new long[] { 32767, 0 }, new long[] { 1, -32768 }, new long[] { -2, 0 }, new long[] { 10923, -10925 }, new long[] { 6, 49 } } },
         { ElementType.UInt16, new long[] { 65535, 40000, 3, 65535, 2, 1 },
-            new[] { new long[] { 40002, 2 }, new long[] { 65535, 65535 }, new long[] { 3, 1 }, new long[] { 11072, 65534 }, new long[] { 13334, 0 }, new long[] { 4106, 6 } } },
+            new[] { new long[] { 40002, 2 }, new long[] { 65535, 65535 }, new long[] { 3, 1 }, new long[] { 11072, 65534 }, new long[] { 35179, 21846 }, new long[] { 4106, 6 } } },
         { ElementType.UInt32, new long[] { 4000000000, 300000000, 7, 4294967295, 4294967295, 2 },
-            new[] { new long[] { 5032711, 0 }, new long[] { 4000000000, 4294967295 }, new long[] { 7, 2 }, new long[] { 2974285824, 2 }, new long[] { 1677570, 0 }, new long[] { 1678311473, 6 } } },
+            new[] { new long[] { 5032711, 0 }, new long[] { 4000000000, 4294967295 }, new long[] { 7, 2 }, new long[] { 2974285824, 2 }, new long[] { 1433333335, 2863311530 }, new long[] { 1678311473, 6 } } },
         { ElementType.UInt64, new long[] { long.MinValue, long.MinValue + 5, 3, -1, -4, 1 },
             new[] { new long[] { 8, -4 }, new long[] { long.MinValue + 5, -1 }, new long[] { 3, 1 }, new long[] { long.MinValue, 4 }, new long[] { 2, 6148914691236517204 }, new long[] { 34, 18 } } },
         { ElementType.Int8, new long[] { 127, 100, -3, -128, -128, 5 },
-            new[] { new long[] { -32, 5 }, new long[] { 127, 5 }, new long[] { -3, -128 }, new long[] { 44, 0 }, new long[] { -10, 1 }, new long[] { 26, 25 } } },
+            new[] { new long[] { -32, 5 }, new long[] { 127, 5 }, new long[] { -3, -128 }, new long[] { 44, 0 }, new long[] { 74, -83 }, new long[] { 26, 25 } } },
         { ElementType.Int32, new long[] { 2147483647, 2147483647, 5, -2147483648, -1, 7 },
-            new[] { new long[] { 3, -2147483642 }, new long[] { 2147483647, 7 }, new long[] { 5, -2147483648 }, new long[] { 5, -2147483648 }, new long[] { 1, -715827880 }, new long[] { 27, 50 } } },
+            new[] { new long[] { 3, -2147483642 }, new long[] { 2147483647, 7 }, new long[] { 5, -2147483648 }, new long[] { 5, -2147483648 }, new long[] { 1431655766, -715827880 }, new long[] { 27, 50 } } },
     };
 
     private static readonly string[] ReduceOps = { "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceMean", "ReduceSumSquare" };
