@@ -42,19 +42,7 @@ public static class FloatGemm
             throw new ArgumentException("The float micro-kernel's blocks do not fit its spans.");
         // Every row checked here, so that the vector loops read without checks (and hold no call that would spill their accumulators).
         uint limit = (uint)(source.Length - FloatBlockPixels);
-        int checkedRows = 0;
-#if NET8_0_OR_GREATER
-        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-        {
-            var limits = System.Runtime.Intrinsics.Vector256.Create(limit);
-            ref uint offsets = ref System.Runtime.CompilerServices.Unsafe.As<int, uint>(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(rows));
-            for (; checkedRows + 8 <= depth; checkedRows += 8)
-                if (System.Runtime.Intrinsics.Vector256.GreaterThanAny(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offsets, (nuint)checkedRows), limits))
-                    throw FloatRowOutside();
-        }
-#endif
-        for (int k = checkedRows; k < depth; k++)
-            if ((uint)rows[k] > limit) throw FloatRowOutside();
+        CheckRows(rows, depth, limit);
 #if NET8_0_OR_GREATER
         if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
         {
@@ -86,6 +74,27 @@ public static class FloatGemm
     }
 
     private static ArgumentOutOfRangeException FloatRowOutside() => new("rows", "A source row runs past the source.");
+
+    /// <summary>
+    /// Throws unless each of the first <paramref name="depth"/> row offsets is at most <paramref name="limit"/> (eight at a
+    /// time where 256-bit vectors run): the micro-kernels check every row once, before their vector loops read unchecked.
+    /// </summary>
+    private static void CheckRows(ReadOnlySpan<int> rows, int depth, uint limit)
+    {
+        int checkedRows = 0;
+#if NET8_0_OR_GREATER
+        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+        {
+            var limits = System.Runtime.Intrinsics.Vector256.Create(limit);
+            ref uint offsets = ref System.Runtime.CompilerServices.Unsafe.As<int, uint>(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(rows));
+            for (; checkedRows + 8 <= depth; checkedRows += 8)
+                if (System.Runtime.Intrinsics.Vector256.GreaterThanAny(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offsets, (nuint)checkedRows), limits))
+                    throw FloatRowOutside();
+        }
+#endif
+        for (int k = checkedRows; k < depth; k++)
+            if ((uint)rows[k] > limit) throw FloatRowOutside();
+    }
 
     /// <summary>The clamp every float convolution path applies: the scalar kernels' comparison, NaN passing through.</summary>
     public static float FloatClamp(float value, float activationMin, float activationMax) =>
@@ -179,19 +188,7 @@ public static class FloatGemm
         }
         // Every row checked here, so that the vector loops read without checks.
         uint limit = (uint)(source.Length - 1 - reach);
-        int checkedRows = 0;
-#if NET8_0_OR_GREATER
-        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-        {
-            var limits = System.Runtime.Intrinsics.Vector256.Create(limit);
-            ref uint offsets = ref System.Runtime.CompilerServices.Unsafe.As<int, uint>(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(rows));
-            for (; checkedRows + 8 <= depth; checkedRows += 8)
-                if (System.Runtime.Intrinsics.Vector256.GreaterThanAny(System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offsets, (nuint)checkedRows), limits))
-                    throw FloatRowOutside();
-        }
-#endif
-        for (int k = checkedRows; k < depth; k++)
-            if ((uint)rows[k] > limit) throw FloatRowOutside();
+        CheckRows(rows, depth, limit);
 #if NET8_0_OR_GREATER
         if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
         {
